@@ -1,0 +1,81 @@
+# The two commands a newcomer needs are `make run` and `make test`; see README.md.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+CHROMIUM ?= /usr/bin/chromium
+# Local PostgreSQL and Redis used by `make test-integration` (and by CI).
+PG_URL ?= postgres://postgres@127.0.0.1:5432/jieshui
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: run test test-sqlite test-integration lint migrations-check messages install install-dev services chromium clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+## make run: set everything up on the embedded default (SQLite, jobs inline) and serve.
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	@echo ""
+	@echo "  节水达标管理平台  http://$(HOST):$(PORT)/"
+	@echo "  Demo logins (password: $${DEMO_PASSWORD:-jieshui2026}):"
+	@echo "    wulong_reviewer     武隆区水利局 审核员"
+	@echo "    wulong_cgj          武隆区城管局 填报员"
+	@echo "    qianjiang_reviewer  黔江区水利局 审核员"
+	@echo "    qianjiang_cgj       黔江区城市管理局 填报员"
+	@echo "    cq_city             重庆市水利局 市级督导"
+	@echo "    admin               系统管理员"
+	@echo ""
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## make test: lint, migration check and the whole suite; under CI also on PostgreSQL + Redis.
+test: test-sqlite
+	@if [ "$$CI" = "true" ]; then $(MAKE) --no-print-directory test-integration; fi
+
+test-sqlite: install-dev chromium lint migrations-check
+	$(PY) -m pytest
+
+## The suite again on PostgreSQL with Redis and a real Celery worker (started by the tests).
+test-integration: install-dev services
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) REQUIRE_INTEGRATION=1 $(PY) -m pytest -p no:randomly
+
+lint: install-dev
+	$(PY) -m ruff check .
+
+migrations-check: install-dev
+	$(PY) manage.py makemigrations --check --dry-run
+
+## Regenerate the Chinese translation catalogue after changing UI strings, then edit the .po.
+messages: install-dev
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=staticfiles
+	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
+
+## Start the local PostgreSQL and Redis if they are not running (as on the CI machine).
+services:
+	@pg_isready -h 127.0.0.1 -q || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@redis-cli -u $(REDIS_TEST_URL) ping >/dev/null 2>&1 || redis-server --daemonize yes
+
+## Browser tests use Debian's Chromium; install it when missing and we are allowed to.
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing chromium for the browser tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); \
+	  else echo "No $(CHROMIUM): browser tests will be skipped (install Debian's chromium)"; fi; \
+	fi
+
+clean:
+	rm -rf $(VENV) staticfiles .test-media

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CarriersConfig(AppConfig):
+    """Water users, key-monitoring and planned-use lists, carrier certifications."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "carriers"
+    verbose_name = _("Carriers")

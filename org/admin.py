@@ -1,0 +1,99 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
+
+from core.text import normalize_name
+
+from .models import Department, DepartmentAlias, DepartmentGroup, Region, User
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "parent"]
+    list_filter = ["level"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["parent"]
+
+
+class DepartmentAliasFormSet(BaseInlineFormSet):
+    """Refuse a spelling that already names another department or group of the region,
+    with a message on the row, before the database would refuse it."""
+
+    def clean(self):
+        super().clean()
+        department = self.instance
+        if department.region_id is None:
+            return
+        taken = {}
+        others = Department.objects.filter(region=department.region_id).exclude(pk=department.pk)
+        for other in others.prefetch_related("aliases"):
+            for spelling in other.spellings():
+                taken[normalize_name(spelling)] = other.short_name
+        for group in DepartmentGroup.objects.filter(region=department.region_id):
+            for spelling in group.spellings():
+                taken[normalize_name(spelling)] = group.name
+        for form in self.forms:
+            name = form.cleaned_data.get("name") if hasattr(form, "cleaned_data") else None
+            if name and not form.cleaned_data.get("DELETE") and normalize_name(name) in taken:
+                form.add_error(
+                    "name",
+                    _("“%(name)s” already names %(other)s in this region.")
+                    % {"name": name, "other": taken[normalize_name(name)]},
+                )
+
+
+class DepartmentAliasInline(admin.TabularInline):
+    model = DepartmentAlias
+    formset = DepartmentAliasFormSet
+    extra = 1
+    fields = ["name"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["short_name", "name", "region", "kind", "is_active"]
+    list_filter = ["kind", "is_active", "region"]
+    search_fields = ["short_name", "name", "aliases__name"]
+    list_select_related = ["region"]
+    autocomplete_fields = ["region"]
+    inlines = [DepartmentAliasInline]
+
+    def save_formset(self, request, form, formset, change):
+        # An alias repeats its department's region so the database can keep spellings unique.
+        for alias in formset.save(commit=False):
+            alias.region_id = form.instance.region_id
+            alias.save()
+        for alias in formset.deleted_objects:
+            alias.delete()
+
+
+@admin.register(DepartmentGroup)
+class DepartmentGroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "region"]
+    list_filter = ["region"]
+    filter_horizontal = ["members"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "display_name", "department", "role", "is_active", "last_login"]
+    list_filter = ["role", "is_active", "department__region"]
+    list_select_related = ["department__region"]
+    search_fields = ["username", "display_name", "department__short_name"]
+    autocomplete_fields = ["department"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        (_("Work"), {"fields": ["display_name", "department", "role", "phone", "email"]}),
+        (_("Access"), {"fields": ["is_active", "is_staff", "is_superuser"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["username", "password1", "password2", "display_name", "department", "role"],
+            },
+        ),
+    ]

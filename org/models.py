@@ -1,0 +1,243 @@
+"""Regions, departments, their aliases and groups, and the users who work in them."""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+division_code_validator = RegexValidator(
+    r"^[1-9]\d{5}$", _("An administrative division code has six digits, e.g. 500156.")
+)
+
+
+class Region(models.Model):
+    """A province, city or district/county, keyed by its administrative division code.
+
+    The tree is at most three levels deep, so descendants are found with a fixed join
+    (see ``subtree_q``) instead of a stored path that would have to be kept in step.
+    """
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("Province")
+        CITY = "city", _("City")
+        COUNTY = "county", _("District / county")
+
+    # A parent must be of a higher level: province > city > county.
+    LEVEL_RANK = {Level.PROVINCE: 0, Level.CITY: 1, Level.COUNTY: 2}
+
+    code = models.CharField(_("division code"), max_length=6, unique=True, validators=[division_code_validator])
+    name = models.CharField(_("name"), max_length=50)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(level__in=["province", "city", "county"]), name="region_level_valid"),
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="region_not_own_parent"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("org:region_detail", args=[self.code])
+
+    @property
+    def is_county(self):
+        return self.level == self.Level.COUNTY
+
+    def subtree_q(self, prefix=""):
+        """A filter for this region and every region below it; ``prefix`` is the lookup path
+        from the queried model to a Region (e.g. ``"region__"``)."""
+        return (
+            Q(**{f"{prefix}pk": self.pk})
+            | Q(**{f"{prefix}parent": self.pk})
+            | Q(**{f"{prefix}parent__parent": self.pk})
+        )
+
+    def clean(self):
+        if self.parent_id is None:
+            return
+        if self.LEVEL_RANK[self.parent.level] >= self.LEVEL_RANK[self.level]:
+            raise ValidationError({"parent": _("The parent region must be of a higher level than this one.")})
+        ancestor = self.parent
+        while ancestor is not None:
+            if ancestor.pk == self.pk:
+                raise ValidationError({"parent": _("A region cannot be placed below itself.")})
+            ancestor = ancestor.parent
+
+
+class Department(models.Model):
+    """A unit of one region: a bureau, a 街道/乡镇, a utility, an industrial park.
+
+    ``short_name`` is the spelling the region's own tables use (区城管局); ``name`` is the
+    full formal name. Every other spelling is a ``DepartmentAlias``.
+    """
+
+    class Kind(models.TextChoices):
+        BUREAU = "bureau", _("Government department")
+        SUBDISTRICT = "subdistrict", _("Sub-district / township")
+        UTILITY = "utility", _("Water utility")
+        PARK = "park", _("Industrial park")
+        OTHER = "other", _("Other")
+
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="departments")
+    name = models.CharField(_("full name"), max_length=100)
+    short_name = models.CharField(_("short name"), max_length=50)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.BUREAU)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["region__code", "kind", "short_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "short_name"], name="department_unique_short_name"),
+            models.UniqueConstraint(fields=["region", "name"], name="department_unique_name"),
+        ]
+
+    def __str__(self):
+        return self.short_name
+
+    def get_absolute_url(self):
+        return reverse("org:department_detail", args=[self.pk])
+
+    def spellings(self):
+        """Every spelling that names this department: full name, short name, aliases."""
+        return [self.name, self.short_name, *(alias.name for alias in self.aliases.all())]
+
+
+class DepartmentAlias(models.Model):
+    """Another spelling of a department as written in source tables (区城市管理局 = 区城管局).
+
+    ``region`` repeats the department's region so that the database can refuse one
+    spelling meaning two departments of the same region.
+    """
+
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="+")
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.CASCADE, related_name="aliases"
+    )
+    name = models.CharField(_("alias"), max_length=100)
+
+    class Meta:
+        verbose_name = _("department alias")
+        verbose_name_plural = _("department aliases")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["region", "name"], name="alias_unique_in_region")]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.department_id and self.region_id and self.department.region_id != self.region_id:
+            raise ValidationError({"region": _("An alias belongs to the region of its department.")})
+
+
+class DepartmentGroup(models.Model):
+    """A phrase tables use instead of naming departments (各街道办事处, 区级各部门和单位).
+
+    Its members are the region's active departments of the listed kinds plus any named
+    explicitly, so a new 街道 joins 各街道办事处 without anyone editing the group.
+    """
+
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="groups")
+    name = models.CharField(_("name"), max_length=50)
+    kinds = models.JSONField(_("member kinds"), default=list, blank=True)
+    members = models.ManyToManyField(Department, verbose_name=_("named members"), blank=True, related_name="+")
+    aliases = models.JSONField(_("other spellings"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("department group")
+        verbose_name_plural = _("department groups")
+        ordering = ["region__code", "name"]
+        constraints = [models.UniqueConstraint(fields=["region", "name"], name="group_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        valid = set(Department.Kind.values)
+        if not isinstance(self.kinds, list) or any(kind not in valid for kind in self.kinds):
+            raise ValidationError({"kinds": _("Member kinds must be a list of: %s") % ", ".join(sorted(valid))})
+        if not isinstance(self.aliases, list) or not all(isinstance(a, str) and a.strip() for a in self.aliases):
+            raise ValidationError({"aliases": _("Other spellings must be a list of non-empty names.")})
+
+    def spellings(self):
+        return [self.name, *self.aliases]
+
+    def member_departments(self):
+        return Department.objects.filter(
+            Q(kind__in=self.kinds) | Q(pk__in=self.members.values("pk")), region=self.region_id, is_active=True
+        )
+
+
+class User(AbstractUser):
+    """A person who signs in. Everyone but an administrator works in one department, and
+    what they may see follows from that department and their role (see ``org.scoping``)."""
+
+    class Role(models.TextChoices):
+        REPORTER = "reporter", _("Reporter")
+        REVIEWER = "reviewer", _("District reviewer")
+        SUPERVISOR = "supervisor", _("City supervisor")
+        ADMIN = "admin", _("Administrator")
+
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.REPORTER)
+    display_name = models.CharField(_("display name"), max_length=50, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role="admin") | Q(department__isnull=False), name="user_department_unless_admin"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["reporter", "reviewer", "supervisor", "admin"]), name="user_role_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.display_name or self.username
+
+    @property
+    def is_administrator(self):
+        return self.role == self.Role.ADMIN or self.is_superuser
+
+    @property
+    def region(self):
+        return self.department.region if self.department_id else None
+
+    def clean(self):
+        super().clean()
+        if self.role != self.Role.ADMIN and self.department_id is None:
+            raise ValidationError({"department": _("Every user except an administrator belongs to a department.")})
+        if self.department_id is None:
+            return
+        county = self.department.region.is_county
+        if self.role in (self.Role.REPORTER, self.Role.REVIEWER) and not county:
+            raise ValidationError(
+                {"department": _("Reporters and reviewers work in a department of a district or county.")}
+            )
+        if self.role == self.Role.SUPERVISOR and county:
+            raise ValidationError({"department": _("A city supervisor works in a department of a city or province.")})

@@ -1,0 +1,116 @@
+"""Reads about departments that are more than a one-line query."""
+
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+
+from core.text import normalize_name
+
+from .models import Department, DepartmentAlias, DepartmentGroup
+
+# Separators officials use between department names in one cell: 、 ， , ； ; / and line
+# breaks or spaces. Whitespace is weaker: a long name is sometimes broken over two lines.
+_SEPARATORS = re.compile(r"[、，,；;/／\s]+")
+_PUNCTUATION = re.compile(r"[、，,；;/／]+")
+
+
+class UnknownDepartment(ValueError):
+    def __init__(self, name):
+        super().__init__(name)
+        self.name = name
+
+
+def split_department_cell(text):
+    """The names written in one department cell, in order, without blanks."""
+    return [piece for piece in _SEPARATORS.split(text or "") if piece.strip()]
+
+
+@dataclass
+class DepartmentResolver:
+    """Turns the names written in a region's source tables into its departments.
+
+    Built with three queries, then answers any number of look-ups from memory, so an
+    import of a thousand rows costs the same as one.
+    """
+
+    departments: dict = field(default_factory=dict)  # normalised spelling -> Department
+    groups: dict = field(default_factory=dict)  # normalised spelling -> [Department]
+
+    @classmethod
+    def for_region(cls, region):
+        resolver = cls()
+        active = list(Department.objects.filter(region=region, is_active=True))
+        by_pk = {department.pk: department for department in active}
+        for department in active:
+            for spelling in (department.name, department.short_name):
+                resolver.departments[normalize_name(spelling)] = department
+        for alias in DepartmentAlias.objects.filter(region=region, department__is_active=True):
+            resolver.departments[normalize_name(alias.name)] = by_pk[alias.department_id]
+        for group in DepartmentGroup.objects.filter(region=region).prefetch_related("members"):
+            named = {member.pk for member in group.members.all()}
+            members = [d for d in active if d.kind in group.kinds or d.pk in named]
+            for spelling in group.spellings():
+                resolver.groups[normalize_name(spelling)] = members
+        return resolver
+
+    def is_group(self, name):
+        return normalize_name(name) in self.groups
+
+    def resolve_name(self, name):
+        """The departments one name stands for: one department, or a group's members."""
+        key = normalize_name(name)
+        if key in self.departments:
+            return [self.departments[key]]
+        if key in self.groups:
+            return list(self.groups[key])
+        raise UnknownDepartment(name)
+
+    def resolve_cell(self, text):
+        """The departments a whole cell names, in order and without repeats.
+
+        Raises ``UnknownDepartment`` for the first name that matches nothing.
+        """
+        result, seen = [], set()
+        for name in self._names_in(text):
+            for department in self.resolve_name(name):
+                if department.pk not in seen:
+                    seen.add(department.pk)
+                    result.append(department)
+        return result
+
+    def _knows(self, name):
+        key = normalize_name(name)
+        return key in self.departments or key in self.groups
+
+    def _names_in(self, text):
+        """Split on punctuation; within a piece, whitespace separates names unless the
+        whole piece is one known name, or a word only makes a name joined to the next."""
+        for chunk in _PUNCTUATION.split(text or ""):
+            if not chunk.strip():
+                continue
+            if self._knows(chunk):
+                yield chunk
+                continue
+            words = chunk.split()
+            i = 0
+            while i < len(words):
+                if not self._knows(words[i]) and i + 1 < len(words) and self._knows(words[i] + words[i + 1]):
+                    yield words[i] + words[i + 1]
+                    i += 2
+                else:
+                    yield words[i]
+                    i += 1
+
+
+def region_overview(scope):
+    """The regions a user sees, each with how many active departments they see in it."""
+    return (
+        scope.regions()
+        .select_related("parent")
+        .annotate(
+            department_count=Count(
+                "departments", filter=Q(departments__is_active=True) & scope.department_q("departments__")
+            )
+        )
+    )

@@ -1,0 +1,63 @@
+"""Pages about regions and departments. Every queryset starts from the user's scope."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from .models import Department, User
+from .scoping import visible_to
+from .selectors import region_overview
+
+DEPARTMENTS_PER_PAGE = 50
+
+
+@require_safe
+@login_required
+def region_list(request):
+    scope = visible_to(request.user)
+    return render(request, "org/region_list.html", {"regions": region_overview(scope)})
+
+
+@require_safe
+@login_required
+def region_detail(request, code):
+    scope = visible_to(request.user)
+    region = get_object_or_404(scope.regions().select_related("parent"), code=code)
+    departments = scope.departments().filter(region=region).prefetch_related("aliases").order_by("kind", "short_name")
+    kind = request.GET.get("kind", "")
+    if kind in Department.Kind.values:
+        departments = departments.filter(kind=kind)
+    else:
+        kind = ""
+    page = Paginator(departments, DEPARTMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    children = scope.regions().filter(parent=region).order_by("code")
+    return render(
+        request,
+        "org/region_detail.html",
+        {
+            "region": region,
+            "page": page,
+            "children": children,
+            "kinds": Department.Kind.choices,
+            "kind": kind,
+            "groups": region.groups.all() if scope.can_review_region(region) else [],
+        },
+    )
+
+
+@require_safe
+@login_required
+def department_detail(request, pk):
+    scope = visible_to(request.user)
+    department = get_object_or_404(
+        scope.departments().select_related("region__parent").prefetch_related("aliases"), pk=pk
+    )
+    users = []
+    if scope.can_review_region(department.region):
+        users = department.users.filter(is_active=True).order_by("role", "username")
+    return render(
+        request,
+        "org/department_detail.html",
+        {"department": department, "users": users, "roles": User.Role},
+    )

@@ -1,0 +1,97 @@
+"""Shared fixtures: a small world of one city with two districts, and a user of every
+kind that permission tests need (a member, a reviewer, a supervisor, an outsider)."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from org.models import Department, DepartmentAlias, DepartmentGroup, Region, User
+
+PASSWORD = "test-password-123"
+
+
+@dataclass
+class World:
+    city: Region
+    district: Region
+    other_district: Region
+    water_bureau: Department
+    urban_bureau: Department
+    economy_bureau: Department
+    street: Department
+    other_water_bureau: Department
+    other_urban_bureau: Department
+    city_bureau: Department
+
+
+def make_user(username, department, role, **extra):
+    user = User(username=username, department=department, role=role, **extra)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+@pytest.fixture
+def world(db):
+    city = Region.objects.create(code="500000", name="重庆市", level=Region.Level.PROVINCE)
+    district = Region.objects.create(code="500156", name="武隆区", level=Region.Level.COUNTY, parent=city)
+    other = Region.objects.create(code="500114", name="黔江区", level=Region.Level.COUNTY, parent=city)
+
+    def dept(region, short_name, name, kind=Department.Kind.BUREAU, aliases=()):
+        department = Department.objects.create(region=region, short_name=short_name, name=name, kind=kind)
+        for alias in aliases:
+            DepartmentAlias.objects.create(region=region, department=department, name=alias)
+        return department
+
+    world = World(
+        city=city,
+        district=district,
+        other_district=other,
+        water_bureau=dept(district, "区水利局", "重庆市武隆区水利局"),
+        urban_bureau=dept(district, "区城管局", "重庆市武隆区城市管理局", aliases=["区城市管理局"]),
+        economy_bureau=dept(district, "区经济信息委", "重庆市武隆区经济和信息化委员会", aliases=["区经信委"]),
+        street=dept(district, "凤山街道", "重庆市武隆区凤山街道办事处", Department.Kind.SUBDISTRICT),
+        other_water_bureau=dept(other, "区水利局", "重庆市黔江区水利局"),
+        other_urban_bureau=dept(other, "区城市管理局", "重庆市黔江区城市管理局"),
+        city_bureau=dept(city, "市水利局", "重庆市水利局"),
+    )
+    DepartmentGroup.objects.create(region=district, name="各街道办事处", kinds=["subdistrict"], aliases=["各街道"])
+    return world
+
+
+@pytest.fixture
+def reporter(world):
+    return make_user("reporter", world.urban_bureau, User.Role.REPORTER)
+
+
+@pytest.fixture
+def reviewer(world):
+    return make_user("reviewer", world.water_bureau, User.Role.REVIEWER)
+
+
+@pytest.fixture
+def supervisor(world):
+    return make_user("supervisor", world.city_bureau, User.Role.SUPERVISOR)
+
+
+@pytest.fixture
+def outsider(world):
+    """A reviewer of the other district: sees everything there, nothing here."""
+    return make_user("outsider", world.other_water_bureau, User.Role.REVIEWER)
+
+
+@pytest.fixture
+def administrator(world):
+    return make_user("administrator", None, User.Role.ADMIN, is_staff=True, is_superuser=True)
+
+
+def signed_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def client_for():
+    return signed_in

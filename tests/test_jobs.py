@@ -1,0 +1,60 @@
+"""Celery wiring and the sign-in record purge job (run eagerly here; on a worker in integration)."""
+
+from datetime import timedelta
+
+import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.conf import settings
+from django.utils import timezone
+
+from config.celery import app
+from org import jobs, services
+
+
+def test_jobs_are_discovered_from_jobs_modules():
+    app.loader.import_default_modules()
+    assert "org.jobs.purge_old_access_logs" in app.tasks
+
+
+def test_every_beat_entry_names_a_registered_job():
+    app.loader.import_default_modules()
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        assert entry["task"] in app.tasks
+
+
+def make_sign_in_records(now):
+    old, recent = now - timedelta(days=120), now - timedelta(days=5)
+    for when in (old, recent):
+        log = AccessLog.objects.create(user_agent="ua", ip_address="10.0.0.1", username="u", path_info="/")
+        failure = AccessFailureLog.objects.create(user_agent="ua", ip_address="10.0.0.1", username="u", path_info="/")
+        AccessLog.objects.filter(pk=log.pk).update(attempt_time=when)
+        AccessFailureLog.objects.filter(pk=failure.pk).update(attempt_time=when)
+    attempt = AccessAttempt.objects.create(
+        user_agent="ua",
+        ip_address="10.0.0.1",
+        username="u",
+        path_info="/",
+        get_data="",
+        post_data="",
+        failures_since_start=5,
+    )
+    AccessAttempt.objects.filter(pk=attempt.pk).update(attempt_time=old)
+
+
+@pytest.mark.django_db
+def test_purge_removes_only_old_records_and_keeps_lockouts():
+    now = timezone.now()
+    make_sign_in_records(now)
+    assert services.access_logs_purge(older_than_days=90, now=now) == 2
+    assert AccessLog.objects.count() == 1 and AccessFailureLog.objects.count() == 1
+    assert AccessAttempt.objects.count() == 1
+    assert services.access_logs_purge(older_than_days=90, now=now) == 0  # safe to run twice
+
+
+@pytest.mark.django_db
+def test_purge_job_uses_the_retention_setting(settings):
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        pytest.skip("runs on a real worker in tests/integration")
+    settings.AXES_LOG_RETENTION_DAYS = 3
+    make_sign_in_records(timezone.now())
+    assert jobs.purge_old_access_logs.delay().get() == 4

@@ -1,0 +1,128 @@
+"""Every URL pattern of the project, checked for sign-in and district isolation.
+
+The patterns are enumerated from the URL resolver, so a route added later is covered
+without anyone remembering to add it: a route this file cannot classify fails the test.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+# Routes anyone may open.
+PUBLIC = {"login", "set_language"}
+# Routes for a signed-in user that name no object: anonymous → login.
+SIGNED_IN = {"home", "org:region_list", "password_change", "password_change_done"}
+# Routes that only accept POST from a signed-in user.
+POST_ONLY = {"logout"}
+
+
+@dataclass
+class ObjectRoute:
+    """A route naming an object of a district: ``kwargs(world, region)`` builds the kwargs
+    for an object of ``region``; the outsider must get 404 and the district's reviewer 200."""
+
+    kwargs: object
+    methods: list = field(default_factory=lambda: ["get"])
+
+
+OBJECT_ROUTES = {
+    "org:region_detail": ObjectRoute(lambda world, region: {"code": region.code}),
+    "org:department_detail": ObjectRoute(lambda world, region: {"pk": region.departments.order_by("pk").first().pk}),
+}
+
+
+def all_routes():
+    """(name, pattern) for every URL pattern, names qualified by namespace."""
+
+    def walk(patterns, namespace, prefix):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                ns = pattern.namespace or namespace
+                ns = f"{namespace}:{pattern.namespace}" if namespace and pattern.namespace else ns
+                yield from walk(pattern.url_patterns, ns, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern):
+                name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+                yield name, prefix + str(pattern.pattern)
+
+    return list(walk(get_resolver().url_patterns, None, ""))
+
+
+ROUTES = all_routes()
+
+
+def test_every_route_is_classified():
+    known = PUBLIC | SIGNED_IN | POST_ONLY | set(OBJECT_ROUTES)
+    unclassified = [(name, pattern) for name, pattern in ROUTES if not is_admin(pattern) and name not in known]
+    assert not unclassified, f"Classify these routes in tests/test_route_matrix.py: {unclassified}"
+
+
+def test_the_matrix_has_no_stale_entries():
+    names = {name for name, _ in ROUTES}
+    assert (PUBLIC | SIGNED_IN | POST_ONLY | set(OBJECT_ROUTES)) <= names
+
+
+@pytest.mark.parametrize("name", sorted(SIGNED_IN | set(OBJECT_ROUTES)))
+def test_anonymous_is_redirected_to_login(world, client, name):
+    kwargs = OBJECT_ROUTES[name].kwargs(world, world.district) if name in OBJECT_ROUTES else {}
+    response = client.get(reverse(name, kwargs=kwargs))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login") + "?next=")
+
+
+@pytest.mark.parametrize("name", sorted(SIGNED_IN))
+def test_signed_in_routes_open_for_every_role(world, reporter, reviewer, supervisor, outsider, client_for, name):
+    for user in (reporter, reviewer, supervisor, outsider):
+        assert client_for(user).get(reverse(name)).status_code == 200, user
+
+
+@pytest.mark.parametrize("name", sorted(OBJECT_ROUTES))
+def test_outsider_gets_404_and_insider_200(world, reviewer, outsider, client_for, name):
+    route = OBJECT_ROUTES[name]
+    url = reverse(name, kwargs=route.kwargs(world, world.district))
+    for method in route.methods:
+        assert getattr(client_for(reviewer), method)(url).status_code == 200
+        assert getattr(client_for(outsider), method)(url).status_code == 404
+    # And the other way round, so the 404 is about scope, not a broken page.
+    other_url = reverse(name, kwargs=route.kwargs(world, world.other_district))
+    assert client_for(outsider).get(other_url).status_code == 200
+    assert client_for(reviewer).get(other_url).status_code == 404
+
+
+@pytest.mark.parametrize("name", sorted(POST_ONLY))
+def test_post_only_routes_refuse_get(world, reviewer, client_for, name):
+    assert client_for(reviewer).get(reverse(name)).status_code == 405
+
+
+def is_admin(pattern):
+    return pattern.startswith("admin/")
+
+
+def admin_urls():
+    """A concrete URL for every admin pattern, with sample values for its parameters."""
+    samples = {"int": "1", "path": "1/change", "uuid": "00000000-0000-0000-0000-000000000000"}
+    urls = []
+    for name, pattern in ROUTES:
+        if not is_admin(pattern) or name == "admin:login":
+            continue
+        if "(?P<" in pattern:  # the admin's regex catch-all
+            urls.append((name, "/admin/anything/"))
+            continue
+        parts = re.split(r"<(?:(\w+):)?\w+>", pattern)
+        url = parts[0]
+        for converter, rest in zip(parts[1::2], parts[2::2], strict=True):
+            url += samples.get(converter or "str", "x") + rest
+        urls.append((name, "/" + url))
+    return urls
+
+
+@pytest.mark.parametrize(("name", "url"), admin_urls())
+def test_admin_routes_need_staff(world, reviewer, client, client_for, name, url):
+    # Every admin page sends a non-staff visitor to the admin sign-in (logout to the index,
+    # which does the same).
+    target = reverse("admin:index") if name == "admin:logout" else reverse("admin:login")
+    for visitor in (client, client_for(reviewer)):
+        response = visitor.get(url)
+        assert response.status_code == 302
+        assert response.url.startswith(target)
