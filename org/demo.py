@@ -23,10 +23,16 @@ DEMO_USERS = [
 
 def load(*, password):
     regions = _load_regions(demo_data.REGIONS)
-    departments = sum(_load_departments(regions[code], rows) for code, rows in demo_data.DEPARTMENTS.items())
-    groups = sum(_load_groups(regions[code], rows) for code, rows in demo_data.GROUPS.items())
+    departments = sum(_load_departments(_region(regions, code), rows) for code, rows in demo_data.DEPARTMENTS.items())
+    groups = sum(_load_groups(_region(regions, code), rows) for code, rows in demo_data.GROUPS.items())
     users = _load_users(regions, DEMO_USERS, password)
     return f"{len(regions)} regions, {departments} departments, {groups} groups, {users} users"
+
+
+def _region(regions, code):
+    if code not in regions:
+        raise ValueError(f"unknown region code {code}: add it to REGIONS first")
+    return regions[code]
 
 
 def _load_regions(rows):
@@ -97,9 +103,10 @@ def _load_users(regions, rows, password):
     for username, display_name, region_code, department_name, role in rows:
         department = None
         if region_code is not None:
-            if region_code not in regions:
-                raise ValueError(f"user {username}: unknown region code {region_code}")
-            resolver = resolvers.setdefault(region_code, DepartmentResolver.for_region(regions[region_code]))
+            region = _region(regions, region_code)
+            if region_code not in resolvers:
+                resolvers[region_code] = DepartmentResolver.for_region(region)
+            resolver = resolvers[region_code]
             try:
                 found = resolver.resolve_name(department_name)
             except UnknownDepartment:

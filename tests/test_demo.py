@@ -1,0 +1,135 @@
+"""The demo built from the source documents: complete, idempotent, loud on bad data."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
+
+from org import demo, demo_data
+from org.models import Department, DepartmentAlias, DepartmentGroup, Region, User
+from org.selectors import DepartmentResolver
+from tests.fixtures.source_department_names import (
+    EXPECTED_SPLITS,
+    QIANJIANG_DEPARTMENT_CELLS,
+    WULONG_DEPARTMENT_CELLS,
+)
+
+MODELS = [Region, Department, DepartmentAlias, DepartmentGroup, User]
+
+
+def load(password="demo-pass-1"):
+    call_command("load_demo", password=password, stdout=io.StringIO())
+
+
+def counts():
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+@pytest.fixture
+def demo_loaded(db):
+    load()
+
+
+def test_regions_and_users(demo_loaded):
+    assert {r.code: r.name for r in Region.objects.all()} == {"500000": "重庆市", "500114": "黔江区", "500156": "武隆区"}
+    expected = {
+        "wulong_reviewer": ("500156", "区水利局", "reviewer"),
+        "wulong_cgj": ("500156", "区城管局", "reporter"),
+        "qianjiang_reviewer": ("500114", "区水利局", "reviewer"),
+        "qianjiang_cgj": ("500114", "区城市管理局", "reporter"),
+        "cq_city": ("500000", "市水利局", "supervisor"),
+    }
+    for username, (code, short_name, role) in expected.items():
+        user = User.objects.select_related("department__region").get(username=username)
+        assert (user.department.region.code, user.department.short_name, user.role) == (code, short_name, role)
+    admin = User.objects.get(username="admin")
+    assert admin.role == "admin" and admin.is_superuser and admin.department is None
+
+
+def test_loading_twice_changes_no_row_count(demo_loaded):
+    before = counts()
+    load()
+    assert counts() == before
+
+
+def test_every_demo_user_signs_in_and_lands_on_home(demo_loaded):
+    for username, *_ in demo.DEMO_USERS:
+        client = Client()
+        response = client.post(reverse("login"), {"username": username, "password": "demo-pass-1"})
+        assert response.status_code == 302 and response.url == reverse("home"), username
+        assert client.get(reverse("home")).status_code == 200
+
+
+def test_demo_password_comes_from_the_environment_setting(db, settings):
+    settings.DEMO_PASSWORD = "from-settings-9"
+    call_command("load_demo", stdout=io.StringIO())
+    assert User.objects.get(username="wulong_cgj").check_password("from-settings-9")
+
+
+@pytest.mark.parametrize(("code", "cells"), [("500156", WULONG_DEPARTMENT_CELLS), ("500114", QIANJIANG_DEPARTMENT_CELLS)])
+def test_every_department_cell_of_the_source_documents_resolves(demo_loaded, code, cells):
+    resolver = DepartmentResolver.for_region(Region.objects.get(code=code))
+    for cell in cells:
+        assert resolver.resolve_cell(cell), cell
+
+
+def test_aliases_resolve_to_one_department(demo_loaded):
+    wulong = DepartmentResolver.for_region(Region.objects.get(code="500156"))
+    assert wulong.resolve_cell("区城市管理局") == wulong.resolve_cell("区城管局")
+    qianjiang = DepartmentResolver.for_region(Region.objects.get(code="500114"))
+    assert qianjiang.resolve_cell("区机关事务中心") == qianjiang.resolve_cell("区机关事务管理中心")
+
+
+def test_group_names_resolve_to_sets(demo_loaded):
+    qianjiang = DepartmentResolver.for_region(Region.objects.get(code="500114"))
+    streets = qianjiang.resolve_name("各街道办事处")
+    assert len(streets) == 6 and all(d.kind == Department.Kind.SUBDISTRICT for d in streets)
+    wulong = DepartmentResolver.for_region(Region.objects.get(code="500156"))
+    everyone = wulong.resolve_name("区级各部门和单位")
+    assert len(everyone) > 15 and all(d.kind == Department.Kind.BUREAU for d in everyone)
+
+
+@pytest.mark.parametrize(("cell", "names"), list(EXPECTED_SPLITS.items()))
+def test_expected_splits(demo_loaded, cell, names):
+    region = "500156" if cell in WULONG_DEPARTMENT_CELLS else "500114"
+    resolver = DepartmentResolver.for_region(Region.objects.get(code=region))
+    expected = []
+    for name in names:
+        for department in resolver.resolve_name(name):
+            if department not in expected:
+                expected.append(department)
+    assert resolver.resolve_cell(cell) == expected
+
+
+def test_unknown_region_code_is_a_loud_error(db, monkeypatch):
+    monkeypatch.setattr(demo_data, "DEPARTMENTS", {**demo_data.DEPARTMENTS, "999999": []})
+    with pytest.raises(CommandError, match="999999"):
+        load()
+    assert Region.objects.count() == 0  # nothing half-written
+
+
+def test_unknown_department_of_a_user_is_a_loud_error(db, monkeypatch):
+    monkeypatch.setattr(demo, "DEMO_USERS", [("x", "X", "500156", "区火星局", User.Role.REPORTER)])
+    with pytest.raises(CommandError, match="区火星局"):
+        load()
+    assert Region.objects.count() == 0
+
+
+def test_unknown_group_member_is_a_loud_error(db, monkeypatch):
+    groups = {"500156": [{"name": "测试统称", "kinds": [], "members": ["区火星局"], "aliases": []}]}
+    monkeypatch.setattr(demo_data, "GROUPS", groups)
+    with pytest.raises(CommandError, match="区火星局"):
+        load()
+
+
+def test_a_spelling_claimed_twice_is_a_loud_error(db, monkeypatch):
+    rows = [
+        {"short_name": "甲局", "name": "甲局全称", "kind": "bureau", "aliases": ["同名"]},
+        {"short_name": "乙局", "name": "乙局全称", "kind": "bureau", "aliases": ["同名"]},
+    ]
+    monkeypatch.setattr(demo_data, "DEPARTMENTS", {"500156": rows})
+    monkeypatch.setattr(demo_data, "GROUPS", {})
+    with pytest.raises(CommandError, match="同名"):
+        load()
