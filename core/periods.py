@@ -118,6 +118,10 @@ class DeadlineStatus:
     days_left: int | None = None
 
 
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)  # True is an int in Python
+
+
 @dataclass(frozen=True)
 class DeadlineRule:
     """When a quarter's report is due, relative to the quarter's last day.
@@ -131,13 +135,9 @@ class DeadlineRule:
     due_offset_days: int = 0
 
     def __post_init__(self):
-        if not isinstance(self.window_days, int) or isinstance(self.window_days, bool) or not 1 <= self.window_days <= 92:
+        if not _is_int(self.window_days) or not 1 <= self.window_days <= 92:
             raise ValueError(f"报送期天数必须是1到92之间的整数，不能是“{self.window_days}”")
-        if (
-            not isinstance(self.due_offset_days, int)
-            or isinstance(self.due_offset_days, bool)
-            or not -60 <= self.due_offset_days <= 60
-        ):
+        if not _is_int(self.due_offset_days) or not -60 <= self.due_offset_days <= 60:
             raise ValueError(f"截止日相对季度末的天数必须在-60到60之间，不能是“{self.due_offset_days}”")
 
     def due_on(self, quarter):

@@ -33,7 +33,11 @@ def demo_loaded(db):
 
 
 def test_regions_and_users(demo_loaded):
-    assert {r.code: r.name for r in Region.objects.all()} == {"500000": "重庆市", "500114": "黔江区", "500156": "武隆区"}
+    assert {r.code: r.name for r in Region.objects.all()} == {
+        "500000": "重庆市",
+        "500114": "黔江区",
+        "500156": "武隆区",
+    }
     expected = {
         "wulong_reviewer": ("500156", "区水利局", "reviewer"),
         "wulong_cgj": ("500156", "区城管局", "reporter"),
@@ -68,7 +72,9 @@ def test_demo_password_comes_from_the_environment_setting(db, settings):
     assert User.objects.get(username="wulong_cgj").check_password("from-settings-9")
 
 
-@pytest.mark.parametrize(("code", "cells"), [("500156", WULONG_DEPARTMENT_CELLS), ("500114", QIANJIANG_DEPARTMENT_CELLS)])
+@pytest.mark.parametrize(
+    ("code", "cells"), [("500156", WULONG_DEPARTMENT_CELLS), ("500114", QIANJIANG_DEPARTMENT_CELLS)]
+)
 def test_every_department_cell_of_the_source_documents_resolves(demo_loaded, code, cells):
     resolver = DepartmentResolver.for_region(Region.objects.get(code=code))
     for cell in cells:
