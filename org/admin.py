@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.forms.models import BaseInlineFormSet
@@ -68,8 +69,34 @@ class DepartmentAdmin(admin.ModelAdmin):
             alias.delete()
 
 
+class DepartmentGroupForm(forms.ModelForm):
+    """Kinds as tick boxes and other spellings one per line, instead of raw JSON."""
+
+    kinds = forms.MultipleChoiceField(
+        label=_("member kinds"), choices=Department.Kind.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    aliases = forms.CharField(
+        label=_("other spellings"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("One per line."),
+    )
+
+    class Meta:
+        model = DepartmentGroup
+        fields = ["region", "name", "kinds", "members", "aliases"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["aliases"] = "\n".join(self.instance.aliases or [])
+
+    def clean_aliases(self):
+        return [line.strip() for line in self.cleaned_data["aliases"].splitlines() if line.strip()]
+
+
 @admin.register(DepartmentGroup)
 class DepartmentGroupAdmin(admin.ModelAdmin):
+    form = DepartmentGroupForm
     list_display = ["name", "region"]
     list_filter = ["region"]
     filter_horizontal = ["members"]
