@@ -50,7 +50,7 @@ test-sqlite: install-dev chromium lint migrations-check
 
 ## The suite again on PostgreSQL with Redis and a real Celery worker (started by the tests).
 test-integration: install-dev services
-	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) REQUIRE_INTEGRATION=1 $(PY) -m pytest -p no:randomly
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) REQUIRE_INTEGRATION=1 $(PY) -m pytest
 
 lint: install-dev
 	$(PY) -m ruff check .
