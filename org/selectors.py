@@ -72,7 +72,7 @@ class DepartmentResolver:
         Raises ``UnknownDepartment`` for the first name that matches nothing.
         """
         result, seen = [], set()
-        for name in self._names_in(text):
+        for name in self.names_in(text):
             for department in self.resolve_name(name):
                 if department.pk not in seen:
                     seen.add(department.pk)
@@ -83,7 +83,7 @@ class DepartmentResolver:
         key = normalize_name(name)
         return key in self.departments or key in self.groups
 
-    def _names_in(self, text):
+    def names_in(self, text):
         """Split on punctuation; within a piece, whitespace separates names unless the
         whole piece is one known name, or a word only makes a name joined to the next."""
         for chunk in _PUNCTUATION.split(text or ""):

@@ -1,0 +1,170 @@
+"""Reading uploaded Excel files safely, and writing cells that cannot turn into formulas.
+
+Every upload is checked before openpyxl parses it: size, file type (an old .xls, a
+password-protected workbook, a CSV or Word file renamed to .xlsx), and the zip container
+(corrupted, or a zip bomb). The messages are for the clerk who uploaded the file, in
+Chinese, and say what to do.
+"""
+
+import datetime
+import io
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import openpyxl
+from django.utils.translation import gettext as _
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 100
+MAX_ROWS = 50_000
+MAX_COLUMNS = 200
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+# Characters that make a spreadsheet treat text as a formula or a command.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class WorkbookError(ValueError):
+    """The file cannot be read as a workbook; the message says why and what to do."""
+
+
+@dataclass
+class SheetGrid:
+    """A sheet's cell values as text (row and column numbers are 1-based, as Excel shows
+    them) and its merged ranges as (first_row, first_col, last_row, last_col)."""
+
+    name: str
+    rows: list = field(default_factory=list)
+    merges: list = field(default_factory=list)
+
+    def value(self, row, column):
+        if row - 1 >= len(self.rows):
+            return ""
+        cells = self.rows[row - 1]
+        return cells[column - 1] if column - 1 < len(cells) else ""
+
+    @property
+    def row_count(self):
+        return len(self.rows)
+
+
+def check_upload(data, *, max_bytes=MAX_UPLOAD_BYTES):
+    """Refuse what must not reach the parser. ``data`` is the whole file as bytes."""
+    if len(data) == 0:
+        raise WorkbookError(_("The file is empty."))
+    if len(data) > max_bytes:
+        raise WorkbookError(
+            _("The file is %(size).1f MB; the limit is %(limit)d MB.")
+            % {"size": len(data) / 1024 / 1024, "limit": max_bytes // 1024 // 1024}
+        )
+    if data.startswith(OLE2_MAGIC):
+        if "EncryptionInfo".encode("utf-16-le") in data or b"EncryptedPackage" in data:
+            raise WorkbookError(
+                _(
+                    "The workbook is protected by a password. "
+                    "Remove the password in Excel, save it as .xlsx and upload it again."
+                )
+            )
+        raise WorkbookError(
+            _(
+                "This is an old Excel file (.xls). "
+                "Open it in Excel, save it as “Excel workbook (.xlsx)” and upload that."
+            )
+        )
+    if not data.startswith(ZIP_MAGIC):
+        if _looks_like_text(data):
+            raise WorkbookError(
+                _("This is a text file (such as CSV), not an Excel workbook. Open it in Excel and save it as .xlsx.")
+            )
+        raise WorkbookError(_("This is not an Excel .xlsx file."))
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise WorkbookError(
+            _("The file is damaged: it is not a complete .xlsx file. Save it again and re-upload.")
+        ) from None
+    names = {member.filename for member in members}
+    uncompressed = sum(member.file_size for member in members)
+    if uncompressed > MAX_UNCOMPRESSED_BYTES or uncompressed > MAX_COMPRESSION_RATIO * max(len(data), 1):
+        raise WorkbookError(
+            _("The file expands to an implausible size when opened and was refused (possible zip bomb).")
+        )
+    if "xl/workbook.xml" not in names:
+        if "word/document.xml" in names:
+            raise WorkbookError(_("This is a Word document, not an Excel workbook."))
+        raise WorkbookError(_("This is not an Excel .xlsx file."))
+
+
+def _looks_like_text(data):
+    sample = data[:4096]
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            sample.decode("gb18030")
+        except UnicodeDecodeError:
+            return False
+    return b"\x00" not in sample
+
+
+def load_workbook(data):
+    """Check ``data`` and open it; formulas are read as their last computed values."""
+    check_upload(data)
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    except Exception as error:  # openpyxl raises many kinds on a malformed package
+        raise WorkbookError(
+            _("The file is damaged or not a valid .xlsx workbook (%(reason)s).") % {"reason": type(error).__name__}
+        ) from None
+
+
+def read_grid(worksheet, *, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS):
+    """The sheet's values as text, refusing sheets too large to be a real table."""
+    if worksheet.max_row > max_rows:
+        raise WorkbookError(
+            _("Sheet “%(sheet)s” has %(rows)d rows; at most %(limit)d are accepted.")
+            % {"sheet": worksheet.title, "rows": worksheet.max_row, "limit": max_rows}
+        )
+    if worksheet.max_column > max_columns:
+        raise WorkbookError(
+            _("Sheet “%(sheet)s” has %(columns)d columns; at most %(limit)d are accepted.")
+            % {"sheet": worksheet.title, "columns": worksheet.max_column, "limit": max_columns}
+        )
+    rows = [[cell_text(value) for value in row] for row in worksheet.iter_rows(values_only=True)]
+    while rows and not any(rows[-1]):
+        rows.pop()
+    merges = [(r.min_row, r.min_col, r.max_row, r.max_col) for r in worksheet.merged_cells.ranges]
+    return SheetGrid(name=worksheet.title, rows=rows, merges=merges)
+
+
+def cell_text(value):
+    """A cell value as the text a person sees: 3 not 3.0, dates as 2023-12-31."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, (int, Decimal)):
+        return str(value)
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(sep=" ")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value).replace("\r\n", "\n").strip()
+
+
+def write_text(cell, value):
+    """Put ``value`` in ``cell`` as data: text that starts like a formula stays text."""
+    cell.value = value
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        cell.data_type = "s"
+    return cell
+
+
+def column_letter(index):
+    return openpyxl.utils.get_column_letter(index)

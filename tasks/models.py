@@ -1,0 +1,207 @@
+"""Plans and their task-decomposition tree.
+
+A plan's tree is key task (重点任务 / 事项 / 任务类别) → optional sub-task → work item
+(工作内容 / 主要任务). Work items are the leaves that departments lead or support and
+that quarterly progress is reported on. Some tables have no sub-task level (黔江's 28
+tasks sit directly under their key tasks), so a work item's parent is either level.
+"""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from core.periods import DeadlineRule
+from org.models import Department, Region
+
+
+class Plan(models.Model):
+    class Kind(models.TextChoices):
+        COUNTY_STANDARD = "county_standard", _("County water-saving society standard")
+        WATER_SAVING_CITY = "water_saving_city", _("Water-saving city creation")
+        ANNUAL = "annual", _("Annual water-saving work")
+        OTHER = "other", _("Other")
+
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="plans")
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.ANNUAL)
+    document_number = models.CharField(_("document number"), max_length=100, blank=True)
+    start_year = models.PositiveSmallIntegerField(
+        _("first year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    end_year = models.PositiveSmallIntegerField(
+        _("last year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    # The quarterly reporting deadline (core.periods.DeadlineRule), stored as its two numbers.
+    report_window_days = models.PositiveSmallIntegerField(
+        _("reporting window (days)"), default=5, validators=[MinValueValidator(1), MaxValueValidator(92)]
+    )
+    report_due_offset_days = models.SmallIntegerField(
+        _("due date relative to quarter end (days)"),
+        default=0,
+        validators=[MinValueValidator(-60), MaxValueValidator(60)],
+        help_text=_("0 = the last day of the quarter; 10 = ten days after it ends; -5 = five days before."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+        ordering = ["region__code", "-start_year", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "title"], name="plan_unique_title_in_region"),
+            models.CheckConstraint(condition=Q(end_year__gte=F("start_year")), name="plan_years_in_order"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("tasks:plan_detail", args=[self.pk])
+
+    @property
+    def deadline_rule(self):
+        return DeadlineRule(window_days=self.report_window_days, due_offset_days=self.report_due_offset_days)
+
+    @property
+    def period_label(self):
+        if self.start_year == self.end_year:
+            return f"{self.start_year}"
+        return f"{self.start_year}–{self.end_year}"
+
+    def clean(self):
+        if self.start_year and self.end_year and self.end_year < self.start_year:
+            raise ValidationError({"end_year": _("The last year cannot be before the first year.")})
+
+
+class PlanPhase(models.Model):
+    """A stage of a plan with its dates (黔江: 制定方案 / 组织实施 / 检查完善)."""
+
+    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="phases")
+    position = models.PositiveSmallIntegerField(_("order"))
+    name = models.CharField(_("name"), max_length=200)
+    starts_on = models.DateField(_("starts"))
+    ends_on = models.DateField(_("ends"))
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("plan phase")
+        verbose_name_plural = _("plan phases")
+        ordering = ["plan", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "position"], name="phase_unique_position"),
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="phase_dates_in_order"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class TaskNode(models.Model):
+    """One node of a plan's tree, with its printed number (一、 （一） 1. ①) and text.
+
+    Work items carry the assignment to departments, a due date and a target; the other
+    levels only group them.
+    """
+
+    class Level(models.IntegerChoices):
+        KEY_TASK = 1, _("Key task")
+        SUB_TASK = 2, _("Sub-task")
+        WORK_ITEM = 3, _("Work item")
+
+    class Comparator(models.TextChoices):
+        AT_LEAST = "ge", "≥"
+        AT_MOST = "le", "≤"
+        EXACTLY = "eq", "="
+        MORE_THAN = "gt", ">"
+        LESS_THAN = "lt", "<"
+
+    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="nodes")
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    # Orders the whole tree depth-first, so one ORDER BY reads a plan in print order.
+    position = models.PositiveIntegerField(_("order"))
+    number = models.CharField(_("number"), max_length=20, blank=True)
+    text = models.TextField(_("text"))
+    due_on = models.DateField(_("due date"), null=True, blank=True)
+    due_text = models.CharField(_("deadline as written"), max_length=100, blank=True)
+    target_value = models.DecimalField(_("target value"), max_digits=14, decimal_places=4, null=True, blank=True)
+    target_unit = models.CharField(_("target unit"), max_length=20, blank=True)
+    target_comparator = models.CharField(_("target comparator"), max_length=2, choices=Comparator.choices, blank=True)
+    target_text = models.CharField(_("target as written"), max_length=300, blank=True)
+    departments = models.ManyToManyField(
+        Department, through="Assignment", verbose_name=_("departments"), related_name="task_nodes"
+    )
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["plan", "position"]
+        indexes = [models.Index(fields=["plan", "level", "position"], name="tasknode_plan_level_pos")]
+        constraints = [
+            models.CheckConstraint(condition=Q(level__in=[1, 2, 3]), name="tasknode_level_valid"),
+            models.CheckConstraint(
+                condition=Q(level=1, parent__isnull=True) | Q(level__gt=1, parent__isnull=False),
+                name="tasknode_only_key_tasks_are_roots",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_value__isnull=True) | ~Q(target_comparator=""),
+                name="tasknode_target_has_comparator",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.text}".strip()
+
+    @property
+    def is_work_item(self):
+        return self.level == self.Level.WORK_ITEM
+
+    @property
+    def label(self):
+        """Number and text as printed, without doubling a number the text already starts with."""
+        if self.number and not self.text.startswith(self.number):
+            return f"{self.number}{self.text}"
+        return self.text
+
+    def clean(self):
+        if self.parent_id is not None:
+            if self.parent.plan_id != self.plan_id:
+                raise ValidationError({"parent": _("A task belongs to the plan of its parent.")})
+            if self.parent.level >= self.level:
+                raise ValidationError({"parent": _("A task must sit below a task of a higher level.")})
+        if self.level != self.Level.WORK_ITEM and (self.target_value is not None or self.due_on is not None):
+            raise ValidationError(_("Only work items have due dates and targets."))
+
+
+class Assignment(models.Model):
+    """A department's part in a work item: lead (牵头) or cooperating (配合/责任/参与)."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("Lead")
+        COOPERATING = "cooperating", _("Cooperating")
+
+    node = models.ForeignKey(TaskNode, verbose_name=_("task"), on_delete=models.CASCADE, related_name="assignments")
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["node", "role", "position"]
+        indexes = [models.Index(fields=["department", "role"], name="assignment_department_role")]
+        constraints = [
+            # A department either leads or cooperates on an item, never both.
+            models.UniqueConstraint(fields=["node", "department"], name="assignment_unique_department"),
+        ]
+
+    def __str__(self):
+        return f"{self.department} ({self.get_role_display()})"

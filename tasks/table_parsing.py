@@ -1,0 +1,243 @@
+"""Reading a task-decomposition table as governments write it. Pure: a ``SheetGrid`` in,
+a tree of ``ParsedNode`` and row-numbered problems out; nothing touches the database.
+
+What real tables do, and what this copes with:
+- title and 附件 rows above the header, so the header row is searched for;
+- header cells broken over lines ("牵头\\n\\n单位") and columns named many ways;
+- one header cell merged over two columns (工作内容 over sub-task and work item);
+- vertically merged cells and blank continuation cells for the key task and sub-task;
+- a department cell merged over several work items;
+- "（牵头单位：…；责任单位：…）" written at the end of the task text instead of in columns.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from core.excel import column_letter
+from core.text import normalize_name
+
+from .wording import parse_target, split_circled_items, split_inline_units, split_number
+
+HEADER_SEARCH_ROWS = 20
+
+# Column roles by header wording, most specific first.
+ROLE_WORDS = [
+    ("number", ("序号", "编号")),
+    ("lead", ("牵头单位", "牵头部门", "牵头")),
+    ("cooperating", ("配合单位", "配合部门", "责任单位", "责任部门", "参与单位", "协办单位")),
+    ("due", ("完成时限", "完成时间", "时间节点", "时限要求", "时限")),
+    ("target", ("具体要求", "目标要求", "工作目标")),
+    ("ignored", ("指标释义", "指标类型", "备注", "说明")),
+    ("key_task", ("重点任务", "任务类别", "事项", "目标", "类别", "重点工作", "工作任务类别")),
+    ("content", ("工作内容", "主要内容", "主要任务", "任务重点", "工作任务", "具体任务", "工作措施", "指标", "任务")),
+]
+
+
+@dataclass
+class Problem:
+    row: int
+    column: str
+    message: str
+    sheet: str = ""
+
+    def __str__(self):
+        where = f"“{self.sheet}”" if self.sheet else ""
+        cell = f"第{self.row}行" + (f"{self.column}列" if self.column else "")
+        return f"{where}{cell}：{self.message}"
+
+
+@dataclass
+class ParsedNode:
+    level: int  # 1 key task, 2 sub-task, 3 work item
+    number: str
+    text: str
+    row: int
+    leads: str = ""  # the department cells as written; org's resolver splits them
+    cooperators: str = ""
+    due_text: str = ""
+    target_text: str = ""
+    children: list = field(default_factory=list)
+
+    def walk(self):
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass
+class ParsedTable:
+    sheet: str
+    header_row: int = 0
+    columns: dict = field(default_factory=dict)  # role -> column number (hierarchy: list)
+    roots: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
+
+    def nodes(self):
+        for root in self.roots:
+            yield from root.walk()
+
+    def work_items(self):
+        return [node for node in self.nodes() if node.level == 3]
+
+    def count(self, level):
+        return sum(1 for node in self.nodes() if node.level == level)
+
+
+class TableError(ValueError):
+    """The sheet cannot be read as a task table at all (no header, no rows)."""
+
+
+def header_role(text):
+    compact = normalize_name(text)
+    if not compact:
+        return None
+    for role, words in ROLE_WORDS:
+        if any(word in compact for word in words):
+            return role
+    return None
+
+
+def _merged_lookup(grid):
+    """Cell → top-left cell of the merge containing it (for every cell of every merge)."""
+    lookup = {}
+    for first_row, first_col, last_row, last_col in grid.merges:
+        for row in range(first_row, last_row + 1):
+            for col in range(first_col, last_col + 1):
+                lookup[(row, col)] = (first_row, first_col)
+    return lookup
+
+
+def find_header(grid, merged):
+    """(row, {column: role}) of the first row that names a task column and a department column."""
+    for row in range(1, min(grid.row_count, HEADER_SEARCH_ROWS) + 1):
+        roles = {}
+        width = len(grid.rows[row - 1])
+        for col in range(1, width + 1):
+            top = merged.get((row, col), (row, col))
+            text = grid.value(*top)
+            role = header_role(text)
+            if role is not None:
+                roles[col] = role
+        found = set(roles.values())
+        if found & {"key_task", "content"} and found & {"lead", "cooperating"}:
+            return row, roles
+        if found & {"key_task", "content"} and len(found & {"number", "key_task", "content"}) >= 2:
+            # A table whose units are written inline in the text has no unit columns.
+            return row, roles
+    raise TableError(
+        "没有找到表头：前20行中没有同时包含任务列（如“重点任务”“工作内容”“主要任务”）和单位列（如“牵头单位”“责任单位”）的行"
+    )
+
+
+def parse_task_sheet(grid, *, split_circled=False):
+    """Parse one sheet into a tree; problems are collected, not raised, so the preview can
+    show them all at once. Raises ``TableError`` only when there is no table to read."""
+    if not any(any(row) for row in grid.rows):
+        raise TableError(f"工作表“{grid.name}”是空的")
+    merged = _merged_lookup(grid)
+    header_row, roles = find_header(grid, merged)
+    hierarchy = [col for col in sorted(roles) if roles[col] in ("key_task", "content")]
+    single = {role: col for col, role in sorted(roles.items(), reverse=True) if role not in ("key_task", "content")}
+    if "lead" not in single and "cooperating" in single:
+        # With no 牵头 column, the 责任单位 are the ones who lead (武隆 附件2).
+        single["lead"] = single.pop("cooperating")
+    table = ParsedTable(sheet=grid.name, header_row=header_row, columns={"hierarchy": hierarchy, **single})
+    reader = _RowReader(grid, merged)
+
+    levels = _hierarchy_levels(hierarchy)
+    groups = list(zip(hierarchy[:-1], levels[:-1], strict=True))
+    item_col = hierarchy[-1]
+    open_nodes, carried = {}, {}
+    for row in range(header_row + 1, grid.row_count + 1):
+        texts = {col: reader.text(row, col) for col in hierarchy}
+        if not any(texts.values()) and not any(reader.text(row, col) for col in single.values()):
+            continue
+        if all(header_role(text) == roles[col] for col, text in texts.items() if text):
+            continue  # the header repeated after a page break
+        for col, level in groups:
+            if texts[col]:
+                carried[col] = texts[col]
+            text = carried.get(col, "")
+            node = open_nodes.get(level)
+            if not text or (node is not None and _same_text(node, text)):
+                continue
+            number, rest = split_number(text)
+            node = ParsedNode(level=level, number=number, text=rest, row=row)
+            parent = open_nodes.get(1) if level == 2 else None
+            (parent.children if parent is not None else table.roots).append(node)
+            open_nodes[level] = node
+            for deeper_col, deeper_level in groups:
+                if deeper_level > level:
+                    open_nodes.pop(deeper_level, None)
+                    if not texts[deeper_col]:
+                        carried.pop(deeper_col, None)
+        if not texts[item_col]:
+            if any(reader.text(row, col) for col in single.values()):
+                table.problems.append(Problem(row, column_letter(item_col), "工作内容为空，本行未导入", grid.name))
+            continue
+        parent = open_nodes.get(2) or open_nodes.get(1)
+        if parent is None and levels[-1] == 3 and len(levels) > 1:
+            table.problems.append(Problem(row, column_letter(item_col), "该工作内容上方没有所属的重点任务", grid.name))
+            continue
+        for item in _work_items(reader, row, texts[item_col], single, split_circled, table):
+            (parent.children if parent is not None else table.roots).append(item)
+    if not table.roots:
+        table.problems.append(Problem(header_row + 1, "", "表头下方没有任何任务", grid.name))
+    return table
+
+
+class _RowReader:
+    """Cell text where a merged cell reads the value of its top-left cell."""
+
+    def __init__(self, grid, merged):
+        self.grid, self.merged = grid, merged
+
+    def text(self, row, col):
+        if col is None:
+            return ""
+        return self.grid.value(*self.merged.get((row, col), (row, col)))
+
+
+def _hierarchy_levels(hierarchy):
+    if not hierarchy:
+        raise TableError("没有找到任务列（如“重点任务”“工作内容”“主要任务”）")
+    if len(hierarchy) == 1:
+        return [3]
+    if len(hierarchy) == 2:
+        return [1, 3]
+    return [1, 2, *([3] * (len(hierarchy) - 2))]
+
+
+def _same_text(node, text):
+    return normalize_name(node.text) == normalize_name(split_number(text)[1])
+
+
+def _work_items(reader, row, item_text, single, split_circled, table):
+    """The work item(s) one row holds, with their departments, due date and target."""
+    inline = split_inline_units(item_text)
+    leads = reader.text(row, single.get("lead")) or inline.leads
+    cooperators = reader.text(row, single.get("cooperating")) or inline.cooperators
+    number, text = split_number(inline.text)
+    number_text = reader.text(row, single.get("number"))
+    if number_text and not number:
+        number = f"{number_text}." if re.fullmatch(r"\d+", number_text) else number_text
+    if not leads.strip():
+        column = column_letter(single["lead"]) if "lead" in single else ""
+        table.problems.append(Problem(row, column, "没有牵头单位", table.sheet))
+    target_text = reader.text(row, single.get("target"))
+    items = []
+    for circled, part in split_circled_items(text) if split_circled else [("", text)]:
+        target = parse_target(target_text or part)
+        items.append(
+            ParsedNode(
+                level=3,
+                number=circled or number,
+                text=part,
+                row=row,
+                leads=leads.strip(),
+                cooperators=cooperators.strip(),
+                due_text=reader.text(row, single.get("due")),
+                target_text=target_text or (target.wording if target else ""),
+            )
+        )
+    return items
