@@ -79,7 +79,7 @@ class DepartmentResolver:
                     result.append(department)
         return result
 
-    def _knows(self, name):
+    def knows(self, name):
         key = normalize_name(name)
         return key in self.departments or key in self.groups
 
@@ -89,13 +89,13 @@ class DepartmentResolver:
         for chunk in _PUNCTUATION.split(text or ""):
             if not chunk.strip():
                 continue
-            if self._knows(chunk):
+            if self.knows(chunk):
                 yield chunk
                 continue
             words = chunk.split()
             i = 0
             while i < len(words):
-                if not self._knows(words[i]) and i + 1 < len(words) and self._knows(words[i] + words[i + 1]):
+                if not self.knows(words[i]) and i + 1 < len(words) and self.knows(words[i] + words[i + 1]):
                     yield words[i] + words[i + 1]
                     i += 2
                 else:

@@ -196,7 +196,7 @@ class Assignment(models.Model):
     class Meta:
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
-        ordering = ["node", "role", "position"]
+        ordering = ["node", "-role", "position"]  # leads ("lead" > "cooperating") first
         indexes = [models.Index(fields=["department", "role"], name="assignment_department_role")]
         constraints = [
             # A department either leads or cooperates on an item, never both.

@@ -1,0 +1,198 @@
+"""Changes to plans and their trees that span models."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from core.text import normalize_name
+from org.models import Department, DepartmentAlias
+
+from .models import Assignment, TaskNode
+from .wording import parse_due, parse_target
+
+MAP, ALIAS, NEW = "map", "alias", "new"
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    assignments_changed: int = 0
+
+    @property
+    def changed(self):
+        return bool(self.created or self.updated or self.deleted or self.assignments_changed)
+
+
+class ImportBlocked(ValueError):
+    """The preview still has problems; nothing was written."""
+
+
+@transaction.atomic
+def plan_import(*, plan, preview, mapping=None):
+    """Write the previewed tree into ``plan`` in one transaction.
+
+    ``mapping`` settles each unknown department name (keyed by its normalised form):
+    ``(MAP, department)`` uses an existing department for this import, ``(ALIAS, department)``
+    also records the name as that department's alias, ``(NEW, kind)`` creates a department.
+    Nodes are matched to the plan's existing nodes by their place and wording, so importing
+    the same table again changes nothing.
+    """
+    mapping = mapping or {}
+    missing = [unknown.name for key, unknown in preview.unknown.items() if key not in mapping]
+    if preview.problems or missing:
+        raise ImportBlocked("导入前请先解决预览中列出的问题" + (f"：未知单位 {'、'.join(missing)}" if missing else ""))
+    extra = _settle_unknown_names(plan.region, preview, mapping)
+    desired = list(_desired_nodes(plan, preview, extra))
+    return _apply_tree(plan, desired)
+
+
+def _settle_unknown_names(region, preview, mapping):
+    extra = {}
+    for key, (action, target) in mapping.items():
+        if key not in preview.unknown:
+            continue  # already known (e.g. recorded as an alias by an earlier import)
+        name = preview.unknown[key].name
+        if action == NEW:
+            department = Department.objects.create(region=region, short_name=name, name=name, kind=target)
+        else:
+            department = target
+            if department.region_id != region.pk:
+                raise ImportBlocked(f"“{department}”不属于{region}")
+            if action == ALIAS:
+                DepartmentAlias.objects.create(region=region, department=department, name=name)
+        extra[key] = department
+    return extra
+
+
+@dataclass
+class _Desired:
+    key: tuple
+    parent_key: tuple | None
+    level: int
+    position: int
+    fields: dict
+    assignments: list  # [(department_id, role, position)]
+
+
+def _desired_nodes(plan, preview, extra):
+    resolver = preview.resolver
+    position = 0
+
+    def departments(text):
+        found = []
+        for name in resolver.names_in(text):
+            key = normalize_name(name)
+            for department in [extra[key]] if key in extra else resolver.resolve_name(name):
+                if department not in found:
+                    found.append(department)
+        return found
+
+    def walk(node, parent_key):
+        nonlocal position
+        position += 1
+        key = (*(parent_key or ()), (node.level, normalize_name(node.number), normalize_name(node.text)))
+        fields = {"number": node.number, "text": node.text}
+        assignments = []
+        if node.level == TaskNode.Level.WORK_ITEM:
+            leads = departments(node.leads)
+            lead_ids = {department.pk for department in leads}
+            cooperators = [d for d in departments(node.cooperators) if d.pk not in lead_ids]
+            assignments = [(d.pk, Assignment.Role.LEAD, i) for i, d in enumerate(leads)]
+            assignments += [(d.pk, Assignment.Role.COOPERATING, i) for i, d in enumerate(cooperators)]
+            target = parse_target(node.target_text) if node.target_text else None
+            fields.update(
+                due_text=node.due_text[:100],
+                due_on=parse_due(node.due_text, default_year=plan.start_year) if node.due_text else None,
+                target_text=node.target_text[:300],
+                target_value=target.value if target else None,
+                target_unit=target.unit if target else "",
+                target_comparator=target.comparator if target else "",
+            )
+        yield _Desired(key, parent_key, node.level, position, fields, assignments)
+        for child in node.children:
+            yield from walk(child, key)
+
+    for root in preview.table.roots:
+        yield from walk(root, None)
+
+
+def _node_key(node, by_id):
+    parts = []
+    while node is not None:
+        parts.append((node.level, normalize_name(node.number), normalize_name(node.text)))
+        node = by_id.get(node.parent_id)
+    return tuple(reversed(parts))
+
+
+def _apply_tree(plan, desired):
+    """Create, update and delete nodes and assignments so the plan holds exactly ``desired``,
+    with a fixed number of queries whatever the size of the tree."""
+    result = ImportResult()
+    existing = list(TaskNode.objects.filter(plan=plan))
+    by_id = {node.pk: node for node in existing}
+    by_key = {_node_key(node, by_id): node for node in existing}
+    wanted_keys = {item.key for item in desired}
+
+    stale = [node.pk for key, node in by_key.items() if key not in wanted_keys]
+    if stale:
+        result.deleted = len(stale)
+        TaskNode.objects.filter(pk__in=stale).delete()
+
+    to_update = []
+    for level in (1, 2, 3):
+        new_nodes = []
+        for item in (item for item in desired if item.level == level):
+            node = by_key.get(item.key)
+            values = {**item.fields, "position": item.position}
+            if node is None:
+                parent = by_key[item.parent_key] if item.parent_key else None
+                node = TaskNode(plan=plan, parent=parent, level=level, **values)
+                new_nodes.append((item.key, node))
+            elif any(getattr(node, name) != value for name, value in values.items()):
+                for name, value in values.items():
+                    setattr(node, name, value)
+                to_update.append(node)
+            else:
+                result.unchanged += 1
+        TaskNode.objects.bulk_create([node for _, node in new_nodes])
+        for key, node in new_nodes:
+            by_key[key] = node
+        result.created += len(new_nodes)
+    if to_update:
+        TaskNode.objects.bulk_update(
+            to_update,
+            ["position", "number", "text", "due_text", "due_on", "target_text", "target_value", "target_unit",
+             "target_comparator"],
+        )  # fmt: skip
+        result.updated = len(to_update)
+
+    result.assignments_changed = _apply_assignments(plan, desired, by_key)
+    return result
+
+
+def _apply_assignments(plan, desired, by_key):
+    wanted = {}
+    for item in desired:
+        node_id = by_key[item.key].pk
+        for department_id, role, position in item.assignments:
+            wanted[(node_id, department_id)] = (role, position)
+    have = {(a.node_id, a.department_id): a for a in Assignment.objects.filter(node__plan=plan)}
+    remove = [a.pk for key, a in have.items() if key not in wanted]
+    change = []
+    for key, (role, position) in wanted.items():
+        current = have.get(key)
+        if current is not None and (current.role, current.position) != (role, position):
+            current.role, current.position = role, position
+            change.append(current)
+    add = [
+        Assignment(node_id=node_id, department_id=department_id, role=role, position=position)
+        for (node_id, department_id), (role, position) in wanted.items()
+        if (node_id, department_id) not in have
+    ]
+    Assignment.objects.filter(pk__in=remove).delete()
+    Assignment.objects.bulk_update(change, ["role", "position"])
+    Assignment.objects.bulk_create(add)
+    return len(remove) + len(change) + len(add)
