@@ -22,5 +22,6 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("org/", include("org.urls")),
+    path("plans/", include("tasks.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -10,6 +10,8 @@ ALL_ROLES = frozenset(User.Role.values)
 # (label, url name, roles that see it). Later apps add their entries here.
 NAVIGATION = [
     (_("Home"), "home", ALL_ROLES),
+    (_("Plans and tasks"), "tasks:plan_list", ALL_ROLES),
+    (_("My department's work"), "tasks:my_work", frozenset({"reporter", "reviewer"})),
     (_("Regions and departments"), "org:region_list", frozenset({"reviewer", "supervisor", "admin"})),
 ]
 
@@ -19,15 +21,13 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     role = User.Role.ADMIN if user.is_administrator else user.role
-    path = request.path
-    items = []
-    for label, url_name, roles in NAVIGATION:
-        if role not in roles:
-            continue
-        url = reverse(url_name)
-        active = path == url if url == "/" else path.startswith(url)
-        items.append({"label": label, "url": url, "active": active})
+    items = [{"label": label, "url": reverse(url_name)} for label, url_name, roles in NAVIGATION if role in roles]
     if user.department_id and role == User.Role.REPORTER:
-        url = reverse("org:department_detail", args=[user.department_id])
-        items.append({"label": _("My department"), "url": url, "active": path.startswith(url)})
+        items.append({"label": _("My department"), "url": reverse("org:department_detail", args=[user.department_id])})
+    # The entry whose address is the longest prefix of this page is the current one.
+    path = request.path
+    matching = [item for item in items if path == item["url"] or (item["url"] != "/" and path.startswith(item["url"]))]
+    current = max(matching, key=lambda item: len(item["url"]), default=None)
+    for item in items:
+        item["active"] = item is current
     return {"nav_items": items}

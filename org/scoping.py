@@ -45,18 +45,19 @@ class Scope:
         return self.role == User.Role.SUPERVISOR
 
     # --- regions -----------------------------------------------------------------------
-    def region_q(self, prefix=""):
-        """A filter, on a model reached through ``prefix``, for the regions this user sees."""
+    def region_q(self, prefix="", *, change=False):
+        """A filter, on a model reached through ``prefix``, for the regions this user sees
+        (or, with ``change``, whose regional objects such as plans they may change)."""
         if self.is_admin:
             return Q()
-        if self.home_region is None:
+        if self.home_region is None or (change and self.role != User.Role.REVIEWER):
             return _NOTHING
         if self.role == User.Role.SUPERVISOR:
             return self.home_region.subtree_q(prefix)
         return Q(**{f"{prefix}pk": self.home_region.pk})
 
-    def regions(self):
-        return Region.objects.filter(self.region_q())
+    def regions(self, *, change=False):
+        return Region.objects.filter(self.region_q(change=change))
 
     # --- departments -------------------------------------------------------------------
     def department_q(self, prefix="", *, change=False):
@@ -93,8 +94,8 @@ class Scope:
         department path.
         """
         allowed = _NOTHING
-        if region is not None and not (change and self.role in (User.Role.REPORTER, User.Role.SUPERVISOR)):
-            allowed |= self.region_q(f"{region}__")
+        if region is not None:
+            allowed |= self.region_q(f"{region}__", change=change)
         for path in departments:
             allowed |= self.department_q(f"{path}__", change=change)
         if change and self.is_read_only:

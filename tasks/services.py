@@ -82,13 +82,26 @@ def _desired_nodes(plan, preview, extra):
     position = 0
 
     def departments(text):
-        found = []
+        """(named, from groups): departments written by name, and those a group stands for."""
+        named, grouped = [], []
         for name in resolver.names_in(text):
             key = normalize_name(name)
-            for department in [extra[key]] if key in extra else resolver.resolve_name(name):
-                if department not in found:
-                    found.append(department)
-        return found
+            if key in extra:
+                found, into = [extra[key]], named
+            else:
+                found, into = resolver.resolve_name(name), grouped if resolver.is_group(name) else named
+            into.extend(department for department in found if department not in into)
+        return named, grouped
+
+    def parties(node):
+        """Leads and cooperators. A department named outright keeps the role it is named
+        with; a group only adds departments the row does not name (武隆 附件1: 区级有关单位
+        lead, 区财政局 named as cooperating stays cooperating)."""
+        lead_named, lead_grouped = departments(node.leads)
+        cooperating_named, cooperating_grouped = departments(node.cooperators)
+        leads = lead_named + [d for d in lead_grouped if d not in lead_named and d not in cooperating_named]
+        cooperators = [d for d in cooperating_named + cooperating_grouped if d not in leads]
+        return leads, list(dict.fromkeys(cooperators))
 
     def walk(node, parent_key):
         nonlocal position
@@ -97,9 +110,7 @@ def _desired_nodes(plan, preview, extra):
         fields = {"number": node.number, "text": node.text}
         assignments = []
         if node.level == TaskNode.Level.WORK_ITEM:
-            leads = departments(node.leads)
-            lead_ids = {department.pk for department in leads}
-            cooperators = [d for d in departments(node.cooperators) if d.pk not in lead_ids]
+            leads, cooperators = parties(node)
             assignments = [(d.pk, Assignment.Role.LEAD, i) for i, d in enumerate(leads)]
             assignments += [(d.pk, Assignment.Role.COOPERATING, i) for i, d in enumerate(cooperators)]
             target = parse_target(node.target_text) if node.target_text else None

@@ -217,22 +217,23 @@ def _work_items(reader, row, item_text, single, split_circled, table):
     inline = split_inline_units(item_text)
     leads = reader.text(row, single.get("lead")) or inline.leads
     cooperators = reader.text(row, single.get("cooperating")) or inline.cooperators
-    number, text = split_number(inline.text)
     number_text = reader.text(row, single.get("number"))
-    if number_text and not number:
-        number = f"{number_text}." if re.fullmatch(r"\d+", number_text) else number_text
     if not leads.strip():
         column = column_letter(single["lead"]) if "lead" in single else ""
         table.problems.append(Problem(row, column, "没有牵头单位", table.sheet))
     target_text = reader.text(row, single.get("target"))
+    parts = split_circled_items(inline.text) if split_circled else [("", inline.text)]
     items = []
-    for circled, part in split_circled_items(text) if split_circled else [("", text)]:
-        target = parse_target(target_text or part)
+    for circled, part in parts:
+        number, text = (circled, part) if circled else split_number(part)
+        if number_text and not number:
+            number = f"{number_text}." if re.fullmatch(r"\d+", number_text) else number_text
+        target = parse_target(target_text or text)
         items.append(
             ParsedNode(
                 level=3,
-                number=circled or number,
-                text=part,
+                number=number,
+                text=text,
                 row=row,
                 leads=leads.strip(),
                 cooperators=cooperators.strip(),

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
+from org import demo as org_demo
 from org.models import Department, DepartmentAlias, DepartmentGroup, Region, User
 
 PASSWORD = "test-password-123"
@@ -95,3 +96,10 @@ def signed_in(user):
 @pytest.fixture
 def client_for():
     return signed_in
+
+
+@pytest.fixture
+def regions(db):
+    """The demo's real regions and departments (from the source documents)."""
+    org_demo.load(password="pw-for-tests-1")
+    return {"wulong": Region.objects.get(code="500156"), "qianjiang": Region.objects.get(code="500114")}

@@ -13,7 +13,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 # Routes anyone may open.
 PUBLIC = {"login", "set_language"}
 # Routes for a signed-in user that name no object: anonymous → login.
-SIGNED_IN = {"home", "org:region_list", "password_change", "password_change_done"}
+SIGNED_IN = {"home", "org:region_list", "password_change", "password_change_done", "tasks:plan_list", "tasks:my_work"}
+# Routes only a district reviewer (or an administrator) may open: anyone else gets 404.
+REVIEWER_ONLY = {"tasks:import_upload"}
+# Routes naming something kept in the signed-in user's own session.
+SESSION_ROUTES = {"tasks:import_preview": {"token": "0" * 32}}
 # Routes that only accept POST from a signed-in user.
 POST_ONLY = {"logout"}
 
@@ -27,7 +31,18 @@ class ObjectRoute:
     methods: list = field(default_factory=lambda: ["get"])
 
 
+def a_plan(region):
+    from tasks.models import Plan
+
+    plan, _ = Plan.objects.get_or_create(
+        region=region, title="路由测试方案", defaults={"start_year": 2023, "end_year": 2023}
+    )
+    return plan
+
+
 OBJECT_ROUTES = {
+    "tasks:plan_detail": ObjectRoute(lambda world, region: {"pk": a_plan(region).pk}),
+    "tasks:plan_export": ObjectRoute(lambda world, region: {"pk": a_plan(region).pk}),
     "org:region_detail": ObjectRoute(lambda world, region: {"code": region.code}),
     "org:department_detail": ObjectRoute(lambda world, region: {"pk": region.departments.order_by("pk").first().pk}),
 }
@@ -53,19 +68,20 @@ ROUTES = all_routes()
 
 
 def test_every_route_is_classified():
-    known = PUBLIC | SIGNED_IN | POST_ONLY | set(OBJECT_ROUTES)
+    known = PUBLIC | SIGNED_IN | POST_ONLY | REVIEWER_ONLY | set(SESSION_ROUTES) | set(OBJECT_ROUTES)
     unclassified = [(name, pattern) for name, pattern in ROUTES if not is_admin(pattern) and name not in known]
     assert not unclassified, f"Classify these routes in tests/test_route_matrix.py: {unclassified}"
 
 
 def test_the_matrix_has_no_stale_entries():
     names = {name for name, _ in ROUTES}
-    assert (PUBLIC | SIGNED_IN | POST_ONLY | set(OBJECT_ROUTES)) <= names
+    assert (PUBLIC | SIGNED_IN | POST_ONLY | REVIEWER_ONLY | set(SESSION_ROUTES) | set(OBJECT_ROUTES)) <= names
 
 
-@pytest.mark.parametrize("name", sorted(SIGNED_IN | set(OBJECT_ROUTES)))
+@pytest.mark.parametrize("name", sorted(SIGNED_IN | REVIEWER_ONLY | set(SESSION_ROUTES) | set(OBJECT_ROUTES)))
 def test_anonymous_is_redirected_to_login(world, client, name):
     kwargs = OBJECT_ROUTES[name].kwargs(world, world.district) if name in OBJECT_ROUTES else {}
+    kwargs = SESSION_ROUTES.get(name, kwargs)
     response = client.get(reverse(name, kwargs=kwargs))
     assert response.status_code == 302
     assert response.url.startswith(reverse("login") + "?next=")
@@ -90,6 +106,22 @@ def test_outsider_gets_404_and_insider_200(world, reviewer, outsider, client_for
     other_url = reverse(name, kwargs=route.kwargs(world, world.other_district))
     assert client_for(outsider).get(other_url).status_code == 200
     assert client_for(reviewer).get(other_url).status_code == 404
+
+
+@pytest.mark.parametrize("name", sorted(REVIEWER_ONLY))
+def test_reviewer_only_routes(world, reporter, reviewer, supervisor, administrator, client_for, name):
+    url = reverse(name)
+    assert client_for(reviewer).get(url).status_code == 200
+    assert client_for(administrator).get(url).status_code == 200
+    assert client_for(reporter).get(url).status_code == 404
+    assert client_for(supervisor).get(url).status_code == 404
+
+
+@pytest.mark.parametrize("name", sorted(SESSION_ROUTES))
+def test_session_routes_are_404_without_the_session_entry(world, reviewer, outsider, client_for, name):
+    url = reverse(name, kwargs=SESSION_ROUTES[name])
+    assert client_for(reviewer).get(url).status_code == 404
+    assert client_for(outsider).get(url).status_code == 404
 
 
 @pytest.mark.parametrize("name", sorted(POST_ONLY))

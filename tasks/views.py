@@ -1,0 +1,247 @@
+"""Plan pages: list, tree with filters, export, import (upload → preview → confirm) and a
+department's own work. Every queryset starts from the user's scope."""
+
+import uuid
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from org.models import Department, Region
+from org.scoping import visible_to
+
+from . import exports
+from .forms import NEW_DEPARTMENT, ImportUploadForm, PlanFilterForm, UnknownNamesForm
+from .imports import ImportRefused, preview_task_table
+from .models import Plan, TaskNode
+from .selectors import plan_tree, plans_for, walk
+from .services import ALIAS, NEW, ImportBlocked, plan_import
+
+PLANS_PER_PAGE = 30
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+IMPORT_SESSION_KEY = "task_imports"
+
+
+@require_safe
+@login_required
+def plan_list(request):
+    scope = visible_to(request.user)
+    page = Paginator(plans_for(scope), PLANS_PER_PAGE).get_page(request.GET.get("page"))
+    can_import = scope.regions(change=True).exists()
+    return render(request, "tasks/plan_list.html", {"page": page, "can_import": can_import})
+
+
+def _visible_plan(request, pk):
+    scope = visible_to(request.user)
+    return scope, scope.get_or_404(Plan.objects.select_related("region"), region="region", pk=pk)
+
+
+def _filtered_tree(request, plan, scope):
+    key_tasks = TaskNode.objects.filter(plan=plan, level=TaskNode.Level.KEY_TASK).order_by("position")
+    departments = Department.objects.filter(region=plan.region, is_active=True).filter(scope.department_q())
+    form = PlanFilterForm(request.GET or None, departments=departments.order_by("short_name"), key_tasks=key_tasks)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    key_task = next((n for n in key_tasks if n.pk == filters.get("key_task")), None)
+    roots = plan_tree(
+        plan,
+        key_task=key_task,
+        department=filters.get("department"),
+        role=filters.get("role") or None,
+        search=(filters.get("q") or "").strip(),
+    )
+    return form, roots, filters
+
+
+@require_safe
+@login_required
+def plan_detail(request, pk):
+    scope, plan = _visible_plan(request, pk)
+    form, roots, filters = _filtered_tree(request, plan, scope)
+    rows = list(walk(roots))
+    return render(
+        request,
+        "tasks/plan_detail.html",
+        {
+            "plan": plan,
+            "form": form,
+            "rows": rows,
+            "item_count": sum(1 for row in rows if row.node.is_work_item),
+            "filtered": any(filters.values()) if filters else False,
+            "query": request.GET.urlencode(),
+            "phases": plan.phases.all(),
+        },
+    )
+
+
+@require_safe
+@login_required
+def plan_export(request, pk):
+    scope, plan = _visible_plan(request, pk)
+    _, roots, filters = _filtered_tree(request, plan, scope)
+    title = None
+    if filters.get("department"):
+        title = f"{plan.title}任务分解表（{filters['department'].short_name}）"
+    workbook = exports.build_workbook(plan, roots, title=title)
+    response = HttpResponse(content_type=XLSX)
+    filename = f"{plan.title}任务分解表.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    workbook.save(response)
+    return response
+
+
+@require_safe
+@login_required
+def my_work(request):
+    """The work items the user's department leads or supports, across visible plans."""
+    scope = visible_to(request.user)
+    department = request.user.department
+    if department is None:
+        raise Http404
+    sections = []
+    for plan in plans_for(scope).filter(region=department.region_id):
+        roots = plan_tree(plan, department=department)
+        items = [row for row in walk(roots) if row.node.is_work_item]
+        if items:
+            sections.append({"plan": plan, "rows": list(walk(roots)), "count": len(items)})
+    return render(request, "tasks/my_work.html", {"department": department, "sections": sections})
+
+
+def _import_regions(scope):
+    # Plans belong to districts and counties; a city or province has none of its own.
+    return scope.regions(change=True).filter(level=Region.Level.COUNTY).order_by("code")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def import_upload(request):
+    scope = visible_to(request.user)
+    regions = _import_regions(scope)
+    if not regions.exists():
+        raise Http404
+    plans = Plan.objects.filter(region__in=regions).order_by("-start_year", "title")
+    posted = request.method == "POST"
+    form = ImportUploadForm(
+        request.POST if posted else None, request.FILES if posted else None, regions=regions, plans=plans
+    )
+    if request.method == "POST" and form.is_valid():
+        token = uuid.uuid4().hex
+        path = default_storage.save(f"imports/{token}.xlsx", ContentFile(form.file_bytes))
+        data = form.cleaned_data
+        pending = request.session.setdefault(IMPORT_SESSION_KEY, {})
+        pending[token] = {
+            "path": path,
+            "filename": data["file"].name,
+            "region": data["region"].pk,
+            "plan": data["plan"].pk if data["plan"] else None,
+            "title": data["title"],
+            "kind": data["kind"],
+            "start_year": data["start_year"],
+            "end_year": data["end_year"] or data["start_year"],
+            "sheet": data["sheet"],
+            "split_circled": data["split_circled"],
+        }
+        request.session.modified = True
+        return redirect("tasks:import_preview", token=token)
+    return render(request, "tasks/import_upload.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def import_preview(request, token):
+    scope = visible_to(request.user)
+    pending = request.session.get(IMPORT_SESSION_KEY, {}).get(token)
+    if pending is None:
+        raise Http404
+    region = get_object_or_404(_import_regions(scope), pk=pending["region"])
+    plan = get_object_or_404(Plan, pk=pending["plan"], region=region) if pending["plan"] else None
+    try:
+        with default_storage.open(pending["path"], "rb") as stored:
+            data = stored.read()
+        preview = preview_task_table(
+            region=region, data=data, sheet=pending["sheet"] or None, split_circled=pending["split_circled"]
+        )
+    except (ImportRefused, FileNotFoundError) as error:
+        _discard(request, token)
+        messages.error(request, _("The file could not be read: %(reason)s") % {"reason": error})
+        return redirect("tasks:import_upload")
+    departments = Department.objects.filter(region=region, is_active=True).order_by("short_name")
+    data = request.POST if request.method == "POST" else None
+    names_form = UnknownNamesForm(data, unknown=preview.unknown, departments=departments)
+    if request.method == "POST" and not preview.problems and names_form.is_valid():
+        mapping = _mapping(names_form, departments)
+        if plan is None:
+            plan = Plan(
+                region=region,
+                title=pending["title"],
+                kind=pending["kind"],
+                start_year=pending["start_year"],
+                end_year=pending["end_year"],
+            )
+        try:
+            result = _commit(plan, preview, mapping)
+        except ImportBlocked as error:
+            messages.error(request, str(error))
+        else:
+            _discard(request, token)
+            messages.success(
+                request,
+                _("Imported into “%(plan)s”: %(created)d added, %(updated)d updated, %(deleted)d removed, "
+                  "%(unchanged)d unchanged.")
+                % {"plan": plan, "created": result.created, "updated": result.updated, "deleted": result.deleted,
+                   "unchanged": result.unchanged},
+            )  # fmt: skip
+            return redirect(plan)
+    return render(
+        request,
+        "tasks/import_preview.html",
+        {
+            "pending": pending,
+            "plan": plan,
+            "region": region,
+            "preview": preview,
+            "counts": preview.counts(),
+            "rows": list(_preview_rows(preview.table.roots)),
+            "names_form": names_form,
+        },
+    )
+
+
+def _commit(plan, preview, mapping):
+    with transaction.atomic():
+        if plan.pk is None:
+            plan.full_clean()
+            plan.save()
+        return plan_import(plan=plan, preview=preview, mapping=mapping)
+
+
+def _mapping(names_form, departments):
+    by_pk = {str(d.pk): d for d in departments}
+    mapping = {}
+    for name, field in names_form.fields.items():
+        choice = names_form.cleaned_data[name]
+        if choice == NEW_DEPARTMENT:
+            mapping[field.unknown_key] = (NEW, Department.Kind.BUREAU)
+        else:
+            mapping[field.unknown_key] = (ALIAS, by_pk[choice])
+    return mapping
+
+
+def _preview_rows(roots):
+    for root in roots:
+        yield from root.walk()
+
+
+def _discard(request, token):
+    pending = request.session.get(IMPORT_SESSION_KEY, {})
+    entry = pending.pop(token, None)
+    request.session.modified = True
+    if entry:
+        default_storage.delete(entry["path"])

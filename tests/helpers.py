@@ -1,0 +1,31 @@
+"""Helpers shared by the task tests."""
+
+from tasks.demo.tables import build_bytes
+from tasks.imports import preview_task_table
+from tasks.models import Assignment, Plan, TaskNode
+from tasks.services import plan_import
+
+
+def new_plan(region, title="测试方案", year=2019):
+    return Plan.objects.create(region=region, title=title, start_year=year, end_year=year)
+
+
+def import_table(region, table, plan=None):
+    plan = plan or new_plan(region)
+    preview = preview_task_table(region=region, data=build_bytes(table))
+    assert not preview.problems and not preview.unknown, (preview.problems, preview.unknown)
+    return plan, plan_import(plan=plan, preview=preview)
+
+
+def level_counts(plan):
+    return [TaskNode.objects.filter(plan=plan, level=level).count() for level in (1, 2, 3)]
+
+
+def item(plan, text_start):
+    return TaskNode.objects.get(plan=plan, level=3, text__startswith=text_start)
+
+
+def parties(node):
+    leads = [a.department.short_name for a in node.assignments.filter(role=Assignment.Role.LEAD)]
+    cooperators = [a.department.short_name for a in node.assignments.filter(role=Assignment.Role.COOPERATING)]
+    return leads, cooperators

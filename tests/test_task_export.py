@@ -1,0 +1,144 @@
+"""The official-layout export: checked cell by cell against the document's layout."""
+
+import io
+
+import openpyxl
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from org.models import Region, User
+from tasks.demo import table_data
+from tasks.demo.tables import build_bytes
+from tasks.exports import build_workbook
+from tasks.imports import preview_task_table
+from tasks.models import Assignment, TaskNode
+from tasks.selectors import plan_tree
+from tests.helpers import import_table, new_plan
+
+
+def exported(plan, **filters):
+    buffer = io.BytesIO()
+    build_workbook(plan, plan_tree(plan, **filters)).save(buffer)
+    return openpyxl.load_workbook(io.BytesIO(buffer.getvalue())).active
+
+
+def merges(sheet):
+    return sorted(str(r) for r in sheet.merged_cells.ranges)
+
+
+def canonical(plan):
+    """The tree as comparable data: (level, number, text, leads, cooperators) in order."""
+    rows = []
+    for node in TaskNode.objects.filter(plan=plan).order_by("position").prefetch_related("assignments__department"):
+        assignments = sorted(node.assignments.all(), key=lambda a: (a.role != "lead", a.position))
+        rows.append((
+            node.level, node.number, node.text,
+            [a.department.short_name for a in assignments if a.role == Assignment.Role.LEAD],
+            [a.department.short_name for a in assignments if a.role == Assignment.Role.COOPERATING],
+        ))  # fmt: skip
+    return rows
+
+
+def test_annex1_export_matches_the_document_layout(regions):
+    plan, _ = import_table(regions["wulong"], table_data.WULONG_ANNEX1)
+    sheet = exported(plan)
+    assert sheet["A1"].value == "附件"
+    assert sheet["A2"].value == "测试方案任务分解表"
+    assert [sheet.cell(3, c).value for c in range(1, 6)] == ["重点任务", "工作内容", None, "牵头单位", "配合单位"]
+    assert sheet.max_row == 3 + 41
+    found = merges(sheet)
+    assert "A2:E2" in found and "B3:C3" in found
+    # Each key task merged over its rows, as in the document: 12 + 20 + 7 + 2 work items.
+    key_merges = [m for m in found if m.startswith("A") and m != "A2:E2"]
+    assert sorted(key_merges, key=lambda m: int(m.split(":")[0][1:])) == ["A4:A15", "A16:A35", "A36:A42", "A43:A44"]
+    assert sheet["A4"].value == "（一）健全节水制度，落实水资源消耗总量和强度双控行动"
+    assert sheet["B4"].value == "1.制定和落实节约用水规划" and "B4:B6" in found
+    row = next(r for r in range(4, sheet.max_row + 1) if (sheet.cell(r, 3).value or "").startswith("加大污水处理力度"))
+    assert sheet.cell(row, 4).value == "区城管局" and sheet.cell(row, 5).value == "区住房城乡建委"
+    assert sheet.cell(4, 5).value == "区发展改革委、区经济信息委、区规划自然资源局、区住房城乡建委、区城管局"
+    # Print set-up and presentation.
+    assert sheet.freeze_panes == "A4"
+    assert sheet.print_title_rows == "$3:$3"
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
+    assert sheet["C4"].alignment.wrap_text and sheet["C4"].border.left.style == "thin"
+    assert sheet["C4"].font.name == "仿宋_GB2312" and sheet["A3"].font.bold
+    assert sheet.column_dimensions["C"].width == 60
+
+
+@pytest.mark.parametrize(
+    ("region", "table"),
+    [
+        ("wulong", table_data.WULONG_ANNEX1),
+        ("wulong", table_data.WULONG_ANNEX2),
+        ("qianjiang", table_data.QIANJIANG_TASKS),
+        ("qianjiang", table_data.QIANJIANG_INDICATORS),
+    ],
+)
+def test_export_then_import_gives_the_same_tree(regions, region, table):
+    plan, _ = import_table(regions[region], table)
+    buffer = io.BytesIO()
+    build_workbook(plan, plan_tree(plan)).save(buffer)
+    copy = new_plan(regions[region], title="往返")
+    preview = preview_task_table(region=regions[region], data=buffer.getvalue())
+    assert not preview.problems and not preview.unknown
+    from tasks.services import plan_import
+
+    plan_import(plan=copy, preview=preview)
+    assert canonical(copy) == canonical(plan)
+
+
+def test_export_of_one_department(regions):
+    plan, _ = import_table(regions["wulong"], table_data.WULONG_ANNEX1)
+    economy = regions["wulong"].departments.get(short_name="区经济信息委")
+    sheet = exported(plan, department=economy)
+    texts = [sheet.cell(r, 4).value + "|" + (sheet.cell(r, 5).value or "") for r in range(4, sheet.max_row + 1)]
+    assert texts and all("区经济信息委" in text for text in texts)
+    expected = Assignment.objects.filter(node__plan=plan, department=economy).count()
+    assert sheet.max_row - 3 == expected
+
+
+def test_export_of_one_key_task(regions):
+    plan, _ = import_table(regions["wulong"], table_data.WULONG_ANNEX1)
+    fourth = TaskNode.objects.get(plan=plan, level=1, number="（四）")
+    sheet = exported(plan, key_task=fourth)
+    assert sheet.max_row == 3 + 2 and sheet["A4"].value.startswith("（四）")
+
+
+def test_formula_like_text_is_written_as_text(regions):
+    table = {**table_data.WULONG_ANNEX2, "rows": [["一、注入", "1. 测试", '=HYPERLINK("http://x","点我")', "区水利局"]]}
+    plan = new_plan(regions["wulong"])
+    preview = preview_task_table(region=regions["wulong"], data=build_bytes(table))
+    from tasks.services import plan_import
+
+    plan_import(plan=plan, preview=preview)
+    buffer = io.BytesIO()
+    build_workbook(plan, plan_tree(plan)).save(buffer)
+    sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue())).active
+    cell = next(sheet.cell(r, 3) for r in range(4, sheet.max_row + 1) if sheet.cell(r, 3).value)
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
+
+
+def test_export_command(regions, tmp_path):
+    plan, _ = import_table(regions["wulong"], table_data.WULONG_ANNEX1)
+    out = tmp_path / "out.xlsx"
+    call_command("export_tasks", plan=plan.pk, output=str(out), department="区城市管理局", stdout=io.StringIO())
+    sheet = openpyxl.load_workbook(out).active
+    assert sheet.max_row > 3 and all(
+        "区城管局" in (sheet.cell(r, 4).value or "") + (sheet.cell(r, 5).value or "")
+        for r in range(4, sheet.max_row + 1)
+    )
+
+
+def test_export_page_downloads_xlsx(regions, client_for):
+    plan, _ = import_table(regions["wulong"], table_data.WULONG_ANNEX1)
+    client = client_for(User.objects.get(username="wulong_cgj"))
+    response = client.get(reverse("tasks:plan_export", args=[plan.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "attachment" in response["Content-Disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet.max_row == 3 + 41
+    outsider = client_for(User.objects.get(username="qianjiang_reviewer"))
+    assert outsider.get(reverse("tasks:plan_export", args=[plan.pk])).status_code == 404
+    assert Region.objects.count() == 3
