@@ -31,6 +31,7 @@ class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Task table (.xlsx)"),
         help_text=_("An Excel workbook of at most 10 MB. Title rows above the header are fine."),
+        error_messages={"empty": _("The file is empty.")},
     )
     region = forms.ModelChoiceField(label=_("Region"), queryset=None, empty_label=None)
     plan = forms.ModelChoiceField(

@@ -1,0 +1,110 @@
+"""Every bad task table is refused with a Chinese message and leaves the database unchanged."""
+
+import io
+import zipfile
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from org.models import Department, DepartmentAlias, User
+from tasks.demo import table_data
+from tasks.demo.tables import build_bytes
+from tasks.imports import ImportRefused, preview_task_table
+from tasks.models import Assignment, Plan, TaskNode
+
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def zipped(files):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def workbook_bytes(rows):
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+GOOD = build_bytes(table_data.WULONG_ANNEX2)
+BAD_UPLOADS = {
+    "png": (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "不是 Excel .xlsx 文件"),
+    "csv": ("序号,任务,牵头单位\n1,编制规划,区水利局\n".encode(), "文本文件"),
+    "truncated": (GOOD[:300], "文件已损坏"),
+    "xls": (OLE2 + b"\x00" * 2048 + "Workbook".encode("utf-16-le"), "另存为“Excel 工作簿（.xlsx）”"),
+    "password": (OLE2 + b"\x00" * 512 + "EncryptionInfo".encode("utf-16-le") + b"\x00" * 512, "密码"),
+    "too_big": (b"PK\x03\x04" + b"\x00" * (10 * 1024 * 1024 + 1), "10 MB"),
+    "zip_bomb": (zipped({"xl/workbook.xml": b"<x/>", "xl/big.xml": b"\x00" * (20 * 1024 * 1024)}), "压缩炸弹"),
+    "docx": (zipped({"word/document.xml": b"<w:document/>", "[Content_Types].xml": b"<Types/>"}), "Word"),
+    "empty": (b"", "空的"),
+}
+BAD_TABLES = {
+    "no_header": (workbook_bytes([["甲", "乙"], ["1", "2"]]), "没有找到表头"),
+    "empty_sheet": (workbook_bytes([]), "是空的"),
+}
+
+
+def snapshot():
+    return [model.objects.count() for model in (Plan, TaskNode, Assignment, Department, DepartmentAlias)]
+
+
+def upload(client, region, data, name="表.xlsx"):
+    file = io.BytesIO(data)
+    file.name = name
+    return client.post(
+        reverse("tasks:import_upload"),
+        {"file": file, "region": region.pk, "title": "坏文件", "kind": "annual", "start_year": 2019},
+        follow=True,
+    )
+
+
+@pytest.mark.parametrize("case", sorted(BAD_UPLOADS))
+def test_bad_uploads_are_refused_by_the_form(regions, client_for, case):
+    data, message = BAD_UPLOADS[case]
+    before = snapshot()
+    response = upload(client_for(User.objects.get(username="wulong_reviewer")), regions["wulong"], data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("case", sorted({**BAD_UPLOADS, **BAD_TABLES}))
+def test_bad_files_are_refused_by_the_preview(regions, case):
+    data, message = {**BAD_UPLOADS, **BAD_TABLES}[case]
+    with pytest.raises(ImportRefused, match=message):
+        preview_task_table(region=regions["wulong"], data=data)
+
+
+@pytest.mark.parametrize("case", sorted(BAD_TABLES))
+def test_unreadable_tables_return_to_the_upload_page_with_the_reason(regions, client_for, case):
+    data, message = BAD_TABLES[case]
+    before = snapshot()
+    response = upload(client_for(User.objects.get(username="wulong_reviewer")), regions["wulong"], data)
+    page = response.content.decode()
+    assert "无法读取该文件" in page and message in page
+    assert snapshot() == before
+
+
+def test_work_item_without_lead_blocks_the_import(regions, client_for):
+    table = {**table_data.WULONG_ANNEX2, "rows": [list(row) for row in table_data.WULONG_ANNEX2["rows"]]}
+    table["rows"][2][3] = ""
+    before = snapshot()
+    client = client_for(User.objects.get(username="wulong_reviewer"))
+    response = upload(client, regions["wulong"], build_bytes(table))
+    page = response.content.decode()
+    assert "“附件2”第6行D列：没有牵头单位" in page
+    assert "确认导入" not in page
+    client.post(response.redirect_chain[-1][0])
+    assert snapshot() == before
+
+
+def test_a_sheet_that_does_not_exist_is_named(regions):
+    with pytest.raises(ImportRefused, match="没有名为“总表”的工作表"):
+        preview_task_table(region=regions["wulong"], data=GOOD, sheet="总表")
