@@ -3,6 +3,8 @@ with the trees asserted in detail."""
 
 import io
 
+import pytest
+
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -197,3 +199,42 @@ def test_split_circled_items(regions):
     plan = new_plan(regions["wulong"])
     plan_import(plan=plan, preview=preview)
     assert item(plan, "建成节水型机关").target_value == 10
+
+
+TABLES = [
+    ("wulong", table_data.WULONG_ANNEX1, [4, 29, 41]),
+    ("wulong", table_data.WULONG_ANNEX2, [10, 16, 19]),
+    ("qianjiang", table_data.QIANJIANG_TASKS, [4, 0, 28]),
+    ("qianjiang", table_data.QIANJIANG_INDICATORS, [3, 0, 20]),
+]
+
+
+@pytest.mark.parametrize(("region", "table", "counts"), TABLES)
+def test_every_table_imports_through_the_page(regions, client_for, region, table, counts):
+    reviewer = User.objects.get(username=f"{'wulong' if region == 'wulong' else 'qianjiang'}_reviewer")
+    client = client_for(reviewer)
+    upload = io.BytesIO(build_bytes(table))
+    upload.name = "表.xlsx"
+    url = client.post(
+        reverse("tasks:import_upload"),
+        {"file": upload, "region": regions[region].pk, "title": "页面", "kind": "annual", "start_year": 2023},
+    ).url
+    client.post(url)
+    assert level_counts(Plan.objects.get(title="页面")) == counts
+
+
+@pytest.mark.parametrize(("region", "table", "counts"), TABLES)
+def test_every_table_imports_through_the_command(regions, tmp_path, region, table, counts):
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(build_bytes(table))
+    call_command("import_tasks", str(path), region=regions[region].code, plan="命令", year="2023", stdout=io.StringIO())
+    assert level_counts(Plan.objects.get(title="命令")) == counts
+
+
+def test_import_query_count_does_not_grow_with_the_table(regions, django_assert_max_num_queries):
+    small = preview_task_table(region=regions["wulong"], data=build_bytes(table_data.WULONG_ANNEX2))
+    large = preview_task_table(region=regions["wulong"], data=build_bytes(table_data.WULONG_ANNEX1))
+    with django_assert_max_num_queries(30) as counted:
+        plan_import(plan=new_plan(regions["wulong"], title="小"), preview=small)
+    with django_assert_max_num_queries(len(counted.captured_queries)):
+        plan_import(plan=new_plan(regions["wulong"], title="大"), preview=large)
