@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from core.excel import MAX_UPLOAD_BYTES, WorkbookError, check_upload
 from org.models import Department
 
-from .models import Assignment, Plan
+from .models import Assignment, Plan, TaskNode
 
 
 class PlanFilterForm(forms.Form):
@@ -111,3 +111,100 @@ class UnknownNamesForm(forms.Form):
                 % {"rows": "、".join(map(str, name.rows)), "similar": suggestions or "—"},
             )
             self.fields[f"name_{index}"].unknown_key = key
+
+
+class VersionedForm(forms.ModelForm):
+    """Carries the version the user started from, for optimistic locking."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["version"] = self.instance.version
+
+    def show_conflict(self, current):
+        """After a refused save: keep the user's input, show what is stored now, and let a
+        second submit knowingly replace it."""
+        self.add_error(None, _("Someone else saved this record after you opened it. Their values are shown below; "
+                                "submit again to replace them with yours, or cancel."))  # fmt: skip
+        data = self.data.copy()
+        data["version"] = current.version
+        self.data = data
+
+
+class PlanForm(VersionedForm):
+    class Meta:
+        model = Plan
+        fields = ["title", "kind", "document_number", "start_year", "end_year", "report_window_days",
+                  "report_due_offset_days"]  # fmt: skip
+
+
+class PlanCreateForm(forms.ModelForm):
+    class Meta:
+        model = Plan
+        fields = ["region", "title", "kind", "document_number", "start_year", "end_year", "report_window_days",
+                  "report_due_offset_days"]  # fmt: skip
+
+    def __init__(self, *args, regions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions
+        self.fields["region"].empty_label = None
+
+
+class PlanCopyForm(forms.Form):
+    title = forms.CharField(label=_("Title of the copy"), max_length=200)
+    years_later = forms.IntegerField(label=_("Years later"), min_value=1, max_value=10, initial=1)
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+
+    def clean_title(self):
+        title = self.cleaned_data["title"]
+        if Plan.objects.filter(region=self.plan.region_id, title=title).exists():
+            raise forms.ValidationError(_("This region already has a plan with this title."))
+        return title
+
+
+class NodeForm(VersionedForm):
+    leads = forms.ModelMultipleChoiceField(
+        label=_("Lead departments"), queryset=Department.objects.none(), required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )  # fmt: skip
+    cooperators = forms.ModelMultipleChoiceField(
+        label=_("Cooperating departments"), queryset=Department.objects.none(), required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )  # fmt: skip
+
+    class Meta:
+        model = TaskNode
+        fields = ["number", "text", "due_on", "due_text", "target_comparator", "target_value", "target_unit",
+                  "target_text"]  # fmt: skip
+        widgets = {"text": forms.Textarea(attrs={"rows": 4}), "due_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, departments, level, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.level = level
+        if level == TaskNode.Level.WORK_ITEM:
+            for name in ("leads", "cooperators"):
+                self.fields[name].queryset = departments
+            if self.instance.pk and not self.is_bound:
+                self.initial["leads"] = [a.department_id for a in self.instance.assignments.all() if a.role == "lead"]
+                self.initial["cooperators"] = [
+                    a.department_id for a in self.instance.assignments.all() if a.role == "cooperating"
+                ]
+        else:
+            for name in ("leads", "cooperators", "due_on", "due_text", "target_comparator", "target_value",
+                         "target_unit", "target_text"):  # fmt: skip
+                del self.fields[name]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.level != TaskNode.Level.WORK_ITEM:
+            return cleaned
+        if not cleaned.get("leads"):
+            self.add_error("leads", _("A work item needs at least one lead department."))
+        if (cleaned.get("target_value") is None) != (not cleaned.get("target_comparator")):
+            self.add_error("target_comparator", _("Give both the comparator and the value of a target, or neither."))
+        return cleaned

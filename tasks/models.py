@@ -46,6 +46,8 @@ class Plan(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Bumped on every edit through the pages, so a stale form is refused, not saved over.
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("plan")
@@ -137,6 +139,7 @@ class TaskNode(models.Model):
     departments = models.ManyToManyField(
         Department, through="Assignment", verbose_name=_("departments"), related_name="task_nodes"
     )
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("task")

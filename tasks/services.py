@@ -3,11 +3,13 @@
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
 
 from core.text import normalize_name
 from org.models import Department, DepartmentAlias
 
-from .models import Assignment, TaskNode
+from .models import Assignment, Plan, PlanPhase, TaskNode
 from .wording import parse_due, parse_target
 
 MAP, ALIAS, NEW = "map", "alias", "new"
@@ -207,3 +209,161 @@ def _apply_assignments(plan, desired, by_key):
     Assignment.objects.bulk_update(change, ["role", "position"])
     Assignment.objects.bulk_create(add)
     return len(remove) + len(change) + len(add)
+
+
+# --- editing plans and nodes by hand --------------------------------------------------------
+
+
+class EditConflict(ValueError):
+    """Someone saved the record after this form was opened; nothing was written."""
+
+    def __init__(self, current):
+        super().__init__("conflict")
+        self.current = current
+
+
+def _save_versioned(instance, *, version, fields):
+    """Save ``fields`` only if the row still has ``version``; otherwise raise EditConflict
+    carrying the row as it is now, so the page can show the newer values."""
+    model = type(instance)
+    values = {name: getattr(instance, name) for name in fields}
+    if hasattr(instance, "updated_at"):
+        values["updated_at"] = timezone.now()  # .update() skips auto_now
+    updated = model.objects.filter(pk=instance.pk, version=version).update(**values, version=version + 1)
+    if not updated:
+        raise EditConflict(model.objects.get(pk=instance.pk))
+    instance.version = version + 1
+
+
+PLAN_FIELDS = ["title", "kind", "document_number", "start_year", "end_year", "report_window_days",
+               "report_due_offset_days"]  # fmt: skip
+NODE_FIELDS = ["number", "text", "due_on", "due_text", "target_value", "target_unit", "target_comparator",
+               "target_text"]  # fmt: skip
+
+
+def plan_update(*, plan, version):
+    """Save a plan edited in a form (``plan`` holds the new values)."""
+    _save_versioned(plan, version=version, fields=PLAN_FIELDS)
+    return plan
+
+
+@transaction.atomic
+def node_update(*, node, version, leads=None, cooperators=None):
+    """Save a node edited in a form and, for a work item, its lead and cooperating departments."""
+    _save_versioned(node, version=version, fields=NODE_FIELDS)
+    if node.is_work_item and leads is not None:
+        _set_parties(node, leads, cooperators or [])
+    return node
+
+
+def _set_parties(node, leads, cooperators):
+    lead_ids = [d.pk for d in leads]
+    cooperating = [d for d in cooperators if d.pk not in lead_ids]
+    node.assignments.all().delete()
+    Assignment.objects.bulk_create(
+        [Assignment(node=node, department=d, role=Assignment.Role.LEAD, position=i) for i, d in enumerate(leads)]
+        + [Assignment(node=node, department=d, role=Assignment.Role.COOPERATING, position=i)
+           for i, d in enumerate(cooperating)]
+    )  # fmt: skip
+
+
+@transaction.atomic
+def node_create(*, plan, parent, level, fields, leads=(), cooperators=()):
+    """Add a node as the last child of ``parent`` (or the last key task)."""
+    last = TaskNode.objects.filter(plan=plan).aggregate(last=Max("position"))["last"] or 0
+    node = TaskNode(plan=plan, parent=parent, level=level, position=last + 1, **fields)  # last among siblings
+    node.full_clean()
+    node.save()
+    _renumber(plan)
+    if node.is_work_item:
+        _set_parties(node, list(leads), list(cooperators))
+    return node
+
+
+@transaction.atomic
+def node_delete(*, node):
+    plan = node.plan
+    node.delete()
+    _renumber(plan)
+
+
+@transaction.atomic
+def node_move(*, node, offset):
+    """Move a node ``offset`` places among its siblings (−1 up, +1 down), with its subtree."""
+    siblings = list(TaskNode.objects.filter(plan=node.plan_id, parent=node.parent_id).order_by("position"))
+    index = next(i for i, sibling in enumerate(siblings) if sibling.pk == node.pk)
+    target = max(0, min(len(siblings) - 1, index + offset))
+    if target == index:
+        return False
+    siblings.insert(target, siblings.pop(index))
+    _renumber(node.plan, sibling_order={node.parent_id: [s.pk for s in siblings]})
+    return True
+
+
+def _renumber(plan, sibling_order=None):
+    """Give every node of ``plan`` its depth-first print position (two queries)."""
+    nodes = list(TaskNode.objects.filter(plan=plan).order_by("position", "pk"))
+    children = {}
+    for node in nodes:
+        children.setdefault(node.parent_id, []).append(node)
+    for parent_id, order in (sibling_order or {}).items():
+        rank = {pk: i for i, pk in enumerate(order)}
+        children[parent_id].sort(key=lambda n: rank[n.pk])
+    changed, position = [], 0
+
+    def walk(parent_id):
+        nonlocal position
+        for node in children.get(parent_id, []):
+            position += 1
+            if node.position != position:
+                node.position = position
+                changed.append(node)
+            walk(node.pk)
+
+    walk(None)
+    TaskNode.objects.bulk_update(changed, ["position"])
+
+
+@transaction.atomic
+def plan_copy(*, plan, title, years_later):
+    """A new plan with the same tree and departments, no progress, every date moved on by
+    ``years_later`` years (29 February becomes 28 February)."""
+    copy = Plan(
+        region=plan.region, title=title, kind=plan.kind, document_number="",
+        start_year=plan.start_year + years_later, end_year=plan.end_year + years_later,
+        report_window_days=plan.report_window_days, report_due_offset_days=plan.report_due_offset_days,
+    )  # fmt: skip
+    copy.full_clean()
+    copy.save()
+    PlanPhase.objects.bulk_create(
+        PlanPhase(plan=copy, position=p.position, name=p.name, description=p.description,
+                  starts_on=_shift(p.starts_on, years_later), ends_on=_shift(p.ends_on, years_later))
+        for p in plan.phases.all()
+    )  # fmt: skip
+    nodes = list(TaskNode.objects.filter(plan=plan).order_by("level", "position"))
+    new_by_old = {}
+    for level in (1, 2, 3):
+        batch = []
+        for node in (n for n in nodes if n.level == level):
+            clone = TaskNode(
+                plan=copy, parent=new_by_old.get(node.parent_id), level=level, position=node.position,
+                number=node.number, text=node.text, due_text=node.due_text,
+                due_on=_shift(node.due_on, years_later) if node.due_on else None,
+                target_value=node.target_value, target_unit=node.target_unit,
+                target_comparator=node.target_comparator, target_text=node.target_text,
+            )  # fmt: skip
+            batch.append((node.pk, clone))
+        TaskNode.objects.bulk_create([clone for _, clone in batch])
+        new_by_old.update(batch)
+    Assignment.objects.bulk_create(
+        Assignment(node=new_by_old[a.node_id], department_id=a.department_id, role=a.role, position=a.position)
+        for a in Assignment.objects.filter(node__plan=plan)
+    )
+    return copy
+
+
+def _shift(day, years):
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February into a year without one
+        return day.replace(year=day.year + years, day=28)

@@ -6,9 +6,16 @@ app_name = "tasks"
 
 urlpatterns = [
     path("", views.plan_list, name="plan_list"),
+    path("new/", views.plan_create, name="plan_create"),
     path("mine/", views.my_work, name="my_work"),
     path("import/", views.import_upload, name="import_upload"),
     path("import/<str:token>/", views.import_preview, name="import_preview"),
     path("<int:pk>/", views.plan_detail, name="plan_detail"),
+    path("<int:pk>/edit/", views.plan_edit, name="plan_edit"),
+    path("<int:pk>/copy/", views.plan_copy_view, name="plan_copy"),
     path("<int:pk>/export/", views.plan_export, name="plan_export"),
+    path("<int:pk>/tasks/new/", views.node_create_view, name="node_create"),
+    path("tasks/<int:pk>/edit/", views.node_edit, name="node_edit"),
+    path("tasks/<int:pk>/delete/", views.node_delete_view, name="node_delete"),
+    path("tasks/<int:pk>/move/", views.node_move_view, name="node_move"),
 ]

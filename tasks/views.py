@@ -13,17 +13,39 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from org.models import Department, Region
 from org.scoping import visible_to
 
 from . import exports
-from .forms import NEW_DEPARTMENT, ImportUploadForm, PlanFilterForm, UnknownNamesForm
+from .forms import (
+    NEW_DEPARTMENT,
+    ImportUploadForm,
+    NodeForm,
+    PlanCopyForm,
+    PlanCreateForm,
+    PlanFilterForm,
+    PlanForm,
+    UnknownNamesForm,
+)
 from .imports import ImportRefused, preview_task_table
 from .models import Plan, TaskNode
 from .selectors import plan_tree, plans_for, walk
-from .services import ALIAS, NEW, ImportBlocked, plan_import
+from .services import (
+    ALIAS,
+    NEW,
+    NODE_FIELDS,
+    EditConflict,
+    ImportBlocked,
+    node_create,
+    node_delete,
+    node_move,
+    node_update,
+    plan_copy,
+    plan_import,
+    plan_update,
+)
 
 PLANS_PER_PAGE = 30
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -77,6 +99,7 @@ def plan_detail(request, pk):
             "filtered": any(filters.values()) if filters else False,
             "query": request.GET.urlencode(),
             "phases": plan.phases.all(),
+            "can_edit": scope.can_review_region(plan.region),
         },
     )
 
@@ -245,3 +268,161 @@ def _discard(request, token):
     request.session.modified = True
     if entry:
         default_storage.delete(entry["path"])
+
+
+# --- editing (reviewers of the district and administrators) --------------------------------
+
+
+def _changeable_plan(request, pk):
+    scope = visible_to(request.user)
+    return scope.get_or_404(Plan.objects.select_related("region"), region="region", change=True, pk=pk)
+
+
+def _changeable_node(request, pk):
+    scope = visible_to(request.user)
+    return scope.get_or_404(
+        TaskNode.objects.select_related("plan__region", "parent"), region="plan__region", change=True, pk=pk
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def plan_create(request):
+    regions = _import_regions(visible_to(request.user))
+    if not regions.exists():
+        raise Http404
+    form = PlanCreateForm(request.POST if request.method == "POST" else None, regions=regions)
+    if request.method == "POST" and form.is_valid():
+        plan = form.save()
+        messages.success(request, _("Plan “%(plan)s” created. Add its key tasks, or import its task table.") % {
+            "plan": plan})  # fmt: skip
+        return redirect(plan)
+    return render(request, "tasks/plan_form.html", {"form": form, "plan": None})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def plan_edit(request, pk):
+    plan = _changeable_plan(request, pk)
+    form = PlanForm(request.POST if request.method == "POST" else None, instance=plan)
+    current = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan_update(plan=form.instance, version=form.cleaned_data["version"])
+        except EditConflict as conflict:
+            current = conflict.current
+            form.show_conflict(current)
+        else:
+            messages.success(request, _("Plan saved."))
+            return redirect(plan)
+    return render(request, "tasks/plan_form.html", {"form": form, "plan": plan, "current": current})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def plan_copy_view(request, pk):
+    plan = _changeable_plan(request, pk)
+    initial = {"title": plan.title.replace(str(plan.start_year), str(plan.start_year + 1)), "years_later": 1}
+    form = PlanCopyForm(request.POST if request.method == "POST" else None, plan=plan, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        copy = plan_copy(plan=plan, title=data["title"], years_later=data["years_later"])
+        note = _("Copied to “%(plan)s”: the same tasks and departments, no progress, dates moved on.")
+        messages.success(request, note % {"plan": copy})
+        return redirect(copy)
+    return render(request, "tasks/plan_copy.html", {"form": form, "plan": plan})
+
+
+def _region_departments(region):
+    return Department.objects.filter(region=region, is_active=True).order_by("kind", "short_name")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def node_create_view(request, pk):
+    plan = _changeable_plan(request, pk)
+    parent = None
+    if request.GET.get("parent"):
+        parent = get_object_or_404(
+            TaskNode, plan=plan, pk=request.GET["parent"] if request.GET["parent"].isdigit() else 0
+        )
+        if parent.is_work_item:
+            raise Http404
+    level = _child_level(parent, request.GET.get("level"))
+    form = NodeForm(
+        request.POST if request.method == "POST" else None,
+        instance=TaskNode(plan=plan, parent=parent, level=level),
+        departments=_region_departments(plan.region_id),
+        level=level,
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in NODE_FIELDS if name in form.cleaned_data}
+        node_create(
+            plan=plan, parent=parent, level=level, fields=fields,
+            leads=form.cleaned_data.get("leads", []), cooperators=form.cleaned_data.get("cooperators", []),
+        )  # fmt: skip
+        messages.success(request, _("Task added."))
+        return redirect(plan)
+    return render(request, "tasks/node_form.html", {"form": form, "plan": plan, "parent": parent, "level": level})
+
+
+def _child_level(parent, requested):
+    """A key task at the top; below a key task a sub-task or (asked for) a work item."""
+    if parent is None:
+        return TaskNode.Level.KEY_TASK
+    if parent.level == TaskNode.Level.KEY_TASK and requested != "item":
+        return TaskNode.Level.SUB_TASK
+    return TaskNode.Level.WORK_ITEM
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def node_edit(request, pk):
+    node = _changeable_node(request, pk)
+    form = NodeForm(
+        request.POST if request.method == "POST" else None,
+        instance=node,
+        departments=_region_departments(node.plan.region_id),
+        level=node.level,
+    )
+    current = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            node_update(
+                node=form.instance, version=form.cleaned_data["version"],
+                leads=form.cleaned_data.get("leads"), cooperators=form.cleaned_data.get("cooperators"),
+            )  # fmt: skip
+        except EditConflict as conflict:
+            current = conflict.current
+            form.show_conflict(current)
+        else:
+            messages.success(request, _("Task saved."))
+            return redirect(node.plan)
+    return render(request, "tasks/node_form.html", {"form": form, "plan": node.plan, "node": node, "current": current,
+                                                    "level": node.level})  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def node_delete_view(request, pk):
+    node = _changeable_node(request, pk)
+    descendants = TaskNode.objects.filter(plan=node.plan_id, position__gt=node.position).order_by("position")
+    below = []
+    for other in descendants:  # depth-first order: the subtree is the run of deeper levels
+        if other.level <= node.level:
+            break
+        below.append(other)
+    if request.method == "POST":
+        plan = node.plan
+        node_delete(node=node)
+        messages.success(request, _("Task deleted."))
+        return redirect(plan)
+    return render(request, "tasks/node_delete.html", {"node": node, "below": below, "plan": node.plan})
+
+
+@require_POST
+@login_required
+def node_move_view(request, pk):
+    node = _changeable_node(request, pk)
+    node_move(node=node, offset=-1 if request.POST.get("direction") == "up" else 1)
+    return redirect(f"{node.plan.get_absolute_url()}#node-{node.pk}")

@@ -15,7 +15,7 @@ PUBLIC = {"login", "set_language"}
 # Routes for a signed-in user that name no object: anonymous → login.
 SIGNED_IN = {"home", "org:region_list", "password_change", "password_change_done", "tasks:plan_list", "tasks:my_work"}
 # Routes only a district reviewer (or an administrator) may open: anyone else gets 404.
-REVIEWER_ONLY = {"tasks:import_upload"}
+REVIEWER_ONLY = {"tasks:import_upload", "tasks:plan_create"}
 # Routes naming something kept in the signed-in user's own session.
 SESSION_ROUTES = {"tasks:import_preview": {"token": "0" * 32}}
 # Routes that only accept POST from a signed-in user.
@@ -29,6 +29,7 @@ class ObjectRoute:
 
     kwargs: object
     methods: list = field(default_factory=lambda: ["get"])
+    change: bool = False  # only the district's reviewer (and administrators) may open it
 
 
 def a_plan(region):
@@ -40,9 +41,23 @@ def a_plan(region):
     return plan
 
 
+def a_node(region):
+    from tasks.models import TaskNode
+
+    plan = a_plan(region)
+    node = TaskNode.objects.filter(plan=plan).first()
+    return node or TaskNode.objects.create(plan=plan, level=1, position=1, number="一、", text="路由测试任务")
+
+
 OBJECT_ROUTES = {
     "tasks:plan_detail": ObjectRoute(lambda world, region: {"pk": a_plan(region).pk}),
     "tasks:plan_export": ObjectRoute(lambda world, region: {"pk": a_plan(region).pk}),
+    "tasks:plan_edit": ObjectRoute(lambda world, region: {"pk": a_plan(region).pk}, change=True),
+    "tasks:plan_copy": ObjectRoute(lambda world, region: {"pk": a_plan(region).pk}, change=True),
+    "tasks:node_create": ObjectRoute(lambda world, region: {"pk": a_plan(region).pk}, change=True),
+    "tasks:node_edit": ObjectRoute(lambda world, region: {"pk": a_node(region).pk}, change=True),
+    "tasks:node_delete": ObjectRoute(lambda world, region: {"pk": a_node(region).pk}, change=True),
+    "tasks:node_move": ObjectRoute(lambda world, region: {"pk": a_node(region).pk}, methods=["post"], change=True),
     "org:region_detail": ObjectRoute(lambda world, region: {"code": region.code}),
     "org:department_detail": ObjectRoute(lambda world, region: {"pk": region.departments.order_by("pk").first().pk}),
 }
@@ -82,7 +97,8 @@ def test_the_matrix_has_no_stale_entries():
 def test_anonymous_is_redirected_to_login(world, client, name):
     kwargs = OBJECT_ROUTES[name].kwargs(world, world.district) if name in OBJECT_ROUTES else {}
     kwargs = SESSION_ROUTES.get(name, kwargs)
-    response = client.get(reverse(name, kwargs=kwargs))
+    method = OBJECT_ROUTES[name].methods[0] if name in OBJECT_ROUTES else "get"
+    response = getattr(client, method)(reverse(name, kwargs=kwargs))
     assert response.status_code == 302
     assert response.url.startswith(reverse("login") + "?next=")
 
@@ -94,18 +110,22 @@ def test_signed_in_routes_open_for_every_role(world, reporter, reviewer, supervi
 
 
 @pytest.mark.parametrize("name", sorted(OBJECT_ROUTES))
-def test_outsider_gets_404_and_insider_200(world, reviewer, outsider, client_for, name):
+def test_outsider_gets_404_and_insider_200(world, reviewer, outsider, reporter, supervisor, client_for, name):
     route = OBJECT_ROUTES[name]
     url = reverse(name, kwargs=route.kwargs(world, world.district))
     for method in route.methods:
-        assert getattr(client_for(reviewer), method)(url).status_code == 200
+        assert getattr(client_for(reviewer), method)(url).status_code in (200, 302)
+        if route.change:  # the district's own reporter and the city's supervisor change nothing
+            assert getattr(client_for(reporter), method)(url).status_code == 404
+            assert getattr(client_for(supervisor), method)(url).status_code == 404
         refused = getattr(client_for(outsider), method)(url)
         assert refused.status_code == 404
         assert "页面不存在" in refused.content.decode()  # the portal's own page, in Chinese
     # And the other way round, so the 404 is about scope, not a broken page.
     other_url = reverse(name, kwargs=route.kwargs(world, world.other_district))
-    assert client_for(outsider).get(other_url).status_code == 200
-    assert client_for(reviewer).get(other_url).status_code == 404
+    method = route.methods[0]
+    assert getattr(client_for(outsider), method)(other_url).status_code in (200, 302)
+    assert getattr(client_for(reviewer), method)(other_url).status_code == 404
 
 
 @pytest.mark.parametrize("name", sorted(REVIEWER_ONLY))

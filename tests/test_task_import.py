@@ -4,7 +4,6 @@ with the trees asserted in detail."""
 import io
 
 import pytest
-
 from django.core.management import call_command
 from django.urls import reverse
 
