@@ -1,3 +1,5 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Div, Layout, Row
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -170,11 +172,11 @@ class PlanCopyForm(forms.Form):
 class NodeForm(VersionedForm):
     leads = forms.ModelMultipleChoiceField(
         label=_("Lead departments"), queryset=Department.objects.none(), required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=forms.CheckboxSelectMultiple,
     )  # fmt: skip
     cooperators = forms.ModelMultipleChoiceField(
         label=_("Cooperating departments"), queryset=Department.objects.none(), required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=forms.CheckboxSelectMultiple,
     )  # fmt: skip
 
     class Meta:
@@ -186,7 +188,19 @@ class NodeForm(VersionedForm):
     def __init__(self, *args, departments, level, **kwargs):
         super().__init__(*args, **kwargs)
         self.level = level
+        self.helper = FormHelper()
+        self.helper.form_tag = False
         if level == TaskNode.Level.WORK_ITEM:
+            self.helper.layout = Layout(
+                Row(Column("number", css_class="col-md-2"), Column("text", css_class="col-md-10")),
+                Row(Column("due_on", css_class="col-md-3"), Column("due_text", css_class="col-md-3"),
+                    Column("target_comparator", css_class="col-md-2"), Column("target_value", css_class="col-md-2"),
+                    Column("target_unit", css_class="col-md-2")),
+                "target_text",
+                Div("leads", css_class="department-checks"),
+                Div("cooperators", css_class="department-checks"),
+                "version",
+            )  # fmt: skip
             for name in ("leads", "cooperators"):
                 self.fields[name].queryset = departments
             if self.instance.pk and not self.is_bound:
