@@ -11,7 +11,7 @@ CHROMIUM ?= /usr/bin/chromium
 PG_URL ?= postgres://postgres@127.0.0.1:5432/jieshui
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test test-sqlite test-integration lint migrations-check messages install install-dev services chromium clean
+.PHONY: run test test-sqlite test-integration lint migrations-check messages install install-dev services chromium bench clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -76,6 +76,12 @@ chromium:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); \
 	  else echo "No $(CHROMIUM): browser tests will be skipped (install Debian's chromium)"; fi; \
 	fi
+
+## Benchmarks print figures with their baseline from the same run (see docs/performance.md).
+BENCH_DB ?= sqlite:///$(CURDIR)/.bench.sqlite3
+bench: install-dev
+	DATABASE_URL=$(BENCH_DB) $(PY) manage.py migrate --noinput -v0
+	DATABASE_URL=$(BENCH_DB) $(PY) bench/bench_tasks.py
 
 clean:
 	rm -rf $(VENV) staticfiles .test-media

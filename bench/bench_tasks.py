@@ -1,0 +1,128 @@
+"""Import and export of a 10,000-item task table, each against a raw openpyxl read/write of
+the same cells in the same run, so the ratios mean something on a noisy machine.
+
+    make bench            # or: DATABASE_URL=... python bench/bench_tasks.py [--items 10000]
+"""
+
+import argparse
+import io
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+
+import django  # noqa: E402
+
+django.setup()
+
+import openpyxl  # noqa: E402
+from django.db import connection, reset_queries  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from org import demo as org_demo  # noqa: E402
+from org.models import Region  # noqa: E402
+from tasks.exports import build_workbook  # noqa: E402
+from tasks.imports import preview_task_table  # noqa: E402
+from tasks.models import Plan  # noqa: E402
+from tasks.selectors import plan_tree  # noqa: E402
+from tasks.services import plan_import  # noqa: E402
+
+
+def synthetic_rows(region, items, seed=7):
+    """Key tasks of 10 sub-tasks of 10 work items, with real department names."""
+    names = list(region.departments.filter(kind="bureau").values_list("short_name", flat=True))
+    rng = random.Random(seed)
+    rows = []
+    for index in range(items):
+        key, sub, item = index // 100, (index // 10) % 10, index % 10
+        rows.append([
+            f"（{key + 1}）第{key + 1}项重点任务：推进节水型社会建设" if sub == 0 and item == 0 else None,
+            f"{sub + 1}. 第{key + 1}-{sub + 1}项子任务" if item == 0 else None,
+            f"第{index + 1}项工作内容：加强计划用水管理，开展节水宣传和节水载体创建，确保完成年度目标任务。",
+            "、".join(rng.sample(names, 2)),
+            "、".join(rng.sample(names, 3)),
+        ])  # fmt: skip
+    return rows
+
+
+def write_table(rows, *, merged):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["附件"])
+    sheet.append(["基准测试任务分解表"])
+    sheet.append(["重点任务", "工作内容", None, "牵头单位", "配合单位"])
+    for row in rows:
+        sheet.append(row)
+    if merged:
+        sheet.merge_cells("B3:C3")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def timed(function):
+    start = time.perf_counter()
+    result = function()
+    return time.perf_counter() - start, result
+
+
+def raw_read(data):
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    return sum(1 for row in sheet.iter_rows(values_only=True) for value in row if value)
+
+
+def raw_write(cells):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in cells:
+        sheet.append(row)
+    workbook.save(io.BytesIO())
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=10_000)
+    args = parser.parse_args()
+    org_demo.load(password="bench-only-password")
+    region = Region.objects.get(code="500156")
+    Plan.objects.filter(region=region, title__startswith="基准测试").delete()
+    rows = synthetic_rows(region, args.items)
+    data = write_table(rows, merged=True)
+
+    base_read, _ = timed(lambda: raw_read(data))
+    plan = Plan.objects.create(region=region, title="基准测试方案", start_year=2024, end_year=2024)
+    with CaptureQueriesContext(connection) as queries:
+        import_time, result = timed(
+            lambda: plan_import(plan=plan, preview=preview_task_table(region=region, data=data))
+        )
+    import_queries = len(queries.captured_queries)
+    reimport_time, again = timed(lambda: plan_import(plan=plan, preview=preview_task_table(region=region, data=data)))
+
+    with CaptureQueriesContext(connection) as queries:
+        export_time, workbook = timed(lambda: build_workbook(plan, plan_tree(plan)))
+        save_time, _ = timed(lambda: workbook.save(io.BytesIO()))
+    export_queries = len(queries.captured_queries)
+    sheet = workbook.active
+    cells = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    base_write, _ = timed(lambda: raw_write(cells))
+    reset_queries()
+
+    export_total = export_time + save_time
+    print(f"database: {connection.vendor}; work items: {args.items}; file: {len(data) / 1024:.0f} KiB")
+    print(f"raw openpyxl read of the file        {base_read:8.2f} s")
+    print(f"import (check, parse, resolve, write) {import_time:8.2f} s   ratio {import_time / base_read:5.2f}x   "
+          f"queries {import_queries}   created {result.created}")  # fmt: skip
+    print(f"re-import of the same file           {reimport_time:8.2f} s   ratio {reimport_time / base_read:5.2f}x   "
+          f"changed {again.changed}")  # fmt: skip
+    print(f"raw openpyxl write of the same cells {base_write:8.2f} s")
+    print(f"export in the official layout        {export_total:8.2f} s   ratio {export_total / base_write:5.2f}x   "
+          f"queries {export_queries}")  # fmt: skip
+    Plan.objects.filter(pk=plan.pk).delete()
+
+
+if __name__ == "__main__":
+    main()
