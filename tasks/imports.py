@@ -66,29 +66,20 @@ def preview_task_table(*, region, data, sheet=None, split_circled=False):
 
 
 def _check_departments(preview):
+    """Collect every department name the region does not know, with the rows it is on and
+    the closest spellings it does know."""
     resolver = preview.resolver
-    spellings = _all_spellings(resolver)
     for node in preview.table.work_items():
-        leads, cooperators = [], []
-        for text, found in ((node.leads, leads), (node.cooperators, cooperators)):
-            for name in resolver.names_in(text):
-                key = normalize_name(name)
-                if resolver.knows(name):
-                    found.append(name)
-                    continue
-                unknown = preview.unknown.setdefault(key, UnknownName(name=name))
-                if node.row not in unknown.rows:
-                    unknown.rows.append(node.row)
+        for name in resolver.names_in(f"{node.leads}、{node.cooperators}"):
+            if resolver.knows(name):
+                continue
+            unknown = preview.unknown.setdefault(normalize_name(name), UnknownName(name=name))
+            if node.row not in unknown.rows:
+                unknown.rows.append(node.row)
+    known = resolver.departments  # normalised spelling -> department
     for unknown in preview.unknown.values():
-        close = difflib.get_close_matches(normalize_name(unknown.name), list(spellings), n=MAX_SUGGESTIONS, cutoff=0.5)
-        unknown.suggestions = [(spellings[key][0], spellings[key][1]) for key in close]
-
-
-def _all_spellings(resolver):
-    spellings = {}
-    for key, department in resolver.departments.items():
-        spellings.setdefault(key, (key, department))
-    return spellings
+        close = difflib.get_close_matches(normalize_name(unknown.name), list(known), n=MAX_SUGGESTIONS, cutoff=0.5)
+        unknown.suggestions = [(spelling, known[spelling]) for spelling in close]
 
 
 def unknown_problems(preview, mapping):

@@ -34,6 +34,18 @@ def workbook_bytes(rows):
 
 
 GOOD = build_bytes(table_data.WULONG_ANNEX2)
+LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+    b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]><worksheet xmlns="http://schemas.openxmlformats.org/'
+    b'spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol3;</t></is></c></row>'
+    b"</sheetData></worksheet>"
+)
+
+
+def with_member(data, name, content):
+    """``data`` (an .xlsx) with one zip member replaced."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    return zipped({item: content if item == name else source.read(item) for item in source.namelist()})
 BAD_UPLOADS = {
     "png": (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "不是 Excel .xlsx 文件"),
     "csv": ("序号,任务,牵头单位\n1,编制规划,区水利局\n".encode(), "文本文件"),
@@ -45,9 +57,13 @@ BAD_UPLOADS = {
     "docx": (zipped({"word/document.xml": b"<w:document/>", "[Content_Types].xml": b"<Types/>"}), "Word"),
     "empty": (b"", "空的"),
 }
+BAD_XML = {
+    "entity_expansion": (with_member(GOOD, "xl/worksheets/sheet1.xml", LAUGHS), "文件已损坏或不是有效的 .xlsx 工作簿"),
+}
 BAD_TABLES = {
     "no_header": (workbook_bytes([["甲", "乙"], ["1", "2"]]), "没有找到表头"),
     "empty_sheet": (workbook_bytes([]), "是空的"),
+    **BAD_XML,
 }
 
 
