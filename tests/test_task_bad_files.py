@@ -46,6 +46,8 @@ def with_member(data, name, content):
     """``data`` (an .xlsx) with one zip member replaced."""
     source = zipfile.ZipFile(io.BytesIO(data))
     return zipped({item: content if item == name else source.read(item) for item in source.namelist()})
+
+
 BAD_UPLOADS = {
     "png": (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "不是 Excel .xlsx 文件"),
     "csv": ("序号,任务,牵头单位\n1,编制规划,区水利局\n".encode(), "文本文件"),

@@ -2,7 +2,9 @@
 with the trees asserted in detail."""
 
 import io
+from pathlib import Path
 
+import openpyxl
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -237,3 +239,27 @@ def test_import_query_count_does_not_grow_with_the_table(regions, django_assert_
         plan_import(plan=new_plan(regions["wulong"], title="小"), preview=small)
     with django_assert_max_num_queries(len(counted.captured_queries)):
         plan_import(plan=new_plan(regions["wulong"], title="大"), preview=large)
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "xlsx"
+FILES = {"wulong_annex1": TABLES[0], "wulong_annex2": TABLES[1], "qianjiang_tasks": TABLES[2],
+         "qianjiang_indicators": TABLES[3]}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_committed_fixture_files_import_from_disk(regions, name):
+    region, _, counts = FILES[name]
+    path = FIXTURES / f"{name}.xlsx"
+    call_command("import_tasks", str(path), region=regions[region].code, plan=name, year="2023", stdout=io.StringIO())
+    assert level_counts(Plan.objects.get(title=name)) == counts
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_committed_fixture_files_match_the_data(name):
+    """The files on disk hold the same cells and merges as the data module builds."""
+    committed = openpyxl.load_workbook(FIXTURES / f"{name}.xlsx").active
+    built = openpyxl.load_workbook(io.BytesIO(build_bytes(FILES[name][1]))).active
+    assert [[c.value for c in row] for row in committed.iter_rows()] == [
+        [c.value for c in row] for row in built.iter_rows()
+    ]
+    assert sorted(map(str, committed.merged_cells.ranges)) == sorted(map(str, built.merged_cells.ranges))
