@@ -101,7 +101,7 @@ class UnknownNamesForm(forms.Form):
         super().__init__(*args, **kwargs)
         choices = [("", _("— choose —")), (NEW_DEPARTMENT, _("Create it as a new department"))]
         choices += [
-            (str(d.pk), _("Same as %(name)s (remember as its alias)") % {"name": d.short_name}) for d in departments
+            (str(d.pk), _("Same as %(name)s") % {"name": d.short_name}) for d in departments
         ]
         self.unknown = unknown
         for index, (key, name) in enumerate(unknown.items()):
@@ -113,6 +113,12 @@ class UnknownNamesForm(forms.Form):
                 % {"rows": "、".join(map(str, name.rows)), "similar": suggestions or "—"},
             )
             self.fields[f"name_{index}"].unknown_key = key
+        if unknown:
+            self.fields["remember"] = forms.BooleanField(
+                label=_("Remember these names as aliases of the chosen departments, so later imports know them"),
+                required=False,
+                initial=True,
+            )
 
 
 class VersionedForm(forms.ModelForm):

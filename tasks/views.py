@@ -34,6 +34,8 @@ from .models import Plan, TaskNode
 from .selectors import plan_tree, plans_for, walk
 from .services import (
     ALIAS,
+    IMPORT_UPLOADS,
+    MAP,
     NEW,
     NODE_FIELDS,
     EditConflict,
@@ -156,7 +158,7 @@ def import_upload(request):
     )
     if request.method == "POST" and form.is_valid():
         token = uuid.uuid4().hex
-        path = default_storage.save(f"imports/{token}.xlsx", ContentFile(form.file_bytes))
+        path = default_storage.save(f"{IMPORT_UPLOADS}/{token}.xlsx", ContentFile(form.file_bytes))
         data = form.cleaned_data
         pending = request.session.setdefault(IMPORT_SESSION_KEY, {})
         pending[token] = {
@@ -247,13 +249,16 @@ def _commit(plan, preview, mapping):
 
 def _mapping(names_form, departments):
     by_pk = {str(d.pk): d for d in departments}
+    use = ALIAS if names_form.cleaned_data.get("remember") else MAP
     mapping = {}
     for name, field in names_form.fields.items():
+        if not hasattr(field, "unknown_key"):
+            continue
         choice = names_form.cleaned_data[name]
         if choice == NEW_DEPARTMENT:
             mapping[field.unknown_key] = (NEW, Department.Kind.BUREAU)
         else:
-            mapping[field.unknown_key] = (ALIAS, by_pk[choice])
+            mapping[field.unknown_key] = (use, by_pk[choice])
     return mapping
 
 

@@ -58,3 +58,23 @@ def test_purge_job_uses_the_retention_setting(settings):
     settings.AXES_LOG_RETENTION_DAYS = 3
     make_sign_in_records(timezone.now())
     assert jobs.purge_old_access_logs.delay().get() == 4
+
+
+def test_stale_import_uploads_are_purged(settings, tmp_path):
+    import os
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from tasks import jobs as task_jobs
+    from tasks.services import stale_import_uploads_purge
+
+    settings.MEDIA_ROOT = tmp_path
+    old = default_storage.save("imports/old.xlsx", ContentFile(b"x"))
+    new = default_storage.save("imports/new.xlsx", ContentFile(b"y"))
+    two_days_ago = timezone.now().timestamp() - 48 * 3600
+    os.utime(default_storage.path(old), (two_days_ago, two_days_ago))
+    assert stale_import_uploads_purge(older_than_hours=24) == 1
+    assert not default_storage.exists(old) and default_storage.exists(new)
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        assert task_jobs.purge_stale_import_uploads.delay().get() == 0

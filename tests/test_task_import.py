@@ -179,7 +179,7 @@ def test_page_asks_for_unknown_names_before_confirming(regions, client_for):
     refused = client.post(url, {})
     assert refused.status_code == 200 and not Plan.objects.filter(title="别名导入").exists()
     water = regions["wulong"].departments.get(short_name="区水利局")
-    client.post(url, {"name_0": str(water.pk)})
+    client.post(url, {"name_0": str(water.pk), "remember": "on"})
     assert Plan.objects.filter(title="别名导入").exists()
     assert DepartmentAlias.objects.filter(name="区水利部门", department=water).exists()
 
@@ -263,3 +263,20 @@ def test_committed_fixture_files_match_the_data(name):
         [c.value for c in row] for row in built.iter_rows()
     ]
     assert sorted(map(str, committed.merged_cells.ranges)) == sorted(map(str, built.merged_cells.ranges))
+
+
+def test_page_can_map_a_name_for_this_import_only(regions, client_for):
+    table = {**table_data.WULONG_ANNEX2, "rows": [list(row) for row in table_data.WULONG_ANNEX2["rows"]]}
+    table["rows"][0][3] = "区水利部门"
+    client = client_for(User.objects.get(username="wulong_reviewer"))
+    upload = io.BytesIO(build_bytes(table))
+    upload.name = "附件2.xlsx"
+    url = client.post(
+        reverse("tasks:import_upload"),
+        {"file": upload, "region": regions["wulong"].pk, "title": "只此一次", "kind": "annual", "start_year": 2019},
+    ).url
+    water = regions["wulong"].departments.get(short_name="区水利局")
+    client.post(url, {"name_0": str(water.pk)})  # "remember" left unticked
+    plan = Plan.objects.get(title="只此一次")
+    assert parties(item(plan, "继续深入学习贯彻"))[0] == ["区水利局"]
+    assert not DepartmentAlias.objects.filter(name="区水利部门").exists()

@@ -162,6 +162,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "org.jobs.purge_old_access_logs",
         "schedule": 24 * 60 * 60,
     },
+    "purge-abandoned-task-table-uploads": {
+        "task": "tasks.jobs.purge_stale_import_uploads",
+        "schedule": 60 * 60,
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------
