@@ -164,7 +164,8 @@ def test_page_upload_preview_confirm(regions, client_for):
     assert client.get(response.url).status_code == 404  # the pending import is gone
 
 
-def test_page_asks_for_unknown_names_before_confirming(regions, client_for):
+def upload_with_unknown_name(regions, client_for, title):
+    """Upload 附件2 with its first lead written "区水利部门"; returns (client, preview url)."""
     table = {**table_data.WULONG_ANNEX2, "rows": [list(row) for row in table_data.WULONG_ANNEX2["rows"]]}
     table["rows"][0][3] = "区水利部门"
     client = client_for(User.objects.get(username="wulong_reviewer"))
@@ -172,8 +173,13 @@ def test_page_asks_for_unknown_names_before_confirming(regions, client_for):
     upload.name = "附件2.xlsx"
     url = client.post(
         reverse("tasks:import_upload"),
-        {"file": upload, "region": regions["wulong"].pk, "title": "别名导入", "kind": "annual", "start_year": 2019},
+        {"file": upload, "region": regions["wulong"].pk, "title": title, "kind": "annual", "start_year": 2019},
     ).url
+    return client, url
+
+
+def test_page_asks_for_unknown_names_before_confirming(regions, client_for):
+    client, url = upload_with_unknown_name(regions, client_for, "别名导入")
     page = client.get(url).content.decode()
     assert "区水利部门" in page and "本区尚未登记的单位名称" in page
     refused = client.post(url, {})
@@ -266,15 +272,7 @@ def test_committed_fixture_files_match_the_data(name):
 
 
 def test_page_can_map_a_name_for_this_import_only(regions, client_for):
-    table = {**table_data.WULONG_ANNEX2, "rows": [list(row) for row in table_data.WULONG_ANNEX2["rows"]]}
-    table["rows"][0][3] = "区水利部门"
-    client = client_for(User.objects.get(username="wulong_reviewer"))
-    upload = io.BytesIO(build_bytes(table))
-    upload.name = "附件2.xlsx"
-    url = client.post(
-        reverse("tasks:import_upload"),
-        {"file": upload, "region": regions["wulong"].pk, "title": "只此一次", "kind": "annual", "start_year": 2019},
-    ).url
+    client, url = upload_with_unknown_name(regions, client_for, "只此一次")
     water = regions["wulong"].departments.get(short_name="区水利局")
     client.post(url, {"name_0": str(water.pk)})  # "remember" left unticked
     plan = Plan.objects.get(title="只此一次")
