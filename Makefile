@@ -54,6 +54,7 @@ test-integration: install-dev services
 
 lint: install-dev
 	$(PY) -m ruff check .
+	@if command -v msgfmt >/dev/null; then msgfmt --check -o /dev/null locale/zh_Hans/LC_MESSAGES/django.po; fi
 
 migrations-check: install-dev
 	$(PY) manage.py makemigrations --check --dry-run

@@ -10,6 +10,8 @@ ALL_ROLES = frozenset(User.Role.values)
 # (label, url name, roles that see it). Later apps add their entries here.
 NAVIGATION = [
     (_("Home"), "home", ALL_ROLES),
+    (_("This quarter's to-do"), "tasks:progress_todo", frozenset({"reporter", "reviewer"})),
+    (_("Review inbox"), "tasks:review_inbox", frozenset({"reviewer", "admin"})),
     (_("Plans and tasks"), "tasks:plan_list", ALL_ROLES),
     (_("My department's work"), "tasks:my_work", frozenset({"reporter", "reviewer"})),
     (_("Regions and departments"), "org:region_list", frozenset({"reviewer", "supervisor", "admin"})),

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from core.excel import MAX_UPLOAD_BYTES, WorkbookError, check_upload
 from org.models import Department
 
-from .models import Assignment, Plan, TaskNode
+from .models import Assignment, Plan, ProgressReport, TaskNode
 
 
 class PlanFilterForm(forms.Form):
@@ -100,9 +100,7 @@ class UnknownNamesForm(forms.Form):
     def __init__(self, *args, unknown, departments, **kwargs):
         super().__init__(*args, **kwargs)
         choices = [("", _("— choose —")), (NEW_DEPARTMENT, _("Create it as a new department"))]
-        choices += [
-            (str(d.pk), _("Same as %(name)s") % {"name": d.short_name}) for d in departments
-        ]
+        choices += [(str(d.pk), _("Same as %(name)s") % {"name": d.short_name}) for d in departments]
         self.unknown = unknown
         for index, (key, name) in enumerate(unknown.items()):
             suggestions = "、".join(spelling for spelling, _ in name.suggestions)
@@ -228,3 +226,35 @@ class NodeForm(VersionedForm):
         if (cleaned.get("target_value") is None) != (not cleaned.get("target_comparator")):
             self.add_error("target_comparator", _("Give both the comparator and the value of a target, or neither."))
         return cleaned
+
+
+class ProgressForm(VersionedForm):
+    class Meta:
+        model = ProgressReport
+        fields = ["status", "percent", "quantity", "work_done", "problems", "next_plan"]
+        widgets = {
+            "work_done": forms.Textarea(attrs={"rows": 4}),
+            "problems": forms.Textarea(attrs={"rows": 2}),
+            "next_plan": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        item = self.instance.item
+        if item.target_value is None:
+            del self.fields["quantity"]
+        else:
+            target = item.target_text or item.target_value
+            self.fields["quantity"].help_text = _("Target: %(target)s") % {"target": target}
+        self.fields["percent"].widget.attrs.update({"min": 0, "max": 100})
+
+
+class ReviewForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when returning: say what the department should fix."),
+    )  # fmt: skip
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for reopening"), widget=forms.Textarea(attrs={"rows": 2}))

@@ -11,9 +11,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
-from core.periods import DeadlineRule
+from core.periods import DeadlineRule, Quarter
 from org.models import Department, Region
 
 
@@ -208,3 +210,89 @@ class Assignment(models.Model):
 
     def __str__(self):
         return f"{self.department} ({self.get_role_display()})"
+
+
+class ProgressReport(models.Model):
+    """A lead department's quarterly entry for one work item (工作台账).
+
+    ``status`` is how the work stands (未启动 / 推进中 / 已完成 / 滞后); ``state`` is where
+    the entry is in review (草稿 → 已报送 → 已通过, or 已退回 → 已报送 again). They are
+    separate on purpose: a returned entry can describe finished work, and so on.
+    """
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("Not started")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Completed")
+        BEHIND = "behind", _("Behind schedule")
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Returned")
+
+    # "Completed means 100 %" is checked on submission, not as a constraint: a draft keeps
+    # whatever the clerk typed, half-finished or not.
+    # Entries a reporter may still change; anything else is with the reviewer or locked.
+    EDITABLE_STATES = (State.DRAFT, State.RETURNED)
+
+    item = models.ForeignKey(TaskNode, verbose_name=_("work item"), on_delete=models.CASCADE, related_name="reports")
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="progress_reports"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(_("quarter"), validators=[MinValueValidator(1), MaxValueValidator(4)])
+    status = models.CharField(_("progress"), max_length=12, choices=Status.choices, default=Status.NOT_STARTED)
+    percent = models.PositiveSmallIntegerField(
+        _("percent complete"), default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    quantity = models.DecimalField(_("quantity achieved"), max_digits=14, decimal_places=4, null=True, blank=True)
+    work_done = models.TextField(_("work done this quarter"), blank=True)
+    problems = models.TextField(_("problems"), blank=True)
+    next_plan = models.TextField(_("plan for next quarter"), blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        "org.User", verbose_name=_("submitted by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        "org.User", verbose_name=_("reviewed by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    review_comment = models.TextField(_("reviewer's comment"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    history = HistoricalRecords(excluded_fields=["version"])
+
+    class Meta:
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
+        ordering = ["-year", "-quarter", "item__position"]
+        indexes = [
+            models.Index(fields=["department", "year", "quarter", "state"], name="progress_department_quarter"),
+            models.Index(fields=["year", "quarter", "state"], name="progress_quarter_state"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "department", "year", "quarter"], name="progress_one_per_quarter"),
+            models.CheckConstraint(condition=Q(percent__gte=0, percent__lte=100), name="progress_percent_range"),
+            models.CheckConstraint(condition=Q(quarter__gte=1, quarter__lte=4), name="progress_quarter_range"),
+            models.CheckConstraint(condition=~Q(status="done") | Q(percent=100), name="progress_done_is_complete"),
+        ]
+
+    def __str__(self):
+        return f"{self.period} {self.department} {self.item}"
+
+    def get_absolute_url(self):
+        return reverse("tasks:progress_detail", args=[self.pk])
+
+    @property
+    def period(self):
+        return Quarter(self.year, self.quarter)
+
+    @property
+    def is_editable(self):
+        return self.state in self.EDITABLE_STATES
+
+    def deadline_status(self, *, today, rule):
+        submitted = timezone.localdate(self.submitted_at) if self.submitted_at else None
+        return rule.status(self.period, submitted_on=submitted, today=today)

@@ -3,8 +3,9 @@
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
 
-from .models import Assignment, Plan, TaskNode
+from .models import Assignment, Plan, ProgressReport, TaskNode
 
 
 @dataclass
@@ -87,3 +88,107 @@ def walk(rows):
     for row in rows:
         yield row
         yield from walk(row.children)
+
+
+# --- the quarterly ledger ---------------------------------------------------------------
+
+
+@dataclass
+class TodoRow:
+    item: TaskNode
+    report: object  # ProgressReport or None when nothing has been entered yet
+    deadline: object  # core.periods.DeadlineStatus
+
+    @property
+    def state(self):
+        return self.report.state if self.report else ProgressReport.State.DRAFT
+
+
+def lead_items(department, quarter):
+    """Work items ``department`` leads in plans of its region that run in ``quarter``'s year."""
+    return (
+        TaskNode.objects.filter(
+            level=TaskNode.Level.WORK_ITEM,
+            assignments__department=department,
+            assignments__role=Assignment.Role.LEAD,
+            plan__region=department.region_id,
+            plan__start_year__lte=quarter.year,
+            plan__end_year__gte=quarter.year,
+        )
+        .select_related("plan", "parent")
+        .order_by("plan__title", "position")
+    )
+
+
+def todo_for(department, quarter, *, today):
+    """The department's to-do for ``quarter``: every item it leads with its entry (if any)
+    and its deadline status, in two queries."""
+    items = list(lead_items(department, quarter))
+    reports = {
+        report.item_id: report
+        for report in ProgressReport.objects.filter(
+            department=department, year=quarter.year, quarter=quarter.number, item__in=[i.pk for i in items]
+        )
+    }
+    rows = []
+    for item in items:
+        report = reports.get(item.pk)
+        submitted = report.submitted_at if report and report.state != ProgressReport.State.DRAFT else None
+        deadline = item.plan.deadline_rule.status(
+            quarter, submitted_on=timezone.localdate(submitted) if submitted else None, today=today
+        )
+        rows.append(TodoRow(item, report, deadline))
+    return rows
+
+
+def inbox_for(scope, quarter, *, department=None, state=None):
+    """Entries of ``quarter`` the user may review, newest submissions first, each with the
+    same item's entry of the previous quarter beside it (two queries)."""
+    reports = scope.filter(
+        ProgressReport.objects.select_related("item__plan", "item__parent", "department", "submitted_by"),
+        region="item__plan__region",
+        change=True,
+    ).filter(year=quarter.year, quarter=quarter.number)
+    reports = reports.exclude(state=ProgressReport.State.DRAFT)
+    if department is not None:
+        reports = reports.filter(department=department)
+    if state:
+        reports = reports.filter(state=state)
+    reports = list(reports.order_by("state", "-submitted_at"))
+    previous_quarter = quarter.previous()
+    previous = {
+        (r.item_id, r.department_id): r
+        for r in ProgressReport.objects.filter(
+            year=previous_quarter.year,
+            quarter=previous_quarter.number,
+            item__in={r.item_id for r in reports},
+        )
+    }
+    return [(report, previous.get((report.item_id, report.department_id))) for report in reports]
+
+
+def report_history(report, limit=50):
+    """The record's history, newest first: who, when, and each field's change in words."""
+    fields = {field.name: field for field in ProgressReport._meta.fields}
+    records = list(report.history.select_related("history_user").order_by("-history_date")[: limit + 1])
+    entries = []
+    for record, older in zip(records, [*records[1:], None], strict=False):
+        if len(entries) == limit:
+            break
+        changes = []
+        if older is not None:
+            for change in record.diff_against(older).changes:
+                field = fields[change.field]
+                if field.is_relation:
+                    continue  # who submitted or reviewed is the line's own "who"
+                changes.append(
+                    {"field": field.verbose_name, "old": _shown(field, change.old), "new": _shown(field, change.new)}
+                )
+        entries.append({"record": record, "changes": changes})
+    return entries
+
+
+def _shown(field, value):
+    if field.choices and value is not None:
+        return dict(field.flatchoices).get(value, value)
+    return value

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import progress_views, views
 
 app_name = "tasks"
 
@@ -18,4 +18,14 @@ urlpatterns = [
     path("tasks/<int:pk>/edit/", views.node_edit, name="node_edit"),
     path("tasks/<int:pk>/delete/", views.node_delete_view, name="node_delete"),
     path("tasks/<int:pk>/move/", views.node_move_view, name="node_move"),
+]
+
+urlpatterns += [
+    path("progress/", progress_views.todo, name="progress_todo"),
+    path("progress/<int:item_pk>/<str:quarter>/", progress_views.entry, name="progress_entry"),
+    path("progress/records/<int:pk>/", progress_views.detail, name="progress_detail"),
+    path("progress/records/<int:pk>/review/", progress_views.review, name="progress_review"),
+    path("progress/records/<int:pk>/reopen/", progress_views.reopen, name="progress_reopen"),
+    path("review/", progress_views.inbox, name="review_inbox"),
+    path("review/approve/", progress_views.bulk_approve, name="progress_bulk_approve"),
 ]

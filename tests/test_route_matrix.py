@@ -15,11 +15,13 @@ PUBLIC = {"login", "set_language"}
 # Routes for a signed-in user that name no object: anonymous → login.
 SIGNED_IN = {"home", "org:region_list", "password_change", "password_change_done", "tasks:plan_list", "tasks:my_work"}
 # Routes only a district reviewer (or an administrator) may open: anyone else gets 404.
-REVIEWER_ONLY = {"tasks:import_upload", "tasks:plan_create"}
+REVIEWER_ONLY = {"tasks:import_upload", "tasks:plan_create", "tasks:review_inbox"}
+# Routes for users who report for a department: a city supervisor gets 404.
+REPORTING_ONLY = {"tasks:progress_todo"}
 # Routes naming something kept in the signed-in user's own session.
 SESSION_ROUTES = {"tasks:import_preview": {"token": "0" * 32}}
 # Routes that only accept POST from a signed-in user.
-POST_ONLY = {"logout"}
+POST_ONLY = {"logout", "tasks:progress_bulk_approve"}
 
 
 @dataclass
@@ -41,6 +43,28 @@ def a_plan(region):
     return plan
 
 
+def an_item(region):
+    """A work item led by the region's 区水利局 (the reviewer's and the outsider's department)."""
+    from tasks.models import Assignment, TaskNode
+
+    plan = a_plan(region)
+    item = TaskNode.objects.filter(plan=plan, level=3).first()
+    if item is None:
+        key = TaskNode.objects.create(plan=plan, level=1, position=1, number="一、", text="路由测试重点任务")
+        item = TaskNode.objects.create(plan=plan, parent=key, level=3, position=2, text="路由测试工作事项")
+        bureau = region.departments.get(short_name="区水利局")
+        Assignment.objects.create(node=item, department=bureau, role="lead")
+    return item
+
+
+def a_report(region):
+    from core.periods import Quarter
+    from tasks.services import progress_open
+
+    item = an_item(region)
+    return progress_open(item=item, department=item.assignments.get().department, quarter=Quarter(2023, 1))
+
+
 def a_node(region):
     from tasks.models import TaskNode
 
@@ -58,6 +82,10 @@ OBJECT_ROUTES = {
     "tasks:node_edit": ObjectRoute(lambda world, region: {"pk": a_node(region).pk}, change=True),
     "tasks:node_delete": ObjectRoute(lambda world, region: {"pk": a_node(region).pk}, change=True),
     "tasks:node_move": ObjectRoute(lambda world, region: {"pk": a_node(region).pk}, methods=["post"], change=True),
+    "tasks:progress_entry": ObjectRoute(lambda world, region: {"item_pk": an_item(region).pk, "quarter": "2023Q1"}),
+    "tasks:progress_detail": ObjectRoute(lambda world, region: {"pk": a_report(region).pk}),
+    "tasks:progress_review": ObjectRoute(lambda world, region: {"pk": a_report(region).pk}, ["post"], change=True),
+    "tasks:progress_reopen": ObjectRoute(lambda world, region: {"pk": a_report(region).pk}, ["post"], change=True),
     "org:region_detail": ObjectRoute(lambda world, region: {"code": region.code}),
     "org:department_detail": ObjectRoute(lambda world, region: {"pk": region.departments.order_by("pk").first().pk}),
 }
@@ -83,17 +111,22 @@ ROUTES = all_routes()
 
 
 def test_every_route_is_classified():
-    known = PUBLIC | SIGNED_IN | POST_ONLY | REVIEWER_ONLY | set(SESSION_ROUTES) | set(OBJECT_ROUTES)
+    known = PUBLIC | SIGNED_IN | POST_ONLY | REVIEWER_ONLY | REPORTING_ONLY | set(SESSION_ROUTES) | set(OBJECT_ROUTES)
     unclassified = [(name, pattern) for name, pattern in ROUTES if not is_admin(pattern) and name not in known]
     assert not unclassified, f"Classify these routes in tests/test_route_matrix.py: {unclassified}"
 
 
 def test_the_matrix_has_no_stale_entries():
     names = {name for name, _ in ROUTES}
-    assert (PUBLIC | SIGNED_IN | POST_ONLY | REVIEWER_ONLY | set(SESSION_ROUTES) | set(OBJECT_ROUTES)) <= names
+    everything = (
+        PUBLIC | SIGNED_IN | POST_ONLY | REVIEWER_ONLY | REPORTING_ONLY | set(SESSION_ROUTES) | set(OBJECT_ROUTES)
+    )
+    assert everything <= names
 
 
-@pytest.mark.parametrize("name", sorted(SIGNED_IN | REVIEWER_ONLY | set(SESSION_ROUTES) | set(OBJECT_ROUTES)))
+@pytest.mark.parametrize(
+    "name", sorted(SIGNED_IN | REVIEWER_ONLY | REPORTING_ONLY | set(SESSION_ROUTES) | set(OBJECT_ROUTES))
+)
 def test_anonymous_is_redirected_to_login(world, client, name):
     kwargs = OBJECT_ROUTES[name].kwargs(world, world.district) if name in OBJECT_ROUTES else {}
     kwargs = SESSION_ROUTES.get(name, kwargs)
@@ -135,6 +168,13 @@ def test_reviewer_only_routes(world, reporter, reviewer, supervisor, administrat
     assert client_for(administrator).get(url).status_code == 200
     assert client_for(reporter).get(url).status_code == 404
     assert client_for(supervisor).get(url).status_code == 404
+
+
+@pytest.mark.parametrize("name", sorted(REPORTING_ONLY))
+def test_reporting_routes(world, reporter, reviewer, supervisor, client_for, name):
+    assert client_for(reporter).get(reverse(name)).status_code == 200
+    assert client_for(reviewer).get(reverse(name)).status_code == 200
+    assert client_for(supervisor).get(reverse(name)).status_code == 404
 
 
 @pytest.mark.parametrize("name", sorted(SESSION_ROUTES))

@@ -11,8 +11,8 @@ from django.utils import timezone
 from core.text import normalize_name
 from org.models import Department, DepartmentAlias
 
-from .models import Assignment, Plan, PlanPhase, TaskNode
-from .wording import parse_due, parse_target
+from ..models import Assignment, Plan, PlanPhase, TaskNode
+from ..wording import parse_due, parse_target
 
 MAP, ALIAS, NEW = "map", "alias", "new"
 
@@ -224,17 +224,18 @@ class EditConflict(ValueError):
         self.current = current
 
 
-def _save_versioned(instance, *, version, fields):
+def save_versioned(instance, *, version, fields):
     """Save ``fields`` only if the row still has ``version``; otherwise raise EditConflict
-    carrying the row as it is now, so the page can show the newer values."""
+    carrying the row as it is now, so the page can show the newer values. Saving through
+    the model (not ``.update()``) keeps auto-now dates and the change history."""
     model = type(instance)
-    values = {name: getattr(instance, name) for name in fields}
-    if hasattr(instance, "updated_at"):
-        values["updated_at"] = timezone.now()  # .update() skips auto_now
-    updated = model.objects.filter(pk=instance.pk, version=version).update(**values, version=version + 1)
-    if not updated:
-        raise EditConflict(model.objects.get(pk=instance.pk))
-    instance.version = version + 1
+    with transaction.atomic():
+        current = model.objects.select_for_update().get(pk=instance.pk)
+        if current.version != version:
+            raise EditConflict(current)
+        instance.version = version + 1
+        extra = ["updated_at"] if any(f.name == "updated_at" for f in model._meta.fields) else []
+        instance.save(update_fields=[*fields, "version", *extra])
 
 
 PLAN_FIELDS = ["title", "kind", "document_number", "start_year", "end_year", "report_window_days",
@@ -245,14 +246,14 @@ NODE_FIELDS = ["number", "text", "due_on", "due_text", "target_value", "target_u
 
 def plan_update(*, plan, version):
     """Save a plan edited in a form (``plan`` holds the new values)."""
-    _save_versioned(plan, version=version, fields=PLAN_FIELDS)
+    save_versioned(plan, version=version, fields=PLAN_FIELDS)
     return plan
 
 
 @transaction.atomic
 def node_update(*, node, version, leads=None, cooperators=None):
     """Save a node edited in a form and, for a work item, its lead and cooperating departments."""
-    _save_versioned(node, version=version, fields=NODE_FIELDS)
+    save_versioned(node, version=version, fields=NODE_FIELDS)
     if node.is_work_item and leads is not None:
         _set_parties(node, leads, cooperators or [])
     return node

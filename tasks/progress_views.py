@@ -1,0 +1,238 @@
+"""Quarterly progress pages: the reporter's to-do and entry form, the record with its
+history, and the reviewer's inbox with approve / return / reopen."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from core.periods import Quarter
+from org.models import User
+from org.scoping import visible_to
+
+from .forms import ProgressForm, ReopenForm, ReviewForm
+from .models import ProgressReport
+from .selectors import inbox_for, lead_items, report_history, todo_for
+from .services import (
+    EditConflict,
+    TransitionRefused,
+    progress_approve,
+    progress_bulk_approve,
+    progress_open,
+    progress_reopen,
+    progress_return,
+    progress_save,
+)
+
+STATE_ORDER = [
+    ProgressReport.State.RETURNED,
+    ProgressReport.State.DRAFT,
+    ProgressReport.State.SUBMITTED,
+    ProgressReport.State.APPROVED,
+]
+
+
+def _quarter(request):
+    """The quarter asked for (?quarter=2023Q3), or the one today falls in."""
+    try:
+        return Quarter.parse(request.GET.get("quarter", ""))
+    except ValueError:
+        return Quarter.containing(timezone.localdate())
+
+
+def _reporting_department(user):
+    """The department a user reports for; a city supervisor reports nothing."""
+    if user.department_id is None or user.role == User.Role.SUPERVISOR:
+        raise Http404
+    return user.department
+
+
+@require_safe
+@login_required
+def todo(request):
+    department = _reporting_department(request.user)
+    quarter = _quarter(request)
+    rows = todo_for(department, quarter, today=timezone.localdate())
+    groups = [(state, label, [row for row in rows if row.state == state]) for state, label in (
+        (s, ProgressReport.State(s).label) for s in STATE_ORDER)]  # fmt: skip
+    return render(
+        request,
+        "tasks/progress_todo.html",
+        {
+            "department": department,
+            "quarter": quarter,
+            "previous": quarter.previous(),
+            "next": quarter.next(),
+            "groups": [group for group in groups if group[2]],
+            "total": len(rows),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def entry(request, item_pk, quarter):
+    """The reporter's form for one item and quarter: save a draft, or submit it."""
+    department = _reporting_department(request.user)
+    try:
+        period = Quarter.parse(quarter)
+    except ValueError:
+        raise Http404 from None
+    item = get_object_or_404(lead_items(department, period), pk=item_pk)
+    report = progress_open(item=item, department=department, quarter=period)
+    form = ProgressForm(request.POST if request.method == "POST" else None, instance=report)
+    current = None
+    if request.method == "POST" and report.is_editable and form.is_valid():
+        submit = "submit" in request.POST
+        try:
+            progress_save(report=form.instance, version=form.cleaned_data["version"], user=request.user, submit=submit)
+        except EditConflict as conflict:
+            current = conflict.current
+            form.show_conflict(current)
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
+        except TransitionRefused as error:
+            messages.error(request, str(error))
+            return redirect(report)
+        else:
+            messages.success(request, _("Submitted for review.") if submit else _("Draft saved."))
+            return redirect(f"{_todo_url()}?quarter={period}")
+    deadline = report.deadline_status(today=timezone.localdate(), rule=item.plan.deadline_rule)
+    return render(
+        request,
+        "tasks/progress_entry.html",
+        {"form": form, "report": report, "item": item, "quarter": period, "deadline": deadline, "current": current},
+    )
+
+
+def _todo_url():
+    return reverse("tasks:progress_todo")
+
+
+def _next_or(request, default):
+    """The ``next`` address posted by our own pages, never one on another site."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+def _visible_report(request, pk):
+    scope = visible_to(request.user)
+    queryset = ProgressReport.objects.select_related(
+        "item__plan__region", "item__parent", "department", "submitted_by", "reviewed_by"
+    )
+    return scope, scope.get_or_404(queryset, region="item__plan__region", departments=("department",), pk=pk)
+
+
+@require_safe
+@login_required
+def detail(request, pk):
+    scope, report = _visible_report(request, pk)
+    changes = report_history(report)
+    can_review = scope.can_review_region(report.item.plan.region)
+    return render(
+        request,
+        "tasks/progress_detail.html",
+        {
+            "report": report,
+            "changes": changes,
+            "can_review": can_review,
+            "can_edit": report.is_editable and request.user.department_id == report.department_id,
+            "review_form": ReviewForm(),
+            "reopen_form": ReopenForm(),
+        },
+    )
+
+
+def _reviewable_report(request, pk):
+    scope = visible_to(request.user)
+    return scope.get_or_404(
+        ProgressReport.objects.select_related("item__plan__region", "department"),
+        region="item__plan__region",
+        change=True,
+        pk=pk,
+    )
+
+
+@require_POST
+@login_required
+def review(request, pk):
+    report = _reviewable_report(request, pk)
+    form = ReviewForm(request.POST)
+    form.is_valid()
+    comment = form.cleaned_data.get("comment", "")
+    try:
+        if request.POST.get("action") == "return":
+            progress_return(report=report, user=request.user, comment=comment)
+            messages.success(request, _("Returned to %(department)s.") % {"department": report.department})
+        else:
+            progress_approve(report=report, user=request.user)
+            messages.success(request, _("Approved. The entry is now locked."))
+    except TransitionRefused as error:
+        messages.error(request, str(error))
+        return redirect(report)
+    return redirect(_next_or(request, report.get_absolute_url()))
+
+
+@require_POST
+@login_required
+def reopen(request, pk):
+    report = _reviewable_report(request, pk)
+    form = ReopenForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise TransitionRefused(_("Give the reason for reopening an approved entry."))
+        progress_reopen(report=report, user=request.user, reason=form.cleaned_data["reason"])
+    except TransitionRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Reopened and returned to the department."))
+    return redirect(report)
+
+
+@require_safe
+@login_required
+def inbox(request):
+    scope = visible_to(request.user)
+    if not scope.regions(change=True).exists():
+        raise Http404
+    quarter = _quarter(request)
+    departments = scope.departments(change=True).order_by("region__code", "short_name")
+    wanted = request.GET.get("department", "")
+    department = departments.filter(pk=wanted).first() if wanted.isdigit() else None
+    state = request.GET.get("state") if request.GET.get("state") in ProgressReport.State.values else ""
+    rows = inbox_for(scope, quarter, department=department, state=state)
+    return render(
+        request,
+        "tasks/review_inbox.html",
+        {
+            "quarter": quarter,
+            "previous": quarter.previous(),
+            "next": quarter.next(),
+            "rows": rows,
+            "departments": departments,
+            "department": department,
+            "state": state,
+            "states": ProgressReport.State.choices,
+            "submitted_count": sum(1 for report, _ in rows if report.state == ProgressReport.State.SUBMITTED),
+        },
+    )
+
+
+@require_POST
+@login_required
+def bulk_approve(request):
+    scope = visible_to(request.user)
+    ids = [value for value in request.POST.getlist("report") if value.isdigit()]
+    reports = scope.filter(ProgressReport.objects.filter(pk__in=ids), region="item__plan__region", change=True)
+    approved = progress_bulk_approve(reports=list(reports), user=request.user)
+    messages.success(request, _("%(count)d entries approved.") % {"count": approved})
+    return redirect(_next_or(request, reverse("tasks:review_inbox")))

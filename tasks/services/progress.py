@@ -1,0 +1,145 @@
+"""The quarterly ledger: drafts, submission, review (approve / return / reopen).
+
+Who may do what is decided by the scope before these are called; these enforce what the
+record's state allows, whoever asks, and keep every change in the record's history.
+"""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import Assignment, ProgressReport
+from .plans import save_versioned
+
+TYPO_FACTOR = 10
+REPORT_FIELDS = ["status", "percent", "quantity", "work_done", "problems", "next_plan"]
+
+
+class TransitionRefused(ValueError):
+    """The record's state does not allow this step; nothing was written."""
+
+
+def progress_open(*, item, department, quarter):
+    """The department's entry for ``item`` and ``quarter``, created as an empty draft the
+    first time it is opened. Only a lead department has one."""
+    if not Assignment.objects.filter(node=item, department=department, role=Assignment.Role.LEAD).exists():
+        raise TransitionRefused(_("%(department)s does not lead this work item.") % {"department": department})
+    report, _created = ProgressReport.objects.get_or_create(
+        item=item, department=department, year=quarter.year, quarter=quarter.number
+    )
+    return report
+
+
+def validate_for_submission(report):
+    """What a submitted entry must satisfy, as field errors."""
+    errors = {}
+    if report.status == ProgressReport.Status.DONE and report.percent != 100:
+        errors["percent"] = _("A completed item must be at 100 percent.")
+    if report.percent == 100 and report.status not in (ProgressReport.Status.DONE,):
+        errors["status"] = _("At 100 percent the item is completed; choose “Completed”.")
+    if not report.work_done.strip():
+        errors["work_done"] = _("Say what was done this quarter.")
+    if report.status == ProgressReport.Status.BEHIND and not report.problems.strip():
+        errors["problems"] = _("Say what holds the item back.")
+    item = report.item
+    if report.quantity is not None:
+        if report.quantity < 0:
+            errors["quantity"] = _("The quantity cannot be negative.")
+        elif item.target_unit in ("%", "‰") and report.quantity > (100 if item.target_unit == "%" else 1000):
+            errors["quantity"] = _("A share cannot be more than 100%.")
+        elif item.target_value is not None and report.quantity > item.target_value * TYPO_FACTOR:
+            # Ten times the target is not an achievement but a typing slip (100 for 10).
+            message = _("%(quantity)s is far beyond the target of %(target)s %(unit)s; check the number.")
+            errors["quantity"] = message % {
+                "quantity": _number(report.quantity), "target": _number(item.target_value), "unit": item.target_unit,
+            }  # fmt: skip
+    if errors:
+        raise ValidationError(errors)
+
+
+def _number(value):
+    """3 rather than 3.0000: how a clerk wrote it."""
+    return format(Decimal(str(value)).normalize(), "f")
+
+
+def _require_editable(report):
+    if not report.is_editable:
+        raise TransitionRefused(
+            _("This entry is %(state)s and cannot be changed.") % {"state": report.get_state_display()}
+        )
+
+
+@transaction.atomic
+def progress_save(*, report, version, user, submit=False):
+    """Save the reporter's fields (``report`` holds the new values); with ``submit``, check
+    them and send the entry for review. A draft is saved whatever it holds, so no input is
+    ever lost."""
+    stored = ProgressReport.objects.select_for_update().get(pk=report.pk)
+    _require_editable(stored)
+    fields = list(REPORT_FIELDS)
+    if submit:
+        validate_for_submission(report)
+        report.state = ProgressReport.State.SUBMITTED
+        report.submitted_at = timezone.now()
+        report.submitted_by = user
+        fields += ["state", "submitted_at", "submitted_by"]
+    report._history_user = user
+    save_versioned(report, version=version, fields=fields)
+    return report
+
+
+@transaction.atomic
+def progress_approve(*, report, user):
+    stored = ProgressReport.objects.select_for_update().get(pk=report.pk)
+    if stored.state != ProgressReport.State.SUBMITTED:
+        raise TransitionRefused(_("Only a submitted entry can be approved."))
+    return _review(stored, user, ProgressReport.State.APPROVED, comment="")
+
+
+@transaction.atomic
+def progress_return(*, report, user, comment):
+    if not comment.strip():
+        raise TransitionRefused(_("Say why the entry is returned, so the department knows what to fix."))
+    stored = ProgressReport.objects.select_for_update().get(pk=report.pk)
+    if stored.state != ProgressReport.State.SUBMITTED:
+        raise TransitionRefused(_("Only a submitted entry can be returned."))
+    return _review(stored, user, ProgressReport.State.RETURNED, comment=comment.strip())
+
+
+@transaction.atomic
+def progress_reopen(*, report, user, reason):
+    """Unlock an approved entry: it goes back to the department as returned, with the
+    reviewer and the reason recorded."""
+    if not reason.strip():
+        raise TransitionRefused(_("Give the reason for reopening an approved entry."))
+    stored = ProgressReport.objects.select_for_update().get(pk=report.pk)
+    if stored.state != ProgressReport.State.APPROVED:
+        raise TransitionRefused(_("Only an approved entry can be reopened."))
+    return _review(stored, user, ProgressReport.State.RETURNED, comment=_("Reopened: %(reason)s") % {
+        "reason": reason.strip()})  # fmt: skip
+
+
+def _review(report, user, state, *, comment):
+    report.state = state
+    report.reviewed_at = timezone.now()
+    report.reviewed_by = user
+    report.review_comment = comment
+    report.version += 1
+    report._history_user = user
+    report.save(update_fields=["state", "reviewed_at", "reviewed_by", "review_comment", "version"])
+    return report
+
+
+def progress_bulk_approve(*, reports, user):
+    """Approve every submitted entry among ``reports``; returns how many were approved."""
+    approved = 0
+    for report in reports:
+        try:
+            progress_approve(report=report, user=user)
+        except TransitionRefused:
+            continue
+        approved += 1
+    return approved

@@ -1,0 +1,211 @@
+"""The quarterly ledger: draft, submit, return, resubmit, approve, reopen; history; no lost
+updates; deadlines; who may do what."""
+
+from datetime import date
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from core.periods import Quarter
+from org.models import User
+from tasks.demo import table_data
+from tasks.models import Plan, ProgressReport, TaskNode
+from tasks.selectors import todo_for
+from tasks.services import (
+    EditConflict,
+    TransitionRefused,
+    progress_approve,
+    progress_open,
+    progress_reopen,
+    progress_return,
+    progress_save,
+)
+from tests.helpers import import_table
+
+Q3 = Quarter(2019, 3)
+
+
+@pytest.fixture
+def plan(regions):
+    plan = Plan.objects.create(region=regions["wulong"], title="2019", start_year=2019, end_year=2019)
+    import_table(regions["wulong"], table_data.WULONG_ANNEX1, plan=plan)
+    return plan
+
+
+@pytest.fixture
+def urban(regions):
+    return regions["wulong"].departments.get(short_name="区城管局")
+
+
+@pytest.fixture
+def item(plan, urban):
+    return TaskNode.objects.filter(plan=plan, assignments__department=urban, assignments__role="lead").first()
+
+
+def user(name):
+    return User.objects.get(username=name)
+
+
+def fill(report, **values):
+    defaults = {"status": "in_progress", "percent": 60, "work_done": "完成管网改造2.3公里。"}
+    for name, value in {**defaults, **values}.items():
+        setattr(report, name, value)
+    return report
+
+
+def test_draft_submit_return_resubmit_approve(item, urban):
+    clerk, reviewer = user("wulong_cgj"), user("wulong_reviewer")
+    report = progress_open(item=item, department=urban, quarter=Q3)
+    assert report.state == "draft"
+    progress_save(report=fill(report, work_done=""), version=report.version, user=clerk)  # a draft keeps anything
+    with pytest.raises(ValidationError) as error:
+        progress_save(report=fill(report, work_done=""), version=report.version, user=clerk, submit=True)
+    assert "work_done" in error.value.message_dict
+    progress_save(report=fill(report), version=report.version, user=clerk, submit=True)
+    assert report.state == "submitted" and report.submitted_by == clerk
+    with pytest.raises(TransitionRefused):
+        progress_return(report=report, user=reviewer, comment="  ")
+    progress_return(report=report, user=reviewer, comment="请补充改造长度的佐证")
+    report.refresh_from_db()
+    assert report.state == "returned" and report.review_comment == "请补充改造长度的佐证"
+    progress_save(report=fill(report, work_done="完成管网改造2.3公里，附验收单。"), version=report.version, user=clerk,
+                  submit=True)  # fmt: skip
+    progress_approve(report=report, user=reviewer)
+    report.refresh_from_db()
+    assert report.state == "approved" and report.reviewed_by == reviewer
+    # Approved means locked.
+    with pytest.raises(TransitionRefused):
+        progress_save(report=fill(report, percent=70), version=report.version, user=clerk)
+    history = list(report.history.order_by("history_date").values_list("state", "history_user__username"))
+    assert [state for state, _ in history] == ["draft", "draft", "submitted", "returned", "submitted", "approved"]
+    assert history[-1][1] == "wulong_reviewer" and history[2][1] == "wulong_cgj"
+
+
+def test_reopen_needs_a_reason_and_is_recorded(item, urban):
+    clerk, reviewer = user("wulong_cgj"), user("wulong_reviewer")
+    report = progress_open(item=item, department=urban, quarter=Q3)
+    progress_save(report=fill(report), version=report.version, user=clerk, submit=True)
+    progress_approve(report=report, user=reviewer)
+    with pytest.raises(TransitionRefused):
+        progress_reopen(report=report, user=reviewer, reason="")
+    progress_reopen(report=report, user=reviewer, reason="数据口径有误")
+    report.refresh_from_db()
+    assert report.state == "returned" and "数据口径有误" in report.review_comment
+    assert report.history.latest().history_user == reviewer
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [({"status": "done", "percent": 80}, "percent"), ({"status": "in_progress", "percent": 100}, "status"),
+     ({"status": "behind", "problems": ""}, "problems")],
+)  # fmt: skip
+def test_submission_rules(item, urban, values, field):
+    report = progress_open(item=item, department=urban, quarter=Q3)
+    with pytest.raises(ValidationError) as error:
+        progress_save(report=fill(report, **values), version=report.version, user=user("wulong_cgj"), submit=True)
+    assert field in error.value.message_dict
+
+
+def test_quantity_against_target(regions, plan):
+    item = TaskNode.objects.filter(plan=plan, level=3).first()
+    item.target_value, item.target_unit, item.target_comparator = 10, "家", "ge"
+    item.save()
+    lead = item.assignments.filter(role="lead").first().department
+    report = progress_open(item=item, department=lead, quarter=Q3)
+    with pytest.raises(ValidationError) as error:
+        progress_save(report=fill(report, quantity=250), version=report.version, user=user("wulong_reviewer"),
+                      submit=True)  # fmt: skip
+    assert "远超目标" in error.value.message_dict["quantity"][0]
+
+
+def test_second_save_from_a_stale_form_is_refused(item, urban):
+    report = progress_open(item=item, department=urban, quarter=Q3)
+    opened = report.version
+    progress_save(report=fill(report, work_done="甲写的"), version=opened, user=user("wulong_cgj"))
+    stale = ProgressReport.objects.get(pk=report.pk)
+    with pytest.raises(EditConflict) as conflict:
+        progress_save(report=fill(stale, work_done="乙写的"), version=opened, user=user("wulong_cgj"))
+    assert conflict.value.current.work_done == "甲写的"
+    assert ProgressReport.objects.get(pk=report.pk).work_done == "甲写的"
+
+
+def test_only_a_lead_department_has_an_entry(plan, regions, item):
+    economy = regions["wulong"].departments.get(short_name="区财政局")
+    if item.assignments.filter(department=economy, role="lead").exists():
+        pytest.skip("the sample item happens to be led by 区财政局")
+    with pytest.raises(TransitionRefused):
+        progress_open(item=item, department=economy, quarter=Q3)
+
+
+def test_todo_groups_and_deadlines(plan, urban, item):
+    rows = todo_for(urban, Q3, today=date(2019, 9, 28))
+    assert len(rows) == TaskNode.objects.filter(plan=plan, assignments__department=urban,
+                                                assignments__role="lead").count()  # fmt: skip
+    assert all(row.deadline.state == "open" and row.deadline.days_left == 2 for row in rows)
+    report = progress_open(item=item, department=urban, quarter=Q3)
+    with time_machine.travel("2019-10-03 10:00 +0800", tick=False):
+        progress_save(report=fill(report), version=report.version, user=user("wulong_cgj"), submit=True)
+    late = {row.item.pk: row for row in todo_for(urban, Q3, today=date(2019, 10, 5))}
+    assert (late[item.pk].deadline.state, late[item.pk].deadline.days_late) == ("late", 3)
+    others = [row for row in late.values() if row.item.pk != item.pk]
+    assert all(row.deadline.state == "missing" and row.deadline.days_late == 5 for row in others)
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+def test_todo_page_and_entry_form(plan, item, client_for):
+    client = client_for(user("wulong_cgj"))
+    page = client.get(reverse("tasks:progress_todo"), {"quarter": "2019Q3"})
+    assert page.status_code == 200 and item.text[:20] in page.content.decode()
+    url = reverse("tasks:progress_entry", args=[item.pk, "2019Q3"])
+    assert client.get(url).status_code == 200
+    report = ProgressReport.objects.get(item=item)
+    data = {"status": "in_progress", "percent": 40, "work_done": "推进中", "problems": "", "next_plan": "",
+            "version": report.version}  # fmt: skip
+    assert client.post(url, {**data, "save": "1"}).status_code == 302
+    report.refresh_from_db()
+    assert report.state == "draft" and report.percent == 40
+    bad = client.post(url, {**data, "percent": 140, "version": report.version, "submit": "1"})
+    assert bad.status_code == 200 and ProgressReport.objects.get(pk=report.pk).percent == 40
+    assert client.post(url, {**data, "version": report.version, "submit": "1"}).status_code == 302
+    assert ProgressReport.objects.get(pk=report.pk).state == "submitted"
+
+
+def test_review_pages(plan, item, urban, client_for):
+    report = progress_open(item=item, department=urban, quarter=Q3)
+    progress_save(report=fill(report), version=report.version, user=user("wulong_cgj"), submit=True)
+    reviewer = client_for(user("wulong_reviewer"))
+    inbox = reviewer.get(reverse("tasks:review_inbox"), {"quarter": "2019Q3"}).content.decode()
+    assert item.text[:20] in inbox
+    refused = reviewer.post(reverse("tasks:progress_review", args=[report.pk]), {"action": "return", "comment": ""})
+    assert refused.status_code == 302 and ProgressReport.objects.get(pk=report.pk).state == "submitted"
+    reviewer.post(reverse("tasks:progress_review", args=[report.pk]), {"action": "return", "comment": "缺佐证"})
+    assert ProgressReport.objects.get(pk=report.pk).state == "returned"
+    clerk = client_for(user("wulong_cgj"))
+    assert "缺佐证" in clerk.get(reverse("tasks:progress_todo"), {"quarter": "2019Q3"}).content.decode()
+    report.refresh_from_db()
+    progress_save(report=fill(report), version=report.version, user=user("wulong_cgj"), submit=True)
+    response = reviewer.post(
+        reverse("tasks:progress_bulk_approve"), {"report": [report.pk], "next": "https://evil.example/"}
+    )
+    assert response.status_code == 302 and not response.url.startswith("https://evil")
+    assert ProgressReport.objects.get(pk=report.pk).state == "approved"
+    detail = reviewer.get(report.get_absolute_url()).content.decode()
+    assert "已通过" in detail and "缺佐证" in detail
+
+
+def test_forbidden_transitions_change_nothing(plan, item, urban, client_for):
+    report = progress_open(item=item, department=urban, quarter=Q3)
+    progress_save(report=fill(report), version=report.version, user=user("wulong_cgj"), submit=True)
+    for name in ("wulong_cgj", "cq_city", "qianjiang_reviewer"):
+        response = client_for(user(name)).post(
+            reverse("tasks:progress_review", args=[report.pk]), {"action": "approve"}
+        )
+        assert response.status_code == 404, name
+    assert client_for(user("wulong_cgj")).post(reverse("tasks:progress_bulk_approve"), {"report": [report.pk]})
+    assert ProgressReport.objects.get(pk=report.pk).state == "submitted"
+    # A supervisor reports nothing.
+    assert client_for(user("cq_city")).get(reverse("tasks:progress_todo")).status_code == 404
