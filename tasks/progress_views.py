@@ -18,7 +18,7 @@ from org.scoping import visible_to
 
 from .forms import ProgressForm, ReopenForm, ReviewForm
 from .models import ProgressReport
-from .selectors import inbox_for, lead_items, report_history, todo_for
+from .selectors import TodoRow, inbox_for, lead_items, report_history, todo_for
 from .services import (
     EditConflict,
     TransitionRefused,
@@ -30,12 +30,16 @@ from .services import (
     progress_save,
 )
 
-STATE_ORDER = [
-    ProgressReport.State.RETURNED,
-    ProgressReport.State.DRAFT,
-    ProgressReport.State.SUBMITTED,
-    ProgressReport.State.APPROVED,
-]
+
+def _todo_groups():
+    """The to-do's groups, in the order a clerk works through them."""
+    return [
+        (ProgressReport.State.RETURNED, ProgressReport.State.RETURNED.label),
+        (TodoRow.UNREPORTED, _("Not reported yet")),
+        (ProgressReport.State.DRAFT, ProgressReport.State.DRAFT.label),
+        (ProgressReport.State.SUBMITTED, ProgressReport.State.SUBMITTED.label),
+        (ProgressReport.State.APPROVED, ProgressReport.State.APPROVED.label),
+    ]
 
 
 def _quarter(request):
@@ -59,8 +63,7 @@ def todo(request):
     department = _reporting_department(request.user)
     quarter = _quarter(request)
     rows = todo_for(department, quarter, today=timezone.localdate())
-    groups = [(state, label, [row for row in rows if row.state == state]) for state, label in (
-        (s, ProgressReport.State(s).label) for s in STATE_ORDER)]  # fmt: skip
+    groups = [(state, label, [row for row in rows if row.state == state]) for state, label in _todo_groups()]
     return render(
         request,
         "tasks/progress_todo.html",
@@ -209,7 +212,10 @@ def inbox(request):
     wanted = request.GET.get("department", "")
     department = departments.filter(pk=wanted).first() if wanted.isdigit() else None
     state = request.GET.get("state") if request.GET.get("state") in ProgressReport.State.values else ""
-    rows = inbox_for(scope, quarter, department=department, state=state)
+    late_only = request.GET.get("late") == "1"
+    rows = inbox_for(
+        scope, quarter, today=timezone.localdate(), department=department, state=state, late_only=late_only
+    )
     return render(
         request,
         "tasks/review_inbox.html",
@@ -221,8 +227,9 @@ def inbox(request):
             "departments": departments,
             "department": department,
             "state": state,
+            "late_only": late_only,
             "states": ProgressReport.State.choices,
-            "submitted_count": sum(1 for report, _ in rows if report.state == ProgressReport.State.SUBMITTED),
+            "submitted_count": sum(1 for row in rows if row.report.state == ProgressReport.State.SUBMITTED),
         },
     )
 

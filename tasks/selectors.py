@@ -99,9 +99,11 @@ class TodoRow:
     report: object  # ProgressReport or None when nothing has been entered yet
     deadline: object  # core.periods.DeadlineStatus
 
+    UNREPORTED = "unreported"
+
     @property
     def state(self):
-        return self.report.state if self.report else ProgressReport.State.DRAFT
+        return self.report.state if self.report else self.UNREPORTED
 
 
 def lead_items(department, quarter):
@@ -141,9 +143,19 @@ def todo_for(department, quarter, *, today):
     return rows
 
 
-def inbox_for(scope, quarter, *, department=None, state=None):
-    """Entries of ``quarter`` the user may review, newest submissions first, each with the
-    same item's entry of the previous quarter beside it (two queries)."""
+@dataclass
+class InboxRow:
+    report: ProgressReport
+    previous: object  # the same item's entry of the previous quarter, or None
+    deadline: object  # core.periods.DeadlineStatus of the submission
+
+
+INBOX_ORDER = {ProgressReport.State.SUBMITTED: 0, ProgressReport.State.RETURNED: 1, ProgressReport.State.APPROVED: 2}
+
+
+def inbox_for(scope, quarter, *, today, department=None, state=None, late_only=False):
+    """Entries of ``quarter`` the user may review: submitted ones first, each with the same
+    item's entry of the previous quarter beside it and whether it came late (two queries)."""
     reports = scope.filter(
         ProgressReport.objects.select_related("item__plan", "item__parent", "department", "submitted_by"),
         region="item__plan__region",
@@ -154,7 +166,7 @@ def inbox_for(scope, quarter, *, department=None, state=None):
         reports = reports.filter(department=department)
     if state:
         reports = reports.filter(state=state)
-    reports = list(reports.order_by("state", "-submitted_at"))
+    reports = list(reports)
     previous_quarter = quarter.previous()
     previous = {
         (r.item_id, r.department_id): r
@@ -164,7 +176,24 @@ def inbox_for(scope, quarter, *, department=None, state=None):
             item__in={r.item_id for r in reports},
         )
     }
-    return [(report, previous.get((report.item_id, report.department_id))) for report in reports]
+    rows = [
+        InboxRow(
+            r,
+            previous.get((r.item_id, r.department_id)),
+            r.deadline_status(today=today, rule=r.item.plan.deadline_rule),
+        )
+        for r in reports
+    ]
+    if late_only:
+        rows = [row for row in rows if row.deadline.state == "late"]
+    rows.sort(
+        key=lambda row: (
+            INBOX_ORDER.get(row.report.state, 3),
+            row.report.department.short_name,
+            row.report.item.position,
+        )
+    )
+    return rows
 
 
 def report_history(report, limit=50):

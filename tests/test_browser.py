@@ -72,3 +72,64 @@ def test_wrong_password_shows_chinese_error(demo, live_server, page):
     page.fill("input[name=password]", "not-the-password")
     page.click("button[type=submit]")
     assert "用户名或密码不正确" in page.content()
+
+
+def sign_in(page, live_server, username):
+    page.context.clear_cookies()
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "browser-test-pw")
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server.url + "/")
+
+
+def test_quarter_walkthrough_draft_submit_return_resubmit_approve(demo, live_server, page):
+    from django.utils import timezone
+
+    from core.periods import Quarter
+    from org.models import Department
+    from tasks.models import ProgressReport
+    from tasks.selectors import todo_for
+
+    urban = Department.objects.get(region__code="500156", short_name="区城管局")
+    quarter = Quarter.containing(timezone.localdate())
+    rows = todo_for(urban, quarter, today=timezone.localdate())
+    row = next(r for r in rows if r.report is None or r.report.is_editable)
+    entry = f"{live_server.url}/plans/progress/{row.item.pk}/{quarter}/"
+
+    sign_in(page, live_server, "wulong_cgj")
+    page.click("text=本季度待办")
+    assert "本季度待办" in page.locator("h1").inner_text()
+    page.goto(entry)
+    page.select_option("select[name=status]", "in_progress")
+    page.fill("input[name=percent]", "50")
+    page.fill("textarea[name=work_done]", "完成一期管网改造。")
+    page.click("button[name=save]")
+    assert "草稿已保存" in page.content()
+    page.goto(entry)
+    assert page.input_value("input[name=percent]") == "50"
+    page.click("button[name=submit]")
+    assert "已报送" in page.content()
+
+    report = ProgressReport.objects.get(item=row.item, department=urban, year=quarter.year, quarter=quarter.number)
+    sign_in(page, live_server, "wulong_reviewer")
+    page.goto(f"{live_server.url}/plans/review/?quarter={quarter}")
+    page.click(f"a[href='/plans/progress/records/{report.pk}/']")
+    page.fill("textarea[name=comment]", "请补充改造长度。")
+    page.click("button[value=return]")
+    assert "已退回" in page.content()
+
+    sign_in(page, live_server, "wulong_cgj")
+    page.goto(f"{live_server.url}/plans/progress/?quarter={quarter}")
+    assert "请补充改造长度。" in page.content()
+    page.goto(entry)
+    page.fill("textarea[name=work_done]", "完成一期管网改造2.3公里。")
+    page.click("button[name=submit]")
+
+    sign_in(page, live_server, "wulong_reviewer")
+    page.goto(f"{live_server.url}/plans/progress/records/{report.pk}/")
+    page.click("button[value=approve]")
+    assert "该记录已锁定" in page.content()
+    history = page.locator("ol.list-group").inner_text()
+    for step in ("已报送", "已退回", "已通过"):
+        assert step in history

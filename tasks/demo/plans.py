@@ -4,9 +4,10 @@ from datetime import date
 
 from org.models import Region
 from tasks.imports import preview_task_table
-from tasks.models import Plan, PlanPhase
+from tasks.models import Plan, PlanPhase, ProgressReport
 from tasks.services import plan_import
 
+from . import progress as demo_progress
 from . import table_data
 from .tables import build_bytes
 
@@ -74,4 +75,6 @@ def load(*, password):
             raise ValueError(f"{spec['title']}: {'; '.join(problems)}")
         plan_import(plan=plan, preview=preview)
         items += preview.counts()[3]
-    return f"{len(PLANS)} plans, {items} work items"
+    current = demo_progress.load()
+    reports = ProgressReport.objects.filter(item__plan=current).count()
+    return f"{len(PLANS)} plans, {items} work items; “{current}” with {reports} progress entries"

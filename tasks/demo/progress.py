@@ -1,0 +1,73 @@
+"""Two believable quarters of progress for 武隆, so the to-do, the inbox and the records are
+alive on first run: most entries approved, some returned, one reported late, some missing.
+
+The source plans ran in 2019; the demo copies the 2019 annual tasks to the current year
+(“武隆区YYYY年节约用水工作任务（演示）”) so that “this quarter” has something to report.
+"""
+
+from datetime import datetime, time, timedelta
+
+from django.utils import timezone
+
+from core.periods import Quarter
+from org.models import Region, User
+from tasks.models import Plan, ProgressReport, TaskNode
+from tasks.services import plan_copy, progress_approve, progress_open, progress_return, progress_save
+
+SOURCE_TITLE = "武隆区2019年节约用水工作任务"
+WORK = [  # (status, percent, work done, problems, next quarter's plan)
+    ("in_progress", 60, "已制定年度工作计划，完成第一轮督导检查，整改问题{n}项。", "",
+     "继续推进整改，开展第二轮检查。"),
+    ("in_progress", 75, "组织召开专题会议，印发工作通知，完成重点单位走访{n}家。", "",
+     "完成剩余单位走访并形成报告。"),
+    ("done", 100, "已全面完成本项任务，形成工作总结并归档佐证材料{n}份。", "", "巩固成果，做好迎检准备。"),
+    ("behind", 30, "已启动前期调研，完成方案初稿。", "资金未到位，施工单位尚未确定。",
+     "协调财政资金，力争下季度开工。"),
+]  # fmt: skip
+RETURN_COMMENT = "请补充佐证材料（照片或文件），并写明完成的具体数量。"
+
+
+def load(*, today=None):
+    today = today or timezone.localdate()
+    region = Region.objects.get(code="500156")
+    current = Quarter.containing(today)
+    title = f"武隆区{current.year}年节约用水工作任务（演示）"
+    plan = Plan.objects.filter(region=region, title=title).first()
+    if plan is None:
+        source = Plan.objects.get(region=region, title=SOURCE_TITLE)
+        plan = plan_copy(plan=source, title=title, years_later=current.year - source.start_year)
+    if ProgressReport.objects.filter(item__plan=plan).exists():
+        return plan
+    reviewer = User.objects.get(username="wulong_reviewer")
+    items = list(TaskNode.objects.filter(plan=plan, level=TaskNode.Level.WORK_ITEM).order_by("position"))
+    previous = current.previous() if current.previous().year == current.year else None
+    if previous is not None:
+        _quarter(plan, items, previous, reviewer, finished=True)
+    _quarter(plan, items, current, reviewer, finished=False)
+    return plan
+
+
+def _quarter(plan, items, quarter, reviewer, *, finished):
+    due = plan.deadline_rule.due_on(quarter)
+    for index, item in enumerate(items):
+        if finished and index % 7 == 6:
+            continue  # never reported: shows as missing
+        if not finished and index % 3 == 2:
+            continue  # not started yet this quarter
+        lead = item.assignments.filter(role="lead").order_by("position").first()
+        report = progress_open(item=item, department=lead.department, quarter=quarter)
+        status, percent, work, problems, next_plan = WORK[index % len(WORK)]
+        report.status, report.percent = status, percent
+        report.work_done, report.problems, report.next_plan = work.format(n=index % 5 + 2), problems, next_plan
+        clerk = lead.department.users.first() or reviewer
+        submit = finished or index % 3 == 0
+        progress_save(report=report, version=report.version, user=clerk, submit=submit)
+        if not submit:
+            continue
+        late_days = 4 if finished and index % 7 == 3 else 0
+        submitted = timezone.make_aware(datetime.combine(due - timedelta(days=1 - late_days), time(16, 30)))
+        ProgressReport.objects.filter(pk=report.pk).update(submitted_at=submitted)
+        if finished and index % 5 == 4:
+            progress_return(report=report, user=reviewer, comment=RETURN_COMMENT)
+        elif finished:
+            progress_approve(report=report, user=reviewer)
