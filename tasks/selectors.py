@@ -221,3 +221,57 @@ def _shown(field, value):
     if field.choices and value is not None:
         return dict(field.flatchoices).get(value, value)
     return value
+
+
+@dataclass
+class Completeness:
+    department: object
+    expected: int = 0
+    submitted: int = 0
+    on_time: int = 0
+    approved: int = 0
+    returned: int = 0
+
+    @property
+    def missing(self):
+        return self.expected - self.submitted
+
+    @property
+    def on_time_rate(self):
+        return round(100 * self.on_time / self.expected, 1) if self.expected else None
+
+
+def completeness(region, quarter):
+    """Per lead department of ``region``: how many entries ``quarter`` expects, and how many
+    were submitted, on time, approved and (currently) returned. Two queries; the
+    scorecards reuse it."""
+    leads = (
+        Assignment.objects.filter(
+            role=Assignment.Role.LEAD,
+            node__level=TaskNode.Level.WORK_ITEM,
+            node__plan__region=region,
+            node__plan__start_year__lte=quarter.year,
+            node__plan__end_year__gte=quarter.year,
+        )
+        .select_related("department", "node__plan")
+        .order_by("department__short_name")
+    )
+    figures, rules = {}, {}
+    for assignment in leads:
+        row = figures.setdefault(assignment.department_id, Completeness(assignment.department))
+        row.expected += 1
+        rules[(assignment.node_id, assignment.department_id)] = assignment.node.plan.deadline_rule
+    reports = ProgressReport.objects.filter(
+        year=quarter.year, quarter=quarter.number, department__in=list(figures)
+    ).exclude(state=ProgressReport.State.DRAFT)
+    for report in reports:
+        rule = rules.get((report.item_id, report.department_id))
+        if rule is None:
+            continue  # the department no longer leads the item
+        row = figures[report.department_id]
+        row.submitted += 1
+        if timezone.localdate(report.submitted_at) <= rule.due_on(quarter):
+            row.on_time += 1
+        row.approved += report.state == ProgressReport.State.APPROVED
+        row.returned += report.state == ProgressReport.State.RETURNED
+    return sorted(figures.values(), key=lambda row: row.department.short_name)

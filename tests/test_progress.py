@@ -209,3 +209,19 @@ def test_forbidden_transitions_change_nothing(plan, item, urban, client_for):
     assert ProgressReport.objects.get(pk=report.pk).state == "submitted"
     # A supervisor reports nothing.
     assert client_for(user("cq_city")).get(reverse("tasks:progress_todo")).status_code == 404
+
+
+def test_completeness_figures(plan, urban, item, django_assert_num_queries):
+    from tasks.selectors import completeness
+
+    report = progress_open(item=item, department=urban, quarter=Q3)
+    with time_machine.travel("2019-09-29 10:00 +0800", tick=False):
+        progress_save(report=fill(report), version=report.version, user=user("wulong_cgj"), submit=True)
+    progress_return(report=report, user=user("wulong_reviewer"), comment="补充")
+    with django_assert_num_queries(2):
+        figures = {row.department.short_name: row for row in completeness(plan.region, Q3)}
+    row = figures["区城管局"]
+    expected = TaskNode.objects.filter(plan=plan, assignments__department=urban, assignments__role="lead").count()
+    assert (row.expected, row.submitted, row.on_time, row.approved, row.returned) == (expected, 1, 1, 0, 1)
+    assert row.missing == expected - 1
+    assert figures["区水利局"].submitted == 0 and figures["区水利局"].expected > 0
