@@ -258,3 +258,19 @@ class ReviewForm(forms.Form):
 
 class ReopenForm(forms.Form):
     reason = forms.CharField(label=_("Reason for reopening"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(
+        label=_("Evidence file"),
+        help_text=_("PDF, image (jpg/png), Word (.docx) or Excel (.xlsx)."),
+        error_messages={"empty": _("The file is empty.")},
+    )
+
+
+class ContributionForm(forms.Form):
+    note = forms.CharField(
+        label=_("What your department contributed this quarter"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Write what your department contributed.")},
+    )

@@ -296,3 +296,61 @@ class ProgressReport(models.Model):
     def deadline_status(self, *, today, rule):
         submitted = timezone.localdate(self.submitted_at) if self.submitted_at else None
         return rule.status(self.period, submitted_on=submitted, today=today)
+
+
+class Evidence(models.Model):
+    """A file that supports a progress entry, kept with its SHA-256 so the same file is
+    never stored twice for one entry and a copy can be checked later."""
+
+    report = models.ForeignKey(
+        ProgressReport, verbose_name=_("progress report"), on_delete=models.CASCADE, related_name="evidence"
+    )
+    file = models.FileField(_("file"), upload_to="evidence/%Y/%m/")
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        "org.User", verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        ordering = ["uploaded_at"]
+        constraints = [models.UniqueConstraint(fields=["report", "sha256"], name="evidence_unique_file_per_report")]
+
+    def __str__(self):
+        return self.name
+
+
+class Contribution(models.Model):
+    """A cooperating department's note for a work item and quarter (配合单位的配合情况).
+    It sits beside the lead departments' entries and cannot change their fields."""
+
+    item = models.ForeignKey(
+        TaskNode, verbose_name=_("work item"), on_delete=models.CASCADE, related_name="contributions"
+    )
+    department = models.ForeignKey(Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(_("quarter"), validators=[MinValueValidator(1), MaxValueValidator(4)])
+    note = models.TextField(_("contribution"))
+    updated_by = models.ForeignKey(
+        "org.User", verbose_name=_("updated by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("contribution")
+        verbose_name_plural = _("contributions")
+        ordering = ["department__short_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "department", "year", "quarter"], name="contribution_one_per_department_quarter"
+            ),
+            models.CheckConstraint(condition=Q(quarter__gte=1, quarter__lte=4), name="contribution_quarter_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.department}: {self.note[:30]}"

@@ -4,7 +4,7 @@ history, and the reviewer's inbox with approve / return / reopen."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,12 +16,15 @@ from core.periods import Quarter
 from org.models import User
 from org.scoping import visible_to
 
-from .forms import ProgressForm, ReopenForm, ReviewForm
-from .models import ProgressReport
+from .forms import ContributionForm, EvidenceForm, ProgressForm, ReopenForm, ReviewForm
+from .models import Contribution, Evidence, ProgressReport, TaskNode
 from .selectors import TodoRow, inbox_for, lead_items, report_history, todo_for
 from .services import (
     EditConflict,
     TransitionRefused,
+    contribution_save,
+    evidence_add,
+    evidence_remove,
     progress_approve,
     progress_bulk_approve,
     progress_open,
@@ -111,7 +114,16 @@ def entry(request, item_pk, quarter):
     return render(
         request,
         "tasks/progress_entry.html",
-        {"form": form, "report": report, "item": item, "quarter": period, "deadline": deadline, "current": current},
+        {
+            "form": form,
+            "report": report,
+            "item": item,
+            "quarter": period,
+            "deadline": deadline,
+            "current": current,
+            "evidence_form": EvidenceForm(),
+            "evidence": report.evidence.all(),
+        },
     )
 
 
@@ -132,7 +144,12 @@ def _visible_report(request, pk):
     queryset = ProgressReport.objects.select_related(
         "item__plan__region", "item__parent", "department", "submitted_by", "reviewed_by"
     )
-    return scope, scope.get_or_404(queryset, region="item__plan__region", departments=("department",), pk=pk)
+    return scope, scope.get_or_404(
+        queryset,
+        region="item__plan__region",
+        departments=("department", "item__assignments__department"),
+        pk=pk,
+    )
 
 
 @require_safe
@@ -150,6 +167,10 @@ def detail(request, pk):
             "can_review": can_review,
             "can_edit": report.is_editable and request.user.department_id == report.department_id,
             "review_form": ReviewForm(),
+            "evidence": report.evidence.all(),
+            "contributions": Contribution.objects.filter(
+                item=report.item_id, year=report.year, quarter=report.quarter
+            ).select_related("department"),
             "reopen_form": ReopenForm(),
         },
     )
@@ -243,3 +264,97 @@ def bulk_approve(request):
     approved = progress_bulk_approve(reports=list(reports), user=request.user)
     messages.success(request, _("%(count)d entries approved.") % {"count": approved})
     return redirect(_next_or(request, reverse("tasks:review_inbox")))
+
+
+def _own_editable_report(request, pk):
+    """An entry of the user's own department, for changes the department makes to it."""
+    department = _reporting_department(request.user)
+    return get_object_or_404(
+        ProgressReport.objects.select_related("item__plan", "department"), pk=pk, department=department
+    )
+
+
+@require_POST
+@login_required
+def evidence_upload(request, pk):
+    report = _own_editable_report(request, pk)
+    form = EvidenceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for problems in form.errors.values():
+            messages.error(request, " ".join(problems))
+    else:
+        try:
+            evidence = evidence_add(report=report, upload=form.cleaned_data["file"], user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        except TransitionRefused as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("“%(name)s” attached.") % {"name": evidence.name})
+    return redirect("tasks:progress_entry", item_pk=report.item_id, quarter=str(report.period))
+
+
+@require_POST
+@login_required
+def evidence_delete(request, pk):
+    department = _reporting_department(request.user)
+    evidence = get_object_or_404(Evidence.objects.select_related("report"), pk=pk, report__department=department)
+    report = evidence.report
+    try:
+        evidence_remove(evidence=evidence)
+    except TransitionRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("“%(name)s” removed.") % {"name": evidence.name})
+    return redirect("tasks:progress_entry", item_pk=report.item_id, quarter=str(report.period))
+
+
+@require_safe
+@login_required
+def evidence_download(request, pk):
+    scope = visible_to(request.user)
+    evidence = scope.get_or_404(
+        Evidence.objects.select_related("report"),
+        region="report__item__plan__region",
+        departments=("report__department", "report__item__assignments__department"),
+        pk=pk,
+    )
+    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.name)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def contribution(request, item_pk, quarter):
+    """A cooperating department's note for one item and quarter."""
+    department = _reporting_department(request.user)
+    try:
+        period = Quarter.parse(quarter)
+    except ValueError:
+        raise Http404 from None
+    item = get_object_or_404(
+        TaskNode.objects.select_related("plan"),
+        pk=item_pk,
+        assignments__department=department,
+        assignments__role="cooperating",
+    )
+    existing = Contribution.objects.filter(
+        item=item, year=period.year, quarter=period.number, department=department
+    ).first()
+    form = ContributionForm(
+        request.POST if request.method == "POST" else None, initial={"note": existing.note if existing else ""}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            contribution_save(
+                item=item, department=department, quarter=period, note=form.cleaned_data["note"], user=request.user
+            )
+        except ValidationError as error:
+            form.add_error("note", error.message_dict.get("note", error.messages))
+        except TransitionRefused as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Your department's contribution was saved."))
+            return redirect("tasks:my_work")
+    return render(
+        request, "tasks/contribution.html", {"form": form, "item": item, "quarter": period, "department": department}
+    )

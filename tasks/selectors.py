@@ -21,6 +21,10 @@ class TreeRow:
     def level(self):
         return self.node.level
 
+    @property
+    def cooperator_ids(self):
+        return [department.pk for department in self.cooperators]
+
 
 def plans_for(scope):
     """The plans a user sees, with their work-item counts, newest first."""

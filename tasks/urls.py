@@ -29,3 +29,12 @@ urlpatterns += [
     path("review/", progress_views.inbox, name="review_inbox"),
     path("review/approve/", progress_views.bulk_approve, name="progress_bulk_approve"),
 ]
+
+urlpatterns += [
+    path("progress/records/<int:pk>/evidence/", progress_views.evidence_upload, name="evidence_upload"),
+    path("progress/evidence/<int:pk>/", progress_views.evidence_download, name="evidence_download"),
+    path("progress/evidence/<int:pk>/delete/", progress_views.evidence_delete, name="evidence_delete"),
+    path(
+        "progress/<int:item_pk>/<str:quarter>/contribution/", progress_views.contribution, name="progress_contribution"
+    ),
+]

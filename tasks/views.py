@@ -12,9 +12,11 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core.periods import Quarter
 from org.models import Department, Region
 from org.scoping import visible_to
 
@@ -136,7 +138,8 @@ def my_work(request):
         items = [row for row in walk(roots) if row.node.is_work_item]
         if items:
             sections.append({"plan": plan, "rows": list(walk(roots)), "count": len(items)})
-    return render(request, "tasks/my_work.html", {"department": department, "sections": sections})
+    quarter = Quarter.containing(timezone.localdate())
+    return render(request, "tasks/my_work.html", {"department": department, "sections": sections, "quarter": quarter})
 
 
 def _import_regions(scope):

@@ -65,6 +65,36 @@ def a_report(region):
     return progress_open(item=item, department=item.assignments.get().department, quarter=Quarter(2023, 1))
 
 
+def an_evidence(region):
+    from django.core.files.base import ContentFile
+
+    from tasks.models import Evidence
+
+    report = a_report(region)
+    evidence = report.evidence.first()
+    if evidence is None:
+        evidence = Evidence(report=report, name="证明.pdf", size=8, sha256="0" * 64)
+        evidence.file.save("route-test.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    return evidence
+
+
+def a_cooperated_item(region):
+    """A work item on which the region's 区水利局 cooperates."""
+    from tasks.models import Assignment, TaskNode
+
+    plan = a_plan(region)
+    item = TaskNode.objects.filter(plan=plan, level=3, text="路由测试配合事项").first()
+    if item is None:
+        key = TaskNode.objects.create(plan=plan, level=1, position=10, number="二、", text="路由测试重点任务二")
+        item = TaskNode.objects.create(plan=plan, parent=key, level=3, position=11, text="路由测试配合事项")
+        lead = region.departments.exclude(short_name="区水利局").first()
+        Assignment.objects.create(node=item, department=lead, role="lead")
+        Assignment.objects.create(
+            node=item, department=region.departments.get(short_name="区水利局"), role="cooperating"
+        )
+    return item
+
+
 def a_node(region):
     from tasks.models import TaskNode
 
@@ -86,6 +116,12 @@ OBJECT_ROUTES = {
     "tasks:progress_detail": ObjectRoute(lambda world, region: {"pk": a_report(region).pk}),
     "tasks:progress_review": ObjectRoute(lambda world, region: {"pk": a_report(region).pk}, ["post"], change=True),
     "tasks:progress_reopen": ObjectRoute(lambda world, region: {"pk": a_report(region).pk}, ["post"], change=True),
+    "tasks:evidence_upload": ObjectRoute(lambda world, region: {"pk": a_report(region).pk}, ["post"], change=True),
+    "tasks:evidence_download": ObjectRoute(lambda world, region: {"pk": an_evidence(region).pk}),
+    "tasks:evidence_delete": ObjectRoute(lambda world, region: {"pk": an_evidence(region).pk}, ["post"], change=True),
+    "tasks:progress_contribution": ObjectRoute(
+        lambda world, region: {"item_pk": a_cooperated_item(region).pk, "quarter": "2023Q1"}
+    ),
     "org:region_detail": ObjectRoute(lambda world, region: {"code": region.code}),
     "org:department_detail": ObjectRoute(lambda world, region: {"pk": region.departments.order_by("pk").first().pk}),
 }

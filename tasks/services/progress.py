@@ -5,13 +5,17 @@ record's state allows, whoever asks, and keep every change in the record's histo
 """
 
 from decimal import Decimal
+from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import Assignment, ProgressReport
+from core.uploads import check_evidence
+
+from ..models import Assignment, Contribution, Evidence, ProgressReport
 from .plans import save_versioned
 
 TYPO_FACTOR = 10
@@ -143,3 +147,42 @@ def progress_bulk_approve(*, reports, user):
             continue
         approved += 1
     return approved
+
+
+@transaction.atomic
+def evidence_add(*, report, upload, user):
+    """Attach an uploaded file to an entry the department may still change."""
+    _require_editable(report)
+    data, digest = check_evidence(upload)
+    name = PurePath(upload.name).name[:200]
+    if report.evidence.filter(sha256=digest).exists():
+        raise ValidationError(_("“%(name)s” is already attached to this entry.") % {"name": name})
+    evidence = Evidence(report=report, name=name, size=len(data), sha256=digest, uploaded_by=user)
+    evidence.file.save(f"{digest[:16]}{PurePath(name).suffix.lower()}", ContentFile(data), save=False)
+    evidence.save()
+    return evidence
+
+
+@transaction.atomic
+def evidence_remove(*, evidence):
+    _require_editable(evidence.report)
+    evidence.file.delete(save=False)
+    evidence.delete()
+
+
+@transaction.atomic
+def contribution_save(*, item, department, quarter, note, user):
+    """A cooperating department's note for ``item`` and ``quarter``, shown on the lead
+    departments' entries."""
+    if not note.strip():
+        raise ValidationError({"note": _("Write what your department contributed.")})
+    if not Assignment.objects.filter(node=item, department=department, role=Assignment.Role.COOPERATING).exists():
+        raise TransitionRefused(_("%(department)s does not cooperate on this work item.") % {"department": department})
+    contribution, _created = Contribution.objects.update_or_create(
+        item=item,
+        department=department,
+        year=quarter.year,
+        quarter=quarter.number,
+        defaults={"note": note.strip(), "updated_by": user},
+    )
+    return contribution

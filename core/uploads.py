@@ -1,0 +1,55 @@
+"""Checking uploaded evidence files: what they claim to be must match what they are."""
+
+import hashlib
+import io
+import zipfile
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+# Extension -> check of the first bytes (and, for Office files, the zip's contents).
+EVIDENCE_TYPES = {
+    ".pdf": lambda data: data.startswith(b"%PDF"),
+    ".png": lambda data: data.startswith(b"\x89PNG\r\n\x1a\n"),
+    ".jpg": lambda data: data.startswith(b"\xff\xd8\xff"),
+    ".jpeg": lambda data: data.startswith(b"\xff\xd8\xff"),
+    ".docx": lambda data: _office(data, "word/document.xml"),
+    ".xlsx": lambda data: _office(data, "xl/workbook.xml"),
+}
+
+
+def _office(data, member):
+    if not data.startswith(b"PK\x03\x04"):
+        return False
+    try:
+        return member in zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def check_evidence(upload):
+    """The file's bytes and SHA-256, or a ValidationError saying what is wrong with it."""
+    name = PurePath(upload.name).name
+    suffix = PurePath(name).suffix.lower()
+    allowed = "、".join(sorted(ext.lstrip(".") for ext in EVIDENCE_TYPES))
+    if suffix not in EVIDENCE_TYPES:
+        raise ValidationError(
+            _("“%(name)s” is not an accepted type. Accepted: %(allowed)s.") % {"name": name, "allowed": allowed}
+        )
+    limit = settings.EVIDENCE_MAX_MB * 1024 * 1024
+    if upload.size > limit:
+        raise ValidationError(
+            _("“%(name)s” is %(size).1f MB; the limit is %(limit)d MB.")
+            % {"name": name, "size": upload.size / 1024 / 1024, "limit": settings.EVIDENCE_MAX_MB}
+        )
+    data = upload.read()
+    if not data:
+        raise ValidationError(_("“%(name)s” is empty.") % {"name": name})
+    if not EVIDENCE_TYPES[suffix](data):
+        raise ValidationError(
+            _("“%(name)s” is not really a %(type)s file (its content does not match its name).")
+            % {"name": name, "type": suffix.lstrip(".")}
+        )
+    return data, hashlib.sha256(data).hexdigest()
