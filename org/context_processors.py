@@ -3,7 +3,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from .models import Notification, User
 
 ALL_ROLES = frozenset(User.Role.values)
 
@@ -21,7 +21,7 @@ NAVIGATION = [
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
+        return {"nav_items": [], "unread_notifications": 0}
     role = User.Role.ADMIN if user.is_administrator else user.role
     items = [{"label": label, "url": reverse(url_name)} for label, url_name, roles in NAVIGATION if role in roles]
     if user.department_id and role == User.Role.REPORTER:
@@ -32,4 +32,5 @@ def navigation(request):
     current = max(matching, key=lambda item: len(item["url"]), default=None)
     for item in items:
         item["active"] = item is current
-    return {"nav_items": items}
+    unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return {"nav_items": items, "unread_notifications": unread}

@@ -241,3 +241,29 @@ class User(AbstractUser):
             )
         if self.role == self.Role.SUPERVISOR and county:
             raise ValidationError({"department": _("A city supervisor works in a department of a city or province.")})
+
+
+class Notification(models.Model):
+    """A message to one user, shown under the bell in the navigation bar.
+
+    ``key`` names what the message is about (e.g. a reminder for one entry and kind); one
+    user never gets two messages with the same key, which makes senders safe to re-run.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="notifications")
+    key = models.CharField(_("key"), max_length=200)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="notification_once_per_key")]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+
+    def __str__(self):
+        return self.title

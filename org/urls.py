@@ -8,4 +8,5 @@ urlpatterns = [
     path("regions/", views.region_list, name="region_list"),
     path("regions/<str:code>/", views.region_detail, name="region_detail"),
     path("departments/<int:pk>/", views.department_detail, name="department_detail"),
+    path("notifications/", views.notifications, name="notifications"),
 ]

@@ -2,12 +2,13 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_safe
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
 
-from .models import Department, User
+from .models import Department, Notification, User
 from .scoping import visible_to
 from .selectors import region_overview
+from .services import notifications_mark_read
 
 DEPARTMENTS_PER_PAGE = 50
 
@@ -61,3 +62,18 @@ def department_detail(request, pk):
         "org/department_detail.html",
         {"department": department, "users": users, "roles": User.Role},
     )
+
+
+NOTIFICATIONS_PER_PAGE = 30
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def notifications(request):
+    """The signed-in user's notifications; POST marks them all read."""
+    if request.method == "POST":
+        notifications_mark_read(user=request.user)
+        return redirect("org:notifications")
+    items = Notification.objects.filter(user=request.user)
+    page = Paginator(items, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "org/notifications.html", {"page": page})

@@ -13,7 +13,15 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 # Routes anyone may open.
 PUBLIC = {"login", "set_language"}
 # Routes for a signed-in user that name no object: anonymous → login.
-SIGNED_IN = {"home", "org:region_list", "password_change", "password_change_done", "tasks:plan_list", "tasks:my_work"}
+SIGNED_IN = {
+    "org:notifications",
+    "home",
+    "org:region_list",
+    "password_change",
+    "password_change_done",
+    "tasks:plan_list",
+    "tasks:my_work",
+}
 # Routes only a district reviewer (or an administrator) may open: anyone else gets 404.
 REVIEWER_ONLY = {"tasks:import_upload", "tasks:plan_create", "tasks:review_inbox"}
 # Routes for users who report for a department: a city supervisor gets 404.

@@ -167,11 +167,27 @@ CELERY_BEAT_SCHEDULE = {
         "task": "org.jobs.purge_old_access_logs",
         "schedule": 24 * 60 * 60,
     },
+    "remind-reporters-of-due-and-overdue-entries": {
+        "task": "tasks.jobs.send_progress_reminders",
+        "schedule": 6 * 60 * 60,
+    },
     "purge-abandoned-task-table-uploads": {
         "task": "tasks.jobs.purge_stale_import_uploads",
         "schedule": 60 * 60,
     },
 }
+
+# --- E-mail -----------------------------------------------------------------------------
+# Reminders are also e-mailed; the console backend prints them until a mail server is set.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "jieshui-portal@localhost")
+# Reporters are reminded of entries due within this many days.
+REMINDER_DAYS_AHEAD = env_int("REMINDER_DAYS_AHEAD", 3)
 
 # --- Logging --------------------------------------------------------------------------
 LOGGING = {

@@ -10,12 +10,16 @@ from pathlib import PurePath
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.periods import Quarter
 from core.uploads import check_evidence
+from org.models import User
+from org.services import notification_send
 
-from ..models import Assignment, Contribution, Evidence, ProgressReport
+from ..models import Assignment, Contribution, Evidence, ProgressReport, TaskNode
 from .plans import save_versioned
 
 TYPO_FACTOR = 10
@@ -186,3 +190,60 @@ def contribution_save(*, item, department, quarter, note, user):
         defaults={"note": note.strip(), "updated_by": user},
     )
     return contribution
+
+
+DUE_SOON, OVERDUE = "due_soon", "overdue"
+
+
+def progress_reminders_send(*, today, days_ahead):
+    """Remind each lead department's reporters of entries due within ``days_ahead`` days and
+    of overdue ones, this quarter and last. Each entry and kind is reminded once per person,
+    however often this runs (the notification key is the claim); returns how many were new."""
+    quarters = [Quarter.containing(today), Quarter.containing(today).previous()]
+    sent = 0
+    for quarter in quarters:
+        leads = Assignment.objects.filter(
+            role=Assignment.Role.LEAD,
+            node__level=TaskNode.Level.WORK_ITEM,
+            node__plan__start_year__lte=quarter.year,
+            node__plan__end_year__gte=quarter.year,
+        ).select_related("node__plan", "department")
+        done = set(
+            ProgressReport.objects.filter(year=quarter.year, quarter=quarter.number)
+            .exclude(state__in=[ProgressReport.State.DRAFT, ProgressReport.State.RETURNED])
+            .values_list("item_id", "department_id")
+        )
+        reporters = {}
+        for assignment in leads:
+            if (assignment.node_id, assignment.department_id) in done:
+                continue
+            due = assignment.node.plan.deadline_rule.due_on(quarter)
+            days_left = (due - today).days
+            if days_left < 0:
+                kind = OVERDUE
+            elif days_left <= days_ahead:
+                kind = DUE_SOON
+            else:
+                continue
+            if assignment.department_id not in reporters:
+                reporters[assignment.department_id] = list(
+                    User.objects.filter(department=assignment.department_id, role=User.Role.REPORTER, is_active=True)
+                )
+            for user in reporters[assignment.department_id]:
+                sent += _remind(user, assignment.node, quarter, kind, due)
+    return sent
+
+
+def _remind(user, item, quarter, kind, due):
+    if kind == DUE_SOON:
+        title = _("Due %(date)s: %(quarter)s progress of “%(item)s”")
+    else:
+        title = _("Overdue since %(date)s: %(quarter)s progress of “%(item)s”")
+    values = {"date": due.isoformat(), "quarter": quarter.label, "item": item.label[:40]}
+    return notification_send(
+        user=user,
+        key=f"progress:{kind}:{item.pk}:{user.department_id}:{quarter}",
+        title=title % values,
+        body=_("Please enter and submit it on the portal."),
+        url=reverse("tasks:progress_entry", args=[item.pk, str(quarter)]),
+    )
