@@ -1,13 +1,10 @@
 """Plan pages: list, tree with filters, export, import (upload → preview → confirm) and a
 department's own work. Every queryset starts from the user's scope."""
 
-import uuid
 from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -16,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core import pending_uploads
 from core.periods import Quarter
 from org.models import Department, Region
 from org.scoping import visible_to
@@ -36,7 +34,6 @@ from .models import Plan, TaskNode
 from .selectors import plan_tree, plans_for, walk
 from .services import (
     ALIAS,
-    IMPORT_UPLOADS,
     MAP,
     NEW,
     NODE_FIELDS,
@@ -53,7 +50,7 @@ from .services import (
 
 PLANS_PER_PAGE = 30
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-IMPORT_SESSION_KEY = "task_imports"
+TASK_TABLE = "task_table"
 
 
 @require_safe
@@ -160,23 +157,21 @@ def import_upload(request):
         request.POST if posted else None, request.FILES if posted else None, regions=regions, plans=plans
     )
     if request.method == "POST" and form.is_valid():
-        token = uuid.uuid4().hex
-        path = default_storage.save(f"{IMPORT_UPLOADS}/{token}.xlsx", ContentFile(form.file_bytes))
         data = form.cleaned_data
-        pending = request.session.setdefault(IMPORT_SESSION_KEY, {})
-        pending[token] = {
-            "path": path,
-            "filename": data["file"].name,
-            "region": data["region"].pk,
-            "plan": data["plan"].pk if data["plan"] else None,
-            "title": data["title"],
-            "kind": data["kind"],
-            "start_year": data["start_year"],
-            "end_year": data["end_year"] or data["start_year"],
-            "sheet": data["sheet"],
-            "split_circled": data["split_circled"],
-        }
-        request.session.modified = True
+        token = pending_uploads.keep(
+            request,
+            kind=TASK_TABLE,
+            data=form.file_bytes,
+            filename=data["file"].name,
+            region=data["region"].pk,
+            plan=data["plan"].pk if data["plan"] else None,
+            title=data["title"],
+            kind_of_plan=data["kind"],
+            start_year=data["start_year"],
+            end_year=data["end_year"] or data["start_year"],
+            sheet=data["sheet"],
+            split_circled=data["split_circled"],
+        )
         return redirect("tasks:import_preview", token=token)
     return render(request, "tasks/import_upload.html", {"form": form})
 
@@ -185,19 +180,18 @@ def import_upload(request):
 @login_required
 def import_preview(request, token):
     scope = visible_to(request.user)
-    pending = request.session.get(IMPORT_SESSION_KEY, {}).get(token)
-    if pending is None:
+    found = pending_uploads.find(request, kind=TASK_TABLE, token=token)
+    if found is None:
         raise Http404
+    pending, content = found
     region = get_object_or_404(_import_regions(scope), pk=pending["region"])
     plan = get_object_or_404(Plan, pk=pending["plan"], region=region) if pending["plan"] else None
     try:
-        with default_storage.open(pending["path"], "rb") as stored:
-            data = stored.read()
         preview = preview_task_table(
-            region=region, data=data, sheet=pending["sheet"] or None, split_circled=pending["split_circled"]
+            region=region, data=content, sheet=pending["sheet"] or None, split_circled=pending["split_circled"]
         )
-    except (ImportRefused, FileNotFoundError) as error:
-        _discard(request, token)
+    except ImportRefused as error:
+        pending_uploads.discard(request, token)
         messages.error(request, _("The file could not be read: %(reason)s") % {"reason": error})
         return redirect("tasks:import_upload")
     departments = Department.objects.filter(region=region, is_active=True).order_by("short_name")
@@ -209,7 +203,7 @@ def import_preview(request, token):
             plan = Plan(
                 region=region,
                 title=pending["title"],
-                kind=pending["kind"],
+                kind=pending["kind_of_plan"],
                 start_year=pending["start_year"],
                 end_year=pending["end_year"],
             )
@@ -218,7 +212,7 @@ def import_preview(request, token):
         except ImportBlocked as error:
             messages.error(request, str(error))
         else:
-            _discard(request, token)
+            pending_uploads.discard(request, token)
             messages.success(
                 request,
                 _("Imported into “%(plan)s”: %(created)d added, %(updated)d updated, %(deleted)d removed, "
@@ -268,14 +262,6 @@ def _mapping(names_form, departments):
 def _preview_rows(roots):
     for root in roots:
         yield from root.walk()
-
-
-def _discard(request, token):
-    pending = request.session.get(IMPORT_SESSION_KEY, {})
-    entry = pending.pop(token, None)
-    request.session.modified = True
-    if entry:
-        default_storage.delete(entry["path"])
 
 
 # --- editing (reviewers of the district and administrators) --------------------------------

@@ -66,15 +66,15 @@ def test_stale_import_uploads_are_purged(settings, tmp_path):
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
-    from tasks import jobs as task_jobs
-    from tasks.services import stale_import_uploads_purge
+    from core import jobs as core_jobs
+    from core.pending_uploads import purge_stale
 
     settings.MEDIA_ROOT = tmp_path
     old = default_storage.save("imports/old.xlsx", ContentFile(b"x"))
     new = default_storage.save("imports/new.xlsx", ContentFile(b"y"))
     two_days_ago = timezone.now().timestamp() - 48 * 3600
     os.utime(default_storage.path(old), (two_days_ago, two_days_ago))
-    assert stale_import_uploads_purge(older_than_hours=24) == 1
+    assert purge_stale(older_than_hours=24) == 1
     assert not default_storage.exists(old) and default_storage.exists(new)
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        assert task_jobs.purge_stale_import_uploads.delay().get() == 0
+        assert core_jobs.purge_stale_uploads.delay().get() == 0

@@ -171,8 +171,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tasks.jobs.send_progress_reminders",
         "schedule": 6 * 60 * 60,
     },
-    "purge-abandoned-task-table-uploads": {
-        "task": "tasks.jobs.purge_stale_import_uploads",
+    "purge-abandoned-uploads": {
+        "task": "core.jobs.purge_stale_uploads",
         "schedule": 60 * 60,
     },
 }

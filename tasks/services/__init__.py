@@ -3,7 +3,6 @@
 
 from .plans import (
     ALIAS,
-    IMPORT_UPLOADS,
     MAP,
     NEW,
     NODE_FIELDS,
@@ -18,7 +17,6 @@ from .plans import (
     plan_import,
     plan_update,
     save_versioned,
-    stale_import_uploads_purge,
 )
 from .progress import (
     REPORT_FIELDS,
@@ -38,7 +36,7 @@ from .progress import (
 
 __all__ = [
     "ALIAS",
-    "IMPORT_UPLOADS",
+
     "MAP",
     "NEW",
     "NODE_FIELDS",
@@ -65,6 +63,6 @@ __all__ = [
     "progress_return",
     "progress_save",
     "save_versioned",
-    "stale_import_uploads_purge",
+
     "validate_for_submission",
 ]  # fmt: skip

@@ -1,12 +1,9 @@
 """Changes to plans and their trees that span models."""
 
 from dataclasses import dataclass
-from datetime import timedelta
 
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 
 from core.text import normalize_name
 from org.models import Department, DepartmentAlias
@@ -370,21 +367,3 @@ def _shift(day, years):
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February into a year without one
         return day.replace(year=day.year + years, day=28)
-
-
-IMPORT_UPLOADS = "imports"
-
-
-def stale_import_uploads_purge(*, older_than_hours, now=None):
-    """Delete uploaded tables whose preview was never confirmed or cancelled; returns how
-    many. A confirmed or abandoned-then-redone import deletes its own file already."""
-    cutoff = (now or timezone.now()) - timedelta(hours=older_than_hours)
-    if not default_storage.exists(IMPORT_UPLOADS):
-        return 0
-    removed = 0
-    for name in default_storage.listdir(IMPORT_UPLOADS)[1]:
-        path = f"{IMPORT_UPLOADS}/{name}"
-        if default_storage.get_modified_time(path) < cutoff:
-            default_storage.delete(path)
-            removed += 1
-    return removed
