@@ -3,7 +3,7 @@ from crispy_forms.layout import Column, Div, Layout, Row
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.excel import MAX_UPLOAD_BYTES, WorkbookError, check_upload
+from core.forms import WorkbookField
 from org.models import Department
 
 from .models import Assignment, Plan, ProgressReport, TaskNode
@@ -30,10 +30,9 @@ class PlanFilterForm(forms.Form):
 
 
 class ImportUploadForm(forms.Form):
-    file = forms.FileField(
+    file = WorkbookField(
         label=_("Task table (.xlsx)"),
         help_text=_("An Excel workbook of at most 10 MB. Title rows above the header are fine."),
-        error_messages={"empty": _("The file is empty.")},
     )
     region = forms.ModelChoiceField(label=_("Region"), queryset=None, empty_label=None)
     plan = forms.ModelChoiceField(
@@ -55,18 +54,6 @@ class ImportUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = regions
         self.fields["plan"].queryset = plans
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than 10 MB."))
-        data = upload.read()
-        try:
-            check_upload(data)
-        except WorkbookError as error:
-            raise forms.ValidationError(str(error)) from None
-        self.file_bytes = data
-        return upload
 
     def clean(self):
         cleaned = super().clean()
@@ -274,3 +261,7 @@ class ContributionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": _("Write what your department contributed.")},
     )
+
+
+class TemplateUploadForm(forms.Form):
+    file = WorkbookField(label=_("Filled-in progress template (.xlsx)"))

@@ -1,10 +1,12 @@
 """Quarterly progress pages: the reporter's to-do and entry form, the record with its
 history, and the reviewer's inbox with approve / return / reopen."""
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,11 +14,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core import pending_uploads
 from core.periods import Quarter
-from org.models import User
+from org.models import Department, User
 from org.scoping import visible_to
 
-from .forms import ContributionForm, EvidenceForm, ProgressForm, ReopenForm, ReviewForm
+from . import progress_workbook
+from .forms import ContributionForm, EvidenceForm, ProgressForm, ReopenForm, ReviewForm, TemplateUploadForm
 from .models import Contribution, Evidence, ProgressReport, TaskNode
 from .selectors import TodoRow, inbox_for, lead_items, report_history, todo_for
 from .services import (
@@ -31,7 +35,10 @@ from .services import (
     progress_reopen,
     progress_return,
     progress_save,
+    progress_template_apply,
+    progress_template_check,
 )
+from .views import XLSX
 
 
 def _todo_groups():
@@ -358,3 +365,72 @@ def contribution(request, item_pk, quarter):
     return render(
         request, "tasks/contribution.html", {"form": form, "item": item, "quarter": period, "department": department}
     )
+
+
+PROGRESS_TEMPLATE = "progress_template"
+
+
+@require_safe
+@login_required
+def template_download(request):
+    department = _reporting_department(request.user)
+    quarter = _quarter(request)
+    rows = todo_for(department, quarter, today=timezone.localdate())
+    response = HttpResponse(progress_workbook.build(department, quarter, rows), content_type=XLSX)
+    filename = f"{department.short_name}{quarter.label}工作进展填报表.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def template_upload(request):
+    department = _reporting_department(request.user)
+    quarter = _quarter(request)
+    form = TemplateUploadForm(request.POST if request.method == "POST" else None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        token = pending_uploads.keep(
+            request,
+            kind=PROGRESS_TEMPLATE,
+            data=form.cleaned_data["file"].workbook_bytes,
+            quarter=str(quarter),
+            filename=form.cleaned_data["file"].name,
+        )
+        return redirect("tasks:progress_template_preview", token=token)
+    return render(request, "tasks/progress_upload.html", {"form": form, "quarter": quarter, "department": department})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def template_preview(request, token):
+    department = _reporting_department(request.user)
+    found = pending_uploads.find(request, kind=PROGRESS_TEMPLATE, token=token)
+    if found is None:
+        raise Http404
+    meta, content = found
+    quarter = Quarter.parse(meta["quarter"])
+    names = dict(Department.objects.filter(region=department.region_id).values_list("pk", "name"))
+    try:
+        parsed = progress_workbook.read(content, department=department, quarter=quarter, department_names=names)
+    except progress_workbook.TemplateRefused as error:
+        pending_uploads.discard(request, token)
+        messages.error(request, str(error))
+        return redirect(f"{reverse('tasks:progress_template_upload')}?quarter={quarter}")
+    rows, problems = progress_template_check(department=department, quarter=quarter, entries=parsed.entries)
+    problems = parsed.problems + problems
+    if request.method == "POST" and not problems:
+        try:
+            changed = progress_template_apply(department=department, quarter=quarter, rows=rows, user=request.user)
+        except (TransitionRefused, EditConflict) as error:
+            messages.error(request, _("Nothing was saved: %(reason)s") % {"reason": error})
+        else:
+            pending_uploads.discard(request, token)
+            messages.success(request, _("%(count)d entries updated as drafts. Submit them from the to-do.") % {
+                "count": changed})  # fmt: skip
+            return redirect(f"{_todo_url()}?quarter={quarter}")
+    return render(
+        request,
+        "tasks/progress_upload_preview.html",
+        {"meta": meta, "quarter": quarter, "rows": rows, "problems": problems,
+         "changed": sum(1 for row in rows if row.changes)},
+    )  # fmt: skip

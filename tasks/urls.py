@@ -38,3 +38,9 @@ urlpatterns += [
         "progress/<int:item_pk>/<str:quarter>/contribution/", progress_views.contribution, name="progress_contribution"
     ),
 ]
+
+urlpatterns += [
+    path("progress/template/", progress_views.template_download, name="progress_template"),
+    path("progress/template/upload/", progress_views.template_upload, name="progress_template_upload"),
+    path("progress/template/upload/<str:token>/", progress_views.template_preview, name="progress_template_preview"),
+]

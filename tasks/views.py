@@ -161,7 +161,7 @@ def import_upload(request):
         token = pending_uploads.keep(
             request,
             kind=TASK_TABLE,
-            data=form.file_bytes,
+            data=form.cleaned_data["file"].workbook_bytes,
             filename=data["file"].name,
             region=data["region"].pk,
             plan=data["plan"].pk if data["plan"] else None,

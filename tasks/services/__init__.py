@@ -31,12 +31,13 @@ from .progress import (
     progress_reopen,
     progress_return,
     progress_save,
+    progress_template_apply,
+    progress_template_check,
     validate_for_submission,
 )
 
 __all__ = [
     "ALIAS",
-
     "MAP",
     "NEW",
     "NODE_FIELDS",
@@ -62,7 +63,8 @@ __all__ = [
     "progress_reopen",
     "progress_return",
     "progress_save",
+    "progress_template_apply",
+    "progress_template_check",
     "save_versioned",
-
     "validate_for_submission",
 ]  # fmt: skip

@@ -4,6 +4,7 @@ Who may do what is decided by the scope before these are called; these enforce w
 record's state allows, whoever asks, and keep every change in the record's history.
 """
 
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import PurePath
 
@@ -20,6 +21,7 @@ from org.models import User
 from org.services import notification_send
 
 from ..models import Assignment, Contribution, Evidence, ProgressReport, TaskNode
+from ..selectors import lead_items
 from .plans import save_versioned
 
 TYPO_FACTOR = 10
@@ -247,3 +249,62 @@ def _remind(user, item, quarter, kind, due):
         body=_("Please enter and submit it on the portal."),
         url=reverse("tasks:progress_entry", args=[item.pk, str(quarter)]),
     )
+
+
+@dataclass
+class TemplateRow:
+    entry: object  # progress_workbook.Entry
+    item: object
+    report: object  # the stored entry, or None
+    changes: list  # [(field label, old value, new value)]
+
+
+def progress_template_check(*, department, quarter, entries):
+    """What each uploaded row would change, and every row that must be refused (item not
+    led by the department this quarter, or entry already with the reviewer or approved)."""
+    items = {item.pk: item for item in lead_items(department, quarter)}
+    reports = {
+        report.item_id: report
+        for report in ProgressReport.objects.filter(department=department, year=quarter.year, quarter=quarter.number)
+    }
+    rows, problems = [], []
+    for entry in entries:
+        item = items.get(entry.item_id)
+        if item is None:
+            problems.append(
+                _("Row %(row)d: item %(id)s is not one %(department)s leads in %(quarter)s.")
+                % {"row": entry.row, "id": entry.item_id, "department": department, "quarter": quarter.label}
+            )
+            continue
+        report = reports.get(item.pk)
+        if report is not None and not report.is_editable:
+            problems.append(
+                _("Row %(row)d: the entry is %(state)s and cannot be changed by a template.")
+                % {"row": entry.row, "state": report.get_state_display()}
+            )
+            continue
+        changes = []
+        for name, new in entry.values.items():
+            field = ProgressReport._meta.get_field(name)
+            old = getattr(report, name) if report else field.get_default()
+            if (old or "") != (new or "") and not (old is not None and new is not None and old == new):
+                shown = dict(field.flatchoices) if field.choices else {}
+                changes.append((field.verbose_name, shown.get(old, old), shown.get(new, new)))
+        rows.append(TemplateRow(entry, item, report, changes))
+    return rows, problems
+
+
+@transaction.atomic
+def progress_template_apply(*, department, quarter, rows, user):
+    """Save every changed row as a draft, all or nothing; returns how many changed."""
+    changed = 0
+    for row in rows:
+        if not row.changes:
+            continue
+        report = progress_open(item=row.item, department=department, quarter=quarter)
+        _require_editable(report)
+        for name, value in row.entry.values.items():
+            setattr(report, name, value)
+        progress_save(report=report, version=report.version, user=user)
+        changed += 1
+    return changed

@@ -1,0 +1,141 @@
+"""The offline Excel round-trip of quarterly progress."""
+
+import io
+from datetime import date
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from core.periods import Quarter
+from org.models import User
+from tasks import progress_workbook
+from tasks.demo import table_data
+from tasks.models import Plan, ProgressReport
+from tasks.selectors import todo_for
+from tasks.services import progress_approve, progress_open, progress_save
+from tests.helpers import import_table
+
+Q3 = Quarter(2019, 3)
+
+
+@pytest.fixture
+def clerk(regions):
+    plan = Plan.objects.create(region=regions["wulong"], title="2019", start_year=2019, end_year=2019)
+    import_table(regions["wulong"], table_data.WULONG_ANNEX1, plan=plan)
+    return User.objects.get(username="wulong_cgj")
+
+
+def template(department, quarter=Q3):
+    return progress_workbook.build(department, quarter, todo_for(department, quarter, today=date(2019, 9, 1)))
+
+
+def filled(data, edits):
+    """The template with ``edits`` {(row, column letter): value} typed in, as a clerk would."""
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    sheet = workbook[progress_workbook.SHEET]
+    for (row, letter), value in edits.items():
+        sheet[f"{letter}{row}"] = value
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def upload(client, data, quarter="2019Q3"):
+    file = io.BytesIO(data)
+    file.name = "填报表.xlsx"
+    response = client.post(f"{reverse('tasks:progress_template_upload')}?quarter={quarter}", {"file": file})
+    return response, client.get(response.url, follow=True) if response.status_code == 302 else response
+
+
+def test_template_layout(clerk):
+    data = template(clerk.department)
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    sheet = workbook[progress_workbook.SHEET]
+    assert workbook[progress_workbook.META_SHEET].sheet_state == "hidden"
+    assert [c.value for c in sheet[3]] == [header for _, header, _, _ in progress_workbook.COLUMNS]
+    rows = todo_for(clerk.department, Q3, today=date(2019, 9, 1))
+    assert sheet.max_row == 3 + len(rows) and sheet["A4"].value == rows[0].item.pk
+    assert sheet.protection.sheet and sheet["A4"].protection.locked and not sheet["F4"].protection.locked
+    kinds = sorted(v.type for v in sheet.data_validations.dataValidation)
+    assert kinds == ["list", "whole"]
+
+
+def test_round_trip_updates_drafts(clerk, client_for):
+    client = client_for(clerk)
+    data = client.get(f"{reverse('tasks:progress_template')}?quarter=2019Q3").content
+    changed = filled(data, {(4, "F"): "推进中", (4, "G"): 60, (4, "I"): "完成管网排查", (5, "F"): "已完成", (5, "G"): "100",
+                            (5, "I"): "全部完成"})  # fmt: skip
+    response, preview = upload(client, changed)
+    page = preview.content.decode()
+    assert "完成管网排查" in page and "确认" in page
+    assert not ProgressReport.objects.exists()  # nothing before confirming
+    client.post(response.url)
+    first, second = (
+        ProgressReport.objects.get(item_id=openpyxl.load_workbook(io.BytesIO(changed))[progress_workbook.SHEET][f"A{r}"].value)
+        for r in (4, 5)
+    )  # fmt: skip
+    assert (first.status, first.percent, first.work_done, first.state) == ("in_progress", 60, "完成管网排查", "draft")
+    assert (second.status, second.percent) == ("done", 100)
+    assert first.history.latest().history_user == clerk
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [(140, "不是0到100之间的整数"), ("abc", "不是0到100之间的整数"), ("NaN", "不是0到100之间的整数"),
+     (1e308, "不是0到100之间的整数"), (-5, "不是0到100之间的整数"), (55.5, "不是0到100之间的整数")],
+)  # fmt: skip
+def test_bad_percent_is_refused_with_row_and_column(clerk, client_for, value, message):
+    client = client_for(clerk)
+    _, preview = upload(client, filled(template(clerk.department), {(4, "G"): value, (5, "G"): 30}))
+    page = preview.content.decode()
+    assert f"第4行G列（完成百分比）：“" in page and message in page
+    assert "确认并保存为草稿" not in page
+    assert not ProgressReport.objects.exists()
+
+
+def test_unknown_status_is_refused(clerk, client_for):
+    _, preview = upload(client_for(clerk), filled(template(clerk.department), {(4, "F"): "差不多了"}))
+    assert "第4行F列（进展状态）" in preview.content.decode()
+
+
+def test_template_of_another_department_or_quarter_is_refused(clerk, client_for, regions):
+    water = regions["wulong"].departments.get(short_name="区水利局")
+    _, page = upload(client_for(clerk), template(water))
+    assert "这是重庆市武隆区水利局2019年第三季度的填报表" in page.content.decode()
+    _, page = upload(client_for(clerk), template(clerk.department, Quarter(2019, 2)), quarter="2019Q3")
+    assert "2019年第二季度的填报表" in page.content.decode()
+    assert not ProgressReport.objects.exists()
+
+
+def test_tampered_id_and_mark_are_refused(clerk, client_for, regions):
+    foreign = ProgressReport.objects.none()
+    other_item = (
+        regions["wulong"].departments.get(short_name="区水利局").assignments.filter(role="lead")
+        .exclude(node__assignments__department=clerk.department).first().node
+    )  # fmt: skip
+    _, page = upload(client_for(clerk), filled(template(clerk.department), {(4, "A"): other_item.pk, (4, "G"): 10}))
+    assert f"第4行：编号 {other_item.pk} 不是" in page.content.decode()
+    workbook = openpyxl.load_workbook(io.BytesIO(template(clerk.department)))
+    workbook[progress_workbook.META_SHEET]["A1"] = "forged"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    _, page = upload(client_for(clerk), buffer.getvalue())
+    assert "模板标识被修改过" in page.content.decode()
+    assert not foreign.exists() and not ProgressReport.objects.exists()
+
+
+def test_approved_entries_cannot_be_changed_by_template(clerk, client_for):
+    rows = todo_for(clerk.department, Q3, today=date(2019, 9, 1))
+    report = progress_open(item=rows[0].item, department=clerk.department, quarter=Q3)
+    report.status, report.percent, report.work_done = "in_progress", 20, "起步"
+    progress_save(report=report, version=report.version, user=clerk, submit=True)
+    progress_approve(report=report, user=User.objects.get(username="wulong_reviewer"))
+    _, page = upload(client_for(clerk), filled(template(clerk.department), {(4, "G"): 90}))
+    assert "第4行：该记录状态为“已通过”" in page.content.decode()
+    assert ProgressReport.objects.get(pk=report.pk).percent == 20
+
+
+def test_not_a_workbook_is_refused_by_the_form(clerk, client_for):
+    response, _ = upload(client_for(clerk), "编号,进展\n1,2\n".encode())
+    assert response.status_code == 200 and "文本文件" in response.content.decode()
