@@ -89,7 +89,7 @@ def test_bad_percent_is_refused_with_row_and_column(clerk, client_for, value, me
     client = client_for(clerk)
     _, preview = upload(client, filled(template(clerk.department), {(4, "G"): value, (5, "G"): 30}))
     page = preview.content.decode()
-    assert f"第4行G列（完成百分比）：“" in page and message in page
+    assert "第4行G列（完成百分比）：“" in page and message in page
     assert "确认并保存为草稿" not in page
     assert not ProgressReport.objects.exists()
 
