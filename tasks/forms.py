@@ -122,7 +122,7 @@ class VersionedForm(forms.ModelForm):
         self.add_error(None, _("Someone else saved this record after you opened it. Their values are shown below; "
                                 "submit again to replace them with yours, or cancel."))  # fmt: skip
         data = self.data.copy()
-        data["version"] = current.version
+        data[self.add_prefix("version")] = current.version
         self.data = data
 
 
@@ -265,3 +265,17 @@ class ContributionForm(forms.Form):
 
 class TemplateUploadForm(forms.Form):
     file = WorkbookField(label=_("Filled-in progress template (.xlsx)"))
+
+
+class BatchProgressForm(ProgressForm):
+    """One row of the fill-many page: the same fields, laid out compactly."""
+
+    class Meta(ProgressForm.Meta):
+        widgets = {
+            "work_done": forms.Textarea(attrs={"rows": 2}),
+            "problems": forms.Textarea(attrs={"rows": 1}),
+            "next_plan": forms.Textarea(attrs={"rows": 1}),
+        }
+
+
+ProgressFormSet = forms.modelformset_factory(ProgressReport, form=BatchProgressForm, extra=0, can_delete=False)

@@ -276,7 +276,6 @@ class ProgressReport(models.Model):
             models.UniqueConstraint(fields=["item", "department", "year", "quarter"], name="progress_one_per_quarter"),
             models.CheckConstraint(condition=Q(percent__gte=0, percent__lte=100), name="progress_percent_range"),
             models.CheckConstraint(condition=Q(quarter__gte=1, quarter__lte=4), name="progress_quarter_range"),
-            models.CheckConstraint(condition=~Q(status="done") | Q(percent=100), name="progress_done_is_complete"),
         ]
 
     def __str__(self):

@@ -20,10 +20,19 @@ from org.models import Department, User
 from org.scoping import visible_to
 
 from . import progress_workbook
-from .forms import ContributionForm, EvidenceForm, ProgressForm, ReopenForm, ReviewForm, TemplateUploadForm
+from .forms import (
+    ContributionForm,
+    EvidenceForm,
+    ProgressForm,
+    ProgressFormSet,
+    ReopenForm,
+    ReviewForm,
+    TemplateUploadForm,
+)
 from .models import Contribution, Evidence, ProgressReport, TaskNode
 from .selectors import TodoRow, inbox_for, lead_items, report_history, todo_for
 from .services import (
+    BatchRefused,
     EditConflict,
     TransitionRefused,
     contribution_save,
@@ -35,6 +44,7 @@ from .services import (
     progress_reopen,
     progress_return,
     progress_save,
+    progress_save_many,
     progress_template_apply,
     progress_template_check,
 )
@@ -434,3 +444,51 @@ def template_preview(request, token):
         {"meta": meta, "quarter": quarter, "rows": rows, "problems": problems,
          "changed": sum(1 for row in rows if row.changes)},
     )  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def batch(request):
+    """Fill many items of the quarter at once: every entry the department may still change."""
+    department = _reporting_department(request.user)
+    quarter = _quarter(request)
+    rows = [row for row in todo_for(department, quarter, today=timezone.localdate()) if row.state in EDITABLE_ROWS]
+    reports = [row.report or progress_open(item=row.item, department=department, quarter=quarter) for row in rows]
+    formset = ProgressFormSet(
+        request.POST if request.method == "POST" else None,
+        queryset=ProgressReport.objects.filter(pk__in=[r.pk for r in reports]).select_related("item__plan"),
+    )
+    if request.method == "POST" and formset.is_valid():
+        submit = "submit" in request.POST
+        try:
+            saved = progress_save_many(
+                [
+                    (form.instance, form.cleaned_data["version"])
+                    for form in formset.forms
+                    if form.has_changed() or submit
+                ],
+                user=request.user,
+                submit=submit,
+            )
+        except BatchRefused as refused:
+            for index, error in refused.errors.items():
+                form = next(f for f in formset.forms if f.instance.pk == index)
+                if isinstance(error, EditConflict):
+                    form.show_conflict(error.current)
+                else:
+                    for field, problems in error.message_dict.items():
+                        form.add_error(field if field in form.fields else None, problems)
+            messages.error(request, _("Nothing was saved; see the rows marked below."))
+        else:
+            messages.success(
+                request,
+                (_("%(count)d entries submitted.") if submit else _("%(count)d drafts saved.")) % {"count": saved},
+            )
+            return redirect(f"{_todo_url()}?quarter={quarter}")
+    context = {"formset": formset, "quarter": quarter, "department": department}
+    return render(
+        request, "tasks/progress_batch.html", {**context, "previous": quarter.previous(), "next": quarter.next()}
+    )
+
+
+EDITABLE_ROWS = (TodoRow.UNREPORTED, ProgressReport.State.DRAFT, ProgressReport.State.RETURNED)

@@ -44,3 +44,5 @@ urlpatterns += [
     path("progress/template/upload/", progress_views.template_upload, name="progress_template_upload"),
     path("progress/template/upload/<str:token>/", progress_views.template_preview, name="progress_template_preview"),
 ]
+
+urlpatterns += [path("progress/batch/", progress_views.batch, name="progress_batch")]

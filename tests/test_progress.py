@@ -225,3 +225,49 @@ def test_completeness_figures(plan, urban, item, django_assert_num_queries):
     assert (row.expected, row.submitted, row.on_time, row.approved, row.returned) == (expected, 1, 1, 0, 1)
     assert row.missing == expected - 1
     assert figures["区水利局"].submitted == 0 and figures["区水利局"].expected > 0
+
+
+def batch_data(page, overrides):
+    """The POST data of the fill-many page as rendered, with per-row overrides."""
+    formset = page.context["formset"]
+    data = {f"form-{key}": value for key, value in formset.management_form.initial.items()}
+    for index, form in enumerate(formset.forms):
+        instance = form.instance
+        row = {"id": instance.pk, "version": instance.version, "status": instance.status, "percent": instance.percent}
+        row |= {"work_done": instance.work_done, "problems": instance.problems, "next_plan": instance.next_plan}
+        row.update(overrides.get(index, {}))
+        data.update({f"form-{index}-{key}": value for key, value in row.items()})
+    return data
+
+
+def test_fill_many_at_once(plan, urban, client_for):
+    client = client_for(user("wulong_cgj"))
+    url = reverse("tasks:progress_batch") + "?quarter=2019Q3"
+    page = client.get(url)
+    count = len(page.context["formset"].forms)
+    assert count == TaskNode.objects.filter(plan=plan, assignments__department=urban, assignments__role="lead").count()
+    edits = {
+        0: {"status": "in_progress", "percent": 30, "work_done": "第一项"},
+        1: {"percent": 10, "work_done": "第二项"},
+    }
+    assert client.post(url, {**batch_data(page, edits), "save": "1"}).status_code == 302
+    assert ProgressReport.objects.filter(state="draft", work_done__in=["第一项", "第二项"]).count() == 2
+    # Submitting all validates every row; one bad row keeps everything as it was.
+    page = client.get(url)
+    good = {i: {"status": "in_progress", "percent": 40, "work_done": f"第{i}项进展"} for i in range(count)}
+    bad = {**good, 1: {"status": "done", "percent": 50, "work_done": "不一致"}}
+    refused = client.post(url, {**batch_data(page, bad), "submit": "1"})
+    assert refused.status_code == 200 and "未保存任何内容" in refused.content.decode()
+    assert not ProgressReport.objects.filter(state="submitted").exists()
+    assert client.post(url, {**batch_data(page, good), "submit": "1"}).status_code == 302
+    assert ProgressReport.objects.filter(state="submitted").count() == count
+    assert len(client.get(url).context["formset"].forms) == 0  # nothing left to fill
+
+
+def test_a_draft_keeps_inconsistent_input(item, urban):
+    report = progress_open(item=item, department=urban, quarter=Q3)
+    progress_save(
+        report=fill(report, status="done", percent=50, work_done=""), version=report.version, user=user("wulong_cgj")
+    )
+    report.refresh_from_db()
+    assert (report.status, report.percent, report.state) == ("done", 50, "draft")

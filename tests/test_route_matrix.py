@@ -25,7 +25,12 @@ SIGNED_IN = {
 # Routes only a district reviewer (or an administrator) may open: anyone else gets 404.
 REVIEWER_ONLY = {"tasks:import_upload", "tasks:plan_create", "tasks:review_inbox"}
 # Routes for users who report for a department: a city supervisor gets 404.
-REPORTING_ONLY = {"tasks:progress_todo", "tasks:progress_template", "tasks:progress_template_upload"}
+REPORTING_ONLY = {
+    "tasks:progress_todo",
+    "tasks:progress_template",
+    "tasks:progress_template_upload",
+    "tasks:progress_batch",
+}
 # Routes naming something kept in the signed-in user's own session.
 SESSION_ROUTES = {
     "tasks:import_preview": {"token": "0" * 32},

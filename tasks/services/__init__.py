@@ -20,6 +20,7 @@ from .plans import (
 )
 from .progress import (
     REPORT_FIELDS,
+    BatchRefused,
     TransitionRefused,
     contribution_save,
     evidence_add,
@@ -31,6 +32,7 @@ from .progress import (
     progress_reopen,
     progress_return,
     progress_save,
+    progress_save_many,
     progress_template_apply,
     progress_template_check,
     validate_for_submission,
@@ -42,6 +44,7 @@ __all__ = [
     "NEW",
     "NODE_FIELDS",
     "REPORT_FIELDS",
+    "BatchRefused",
     "EditConflict",
     "ImportBlocked",
     "ImportResult",
@@ -63,6 +66,7 @@ __all__ = [
     "progress_reopen",
     "progress_return",
     "progress_save",
+    "progress_save_many",
     "progress_template_apply",
     "progress_template_check",
     "save_versioned",

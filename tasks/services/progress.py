@@ -22,7 +22,7 @@ from org.services import notification_send
 
 from ..models import Assignment, Contribution, Evidence, ProgressReport, TaskNode
 from ..selectors import lead_items
-from .plans import save_versioned
+from .plans import EditConflict, save_versioned
 
 TYPO_FACTOR = 10
 REPORT_FIELDS = ["status", "percent", "quantity", "work_done", "problems", "next_plan"]
@@ -308,3 +308,29 @@ def progress_template_apply(*, department, quarter, rows, user):
         progress_save(report=report, version=report.version, user=user)
         changed += 1
     return changed
+
+
+class BatchRefused(ValueError):
+    """Some rows of a batch could not be saved; ``errors`` maps entry ids to the
+    ValidationError or EditConflict of each. Nothing was saved."""
+
+    def __init__(self, errors):
+        super().__init__("batch refused")
+        self.errors = errors
+
+
+@transaction.atomic
+def progress_save_many(pairs, *, user, submit):
+    """Save (and with ``submit`` send) many entries at once, all or nothing. ``pairs`` are
+    (entry holding the new values, version the form started from)."""
+    errors = {}
+    for report, version in pairs:
+        try:
+            with transaction.atomic():
+                progress_save(report=report, version=version, user=user, submit=submit)
+        except (ValidationError, EditConflict) as error:
+            errors[report.pk] = error
+    if errors:
+        transaction.set_rollback(True)
+        raise BatchRefused(errors)
+    return len(pairs)
