@@ -1,6 +1,7 @@
 """Reading plans and their trees with a fixed number of queries whatever their size."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
@@ -224,6 +225,8 @@ def report_history(report, limit=50):
 def _shown(field, value):
     if field.choices and value is not None:
         return dict(field.flatchoices).get(value, value)
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     return value
 
 
