@@ -1,0 +1,189 @@
+"""Indicator formulas: expressions over data-element codes and reference values, checked
+when saved and evaluated without ``eval``.
+
+A formula is parsed with Python's ``ast`` module and only this small language is let
+through: numbers, names, + − × ÷, parentheses, comparisons and and/or (inside ``if``), and
+the functions ``min``, ``max``, ``abs`` and ``if(condition, then, else)``. Anything else —
+attribute access, subscripts, lambdas, other calls, strings — is refused with the reason.
+Arithmetic is in ``Decimal`` so that 0.1 + 0.2 is 0.3, as the statistics are.
+"""
+
+import ast
+import re
+from dataclasses import dataclass
+from decimal import Decimal, DivisionByZero, InvalidOperation, localcontext
+
+MAX_LENGTH = 2000
+NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+FUNCTIONS = {"min", "max", "abs", "if"}
+# The operators people type in Chinese documents, and what they mean here.
+SPELLINGS = {"×": "*", "÷": "/", "（": "(", "）": ")", "，": ",", "－": "-", "＋": "+", "≤": "<=", "≥": ">="}
+_IF = re.compile(r"\bif\s*\(")
+
+
+class FormulaError(ValueError):
+    """The formula cannot be saved; the message says why, in Chinese."""
+
+
+class MissingValue(LookupError):
+    """An input the formula needs has no value (the indicator is 数据不全)."""
+
+    def __init__(self, name):
+        super().__init__(name)
+        self.name = name
+
+
+class ZeroDenominator(ArithmeticError):
+    """A division by a value that is zero for these inputs."""
+
+
+@dataclass(frozen=True)
+class Formula:
+    text: str
+    tree: ast.Expression
+    names: frozenset
+
+    def evaluate(self, values):
+        """The value for ``values`` (name → Decimal or None)."""
+        with localcontext() as context:
+            context.prec = 28
+            context.traps[DivisionByZero] = True
+            context.traps[InvalidOperation] = True
+            return _evaluate(self.tree.body, values)
+
+
+def parse(text, *, known_names):
+    """Check ``text`` and return a Formula; ``known_names`` are the codes it may use."""
+    if not text or not text.strip():
+        raise FormulaError("公式不能为空")
+    if len(text) > MAX_LENGTH:
+        raise FormulaError(f"公式超过{MAX_LENGTH}个字符")
+    source = text
+    for typed, meant in SPELLINGS.items():
+        source = source.replace(typed, meant)
+    source = _IF.sub("if_(", source)  # "if" is a Python keyword
+    try:
+        tree = ast.parse(source.strip(), mode="eval")
+    except SyntaxError as error:
+        raise FormulaError(f"公式写法有误（第{error.offset or 1}个字符附近）") from None
+    names = set()
+    _check(tree.body, names, known_names)
+    return Formula(text=text, tree=tree, names=frozenset(names))
+
+
+_ARITHMETIC = {ast.Add, ast.Sub, ast.Mult, ast.Div}
+_COMPARISONS = {ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Eq, ast.NotEq}
+
+
+def _check(node, names, known):
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool) or not isinstance(node.value, int | float):
+            raise FormulaError(f"公式中只能使用数字，不能使用“{node.value!r}”")
+        return
+    if isinstance(node, ast.Name):
+        name = "if" if node.id == "if_" else node.id
+        if not NAME.match(name) or name.startswith("_"):
+            raise FormulaError(f"“{name}”不是有效的名称")
+        if name not in known:
+            raise FormulaError(f"公式中的“{name}”不是已定义的数据项或参考值")
+        names.add(name)
+        return
+    if isinstance(node, ast.BinOp):
+        if type(node.op) not in _ARITHMETIC:
+            raise FormulaError("公式只能使用 + − × ÷ 运算")
+        _check(node.left, names, known)
+        _check(node.right, names, known)
+        if isinstance(node.op, ast.Div) and _constant_zero(node.right):
+            raise FormulaError("公式中有除以0的运算")
+        return
+    if isinstance(node, ast.UnaryOp):
+        if not isinstance(node.op, ast.USub | ast.UAdd):
+            raise FormulaError("公式中有不支持的运算")
+        _check(node.operand, names, known)
+        return
+    if isinstance(node, ast.Compare):
+        if any(type(op) not in _COMPARISONS for op in node.ops):
+            raise FormulaError("比较只能使用 < <= > >= == !=")
+        for part in [node.left, *node.comparators]:
+            _check(part, names, known)
+        return
+    if isinstance(node, ast.BoolOp):
+        for part in node.values:
+            _check(part, names, known)
+        return
+    if isinstance(node, ast.Call):
+        function = node.func.id if isinstance(node.func, ast.Name) else None
+        function = "if" if function == "if_" else function
+        if function not in FUNCTIONS:
+            raise FormulaError(f"公式只能调用 {'、'.join(sorted(FUNCTIONS))} 函数")
+        if node.keywords:
+            raise FormulaError(f"函数 {function} 不接受命名参数")
+        if any(isinstance(argument, ast.Starred) for argument in node.args):
+            raise FormulaError("公式中有不支持的写法")
+        if function == "if" and len(node.args) != 3:
+            raise FormulaError("if 需要三个参数：if(条件, 条件成立时的值, 不成立时的值)")
+        if function == "abs" and len(node.args) != 1:
+            raise FormulaError("abs 只接受一个参数")
+        if function in ("min", "max") and len(node.args) < 2:
+            raise FormulaError(f"{function} 至少需要两个参数")
+        for argument in node.args:
+            _check(argument, names, known)
+        return
+    raise FormulaError("公式中有不支持的写法（只能使用数字、数据项、+ − × ÷、括号和 min/max/abs/if）")
+
+
+def _constant_zero(node):
+    return isinstance(node, ast.Constant) and not isinstance(node.value, bool) and node.value == 0
+
+
+def _evaluate(node, values):
+    if isinstance(node, ast.Constant):
+        return Decimal(str(node.value))
+    if isinstance(node, ast.Name):
+        value = values.get(node.id)
+        if value is None:
+            raise MissingValue(node.id)
+        return Decimal(value)
+    if isinstance(node, ast.BinOp):
+        left, right = _evaluate(node.left, values), _evaluate(node.right, values)
+        if isinstance(node.op, ast.Add):
+            return left + right
+        if isinstance(node.op, ast.Sub):
+            return left - right
+        if isinstance(node.op, ast.Mult):
+            return left * right
+        if right == 0:
+            raise ZeroDenominator(ast.unparse(node.right))
+        return left / right
+    if isinstance(node, ast.UnaryOp):
+        value = _evaluate(node.operand, values)
+        return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, ast.Compare):
+        left = _evaluate(node.left, values)
+        for op, comparator in zip(node.ops, node.comparators, strict=True):
+            right = _evaluate(comparator, values)
+            if not _compare(op, left, right):
+                return Decimal(0)
+            left = right
+        return Decimal(1)
+    if isinstance(node, ast.BoolOp):
+        results = (_evaluate(part, values) != 0 for part in node.values)
+        return Decimal(int(all(results) if isinstance(node.op, ast.And) else any(results)))
+    # A call: checked on parse to be one of the four functions.
+    function = node.func.id
+    if function == "if_":
+        condition = _evaluate(node.args[0], values)
+        return _evaluate(node.args[1] if condition != 0 else node.args[2], values)
+    arguments = [_evaluate(argument, values) for argument in node.args]
+    return {"min": min, "max": max, "abs": lambda value: abs(value)}[function](*arguments)
+
+
+def _compare(op, left, right):
+    return {
+        ast.Lt: left < right,
+        ast.LtE: left <= right,
+        ast.Gt: left > right,
+        ast.GtE: left >= right,
+        ast.Eq: left == right,
+        ast.NotEq: left != right,
+    }[type(op)]
