@@ -100,3 +100,38 @@ def _compare(value, op, target, unit, what):
     if test(value, target):
         return Outcome(MET, f"{fmt(value, unit)} {symbol} {fmt(target, unit)}（{label}）")
     return Outcome(NOT_MET, f"{fmt(value, unit)} {NEGATED[symbol]} {fmt(target, unit)}（{label}）")
+
+
+def validate_rule(rule):
+    """Raise RuleError unless ``rule`` is one of the shapes above, with sound numbers."""
+    if not isinstance(rule, dict) or "kind" not in rule:
+        raise RuleError("目标规则不能为空")
+    kind = rule["kind"]
+    required = {
+        "bound": {"op", "value"},
+        "exact": {"value"},
+        "quota": {"reference"},
+        "relative": {"op", "factor", "reference"},
+        "change": {"direction", "at_least"},
+        "any": {"rules"},
+    }
+    if kind not in required:
+        raise RuleError(f"无法识别的目标规则：{kind}")
+    missing = required[kind] - set(rule)
+    if missing:
+        raise RuleError(f"目标规则“{kind}”缺少：{'、'.join(sorted(missing))}")
+    if "op" in rule and rule["op"] not in OPS:
+        raise RuleError(f"无法识别的比较方式：{rule['op']}")
+    if kind == "change" and rule["direction"] not in ("fall", "growth"):
+        raise RuleError("年变化规则的方向只能是 fall 或 growth")
+    for key in ("value", "factor", "at_least"):
+        if key in rule:
+            try:
+                Decimal(str(rule[key]))
+            except ArithmeticError:
+                raise RuleError(f"“{rule[key]}”不是数字") from None
+    if kind == "any":
+        if not rule["rules"]:
+            raise RuleError("“任一满足”规则至少需要一个分支")
+        for branch in rule["rules"]:
+            validate_rule(branch)

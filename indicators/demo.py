@@ -1,0 +1,50 @@
+"""Demo catalogue: the data elements, national reference values and the 20 indicators of
+黔江's 附件, matched on natural keys so loading twice changes nothing."""
+
+from django.core.exceptions import ValidationError
+
+from org.models import Region
+
+from . import demo_data
+from .models import DataElement, Indicator, IndicatorSet, ReferenceValue
+
+QIANJIANG_QUOTA = {2022: "2950", 2023: "3000"}  # 万m³ — illustrative assigned quotas for the demo
+
+
+def load(*, password):
+    for code, name, unit, cumulative in demo_data.DATA_ELEMENTS:
+        DataElement.objects.update_or_create(code=code, defaults={"name": name, "unit": unit, "cumulative": cumulative})
+    for code, name, unit, values in demo_data.REFERENCES:
+        for year, value in values.items():
+            ReferenceValue.objects.update_or_create(
+                code=code, region=None, year=year,
+                defaults={"name": name, "unit": unit, "value": value, "source": demo_data.NATIONAL_SOURCE},
+            )  # fmt: skip
+    qianjiang = Region.objects.get(code="500114")
+    code, name, unit = demo_data.WATER_QUOTA
+    for year, value in QIANJIANG_QUOTA.items():
+        ReferenceValue.objects.update_or_create(
+            code=code, region=qianjiang, year=year,
+            defaults={"name": name, "unit": unit, "value": value, "source": "演示数据"},
+        )  # fmt: skip
+    spec = demo_data.INDICATOR_SET
+    indicator_set, _ = IndicatorSet.objects.update_or_create(
+        code=spec["code"], version=spec["version"],
+        defaults={"name": spec["name"], "source": spec["source"], "pass_rule": spec["pass_rule"]},
+    )  # fmt: skip
+    for row in demo_data.INDICATORS:
+        number, code, name, category, kind, unit, method, formula, target, requirement, lead, responsible, text = row
+        indicator, _ = Indicator.objects.update_or_create(
+            indicator_set=indicator_set, code=code,
+            defaults={
+                "number": number, "name": name, "category": category, "kind": kind, "unit": unit, "method": method,
+                "formula": formula, "target": target, "target_text": requirement, "lead_text": lead,
+                "responsible_text": responsible, "definition": text,
+                "checklist": demo_data.CHECKLISTS.get(code, []),
+            },
+        )  # fmt: skip
+        try:
+            indicator.full_clean()
+        except ValidationError as error:
+            raise ValueError(f"indicator {number} {name}: {error.messages}") from None
+    return f"{len(demo_data.DATA_ELEMENTS)} data elements, {len(demo_data.INDICATORS)} indicators"
