@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import DataElement, Indicator, IndicatorSet, ReferenceValue
+from .models import ComputedValue, DataElement, DataValue, Indicator, IndicatorSet, ReferenceValue, UtilityFigures
 
 
 @admin.register(DataElement)
@@ -30,3 +30,24 @@ class IndicatorAdmin(admin.ModelAdmin):
     list_display = ["number", "name", "indicator_set", "kind", "method", "unit", "target_text"]
     list_filter = ["indicator_set", "kind", "method", "category"]
     search_fields = ["name", "code"]
+
+
+@admin.register(DataValue)
+class DataValueAdmin(admin.ModelAdmin):
+    list_display = ["region", "year", "quarter", "element", "value"]
+    list_filter = ["region", "year", "quarter"]
+
+
+@admin.register(UtilityFigures)
+class UtilityFiguresAdmin(admin.ModelAdmin):
+    list_display = ["region", "utility", "year", "quarter", "supply", "registered"]
+
+
+@admin.register(ComputedValue)
+class ComputedValueAdmin(admin.ModelAdmin):
+    list_display = ["region", "year", "quarter", "indicator", "value", "status"]
+    list_filter = ["region", "year", "quarter", "status"]
+    readonly_fields = ["region", "indicator", "year", "quarter", "value", "status", "explanation", "lineage"]
+
+    def has_add_permission(self, request):
+        return False  # computed values are rebuilt from inputs, never entered by hand

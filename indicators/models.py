@@ -152,3 +152,94 @@ class Indicator(models.Model):
                 errors["target"] = str(error)
         if errors:
             raise ValidationError(errors)
+
+
+class DataValue(models.Model):
+    """One raw statistic of a region for a quarter (year-to-date where the element is)."""
+
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    element = models.ForeignKey(
+        DataElement, verbose_name=_("data element"), on_delete=models.PROTECT, related_name="values"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(_("quarter"))
+    value = models.DecimalField(_("value"), max_digits=20, decimal_places=4)
+    source_sha256 = models.CharField(_("SHA-256 of the uploaded file"), max_length=64, blank=True)
+    entered_by = models.ForeignKey("org.User", verbose_name=_("entered by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")  # fmt: skip
+    entered_at = models.DateTimeField(_("entered"), auto_now=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    class Meta:
+        verbose_name = _("data value")
+        verbose_name_plural = _("data values")
+        ordering = ["region__code", "year", "quarter", "element__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "element", "year", "quarter"], name="data_value_one_per_quarter"),
+            models.CheckConstraint(condition=Q(quarter__gte=1, quarter__lte=4), name="data_value_quarter_range"),
+        ]
+        indexes = [models.Index(fields=["region", "year", "quarter"], name="data_value_region_quarter")]
+
+    def __str__(self):
+        return f"{self.region} {self.year}Q{self.quarter} {self.element.code}={self.value}"
+
+
+class UtilityFigures(models.Model):
+    """One water utility's figures for the leakage indicator (CJJ 92-2016), for a quarter."""
+
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    utility = models.CharField(_("water utility"), max_length=100)
+    year = models.PositiveSmallIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(_("quarter"))
+    supply = models.DecimalField(_("total supply (10⁴ m³)"), max_digits=14, decimal_places=4)
+    registered = models.DecimalField(_("registered consumption (10⁴ m³)"), max_digits=14, decimal_places=4)
+    resident_metered = models.DecimalField(_("household-metered volume (10⁴ m³)"), max_digits=14, decimal_places=4)
+    pipe_km = models.DecimalField(_("DN75+ pipe length (km)"), max_digits=12, decimal_places=3)
+    pressure = models.DecimalField(_("mean outlet pressure (MPa)"), max_digits=6, decimal_places=3)
+    frost_depth = models.DecimalField(_("largest frost depth (m)"), max_digits=6, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("utility figures")
+        verbose_name_plural = _("utility figures")
+        ordering = ["region__code", "year", "quarter", "utility"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "utility", "year", "quarter"], name="utility_figures_one_per_quarter"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.utility} {self.year}Q{self.quarter}"
+
+
+class ComputedValue(models.Model):
+    """An indicator's value and status for a region and quarter, rebuilt from what was
+    entered; never edited by hand. ``lineage`` records every input it came from."""
+
+    class Status(models.TextChoices):
+        MET = "met", _("Met")
+        NOT_MET = "not_met", _("Not met")
+        INCOMPLETE = "incomplete", _("Data incomplete")
+        NOT_APPLICABLE = "not_applicable", _("Not applicable")
+
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="+")
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="values"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(_("quarter"))
+    value = models.DecimalField(_("value"), max_digits=24, decimal_places=6, null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    explanation = models.CharField(_("explanation"), max_length=300, blank=True)
+    lineage = models.JSONField(_("lineage"), default=dict)
+
+    class Meta:
+        verbose_name = _("computed value")
+        verbose_name_plural = _("computed values")
+        ordering = ["region__code", "year", "quarter", "indicator__number"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "indicator", "year", "quarter"], name="computed_one_per_quarter")
+        ]
+
+    def __str__(self):
+        return f"{self.region} {self.year}Q{self.quarter} {self.indicator.name}: {self.get_status_display()}"

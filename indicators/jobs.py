@@ -1,0 +1,19 @@
+"""Background jobs of ``indicators``: thin wrappers around services."""
+
+from celery import shared_task
+
+from core.periods import Quarter
+from org.models import Region
+
+from . import services
+from .models import IndicatorSet
+
+
+@shared_task(name="indicators.jobs.recompute_region_quarter")
+def recompute_region_quarter(region_id, quarter, indicator_set_id):
+    """Recompute one region × quarter (safe to run twice: it upserts)."""
+    return len(
+        services.compute_region_quarter(
+            Region.objects.get(pk=region_id), Quarter.parse(quarter), IndicatorSet.objects.get(pk=indicator_set_id)
+        )
+    )
