@@ -7,6 +7,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 
 # Extension -> check of the first bytes (and, for Office files, the zip's contents).
@@ -53,3 +54,17 @@ def check_evidence(upload):
             % {"name": name, "type": suffix.lstrip(".")}
         )
     return data, hashlib.sha256(data).hexdigest()
+
+
+def evidence_store(files, *, upload, user):
+    """Check ``upload`` and attach it through ``files``, the record's related manager of an
+    ``EvidenceFile`` model (``report.evidence``). The same file twice is refused."""
+    data, digest = check_evidence(upload)
+    name = PurePath(upload.name).name[:200]
+    if files.filter(sha256=digest).exists():
+        raise ValidationError(_("“%(name)s” is already attached to this entry.") % {"name": name})
+    evidence = files.model(name=name, size=len(data), sha256=digest, uploaded_by=user)
+    setattr(evidence, files.field.name, files.instance)
+    evidence.file.save(f"{digest[:16]}{PurePath(name).suffix.lower()}", ContentFile(data), save=False)
+    evidence.save()
+    return evidence

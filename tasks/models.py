@@ -15,7 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.models import EvidenceFile
 from core.periods import DeadlineRule, Quarter
+from core.workflow import Reviewed
 from org.models import Department, Region
 
 
@@ -212,7 +214,7 @@ class Assignment(models.Model):
         return f"{self.department} ({self.get_role_display()})"
 
 
-class ProgressReport(models.Model):
+class ProgressReport(Reviewed):
     """A lead department's quarterly entry for one work item (工作台账).
 
     ``status`` is how the work stands (未启动 / 推进中 / 已完成 / 滞后); ``state`` is where
@@ -226,16 +228,8 @@ class ProgressReport(models.Model):
         DONE = "done", _("Completed")
         BEHIND = "behind", _("Behind schedule")
 
-    class State(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        SUBMITTED = "submitted", _("Submitted")
-        APPROVED = "approved", _("Approved")
-        RETURNED = "returned", _("Returned")
-
     # "Completed means 100 %" is checked on submission, not as a constraint: a draft keeps
     # whatever the clerk typed, half-finished or not.
-    # Entries a reporter may still change; anything else is with the reviewer or locked.
-    EDITABLE_STATES = (State.DRAFT, State.RETURNED)
 
     item = models.ForeignKey(TaskNode, verbose_name=_("work item"), on_delete=models.CASCADE, related_name="reports")
     department = models.ForeignKey(
@@ -251,17 +245,6 @@ class ProgressReport(models.Model):
     work_done = models.TextField(_("work done this quarter"), blank=True)
     problems = models.TextField(_("problems"), blank=True)
     next_plan = models.TextField(_("plan for next quarter"), blank=True)
-    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
-    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
-    submitted_by = models.ForeignKey(
-        "org.User", verbose_name=_("submitted by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
-    reviewed_by = models.ForeignKey(
-        "org.User", verbose_name=_("reviewed by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    review_comment = models.TextField(_("reviewer's comment"), blank=True)
-    version = models.PositiveIntegerField(_("version"), default=1)
     history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
@@ -288,39 +271,20 @@ class ProgressReport(models.Model):
     def period(self):
         return Quarter(self.year, self.quarter)
 
-    @property
-    def is_editable(self):
-        return self.state in self.EDITABLE_STATES
-
     def deadline_status(self, *, today, rule):
         submitted = timezone.localdate(self.submitted_at) if self.submitted_at else None
         return rule.status(self.period, submitted_on=submitted, today=today)
 
 
-class Evidence(models.Model):
-    """A file that supports a progress entry, kept with its SHA-256 so the same file is
-    never stored twice for one entry and a copy can be checked later."""
-
+class Evidence(EvidenceFile):
     report = models.ForeignKey(
         ProgressReport, verbose_name=_("progress report"), on_delete=models.CASCADE, related_name="evidence"
     )
-    file = models.FileField(_("file"), upload_to="evidence/%Y/%m/")
-    name = models.CharField(_("file name"), max_length=200)
-    size = models.PositiveIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_by = models.ForeignKey(
-        "org.User", verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
-    class Meta:
+    class Meta(EvidenceFile.Meta):
         verbose_name = _("evidence file")
         verbose_name_plural = _("evidence files")
-        ordering = ["uploaded_at"]
         constraints = [models.UniqueConstraint(fields=["report", "sha256"], name="evidence_unique_file_per_report")]
-
-    def __str__(self):
-        return self.name
 
 
 class Contribution(models.Model):

@@ -11,20 +11,19 @@ import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.core import signing
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from core.excel import WorkbookError, cell_text, column_letter, load_workbook, read_grid, write_text
+from core.excel import column_letter, read_grid, write_text
 from core.periods import Quarter
+from core.signed_workbook import TemplateRefused, open_stamped, stamp
 from core.text import normalize_name
 
 from .models import ProgressReport
 
 SIGNING_SALT = "tasks.progress-template"
 SHEET = "季度进展"
-META_SHEET = "_meta"
 HEADER_ROW = 3
 TEXT_LIMIT = 5000
 
@@ -49,10 +48,6 @@ STATUS_BY_LABEL = {str(label): value for value, label in ProgressReport.Status.c
 THIN = Side(style="thin")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 LOCKED_FILL = PatternFill("solid", fgColor="EEEEEE")
-
-
-def mark(department, quarter):
-    return signing.dumps({"department": department.pk, "quarter": str(quarter)}, salt=SIGNING_SALT)
 
 
 def build(department, quarter, rows):
@@ -107,9 +102,7 @@ def build(department, quarter, rows):
     # server checks everything again, so it is not a security boundary.
     sheet.protection.sheet = True
     sheet.protection.formatColumns = sheet.protection.formatRows = False
-    meta = workbook.create_sheet(META_SHEET)
-    meta["A1"] = mark(department, quarter)
-    meta.sheet_state = "hidden"
+    stamp(workbook, salt=SIGNING_SALT, department=department.pk, quarter=str(quarter))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -128,26 +121,13 @@ class Parsed:
     problems: list = field(default_factory=list)  # "第N行 X列：…"
 
 
-class TemplateRefused(ValueError):
-    """Not a progress template of this department and quarter at all."""
-
-
 def read(data, *, department, quarter, department_names):
     """Parse an uploaded template. ``department_names`` maps department ids to names, to say
     whose template a wrong one is."""
-    try:
-        workbook = load_workbook(data)
-    except WorkbookError as error:
-        raise TemplateRefused(str(error)) from None
-    if SHEET not in workbook.sheetnames or META_SHEET not in workbook.sheetnames:
-        raise TemplateRefused("这不是本系统导出的季度进展填报表（缺少“季度进展”工作表或模板标识）。请先下载填报表。")
-    try:
-        stamp = signing.loads(cell_text(workbook[META_SHEET]["A1"].value), salt=SIGNING_SALT)
-    except signing.BadSignature:
-        raise TemplateRefused("填报表的模板标识被修改过或已损坏，请重新下载填报表。") from None
-    if stamp["department"] != department.pk or stamp["quarter"] != str(quarter):
-        owner = department_names.get(stamp["department"], "其他部门")
-        other = Quarter.parse(stamp["quarter"]).label
+    workbook, marked = open_stamped(data, salt=SIGNING_SALT, sheet=SHEET, title="季度进展填报表")
+    if marked["department"] != department.pk or marked["quarter"] != str(quarter):
+        owner = department_names.get(marked["department"], "其他部门")
+        other = Quarter.parse(marked["quarter"]).label
         raise TemplateRefused(f"这是{owner}{other}的填报表，不是本部门{quarter.label}的，未导入任何内容。")
     grid = read_grid(workbook[SHEET])
     headers = [normalize_name(grid.value(HEADER_ROW, index)) for index in range(1, len(COLUMNS) + 1)]

@@ -7,6 +7,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from core import signed_workbook
 from core.periods import Quarter
 from org.models import User
 from tasks import progress_workbook
@@ -52,7 +53,7 @@ def test_template_layout(clerk):
     data = template(clerk.department)
     workbook = openpyxl.load_workbook(io.BytesIO(data))
     sheet = workbook[progress_workbook.SHEET]
-    assert workbook[progress_workbook.META_SHEET].sheet_state == "hidden"
+    assert workbook[signed_workbook.META_SHEET].sheet_state == "hidden"
     assert [c.value for c in sheet[3]] == [header for _, header, _, _ in progress_workbook.COLUMNS]
     rows = todo_for(clerk.department, Q3, today=date(2019, 9, 1))
     assert sheet.max_row == 3 + len(rows) and sheet["A4"].value == rows[0].item.pk
@@ -117,7 +118,7 @@ def test_tampered_id_and_mark_are_refused(clerk, client_for, regions):
     _, page = upload(client_for(clerk), filled(template(clerk.department), {(4, "A"): other_item.pk, (4, "G"): 10}))
     assert f"第4行：编号 {other_item.pk} 不是" in page.content.decode()
     workbook = openpyxl.load_workbook(io.BytesIO(template(clerk.department)))
-    workbook[progress_workbook.META_SHEET]["A1"] = "forged"
+    workbook[signed_workbook.META_SHEET]["A1"] = "forged"
     buffer = io.BytesIO()
     workbook.save(buffer)
     _, page = upload(client_for(clerk), buffer.getvalue())

@@ -1,12 +1,13 @@
 """Cross-model work of ``tasks``: ``plans`` (import, editing, copying a plan) and
 ``progress`` (the quarterly ledger and its review)."""
 
+from core.workflow import EditConflict, TransitionRefused, save_versioned
+
 from .plans import (
     ALIAS,
     MAP,
     NEW,
     NODE_FIELDS,
-    EditConflict,
     ImportBlocked,
     ImportResult,
     node_create,
@@ -16,12 +17,10 @@ from .plans import (
     plan_copy,
     plan_import,
     plan_update,
-    save_versioned,
 )
 from .progress import (
     REPORT_FIELDS,
     BatchRefused,
-    TransitionRefused,
     contribution_save,
     evidence_add,
     evidence_remove,

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from core.text import normalize_name
+from core.workflow import save_versioned
 from org.models import Department, DepartmentAlias
 
 from ..models import Assignment, Plan, PlanPhase, TaskNode
@@ -211,28 +212,6 @@ def _apply_assignments(plan, desired, by_key):
 
 
 # --- editing plans and nodes by hand --------------------------------------------------------
-
-
-class EditConflict(ValueError):
-    """Someone saved the record after this form was opened; nothing was written."""
-
-    def __init__(self, current):
-        super().__init__("conflict")
-        self.current = current
-
-
-def save_versioned(instance, *, version, fields):
-    """Save ``fields`` only if the row still has ``version``; otherwise raise EditConflict
-    carrying the row as it is now, so the page can show the newer values. Saving through
-    the model (not ``.update()``) keeps auto-now dates and the change history."""
-    model = type(instance)
-    with transaction.atomic():
-        current = model.objects.select_for_update().get(pk=instance.pk)
-        if current.version != version:
-            raise EditConflict(current)
-        instance.version = version + 1
-        extra = ["updated_at"] if any(f.name == "updated_at" for f in model._meta.fields) else []
-        instance.save(update_fields=[*fields, "version", *extra])
 
 
 PLAN_FIELDS = ["title", "kind", "document_number", "start_year", "end_year", "report_window_days",

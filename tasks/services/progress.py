@@ -6,30 +6,24 @@ record's state allows, whoever asks, and keep every change in the record's histo
 
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import workflow
 from core.periods import Quarter
-from core.uploads import check_evidence
+from core.uploads import evidence_store
+from core.workflow import EditConflict, TransitionRefused, require_editable, save_versioned
 from org.models import User
 from org.services import notification_send
 
-from ..models import Assignment, Contribution, Evidence, ProgressReport, TaskNode
+from ..models import Assignment, Contribution, ProgressReport, TaskNode
 from ..selectors import lead_items
-from .plans import EditConflict, save_versioned
 
 TYPO_FACTOR = 10
 REPORT_FIELDS = ["status", "percent", "quantity", "work_done", "problems", "next_plan"]
-
-
-class TransitionRefused(ValueError):
-    """The record's state does not allow this step; nothing was written."""
 
 
 def progress_open(*, item, department, quarter):
@@ -75,27 +69,17 @@ def _number(value):
     return format(Decimal(str(value)).normalize(), "f")
 
 
-def _require_editable(report):
-    if not report.is_editable:
-        raise TransitionRefused(
-            _("This entry is %(state)s and cannot be changed.") % {"state": report.get_state_display()}
-        )
-
-
 @transaction.atomic
 def progress_save(*, report, version, user, submit=False):
     """Save the reporter's fields (``report`` holds the new values); with ``submit``, check
     them and send the entry for review. A draft is saved whatever it holds, so no input is
     ever lost."""
     stored = ProgressReport.objects.select_for_update().get(pk=report.pk)
-    _require_editable(stored)
+    require_editable(stored)
     fields = list(REPORT_FIELDS)
     if submit:
         validate_for_submission(report)
-        report.state = ProgressReport.State.SUBMITTED
-        report.submitted_at = timezone.now()
-        report.submitted_by = user
-        fields += ["state", "submitted_at", "submitted_by"]
+        fields += workflow.mark_submitted(report, user)
     report._history_user = user
     save_versioned(report, version=version, fields=fields)
     return report
@@ -103,44 +87,17 @@ def progress_save(*, report, version, user, submit=False):
 
 @transaction.atomic
 def progress_approve(*, report, user):
-    stored = ProgressReport.objects.select_for_update().get(pk=report.pk)
-    if stored.state != ProgressReport.State.SUBMITTED:
-        raise TransitionRefused(_("Only a submitted entry can be approved."))
-    return _review(stored, user, ProgressReport.State.APPROVED, comment="")
+    return workflow.approve(report, user=user)
 
 
 @transaction.atomic
 def progress_return(*, report, user, comment):
-    if not comment.strip():
-        raise TransitionRefused(_("Say why the entry is returned, so the department knows what to fix."))
-    stored = ProgressReport.objects.select_for_update().get(pk=report.pk)
-    if stored.state != ProgressReport.State.SUBMITTED:
-        raise TransitionRefused(_("Only a submitted entry can be returned."))
-    return _review(stored, user, ProgressReport.State.RETURNED, comment=comment.strip())
+    return workflow.send_back(report, user=user, comment=comment)
 
 
 @transaction.atomic
 def progress_reopen(*, report, user, reason):
-    """Unlock an approved entry: it goes back to the department as returned, with the
-    reviewer and the reason recorded."""
-    if not reason.strip():
-        raise TransitionRefused(_("Give the reason for reopening an approved entry."))
-    stored = ProgressReport.objects.select_for_update().get(pk=report.pk)
-    if stored.state != ProgressReport.State.APPROVED:
-        raise TransitionRefused(_("Only an approved entry can be reopened."))
-    return _review(stored, user, ProgressReport.State.RETURNED, comment=_("Reopened: %(reason)s") % {
-        "reason": reason.strip()})  # fmt: skip
-
-
-def _review(report, user, state, *, comment):
-    report.state = state
-    report.reviewed_at = timezone.now()
-    report.reviewed_by = user
-    report.review_comment = comment
-    report.version += 1
-    report._history_user = user
-    report.save(update_fields=["state", "reviewed_at", "reviewed_by", "review_comment", "version"])
-    return report
+    return workflow.reopen(report, user=user, reason=reason)
 
 
 def progress_bulk_approve(*, reports, user):
@@ -158,20 +115,13 @@ def progress_bulk_approve(*, reports, user):
 @transaction.atomic
 def evidence_add(*, report, upload, user):
     """Attach an uploaded file to an entry the department may still change."""
-    _require_editable(report)
-    data, digest = check_evidence(upload)
-    name = PurePath(upload.name).name[:200]
-    if report.evidence.filter(sha256=digest).exists():
-        raise ValidationError(_("“%(name)s” is already attached to this entry.") % {"name": name})
-    evidence = Evidence(report=report, name=name, size=len(data), sha256=digest, uploaded_by=user)
-    evidence.file.save(f"{digest[:16]}{PurePath(name).suffix.lower()}", ContentFile(data), save=False)
-    evidence.save()
-    return evidence
+    require_editable(report)
+    return evidence_store(report.evidence, upload=upload, user=user)
 
 
 @transaction.atomic
 def evidence_remove(*, evidence):
-    _require_editable(evidence.report)
+    require_editable(evidence.report)
     evidence.file.delete(save=False)
     evidence.delete()
 
@@ -302,7 +252,7 @@ def progress_template_apply(*, department, quarter, rows, user):
         if not row.changes:
             continue
         report = progress_open(item=row.item, department=department, quarter=quarter)
-        _require_editable(report)
+        require_editable(report)
         for name, value in row.entry.values.items():
             setattr(report, name, value)
         progress_save(report=report, version=report.version, user=user)
