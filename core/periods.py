@@ -8,6 +8,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4}
 CHINESE_NUMBERS = {1: "一", 2: "二", 3: "三", 4: "四"}
@@ -92,6 +93,18 @@ class Quarter:
 
     def same_quarter_last_year(self):
         return self.shift(-4)
+
+    @property
+    def days_to_date(self):
+        """Days from 1 January to the end of this quarter: what a year-to-date figure
+        covers (365 or 366 in the fourth quarter)."""
+        return (self.last_day - date(self.year, 1, 1)).days + 1
+
+    @property
+    def share_of_year(self):
+        """The part of the year a year-to-date figure of this quarter covers."""
+        days_in_year = (date(self.year + 1, 1, 1) - date(self.year, 1, 1)).days
+        return Decimal(self.days_to_date) / Decimal(days_in_year)
 
     def year_to_date(self):
         """Q1 up to this quarter: the quarters a cumulative (累计) figure covers."""

@@ -2,9 +2,20 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from org.scoping import visible_to
+
+from .periods import Quarter
+
+
+def requested_quarter(request, default=None):
+    """The quarter asked for (?quarter=2023Q3), else ``default``, else the one today falls in."""
+    try:
+        return Quarter.parse(request.GET.get("quarter", ""))
+    except ValueError:
+        return default or Quarter.containing(timezone.localdate())
 
 
 @require_safe

@@ -3,17 +3,40 @@
 
 from django.core.exceptions import ValidationError
 
+from core.periods import Quarter
 from org.models import Region
 
-from . import demo_data
-from .models import DataElement, Indicator, IndicatorSet, ReferenceValue
+from . import demo_data, demo_statistics, services
+from .models import Adoption, DataElement, Indicator, IndicatorSet, ReferenceValue
 
 QIANJIANG_QUOTA = {2022: "2950", 2023: "3000"}  # 万m³ — illustrative assigned quotas for the demo
 
 
 def load(*, password):
+    indicator_set = load_catalogue()
+    qianjiang = Region.objects.get(code="500114")
+    Adoption.objects.update_or_create(region=qianjiang, defaults={"indicator_set": indicator_set, "since_year": 2022})
+    quarters = demo_statistics.load(qianjiang, indicator_set)
+    written = services.recompute(
+        regions=[qianjiang], quarters=[Quarter(y, n) for y in demo_statistics.YEARS for n in range(1, 5)],
+        indicator_set=indicator_set,
+    )  # fmt: skip
+    return (
+        f"{len(demo_data.DATA_ELEMENTS)} data elements, {len(demo_data.INDICATORS)} indicators, "
+        f"{quarters} quarters of 黔江 statistics, {written} computed values"
+    )
+
+
+def load_catalogue():
+    """The data elements, reference values and the indicator set; returns the set."""
     for code, name, unit, cumulative in demo_data.DATA_ELEMENTS:
-        DataElement.objects.update_or_create(code=code, defaults={"name": name, "unit": unit, "cumulative": cumulative})
+        low, high = demo_data.RANGES.get(code, ("0", None))
+        DataElement.objects.update_or_create(
+            code=code,
+            defaults={"name": name, "unit": unit, "cumulative": cumulative, "min_value": low, "max_value": high},
+        )
+    for part, whole in demo_data.NOT_ABOVE.items():
+        DataElement.objects.filter(code=part).update(not_above=DataElement.objects.get(code=whole))
     for code, name, unit, values in demo_data.REFERENCES:
         for year, value in values.items():
             ReferenceValue.objects.update_or_create(
@@ -47,4 +70,4 @@ def load(*, password):
             indicator.full_clean()
         except ValidationError as error:
             raise ValueError(f"indicator {number} {name}: {error.messages}") from None
-    return f"{len(demo_data.DATA_ELEMENTS)} data elements, {len(demo_data.INDICATORS)} indicators"
+    return indicator_set

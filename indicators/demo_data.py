@@ -3,7 +3,8 @@ their data elements and the national reference values of the design document.
 
 Formulas are the 指标释义 written over data elements; the unit conversions are in the
 formula so that the value comes out in the indicator's unit:
-- 人均生活用水量: 万m³ × 10⁷ L ÷ (户数 × 户均人口 × 365 天) = L/人·天;
+- 人均生活用水量: 万m³ × 10⁷ L ÷ (户数 × 户均人口 × 天数) = L/人·天, where DAYS_YTD is the
+  days the year-to-date volume covers (365 or 366 in the fourth quarter);
 - 万元工业增加值用水量 and 万元GDP用水量: 万m³ × 10⁴ ÷ 万元 = m³/万元.
 """
 
@@ -44,6 +45,21 @@ DATA_ELEMENTS = [
     ("SEWAGE_FEE_DUE", "应收污水处理费（含自备水）", "万元", True),
     ("SEWAGE_FEE_COLLECTED", "实收污水处理费（含自备水）", "万元", True),
 ]
+
+# Parts that can never be more than their whole: entering more is a warning.
+NOT_ABOVE = {
+    "PERMEABLE_AREA": "BUILT_AREA",
+    "WELLS_CLOSED": "WELLS_TOTAL",
+    "CARRIER_HOUSEHOLDS": "HOUSEHOLDS",
+    "METERED_RES_WATER": "RES_TOTAL_WATER",
+    "APPLIANCES_PASSED": "APPLIANCES_SAMPLED",
+    "PLANNED_NONRES_WATER": "NONRES_WATER",
+    "CARRIER_ENTERPRISE_WATER": "IND_NEW_WATER",
+    "RECLAIMED_WATER": "SEWAGE_TREATED",
+    "SAVING_FUNDS": "FISCAL_EXPENDITURE",
+}
+# Plausible ranges beyond "not negative" (every element is at least 0).
+RANGES = {"PERSONS_PER_HOUSEHOLD": ("1", "10")}
 
 # The design document's national figures (中国水资源公报, current prices), m³ per 万元.
 NATIONAL_SOURCE = "中国水资源公报（当年价）"
@@ -92,7 +108,7 @@ INDICATORS = [
      "水环境质量持续改善；建成区旱天无生活污水直排口，无生活污水管网空白区，无黑臭水体。",
      "区生态环境局", "区住房城乡建委、各街道办事处", "改善城市水环境质量；提高城市生活污水收集效能。"),
     (5, "PER_CAPITA_DOMESTIC", "城市居民人均生活用水量", ECO, GUIDING, "L/人·天", "formula",
-     "RES_WATER * 10000000 / (HOUSEHOLDS * PERSONS_PER_HOUSEHOLD * 365)", bound("le", "140"),
+     "RES_WATER * 10000000 / (HOUSEHOLDS * PERSONS_PER_HOUSEHOLD * DAYS_YTD)", bound("le", "140"),
      "不高于140L/人·天", "区城市管理局", "区水利局",
      "城市居民家庭年生活用水总量（新水量）÷（城市居民总户数×每户平均人数）"),
     (6, "CARRIER_COMMUNITY_COVERAGE", "节水型居民小区覆盖率", ECO, GUIDING, "%", "formula",

@@ -19,6 +19,9 @@ FUNCTIONS = {"min", "max", "abs", "if"}
 # The operators people type in Chinese documents, and what they mean here.
 SPELLINGS = {"×": "*", "÷": "/", "（": "(", "）": ")", "，": ",", "－": "-", "＋": "+", "≤": "<=", "≥": ">="}
 _IF = re.compile(r"\bif\s*\(")
+# Names every formula may use, supplied by the computation rather than entered: a
+# year-to-date volume per day needs the days it covers (人均生活用水量 in L/人·天).
+BUILTINS = {"DAYS_YTD": "本年1月1日至本季度末的天数"}
 
 
 class FormulaError(ValueError):
@@ -51,6 +54,16 @@ class Formula:
             context.traps[InvalidOperation] = True
             return _evaluate(self.tree.body, values)
 
+    @property
+    def denominators(self):
+        """The names that appear on the right of a division: without them the formula has
+        no value, so entering its numerator alone is worth a warning."""
+        found = set()
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+                found |= {child.id for child in ast.walk(node.right) if isinstance(child, ast.Name)}
+        return frozenset(found)
+
 
 def parse(text, *, known_names):
     """Check ``text`` and return a Formula; ``known_names`` are the codes it may use."""
@@ -67,7 +80,7 @@ def parse(text, *, known_names):
     except SyntaxError as error:
         raise FormulaError(f"公式写法有误（第{error.offset or 1}个字符附近）") from None
     names = set()
-    _check(tree.body, names, known_names)
+    _check(tree.body, names, set(known_names) | BUILTINS.keys())
     return Formula(text=text, tree=tree, names=frozenset(names))
 
 

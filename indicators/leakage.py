@@ -9,6 +9,10 @@ revision. All rates are in percent; volumes in 万m³, lengths in km, pressures 
     R4 = 1 point where the largest frost depth exceeds 1.4 m
 
 A region's rate is the supply-weighted mean of its utilities' rates.
+
+The standard is written for a year. For a year-to-date figure before the fourth quarter,
+A compares the network with the supply scaled up to a year (``year_share`` is the part
+of the year the volumes cover); the other terms are ratios of volumes and need nothing.
 """
 
 from dataclasses import dataclass
@@ -56,23 +60,23 @@ def pressure_correction(pressure):
     return Decimal(0)
 
 
-def utility_leakage(utility):
+def utility_leakage(utility, *, year_share=Decimal(1)):
     if utility.supply <= 0:
         raise ValueError(f"{utility.name}：供水总量必须大于0")
     if utility.registered > utility.supply:
         raise ValueError(f"{utility.name}：注册用户用水量大于供水总量")
     comprehensive = (utility.supply - utility.registered) / utility.supply * HUNDRED
     r1 = Decimal("0.08") * (utility.resident_metered / utility.supply) * HUNDRED
-    a = utility.pipe_km / utility.supply
+    a = utility.pipe_km / (utility.supply / year_share)
     r2 = max(-R2_LIMIT, min(R2_LIMIT, Decimal("0.99") * (a - Decimal("0.0693")) * HUNDRED))
     r4 = Decimal(1) if utility.frost_depth > Decimal("1.4") else Decimal(0)
     return Leakage(comprehensive, r1, r2, pressure_correction(utility.pressure), r4)
 
 
-def region_leakage(utilities):
+def region_leakage(utilities, *, year_share=Decimal(1)):
     """The supply-weighted mean of the utilities' leakage rates."""
     utilities = list(utilities)
     if not utilities:
         raise ValueError("没有供水企业的数据")
     total = sum(u.supply for u in utilities)
-    return sum(utility_leakage(u).rate * u.supply for u in utilities) / total
+    return sum(utility_leakage(u, year_share=year_share).rate * u.supply for u in utilities) / total

@@ -5,8 +5,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
+from core.models import EvidenceFile
+from core.periods import Quarter
+from core.workflow import Reviewed, ReviewState
 from org.models import Region
 
 from .formulas import FormulaError, parse
@@ -33,6 +38,11 @@ class DataElement(models.Model):
         _("largest plausible value"), max_digits=20, decimal_places=4, null=True, blank=True
     )
     description = models.TextField(_("description"), blank=True)
+    # A part can never be more than its whole (注册用户用水量 ≤ 供水总量): a value above the
+    # element named here is entered with a warning.
+    not_above = models.ForeignKey(
+        "self", verbose_name=_("cannot exceed"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("data element")
@@ -154,6 +164,64 @@ class Indicator(models.Model):
             raise ValidationError(errors)
 
 
+class Adoption(models.Model):
+    """The indicator set a region is evaluated against."""
+
+    region = models.OneToOneField(Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="+")
+    indicator_set = models.ForeignKey(
+        IndicatorSet, verbose_name=_("indicator set"), on_delete=models.PROTECT, related_name="adoptions"
+    )
+    since_year = models.PositiveSmallIntegerField(_("since year"))
+
+    class Meta:
+        verbose_name = _("adopted indicator set")
+        verbose_name_plural = _("adopted indicator sets")
+        ordering = ["region__code"]
+
+    def __str__(self):
+        return f"{self.region}：{self.indicator_set}"
+
+
+class DataReport(Reviewed):
+    """A department's raw statistics for its region and a quarter (数据填报), reviewed like
+    a progress entry. Only submitted and approved reports feed the indicators."""
+
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        "org.Department", verbose_name=_("department"), on_delete=models.PROTECT, related_name="data_reports"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(_("quarter"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
+
+    COUNTED_STATES = (ReviewState.SUBMITTED, ReviewState.APPROVED)
+
+    class Meta:
+        verbose_name = _("data report")
+        verbose_name_plural = _("data reports")
+        ordering = ["-year", "-quarter", "department__short_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["department", "year", "quarter"], name="data_report_one_per_quarter"),
+            models.CheckConstraint(condition=Q(quarter__gte=1, quarter__lte=4), name="data_report_quarter_range"),
+        ]
+        indexes = [models.Index(fields=["region", "year", "quarter"], name="data_report_region_quarter")]
+
+    def __str__(self):
+        return f"{self.department} {self.period.label}"
+
+    def get_absolute_url(self):
+        return reverse("indicators:data_report", args=[self.pk])
+
+    @property
+    def period(self):
+        return Quarter(self.year, self.quarter)
+
+    @property
+    def counts(self):
+        return self.state in self.COUNTED_STATES
+
+
 class DataValue(models.Model):
     """One raw statistic of a region for a quarter (year-to-date where the element is)."""
 
@@ -164,11 +232,18 @@ class DataValue(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     quarter = models.PositiveSmallIntegerField(_("quarter"))
     value = models.DecimalField(_("value"), max_digits=20, decimal_places=4)
+    report = models.ForeignKey(
+        DataReport, verbose_name=_("data report"), on_delete=models.CASCADE, related_name="values"
+    )
+    comment = models.CharField(_("comment"), max_length=300, blank=True)
+    # Warnings the clerk saw and confirmed when entering the value (change > 50 %, …).
+    warnings = models.JSONField(_("confirmed warnings"), default=list, blank=True)
     source_sha256 = models.CharField(_("SHA-256 of the uploaded file"), max_length=64, blank=True)
     entered_by = models.ForeignKey("org.User", verbose_name=_("entered by"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")  # fmt: skip
     entered_at = models.DateTimeField(_("entered"), auto_now=True)
     version = models.PositiveIntegerField(_("version"), default=1)
+    history = HistoricalRecords(excluded_fields=["version", "entered_at"])
 
     class Meta:
         verbose_name = _("data value")
@@ -197,6 +272,13 @@ class UtilityFigures(models.Model):
     pipe_km = models.DecimalField(_("DN75+ pipe length (km)"), max_digits=12, decimal_places=3)
     pressure = models.DecimalField(_("mean outlet pressure (MPa)"), max_digits=6, decimal_places=3)
     frost_depth = models.DecimalField(_("largest frost depth (m)"), max_digits=6, decimal_places=2, default=0)
+    report = models.ForeignKey(
+        DataReport, verbose_name=_("data report"), on_delete=models.CASCADE, related_name="utilities"
+    )
+    comment = models.CharField(_("comment"), max_length=300, blank=True)
+    warnings = models.JSONField(_("confirmed warnings"), default=list, blank=True)
+    source_sha256 = models.CharField(_("SHA-256 of the uploaded file"), max_length=64, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("utility figures")
@@ -210,6 +292,46 @@ class UtilityFigures(models.Model):
 
     def __str__(self):
         return f"{self.utility} {self.year}Q{self.quarter}"
+
+
+class ChecklistAnswer(models.Model):
+    """The answer to one item of a qualitative indicator's checklist for a quarter. A “yes”
+    needs evidence before the report can be submitted."""
+
+    report = models.ForeignKey(
+        DataReport, verbose_name=_("data report"), on_delete=models.CASCADE, related_name="answers"
+    )
+    indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="+")
+    item = models.PositiveSmallIntegerField(_("checklist item"))
+    answer = models.BooleanField(_("answer"), null=True, blank=True)
+    note = models.TextField(_("explanation"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("checklist answer")
+        verbose_name_plural = _("checklist answers")
+        ordering = ["indicator__number", "item"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "indicator", "item"], name="checklist_answer_one_per_item")
+        ]
+
+    def __str__(self):
+        return f"{self.indicator.name} {self.item + 1}"
+
+    @property
+    def question(self):
+        return self.indicator.checklist[self.item] if self.item < len(self.indicator.checklist) else ""
+
+
+class ChecklistEvidence(EvidenceFile):
+    answer = models.ForeignKey(
+        ChecklistAnswer, verbose_name=_("checklist answer"), on_delete=models.CASCADE, related_name="evidence"
+    )
+
+    class Meta(EvidenceFile.Meta):
+        verbose_name = _("checklist evidence")
+        verbose_name_plural = _("checklist evidence")
+        constraints = [models.UniqueConstraint(fields=["answer", "sha256"], name="checklist_evidence_unique_file")]
 
 
 class ComputedValue(models.Model):
@@ -243,3 +365,14 @@ class ComputedValue(models.Model):
 
     def __str__(self):
         return f"{self.region} {self.year}Q{self.quarter} {self.indicator.name}: {self.get_status_display()}"
+
+    STYLES = {Status.MET: "success", Status.NOT_MET: "danger", Status.INCOMPLETE: "secondary"}
+
+    @property
+    def style(self):
+        """The Bootstrap colour of the status badge."""
+        return self.STYLES.get(self.status, "light")
+
+    @property
+    def period(self):
+        return Quarter(self.year, self.quarter)

@@ -13,6 +13,8 @@ NAVIGATION = [
     (_("This quarter's to-do"), "tasks:progress_todo", frozenset({"reporter", "reviewer"})),
     (_("Review inbox"), "tasks:review_inbox", frozenset({"reviewer", "admin"})),
     (_("Plans and tasks"), "tasks:plan_list", ALL_ROLES),
+    (_("Indicators"), "indicators:board", ALL_ROLES),
+    (_("Statistics"), "indicators:data_home", frozenset({"reporter", "reviewer", "supervisor", "admin"})),
     (_("My department's work"), "tasks:my_work", frozenset({"reporter", "reviewer"})),
     (_("Regions and departments"), "org:region_list", frozenset({"reviewer", "supervisor", "admin"})),
 ]

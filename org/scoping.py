@@ -113,6 +113,14 @@ class Scope:
             raise Http404 from None
 
 
+def reporting_department(user):
+    """The department ``user`` reports for; a 404 for anyone who reports nothing (a city
+    supervisor, an administrator without a department)."""
+    if user.department_id is None or user.role == User.Role.SUPERVISOR:
+        raise Http404
+    return user.department
+
+
 def visible_to(user):
     """The scope of ``user``; the single entry point every view uses."""
     return Scope(user)

@@ -15,9 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core import pending_uploads
+from core.history import record_history
 from core.periods import Quarter
-from org.models import Department, User
-from org.scoping import visible_to
+from core.views import requested_quarter
+from org.models import Department
+from org.scoping import reporting_department, visible_to
 
 from . import progress_workbook
 from .forms import (
@@ -30,7 +32,7 @@ from .forms import (
     TemplateUploadForm,
 )
 from .models import Contribution, Evidence, ProgressReport, TaskNode
-from .selectors import TodoRow, inbox_for, lead_items, report_history, todo_for
+from .selectors import TodoRow, inbox_for, lead_items, todo_for
 from .services import (
     BatchRefused,
     EditConflict,
@@ -62,26 +64,11 @@ def _todo_groups():
     ]
 
 
-def _quarter(request):
-    """The quarter asked for (?quarter=2023Q3), or the one today falls in."""
-    try:
-        return Quarter.parse(request.GET.get("quarter", ""))
-    except ValueError:
-        return Quarter.containing(timezone.localdate())
-
-
-def _reporting_department(user):
-    """The department a user reports for; a city supervisor reports nothing."""
-    if user.department_id is None or user.role == User.Role.SUPERVISOR:
-        raise Http404
-    return user.department
-
-
 @require_safe
 @login_required
 def todo(request):
-    department = _reporting_department(request.user)
-    quarter = _quarter(request)
+    department = reporting_department(request.user)
+    quarter = requested_quarter(request)
     rows = todo_for(department, quarter, today=timezone.localdate())
     groups = [(state, label, [row for row in rows if row.state == state]) for state, label in _todo_groups()]
     return render(
@@ -102,7 +89,7 @@ def todo(request):
 @login_required
 def entry(request, item_pk, quarter):
     """The reporter's form for one item and quarter: save a draft, or submit it."""
-    department = _reporting_department(request.user)
+    department = reporting_department(request.user)
     try:
         period = Quarter.parse(quarter)
     except ValueError:
@@ -173,7 +160,7 @@ def _visible_report(request, pk):
 @login_required
 def detail(request, pk):
     scope, report = _visible_report(request, pk)
-    changes = report_history(report)
+    changes = record_history(report)
     can_review = scope.can_review_region(report.item.plan.region)
     return render(
         request,
@@ -245,7 +232,7 @@ def inbox(request):
     scope = visible_to(request.user)
     if not scope.regions(change=True).exists():
         raise Http404
-    quarter = _quarter(request)
+    quarter = requested_quarter(request)
     departments = scope.departments(change=True).order_by("region__code", "short_name")
     wanted = request.GET.get("department", "")
     department = departments.filter(pk=wanted).first() if wanted.isdigit() else None
@@ -285,7 +272,7 @@ def bulk_approve(request):
 
 def _own_editable_report(request, pk):
     """An entry of the user's own department, for changes the department makes to it."""
-    department = _reporting_department(request.user)
+    department = reporting_department(request.user)
     return get_object_or_404(
         ProgressReport.objects.select_related("item__plan", "department"), pk=pk, department=department
     )
@@ -314,7 +301,7 @@ def evidence_upload(request, pk):
 @require_POST
 @login_required
 def evidence_delete(request, pk):
-    department = _reporting_department(request.user)
+    department = reporting_department(request.user)
     evidence = get_object_or_404(Evidence.objects.select_related("report"), pk=pk, report__department=department)
     report = evidence.report
     try:
@@ -343,7 +330,7 @@ def evidence_download(request, pk):
 @login_required
 def contribution(request, item_pk, quarter):
     """A cooperating department's note for one item and quarter."""
-    department = _reporting_department(request.user)
+    department = reporting_department(request.user)
     try:
         period = Quarter.parse(quarter)
     except ValueError:
@@ -383,8 +370,8 @@ PROGRESS_TEMPLATE = "progress_template"
 @require_safe
 @login_required
 def template_download(request):
-    department = _reporting_department(request.user)
-    quarter = _quarter(request)
+    department = reporting_department(request.user)
+    quarter = requested_quarter(request)
     rows = todo_for(department, quarter, today=timezone.localdate())
     response = HttpResponse(progress_workbook.build(department, quarter, rows), content_type=XLSX)
     filename = f"{department.short_name}{quarter.label}工作进展填报表.xlsx"
@@ -395,8 +382,8 @@ def template_download(request):
 @require_http_methods(["GET", "POST"])
 @login_required
 def template_upload(request):
-    department = _reporting_department(request.user)
-    quarter = _quarter(request)
+    department = reporting_department(request.user)
+    quarter = requested_quarter(request)
     form = TemplateUploadForm(request.POST if request.method == "POST" else None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         token = pending_uploads.keep(
@@ -413,7 +400,7 @@ def template_upload(request):
 @require_http_methods(["GET", "POST"])
 @login_required
 def template_preview(request, token):
-    department = _reporting_department(request.user)
+    department = reporting_department(request.user)
     found = pending_uploads.find(request, kind=PROGRESS_TEMPLATE, token=token)
     if found is None:
         raise Http404
@@ -441,8 +428,9 @@ def template_preview(request, token):
     return render(
         request,
         "tasks/progress_upload_preview.html",
-        {"meta": meta, "quarter": quarter, "rows": rows, "problems": problems,
-         "changed": sum(1 for row in rows if row.changes)},
+        {"meta": meta, "quarter": quarter, "problems": problems, "changed": sum(1 for row in rows if row.changes),
+         "rows": [{"number": row.entry.row, "label": row.item.label, "changes": row.changes} for row in rows],
+         "again_url": f"{reverse('tasks:progress_template_upload')}?quarter={quarter}"},
     )  # fmt: skip
 
 
@@ -450,8 +438,8 @@ def template_preview(request, token):
 @login_required
 def batch(request):
     """Fill many items of the quarter at once: every entry the department may still change."""
-    department = _reporting_department(request.user)
-    quarter = _quarter(request)
+    department = reporting_department(request.user)
+    quarter = requested_quarter(request)
     rows = [row for row in todo_for(department, quarter, today=timezone.localdate()) if row.state in EDITABLE_ROWS]
     reports = [row.report or progress_open(item=row.item, department=department, quarter=quarter) for row in rows]
     formset = ProgressFormSet(

@@ -1,5 +1,9 @@
-"""Helpers shared by the task tests."""
+"""Helpers shared by the tests."""
 
+from decimal import Decimal
+
+from indicators.models import DataElement, DataReport, DataValue, UtilityFigures
+from org.models import Department
 from tasks.demo.tables import build_bytes
 from tasks.imports import preview_task_table
 from tasks.models import Assignment, Plan, TaskNode
@@ -29,3 +33,25 @@ def parties(node):
     leads = [a.department.short_name for a in node.assignments.filter(role=Assignment.Role.LEAD)]
     cooperators = [a.department.short_name for a in node.assignments.filter(role=Assignment.Role.COOPERATING)]
     return leads, cooperators
+
+
+def enter_figures(region, quarter, *, department=None, state=DataReport.State.APPROVED, **values):
+    """Store raw figures for ``region`` and ``quarter`` in a department's report (any
+    department of the region unless named), as if entered and approved."""
+    department = department or Department.objects.filter(region=region).order_by("pk").first()
+    report, _created = DataReport.objects.get_or_create(
+        department=department, year=quarter.year, quarter=quarter.number, defaults={"region": region, "state": state}
+    )
+    for code, value in values.items():
+        DataValue.objects.update_or_create(
+            region=region, element=DataElement.objects.get(code=code), year=quarter.year, quarter=quarter.number,
+            defaults={"value": Decimal(str(value)), "report": report},
+        )  # fmt: skip
+    return report
+
+
+def enter_utility(region, quarter, name, **figures):
+    report = enter_figures(region, quarter)
+    return UtilityFigures.objects.create(
+        region=region, report=report, utility=name, year=quarter.year, quarter=quarter.number, **figures
+    )

@@ -21,6 +21,9 @@ SIGNED_IN = {
     "password_change_done",
     "tasks:plan_list",
     "tasks:my_work",
+    "indicators:board",
+    "indicators:catalogue",
+    "indicators:data_home",
 }
 # Routes only a district reviewer (or an administrator) may open: anyone else gets 404.
 REVIEWER_ONLY = {"tasks:import_upload", "tasks:plan_create", "tasks:review_inbox"}
@@ -30,11 +33,15 @@ REPORTING_ONLY = {
     "tasks:progress_template",
     "tasks:progress_template_upload",
     "tasks:progress_batch",
+    "indicators:data_entry",
+    "indicators:data_template",
+    "indicators:data_upload",
 }
 # Routes naming something kept in the signed-in user's own session.
 SESSION_ROUTES = {
     "tasks:import_preview": {"token": "0" * 32},
     "tasks:progress_template_preview": {"token": "0" * 32},
+    "indicators:data_upload_preview": {"token": "0" * 32},
 }
 # Routes that only accept POST from a signed-in user.
 POST_ONLY = {"logout", "tasks:progress_bulk_approve"}
@@ -143,6 +150,100 @@ OBJECT_ROUTES = {
 }
 
 
+# --- indicators: a one-indicator standard led by 区水利局, adopted by both districts -----
+
+
+@pytest.fixture(autouse=True)
+def adopted_standard(world):
+    from indicators.models import Adoption, DataElement, Indicator, IndicatorSet
+
+    DataElement.objects.create(code="ROUTE_A", name="路由测试数据项", unit="万m³")
+    standard = IndicatorSet.objects.create(code="ROUTE", version="1", name="路由测试指标体系")
+    Indicator.objects.create(
+        indicator_set=standard, number=1, code="ROUTE_FORMULA", name="路由测试指标", category="综合类",
+        kind="guiding", formula="ROUTE_A", target={"kind": "bound", "op": "ge", "value": "1"}, lead_text="区水利局",
+    )  # fmt: skip
+    Indicator.objects.create(
+        indicator_set=standard, number=2, code="ROUTE_CHECK", name="路由测试核查", category="综合类", kind="guiding",
+        method="checklist", checklist=["无黑臭水体"], lead_text="区水利局",
+    )  # fmt: skip
+    for region in (world.district, world.other_district):
+        Adoption.objects.create(region=region, indicator_set=standard, since_year=2023)
+    return standard
+
+
+def a_data_report(region):
+    from core.periods import Quarter
+    from indicators.services import data_report_open
+
+    return data_report_open(department=region.departments.get(short_name="区水利局"), quarter=Quarter(2023, 1))
+
+
+def a_computed_value(region):
+    from core.periods import Quarter
+    from indicators.models import IndicatorSet
+    from indicators.services import compute_region_quarter
+
+    return compute_region_quarter(region, Quarter(2023, 1), IndicatorSet.objects.get(code="ROUTE"))[0]
+
+
+def a_checklist_answer(region):
+    from indicators.models import ChecklistAnswer, Indicator
+
+    report = a_data_report(region)
+    answer, _ = ChecklistAnswer.objects.get_or_create(
+        report=report, indicator=Indicator.objects.get(code="ROUTE_CHECK"), item=0
+    )
+    return answer
+
+
+def a_checklist_evidence(region):
+    from django.core.files.base import ContentFile
+
+    from indicators.models import ChecklistEvidence
+
+    answer = a_checklist_answer(region)
+    evidence = answer.evidence.first()
+    if evidence is None:
+        evidence = ChecklistEvidence(answer=answer, name="监测报告.pdf", size=8, sha256="1" * 64)
+        evidence.file.save("route-check.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    return evidence
+
+
+def checklist_kwargs(world, region):
+    from indicators.models import Indicator
+
+    return {"pk": a_data_report(region).pk, "indicator_pk": Indicator.objects.get(code="ROUTE_CHECK").pk, "item": 0}
+
+
+OBJECT_ROUTES.update({
+    "indicators:lineage": ObjectRoute(lambda world, region: {"pk": a_computed_value(region).pk}),
+    "indicators:data_report": ObjectRoute(lambda world, region: {"pk": a_data_report(region).pk}),
+    "indicators:data_submit": ObjectRoute(lambda world, region: {"pk": a_data_report(region).pk}, ["post"], True),
+    "indicators:data_review": ObjectRoute(lambda world, region: {"pk": a_data_report(region).pk}, ["post"], True),
+    "indicators:data_reopen": ObjectRoute(lambda world, region: {"pk": a_data_report(region).pk}, ["post"], True),
+    "indicators:checklist_answer": ObjectRoute(checklist_kwargs, ["post"], change=True),
+    "indicators:checklist_evidence_upload": ObjectRoute(
+        lambda world, region: {"pk": a_checklist_answer(region).pk}, ["post"], change=True
+    ),
+    "indicators:checklist_evidence_delete": ObjectRoute(
+        lambda world, region: {"pk": a_checklist_evidence(region).pk}, ["post"], change=True
+    ),
+    "indicators:checklist_evidence_download": ObjectRoute(
+        lambda world, region: {"pk": a_checklist_evidence(region).pk}
+    ),
+})  # fmt: skip
+# Routes naming an object every signed-in user may see (a standard's indicator); what it
+# shows is scoped inside.
+SHARED_OBJECT_ROUTES = {"indicators:indicator_detail": lambda world: {"pk": an_indicator().pk}}
+
+
+def an_indicator():
+    from indicators.models import Indicator
+
+    return Indicator.objects.get(code="ROUTE_FORMULA")
+
+
 def all_routes():
     """(name, pattern) for every URL pattern, names qualified by namespace."""
 
@@ -163,7 +264,10 @@ ROUTES = all_routes()
 
 
 def test_every_route_is_classified():
-    known = PUBLIC | SIGNED_IN | POST_ONLY | REVIEWER_ONLY | REPORTING_ONLY | set(SESSION_ROUTES) | set(OBJECT_ROUTES)
+    known = (
+        PUBLIC | SIGNED_IN | POST_ONLY | REVIEWER_ONLY | REPORTING_ONLY | set(SESSION_ROUTES) | set(OBJECT_ROUTES)
+        | set(SHARED_OBJECT_ROUTES)
+    )  # fmt: skip
     unclassified = [(name, pattern) for name, pattern in ROUTES if not is_admin(pattern) and name not in known]
     assert not unclassified, f"Classify these routes in tests/test_route_matrix.py: {unclassified}"
 
@@ -172,7 +276,8 @@ def test_the_matrix_has_no_stale_entries():
     names = {name for name, _ in ROUTES}
     everything = (
         PUBLIC | SIGNED_IN | POST_ONLY | REVIEWER_ONLY | REPORTING_ONLY | set(SESSION_ROUTES) | set(OBJECT_ROUTES)
-    )
+        | set(SHARED_OBJECT_ROUTES)
+    )  # fmt: skip
     assert everything <= names
 
 
@@ -211,6 +316,14 @@ def test_outsider_gets_404_and_insider_200(world, reviewer, outsider, reporter, 
     method = route.methods[0]
     assert getattr(client_for(outsider), method)(other_url).status_code in (200, 302)
     assert getattr(client_for(reviewer), method)(other_url).status_code == 404
+
+
+@pytest.mark.parametrize("name", sorted(SHARED_OBJECT_ROUTES))
+def test_shared_object_routes(world, client, reporter, reviewer, supervisor, outsider, client_for, name):
+    url = reverse(name, kwargs=SHARED_OBJECT_ROUTES[name](world))
+    assert client.get(url).status_code == 302
+    for user in (reporter, reviewer, supervisor, outsider):
+        assert client_for(user).get(url).status_code == 200, user
 
 
 @pytest.mark.parametrize("name", sorted(REVIEWER_ONLY))

@@ -1,6 +1,7 @@
 """Template filters shared by every app."""
 
 from django import template
+from django.utils.html import format_html
 
 register = template.Library()
 
@@ -12,3 +13,36 @@ def minutes(duration):
         return ""
     seconds = int(duration.total_seconds())
     return max(1, -(-seconds // 60))
+
+
+@register.simple_tag
+def sparkline(values, width=120, height=28):
+    """A small inline SVG line of ``values`` (None leaves a gap), for trends in tables;
+    no script needed. Values are numbers the server computed, never user text."""
+    points = [(index, float(value)) for index, value in enumerate(values) if value is not None]
+    if len(points) < 2:
+        return ""
+    low, high = min(v for _, v in points), max(v for _, v in points)
+    span = (high - low) or 1.0
+    step = (width - 4) / max(len(values) - 1, 1)
+
+    def xy(index, value):
+        return f"{2 + index * step:.1f},{height - 3 - (value - low) / span * (height - 6):.1f}"
+
+    line = " ".join(xy(i, v) for i, v in points)
+    last_x, last_y = xy(*points[-1]).split(",")
+    return format_html(
+        '<svg class="sparkline" width="{}" height="{}" viewBox="0 0 {} {}" role="img" aria-hidden="true">'
+        '<polyline fill="none" stroke="currentColor" stroke-width="1.5" points="{}"/>'
+        '<circle cx="{}" cy="{}" r="2.2" fill="currentColor"/></svg>',
+        width, height, width, height, line, last_x, last_y,
+    )  # fmt: skip
+
+
+@register.filter
+def get(mapping, key):
+    """``mapping[key]`` in a template, or None."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None

@@ -1,0 +1,124 @@
+"""Forms of ``indicators``. The data-entry form only collects what was typed; the checks
+live in ``validation`` and ``services.data_prepare`` so that the form and the Excel
+template are judged by the same rules."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core.forms import WorkbookField
+
+from .services import Entry, UtilityEntry
+from .validation import UTILITY_FIELDS
+
+EXTRA_UTILITY_ROWS = 2
+
+
+class DataEntryForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    confirm_warnings = forms.BooleanField(
+        label=_("I have checked the figures with warnings and they are right"), required=False
+    )
+
+    def __init__(self, *args, groups, utilities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.groups = groups
+        self.codes = [row.element.code for _indicator, rows in groups for row in rows]
+        for _indicator, rows in groups:
+            for row in rows:
+                code = row.element.code
+                self.fields[f"value_{code}"] = forms.CharField(
+                    label=row.element.name, required=False, max_length=40,
+                    initial=_plain(row.value.value) if row.value else "",
+                )  # fmt: skip
+                self.fields[f"comment_{code}"] = forms.CharField(
+                    label=_("Remarks"), required=False, max_length=300,
+                    initial=row.value.comment if row.value else "",
+                )  # fmt: skip
+        self.utility_count = None
+        if utilities is not None:
+            self.utility_count = len(utilities) + EXTRA_UTILITY_ROWS
+            for index in range(self.utility_count):
+                stored = utilities[index] if index < len(utilities) else None
+                self.fields[f"u{index}_utility"] = forms.CharField(
+                    label=_("Water utility"), required=False, max_length=100,
+                    initial=stored.utility if stored else "",
+                )  # fmt: skip
+                for key, label in UTILITY_FIELDS:
+                    self.fields[f"u{index}_{key}"] = forms.CharField(
+                        label=label, required=False, max_length=40,
+                        initial=_plain(getattr(stored, key)) if stored else "",
+                    )  # fmt: skip
+                self.fields[f"u{index}_comment"] = forms.CharField(
+                    label=_("Remarks"), required=False, max_length=300, initial=stored.comment if stored else ""
+                )
+
+    def entries(self):
+        data = self.cleaned_data
+        return [
+            Entry(code=c, raw=data.get(f"value_{c}") or None, comment=data.get(f"comment_{c}", "")) for c in self.codes
+        ]
+
+    def utility_entries(self):
+        if self.utility_count is None:
+            return None
+        data, result = self.cleaned_data, []
+        self.utility_positions = {}
+        for index in range(self.utility_count):
+            raw = {key: data.get(f"u{index}_{key}") or None for key, _label in UTILITY_FIELDS}
+            name = data.get(f"u{index}_utility", "").strip()
+            if name or any(raw.values()):
+                self.utility_positions[len(result)] = index
+                result.append(UtilityEntry(utility=name, raw=raw, comment=data.get(f"u{index}_comment", "")))
+        return result
+
+    def field_for(self, key):
+        """The field a finding key (``IND_NEW_WATER``, ``utility-0-supply``) belongs to."""
+        if key in self.codes:
+            return f"value_{key}"
+        if key.startswith("utility-"):
+            parts = key.split("-", 2)
+            index = getattr(self, "utility_positions", {}).get(int(parts[1]))
+            if index is not None:
+                return f"u{index}_{parts[2] if len(parts) > 2 else 'utility'}"
+        return None
+
+    def value_rows(self):
+        """(indicator, [(SheetRow, value field, comment field)]) for the template."""
+        return [
+            (indicator, [(row, self[f"value_{row.element.code}"], self[f"comment_{row.element.code}"]) for row in rows])
+            for indicator, rows in self.groups
+        ]
+
+    def utility_rows(self):
+        if self.utility_count is None:
+            return []
+        return [
+            [self[f"u{index}_utility"], *[self[f"u{index}_{key}"] for key, _ in UTILITY_FIELDS],
+             self[f"u{index}_comment"]]
+            for index in range(self.utility_count)
+        ]  # fmt: skip
+
+
+def _plain(value):
+    """1234.5 rather than 1234.5000: how a clerk wrote it."""
+    if value is None:
+        return ""
+    return format(value.normalize(), "f")
+
+
+class DataUploadForm(forms.Form):
+    file = WorkbookField(label=_("Filled-in template (.xlsx)"))
+
+
+class ChecklistAnswerForm(forms.Form):
+    answer = forms.TypedChoiceField(
+        label=_("Answer"), choices=[("yes", _("Yes")), ("no", _("No"))], coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )  # fmt: skip
+    note = forms.CharField(
+        label=_("Explanation"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class EvidenceUploadForm(forms.Form):
+    file = forms.FileField(label=_("Evidence file"))

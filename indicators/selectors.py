@@ -1,0 +1,277 @@
+"""Reads of ``indicators``: who reports which statistic, what a department's entry sheet
+holds, the region board with its trends, one indicator across districts and quarters."""
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from core.periods import Quarter
+from org.selectors import DepartmentResolver, UnknownDepartment
+
+from .formulas import parse
+from .models import (
+    Adoption,
+    ChecklistAnswer,
+    ComputedValue,
+    DataElement,
+    DataReport,
+    DataValue,
+    Indicator,
+    ReferenceValue,
+    UtilityFigures,
+)
+
+TREND_QUARTERS = 8
+
+
+def adopted_set(region):
+    """The indicator set ``region`` is evaluated against, or None."""
+    adoption = Adoption.objects.filter(region=region).select_related("indicator_set").first()
+    return adoption.indicator_set if adoption else None
+
+
+def known_names():
+    return set(DataElement.objects.values_list("code", flat=True)) | set(
+        ReferenceValue.objects.values_list("code", flat=True)
+    )
+
+
+@dataclass
+class Duties:
+    """Who reports what in a region. Each statistic is reported by one department: the
+    first lead unit of the first indicator (in the standard's order) that uses it, so two
+    departments never enter the same figure."""
+
+    indicators: list
+    elements: dict = field(default_factory=dict)  # element code -> Department
+    element_indicators: dict = field(default_factory=lambda: defaultdict(list))  # code -> [Indicator]
+    formula_elements: dict = field(default_factory=dict)  # indicator id -> [element codes, in formula order]
+    indicator_owner: dict = field(default_factory=dict)  # indicator id -> Department (leakage, checklist)
+    unresolved: list = field(default_factory=list)  # indicators whose lead unit is not a department here
+
+    def elements_of(self, department):
+        return [code for code, owner in self.elements.items() if owner.pk == department.pk]
+
+    def owned_indicators(self, department, method):
+        return [i for i in self.indicators if i.method == method and self.indicator_owner.get(i.pk) == department]
+
+    def groups_for(self, department):
+        """(indicator, [element codes this department enters for it]) in the standard's
+        order; an element shared by several indicators is listed under the first."""
+        mine = set(self.elements_of(department))
+        listed, groups = set(), []
+        for indicator in self.indicators:
+            codes = [c for c in self.formula_elements.get(indicator.pk, []) if c in mine and c not in listed]
+            if codes:
+                listed |= set(codes)
+                groups.append((indicator, codes))
+        return groups
+
+    def departments(self):
+        """Every department with something to report, in order of first duty."""
+        seen = {}
+        for owner in [*self.elements.values(), *self.indicator_owner.values()]:
+            seen.setdefault(owner.pk, owner)
+        return list(seen.values())
+
+
+def _element_codes():
+    return set(DataElement.objects.values_list("code", flat=True))
+
+
+def _position(text, name):
+    return re.search(rf"\b{name}\b", text).start()
+
+
+def duties_for(region, indicator_set):
+    indicators = list(indicator_set.indicators.order_by("number"))
+    resolver = DepartmentResolver.for_region(region)
+    duties = Duties(indicators=indicators)
+    element_codes, names = _element_codes(), known_names()
+    for indicator in indicators:
+        if indicator.method == Indicator.Method.FORMULA:
+            used = parse(indicator.formula, known_names=names).names & element_codes
+            # The order the names appear in the formula is the order of the 释义.
+            duties.formula_elements[indicator.pk] = sorted(used, key=lambda code: _position(indicator.formula, code))
+            for code in used:
+                duties.element_indicators[code].append(indicator)
+        try:
+            leads = resolver.resolve_cell(indicator.lead_text)
+        except UnknownDepartment:
+            leads = []
+        if not leads:
+            duties.unresolved.append(indicator)
+            continue
+        owner = leads[0]
+        duties.indicator_owner[indicator.pk] = owner
+        for code in duties.formula_elements.get(indicator.pk, []):
+            duties.elements.setdefault(code, owner)
+    return duties
+
+
+# --- values around a quarter -------------------------------------------------------------
+
+
+def values_by_quarter(region, quarters, *, counted_only=False):
+    """{Quarter: {element code: DataValue}} for ``quarters``, in one query."""
+    wanted = {(q.year, q.number) for q in quarters}
+    rows = DataValue.objects.filter(region=region, year__in={y for y, _ in wanted}).select_related("element", "report")
+    if counted_only:
+        rows = rows.filter(report__state__in=DataReport.COUNTED_STATES)
+    found = defaultdict(dict)
+    for row in rows:
+        if (row.year, row.quarter) in wanted:
+            found[Quarter(row.year, row.quarter)][row.element.code] = row
+    return found
+
+
+def neighbours(quarter):
+    """The quarters a figure of ``quarter`` is checked against."""
+    return [quarter, quarter.previous(), quarter.same_quarter_last_year()]
+
+
+@dataclass
+class SheetRow:
+    element: DataElement
+    value: DataValue | None
+    previous: DataValue | None
+    last_year: DataValue | None
+    indicators: list
+
+
+def entry_sheet(report, duties):
+    """The rows of ``report``'s department, grouped by indicator, with the figures beside
+    them that a clerk compares against."""
+    quarter = report.period
+    by_quarter = values_by_quarter(report.region, neighbours(quarter))
+    elements = {e.code: e for e in DataElement.objects.all()}
+    groups = []
+    for indicator, codes in duties.groups_for(report.department):
+        rows = [
+            SheetRow(
+                element=elements[code],
+                value=by_quarter[quarter].get(code),
+                previous=by_quarter[quarter.previous()].get(code),
+                last_year=by_quarter[quarter.same_quarter_last_year()].get(code),
+                indicators=duties.element_indicators[code],
+            )
+            for code in codes
+        ]
+        groups.append((indicator, rows))
+    return groups
+
+
+def utility_rows(report):
+    return list(report.utilities.order_by("utility"))
+
+
+def checklist_rows(report, duties):
+    """(indicator, [(item index, question, ChecklistAnswer or None)]) for the checklist
+    indicators the department answers."""
+    answers = {
+        (a.indicator_id, a.item): a for a in report.answers.prefetch_related("evidence").select_related("indicator")
+    }
+    result = []
+    for indicator in duties.owned_indicators(report.department, Indicator.Method.CHECKLIST):
+        items = [(index, text, answers.get((indicator.pk, index))) for index, text in enumerate(indicator.checklist)]
+        result.append((indicator, items))
+    return result
+
+
+# --- the board ---------------------------------------------------------------------------
+
+
+@dataclass
+class BoardRow:
+    indicator: Indicator
+    computed: ComputedValue | None
+    trend: list  # [(Quarter, value or None, status or None)], oldest first
+
+    @property
+    def trend_values(self):
+        return [value for _, value, _ in self.trend]
+
+
+def last_quarters(quarter, count=TREND_QUARTERS):
+    quarters = [quarter]
+    while len(quarters) < count:
+        quarters.append(quarters[-1].previous())
+    return list(reversed(quarters))
+
+
+def board(region, indicator_set, quarter):
+    """One row per indicator with this quarter's computed value and the last eight
+    quarters' values, in two queries."""
+    quarters = last_quarters(quarter)
+    rows = ComputedValue.objects.filter(
+        region=region, indicator__indicator_set=indicator_set, year__in={q.year for q in quarters}
+    ).only("indicator_id", "year", "quarter", "value", "status", "explanation", "lineage")
+    by_key = {(r.indicator_id, Quarter(r.year, r.quarter)): r for r in rows}
+    result = []
+    for indicator in indicator_set.indicators.order_by("number"):
+        trend = []
+        for q in quarters:
+            found = by_key.get((indicator.pk, q))
+            trend.append((q, found.value if found else None, found.status if found else None))
+        result.append(BoardRow(indicator=indicator, computed=by_key.get((indicator.pk, quarter)), trend=trend))
+    return result
+
+
+def latest_computed_quarter(region, indicator_set):
+    row = (
+        ComputedValue.objects.filter(region=region, indicator__indicator_set=indicator_set)
+        .exclude(status=ComputedValue.Status.INCOMPLETE)
+        .order_by("-year", "-quarter")
+        .values("year", "quarter")
+        .first()
+    )
+    return Quarter(row["year"], row["quarter"]) if row else None
+
+
+def indicator_across(indicator, regions, quarter):
+    """(region, ComputedValue or None) for each region, in one query."""
+    found = {
+        r.region_id: r
+        for r in ComputedValue.objects.filter(
+            indicator=indicator, region__in=regions, year=quarter.year, quarter=quarter.number
+        )
+    }
+    return [(region, found.get(region.pk)) for region in regions]
+
+
+def indicator_series(indicator, regions, quarters):
+    """{region id: [value or None per quarter]} for a line chart, in one query."""
+    wanted = {(q.year, q.number): i for i, q in enumerate(quarters)}
+    series = {region.pk: [None] * len(quarters) for region in regions}
+    rows = ComputedValue.objects.filter(
+        indicator=indicator, region__in=regions, year__in={q.year for q in quarters}
+    ).values_list("region_id", "year", "quarter", "value")
+    for region_id, year, number, value in rows:
+        if (year, number) in wanted and value is not None:
+            series[region_id][wanted[(year, number)]] = float(value)
+    return series
+
+
+def lineage_entries(computed):
+    """The DataValue rows named in a computed value's lineage, with their reports, so the
+    page can say who entered what and in which state."""
+    inputs = (computed.lineage or {}).get("inputs", {})
+    ids = [entry["entry"] for entry in inputs.values() if isinstance(entry, dict) and "entry" in entry]
+    return {
+        row.pk: row
+        for row in DataValue.objects.filter(pk__in=ids).select_related("element", "report__department", "entered_by")
+    }
+
+
+def utilities_in_lineage(computed):
+    inputs = (computed.lineage or {}).get("inputs", {}).get("utilities", {})
+    ids = [entry["entry"] for entry in inputs.values() if isinstance(entry, dict) and "entry" in entry]
+    return {row.pk: row for row in UtilityFigures.objects.filter(pk__in=ids).select_related("report__department")}
+
+
+def answers_in_lineage(computed):
+    ids = (computed.lineage or {}).get("answers", [])
+    return list(
+        ChecklistAnswer.objects.filter(pk__in=ids).select_related("indicator", "report__department")
+        .prefetch_related("evidence")
+    )  # fmt: skip

@@ -1,0 +1,42 @@
+"""Cross-model work of ``indicators``: ``compute`` (indicator values from what was entered)
+and ``data`` (entering, checking and reviewing raw statistics)."""
+
+from .compute import compute_region_quarter, recompute, recompute_after_commit
+from .data import (
+    DataRefused,
+    Entry,
+    Prepared,
+    UtilityEntry,
+    checklist_answer_save,
+    checklist_evidence_add,
+    checklist_evidence_remove,
+    data_prepare,
+    data_report_approve,
+    data_report_open,
+    data_report_reopen,
+    data_report_return,
+    data_report_save,
+    data_report_submit,
+    validate_for_submission,
+)
+
+__all__ = [
+    "DataRefused",
+    "Entry",
+    "Prepared",
+    "UtilityEntry",
+    "checklist_answer_save",
+    "checklist_evidence_add",
+    "checklist_evidence_remove",
+    "compute_region_quarter",
+    "data_prepare",
+    "data_report_approve",
+    "data_report_open",
+    "data_report_reopen",
+    "data_report_return",
+    "data_report_save",
+    "data_report_submit",
+    "recompute",
+    "recompute_after_commit",
+    "validate_for_submission",
+]

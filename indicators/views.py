@@ -1,0 +1,111 @@
+"""Indicator pages: the catalogue, a region's board with lineage, one indicator across
+districts and over time."""
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from core.views import requested_quarter
+from org.scoping import visible_to
+
+from . import selectors
+from .models import Adoption, ComputedValue, Indicator, IndicatorSet
+
+
+def adopted_regions(scope):
+    """The regions this user sees that are evaluated against an indicator set."""
+    return scope.regions().filter(pk__in=Adoption.objects.values("region")).order_by("code")
+
+
+def board_region(request, scope):
+    """The region asked for (?region=500114) among those the user sees, else their own."""
+    regions = adopted_regions(scope)
+    wanted = request.GET.get("region", "")
+    region = regions.filter(code=wanted).first() if wanted else None
+    if region is None and scope.home_region is not None:
+        region = regions.filter(pk=scope.home_region.pk).first()
+    return region or regions.first(), regions
+
+
+@require_safe
+@login_required
+def catalogue(request):
+    sets = IndicatorSet.objects.prefetch_related(
+        Prefetch("indicators", queryset=Indicator.objects.order_by("number"))
+    ).order_by("code", "-version")
+    return render(request, "indicators/catalogue.html", {"sets": sets})
+
+
+@require_safe
+@login_required
+def board(request):
+    scope = visible_to(request.user)
+    region, regions = board_region(request, scope)
+    if region is None:
+        return render(request, "indicators/board.html", {"region": None})
+    indicator_set = selectors.adopted_set(region)
+    default = selectors.latest_computed_quarter(region, indicator_set)
+    quarter = requested_quarter(request, default=default)
+    rows = selectors.board(region, indicator_set, quarter)
+    counts = {status: sum(1 for row in rows if row.computed and row.computed.status == status)
+              for status in ComputedValue.Status.values}  # fmt: skip
+    vetoed = [row for row in rows if row.indicator.kind == Indicator.Kind.BOTTOM_LINE and row.computed
+              and row.computed.status == ComputedValue.Status.NOT_MET]  # fmt: skip
+    return render(
+        request,
+        "indicators/board.html",
+        {
+            "region": region, "regions": regions, "indicator_set": indicator_set, "quarter": quarter,
+            "previous": quarter.previous(), "next": quarter.next(), "rows": rows, "counts": counts,
+            "vetoed": vetoed, "computed_any": any(row.computed for row in rows),
+        },
+    )  # fmt: skip
+
+
+@require_safe
+@login_required
+def lineage(request, pk):
+    scope = visible_to(request.user)
+    computed = scope.get_or_404(ComputedValue.objects.select_related("indicator", "region"), region="region", pk=pk)
+    context = {
+        "computed": computed,
+        "entries": selectors.lineage_entries(computed),
+        "utilities": selectors.utilities_in_lineage(computed),
+        "answers": selectors.answers_in_lineage(computed),
+    }
+    template = "indicators/_lineage.html" if request.headers.get("HX-Request") else "indicators/lineage.html"
+    return render(request, template, context)
+
+
+@require_safe
+@login_required
+def indicator_detail(request, pk):
+    """One indicator: this quarter across the districts the user sees, and a line chart of
+    the last eight quarters."""
+    scope = visible_to(request.user)
+    indicator = get_object_or_404(Indicator.objects.select_related("indicator_set"), pk=pk)
+    regions = list(
+        adopted_regions(scope).filter(pk__in=Adoption.objects.filter(indicator_set=indicator.indicator_set_id)
+                                      .values("region"))
+    )  # fmt: skip
+    quarter = requested_quarter(
+        request, default=selectors.latest_computed_quarter(regions[0], indicator.indicator_set) if regions else None
+    )
+    quarters = selectors.last_quarters(quarter)
+    series = selectors.indicator_series(indicator, regions, quarters)
+    chart = {
+        "quarters": [q.label for q in quarters],
+        "series": [{"name": region.name, "values": series[region.pk]} for region in regions],
+        "unit": indicator.unit,
+    }
+    return render(
+        request,
+        "indicators/indicator_detail.html",
+        {
+            "indicator": indicator, "quarter": quarter, "previous": quarter.previous(), "next": quarter.next(),
+            "across": selectors.indicator_across(indicator, regions, quarter),
+            "chart": chart, "has_chart": any(
+                v is not None for values in series.values() for v in values),
+        },
+    )  # fmt: skip
