@@ -11,6 +11,7 @@ compared with the same quarter last year only; a point-in-time figure is also co
 with the previous quarter.
 """
 
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -35,7 +36,8 @@ def parse_number(raw):
     elif isinstance(raw, int | float):
         value = Decimal(str(raw))
     else:
-        text = str(raw).strip().replace(",", "").replace("，", "").replace(" ", "")
+        # Full-width digits and points come from Chinese input methods: １２３．５ is 123.5.
+        text = unicodedata.normalize("NFKC", str(raw)).strip().replace(",", "").replace(" ", "")
         if not text:
             return None
         if text.startswith("="):

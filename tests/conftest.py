@@ -1,6 +1,7 @@
 """Shared fixtures: a small world of one city with two districts, and a user of every
 kind that permission tests need (a member, a reviewer, a supervisor, an outsider)."""
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -103,3 +104,22 @@ def regions(db):
     """The demo's real regions and departments (from the source documents)."""
     org_demo.load(password="pw-for-tests-1")
     return {"wulong": Region.objects.get(code="500156"), "qianjiang": Region.objects.get(code="500114")}
+
+
+@pytest.fixture
+def jobs_inline(django_capture_on_commit_callbacks):
+    """A context manager: jobs enqueued after a commit inside it run in this process when
+    it ends, as in the embedded default, even when the suite runs against a real broker."""
+    from config.celery import app
+
+    @contextmanager
+    def run():
+        before = app.conf.task_always_eager
+        app.conf.task_always_eager = True
+        try:
+            with django_capture_on_commit_callbacks(execute=True) as callbacks:
+                yield callbacks
+        finally:
+            app.conf.task_always_eager = before
+
+    return run

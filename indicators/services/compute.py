@@ -2,11 +2,13 @@
 ``recompute`` command both call. Bulk: a fixed number of queries per region and quarter,
 and an upsert that leaves identical rows when nothing changed."""
 
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count
+from kombu.exceptions import OperationalError
 
 from ..formulas import MissingValue, ZeroDenominator, parse
 from ..leakage import Utility, region_leakage
@@ -24,6 +26,7 @@ from ..selectors import adopted_set
 from ..targets import INCOMPLETE, MET, NOT_MET, check
 
 PLACES = Decimal("0.000001")
+logger = logging.getLogger(__name__)
 
 
 def _inputs(region, year, quarter):
@@ -216,9 +219,16 @@ def recompute_after_commit(region, quarter):
     if indicator_set is None:
         return
     for affected in (quarter, quarter.shift(4)):
-        transaction.on_commit(
-            lambda q=affected: jobs.recompute_region_quarter.delay(region.pk, str(q), indicator_set.pk)
-        )
+        transaction.on_commit(lambda q=affected: _enqueue(jobs.recompute_region_quarter, region, q, indicator_set))
+
+
+def _enqueue(job, region, quarter, indicator_set):
+    """The data is already committed: if the broker is down, say so in the log rather than
+    fail the user's request; ``manage.py recompute`` (and the nightly sweep) catch up."""
+    try:
+        job.delay(region.pk, str(quarter), indicator_set.pk)
+    except OperationalError:
+        logger.warning("recompute of %s %s not enqueued: broker unavailable", region.code, quarter, exc_info=True)
 
 
 def recompute(*, regions, quarters, indicator_set):

@@ -13,7 +13,7 @@ from core import workflow
 from core.uploads import evidence_store
 from core.workflow import TransitionRefused, require_editable, save_versioned
 
-from ..formulas import parse
+from ..formulas import BUILTINS, parse
 from ..models import ChecklistAnswer, DataElement, DataReport, DataValue, Indicator, UtilityFigures
 from ..selectors import known_names, neighbours, values_by_quarter
 from ..validation import UTILITY_FIELDS, Findings, NotANumber, check_figures, check_utility, fmt, parse_number
@@ -74,7 +74,7 @@ def _denominators(indicators, names):
         if indicator.method != Indicator.Method.FORMULA:
             continue
         formula = parse(indicator.formula, known_names=names)
-        below = formula.denominators
+        below = formula.denominators - BUILTINS.keys()
         for code in formula.names - below:
             result.setdefault(code, set()).update(below)
     return result
