@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core import pending_uploads
+from core import review as decisions
 from core.history import record_history
 from core.periods import Quarter
 from core.signed_workbook import TemplateRefused
@@ -23,7 +24,6 @@ from core.views import requested_quarter
 from core.workflow import EditConflict, TransitionRefused
 from org.models import Department
 from org.scoping import reporting_department, visible_to
-from tasks.forms import ReopenForm, ReviewForm
 
 from . import data_workbook, selectors
 from .forms import ChecklistAnswerForm, DataEntryForm, DataUploadForm, EvidenceUploadForm
@@ -88,7 +88,7 @@ def data_home(request):
         "indicators/data_reports.html",
         {"region": region, "regions": regions, "quarter": quarter, "previous": quarter.previous(),
          "next": quarter.next(), "rows": rows, "can_review": scope.can_review_region(region),
-         "unresolved": duties.unresolved, "review_form": ReviewForm(),
+         "unresolved": duties.unresolved, "review_form": decisions.ReviewForm(),
          "own_department": request.user.department_id if request.user.role != request.user.Role.SUPERVISOR else None},
     )  # fmt: skip
 
@@ -111,7 +111,7 @@ def data_entry(request):
     report, duties = _own_report(request, quarter)
     leakage = duties.owned_indicators(report.department, Indicator.Method.LEAKAGE)
     groups = selectors.entry_sheet(report, duties)
-    utilities = selectors.utility_rows(report) if leakage else None
+    utilities = selectors.utility_rows_to_fill(report) if leakage else None
     form = DataEntryForm(request.POST or None, groups=groups, utilities=utilities, initial={"version": report.version})
     warnings = {}
     current = None
@@ -195,7 +195,7 @@ def data_report(request, pk):
          "utilities": selectors.utility_rows(report), "checklists": selectors.checklist_rows(report, duties),
          "changes": record_history(report), "can_review": scope.can_review_region(report.region),
          "can_edit": report.is_editable and request.user.department_id == report.department_id,
-         "review_form": ReviewForm(), "reopen_form": ReopenForm()},
+         "review_form": decisions.ReviewForm(), "reopen_form": decisions.ReopenForm()},
     )  # fmt: skip
 
 
@@ -209,17 +209,7 @@ def _reviewable(request, pk):
 @login_required
 def data_review(request, pk):
     report = _reviewable(request, pk)
-    form = ReviewForm(request.POST)
-    form.is_valid()
-    try:
-        if request.POST.get("action") == "return":
-            data_report_return(report=report, user=request.user, comment=form.cleaned_data.get("comment", ""))
-            messages.success(request, _("Returned to %(department)s.") % {"department": report.department})
-        else:
-            data_report_approve(report=report, user=request.user)
-            messages.success(request, _("Approved. The entry is now locked."))
-    except TransitionRefused as error:
-        messages.error(request, str(error))
+    decisions.decide(request, report, approve=data_report_approve, send_back=data_report_return)
     return redirect(report)
 
 
@@ -227,15 +217,7 @@ def data_review(request, pk):
 @login_required
 def data_reopen(request, pk):
     report = _reviewable(request, pk)
-    form = ReopenForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise TransitionRefused(_("Give the reason for reopening an approved entry."))
-        data_report_reopen(report=report, user=request.user, reason=form.cleaned_data["reason"])
-    except TransitionRefused as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("Reopened and returned to the department."))
+    decisions.reopen(request, report, service=data_report_reopen)
     return redirect(report)
 
 
@@ -248,7 +230,7 @@ def template_download(request):
     report, duties = _own_report(request, requested_quarter(request))
     leakage = duties.owned_indicators(report.department, Indicator.Method.LEAKAGE)
     content = data_workbook.build(
-        report, selectors.entry_sheet(report, duties), selectors.utility_rows(report) if leakage else None
+        report, selectors.entry_sheet(report, duties), selectors.utility_rows_to_fill(report) if leakage else None
     )
     response = HttpResponse(content, content_type=XLSX)
     filename = f"{report.department.short_name}{report.period.label}指标基础数据填报表.xlsx"

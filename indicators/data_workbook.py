@@ -82,7 +82,7 @@ def build(report, groups, utilities=None):
     sheet.title = SHEET
     width = len(COLUMNS)
     quarter = report.period
-    write_text(sheet.cell(row=1, column=1), f"{report.region.name}{report.department.name}{quarter.label}{TITLE}")
+    write_text(sheet.cell(row=1, column=1), f"{report.department.name}{quarter.label}{TITLE}")
     sheet.cell(row=1, column=1).font = Font(name="黑体", size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     sheet.cell(row=2, column=1, value=INSTRUCTIONS)

@@ -2,6 +2,8 @@
 live in ``validation`` and ``services.data_prepare`` so that the form and the Excel
 template are judged by the same rules."""
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -103,7 +105,7 @@ def _plain(value):
     """1234.5 rather than 1234.5000: how a clerk wrote it."""
     if value is None:
         return ""
-    return format(value.normalize(), "f")
+    return format(Decimal(value).normalize(), "f")
 
 
 class DataUploadForm(forms.Form):

@@ -5,6 +5,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+
 from core.periods import Quarter
 from org.selectors import DepartmentResolver, UnknownDepartment
 
@@ -163,6 +165,25 @@ def entry_sheet(report, duties):
 
 def utility_rows(report):
     return list(report.utilities.order_by("utility"))
+
+
+def utility_rows_to_fill(report):
+    """The rows offered for entry: the report's own, or, before any are saved, the utility
+    names of the department's latest earlier report, so a clerk does not retype them each
+    quarter. Only names carry over; every figure must be entered for the new quarter."""
+    rows = utility_rows(report)
+    if rows:
+        return rows
+    earlier = (
+        DataReport.objects.filter(department_id=report.department_id, utilities__isnull=False)
+        .filter(Q(year__lt=report.year) | Q(year=report.year, quarter__lt=report.quarter))
+        .order_by("-year", "-quarter")
+        .first()
+    )
+    if earlier is None:
+        return []
+    names = earlier.utilities.order_by("utility").values_list("utility", flat=True)
+    return [UtilityFigures(utility=name, frost_depth=None) for name in names]
 
 
 def checklist_rows(report, duties):

@@ -48,7 +48,10 @@ def check(rule, *, value, unit="", previous=None, references=None):
                     for branch in rule["rules"]]  # fmt: skip
         met = [o for o in outcomes if o.status == MET]
         if met:
-            return Outcome(MET, met[0].explanation)
+            # Say which branches failed too: a reviewer checking "met through the year-on-year
+            # branch" wants to see the national comparison it did not pass.
+            shown = [o.explanation for o in outcomes if o.status != INCOMPLETE]
+            return Outcome(MET, "；".join(shown))
         if any(o.status == INCOMPLETE for o in outcomes):
             return Outcome(INCOMPLETE, "；".join(o.explanation for o in outcomes))
         return Outcome(NOT_MET, "；".join(o.explanation for o in outcomes))

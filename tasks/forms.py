@@ -236,17 +236,6 @@ class ProgressForm(VersionedForm):
         self.fields["percent"].widget.attrs.update({"min": 0, "max": 100})
 
 
-class ReviewForm(forms.Form):
-    comment = forms.CharField(
-        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Required when returning: say what the department should fix."),
-    )  # fmt: skip
-
-
-class ReopenForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for reopening"), widget=forms.Textarea(attrs={"rows": 2}))
-
-
 class EvidenceForm(forms.Form):
     file = forms.FileField(
         label=_("Evidence file"),

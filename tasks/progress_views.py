@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core import pending_uploads
+from core import review as decisions
 from core.history import record_history
 from core.periods import Quarter
 from core.views import requested_quarter
@@ -27,8 +28,6 @@ from .forms import (
     EvidenceForm,
     ProgressForm,
     ProgressFormSet,
-    ReopenForm,
-    ReviewForm,
     TemplateUploadForm,
 )
 from .models import Contribution, Evidence, ProgressReport, TaskNode
@@ -170,12 +169,12 @@ def detail(request, pk):
             "changes": changes,
             "can_review": can_review,
             "can_edit": report.is_editable and request.user.department_id == report.department_id,
-            "review_form": ReviewForm(),
+            "review_form": decisions.ReviewForm(),
             "evidence": report.evidence.all(),
             "contributions": Contribution.objects.filter(
                 item=report.item_id, year=report.year, quarter=report.quarter
             ).select_related("department"),
-            "reopen_form": ReopenForm(),
+            "reopen_form": decisions.ReopenForm(),
         },
     )
 
@@ -194,18 +193,7 @@ def _reviewable_report(request, pk):
 @login_required
 def review(request, pk):
     report = _reviewable_report(request, pk)
-    form = ReviewForm(request.POST)
-    form.is_valid()
-    comment = form.cleaned_data.get("comment", "")
-    try:
-        if request.POST.get("action") == "return":
-            progress_return(report=report, user=request.user, comment=comment)
-            messages.success(request, _("Returned to %(department)s.") % {"department": report.department})
-        else:
-            progress_approve(report=report, user=request.user)
-            messages.success(request, _("Approved. The entry is now locked."))
-    except TransitionRefused as error:
-        messages.error(request, str(error))
+    if not decisions.decide(request, report, approve=progress_approve, send_back=progress_return):
         return redirect(report)
     return redirect(_next_or(request, report.get_absolute_url()))
 
@@ -214,15 +202,7 @@ def review(request, pk):
 @login_required
 def reopen(request, pk):
     report = _reviewable_report(request, pk)
-    form = ReopenForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise TransitionRefused(_("Give the reason for reopening an approved entry."))
-        progress_reopen(report=report, user=request.user, reason=form.cleaned_data["reason"])
-    except TransitionRefused as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("Reopened and returned to the department."))
+    decisions.reopen(request, report, service=progress_reopen)
     return redirect(report)
 
 

@@ -6,10 +6,13 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from indicators.models import DataReport
 from org import demo, demo_data
 from org.models import Department, DepartmentAlias, DepartmentGroup, Region, User
 from org.selectors import DepartmentResolver
+from tasks.models import ProgressReport
 from tests.fixtures.source_department_names import (
     EXPECTED_SPLITS,
     QIANJIANG_DEPARTMENT_CELLS,
@@ -139,3 +142,10 @@ def test_a_spelling_claimed_twice_is_a_loud_error(db, monkeypatch):
     monkeypatch.setattr(demo_data, "GROUPS", {})
     with pytest.raises(CommandError, match="同名"):
         load()
+
+
+def test_no_demo_record_is_dated_in_the_future(demo_loaded):
+    now = timezone.now()
+    for model in (ProgressReport, DataReport):
+        assert not model.objects.filter(submitted_at__gt=now).exists(), model.__name__
+        assert not model.objects.filter(reviewed_at__gt=now).exists(), model.__name__

@@ -77,7 +77,8 @@ def test_reclaimed_water_ratio(catalogue):
     indicator = catalogue["RECLAIMED_WATER_RATIO"]
     value = evaluate(indicator, RECLAIMED_WATER=380, SEWAGE_TREATED=1900)
     assert value == D(20)
-    assert check(indicator.target, value=value, previous=D("17.5")).explanation == "较上年增长14.29%，满足≥5%"
+    outcome = check(indicator.target, value=value, previous=D("17.5"))
+    assert outcome.explanation == "20 < 25（下限）；较上年增长14.29%，满足≥5%"
     assert check(indicator.target, value=value, previous=D("19.5")).status == NOT_MET
 
 

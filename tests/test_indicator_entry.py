@@ -210,3 +210,25 @@ def test_only_counted_reports_feed_the_indicators_and_every_change_recomputes(qi
     assert len(enqueued) == 2  # this quarter, and the same quarter next year that compares with it
     planned = ComputedValue.objects.get(region=qianjiang, year=2024, quarter=1, indicator__code="PLANNED_USE_RATIO")
     assert round(planned.value, 2) == D("93.33") and planned.lineage["inputs"]["NONRES_WATER"]["state"] == "approved"
+
+
+def test_utility_names_carry_over_to_the_next_quarter_without_their_figures(qianjiang, clerk, client_for):
+    figures = {"supply": D(480), "registered": D(410), "resident_metered": D(290), "pipe_km": D(172),
+               "pressure": D("0.42")}  # fmt: skip
+    last_quarter = enter_figures(qianjiang, Quarter(2023, 4), department=urban(qianjiang))
+    UtilityFigures.objects.create(region=qianjiang, report=last_quarter, utility="黔江区自来水有限公司",
+                                  year=2023, quarter=4, **figures)  # fmt: skip
+    client = client_for(clerk)
+    page = client.get(entry_url()).content.decode()
+    assert 'value="黔江区自来水有限公司"' in page and 'value="480"' not in page
+
+    # Saving a draft of other figures leaves the untouched carried-over row alone…
+    report = data_report_open(department=urban(qianjiang), quarter=Q1_2024)
+    carried = {"u0_utility": "黔江区自来水有限公司"}
+    assert client.post(entry_url(), form_data(report, utility=carried, save="1")).status_code == 302
+    assert not UtilityFigures.objects.filter(report__year=2024).exists()
+    # …while a row the clerk has started must be complete.
+    report.refresh_from_db()
+    started = {**carried, "u0_supply": "480"}
+    response = client.post(entry_url(), form_data(report, utility=started, save="1"))
+    assert response.status_code == 200 and "请填写注册用户用水量" in response.content.decode()

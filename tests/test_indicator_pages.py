@@ -51,7 +51,8 @@ def test_the_industry_rule_is_met_only_through_its_year_on_year_branch(demo):
     # 900 ÷ 600,000 = 15.00, so the fall is (15 − 14.1935) ÷ 15 = 5.38 % ≥ 5 %.
     industry = computed(demo, "INDUSTRY_WATER_INTENSITY")
     assert round(industry.value, 4) == D("14.1935") and industry.value > D("12.15")
-    assert industry.status == "met" and industry.explanation == "较上年下降5.38%，满足≥5%"
+    assert industry.status == "met"
+    assert industry.explanation.endswith("（50%×全国平均值24.3）；较上年下降5.38%，满足≥5%")
 
 
 def test_demo_leakage_worked_by_hand(demo):

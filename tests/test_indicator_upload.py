@@ -57,7 +57,7 @@ def upload(client, workbook, quarter=QUARTER, name="填报表.xlsx"):
 def test_the_template_lists_the_departments_figures_locked_and_marked(clerk, client_for):
     workbook = template(client_for(clerk))
     sheet = workbook["数据填报"]
-    assert sheet["A1"].value == "黔江区重庆市黔江区城市管理局2024年第一季度指标基础数据填报表"
+    assert sheet["A1"].value == "重庆市黔江区城市管理局2024年第一季度指标基础数据填报表"
     assert [c.value for c in sheet[3]] == [
         "代码",
         "所属指标",

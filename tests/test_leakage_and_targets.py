@@ -85,18 +85,18 @@ def test_industry_rule_met_only_through_its_year_on_year_branch():
     # (20.0 - 21.5) / 21.5 = -6.98 % → a fall of 6.98 % ≥ 5 %.
     outcome = check(INDUSTRY, value=D("20.0"), previous=D("21.5"), references={"NATIONAL_IND_WATER": D("24.3")})
     assert outcome.status == MET
-    assert outcome.explanation == "较上年下降6.98%，满足≥5%"
+    assert outcome.explanation == "20 ≥ 12.15（50%×全国平均值24.3）；较上年下降6.98%，满足≥5%"
     neither = check(INDUSTRY, value=D("20.8"), previous=D("21.5"), references={"NATIONAL_IND_WATER": D("24.3")})
     assert neither.status == NOT_MET and "20.8 ≥ 12.15" in neither.explanation and "下降3.26%" in neither.explanation
     below = check(INDUSTRY, value=D("11"), previous=None, references={"NATIONAL_IND_WATER": D("24.3")})
-    assert below.status == MET and "< 12.15" in below.explanation
+    assert below.status == MET and below.explanation == "11 < 12.15（50%×全国平均值24.3）"
     unknown = check(INDUSTRY, value=D("20.0"), previous=None, references={"NATIONAL_IND_WATER": D("24.3")})
     assert unknown.status == INCOMPLETE
 
 
 def test_reuse_rule_growth_branch():
     # 20 % this year, 18.5 % last year: growth (20-18.5)/18.5 = 8.11 % ≥ 5 %.
-    assert check(REUSE, value=D(20), previous=D("18.5")).explanation == "较上年增长8.11%，满足≥5%"
+    assert check(REUSE, value=D(20), previous=D("18.5")).explanation == "20 < 25（下限）；较上年增长8.11%，满足≥5%"
     assert check(REUSE, value=D(26), previous=None).status == MET
 
 

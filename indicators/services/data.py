@@ -13,6 +13,7 @@ from core import workflow
 from core.uploads import evidence_store
 from core.workflow import TransitionRefused, require_editable, save_versioned
 
+from .. import selectors
 from ..formulas import BUILTINS, parse
 from ..models import ChecklistAnswer, DataElement, DataReport, DataValue, Indicator, UtilityFigures
 from ..selectors import known_names, neighbours, values_by_quarter
@@ -140,10 +141,14 @@ def data_prepare(report, *, duties, entries, utilities=None):
 def _prepare_utilities(report, utilities, prepared):
     findings = prepared.findings
     stored = {u.utility: u for u in report.utilities.all()}
+    # Names carried over from last quarter that nobody has filled in yet are not an entry.
+    carried = set() if stored else {u.utility for u in selectors.utility_rows_to_fill(report)}
     seen = set()
     for index, entry in enumerate(utilities):
         key = f"utility-{index}"
         name = (entry.utility or "").strip()
+        if name in carried and not any(entry.raw.values()) and not (entry.comment or "").strip():
+            continue
         if not name:
             findings.error(key, _("Name the water utility."))
             continue

@@ -66,6 +66,7 @@ def _quarter(plan, items, quarter, reviewer, *, finished):
             continue
         late_days = 4 if finished and index % 7 == 3 else 0
         submitted = timezone.make_aware(datetime.combine(due - timedelta(days=1 - late_days), time(16, 30)))
+        submitted = min(submitted, timezone.now())  # this quarter's deadline may not have come yet
         # Back-date the submission, in the record and in its history alike.
         ProgressReport.objects.filter(pk=report.pk).update(submitted_at=submitted)
         ProgressReport.history.filter(id=report.pk, submitted_at__isnull=False).update(submitted_at=submitted)
