@@ -8,3 +8,10 @@ class CarriersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "carriers"
     verbose_name = _("Carriers")
+
+    def ready(self):
+        from indicators import providers
+
+        from . import coverage
+
+        providers.register(coverage.CODES, coverage.provide)

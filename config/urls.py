@@ -24,5 +24,6 @@ urlpatterns = [
     path("org/", include("org.urls")),
     path("plans/", include("tasks.urls")),
     path("indicators/", include("indicators.urls")),
+    path("carriers/", include("carriers.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -27,3 +27,25 @@ class WorkbookField(forms.FileField):
             raise forms.ValidationError(str(error)) from None
         upload.workbook_bytes = content
         return upload
+
+
+class VersionedForm(forms.ModelForm):
+    """Carries the version the user started from, for optimistic locking."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["version"] = self.instance.version
+        if self.instance.pk is None:  # nothing stored yet, so nothing to conflict with
+            self.fields["version"].required = False
+
+    def show_conflict(self, current):
+        """After a refused save: keep the user's input, show what is stored now, and let a
+        second submit knowingly replace it."""
+        self.add_error(None, _("Someone else saved this record after you opened it. Their values are shown below; "
+                                "submit again to replace them with yours, or cancel."))  # fmt: skip
+        data = self.data.copy()
+        data[self.add_prefix("version")] = current.version
+        self.data = data

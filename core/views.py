@@ -18,6 +18,17 @@ def requested_quarter(request, default=None):
         return default or Quarter.containing(timezone.localdate())
 
 
+def requested_region(request, regions, home=None):
+    """The region asked for (?region=500156) among ``regions`` — None when it is not one of
+    them, so a page never shows another district than the one its address names — else
+    ``home`` when it is one of them, else the first; None when ``regions`` is empty."""
+    wanted = request.GET.get("region", "")
+    if wanted:
+        return regions.filter(code=wanted).first()
+    region = regions.filter(pk=home.pk).first() if home is not None else None
+    return region or regions.first()
+
+
 @require_safe
 @login_required
 def home(request):

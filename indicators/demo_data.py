@@ -46,6 +46,9 @@ DATA_ELEMENTS = [
     ("SEWAGE_FEE_COLLECTED", "实收污水处理费（含自备水）", "万元", True),
 ]
 
+# Computed from the carrier registry (``carriers.coverage``), never entered.
+REGISTRY = {"CARRIER_HOUSEHOLDS", "CARRIER_UNIT_WATER", "CARRIER_ENTERPRISE_WATER"}
+
 # Parts that can never be more than their whole: entering more is a warning.
 NOT_ABOVE = {
     "PERMEABLE_AREA": "BUILT_AREA",

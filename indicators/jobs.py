@@ -1,6 +1,7 @@
 """Background jobs of ``indicators``: thin wrappers around services."""
 
 from celery import shared_task
+from django.utils import timezone
 
 from core.periods import Quarter
 from org.models import Region
@@ -16,4 +17,14 @@ def recompute_region_quarter(region_id, quarter, indicator_set_id):
         services.compute_region_quarter(
             Region.objects.get(pk=region_id), Quarter.parse(quarter), IndicatorSet.objects.get(pk=indicator_set_id)
         )
+    )
+
+
+@shared_task(name="indicators.jobs.recompute_region_since")
+def recompute_region_since(region_id, first_quarter, indicator_set_id):
+    """Recompute a region from ``first_quarter`` to the current quarter (upserts)."""
+    return services.recompute(
+        regions=[Region.objects.get(pk=region_id)],
+        quarters=services.quarters_since(Quarter.parse(first_quarter), today=timezone.localdate()),
+        indicator_set=IndicatorSet.objects.get(pk=indicator_set_id),
     )

@@ -25,6 +25,10 @@ code_validator = RegexValidator(
 class DataElement(models.Model):
     """A raw statistic (数据项) that formulas use."""
 
+    class Source(models.TextChoices):
+        ENTERED = "entered", _("Entered by the reporting department")
+        REGISTRY = "registry", _("Computed from the carrier registry")
+
     code = models.CharField(_("code"), max_length=40, unique=True, validators=[code_validator])
     name = models.CharField(_("name"), max_length=100)
     unit = models.CharField(_("unit"), max_length=20, blank=True)
@@ -38,6 +42,8 @@ class DataElement(models.Model):
         _("largest plausible value"), max_digits=20, decimal_places=4, null=True, blank=True
     )
     description = models.TextField(_("description"), blank=True)
+    # Registry figures are never typed in: ``indicators.providers`` computes them.
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.ENTERED)
     # A part can never be more than its whole (注册用户用水量 ≤ 供水总量): a value above the
     # element named here is entered with a warning.
     not_above = models.ForeignKey(

@@ -90,6 +90,9 @@ def duties_for(region, indicator_set):
     resolver = DepartmentResolver.for_region(region)
     duties = Duties(indicators=indicators)
     element_codes, names = _element_codes(), known_names()
+    registry = set(
+        DataElement.objects.filter(source=DataElement.Source.REGISTRY).values_list("code", flat=True)
+    )
     for indicator in indicators:
         if indicator.method == Indicator.Method.FORMULA:
             used = parse(indicator.formula, known_names=names).names & element_codes
@@ -107,7 +110,8 @@ def duties_for(region, indicator_set):
         owner = leads[0]
         duties.indicator_owner[indicator.pk] = owner
         for code in duties.formula_elements.get(indicator.pk, []):
-            duties.elements.setdefault(code, owner)
+            if code not in registry:  # computed from the carrier registry, never entered
+                duties.elements.setdefault(code, owner)
     return duties
 
 

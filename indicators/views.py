@@ -6,7 +6,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from core.views import requested_quarter
+from core.views import requested_quarter, requested_region
 from org.scoping import visible_to
 
 from . import selectors
@@ -21,11 +21,7 @@ def adopted_regions(scope):
 def board_region(request, scope):
     """The region asked for (?region=500114) among those the user sees, else their own."""
     regions = adopted_regions(scope)
-    wanted = request.GET.get("region", "")
-    region = regions.filter(code=wanted).first() if wanted else None
-    if region is None and scope.home_region is not None:
-        region = regions.filter(pk=scope.home_region.pk).first()
-    return region or regions.first(), regions
+    return requested_region(request, regions, scope.home_region), regions
 
 
 @require_safe

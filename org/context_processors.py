@@ -15,6 +15,7 @@ NAVIGATION = [
     (_("Plans and tasks"), "tasks:plan_list", ALL_ROLES),
     (_("Indicators"), "indicators:board", ALL_ROLES),
     (_("Statistics"), "indicators:data_home", frozenset({"reporter", "reviewer", "supervisor", "admin"})),
+    (_("Water users and carriers"), "carriers:registry", ALL_ROLES),
     (_("My department's work"), "tasks:my_work", frozenset({"reporter", "reviewer"})),
     (_("Regions and departments"), "org:region_list", frozenset({"reviewer", "supervisor", "admin"})),
 ]

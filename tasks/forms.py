@@ -3,7 +3,7 @@ from crispy_forms.layout import Column, Div, Layout, Row
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import WorkbookField
+from core.forms import VersionedForm, WorkbookField
 from org.models import Department
 
 from .models import Assignment, Plan, ProgressReport, TaskNode
@@ -104,26 +104,6 @@ class UnknownNamesForm(forms.Form):
                 required=False,
                 initial=True,
             )
-
-
-class VersionedForm(forms.ModelForm):
-    """Carries the version the user started from, for optimistic locking."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial["version"] = self.instance.version
-
-    def show_conflict(self, current):
-        """After a refused save: keep the user's input, show what is stored now, and let a
-        second submit knowingly replace it."""
-        self.add_error(None, _("Someone else saved this record after you opened it. Their values are shown below; "
-                                "submit again to replace them with yours, or cancel."))  # fmt: skip
-        data = self.data.copy()
-        data[self.add_prefix("version")] = current.version
-        self.data = data
 
 
 class PlanForm(VersionedForm):

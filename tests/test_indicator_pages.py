@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
+from carriers import demo as carrier_demo
 from core.periods import Quarter
 from indicators import demo as indicator_demo
 from indicators.models import ComputedValue, DataReport, Indicator
@@ -26,6 +27,7 @@ PDF = b"%PDF-1.4\n%%EOF\n"
 @pytest.fixture
 def demo(regions):
     indicator_demo.load(password="")
+    carrier_demo.load(password="")  # the coverage indicators count its carriers
     return regions["qianjiang"]
 
 

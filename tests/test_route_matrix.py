@@ -24,9 +24,19 @@ SIGNED_IN = {
     "indicators:board",
     "indicators:catalogue",
     "indicators:data_home",
+    "carriers:registry",
+    "carriers:key_monitoring",
+    "carriers:planned_use",
+    "carriers:carriers",
+    "carriers:export_users",
+    "carriers:export_carriers",
 }
 # Routes only a district reviewer (or an administrator) may open: anyone else gets 404.
-REVIEWER_ONLY = {"tasks:import_upload", "tasks:plan_create", "tasks:review_inbox"}
+REVIEWER_ONLY = {
+    "tasks:import_upload", "tasks:plan_create", "tasks:review_inbox", "carriers:user_create", "carriers:carrier_create",
+    "carriers:target_create", "carriers:import_upload",
+}  # fmt: skip
+ROUTE_KWARGS = {"carriers:import_upload": {"what": "users"}}
 # Routes for users who report for a department: a city supervisor gets 404.
 REPORTING_ONLY = {
     "tasks:progress_todo",
@@ -42,6 +52,7 @@ SESSION_ROUTES = {
     "tasks:import_preview": {"token": "0" * 32},
     "tasks:progress_template_preview": {"token": "0" * 32},
     "indicators:data_upload_preview": {"token": "0" * 32},
+    "carriers:import_preview": {"what": "users", "token": "0" * 32},
 }
 # Routes that only accept POST from a signed-in user.
 POST_ONLY = {"logout", "tasks:progress_bulk_approve"}
@@ -233,6 +244,86 @@ OBJECT_ROUTES.update({
         lambda world, region: {"pk": a_checklist_evidence(region).pk}
     ),
 })  # fmt: skip
+
+
+# --- carriers: a water user with a year over its plan, a carrier with evidence, a target ----
+
+
+def a_water_user(region):
+    from carriers.models import WaterUser
+
+    user, _ = WaterUser.objects.get_or_create(region=region, name="路由测试小区", defaults={"kind": "community"})
+    return user
+
+
+def a_user_year(region):
+    from carriers.models import UserYear
+
+    year, _ = UserYear.objects.get_or_create(
+        user=a_water_user(region), year=2023, defaults={"total_use": 10000, "planned_quota": 5000}
+    )
+    return year
+
+
+def an_audit(region):
+    from datetime import date
+
+    from carriers.models import WaterAudit
+
+    audit, _ = WaterAudit.objects.get_or_create(
+        user=a_water_user(region), year=2023,
+        defaults={"over_percent": 100, "ordered_on": date(2024, 2, 1), "due_on": date(2024, 5, 1)},
+    )  # fmt: skip
+    return audit
+
+
+def a_carrier(region):
+    from carriers.models import Carrier
+
+    carrier, _ = Carrier.objects.get_or_create(
+        region=region, carrier_type="community", level="county", user=a_water_user(region)
+    )
+    return carrier
+
+
+def a_carrier_evidence(region):
+    from django.core.files.base import ContentFile
+
+    from carriers.models import CarrierEvidence
+
+    carrier = a_carrier(region)
+    evidence = carrier.evidence.first()
+    if evidence is None:
+        evidence = CarrierEvidence(carrier=carrier, name="验收文件.pdf", size=8, sha256="2" * 64)
+        evidence.file.save("route-carrier.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    return evidence
+
+
+def a_carrier_target(region):
+    from carriers.models import CarrierTarget
+
+    target, _ = CarrierTarget.objects.get_or_create(region=region, year=2023, carrier_type="community", min_count=2)
+    return target
+
+
+def _pk(factory):
+    return lambda world, region: {"pk": factory(region).pk}
+
+
+OBJECT_ROUTES.update({
+    "carriers:user_detail": ObjectRoute(_pk(a_water_user)),
+    "carriers:user_edit": ObjectRoute(_pk(a_water_user), change=True),
+    "carriers:year_create": ObjectRoute(_pk(a_water_user), change=True),
+    "carriers:year_edit": ObjectRoute(_pk(a_user_year), change=True),
+    "carriers:audit_order": ObjectRoute(_pk(a_user_year), ["post"], change=True),
+    "carriers:audit_edit": ObjectRoute(_pk(an_audit), change=True),
+    "carriers:carrier_detail": ObjectRoute(_pk(a_carrier)),
+    "carriers:carrier_edit": ObjectRoute(_pk(a_carrier), change=True),
+    "carriers:carrier_evidence_upload": ObjectRoute(_pk(a_carrier), ["post"], change=True),
+    "carriers:carrier_evidence_download": ObjectRoute(_pk(a_carrier_evidence)),
+    "carriers:target_edit": ObjectRoute(_pk(a_carrier_target), change=True),
+})  # fmt: skip
+
 # Routes naming an object every signed-in user may see (a standard's indicator); what it
 # shows is scoped inside.
 SHARED_OBJECT_ROUTES = {"indicators:indicator_detail": lambda world: {"pk": an_indicator().pk}}
@@ -285,7 +376,7 @@ def test_the_matrix_has_no_stale_entries():
     "name", sorted(SIGNED_IN | REVIEWER_ONLY | REPORTING_ONLY | set(SESSION_ROUTES) | set(OBJECT_ROUTES))
 )
 def test_anonymous_is_redirected_to_login(world, client, name):
-    kwargs = OBJECT_ROUTES[name].kwargs(world, world.district) if name in OBJECT_ROUTES else {}
+    kwargs = OBJECT_ROUTES[name].kwargs(world, world.district) if name in OBJECT_ROUTES else ROUTE_KWARGS.get(name)
     kwargs = SESSION_ROUTES.get(name, kwargs)
     method = OBJECT_ROUTES[name].methods[0] if name in OBJECT_ROUTES else "get"
     response = getattr(client, method)(reverse(name, kwargs=kwargs))
@@ -328,7 +419,7 @@ def test_shared_object_routes(world, client, reporter, reviewer, supervisor, out
 
 @pytest.mark.parametrize("name", sorted(REVIEWER_ONLY))
 def test_reviewer_only_routes(world, reporter, reviewer, supervisor, administrator, client_for, name):
-    url = reverse(name)
+    url = reverse(name, kwargs=ROUTE_KWARGS.get(name))
     assert client_for(reviewer).get(url).status_code == 200
     assert client_for(administrator).get(url).status_code == 200
     assert client_for(reporter).get(url).status_code == 404

@@ -1,5 +1,7 @@
 """Template filters shared by every app."""
 
+from decimal import Decimal
+
 from django import template
 from django.utils.html import format_html
 
@@ -46,3 +48,12 @@ def get(mapping, key):
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.filter
+def volume(value, places=0):
+    """A quantity with thousands separators, as statistical tables print them: 3,300,000.
+    None (nothing entered) shows as a dash."""
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(value):,.{int(places)}f}"

@@ -1,7 +1,13 @@
 """Cross-model work of ``indicators``: ``compute`` (indicator values from what was entered)
 and ``data`` (entering, checking and reviewing raw statistics)."""
 
-from .compute import compute_region_quarter, recompute, recompute_after_commit
+from .compute import (
+    compute_region_quarter,
+    quarters_since,
+    recompute,
+    recompute_after_commit,
+    recompute_since_after_commit,
+)
 from .data import (
     DataRefused,
     Entry,
@@ -36,7 +42,9 @@ __all__ = [
     "data_report_return",
     "data_report_save",
     "data_report_submit",
+    "quarters_since",
     "recompute",
     "recompute_after_commit",
+    "recompute_since_after_commit",
     "validate_for_submission",
 ]

@@ -10,6 +10,8 @@ from django.db import transaction
 from django.db.models import Count
 from kombu.exceptions import OperationalError
 
+from core.periods import Quarter
+
 from ..formulas import MissingValue, ZeroDenominator, parse
 from ..leakage import Utility, region_leakage
 from ..models import (
@@ -22,6 +24,7 @@ from ..models import (
     ReferenceValue,
     UtilityFigures,
 )
+from ..providers import provided_for
 from ..selectors import adopted_set
 from ..targets import INCOMPLETE, MET, NOT_MET, check
 
@@ -31,7 +34,8 @@ logger = logging.getLogger(__name__)
 
 def _inputs(region, year, quarter):
     rows = DataValue.objects.filter(
-        region=region, year=year, quarter=quarter, report__state__in=DataReport.COUNTED_STATES
+        region=region, year=year, quarter=quarter, report__state__in=DataReport.COUNTED_STATES,
+        element__source=DataElement.Source.ENTERED,
     ).select_related("element", "report")
     return {row.element.code: row for row in rows}
 
@@ -102,7 +106,9 @@ def _evaluate(indicator, inputs, utilities, context):
     lineage = {name: _entry(row, row.value) for name, row in used.items()}
     values = {name: row.value for name, row in used.items()}
     for name in formula.names - used.keys():
-        if name in context.constants:
+        if name in context.provided:
+            values[name], lineage[name] = context.provided[name]
+        elif name in context.constants:
             values[name] = context.constants[name]
             lineage[name] = {"value": str(context.constants[name]), "constant": True}
     try:
@@ -119,7 +125,9 @@ def compute_region_quarter(region, quarter, indicator_set):
     """Compute every indicator of ``indicator_set`` for ``region`` and ``quarter`` and store
     the results; returns them. Year-on-year rules compare with the same quarter last year."""
     indicators = list(indicator_set.indicators.all())
-    element_names = dict(DataElement.objects.values_list("code", "name"))
+    elements = list(DataElement.objects.only("code", "name", "cumulative", "source"))
+    element_names = {e.code: e.name for e in elements}
+    registry = [e for e in elements if e.source == DataElement.Source.REGISTRY]
     known = set(element_names) | set(ReferenceValue.objects.values_list("code", flat=True))
     last_year = quarter.same_quarter_last_year()
     inputs, previous_inputs = (
@@ -128,10 +136,14 @@ def compute_region_quarter(region, quarter, indicator_set):
     )
     figures, previous_figures = _utilities(region, quarter), _utilities(region, last_year)
     references = _references(region, quarter.year)
-    context = _Context(known, element_names, _constants(quarter, references), quarter.share_of_year)
+    context = _Context(
+        known, element_names, _constants(quarter, references), quarter.share_of_year,
+        provided_for(region, quarter, registry),
+    )  # fmt: skip
     previous_context = _Context(
-        known, element_names, _constants(last_year, _references(region, last_year.year)), last_year.share_of_year
-    )
+        known, element_names, _constants(last_year, _references(region, last_year.year)), last_year.share_of_year,
+        provided_for(region, last_year, registry),
+    )  # fmt: skip
     answers = _answers(region, quarter) if any(i.method == Indicator.Method.CHECKLIST for i in indicators) else {}
     rows = []
     for indicator in indicators:
@@ -157,6 +169,7 @@ class _Context:
     element_names: dict
     constants: dict
     share_of_year: Decimal
+    provided: dict  # registry elements: code -> (value, lineage)
 
 
 def _constants(quarter, references):
@@ -220,6 +233,25 @@ def recompute_after_commit(region, quarter):
         return
     for affected in (quarter, quarter.shift(4)):
         transaction.on_commit(lambda q=affected: _enqueue(jobs.recompute_region_quarter, region, q, indicator_set))
+
+
+def recompute_since_after_commit(region, first):
+    """Once the transaction commits, recompute ``region`` from quarter ``first`` up to the
+    current one: for inputs that hold until changed, such as the carrier registry."""
+    from .. import jobs
+
+    indicator_set = adopted_set(region)
+    if indicator_set is not None:
+        transaction.on_commit(lambda: _enqueue(jobs.recompute_region_since, region, first, indicator_set))
+
+
+def quarters_since(first, *, today):
+    last = Quarter.containing(today)
+    quarters = []
+    while first <= last:
+        quarters.append(first)
+        first = first.shift(1)
+    return quarters
 
 
 def _enqueue(job, region, quarter, indicator_set):

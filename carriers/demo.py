@@ -1,0 +1,125 @@
+"""Load the demo registry (``demo_data``) on natural keys, so loading twice changes nothing,
+then recompute the indicators its coverage figures feed."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from core.periods import Quarter
+from indicators import services as indicator_services
+from indicators.models import ComputedValue
+from indicators.selectors import adopted_set
+from org.models import Region
+
+from . import demo_data
+from .credit_code import check_character
+from .models import Carrier, CarrierTarget, MonitoringRule, UserYear, WaterAudit, WaterRules, WaterUser
+
+# 统一社会信用代码 prefixes by kind: 91 enterprises, 12 public institutions (事业单位),
+# 11 government bodies, 52 schools run by society are rare here: schools are 12 too.
+CODE_PREFIX = {"industry": "91", "services": "91", "public": "12", "school": "12"}
+
+
+def credit_code(kind, region_code, serial):
+    first17 = f"{CODE_PREFIX[kind]}{region_code}{serial:09d}"
+    return first17 + check_character(first17)
+
+
+def load(*, password):
+    wulong = Region.objects.get(code=demo_data.WULONG)
+    qianjiang = Region.objects.get(code=demo_data.QIANJIANG)
+    _rules(wulong)
+    users = _users(wulong, demo_data.WULONG_USERS)
+    for key, years in demo_data.WULONG_YEARS.items():
+        for year, figures in years.items():
+            _year(users[key], year, *figures)
+    _carriers(wulong, users, demo_data.WULONG_CARRIERS)
+    _targets(wulong)
+    _audits(users)
+    q_users = _users(qianjiang, demo_data.QIANJIANG_USERS)
+    for key, years in demo_data.QIANJIANG_YEARS.items():
+        for year, amount in years.items():
+            if q_users[key].kind == WaterUser.Kind.COMMUNITY:
+                _year(q_users[key], year, 0, 0, amount * 60, amount * 60, 0, None, amount, None)
+            else:
+                _year(q_users[key], year, 0, 0, amount, amount, 0, None, None, None)
+    _carriers(qianjiang, q_users, demo_data.QIANJIANG_CARRIERS)
+    written = _recompute(qianjiang)
+    return (
+        f"{WaterUser.objects.filter(region=wulong).count()} 武隆 and "
+        f"{WaterUser.objects.filter(region=qianjiang).count()} 黔江 water users, "
+        f"{Carrier.objects.count()} carriers, {written} indicator values recomputed"
+    )
+
+
+def _rules(region):
+    for name, measure, threshold, kinds in demo_data.WULONG_RULES:
+        MonitoringRule.objects.update_or_create(
+            region=region, name=name, defaults={"measure": measure, "threshold": threshold, "kinds": kinds}
+        )
+    WaterRules.objects.update_or_create(
+        region=region,
+        defaults={"planned_use_from": demo_data.WULONG_PLANNED_USE_FROM,
+                  "audit_over_percent": demo_data.WULONG_AUDIT_OVER_PERCENT},
+    )  # fmt: skip
+
+
+def _users(region, rows):
+    users = {}
+    for key, name, kind, industry, serial, sources in rows:
+        code = credit_code(kind, region.code, serial) if serial is not None else ""
+        users[key], _ = WaterUser.objects.update_or_create(
+            region=region, name=name,
+            defaults={"kind": kind, "industry": industry, "credit_code": code, "uses_surface": "S" in sources,
+                      "uses_ground": "G" in sources, "uses_public": "P" in sources},
+        )  # fmt: skip
+    return users
+
+
+def _year(user, year, surface, ground, public, total, reused, quota, households, irrigated):
+    UserYear.objects.update_or_create(
+        user=user, year=year,
+        defaults={"surface_withdrawal": surface, "ground_withdrawal": ground, "public_supply": public,
+                  "total_use": total, "reused_water": reused, "planned_quota": quota, "households": households,
+                  "irrigated_area_mu": irrigated},
+    )  # fmt: skip
+
+
+def _carriers(region, users, rows):
+    for carrier_type, level, key, entity, status, applied, accepted, published, recheck, ended in rows:
+        lookup = {"carrier_type": carrier_type, "level": level}
+        lookup.update({"user": users[key]} if key else {"user": None, "entity_name": entity, "region": region})
+        carrier, _ = Carrier.objects.update_or_create(
+            **lookup,
+            defaults={"region": region, "entity_name": entity, "status": status, "applied_on": applied,
+                      "accepted_on": accepted, "published_on": published, "recheck_due": recheck, "ended_on": ended},
+        )  # fmt: skip
+        carrier.full_clean()
+
+
+def _targets(region):
+    for year, carrier_type, count, rate, due, new_in_year, text in demo_data.WULONG_TARGETS:
+        CarrierTarget.objects.update_or_create(
+            region=region, year=year, carrier_type=carrier_type, due_on=due,
+            defaults={"min_count": count, "min_rate": None if rate is None else Decimal(rate),
+                      "new_in_year": new_in_year, "text": text},
+        )  # fmt: skip
+
+
+def _audits(users):
+    for key, year, over, ordered, due, auditor, reported, rectified in demo_data.WULONG_AUDITS:
+        WaterAudit.objects.update_or_create(
+            user=users[key], year=year,
+            defaults={"over_percent": over, "ordered_on": ordered, "due_on": due or ordered + timedelta(days=90),
+                      "auditor": auditor, "reported_on": reported, "rectified_on": rectified},
+        )  # fmt: skip
+
+
+def _recompute(region):
+    """The coverage indicators read the registry: bring the region's computed quarters up
+    to date with it."""
+    indicator_set = adopted_set(region)
+    if indicator_set is None:
+        return 0
+    computed = set(ComputedValue.objects.filter(region=region).values_list("year", "quarter"))
+    quarters = sorted(Quarter(year, number) for year, number in computed)
+    return indicator_services.recompute(regions=[region], quarters=quarters, indicator_set=indicator_set)

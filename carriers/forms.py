@@ -1,0 +1,84 @@
+"""Forms of the registry. The rules about one row live on the models' ``clean()``; these
+forms only collect and show them."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core.forms import VersionedForm
+
+from .models import Carrier, CarrierTarget, UserKind, UserYear, WaterAudit, WaterUser
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class RegistryFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name or credit code"), required=False, max_length=100)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *UserKind.choices])
+
+
+class WaterUserForm(VersionedForm):
+    class Meta:
+        model = WaterUser
+        fields = ["name", "credit_code", "kind", "industry", "uses_surface", "uses_ground", "uses_public", "notes"]
+        help_texts = {"credit_code": _("18 characters; may be left empty for residential communities and "
+                                       "irrigation districts.")}  # fmt: skip
+
+
+class UserYearForm(forms.ModelForm):
+    class Meta:
+        model = UserYear
+        fields = ["year", "surface_withdrawal", "ground_withdrawal", "public_supply", "total_use", "reused_water",
+                  "planned_quota", "households", "irrigated_area_mu"]  # fmt: skip
+        help_texts = {
+            "total_use": _("Including reused water; new water = total use − reused water."),
+            "planned_quota": _("Empty when the unit is not under planned use."),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("surface_withdrawal", "ground_withdrawal", "public_supply", "total_use", "reused_water",
+                     "planned_quota", "irrigated_area_mu"):  # fmt: skip
+            value = cleaned.get(name)
+            if value is not None and value < 0:
+                self.add_error(name, _("A volume cannot be negative."))
+        total, reused = cleaned.get("total_use"), cleaned.get("reused_water")
+        if total is not None and reused is not None and reused > total:
+            self.add_error("reused_water", _("Reused water cannot be more than the total use."))
+        return cleaned
+
+
+class CarrierForm(VersionedForm):
+    class Meta:
+        model = Carrier
+        fields = ["carrier_type", "level", "user", "entity_name", "status", "applied_on", "accepted_on",
+                  "published_on", "recheck_due", "ended_on", "notes"]  # fmt: skip
+        widgets = dict.fromkeys(("applied_on", "accepted_on", "published_on", "recheck_due", "ended_on"), DATE)
+
+    def __init__(self, *args, region, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.region = region
+        self.fields["user"].queryset = WaterUser.objects.filter(region=region).order_by("name")
+
+
+class CarrierTargetForm(forms.ModelForm):
+    class Meta:
+        model = CarrierTarget
+        fields = ["year", "carrier_type", "min_count", "min_rate", "due_on", "new_in_year", "text"]
+        widgets = {"due_on": DATE}
+
+    def __init__(self, *args, region, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.region = region
+
+
+class WaterAuditForm(VersionedForm):
+    class Meta:
+        model = WaterAudit
+        fields = ["auditor", "ordered_on", "due_on", "reported_on", "rectified_on", "notes"]
+        widgets = dict.fromkeys(("ordered_on", "due_on", "reported_on", "rectified_on"), DATE)
+
+
+class EvidenceUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Evidence file"), help_text=_("PDF, image (jpg/png), Word (.docx) or Excel (.xlsx).")
+    )

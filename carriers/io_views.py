@@ -1,0 +1,265 @@
+"""The registry as Excel: export the water users (with their yearly figures) or the carrier
+certifications of a district, and import the same layout: upload → preview → confirm, all
+or nothing. One implementation serves both files, chosen by ``what`` ("users" or
+"carriers")."""
+
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_safe
+
+from core import pending_uploads
+from core.forms import WorkbookField
+from org.scoping import visible_to
+
+from . import imports, workbooks
+from .imports import CARRIERS, USERS, ImportBlocked, ImportRefused
+from .models import NAMED_ENTITY_TYPES, Carrier, UserYear, WaterUser
+from .views import changeable_region, page_region
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class RegistryUploadForm(forms.Form):
+    file = WorkbookField(
+        label=gettext_lazy("Excel workbook (.xlsx)"),
+        help_text=gettext_lazy("At most 10 MB, in the layout of the exported file."),
+    )
+
+
+@dataclass(frozen=True)
+class FileKind:
+    what: str
+    title: str
+    list_url: str  # the page the import lands on
+    list_title: str
+    export_url: str
+
+    @property
+    def pending(self):
+        """The kind of the pending upload: a users file cannot be confirmed as carriers."""
+        return f"carriers_{self.what}"
+
+
+FILES = {
+    USERS: FileKind(
+        USERS,
+        gettext_lazy("Import water users and their yearly figures"),
+        "carriers:registry",
+        gettext_lazy("Water users"),
+        "carriers:export_users",
+    ),
+    CARRIERS: FileKind(
+        CARRIERS,
+        gettext_lazy("Import carrier certifications"),
+        "carriers:carriers",
+        gettext_lazy("Carriers and targets"),
+        "carriers:export_carriers",
+    ),
+}
+
+
+def _file_kind(what):
+    if what not in FILES:
+        raise Http404
+    return FILES[what]
+
+
+def _url(name, scope, region, **kwargs):
+    """``name`` reversed, naming the region only when it is not the user's own."""
+    url = reverse(name, kwargs=kwargs or None)
+    if scope.home_region is None or scope.home_region.pk != region.pk:
+        url += "?" + urlencode({"region": region.code})
+    return url
+
+
+def _labels(mapping):
+    return "、".join(str(label) for label in mapping.values())
+
+
+def _columns(what):
+    """(header, what goes in it) of every column of the file, for the upload page."""
+    if what == USERS:
+        volume = _("A number in m³, without the unit. Empty counts as 0.")
+        return [
+            ("单位名称", _("Required. A unit already registered is found by its credit code, else by its name.")),
+            (
+                "统一社会信用代码",
+                _("18 characters. Required except for residential communities and irrigation districts."),
+            ),
+            ("单位类型", _("One of: %(choices)s.") % {"choices": _labels(workbooks.KIND_LABELS)}),
+            ("所属行业", _("Optional.")),
+            ("水源", _("Any of %(choices)s, separated by “、”.") % {"choices": "地表水、地下水、公共供水"}),
+            (
+                "年份",
+                _(
+                    "The year of the figures on the row: one row per unit and year. A unit without figures: "
+                    "leave the year and the figures empty."
+                ),
+            ),
+            ("地表水取水量（m³）", volume),
+            ("地下水取水量（m³）", volume),
+            ("公共供水用水量（m³）", volume),
+            ("用水总量（m³）", _("Required on a row with a year. It includes the reused water.")),
+            ("重复利用水量（m³）", _("Empty counts as 0. Not more than the total use.")),
+            ("计划用水量（m³）", _("Optional: the unit's planned-use quota.")),
+            ("居民户数", _("Optional: a whole number.")),
+            ("灌溉面积（亩）", _("Optional.")),
+        ]
+    named = "、".join(workbooks.TYPE_LABELS[t] for t in NAMED_ENTITY_TYPES)
+    date = _("A date such as 2023-05-01, 2023/5/1 or 2023年5月1日.")
+    return [
+        ("载体类型", _("One of: %(choices)s.") % {"choices": _labels(workbooks.TYPE_LABELS)}),
+        ("级别", _("One of: %(choices)s.") % {"choices": _labels(workbooks.LEVEL_LABELS)}),
+        (
+            "状态",
+            _("One of: %(choices)s. Empty means %(default)s.")
+            % {
+                "choices": _labels(workbooks.STATUS_LABELS),
+                "default": workbooks.STATUS_LABELS[Carrier.Status.CREATING],
+            },
+        ),
+        (
+            "用水单位",
+            _("A water user registered in the district (import the water users first). Required except for %(types)s.")
+            % {"types": named},
+        ),
+        ("统一社会信用代码", _("The user is found by its credit code, else by its name.")),
+        ("名称（非用水单位）", _("For %(types)s that are not registered water users.") % {"types": named}),
+        ("申报日期", date),
+        ("验收日期", date + " " + _("Required once accepted or published.")),
+        ("公布日期", date + " " + _("Required once published.")),
+        ("复核到期日", date),
+        ("复核不合格或撤销日期", date + " " + _("Required after a failed re-check or a revocation.")),
+        ("备注", _("Optional.")),
+    ]
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def import_upload(request, what):
+    kind = _file_kind(what)
+    scope = visible_to(request.user)
+    region = changeable_region(request)
+    posted = request.method == "POST"
+    form = RegistryUploadForm(request.POST if posted else None, request.FILES if posted else None)
+    if posted and form.is_valid():
+        upload = form.cleaned_data["file"]
+        token = pending_uploads.keep(
+            request, kind=kind.pending, data=upload.workbook_bytes, filename=upload.name, region=region.pk
+        )
+        return redirect("carriers:import_preview", what=what, token=token)
+    return render(
+        request,
+        "carriers/import_upload.html",
+        {
+            "kind": kind,
+            "region": region,
+            "form": form,
+            "columns": _columns(what),
+            "export_url": _url(kind.export_url, scope, region),
+            "list_url": _url(kind.list_url, scope, region),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def import_preview(request, what, token):
+    kind = _file_kind(what)
+    scope = visible_to(request.user)
+    found = pending_uploads.find(request, kind=kind.pending, token=token)
+    if found is None:
+        raise Http404
+    meta, content = found
+    region = get_object_or_404(scope.regions(change=True), pk=meta["region"])
+    again_url = _url("carriers:import_upload", scope, region, what=what)
+    try:
+        preview = imports.preview_import(what, region=region, data=content)
+    except ImportRefused as error:
+        pending_uploads.discard(request, token)
+        messages.error(request, _("The file could not be read: %(reason)s") % {"reason": error})
+        return redirect(again_url)
+    problems = preview.problems
+    if request.method == "POST" and not problems:
+        try:
+            done = imports.apply_import(what, region=region, data=content, user=request.user)
+        except ImportBlocked as blocked:
+            problems = blocked.problems
+            messages.error(request, _("Nothing was saved: the registry no longer fits the file."))
+        else:
+            pending_uploads.discard(request, token)
+            messages.success(request, _success(what, done))
+            return redirect(_url(kind.list_url, scope, region))
+    return render(
+        request,
+        "carriers/import_preview.html",
+        {
+            "kind": kind,
+            "region": region,
+            "meta": meta,
+            "preview_title": _("Import preview"),
+            "rows": preview.rows(),
+            "problems": problems,
+            "warnings": [],
+            "changed": preview.changed,
+            "row_count": preview.parsed.row_count,
+            "again_url": again_url,
+            "confirm_label": _("Confirm and import"),
+            "needs_confirmation": False,
+            "list_url": _url(kind.list_url, scope, region),
+        },
+    )
+
+
+def _success(what, done):
+    if what == USERS:
+        return _(
+            "Imported: %(users_created)d water users added, %(users_updated)d changed; "
+            "%(years_created)d yearly figures added, %(years_updated)d changed."
+        ) % {
+            "users_created": done.count(WaterUser, created=True),
+            "users_updated": done.count(WaterUser, created=False),
+            "years_created": done.count(UserYear, created=True),
+            "years_updated": done.count(UserYear, created=False),
+        }
+    return _("Imported: %(created)d carriers added, %(updated)d changed.") % {
+        "created": done.count(Carrier, created=True),
+        "updated": done.count(Carrier, created=False),
+    }
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+@require_safe
+@login_required
+def export(request, what):
+    """The region's users (all their years, newest first) or carriers, in the import layout."""
+    _file_kind(what)
+    region, _regions = page_region(request, visible_to(request.user))
+    if what == USERS:
+        users = WaterUser.objects.filter(region=region).prefetch_related(
+            Prefetch("years", queryset=UserYear.objects.order_by("-year"))
+        )
+        content = workbooks.build_users(region, users)
+        filename = f"{workbooks.users_title(region)}.xlsx"
+    else:
+        carriers = Carrier.objects.filter(region=region).select_related("user")
+        content = workbooks.build_carriers(region, carriers)
+        filename = f"{workbooks.carriers_title(region)}.xlsx"
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response

@@ -1,0 +1,234 @@
+"""Reads of the registry: the key-monitoring list, planned-use gaps and required audits of
+a year, target progress, and the coverage figures the indicator engine uses. Each reads a
+fixed number of queries whatever the size of the registry."""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Case, Count, Prefetch, Q, When
+
+from .models import (
+    RATE_BASE_KINDS,
+    Carrier,
+    CarrierTarget,
+    CarrierType,
+    MonitoringRule,
+    UserKind,
+    UserYear,
+    WaterAudit,
+    WaterRules,
+    WaterUser,
+    built_on_q,
+)
+
+TEN_THOUSAND = Decimal(10000)
+# Enterprises first, communities and irrigation districts last, as the registers list them.
+KIND_ORDER = Case(*[When(kind=kind, then=index) for index, kind in enumerate(UserKind.values)])
+TYPE_ORDER = Case(*[When(carrier_type=kind, then=index) for index, kind in enumerate(CarrierType.values)])
+
+
+def registry(region, *, query="", kind="", year=None, key_only=False):
+    """The region's water users for the registry page, with their figures of ``year``
+    (or of the latest year they have) and their carriers, searched and filtered."""
+    users = WaterUser.objects.filter(region=region)
+    if query:
+        users = users.filter(Q(name__icontains=query) | Q(credit_code__icontains=query.upper()))
+    if kind:
+        users = users.filter(kind=kind)
+    return users.prefetch_related(
+        Prefetch("years", queryset=UserYear.objects.order_by("-year")),
+        Prefetch("carriers", queryset=Carrier.objects.order_by(TYPE_ORDER)),
+    ).order_by(KIND_ORDER, "name")
+
+
+def figures_of_year(region, year):
+    """{user id: UserYear} of ``year`` for the region's users."""
+    rows = UserYear.objects.filter(user__region=region, year=year).select_related("user")
+    return {row.user_id: row for row in rows}
+
+
+# --- key monitoring ----------------------------------------------------------------------------
+
+
+@dataclass
+class Listed:
+    user: WaterUser
+    figures: UserYear
+    rules: list = field(default_factory=list)
+
+
+def key_monitoring(region, year):
+    """The units on the key-monitoring list of ``year``, each with every rule that put it
+    there, largest new-water use first."""
+    rules = list(MonitoringRule.objects.filter(region=region))
+    listed = []
+    for figures in figures_of_year(region, year).values():
+        matched = [rule for rule in rules if rule.matches(figures.user, figures)]
+        if matched:
+            listed.append(Listed(figures.user, figures, matched))
+    listed.sort(key=lambda item: (-item.figures.new_water, item.user.name))
+    return listed
+
+
+# --- planned use and audits --------------------------------------------------------------------
+
+
+# Planned use (计划用水) is for non-residential users: households are billed, not planned.
+PLANNED_USE_EXEMPT = {UserKind.COMMUNITY}
+
+
+def water_rules(region):
+    return WaterRules.objects.filter(region=region).first() or WaterRules(region=region)
+
+
+def planned_use_gaps(region, year):
+    """Units that used at least the planned-use threshold in ``year`` without a planned
+    quota: they should be under planned use and are not."""
+    rules = water_rules(region)
+    if rules.planned_use_from is None:
+        return []
+    gaps = [f for f in figures_of_year(region, year).values()
+            if f.planned_quota is None and f.new_water >= rules.planned_use_from
+            and f.user.kind not in PLANNED_USE_EXEMPT]  # fmt: skip
+    return sorted(gaps, key=lambda f: (-f.new_water, f.user.name))
+
+
+@dataclass
+class AuditDue:
+    figures: UserYear
+    over_percent: Decimal
+    audit: WaterAudit | None
+
+
+def audits_required(region, year):
+    """Units more than the region's share over their plan in ``year``, with the audit
+    ordered for each (or None while it has not been ordered)."""
+    limit = water_rules(region).audit_over_percent
+    audits = {a.user_id: a for a in WaterAudit.objects.filter(user__region=region, year=year)}
+    due = []
+    for figures in figures_of_year(region, year).values():
+        over = figures.over_plan_percent
+        if over is not None and over > limit:
+            due.append(AuditDue(figures, over, audits.pop(figures.user_id, None)))
+    due.sort(key=lambda item: (-item.over_percent, item.figures.user.name))
+    # Audits ordered for a unit no longer over plan (figures corrected since) stay visible.
+    stray = [AuditDue(None, audit.over_percent, audit) for audit in audits.values()]
+    return due, stray
+
+
+# --- targets -----------------------------------------------------------------------------------
+
+
+@dataclass
+class TargetProgress:
+    target: CarrierTarget
+    as_of: date
+    built: int
+    base: int | None  # users the rate is counted against; None when the type has no base
+    count_met: bool | None
+    rate_met: bool | None
+    overdue: bool
+
+    @property
+    def rate(self):
+        if not self.base:
+            return None
+        return Decimal(self.built) / Decimal(self.base) * 100
+
+    @property
+    def met(self):
+        return all(flag is not False for flag in (self.count_met, self.rate_met))
+
+    @property
+    def percent_done(self):
+        """How far along the bar is (0–100), against the harder of the two targets."""
+        shares = []
+        if self.target.min_count:
+            shares.append(Decimal(self.built) / self.target.min_count * 100)
+        if self.target.min_rate and self.rate is not None:
+            shares.append(self.rate / self.target.min_rate * 100)
+        return min(100, int(min(shares))) if shares else (100 if self.met else 0)
+
+
+def target_progress(region, year, *, today):
+    """Progress of each of the region's carrier targets of ``year`` as of ``today`` (or the
+    target's due date, once passed), in one query for the carriers and one for the bases."""
+    targets = list(CarrierTarget.objects.filter(region=region, year=year).order_by(TYPE_ORDER, "due_on"))
+    carriers = list(Carrier.objects.filter(region=region, accepted_on__isnull=False))
+    bases = _base_counts(region)
+    result = []
+    for target in targets:
+        due = target.due_on or date(year, 12, 31)
+        as_of = min(today, due)
+        counted = [c for c in carriers if c.carrier_type == target.carrier_type and c.built_on(as_of)]
+        if target.new_in_year:
+            counted = [c for c in counted if c.accepted_on.year == year]
+        built = len({c.user_id or f"entity:{c.entity_name}" for c in counted})
+        base = bases.get(target.carrier_type)
+        count_met = None if target.min_count is None else built >= target.min_count
+        rate_met = None
+        if target.min_rate is not None:
+            rate_met = bool(base) and Decimal(built) / Decimal(base) * 100 >= target.min_rate
+        progress = TargetProgress(target, as_of, built, base, count_met, rate_met, overdue=False)
+        progress.overdue = today > due and not progress.met
+        result.append(progress)
+    return result
+
+
+def _base_counts(region):
+    """{carrier type: how many of the region's users its built rate is counted against}."""
+    kinds = dict(WaterUser.objects.filter(region=region).values_list("kind").annotate(n=Count("pk")))
+    return {carrier_type: sum(kinds.get(kind, 0) for kind in base_kinds)
+            for carrier_type, base_kinds in RATE_BASE_KINDS.items()}  # fmt: skip
+
+
+# --- coverage for the indicators ---------------------------------------------------------------
+
+# Which carriers feed which coverage figure, and what of the user's year is summed.
+COVERAGE = {
+    "CARRIER_ENTERPRISE_WATER": ([CarrierType.ENTERPRISE], "new_water"),
+    "CARRIER_UNIT_WATER": ([CarrierType.UNIT, CarrierType.AGENCY, CarrierType.SCHOOL], "new_water"),
+    "CARRIER_HOUSEHOLDS": ([CarrierType.COMMUNITY], "households"),
+}
+
+
+def coverage_figures(region, quarter):
+    """For each coverage data element: the sum over the users with a built carrier of the
+    element's types at the quarter's end, from each user's latest figures up to that year;
+    volumes in 万m³. Returns {code: (annual value, lineage)}."""
+    day = quarter.last_day
+    types = {t for carrier_types, _ in COVERAGE.values() for t in carrier_types}
+    carriers = list(
+        Carrier.objects.filter(built_on_q(day), region=region, carrier_type__in=types, user__isnull=False)
+        .select_related("user").order_by("user__name", "carrier_type")
+    )  # fmt: skip
+    latest = {}
+    for row in UserYear.objects.filter(user__in={c.user_id for c in carriers}, year__lte=quarter.year).order_by("year"):
+        latest[row.user_id] = row  # ascending: the last one kept is the latest
+    result = {}
+    for code, (carrier_types, measure) in COVERAGE.items():
+        total, counted, seen = Decimal(0), [], set()
+        for carrier in carriers:
+            if carrier.carrier_type not in carrier_types or carrier.user_id in seen:
+                continue  # a unit certified twice (节水型机关 and 节水型单位) counts once
+            seen.add(carrier.user_id)
+            figures = latest.get(carrier.user_id)
+            amount = _measure(figures, measure)
+            total += amount or 0
+            counted.append({
+                "carrier": carrier.pk, "user": carrier.user_id, "name": carrier.user.name,
+                "type": carrier.get_carrier_type_display(), "level": carrier.get_level_display(),
+                "accepted_on": carrier.accepted_on.isoformat(),
+                "figure": None if amount is None else str(amount), "figure_year": figures.year if figures else None,
+            })  # fmt: skip
+        result[code] = (total, {"counted": counted, "as_of": day.isoformat()})
+    return result
+
+
+def _measure(figures, measure):
+    if figures is None:
+        return None
+    if measure == "households":
+        return figures.households
+    return figures.new_water / TEN_THOUSAND

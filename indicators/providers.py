@@ -1,0 +1,46 @@
+"""Data elements computed elsewhere rather than entered: another app registers a provider
+for them (the carrier registry for the coverage figures), so the indicator engine needs no
+knowledge of where they come from.
+
+A provider is ``provide(region, quarter) -> {code: Provided}`` and must read in a fixed
+number of queries. It returns the figure for the whole year as it stood at the quarter's
+end; the engine scales year-to-date (cumulative) elements by the share of the year the
+quarter closes, exactly as it annualises other year-to-date inputs.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+_PROVIDERS = {}  # element code -> provider
+
+
+@dataclass(frozen=True)
+class Provided:
+    value: Decimal
+    lineage: dict = field(default_factory=dict)  # what was counted, in JSON-ready form
+
+
+def register(codes, provider):
+    for code in codes:
+        _PROVIDERS[code] = provider
+
+
+def provided_for(region, quarter, elements):
+    """{code: (value, lineage)} for the registry ``elements`` (DataElement rows), each
+    provider asked once."""
+    wanted = {e.code: e for e in elements if e.code in _PROVIDERS}
+    results = {}
+    for provider in {_PROVIDERS[code] for code in wanted}:
+        results.update(provider(region, quarter))
+    found = {}
+    share = quarter.share_of_year
+    for code, element in wanted.items():
+        if code not in results:
+            continue
+        item = results[code]
+        value = item.value * share if element.cumulative else item.value
+        lineage = {"value": str(value), "registry": True, **item.lineage}
+        if element.cumulative:
+            lineage.update({"annual": str(item.value), "share_of_year": str(share)})
+        found[code] = (value, lineage)
+    return found
