@@ -2,11 +2,14 @@
 a year, target progress, and the coverage figures the indicator engine uses. Each reads a
 fixed number of queries whatever the size of the registry."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Case, Count, Prefetch, Q, When
+from django.utils import translation
 
 from .models import (
     RATE_BASE_KINDS,
@@ -194,6 +197,13 @@ COVERAGE = {
 
 
 def coverage_figures(region, quarter):
+    """See ``_coverage``; the labels kept in the lineage are in the portal's language, as a
+    record of the day, whatever language the job runs in."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _coverage(region, quarter)
+
+
+def _coverage(region, quarter):
     """For each coverage data element: the sum over the users with a built carrier of the
     element's types at the quarter's end, from each user's latest figures up to that year;
     volumes in 万m³. Returns {code: (annual value, lineage)}."""
@@ -232,3 +242,77 @@ def _measure(figures, measure):
     if measure == "households":
         return figures.households
     return figures.new_water / TEN_THOUSAND
+
+
+# --- work items whose target is a carrier count ------------------------------------------------
+
+# How plans name carrier types; longer names first so 节水型居民小区 is not read as 节水型单位.
+CARRIER_WORDS = [
+    ("节水型居民小区", CarrierType.COMMUNITY), ("节水型小区", CarrierType.COMMUNITY),
+    ("节水型企业", CarrierType.ENTERPRISE), ("节水型机关", CarrierType.AGENCY), ("节水型学校", CarrierType.SCHOOL),
+    ("节水型校园", CarrierType.SCHOOL), ("节水型灌区", CarrierType.IRRIGATION), ("节水型单位", CarrierType.UNIT),
+    ("水效领跑者", CarrierType.LEADER), ("节水教育基地", CarrierType.EDUCATION_BASE),
+    ("节水宣传教育基地", CarrierType.EDUCATION_BASE), ("合同节水", CarrierType.CONTRACT),
+]  # fmt: skip
+COUNT_UNITS = {"家", "个", "所", "处", "项"}
+# A count in the wording even when the parsed target is a rate: “建成率不低于10%（不得少于2个）”.
+_COUNT_IN_TEXT = re.compile(r"(?:不得少于|不少于|建成|完成|创建|培育)[^，。；%0-9]{0,12}?(\d+)\s*(?:家|个|所|处|项)")
+
+
+def carrier_target_of(item):
+    """(carrier type, number or None, built rate in % or None) a work item's target asks
+    for (“建成节水型机关10家”, “节水型企业建成率不低于10%（节水企业不得少于2个）”), or None
+    when it names no carrier type or asks for neither."""
+    text = f"{item.target_text} {item.text}"
+    found = [(text.find(word), kind) for word, kind in CARRIER_WORDS if word in text]
+    if not found or item.target_value is None:
+        return None
+    kind = min(found)[1]
+    if item.target_unit in COUNT_UNITS:
+        return kind, item.target_value, None
+    count = _COUNT_IN_TEXT.search(text)
+    needed = Decimal(count.group(1)) if count else None
+    rate = item.target_value if item.target_unit == "%" and kind in RATE_BASE_KINDS else None
+    return (kind, needed, rate) if needed is not None or rate is not None else None
+
+
+@dataclass
+class CarrierCount:
+    carrier_type: str
+    built: int
+    needed: Decimal | None
+    as_of: date
+    base: int = 0  # registered users of the matching kinds, for the built rate
+    rate_needed: Decimal | None = None
+
+    @property
+    def rate(self):
+        return Decimal(self.built) / self.base * 100 if self.base else None
+
+    @property
+    def met(self):
+        count_ok = self.needed is None or self.built >= self.needed
+        rate_ok = self.rate_needed is None or (self.rate is not None and self.rate >= self.rate_needed)
+        return count_ok and rate_ok
+
+    @property
+    def label(self):
+        return CarrierType(self.carrier_type).label
+
+
+def carrier_counts(plan, items, *, today):
+    """{item id: CarrierCount} for the work items of ``plan`` whose target is a number of
+    carriers: the carriers of that type built in the plan's region by the item's due date
+    (or today, if earlier), from the registry, in one query."""
+    typed = {item.pk: (item, target) for item in items if (target := carrier_target_of(item))}
+    if not typed:
+        return {}
+    carriers = list(Carrier.objects.filter(region=plan.region_id, accepted_on__isnull=False,
+                                           carrier_type__in={target[0] for _, target in typed.values()}))  # fmt: skip
+    bases = _base_counts(plan.region_id) if any(target[2] is not None for _, target in typed.values()) else {}
+    counts = {}
+    for pk, (item, (kind, needed, rate)) in typed.items():
+        as_of = min(today, item.due_on or date(plan.end_year, 12, 31))
+        built = sum(1 for c in carriers if c.carrier_type == kind and c.built_on(as_of))
+        counts[pk] = CarrierCount(kind, built, needed, as_of, bases.get(kind, 0), rate)
+    return counts

@@ -33,8 +33,14 @@ def load_catalogue():
         low, high = demo_data.RANGES.get(code, ("0", None))
         DataElement.objects.update_or_create(
             code=code,
-            defaults={"name": name, "unit": unit, "cumulative": cumulative, "min_value": low, "max_value": high,
-                      "source": "registry" if code in demo_data.REGISTRY else "entered"},
+            defaults={
+                "name": name,
+                "unit": unit,
+                "cumulative": cumulative,
+                "min_value": low,
+                "max_value": high,
+                "source": "registry" if code in demo_data.REGISTRY else "entered",
+            },
         )
     for part, whole in demo_data.NOT_ABOVE.items():
         DataElement.objects.filter(code=part).update(not_above=DataElement.objects.get(code=whole))

@@ -39,7 +39,7 @@ def provided_for(region, quarter, elements):
             continue
         item = results[code]
         value = item.value * share if element.cumulative else item.value
-        lineage = {"value": str(value), "registry": True, **item.lineage}
+        lineage = {"value": str(value), "registry": True, "name": element.name, "unit": element.unit, **item.lineage}
         if element.cumulative:
             lineage.update({"annual": str(item.value), "share_of_year": str(share)})
         found[code] = (value, lineage)

@@ -90,9 +90,7 @@ def duties_for(region, indicator_set):
     resolver = DepartmentResolver.for_region(region)
     duties = Duties(indicators=indicators)
     element_codes, names = _element_codes(), known_names()
-    registry = set(
-        DataElement.objects.filter(source=DataElement.Source.REGISTRY).values_list("code", flat=True)
-    )
+    registry = set(DataElement.objects.filter(source=DataElement.Source.REGISTRY).values_list("code", flat=True))
     for indicator in indicators:
         if indicator.method == Indicator.Method.FORMULA:
             used = parse(indicator.formula, known_names=names).names & element_codes

@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from carriers.selectors import carrier_counts
 from core import pending_uploads
 from core import review as decisions
 from core.history import record_history
@@ -126,6 +127,7 @@ def entry(request, item_pk, quarter):
             "current": current,
             "evidence_form": EvidenceForm(),
             "evidence": report.evidence.all(),
+            "carrier_count": carrier_counts(item.plan, [item], today=timezone.localdate()).get(item.pk),
         },
     )
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from carriers.selectors import carrier_counts
 from core import pending_uploads
 from core.periods import Quarter
 from org.models import Department, Region
@@ -101,6 +102,9 @@ def plan_detail(request, pk):
             "query": request.GET.urlencode(),
             "phases": plan.phases.all(),
             "can_edit": scope.can_review_region(plan.region),
+            "carrier_counts": carrier_counts(
+                plan, [row.node for row in rows if row.node.is_work_item], today=timezone.localdate()
+            ),
         },
     )
 

@@ -288,3 +288,33 @@ def test_a_reporter_sees_the_registry_but_changes_nothing(demo, client_for):
     page = client.get(reverse("carriers:registry")).content.decode()
     assert "乌江水泥有限公司" in page and reverse("carriers:user_create") not in page
     assert client.get(reverse("carriers:user_create")).status_code == 404
+
+
+# --- work items whose target is a number of carriers ----------------------------------------
+
+
+def test_a_work_item_counting_carriers_shows_its_progress_from_the_registry(demo, wulong_reviewer, client_for):
+    from carriers.selectors import carrier_counts
+    from tasks.models import Plan, TaskNode
+
+    plan = Plan.objects.create(region=demo["wulong"], title="载体计数测试", start_year=2019, end_year=2020)
+    key = TaskNode.objects.create(plan=plan, level=1, position=1, number="一、", text="推进节水载体建设")
+    agencies = TaskNode.objects.create(
+        plan=plan, parent=key, level=3, position=2, text="建成节水型机关10家", target_value=10, target_unit="家",
+        target_comparator="ge", target_text="建成节水型机关10家", due_on=date(2020, 6, 30),
+    )  # fmt: skip
+    enterprises = TaskNode.objects.create(
+        plan=plan, parent=key, level=3, position=3, text="2019年度，节水型企业建成率不低于l0%（节水企业不得少于2个。",
+        target_value=10, target_unit="%", target_comparator="ge", due_on=date(2019, 12, 31),
+    )  # fmt: skip
+    prose = TaskNode.objects.create(plan=plan, parent=key, level=3, position=4, text="积极推进节水型社会建设。")
+    counts = carrier_counts(plan, [agencies, enterprises, prose], today=date(2026, 1, 1))
+    # 武隆区水利局 became a 节水型机关 on 28 May 2020: 1 of 10 by 30 June 2020. Two 节水型企业
+    # were built in 2019 (白马食品, 土坎纺织): 2 of “不得少于2个”. The prose item counts nothing.
+    assert (counts[agencies.pk].built, counts[agencies.pk].needed, counts[agencies.pk].met) == (1, 10, False)
+    assert (counts[enterprises.pk].built, counts[enterprises.pk].needed, counts[enterprises.pk].met) == (2, 2, True)
+    assert prose.pk not in counts
+    page = client_for(wulong_reviewer).get(reverse("tasks:plan_detail", args=[plan.pk])).content.decode()
+    assert "节水型机关：已建成1个，要求10个" in page
+    rates = carrier_counts(plan, [enterprises], today=date(2026, 1, 1))[enterprises.pk]
+    assert (rates.base, rates.rate_needed, round(rates.rate, 1)) == (12, 10, D("16.7"))  # 2 of 12 ≥ 10 %

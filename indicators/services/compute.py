@@ -34,7 +34,10 @@ logger = logging.getLogger(__name__)
 
 def _inputs(region, year, quarter):
     rows = DataValue.objects.filter(
-        region=region, year=year, quarter=quarter, report__state__in=DataReport.COUNTED_STATES,
+        region=region,
+        year=year,
+        quarter=quarter,
+        report__state__in=DataReport.COUNTED_STATES,
         element__source=DataElement.Source.ENTERED,
     ).select_related("element", "report")
     return {row.element.code: row for row in rows}
@@ -125,7 +128,7 @@ def compute_region_quarter(region, quarter, indicator_set):
     """Compute every indicator of ``indicator_set`` for ``region`` and ``quarter`` and store
     the results; returns them. Year-on-year rules compare with the same quarter last year."""
     indicators = list(indicator_set.indicators.all())
-    elements = list(DataElement.objects.only("code", "name", "cumulative", "source"))
+    elements = list(DataElement.objects.only("code", "name", "unit", "cumulative", "source"))
     element_names = {e.code: e.name for e in elements}
     registry = [e for e in elements if e.source == DataElement.Source.REGISTRY]
     known = set(element_names) | set(ReferenceValue.objects.values_list("code", flat=True))
