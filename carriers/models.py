@@ -261,6 +261,17 @@ class WaterAudit(models.Model):
         return self.reported_on is None and self.due_on < today
 
 
+class AuditReport(EvidenceFile):
+    """The audit report (and any rectification record) filed for a water audit."""
+
+    audit = models.ForeignKey(WaterAudit, verbose_name=_("water audit"), on_delete=models.CASCADE, related_name="files")
+
+    class Meta(EvidenceFile.Meta):
+        verbose_name = _("audit report file")
+        verbose_name_plural = _("audit report files")
+        constraints = [models.UniqueConstraint(fields=["audit", "sha256"], name="audit_report_unique_file")]
+
+
 class CarrierType(models.TextChoices):
     ENTERPRISE = "enterprise", _("Water-saving enterprise")
     UNIT = "unit", _("Water-saving unit")

@@ -58,6 +58,10 @@ def carrier_evidence_add(*, carrier, upload, user):
     return evidence_store(carrier.evidence, upload=upload, user=user)
 
 
+def audit_file_add(*, audit, upload, user):
+    return evidence_store(audit.files, upload=upload, user=user)
+
+
 def audit_order(*, figures, over_percent, user, today):
     """Order the water audit a unit's overuse requires (once per unit and year); returns
     (audit, whether it was ordered now)."""

@@ -28,8 +28,8 @@ from .forms import (
     WaterAuditForm,
     WaterUserForm,
 )
-from .models import Carrier, CarrierEvidence, CarrierTarget, CarrierType, UserYear, WaterAudit, WaterUser
-from .services import audit_order, carrier_evidence_add, carrier_save, record_save
+from .models import AuditReport, Carrier, CarrierEvidence, CarrierTarget, CarrierType, UserYear, WaterAudit, WaterUser
+from .services import audit_file_add, audit_order, carrier_evidence_add, carrier_save, record_save
 
 USERS_PER_PAGE = 50
 CARRIERS_PER_PAGE = 50
@@ -249,7 +249,8 @@ def audit_edit(request, pk):
         return f.instance.user
 
     return _save(request, form, save, success=_("Water audit saved."), template="carriers/audit_form.html",
-                 context={"audit": audit, "changes": record_history(audit),
+                 context={"audit": audit, "changes": record_history(audit), "files": audit.files.all(),
+                          "evidence_form": EvidenceUploadForm(),
                           "cancel_url": _registry_url(audit.user.region, "carriers:planned_use")})  # fmt: skip
 
 
@@ -320,29 +321,52 @@ def carrier_edit(request, pk):
                           "cancel_url": carrier.get_absolute_url()})  # fmt: skip
 
 
+def _attach(request, add):
+    """Attach the uploaded file through ``add(upload=, user=)``, saying how it went."""
+    form = EvidenceUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose a file to attach."))
+        return
+    try:
+        stored = add(upload=form.cleaned_data["file"], user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("“%(name)s” attached.") % {"name": stored.name})
+
+
+def _download(request, queryset, region, pk):
+    stored = visible_to(request.user).get_or_404(queryset, region=region, pk=pk)
+    return FileResponse(stored.file.open("rb"), as_attachment=True, filename=stored.name)
+
+
 @require_POST
 @login_required
 def carrier_evidence_upload(request, pk):
     carrier = _visible_carrier(request, pk, change=True)
-    form = EvidenceUploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _("Choose a file to attach."))
-    else:
-        try:
-            evidence = carrier_evidence_add(carrier=carrier, upload=form.cleaned_data["file"], user=request.user)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("“%(name)s” attached.") % {"name": evidence.name})
+    _attach(request, lambda **kw: carrier_evidence_add(carrier=carrier, **kw))
     return redirect(carrier)
 
 
 @require_safe
 @login_required
 def carrier_evidence_download(request, pk):
+    return _download(request, CarrierEvidence.objects.all(), "carrier__region", pk)
+
+
+@require_POST
+@login_required
+def audit_file_upload(request, pk):
     scope = visible_to(request.user)
-    evidence = scope.get_or_404(CarrierEvidence.objects.all(), region="carrier__region", pk=pk)
-    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.name)
+    audit = scope.get_or_404(WaterAudit.objects.all(), region="user__region", change=True, pk=pk)
+    _attach(request, lambda **kw: audit_file_add(audit=audit, **kw))
+    return redirect("carriers:audit_edit", pk=audit.pk)
+
+
+@require_safe
+@login_required
+def audit_file_download(request, pk):
+    return _download(request, AuditReport.objects.all(), "audit__user__region", pk)
 
 
 @require_http_methods(["GET", "POST"])

@@ -23,6 +23,8 @@ def record_history(record, limit=50):
                 changes.append(
                     {"field": field.verbose_name, "old": _shown(field, change.old), "new": _shown(field, change.new)}
                 )
+        if older is not None and not changes:
+            continue  # saved without a visible change (a repeated import or demo load): noise
         entries.append({"record": record, "changes": changes})
     return entries
 

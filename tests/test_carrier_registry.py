@@ -318,3 +318,20 @@ def test_a_work_item_counting_carriers_shows_its_progress_from_the_registry(demo
     assert "节水型机关：已建成1个，要求10个" in page
     rates = carrier_counts(plan, [enterprises], today=date(2026, 1, 1))[enterprises.pk]
     assert (rates.base, rates.rate_needed, round(rates.rate, 1)) == (12, 10, D("16.7"))  # 2 of 12 ≥ 10 %
+
+
+def test_an_audit_report_file_is_attached_checked_and_downloadable(demo, wulong_reviewer, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    audit = WaterAudit.objects.get(user__name="羊角造纸有限公司", year=2019)
+    client = client_for(wulong_reviewer)
+    url = reverse("carriers:audit_file_upload", args=[audit.pk])
+    client.post(url, {"file": SimpleUploadedFile("审计报告.pdf", b"%PDF-1.4 report")})
+    stored = audit.files.get()
+    assert stored.name == "审计报告.pdf" and len(stored.sha256) == 64
+    client.post(url, {"file": SimpleUploadedFile("伪装.pdf", b"not a pdf")})
+    assert audit.files.count() == 1  # refused: the content is not a PDF
+    download = client.get(reverse("carriers:audit_file_download", args=[stored.pk]))
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 report"
+    page = client.get(reverse("carriers:audit_edit", args=[audit.pk])).content.decode()
+    assert "审计报告.pdf" in page

@@ -277,6 +277,19 @@ def an_audit(region):
     return audit
 
 
+def an_audit_file(region):
+    from django.core.files.base import ContentFile
+
+    from carriers.models import AuditReport
+
+    audit = an_audit(region)
+    stored = audit.files.first()
+    if stored is None:
+        stored = AuditReport(audit=audit, name="审计报告.pdf", size=8, sha256="3" * 64)
+        stored.file.save("route-audit.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    return stored
+
+
 def a_carrier(region):
     from carriers.models import Carrier
 
@@ -317,6 +330,8 @@ OBJECT_ROUTES.update({
     "carriers:year_edit": ObjectRoute(_pk(a_user_year), change=True),
     "carriers:audit_order": ObjectRoute(_pk(a_user_year), ["post"], change=True),
     "carriers:audit_edit": ObjectRoute(_pk(an_audit), change=True),
+    "carriers:audit_file_upload": ObjectRoute(_pk(an_audit), ["post"], change=True),
+    "carriers:audit_file_download": ObjectRoute(_pk(an_audit_file)),
     "carriers:carrier_detail": ObjectRoute(_pk(a_carrier)),
     "carriers:carrier_edit": ObjectRoute(_pk(a_carrier), change=True),
     "carriers:carrier_evidence_upload": ObjectRoute(_pk(a_carrier), ["post"], change=True),
