@@ -38,6 +38,11 @@ def book(sheet, headers, rows, title="测试名录"):
     return buffer.getvalue()
 
 
+def no_figures(**fields):
+    """A row for a unit without yearly figures: the year and every volume left empty."""
+    return user_row(year=None, surface=None, public=None, total=None, reused=None, quota=None, **fields)
+
+
 def user_row(
     name="重庆甲化工有限公司",
     credit_code=None,
@@ -113,18 +118,12 @@ GOOD_USERS = [
         quota=None,
         households=850,
     ),
-    user_row(
+    no_figures(
         name="重庆乙酒店有限公司",
         credit_code=code(2),
         kind="服务业",
         industry="住宿",
         sources="公共供水",
-        year=None,
-        surface=None,
-        public=None,
-        total=None,
-        reused=None,
-        quota=None,
     ),
 ]
 
@@ -245,28 +244,16 @@ def test_users_are_matched_by_code_then_by_name(wulong, reviewer):
     named = WaterUser.objects.create(region=wulong, name="区第一中学", kind="school", credit_code="")
     coded = WaterUser.objects.create(region=wulong, name="旧名称公司", kind="industry", credit_code=code(3))
     rows = [
-        user_row(
+        no_figures(
             name="区 第一中学",
             credit_code=code(4),
             kind="学校",
             industry="",
             sources="公共供水",
-            year=None,
-            surface=None,
-            public=None,
-            total=None,
-            reused=None,
-            quota=None,
         ),
-        user_row(
+        no_figures(
             name="新名称公司",
             credit_code=code(3),
-            year=None,
-            surface=None,
-            public=None,
-            total=None,
-            reused=None,
-            quota=None,
         ),
     ]
     before = WaterUser.objects.count()
