@@ -97,11 +97,12 @@ def _carriers(region, users, rows):
 
 
 def _targets(region):
-    for year, carrier_type, count, rate, due, new_in_year, text in demo_data.WULONG_TARGETS:
+    for year, carrier_type, count, rate, due, new_in_year, department, text in demo_data.WULONG_TARGETS:
         CarrierTarget.objects.update_or_create(
             region=region, year=year, carrier_type=carrier_type, due_on=due,
             defaults={"min_count": count, "min_rate": None if rate is None else Decimal(rate),
-                      "new_in_year": new_in_year, "text": text},
+                      "new_in_year": new_in_year, "text": text,
+                      "department": region.departments.get(short_name=department)},
         )  # fmt: skip
 
 

@@ -107,13 +107,15 @@ WULONG_CARRIERS = [
      None, None),
 ]  # fmt: skip
 
-# (year, carrier type, at least, rate at least, due, new in year, as written)
+# (year, carrier type, at least, rate at least, due, new in year, responsible department, as written)
 WULONG_TARGETS = [
-    (2019, "enterprise", 2, 10, None, False, "2019年度，节水型企业建成率不低于10%（节水企业不得少于2个）"),
-    (2019, "unit", None, 15, None, False, "公共机构节水型单位建成率不低于15%"),
-    (2019, "community", 2, 5, None, False, "节水型居民小区建成率不低于5%（节水型居民小区不得少于2个）"),
-    (2020, "agency", 1, None, date(2020, 6, 30), True, "2020年上半年完成水利行业节水型机关创建工作"),
-]
+    (2019, "enterprise", 2, 10, None, False, "区经济信息委",
+     "2019年度，节水型企业建成率不低于10%（节水企业不得少于2个）"),
+    (2019, "unit", None, 15, None, False, "区机关事务中心", "公共机构节水型单位建成率不低于15%"),
+    (2019, "community", 2, 5, None, False, "区住房城乡建委",
+     "节水型居民小区建成率不低于5%（节水型居民小区不得少于2个）"),
+    (2020, "agency", 1, None, date(2020, 6, 30), True, "区水利局", "2020年上半年完成水利行业节水型机关创建工作"),
+]  # fmt: skip
 
 # (user key, year, over %, ordered, due, auditor, reported, rectified)
 WULONG_AUDITS = [

@@ -63,12 +63,13 @@ class CarrierForm(VersionedForm):
 class CarrierTargetForm(forms.ModelForm):
     class Meta:
         model = CarrierTarget
-        fields = ["year", "carrier_type", "min_count", "min_rate", "due_on", "new_in_year", "text"]
+        fields = ["year", "carrier_type", "min_count", "min_rate", "due_on", "new_in_year", "department", "text"]
         widgets = {"due_on": DATE}
 
     def __init__(self, *args, region, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.region = region
+        self.fields["department"].queryset = region.departments.filter(is_active=True).order_by("short_name")
 
 
 class WaterAuditForm(VersionedForm):

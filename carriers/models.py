@@ -441,6 +441,10 @@ class CarrierTarget(models.Model):
     min_count = models.PositiveIntegerField(_("at least (count)"), null=True, blank=True)
     min_rate = models.DecimalField(_("built rate at least (%)"), max_digits=5, decimal_places=2, null=True, blank=True)
     due_on = models.DateField(_("due"), null=True, blank=True, help_text=_("Empty: by the end of the year."))
+    department = models.ForeignKey(
+        "org.Department", verbose_name=_("responsible department"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="carrier_targets",
+    )  # fmt: skip
     # “完成3家” counts carriers accepted in the target's year; “不得少于2个” counts all built.
     new_in_year = models.BooleanField(_("only carriers accepted in that year"), default=False)
     text = models.CharField(_("target as written"), max_length=300, blank=True)

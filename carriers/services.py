@@ -4,11 +4,13 @@ commit, a recompute of the region's indicators from the first quarter it touches
 from datetime import timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
+from core import events
 from core.periods import Quarter
 from core.uploads import evidence_store
 from core.workflow import save_versioned
-from indicators.services import recompute_since_after_commit
+from indicators.services import quarters_since, recompute_since_after_commit
 
 from .models import Carrier, WaterAudit
 
@@ -20,7 +22,11 @@ def registry_changed(region, *years):
     recompute its indicators from the earliest of them on."""
     known = [year for year in years if year]
     if known:
-        recompute_since_after_commit(region, Quarter(min(known), 1))
+        first = Quarter(min(known), 1)
+        recompute_since_after_commit(region, first)
+        # Carrier targets are scored too: mark every quarter since as changed.
+        for quarter in quarters_since(first, today=timezone.localdate()):
+            events.publish(events.SCORES_CHANGED, region=region, quarter=quarter)
 
 
 def record_save(record, *, version=None, fields=None, user=None, affects=()):

@@ -25,5 +25,6 @@ urlpatterns = [
     path("plans/", include("tasks.urls")),
     path("indicators/", include("indicators.urls")),
     path("carriers/", include("carriers.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

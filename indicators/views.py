@@ -91,10 +91,9 @@ def indicator_detail(request, pk):
     quarters = selectors.last_quarters(quarter)
     series = selectors.indicator_series(indicator, regions, quarters)
     chart = {
-        "quarters": [q.label for q in quarters],
+        "kind": "line", "categories": [q.label for q in quarters], "unit": indicator.unit,
         "series": [{"name": region.name, "values": series[region.pk]} for region in regions],
-        "unit": indicator.unit,
-    }
+    }  # fmt: skip
     return render(
         request,
         "indicators/indicator_detail.html",

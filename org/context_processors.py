@@ -16,6 +16,9 @@ NAVIGATION = [
     (_("Indicators"), "indicators:board", ALL_ROLES),
     (_("Statistics"), "indicators:data_home", frozenset({"reporter", "reviewer", "supervisor", "admin"})),
     (_("Water users and carriers"), "carriers:registry", ALL_ROLES),
+    (_("Scorecards"), "reports:summary", frozenset({"reviewer", "supervisor", "admin"})),
+    (_("Districts compared"), "reports:city", frozenset({"supervisor", "admin"})),
+    (_("Background jobs"), "reports:jobs", frozenset({"admin"})),
     (_("My department's work"), "tasks:my_work", frozenset({"reporter", "reviewer"})),
     (_("Regions and departments"), "org:region_list", frozenset({"reviewer", "supervisor", "admin"})),
 ]

@@ -8,3 +8,10 @@ class ReportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "reports"
     verbose_name = _("Reports")
+
+    def ready(self):
+        from core import events
+
+        from . import services
+
+        events.subscribe(events.SCORES_CHANGED, services.scores_stale)

@@ -100,7 +100,7 @@ def test_the_city_supervisor_sees_the_indicator_across_districts_with_a_chart(de
     page = response.content.decode()
     assert "黔江区" in page and "vendor/echarts/echarts.common.min.js" in page
     chart = json.loads(re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', page).group(1))
-    assert chart["quarters"][0] == "2022年第一季度" and chart["series"][0]["name"] == "黔江区"
+    assert chart["categories"][0] == "2022年第一季度" and chart["series"][0]["name"] == "黔江区"
     assert chart["series"][0]["values"][-1] == pytest.approx(130.2, abs=0.1)
 
 

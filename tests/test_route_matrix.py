@@ -30,7 +30,11 @@ SIGNED_IN = {
     "carriers:carriers",
     "carriers:export_users",
     "carriers:export_carriers",
+    "reports:summary",
+    "reports:city",
 }
+# Routes only an administrator may open: anyone else gets 404.
+ADMIN_ONLY = {"reports:jobs"}
 # Routes only a district reviewer (or an administrator) may open: anyone else gets 404.
 REVIEWER_ONLY = {
     "tasks:import_upload", "tasks:plan_create", "tasks:review_inbox", "carriers:user_create", "carriers:carrier_create",
@@ -55,7 +59,7 @@ SESSION_ROUTES = {
     "carriers:import_preview": {"what": "users", "token": "0" * 32},
 }
 # Routes that only accept POST from a signed-in user.
-POST_ONLY = {"logout", "tasks:progress_bulk_approve"}
+POST_ONLY = {"logout", "tasks:progress_bulk_approve", "reports:recompute"}
 
 
 @dataclass
@@ -339,6 +343,24 @@ OBJECT_ROUTES.update({
     "carriers:target_edit": ObjectRoute(_pk(a_carrier_target), change=True),
 })  # fmt: skip
 
+
+# --- reports: a scorecard of the route-test plan -----------------------------------------------
+
+
+def a_scorecard(region):
+    from reports.models import Scorecard
+
+    card, _ = Scorecard.objects.get_or_create(
+        plan=a_plan(region), department=region.departments.get(short_name="区水利局"), year=2023, quarter=1
+    )
+    return card
+
+
+OBJECT_ROUTES.update({
+    "reports:scorecard": ObjectRoute(_pk(a_scorecard)),
+    "reports:weights": ObjectRoute(lambda world, region: {"pk": a_plan(region).pk}, change=True),
+})  # fmt: skip
+
 # Routes naming an object every signed-in user may see (a standard's indicator); what it
 # shows is scoped inside.
 SHARED_OBJECT_ROUTES = {"indicators:indicator_detail": lambda world: {"pk": an_indicator().pk}}
@@ -372,7 +394,7 @@ ROUTES = all_routes()
 def test_every_route_is_classified():
     known = (
         PUBLIC | SIGNED_IN | POST_ONLY | REVIEWER_ONLY | REPORTING_ONLY | set(SESSION_ROUTES) | set(OBJECT_ROUTES)
-        | set(SHARED_OBJECT_ROUTES)
+        | set(SHARED_OBJECT_ROUTES) | ADMIN_ONLY
     )  # fmt: skip
     unclassified = [(name, pattern) for name, pattern in ROUTES if not is_admin(pattern) and name not in known]
     assert not unclassified, f"Classify these routes in tests/test_route_matrix.py: {unclassified}"
@@ -382,13 +404,13 @@ def test_the_matrix_has_no_stale_entries():
     names = {name for name, _ in ROUTES}
     everything = (
         PUBLIC | SIGNED_IN | POST_ONLY | REVIEWER_ONLY | REPORTING_ONLY | set(SESSION_ROUTES) | set(OBJECT_ROUTES)
-        | set(SHARED_OBJECT_ROUTES)
+        | set(SHARED_OBJECT_ROUTES) | ADMIN_ONLY
     )  # fmt: skip
     assert everything <= names
 
 
 @pytest.mark.parametrize(
-    "name", sorted(SIGNED_IN | REVIEWER_ONLY | REPORTING_ONLY | set(SESSION_ROUTES) | set(OBJECT_ROUTES))
+    "name", sorted(SIGNED_IN | REVIEWER_ONLY | REPORTING_ONLY | set(SESSION_ROUTES) | set(OBJECT_ROUTES) | ADMIN_ONLY)
 )
 def test_anonymous_is_redirected_to_login(world, client, name):
     kwargs = OBJECT_ROUTES[name].kwargs(world, world.district) if name in OBJECT_ROUTES else ROUTE_KWARGS.get(name)
@@ -439,6 +461,13 @@ def test_reviewer_only_routes(world, reporter, reviewer, supervisor, administrat
     assert client_for(administrator).get(url).status_code == 200
     assert client_for(reporter).get(url).status_code == 404
     assert client_for(supervisor).get(url).status_code == 404
+
+
+@pytest.mark.parametrize("name", sorted(ADMIN_ONLY))
+def test_admin_only_routes(world, reporter, reviewer, supervisor, administrator, client_for, name):
+    assert client_for(administrator).get(reverse(name)).status_code == 200
+    for user in (reporter, reviewer, supervisor):
+        assert client_for(user).get(reverse(name)).status_code == 404
 
 
 @pytest.mark.parametrize("name", sorted(REPORTING_ONLY))

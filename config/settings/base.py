@@ -171,6 +171,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tasks.jobs.send_progress_reminders",
         "schedule": 6 * 60 * 60,
     },
+    "recompute-current-and-stale-scores": {
+        "task": "reports.jobs.sweep_scores",
+        "schedule": 24 * 60 * 60,
+    },
     "purge-abandoned-uploads": {
         "task": "core.jobs.purge_stale_uploads",
         "schedule": 60 * 60,
@@ -188,6 +192,9 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "jieshui-portal@localhost")
 # Reporters are reminded of entries due within this many days.
 REMINDER_DAYS_AHEAD = env_int("REMINDER_DAYS_AHEAD", 3)
+# A change waits this long before its score recompute runs, so a burst of changes (a
+# reviewer approving twenty entries) is recomputed once.
+SCORES_COALESCE_SECONDS = env_int("SCORES_COALESCE_SECONDS", 20)
 
 # --- Logging --------------------------------------------------------------------------
 LOGGING = {

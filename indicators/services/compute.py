@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Count
 from kombu.exceptions import OperationalError
 
+from core import events
 from core.periods import Quarter
 
 from ..formulas import MissingValue, ZeroDenominator, parse
@@ -163,6 +164,7 @@ def compute_region_quarter(region, quarter, indicator_set):
         unique_fields=["region", "indicator", "year", "quarter"],
         update_fields=["value", "status", "explanation", "lineage"],
     )
+    events.publish(events.SCORES_CHANGED, region=region, quarter=quarter)
     return rows
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.periods import Quarter
 from org.models import Region, User
-from tasks.models import Plan, ProgressReport, TaskNode
+from tasks.models import Assignment, Plan, ProgressReport, TaskNode
 from tasks.services import plan_copy, progress_approve, progress_open, progress_return, progress_save
 
 SOURCE_TITLE = "武隆区2019年节约用水工作任务"
@@ -48,13 +48,16 @@ def load(*, today=None):
 
 
 def _quarter(plan, items, quarter, reviewer, *, finished):
+    """Every lead department of every item gets an entry, in a pattern that gives each
+    department a mix: reported and approved, late, returned, missing, drafts."""
     due = plan.deadline_rule.due_on(quarter)
-    for index, item in enumerate(items):
+    assignments = Assignment.objects.filter(node__in=items, role="lead").select_related("department", "node")
+    leads = [(a.node, a) for a in assignments.order_by("node__position", "position")]
+    for index, (item, lead) in enumerate(leads):
         if finished and index % 7 == 6:
             continue  # never reported: shows as missing
         if not finished and index % 3 == 2:
             continue  # not started yet this quarter
-        lead = item.assignments.filter(role="lead").order_by("position").first()
         report = progress_open(item=item, department=lead.department, quarter=quarter)
         status, percent, work, problems, next_plan = WORK[index % len(WORK)]
         report.status, report.percent = status, percent

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from core import workflow
+from core import events, workflow
 from core.periods import Quarter
 from core.uploads import evidence_store
 from core.workflow import EditConflict, TransitionRefused, require_editable, save_versioned
@@ -82,21 +82,31 @@ def progress_save(*, report, version, user, submit=False):
         fields += workflow.mark_submitted(report, user)
     report._history_user = user
     save_versioned(report, version=version, fields=fields)
+    if submit:
+        _scores_changed(report)
     return report
+
+
+def _scores_changed(report):
+    """The quarter's scorecards count submissions, approvals and returns."""
+    events.publish(events.SCORES_CHANGED, region=report.item.plan.region, quarter=report.period)
 
 
 @transaction.atomic
 def progress_approve(*, report, user):
+    _scores_changed(report)
     return workflow.approve(report, user=user)
 
 
 @transaction.atomic
 def progress_return(*, report, user, comment):
+    _scores_changed(report)
     return workflow.send_back(report, user=user, comment=comment)
 
 
 @transaction.atomic
 def progress_reopen(*, report, user, reason):
+    _scores_changed(report)
     return workflow.reopen(report, user=user, reason=reason)
 
 
@@ -141,6 +151,7 @@ def contribution_save(*, item, department, quarter, note, user):
         quarter=quarter.number,
         defaults={"note": note.strip(), "updated_by": user},
     )
+    events.publish(events.SCORES_CHANGED, region=item.plan.region, quarter=quarter)
     return contribution
 
 

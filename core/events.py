@@ -1,0 +1,20 @@
+"""A small publish/subscribe hook between apps: an app that changes what others compute
+from (progress approved, indicator values recomputed, the carrier registry changed)
+publishes an event; the apps that compute from it subscribe in their ``AppConfig.ready``.
+The publishers then need not know who listens, and no app imports the one above it."""
+
+from collections import defaultdict
+
+SCORES_CHANGED = "scores_changed"  # kwargs: region, quarter
+
+_LISTENERS = defaultdict(list)
+
+
+def subscribe(event, listener):
+    if listener not in _LISTENERS[event]:
+        _LISTENERS[event].append(listener)
+
+
+def publish(event, **kwargs):
+    for listener in _LISTENERS[event]:
+        listener(**kwargs)

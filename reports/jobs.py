@@ -1,0 +1,66 @@
+"""Background jobs of ``reports``: thin wrappers around services, each run recorded."""
+
+import traceback
+from contextlib import contextmanager
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from core.periods import Quarter
+from org.models import Region
+from tasks.models import Plan
+
+from . import services
+from .models import JobRun, StaleScores
+
+SWEEP_AFTER = timedelta(minutes=30)
+
+
+@contextmanager
+def recorded(name, **arguments):
+    """Record a run of job ``name``: running, then done with its result or failed with
+    the error (re-raised, so Celery sees the failure too)."""
+    run = JobRun.objects.create(name=name, arguments=arguments)
+    outcome = {"result": ""}
+    try:
+        yield outcome
+    except Exception:
+        run.state, run.error = JobRun.State.FAILED, traceback.format_exc()[-4000:]
+        run.finished_at = timezone.now()
+        run.save(update_fields=["state", "error", "finished_at"])
+        raise
+    run.state, run.result, run.finished_at = JobRun.State.DONE, str(outcome["result"])[:300], timezone.now()
+    run.save(update_fields=["state", "result", "finished_at"])
+
+
+@shared_task(name="reports.jobs.recompute_scores")
+def recompute_scores(region_id, quarter):
+    """Recompute one region × quarter's scorecards and verdict (safe to run twice)."""
+    period = Quarter.parse(quarter)
+    # Claim the stale mark first: changes made while this runs mark it again.
+    StaleScores.objects.filter(region_id=region_id, year=period.year, quarter=period.number).delete()
+    with recorded("recompute_scores", region=region_id, quarter=quarter) as outcome:
+        written = services.scores_compute(Region.objects.get(pk=region_id), period)
+        outcome["result"] = f"{written} scorecards"
+    return written
+
+
+@shared_task(name="reports.jobs.sweep_scores")
+def sweep_scores():
+    """Nightly: recompute every region's current quarter, and any region × quarter marked
+    stale long enough ago that its job must have been lost."""
+    today = timezone.localdate()
+    current = Quarter.containing(today)
+    wanted = {(region_id, str(current)) for region_id in
+              Plan.objects.filter(start_year__lte=current.year, end_year__gte=current.year).values_list(
+                  "region_id", flat=True)}  # fmt: skip
+    for region_id, year, number in StaleScores.objects.filter(since__lt=timezone.now() - SWEEP_AFTER).values_list(
+        "region_id", "year", "quarter"
+    ):
+        wanted.add((region_id, str(Quarter(year, number))))
+    with recorded("sweep_scores") as outcome:
+        for region_id, quarter in sorted(wanted):
+            recompute_scores(region_id, quarter)
+        outcome["result"] = f"{len(wanted)} region-quarters"
+    return len(wanted)

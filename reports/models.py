@@ -1,0 +1,164 @@
+"""What the scoring and the reports store: the weights of a plan's department scorecard,
+the scorecards and region verdicts computed from the records (never edited by hand), the
+regions × quarters waiting for a recompute, and a record of every background job run."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from indicators.models import IndicatorSet
+from org.models import Department, Region
+from tasks.models import Plan
+
+# The scorecard's parts, in the order the page shows them, with their default weights.
+COMPONENTS = [
+    ("completeness", _("Reporting completeness"), 25),
+    ("on_time", _("On-time rate"), 15),
+    ("progress", _("Task progress"), 25),
+    ("indicators", _("Indicators led"), 15),
+    ("carriers", _("Carrier targets"), 10),
+    ("returns", _("Reports not returned"), 5),
+    ("cooperation", _("Support to cooperated items"), 5),
+]
+DEFAULT_WEIGHTS = {key: weight for key, _label, weight in COMPONENTS}
+
+
+class ScoreWeights(models.Model):
+    """How a plan weighs the parts of a department's scorecard (they sum to 100), and
+    where its colour bands start."""
+
+    plan = models.OneToOneField(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="score_weights")
+    completeness = models.PositiveSmallIntegerField(_("reporting completeness"), default=25)
+    on_time = models.PositiveSmallIntegerField(_("on-time rate"), default=15)
+    progress = models.PositiveSmallIntegerField(_("task progress"), default=25)
+    indicators = models.PositiveSmallIntegerField(_("indicators led"), default=15)
+    carriers = models.PositiveSmallIntegerField(_("carrier targets"), default=10)
+    returns = models.PositiveSmallIntegerField(_("reports not returned"), default=5)
+    cooperation = models.PositiveSmallIntegerField(_("support to cooperated items"), default=5)
+    green_from = models.PositiveSmallIntegerField(_("green from"), default=85)
+    amber_from = models.PositiveSmallIntegerField(_("amber from"), default=60)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    class Meta:
+        verbose_name = _("scorecard weights")
+        verbose_name_plural = _("scorecard weights")
+
+    def __str__(self):
+        return str(self.plan)
+
+    def as_dict(self):
+        return {key: getattr(self, key) for key, _label, _weight in COMPONENTS}
+
+    def clean(self):
+        total = sum(self.as_dict().values())
+        if total != 100:
+            raise ValidationError(_("The weights sum to %(total)s; they must sum to 100.") % {"total": total})
+        if not 0 < self.amber_from < self.green_from <= 100:
+            raise ValidationError(_("Amber must start below green, both between 1 and 100."))
+
+    def band(self, composite):
+        if composite is None:
+            return ""
+        if composite >= self.green_from:
+            return "green"
+        return "amber" if composite >= self.amber_from else "red"
+
+
+class Scorecard(models.Model):
+    """A department's score in a plan for a quarter. ``components`` holds, per part, the
+    value (0–100, or None when the part does not apply), its numerator and denominator and
+    the weight used, so the page can show how the composite came about."""
+
+    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="scorecards")
+    department = models.ForeignKey(Department, verbose_name=_("department"), on_delete=models.CASCADE,
+                                   related_name="scorecards")  # fmt: skip
+    year = models.PositiveSmallIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(_("quarter"))
+    composite = models.DecimalField(_("composite score"), max_digits=5, decimal_places=1, null=True)
+    band = models.CharField(_("band"), max_length=5, blank=True)
+    components = models.JSONField(_("components"), default=dict)
+    computed_at = models.DateTimeField(_("computed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("scorecard")
+        verbose_name_plural = _("scorecards")
+        ordering = ["plan", "-year", "-quarter", "-composite"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "department", "year", "quarter"], name="scorecard_one_per_quarter")
+        ]
+        indexes = [models.Index(fields=["plan", "year", "quarter"], name="scorecard_plan_quarter")]
+
+    def __str__(self):
+        return f"{self.department} {self.year}Q{self.quarter}: {self.composite}"
+
+
+class RegionVerdict(models.Model):
+    """A region's compliance in a quarter under its adopted indicator set."""
+
+    class Verdict(models.TextChoices):
+        MET = "met", _("Compliant")
+        NOT_MET = "not_met", _("Not compliant")
+        INCOMPLETE = "incomplete", _("Data incomplete")
+
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="verdicts")
+    indicator_set = models.ForeignKey(IndicatorSet, verbose_name=_("indicator set"), on_delete=models.CASCADE,
+                                      related_name="+")  # fmt: skip
+    year = models.PositiveSmallIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(_("quarter"))
+    verdict = models.CharField(_("verdict"), max_length=10, choices=Verdict.choices)
+    reason = models.CharField(_("reason"), max_length=300)
+    # Figures of the summary: bottom-line and guiding indicators met / not met / incomplete
+    # (lists of indicator codes), work items on track, carrier targets met.
+    figures = models.JSONField(_("figures"), default=dict)
+    computed_at = models.DateTimeField(_("computed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("region verdict")
+        verbose_name_plural = _("region verdicts")
+        ordering = ["region", "-year", "-quarter"]
+        constraints = [models.UniqueConstraint(fields=["region", "year", "quarter"], name="verdict_one_per_quarter")]
+
+    def __str__(self):
+        return f"{self.region} {self.year}Q{self.quarter}: {self.get_verdict_display()}"
+
+
+class StaleScores(models.Model):
+    """A region × quarter whose scores wait for a recompute. A burst of changes touches the
+    same row, so the burst enqueues one job; the job deletes the row when it starts."""
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    quarter = models.PositiveSmallIntegerField()
+    since = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["region", "year", "quarter"], name="stale_scores_once")]
+
+    def __str__(self):
+        return f"{self.region_id} {self.year}Q{self.quarter}"
+
+
+class JobRun(models.Model):
+    """One run of a background job: what it was asked, how it went."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    name = models.CharField(_("job"), max_length=100)
+    arguments = models.JSONField(_("arguments"), default=dict)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RUNNING)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    result = models.CharField(_("result"), max_length=300, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["-started_at"], name="job_run_started")]
+
+    def __str__(self):
+        return f"{self.name} {self.started_at:%Y-%m-%d %H:%M} {self.get_state_display()}"

@@ -1,0 +1,215 @@
+"""Department scorecards and the region verdict, computed from the stored records.
+
+Each part of a scorecard is a share from 0 to 100 with its numerator and denominator:
+
+- 报送完整率: entries submitted (or approved) ÷ work items the department leads;
+- 按时报送率: entries submitted by the plan's deadline ÷ items led;
+- 任务进展: items on track ÷ items led. On track: the quarter's entry is submitted or
+  approved, not 滞后, and its percent complete is at least the share of the item's time
+  elapsed (plan start to the item's due date, or the plan's last day) at the quarter's end;
+- 牵头指标达标: indicators the department leads that are met ÷ indicators it leads;
+- 载体目标: carrier targets of the year it is responsible for, met by the quarter's end;
+- 未被退回: 100 − entries returned at any time this quarter ÷ entries submitted;
+- 配合支持: cooperated items with a contribution this quarter ÷ items it cooperates on.
+
+A part that does not apply to the department (nothing led, no target) has no value and
+its weight is shared out among the others. The composite is the weighted mean.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils import timezone
+
+from carriers.models import CarrierTarget
+from carriers.selectors import target_progress
+from indicators.models import ComputedValue, Indicator
+from indicators.selectors import adopted_set, duties_for
+from tasks.models import Assignment, Contribution, ProgressReport, TaskNode
+
+from .models import COMPONENTS, DEFAULT_WEIGHTS
+
+COUNTED = (ProgressReport.State.SUBMITTED, ProgressReport.State.APPROVED)
+ONE_PLACE = Decimal("0.1")
+
+
+@dataclass
+class Part:
+    numerator: int
+    denominator: int
+
+    @property
+    def value(self):
+        if not self.denominator:
+            return None
+        return (Decimal(100) * self.numerator / self.denominator).quantize(ONE_PLACE, ROUND_HALF_UP)
+
+
+def expected_percent(item, plan, quarter):
+    """How far an item should be at the quarter's end: the share of its time elapsed."""
+    start = date(plan.start_year, 1, 1)
+    due = item.due_on or date(plan.end_year, 12, 31)
+    if due <= start:
+        return 100
+    elapsed = (min(quarter.last_day, due) - start).days + 1
+    return max(0, min(100, int(100 * elapsed / ((due - start).days + 1))))
+
+
+def is_on_track(report, item, plan, quarter):
+    if report is None or report.state not in COUNTED or report.status == ProgressReport.Status.BEHIND:
+        return False
+    return report.status == ProgressReport.Status.DONE or report.percent >= expected_percent(item, plan, quarter)
+
+
+@dataclass
+class PlanFacts:
+    """What one read of the plan's records gives every department's scorecard."""
+
+    leads: dict  # department id -> [TaskNode]
+    cooperations: dict  # department id -> [TaskNode]
+    reports: dict  # (item id, department id) -> ProgressReport of the quarter
+    returned: set  # ids of reports returned at some time this quarter
+    contributions: set  # (item id, department id) with a contribution this quarter
+    indicators: dict  # department id -> [ComputedValue or None per indicator led]
+    targets: dict  # department id -> [TargetProgress]
+
+
+def plan_facts(plan, quarter):
+    """Read everything the plan's scorecards need for ``quarter`` in a fixed number of queries."""
+    leads, cooperations = {}, {}
+    assignments = Assignment.objects.filter(node__plan=plan, node__level=TaskNode.Level.WORK_ITEM).select_related(
+        "node", "department"
+    )
+    for assignment in assignments:
+        target = leads if assignment.role == Assignment.Role.LEAD else cooperations
+        target.setdefault(assignment.department_id, []).append(assignment.node)
+    reports = {
+        (r.item_id, r.department_id): r
+        for r in ProgressReport.objects.filter(item__plan=plan, year=quarter.year, quarter=quarter.number)
+    }
+    returned = set(
+        ProgressReport.history.filter(
+            item__plan=plan, year=quarter.year, quarter=quarter.number, state=ProgressReport.State.RETURNED
+        ).values_list("id", flat=True)
+    )
+    contributions = set(
+        Contribution.objects.filter(item__plan=plan, year=quarter.year, quarter=quarter.number).values_list(
+            "item_id", "department_id"
+        )
+    )
+    return PlanFacts(leads, cooperations, reports, returned, contributions, *_region_facts(plan.region, quarter))
+
+
+def _region_facts(region, quarter):
+    """Indicators and carrier targets per responsible department (region-wide)."""
+    indicators = {}
+    indicator_set = adopted_set(region)
+    if indicator_set is not None:
+        owners = duties_for(region, indicator_set).indicator_owner
+        values = {
+            v.indicator_id: v
+            for v in ComputedValue.objects.filter(region=region, year=quarter.year, quarter=quarter.number)
+        }
+        for indicator_id, department in owners.items():
+            indicators.setdefault(department.pk, []).append(values.get(indicator_id))
+    targets = {}
+    if CarrierTarget.objects.filter(region=region, year=quarter.year, department__isnull=False).exists():
+        for progress in target_progress(region, quarter.year, today=quarter.last_day):
+            if progress.target.department_id:
+                targets.setdefault(progress.target.department_id, []).append(progress)
+    return indicators, targets
+
+
+def parts_for(department_id, plan, quarter, facts, deadline):
+    """{part key: Part} for one department."""
+    led = facts.leads.get(department_id, [])
+    entries = [facts.reports.get((item.pk, department_id)) for item in led]
+    submitted = [r for r in entries if r is not None and r.state != ProgressReport.State.DRAFT]
+    due = deadline.due_on(quarter)
+    on_time = [r for r in submitted if r.submitted_at and timezone.localdate(r.submitted_at) <= due]
+    on_track = [item for item, r in zip(led, entries, strict=True) if is_on_track(r, item, plan, quarter)]
+    indicators = facts.indicators.get(department_id, [])
+    targets = facts.targets.get(department_id, [])
+    cooperated = facts.cooperations.get(department_id, [])
+    return {
+        "completeness": Part(len(submitted), len(led)),
+        "on_time": Part(len(on_time), len(led)),
+        "progress": Part(len(on_track), len(led)),
+        "indicators": Part(sum(1 for v in indicators if v and v.status == ComputedValue.Status.MET), len(indicators)),
+        "carriers": Part(sum(1 for t in targets if t.met), len(targets)),
+        "returns": Part(len(submitted) - sum(1 for r in submitted if r.pk in facts.returned), len(submitted)),
+        "cooperation": Part(
+            sum(1 for i in cooperated if (i.pk, department_id) in facts.contributions), len(cooperated)
+        ),
+    }
+
+
+def composite(parts, weights):
+    """The weighted mean of the parts that apply, or None when none does."""
+    applying = [(weights[key], part.value) for key, part in parts.items() if part.value is not None and weights[key]]
+    total = sum(weight for weight, _value in applying)
+    if not total:
+        return None
+    return (sum(weight * value for weight, value in applying) / total).quantize(ONE_PLACE, ROUND_HALF_UP)
+
+
+def components_json(parts, weights):
+    return {
+        key: {"value": None if parts[key].value is None else str(parts[key].value),
+              "numerator": parts[key].numerator, "denominator": parts[key].denominator, "weight": weights[key]}
+        for key, _label, _default in COMPONENTS
+    }  # fmt: skip
+
+
+def weights_of(plan):
+    stored = getattr(plan, "score_weights", None)
+    return stored.as_dict() if stored else dict(DEFAULT_WEIGHTS)
+
+
+# --- the region's verdict ---------------------------------------------------------------------
+
+
+def verdict(pass_rule, values):
+    """(verdict, reason, figures) for ``values`` — the computed values of the set's
+    indicators, with their indicator — under ``pass_rule`` ({"bottom_line": "all",
+    "guiding_share": "0.8"} and/or {"min_guiding": 15}). A bottom-line indicator not met
+    vetoes whatever else; one without data leaves the verdict open."""
+    bottom = [v for v in values if v.indicator.kind == Indicator.Kind.BOTTOM_LINE]
+    guiding = [v for v in values if v.indicator.kind == Indicator.Kind.GUIDING]
+
+    def codes(rows, status):
+        return [v.indicator.code for v in rows if v.status == status]
+
+    figures = {
+        "bottom_line": {"met": codes(bottom, "met"), "not_met": codes(bottom, "not_met"),
+                        "incomplete": codes(bottom, "incomplete"), "total": len(bottom)},
+        "guiding": {"met": codes(guiding, "met"), "not_met": codes(guiding, "not_met"),
+                    "incomplete": codes(guiding, "incomplete"), "total": len(guiding)},
+    }  # fmt: skip
+    if figures["bottom_line"]["not_met"]:
+        return "not_met", "底线指标未达标：" + "、".join(_names(bottom, "not_met")), figures
+    met, total = len(figures["guiding"]["met"]), len(guiding)
+    open_ = len(figures["guiding"]["incomplete"])
+    needed = _guiding_needed(pass_rule, total)
+    if figures["bottom_line"]["incomplete"]:
+        return "incomplete", "底线指标数据不全：" + "、".join(_names(bottom, "incomplete")), figures
+    if met >= needed:
+        return "met", f"底线指标全部达标，导向指标达标{met}项（要求不少于{needed}项）", figures
+    if met + open_ >= needed:
+        return "incomplete", f"导向指标达标{met}项，另有{open_}项数据不全，尚不能判断（要求不少于{needed}项）", figures
+    return "not_met", f"导向指标达标{met}项，少于要求的{needed}项", figures
+
+
+def _names(rows, status):
+    return [v.indicator.name for v in rows if v.status == status]
+
+
+def _guiding_needed(pass_rule, total):
+    needed = 0
+    if "guiding_share" in pass_rule:
+        share = Decimal(str(pass_rule["guiding_share"]))
+        needed = int((share * total).to_integral_value(rounding="ROUND_CEILING"))
+    if "min_guiding" in pass_rule:
+        needed = max(needed, int(pass_rule["min_guiding"]))
+    return needed

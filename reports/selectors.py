@@ -1,0 +1,138 @@
+"""Reads of ``reports``: a plan's scorecards with the change on last quarter, the records
+behind a scorecard, and the districts of a city side by side."""
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from core.periods import Quarter
+from tasks.models import Plan
+
+from . import scoring
+from .models import COMPONENTS, RegionVerdict, Scorecard
+
+
+def plans_of(region, year):
+    return Plan.objects.filter(region=region, start_year__lte=year, end_year__gte=year).order_by("-start_year", "pk")
+
+
+def default_quarter(plans, today=None):
+    """The latest quarter whose reports are due by now, so the page opens on a quarter
+    that can be judged (the current one is still being reported)."""
+    today = today or timezone.localdate()
+    quarter = Quarter.containing(today)
+    for plan in plans[:1]:
+        if plan.deadline_rule.due_on(quarter) >= today:
+            return quarter.previous()
+    return quarter
+
+
+@dataclass
+class Row:
+    card: Scorecard
+    previous: Scorecard | None
+
+    @property
+    def change(self):
+        if self.previous is None or self.previous.composite is None or self.card.composite is None:
+            return None
+        return self.card.composite - self.previous.composite
+
+
+def scorecards(plan, quarter):
+    """The plan's scorecards of ``quarter``, best first, each with last quarter's."""
+    before = quarter.previous()
+    previous = {
+        s.department_id: s for s in Scorecard.objects.filter(plan=plan, year=before.year, quarter=before.number)
+    }
+    cards = Scorecard.objects.filter(plan=plan, year=quarter.year, quarter=quarter.number).select_related("department")
+    rows = [Row(card, previous.get(card.department_id)) for card in cards]
+    rows.sort(key=lambda row: (row.card.composite is None, -(row.card.composite or 0), row.card.department.short_name))
+    return rows
+
+
+def parts(card):
+    """[(key, label, component dict)] in the page's order."""
+    return [(key, label, card.components.get(key, {})) for key, label, _weight in COMPONENTS]
+
+
+@dataclass
+class ItemLine:
+    item: object
+    report: object
+    expected: int
+    on_time: bool
+    on_track: bool
+    returned: bool
+
+
+def drill_down(card):
+    """The records behind each number of ``card``: the items it leads with their entries,
+    the items it cooperates on, the indicators and carrier targets it answers for."""
+    plan, quarter = card.plan, Quarter(card.year, card.quarter)
+    facts = scoring.plan_facts(plan, quarter)
+    due = plan.deadline_rule.due_on(quarter)
+    items = []
+    for item in sorted(facts.leads.get(card.department_id, []), key=lambda node: node.position):
+        report = facts.reports.get((item.pk, card.department_id))
+        submitted = report is not None and report.state != report.State.DRAFT
+        items.append(ItemLine(
+            item, report, scoring.expected_percent(item, plan, quarter),
+            on_time=submitted and report.submitted_at is not None and timezone.localdate(report.submitted_at) <= due,
+            on_track=scoring.is_on_track(report, item, plan, quarter),
+            returned=report is not None and report.pk in facts.returned,
+        ))  # fmt: skip
+    cooperated = [(item, (item.pk, card.department_id) in facts.contributions)
+                  for item in facts.cooperations.get(card.department_id, [])]  # fmt: skip
+    return {
+        "items": items, "cooperated": cooperated, "due": due,
+        "indicators": [v for v in facts.indicators.get(card.department_id, []) if v is not None],
+        "indicator_count": len(facts.indicators.get(card.department_id, [])),
+        "targets": facts.targets.get(card.department_id, []),
+    }  # fmt: skip
+
+
+def series(plan, department, quarters):
+    """The department's composite over ``quarters`` (None where not computed)."""
+    found = {(s.year, s.quarter): s.composite for s in Scorecard.objects.filter(plan=plan, department=department)}
+    return [None if found.get((q.year, q.number)) is None else float(found[(q.year, q.number)]) for q in quarters]
+
+
+@dataclass
+class CityRow:
+    region: object
+    verdict: RegionVerdict | None
+    average: float | None
+    scorecards: int
+
+    @property
+    def guiding_share(self):
+        if self.verdict is None:
+            return None
+        guiding = self.verdict.figures.get("guiding", {})
+        return round(100 * len(guiding.get("met", [])) / guiding["total"], 1) if guiding.get("total") else None
+
+
+def city(regions, quarter):
+    """One row per district: its verdict and the mean composite of its scorecards."""
+    verdicts = {v.region_id: v for v in RegionVerdict.objects.filter(region__in=regions, year=quarter.year,
+                                                                      quarter=quarter.number)}  # fmt: skip
+    composites = {}
+    for region_id, value in Scorecard.objects.filter(
+        plan__region__in=regions, year=quarter.year, quarter=quarter.number, composite__isnull=False
+    ).values_list("plan__region", "composite"):
+        composites.setdefault(region_id, []).append(float(value))
+    rows = []
+    for region in regions:
+        values = composites.get(region.pk, [])
+        average = round(sum(values) / len(values), 1) if values else None
+        rows.append(CityRow(region, verdicts.get(region.pk), average, len(values)))
+    return rows
+
+
+SORTS = {
+    "name": lambda row: row.region.code,
+    "verdict": lambda row: {"met": 0, "incomplete": 1, "not_met": 2}.get(getattr(row.verdict, "verdict", ""), 3),
+    "guiding": lambda row: -(row.guiding_share or -1),
+    "score": lambda row: -(row.average if row.average is not None else -1),
+}

@@ -1,0 +1,156 @@
+"""Pages of ``reports``: a district's quarter (verdict and department scorecards), one
+scorecard with the records behind it, the city's districts side by side, the weights of a
+plan's scorecard, and the record of background jobs for administrators."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from core.periods import Quarter
+from core.views import requested_quarter, requested_region
+from core.workflow import EditConflict, save_versioned
+from indicators.models import Indicator
+from org.models import Region
+from org.scoping import visible_to
+from tasks.models import Plan
+
+from . import selectors, services
+from .forms import ScoreWeightsForm
+from .models import COMPONENTS, JobRun, RegionVerdict, Scorecard, ScoreWeights
+
+JOBS_PER_PAGE = 50
+
+
+def _district(request, scope):
+    regions = scope.regions().filter(level=Region.Level.COUNTY).order_by("code")
+    region = requested_region(request, regions, scope.home_region)
+    if region is None:
+        raise Http404
+    return region, regions
+
+
+@require_safe
+@login_required
+def summary(request):
+    """A district's quarter: the compliance verdict and every department's scorecard."""
+    scope = visible_to(request.user)
+    region, regions = _district(request, scope)
+    plans_this_year = list(selectors.plans_of(region, Quarter.containing(timezone.localdate()).year))
+    quarter = requested_quarter(request, default=selectors.default_quarter(plans_this_year))
+    plans = list(selectors.plans_of(region, quarter.year))
+    plan = next((p for p in plans if str(p.pk) == request.GET.get("plan")), plans[0] if plans else None)
+    verdict = RegionVerdict.objects.filter(region=region, year=quarter.year, quarter=quarter.number).first()
+    names = dict(Indicator.objects.values_list("code", "name")) if verdict else {}
+    return render(request, "reports/summary.html", {
+        "region": region, "regions": regions, "quarter": quarter, "previous": quarter.previous(),
+        "next": quarter.next(), "plans": plans, "plan": plan, "verdict": verdict, "names": names,
+        "rows": selectors.scorecards(plan, quarter) if plan else [],
+        "can_change": scope.can_review_region(region), "weights": _weights(plan) if plan else None,
+    })  # fmt: skip
+
+
+def _weights(plan):
+    return ScoreWeights.objects.filter(plan=plan).first() or ScoreWeights(plan=plan)
+
+
+@require_safe
+@login_required
+def scorecard(request, pk):
+    scope = visible_to(request.user)
+    card = scope.get_or_404(
+        Scorecard.objects.select_related("plan__region", "department"),
+        region="plan__region", departments=("department",), pk=pk,
+    )  # fmt: skip
+    quarter = Quarter(card.year, card.quarter)
+    quarters = [quarter.shift(-offset) for offset in range(7, -1, -1)]
+    return render(request, "reports/scorecard.html", {
+        "card": card, "quarter": quarter, "parts": selectors.parts(card), "weights": _weights(card.plan),
+        **selectors.drill_down(card),
+        "chart_data": {"kind": "line", "categories": [q.label for q in quarters], "max": 100,
+                       "series": [{"name": card.department.short_name,
+                                   "values": selectors.series(card.plan, card.department, quarters)}]},
+    })  # fmt: skip
+
+
+@require_safe
+@login_required
+def city(request):
+    """Every district the user sees, side by side, for the city supervisor."""
+    scope = visible_to(request.user)
+    regions = list(scope.regions().filter(level=Region.Level.COUNTY).order_by("code"))
+    quarter = requested_quarter(request, default=Quarter.containing(timezone.localdate()).previous())
+    rows = selectors.city(regions, quarter)
+    sort = request.GET.get("sort", "name")
+    rows.sort(key=selectors.SORTS.get(sort, selectors.SORTS["name"]))
+    return render(request, "reports/city.html", {
+        "rows": rows, "quarter": quarter, "previous": quarter.previous(), "next": quarter.next(), "sort": sort,
+        "chart_data": {"kind": "bar", "categories": [row.region.name for row in rows], "max": 100,
+                       "series": [{"name": _("Mean department score"), "values": [row.average for row in rows]},
+                                  {"name": _("Guiding indicators met (%)"),
+                                   "values": [row.guiding_share for row in rows]}]},
+    })  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def weights(request, pk):
+    scope = visible_to(request.user)
+    plan = scope.get_or_404(Plan.objects.select_related("region"), region="region", change=True, pk=pk)
+    stored = _weights(plan)
+    form = ScoreWeightsForm(request.POST or None, instance=stored)
+    current = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            if stored.pk is None:
+                form.instance.full_clean()
+                form.instance.save()
+            else:
+                save_versioned(form.instance, version=form.cleaned_data["version"], fields=form.Meta.fields)
+        except EditConflict as conflict:
+            current = conflict.current
+            form.show_conflict(current)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            services.plan_scores_stale(plan)
+            messages.success(request, _("Weights saved; the plan's scorecards are being recomputed."))
+            return redirect(f"{_summary_url(plan.region)}&plan={plan.pk}")
+    return render(request, "reports/weights.html", {
+        "plan": plan, "form": form, "current": current, "components": COMPONENTS,
+        "cancel_url": f"{_summary_url(plan.region)}&plan={plan.pk}",
+    })  # fmt: skip
+
+
+def _summary_url(region):
+    return f"{reverse('reports:summary')}?region={region.code}"
+
+
+@require_POST
+@login_required
+def recompute(request):
+    """A reviewer asks for the district's scores of a quarter to be recomputed now."""
+    scope = visible_to(request.user)
+    region = scope.get_or_404(scope.regions(change=True), code=request.POST.get("region", ""))
+    try:
+        quarter = Quarter.parse(request.POST.get("quarter", ""))
+    except ValueError:
+        raise Http404 from None
+    services.scores_stale(region=region, quarter=quarter)
+    messages.success(request, _("The scores of %(quarter)s are being recomputed.") % {"quarter": quarter.label})
+    return redirect(f"{_summary_url(region)}&quarter={quarter}")
+
+
+@require_safe
+@login_required
+def jobs(request):
+    if not visible_to(request.user).is_admin:
+        raise Http404
+    page = Paginator(JobRun.objects.all(), JOBS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "reports/jobs.html", {"page": page})

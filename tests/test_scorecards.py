@@ -1,0 +1,226 @@
+"""Department scorecards and the region verdict on a small fixture computed by hand, the
+veto of a bottom-line miss, weights that must sum to 100, and the coalesced recompute."""
+
+from datetime import date
+from decimal import Decimal as D
+from types import SimpleNamespace
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from core import events
+from core.periods import Quarter
+from reports.models import JobRun, Scorecard, ScoreWeights, StaleScores
+from reports.scoring import expected_percent, verdict
+from reports.services import scores_compute
+from tasks.models import Assignment, Plan, ProgressReport, TaskNode
+from tasks.services import contribution_save, progress_approve, progress_open, progress_return, progress_save
+
+Q2 = Quarter(2023, 2)
+
+
+@pytest.fixture
+def plan(world):
+    plan = Plan.objects.create(region=world.district, title="评分测试方案", start_year=2023, end_year=2023)
+    key = TaskNode.objects.create(plan=plan, level=1, position=1, number="一、", text="重点任务")
+    items = {}
+    for position, (name, due, lead, cooperating) in enumerate([
+        ("A", date(2023, 12, 31), world.water_bureau, None),
+        ("B", date(2023, 6, 30), world.water_bureau, None),
+        ("C", date(2023, 12, 31), world.water_bureau, None),
+        ("D", date(2023, 12, 31), world.water_bureau, None),
+        ("E", date(2023, 12, 31), world.urban_bureau, world.water_bureau),
+    ], start=2):  # fmt: skip
+        item = TaskNode.objects.create(
+            plan=plan, parent=key, level=3, position=position, text=f"事项{name}", due_on=due
+        )
+        Assignment.objects.create(node=item, department=lead, role="lead")
+        if cooperating:
+            Assignment.objects.create(node=item, department=cooperating, role="cooperating")
+        items[name] = item
+    plan.items = items
+    return plan
+
+
+def submit(item, department, when, *, status="in_progress", percent=50, user=None):
+    report = progress_open(item=item, department=department, quarter=Q2)
+    report.status, report.percent, report.work_done = status, percent, "已推进"
+    with time_machine.travel(when, tick=False):
+        progress_save(report=report, version=report.version, user=user, submit=True)
+    report.refresh_from_db()
+    return report
+
+
+@pytest.fixture
+def quarter_of_work(plan, world, reviewer):
+    items = plan.items
+    a = submit(items["A"], world.water_bureau, "2023-06-25 10:00 +0800", percent=50)
+    progress_approve(report=a, user=reviewer)
+    b = submit(items["B"], world.water_bureau, "2023-07-05 10:00 +0800", status="done", percent=100)
+    progress_approve(report=b, user=reviewer)
+    c = submit(items["C"], world.water_bureau, "2023-06-20 10:00 +0800", percent=30)
+    progress_return(report=c, user=reviewer, comment="请补充进度说明")
+    c.refresh_from_db()
+    c.status, c.percent, c.work_done = "in_progress", 30, "已补充"
+    with time_machine.travel("2023-06-28 10:00 +0800", tick=False):
+        progress_save(report=c, version=c.version, user=None, submit=True)
+    # D is never reported. E is 区城管局's, done and on time; 区水利局 cooperates on it.
+    e = submit(items["E"], world.urban_bureau, "2023-06-26 10:00 +0800", status="done", percent=100)
+    progress_approve(report=e, user=reviewer)
+    contribution_save(item=items["E"], department=world.water_bureau, quarter=Q2, note="提供水量数据", user=None)
+    return plan
+
+
+def test_expected_progress_is_the_share_of_time_elapsed(plan):
+    # 1 January to 30 June is 181 of 365 days: 49.6 % → 49.
+    assert expected_percent(plan.items["A"], plan, Q2) == 49
+    assert expected_percent(plan.items["B"], plan, Q2) == 100  # due on 30 June
+
+
+def test_scorecards_match_the_hand_computation(quarter_of_work, world):
+    assert scores_compute(world.district, Q2) == 2
+    water = Scorecard.objects.get(department=world.water_bureau, year=2023, quarter=2)
+    parts = {key: (c["value"], c["numerator"], c["denominator"]) for key, c in water.components.items()}
+    # Leads A, B, C, D. Submitted A, B, C (3 of 4 = 75 %); on time A and C (B came on 5 July,
+    # after the 30 June deadline): 50 %; on track A (50 % ≥ 49 %) and B (completed), not C
+    # (30 % < 49 %) nor D: 50 %; C was returned once: 2 of 3 not returned = 66.7 %; it gave
+    # a contribution to E, the one item it cooperates on: 100 %. No indicators, no targets.
+    assert parts == {
+        "completeness": ("75.0", 3, 4), "on_time": ("50.0", 2, 4), "progress": ("50.0", 2, 4),
+        "indicators": (None, 0, 0), "carriers": (None, 0, 0), "returns": ("66.7", 2, 3),
+        "cooperation": ("100.0", 1, 1),
+    }  # fmt: skip
+    # Weights 25/15/25/–/–/5/5 of the parts that apply (75 in all):
+    # (25×75 + 15×50 + 25×50 + 5×66.7 + 5×100) ÷ 75 = 4708.5 ÷ 75 = 62.78 → 62.8, amber.
+    assert water.composite == D("62.8") and water.band == "amber"
+    urban = Scorecard.objects.get(department=world.urban_bureau, year=2023, quarter=2)
+    assert urban.composite == D("100.0") and urban.band == "green"
+
+
+def test_plan_weights_change_the_composite_and_must_sum_to_100(quarter_of_work, world):
+    weights = ScoreWeights(plan=quarter_of_work, completeness=50, on_time=50, progress=0, indicators=0, carriers=0,
+                           returns=0, cooperation=0)  # fmt: skip
+    weights.full_clean()
+    weights.save()
+    scores_compute(world.district, Q2)
+    # (50×75 + 50×50) ÷ 100 = 62.5
+    assert Scorecard.objects.get(department=world.water_bureau, quarter=2).composite == D("62.5")
+    weights.returns = 10
+    with pytest.raises(ValidationError, match="110"):
+        weights.full_clean()
+
+
+def test_recomputing_twice_leaves_the_same_rows(quarter_of_work, world):
+    scores_compute(world.district, Q2)
+    first = list(Scorecard.objects.order_by("pk").values("pk", "composite", "components"))
+    scores_compute(world.district, Q2)
+    assert list(Scorecard.objects.order_by("pk").values("pk", "composite", "components")) == first
+
+
+def value(code, kind, status, name=None):
+    return SimpleNamespace(status=status, indicator=SimpleNamespace(code=code, kind=kind, name=name or code))
+
+
+def test_one_bottom_line_miss_vetoes_everything():
+    values = [value("LEAKAGE", "bottom_line", "not_met", "漏损率")] + [
+        value(f"G{n}", "guiding", "met") for n in range(16)
+    ]
+    outcome, reason, figures = verdict({"bottom_line": "all", "guiding_share": "0.8"}, values)
+    assert outcome == "not_met" and reason == "底线指标未达标：漏损率"
+    assert figures["guiding"]["met"] == [f"G{n}" for n in range(16)]
+
+
+def test_guiding_share_decides_and_missing_data_leaves_it_open():
+    bottom = [value("B1", "bottom_line", "met"), value("B2", "bottom_line", "met")]
+    # 10 guiding indicators, 80 % → at least 8 met.
+    eight = [value(f"G{n}", "guiding", "met") for n in range(8)] + [
+        value(f"N{n}", "guiding", "not_met") for n in range(2)
+    ]
+    assert verdict({"guiding_share": "0.8"}, bottom + eight)[0] == "met"
+    seven = [*eight[:7], value("N7", "guiding", "not_met"), *eight[8:]]
+    assert verdict({"guiding_share": "0.8"}, bottom + seven)[0] == "not_met"
+    open_ = [*eight[:7], value("I7", "guiding", "incomplete"), *eight[8:]]
+    outcome, reason, _ = verdict({"guiding_share": "0.8"}, bottom + open_)
+    assert outcome == "incomplete" and "1项数据不全" in reason
+    missing_bottom = [value("B1", "bottom_line", "incomplete"), bottom[1]]
+    assert verdict({"guiding_share": "0.8"}, missing_bottom + eight)[0] == "incomplete"
+
+
+def test_a_burst_of_changes_gives_one_recompute(quarter_of_work, world, django_capture_on_commit_callbacks,
+                                                monkeypatch):  # fmt: skip
+    from reports import jobs
+
+    queued = []
+    monkeypatch.setattr(jobs.recompute_scores, "apply_async", lambda args, countdown: queued.append((args, countdown)))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        for _ in range(5):  # the fixture's own changes marked Q2 already: use Q3
+            events.publish(events.SCORES_CHANGED, region=world.district, quarter=Quarter(2023, 3))
+    assert len(callbacks) == 1  # five changes in one transaction: one mark
+    callbacks[0]()
+    callbacks[0]()  # a later transaction, before the queued job ran, joins it
+    assert queued == [((world.district.pk, "2023Q3"), settings.SCORES_COALESCE_SECONDS)]
+    assert StaleScores.objects.filter(year=2023, quarter=3).count() == 1
+    jobs.recompute_scores(world.district.pk, "2023Q3")  # the job claims the mark
+    assert not StaleScores.objects.filter(year=2023, quarter=3).exists()
+    assert JobRun.objects.get(name="recompute_scores").state == "done"
+
+
+def test_a_failed_job_is_recorded_with_its_reason(world):
+    from reports.jobs import recompute_scores
+
+    with pytest.raises(Exception):  # noqa: B017 - the region does not exist
+        recompute_scores(999999, "2023Q2")
+    run = JobRun.objects.get(name="recompute_scores")
+    assert run.state == "failed" and "DoesNotExist" in run.error and run.finished_at
+
+
+def test_a_submission_and_its_approval_recompute_the_quarter(plan, world, reviewer, jobs_inline):
+    with jobs_inline() as callbacks:
+        report = submit(plan.items["A"], world.water_bureau, "2023-06-25 10:00 +0800")
+        progress_approve(report=report, user=reviewer)
+    assert len(callbacks) == 1  # one transaction of the test: one mark
+    card = Scorecard.objects.get(plan=plan, department=world.water_bureau, year=2023, quarter=2)
+    assert card.components["completeness"]["numerator"] == 1
+    assert ProgressReport.objects.get(pk=report.pk).state == "approved"
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+def test_the_summary_and_drill_down_show_the_numbers_and_their_records(quarter_of_work, world, reviewer, client_for):
+    from django.urls import reverse
+
+    scores_compute(world.district, Q2)
+    client = client_for(reviewer)
+    page = client.get(reverse("reports:summary"), {"quarter": "2023Q2"}).content.decode()
+    assert "区水利局" in page and "62.8" in page and "100.0" in page
+    card = Scorecard.objects.get(department=world.water_bureau, quarter=2)
+    detail = client.get(reverse("reports:scorecard", args=[card.pk])).content.decode()
+    for name in ("事项A", "事项B", "事项C", "事项D"):
+        assert name in detail
+    assert "3 / 4" in detail and "2 / 3" in detail and "未报送" in detail  # D was never reported
+
+
+def test_weights_that_do_not_sum_to_100_are_refused(quarter_of_work, world, reviewer, client_for):
+    from django.urls import reverse
+
+    url = reverse("reports:weights", args=[quarter_of_work.pk])
+    data = {"completeness": 30, "on_time": 15, "progress": 25, "indicators": 15, "carriers": 10, "returns": 5,
+            "cooperation": 5, "green_from": 85, "amber_from": 60}  # fmt: skip
+    response = client_for(reviewer).post(url, data)
+    assert response.status_code == 200 and "各项权重之和为105" in response.content.decode()
+    assert not ScoreWeights.objects.exists()
+    data["completeness"] = 25
+    assert client_for(reviewer).post(url, data).status_code == 302
+    assert ScoreWeights.objects.get(plan=quarter_of_work).completeness == 25
+
+
+def test_the_city_view_sorts_districts(quarter_of_work, world, supervisor, client_for):
+    from django.urls import reverse
+
+    scores_compute(world.district, Q2)
+    page = client_for(supervisor).get(reverse("reports:city"), {"quarter": "2023Q2", "sort": "score"}).content.decode()
+    assert page.index("武隆区") < page.index("黔江区")  # 武隆 has scores, 黔江 none
+    assert "81.4" in page  # the mean of 62.8 and 100.0
