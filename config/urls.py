@@ -3,15 +3,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from core import views as core_views
 from org.forms import LoginForm
+from reports import views as report_views
 
 admin.site.site_header = _("Water-saving compliance portal administration")
 admin.site.site_title = _("Water-saving compliance portal")
 admin.site.index_title = _("Administration")
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", report_views.home, name="home"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),

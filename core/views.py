@@ -1,11 +1,6 @@
-"""Pages that belong to no single domain: the home page and the error pages."""
+"""Request helpers every app's views share."""
 
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_safe
-
-from org.scoping import visible_to
 
 from .periods import Quarter
 
@@ -27,19 +22,3 @@ def requested_region(request, regions, home=None):
         return regions.filter(code=wanted).first()
     region = regions.filter(pk=home.pk).first() if home is not None else None
     return region or regions.first()
-
-
-@require_safe
-@login_required
-def home(request):
-    scope = visible_to(request.user)
-    return render(
-        request,
-        "core/home.html",
-        {
-            "scope": scope,
-            "department": request.user.department,
-            "region": scope.home_region,
-            "regions": scope.regions().select_related("parent").order_by("code")[:20],
-        },
-    )

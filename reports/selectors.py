@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from core.periods import Quarter
-from tasks.models import Plan
+from indicators.models import DataReport
+from tasks.models import Plan, ProgressReport
 
 from . import scoring
 from .models import COMPONENTS, RegionVerdict, Scorecard
@@ -136,3 +137,43 @@ SORTS = {
     "guiding": lambda row: -(row.guiding_share or -1),
     "score": lambda row: -(row.average if row.average is not None else -1),
 }
+
+
+# --- the home page -----------------------------------------------------------------------------
+
+WORST_SHOWN = 5
+
+
+@dataclass
+class DistrictHome:
+    """What a district reviewer sees first: the verdict, the weakest departments, the queue."""
+
+    quarter: Quarter
+    verdict: RegionVerdict | None
+    plan: Plan | None
+    worst: list
+    progress_waiting: int
+    data_waiting: int
+
+
+def district_home(region, today=None):
+    plans = list(plans_of(region, (today or timezone.localdate()).year))
+    quarter = default_quarter(plans, today)
+    plan = plans[0] if plans else None
+    scored = [row for row in scorecards(plan, quarter) if row.card.composite is not None] if plan else []
+    worst = scored[::-1][:WORST_SHOWN]  # scorecards() lists the best first
+    return DistrictHome(
+        quarter=quarter,
+        verdict=RegionVerdict.objects.filter(region=region, year=quarter.year, quarter=quarter.number).first(),
+        plan=plan, worst=worst,
+        progress_waiting=ProgressReport.objects.filter(item__plan__region=region, state="submitted").count(),
+        data_waiting=DataReport.objects.filter(region=region, state="submitted").count(),
+    )  # fmt: skip
+
+
+def latest_verdicts(regions):
+    """Each district's most recent verdict (None where it has none), in one query."""
+    latest = {}
+    for verdict in RegionVerdict.objects.filter(region__in=regions).order_by("region", "-year", "-quarter"):
+        latest.setdefault(verdict.region_id, verdict)
+    return [(region, latest.get(region.pk)) for region in regions]

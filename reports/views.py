@@ -154,3 +154,21 @@ def jobs(request):
         raise Http404
     page = Paginator(JobRun.objects.all(), JOBS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "reports/jobs.html", {"page": page})
+
+
+@require_safe
+@login_required
+def home(request):
+    """The first page: who and where, then what needs attention for the user's role."""
+    scope = visible_to(request.user)
+    region = scope.home_region
+    context = {
+        "scope": scope, "department": request.user.department, "region": region,
+        "regions": scope.regions().select_related("parent").order_by("code")[:20],
+    }  # fmt: skip
+    if region is not None and region.level == Region.Level.COUNTY and scope.role == "reviewer":
+        context["district"] = selectors.district_home(region)
+    elif scope.role == "supervisor" or scope.is_admin:
+        districts = scope.regions().filter(level=Region.Level.COUNTY).order_by("code")
+        context["verdicts"] = selectors.latest_verdicts(list(districts))
+    return render(request, "core/home.html", context)

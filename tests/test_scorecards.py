@@ -224,3 +224,18 @@ def test_the_city_view_sorts_districts(quarter_of_work, world, supervisor, clien
     page = client_for(supervisor).get(reverse("reports:city"), {"quarter": "2023Q2", "sort": "score"}).content.decode()
     assert page.index("武隆区") < page.index("黔江区")  # 武隆 has scores, 黔江 none
     assert "81.4" in page  # the mean of 62.8 and 100.0
+
+
+def test_home_pages_show_the_verdict_the_weakest_and_the_queue(quarter_of_work, world, reviewer, supervisor,
+                                                               client_for):  # fmt: skip
+    from django.urls import reverse
+
+    scores_compute(world.district, Q2)
+    with time_machine.travel("2023-07-15 10:00 +0800", tick=False):  # Q2's reports are due by then
+        page = client_for(reviewer).get(reverse("home")).content.decode()
+        city = client_for(supervisor).get(reverse("home")).content.decode()
+    assert "2023年第二季度达标情况" in page and "得分最低的部门" in page
+    weakest = page[page.index("得分最低的部门") : page.index("待审核")]
+    assert weakest.index("62.8") < weakest.index("100.0")  # weakest first
+    assert 'data-testid="home-queue">1<' in page  # C was resubmitted and waits for review
+    assert "各区县最新达标结论" in city and "武隆区" in city and "黔江区" in city
