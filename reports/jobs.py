@@ -12,7 +12,7 @@ from org.models import Region
 from tasks.models import Plan
 
 from . import services
-from .models import JobRun, StaleScores
+from .models import JobRun, QuarterlyReport, StaleScores
 
 SWEEP_AFTER = timedelta(minutes=30)
 
@@ -64,3 +64,20 @@ def sweep_scores():
             recompute_scores(region_id, quarter)
         outcome["result"] = f"{len(wanted)} region-quarters"
     return len(wanted)
+
+
+@shared_task(name="reports.jobs.build_report")
+def build_report(report_id):
+    """Build one queued quarterly report (a second run finds it claimed and does nothing)."""
+    report = QuarterlyReport.objects.select_related("region").get(pk=report_id)
+    with recorded("build_report", report=report_id) as outcome:
+        try:
+            services.report_build(report)
+        except services.NothingToReport as empty:
+            outcome["result"] = str(empty)  # recorded on the report; not a crash of the job
+            return None
+        except Exception as error:
+            services.report_failed(report, error)
+            raise
+        outcome["result"] = f"{report.region.code} {report.year}Q{report.quarter}"
+    return report.pk

@@ -162,3 +162,57 @@ class JobRun(models.Model):
 
     def __str__(self):
         return f"{self.name} {self.started_at:%Y-%m-%d %H:%M} {self.get_state_display()}"
+
+
+class QuarterlyReport(models.Model):
+    """One build of a region's quarterly progress report. Building again makes a new row
+    that becomes current once it is complete; older builds stay listed."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Building")
+        DONE = "done", _("Complete")
+        FAILED = "failed", _("Failed")
+
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(_("quarter"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    reason = models.CharField(_("reason of failure"), max_length=500, blank=True)
+    is_current = models.BooleanField(_("current"), default=False)
+    requested_by = models.ForeignKey("org.User", verbose_name=_("requested by"), null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")  # fmt: skip
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    workbook = models.FileField(_("Excel report"), upload_to="reports/%Y/", blank=True)
+    document = models.FileField(_("Word draft"), upload_to="reports/%Y/", blank=True)
+    html = models.FileField(_("printable page"), upload_to="reports/%Y/", blank=True)
+
+    class Meta:
+        verbose_name = _("quarterly report")
+        verbose_name_plural = _("quarterly reports")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "year", "quarter"],
+                condition=models.Q(is_current=True),
+                name="quarterly_report_one_current",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.region} {self.year}Q{self.quarter} {self.get_state_display()}"
+
+    @property
+    def is_working(self):
+        return self.state in (self.State.QUEUED, self.State.RUNNING)
+
+    FILES = {"xlsx": "workbook", "docx": "document", "html": "html"}
+
+    def download_name(self, kind):
+        """The name a downloaded file gets, whatever the storage called it."""
+        from core.periods import Quarter
+
+        name = f"{self.region.name}{Quarter(self.year, self.quarter).label}节水工作进展情况"
+        return f"{name}（草稿）.docx" if kind == "docx" else f"{name}.{kind}"

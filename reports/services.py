@@ -6,7 +6,9 @@ import logging
 from functools import partial
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import connection, transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -15,8 +17,8 @@ from indicators.models import ComputedValue
 from indicators.selectors import adopted_set
 from tasks.models import Plan
 
-from . import scoring
-from .models import RegionVerdict, Scorecard, ScoreWeights, StaleScores
+from . import report_document, report_workbook, scoring
+from .models import QuarterlyReport, RegionVerdict, Scorecard, ScoreWeights, StaleScores
 
 logger = logging.getLogger(__name__)
 
@@ -106,3 +108,78 @@ def _mark(region, quarter):
     except OperationalError:
         # The stale row stays; the nightly sweep picks it up.
         logger.warning("score recompute of %s %s not enqueued: broker unavailable", region.code, quarter)
+
+
+# --- the quarterly report --------------------------------------------------------------------------
+
+
+class NothingToReport(ValueError):
+    """The quarter has no stored data to report on."""
+
+
+def report_request(*, region, quarter, user=None, enqueue=True):
+    """Queue a build of ``region``'s report of ``quarter``; the job starts once this commits
+    (without ``enqueue`` the caller builds it). Returns the new row; the current report
+    stays current until the new one is complete."""
+    from . import jobs
+
+    report = QuarterlyReport.objects.create(region=region, year=quarter.year, quarter=quarter.number,
+                                            requested_by=user)  # fmt: skip
+    if enqueue:
+        transaction.on_commit(lambda: _enqueue_build(jobs.build_report, report))
+    return report
+
+
+def _enqueue_build(job, report):
+    try:
+        job.delay(report.pk)
+    except OperationalError:
+        QuarterlyReport.objects.filter(pk=report.pk).update(
+            state=QuarterlyReport.State.FAILED, reason="后台任务服务不可用，请稍后重试", finished_at=timezone.now()
+        )
+
+
+def report_build(report):
+    """Build the report's files from stored data and make it the current one. Raises
+    NothingToReport for a quarter without any data (the row records why)."""
+    claimed = QuarterlyReport.objects.filter(pk=report.pk, state=QuarterlyReport.State.QUEUED).update(
+        state=QuarterlyReport.State.RUNNING, progress=5
+    )
+    if not claimed:
+        return report  # another worker has it, or it is already built
+    quarter = Quarter(report.year, report.quarter)
+    data = report_workbook.report_data(report.region, quarter)
+    if data.is_empty:
+        _fail(report, f"{report.region.name}{quarter.label}没有任何进展、指标或载体数据，未生成报告")
+        raise NothingToReport(report.reason)
+    name = f"{report.region.name}{quarter.label}节水工作进展情况"
+    report.workbook.save(f"{name}.xlsx", ContentFile(report_workbook.build(data)), save=False)
+    _progress(report, 50)
+    report.document.save(f"{name}（草稿）.docx", ContentFile(report_document.build(data)), save=False)
+    _progress(report, 80)
+    html = render_to_string("reports/quarterly_print.html", {"data": data, "report": report})
+    report.html.save(f"{name}.html", ContentFile(html.encode()), save=False)
+    with transaction.atomic():
+        QuarterlyReport.objects.filter(region=report.region, year=report.year, quarter=report.quarter,
+                                       is_current=True).update(is_current=False)  # fmt: skip
+        report.state, report.progress, report.is_current = QuarterlyReport.State.DONE, 100, True
+        report.finished_at = timezone.now()
+        report.save()
+    return report
+
+
+def _progress(report, percent):
+    QuarterlyReport.objects.filter(pk=report.pk).update(progress=percent)
+
+
+def _fail(report, reason):
+    report.state, report.reason, report.finished_at = QuarterlyReport.State.FAILED, reason[:500], timezone.now()
+    report.save(update_fields=["state", "reason", "finished_at"])
+
+
+def report_failed(report, error):
+    """A build crashed: keep the reason on the row so the page can show it and offer a retry."""
+    QuarterlyReport.objects.filter(pk=report.pk).update(
+        state=QuarterlyReport.State.FAILED, reason=f"生成失败：{type(error).__name__}: {error}"[:500],
+        finished_at=timezone.now(),
+    )  # fmt: skip

@@ -11,4 +11,8 @@ urlpatterns = [
     path("plans/<int:pk>/weights/", views.weights, name="weights"),
     path("recompute/", views.recompute, name="recompute"),
     path("jobs/", views.jobs, name="jobs"),
+    path("quarterly/", views.quarterly, name="quarterly"),
+    path("quarterly/build/", views.quarterly_build, name="quarterly_build"),
+    path("quarterly/<int:pk>/status/", views.quarterly_status, name="quarterly_status"),
+    path("quarterly/<int:pk>/<str:kind>/", views.quarterly_file, name="quarterly_file"),
 ]

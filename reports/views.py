@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,7 @@ from tasks.models import Plan
 
 from . import selectors, services
 from .forms import ScoreWeightsForm
-from .models import COMPONENTS, JobRun, RegionVerdict, Scorecard, ScoreWeights
+from .models import COMPONENTS, JobRun, QuarterlyReport, RegionVerdict, Scorecard, ScoreWeights
 
 JOBS_PER_PAGE = 50
 
@@ -128,6 +128,18 @@ def weights(request, pk):
     })  # fmt: skip
 
 
+def _posted_region_quarter(request):
+    """The district (one the user may change) and quarter a POST names, or a 404."""
+    region = visible_to(request.user).regions(change=True).filter(code=request.POST.get("region", "")).first()
+    try:
+        quarter = Quarter.parse(request.POST.get("quarter", ""))
+    except ValueError:
+        quarter = None
+    if region is None or quarter is None:
+        raise Http404
+    return region, quarter
+
+
 def _summary_url(region):
     return f"{reverse('reports:summary')}?region={region.code}"
 
@@ -136,12 +148,7 @@ def _summary_url(region):
 @login_required
 def recompute(request):
     """A reviewer asks for the district's scores of a quarter to be recomputed now."""
-    scope = visible_to(request.user)
-    region = scope.get_or_404(scope.regions(change=True), code=request.POST.get("region", ""))
-    try:
-        quarter = Quarter.parse(request.POST.get("quarter", ""))
-    except ValueError:
-        raise Http404 from None
+    region, quarter = _posted_region_quarter(request)
     services.scores_stale(region=region, quarter=quarter)
     messages.success(request, _("The scores of %(quarter)s are being recomputed.") % {"quarter": quarter.label})
     return redirect(f"{_summary_url(region)}&quarter={quarter}")
@@ -172,3 +179,59 @@ def home(request):
         districts = scope.regions().filter(level=Region.Level.COUNTY).order_by("code")
         context["verdicts"] = selectors.latest_verdicts(list(districts))
     return render(request, "core/home.html", context)
+
+
+# --- the quarterly report ----------------------------------------------------------------------
+
+
+def _report_page_url(region, quarter):
+    return f"{reverse('reports:quarterly')}?region={region.code}&quarter={quarter}"
+
+
+@require_safe
+@login_required
+def quarterly(request):
+    """A district's quarterly report: its builds, newest first, the current one marked,
+    with a live progress bar while one builds."""
+    scope = visible_to(request.user)
+    region, regions = _district(request, scope)
+    plans = list(selectors.plans_of(region, timezone.localdate().year))
+    quarter = requested_quarter(request, default=selectors.default_quarter(plans))
+    builds = QuarterlyReport.objects.filter(region=region, year=quarter.year, quarter=quarter.number)
+    return render(request, "reports/quarterly.html", {
+        "region": region, "regions": regions, "quarter": quarter, "previous": quarter.previous(),
+        "next": quarter.next(), "builds": builds[:20], "working": any(b.is_working for b in builds[:5]),
+        "can_change": scope.can_review_region(region),
+    })  # fmt: skip
+
+
+@require_safe
+@login_required
+def quarterly_status(request, pk):
+    """The row of one build, polled by the page while it builds (htmx)."""
+    report = visible_to(request.user).get_or_404(QuarterlyReport.objects.select_related("region"), region="region",
+                                                 pk=pk)  # fmt: skip
+    return render(request, "reports/_build_row.html", {"build": report})
+
+
+@require_POST
+@login_required
+def quarterly_build(request):
+    region, quarter = _posted_region_quarter(request)
+    services.report_request(region=region, quarter=quarter, user=request.user)
+    messages.success(request, _("The report is being built; this page shows its progress."))
+    return redirect(_report_page_url(region, quarter))
+
+
+@require_safe
+@login_required
+def quarterly_file(request, pk, kind):
+    """Download the workbook or the Word draft, or open the printable page, of one build."""
+    report = visible_to(request.user).get_or_404(QuarterlyReport.objects.select_related("region"), region="region",
+                                                 pk=pk, state=QuarterlyReport.State.DONE)  # fmt: skip
+    if kind not in QuarterlyReport.FILES or not getattr(report, QuarterlyReport.FILES[kind]):
+        raise Http404
+    stored = getattr(report, QuarterlyReport.FILES[kind])
+    if kind == "html":
+        return HttpResponse(stored.open("rb").read(), content_type="text/html; charset=utf-8")
+    return FileResponse(stored.open("rb"), as_attachment=True, filename=report.download_name(kind))

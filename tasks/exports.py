@@ -32,8 +32,10 @@ def department_names(departments):
     return "、".join(department.short_name for department in departments)
 
 
-def build_workbook(plan, roots, *, title=None, label="附件"):
-    """``roots`` are ``selectors.plan_tree`` rows; returns an openpyxl Workbook."""
+def build_workbook(plan, roots, *, title=None, label="附件", extra_columns=()):
+    """``roots`` are ``selectors.plan_tree`` rows; returns an openpyxl Workbook.
+    ``extra_columns`` are (header, width, value of a work-item row) added after the
+    departments, e.g. the quarter's progress in the quarterly report."""
     rows = list(walk(roots))
     has_sub_tasks = any(row.level == 2 for row in rows)
     columns = [("重点任务", 22, WRAP_CENTER)]
@@ -42,6 +44,7 @@ def build_workbook(plan, roots, *, title=None, label="附件"):
     else:
         columns += [("工作内容", 70, WRAP_LEFT)]
     columns += [("牵头单位", 18, WRAP_CENTER), ("配合单位", 32, WRAP_CENTER)]
+    columns += [(header, column_width, WRAP_LEFT) for header, column_width, _value in extra_columns]
     width = len(columns)
 
     workbook = Workbook()
@@ -72,7 +75,7 @@ def build_workbook(plan, roots, *, title=None, label="附件"):
             items = [child] if child is not None and child.node.is_work_item else (child.children if child else [])
             for item in items or [None]:
                 current_row += 1
-                _write_item(sheet, current_row, item, item_column, lead_column, columns)
+                _write_item(sheet, current_row, item, item_column, lead_column, columns, extra_columns)
             if has_sub_tasks:
                 sub_label = child.node.label if child is not None and not child.node.is_work_item else ""
                 write_text(sheet.cell(row=first_of_sub, column=2), sub_label or None)
@@ -100,7 +103,7 @@ def build_workbook(plan, roots, *, title=None, label="附件"):
     return workbook
 
 
-def _write_item(sheet, row, item, item_column, lead_column, columns):
+def _write_item(sheet, row, item, item_column, lead_column, columns, extra_columns=()):
     if item is None:
         return
     node = item.node
@@ -109,6 +112,8 @@ def _write_item(sheet, row, item, item_column, lead_column, columns):
         lead_column: department_names(item.leads),
         lead_column + 1: department_names(item.cooperators),
     }
+    for offset, (_header, _width, value) in enumerate(extra_columns, start=2):
+        values[lead_column + offset] = value(item)
     lines = 1
     for column, value in values.items():
         write_text(sheet.cell(row=row, column=column), value or None)

@@ -1,0 +1,121 @@
+"""The Word draft of the quarterly narrative (工作进展情况报告), with the figures filled in,
+for the bureau to edit: overview, progress by key task, indicators, problems, next steps."""
+
+import io
+from collections import defaultdict
+
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Pt
+
+from tasks.models import ProgressReport
+
+
+def _font(run, name, size):
+    run.font.name = name
+    run.font.size = Pt(size)
+    run._element.rPr.rFonts.set(qn("w:eastAsia"), name)  # Chinese text takes the East Asian font
+
+
+def _heading(document, text):
+    paragraph = document.add_paragraph()
+    _font(paragraph.add_run(text), "黑体", 16)
+
+
+def _body(document, text):
+    paragraph = document.add_paragraph()
+    paragraph.paragraph_format.first_line_indent = Pt(32)
+    paragraph.paragraph_format.line_spacing = Pt(28)
+    _font(paragraph.add_run(text), "仿宋_GB2312", 16)
+    return paragraph
+
+
+def build(data):
+    """The draft as bytes, from ``report_workbook.ReportData``."""
+    document = Document()
+    title = document.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _font(title.add_run(f"{data.region.name}{data.quarter.label}节约用水工作进展情况报告"), "方正小标宋_GBK", 22)
+
+    _heading(document, "一、总体情况")
+    totals = data.totals
+    verdict = data.verdict
+    plan = data.plan.title if data.plan else "本年度方案"
+    sentences = [
+        f"{data.quarter.label}，{plan}共有工作事项应报送进展{totals['expected']}项，已报送{totals['submitted']}项，"
+        f"其中按时报送{totals['on_time']}项，逾期未报或逾期报送{len(data.overdue)}项。"
+    ]
+    if verdict is not None:
+        sentences.append(
+            f"按{verdict.indicator_set.name}评价，本季度结论为“{verdict.get_verdict_display()}”：{verdict.reason}。"
+        )
+    _body(document, "".join(sentences))
+
+    _heading(document, "二、重点任务推进情况")
+    for line in _key_task_lines(data):
+        _body(document, line)
+
+    _heading(document, "三、指标达标情况")
+    if data.board:
+        met = [row for row in data.board if row.computed.status == "met"]
+        missed = [row for row in data.board if row.computed.status == "not_met"]
+        _body(document, f"纳入评价的{len(data.board)}项指标中，达标{len(met)}项，未达标{len(missed)}项。")
+        for row in missed:
+            _body(document, f"{row.indicator.name}：{row.computed.explanation}。")
+    else:
+        _body(document, "本季度尚无指标计算结果。")
+
+    _heading(document, "四、存在问题")
+    problems = _texts(data, "problems")
+    for text in problems or ["（请填写。）"]:
+        _body(document, text)
+
+    _heading(document, "五、下一步工作")
+    plans = _texts(data, "next_plan")
+    for text in plans or ["（请填写。）"]:
+        _body(document, text)
+
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _sent(report):
+    return report is not None and report.state != ProgressReport.State.DRAFT
+
+
+def _key_task_lines(data):
+    """One paragraph per key task: how many of its items' entries are in and completed."""
+    if data.plan is None:
+        return ["本年度无实施中的方案。"]
+    counts = defaultdict(lambda: {"items": 0, "sent": 0, "done": 0, "behind": 0})
+    labels = {}
+    items = data.plan.nodes.filter(level=3).select_related("parent__parent", "parent")
+    for item in items:
+        key = item.parent if item.parent and item.parent.level == 1 else (item.parent.parent if item.parent else item)
+        labels[key.pk] = (key.position, key.label)
+        for _department, report in data.items.get(item.pk, []):
+            row = counts[key.pk]
+            row["items"] += 1
+            if _sent(report):
+                row["sent"] += 1
+                row["done"] += report.status == ProgressReport.Status.DONE
+                row["behind"] += report.status == ProgressReport.Status.BEHIND
+    lines = []
+    for key_id, (_position, label) in sorted(labels.items(), key=lambda pair: pair[1][0]):
+        row = counts[key_id]
+        lines.append(f"{label}：应报送{row['items']}项，已报送{row['sent']}项，其中已完成{row['done']}项，"
+                     f"滞后{row['behind']}项。")  # fmt: skip
+    return lines
+
+
+def _texts(data, field):
+    seen, texts = set(), []
+    for entries in data.items.values():
+        for department, report in entries:
+            text = getattr(report, field, "").strip() if _sent(report) else ""
+            if text and text not in seen:
+                seen.add(text)
+                texts.append(f"{department.short_name}：{text}")
+    return texts

@@ -1,0 +1,247 @@
+"""The quarterly progress report of a region as an .xlsx, from stored data only: 概况,
+指标达标情况, 任务进展 (the task-decomposition table with this quarter's progress),
+部门评分, 节水载体 and 逾期未报, each laid out for printing on A4."""
+
+import io
+from dataclasses import dataclass
+
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Alignment
+from openpyxl.worksheet.properties import PageSetupProperties
+
+from carriers.selectors import target_progress
+from core.excel import write_text
+from indicators.selectors import adopted_set, board
+from tasks.exports import BODY_FONT, BORDER, HEADER_FONT, TITLE_FONT, WRAP_CENTER, WRAP_LEFT, build_workbook
+from tasks.models import Assignment, ProgressReport, TaskNode
+from tasks.selectors import plan_tree
+
+from . import selectors
+from .models import COMPONENTS, RegionVerdict
+
+NUMBER = Alignment(horizontal="right", vertical="center")
+
+
+@dataclass
+class ReportData:
+    """Everything the report shows, read once; the workbook, the HTML view and the Word
+    draft are all written from it."""
+
+    region: object
+    quarter: object
+    plan: object
+    verdict: object
+    board: list
+    scorecards: list
+    targets: list
+    overdue: list  # (department, item, report or None)
+    items: dict  # item id -> this quarter's reports of its lead departments
+    totals: dict
+
+    @property
+    def is_empty(self):
+        return not (self.board or self.scorecards or self.items or self.targets)
+
+
+def report_data(region, quarter, *, today=None):
+    today = today or timezone.localdate()
+    plans = list(selectors.plans_of(region, quarter.year))
+    plan = plans[0] if plans else None
+    indicator_set = adopted_set(region)
+    rows = [row for row in board(region, indicator_set, quarter) if row.computed] if indicator_set else []
+    reports, overdue, expected, submitted, on_time = {}, [], 0, 0, 0
+    if plan is not None:
+        due = plan.deadline_rule.due_on(quarter)
+        found = {
+            (r.item_id, r.department_id): r
+            for r in ProgressReport.objects.filter(item__plan=plan, year=quarter.year, quarter=quarter.number)
+        }
+        leads = (
+            Assignment.objects.filter(node__plan=plan, node__level=TaskNode.Level.WORK_ITEM, role=Assignment.Role.LEAD)
+            .select_related("node", "department")
+            .order_by("node__position", "position")
+        )
+        for lead in leads:
+            report = found.get((lead.node_id, lead.department_id))
+            reports.setdefault(lead.node_id, []).append((lead.department, report))
+            expected += 1
+            sent = report is not None and report.state != ProgressReport.State.DRAFT
+            late = sent and timezone.localdate(report.submitted_at) > due
+            submitted += sent
+            on_time += sent and not late
+            if (not sent and today > due) or late:
+                overdue.append((lead.department, lead.node, report if sent else None))
+    return ReportData(
+        region=region, quarter=quarter, plan=plan,
+        verdict=RegionVerdict.objects.filter(region=region, year=quarter.year, quarter=quarter.number).first(),
+        board=rows, scorecards=selectors.scorecards(plan, quarter) if plan else [],
+        targets=target_progress(region, quarter.year, today=min(today, quarter.last_day)),
+        overdue=overdue, items=reports,
+        totals={"expected": expected, "submitted": submitted, "on_time": on_time},
+    )  # fmt: skip
+
+
+def build(data):
+    """The workbook as bytes."""
+    if data.plan is not None:
+        workbook = build_workbook(data.plan, plan_tree(data.plan), title=_title(data, "任务进展"),
+                                  extra_columns=_progress_columns(data))  # fmt: skip
+    else:
+        workbook = Workbook()
+    workbook.active.title = "任务进展"
+    overview = workbook.create_sheet("概况", 0)
+    _overview(overview, data)
+    _table(workbook.create_sheet("指标达标情况", 1), _title(data, "指标达标情况"),
+           [("序号", 6), ("指标", 28), ("类型", 10), ("数值", 12), ("单位", 10), ("要求", 30), ("状态", 10),
+            ("说明", 40)], _indicator_rows(data))  # fmt: skip
+    _table(workbook.create_sheet("部门评分"), _title(data, "部门评分"),
+           [("部门", 20), ("综合得分", 10), ("等级", 8)] + [(str(label), 12) for _k, label, _w in COMPONENTS],
+           _score_rows(data))  # fmt: skip
+    _table(workbook.create_sheet("节水载体"), _title(data, "节水载体建设目标"),
+           [("载体类型", 18), ("目标", 40), ("已建成", 10), ("建成率（%）", 12), ("截至", 12), ("结果", 10)],
+           _target_rows(data))  # fmt: skip
+    _table(workbook.create_sheet("逾期未报"), _title(data, "逾期未报及逾期报送"),
+           [("部门", 20), ("工作事项", 60), ("情况", 14), ("报送时间", 18)], _overdue_rows(data))  # fmt: skip
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _title(data, what):
+    return f"{data.region.name}{data.quarter.label}{what}"
+
+
+def _progress_columns(data):
+    """This quarter's columns of the task table: each lead department's entry."""
+
+    def entries(item):
+        return data.items.get(item.node.pk, [])
+
+    def progress(item):
+        lines = []
+        for department, report in entries(item):
+            if report is None or report.state == ProgressReport.State.DRAFT:
+                lines.append(f"{department.short_name}：未报送")
+            else:
+                lines.append(f"{department.short_name}：{report.get_status_display()} {report.percent}%")
+        return "\n".join(lines)
+
+    def work(item):
+        return "\n".join(f"{d.short_name}：{r.work_done}" for d, r in entries(item)
+                         if r is not None and r.state != ProgressReport.State.DRAFT and r.work_done)  # fmt: skip
+
+    def problems(item):
+        return "\n".join(f"{d.short_name}：{r.problems}" for d, r in entries(item)
+                         if r is not None and r.state != ProgressReport.State.DRAFT and r.problems)  # fmt: skip
+
+    return [("本季度进展", 20, progress), ("完成工作", 40, work), ("存在问题", 30, problems)]
+
+
+def _overview(sheet, data):
+    verdict = data.verdict
+    scores = [row.card.composite for row in data.scorecards if row.card.composite is not None]
+    met_targets = sum(1 for p in data.targets if p.met)
+    rows = [
+        ("达标结论", verdict.get_verdict_display() if verdict else "未评价"),
+        ("结论依据", verdict.reason if verdict else "本季度尚无指标计算结果"),
+        ("底线指标", _met_text(verdict, "bottom_line")),
+        ("导向指标", _met_text(verdict, "guiding")),
+        ("工作事项应报送", data.totals["expected"]),
+        ("已报送", data.totals["submitted"]),
+        ("按时报送", data.totals["on_time"]),
+        ("逾期未报及逾期报送", len(data.overdue)),
+        ("载体建设目标", f"{met_targets}/{len(data.targets)} 项达成" if data.targets else "本年度未设目标"),
+        ("部门平均得分", round(sum(scores) / len(scores), 1) if scores else "—"),
+        ("方案", data.plan.title if data.plan else "本年度无实施中的方案"),
+        ("生成时间", timezone.localtime().strftime("%Y-%m-%d %H:%M")),
+    ]
+    write_text(sheet.cell(row=1, column=1), _title(data, "节水工作进展情况"))
+    sheet.cell(row=1, column=1).font = TITLE_FONT
+    sheet.cell(row=1, column=1).alignment = WRAP_CENTER
+    sheet.merge_cells("A1:B1")
+    sheet.row_dimensions[1].height = 36
+    for number, (label, value) in enumerate(rows, start=2):
+        label_cell, value_cell = sheet.cell(row=number, column=1, value=label), sheet.cell(row=number, column=2)
+        write_text(value_cell, value)
+        label_cell.font, value_cell.font = HEADER_FONT, BODY_FONT
+        label_cell.alignment, value_cell.alignment = WRAP_CENTER, WRAP_LEFT
+        label_cell.border = value_cell.border = BORDER
+    sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = 22, 70
+    _print_setup(sheet, header_row=None, landscape=False)
+
+
+def _met_text(verdict, kind):
+    if verdict is None:
+        return "—"
+    figures = verdict.figures.get(kind, {})
+    return f"{len(figures.get('met', []))}/{figures.get('total', 0)} 项达标"
+
+
+def _indicator_rows(data):
+    for row in data.board:
+        indicator, computed = row.indicator, row.computed
+        yield [indicator.number, indicator.name, indicator.get_kind_display(),
+               None if computed.value is None else float(round(computed.value, 2)), indicator.unit,
+               indicator.target_text, computed.get_status_display(), computed.explanation]  # fmt: skip
+
+
+def _score_rows(data):
+    bands = {"green": "良好", "amber": "一般", "red": "较差"}
+    for row in data.scorecards:
+        card = row.card
+        parts = [card.components.get(key, {}).get("value") for key, _label, _weight in COMPONENTS]
+        yield [card.department.short_name, None if card.composite is None else float(card.composite),
+               bands.get(card.band, "—"), *[None if v is None else float(v) for v in parts]]  # fmt: skip
+
+
+def _target_rows(data):
+    for p in data.targets:
+        yield [p.target.get_carrier_type_display(), p.target.text or "", p.built,
+               None if p.rate is None else float(round(p.rate, 1)), p.as_of.isoformat(),
+               "达成" if p.met else ("逾期未达成" if p.overdue else "进行中")]  # fmt: skip
+
+
+def _overdue_rows(data):
+    for department, item, report in data.overdue:
+        if report is None:
+            yield [department.short_name, item.label, "逾期未报", None]
+        else:
+            yield [department.short_name, item.label, "逾期报送",
+                   timezone.localtime(report.submitted_at).strftime("%Y-%m-%d %H:%M")]  # fmt: skip
+
+
+def _table(sheet, title, columns, rows):
+    """A titled table with a bordered header, one row per item, set up for printing."""
+    write_text(sheet.cell(row=1, column=1), title)
+    sheet.cell(row=1, column=1).font = TITLE_FONT
+    sheet.cell(row=1, column=1).alignment = WRAP_CENTER
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
+    sheet.row_dimensions[1].height = 36
+    for index, (name, width) in enumerate(columns, start=1):
+        cell = sheet.cell(row=2, column=index, value=name)
+        cell.font, cell.alignment, cell.border = HEADER_FONT, WRAP_CENTER, BORDER
+        sheet.column_dimensions[cell.column_letter].width = width
+    count = 0
+    for count, values in enumerate(rows, start=1):
+        for index, value in enumerate(values, start=1):
+            cell = sheet.cell(row=2 + count, column=index)
+            write_text(cell, value)
+            cell.font, cell.border = BODY_FONT, BORDER
+            cell.alignment = NUMBER if isinstance(value, (int, float)) else WRAP_LEFT
+    if count == 0:
+        cell = sheet.cell(row=3, column=1, value="无")
+        cell.font, cell.alignment = BODY_FONT, WRAP_LEFT
+    sheet.freeze_panes = "A3"
+    _print_setup(sheet, header_row=2, landscape=len(columns) > 5)
+
+
+def _print_setup(sheet, *, header_row, landscape):
+    if header_row:
+        sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE if landscape else sheet.ORIENTATION_PORTRAIT
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_options.horizontalCentered = True
