@@ -19,12 +19,13 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from core import pending_uploads
 from core.forms import WorkbookField
+from core.views import requested_district
 from org.scoping import visible_to
 
 from . import imports, workbooks
 from .imports import CARRIERS, USERS, ImportBlocked, ImportRefused
 from .models import NAMED_ENTITY_TYPES, Carrier, UserYear, WaterUser
-from .views import changeable_region, page_region
+from .views import changeable_region
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -249,7 +250,7 @@ def _success(what, done):
 def export(request, what):
     """The region's users (all their years, newest first) or carriers, in the import layout."""
     _file_kind(what)
-    region, _regions = page_region(request, visible_to(request.user))
+    region, _regions = requested_district(request, visible_to(request.user))
     if what == USERS:
         users = WaterUser.objects.filter(region=region).prefetch_related(
             Prefetch("years", queryset=UserYear.objects.order_by("-year"))

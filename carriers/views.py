@@ -13,9 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.history import record_history
-from core.views import requested_region
+from core.views import requested_district
 from core.workflow import EditConflict
-from org.models import Region
 from org.scoping import visible_to
 
 from . import selectors
@@ -38,23 +37,14 @@ CARRIERS_PER_PAGE = 50
 # --- which region, and may the user change it ------------------------------------------------
 
 
-def page_region(request, scope):
-    """The district the page is about (?region=500156), among the districts the user sees."""
-    regions = scope.regions().filter(level=Region.Level.COUNTY).order_by("code")
-    region = requested_region(request, regions, scope.home_region)
-    if region is None:
-        raise Http404
-    return region, regions
-
-
 def _region_context(request, scope):
-    region, regions = page_region(request, scope)
+    region, regions = requested_district(request, scope)
     return {"region": region, "regions": regions, "can_change": scope.can_review_region(region)}
 
 
 def changeable_region(request):
     scope = visible_to(request.user)
-    region, _regions = page_region(request, scope)
+    region, _regions = requested_district(request, scope)
     if not scope.can_review_region(region):
         raise Http404
     return region

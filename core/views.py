@@ -1,5 +1,6 @@
 """Request helpers every app's views share."""
 
+from django.http import Http404
 from django.utils import timezone
 
 from .periods import Quarter
@@ -22,3 +23,13 @@ def requested_region(request, regions, home=None):
         return regions.filter(code=wanted).first()
     region = regions.filter(pk=home.pk).first() if home is not None else None
     return region or regions.first()
+
+
+def requested_district(request, scope):
+    """The district (county-level region) the page is about, ?region=500156, and the
+    districts ``scope`` sees; 404 when the address names one it does not see."""
+    regions = scope.districts()
+    region = requested_region(request, regions, scope.home_region)
+    if region is None:
+        raise Http404
+    return region, regions

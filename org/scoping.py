@@ -59,6 +59,10 @@ class Scope:
     def regions(self, *, change=False):
         return Region.objects.filter(self.region_q(change=change))
 
+    def districts(self, *, change=False):
+        """The county-level regions in scope, in code order: the units plans and reports are about."""
+        return self.regions(change=change).filter(level=Region.Level.COUNTY).order_by("code")
+
     # --- departments -------------------------------------------------------------------
     def department_q(self, prefix="", *, change=False):
         """A filter for the departments whose records this user may see (or change)."""

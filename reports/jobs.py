@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.periods import Quarter
 from org.models import Region
@@ -42,7 +43,7 @@ def recompute_scores(region_id, quarter):
     StaleScores.objects.filter(region_id=region_id, year=period.year, quarter=period.number).delete()
     with recorded("recompute_scores", region=region_id, quarter=quarter) as outcome:
         written = services.scores_compute(Region.objects.get(pk=region_id), period)
-        outcome["result"] = f"{written} scorecards"
+        outcome["result"] = _("%(count)d scorecards") % {"count": written}
     return written
 
 
@@ -62,7 +63,7 @@ def sweep_scores():
     with recorded("sweep_scores") as outcome:
         for region_id, quarter in sorted(wanted):
             recompute_scores(region_id, quarter)
-        outcome["result"] = f"{len(wanted)} region-quarters"
+        outcome["result"] = _("%(count)d region-quarters") % {"count": len(wanted)}
     return len(wanted)
 
 
@@ -79,5 +80,5 @@ def build_report(report_id):
         except Exception as error:
             services.report_failed(report, error)
             raise
-        outcome["result"] = f"{report.region.code} {report.year}Q{report.quarter}"
+        outcome["result"] = report.download_name("xlsx")
     return report.pk

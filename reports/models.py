@@ -160,8 +160,29 @@ class JobRun(models.Model):
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["-started_at"], name="job_run_started")]
 
+    # The jobs that record their runs, as the administrators' page names them.
+    LABELS = {
+        "recompute_scores": _("Recompute scores"),
+        "sweep_scores": _("Nightly sweep of stale scores"),
+        "build_report": _("Build a quarterly report"),
+    }
+
     def __str__(self):
         return f"{self.name} {self.started_at:%Y-%m-%d %H:%M} {self.get_state_display()}"
+
+    @property
+    def label(self):
+        return self.LABELS.get(self.name, self.name)
+
+    @property
+    def error_line(self):
+        """The last line of the traceback: the error itself."""
+        lines = [line for line in self.error.splitlines() if line.strip()]
+        return lines[-1] if lines else ""
+
+    @property
+    def can_retry(self):
+        return self.state == self.State.FAILED and self.name in self.LABELS
 
 
 class QuarterlyReport(models.Model):

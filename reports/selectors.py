@@ -7,10 +7,11 @@ from django.utils import timezone
 
 from core.periods import Quarter
 from indicators.models import DataReport
+from org.models import Region
 from tasks.models import Plan, ProgressReport
 
 from . import scoring
-from .models import COMPONENTS, RegionVerdict, Scorecard
+from .models import COMPONENTS, QuarterlyReport, RegionVerdict, Scorecard
 
 
 def plans_of(region, year):
@@ -177,3 +178,20 @@ def latest_verdicts(regions):
     for verdict in RegionVerdict.objects.filter(region__in=regions).order_by("region", "-year", "-quarter"):
         latest.setdefault(verdict.region_id, verdict)
     return [(region, latest.get(region.pk)) for region in regions]
+
+
+def job_subjects(runs):
+    """{run pk: what the run was about, e.g. “黔江区 2026年第四季度”}, in two queries."""
+    region_ids = {run.arguments.get("region") for run in runs} - {None}
+    report_ids = {run.arguments.get("report") for run in runs} - {None}
+    regions = Region.objects.in_bulk(region_ids)
+    reports = QuarterlyReport.objects.select_related("region").in_bulk(report_ids)
+    subjects = {}
+    for run in runs:
+        arguments = run.arguments
+        if arguments.get("report") in reports:
+            report = reports[arguments["report"]]
+            subjects[run.pk] = f"{report.region.name} {Quarter(report.year, report.quarter).label}"
+        elif arguments.get("region") in regions:
+            subjects[run.pk] = f"{regions[arguments['region']].name} {Quarter.parse(arguments['quarter']).label}"
+    return subjects

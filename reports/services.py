@@ -10,11 +10,13 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
 from core.periods import Quarter
 from indicators.models import ComputedValue
 from indicators.selectors import adopted_set
+from org.models import Region
 from tasks.models import Plan
 
 from . import report_document, report_workbook, scoring
@@ -183,3 +185,32 @@ def report_failed(report, error):
         state=QuarterlyReport.State.FAILED, reason=f"生成失败：{type(error).__name__}: {error}"[:500],
         finished_at=timezone.now(),
     )  # fmt: skip
+
+
+# --- failed jobs ----------------------------------------------------------------------------------
+
+
+class CannotRetry(ValueError):
+    """What the failed run was about no longer exists."""
+
+
+def job_retry(run, *, user=None):
+    """Run a failed job again with the arguments it had; the new run is recorded as its own.
+    A report build is requested afresh, so the failed build stays listed with its reason."""
+    from . import jobs
+
+    if not run.can_retry:
+        raise CannotRetry(_("Only a failed run can be retried."))
+    arguments = run.arguments
+    if run.name == "sweep_scores":
+        transaction.on_commit(jobs.sweep_scores.delay)
+    elif run.name == "recompute_scores":
+        region = Region.objects.filter(pk=arguments.get("region")).first()
+        if region is None:
+            raise CannotRetry(_("The region of this run no longer exists."))
+        transaction.on_commit(partial(jobs.recompute_scores.delay, region.pk, arguments["quarter"]))
+    elif run.name == "build_report":
+        failed = QuarterlyReport.objects.select_related("region").filter(pk=arguments.get("report")).first()
+        if failed is None:
+            raise CannotRetry(_("The report of this run no longer exists."))
+        report_request(region=failed.region, quarter=Quarter(failed.year, failed.quarter), user=user)

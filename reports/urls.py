@@ -11,6 +11,7 @@ urlpatterns = [
     path("plans/<int:pk>/weights/", views.weights, name="weights"),
     path("recompute/", views.recompute, name="recompute"),
     path("jobs/", views.jobs, name="jobs"),
+    path("jobs/retry/", views.job_retry, name="job_retry"),
     path("quarterly/", views.quarterly, name="quarterly"),
     path("quarterly/build/", views.quarterly_build, name="quarterly_build"),
     path("quarterly/<int:pk>/status/", views.quarterly_status, name="quarterly_status"),

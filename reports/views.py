@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.periods import Quarter
-from core.views import requested_quarter, requested_region
+from core.views import requested_district, requested_quarter
 from core.workflow import EditConflict, save_versioned
 from indicators.models import Indicator
 from org.models import Region
@@ -28,32 +28,37 @@ from .models import COMPONENTS, JobRun, QuarterlyReport, RegionVerdict, Scorecar
 JOBS_PER_PAGE = 50
 
 
-def _district(request, scope):
-    regions = scope.regions().filter(level=Region.Level.COUNTY).order_by("code")
-    region = requested_region(request, regions, scope.home_region)
-    if region is None:
-        raise Http404
-    return region, regions
-
-
 @require_safe
 @login_required
 def summary(request):
     """A district's quarter: the compliance verdict and every department's scorecard."""
     scope = visible_to(request.user)
-    region, regions = _district(request, scope)
+    region, regions = requested_district(request, scope)
     plans_this_year = list(selectors.plans_of(region, Quarter.containing(timezone.localdate()).year))
     quarter = requested_quarter(request, default=selectors.default_quarter(plans_this_year))
     plans = list(selectors.plans_of(region, quarter.year))
     plan = next((p for p in plans if str(p.pk) == request.GET.get("plan")), plans[0] if plans else None)
     verdict = RegionVerdict.objects.filter(region=region, year=quarter.year, quarter=quarter.number).first()
     names = dict(Indicator.objects.values_list("code", "name")) if verdict else {}
+    rows = selectors.scorecards(plan, quarter) if plan else []
     return render(request, "reports/summary.html", {
         "region": region, "regions": regions, "quarter": quarter, "previous": quarter.previous(),
-        "next": quarter.next(), "plans": plans, "plan": plan, "verdict": verdict, "names": names,
-        "rows": selectors.scorecards(plan, quarter) if plan else [],
+        "next": quarter.next(), "plans": plans, "plan": plan, "verdict": verdict, "names": names, "rows": rows,
         "can_change": scope.can_review_region(region), "weights": _weights(plan) if plan else None,
+        "chart_data": _departments_chart(rows, quarter),
     })  # fmt: skip
+
+
+def _departments_chart(rows, quarter):
+    """Departments compared: this quarter's composite beside last quarter's, best at the top."""
+    scored = [row for row in rows if row.card.composite is not None]
+    if not scored:
+        return None
+    previous = [row.previous.composite if row.previous else None for row in scored]
+    return {"kind": "bar", "horizontal": True, "max": 100,
+            "categories": [row.card.department.short_name for row in scored],
+            "series": [{"name": quarter.label, "values": [row.card.composite for row in scored]},
+                       {"name": quarter.previous().label, "values": previous}]}  # fmt: skip
 
 
 def _weights(plan):
@@ -84,7 +89,7 @@ def scorecard(request, pk):
 def city(request):
     """Every district the user sees, side by side, for the city supervisor."""
     scope = visible_to(request.user)
-    regions = list(scope.regions().filter(level=Region.Level.COUNTY).order_by("code"))
+    regions = list(scope.districts())
     quarter = requested_quarter(request, default=Quarter.containing(timezone.localdate()).previous())
     rows = selectors.city(regions, quarter)
     sort = request.GET.get("sort", "name")
@@ -140,6 +145,11 @@ def _posted_region_quarter(request):
     return region, quarter
 
 
+def _posted_int(request, name):
+    value = request.POST.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
 def _summary_url(region):
     return f"{reverse('reports:summary')}?region={region.code}"
 
@@ -160,7 +170,25 @@ def jobs(request):
     if not visible_to(request.user).is_admin:
         raise Http404
     page = Paginator(JobRun.objects.all(), JOBS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "reports/jobs.html", {"page": page})
+    return render(request, "reports/jobs.html", {"page": page, "subjects": selectors.job_subjects(page.object_list)})
+
+
+@require_POST
+@login_required
+def job_retry(request):
+    """An administrator runs a failed job again."""
+    if not visible_to(request.user).is_admin:
+        raise Http404
+    run = JobRun.objects.filter(pk=_posted_int(request, "run")).first()
+    if run is None or not run.can_retry:
+        raise Http404
+    try:
+        services.job_retry(run, user=request.user)
+    except services.CannotRetry as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("%(job)s has been queued again.") % {"job": run.label})
+    return redirect("reports:jobs")
 
 
 @require_safe
@@ -176,7 +204,7 @@ def home(request):
     if region is not None and region.level == Region.Level.COUNTY and scope.role == "reviewer":
         context["district"] = selectors.district_home(region)
     elif scope.role == "supervisor" or scope.is_admin:
-        districts = scope.regions().filter(level=Region.Level.COUNTY).order_by("code")
+        districts = scope.districts()
         context["verdicts"] = selectors.latest_verdicts(list(districts))
     return render(request, "core/home.html", context)
 
@@ -194,10 +222,12 @@ def quarterly(request):
     """A district's quarterly report: its builds, newest first, the current one marked,
     with a live progress bar while one builds."""
     scope = visible_to(request.user)
-    region, regions = _district(request, scope)
+    region, regions = requested_district(request, scope)
     plans = list(selectors.plans_of(region, timezone.localdate().year))
     quarter = requested_quarter(request, default=selectors.default_quarter(plans))
-    builds = QuarterlyReport.objects.filter(region=region, year=quarter.year, quarter=quarter.number)
+    builds = QuarterlyReport.objects.filter(region=region, year=quarter.year, quarter=quarter.number).select_related(
+        "region"
+    )
     return render(request, "reports/quarterly.html", {
         "region": region, "regions": regions, "quarter": quarter, "previous": quarter.previous(),
         "next": quarter.next(), "builds": builds[:20], "working": any(b.is_working for b in builds[:5]),
@@ -209,9 +239,10 @@ def quarterly(request):
 @login_required
 def quarterly_status(request, pk):
     """The row of one build, polled by the page while it builds (htmx)."""
-    report = visible_to(request.user).get_or_404(QuarterlyReport.objects.select_related("region"), region="region",
-                                                 pk=pk)  # fmt: skip
-    return render(request, "reports/_build_row.html", {"build": report})
+    scope = visible_to(request.user)
+    report = scope.get_or_404(QuarterlyReport.objects.select_related("region"), region="region", pk=pk)
+    return render(request, "reports/_build_row.html",
+                  {"build": report, "can_change": scope.can_review_region(report.region)})  # fmt: skip
 
 
 @require_POST

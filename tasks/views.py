@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from carriers.selectors import carrier_counts
 from core import pending_uploads
 from core.periods import Quarter
-from org.models import Department, Region
+from org.models import Department
 from org.scoping import visible_to
 
 from . import exports
@@ -145,7 +145,7 @@ def my_work(request):
 
 def _import_regions(scope):
     # Plans belong to districts and counties; a city or province has none of its own.
-    return scope.regions(change=True).filter(level=Region.Level.COUNTY).order_by("code")
+    return scope.districts(change=True)
 
 
 @require_http_methods(["GET", "POST"])

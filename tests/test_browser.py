@@ -3,9 +3,11 @@
 Uses Debian's Chromium through Playwright (never a browser Playwright downloads).
 """
 
+import io
 import os
 from pathlib import Path
 
+import openpyxl
 import pytest
 from django.core.management import call_command
 
@@ -133,3 +135,40 @@ def test_quarter_walkthrough_draft_submit_return_resubmit_approve(demo, live_ser
     history = page.locator("ol.list-group").inner_text()
     for step in ("已报送", "已退回", "已通过"):
         assert step in history
+
+
+@pytest.fixture
+def jobs_in_process():
+    """Jobs the live server enqueues run in it, whatever broker the suite is configured with."""
+    from config.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
+def test_reviewer_reads_the_scorecards_and_downloads_the_report(demo, live_server, page, jobs_in_process):
+    sign_in(page, live_server, "wulong_reviewer")
+    page.click("nav >> text=部门评分")
+    assert "季度达标情况与部门评分" in page.locator("h1").inner_text()
+    scored = page.locator("table tbody tr")
+    assert scored.count() > 10  # every lead department of the demo plan has a scorecard
+    page.wait_for_selector("[data-chart=departments-data] canvas")  # the comparison chart is drawn
+    department = scored.first.locator("a").inner_text()
+    scored.first.locator("a").click()
+    assert department in page.locator("nav[aria-label=breadcrumb]").inner_text()
+    page.wait_for_selector("[data-chart=composite-data] canvas")
+
+    page.go_back()
+    page.click("text=季度进展报告 >> nth=0")
+    page.click("form[action$='/build/'] button[type=submit]")
+    excel = page.locator("a:has-text('Excel')").first
+    excel.wait_for()
+    with page.expect_download() as download:
+        excel.click()
+    assert download.value.suggested_filename.endswith("节水工作进展情况.xlsx")
+    workbook = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    assert workbook.sheetnames == ["概况", "指标达标情况", "任务进展", "部门评分", "节水载体", "逾期未报"]
+    assert workbook["概况"]["A1"].value.startswith("武隆区")
+    assert workbook["部门评分"].max_row > 10

@@ -104,6 +104,13 @@ def test_a_building_report_is_polled_and_a_failed_one_shows_why(world, reviewer,
                                             reason="生成失败：示例原因")  # fmt: skip
     row = client_for(reviewer).get(reverse("reports:quarterly_status", args=[failed.pk])).content.decode()
     assert "生成失败：示例原因" in row and "hx-trigger" not in row
+    assert "重试" in row and reverse("reports:quarterly_build") in row  # a retry builds it again
+
+
+def test_only_reviewers_are_offered_a_retry(world, reporter, client_for):
+    failed = QuarterlyReport.objects.create(region=world.district, year=2023, quarter=2, state="failed", reason="x")
+    row = client_for(reporter).get(reverse("reports:quarterly_status", args=[failed.pk])).content.decode()
+    assert "重试" not in row
 
 
 def test_the_command_writes_the_three_files(quarter_of_work, world, tmp_path):  # noqa: F811

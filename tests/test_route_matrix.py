@@ -60,7 +60,9 @@ SESSION_ROUTES = {
     "carriers:import_preview": {"what": "users", "token": "0" * 32},
 }
 # Routes that only accept POST from a signed-in user.
-POST_ONLY = {"logout", "tasks:progress_bulk_approve", "reports:recompute", "reports:quarterly_build"}
+POST_ONLY = {
+    "logout", "tasks:progress_bulk_approve", "reports:recompute", "reports:quarterly_build", "reports:job_retry",
+}  # fmt: skip
 
 
 @dataclass

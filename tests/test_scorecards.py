@@ -194,8 +194,14 @@ def test_the_summary_and_drill_down_show_the_numbers_and_their_records(quarter_o
 
     scores_compute(world.district, Q2)
     client = client_for(reviewer)
-    page = client.get(reverse("reports:summary"), {"quarter": "2023Q2"}).content.decode()
+    response = client.get(reverse("reports:summary"), {"quarter": "2023Q2"})
+    page = response.content.decode()
     assert "区水利局" in page and "62.8" in page and "100.0" in page
+    # The departments compared, best first, with last quarter's (none yet) beside.
+    chart = response.context["chart_data"]
+    assert chart["categories"] == ["区城管局", "区水利局"]
+    assert chart["series"][0]["values"] == [D("100.0"), D("62.8")] and chart["series"][1]["values"] == [None, None]
+    assert 'data-chart="departments-data"' in page
     card = Scorecard.objects.get(department=world.water_bureau, quarter=2)
     detail = client.get(reverse("reports:scorecard", args=[card.pk])).content.decode()
     for name in ("事项A", "事项B", "事项C", "事项D"):
@@ -239,3 +245,30 @@ def test_home_pages_show_the_verdict_the_weakest_and_the_queue(quarter_of_work, 
     assert weakest.index("62.8") < weakest.index("100.0")  # weakest first
     assert 'data-testid="home-queue">1<' in page  # C was resubmitted and waits for review
     assert "各区县最新达标结论" in city and "武隆区" in city and "黔江区" in city
+
+
+def test_an_administrator_retries_a_failed_job(quarter_of_work, world, administrator, reviewer, client_for,
+                                               jobs_inline):  # fmt: skip
+    from django.urls import reverse
+
+    failed = JobRun.objects.create(name="recompute_scores", state="failed", error="OperationalError: timeout",
+                                   arguments={"region": world.district.pk, "quarter": "2023Q2"})  # fmt: skip
+    page = client_for(administrator).get(reverse("reports:jobs")).content.decode()
+    assert "重新计算评分" in page and "武隆区 2023年第二季度" in page and "重试" in page
+    url = reverse("reports:job_retry")
+    assert client_for(reviewer).post(url, {"run": failed.pk}).status_code == 404  # administrators only
+    with jobs_inline():
+        assert client_for(administrator).post(url, {"run": failed.pk}).status_code == 302
+    again = JobRun.objects.get(name="recompute_scores", state="done")
+    assert again.result == "2 张评分卡" and Scorecard.objects.filter(year=2023, quarter=2).count() == 2
+    for refused in (again.pk, "x", ""):  # a run that went well, or no run at all
+        assert client_for(administrator).post(url, {"run": refused}).status_code == 404
+
+
+def test_a_retry_of_a_run_whose_region_is_gone_says_so(world, administrator, client_for):
+    from django.urls import reverse
+
+    failed = JobRun.objects.create(name="recompute_scores", state="failed",
+                                   arguments={"region": 999999, "quarter": "2023Q2"})  # fmt: skip
+    response = client_for(administrator).post(reverse("reports:job_retry"), {"run": failed.pk}, follow=True)
+    assert "该任务涉及的区县已不存在" in response.content.decode()

@@ -1,5 +1,6 @@
 // Charts of the portal. Each <div data-chart="ID"> is drawn from the json_script block ID:
-// {"kind": "line" | "bar", "categories": [...], "unit": "...", "series": [{"name", "values"}]}.
+// {"kind": "line" | "bar", "horizontal": bool, "categories": [...], "unit": "...", "max": n,
+//  "series": [{"name", "values"}]}.
 // The data is numbers and labels the server wrote as JSON, so nothing here is built from page text.
 (function () {
   if (!window.echarts) { return; }
@@ -7,14 +8,20 @@
     var source = document.getElementById(holder.dataset.chart);
     if (!source) { return; }
     var data = JSON.parse(source.textContent);
+    // Many long names read better down the side: a horizontal chart grows with its rows.
+    if (data.horizontal) { holder.style.height = (data.categories.length * 26 + 90) + "px"; }
     var chart = window.echarts.init(holder);
+    var categories = { type: "category", data: data.categories, inverse: !!data.horizontal,
+                       axisLabel: { interval: 0, rotate: !data.horizontal && data.categories.length > 8 ? 30 : 0 } };
+    var values = { type: "value", name: data.unit || "", scale: data.kind === "line", max: data.max };
     chart.setOption({
       animation: false,
       tooltip: { trigger: "axis" },
       legend: { top: 0 },
-      grid: { left: 56, right: 24, top: 40, bottom: 56 },
-      xAxis: { type: "category", data: data.categories, axisLabel: { interval: 0, rotate: data.categories.length > 8 ? 30 : 0 } },
-      yAxis: { type: "value", name: data.unit || "", scale: data.kind === "line", max: data.max },
+      grid: data.horizontal ? { left: 8, right: 32, top: 40, bottom: 24, containLabel: true }
+                            : { left: 56, right: 24, top: 40, bottom: 56 },
+      xAxis: data.horizontal ? values : categories,
+      yAxis: data.horizontal ? categories : values,
       series: data.series.map(function (line) {
         return { name: line.name, type: data.kind || "line", data: line.values, connectNulls: false, symbolSize: 6 };
       })

@@ -1,5 +1,6 @@
-"""Two believable quarters of progress for 武隆, so the to-do, the inbox and the records are
-alive on first run: most entries approved, some returned, one reported late, some missing.
+"""This year's quarters of progress for 武隆 up to the current one, so the to-do, the inbox,
+the records and the scorecards' change on last quarter are alive on first run: most entries
+approved, some returned, some reported late, some missing, the current quarter in drafts.
 
 The source plans ran in 2019; the demo copies the 2019 annual tasks to the current year
 (“武隆区YYYY年节约用水工作任务（演示）”) so that “this quarter” has something to report.
@@ -40,26 +41,32 @@ def load(*, today=None):
         return plan
     reviewer = User.objects.get(username="wulong_reviewer")
     items = list(TaskNode.objects.filter(plan=plan, level=TaskNode.Level.WORK_ITEM).order_by("position"))
-    previous = current.previous() if current.previous().year == current.year else None
-    if previous is not None:
-        _quarter(plan, items, previous, reviewer, finished=True)
-    _quarter(plan, items, current, reviewer, finished=False)
+    # Every finished quarter of the year, so scorecards have a last quarter to compare with.
+    for number in range(1, current.number):
+        _quarter(plan, items, Quarter(current.year, number), reviewer, current=current)
+    _quarter(plan, items, current, reviewer, current=current)
     return plan
 
 
-def _quarter(plan, items, quarter, reviewer, *, finished):
+def _quarter(plan, items, quarter, reviewer, *, current):
     """Every lead department of every item gets an entry, in a pattern that gives each
-    department a mix: reported and approved, late, returned, missing, drafts."""
+    department a mix: reported and approved, late, returned, missing, drafts. Earlier
+    quarters show the same work less far along, and a different department misses."""
+    finished = quarter != current
+    shift = 2 * (current.number - quarter.number)
     due = plan.deadline_rule.due_on(quarter)
     assignments = Assignment.objects.filter(node__in=items, role="lead").select_related("department", "node")
     leads = [(a.node, a) for a in assignments.order_by("node__position", "position")]
     for index, (item, lead) in enumerate(leads):
-        if finished and index % 7 == 6:
+        if finished and (index + shift) % 7 == 6:
             continue  # never reported: shows as missing
         if not finished and index % 3 == 2:
             continue  # not started yet this quarter
         report = progress_open(item=item, department=lead.department, quarter=quarter)
         status, percent, work, problems, next_plan = WORK[index % len(WORK)]
+        percent = percent * quarter.number // current.number
+        if status == "done" and percent < 100:
+            status = "in_progress"
         report.status, report.percent = status, percent
         report.work_done, report.problems, report.next_plan = work.format(n=index % 5 + 2), problems, next_plan
         clerk = lead.department.users.first() or reviewer
@@ -67,13 +74,13 @@ def _quarter(plan, items, quarter, reviewer, *, finished):
         progress_save(report=report, version=report.version, user=clerk, submit=submit)
         if not submit:
             continue
-        late_days = 4 if finished and index % 7 == 3 else 0
+        late_days = 4 if finished and (index + shift) % 7 == 3 else 0
         submitted = timezone.make_aware(datetime.combine(due - timedelta(days=1 - late_days), time(16, 30)))
         submitted = min(submitted, timezone.now())  # this quarter's deadline may not have come yet
         # Back-date the submission, in the record and in its history alike.
         ProgressReport.objects.filter(pk=report.pk).update(submitted_at=submitted)
         ProgressReport.history.filter(id=report.pk, submitted_at__isnull=False).update(submitted_at=submitted)
-        if finished and index % 5 == 4:
+        if finished and (index + shift) % 5 == 4:
             progress_return(report=report, user=reviewer, comment=RETURN_COMMENT)
         elif finished:
             progress_approve(report=report, user=reviewer)
