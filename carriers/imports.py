@@ -14,6 +14,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from core.numbers import plain
 from core.text import normalize_name
 
 from . import workbooks
@@ -28,7 +29,6 @@ from .workbooks import (
     STATUS_LABELS,
     TYPE_LABELS,
     USER_HEADERS,
-    display_number,
 )
 
 USERS, CARRIERS = "users", "carriers"
@@ -272,7 +272,7 @@ def _year_change(file_user, file_year, existing_user, user_change):
     if existing is None:
         # An empty volume that defaults to 0 is not worth a line; the total always is.
         shown = [
-            (key, "", display_number(new[key]))
+            (key, "", plain(new[key]))
             for key in FIGURE_FIELDS
             if new[key] is not None and (new[key] or key not in workbooks.ZERO_VOLUMES)
         ]
@@ -287,7 +287,7 @@ def _year_change(file_user, file_year, existing_user, user_change):
             years={file_year.year},
         )
     shown = [
-        (key, display_number(getattr(existing, key)), display_number(new[key]))
+        (key, plain(getattr(existing, key)), plain(new[key]))
         for key in FIGURE_FIELDS
         if getattr(existing, key) != new[key]
     ]

@@ -20,6 +20,7 @@ from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.excel import WorkbookError, column_letter, load_workbook, read_grid, write_text
+from core.numbers import plain
 from core.text import normalize_name
 
 from .credit_code import InvalidCreditCode, validate
@@ -367,15 +368,6 @@ def parse_date(text):
     return None
 
 
-def display_number(value):
-    """1200 for 1200.00, 12.5 for 12.50; empty for None."""
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    return str(value)
-
-
 # --- import: users -----------------------------------------------------------------------------
 
 
@@ -524,7 +516,7 @@ def _user_figures(raw, problem):
         if value is None:
             problem(key, f"“{_clip(text)}”不是数字")
         elif value < 0:
-            problem(key, f"{display_number(value)}是负数，不能小于0")
+            problem(key, f"{plain(value)}是负数，不能小于0")
         elif key == "households":
             if value != value.to_integral_value() or value > HOUSEHOLD_LIMIT:
                 problem(key, f"“{_clip(text)}”不是有效的户数（应为整数）")
@@ -540,7 +532,7 @@ def _user_figures(raw, problem):
     if total is not None and reused is not None and reused > total:
         problem(
             "reused_water",
-            f"重复利用水量{display_number(reused)}大于用水总量{display_number(total)}（用水总量包含重复利用水量）",
+            f"重复利用水量{plain(reused)}大于用水总量{plain(total)}（用水总量包含重复利用水量）",
         )
     return year, figures
 

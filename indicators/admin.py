@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import ComputedValue, DataElement, DataValue, Indicator, IndicatorSet, ReferenceValue, UtilityFigures
 
@@ -22,12 +23,21 @@ class IndicatorInline(admin.StackedInline):
 
 @admin.register(IndicatorSet)
 class IndicatorSetAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "version"]
+    list_display = ["name", "code", "version", "pass_rule"]
+    fieldsets = [
+        (None, {"fields": ["code", "version", "name", "source"]}),
+        (_("Pass rule: all bottom-line indicators met, and each threshold set here"),
+         {"fields": ["guiding_share", "min_guiding", "min_points"]}),
+    ]  # fmt: skip
+
+    @admin.display(description=_("pass rule"))
+    def pass_rule(self, indicator_set):
+        return indicator_set.pass_rule_text
 
 
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
-    list_display = ["number", "name", "indicator_set", "kind", "method", "unit", "target_text"]
+    list_display = ["number", "name", "indicator_set", "kind", "method", "unit", "target_text", "points"]
     list_filter = ["indicator_set", "kind", "method", "category"]
     search_fields = ["name", "code"]
 

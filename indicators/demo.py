@@ -60,7 +60,7 @@ def load_catalogue():
     spec = demo_data.INDICATOR_SET
     indicator_set, _ = IndicatorSet.objects.update_or_create(
         code=spec["code"], version=spec["version"],
-        defaults={"name": spec["name"], "source": spec["source"], "pass_rule": spec["pass_rule"]},
+        defaults={"name": spec["name"], "source": spec["source"], "guiding_share": spec["guiding_share"]},
     )  # fmt: skip
     for row in demo_data.INDICATORS:
         number, code, name, category, kind, unit, method, formula, target, requirement, lead, responsible, text = row

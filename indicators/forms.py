@@ -2,12 +2,11 @@
 live in ``validation`` and ``services.data_prepare`` so that the form and the Excel
 template are judged by the same rules."""
 
-from decimal import Decimal
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import WorkbookField
+from core.numbers import plain
 
 from .services import Entry, UtilityEntry
 from .validation import UTILITY_FIELDS
@@ -30,7 +29,7 @@ class DataEntryForm(forms.Form):
                 code = row.element.code
                 self.fields[f"value_{code}"] = forms.CharField(
                     label=row.element.name, required=False, max_length=40,
-                    initial=_plain(row.value.value) if row.value else "",
+                    initial=plain(row.value.value) if row.value else "",
                 )  # fmt: skip
                 self.fields[f"comment_{code}"] = forms.CharField(
                     label=_("Remarks"), required=False, max_length=300,
@@ -48,7 +47,7 @@ class DataEntryForm(forms.Form):
                 for key, label in UTILITY_FIELDS:
                     self.fields[f"u{index}_{key}"] = forms.CharField(
                         label=label, required=False, max_length=40,
-                        initial=_plain(getattr(stored, key)) if stored else "",
+                        initial=plain(getattr(stored, key)) if stored else "",
                     )  # fmt: skip
                 self.fields[f"u{index}_comment"] = forms.CharField(
                     label=_("Remarks"), required=False, max_length=300, initial=stored.comment if stored else ""
@@ -99,13 +98,6 @@ class DataEntryForm(forms.Form):
              self[f"u{index}_comment"]]
             for index in range(self.utility_count)
         ]  # fmt: skip
-
-
-def _plain(value):
-    """1234.5 rather than 1234.5000: how a clerk wrote it."""
-    if value is None:
-        return ""
-    return format(Decimal(value).normalize(), "f")
 
 
 class DataUploadForm(forms.Form):

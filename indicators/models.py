@@ -1,8 +1,10 @@
 """The indicator catalogue: raw statistics (data elements), reference values, indicator sets
 (a versioned standard) and their indicators with formulas and target rules."""
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -10,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import EvidenceFile
+from core.numbers import plain
 from core.periods import Quarter
 from core.workflow import Reviewed, ReviewState
 from org.models import Region
@@ -96,8 +99,17 @@ class IndicatorSet(models.Model):
     version = models.CharField(_("version"), max_length=20)
     name = models.CharField(_("name"), max_length=200)
     source = models.CharField(_("source document"), max_length=200, blank=True)
-    # e.g. {"bottom_line": "all", "guiding_share": "0.8"}; checked by reports when it lands.
-    pass_rule = models.JSONField(_("pass rule"), default=dict, blank=True)
+    # The pass rule. Every bottom-line indicator must be met, always; then each of these
+    # that is set must hold too. None set: the bottom line alone decides.
+    guiding_share = models.PositiveSmallIntegerField(
+        _("guiding indicators met, at least (%)"), null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    min_guiding = models.PositiveSmallIntegerField(_("guiding indicators met, at least (count)"), null=True, blank=True)
+    min_points = models.DecimalField(
+        _("points, at least"), max_digits=6, decimal_places=1, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("The points of the indicators met, added up (each indicator's points are set on it)."),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("indicator set")
@@ -107,6 +119,31 @@ class IndicatorSet(models.Model):
 
     def __str__(self):
         return f"{self.name}（{self.version}）"
+
+    def clean(self):
+        if self.min_points is not None and self.pk:
+            possible = self.indicators.aggregate(total=models.Sum("points"))["total"] or Decimal("0")
+            if self.min_points > possible:
+                raise ValidationError({"min_points": _("The indicators of this set carry %(possible)s points "
+                                                       "in all: the threshold cannot be reached.")
+                                       % {"possible": plain(possible)}})  # fmt: skip
+        if self.min_guiding is not None and self.pk:
+            guiding = self.indicators.filter(kind=Indicator.Kind.GUIDING).count()
+            if self.min_guiding > guiding:
+                raise ValidationError({"min_guiding": _("The set has only %(count)d guiding indicators.")
+                                       % {"count": guiding}})  # fmt: skip
+
+    @property
+    def pass_rule_text(self):
+        """The rule as the standard would state it."""
+        parts = [_("all bottom-line indicators met")]
+        if self.guiding_share is not None:
+            parts.append(_("at least %(share)d%% of the guiding indicators met") % {"share": self.guiding_share})
+        if self.min_guiding is not None:
+            parts.append(_("at least %(count)d guiding indicators met") % {"count": self.min_guiding})
+        if self.min_points is not None:
+            parts.append(_("at least %(points)s points") % {"points": plain(self.min_points)})
+        return "，".join(str(part) for part in parts)
 
 
 class Indicator(models.Model):
@@ -135,6 +172,14 @@ class Indicator(models.Model):
     checklist = models.JSONField(_("checklist"), default=list, blank=True)
     target = models.JSONField(_("target rule"), default=dict, blank=True)
     target_text = models.CharField(_("requirement as written"), max_length=200, blank=True)
+    points = models.DecimalField(
+        _("points"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("What meeting the indicator earns, for a set judged on points."),
+    )
     lead_text = models.CharField(_("lead units as written"), max_length=200, blank=True)
     responsible_text = models.CharField(_("responsible units as written"), max_length=300, blank=True)
 

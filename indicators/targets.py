@@ -13,6 +13,8 @@ The shapes in the standards:
 from dataclasses import dataclass
 from decimal import Decimal
 
+from core.numbers import plain
+
 MET, NOT_MET, INCOMPLETE = "met", "not_met", "incomplete"
 OPS = {
     "le": (lambda v, t: v <= t, "≤", "上限"),
@@ -34,8 +36,7 @@ class Outcome:
 
 
 def fmt(value, unit=""):
-    text = format(Decimal(value).quantize(Decimal("0.01")).normalize(), "f")
-    return f"{text}{unit}"
+    return f"{plain(Decimal(value).quantize(Decimal('0.01')))}{unit}"
 
 
 def check(rule, *, value, unit="", previous=None, references=None):

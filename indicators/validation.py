@@ -15,6 +15,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from core.numbers import plain
+
 CHANGE_LIMIT = Decimal("50")
 # DataValue stores 20 digits with 4 decimals.
 LARGEST = Decimal("1e16")
@@ -54,7 +56,7 @@ def parse_number(raw):
 
 
 def fmt(value):
-    return format(Decimal(value).normalize(), "f") if value is not None else "—"
+    return plain(value, empty="—")
 
 
 @dataclass

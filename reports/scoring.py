@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from carriers.models import CarrierTarget
 from carriers.selectors import target_progress
+from core.numbers import plain
 from indicators.models import ComputedValue, Indicator
 from indicators.selectors import adopted_set, duties_for
 from tasks.models import Assignment, Contribution, ProgressReport, TaskNode
@@ -170,11 +171,24 @@ def weights_of(plan):
 # --- the region's verdict ---------------------------------------------------------------------
 
 
-def verdict(pass_rule, values):
+@dataclass
+class Check:
+    """One threshold of a pass rule: what is had, what could be had once the indicators
+    without data are in, and what is needed."""
+
+    label: str
+    unit: str
+    have: Decimal
+    could: Decimal
+    needed: Decimal
+    pending: int  # indicators without data that could still count
+
+
+def verdict(rule, values):
     """(verdict, reason, figures) for ``values`` — the computed values of the set's
-    indicators, with their indicator — under ``pass_rule`` ({"bottom_line": "all",
-    "guiding_share": "0.8"} and/or {"min_guiding": 15}). A bottom-line indicator not met
-    vetoes whatever else; one without data leaves the verdict open."""
+    indicators, with their indicator — under ``rule``, the indicator set: every bottom-line
+    indicator met (one not met vetoes whatever else; one without data leaves the verdict
+    open), then each threshold the set has: guiding share, guiding count, points."""
     bottom = [v for v in values if v.indicator.kind == Indicator.Kind.BOTTOM_LINE]
     guiding = [v for v in values if v.indicator.kind == Indicator.Kind.GUIDING]
 
@@ -187,29 +201,50 @@ def verdict(pass_rule, values):
         "guiding": {"met": codes(guiding, "met"), "not_met": codes(guiding, "not_met"),
                     "incomplete": codes(guiding, "incomplete"), "total": len(guiding)},
     }  # fmt: skip
+    checks = _checks(rule, guiding, values, figures)
     if figures["bottom_line"]["not_met"]:
         return "not_met", "底线指标未达标：" + "、".join(_names(bottom, "not_met")), figures
-    met, total = len(figures["guiding"]["met"]), len(guiding)
-    open_ = len(figures["guiding"]["incomplete"])
-    needed = _guiding_needed(pass_rule, total)
     if figures["bottom_line"]["incomplete"]:
         return "incomplete", "底线指标数据不全：" + "、".join(_names(bottom, "incomplete")), figures
-    if met >= needed:
-        return "met", f"底线指标全部达标，导向指标达标{met}项（要求不少于{needed}项）", figures
-    if met + open_ >= needed:
-        return "incomplete", f"导向指标达标{met}项，另有{open_}项数据不全，尚不能判断（要求不少于{needed}项）", figures
-    return "not_met", f"导向指标达标{met}项，少于要求的{needed}项", figures
+    short = [check for check in checks if check.have < check.needed]
+    if not short:
+        return "met", "底线指标全部达标" + "".join(
+            f"，{c.label}{plain(c.have)}{c.unit}（要求不少于{plain(c.needed)}{c.unit}）" for c in checks
+        ), figures  # fmt: skip
+    if all(check.could >= check.needed for check in short):
+        return "incomplete", "；".join(
+            f"{c.label}{plain(c.have)}{c.unit}，另有{c.pending}项数据不全，尚不能判断（要求不少于{plain(c.needed)}{c.unit}）"
+            for c in short
+        ), figures  # fmt: skip
+    return "not_met", "；".join(
+        f"{c.label}{plain(c.have)}{c.unit}，少于要求的{plain(c.needed)}{c.unit}" for c in short if c.could < c.needed
+    ), figures  # fmt: skip
+
+
+def _checks(rule, guiding, values, figures):
+    checks = []
+    met, open_ = len(figures["guiding"]["met"]), len(figures["guiding"]["incomplete"])
+    needed = _guiding_needed(rule, len(guiding))
+    if needed:
+        checks.append(Check("导向指标达标", "项", met, met + open_, needed, open_))
+    if rule.min_points is not None:
+        earned = sum((v.indicator.points for v in values if v.status == "met"), Decimal("0"))
+        pending = sum((v.indicator.points for v in values if v.status == "incomplete"), Decimal("0"))
+        possible = sum((v.indicator.points for v in values), Decimal("0"))
+        figures["points"] = {"earned": plain(earned), "needed": plain(rule.min_points), "possible": plain(possible)}
+        pending_count = sum(1 for v in values if v.status == "incomplete" and v.indicator.points)
+        checks.append(Check("得分", "分", earned, earned + pending, rule.min_points, pending_count))
+    return checks
 
 
 def _names(rows, status):
     return [v.indicator.name for v in rows if v.status == status]
 
 
-def _guiding_needed(pass_rule, total):
+def _guiding_needed(rule, total):
     needed = 0
-    if "guiding_share" in pass_rule:
-        share = Decimal(str(pass_rule["guiding_share"]))
-        needed = int((share * total).to_integral_value(rounding="ROUND_CEILING"))
-    if "min_guiding" in pass_rule:
-        needed = max(needed, int(pass_rule["min_guiding"]))
+    if rule.guiding_share is not None:
+        needed = int((Decimal(rule.guiding_share) * total / 100).to_integral_value(rounding="ROUND_CEILING"))
+    if rule.min_guiding is not None:
+        needed = max(needed, rule.min_guiding)
     return needed

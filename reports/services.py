@@ -68,7 +68,7 @@ def _verdict(region, quarter):
     if not values:
         RegionVerdict.objects.filter(region=region, year=quarter.year, quarter=quarter.number).delete()
         return None
-    verdict, reason, figures = scoring.verdict(indicator_set.pass_rule or {"bottom_line": "all"}, values)
+    verdict, reason, figures = scoring.verdict(indicator_set, values)
     row, _created = RegionVerdict.objects.update_or_create(
         region=region, year=quarter.year, quarter=quarter.number,
         defaults={"indicator_set": indicator_set, "verdict": verdict, "reason": reason[:300], "figures": figures},

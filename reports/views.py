@@ -38,7 +38,11 @@ def summary(request):
     quarter = requested_quarter(request, default=selectors.default_quarter(plans_this_year))
     plans = list(selectors.plans_of(region, quarter.year))
     plan = next((p for p in plans if str(p.pk) == request.GET.get("plan")), plans[0] if plans else None)
-    verdict = RegionVerdict.objects.filter(region=region, year=quarter.year, quarter=quarter.number).first()
+    verdict = (
+        RegionVerdict.objects.filter(region=region, year=quarter.year, quarter=quarter.number)
+        .select_related("indicator_set")
+        .first()
+    )
     names = dict(Indicator.objects.values_list("code", "name")) if verdict else {}
     rows = selectors.scorecards(plan, quarter) if plan else []
     return render(request, "reports/summary.html", {

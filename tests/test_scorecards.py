@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 
 from core import events
 from core.periods import Quarter
+from indicators.models import IndicatorSet
 from reports.models import JobRun, Scorecard, ScoreWeights, StaleScores
 from reports.scoring import expected_percent, verdict
 from reports.services import scores_compute
@@ -119,15 +120,20 @@ def test_recomputing_twice_leaves_the_same_rows(quarter_of_work, world):
     assert list(Scorecard.objects.order_by("pk").values("pk", "composite", "components")) == first
 
 
-def value(code, kind, status, name=None):
-    return SimpleNamespace(status=status, indicator=SimpleNamespace(code=code, kind=kind, name=name or code))
+def value(code, kind, status, name=None, points=0):
+    indicator = SimpleNamespace(code=code, kind=kind, name=name or code, points=D(points))
+    return SimpleNamespace(status=status, indicator=indicator)
+
+
+def rule(**thresholds):
+    return IndicatorSet(**thresholds)
 
 
 def test_one_bottom_line_miss_vetoes_everything():
     values = [value("LEAKAGE", "bottom_line", "not_met", "漏损率")] + [
-        value(f"G{n}", "guiding", "met") for n in range(16)
+        value(f"G{n}", "guiding", "met", points=10) for n in range(16)
     ]
-    outcome, reason, figures = verdict({"bottom_line": "all", "guiding_share": "0.8"}, values)
+    outcome, reason, figures = verdict(rule(guiding_share=80, min_points=10), values)
     assert outcome == "not_met" and reason == "底线指标未达标：漏损率"
     assert figures["guiding"]["met"] == [f"G{n}" for n in range(16)]
 
@@ -138,14 +144,60 @@ def test_guiding_share_decides_and_missing_data_leaves_it_open():
     eight = [value(f"G{n}", "guiding", "met") for n in range(8)] + [
         value(f"N{n}", "guiding", "not_met") for n in range(2)
     ]
-    assert verdict({"guiding_share": "0.8"}, bottom + eight)[0] == "met"
+    outcome, reason, _ = verdict(rule(guiding_share=80), bottom + eight)
+    assert outcome == "met" and reason == "底线指标全部达标，导向指标达标8项（要求不少于8项）"
     seven = [*eight[:7], value("N7", "guiding", "not_met"), *eight[8:]]
-    assert verdict({"guiding_share": "0.8"}, bottom + seven)[0] == "not_met"
+    outcome, reason, _ = verdict(rule(guiding_share=80), bottom + seven)
+    assert outcome == "not_met" and reason == "导向指标达标7项，少于要求的8项"
     open_ = [*eight[:7], value("I7", "guiding", "incomplete"), *eight[8:]]
-    outcome, reason, _ = verdict({"guiding_share": "0.8"}, bottom + open_)
-    assert outcome == "incomplete" and "1项数据不全" in reason
+    outcome, reason, _ = verdict(rule(guiding_share=80), bottom + open_)
+    assert outcome == "incomplete" and "另有1项数据不全" in reason
     missing_bottom = [value("B1", "bottom_line", "incomplete"), bottom[1]]
-    assert verdict({"guiding_share": "0.8"}, missing_bottom + eight)[0] == "incomplete"
+    assert verdict(rule(guiding_share=80), missing_bottom + eight)[0] == "incomplete"
+    # A count can be asked for on top of the share: 9 of 10 → 8 met is short.
+    assert verdict(rule(guiding_share=80, min_guiding=9), bottom + eight)[0] == "not_met"
+    # No threshold at all: the bottom line alone decides.
+    assert verdict(rule(), bottom + seven)[0] == "met"
+
+
+def test_points_decide_a_set_judged_on_points():
+    # Bottom line worth 20 each (both met: 40); guiding G1–G4 worth 15 each, G1–G3 met: 45;
+    # total 85 of a possible 100. At least 85 passes, at least 90 does not.
+    values = [value("B1", "bottom_line", "met", points=20), value("B2", "bottom_line", "met", points=20)] + [
+        value(f"G{n}", "guiding", "met" if n < 4 else "not_met", points=15) for n in range(1, 5)
+    ]
+    outcome, reason, figures = verdict(rule(min_points=D("85")), values)
+    assert outcome == "met" and reason == "底线指标全部达标，得分85分（要求不少于85分）"
+    assert figures["points"] == {"earned": "85", "needed": "85", "possible": "100"}
+    outcome, reason, _ = verdict(rule(min_points=D("90")), values)
+    assert outcome == "not_met" and reason == "得分85分，少于要求的90分"
+    # G4 without data could still bring 15: the verdict waits for it.
+    values[-1] = value("G4", "guiding", "incomplete", points=15)
+    assert verdict(rule(min_points=D("90")), values)[0] == "incomplete"
+
+
+def test_a_threshold_the_set_cannot_reach_is_refused(db):
+    from indicators.models import Indicator
+
+    standard = IndicatorSet.objects.create(code="PTS", version="1", name="按分值评价的标准")
+    for number, kind in enumerate(["bottom_line", "guiding", "guiding"], start=1):
+        Indicator.objects.create(indicator_set=standard, number=number, code=f"I{number}", name=f"指标{number}",
+                                 category="测试", kind=kind, method="checklist", checklist=["有"],
+                                 points=30)  # fmt: skip
+    standard.min_points = D("95")
+    with pytest.raises(ValidationError, match="90分"):
+        standard.full_clean()
+    standard.min_points, standard.min_guiding = D("90"), 3
+    with pytest.raises(ValidationError, match="2"):
+        standard.full_clean()
+    standard.min_guiding, standard.guiding_share = 2, 101
+    with pytest.raises(ValidationError):
+        standard.full_clean()
+    standard.guiding_share = 80
+    standard.full_clean()
+    assert standard.pass_rule_text == (
+        "底线指标全部达标，导向指标达标比例不低于80%，导向指标达标不少于2项，得分不低于90分"
+    )
 
 
 def test_a_burst_of_changes_gives_one_recompute(quarter_of_work, world, django_capture_on_commit_callbacks,

@@ -13,9 +13,18 @@ from django.utils import timezone
 from core.periods import Quarter
 from org.models import Region, User
 from tasks.models import Assignment, Plan, ProgressReport, TaskNode
-from tasks.services import plan_copy, progress_approve, progress_open, progress_return, progress_save
+from tasks.services import (
+    contribution_save,
+    plan_copy,
+    progress_approve,
+    progress_open,
+    progress_return,
+    progress_save,
+)
 
 SOURCE_TITLE = "武隆区2019年节约用水工作任务"
+QIANJIANG_TITLE = "重庆市黔江区创建重庆市节水型城市工作方案"
+QIANJIANG_YEAR = 2023  # the year of 黔江's demo statistics
 WORK = [  # (status, percent, work done, problems, next quarter's plan)
     ("in_progress", 60, "已制定年度工作计划，完成第一轮督导检查，整改问题{n}项。", "",
      "继续推进整改，开展第二轮检查。"),
@@ -26,6 +35,7 @@ WORK = [  # (status, percent, work done, problems, next quarter's plan)
      "协调财政资金，力争下季度开工。"),
 ]  # fmt: skip
 RETURN_COMMENT = "请补充佐证材料（照片或文件），并写明完成的具体数量。"
+CONTRIBUTION_NOTE = "按牵头单位要求提供了相关数据和材料，参加了工作推进会。"
 
 
 def load(*, today=None):
@@ -37,23 +47,39 @@ def load(*, today=None):
     if plan is None:
         source = Plan.objects.get(region=region, title=SOURCE_TITLE)
         plan = plan_copy(plan=source, title=title, years_later=current.year - source.start_year)
+    _qianjiang()
     if ProgressReport.objects.filter(item__plan=plan).exists():
         return plan
     reviewer = User.objects.get(username="wulong_reviewer")
-    items = list(TaskNode.objects.filter(plan=plan, level=TaskNode.Level.WORK_ITEM).order_by("position"))
+    items = _work_items(plan)
     # Every finished quarter of the year, so scorecards have a last quarter to compare with.
-    for number in range(1, current.number):
-        _quarter(plan, items, Quarter(current.year, number), reviewer, current=current)
-    _quarter(plan, items, current, reviewer, current=current)
+    for number in range(1, current.number + 1):
+        quarter = Quarter(current.year, number)
+        _quarter(plan, items, quarter, reviewer, finished=quarter != current, share=number / current.number)
     return plan
 
 
-def _quarter(plan, items, quarter, reviewer, *, current):
+def _qianjiang():
+    """黔江's four quarters of the year its statistics cover, all reported and reviewed."""
+    plan = Plan.objects.filter(region__code="500114", title=QIANJIANG_TITLE).first()
+    if plan is None or ProgressReport.objects.filter(item__plan=plan).exists():
+        return
+    reviewer = User.objects.get(username="qianjiang_reviewer")
+    items = _work_items(plan)
+    for number in range(1, 5):
+        _quarter(plan, items, Quarter(QIANJIANG_YEAR, number), reviewer, finished=True, share=number / 4)
+
+
+def _work_items(plan):
+    return list(TaskNode.objects.filter(plan=plan, level=TaskNode.Level.WORK_ITEM).order_by("position"))
+
+
+def _quarter(plan, items, quarter, reviewer, *, finished, share):
     """Every lead department of every item gets an entry, in a pattern that gives each
     department a mix: reported and approved, late, returned, missing, drafts. Earlier
-    quarters show the same work less far along, and a different department misses."""
-    finished = quarter != current
-    shift = 2 * (current.number - quarter.number)
+    quarters show the same work less far along (``share`` of the way), and a different
+    department misses."""
+    shift = 2 * quarter.number
     due = plan.deadline_rule.due_on(quarter)
     assignments = Assignment.objects.filter(node__in=items, role="lead").select_related("department", "node")
     leads = [(a.node, a) for a in assignments.order_by("node__position", "position")]
@@ -64,7 +90,7 @@ def _quarter(plan, items, quarter, reviewer, *, current):
             continue  # not started yet this quarter
         report = progress_open(item=item, department=lead.department, quarter=quarter)
         status, percent, work, problems, next_plan = WORK[index % len(WORK)]
-        percent = percent * quarter.number // current.number
+        percent = int(percent * share)
         if status == "done" and percent < 100:
             status = "in_progress"
         report.status, report.percent = status, percent
@@ -84,3 +110,15 @@ def _quarter(plan, items, quarter, reviewer, *, current):
             progress_return(report=report, user=reviewer, comment=RETURN_COMMENT)
         elif finished:
             progress_approve(report=report, user=reviewer)
+    if finished:
+        _contributions(items, quarter, shift)
+
+
+def _contributions(items, quarter, shift):
+    """Most cooperating departments say what they contributed; every fifth keeps silent."""
+    cooperating = Assignment.objects.filter(node__in=items, role="cooperating").select_related("department", "node")
+    for index, assignment in enumerate(cooperating.order_by("node__position", "position")):
+        if (index + shift) % 5 == 0:
+            continue
+        contribution_save(item=assignment.node, department=assignment.department, quarter=quarter,
+                          note=CONTRIBUTION_NOTE, user=None)  # fmt: skip

@@ -5,7 +5,6 @@ record's state allows, whoever asks, and keep every change in the record's histo
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core import events, workflow
+from core.numbers import plain
 from core.periods import Quarter
 from core.uploads import evidence_store
 from core.workflow import EditConflict, TransitionRefused, require_editable, save_versioned
@@ -58,15 +58,10 @@ def validate_for_submission(report):
             # Ten times the target is not an achievement but a typing slip (100 for 10).
             message = _("%(quantity)s is far beyond the target of %(target)s %(unit)s; check the number.")
             errors["quantity"] = message % {
-                "quantity": _number(report.quantity), "target": _number(item.target_value), "unit": item.target_unit,
+                "quantity": plain(report.quantity), "target": plain(item.target_value), "unit": item.target_unit,
             }  # fmt: skip
     if errors:
         raise ValidationError(errors)
-
-
-def _number(value):
-    """3 rather than 3.0000: how a clerk wrote it."""
-    return format(Decimal(str(value)).normalize(), "f")
 
 
 @transaction.atomic
