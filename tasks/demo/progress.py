@@ -60,13 +60,14 @@ def load(*, today=None):
 
 
 def _qianjiang():
-    """黔江's four quarters of the year its statistics cover, all reported and reviewed."""
+    """黔江's second half of the year its statistics cover, reported and reviewed."""
     plan = Plan.objects.filter(region__code="500114", title=QIANJIANG_TITLE).first()
     if plan is None or ProgressReport.objects.filter(item__plan=plan).exists():
         return
     reviewer = User.objects.get(username="qianjiang_reviewer")
     items = _work_items(plan)
-    for number in range(1, 5):
+    # The last two quarters: enough for the change on last quarter, and quick to load.
+    for number in (3, 4):
         _quarter(plan, items, Quarter(QIANJIANG_YEAR, number), reviewer, finished=True, share=number / 4)
 
 
