@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.properties import PageSetupProperties
 
-from core.excel import write_text
+from core.excel import CellStyle, merge_bordered, write_text
 
 from .selectors import walk
 
@@ -83,13 +83,14 @@ def build_workbook(plan, roots, *, title=None, label="附件", extra_columns=())
         write_text(sheet.cell(row=first_of_key, column=1), key_task.node.label)
         spans.append((1, first_of_key, current_row))
 
+    body = {alignment: CellStyle(sheet, font=BODY_FONT, alignment=alignment, border=BORDER)
+            for alignment in (WRAP_CENTER, WRAP_LEFT)}  # fmt: skip
     for row in range(HEADER_ROW + 1, current_row + 1):
         for index, (_, _, alignment) in enumerate(columns, start=1):
-            cell = sheet.cell(row=row, column=index)
-            cell.font, cell.alignment, cell.border = BODY_FONT, alignment, BORDER
+            body[alignment].apply(sheet.cell(row=row, column=index))
     for column, first, last in spans:
         if last > first:
-            sheet.merge_cells(start_row=first, start_column=column, end_row=last, end_column=column)
+            merge_bordered(sheet, first, column, last, column)
 
     sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=1)
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
