@@ -77,7 +77,7 @@ PDF = (
 )
 
 
-def _quarter_value(element, annual, quarter, previous_annual):
+def quarter_value(element, annual, quarter, previous_annual):
     if element.cumulative:
         return (annual * YTD_SHARE[quarter.number]).quantize(Decimal("0.01"))
     if previous_annual is None or quarter.number == 4:
@@ -118,7 +118,7 @@ def load(region, indicator_set):
                 before = Decimal(previous_annual[code]) if code in previous_annual else None
                 values.append(DataValue(
                     region=region, element=elements[code], year=quarter.year, quarter=quarter.number, report=report,
-                    value=_quarter_value(elements[code], annual, quarter, before), entered_by=clerk,
+                    value=quarter_value(elements[code], annual, quarter, before), entered_by=clerk,
                 ))  # fmt: skip
             DataValue.objects.bulk_create(values)
             if duties.owned_indicators(department, "leakage"):
