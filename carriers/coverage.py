@@ -5,8 +5,11 @@ from indicators.providers import Provided
 from .selectors import COVERAGE, coverage_figures
 
 
-def provide(region, quarter):
-    return {code: Provided(value, lineage) for code, (value, lineage) in coverage_figures(region, quarter).items()}
+def provide(region_ids, quarter):
+    return {
+        region_id: {code: Provided(value, lineage) for code, (value, lineage) in figures.items()}
+        for region_id, figures in coverage_figures(region_ids, quarter).items()
+    }
 
 
 CODES = tuple(COVERAGE)

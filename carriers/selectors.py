@@ -156,34 +156,52 @@ class TargetProgress:
 
 def target_progress(region, year, *, today):
     """Progress of each of the region's carrier targets of ``year`` as of ``today`` (or the
-    target's due date, once passed), in one query for the carriers and one for the bases."""
-    targets = list(CarrierTarget.objects.filter(region=region, year=year).order_by(TYPE_ORDER, "due_on"))
-    carriers = list(Carrier.objects.filter(region=region, accepted_on__isnull=False))
-    bases = _base_counts(region)
-    result = []
+    target's due date, once passed)."""
+    return targets_progress([region.pk], year, today=today)[region.pk]
+
+
+def targets_progress(region_ids, year, *, today):
+    """{region id: [TargetProgress]} for the regions' carrier targets of ``year``: one query
+    for the targets, one for the carriers and one for the bases, however many regions."""
+    found = {region_id: [] for region_id in region_ids}
+    targets = CarrierTarget.objects.filter(region__in=region_ids, year=year).order_by("region", TYPE_ORDER, "due_on")
     for target in targets:
-        due = target.due_on or date(year, 12, 31)
-        as_of = min(today, due)
-        counted = [c for c in carriers if c.carrier_type == target.carrier_type and c.built_on(as_of)]
-        if target.new_in_year:
-            counted = [c for c in counted if c.accepted_on.year == year]
-        built = len({c.user_id or f"entity:{c.entity_name}" for c in counted})
-        base = bases.get(target.carrier_type)
-        count_met = None if target.min_count is None else built >= target.min_count
-        rate_met = None
-        if target.min_rate is not None:
-            rate_met = bool(base) and Decimal(built) / Decimal(base) * 100 >= target.min_rate
-        progress = TargetProgress(target, as_of, built, base, count_met, rate_met, overdue=False)
-        progress.overdue = today > due and not progress.met
-        result.append(progress)
-    return result
+        found[target.region_id].append(target)
+    wanted = [region_id for region_id, targets in found.items() if targets]
+    carriers = {region_id: [] for region_id in wanted}
+    for carrier in Carrier.objects.filter(region__in=wanted, accepted_on__isnull=False):
+        carriers[carrier.region_id].append(carrier)
+    bases = _base_counts(wanted)
+    return {region_id: [_progress(target, year, today, carriers[region_id], bases[region_id]) for target in targets]
+            for region_id, targets in found.items()}  # fmt: skip
 
 
-def _base_counts(region):
-    """{carrier type: how many of the region's users its built rate is counted against}."""
-    kinds = dict(WaterUser.objects.filter(region=region).values_list("kind").annotate(n=Count("pk")))
-    return {carrier_type: sum(kinds.get(kind, 0) for kind in base_kinds)
-            for carrier_type, base_kinds in RATE_BASE_KINDS.items()}  # fmt: skip
+def _progress(target, year, today, carriers, bases):
+    due = target.due_on or date(year, 12, 31)
+    as_of = min(today, due)
+    counted = [c for c in carriers if c.carrier_type == target.carrier_type and c.built_on(as_of)]
+    if target.new_in_year:
+        counted = [c for c in counted if c.accepted_on.year == year]
+    built = len({c.user_id or f"entity:{c.entity_name}" for c in counted})
+    base = bases.get(target.carrier_type)
+    count_met = None if target.min_count is None else built >= target.min_count
+    rate_met = None
+    if target.min_rate is not None:
+        rate_met = bool(base) and Decimal(built) / Decimal(base) * 100 >= target.min_rate
+    progress = TargetProgress(target, as_of, built, base, count_met, rate_met, overdue=False)
+    progress.overdue = today > due and not progress.met
+    return progress
+
+
+def _base_counts(region_ids):
+    """{region id: {carrier type: how many of the region's users its built rate is counted against}}."""
+    kinds = {region_id: {} for region_id in region_ids}
+    rows = WaterUser.objects.filter(region__in=region_ids).order_by().values_list("region", "kind")
+    for region_id, kind, count in rows.annotate(n=Count("pk")):
+        kinds[region_id][kind] = count
+    return {region_id: {carrier_type: sum(found.get(kind, 0) for kind in base_kinds)
+                        for carrier_type, base_kinds in RATE_BASE_KINDS.items()}
+            for region_id, found in kinds.items()}  # fmt: skip
 
 
 # --- coverage for the indicators ---------------------------------------------------------------
@@ -196,26 +214,37 @@ COVERAGE = {
 }
 
 
-def coverage_figures(region, quarter):
-    """See ``_coverage``; the labels kept in the lineage are in the portal's language, as a
-    record of the day, whatever language the job runs in."""
+def coverage_figures(region_ids, quarter):
+    """{region id: {code: (annual value, lineage)}} for the regions (see ``_coverage``); the
+    labels kept in the lineage are in the portal's language, as a record of the day,
+    whatever language the job runs in."""
     with translation.override(settings.LANGUAGE_CODE):
-        return _coverage(region, quarter)
+        return _coverage(region_ids, quarter)
 
 
-def _coverage(region, quarter):
-    """For each coverage data element: the sum over the users with a built carrier of the
-    element's types at the quarter's end, from each user's latest figures up to that year;
-    volumes in 万m³. Returns {code: (annual value, lineage)}."""
+def _coverage(region_ids, quarter):
+    """For each region and coverage data element: the sum over the users with a built
+    carrier of the element's types at the quarter's end, from each user's latest figures up
+    to that year; volumes in 万m³. Two queries however many regions."""
     day = quarter.last_day
     types = {t for carrier_types, _ in COVERAGE.values() for t in carrier_types}
     carriers = list(
-        Carrier.objects.filter(built_on_q(day), region=region, carrier_type__in=types, user__isnull=False)
+        Carrier.objects.filter(built_on_q(day), region__in=region_ids, carrier_type__in=types, user__isnull=False)
         .select_related("user").order_by("user__name", "carrier_type")
     )  # fmt: skip
     latest = {}
     for row in UserYear.objects.filter(user__in={c.user_id for c in carriers}, year__lte=quarter.year).order_by("year"):
         latest[row.user_id] = row  # ascending: the last one kept is the latest
+    by_region = {region_id: [] for region_id in region_ids}
+    for carrier in carriers:
+        by_region[carrier.region_id].append(carrier)
+    # Labels looked up once: get_FOO_display() per carrier costs more than the sums.
+    labels = {name: {key: str(label) for key, label in Carrier._meta.get_field(name).flatchoices}
+              for name in ("carrier_type", "level")}  # fmt: skip
+    return {region_id: _region_coverage(found, latest, day, labels) for region_id, found in by_region.items()}
+
+
+def _region_coverage(carriers, latest, day, labels):
     result = {}
     for code, (carrier_types, measure) in COVERAGE.items():
         total, counted, seen = Decimal(0), [], set()
@@ -228,7 +257,7 @@ def _coverage(region, quarter):
             total += amount or 0
             counted.append({
                 "carrier": carrier.pk, "user": carrier.user_id, "name": carrier.user.name,
-                "type": carrier.get_carrier_type_display(), "level": carrier.get_level_display(),
+                "type": labels["carrier_type"][carrier.carrier_type], "level": labels["level"][carrier.level],
                 "accepted_on": carrier.accepted_on.isoformat(),
                 "figure": None if amount is None else str(amount), "figure_year": figures.year if figures else None,
             })  # fmt: skip
@@ -309,7 +338,8 @@ def carrier_counts(plan, items, *, today):
         return {}
     carriers = list(Carrier.objects.filter(region=plan.region_id, accepted_on__isnull=False,
                                            carrier_type__in={target[0] for _, target in typed.values()}))  # fmt: skip
-    bases = _base_counts(plan.region_id) if any(target[2] is not None for _, target in typed.values()) else {}
+    rates = any(target[2] is not None for _, target in typed.values())
+    bases = _base_counts([plan.region_id])[plan.region_id] if rates else {}
     counts = {}
     for pk, (item, (kind, needed, rate)) in typed.items():
         as_of = min(today, item.due_on or date(plan.end_year, 12, 31))

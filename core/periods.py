@@ -9,6 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4}
 CHINESE_NUMBERS = {1: "一", 2: "二", 3: "三", 4: "四"}
@@ -69,11 +70,11 @@ class Quarter:
         first = 3 * self.number - 2
         return (first, first + 1, first + 2)
 
-    @property
+    @cached_property
     def first_day(self):
         return date(self.year, self.months[0], 1)
 
-    @property
+    @cached_property  # asked for hundreds of thousands of times in a recompute
     def last_day(self):
         return self.next().first_day - timedelta(days=1)
 
@@ -94,13 +95,13 @@ class Quarter:
     def same_quarter_last_year(self):
         return self.shift(-4)
 
-    @property
+    @cached_property
     def days_to_date(self):
         """Days from 1 January to the end of this quarter: what a year-to-date figure
         covers (365 or 366 in the fourth quarter)."""
         return (self.last_day - date(self.year, 1, 1)).days + 1
 
-    @property
+    @cached_property
     def share_of_year(self):
         """The part of the year a year-to-date figure of this quarter covers."""
         days_in_year = (date(self.year + 1, 1, 1) - date(self.year, 1, 1)).days

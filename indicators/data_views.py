@@ -75,7 +75,8 @@ def data_home(request):
     scope = visible_to(request.user)
     region, regions = board_region(request, scope)
     if region is None:
-        return render(request, "indicators/data_reports.html", {"region": None})
+        return render(request, "indicators/data_reports.html", {"region": None, "can_import": scope.is_admin,
+                                                                "quarter": requested_quarter(request)})  # fmt: skip
     quarter = requested_quarter(request)
     duties = selectors.duties_for(region, selectors.adopted_set(region))
     reports = {
@@ -88,7 +89,7 @@ def data_home(request):
         "indicators/data_reports.html",
         {"region": region, "regions": regions, "quarter": quarter, "previous": quarter.previous(),
          "next": quarter.next(), "rows": rows, "can_review": scope.can_review_region(region),
-         "unresolved": duties.unresolved, "review_form": decisions.ReviewForm(),
+         "unresolved": duties.unresolved, "review_form": decisions.ReviewForm(), "can_import": scope.is_admin,
          "own_department": request.user.department_id if request.user.role != request.user.Role.SUPERVISOR else None},
     )  # fmt: skip
 

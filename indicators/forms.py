@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import WorkbookField
 from core.numbers import plain
+from core.periods import Quarter
+from org.models import Region
 
 from .services import Entry, UtilityEntry
 from .validation import UTILITY_FIELDS
@@ -116,3 +118,39 @@ class ChecklistAnswerForm(forms.Form):
 
 class EvidenceUploadForm(forms.Form):
     file = forms.FileField(label=_("Evidence file"))
+
+
+class QuarterForm(forms.Form):
+    """A quarter chosen as year + quarter, as officials name it."""
+
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2099)
+    quarter = forms.TypedChoiceField(
+        label=_("Quarter"), coerce=int,
+        choices=[(1, _("First quarter")), (2, _("Second quarter")), (3, _("Third quarter")), (4, _("Fourth quarter"))],
+    )  # fmt: skip
+
+    def __init__(self, *args, period=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if period is not None:
+            self.initial.update({"year": period.year, "quarter": period.number})
+
+    @property
+    def period(self):
+        return Quarter(self.cleaned_data["year"], self.cleaned_data["quarter"])
+
+
+class _AboveCounty(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.code} {obj.name}"
+
+
+class BulkTemplateForm(QuarterForm):
+    region = _AboveCounty(
+        label=_("Counties of"), required=False, to_field_name="code", empty_label=_("All regions"),
+        queryset=Region.objects.exclude(level=Region.Level.COUNTY).order_by("code"),
+        help_text=_("A province or city limits the file to its counties."),
+    )  # fmt: skip
+
+
+class BulkUploadForm(QuarterForm):
+    file = WorkbookField(label=_("Filled-in statistics file (.xlsx)"))

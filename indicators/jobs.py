@@ -28,3 +28,15 @@ def recompute_region_since(region_id, first_quarter, indicator_set_id):
         quarters=services.quarters_since(Quarter.parse(first_quarter), today=timezone.localdate()),
         indicator_set=IndicatorSet.objects.get(pk=indicator_set_id),
     )
+
+
+@shared_task(name="indicators.jobs.recompute_regions_quarter")
+def recompute_regions_quarter(region_ids, quarter, indicator_set_id):
+    """Recompute many regions for ``quarter`` and the same quarter next year (whose
+    year-on-year rules read it), after a bulk import; it upserts, so it may run twice."""
+    first = Quarter.parse(quarter)
+    return services.recompute(
+        regions=list(Region.objects.filter(pk__in=region_ids).order_by("code")),
+        quarters=[first, first.shift(4)],
+        indicator_set=IndicatorSet.objects.get(pk=indicator_set_id),
+    )

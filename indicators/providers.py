@@ -2,10 +2,11 @@
 for them (the carrier registry for the coverage figures), so the indicator engine needs no
 knowledge of where they come from.
 
-A provider is ``provide(region, quarter) -> {code: Provided}`` and must read in a fixed
-number of queries. It returns the figure for the whole year as it stood at the quarter's
-end; the engine scales year-to-date (cumulative) elements by the share of the year the
-quarter closes, exactly as it annualises other year-to-date inputs.
+A provider is ``provide(region_ids, quarter) -> {region id: {code: Provided}}`` and must
+read in a fixed number of queries however many regions it is asked about. It returns the
+figure for the whole year as it stood at the quarter's end; the engine scales year-to-date
+(cumulative) elements by the share of the year the quarter closes, exactly as it
+annualises other year-to-date inputs.
 """
 
 from dataclasses import dataclass, field
@@ -25,15 +26,20 @@ def register(codes, provider):
         _PROVIDERS[code] = provider
 
 
-def provided_for(region, quarter, elements):
-    """{code: (value, lineage)} for the registry ``elements`` (DataElement rows), each
-    provider asked once."""
+def provided_for(region_ids, quarter, elements):
+    """{region id: {code: (value, lineage)}} for the registry ``elements`` (DataElement
+    rows), each provider asked once for all the regions."""
     wanted = {e.code: e for e in elements if e.code in _PROVIDERS}
-    results = {}
+    results = {region_id: {} for region_id in region_ids}
     for provider in {_PROVIDERS[code] for code in wanted}:
-        results.update(provider(region, quarter))
-    found = {}
+        for region_id, figures in provider(region_ids, quarter).items():
+            results[region_id].update(figures)
     share = quarter.share_of_year
+    return {region_id: _scaled(figures, wanted, share) for region_id, figures in results.items()}
+
+
+def _scaled(results, wanted, share):
+    found = {}
     for code, element in wanted.items():
         if code not in results:
             continue

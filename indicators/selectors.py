@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from core.periods import Quarter
+from org.models import Region
 from org.selectors import DepartmentResolver, UnknownDepartment
 
+from .bulk_workbook import TemplateRow
 from .formulas import parse
 from .models import (
     Adoption,
@@ -30,6 +32,12 @@ def adopted_set(region):
     """The indicator set ``region`` is evaluated against, or None."""
     adoption = Adoption.objects.filter(region=region).select_related("indicator_set").first()
     return adoption.indicator_set if adoption else None
+
+
+def adopted_sets(region_ids):
+    """{region id: the indicator set it is evaluated against}, for those that have one."""
+    adoptions = Adoption.objects.filter(region__in=region_ids).select_related("indicator_set").order_by()
+    return {adoption.region_id: adoption.indicator_set for adoption in adoptions}
 
 
 def known_names():
@@ -86,31 +94,109 @@ def _position(text, name):
 
 
 def duties_for(region, indicator_set):
+    return duties_for_regions([region], indicator_set)[region.pk]
+
+
+def duties_for_regions(regions, indicator_set):
+    """{region id: Duties} of many regions evaluated against ``indicator_set``, in the same
+    fixed number of queries as for one: the formulas are parsed once and the departments of
+    every region are read together (a national import covers thousands of counties)."""
     indicators = list(indicator_set.indicators.order_by("number"))
-    resolver = DepartmentResolver.for_region(region)
-    duties = Duties(indicators=indicators)
     element_codes, names = _element_codes(), known_names()
     registry = set(DataElement.objects.filter(source=DataElement.Source.REGISTRY).values_list("code", flat=True))
+    formula_elements, element_indicators = {}, defaultdict(list)
     for indicator in indicators:
         if indicator.method == Indicator.Method.FORMULA:
             used = parse(indicator.formula, known_names=names).names & element_codes
             # The order the names appear in the formula is the order of the 释义.
-            duties.formula_elements[indicator.pk] = sorted(used, key=lambda code: _position(indicator.formula, code))
+            formula_elements[indicator.pk] = sorted(used, key=lambda code: _position(indicator.formula, code))
             for code in used:
-                duties.element_indicators[code].append(indicator)
-        try:
-            leads = resolver.resolve_cell(indicator.lead_text)
-        except UnknownDepartment:
-            leads = []
-        if not leads:
+                element_indicators[code].append(indicator)
+    resolvers = DepartmentResolver.for_regions([region.pk for region in regions])
+    result = {}
+    for region in regions:
+        # The catalogue parts are shared between the regions' Duties: nothing changes them.
+        duties = Duties(indicators=indicators, element_indicators=element_indicators,
+                        formula_elements=formula_elements)  # fmt: skip
+        _assign_owners(duties, resolvers[region.pk], registry)
+        result[region.pk] = duties
+    return result
+
+
+def _assign_owners(duties, resolver, registry):
+    """Each indicator's owner is its first lead unit; each figure's, the owner of the first
+    indicator that uses it."""
+    for indicator in duties.indicators:
+        owner = _lead(resolver, indicator)
+        if owner is None:
             duties.unresolved.append(indicator)
             continue
-        owner = leads[0]
         duties.indicator_owner[indicator.pk] = owner
         for code in duties.formula_elements.get(indicator.pk, []):
             if code not in registry:  # computed from the carrier registry, never entered
                 duties.elements.setdefault(code, owner)
-    return duties
+
+
+def duties_of_regions(regions):
+    """({region id: IndicatorSet}, {region id: Duties}) of the ``regions`` that adopted an
+    indicator set, in a fixed number of queries per indicator set."""
+    sets = adopted_sets([region.pk for region in regions])
+    by_set = defaultdict(list)
+    for region in regions:
+        if region.pk in sets:
+            by_set[sets[region.pk]].append(region)
+    duties = {}
+    for indicator_set, members in by_set.items():
+        duties.update(duties_for_regions(members, indicator_set))
+    return sets, duties
+
+
+def bulk_template_rows(quarter, *, within=None):
+    """The rows of the bulk statistics file of ``quarter`` (``bulk_workbook.TemplateRow``):
+    every county, below ``within`` when given, × every figure a department of it reports,
+    in code order and the standard's order, with what is stored. Counties that adopted no
+    indicator set are left out: no department of theirs reports anything."""
+    counties = Region.objects.filter(level=Region.Level.COUNTY)
+    if within is not None:
+        counties = counties.filter(within.subtree_q())
+    counties = list(counties.order_by("code").only("code", "name", "level"))
+    _sets, duties = duties_of_regions(counties)
+    elements = {e.code: e for e in DataElement.objects.filter(source=DataElement.Source.ENTERED)}
+    stored = {
+        (region_id, element_id): (value, comment)
+        for region_id, element_id, value, comment in DataValue.objects.filter(
+            region__in=list(duties), year=quarter.year, quarter=quarter.number
+        ).values_list("region_id", "element_id", "value", "comment")
+    }
+    rows = []
+    for county in counties:
+        if county.pk not in duties:
+            continue
+        for code in duties[county.pk].elements:
+            element = elements[code]
+            value, comment = stored.get((county.pk, element.pk), (None, ""))
+            rows.append(TemplateRow(county.code, county.name, code, element.name, element.unit, value, comment))
+    return rows
+
+
+def _lead(resolver, indicator):
+    """The department that answers for ``indicator``: the first of its lead units, or None."""
+    try:
+        leads = resolver.resolve_cell(indicator.lead_text)
+    except UnknownDepartment:
+        return None
+    return leads[0] if leads else None
+
+
+def indicator_owners(region_ids, indicator_set):
+    """{region id: {indicator id: Department}}: ``duties_for(...).indicator_owner`` of many
+    regions at once, in a fixed number of queries."""
+    indicators = list(indicator_set.indicators.order_by("number"))
+    owners = {}
+    for region_id, resolver in DepartmentResolver.for_regions(region_ids).items():
+        leads = {indicator.pk: _lead(resolver, indicator) for indicator in indicators}
+        owners[region_id] = {pk: lead for pk, lead in leads.items() if lead is not None}
+    return owners
 
 
 # --- values around a quarter -------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import data_views, views
+from . import bulk_views, data_views, views
 
 app_name = "indicators"
 
@@ -14,6 +14,9 @@ urlpatterns = [
     path("data/template/", data_views.template_download, name="data_template"),
     path("data/upload/", data_views.template_upload, name="data_upload"),
     path("data/upload/<str:token>/", data_views.template_preview, name="data_upload_preview"),
+    path("data/bulk/", bulk_views.bulk_statistics, name="bulk_statistics"),
+    path("data/bulk/template/", bulk_views.bulk_template, name="bulk_template"),
+    path("data/bulk/<str:token>/", bulk_views.bulk_preview, name="bulk_preview"),
     path("data/reports/<int:pk>/", data_views.data_report, name="data_report"),
     path("data/reports/<int:pk>/submit/", data_views.data_submit, name="data_submit"),
     path("data/reports/<int:pk>/review/", data_views.data_review, name="data_review"),

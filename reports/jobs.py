@@ -1,6 +1,7 @@
 """Background jobs of ``reports``: thin wrappers around services, each run recorded."""
 
 import traceback
+from collections import defaultdict
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -50,21 +51,23 @@ def recompute_scores(region_id, quarter):
 @shared_task(name="reports.jobs.sweep_scores")
 def sweep_scores():
     """Nightly: recompute every region's current quarter, and any region × quarter marked
-    stale long enough ago that its job must have been lost."""
+    stale long enough ago that its job must have been lost; in bulk, a quarter at a time."""
     today = timezone.localdate()
     current = Quarter.containing(today)
-    wanted = {(region_id, str(current)) for region_id in
-              Plan.objects.filter(start_year__lte=current.year, end_year__gte=current.year).values_list(
-                  "region_id", flat=True)}  # fmt: skip
-    for region_id, year, number in StaleScores.objects.filter(since__lt=timezone.now() - SWEEP_AFTER).values_list(
-        "region_id", "year", "quarter"
-    ):
-        wanted.add((region_id, str(Quarter(year, number))))
+    wanted = defaultdict(set)
+    running = Plan.objects.filter(start_year__lte=current.year, end_year__gte=current.year)
+    wanted[current] |= set(running.values_list("region_id", flat=True))
+    lost = StaleScores.objects.filter(since__lt=timezone.now() - SWEEP_AFTER)
+    for region_id, year, number in lost.values_list("region_id", "year", "quarter"):
+        wanted[Quarter(year, number)].add(region_id)
     with recorded("sweep_scores") as outcome:
-        for region_id, quarter in sorted(wanted):
-            recompute_scores(region_id, quarter)
-        outcome["result"] = _("%(count)d region-quarters") % {"count": len(wanted)}
-    return len(wanted)
+        for quarter, region_ids in sorted(wanted.items()):
+            # Claimed first, as by recompute_scores: changes made meanwhile mark them again.
+            StaleScores.objects.filter(region__in=region_ids, year=quarter.year, quarter=quarter.number).delete()
+            services.scores_compute_regions(sorted(region_ids), [quarter])
+        count = sum(len(region_ids) for region_ids in wanted.values())
+        outcome["result"] = _("%(count)d region-quarters") % {"count": count}
+    return count
 
 
 @shared_task(name="reports.jobs.build_report")

@@ -17,16 +17,16 @@ its weight is shared out among the others. The composite is the weighted mean.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from django.utils import timezone
 
-from carriers.models import CarrierTarget
-from carriers.selectors import target_progress
+from carriers.selectors import targets_progress
 from core.numbers import plain
 from indicators.models import ComputedValue, Indicator
-from indicators.selectors import adopted_set, duties_for
+from indicators.selectors import adopted_sets, indicator_owners
 from tasks.models import Assignment, Contribution, ProgressReport, TaskNode
 
 from .models import COMPONENTS, DEFAULT_WEIGHTS
@@ -40,7 +40,7 @@ class Part:
     numerator: int
     denominator: int
 
-    @property
+    @cached_property
     def value(self):
         if not self.denominator:
             return None
@@ -74,61 +74,105 @@ class PlanFacts:
     contributions: set  # (item id, department id) with a contribution this quarter
     indicators: dict  # department id -> [ComputedValue or None per indicator led]
     targets: dict  # department id -> [TargetProgress]
+    on_time_before: datetime  # the moment the quarter's due day ends, in the portal's time zone
 
 
 def plan_facts(plan, quarter):
     """Read everything the plan's scorecards need for ``quarter`` in a fixed number of queries."""
-    leads, cooperations = {}, {}
-    assignments = Assignment.objects.filter(node__plan=plan, node__level=TaskNode.Level.WORK_ITEM).select_related(
-        "node", "department"
-    )
-    for assignment in assignments:
-        target = leads if assignment.role == Assignment.Role.LEAD else cooperations
-        target.setdefault(assignment.department_id, []).append(assignment.node)
-    reports = {
-        (r.item_id, r.department_id): r
-        for r in ProgressReport.objects.filter(item__plan=plan, year=quarter.year, quarter=quarter.number)
-    }
-    returned = set(
-        ProgressReport.history.filter(
-            item__plan=plan, year=quarter.year, quarter=quarter.number, state=ProgressReport.State.RETURNED
-        ).values_list("id", flat=True)
-    )
-    contributions = set(
-        Contribution.objects.filter(item__plan=plan, year=quarter.year, quarter=quarter.number).values_list(
-            "item_id", "department_id"
-        )
-    )
-    return PlanFacts(leads, cooperations, reports, returned, contributions, *_region_facts(plan.region, quarter))
+    return Batch([plan]).facts(quarter)[plan.pk]
 
 
-def _region_facts(region, quarter):
-    """Indicators and carrier targets per responsible department (region-wide)."""
-    indicators = {}
-    indicator_set = adopted_set(region)
-    if indicator_set is not None:
-        owners = duties_for(region, indicator_set).indicator_owner
-        values = {
-            v.indicator_id: v
-            for v in ComputedValue.objects.filter(region=region, year=quarter.year, quarter=quarter.number)
-        }
-        for indicator_id, department in owners.items():
-            indicators.setdefault(department.pk, []).append(values.get(indicator_id))
-    targets = {}
-    if CarrierTarget.objects.filter(region=region, year=quarter.year, department__isnull=False).exists():
-        for progress in target_progress(region, quarter.year, today=quarter.last_day):
-            if progress.target.department_id:
-                targets.setdefault(progress.target.department_id, []).append(progress)
-    return indicators, targets
+def plans_items(plans):
+    """{plan id: (leads, cooperations)}: each department's work items by role."""
+    items = {plan.pk: ({}, {}) for plan in plans}
+    nodes = TaskNode.objects.filter(plan__in=list(items), level=TaskNode.Level.WORK_ITEM).order_by()
+    nodes = {node.pk: node for node in nodes}
+    assignments = Assignment.objects.filter(node__in=list(nodes)).order_by().values_list("node", "department", "role")
+    for node_id, department_id, role in assignments:
+        node = nodes[node_id]
+        by_role = items[node.plan_id][0 if role == Assignment.Role.LEAD else 1]
+        by_role.setdefault(department_id, []).append(node)
+    return items
 
 
-def parts_for(department_id, plan, quarter, facts, deadline):
+class Batch:
+    """What the scorecards and verdicts of many plans and their regions need, read in a
+    fixed number of queries however many there are: once for what stays the same from
+    quarter to quarter (work items, who answers for which indicator), then per quarter."""
+
+    def __init__(self, plans, region_ids=()):
+        self.plans = plans
+        self.region_ids = sorted({plan.region_id for plan in plans} | set(region_ids))
+        self.items = plans_items(plans)
+        self.sets = adopted_sets(self.region_ids)
+        chosen = {s.pk: s for s in self.sets.values()}
+        self.indicators = {i.pk: i for i in Indicator.objects.filter(indicator_set__in=list(chosen))}
+        self.owners = {}  # region id -> {indicator id: Department}
+        for indicator_set in chosen.values():
+            members = [region_id for region_id, s in self.sets.items() if s.pk == indicator_set.pk]
+            self.owners.update(indicator_owners(members, indicator_set))
+
+    def values(self, quarter):
+        """{region id: {indicator id: ComputedValue}} of the set each region adopted."""
+        found = {region_id: {} for region_id in self.sets}
+        computed = ComputedValue.objects.filter(region__in=list(self.sets), year=quarter.year, quarter=quarter.number)
+        for value in computed.defer("lineage").order_by():  # the lineage is heavy to read and not needed here
+            indicator = self.indicators.get(value.indicator_id)
+            if indicator is not None and indicator.indicator_set_id == self.sets[value.region_id].pk:
+                value.indicator = indicator  # one instance per indicator, not one per row
+                found[value.region_id][value.indicator_id] = value
+        return found
+
+    def facts(self, quarter, values=None):
+        """{plan id: PlanFacts} of the plans running in ``quarter``; ``values`` as
+        ``values(quarter)`` gives them, when read already."""
+        plans = [plan for plan in self.plans if plan.start_year <= quarter.year <= plan.end_year]
+        plan_ids = [plan.pk for plan in plans]
+        facts = {plan.pk: PlanFacts(*self.items[plan.pk], {}, set(), set(), {}, {}, _day_end(plan, quarter))
+                 for plan in plans}  # fmt: skip
+        item_plan = {node.pk: plan_id for plan_id in plan_ids for by_role in self.items[plan_id]
+                     for nodes in by_role.values() for node in nodes}  # fmt: skip
+        in_quarter = {"item__plan__in": plan_ids, "year": quarter.year, "quarter": quarter.number}
+        for report in ProgressReport.objects.filter(**in_quarter).order_by():
+            if report.item_id in item_plan:
+                facts[item_plan[report.item_id]].reports[(report.item_id, report.department_id)] = report
+        # Report ids are unique across plans: every plan may share the one set.
+        returned = set(ProgressReport.history.filter(**in_quarter, state=ProgressReport.State.RETURNED).order_by()
+                       .values_list("id", flat=True))  # fmt: skip
+        for contributed in Contribution.objects.filter(**in_quarter).order_by().values_list("item_id", "department_id"):
+            if contributed[0] in item_plan:
+                facts[item_plan[contributed[0]]].contributions.add(contributed)
+        values = self.values(quarter) if values is None else values
+        regions = self._regions_facts({plan.region_id for plan in plans}, quarter, values)
+        for plan in plans:
+            facts[plan.pk].returned = returned
+            facts[plan.pk].indicators, facts[plan.pk].targets = regions[plan.region_id]
+        return facts
+
+    def _regions_facts(self, region_ids, quarter, values):
+        """{region id: (indicators, targets)}: the computed values of the indicators and the
+        progress of the carrier targets of the year, per responsible department."""
+        found = {region_id: ({}, {}) for region_id in region_ids}
+        for region_id in region_ids:
+            for indicator_id, department in self.owners.get(region_id, {}).items():
+                found[region_id][0].setdefault(department.pk, []).append(values[region_id].get(indicator_id))
+        for region_id, progress in targets_progress(list(region_ids), quarter.year, today=quarter.last_day).items():
+            for row in progress:
+                if row.target.department_id:
+                    found[region_id][1].setdefault(row.target.department_id, []).append(row)
+        return found
+
+
+def _day_end(plan, quarter):
+    return timezone.make_aware(datetime.combine(plan.deadline_rule.due_on(quarter) + timedelta(days=1), time.min))
+
+
+def parts_for(department_id, plan, quarter, facts):
     """{part key: Part} for one department."""
     led = facts.leads.get(department_id, [])
     entries = [facts.reports.get((item.pk, department_id)) for item in led]
     submitted = [r for r in entries if r is not None and r.state != ProgressReport.State.DRAFT]
-    due = deadline.due_on(quarter)
-    on_time = [r for r in submitted if r.submitted_at and timezone.localdate(r.submitted_at) <= due]
+    on_time = [r for r in submitted if r.submitted_at and r.submitted_at < facts.on_time_before]
     on_track = [item for item, r in zip(led, entries, strict=True) if is_on_track(r, item, plan, quarter)]
     indicators = facts.indicators.get(department_id, [])
     targets = facts.targets.get(department_id, [])

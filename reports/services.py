@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
+from core.bulk import upsert
 from core.periods import Quarter
-from indicators.models import ComputedValue
-from indicators.selectors import adopted_set
+from indicators.models import Adoption, IndicatorSet
 from org.models import Region
 from tasks.models import Plan
 
@@ -25,55 +25,95 @@ from .models import QuarterlyReport, RegionVerdict, Scorecard, ScoreWeights, Sta
 logger = logging.getLogger(__name__)
 
 
+BATCH = 250  # regions read and written together: bounds memory and the size of IN lists
+
+
 def scores_compute(region, quarter):
     """Recompute ``region``'s scorecards and verdict for ``quarter``; returns how many
     scorecards were written. The same records give the same rows."""
+    return scores_compute_regions([region.pk], [quarter])
+
+
+def scores_compute_regions(region_ids, quarters):
+    """Recompute the scorecards of every plan of the regions and their verdicts for
+    ``quarters``, a batch of regions at a time in a fixed number of queries; returns how
+    many scorecards were written."""
     written = 0
-    plans = Plan.objects.filter(region=region, start_year__lte=quarter.year, end_year__gte=quarter.year)
-    for plan in plans.select_related("region"):
-        weights_row = ScoreWeights.objects.filter(plan=plan).first()
-        weights = weights_row.as_dict() if weights_row else scoring.weights_of(plan)
-        bands = weights_row or ScoreWeights(plan=plan)
-        facts = scoring.plan_facts(plan, quarter)
-        rows = []
-        for department_id in set(facts.leads) | set(facts.cooperations):
-            parts = scoring.parts_for(department_id, plan, quarter, facts, plan.deadline_rule)
-            total = scoring.composite(parts, weights)
-            rows.append(Scorecard(
-                plan=plan, department_id=department_id, year=quarter.year, quarter=quarter.number,
-                composite=total, band=bands.band(total), components=scoring.components_json(parts, weights),
-            ))  # fmt: skip
-        Scorecard.objects.bulk_create(
-            rows, update_conflicts=True, unique_fields=["plan", "department", "year", "quarter"],
-            update_fields=["composite", "band", "components", "computed_at"],
-        )  # fmt: skip
-        Scorecard.objects.filter(plan=plan, year=quarter.year, quarter=quarter.number).exclude(
-            department_id__in=[row.department_id for row in rows]
-        ).delete()  # departments no longer in the plan
-        written += len(rows)
-    _verdict(region, quarter)
+    years = {quarter.year for quarter in quarters}
+    for start in range(0, len(region_ids), BATCH):
+        region_batch = region_ids[start : start + BATCH]
+        plans = list(Plan.objects.filter(region__in=region_batch, start_year__lte=max(years),
+                                         end_year__gte=min(years)).select_related("region", "score_weights")
+                     .order_by())  # fmt: skip
+        batch = scoring.Batch(plans, region_batch)
+        for quarter in quarters:
+            values = batch.values(quarter)
+            facts = batch.facts(quarter, values)
+            written += _plans_scores([plan for plan in plans if plan.pk in facts], quarter, facts)
+            _verdicts(region_batch, quarter, batch.sets, values)
     return written
 
 
-def _verdict(region, quarter):
-    indicator_set = adopted_set(region)
-    if indicator_set is None:
-        RegionVerdict.objects.filter(region=region, year=quarter.year, quarter=quarter.number).delete()
-        return None
-    values = list(
-        ComputedValue.objects.filter(
-            region=region, year=quarter.year, quarter=quarter.number, indicator__indicator_set=indicator_set
-        ).select_related("indicator")
-    )
-    if not values:
-        RegionVerdict.objects.filter(region=region, year=quarter.year, quarter=quarter.number).delete()
-        return None
-    verdict, reason, figures = scoring.verdict(indicator_set, values)
-    row, _created = RegionVerdict.objects.update_or_create(
-        region=region, year=quarter.year, quarter=quarter.number,
-        defaults={"indicator_set": indicator_set, "verdict": verdict, "reason": reason[:300], "figures": figures},
-    )  # fmt: skip
-    return row
+def _plans_scores(plans, quarter, facts):
+    rows = [row for plan in plans for row in _scorecards(plan, quarter, facts[plan.pk])]
+    upsert(Scorecard, rows, unique_fields=["plan", "department", "year", "quarter"],
+           update_fields=["composite", "band", "components", "computed_at"])  # fmt: skip
+    kept = {(row.plan_id, row.department_id) for row in rows}
+    stored = Scorecard.objects.filter(plan__in=plans, year=quarter.year, quarter=quarter.number)
+    gone = [pk for pk, *key in stored.values_list("pk", "plan", "department") if tuple(key) not in kept]
+    Scorecard.objects.filter(pk__in=gone).delete()  # departments no longer in the plan
+    return len(rows)
+
+
+def _scorecards(plan, quarter, facts):
+    weights_row = getattr(plan, "score_weights", None)
+    weights = weights_row.as_dict() if weights_row else scoring.weights_of(plan)
+    bands = weights_row or ScoreWeights(plan=plan)
+    rows = []
+    for department_id in set(facts.leads) | set(facts.cooperations):
+        parts = scoring.parts_for(department_id, plan, quarter, facts)
+        total = scoring.composite(parts, weights)
+        rows.append(Scorecard(
+            plan=plan, department_id=department_id, year=quarter.year, quarter=quarter.number,
+            composite=total, band=bands.band(total), components=scoring.components_json(parts, weights),
+        ))  # fmt: skip
+    return rows
+
+
+def _verdicts(region_ids, quarter, sets, values):
+    """The regions' verdicts from the computed values of the set each adopted (``values``
+    as ``scoring.Batch.values`` gives them); none where there is no set or no value."""
+    rows = []
+    for region_id, found in values.items():
+        if not found:
+            continue
+        verdict, reason, figures = scoring.verdict(sets[region_id], list(found.values()))
+        rows.append(RegionVerdict(region_id=region_id, year=quarter.year, quarter=quarter.number,
+                                  indicator_set=sets[region_id], verdict=verdict, reason=reason[:300],
+                                  figures=figures))  # fmt: skip
+    upsert(RegionVerdict, rows, unique_fields=["region", "year", "quarter"],
+           update_fields=["indicator_set", "verdict", "reason", "figures", "computed_at"])  # fmt: skip
+    RegionVerdict.objects.filter(region__in=region_ids, year=quarter.year, quarter=quarter.number).exclude(
+        region__in=[row.region_id for row in rows]
+    ).delete()
+
+
+def recompute_all(*, quarters):
+    """Every indicator value, verdict and scorecard of every region for ``quarters``, in
+    bulk: the indicators first, as the verdicts and scorecards read them. Returns (values,
+    scorecards) written. For a new catalogue or rules, a restore, or a benchmark."""
+    from indicators.services.compute import compute_regions  # indicators' services import this app's jobs
+
+    quarters = sorted(quarters)
+    values = 0
+    adopted = Adoption.objects.order_by("region_id").values_list("region_id", "indicator_set")
+    for indicator_set in IndicatorSet.objects.filter(pk__in=[set_id for _region, set_id in adopted]):
+        region_ids = [region_id for region_id, set_id in adopted if set_id == indicator_set.pk]
+        values += compute_regions(region_ids=region_ids, quarters=quarters, indicator_set=indicator_set)
+    years = {quarter.year for quarter in quarters}
+    planned = Plan.objects.filter(start_year__lte=max(years), end_year__gte=min(years)).values_list("region_id")
+    region_ids = sorted({region_id for region_id, _set in adopted} | {region_id for (region_id,) in planned})
+    return values, scores_compute_regions(region_ids, quarters)
 
 
 def plan_scores_stale(plan):

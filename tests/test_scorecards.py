@@ -219,6 +219,34 @@ def test_a_burst_of_changes_gives_one_recompute(quarter_of_work, world, django_c
     assert JobRun.objects.get(name="recompute_scores").state == "done"
 
 
+def test_the_nightly_sweep_recomputes_the_current_quarter_and_lost_marks(quarter_of_work, world):
+    from reports.jobs import sweep_scores
+
+    Scorecard.objects.all().delete()
+    StaleScores.objects.all().delete()
+    with time_machine.travel("2023-06-01 09:00 +0800", tick=False):
+        StaleScores.objects.create(region=world.district, year=2023, quarter=1)  # its job was lost
+    with time_machine.travel("2023-06-01 09:45 +0800", tick=False):
+        StaleScores.objects.create(region=world.district, year=2022, quarter=4)  # its job may still run
+    with time_machine.travel("2023-06-01 10:00 +0800", tick=False):
+        assert sweep_scores() == 2  # 2023Q2 (current, the plan runs) and the lost 2023Q1
+    assert set(Scorecard.objects.values_list("year", "quarter").distinct()) == {(2023, 1), (2023, 2)}
+    assert list(StaleScores.objects.values_list("year", "quarter")) == [(2022, 4)]
+    assert JobRun.objects.get(name="sweep_scores").result == "2 个区县季度"
+
+
+def test_recomputing_all_regions_at_once_gives_what_one_at_a_time_gives(quarter_of_work, world):
+    from reports.services import recompute_all
+
+    scores_compute(world.district, Q2)
+    one_at_a_time = list(Scorecard.objects.order_by("pk").values("department", "composite", "components"))
+    Scorecard.objects.all().delete()
+    values, scorecards = recompute_all(quarters=[Quarter(2023, 1), Q2])
+    assert scorecards == 4  # two departments, two quarters
+    assert list(Scorecard.objects.filter(quarter=2).order_by("pk").values(
+        "department", "composite", "components")) == one_at_a_time  # fmt: skip
+
+
 def test_a_failed_job_is_recorded_with_its_reason(world):
     from reports.jobs import recompute_scores
 

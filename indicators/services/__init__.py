@@ -1,6 +1,8 @@
-"""Cross-model work of ``indicators``: ``compute`` (indicator values from what was entered)
-and ``data`` (entering, checking and reviewing raw statistics)."""
+"""Cross-model work of ``indicators``: ``compute`` (indicator values from what was entered),
+``data`` (entering, checking and reviewing raw statistics) and ``bulk_statistics`` (a
+quarter's statistics of many counties imported at once by an administrator)."""
 
+from .bulk_statistics import BulkPreview, BulkRefused, bulk_statistics_commit, bulk_statistics_prepare
 from .compute import (
     compute_region_quarter,
     quarters_since,
@@ -27,10 +29,14 @@ from .data import (
 )
 
 __all__ = [
+    "BulkPreview",
+    "BulkRefused",
     "DataRefused",
     "Entry",
     "Prepared",
     "UtilityEntry",
+    "bulk_statistics_commit",
+    "bulk_statistics_prepare",
     "checklist_answer_save",
     "checklist_evidence_add",
     "checklist_evidence_remove",

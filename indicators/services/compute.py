@@ -5,12 +5,14 @@ and an upsert that leaves identical rows when nothing changed."""
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import Count
 from kombu.exceptions import OperationalError
 
 from core import events
+from core.bulk import upsert
 from core.periods import Quarter
 
 from ..formulas import MissingValue, ZeroDenominator, parse
@@ -33,53 +35,84 @@ PLACES = Decimal("0.000001")
 logger = logging.getLogger(__name__)
 
 
-def _inputs(region, year, quarter):
+class _Entered(NamedTuple):
+    """An entered figure as the computation uses it (rows read as tuples: model instances
+    would cost more than the arithmetic)."""
+
+    value: Decimal
+    pk: int
+    report_id: int
+    state: str
+    sha256: str
+
+
+class _UtilityRow(NamedTuple):
+    utility: str
+    supply: Decimal
+    registered: Decimal
+    resident_metered: Decimal
+    pipe_km: Decimal
+    pressure: Decimal
+    frost_depth: Decimal
+    pk: int
+    report_id: int
+    state: str
+    sha256: str
+
+
+def _inputs(region_ids, year, quarter):
+    """{region id: {element code: _Entered}} of counted reports."""
+    found = {region_id: {} for region_id in region_ids}
     rows = DataValue.objects.filter(
-        region=region,
+        region__in=region_ids,
         year=year,
         quarter=quarter,
         report__state__in=DataReport.COUNTED_STATES,
         element__source=DataElement.Source.ENTERED,
-    ).select_related("element", "report")
-    return {row.element.code: row for row in rows}
+    ).values_list("region_id", "element__code", "value", "pk", "report_id", "report__state", "source_sha256")
+    for region_id, code, *entered in rows:
+        found[region_id][code] = _Entered(*entered)
+    return found
 
 
-def _utilities(region, quarter):
-    return list(
-        UtilityFigures.objects.filter(
-            region=region, year=quarter.year, quarter=quarter.number, report__state__in=DataReport.COUNTED_STATES
-        ).select_related("report").order_by("utility")
-    )  # fmt: skip
+def _utilities(region_ids, quarter):
+    found = {region_id: [] for region_id in region_ids}
+    rows = UtilityFigures.objects.filter(
+        region__in=region_ids, year=quarter.year, quarter=quarter.number, report__state__in=DataReport.COUNTED_STATES
+    ).order_by("utility").values_list("region_id", *_UtilityRow._fields[:8], "report_id", "report__state",
+                                      "source_sha256")  # fmt: skip
+    for region_id, *row in rows:
+        found[region_id].append(_UtilityRow(*row))
+    return found
 
 
-def _answers(region, quarter):
-    """{indicator id: [ChecklistAnswer with ``evidence_count``]} from counted reports."""
-    found = {}
+def _answers(region_ids, quarter):
+    """{region id: {indicator id: [ChecklistAnswer with ``evidence_count``]}} from counted reports."""
+    found = {region_id: {} for region_id in region_ids}
     rows = (
         ChecklistAnswer.objects.filter(
-            report__region=region, report__year=quarter.year, report__quarter=quarter.number,
+            report__region__in=region_ids, report__year=quarter.year, report__quarter=quarter.number,
             report__state__in=DataReport.COUNTED_STATES,
         )
         .annotate(evidence_count=Count("evidence"))
+        .select_related("report")
         .order_by("item")
     )  # fmt: skip
     for answer in rows:
-        found.setdefault(answer.indicator_id, []).append(answer)
+        found[answer.report.region_id].setdefault(answer.indicator_id, []).append(answer)
     return found
 
 
 def _entry(row, value):
-    return {"value": str(value), "entry": row.pk, "report": row.report_id, "state": row.report.state,
-            "sha256": row.source_sha256}  # fmt: skip
+    return {"value": str(value), "entry": row.pk, "report": row.report_id, "state": row.state, "sha256": row.sha256}
 
 
-def _references(region, year):
-    """Reference values of ``year``: the region's own where it has one, else the national."""
-    found = {}
-    for row in ReferenceValue.objects.filter(year=year).filter(region__isnull=True):
-        found[row.code] = row
-    for row in ReferenceValue.objects.filter(year=year, region=region):
-        found[row.code] = row
+def _references(region_ids, year):
+    """{region id: reference values of ``year``}: the region's own where it has one, else the national."""
+    national = {row.code: row for row in ReferenceValue.objects.filter(year=year, region__isnull=True)}
+    found = {region_id: dict(national) for region_id in region_ids}
+    for row in ReferenceValue.objects.filter(year=year, region__in=region_ids):
+        found[row.region_id][row.code] = row
     return found
 
 
@@ -105,7 +138,7 @@ def _evaluate(indicator, inputs, utilities, context):
             for u in utilities
         }  # fmt: skip
         return value, "", {"utilities": lineage}
-    formula = parse(indicator.formula, known_names=context.known)
+    formula = context.formulas[indicator.pk]
     used = {name: inputs[name] for name in formula.names if name in inputs}
     lineage = {name: _entry(row, row.value) for name, row in used.items()}
     values = {name: row.value for name, row in used.items()}
@@ -125,52 +158,116 @@ def _evaluate(indicator, inputs, utilities, context):
     return value, "", lineage
 
 
+BATCH = 250  # regions read and written together: bounds memory and the size of IN lists
+
+
 def compute_region_quarter(region, quarter, indicator_set):
-    """Compute every indicator of ``indicator_set`` for ``region`` and ``quarter`` and store
-    the results; returns them. Year-on-year rules compare with the same quarter last year."""
+    """Compute every indicator of ``indicator_set`` for ``region`` and ``quarter``, store
+    the results and say the region's scores depend on them; returns the rows."""
+    rows = [row for batch in _computed([region.pk], [quarter], indicator_set) for row in batch]
+    events.publish(events.SCORES_CHANGED, region=region, quarter=quarter)
+    return rows
+
+
+def compute_regions(*, region_ids, quarters, indicator_set):
+    """Compute and store every indicator of ``indicator_set`` for the regions and quarters;
+    returns how many values were written."""
+    return sum(len(batch) for batch in _computed(region_ids, quarters, indicator_set))
+
+
+def _computed(region_ids, quarters, indicator_set):
+    """Compute and store, yielding each batch's rows once written. A batch of regions is
+    read in a fixed number of queries per quarter. Year-on-year rules compare with the same
+    quarter last year, evaluated once: quarters go in order, so a year's evaluations serve
+    the next year's comparisons."""
+    common = _common(indicator_set)
+    for start in range(0, len(region_ids), BATCH):
+        batch, evaluated, rows = region_ids[start : start + BATCH], {}, []
+        for quarter in sorted(quarters):
+            last_year = quarter.same_quarter_last_year()
+            now = evaluated[quarter] = _Evaluations(_read(batch, quarter, common, answers=common.checklists), common)
+            previous = evaluated.get(last_year) or _Evaluations(_read(batch, last_year, common, answers=False), common)
+            rows += [row for region_id in batch for row in _region_rows(region_id, quarter, common, now, previous)]
+            evaluated.pop(last_year.shift(-1), None)  # no later quarter compares with it
+        upsert(ComputedValue, rows, unique_fields=["region", "indicator", "year", "quarter"],
+               update_fields=["value", "status", "explanation", "lineage"])  # fmt: skip
+        yield rows
+
+
+@dataclass(frozen=True)
+class _Common:
+    """What every region of a run shares."""
+
+    indicators: list
+    formulas: dict  # indicator id -> parsed Formula, parsed once per run
+    element_names: dict
+    registry: list  # the data elements computed from the carrier registry
+    checklists: bool
+
+
+def _common(indicator_set):
     indicators = list(indicator_set.indicators.all())
     elements = list(DataElement.objects.only("code", "name", "unit", "cumulative", "source"))
     element_names = {e.code: e.name for e in elements}
-    registry = [e for e in elements if e.source == DataElement.Source.REGISTRY]
-    known = set(element_names) | set(ReferenceValue.objects.values_list("code", flat=True))
-    last_year = quarter.same_quarter_last_year()
-    inputs, previous_inputs = (
-        _inputs(region, quarter.year, quarter.number),
-        _inputs(region, last_year.year, last_year.number),
-    )
-    figures, previous_figures = _utilities(region, quarter), _utilities(region, last_year)
-    references = _references(region, quarter.year)
-    context = _Context(
-        known, element_names, _constants(quarter, references), quarter.share_of_year,
-        provided_for(region, quarter, registry),
+    known = set(element_names) | set(ReferenceValue.objects.order_by().values_list("code", flat=True))
+    formulas = {i.pk: parse(i.formula, known_names=known) for i in indicators if i.method == Indicator.Method.FORMULA}
+    return _Common(
+        indicators, formulas, element_names, [e for e in elements if e.source == DataElement.Source.REGISTRY],
+        any(i.method == Indicator.Method.CHECKLIST for i in indicators),
     )  # fmt: skip
-    previous_context = _Context(
-        known, element_names, _constants(last_year, _references(region, last_year.year)), last_year.share_of_year,
-        provided_for(region, last_year, registry),
+
+
+@dataclass(frozen=True)
+class _Read:
+    """One quarter's inputs of a batch of regions, each by region id."""
+
+    quarter: Quarter
+    inputs: dict
+    utilities: dict
+    references: dict
+    provided: dict
+    answers: dict
+
+
+def _read(region_ids, quarter, common, *, answers):
+    return _Read(
+        quarter, _inputs(region_ids, quarter.year, quarter.number), _utilities(region_ids, quarter),
+        _references(region_ids, quarter.year), provided_for(region_ids, quarter, common.registry),
+        _answers(region_ids, quarter) if answers else {},
     )  # fmt: skip
-    answers = _answers(region, quarter) if any(i.method == Indicator.Method.CHECKLIST for i in indicators) else {}
+
+
+class _Evaluations:
+    """The indicators' evaluations of one quarter's inputs, each done once when first asked."""
+
+    def __init__(self, read, common):
+        self.read, self.common, self.done = read, common, {}
+
+    def of(self, region_id, indicator):
+        key = (region_id, indicator.pk)
+        if key not in self.done:
+            read = self.read
+            context = _Context(self.common.formulas, self.common.element_names,
+                               _constants(read.quarter, read.references[region_id]), read.quarter.share_of_year,
+                               read.provided[region_id])  # fmt: skip
+            self.done[key] = _evaluate(indicator, read.inputs[region_id], read.utilities[region_id], context)
+        return self.done[key]
+
+
+def _region_rows(region_id, quarter, common, now, last_year):
+    answers = now.read.answers.get(region_id, {})
     rows = []
-    for indicator in indicators:
+    for indicator in common.indicators:
         if indicator.method == Indicator.Method.CHECKLIST:
-            rows.append(_checklist(indicator, region, quarter, answers.get(indicator.pk, [])))
-            continue
-        rows.append(
-            _compute(indicator, region, quarter, (inputs, figures, context),
-                     (previous_inputs, previous_figures, previous_context), references)
-        )  # fmt: skip
-    ComputedValue.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["region", "indicator", "year", "quarter"],
-        update_fields=["value", "status", "explanation", "lineage"],
-    )
-    events.publish(events.SCORES_CHANGED, region=region, quarter=quarter)
+            rows.append(_checklist(indicator, region_id, quarter, answers.get(indicator.pk, [])))
+        else:
+            rows.append(_compute(indicator, region_id, quarter, now, last_year, now.read.references[region_id]))
     return rows
 
 
 @dataclass(frozen=True)
 class _Context:
-    known: set
+    formulas: dict  # indicator id -> parsed Formula
     element_names: dict
     constants: dict
     share_of_year: Decimal
@@ -181,14 +278,14 @@ def _constants(quarter, references):
     return {"DAYS_YTD": Decimal(quarter.days_to_date), **{code: row.value for code, row in references.items()}}
 
 
-def _compute(indicator, region, quarter, current, last_year, references):
-    base = {"region": region, "indicator": indicator, "year": quarter.year, "quarter": quarter.number}
+def _compute(indicator, region_id, quarter, current, last_year, references):
+    base = {"region_id": region_id, "indicator": indicator, "year": quarter.year, "quarter": quarter.number}
     lineage = {"formula": indicator.formula, "formula_version": indicator.formula_version, "method": indicator.method}
-    value, reason, used = _evaluate(indicator, *current)
+    value, reason, used = current.of(region_id, indicator)
     lineage["inputs"] = used
     if value is None:
         return ComputedValue(**base, value=None, status=INCOMPLETE, explanation=reason[:300], lineage=lineage)
-    previous, _, previous_used = _evaluate(indicator, *last_year)
+    previous, _, previous_used = last_year.of(region_id, indicator)
     if previous is not None:
         lineage["previous_year"] = {"value": str(previous.quantize(PLACES)), "inputs": previous_used}
     used_references = {
@@ -210,11 +307,11 @@ def _compute(indicator, region, quarter, current, last_year, references):
     )  # fmt: skip
 
 
-def _checklist(indicator, region, quarter, answers):
+def _checklist(indicator, region_id, quarter, answers):
     """Met when every item is answered yes with evidence; not met on any no."""
     lineage = {"method": indicator.method, "formula": "", "formula_version": indicator.formula_version,
                "checklist": indicator.checklist, "answers": [a.pk for a in answers]}  # fmt: skip
-    base = {"region": region, "indicator": indicator, "year": quarter.year, "quarter": quarter.number}
+    base = {"region_id": region_id, "indicator": indicator, "year": quarter.year, "quarter": quarter.number}
     by_item = {a.item: a for a in answers}
     total = len(indicator.checklist)
     unanswered = [i + 1 for i in range(total) if by_item.get(i) is None or by_item[i].answer is None]
@@ -268,10 +365,13 @@ def _enqueue(job, region, quarter, indicator_set):
         logger.warning("recompute of %s %s not enqueued: broker unavailable", region.code, quarter, exc_info=True)
 
 
-def recompute(*, regions, quarters, indicator_set):
-    """Compute many region × quarter pairs; returns how many values were written."""
-    written = 0
-    for region in regions:
-        for quarter in quarters:
-            written += len(compute_region_quarter(region, quarter, indicator_set))
+def recompute(*, regions, quarters, indicator_set, publish=True):
+    """Compute many region × quarter pairs in bulk; returns how many values were written.
+    With ``publish`` each region × quarter says its scores depend on them (off when the
+    caller recomputes the scores itself)."""
+    regions = list(regions)
+    written = compute_regions(region_ids=[r.pk for r in regions], quarters=quarters, indicator_set=indicator_set)
+    for quarter in quarters:
+        for region in regions if publish else ():
+            events.publish(events.SCORES_CHANGED, region=region, quarter=quarter)
     return written

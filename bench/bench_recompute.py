@@ -1,0 +1,180 @@
+"""Full recompute of every indicator value, verdict and scorecard of every county and
+quarter (``reports.services.recompute_all``), against a plain in-process baseline that
+computes the same numbers from the same rows: one query per table to load, plain Python
+to compute, nothing written. The baseline's figures are then checked against what the
+recompute stored, so that the two are known to do the same work.
+
+The baseline computes the formula and leakage indicators (all but the ones fed by the
+carrier registry or a checklist) and the task parts of the scorecards (completeness, on
+time, progress, cooperation): the bulk of the arithmetic.
+
+    DATABASE_URL=postgres://… python bench/bench_recompute.py
+"""
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from common import figure, heading, require_scale_data, setup, timed
+
+setup()
+
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from core.periods import Quarter  # noqa: E402
+from indicators.formulas import MissingValue, ZeroDenominator, parse  # noqa: E402
+from indicators.leakage import Utility, region_leakage  # noqa: E402
+from indicators.models import ComputedValue, DataElement, IndicatorSet, ReferenceValue  # noqa: E402
+from reports.models import Scorecard  # noqa: E402
+from reports.scoring import Part, expected_percent  # noqa: E402
+from reports.services import recompute_all  # noqa: E402
+from tasks.models import Plan, ProgressReport  # noqa: E402
+
+PLACES = Decimal("0.000001")
+COUNTED = ("submitted", "approved")
+
+
+def rows(sql, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def baseline(quarters):
+    """{(region, year, quarter, indicator code): value} and {(plan, department, year,
+    quarter): {part: (numerator, denominator)}}."""
+    indicator_set = IndicatorSet.objects.get()
+    registry = set(DataElement.objects.filter(source="registry").values_list("code", flat=True))
+    known = set(DataElement.objects.values_list("code", flat=True)) | set(
+        ReferenceValue.objects.values_list("code", flat=True)
+    )
+    formulas = {i.code: parse(i.formula, known_names=known) for i in indicator_set.indicators.filter(method="formula")}
+    formulas = {code: f for code, f in formulas.items() if not f.names & registry}
+    leakage = indicator_set.indicators.filter(method="leakage").values_list("code", flat=True).first()
+    wanted = {(q.year, q.number) for q in quarters} | {(q.year - 1, q.number) for q in quarters}
+    inputs = defaultdict(dict)
+    for region, code, year, number, value in rows(
+        "SELECT v.region_id, e.code, v.year, v.quarter, v.value FROM indicators_datavalue v "
+        "JOIN indicators_dataelement e ON e.id = v.element_id JOIN indicators_datareport r ON r.id = v.report_id "
+        "WHERE r.state IN %s", (COUNTED,)
+    ):  # fmt: skip
+        if (year, number) in wanted:
+            inputs[(region, year, number)][code] = value
+    utilities = defaultdict(list)
+    for region, year, number, *figures in rows(
+        "SELECT u.region_id, u.year, u.quarter, u.utility, u.supply, u.registered, u.resident_metered, u.pipe_km, "
+        "u.pressure, u.frost_depth FROM indicators_utilityfigures u JOIN indicators_datareport r ON r.id = u.report_id "
+        "WHERE r.state IN %s ORDER BY u.utility", (COUNTED,)
+    ):  # fmt: skip
+        utilities[(region, year, number)].append(Utility(*figures))
+    national, own = defaultdict(dict), defaultdict(dict)
+    for region, code, year, value in rows("SELECT region_id, code, year, value FROM indicators_referencevalue"):
+        (national[year] if region is None else own[(region, year)])[code] = value
+    values = {}
+    for (region, year, number), entered in inputs.items():
+        quarter = Quarter(year, number)
+        if quarter not in quarters:
+            continue
+        constants = {"DAYS_YTD": Decimal(quarter.days_to_date), **national[year], **own[(region, year)]}
+        for code, formula in formulas.items():
+            try:
+                values[(region, year, number, code)] = formula.evaluate({**constants, **entered}).quantize(PLACES)
+            except (MissingValue, ZeroDenominator):
+                values[(region, year, number, code)] = None
+        if utilities[(region, year, number)]:
+            rate = region_leakage(utilities[(region, year, number)], year_share=quarter.share_of_year)
+            values[(region, year, number, leakage)] = rate.quantize(PLACES)
+    return values, _task_parts(quarters)
+
+
+def _task_parts(quarters):
+    plans = {plan.pk: plan for plan in Plan.objects.all()}
+    items = {}
+    roles = defaultdict(lambda: ([], []))  # (plan, department) -> (led items, cooperated items)
+    for item, plan, due, department, role in rows(
+        "SELECT n.id, n.plan_id, n.due_on, a.department_id, a.role FROM tasks_assignment a "
+        "JOIN tasks_tasknode n ON n.id = a.node_id WHERE n.level = 3"
+    ):  # fmt: skip
+        items[item] = (plan, due)
+        roles[(plan, department)][0 if role == "lead" else 1].append(item)
+    reports = {}
+    for item, department, year, number, state, status, percent, submitted in rows(
+        "SELECT item_id, department_id, year, quarter, state, status, percent, submitted_at FROM tasks_progressreport"
+    ):  # fmt: skip
+        reports[(item, department, year, number)] = (state, status, percent, submitted)
+    contributions = set(rows("SELECT item_id, department_id, year, quarter FROM tasks_contribution"))
+    parts = {}
+    for quarter in quarters:
+        for (plan_id, department), (led, cooperated) in roles.items():
+            plan = plans[plan_id]
+            if not plan.start_year <= quarter.year <= plan.end_year:
+                continue
+            due = plan.deadline_rule.due_on(quarter)
+            entries = [reports.get((item, department, quarter.year, quarter.number)) for item in led]
+            submitted = [e for e in entries if e is not None and e[0] != "draft"]
+            on_time = [e for e in submitted if e[3] and timezone.localdate(e[3]) <= due]
+            on_track = sum(
+                1 for item, e in zip(led, entries, strict=True)
+                if e is not None and e[0] in COUNTED and e[1] != "behind"
+                and (e[1] == "done" or e[2] >= expected_percent(_Item(items[item][1]), plan, quarter))
+            )  # fmt: skip
+            done = sum(1 for item in cooperated if (item, department, quarter.year, quarter.number) in contributions)
+            parts[(plan_id, department, quarter.year, quarter.number)] = {
+                "completeness": Part(len(submitted), len(led)), "on_time": Part(len(on_time), len(led)),
+                "progress": Part(on_track, len(led)), "cooperation": Part(done, len(cooperated)),
+            }  # fmt: skip
+    return parts
+
+
+class _Item:
+    def __init__(self, due_on):
+        self.due_on = due_on
+
+
+def check_same(values, parts, quarters):
+    """Every baseline figure equals the stored one; returns how many were compared."""
+    wanted = {(q.year, q.number) for q in quarters}
+    stored = {
+        (region, year, number, code): value
+        for region, year, number, code, value in ComputedValue.objects.values_list(
+            "region", "year", "quarter", "indicator__code", "value"
+        )
+        if (year, number) in wanted
+    }
+    differing = [key for key, value in values.items() if stored.get(key, "absent") != value]
+    cards = Scorecard.objects.values_list("plan", "department", "year", "quarter", "components")
+    compared = 0
+    for plan, department, year, number, components in cards.iterator(chunk_size=5000):
+        expected = parts.get((plan, department, year, number))
+        if expected is None:
+            continue
+        compared += 1
+        for key, part in expected.items():
+            if (components[key]["numerator"], components[key]["denominator"]) != (part.numerator, part.denominator):
+                differing.append((plan, department, year, number, key))
+    if differing:
+        raise SystemExit(f"the baseline and the recompute disagree on {len(differing)} figures, e.g. {differing[:5]}")
+    return len(values), compared
+
+
+def main():
+    counties = require_scale_data().count()
+    found = ProgressReport.objects.order_by().values_list("year", "quarter").distinct()
+    quarters = [Quarter(year, number) for year, number in sorted(found)]
+    heading(f"Recompute everything: {counties:,} counties × {len(quarters)} quarters ({connection.vendor})")
+    base_time, (values, parts) = timed(lambda: baseline(quarters))
+    first, (written, cards) = timed(lambda: recompute_all(quarters=quarters))
+    again, _ = timed(lambda: recompute_all(quarters=quarters))
+    compared = check_same(values, parts, quarters)
+    label = "one query per table, plain Python, no writes"
+    figure("recompute all (first run after generation)", first, baseline=base_time, baseline_label=label,
+           max_ratio=3, max_seconds=30, extra=f"{written:,} values, {cards:,} scorecards")  # fmt: skip
+    figure("recompute all again (nothing changed)", again, baseline=base_time, baseline_label=label,
+           max_ratio=3, max_seconds=30)  # fmt: skip
+    print(f"  checked: {compared[0]:,} indicator values and {compared[1]:,} scorecards' task parts agree with "
+          f"the baseline; run at {date.today()}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""统计数据批量导入 at national scale: one quarter's statistics of every generated county in one
+file, parsed, checked and committed through the real service, against a raw openpyxl
+read-only parse of the same file in the same run.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/jieshui_bench .venv/bin/python bench/bench_upload.py
+
+Needs the data of ``manage.py generate_scale_data``. The file is for the quarter after the
+generated ones, so no report is submitted or approved yet and every figure is new. What
+the import wrote (that quarter's reports and figures of those counties, and their history)
+is deleted at the end, in bulk, so the benchmark can run again.
+
+The recompute the commit enqueues is not run: the job's ``delay`` is replaced by a
+recorder while the commit is timed, so the figure is parse + check + write + COMMIT only
+(with ``REDIS_URL`` unset Celery is eager and would otherwise recompute inline).
+"""
+
+import argparse
+import cProfile
+import io
+import pstats
+import random
+import sys
+from dataclasses import replace
+from decimal import Decimal
+from unittest import mock
+
+from common import figure, heading, require_scale_data, setup, timed
+
+setup()
+
+import openpyxl  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db.models import Max  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from core.periods import Quarter  # noqa: E402
+from indicators import bulk_workbook, jobs, selectors  # noqa: E402
+from indicators.models import DataElement, DataReport, DataValue  # noqa: E402
+from indicators.services import bulk_statistics_commit  # noqa: E402
+from indicators.services.bulk_statistics import CHANGE_REASON  # noqa: E402
+from org.models import User  # noqa: E402
+
+BAR = 2  # the commit path may take at most twice the raw parse
+
+
+def bench_user():
+    user, _created = User.objects.get_or_create(
+        username="bench_bulk_admin", defaults={"role": User.Role.ADMIN, "display_name": "批量导入基准测试"}
+    )
+    return user
+
+
+def import_quarter(counties):
+    """The quarter after the latest generated one; an earlier run's leftovers are removed first."""
+    while True:
+        latest = DataReport.objects.filter(region__in=counties).aggregate(year=Max("year"))["year"]
+        number = DataReport.objects.filter(region__in=counties, year=latest).aggregate(q=Max("quarter"))["q"]
+        quarter = Quarter(latest, number)
+        if not DataValue.history.filter(year=latest, quarter=number, history_change_reason=CHANGE_REASON).exists():
+            return quarter.next()
+        print(f"removing what an earlier run imported into {quarter}")
+        delete_import(counties, quarter)
+
+
+def synthetic_rows(counties, quarter, seed=2026):
+    """The template of ``quarter`` for the generated counties, every value filled in within
+    the element's plausible range (so that there is no warning to confirm)."""
+    codes = set(counties.values_list("code", flat=True))
+    ranges = {e.code: (e.min_value or 0, e.max_value or 90_000) for e in DataElement.objects.all()}
+    rng = random.Random(seed)
+    rows = [row for row in selectors.bulk_template_rows(quarter) if row.region_code in codes]
+    return [replace(row, value=_between(rng, *ranges[row.element_code])) for row in rows]
+
+
+def _between(rng, low, high):
+    return (Decimal(low) + (Decimal(high) - Decimal(low)) * Decimal(rng.randint(0, 10_000)) / 10_000).quantize(
+        Decimal("0.01")
+    )
+
+
+def raw_parse(data):
+    """The baseline: openpyxl's read-only load and every value of every row."""
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    filled = sum(1 for row in workbook.worksheets[0].iter_rows(values_only=True) for value in row if value is not None)
+    workbook.close()
+    return filled
+
+
+def delete_import(counties, quarter):
+    """One DELETE per table without loading rows or sending signals (django-simple-history
+    would write a row per deleted row): the figures, the reports, and their history."""
+    where = {"region__in": counties, "year": quarter.year, "quarter": quarter.number}
+    for queryset in (DataValue.objects.filter(**where), DataValue.history.filter(**where),
+                     DataReport.objects.filter(**where), DataReport.history.filter(**where)):  # fmt: skip
+        queryset._raw_delete(queryset.db)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of the commit path")
+    args = parser.parse_args()
+    counties = require_scale_data()
+    quarter = import_quarter(counties)
+    user = bench_user()
+    rows = synthetic_rows(counties, quarter)
+    build_seconds, data = timed(lambda: bulk_workbook.build(rows, quarter=quarter, scope_name=""))
+    heading(f"统计数据批量导入 {quarter} · {connection.vendor}")
+    print(f"{counties.count()} counties, {len(rows)} rows, file {len(data) / 1024 / 1024:.1f} MiB "
+          f"(template built in {build_seconds:.2f} s)")  # fmt: skip
+
+    baseline, filled = timed(lambda: raw_parse(data))
+    profile = cProfile.Profile() if args.profile else None
+    try:
+        with mock.patch.object(jobs.recompute_regions_quarter, "delay") as delay, \
+                CaptureQueriesContext(connection) as queries:  # fmt: skip
+            if profile:
+                profile.enable()
+            parse_seconds, parsed = timed(lambda: bulk_workbook.read(data))
+            commit_seconds, preview = timed(
+                lambda: bulk_statistics_commit(parsed=parsed, quarter=quarter, user=user, source_sha256="b" * 64)
+            )
+            if profile:
+                profile.disable()
+        total = parse_seconds + commit_seconds
+        figure("raw openpyxl read-only parse (baseline)", baseline, extra=f"{filled} values")
+        figure("  parse (bulk_workbook.read)", parse_seconds)
+        figure("  check + write + commit", commit_seconds,
+               extra=f"{len(queries.captured_queries)} queries, {preview.new} new figures, "
+                     f"{preview.reports_created} reports")  # fmt: skip
+        figure("parse + check + commit", total, baseline=baseline, baseline_label="raw parse", max_ratio=BAR)
+        jobs_enqueued = [(len(call.args[0]), call.args[1]) for call in delay.call_args_list]
+        print(f"recompute jobs enqueued on commit (not run): {jobs_enqueued}")
+        written = DataValue.objects.filter(region__in=counties, year=quarter.year, quarter=quarter.number).count()
+        assert written == len(rows), (written, len(rows))
+    finally:
+        delete_import(counties, quarter)
+    if profile:
+        pstats.Stats(profile, stream=sys.stdout).sort_stats("cumulative").print_stats(35)
+
+
+if __name__ == "__main__":
+    main()

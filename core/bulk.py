@@ -1,0 +1,97 @@
+"""Writing many rows at once: an upsert on a natural key that, on PostgreSQL, streams the
+rows with ``COPY`` into a temporary table and merges them in one statement, leaving rows
+whose values did not change untouched. Elsewhere (SQLite, the embedded default) it is
+Django's ``bulk_create(update_conflicts=True)``; both give the same rows.
+
+Django's ``bulk_create`` builds one parameterised INSERT per batch; for hundreds of
+thousands of rows with JSON columns the SQL building alone takes longer than PostgreSQL
+takes to store them. ``COPY`` sends the values as text with no SQL per row.
+
+Rows are model instances, as for ``bulk_create``; no signals are sent (as with
+``bulk_create``), so history-tracked models must not be written this way.
+"""
+
+import io
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models
+
+COPY_MIN_ROWS = 500  # below this, the temporary table costs more than it saves
+
+
+def upsert(model, rows, *, unique_fields, update_fields, batch_size=2000):
+    """Insert ``rows`` (instances of ``model``), or update ``update_fields`` of the rows that
+    already exist with the same ``unique_fields``. Returns how many rows were given."""
+    if not rows:
+        return 0
+    if connection.vendor == "postgresql" and len(rows) >= COPY_MIN_ROWS:
+        _copy_upsert(model, rows, unique_fields, update_fields)
+    else:
+        model.objects.bulk_create(
+            rows, batch_size=batch_size, update_conflicts=True, unique_fields=unique_fields, update_fields=update_fields
+        )  # fmt: skip
+    return len(rows)
+
+
+def _copy_upsert(model, rows, unique_fields, update_fields):
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    for field in fields:  # auto_now stamps, as bulk_create would set them
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            for row in rows:
+                field.pre_save(row, add=True)
+    columns = [f.column for f in fields]
+    table, temporary = meta.db_table, f"bulk_{meta.db_table}"
+    quoted = ", ".join(_q(c) for c in columns)
+    conflict = ", ".join(_q(meta.get_field(name).column) for name in unique_fields)
+    updated = [meta.get_field(name).column for name in update_fields]
+    assignments = ", ".join(f"{_q(c)} = EXCLUDED.{_q(c)}" for c in updated)
+    changed = " OR ".join(f"{_q(table)}.{_q(c)} IS DISTINCT FROM EXCLUDED.{_q(c)}" for c in updated)
+    with connection.cursor() as cursor:
+        # The columns' types without their constraints: the id is not among the copied columns.
+        drop = "ON COMMIT DROP" if connection.in_atomic_block else ""
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {_q(temporary)} {drop} AS SELECT {quoted} FROM {_q(table)} WITH NO DATA"  # noqa: S608
+        )
+        try:
+            cursor.cursor.copy_expert(
+                f"COPY {_q(temporary)} ({quoted}) FROM STDIN", _copy_text(rows, fields)
+            )
+            cursor.execute(
+                f"INSERT INTO {_q(table)} ({quoted}) SELECT {quoted} FROM {_q(temporary)} "  # noqa: S608 — quoted names
+                f"ON CONFLICT ({conflict}) DO UPDATE SET {assignments} WHERE {changed}"
+            )
+        finally:
+            cursor.execute(f"DROP TABLE IF EXISTS {_q(temporary)}")
+
+
+def _copy_text(rows, fields):
+    """The rows in COPY's text format: tab-separated, \\N for NULL, backslash escapes."""
+    converters = [(field.attname, _text(field)) for field in fields]
+    lines = ("\t".join(convert(getattr(row, attname)) for attname, convert in converters) for row in rows)
+    return io.StringIO("".join(line + "\n" for line in lines))
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _text(field):
+    if isinstance(field, models.JSONField):
+        return lambda value: "\\N" if value is None else _escaped(json.dumps(value, cls=DjangoJSONEncoder,
+                                                                              ensure_ascii=False))  # fmt: skip
+    if isinstance(field, models.BooleanField):
+        return lambda value: "\\N" if value is None else ("t" if value else "f")
+    if isinstance(field, models.DateTimeField):
+        return lambda value: "\\N" if value is None else value.isoformat()
+    return lambda value: "\\N" if value is None else _escaped(str(value))
+
+
+def _escaped(text):
+    if "\\" in text or not text.isprintable():  # most values need no escaping: skip the slower translate
+        return text.translate(_ESCAPES)
+    return text
+
+
+def _q(name):
+    return connection.ops.quote_name(name)

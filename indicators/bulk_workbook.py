@@ -1,0 +1,223 @@
+"""The bulk statistics file (统计数据批量导入表): for one quarter, one row per county × data
+element, the long table a statistics yearbook is copied into. An administrator downloads it
+for a quarter (pre-filled with what is stored), fills it in and uploads it again.
+
+The national file has tens of thousands of rows, so it is written with openpyxl's
+write-only mode and read with its read-only mode. Reading is pure: it returns the rows with
+their Excel row numbers and the problems found by row; nothing here touches the database.
+"""
+
+import io
+import re
+from dataclasses import dataclass, field
+from itertools import islice
+
+import openpyxl
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+from core.excel import FORMULA_TRIGGERS, WorkbookError, cell_text, check_upload, column_letter
+from core.periods import CHINESE_DIGITS, Quarter
+from core.text import normalize_name
+
+TITLE = "统计数据批量导入表"
+SHEET = "统计数据"
+# (key, header, width)
+COLUMNS = [
+    ("region_code", "行政区划代码", 14),
+    ("region_name", "行政区名称", 16),
+    ("element_code", "数据项代码", 26),
+    ("element_name", "数据项名称", 42),
+    ("unit", "单位", 10),
+    ("value", "数值", 16),
+    ("comment", "备注", 30),
+]
+HEADERS = {key: header for key, header, _width in COLUMNS}
+REQUIRED = ("region_code", "element_code", "value")
+HEADER_ROW = 3
+# The header is looked for in the first rows only: a file whose header is further down is
+# not this table.
+HEADER_SEARCH_ROWS = 20
+# 2,844 counties × 50 data elements: anything longer is not a quarter's statistics.
+MAX_ROWS = 150_000
+INSTRUCTIONS = (
+    "说明：每行一个区县的一个数据项。只填写“数值”和“备注”两列，不要修改代码列；数值只填数字，不带单位；"
+    "“累计”数填本年1月1日至本季度末的累计值。数值留空的行不导入；备注留空时保留原有备注。"
+)
+_TITLE_QUARTER = re.compile(r"(\d{4})\s*年\s*第?\s*([1-4一二三四])\s*季度")
+
+THIN = Side(style="thin")
+HEADER_FONT = Font(name="黑体", bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+HEADER_BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center")
+
+
+@dataclass(frozen=True)
+class TemplateRow:
+    """One row of the downloadable file: a county, a data element and what is stored."""
+
+    region_code: str
+    region_name: str
+    element_code: str
+    element_name: str
+    unit: str
+    value: object = None
+    comment: str = ""
+
+
+def title_of(quarter, scope_name):
+    return f"{scope_name}{quarter.label}{TITLE}"
+
+
+def _styled(sheet, value, **style):
+    cell = WriteOnlyCell(sheet, value=value)
+    for name, setting in style.items():
+        setattr(cell, name, setting)
+    return cell
+
+
+def _text(sheet, value):
+    """A plain value, or a cell forced to text when a string would read as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
+def build(rows, *, quarter, scope_name):
+    """The file's bytes: a title naming the quarter, the instructions, the header and one
+    row per ``TemplateRow``. Data cells carry no style: a styled cell costs an object each,
+    and the national file has tens of thousands of rows."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(SHEET)
+    for index, (_key, _header, width) in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[column_letter(index)].width = width
+    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
+    sheet.append([_styled(sheet, title_of(quarter, scope_name), font=Font(name="黑体", size=14))])
+    sheet.append([_styled(sheet, INSTRUCTIONS, font=Font(size=9, color="555555"))])
+    sheet.append([
+        _styled(sheet, header, font=HEADER_FONT, fill=HEADER_FILL, border=HEADER_BORDER, alignment=HEADER_ALIGNMENT)
+        for _key, header, _width in COLUMNS
+    ])  # fmt: skip
+    for row in rows:
+        sheet.append([
+            row.region_code, _text(sheet, row.region_name), row.element_code, _text(sheet, row.element_name),
+            _text(sheet, row.unit), row.value, _text(sheet, row.comment or None),
+        ])  # fmt: skip
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of an uploaded file as written; ``value`` is the raw cell value."""
+
+    number: int
+    region_code: str
+    region_name: str
+    element_code: str
+    element_name: str
+    value: object
+    comment: str
+
+
+@dataclass
+class Parsed:
+    rows: list = field(default_factory=list)
+    problems: list = field(default_factory=list)  # "第N行 …列：…", in row order
+    quarter: Quarter | None = None  # the quarter the title names, if it names one
+    columns: frozenset = frozenset()  # the keys of the columns the file has
+
+
+def read(data):
+    """Parse an uploaded file. Raises ``WorkbookError`` for a file that is not this table
+    (not a workbook, no header, too many rows); returns every row with a value or a code."""
+    check_upload(data)
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds on a malformed package
+        raise WorkbookError(f"文件已损坏或不是有效的.xlsx工作簿（{type(error).__name__}）。") from None
+    try:
+        sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.worksheets[0]
+        return _read_rows(sheet.iter_rows(values_only=True))
+    finally:
+        workbook.close()
+
+
+def _read_rows(cells):
+    parsed = Parsed()
+    columns, header_row = None, 0
+    for values in islice(cells, HEADER_SEARCH_ROWS):
+        header_row += 1
+        columns = _header(values)
+        if columns is not None:
+            break
+        parsed.quarter = parsed.quarter or _quarter_in(values)
+    if columns is None:
+        raise WorkbookError(
+            f"没有找到{TITLE}的表头（应有“{HEADERS['region_code']}”“{HEADERS['element_code']}”"
+            f"“{HEADERS['value']}”等列）。请下载导入模板后填写。"
+        )
+    parsed.columns = frozenset(columns)
+    positions = [columns.get(key) for key, _header, _width in COLUMNS]
+    for number, values in enumerate(cells, start=header_row + 1):
+        if number > MAX_ROWS:
+            raise WorkbookError(f"文件超过{MAX_ROWS}行，不像一个季度的统计数据，未导入任何内容。")
+        row = _row(number, values, positions)
+        if row is None:
+            continue
+        missing = [key for key in ("region_code", "element_code") if not getattr(row, key)]
+        if missing and row.value is not None:
+            parsed.problems += [f"第{number}行 {HEADERS[key]}列：填了数值，但{HEADERS[key]}为空" for key in missing]
+            continue
+        parsed.rows.append(row)
+    return parsed
+
+
+def _header(values):
+    """{column key: 0-based index} when ``values`` is the header row, else None."""
+    found = {}
+    wanted = {header: key for key, header, _width in COLUMNS}
+    for index, value in enumerate(values):
+        key = wanted.get(normalize_name(cell_text(value)))
+        if key is not None and key not in found:
+            found[key] = index
+    return found if all(key in found for key in REQUIRED) else None
+
+
+def _quarter_in(values):
+    for value in values:
+        match = _TITLE_QUARTER.search(normalize_name(cell_text(value)))
+        if match:
+            year, number = match.groups()
+            return Quarter(int(year), CHINESE_DIGITS.get(number) or int(number))
+    return None
+
+
+def _cell(values, position):
+    if position is None or position >= len(values):
+        return None
+    return values[position]
+
+
+def _row(number, values, positions):
+    """A ``Row``, or None for a row with nothing in it (blank rows between blocks)."""
+    region_code, region_name, element_code, element_name, _unit, value, comment = (
+        _cell(values, position) for position in positions
+    )
+    if isinstance(value, str) and not value.strip():
+        value = None
+    codes = (cell_text(region_code), cell_text(element_code))
+    if value is None and not any(codes):
+        return None
+    return Row(
+        number=number, region_code=codes[0], region_name=cell_text(region_name), element_code=codes[1].upper(),
+        element_name=cell_text(element_name), value=value, comment=cell_text(comment),
+    )  # fmt: skip

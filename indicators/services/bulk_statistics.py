@@ -1,0 +1,343 @@
+"""Importing one quarter's raw statistics for many counties at once (统计数据批量导入): an
+administrator uploads the statistics yearbook's figures, one row per county × data element.
+
+Every row is checked before anything is written (``bulk_statistics_prepare``); the commit
+(``bulk_statistics_commit``) checks again under lock and writes all or nothing. Each figure
+goes into the data report of the department that reports it in its county, exactly as if
+that department had entered it: missing reports are created, and every report that gets a
+new or changed figure is submitted by the administrator, so the figures count and the
+district reviewer reviews them as usual. Figures of submitted or approved reports are never
+changed here: the reviewer returns or reopens the report first.
+
+A national file holds tens of thousands of rows, so both steps ask a fixed number of
+queries whatever the row count, and the history of every written row is recorded in bulk.
+"""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import partial
+
+from django.db import transaction
+from kombu.exceptions import OperationalError
+from simple_history.utils import bulk_create_with_history, get_history_manager_for_model
+
+from core import workflow
+from core.text import normalize_name
+from org.models import Region
+
+from ..bulk_workbook import HEADERS
+from ..models import DataElement, DataReport, DataValue
+from ..selectors import duties_of_regions
+from ..validation import NotANumber, fmt, parse_number
+
+logger = logging.getLogger(__name__)
+
+CHANGE_REASON = "统计数据批量导入"
+# DataValue keeps four decimals; a figure is compared and stored as it will be kept, so
+# importing the same file twice changes nothing.
+PLACES = Decimal("0.0001")
+COMMENT_LENGTH = 300
+
+
+class BulkRefused(ValueError):
+    """Errors, or warnings nobody confirmed, stop the import; nothing was written."""
+
+    def __init__(self, preview, *, warnings_only=False):
+        super().__init__("未导入任何内容。")
+        self.preview = preview
+        self.warnings_only = warnings_only
+
+
+@dataclass
+class Write:
+    """A figure the import writes: new, or changing the stored one (``existing``)."""
+
+    row: int
+    region: Region
+    element: DataElement
+    department: object
+    value: Decimal
+    comment: str
+    warnings: list
+    report: DataReport | None  # the department's report of the quarter, when there is one
+    indicator_set_id: int
+    existing: dict | None = None  # the stored figure: id, value, comment, version, report_id
+
+    @property
+    def old_text(self):
+        return fmt(self.existing["value"] if self.existing else None)
+
+    @property
+    def new_text(self):
+        return fmt(self.value)
+
+
+@dataclass
+class BulkPreview:
+    quarter: object
+    errors: list = field(default_factory=list)  # "第N行 …列：…", in row order
+    warnings: list = field(default_factory=list)
+    writes: list = field(default_factory=list)
+    counties: int = 0
+    unchanged: int = 0
+    skipped: int = 0  # rows whose value cell is blank
+    reports_created: int = 0
+    reports_submitted: int = 0
+
+    @property
+    def ok(self):
+        return not self.errors
+
+    @property
+    def new(self):
+        return sum(1 for write in self.writes if write.existing is None)
+
+    @property
+    def changed(self):
+        return len(self.writes) - self.new
+
+    @property
+    def needs_confirmation(self):
+        return bool(self.warnings)
+
+
+@dataclass
+class _Known:
+    """What the rows are checked against, read in a fixed number of queries."""
+
+    regions: dict  # code -> Region
+    elements: dict  # code -> DataElement
+    sets: dict  # county id -> IndicatorSet
+    owners: dict  # county id -> {element code: Department}
+    reports: dict  # department id -> DataReport of the quarter
+    reports_by_id: dict
+    stored: dict  # (county id, element id) -> the stored figure
+
+
+def _known(rows, quarter, *, lock):
+    codes = {row.region_code for row in rows}
+    regions = {r.code: r for r in Region.objects.filter(code__in=codes).only("code", "name", "level")}
+    counties = [region for region in regions.values() if region.is_county]
+    sets, duties = duties_of_regions(counties)
+    reports = DataReport.objects.filter(region__in=counties, year=quarter.year, quarter=quarter.number)
+    reports = reports.select_related("department")
+    if lock:  # a department saving at the same moment waits for the import, and the other way round
+        reports = reports.select_for_update(of=("self",))
+    reports = list(reports)
+    stored = DataValue.objects.filter(region__in=counties, year=quarter.year, quarter=quarter.number).values(
+        "id", "region_id", "element_id", "value", "comment", "version", "report_id"
+    )
+    return _Known(
+        regions=regions, elements={e.code: e for e in DataElement.objects.all()}, sets=sets,
+        owners={region_id: d.elements for region_id, d in duties.items()},
+        reports={r.department_id: r for r in reports}, reports_by_id={r.pk: r for r in reports},
+        stored={(row["region_id"], row["element_id"]): row for row in stored},
+    )  # fmt: skip
+
+
+def bulk_statistics_prepare(*, parsed, quarter, lock=False):
+    """Check every row of ``parsed`` (a ``bulk_workbook.Parsed``) for ``quarter`` against
+    what is stored; nothing is written. ``lock`` holds the quarter's reports of the
+    counties until the transaction ends (the commit uses it)."""
+    preview = BulkPreview(quarter=quarter, errors=list(parsed.problems))
+    if parsed.quarter is not None and parsed.quarter != quarter:
+        preview.errors.insert(0, f"文件标题写的是{parsed.quarter.label}，而导入选择的是{quarter.label}。"
+                                 "请核对季度后重新上传。")  # fmt: skip
+    filled = [row for row in parsed.rows if row.value is not None]
+    preview.skipped = len(parsed.rows) - len(filled)
+    known = _known(filled, quarter, lock=lock)
+    seen, counties = {}, set()
+    for row in filled:
+        write = _check(row, known, preview, seen, counties)
+        if write is not None:
+            preview.writes.append(write)
+    preview.counties = len(counties)
+    touched = {write.department.pk: write.report for write in preview.writes}
+    preview.reports_created = sum(1 for report in touched.values() if report is None)
+    preview.reports_submitted = len(touched) - preview.reports_created
+    return preview
+
+
+def _error(preview, row, column, message):
+    preview.errors.append(f"第{row.number}行 {HEADERS[column]}列：{message}")
+
+
+def _check(row, known, preview, seen, counties):
+    """The ``Write`` of one filled-in row, or None when it is wrong (the errors are added
+    to ``preview``) or changes nothing."""
+    region = known.regions.get(row.region_code)
+    element = known.elements.get(row.element_code)
+    if region is None:
+        return _error(preview, row, "region_code", f"没有代码为“{row.region_code[:20]}”的行政区")
+    if not region.is_county:
+        return _error(preview, row, "region_code", f"{region.name}（{region.code}）不是区县级行政区，"
+                                                   "统计数据按区县导入")  # fmt: skip
+    counties.add(region.pk)
+    if row.region_name and normalize_name(row.region_name) != normalize_name(region.name):
+        return _error(preview, row, "region_name", f"“{row.region_name[:30]}”与代码{region.code}的"
+                                                   f"行政区“{region.name}”不一致")  # fmt: skip
+    if element is None:
+        return _error(preview, row, "element_code", f"没有代码为“{row.element_code[:40]}”的数据项")
+    if element.source != DataElement.Source.ENTERED:
+        return _error(preview, row, "element_code", f"{element.name}（{element.code}）由节水载体名录自动计算，"
+                                                    "不能导入")  # fmt: skip
+    if row.element_name and normalize_name(row.element_name) != normalize_name(element.name):
+        return _error(preview, row, "element_name", f"“{row.element_name[:40]}”与数据项{element.code}的"
+                                                    f"名称“{element.name}”不一致")  # fmt: skip
+    try:
+        value = parse_number(row.value)
+    except NotANumber as error:
+        return _error(preview, row, "value", str(error))
+    value = value.quantize(PLACES)
+    if value < 0 and element.min_value == 0:
+        return _error(preview, row, "value", f"{fmt(value)} 是负数，{element.name}不能为负")
+    if len(row.comment) > COMMENT_LENGTH:
+        return _error(preview, row, "comment", f"备注超过{COMMENT_LENGTH}字")
+    key = (region.pk, element.pk)
+    if key in seen:
+        return _error(preview, row, "element_code", f"与第{seen[key]}行重复：{region.name}的{element.name}"
+                                                    "只能填一行")  # fmt: skip
+    seen[key] = row.number
+    if region.pk not in known.sets:
+        return _error(preview, row, "region_code", f"{region.name}尚未采用指标体系，无法确定由哪个部门填报")
+    department = known.owners[region.pk].get(element.code)
+    if department is None:
+        return _error(preview, row, "element_code", f"{region.name}的指标体系中没有部门负责填报{element.name}")
+    return _compare(row, known, preview, region, element, department, value)
+
+
+def _compare(row, known, preview, region, element, department, value):
+    stored = known.stored.get((region.pk, element.pk))
+    # A blank remark keeps the stored one: a yearbook file has figures, not remarks.
+    comment = row.comment or (stored["comment"] if stored else "")
+    if stored is not None and stored["value"] == value and stored["comment"] == comment:
+        preview.unchanged += 1
+        return None
+    report = known.reports.get(department.pk)
+    holders = [report, known.reports_by_id.get(stored["report_id"]) if stored else None]
+    for holder in holders:
+        if holder is not None and not holder.is_editable:
+            return _error(
+                preview, row, "value",
+                f"{holder.department.name}{preview.quarter.label}的数据报告{holder.get_state_display()}，"
+                f"不能通过批量导入修改（{element.name}现为{fmt(stored['value'] if stored else None)}，"
+                f"导入为{fmt(value)}）。如需修改，请审核员先退回或重新打开该报告",
+            )  # fmt: skip
+    warnings = _plausibility(element, value)
+    preview.warnings += [f"第{row.number}行 {HEADERS['value']}列：{region.name}{element.name} {w}" for w in warnings]
+    return Write(row=row.number, region=region, element=element, department=department, value=value,
+                 comment=comment, warnings=warnings, report=report, indicator_set_id=known.sets[region.pk].pk,
+                 existing=stored)  # fmt: skip
+
+
+def _plausibility(element, value):
+    """Outside the element's plausible range: possible for a real county, so a warning the
+    administrator confirms (and that is stored with the figure for the reviewer)."""
+    if element.min_value is not None and value < element.min_value:
+        return [f"{fmt(value)} 小于合理下限 {fmt(element.min_value)}{element.unit}"]
+    if element.max_value is not None and value > element.max_value:
+        return [f"{fmt(value)} 大于合理上限 {fmt(element.max_value)}{element.unit}"]
+    return []
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def bulk_statistics_commit(*, parsed, quarter, user, source_sha256, confirm_warnings=False):
+    """Check ``parsed`` again under lock and write it in one transaction; returns the
+    preview of what was written. Raises ``BulkRefused`` (nothing written) on any error, or
+    on warnings without ``confirm_warnings``. The indicators of the counties written are
+    recomputed once the transaction commits: one job per indicator set."""
+    with transaction.atomic():
+        preview = bulk_statistics_prepare(parsed=parsed, quarter=quarter, lock=True)
+        if not preview.ok:
+            raise BulkRefused(preview)
+        if preview.needs_confirmation and not confirm_warnings:
+            raise BulkRefused(preview, warnings_only=True)
+        if preview.writes:
+            reports = _file_reports(preview.writes, quarter, user)
+            _write_values(preview.writes, reports, quarter, user, source_sha256)
+            _recompute_after_commit(preview.writes, quarter)
+    return preview
+
+
+def _file_reports(writes, quarter, user):
+    """{department id: the report its figures go into}: created as submitted where the
+    department has none for the quarter, else its draft or returned report, submitted."""
+    reports, created, submitted = {}, [], []
+    for write in writes:
+        if write.department.pk in reports:
+            continue
+        report = write.report
+        if report is None:
+            report = DataReport(region_id=write.region.pk, department_id=write.department.pk, year=quarter.year,
+                                quarter=quarter.number)  # fmt: skip
+            created.append(report)
+        else:
+            report.version += 1  # a form opened before the import is refused, not saved over it
+            submitted.append(report)
+        workflow.mark_submitted(report, user)
+        reports[write.department.pk] = report
+    bulk_create_with_history(created, DataReport, default_user=user, default_change_reason=CHANGE_REASON)
+    _update_with_history(submitted, DataReport, ["state", "submitted_at", "submitted_by", "version", "updated_at"],
+                         user)  # fmt: skip
+    return reports
+
+
+def _write_values(writes, reports, quarter, user, source_sha256):
+    created, changed = [], []
+    for write in writes:
+        row = DataValue(
+            region_id=write.region.pk, element_id=write.element.pk, year=quarter.year, quarter=quarter.number,
+            value=write.value, report_id=reports[write.department.pk].pk, comment=write.comment,
+            warnings=write.warnings, source_sha256=source_sha256, entered_by=user,
+        )  # fmt: skip
+        if write.existing is None:
+            created.append(row)
+        else:
+            row.pk, row.version = write.existing["id"], write.existing["version"] + 1
+            changed.append(row)
+    bulk_create_with_history(created, DataValue, default_user=user, default_change_reason=CHANGE_REASON)
+    _update_with_history(
+        changed, DataValue,
+        ["value", "report", "comment", "warnings", "source_sha256", "entered_by", "entered_at", "version"], user,
+    )  # fmt: skip
+
+
+def _update_with_history(rows, model, fields, user):
+    """Update stored rows, each with its own values, in one statement, then record their
+    history. An upsert on the primary key, because ``bulk_update`` writes a CASE per row
+    and field, which on tens of thousands of rows is slow and split into many queries.
+    Every field of ``rows`` must be set: the statement is an INSERT that always conflicts."""
+    if not rows:
+        return
+    model.objects.bulk_create(rows, update_conflicts=True, unique_fields=["pk"], update_fields=fields)
+    get_history_manager_for_model(model).bulk_history_create(
+        rows, update=True, default_user=user, default_change_reason=CHANGE_REASON
+    )
+
+
+def _recompute_after_commit(writes, quarter):
+    """One job per indicator set for every county written (not one per county: a national
+    import would enqueue thousands). The job recomputes the quarter and the same quarter
+    next year, whose year-on-year rules read it."""
+    from .. import jobs  # the job module imports services
+
+    by_set = defaultdict(set)
+    for write in writes:
+        by_set[write.indicator_set_id].add(write.region.pk)
+    for indicator_set_id, region_ids in by_set.items():
+        transaction.on_commit(partial(_enqueue, jobs.recompute_regions_quarter, sorted(region_ids), quarter,
+                                      indicator_set_id))  # fmt: skip
+
+
+def _enqueue(job, region_ids, quarter, indicator_set_id):
+    """The figures are already committed: with the broker down, say so in the log rather
+    than fail the request; ``manage.py recompute`` and the nightly sweep catch up."""
+    try:
+        job.delay(region_ids, str(quarter), indicator_set_id)
+    except OperationalError:
+        logger.warning("recompute of %d regions %s not enqueued: broker unavailable", len(region_ids), quarter,
+                       exc_info=True)  # fmt: skip
