@@ -6,21 +6,14 @@ the same cells in the same run, so the ratios mean something on a noisy machine.
 
 import argparse
 import io
-import os
 import random
-import sys
-import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+from common import figure, heading, setup, timed
 
-import django
-
-django.setup()
+setup()
 
 import openpyxl  # noqa: E402
-from django.db import connection, reset_queries  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from org import demo as org_demo  # noqa: E402
@@ -64,12 +57,6 @@ def write_table(rows, *, merged):
     return buffer.getvalue()
 
 
-def timed(function):
-    start = time.perf_counter()
-    result = function()
-    return time.perf_counter() - start, result
-
-
 def raw_read(data):
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
     return sum(1 for row in sheet.iter_rows(values_only=True) for value in row if value)
@@ -103,25 +90,25 @@ def main():
     reimport_time, again = timed(lambda: plan_import(plan=plan, preview=preview_task_table(region=region, data=data)))
 
     with CaptureQueriesContext(connection) as queries:
-        export_time, workbook = timed(lambda: build_workbook(plan, plan_tree(plan)))
-        save_time, _ = timed(lambda: workbook.save(io.BytesIO()))
+        export_time, exported = timed(lambda: save(build_workbook(plan, plan_tree(plan))))
     export_queries = len(queries.captured_queries)
-    sheet = workbook.active
-    cells = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    cells = [list(row) for row in openpyxl.load_workbook(io.BytesIO(exported), read_only=True).active.values]
     base_write, _ = timed(lambda: raw_write(cells))
-    reset_queries()
 
-    export_total = export_time + save_time
-    print(f"database: {connection.vendor}; work items: {args.items}; file: {len(data) / 1024:.0f} KiB")
-    print(f"raw openpyxl read of the file        {base_read:8.2f} s")
-    print(f"import (check, parse, resolve, write) {import_time:8.2f} s   ratio {import_time / base_read:5.2f}x   "
-          f"queries {import_queries}   created {result.created}")  # fmt: skip
-    print(f"re-import of the same file           {reimport_time:8.2f} s   ratio {reimport_time / base_read:5.2f}x   "
-          f"changed {again.changed}")  # fmt: skip
-    print(f"raw openpyxl write of the same cells {base_write:8.2f} s")
-    print(f"export in the official layout        {export_total:8.2f} s   ratio {export_total / base_write:5.2f}x   "
-          f"queries {export_queries}")  # fmt: skip
+    heading(f"Task tables: {args.items:,} work items ({connection.vendor}), file {len(data) / 1024:.0f} KiB")
+    figure("import (check, parse, resolve, write)", import_time, baseline=base_read,
+           baseline_label="raw openpyxl read of the file", extra=f"{import_queries} queries, {result.created:,} nodes")
+    figure("re-import of the same file", reimport_time, baseline=base_read,
+           baseline_label="raw openpyxl read of the file", extra=f"changed: {again.changed}")
+    figure("export in the official layout", export_time, baseline=base_write, max_ratio=2,
+           baseline_label="raw openpyxl write of the same cells", extra=f"{export_queries} queries")
     Plan.objects.filter(pk=plan.pk).delete()
+
+
+def save(workbook):
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 if __name__ == "__main__":

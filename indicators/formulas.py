@@ -9,9 +9,11 @@ Arithmetic is in ``Decimal`` so that 0.1 + 0.2 is 0.3, as the statistics are.
 """
 
 import ast
+import operator
 import re
 from dataclasses import dataclass
 from decimal import Decimal, DivisionByZero, InvalidOperation, localcontext
+from functools import cached_property
 
 MAX_LENGTH = 2000
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -52,7 +54,13 @@ class Formula:
             context.prec = 28
             context.traps[DivisionByZero] = True
             context.traps[InvalidOperation] = True
-            return _evaluate(self.tree.body, values)
+            return self._compiled(values)
+
+    @cached_property
+    def _compiled(self):
+        """The tree turned once into nested closures: a recompute evaluates each formula
+        for every region and quarter, and walking the tree each time costs several times more."""
+        return _compile(self.tree.body)
 
     @property
     def denominators(self):
@@ -149,54 +157,73 @@ def _constant_zero(node):
     return isinstance(node, ast.Constant) and not isinstance(node.value, bool) and node.value == 0
 
 
-def _evaluate(node, values):
+_APPLY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
+_TESTS = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Eq: operator.eq,
+          ast.NotEq: operator.ne}  # fmt: skip
+_FUNCTIONS = {"min": min, "max": max, "abs": abs}
+_ZERO, _ONE = Decimal(0), Decimal(1)
+
+
+def _compile(node):
+    """A function of ``values`` computing ``node``, checked on parse to be of the language."""
     if isinstance(node, ast.Constant):
-        return Decimal(str(node.value))
+        constant = Decimal(str(node.value))
+        return lambda values: constant
     if isinstance(node, ast.Name):
-        value = values.get(node.id)
-        if value is None:
-            raise MissingValue(node.id)
-        return Decimal(value)
+        return _name(node.id)
     if isinstance(node, ast.BinOp):
-        left, right = _evaluate(node.left, values), _evaluate(node.right, values)
-        if isinstance(node.op, ast.Add):
-            return left + right
-        if isinstance(node.op, ast.Sub):
-            return left - right
-        if isinstance(node.op, ast.Mult):
-            return left * right
-        if right == 0:
-            raise ZeroDenominator(ast.unparse(node.right))
-        return left / right
+        left, right = _compile(node.left), _compile(node.right)
+        if type(node.op) in _APPLY:
+            apply = _APPLY[type(node.op)]
+            return lambda values: apply(left(values), right(values))
+        return _division(left, right, ast.unparse(node.right))
     if isinstance(node, ast.UnaryOp):
-        value = _evaluate(node.operand, values)
-        return -value if isinstance(node.op, ast.USub) else value
+        operand = _compile(node.operand)
+        return (lambda values: -operand(values)) if isinstance(node.op, ast.USub) else operand
     if isinstance(node, ast.Compare):
-        left = _evaluate(node.left, values)
-        for op, comparator in zip(node.ops, node.comparators, strict=True):
-            right = _evaluate(comparator, values)
-            if not _compare(op, left, right):
-                return Decimal(0)
-            left = right
-        return Decimal(1)
+        chain = [(_TESTS[type(op)], _compile(c)) for op, c in zip(node.ops, node.comparators, strict=True)]
+        return _comparison(_compile(node.left), chain)
     if isinstance(node, ast.BoolOp):
-        results = (_evaluate(part, values) != 0 for part in node.values)
-        return Decimal(int(all(results) if isinstance(node.op, ast.And) else any(results)))
-    # A call: checked on parse to be one of the four functions.
-    function = node.func.id
-    if function == "if_":
-        condition = _evaluate(node.args[0], values)
-        return _evaluate(node.args[1] if condition != 0 else node.args[2], values)
-    arguments = [_evaluate(argument, values) for argument in node.args]
-    return {"min": min, "max": max, "abs": lambda value: abs(value)}[function](*arguments)
+        parts, combine = [_compile(part) for part in node.values], all if isinstance(node.op, ast.And) else any
+        return lambda values: Decimal(int(combine(part(values) != 0 for part in parts)))
+    arguments = [_compile(argument) for argument in node.args]
+    if node.func.id == "if_":
+        condition, then, otherwise = arguments
+        return lambda values: then(values) if condition(values) != 0 else otherwise(values)
+    function = _FUNCTIONS[node.func.id]
+    return lambda values: function(*(argument(values) for argument in arguments))
 
 
-def _compare(op, left, right):
-    return {
-        ast.Lt: left < right,
-        ast.LtE: left <= right,
-        ast.Gt: left > right,
-        ast.GtE: left >= right,
-        ast.Eq: left == right,
-        ast.NotEq: left != right,
-    }[type(op)]
+def _name(name):
+    def value(values):
+        found = values.get(name)
+        if found is None:
+            raise MissingValue(name)
+        return found if type(found) is Decimal else Decimal(found)
+
+    return value
+
+
+def _division(numerator, denominator, text):
+    def divide(values):
+        top, bottom = numerator(values), denominator(values)
+        if bottom == 0:
+            raise ZeroDenominator(text)
+        return top / bottom
+
+    return divide
+
+
+def _comparison(first, chain):
+    def compare(values):
+        left = first(values)
+        for test, comparator in chain:
+            right = comparator(values)
+            if not test(left, right):
+                return _ZERO
+            left = right
+        return _ONE
+
+    return compare
+
+

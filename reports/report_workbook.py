@@ -86,7 +86,7 @@ def build(data):
     """The workbook as bytes."""
     if data.plan is not None:
         workbook = build_workbook(data.plan, plan_tree(data.plan), title=_title(data, "任务进展"),
-                                  extra_columns=_progress_columns(data))  # fmt: skip
+                                  extra_columns=_progress_columns(data), streaming=False)  # fmt: skip
     else:
         workbook = Workbook()
     workbook.active.title = "任务进展"

@@ -9,10 +9,13 @@ and A4 landscape print set-up with the header repeated on every page.
 import math
 
 from openpyxl import Workbook
+from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
-from core.excel import CellStyle, merge_bordered, write_text
+from core.excel import CellStyle, column_letter, merge_bordered
 
 from .selectors import walk
 
@@ -32,12 +35,54 @@ def department_names(departments):
     return "、".join(department.short_name for department in departments)
 
 
-def build_workbook(plan, roots, *, title=None, label="附件", extra_columns=()):
+def build_workbook(plan, roots, *, title=None, label="附件", extra_columns=(), streaming=True):
     """``roots`` are ``selectors.plan_tree`` rows; returns an openpyxl Workbook.
     ``extra_columns`` are (header, width, value of a work-item row) added after the
-    departments, e.g. the quarter's progress in the quarterly report."""
-    rows = list(walk(roots))
-    has_sub_tasks = any(row.level == 2 for row in rows)
+    departments, e.g. the quarter's progress in the quarterly report.
+
+    With ``streaming`` the workbook is write-only: rows go out as they are appended, which
+    saves a large table several times faster, but the workbook can only be saved. The
+    quarterly report, which adds sheets of its own, asks for an ordinary one."""
+    columns, rows, spans, has_sub_tasks = _layout(roots, extra_columns)
+    workbook = Workbook(write_only=streaming)
+    sheet = workbook.create_sheet("任务分解表") if streaming else workbook.active
+    sheet.title = "任务分解表"
+    width = len(columns)
+    for index, (_name, column_width, _alignment) in enumerate(columns, start=1):
+        sheet.column_dimensions[column_letter(index)].width = column_width
+    styles = {
+        "label": CellStyle(sheet, font=LABEL_FONT), "title": CellStyle(sheet, font=TITLE_FONT, alignment=WRAP_CENTER),
+        "header": CellStyle(sheet, font=HEADER_FONT, alignment=WRAP_CENTER, border=BORDER),
+        **{alignment: CellStyle(sheet, font=BODY_FONT, alignment=alignment, border=BORDER)
+           for alignment in (WRAP_CENTER, WRAP_LEFT)},
+    }  # fmt: skip
+    _print_setup(sheet)  # before the first row: a streamed sheet writes its views then
+    sheet.row_dimensions[2].height = 36
+    sheet.row_dimensions[HEADER_ROW].height = 30
+    sheet.append([_cell(sheet, label, styles["label"])])
+    sheet.append([_cell(sheet, title or f"{plan.title}任务分解表", styles["title"])])
+    sheet.append([_cell(sheet, name or None, styles["header"]) for name, _width, _alignment in columns])
+    body = [styles[alignment] for _name, _width, alignment in columns]  # looked up once: styles hash slowly
+    for number, (values, height) in enumerate(rows, start=HEADER_ROW + 1):
+        if height:
+            sheet.row_dimensions[number].height = height  # before the row: a streamed row is written at once
+        sheet.append([_cell(sheet, value, style) for value, style in zip(values, body, strict=True)])
+    merges = [(2, 1, 2, width)] + ([(HEADER_ROW, 2, HEADER_ROW, 3)] if has_sub_tasks else [])
+    merges += [(first, column, last, column) for column, first, last in spans if last > first]
+    for first_row, first_column, last_row, last_column in merges:
+        if streaming:  # the ranges never overlap: no need for MultiCellRange.add's check against each
+            sheet.merged_cells.ranges.add(CellRange(min_row=first_row, min_col=first_column, max_row=last_row,
+                                                    max_col=last_column))  # fmt: skip
+        else:
+            merge_bordered(sheet, first_row, first_column, last_row, last_column)
+    return workbook
+
+
+def _layout(roots, extra_columns):
+    """(columns, rows, spans, has sub-tasks): the columns as (header, width, alignment); each
+    body row as (values, height or None); the key-task and sub-task cells to merge as
+    (column, first row, last row)."""
+    has_sub_tasks = any(row.level == 2 for row in walk(roots))
     columns = [("重点任务", 22, WRAP_CENTER)]
     if has_sub_tasks:
         columns += [("工作内容", 24, WRAP_LEFT), ("", 60, WRAP_LEFT)]
@@ -45,81 +90,58 @@ def build_workbook(plan, roots, *, title=None, label="附件", extra_columns=())
         columns += [("工作内容", 70, WRAP_LEFT)]
     columns += [("牵头单位", 18, WRAP_CENTER), ("配合单位", 32, WRAP_CENTER)]
     columns += [(header, column_width, WRAP_LEFT) for header, column_width, _value in extra_columns]
-    width = len(columns)
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "任务分解表"
-    sheet.cell(row=1, column=1, value=label).font = LABEL_FONT
-    write_text(sheet.cell(row=2, column=1), title or f"{plan.title}任务分解表")
-    sheet.cell(row=2, column=1).font = TITLE_FONT
-    sheet.cell(row=2, column=1).alignment = WRAP_CENTER
-    sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
-    sheet.row_dimensions[2].height = 36
-    for index, (name, column_width, _) in enumerate(columns, start=1):
-        cell = sheet.cell(row=HEADER_ROW, column=index, value=name or None)
-        cell.font, cell.alignment, cell.border = HEADER_FONT, WRAP_CENTER, BORDER
-        sheet.column_dimensions[cell.column_letter].width = column_width
-    if has_sub_tasks:
-        sheet.merge_cells(start_row=HEADER_ROW, start_column=2, end_row=HEADER_ROW, end_column=3)
-    sheet.row_dimensions[HEADER_ROW].height = 30
-
-    item_column = 3 if has_sub_tasks else 2
-    lead_column = item_column + 1
-    current_row = HEADER_ROW
-    spans = []  # (column, first row, last row) for key tasks and sub-tasks
+    item_column = 2 if has_sub_tasks else 1  # 0-based
+    rows, spans = [], []
     for key_task in roots:
-        first_of_key = current_row + 1
+        first_of_key = len(rows)
         for child in key_task.children or [None]:
-            first_of_sub = current_row + 1
+            first_of_sub = len(rows)
             items = [child] if child is not None and child.node.is_work_item else (child.children if child else [])
             for item in items or [None]:
-                current_row += 1
-                _write_item(sheet, current_row, item, item_column, lead_column, columns, extra_columns)
+                rows.append(_item_row(item, item_column, columns, extra_columns))
             if has_sub_tasks:
                 sub_label = child.node.label if child is not None and not child.node.is_work_item else ""
-                write_text(sheet.cell(row=first_of_sub, column=2), sub_label or None)
-                spans.append((2, first_of_sub, current_row))
-        write_text(sheet.cell(row=first_of_key, column=1), key_task.node.label)
-        spans.append((1, first_of_key, current_row))
+                rows[first_of_sub][0][1] = sub_label or None
+                spans.append((2, HEADER_ROW + 1 + first_of_sub, HEADER_ROW + len(rows)))
+        rows[first_of_key][0][0] = key_task.node.label
+        spans.append((1, HEADER_ROW + 1 + first_of_key, HEADER_ROW + len(rows)))
+    return columns, rows, spans, has_sub_tasks
 
-    body = {alignment: CellStyle(sheet, font=BODY_FONT, alignment=alignment, border=BORDER)
-            for alignment in (WRAP_CENTER, WRAP_LEFT)}  # fmt: skip
-    for row in range(HEADER_ROW + 1, current_row + 1):
-        for index, (_, _, alignment) in enumerate(columns, start=1):
-            body[alignment].apply(sheet.cell(row=row, column=index))
-    for column, first, last in spans:
-        if last > first:
-            merge_bordered(sheet, first, column, last, column)
 
-    sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=1)
+def _item_row(item, item_column, columns, extra_columns):
+    """([value per column], height) of a work item's row (empty for a task without items)."""
+    values = [None] * len(columns)
+    if item is None:
+        return values, None
+    values[item_column] = item.node.label
+    values[item_column + 1] = department_names(item.leads)
+    values[item_column + 2] = department_names(item.cooperators)
+    for offset, (_header, _width, value) in enumerate(extra_columns, start=3):
+        values[item_column + offset] = value(item)
+    lines = max(_lines(value, columns[index][1]) for index, value in enumerate(values) if index >= item_column)
+    return [value or None for value in values], max(LINE_HEIGHT * lines + 6, 20)
+
+
+def _cell(sheet, value, style):
+    """A styled text cell; appending moves it to its place. Every value here is text (or
+    empty) and is stored as text, so text that starts like a formula stays text."""
+    cell = Cell(sheet, row=1, column=1)
+    if value is not None:
+        cell._value, cell.data_type = str(value), "s"
+    style.apply(cell)
+    return cell
+
+
+def _print_setup(sheet):
+    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     sheet.print_options.horizontalCentered = True
     sheet.page_margins.left = sheet.page_margins.right = 0.5
-    return workbook
-
-
-def _write_item(sheet, row, item, item_column, lead_column, columns, extra_columns=()):
-    if item is None:
-        return
-    node = item.node
-    values = {
-        item_column: node.label,
-        lead_column: department_names(item.leads),
-        lead_column + 1: department_names(item.cooperators),
-    }
-    for offset, (_header, _width, value) in enumerate(extra_columns, start=2):
-        values[lead_column + offset] = value(item)
-    lines = 1
-    for column, value in values.items():
-        write_text(sheet.cell(row=row, column=column), value or None)
-        lines = max(lines, _lines(value, columns[column - 1][1]))
-    sheet.row_dimensions[row].height = max(LINE_HEIGHT * lines + 6, 20)
 
 
 def _lines(text, column_width):

@@ -2,8 +2,10 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.utils import timezone
+
+from org.models import Department
 
 from .models import Assignment, Plan, ProgressReport, TaskNode
 
@@ -39,21 +41,16 @@ def plan_tree(plan, *, key_task=None, department=None, role=None, search=""):
     task, to what one department leads or cooperates on (``role`` narrows to one of those),
     or to work items whose text contains ``search``. Ancestors of every kept item are kept.
     Three queries, however large the plan."""
-    nodes = list(
-        TaskNode.objects.filter(plan=plan)
-        .order_by("position")
-        .prefetch_related(
-            Prefetch(
-                "assignments", queryset=Assignment.objects.select_related("department").order_by("-role", "position")
-            )
-        )
-    )
-    rows = {}
-    for node in nodes:
-        row = TreeRow(node)
-        for assignment in node.assignments.all():
-            (row.leads if assignment.role == Assignment.Role.LEAD else row.cooperators).append(assignment.department)
-        rows[node.pk] = row
+    nodes = list(TaskNode.objects.filter(plan=plan).order_by("position"))
+    rows = {node.pk: TreeRow(node) for node in nodes}
+    # Tuples, and each department read once: a large plan has tens of thousands of assignments
+    # but a few dozen departments.
+    assignments = Assignment.objects.filter(node__plan=plan).order_by("-role", "position")
+    assignments = list(assignments.values_list("node_id", "department_id", "role"))
+    departments = Department.objects.in_bulk({department_id for _node, department_id, _as in assignments})
+    for node_id, department_id, assigned_as in assignments:
+        row = rows[node_id]
+        (row.leads if assigned_as == Assignment.Role.LEAD else row.cooperators).append(departments[department_id])
 
     def keep(row):
         node = row.node

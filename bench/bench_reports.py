@@ -1,0 +1,126 @@
+"""Quarterly reports at national scale: one county's report built in-process (against
+reading its data alone), then every county's report through two Celery workers (against
+building them one after another in-process, extrapolated from a sample in the same run).
+
+Needs Redis: REDIS_URL (default redis://127.0.0.1:6379/14, a database of its own, purged
+first) and the scale data in DATABASE_URL. Files go to a temporary MEDIA_ROOT, and the
+reports it requested are deleted at the end.
+
+    DATABASE_URL=postgres://… python bench/bench_reports.py [--reports N] [--workers 2]
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
+MEDIA = tempfile.mkdtemp(prefix="bench-media-")
+os.environ["MEDIA_ROOT"] = MEDIA
+
+from common import ROOT, figure, heading, require_scale_data, setup, timed  # noqa: E402
+
+setup()
+
+from django.db import transaction  # noqa: E402
+
+from config.celery import app  # noqa: E402
+from core.periods import Quarter  # noqa: E402
+from reports import report_workbook, services  # noqa: E402
+from reports.models import QuarterlyReport  # noqa: E402
+from tasks.models import ProgressReport  # noqa: E402
+
+SAMPLE = 10  # reports built in-process for the sequential baseline
+
+
+def start_workers(count):
+    """``count`` single-process workers, as a deployment would run one per core."""
+    app.control.purge()
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=WARNING",
+               "--without-heartbeat", "--without-gossip", "--without-mingle", f"--logfile={MEDIA}/worker-%n.log",
+               "-n"]  # fmt: skip
+    workers = [subprocess.Popen([*command, f"bench{n}-{os.getpid()}@%h"], cwd=ROOT, env=dict(os.environ),  # noqa: S603
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+               for n in range(count)]  # fmt: skip
+    deadline = time.monotonic() + 60
+    while len(app.control.ping(timeout=1)) < count:
+        if any(w.poll() is not None for w in workers) or time.monotonic() > deadline:
+            stop_workers(workers)
+            sys.exit("the Celery workers did not start (is Redis running? make services)")
+    return workers
+
+
+def stop_workers(workers):
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+def build_in_process(region, quarter):
+    report = services.report_request(region=region, quarter=quarter, enqueue=False)
+    services.report_build(report)
+    return report
+
+
+def wait_for(reports, timeout):
+    """Seconds until every report is built or failed; exits if they take longer than ``timeout``."""
+    started, pending = time.monotonic(), QuarterlyReport.objects.filter(pk__in=reports)
+    while pending.filter(state__in=[QuarterlyReport.State.QUEUED, QuarterlyReport.State.RUNNING]).exists():
+        if time.monotonic() - started > timeout:
+            sys.exit(f"the reports were not all built within {timeout} s")
+        time.sleep(0.5)
+    return time.monotonic() - started
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--reports", type=int, default=0, help="counties to report on (default: all)")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    counties = list(require_scale_data())
+    if args.reports:
+        counties = counties[: args.reports]
+    year, number = ProgressReport.objects.order_by("-year", "-quarter").values_list("year", "quarter").first()
+    quarter = Quarter(year, number)
+    mine = []
+    try:
+        heading(f"Quarterly reports of {quarter.label}: {len(counties):,} counties, {args.workers} Celery workers")
+        reads, builds = [], []
+        for region in counties[:SAMPLE]:
+            reads.append(timed(lambda region=region: report_workbook.report_data(region, quarter))[0])
+            seconds, report = timed(lambda region=region: build_in_process(region, quarter))
+            builds.append(seconds)
+            mine.append(report.pk)
+        one, read = statistics.median(builds), statistics.median(reads)
+        figure("one county's report (xlsx + docx + html), median", one, baseline=read,
+               baseline_label="reading its data alone", max_seconds=2)  # fmt: skip
+        sequential = statistics.mean(builds) * len(counties)
+        workers = start_workers(args.workers)
+        try:
+            with transaction.atomic():  # enqueued on commit, all at once
+                requested = [services.report_request(region=r, quarter=quarter).pk for r in counties]
+            mine += requested
+            wall = wait_for(requested, timeout=max(600, sequential * 3))
+        finally:
+            stop_workers(workers)
+        failed = QuarterlyReport.objects.filter(pk__in=requested, state=QuarterlyReport.State.FAILED).count()
+        figure(f"all {len(counties):,} reports through {args.workers} workers", wall, baseline=sequential,
+               baseline_label=f"in-process one after another, from {len(builds)} built",
+               extra=f"{len(counties) / wall:.1f} reports/s, {failed} failed")  # fmt: skip
+        if failed:
+            sys.exit(f"{failed} reports failed")
+    finally:
+        QuarterlyReport.objects.filter(pk__in=mine).delete()
+        shutil.rmtree(MEDIA, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
