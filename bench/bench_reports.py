@@ -13,7 +13,6 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,46 +21,18 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
 MEDIA = tempfile.mkdtemp(prefix="bench-media-")
 os.environ["MEDIA_ROOT"] = MEDIA
 
-from common import ROOT, figure, heading, require_scale_data, setup, timed  # noqa: E402
+from common import celery_workers, figure, heading, require_scale_data, setup, timed  # noqa: E402
 
 setup()
 
 from django.db import transaction  # noqa: E402
 
-from config.celery import app  # noqa: E402
 from core.periods import Quarter  # noqa: E402
 from reports import report_workbook, services  # noqa: E402
 from reports.models import QuarterlyReport  # noqa: E402
 from tasks.models import ProgressReport  # noqa: E402
 
 SAMPLE = 10  # reports built in-process for the sequential baseline
-
-
-def start_workers(count):
-    """``count`` single-process workers, as a deployment would run one per core."""
-    app.control.purge()
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=WARNING",
-               "--without-heartbeat", "--without-gossip", "--without-mingle", f"--logfile={MEDIA}/worker-%n.log",
-               "-n"]  # fmt: skip
-    workers = [subprocess.Popen([*command, f"bench{n}-{os.getpid()}@%h"], cwd=ROOT, env=dict(os.environ),  # noqa: S603
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-               for n in range(count)]  # fmt: skip
-    deadline = time.monotonic() + 60
-    while len(app.control.ping(timeout=1)) < count:
-        if any(w.poll() is not None for w in workers) or time.monotonic() > deadline:
-            stop_workers(workers)
-            sys.exit("the Celery workers did not start (is Redis running? make services)")
-    return workers
-
-
-def stop_workers(workers):
-    for worker in workers:
-        worker.terminate()
-    for worker in workers:
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
 
 
 def build_in_process(region, quarter):
@@ -103,14 +74,11 @@ def main():
         figure("one county's report (xlsx + docx + html), median", one, baseline=read,
                baseline_label="reading its data alone", max_seconds=2)  # fmt: skip
         sequential = statistics.mean(builds) * len(counties)
-        workers = start_workers(args.workers)
-        try:
+        with celery_workers(args.workers, log_dir=MEDIA):
             with transaction.atomic():  # enqueued on commit, all at once
                 requested = [services.report_request(region=r, quarter=quarter).pk for r in counties]
             mine += requested
             wall = wait_for(requested, timeout=max(600, sequential * 3))
-        finally:
-            stop_workers(workers)
         failed = QuarterlyReport.objects.filter(pk__in=requested, state=QuarterlyReport.State.FAILED).count()
         figure(f"all {len(counties):,} reports through {args.workers} workers", wall, baseline=sequential,
                baseline_label=f"in-process one after another, from {len(builds)} built",

@@ -12,8 +12,10 @@ docs/performance.md).
 """
 
 import os
+import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,3 +89,34 @@ def require_scale_data():
     if not counties.exists():
         sys.exit("No scale data in this database: run `manage.py generate_scale_data --regions 2844 --quarters 8`.")
     return counties
+
+
+@contextmanager
+def celery_workers(count, *, log_dir):
+    """``count`` single-process Celery workers on REDIS_URL (purged first), as a deployment
+    runs one per core; stopped on leaving, whatever happened."""
+    from config.celery import app
+
+    app.control.purge()
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=WARNING",
+               "--without-heartbeat", "--without-gossip", "--without-mingle", f"--logfile={log_dir}/worker-%n.log",
+               "-n"]  # fmt: skip
+    workers = [
+        subprocess.Popen([*command, f"bench{n}-{os.getpid()}@%h"], cwd=ROOT, env=dict(os.environ),  # noqa: S603
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for n in range(count)
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while len(app.control.ping(timeout=1)) < count:
+            if any(w.poll() is not None for w in workers) or time.monotonic() > deadline:
+                sys.exit(f"the Celery workers did not start (is Redis running? make services); logs in {log_dir}")
+        yield workers
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()

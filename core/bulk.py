@@ -20,13 +20,17 @@ from django.db import connection, models
 COPY_MIN_ROWS = 500  # below this, the temporary table costs more than it saves
 
 
-def upsert(model, rows, *, unique_fields, update_fields, batch_size=2000):
+def upsert(model, rows, *, unique_fields, update_fields, compare_fields=None, batch_size=2000):
     """Insert ``rows`` (instances of ``model``), or update ``update_fields`` of the rows that
-    already exist with the same ``unique_fields``. Returns how many rows were given."""
+    already exist with the same ``unique_fields``. Returns how many rows were given.
+
+    On PostgreSQL an existing row is updated only when one of ``compare_fields`` (default:
+    the updated fields) differs, so that recomputing what did not change writes nothing; a
+    timestamp among the updated fields then says when the values last changed."""
     if not rows:
         return 0
     if connection.vendor == "postgresql" and len(rows) >= COPY_MIN_ROWS:
-        _copy_upsert(model, rows, unique_fields, update_fields)
+        _copy_upsert(model, rows, unique_fields, update_fields, compare_fields or update_fields)
     else:
         model.objects.bulk_create(
             rows, batch_size=batch_size, update_conflicts=True, unique_fields=unique_fields, update_fields=update_fields
@@ -34,7 +38,7 @@ def upsert(model, rows, *, unique_fields, update_fields, batch_size=2000):
     return len(rows)
 
 
-def _copy_upsert(model, rows, unique_fields, update_fields):
+def _copy_upsert(model, rows, unique_fields, update_fields, compare_fields):
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     for field in fields:  # auto_now stamps, as bulk_create would set them
@@ -47,7 +51,8 @@ def _copy_upsert(model, rows, unique_fields, update_fields):
     conflict = ", ".join(_q(meta.get_field(name).column) for name in unique_fields)
     updated = [meta.get_field(name).column for name in update_fields]
     assignments = ", ".join(f"{_q(c)} = EXCLUDED.{_q(c)}" for c in updated)
-    changed = " OR ".join(f"{_q(table)}.{_q(c)} IS DISTINCT FROM EXCLUDED.{_q(c)}" for c in updated)
+    compared = [meta.get_field(name).column for name in compare_fields]
+    changed = " OR ".join(f"{_q(table)}.{_q(c)} IS DISTINCT FROM EXCLUDED.{_q(c)}" for c in compared)
     with connection.cursor() as cursor:
         # The columns' types without their constraints: the id is not among the copied columns.
         drop = "ON COMMIT DROP" if connection.in_atomic_block else ""

@@ -48,6 +48,18 @@ def recompute_scores(region_id, quarter):
     return written
 
 
+@shared_task(name="reports.jobs.recompute_regions")
+def recompute_regions(region_ids, quarters):
+    """One part of a recompute of everything: the regions' indicator values, verdicts and
+    scorecards of ``quarters`` (safe to run twice: it upserts)."""
+    periods = [Quarter.parse(text) for text in quarters]
+    with recorded("recompute_regions", regions=region_ids, quarters=quarters) as outcome:
+        values, scorecards = services.recompute_all(quarters=periods, region_ids=region_ids)
+        outcome["result"] = _("%(values)d indicator values, %(scorecards)d scorecards") % {
+            "values": values, "scorecards": scorecards}
+    return values, scorecards
+
+
 @shared_task(name="reports.jobs.sweep_scores")
 def sweep_scores():
     """Nightly: recompute every region's current quarter, and any region × quarter marked

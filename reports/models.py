@@ -163,6 +163,7 @@ class JobRun(models.Model):
     # The jobs that record their runs, as the administrators' page names them.
     LABELS = {
         "recompute_scores": _("Recompute scores"),
+        "recompute_regions": _("Recompute indicators and scores of many regions"),
         "sweep_scores": _("Nightly sweep of stale scores"),
         "build_report": _("Build a quarterly report"),
     }

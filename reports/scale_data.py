@@ -122,10 +122,14 @@ def _rng(*parts):
 # --- entry point ------------------------------------------------------------------------
 
 
+def exists():
+    return Plan.objects.filter(title__endswith=MARKER).exists()
+
+
 @transaction.atomic
 def generate(*, regions, quarters, seed, today, replace=False, log=print):
     """Write the scale data; returns a Counter of rows written per model name."""
-    if Plan.objects.filter(title__endswith=MARKER).exists():
+    if exists():
         if not replace:
             raise AlreadyGenerated(
                 "这个数据库已有规模测试数据，如需重新生成请加 --replace / "

@@ -4,6 +4,7 @@ behind a scorecard, and the districts of a city side by side."""
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.periods import Quarter
 from indicators.models import DataReport
@@ -194,4 +195,8 @@ def job_subjects(runs):
             subjects[run.pk] = f"{report.region.name} {Quarter(report.year, report.quarter).label}"
         elif arguments.get("region") in regions:
             subjects[run.pk] = f"{regions[arguments['region']].name} {Quarter.parse(arguments['quarter']).label}"
+        elif arguments.get("regions") and arguments.get("quarters"):
+            first, last = (Quarter.parse(arguments["quarters"][i]).label for i in (0, -1))
+            subjects[run.pk] = _("%(count)d regions, %(first)s to %(last)s") % {
+                "count": len(arguments["regions"]), "first": first, "last": last}
     return subjects

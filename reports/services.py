@@ -57,7 +57,8 @@ def scores_compute_regions(region_ids, quarters):
 def _plans_scores(plans, quarter, facts):
     rows = [row for plan in plans for row in _scorecards(plan, quarter, facts[plan.pk])]
     upsert(Scorecard, rows, unique_fields=["plan", "department", "year", "quarter"],
-           update_fields=["composite", "band", "components", "computed_at"])  # fmt: skip
+           update_fields=["composite", "band", "components", "computed_at"],
+           compare_fields=["composite", "band", "components"])  # fmt: skip
     kept = {(row.plan_id, row.department_id) for row in rows}
     stored = Scorecard.objects.filter(plan__in=plans, year=quarter.year, quarter=quarter.number)
     gone = [pk for pk, *key in stored.values_list("pk", "plan", "department") if tuple(key) not in kept]
@@ -92,28 +93,53 @@ def _verdicts(region_ids, quarter, sets, values):
                                   indicator_set=sets[region_id], verdict=verdict, reason=reason[:300],
                                   figures=figures))  # fmt: skip
     upsert(RegionVerdict, rows, unique_fields=["region", "year", "quarter"],
-           update_fields=["indicator_set", "verdict", "reason", "figures", "computed_at"])  # fmt: skip
+           update_fields=["indicator_set", "verdict", "reason", "figures", "computed_at"],
+           compare_fields=["indicator_set", "verdict", "reason", "figures"])  # fmt: skip
     RegionVerdict.objects.filter(region__in=region_ids, year=quarter.year, quarter=quarter.number).exclude(
         region__in=[row.region_id for row in rows]
     ).delete()
 
 
-def recompute_all(*, quarters):
-    """Every indicator value, verdict and scorecard of every region for ``quarters``, in
-    bulk: the indicators first, as the verdicts and scorecards read them. Returns (values,
-    scorecards) written. For a new catalogue or rules, a restore, or a benchmark."""
+def recompute_all(*, quarters, region_ids=None):
+    """Every indicator value, verdict and scorecard of every region (or of ``region_ids``)
+    for ``quarters``, in bulk: the indicators first, as the verdicts and scorecards read
+    them. Returns (values, scorecards) written. For a new catalogue or rules, a restore, or
+    a benchmark; ``recompute_all_enqueue`` spreads the same work over the Celery workers."""
     from indicators.services.compute import compute_regions  # indicators' services import this app's jobs
 
     quarters = sorted(quarters)
     values = 0
     adopted = Adoption.objects.order_by("region_id").values_list("region_id", "indicator_set")
+    if region_ids is not None:
+        adopted = adopted.filter(region__in=region_ids)
     for indicator_set in IndicatorSet.objects.filter(pk__in=[set_id for _region, set_id in adopted]):
-        region_ids = [region_id for region_id, set_id in adopted if set_id == indicator_set.pk]
-        values += compute_regions(region_ids=region_ids, quarters=quarters, indicator_set=indicator_set)
+        members = [region_id for region_id, set_id in adopted if set_id == indicator_set.pk]
+        values += compute_regions(region_ids=members, quarters=quarters, indicator_set=indicator_set)
+    return values, scores_compute_regions(_scored_regions(quarters, region_ids, adopted), quarters)
+
+
+def _scored_regions(quarters, region_ids, adopted):
+    """The regions with a plan running in one of the quarters or an adopted set."""
     years = {quarter.year for quarter in quarters}
-    planned = Plan.objects.filter(start_year__lte=max(years), end_year__gte=min(years)).values_list("region_id")
-    region_ids = sorted({region_id for region_id, _set in adopted} | {region_id for (region_id,) in planned})
-    return values, scores_compute_regions(region_ids, quarters)
+    planned = Plan.objects.filter(start_year__lte=max(years), end_year__gte=min(years))
+    if region_ids is not None:
+        planned = planned.filter(region__in=region_ids)
+    return sorted({region_id for region_id, _set in adopted} | set(planned.values_list("region_id", flat=True)))
+
+
+def recompute_all_enqueue(*, quarters):
+    """Queue ``recompute_all`` in parts of ``BATCH`` regions, one job each, for the Celery
+    workers to share; returns the number of jobs. The parts are independent: a region's
+    scores depend on its own indicator values only."""
+    from . import jobs
+
+    adopted = Adoption.objects.values_list("region_id", "indicator_set")
+    region_ids = _scored_regions(quarters, None, adopted)
+    texts = [str(quarter) for quarter in sorted(quarters)]
+    parts = [region_ids[start : start + BATCH] for start in range(0, len(region_ids), BATCH)]
+    for part in parts:
+        transaction.on_commit(partial(jobs.recompute_regions.delay, part, texts))
+    return len(parts)
 
 
 def plan_scores_stale(plan):
@@ -249,6 +275,11 @@ def job_retry(run, *, user=None):
         if region is None:
             raise CannotRetry(_("The region of this run no longer exists."))
         transaction.on_commit(partial(jobs.recompute_scores.delay, region.pk, arguments["quarter"]))
+    elif run.name == "recompute_regions":
+        regions = list(Region.objects.filter(pk__in=arguments.get("regions", [])).values_list("pk", flat=True))
+        if not regions:
+            raise CannotRetry(_("The regions of this run no longer exist."))
+        transaction.on_commit(partial(jobs.recompute_regions.delay, sorted(regions), arguments["quarters"]))
     elif run.name == "build_report":
         failed = QuarterlyReport.objects.select_related("region").filter(pk=arguments.get("report")).first()
         if failed is None:

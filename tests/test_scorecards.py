@@ -241,10 +241,34 @@ def test_recomputing_all_regions_at_once_gives_what_one_at_a_time_gives(quarter_
     scores_compute(world.district, Q2)
     one_at_a_time = list(Scorecard.objects.order_by("pk").values("department", "composite", "components"))
     Scorecard.objects.all().delete()
-    values, scorecards = recompute_all(quarters=[Quarter(2023, 1), Q2])
+    _values, scorecards = recompute_all(quarters=[Quarter(2023, 1), Q2])
     assert scorecards == 4  # two departments, two quarters
     assert list(Scorecard.objects.filter(quarter=2).order_by("pk").values(
         "department", "composite", "components")) == one_at_a_time  # fmt: skip
+
+
+def test_recomputing_everything_in_the_background_and_its_retry(quarter_of_work, world, jobs_inline, administrator):
+    import io
+
+    from django.core.management import call_command
+
+    from reports.selectors import job_subjects
+    from reports.services import job_retry
+
+    Scorecard.objects.all().delete()
+    out = io.StringIO()
+    with jobs_inline():
+        call_command("recompute_all", quarter=["2023Q1", "2023Q2"], background=True, stdout=out)
+    assert "已排队 1 个后台计算任务（2023年第一季度—2023年第二季度）" in out.getvalue()
+    run = JobRun.objects.get(name="recompute_regions")
+    assert run.state == "done" and run.result == "0 个指标值，4 个部门评分"
+    assert Scorecard.objects.filter(quarter=2).count() == 2
+    assert job_subjects([run]) == {run.pk: "1 个区县，2023年第一季度—2023年第二季度"}
+    run.state = JobRun.State.FAILED
+    run.save()
+    with jobs_inline():
+        job_retry(run, user=administrator)
+    assert JobRun.objects.filter(name="recompute_regions", state="done").count() == 2
 
 
 def test_a_failed_job_is_recorded_with_its_reason(world):

@@ -41,8 +41,13 @@ class Command(BaseCommand):
                             "the last quarter that has ended.")  # fmt: skip
         parser.add_argument("--seed", type=int, default=1, help="The same seed gives the same rows.")
         parser.add_argument("--replace", action="store_true", help="Delete an earlier run's scale data first.")
+        parser.add_argument("--if-missing", action="store_true", help="Do nothing if scale data exists already "
+                            "(for `make bench`, which reuses it between runs).")  # fmt: skip
 
-    def handle(self, *args, regions, quarters, seed, replace, **options):
+    def handle(self, *args, regions, quarters, seed, replace, if_missing, **options):
+        if if_missing and not replace and scale_data.exists():
+            self.stdout.write("规模测试数据已存在，沿用 / scale data exists: reused (--replace to regenerate)")
+            return
         if regions < 1:
             raise CommandError("--regions must be at least 1.")
         if not 1 <= quarters <= 40:

@@ -1,10 +1,11 @@
 """Recompute every indicator value, verdict and scorecard in bulk:
-python manage.py recompute_all [--quarter 2026Q3 ...]
+python manage.py recompute_all [--quarter 2026Q3 ...] [--background]
 """
 
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from core.periods import Quarter
 from indicators.models import DataValue
@@ -18,8 +19,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--quarter", action="append", default=[],
                             help="e.g. 2026Q3; repeat for more (default: every quarter with data)")  # fmt: skip
+        parser.add_argument("--background", action="store_true",
+                            help="queue the work in parts for the Celery workers instead of doing it here")  # fmt: skip
 
-    def handle(self, *args, quarter, **options):
+    def handle(self, *args, quarter, background, **options):
         try:
             quarters = [Quarter.parse(text) for text in quarter]
         except ValueError as error:
@@ -30,6 +33,12 @@ class Command(BaseCommand):
             quarters = [Quarter(year, number) for year, number in sorted(found)]
         if not quarters:
             raise CommandError("还没有任何填报数据，无需计算 / nothing entered yet")
+        if background:
+            with transaction.atomic():
+                jobs = services.recompute_all_enqueue(quarters=quarters)
+            span = f"{quarters[0].label}—{quarters[-1].label}"
+            self.stdout.write(self.style.SUCCESS(f"已排队 {jobs} 个后台计算任务（{span}），进度见“后台任务”页面"))
+            return
         started = time.monotonic()
         values, scorecards = services.recompute_all(quarters=quarters)
         self.stdout.write(self.style.SUCCESS(

@@ -1,0 +1,63 @@
+"""core.bulk.upsert: the same rows whichever way they are written (COPY on PostgreSQL,
+bulk_create elsewhere), text that COPY would misread kept intact, and on PostgreSQL rows
+whose compared values did not change left untouched."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from core import bulk
+from indicators.models import IndicatorSet
+from reports.models import RegionVerdict
+
+AWKWARD = "制表\t换行\n回车\r反斜杠\\N 引号\"' 逗号, 𠀀"
+
+
+def verdicts(world, indicator_set, reason="底线指标全部达标", years=range(1900, 2050)):
+    return [
+        RegionVerdict(region=world.district, indicator_set=indicator_set, year=year, quarter=quarter, verdict="met",
+                      reason=reason, figures={"note": AWKWARD, "codes": ["A", "B"], "none": None})
+        for year in years for quarter in (1, 2, 3, 4)
+    ]  # fmt: skip
+
+
+def upsert(rows):
+    return bulk.upsert(RegionVerdict, rows, unique_fields=["region", "year", "quarter"],
+                       update_fields=["verdict", "reason", "figures", "computed_at"],
+                       compare_fields=["verdict", "reason", "figures"])  # fmt: skip
+
+
+@pytest.fixture
+def indicator_set(db):
+    return IndicatorSet.objects.create(code="BULK", name="批量写入测试")
+
+
+@pytest.fixture(params=["as_given", "copy_even_for_few_rows"])
+def copy_threshold(request, monkeypatch):
+    if request.param == "copy_even_for_few_rows":
+        monkeypatch.setattr(bulk, "COPY_MIN_ROWS", 1)
+
+
+def test_rows_are_inserted_then_updated_with_their_text_intact(world, indicator_set, copy_threshold):
+    assert upsert(verdicts(world, indicator_set, reason=AWKWARD)) == 600
+    stored = RegionVerdict.objects.get(year=1999, quarter=3)
+    assert stored.reason == AWKWARD and stored.figures == {"note": AWKWARD, "codes": ["A", "B"], "none": None}
+    assert RegionVerdict.objects.count() == 600
+    upsert(verdicts(world, indicator_set, reason="改过的理由", years=[1999]))
+    assert RegionVerdict.objects.count() == 600
+    assert RegionVerdict.objects.get(year=1999, quarter=3).reason == "改过的理由"
+    assert RegionVerdict.objects.get(year=2000, quarter=3).reason == AWKWARD
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's upsert updates every conflicting row")
+def test_unchanged_rows_are_left_alone_on_postgresql(world, indicator_set):
+    upsert(verdicts(world, indicator_set))
+    long_ago = timezone.now() - timedelta(days=30)
+    RegionVerdict.objects.update(computed_at=long_ago)
+    rows = verdicts(world, indicator_set)
+    rows[0].verdict = "not_met"
+    upsert(rows)
+    changed = RegionVerdict.objects.filter(computed_at__gt=long_ago)
+    assert list(changed.values_list("year", "quarter", "verdict")) == [(1900, 1, "not_met")]
