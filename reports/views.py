@@ -2,6 +2,8 @@
 scorecard with the records behind it, the city's districts side by side, the weights of a
 plan's scorecard, and the record of background jobs for administrators."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -26,6 +28,7 @@ from .forms import ScoreWeightsForm
 from .models import COMPONENTS, JobRun, QuarterlyReport, RegionVerdict, Scorecard, ScoreWeights
 
 JOBS_PER_PAGE = 50
+CITY_ROWS_PER_PAGE = 100
 
 
 @require_safe
@@ -98,8 +101,12 @@ def city(request):
     rows = selectors.city(regions, quarter)
     sort = request.GET.get("sort", "name")
     rows.sort(key=selectors.SORTS.get(sort, selectors.SORTS["name"]))
+    # A province has about a hundred districts, the country thousands: a page of them at a time.
+    page = Paginator(rows, CITY_ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = list(page)
     return render(request, "reports/city.html", {
-        "rows": rows, "quarter": quarter, "previous": quarter.previous(), "next": quarter.next(), "sort": sort,
+        "rows": rows, "page": page, "query": urlencode({"quarter": quarter, "sort": sort}), "quarter": quarter,
+        "previous": quarter.previous(), "next": quarter.next(), "sort": sort,
         "chart_data": {"kind": "bar", "categories": [row.region.name for row in rows], "max": 100,
                        "series": [{"name": _("Mean department score"), "values": [row.average for row in rows]},
                                   {"name": _("Guiding indicators met (%)"),

@@ -19,7 +19,7 @@ from core import pending_uploads
 from core import review as decisions
 from core.history import record_history
 from core.periods import Quarter
-from core.views import requested_quarter
+from core.views import requested_quarter, requested_region
 from org.models import Department
 from org.scoping import reporting_department, visible_to
 
@@ -212,22 +212,28 @@ def reopen(request, pk):
 @login_required
 def inbox(request):
     scope = visible_to(request.user)
-    if not scope.regions(change=True).exists():
+    # One district at a time: an administrator's scope is every district in the country.
+    regions = scope.districts(change=True)
+    region = requested_region(request, regions, scope.home_region)
+    if region is None:
         raise Http404
     quarter = requested_quarter(request)
-    departments = scope.departments(change=True).order_by("region__code", "short_name")
+    departments = scope.departments(change=True).filter(region=region).order_by("short_name")
     wanted = request.GET.get("department", "")
     department = departments.filter(pk=wanted).first() if wanted.isdigit() else None
     state = request.GET.get("state") if request.GET.get("state") in ProgressReport.State.values else ""
     late_only = request.GET.get("late") == "1"
     rows = inbox_for(
-        scope, quarter, today=timezone.localdate(), department=department, state=state, late_only=late_only
-    )
+        scope, quarter, today=timezone.localdate(), region=region, department=department, state=state,
+        late_only=late_only,
+    )  # fmt: skip
     return render(
         request,
         "tasks/review_inbox.html",
         {
             "quarter": quarter,
+            "region": region,
+            "regions": regions,
             "previous": quarter.previous(),
             "next": quarter.next(),
             "rows": rows,

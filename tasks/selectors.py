@@ -154,7 +154,7 @@ class InboxRow:
 INBOX_ORDER = {ProgressReport.State.SUBMITTED: 0, ProgressReport.State.RETURNED: 1, ProgressReport.State.APPROVED: 2}
 
 
-def inbox_for(scope, quarter, *, today, department=None, state=None, late_only=False):
+def inbox_for(scope, quarter, *, today, region=None, department=None, state=None, late_only=False):
     """Entries of ``quarter`` the user may review: submitted ones first, each with the same
     item's entry of the previous quarter beside it and whether it came late (two queries)."""
     reports = scope.filter(
@@ -163,6 +163,8 @@ def inbox_for(scope, quarter, *, today, department=None, state=None, late_only=F
         change=True,
     ).filter(year=quarter.year, quarter=quarter.number)
     reports = reports.exclude(state=ProgressReport.State.DRAFT)
+    if region is not None:
+        reports = reports.filter(item__plan__region=region)
     if department is not None:
         reports = reports.filter(department=department)
     if state:

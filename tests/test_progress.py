@@ -197,6 +197,17 @@ def test_review_pages(plan, item, urban, client_for):
     assert "已通过" in detail and "缺佐证" in detail
 
 
+def test_an_administrator_reviews_one_district_at_a_time(plan, item, urban, client_for):
+    report = progress_open(item=item, department=urban, quarter=Q3)
+    progress_save(report=fill(report), version=report.version, user=user("wulong_cgj"), submit=True)
+    admin = client_for(user("admin"))
+    wulong = admin.get(reverse("tasks:review_inbox"), {"quarter": "2019Q3", "region": "500156"}).content.decode()
+    assert item.text[:20] in wulong and 'name="region"' in wulong and "黔江区" in wulong  # the district picker
+    qianjiang = admin.get(reverse("tasks:review_inbox"), {"quarter": "2019Q3", "region": "500114"}).content.decode()
+    assert item.text[:20] not in qianjiang
+    assert admin.get(reverse("tasks:review_inbox"), {"region": "999999"}).status_code == 404
+
+
 def test_forbidden_transitions_change_nothing(plan, item, urban, client_for):
     report = progress_open(item=item, department=urban, quarter=Q3)
     progress_save(report=fill(report), version=report.version, user=user("wulong_cgj"), submit=True)

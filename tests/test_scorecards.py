@@ -336,6 +336,21 @@ def test_the_city_view_sorts_districts(quarter_of_work, world, supervisor, clien
     assert "81.4" in page  # the mean of 62.8 and 100.0
 
 
+def test_the_city_view_pages_through_many_districts(quarter_of_work, world, supervisor, client_for, monkeypatch):
+    from django.urls import reverse
+
+    from reports import views
+
+    monkeypatch.setattr(views, "CITY_ROWS_PER_PAGE", 1)
+    scores_compute(world.district, Q2)
+    client = client_for(supervisor)
+    first = client.get(reverse("reports:city"), {"quarter": "2023Q2", "sort": "score"}).content.decode()
+    assert "武隆区" in first and "黔江区" not in first and "第 1 页，共 2 页" in first
+    assert "quarter=2023Q2&amp;sort=score&amp;page=2" in first  # the next page keeps the quarter and order
+    second = client.get(reverse("reports:city"), {"quarter": "2023Q2", "sort": "score", "page": 2}).content.decode()
+    assert "黔江区" in second and "武隆区" not in second
+
+
 def test_home_pages_show_the_verdict_the_weakest_and_the_queue(quarter_of_work, world, reviewer, supervisor,
                                                                client_for):  # fmt: skip
     from django.urls import reverse
