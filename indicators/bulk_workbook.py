@@ -11,6 +11,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import NamedTuple
 
 import openpyxl
 from openpyxl import Workbook
@@ -18,6 +19,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from core.excel import FORMULA_TRIGGERS, WorkbookError, cell_text, check_upload, column_letter
+from core.memory import cyclic_gc_paused
 from core.periods import CHINESE_DIGITS, Quarter
 from core.text import normalize_name
 
@@ -54,9 +56,9 @@ HEADER_BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center")
 
 
-@dataclass(frozen=True)
-class TemplateRow:
-    """One row of the downloadable file: a county, a data element and what is stored."""
+class TemplateRow(NamedTuple):
+    """One row of the downloadable file: a county, a data element and what is stored. (A
+    tuple: the national file has tens of thousands of them.)"""
 
     region_code: str
     region_name: str
@@ -115,8 +117,7 @@ def build(rows, *, quarter, scope_name):
 # --- reading ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """One row of an uploaded file as written; ``value`` is the raw cell value."""
 
     number: int
@@ -133,7 +134,6 @@ class Parsed:
     rows: list = field(default_factory=list)
     problems: list = field(default_factory=list)  # "第N行 …列：…", in row order
     quarter: Quarter | None = None  # the quarter the title names, if it names one
-    columns: frozenset = frozenset()  # the keys of the columns the file has
 
 
 def read(data):
@@ -146,12 +146,14 @@ def read(data):
         raise WorkbookError(f"文件已损坏或不是有效的.xlsx工作簿（{type(error).__name__}）。") from None
     try:
         sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.worksheets[0]
-        return _read_rows(sheet.iter_rows(values_only=True))
+        with cyclic_gc_paused():
+            return _read_rows(sheet.iter_rows(values_only=True))
     finally:
         workbook.close()
 
 
 def _read_rows(cells):
+    cells = iter(cells)  # the header search and the rows below it share one pass
     parsed = Parsed()
     columns, header_row = None, 0
     for values in islice(cells, HEADER_SEARCH_ROWS):
@@ -165,7 +167,6 @@ def _read_rows(cells):
             f"没有找到{TITLE}的表头（应有“{HEADERS['region_code']}”“{HEADERS['element_code']}”"
             f"“{HEADERS['value']}”等列）。请下载导入模板后填写。"
         )
-    parsed.columns = frozenset(columns)
     positions = [columns.get(key) for key, _header, _width in COLUMNS]
     for number, values in enumerate(cells, start=header_row + 1):
         if number > MAX_ROWS:
@@ -197,7 +198,10 @@ def _quarter_in(values):
         match = _TITLE_QUARTER.search(normalize_name(cell_text(value)))
         if match:
             year, number = match.groups()
-            return Quarter(int(year), CHINESE_DIGITS.get(number) or int(number))
+            try:
+                return Quarter(int(year), CHINESE_DIGITS.get(number) or int(number))
+            except ValueError:  # a year no quarter can have: the title names no quarter
+                return None
     return None
 
 

@@ -54,8 +54,9 @@ class DepartmentResolver:
             for department in departments:
                 for spelling in (department.name, department.short_name):
                     resolvers[region_id].departments[normalize_name(spelling)] = department
-        for alias in DepartmentAlias.objects.filter(region__in=region_ids, department__is_active=True):
-            resolvers[alias.region_id].departments[normalize_name(alias.name)] = by_pk[alias.department_id]
+        aliases = DepartmentAlias.objects.filter(region__in=region_ids, department__is_active=True)
+        for region_id, department_id, name in aliases.values_list("region_id", "department_id", "name"):
+            resolvers[region_id].departments[normalize_name(name)] = by_pk[department_id]
         for group in DepartmentGroup.objects.filter(region__in=region_ids).prefetch_related("members"):
             named = {member.pk for member in group.members.all()}
             members = [d for d in active[group.region_id] if d.kind in group.kinds or d.pk in named]

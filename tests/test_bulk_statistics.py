@@ -5,7 +5,6 @@ submitted and approved figures are never changed, and the commit asks the same n
 queries however many rows the file has."""
 
 import io
-from dataclasses import replace
 from decimal import Decimal
 from unittest import mock
 
@@ -304,7 +303,7 @@ def test_submitted_and_approved_figures_are_not_overwritten(world, standard, adm
     assert preview.unchanged == 1 and preview.errors[0].startswith(
         f"第5行 数值列：重庆市武隆区水利局2024年第一季度的数据报告{state_text}，不能通过批量导入修改"
     )
-    rows[0] = replace(rows[0], value=3400)
+    rows[0] = rows[0]._replace(value=3400)
     with pytest.raises(BulkRefused) as refused:
         commit(rows, administrator)
     assert "批量测试用水总量现为3300，导入为3400" in refused.value.preview.errors[0]
@@ -416,3 +415,34 @@ def test_the_statistics_page_links_administrators_to_the_import(world, standard,
     url = reverse("indicators:bulk_statistics")
     assert url in client_for(administrator).get(reverse("indicators:data_home")).content.decode()
     assert url not in client_for(reviewer).get(reverse("indicators:data_home")).content.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_the_copy_path_writes_the_same_rows(world, standard, administrator, monkeypatch):
+    """A national file goes through ``COPY`` (``core.bulk``); here every write does."""
+    monkeypatch.setattr("core.bulk.COPY_MIN_ROWS", 0)
+    draft = DataReport.objects.create(region=world.district, department=world.water_bureau, year=2024, quarter=1)
+    DataValue.objects.create(region=world.district, element=DataElement.objects.get(code=WATER), year=2024,
+                             quarter=1, value=100, report=draft)  # fmt: skip
+    preview = commit(good_rows(world), administrator)
+    assert (preview.new, preview.changed, preview.reports_created, preview.reports_submitted) == (4, 1, 2, 1)
+    assert stored(world.district, WATER).value == 3300 and stored(world.district, WATER).report_id == draft.pk
+    assert DataReport.objects.filter(state="submitted", submitted_by=administrator).count() == 3
+    imported = DataValue.history.filter(history_user=administrator)
+    assert (imported.filter(history_type="+").count(), imported.filter(history_type="~").count()) == (4, 1)
+    assert DataReport.history.filter(history_user=administrator, history_type="+").count() == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_remarks_and_warnings_survive_copy(world, standard, administrator):
+    remark = "统计年鉴\t表3-1\\n（第二行）\n=SUM(A1)"
+    commit([row(world.district, WATER, 1, comment=remark), row(world.district, AREA, "0.5")], administrator,
+           confirm_warnings=True)  # fmt: skip
+    assert stored(world.district, WATER).comment == remark
+    assert stored(world.district, AREA).warnings == ["0.5 小于合理下限 1km²"]
+
+
+def test_without_an_adopting_county_the_page_explains_instead_of_offering_forms(world, administrator, client_for):
+    page = client_for(administrator).get(reverse("indicators:bulk_statistics")).content.decode()
+    assert "empty-state" in page and 'name="file"' not in page
+    assert reverse("indicators:catalogue") in page

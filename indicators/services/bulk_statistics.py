@@ -20,12 +20,15 @@ from decimal import Decimal
 from functools import partial
 
 from django.db import transaction
+from django.utils import timezone
 from kombu.exceptions import OperationalError
-from simple_history.utils import bulk_create_with_history, get_history_manager_for_model
 
 from core import workflow
+from core.bulk import insert_rows, upsert
+from core.history import record_bulk
+from core.memory import cyclic_gc_paused
 from core.text import normalize_name
-from org.models import Region
+from org.models import Department, Region
 
 from ..bulk_workbook import HEADERS
 from ..models import DataElement, DataReport, DataValue
@@ -35,6 +38,10 @@ from ..validation import NotANumber, fmt, parse_number
 logger = logging.getLogger(__name__)
 
 CHANGE_REASON = "统计数据批量导入"
+# What a figure is written with (its id comes from the sequence).
+VALUE_FIELDS = ["region", "element", "year", "quarter", "value", "report", "comment", "warnings", "source_sha256",
+                "entered_by", "entered_at", "version"]  # fmt: skip
+VALUE_KEY = ["region", "element", "year", "quarter"]
 # DataValue keeps four decimals; a figure is compared and stored as it will be kept, so
 # importing the same file twice changes nothing.
 PLACES = Decimal("0.0001")
@@ -57,7 +64,7 @@ class Write:
     row: int
     region: Region
     element: DataElement
-    department: object
+    department: Department
     value: Decimal
     comment: str
     warnings: list
@@ -121,13 +128,15 @@ def _known(rows, quarter, *, lock):
     regions = {r.code: r for r in Region.objects.filter(code__in=codes).only("code", "name", "level")}
     counties = [region for region in regions.values() if region.is_county]
     sets, duties = duties_of_regions(counties)
-    reports = DataReport.objects.filter(region__in=counties, year=quarter.year, quarter=quarter.number)
-    reports = reports.select_related("department")
+    of_quarter = {"region__in": counties, "year": quarter.year, "quarter": quarter.number}
+    reports = DataReport.objects.filter(**of_quarter).select_related("department").order_by()
     if lock:  # a department saving at the same moment waits for the import, and the other way round
         reports = reports.select_for_update(of=("self",))
     reports = list(reports)
-    stored = DataValue.objects.filter(region__in=counties, year=quarter.year, quarter=quarter.number).values(
-        "id", "region_id", "element_id", "value", "comment", "version", "report_id"
+    stored = (
+        DataValue.objects.filter(**of_quarter)
+        .order_by()
+        .values("id", "region_id", "element_id", "value", "comment", "version", "report_id")
     )
     return _Known(
         regions=regions, elements={e.code: e for e in DataElement.objects.all()}, sets=sets,
@@ -141,6 +150,11 @@ def bulk_statistics_prepare(*, parsed, quarter, lock=False):
     """Check every row of ``parsed`` (a ``bulk_workbook.Parsed``) for ``quarter`` against
     what is stored; nothing is written. ``lock`` holds the quarter's reports of the
     counties until the transaction ends (the commit uses it)."""
+    with cyclic_gc_paused():
+        return _prepare(parsed, quarter, lock)
+
+
+def _prepare(parsed, quarter, lock):
     preview = BulkPreview(quarter=quarter, errors=list(parsed.problems))
     if parsed.quarter is not None and parsed.quarter != quarter:
         preview.errors.insert(0, f"文件标题写的是{parsed.quarter.label}，而导入选择的是{quarter.label}。"
@@ -154,7 +168,7 @@ def bulk_statistics_prepare(*, parsed, quarter, lock=False):
         if write is not None:
             preview.writes.append(write)
     preview.counties = len(counties)
-    touched = {write.department.pk: write.report for write in preview.writes}
+    touched = {write.department.id: write.report for write in preview.writes}
     preview.reports_created = sum(1 for report in touched.values() if report is None)
     preview.reports_submitted = len(touched) - preview.reports_created
     return preview
@@ -166,7 +180,8 @@ def _error(preview, row, column, message):
 
 def _check(row, known, preview, seen, counties):
     """The ``Write`` of one filled-in row, or None when it is wrong (the errors are added
-    to ``preview``) or changes nothing."""
+    to ``preview``) or changes nothing. (``.id``, not ``.pk``, here and below: these run
+    once per row of a national file, and ``.pk`` looks the primary key up on every use.)"""
     region = known.regions.get(row.region_code)
     element = known.elements.get(row.element_code)
     if region is None:
@@ -174,8 +189,8 @@ def _check(row, known, preview, seen, counties):
     if not region.is_county:
         return _error(preview, row, "region_code", f"{region.name}（{region.code}）不是区县级行政区，"
                                                    "统计数据按区县导入")  # fmt: skip
-    counties.add(region.pk)
-    if row.region_name and normalize_name(row.region_name) != normalize_name(region.name):
+    counties.add(region.id)
+    if not _same_name(row.region_name, region.name):
         return _error(preview, row, "region_name", f"“{row.region_name[:30]}”与代码{region.code}的"
                                                    f"行政区“{region.name}”不一致")  # fmt: skip
     if element is None:
@@ -183,7 +198,7 @@ def _check(row, known, preview, seen, counties):
     if element.source != DataElement.Source.ENTERED:
         return _error(preview, row, "element_code", f"{element.name}（{element.code}）由节水载体名录自动计算，"
                                                     "不能导入")  # fmt: skip
-    if row.element_name and normalize_name(row.element_name) != normalize_name(element.name):
+    if not _same_name(row.element_name, element.name):
         return _error(preview, row, "element_name", f"“{row.element_name[:40]}”与数据项{element.code}的"
                                                     f"名称“{element.name}”不一致")  # fmt: skip
     try:
@@ -195,27 +210,33 @@ def _check(row, known, preview, seen, counties):
         return _error(preview, row, "value", f"{fmt(value)} 是负数，{element.name}不能为负")
     if len(row.comment) > COMMENT_LENGTH:
         return _error(preview, row, "comment", f"备注超过{COMMENT_LENGTH}字")
-    key = (region.pk, element.pk)
+    key = (region.id, element.id)
     if key in seen:
         return _error(preview, row, "element_code", f"与第{seen[key]}行重复：{region.name}的{element.name}"
                                                     "只能填一行")  # fmt: skip
     seen[key] = row.number
-    if region.pk not in known.sets:
+    if region.id not in known.sets:
         return _error(preview, row, "region_code", f"{region.name}尚未采用指标体系，无法确定由哪个部门填报")
-    department = known.owners[region.pk].get(element.code)
+    department = known.owners[region.id].get(element.code)
     if department is None:
         return _error(preview, row, "element_code", f"{region.name}的指标体系中没有部门负责填报{element.name}")
     return _compare(row, known, preview, region, element, department, value)
 
 
+def _same_name(written, name):
+    """A name cell left blank, or naming the same thing (spaces and full-width characters
+    aside). Most cells are exactly the name: that is checked first, as it is cheapest."""
+    return not written or written == name or normalize_name(written) == normalize_name(name)
+
+
 def _compare(row, known, preview, region, element, department, value):
-    stored = known.stored.get((region.pk, element.pk))
+    stored = known.stored.get((region.id, element.id))
     # A blank remark keeps the stored one: a yearbook file has figures, not remarks.
     comment = row.comment or (stored["comment"] if stored else "")
     if stored is not None and stored["value"] == value and stored["comment"] == comment:
         preview.unchanged += 1
         return None
-    report = known.reports.get(department.pk)
+    report = known.reports.get(department.id)
     holders = [report, known.reports_by_id.get(stored["report_id"]) if stored else None]
     for holder in holders:
         if holder is not None and not holder.is_editable:
@@ -228,7 +249,7 @@ def _compare(row, known, preview, region, element, department, value):
     warnings = _plausibility(element, value)
     preview.warnings += [f"第{row.number}行 {HEADERS['value']}列：{region.name}{element.name} {w}" for w in warnings]
     return Write(row=row.number, region=region, element=element, department=department, value=value,
-                 comment=comment, warnings=warnings, report=report, indicator_set_id=known.sets[region.pk].pk,
+                 comment=comment, warnings=warnings, report=report, indicator_set_id=known.sets[region.id].id,
                  existing=stored)  # fmt: skip
 
 
@@ -250,73 +271,95 @@ def bulk_statistics_commit(*, parsed, quarter, user, source_sha256, confirm_warn
     preview of what was written. Raises ``BulkRefused`` (nothing written) on any error, or
     on warnings without ``confirm_warnings``. The indicators of the counties written are
     recomputed once the transaction commits: one job per indicator set."""
-    with transaction.atomic():
+    with cyclic_gc_paused(), transaction.atomic():
         preview = bulk_statistics_prepare(parsed=parsed, quarter=quarter, lock=True)
         if not preview.ok:
             raise BulkRefused(preview)
         if preview.needs_confirmation and not confirm_warnings:
             raise BulkRefused(preview, warnings_only=True)
         if preview.writes:
-            reports = _file_reports(preview.writes, quarter, user)
-            _write_values(preview.writes, reports, quarter, user, source_sha256)
+            _write(preview.writes, quarter, user, source_sha256)
             _recompute_after_commit(preview.writes, quarter)
     return preview
 
 
-def _file_reports(writes, quarter, user):
-    """{department id: the report its figures go into}: created as submitted where the
-    department has none for the quarter, else its draft or returned report, submitted."""
-    reports, created, submitted = {}, [], []
-    for write in writes:
-        if write.department.pk in reports:
-            continue
-        report = write.report
-        if report is None:
-            report = DataReport(region_id=write.region.pk, department_id=write.department.pk, year=quarter.year,
-                                quarter=quarter.number)  # fmt: skip
-            created.append(report)
-        else:
-            report.version += 1  # a form opened before the import is refused, not saved over it
-            submitted.append(report)
-        workflow.mark_submitted(report, user)
-        reports[write.department.pk] = report
-    bulk_create_with_history(created, DataReport, default_user=user, default_change_reason=CHANGE_REASON)
-    _update_with_history(submitted, DataReport, ["state", "submitted_at", "submitted_by", "version", "updated_at"],
-                         user)  # fmt: skip
-    return reports
-
-
-def _write_values(writes, reports, quarter, user, source_sha256):
-    created, changed = [], []
-    for write in writes:
-        row = DataValue(
-            region_id=write.region.pk, element_id=write.element.pk, year=quarter.year, quarter=quarter.number,
-            value=write.value, report_id=reports[write.department.pk].pk, comment=write.comment,
-            warnings=write.warnings, source_sha256=source_sha256, entered_by=user,
-        )  # fmt: skip
-        if write.existing is None:
-            created.append(row)
-        else:
-            row.pk, row.version = write.existing["id"], write.existing["version"] + 1
-            changed.append(row)
-    bulk_create_with_history(created, DataValue, default_user=user, default_change_reason=CHANGE_REASON)
-    _update_with_history(
-        changed, DataValue,
-        ["value", "report", "comment", "warnings", "source_sha256", "entered_by", "entered_at", "version"], user,
+def _write(writes, quarter, user, source_sha256):
+    started = timezone.now()  # every row written below is stamped (auto_now) at or after this
+    newest = {model: _newest_id(model) for model in (DataReport, DataValue)}
+    counties = sorted({write.region.id for write in writes})
+    of_quarter = {"year": quarter.year, "quarter": quarter.number}
+    created, submitted = _file_reports(writes, quarter, user)
+    _record_history(
+        DataReport.objects.filter(submitted_by=user, **of_quarter), newest=newest[DataReport], created=created,
+        changed=submitted, changed_since={"region__in": counties, "updated_at__gte": started}, user=user,
+    )  # fmt: skip
+    report_ids = dict(
+        DataReport.objects.filter(region__in=counties, **of_quarter).order_by().values_list("department_id", "id")
+    )
+    created, changed = _write_values(writes, report_ids, quarter, user, source_sha256)
+    _record_history(
+        DataValue.objects.filter(entered_by=user, source_sha256=source_sha256, **of_quarter),
+        newest=newest[DataValue], created=created, changed=changed,
+        changed_since={"region__in": counties, "entered_at__gte": started}, user=user,
     )  # fmt: skip
 
 
-def _update_with_history(rows, model, fields, user):
-    """Update stored rows, each with its own values, in one statement, then record their
-    history. An upsert on the primary key, because ``bulk_update`` writes a CASE per row
-    and field, which on tens of thousands of rows is slow and split into many queries.
-    Every field of ``rows`` must be set: the statement is an INSERT that always conflicts."""
-    if not rows:
-        return
-    model.objects.bulk_create(rows, update_conflicts=True, unique_fields=["pk"], update_fields=fields)
-    get_history_manager_for_model(model).bulk_history_create(
-        rows, update=True, default_user=user, default_change_reason=CHANGE_REASON
-    )
+def _newest_id(model):
+    return model.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def _file_reports(writes, quarter, user):
+    """Write the report each department's figures go into: created as submitted where the
+    department has none for the quarter, else its draft or returned report, submitted.
+    Returns how many were created and how many submitted."""
+    reports, created = {}, 0
+    for write in writes:
+        department_id = write.department.id
+        if department_id in reports:
+            continue
+        report = write.report
+        if report is None:
+            report = DataReport(region_id=write.region.id, department_id=department_id, year=quarter.year,
+                                quarter=quarter.number)  # fmt: skip
+            created += 1
+        else:
+            report.version += 1  # a form opened before the import is refused, not saved over it
+        workflow.mark_submitted(report, user)
+        reports[department_id] = report
+    upsert(DataReport, list(reports.values()), unique_fields=["department", "year", "quarter"],
+           update_fields=["state", "submitted_at", "submitted_by", "version", "updated_at"])  # fmt: skip
+    return created, len(reports) - created
+
+
+def _write_values(writes, report_ids, quarter, user, source_sha256):
+    """Write the figures: new ones inserted, changed ones updated on their natural key.
+    Returns how many were created and how many changed."""
+    entered_at = timezone.now()  # as auto_now would stamp each row
+    user_id = user.pk if user else None
+    created, changed = [], []
+    for write in writes:
+        version = write.existing["version"] + 1 if write.existing else 1
+        row = (write.region.id, write.element.id, quarter.year, quarter.number, write.value,
+               report_ids[write.department.id], write.comment, write.warnings, source_sha256, user_id, entered_at,
+               version)  # fmt: skip
+        (changed if write.existing else created).append(row)
+    insert_rows(DataValue, VALUE_FIELDS, created)  # COPY from tuples: an instance per row cost seconds
+    attnames = [DataValue._meta.get_field(name).attname for name in VALUE_FIELDS]
+    upsert(DataValue, [DataValue(**dict(zip(attnames, row, strict=True))) for row in changed],
+           unique_fields=VALUE_KEY, update_fields=[name for name in VALUE_FIELDS if name not in VALUE_KEY])  # fmt: skip
+    return len(created), len(changed)
+
+
+def _record_history(mine, *, newest, created, changed, changed_since, user):
+    """History rows for what was just written, copied by the database from the rows
+    (``record_bulk``) and picked out without sending tens of thousands of ids back: created
+    rows have an id above the largest one before the write, changed rows were stamped since
+    the write began. ``mine`` narrows to rows carrying the administrator (and the file);
+    with the quarter's reports locked, nothing else writes these rows meanwhile."""
+    if created:
+        record_bulk(mine.filter(id__gt=newest), history_type="+", user=user, reason=CHANGE_REASON)
+    if changed:
+        record_bulk(mine.filter(id__lte=newest, **changed_since), history_type="~", user=user, reason=CHANGE_REASON)
 
 
 def _recompute_after_commit(writes, quarter):
@@ -327,7 +370,7 @@ def _recompute_after_commit(writes, quarter):
 
     by_set = defaultdict(set)
     for write in writes:
-        by_set[write.indicator_set_id].add(write.region.pk)
+        by_set[write.indicator_set_id].add(write.region.id)
     for indicator_set_id, region_ids in by_set.items():
         transaction.on_commit(partial(_enqueue, jobs.recompute_regions_quarter, sorted(region_ids), quarter,
                                       indicator_set_id))  # fmt: skip
