@@ -4,13 +4,13 @@ or nothing. One implementation serves both files, chosen by ``what`` ("users" or
 "carriers")."""
 
 from dataclasses import dataclass
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,15 +19,13 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from core import pending_uploads
 from core.forms import WorkbookField
-from core.views import requested_district
+from core.views import requested_district, xlsx_response
 from org.scoping import visible_to
 
 from . import imports, workbooks
 from .imports import CARRIERS, USERS, ImportBlocked, ImportRefused
 from .models import NAMED_ENTITY_TYPES, Carrier, UserYear, WaterUser
 from .views import changeable_region
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class RegistryUploadForm(forms.Form):
@@ -261,6 +259,4 @@ def export(request, what):
         carriers = Carrier.objects.filter(region=region).select_related("user")
         content = workbooks.build_carriers(region, carriers)
         filename = f"{workbooks.carriers_title(region)}.xlsx"
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+    return xlsx_response(content, filename)

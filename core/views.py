@@ -1,6 +1,8 @@
 """Request helpers every app's views share."""
 
-from django.http import Http404
+from urllib.parse import quote
+
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 
 from .periods import Quarter
@@ -33,3 +35,18 @@ def requested_district(request, scope):
     if region is None:
         raise Http404
     return region, regions
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(content, filename):
+    """An .xlsx download named ``filename`` (Chinese kept, RFC 5987): ``content`` is the
+    file's bytes, or an openpyxl workbook, saved straight into the response."""
+    response = HttpResponse(content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    if isinstance(content, bytes):
+        response.write(content)
+    else:
+        content.save(response)
+    return response

@@ -4,12 +4,11 @@ see what it would change and confirm. Nobody else may open these pages: a superv
 changes nothing and a district reviewer sees one district."""
 
 import hashlib
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from core import pending_uploads
 from core.excel import WorkbookError
 from core.periods import Quarter
-from core.views import requested_quarter
+from core.views import requested_quarter, xlsx_response
 from org.models import Region
 from org.scoping import visible_to
 
@@ -27,7 +26,6 @@ from .forms import BulkTemplateForm, BulkUploadForm
 from .models import Adoption
 from .services import BulkRefused, bulk_statistics_commit, bulk_statistics_prepare
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BULK_UPLOAD = "bulk_statistics"
 SHOWN_PROBLEMS = 200  # a national file can have thousands; the first ones say what is wrong
 SHOWN_CHANGES = 100
@@ -84,10 +82,7 @@ def bulk_template(request):
     rows = selectors.bulk_template_rows(quarter, within=within)
     scope_name = within.name if within else ""
     content = bulk_workbook.build(rows, quarter=quarter, scope_name=scope_name)
-    response = HttpResponse(content, content_type=XLSX)
-    filename = f"{bulk_workbook.title_of(quarter, scope_name)}.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+    return xlsx_response(content, f"{bulk_workbook.title_of(quarter, scope_name)}.xlsx")
 
 
 @require_http_methods(["GET", "POST"])

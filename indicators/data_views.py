@@ -3,12 +3,11 @@ its history, the reviewer's list with approve / return / reopen, and the qualita
 checklists with their evidence."""
 
 import hashlib
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,7 +19,7 @@ from core.history import record_history
 from core.periods import Quarter
 from core.signed_workbook import TemplateRefused
 from core.uploads import EVIDENCE_TYPES
-from core.views import requested_quarter
+from core.views import requested_quarter, xlsx_response
 from core.workflow import EditConflict, TransitionRefused
 from org.models import Department
 from org.scoping import reporting_department, visible_to
@@ -43,7 +42,6 @@ from .services import (
 )
 from .views import board_region
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATA_TEMPLATE = "data_template"
 ACCEPT = ",".join(sorted(EVIDENCE_TYPES))
 
@@ -233,10 +231,7 @@ def template_download(request):
     content = data_workbook.build(
         report, selectors.entry_sheet(report, duties), selectors.utility_rows_to_fill(report) if leakage else None
     )
-    response = HttpResponse(content, content_type=XLSX)
-    filename = f"{report.department.short_name}{report.period.label}指标基础数据填报表.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+    return xlsx_response(content, f"{report.department.short_name}{report.period.label}指标基础数据填报表.xlsx")
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,12 +1,11 @@
 """Quarterly progress pages: the reporter's to-do and entry form, the record with its
 history, and the reviewer's inbox with approve / return / reopen."""
 
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +18,7 @@ from core import pending_uploads
 from core import review as decisions
 from core.history import record_history
 from core.periods import Quarter
-from core.views import requested_quarter, requested_region
+from core.views import requested_quarter, requested_region, xlsx_response
 from org.models import Department
 from org.scoping import reporting_department, visible_to
 
@@ -50,7 +49,6 @@ from .services import (
     progress_template_apply,
     progress_template_check,
 )
-from .views import XLSX
 
 
 def _todo_groups():
@@ -361,9 +359,8 @@ def template_download(request):
     department = reporting_department(request.user)
     quarter = requested_quarter(request)
     rows = todo_for(department, quarter, today=timezone.localdate())
-    response = HttpResponse(progress_workbook.build(department, quarter, rows), content_type=XLSX)
-    filename = f"{department.short_name}{quarter.label}工作进展填报表.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response = xlsx_response(progress_workbook.build(department, quarter, rows),
+                             f"{department.short_name}{quarter.label}工作进展填报表.xlsx")
     return response
 
 

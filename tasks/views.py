@@ -1,13 +1,12 @@
 """Plan pages: list, tree with filters, export, import (upload → preview → confirm) and a
 department's own work. Every queryset starts from the user's scope."""
 
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from carriers.selectors import carrier_counts
 from core import pending_uploads
 from core.periods import Quarter
+from core.views import xlsx_response
 from org.models import Department
 from org.scoping import visible_to
 
@@ -50,7 +50,6 @@ from .services import (
 )
 
 PLANS_PER_PAGE = 30
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TASK_TABLE = "task_table"
 
 
@@ -117,12 +116,7 @@ def plan_export(request, pk):
     title = None
     if filters.get("department"):
         title = f"{plan.title}任务分解表（{filters['department'].short_name}）"
-    workbook = exports.build_workbook(plan, roots, title=title)
-    response = HttpResponse(content_type=XLSX)
-    filename = f"{plan.title}任务分解表.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    workbook.save(response)
-    return response
+    return xlsx_response(exports.build_workbook(plan, roots, title=title), f"{plan.title}任务分解表.xlsx")
 
 
 @require_safe
