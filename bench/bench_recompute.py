@@ -204,7 +204,7 @@ def main():
     figure("recompute all, in one process", first, baseline=base_time, baseline_label=label,
            max_ratio=3, max_seconds=30, extra=f"{written:,} values, {cards:,} scorecards")  # fmt: skip
     figure("again, nothing changed", again, baseline=base_time, baseline_label=label, max_ratio=3, max_seconds=30)
-    figure(f"again, {jobs} jobs over {args.workers} Celery workers", spread, baseline=base_time,
+    figure(f"again, as {jobs} Celery jobs over {args.workers} workers", spread, baseline=base_time,
            baseline_label=label, max_ratio=3, max_seconds=30)  # fmt: skip
     print(f"  checked: {compared[0]:,} indicator values and {compared[1]:,} scorecards' task parts agree with "
           f"the baseline; run at {date.today()}")  # fmt: skip
