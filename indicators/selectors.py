@@ -94,10 +94,10 @@ def _position(text, name):
 
 
 def duties_for(region, indicator_set):
-    return duties_for_regions([region], indicator_set)[region.pk]
+    return duties_for_regions([region.pk], indicator_set)[region.pk]
 
 
-def duties_for_regions(regions, indicator_set):
+def duties_for_regions(region_ids, indicator_set):
     """{region id: Duties} of many regions evaluated against ``indicator_set``, in the same
     fixed number of queries as for one: the formulas are parsed once and the departments of
     every region are read together (a national import covers thousands of counties)."""
@@ -112,14 +112,14 @@ def duties_for_regions(regions, indicator_set):
             formula_elements[indicator.pk] = sorted(used, key=lambda code: _position(indicator.formula, code))
             for code in used:
                 element_indicators[code].append(indicator)
-    resolvers = DepartmentResolver.for_regions([region.pk for region in regions])
+    resolvers = DepartmentResolver.for_regions(region_ids)
     result = {}
-    for region in regions:
+    for region_id in region_ids:
         # The catalogue parts are shared between the regions' Duties: nothing changes them.
         duties = Duties(indicators=indicators, element_indicators=element_indicators,
                         formula_elements=formula_elements)  # fmt: skip
-        _assign_owners(duties, resolvers[region.pk], registry)
-        result[region.pk] = duties
+        _assign_owners(duties, resolvers[region_id], registry)
+        result[region_id] = duties
     return result
 
 
@@ -137,14 +137,14 @@ def _assign_owners(duties, resolver, registry):
                 duties.elements.setdefault(code, owner)
 
 
-def duties_of_regions(regions):
-    """({region id: IndicatorSet}, {region id: Duties}) of the ``regions`` that adopted an
+def duties_of_regions(region_ids):
+    """({region id: IndicatorSet}, {region id: Duties}) of the regions that adopted an
     indicator set, in a fixed number of queries per indicator set."""
-    sets = adopted_sets([region.pk for region in regions])
+    sets = adopted_sets(region_ids)
     by_set = defaultdict(list)
-    for region in regions:
-        if region.pk in sets:
-            by_set[sets[region.pk]].append(region)
+    for region_id in region_ids:
+        if region_id in sets:
+            by_set[sets[region_id]].append(region_id)
     duties = {}
     for indicator_set, members in by_set.items():
         duties.update(duties_for_regions(members, indicator_set))
@@ -160,7 +160,7 @@ def bulk_template_rows(quarter, *, within=None):
     if within is not None:
         counties = counties.filter(within.subtree_q())
     counties = list(counties.order_by("code").only("code", "name", "level"))
-    _sets, duties = duties_of_regions(counties)
+    _sets, duties = duties_of_regions([county.pk for county in counties])
     elements = {e.code: e for e in DataElement.objects.filter(source=DataElement.Source.ENTERED)}
     stored = {
         (region_id, element_id): (value, comment)
@@ -186,17 +186,6 @@ def _lead(resolver, indicator):
     except UnknownDepartment:
         return None
     return leads[0] if leads else None
-
-
-def indicator_owners(region_ids, indicator_set):
-    """{region id: {indicator id: Department}}: ``duties_for(...).indicator_owner`` of many
-    regions at once, in a fixed number of queries."""
-    indicators = list(indicator_set.indicators.order_by("number"))
-    owners = {}
-    for region_id, resolver in DepartmentResolver.for_regions(region_ids).items():
-        leads = {indicator.pk: _lead(resolver, indicator) for indicator in indicators}
-        owners[region_id] = {pk: lead for pk, lead in leads.items() if lead is not None}
-    return owners
 
 
 # --- values around a quarter -------------------------------------------------------------

@@ -26,7 +26,7 @@ from django.utils import timezone
 from carriers.selectors import targets_progress
 from core.numbers import plain
 from indicators.models import ComputedValue, Indicator
-from indicators.selectors import adopted_sets, indicator_owners
+from indicators.selectors import duties_of_regions
 from tasks.models import Assignment, Contribution, ProgressReport, TaskNode
 
 from .models import COMPONENTS, DEFAULT_WEIGHTS
@@ -104,13 +104,11 @@ class Batch:
         self.plans = plans
         self.region_ids = sorted({plan.region_id for plan in plans} | set(region_ids))
         self.items = plans_items(plans)
-        self.sets = adopted_sets(self.region_ids)
-        chosen = {s.pk: s for s in self.sets.values()}
-        self.indicators = {i.pk: i for i in Indicator.objects.filter(indicator_set__in=list(chosen))}
-        self.owners = {}  # region id -> {indicator id: Department}
-        for indicator_set in chosen.values():
-            members = [region_id for region_id, s in self.sets.items() if s.pk == indicator_set.pk]
-            self.owners.update(indicator_owners(members, indicator_set))
+        self.sets, duties = duties_of_regions(self.region_ids)
+        chosen = {s.pk for s in self.sets.values()}
+        self.indicators = {i.pk: i for i in Indicator.objects.filter(indicator_set__in=chosen)}
+        # region id -> {indicator id: the Department that answers for it}
+        self.owners = {region_id: found.indicator_owner for region_id, found in duties.items()}
 
     def values(self, quarter):
         """{region id: {indicator id: ComputedValue}} of the set each region adopted."""

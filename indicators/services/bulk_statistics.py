@@ -127,7 +127,7 @@ def _known(rows, quarter, *, lock):
     codes = {row.region_code for row in rows}
     regions = {r.code: r for r in Region.objects.filter(code__in=codes).only("code", "name", "level")}
     counties = [region for region in regions.values() if region.is_county]
-    sets, duties = duties_of_regions(counties)
+    sets, duties = duties_of_regions([county.id for county in counties])
     of_quarter = {"region__in": counties, "year": quarter.year, "quarter": quarter.number}
     reports = DataReport.objects.filter(**of_quarter).select_related("department").order_by()
     if lock:  # a department saving at the same moment waits for the import, and the other way round
