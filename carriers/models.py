@@ -8,10 +8,10 @@ from itertools import pairwise
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.links import object_url
 from core.models import EvidenceFile
 from org.models import Region
 
@@ -68,7 +68,7 @@ class WaterUser(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("carriers:user_detail", args=[self.pk])
+        return object_url("carriers:user_detail", self.pk)
 
     def clean(self):
         if self.credit_code:
@@ -365,7 +365,7 @@ class Carrier(models.Model):
         return f"{self.name}（{self.get_carrier_type_display()}）"
 
     def get_absolute_url(self):
-        return reverse("carriers:carrier_detail", args=[self.pk])
+        return object_url("carriers:carrier_detail", self.pk)
 
     @property
     def name(self):

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db.models import Case, Count, Prefetch, Q, When
@@ -169,11 +170,28 @@ def targets_progress(region_ids, year, *, today):
         found[target.region_id].append(target)
     wanted = [region_id for region_id, targets in found.items() if targets]
     carriers = {region_id: [] for region_id in wanted}
-    for carrier in Carrier.objects.filter(region__in=wanted, accepted_on__isnull=False):
-        carriers[carrier.region_id].append(carrier)
+    accepted = Carrier.objects.filter(region__in=wanted, accepted_on__isnull=False).order_by()
+    for region_id, *row in accepted.values_list("region_id", *_Accepted._fields):
+        carriers[region_id].append(_Accepted(*row))
     bases = _base_counts(wanted)
     return {region_id: [_progress(target, year, today, carriers[region_id], bases[region_id]) for target in targets]
             for region_id, targets in found.items()}  # fmt: skip
+
+
+class _Accepted(NamedTuple):
+    """An accepted carrier as target progress reads it: a tuple, as model instances for the
+    carriers of many regions cost more than the counting; built or not by the model's rule."""
+
+    carrier_type: str
+    accepted_on: date
+    status: str
+    ended_on: date | None
+    user_id: int | None
+    entity_name: str
+
+    BUILT = Carrier.BUILT
+    ENDED = Carrier.ENDED
+    built_on = Carrier.built_on
 
 
 def _progress(target, year, today, carriers, bases):
@@ -228,13 +246,15 @@ def _coverage(region_ids, quarter):
     to that year; volumes in 万m³. Two queries however many regions."""
     day = quarter.last_day
     types = {t for carrier_types, _ in COVERAGE.values() for t in carrier_types}
-    carriers = list(
-        Carrier.objects.filter(built_on_q(day), region__in=region_ids, carrier_type__in=types, user__isnull=False)
-        .select_related("user").order_by("user__name", "carrier_type")
-    )  # fmt: skip
+    # Rows as tuples: model instances for every carrier of many regions cost more than the sums.
+    carriers = [_Built(*row) for row in
+                Carrier.objects.filter(built_on_q(day), region__in=region_ids, carrier_type__in=types,
+                                       user__isnull=False)
+                .order_by("user__name", "carrier_type").values_list(*_Built._fields)]  # fmt: skip
     latest = {}
-    for row in UserYear.objects.filter(user__in={c.user_id for c in carriers}, year__lte=quarter.year).order_by("year"):
-        latest[row.user_id] = row  # ascending: the last one kept is the latest
+    years = UserYear.objects.filter(user__in={c.user_id for c in carriers}, year__lte=quarter.year).order_by("year")
+    for row in years.values_list(*_Figures._fields):
+        latest[row[0]] = _Figures(*row)  # ascending: the last one kept is the latest
     by_region = {region_id: [] for region_id in region_ids}
     for carrier in carriers:
         by_region[carrier.region_id].append(carrier)
@@ -242,6 +262,28 @@ def _coverage(region_ids, quarter):
     labels = {name: {key: str(label) for key, label in Carrier._meta.get_field(name).flatchoices}
               for name in ("carrier_type", "level")}  # fmt: skip
     return {region_id: _region_coverage(found, latest, day, labels) for region_id, found in by_region.items()}
+
+
+class _Built(NamedTuple):
+    pk: int
+    region_id: int
+    carrier_type: str
+    user_id: int
+    user__name: str
+    level: str
+    accepted_on: date
+
+
+class _Figures(NamedTuple):
+    user_id: int
+    year: int
+    households: int | None
+    total_use: Decimal
+    reused_water: Decimal
+
+    @property
+    def new_water(self):  # as UserYear.new_water
+        return self.total_use - self.reused_water
 
 
 def _region_coverage(carriers, latest, day, labels):
@@ -256,7 +298,7 @@ def _region_coverage(carriers, latest, day, labels):
             amount = _measure(figures, measure)
             total += amount or 0
             counted.append({
-                "carrier": carrier.pk, "user": carrier.user_id, "name": carrier.user.name,
+                "carrier": carrier.pk, "user": carrier.user_id, "name": carrier.user__name,
                 "type": labels["carrier_type"][carrier.carrier_type], "level": labels["level"][carrier.level],
                 "accepted_on": carrier.accepted_on.isoformat(),
                 "figure": None if amount is None else str(amount), "figure_year": figures.year if figures else None,

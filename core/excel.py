@@ -16,7 +16,7 @@ from itertools import islice
 
 import openpyxl
 from django.utils.translation import gettext as _
-from openpyxl.cell.cell import Cell, MergedCell
+from openpyxl.cell.cell import MergedCell
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.merge import MergedCellRange
 
@@ -173,23 +173,6 @@ def write_text(cell, value):
 
 def column_letter(index):
     return openpyxl.utils.get_column_letter(index)
-
-
-class CellStyle:
-    """A cell style registered once with a worksheet's workbook and stamped onto many cells.
-
-    Assigning ``cell.font``/``.alignment``/``.border`` makes openpyxl hash each style object
-    to find it in the workbook's tables, every time; on a 10,000-row table that is most of
-    the export. Stamping copies the already-resolved style indexes instead."""
-
-    def __init__(self, sheet, **attributes):
-        template = Cell(sheet)
-        for name, value in attributes.items():
-            setattr(template, name, value)
-        self._style = template._style
-
-    def apply(self, cell):
-        cell._style = copy(self._style)
 
 
 def merge_bordered(sheet, first_row, first_column, last_row, last_column):

@@ -7,7 +7,8 @@ from contextlib import contextmanager
 @contextmanager
 def cyclic_gc_paused():
     """Pause Python's cyclic garbage collector while a burst of long-lived objects is
-    built (the rows of a national file, a model instance per row to write).
+    built (the rows of a national file, a model instance per row to write, a batch of
+    recomputed values).
 
     The collector runs whenever allocations outnumber deallocations by a margin, and each
     full run walks every live object: with a few hundred thousand rows alive it ran again

@@ -7,10 +7,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.links import object_url
 from core.models import EvidenceFile
 from core.numbers import plain
 from core.periods import Quarter
@@ -262,7 +262,7 @@ class DataReport(Reviewed):
         return f"{self.department} {self.period.label}"
 
     def get_absolute_url(self):
-        return reverse("indicators:data_report", args=[self.pk])
+        return object_url("indicators:data_report", self.pk)
 
     @property
     def period(self):

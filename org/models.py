@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.links import object_url
+
 division_code_validator = RegexValidator(
     r"^[1-9]\d{5}$", _("An administrative division code has six digits, e.g. 500156.")
 )
@@ -113,7 +115,7 @@ class Department(models.Model):
         return self.short_name
 
     def get_absolute_url(self):
-        return reverse("org:department_detail", args=[self.pk])
+        return object_url("org:department_detail", self.pk)
 
     def spellings(self):
         """Every spelling that names this department: full name, short name, aliases."""

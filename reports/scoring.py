@@ -19,7 +19,7 @@ its weight is shared out among the others. The composite is the weighted mean.
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cached_property
+from typing import NamedTuple
 
 from django.utils import timezone
 
@@ -35,16 +35,19 @@ COUNTED = (ProgressReport.State.SUBMITTED, ProgressReport.State.APPROVED)
 ONE_PLACE = Decimal("0.1")
 
 
-@dataclass
 class Part:
-    numerator: int
-    denominator: int
+    """A share from 0 to 100 (one decimal place), or None when the denominator is 0."""
 
-    @cached_property
-    def value(self):
-        if not self.denominator:
-            return None
-        return (Decimal(100) * self.numerator / self.denominator).quantize(ONE_PLACE, ROUND_HALF_UP)
+    __slots__ = ("denominator", "numerator", "value")  # hundreds of thousands in a national recompute
+
+    def __init__(self, numerator, denominator):
+        self.numerator, self.denominator = numerator, denominator
+        self.value = None
+        if denominator:
+            self.value = (Decimal(100) * numerator / denominator).quantize(ONE_PLACE, ROUND_HALF_UP)
+
+    def __repr__(self):
+        return f"Part({self.numerator}, {self.denominator})"
 
 
 def expected_percent(item, plan, quarter):
@@ -63,16 +66,39 @@ def is_on_track(report, item, plan, quarter):
     return report.status == ProgressReport.Status.DONE or report.percent >= expected_percent(item, plan, quarter)
 
 
+class Entry(NamedTuple):
+    """A progress report as the scorecards read it: a tuple, as model instances for every
+    report of many regions would cost more than the scoring."""
+
+    pk: int
+    item_id: int
+    department_id: int
+    state: str
+    status: str
+    percent: int
+    submitted_at: datetime | None
+
+
+class Value(NamedTuple):
+    """A computed value as the scorecards and verdicts read it, with its indicator."""
+
+    pk: int
+    region_id: int
+    indicator_id: int
+    status: str
+    indicator: Indicator
+
+
 @dataclass
 class PlanFacts:
     """What one read of the plan's records gives every department's scorecard."""
 
-    leads: dict  # department id -> [TaskNode]
-    cooperations: dict  # department id -> [TaskNode]
-    reports: dict  # (item id, department id) -> ProgressReport of the quarter
+    leads: dict  # department id -> [Item]
+    cooperations: dict  # department id -> [Item]
+    reports: dict  # (item id, department id) -> Entry of the quarter
     returned: set  # ids of reports returned at some time this quarter
     contributions: set  # (item id, department id) with a contribution this quarter
-    indicators: dict  # department id -> [ComputedValue or None per indicator led]
+    indicators: dict  # department id -> [Value or None per indicator led]
     targets: dict  # department id -> [TargetProgress]
     on_time_before: datetime  # the moment the quarter's due day ends, in the portal's time zone
 
@@ -82,13 +108,22 @@ def plan_facts(plan, quarter):
     return Batch([plan]).facts(quarter)[plan.pk]
 
 
+class Item(NamedTuple):
+    """A work item as the scorecards read it."""
+
+    pk: int
+    plan_id: int
+    due_on: date | None
+    position: int
+
+
 def plans_items(plans):
-    """{plan id: (leads, cooperations)}: each department's work items by role."""
+    """{plan id: (leads, cooperations)}: each department's work items (``Item``) by role."""
     items = {plan.pk: ({}, {}) for plan in plans}
-    nodes = TaskNode.objects.filter(plan__in=list(items), level=TaskNode.Level.WORK_ITEM).order_by()
-    nodes = {node.pk: node for node in nodes}
-    assignments = Assignment.objects.filter(node__in=list(nodes)).order_by().values_list("node", "department", "role")
-    for node_id, department_id, role in assignments:
+    in_plans = {"plan__in": list(items), "level": TaskNode.Level.WORK_ITEM}
+    nodes = {row[0]: Item(*row) for row in TaskNode.objects.filter(**in_plans).order_by().values_list(*Item._fields)}
+    assignments = Assignment.objects.filter(**{f"node__{key}": value for key, value in in_plans.items()})
+    for node_id, department_id, role in assignments.order_by().values_list("node", "department", "role"):
         node = nodes[node_id]
         by_role = items[node.plan_id][0 if role == Assignment.Role.LEAD else 1]
         by_role.setdefault(department_id, []).append(node)
@@ -111,14 +146,14 @@ class Batch:
         self.owners = {region_id: found.indicator_owner for region_id, found in duties.items()}
 
     def values(self, quarter):
-        """{region id: {indicator id: ComputedValue}} of the set each region adopted."""
+        """{region id: {indicator id: Value}} of the set each region adopted."""
         found = {region_id: {} for region_id in self.sets}
         computed = ComputedValue.objects.filter(region__in=list(self.sets), year=quarter.year, quarter=quarter.number)
-        for value in computed.defer("lineage").order_by():  # the lineage is heavy to read and not needed here
-            indicator = self.indicators.get(value.indicator_id)
-            if indicator is not None and indicator.indicator_set_id == self.sets[value.region_id].pk:
-                value.indicator = indicator  # one instance per indicator, not one per row
-                found[value.region_id][value.indicator_id] = value
+        for pk, region_id, indicator_id, status in computed.order_by().values_list("pk", "region", "indicator",
+                                                                                     "status"):  # fmt: skip
+            indicator = self.indicators.get(indicator_id)
+            if indicator is not None and indicator.indicator_set_id == self.sets[region_id].pk:
+                found[region_id][indicator_id] = Value(pk, region_id, indicator_id, status, indicator)
         return found
 
     def facts(self, quarter, values=None):
@@ -131,7 +166,8 @@ class Batch:
         item_plan = {node.pk: plan_id for plan_id in plan_ids for by_role in self.items[plan_id]
                      for nodes in by_role.values() for node in nodes}  # fmt: skip
         in_quarter = {"item__plan__in": plan_ids, "year": quarter.year, "quarter": quarter.number}
-        for report in ProgressReport.objects.filter(**in_quarter).order_by():
+        for row in ProgressReport.objects.filter(**in_quarter).order_by().values_list(*_ENTRY):
+            report = Entry(*row)
             if report.item_id in item_plan:
                 facts[item_plan[report.item_id]].reports[(report.item_id, report.department_id)] = report
         # Report ids are unique across plans: every plan may share the one set.
@@ -159,6 +195,9 @@ class Batch:
                 if row.target.department_id:
                     found[region_id][1].setdefault(row.target.department_id, []).append(row)
         return found
+
+
+_ENTRY = ("pk", "item_id", "department_id", "state", "status", "percent", "submitted_at")
 
 
 def _day_end(plan, quarter):

@@ -7,9 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.periods import Quarter
-from indicators.models import DataReport
+from indicators.models import ComputedValue, DataReport
 from org.models import Region
-from tasks.models import Plan, ProgressReport
+from tasks.models import Plan, ProgressReport, TaskNode
 
 from . import scoring
 from .models import COMPONENTS, QuarterlyReport, RegionVerdict, Scorecard
@@ -75,22 +75,29 @@ def drill_down(card):
     plan, quarter = card.plan, Quarter(card.year, card.quarter)
     facts = scoring.plan_facts(plan, quarter)
     due = plan.deadline_rule.due_on(quarter)
+    led = sorted(facts.leads.get(card.department_id, []), key=lambda item: item.position)
+    cooperated = facts.cooperations.get(card.department_id, [])
+    entries = [facts.reports.get((item.pk, card.department_id)) for item in led]
+    # The page shows the items, reports and values themselves, not the scoring's tuples of them.
+    nodes = TaskNode.objects.in_bulk([item.pk for item in led + cooperated])
+    reports = ProgressReport.objects.in_bulk([entry.pk for entry in entries if entry is not None])
+    led_values = facts.indicators.get(card.department_id, [])
+    values = ComputedValue.objects.select_related("indicator").in_bulk([v.pk for v in led_values if v is not None])
     items = []
-    for item in sorted(facts.leads.get(card.department_id, []), key=lambda node: node.position):
-        report = facts.reports.get((item.pk, card.department_id))
+    for item, entry in zip(led, entries, strict=True):
+        report = None if entry is None else reports[entry.pk]
         submitted = report is not None and report.state != report.State.DRAFT
         items.append(ItemLine(
-            item, report, scoring.expected_percent(item, plan, quarter),
+            nodes[item.pk], report, scoring.expected_percent(item, plan, quarter),
             on_time=submitted and report.submitted_at is not None and timezone.localdate(report.submitted_at) <= due,
             on_track=scoring.is_on_track(report, item, plan, quarter),
             returned=report is not None and report.pk in facts.returned,
         ))  # fmt: skip
-    cooperated = [(item, (item.pk, card.department_id) in facts.contributions)
-                  for item in facts.cooperations.get(card.department_id, [])]  # fmt: skip
+    cooperated = [(nodes[item.pk], (item.pk, card.department_id) in facts.contributions) for item in cooperated]
     return {
         "items": items, "cooperated": cooperated, "due": due,
-        "indicators": [v for v in facts.indicators.get(card.department_id, []) if v is not None],
-        "indicator_count": len(facts.indicators.get(card.department_id, [])),
+        "indicators": [values[v.pk] for v in led_values if v is not None],
+        "indicator_count": len(led_values),
         "targets": facts.targets.get(card.department_id, []),
     }  # fmt: skip
 

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
-from core.bulk import upsert
+from core.bulk import upsert, upsert_rows
+from core.memory import cyclic_gc_paused
 from core.periods import Quarter
 from indicators.models import Adoption, IndicatorSet
 from org.models import Region
@@ -45,21 +46,26 @@ def scores_compute_regions(region_ids, quarters):
         plans = list(Plan.objects.filter(region__in=region_batch, start_year__lte=max(years),
                                          end_year__gte=min(years)).select_related("region", "score_weights")
                      .order_by())  # fmt: skip
-        batch = scoring.Batch(plans, region_batch)
-        for quarter in quarters:
-            values = batch.values(quarter)
-            facts = batch.facts(quarter, values)
-            written += _plans_scores([plan for plan in plans if plan.pk in facts], quarter, facts)
-            _verdicts(region_batch, quarter, batch.sets, values)
+        with cyclic_gc_paused():  # a batch's rows are hundreds of thousands of live objects
+            batch = scoring.Batch(plans, region_batch)
+            for quarter in quarters:
+                values = batch.values(quarter)
+                facts = batch.facts(quarter, values)
+                written += _plans_scores([plan for plan in plans if plan.pk in facts], quarter, facts)
+                _verdicts(region_batch, quarter, batch.sets, values)
     return written
+
+
+# A scorecard as it is written: a tuple, as a model instance per row costs more than its arithmetic.
+_SCORECARD = ("plan_id", "department_id", "year", "quarter", "composite", "band", "components")
 
 
 def _plans_scores(plans, quarter, facts):
     rows = [row for plan in plans for row in _scorecards(plan, quarter, facts[plan.pk])]
-    upsert(Scorecard, rows, unique_fields=["plan", "department", "year", "quarter"],
-           update_fields=["composite", "band", "components", "computed_at"],
-           compare_fields=["composite", "band", "components"])  # fmt: skip
-    kept = {(row.plan_id, row.department_id) for row in rows}
+    upsert_rows(Scorecard, _SCORECARD, rows, unique_fields=["plan", "department", "year", "quarter"],
+                update_fields=["composite", "band", "components", "computed_at"],
+                compare_fields=["composite", "band", "components"])  # fmt: skip
+    kept = {(plan_id, department_id) for plan_id, department_id, *_rest in rows}
     stored = Scorecard.objects.filter(plan__in=plans, year=quarter.year, quarter=quarter.number)
     gone = [pk for pk, *key in stored.values_list("pk", "plan", "department") if tuple(key) not in kept]
     Scorecard.objects.filter(pk__in=gone).delete()  # departments no longer in the plan
@@ -74,10 +80,8 @@ def _scorecards(plan, quarter, facts):
     for department_id in set(facts.leads) | set(facts.cooperations):
         parts = scoring.parts_for(department_id, plan, quarter, facts)
         total = scoring.composite(parts, weights)
-        rows.append(Scorecard(
-            plan=plan, department_id=department_id, year=quarter.year, quarter=quarter.number,
-            composite=total, band=bands.band(total), components=scoring.components_json(parts, weights),
-        ))  # fmt: skip
+        rows.append((plan.pk, department_id, quarter.year, quarter.number, total, bands.band(total),
+                     scoring.components_json(parts, weights)))  # fmt: skip
     return rows
 
 

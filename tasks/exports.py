@@ -9,13 +9,13 @@ and A4 landscape print set-up with the header repeated on every page.
 import math
 
 from openpyxl import Workbook
-from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from core.excel import CellStyle, column_letter, merge_bordered
+from core.excel import column_letter, merge_bordered
+from core.styled_rows import CellStyle, StyledRows
 
 from .selectors import walk
 
@@ -57,16 +57,13 @@ def build_workbook(plan, roots, *, title=None, label="附件", extra_columns=(),
            for alignment in (WRAP_CENTER, WRAP_LEFT)},
     }  # fmt: skip
     _print_setup(sheet)  # before the first row: a streamed sheet writes its views then
-    sheet.row_dimensions[2].height = 36
-    sheet.row_dimensions[HEADER_ROW].height = 30
-    sheet.append([_cell(sheet, label, styles["label"])])
-    sheet.append([_cell(sheet, title or f"{plan.title}任务分解表", styles["title"])])
-    sheet.append([_cell(sheet, name or None, styles["header"]) for name, _width, _alignment in columns])
+    writer = StyledRows(sheet)
+    writer.append([(label, styles["label"])])
+    writer.append([(title or f"{plan.title}任务分解表", styles["title"])], height=36)
+    writer.append([(name, styles["header"]) for name, _width, _alignment in columns], height=30)
     body = [styles[alignment] for _name, _width, alignment in columns]  # looked up once: styles hash slowly
-    for number, (values, height) in enumerate(rows, start=HEADER_ROW + 1):
-        if height:
-            sheet.row_dimensions[number].height = height  # before the row: a streamed row is written at once
-        sheet.append([_cell(sheet, value, style) for value, style in zip(values, body, strict=True)])
+    for values, height in rows:
+        writer.append(list(zip(values, body, strict=True)), height)
     merges = [(2, 1, 2, width)] + ([(HEADER_ROW, 2, HEADER_ROW, 3)] if has_sub_tasks else [])
     merges += [(first, column, last, column) for column, first, last in spans if last > first]
     for first_row, first_column, last_row, last_column in merges:
@@ -120,16 +117,6 @@ def _item_row(item, item_column, columns, extra_columns):
         values[item_column + offset] = value(item)
     lines = max(_lines(value, columns[index][1]) for index, value in enumerate(values) if index >= item_column)
     return [value or None for value in values], max(LINE_HEIGHT * lines + 6, 20)
-
-
-def _cell(sheet, value, style):
-    """A styled text cell; appending moves it to its place. Every value here is text (or
-    empty) and is stored as text, so text that starts like a formula stays text."""
-    cell = Cell(sheet, row=1, column=1)
-    if value is not None:
-        cell._value, cell.data_type = str(value), "s"
-    style.apply(cell)
-    return cell
 
 
 def _print_setup(sheet):

@@ -10,11 +10,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.links import object_url
 from core.models import EvidenceFile
 from core.periods import DeadlineRule, Quarter
 from core.workflow import Reviewed
@@ -66,7 +66,7 @@ class Plan(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("tasks:plan_detail", args=[self.pk])
+        return object_url("tasks:plan_detail", self.pk)
 
     @property
     def deadline_rule(self):
@@ -265,7 +265,7 @@ class ProgressReport(Reviewed):
         return f"{self.period} {self.department} {self.item}"
 
     def get_absolute_url(self):
-        return reverse("tasks:progress_detail", args=[self.pk])
+        return object_url("tasks:progress_detail", self.pk)
 
     @property
     def period(self):

@@ -142,3 +142,40 @@ def test_export_page_downloads_xlsx(regions, client_for):
     outsider = client_for(User.objects.get(username="qianjiang_reviewer"))
     assert outsider.get(reverse("tasks:plan_export", args=[plan.pk])).status_code == 404
     assert Region.objects.count() == 3
+
+
+def layout(sheet):
+    """Everything a reader of the table sees: values, fonts, alignment, borders, row
+    heights, column widths, merges."""
+    cells = [
+        (c.coordinate, c.value, c.data_type, c.font.name, c.font.sz, c.font.b, c.alignment.horizontal,
+         c.alignment.vertical, c.alignment.wrap_text, c.border.left.style, c.border.bottom.style)
+        for row in sheet.iter_rows() for c in row
+    ]  # fmt: skip
+    heights = {index: d.height for index, d in sheet.row_dimensions.items() if d.height}
+    widths = {key: d.width for key, d in sheet.column_dimensions.items()}
+    return cells, heights, widths, merges(sheet)
+
+
+@pytest.mark.parametrize("table", [table_data.WULONG_ANNEX1, table_data.WULONG_ANNEX2])
+def test_streamed_export_equals_the_in_memory_build(regions, table):
+    plan, _ = import_table(regions["wulong"], table)
+    streamed, in_memory = io.BytesIO(), io.BytesIO()
+    build_workbook(plan, plan_tree(plan)).save(streamed)
+    build_workbook(plan, plan_tree(plan), streaming=False).save(in_memory)
+    first, second = (openpyxl.load_workbook(io.BytesIO(b.getvalue())).active for b in (streamed, in_memory))
+    assert layout(first) == layout(second)
+    assert len(layout(first)[0]) > 100
+
+
+@pytest.mark.parametrize("streaming", [True, False])
+def test_control_characters_are_dropped_and_spaces_kept(regions, streaming):
+    plan, _ = import_table(regions["wulong"], table_data.WULONG_ANNEX1)
+    item = TaskNode.objects.filter(plan=plan, level=TaskNode.Level.WORK_ITEM).order_by("position").first()
+    item.text = "  前导空格\x0b与\x1f控制符 "
+    item.save()
+    buffer = io.BytesIO()
+    build_workbook(plan, plan_tree(plan), streaming=streaming).save(buffer)
+    sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue())).active
+    texts = [c.value for row in sheet.iter_rows(min_row=4) for c in row if c.value and "控制符" in c.value]
+    assert len(texts) == 1 and texts[0].endswith("  前导空格与控制符 ")

@@ -5,7 +5,15 @@ from decimal import Decimal
 from django import template
 from django.utils.html import format_html
 
+from core.links import object_url
+
 register = template.Library()
+
+
+@register.simple_tag(name="object_url")
+def object_url_tag(name, pk):
+    """``{% url name pk %}`` for the rows of a long page (see core.links)."""
+    return object_url(name, pk)
 
 
 @register.filter

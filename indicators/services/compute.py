@@ -12,7 +12,8 @@ from django.db.models import Count
 from kombu.exceptions import OperationalError
 
 from core import events
-from core.bulk import upsert
+from core.bulk import upsert_rows
+from core.memory import cyclic_gc_paused
 from core.periods import Quarter
 
 from ..formulas import MissingValue, ZeroDenominator, parse
@@ -159,14 +160,23 @@ def _evaluate(indicator, inputs, utilities, context):
 
 
 BATCH = 250  # regions read and written together: bounds memory and the size of IN lists
+# A computed value as it is written: a tuple, as a model instance per row costs more than its arithmetic.
+_ROW = ("region_id", "indicator_id", "year", "quarter", "value", "status", "explanation", "lineage")
 
 
 def compute_region_quarter(region, quarter, indicator_set):
     """Compute every indicator of ``indicator_set`` for ``region`` and ``quarter``, store
-    the results and say the region's scores depend on them; returns the rows."""
-    rows = [row for batch in _computed([region.pk], [quarter], indicator_set) for row in batch]
+    the results and say the region's scores depend on them; returns the stored values."""
+    for _batch in _computed([region.pk], [quarter], indicator_set):
+        pass
     events.publish(events.SCORES_CHANGED, region=region, quarter=quarter)
-    return rows
+    return list(
+        ComputedValue.objects.filter(
+            region=region, year=quarter.year, quarter=quarter.number, indicator__indicator_set=indicator_set
+        )
+        .select_related("indicator")
+        .order_by("indicator__number")
+    )
 
 
 def compute_regions(*, region_ids, quarters, indicator_set):
@@ -183,14 +193,17 @@ def _computed(region_ids, quarters, indicator_set):
     common = _common(indicator_set)
     for start in range(0, len(region_ids), BATCH):
         batch, evaluated, rows = region_ids[start : start + BATCH], {}, []
-        for quarter in sorted(quarters):
-            last_year = quarter.same_quarter_last_year()
-            now = evaluated[quarter] = _Evaluations(_read(batch, quarter, common, answers=common.checklists), common)
-            previous = evaluated.get(last_year) or _Evaluations(_read(batch, last_year, common, answers=False), common)
-            rows += [row for region_id in batch for row in _region_rows(region_id, quarter, common, now, previous)]
-            evaluated.pop(last_year.shift(-1), None)  # no later quarter compares with it
-        upsert(ComputedValue, rows, unique_fields=["region", "indicator", "year", "quarter"],
-               update_fields=["value", "status", "explanation", "lineage"])  # fmt: skip
+        with cyclic_gc_paused():  # a batch's rows are hundreds of thousands of live objects
+            for quarter in sorted(quarters):
+                last_year = quarter.same_quarter_last_year()
+                now = evaluated[quarter] = _Evaluations(_read(batch, quarter, common, answers=common.checklists),
+                                                        common)  # fmt: skip
+                previous = evaluated.get(last_year) or _Evaluations(_read(batch, last_year, common, answers=False),
+                                                                    common)  # fmt: skip
+                rows += [row for region_id in batch for row in _region_rows(region_id, quarter, common, now, previous)]
+                evaluated.pop(last_year.shift(-1), None)  # no later quarter compares with it
+        upsert_rows(ComputedValue, _ROW, rows, unique_fields=["region", "indicator", "year", "quarter"],
+                    update_fields=["value", "status", "explanation", "lineage"])  # fmt: skip
         yield rows
 
 
@@ -279,12 +292,12 @@ def _constants(quarter, references):
 
 
 def _compute(indicator, region_id, quarter, current, last_year, references):
-    base = {"region_id": region_id, "indicator": indicator, "year": quarter.year, "quarter": quarter.number}
+    base = (region_id, indicator.pk, quarter.year, quarter.number)
     lineage = {"formula": indicator.formula, "formula_version": indicator.formula_version, "method": indicator.method}
     value, reason, used = current.of(region_id, indicator)
     lineage["inputs"] = used
     if value is None:
-        return ComputedValue(**base, value=None, status=INCOMPLETE, explanation=reason[:300], lineage=lineage)
+        return (*base, None, INCOMPLETE, reason[:300], lineage)
     previous, _, previous_used = last_year.of(region_id, indicator)
     if previous is not None:
         lineage["previous_year"] = {"value": str(previous.quantize(PLACES)), "inputs": previous_used}
@@ -301,17 +314,13 @@ def _compute(indicator, region_id, quarter, current, last_year, references):
         previous=previous,
         references={code: Decimal(row["value"]) for code, row in used_references.items()},
     )
-    return ComputedValue(
-        **base, value=value.quantize(PLACES), status=outcome.status, explanation=outcome.explanation[:300],
-        lineage=lineage,
-    )  # fmt: skip
+    return (*base, value.quantize(PLACES), outcome.status, outcome.explanation[:300], lineage)
 
 
 def _checklist(indicator, region_id, quarter, answers):
     """Met when every item is answered yes with evidence; not met on any no."""
     lineage = {"method": indicator.method, "formula": "", "formula_version": indicator.formula_version,
                "checklist": indicator.checklist, "answers": [a.pk for a in answers]}  # fmt: skip
-    base = {"region_id": region_id, "indicator": indicator, "year": quarter.year, "quarter": quarter.number}
     by_item = {a.item: a for a in answers}
     total = len(indicator.checklist)
     unanswered = [i + 1 for i in range(total) if by_item.get(i) is None or by_item[i].answer is None]
@@ -322,7 +331,7 @@ def _checklist(indicator, region_id, quarter, answers):
         status, text = INCOMPLETE, "第" + "、".join(map(str, unanswered)) + "项尚未填报"
     else:
         status, text = MET, f"{total}项核查均为“是”，均附佐证材料"
-    return ComputedValue(**base, value=None, status=status, explanation=text, lineage=lineage)
+    return (region_id, indicator.pk, quarter.year, quarter.number, None, status, text, lineage)
 
 
 def recompute_after_commit(region, quarter):
