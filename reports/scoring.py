@@ -32,6 +32,7 @@ from tasks.models import Assignment, Contribution, ProgressReport, TaskNode
 from .models import COMPONENTS, DEFAULT_WEIGHTS
 
 COUNTED = (ProgressReport.State.SUBMITTED, ProgressReport.State.APPROVED)
+DRAFT, BEHIND, DONE = ProgressReport.State.DRAFT, ProgressReport.Status.BEHIND, ProgressReport.Status.DONE
 ONE_PLACE = Decimal("0.1")
 
 
@@ -61,9 +62,9 @@ def expected_percent(item, plan, quarter):
 
 
 def is_on_track(report, item, plan, quarter):
-    if report is None or report.state not in COUNTED or report.status == ProgressReport.Status.BEHIND:
+    if report is None or report.state not in COUNTED or report.status == BEHIND:
         return False
-    return report.status == ProgressReport.Status.DONE or report.percent >= expected_percent(item, plan, quarter)
+    return report.status == DONE or report.percent >= expected_percent(item, plan, quarter)
 
 
 class Entry(NamedTuple):
@@ -133,17 +134,41 @@ def plans_items(plans):
 class Batch:
     """What the scorecards and verdicts of many plans and their regions need, read in a
     fixed number of queries however many there are: once for what stays the same from
-    quarter to quarter (work items, who answers for which indicator), then per quarter."""
+    quarter to quarter (work items, who answers for which indicator), once for the progress
+    entries and contributions of all ``quarters``, then per quarter."""
 
-    def __init__(self, plans, region_ids=()):
+    def __init__(self, plans, region_ids=(), quarters=()):
         self.plans = plans
         self.region_ids = sorted({plan.region_id for plan in plans} | set(region_ids))
         self.items = plans_items(plans)
+        self.item_plan = {item.pk: plan_id for plan_id, by_role in self.items.items()
+                          for items in by_role for found in items.values() for item in found}  # fmt: skip
         self.sets, duties = duties_of_regions(self.region_ids)
         chosen = {s.pk for s in self.sets.values()}
         self.indicators = {i.pk: i for i in Indicator.objects.filter(indicator_set__in=chosen)}
         # region id -> {indicator id: the Department that answers for it}
         self.owners = {region_id: found.indicator_owner for region_id, found in duties.items()}
+        self.progress = {}  # quarter -> ([Entry], [(item id, department id) contributed])
+        self._read_progress(quarters)
+
+    def _read_progress(self, quarters):
+        """The entries and contributions of the batch's items in ``quarters``, one query each
+        for all of them: a query per quarter read the whole country's rows of the quarter."""
+        wanted = {(quarter.year, quarter.number): quarter for quarter in quarters}
+        if not wanted:
+            return
+        for quarter in quarters:
+            self.progress[quarter] = ([], [])
+        of_items = {"item_id__in": list(self.item_plan), "year__in": {year for year, _number in wanted}}
+        for year, number, *row in ProgressReport.objects.filter(**of_items).order_by().values_list(
+            "year", "quarter", *_ENTRY
+        ):  # fmt: skip
+            if (year, number) in wanted:
+                self.progress[wanted[(year, number)]][0].append(Entry(*row))
+        contributions = Contribution.objects.filter(**of_items).order_by()
+        for year, number, *contributed in contributions.values_list("year", "quarter", "item_id", "department_id"):
+            if (year, number) in wanted:
+                self.progress[wanted[(year, number)]][1].append(tuple(contributed))
 
     def values(self, quarter):
         """{region id: {indicator id: Value}} of the set each region adopted."""
@@ -163,19 +188,20 @@ class Batch:
         plan_ids = [plan.pk for plan in plans]
         facts = {plan.pk: PlanFacts(*self.items[plan.pk], {}, set(), set(), {}, {}, _day_end(plan, quarter))
                  for plan in plans}  # fmt: skip
-        item_plan = {node.pk: plan_id for plan_id in plan_ids for by_role in self.items[plan_id]
-                     for nodes in by_role.values() for node in nodes}  # fmt: skip
-        in_quarter = {"item__plan__in": plan_ids, "year": quarter.year, "quarter": quarter.number}
-        for row in ProgressReport.objects.filter(**in_quarter).order_by().values_list(*_ENTRY):
-            report = Entry(*row)
-            if report.item_id in item_plan:
+        if quarter not in self.progress:
+            self._read_progress([quarter])
+        entries, contributions = self.progress[quarter]
+        item_plan = self.item_plan
+        for report in entries:
+            if item_plan.get(report.item_id) in facts:
                 facts[item_plan[report.item_id]].reports[(report.item_id, report.department_id)] = report
+        for contributed in contributions:
+            if item_plan.get(contributed[0]) in facts:
+                facts[item_plan[contributed[0]]].contributions.add(contributed)
         # Report ids are unique across plans: every plan may share the one set.
+        in_quarter = {"item__plan__in": plan_ids, "year": quarter.year, "quarter": quarter.number}
         returned = set(ProgressReport.history.filter(**in_quarter, state=ProgressReport.State.RETURNED).order_by()
                        .values_list("id", flat=True))  # fmt: skip
-        for contributed in Contribution.objects.filter(**in_quarter).order_by().values_list("item_id", "department_id"):
-            if contributed[0] in item_plan:
-                facts[item_plan[contributed[0]]].contributions.add(contributed)
         values = self.values(quarter) if values is None else values
         regions = self._regions_facts({plan.region_id for plan in plans}, quarter, values)
         for plan in plans:
@@ -208,7 +234,7 @@ def parts_for(department_id, plan, quarter, facts):
     """{part key: Part} for one department."""
     led = facts.leads.get(department_id, [])
     entries = [facts.reports.get((item.pk, department_id)) for item in led]
-    submitted = [r for r in entries if r is not None and r.state != ProgressReport.State.DRAFT]
+    submitted = [r for r in entries if r is not None and r.state != DRAFT]
     on_time = [r for r in submitted if r.submitted_at and r.submitted_at < facts.on_time_before]
     on_track = [item for item, r in zip(led, entries, strict=True) if is_on_track(r, item, plan, quarter)]
     indicators = facts.indicators.get(department_id, [])

@@ -47,7 +47,7 @@ def scores_compute_regions(region_ids, quarters):
                                          end_year__gte=min(years)).select_related("region", "score_weights")
                      .order_by())  # fmt: skip
         with cyclic_gc_paused():  # a batch's rows are hundreds of thousands of live objects
-            batch = scoring.Batch(plans, region_batch)
+            batch = scoring.Batch(plans, region_batch, quarters)
             for quarter in quarters:
                 values = batch.values(quarter)
                 facts = batch.facts(quarter, values)

@@ -301,10 +301,11 @@ def _compute(indicator, region_id, quarter, current, last_year, references):
     previous, _, previous_used = last_year.of(region_id, indicator)
     if previous is not None:
         lineage["previous_year"] = {"value": str(previous.quantize(PLACES)), "inputs": previous_used}
+    target_text = str(indicator.target)
     used_references = {
         code: {"value": str(row.value), "year": row.year, "source": row.source, "region": row.region_id}
         for code, row in references.items()
-        if code in str(indicator.target)
+        if code in target_text
     }
     lineage["references"] = used_references
     outcome = check(
