@@ -79,7 +79,3 @@ class WaterAuditForm(VersionedForm):
         widgets = dict.fromkeys(("ordered_on", "due_on", "reported_on", "rectified_on"), DATE)
 
 
-class EvidenceUploadForm(forms.Form):
-    file = forms.FileField(
-        label=_("Evidence file"), help_text=_("PDF, image (jpg/png), Word (.docx) or Excel (.xlsx).")
-    )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core.forms import EvidenceForm
 from core.history import record_history
 from core.views import requested_district
 from core.workflow import EditConflict
@@ -21,7 +22,6 @@ from . import selectors
 from .forms import (
     CarrierForm,
     CarrierTargetForm,
-    EvidenceUploadForm,
     RegistryFilterForm,
     UserYearForm,
     WaterAuditForm,
@@ -240,7 +240,7 @@ def audit_edit(request, pk):
 
     return _save(request, form, save, success=_("Water audit saved."), template="carriers/audit_form.html",
                  context={"audit": audit, "changes": record_history(audit), "files": audit.files.all(),
-                          "evidence_form": EvidenceUploadForm(),
+                          "evidence_form": EvidenceForm(),
                           "cancel_url": _registry_url(audit.user.region, "carriers:planned_use")})  # fmt: skip
 
 
@@ -283,7 +283,7 @@ def carrier_detail(request, pk):
     scope = visible_to(request.user)
     return render(request, "carriers/carrier_detail.html", {
         "carrier": carrier, "evidence": carrier.evidence.all(), "can_change": scope.can_review_region(carrier.region),
-        "evidence_form": EvidenceUploadForm(), "changes": record_history(carrier),
+        "evidence_form": EvidenceForm(), "changes": record_history(carrier),
     })  # fmt: skip
 
 
@@ -313,7 +313,7 @@ def carrier_edit(request, pk):
 
 def _attach(request, add):
     """Attach the uploaded file through ``add(upload=, user=)``, saying how it went."""
-    form = EvidenceUploadForm(request.POST, request.FILES)
+    form = EvidenceForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Choose a file to attach."))
         return

@@ -9,10 +9,12 @@ Chinese, and say what to do.
 import datetime
 import io
 import zipfile
+import zlib
 from copy import copy
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
+from pathlib import PurePosixPath
 
 import openpyxl
 from django.utils.translation import gettext as _
@@ -85,6 +87,18 @@ def check_upload(data, *, max_bytes=MAX_UPLOAD_BYTES):
                 _("This is a text file (such as CSV), not an Excel workbook. Open it in Excel and save it as .xlsx.")
             )
         raise WorkbookError(_("This is not an Excel .xlsx file."))
+    archive = open_package(data)
+    names = set(archive.namelist())
+    if "xl/workbook.xml" not in names:
+        if "word/document.xml" in names:
+            raise WorkbookError(_("This is a Word document, not an Excel workbook."))
+        raise WorkbookError(_("This is not an Excel .xlsx file."))
+    check_package(archive)
+
+
+def open_package(data):
+    """The zip container of an Office file (.xlsx, .docx), refused when damaged or when it
+    would expand to an implausible size (a zip bomb)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
@@ -92,16 +106,52 @@ def check_upload(data, *, max_bytes=MAX_UPLOAD_BYTES):
         raise WorkbookError(
             _("The file is damaged: it is not a complete .xlsx file. Save it again and re-upload.")
         ) from None
-    names = {member.filename for member in members}
     uncompressed = sum(member.file_size for member in members)
     if uncompressed > MAX_UNCOMPRESSED_BYTES or uncompressed > MAX_COMPRESSION_RATIO * max(len(data), 1):
         raise WorkbookError(
             _("The file expands to an implausible size when opened and was refused (possible zip bomb).")
         )
-    if "xl/workbook.xml" not in names:
-        if "word/document.xml" in names:
-            raise WorkbookError(_("This is a Word document, not an Excel workbook."))
-        raise WorkbookError(_("This is not an Excel .xlsx file."))
+    return archive
+
+
+# A document type declaration is where XML entities (“billion laughs”, external files) are
+# declared; Office never writes one. Looked for in UTF-8 and both UTF-16 byte orders.
+DOCTYPE = tuple("<!DOCTYPE".encode(encoding) for encoding in ("utf-8", "utf-16-le", "utf-16-be"))
+
+
+def check_package(archive):
+    """Refuse what no file saved by Office contains: macros under an .xlsx/.docx name, and
+    XML document type declarations. Every member is read (the zip-bomb check bounds that),
+    in chunks, and a damaged member is reported as a damaged file."""
+    names = archive.namelist()
+    if any(PurePosixPath(name).name.lower() == "vbaproject.bin" for name in names):
+        raise WorkbookError(
+            _("The file contains macros (a macro-enabled file renamed). Save it in Excel as a plain "
+              "“Excel workbook (.xlsx)” or “Word document (.docx)” and upload that.")
+        )  # fmt: skip
+    try:
+        declared = any(_declares_doctype(archive, name) for name in names)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
+        raise WorkbookError(
+            _("The file is damaged: a part of it cannot be read. Save it again and re-upload.")
+        ) from None
+    if declared:
+        raise WorkbookError(
+            _("The file contains an XML document type declaration (DOCTYPE), which Office never "
+              "writes; it was refused. Open it in Excel or Word, save it again and re-upload.")
+        )  # fmt: skip
+
+
+def _declares_doctype(archive, name, chunk=1 << 20):
+    overlap = max(len(pattern) for pattern in DOCTYPE) - 1
+    tail = b""
+    with archive.open(name) as member:
+        while block := member.read(chunk):
+            window = tail + block
+            if any(pattern in window for pattern in DOCTYPE):
+                return True
+            tail = window[-overlap:]
+    return False
 
 
 def _looks_like_text(data):

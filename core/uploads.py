@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 
+from .excel import WorkbookError, check_package, open_package
+
 # Extension -> check of the first bytes (and, for Office files, the zip's contents).
 EVIDENCE_TYPES = {
     ".pdf": lambda data: data.startswith(b"%PDF"),
@@ -21,13 +23,17 @@ EVIDENCE_TYPES = {
 }
 
 
+OFFICE = (".docx", ".xlsx")
+
+
 def _office(data, member):
     if not data.startswith(b"PK\x03\x04"):
         return False
     try:
-        return member in zipfile.ZipFile(io.BytesIO(data)).namelist()
+        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     except (zipfile.BadZipFile, OSError):
         return False
+    return member in names and "[Content_Types].xml" in names  # without it Office cannot open the file
 
 
 def check_evidence(upload):
@@ -53,6 +59,11 @@ def check_evidence(upload):
             _("“%(name)s” is not really a %(type)s file (its content does not match its name).")
             % {"name": name, "type": suffix.lstrip(".")}
         )
+    if suffix in OFFICE:  # downloaded and opened by others: no macros, zip bombs or entity tricks
+        try:
+            check_package(open_package(data))
+        except WorkbookError as error:
+            raise ValidationError(_("“%(name)s”: %(reason)s") % {"name": name, "reason": error}) from None
     return data, hashlib.sha256(data).hexdigest()
 
 

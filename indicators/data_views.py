@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from core import pending_uploads
 from core import review as decisions
+from core.forms import EvidenceForm
 from core.history import record_history
 from core.periods import Quarter
 from core.signed_workbook import TemplateRefused
@@ -25,7 +26,7 @@ from org.models import Department
 from org.scoping import reporting_department, visible_to
 
 from . import data_workbook, selectors
-from .forms import ChecklistAnswerForm, DataEntryForm, DataUploadForm, EvidenceUploadForm
+from .forms import ChecklistAnswerForm, DataEntryForm, DataUploadForm
 from .models import ChecklistAnswer, ChecklistEvidence, DataReport, Indicator
 from .services import (
     DataRefused,
@@ -342,7 +343,7 @@ def checklist_answer(request, pk, indicator_pk, item):
 def checklist_evidence_upload(request, pk):
     department = reporting_department(request.user)
     answer = get_object_or_404(ChecklistAnswer.objects.select_related("report"), pk=pk, report__department=department)
-    form = EvidenceUploadForm(request.POST, request.FILES)
+    form = EvidenceForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Choose a file to attach."))
     else:

@@ -116,8 +116,6 @@ class ChecklistAnswerForm(forms.Form):
     )
 
 
-class EvidenceUploadForm(forms.Form):
-    file = forms.FileField(label=_("Evidence file"))
 
 
 class QuarterForm(forms.Form):

@@ -216,12 +216,6 @@ class ProgressForm(VersionedForm):
         self.fields["percent"].widget.attrs.update({"min": 0, "max": 100})
 
 
-class EvidenceForm(forms.Form):
-    file = forms.FileField(
-        label=_("Evidence file"),
-        help_text=_("PDF, image (jpg/png), Word (.docx) or Excel (.xlsx)."),
-        error_messages={"empty": _("The file is empty.")},
-    )
 
 
 class ContributionForm(forms.Form):

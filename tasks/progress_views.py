@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from carriers.selectors import carrier_counts
 from core import pending_uploads
 from core import review as decisions
+from core.forms import EvidenceForm
 from core.history import record_history
 from core.periods import Quarter
 from core.views import requested_quarter, requested_region, xlsx_response
@@ -25,7 +26,6 @@ from org.scoping import reporting_department, visible_to
 from . import progress_workbook
 from .forms import (
     ContributionForm,
-    EvidenceForm,
     ProgressForm,
     ProgressFormSet,
     TemplateUploadForm,

@@ -1,0 +1,174 @@
+"""The bad-file corpus (tests/fixtures/bad) against every upload endpoint.
+
+Each file goes through an endpoint as a clerk would send it: upload, open the preview,
+try to confirm. Whatever the file, no answer is a server error, the portal says in
+Chinese what is wrong (the container's fault in the same words everywhere; for evidence,
+naming the file), and the database is exactly as before: the same rows with the same
+values in every table of the portal's apps.
+"""
+
+import datetime
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.apps import apps
+from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.forms import BaseForm
+from django.urls import resolve, reverse
+
+from carriers.models import Carrier, UserKind, WaterAudit, WaterUser
+from indicators import demo as indicator_demo
+from indicators.models import Adoption
+from org import demo as org_demo
+from org.models import Department, Region, User
+from tasks.demo import table_data
+from tasks.models import ProgressReport, TaskNode
+from tests.conftest import make_user
+from tests.fixtures.bad.make_corpus import CORPUS
+from tests.helpers import import_table
+
+HERE = Path(__file__).parent / "fixtures" / "bad"
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+APPS = ("org", "tasks", "indicators", "carriers", "reports")
+
+
+def test_the_corpus_is_on_disk_and_large_enough():
+    on_disk = {path.name for path in HERE.iterdir() if path.suffix in (".xlsx", ".xls")}
+    assert on_disk == set(CORPUS)
+    assert len(CORPUS) >= 40
+
+
+def snapshot():
+    """Every row of every table of the portal's apps, as a count and a digest per table."""
+    found = {}
+    for label in APPS:
+        for model in apps.get_app_config(label).get_models():
+            rows = list(model.objects.order_by("pk").values_list())
+            found[model._meta.label] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
+    return found
+
+
+@dataclass
+class Endpoint:
+    name: str
+    username: str
+    url: str
+    data: dict = field(default_factory=dict)
+    evidence: bool = False
+
+
+@pytest.fixture(scope="module")
+def _endpoints_once(django_db_setup, django_db_blocker):
+    """The world the uploads need, made once for the module (each test's own changes are
+    rolled back as usual) and rolled back after the last test."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        org_demo.load(password="pw-for-tests-1")
+        yield _world(Region.objects.get(code="500156"), Region.objects.get(code="500114"))
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def endpoints(_endpoints_once, db):
+    return _endpoints_once
+
+
+def _world(wulong, qianjiang):
+    """Every upload of the portal, with a user allowed to use it and what it needs to exist."""
+    plan, _ = import_table(wulong, table_data.WULONG_ANNEX1)
+    city = Department.objects.get(region=wulong, short_name="区城管局")
+    item = TaskNode.objects.filter(plan=plan, level=TaskNode.Level.WORK_ITEM, assignments__department=city).first()
+    report = ProgressReport.objects.create(item=item, department=city, year=2019, quarter=1)
+    Adoption.objects.create(region=qianjiang, indicator_set=indicator_demo.load_catalogue(),
+                            since_year=2022)  # fmt: skip
+    make_user("bad_files_admin", None, User.Role.ADMIN, is_staff=True, is_superuser=True)
+    user = WaterUser.objects.create(region=wulong, name="坏文件测试用水户", kind=UserKind.COMMUNITY)
+    carrier = Carrier.objects.create(region=wulong, user=user, carrier_type=Carrier.Type.COMMUNITY,
+                                     level=Carrier.Level.COUNTY, status=Carrier.Status.CREATING)  # fmt: skip
+    audit = WaterAudit.objects.create(user=user, year=2019, over_percent=35, ordered_on=datetime.date(2020, 2, 1),
+                                      due_on=datetime.date(2020, 5, 1))  # fmt: skip
+    return [
+        Endpoint("task table", "wulong_reviewer", reverse("tasks:import_upload"),
+                 {"region": wulong.pk, "title": "坏文件", "kind": "annual", "start_year": 2019}),
+        Endpoint("progress template", "wulong_cgj", f"{reverse('tasks:progress_template_upload')}?quarter=2019Q1"),
+        Endpoint("raw statistics", "qianjiang_cgj", f"{reverse('indicators:data_upload')}?quarter=2024Q1"),
+        Endpoint("bulk statistics", "bad_files_admin", reverse("indicators:bulk_statistics"),
+                 {"year": 2024, "quarter": 1}),
+        Endpoint("water users", "wulong_reviewer", reverse("carriers:import_upload", args=["users"])),
+        Endpoint("carriers", "wulong_reviewer", reverse("carriers:import_upload", args=["carriers"])),
+        Endpoint("progress evidence", "wulong_cgj", reverse("tasks:evidence_upload", args=[report.pk]),
+                 evidence=True),
+        Endpoint("carrier evidence", "wulong_reviewer", reverse("carriers:carrier_evidence_upload", args=[carrier.pk]),
+                 evidence=True),
+        Endpoint("water audit report", "wulong_reviewer", reverse("carriers:audit_file_upload", args=[audit.pk]),
+                 evidence=True),
+    ]  # fmt: skip
+
+
+def said(response):
+    """What the page tells the user: messages, form errors and the preview's problems."""
+    texts = [str(message) for message in get_messages(response.wsgi_request)]
+    for context in response.context or []:
+        for layer in context.dicts:
+            for key, value in layer.items():
+                if isinstance(value, BaseForm) and value.is_bound:
+                    texts += [str(error) for errors in value.errors.values() for error in errors]
+                elif key == "problems":
+                    texts += [str(problem) for problem in value or []]
+                elif isinstance(getattr(value, "problems", None), list):  # a preview object
+                    texts += [str(problem) for problem in value.problems]
+    return texts
+
+
+PREVIEWS = {"import_preview", "progress_template_preview", "data_upload_preview", "bulk_preview"}
+
+
+def journey(client, endpoint, name, content):
+    """Upload, open the preview, try to confirm; returns (what was said, status codes)."""
+    texts, statuses = [], []
+
+    def step(response):
+        statuses.append(response.status_code)
+        texts.extend(said(response))
+        return response
+
+    response = step(client.post(endpoint.url, {**endpoint.data, "file": SimpleUploadedFile(name, content)}))
+    for _attempt in range(3):  # upload → preview → (refused: back to the upload page) or confirm
+        if response.status_code != 302:
+            break
+        target = response["Location"]
+        response = step(client.get(target))
+        if response.status_code == 200 and resolve(urlsplit(target).path).url_name in PREVIEWS:
+            response = step(client.post(target, {"confirm_warnings": "on"}))
+    return texts, statuses
+
+
+CASES = [(name, bad) for name, bad in sorted(CORPUS.items())]
+ENDPOINT_NAMES = ["task table", "progress template", "raw statistics", "bulk statistics", "water users", "carriers",
+                  "progress evidence", "carrier evidence", "water audit report"]  # fmt: skip
+
+
+@pytest.mark.parametrize("endpoint_name", ENDPOINT_NAMES)
+@pytest.mark.parametrize(("name", "bad"), CASES, ids=[name for name, _bad in CASES])
+def test_a_bad_file_is_refused_in_chinese_and_writes_nothing(endpoints, client_for, endpoint_name, name, bad):
+    endpoint = next(e for e in endpoints if e.name == endpoint_name)
+    if endpoint.evidence and bad.stage != "container":
+        pytest.skip("an evidence file is a document, not a table: a well-formed workbook is accepted")
+    client = client_for(User.objects.get(username=endpoint.username))
+    if not endpoint.evidence:
+        assert client.get(endpoint.url).status_code == 200  # the clerk opens the upload page (opening a report)
+    before = snapshot()
+    texts, statuses = journey(client, endpoint, name, (HERE / name).read_bytes())
+    assert all(status < 500 for status in statuses), statuses
+    refusals = [text for text in texts if CHINESE.search(text)]
+    assert refusals, f"nothing said in Chinese about {name}: {texts}"
+    if endpoint.evidence:
+        assert any(name in text for text in refusals), refusals
+    elif bad.says:
+        assert any(bad.says in text for text in refusals), refusals
+    assert snapshot() == before
