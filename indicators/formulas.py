@@ -9,8 +9,10 @@ Arithmetic is in ``Decimal`` so that 0.1 + 0.2 is 0.3, as the statistics are.
 """
 
 import ast
+import math
 import operator
 import re
+import warnings
 from dataclasses import dataclass
 from decimal import Decimal, DivisionByZero, InvalidOperation, localcontext
 from functools import cached_property
@@ -84,7 +86,9 @@ def parse(text, *, known_names):
         source = source.replace(typed, meant)
     source = _IF.sub("if_(", source)  # "if" is a Python keyword
     try:
-        tree = ast.parse(source.strip(), mode="eval")
+        with warnings.catch_warnings():  # "1and 2" warns before it fails: the refusal says enough
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as error:
         raise FormulaError(f"公式写法有误（第{error.offset or 1}个字符附近）") from None
     names = set()
@@ -100,6 +104,8 @@ def _check(node, names, known):
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, int | float):
             raise FormulaError(f"公式中只能使用数字，不能使用“{node.value!r}”")
+        if not math.isfinite(node.value):  # 1e309 is read as infinity
+            raise FormulaError("公式中的数字太大")
         return
     if isinstance(node, ast.Name):
         name = "if" if node.id == "if_" else node.id

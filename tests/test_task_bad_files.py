@@ -12,16 +12,9 @@ from tasks.demo import table_data
 from tasks.demo.tables import build_bytes
 from tasks.imports import ImportRefused, preview_task_table
 from tasks.models import Assignment, Plan, TaskNode
+from tests.fixtures.bad.make_corpus import zipped
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
-
-def zipped(files):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in files.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
 
 
 def workbook_bytes(rows):
