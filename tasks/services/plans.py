@@ -42,6 +42,9 @@ def plan_import(*, plan, preview, mapping=None):
     Nodes are matched to the plan's existing nodes by their place and wording, so importing
     the same table again changes nothing.
     """
+    # Two imports into one plan at once would each find the other's nodes missing and add
+    # them twice: the second waits for the first and then finds its nodes.
+    Plan.objects.select_for_update().filter(pk=plan.pk).first()
     mapping = mapping or {}
     missing = [unknown.name for key, unknown in preview.unknown.items() if key not in mapping]
     if preview.problems or missing:
