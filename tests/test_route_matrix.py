@@ -544,3 +544,34 @@ def test_admin_routes_need_staff(world, reviewer, client, client_for, name, url)
         response = visitor.get(url)
         assert response.status_code == 302
         assert response.url.startswith(target)
+
+
+def _served(world, users, name):
+    """(user, url) of a GET a permitted user makes to route ``name``, or None."""
+    if name in OBJECT_ROUTES and "get" in OBJECT_ROUTES[name].methods:
+        route = OBJECT_ROUTES[name]
+        return users["reporter" if route.reporting else "reviewer"], reverse(name, kwargs=route.kwargs(world,
+                                                                                                        world.district))
+    if name in SHARED_OBJECT_ROUTES:
+        return users["reviewer"], reverse(name, kwargs=SHARED_OBJECT_ROUTES[name](world))
+    for group, role in ((SIGNED_IN, "reviewer"), (REVIEWER_ONLY, "reviewer"), (REPORTING_ONLY, "reporter"),
+                        (ADMIN_ONLY, "administrator")):  # fmt: skip
+        if name in group:
+            return users[role], reverse(name, kwargs=ROUTE_KWARGS.get(name))
+    return None
+
+
+@pytest.mark.parametrize("name", sorted({*OBJECT_ROUTES, *SHARED_OBJECT_ROUTES, *SIGNED_IN, *REVIEWER_ONLY,
+                                         *REPORTING_ONLY, *ADMIN_ONLY}))  # fmt: skip
+def test_every_page_and_download_is_served_safely(world, reporter, reviewer, administrator, client_for, name):
+    """A download is an attachment, never shown inline as a page; no answer may be
+    content-sniffed by the browser into something else."""
+    served = _served(world, {"reporter": reporter, "reviewer": reviewer, "administrator": administrator}, name)
+    if served is None:
+        pytest.skip("not read with GET")
+    user, url = served
+    response = client_for(user).get(url)
+    assert response["X-Content-Type-Options"] == "nosniff"
+    if response.has_header("Content-Disposition"):
+        assert response["Content-Disposition"].startswith("attachment"), response["Content-Disposition"]
+        assert not response["Content-Type"].startswith("text/html")
