@@ -162,6 +162,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_RESULT_EXPIRES = 24 * 60 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis hands a job that was taken but never acknowledged (its worker was killed) to
+# another worker only after this many seconds. It must exceed the longest a job can run
+# (CELERY_TASK_TIME_LIMIT) and the longest countdown a job is queued with, or a job still
+# running would be handed out a second time.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 60 * 60)}
 CELERY_BEAT_SCHEDULE = {
     "purge-old-sign-in-records": {
         "task": "org.jobs.purge_old_access_logs",
