@@ -104,3 +104,28 @@ def test_plan_detail_query_count_does_not_grow_with_the_plan(regions, client_for
         client.get(small.get_absolute_url())
     with django_assert_max_num_queries(len(counted.captured_queries)):
         client.get(large.get_absolute_url())
+
+
+def test_reviewer_sees_each_nodes_edit_buttons_and_reporter_none(annex1, client_for):
+    """The buttons are built once per language and filled in per node: each must point at
+    its own node, and only the levels that can have children offer to add them."""
+    from lxml import html
+
+    page = html.fromstring(client_for(user("wulong_reviewer")).get(annex1.get_absolute_url()).content)
+    nodes = TaskNode.objects.filter(plan=annex1)
+    actions_xpath = ".//span[contains(@class, 'node-actions')]"
+    assert len(page.xpath(actions_xpath)) == nodes.count()
+    for node in nodes:
+        (actions,) = page.get_element_by_id(f"node-{node.pk}").xpath(actions_xpath)
+        links = {a.get("aria-label"): a.get("href") for a in actions.findall(".//a")}
+        moves = {b.get("value"): b.get("formaction") for b in actions.findall(".//button[@form='node-moves']")}
+        assert links["编辑"] == reverse("tasks:node_edit", args=[node.pk])
+        assert links["删除"] == reverse("tasks:node_delete", args=[node.pk])
+        assert moves == {direction: reverse("tasks:node_move", args=[node.pk]) for direction in ("up", "down")}
+        create = f"{reverse('tasks:node_create', args=[annex1.pk])}?parent={node.pk}"
+        expected = {1: {"添加子任务": create, "添加工作事项": f"{create}&level=item"}, 2: {"添加工作事项": create},
+                    3: {}}[node.level]  # fmt: skip
+        assert {label: links[label] for label in ("添加子任务", "添加工作事项") if label in links} == expected
+    assert page.get_element_by_id("node-moves") is not None
+    reporter_page = client_for(user("wulong_cgj")).get(annex1.get_absolute_url()).content.decode()
+    assert "node-actions" not in reporter_page and "node-moves" not in reporter_page
