@@ -26,5 +26,6 @@ urlpatterns = [
     path("indicators/", include("indicators.urls")),
     path("carriers/", include("carriers.urls")),
     path("reports/", include("reports.urls")),
+    path("audit/", include("core.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -19,6 +19,7 @@ NAVIGATION = [
     (_("Scorecards"), "reports:summary", frozenset({"reviewer", "supervisor", "admin"})),
     (_("Districts compared"), "reports:city", frozenset({"supervisor", "admin"})),
     (_("Background jobs"), "reports:jobs", frozenset({"admin"})),
+    (_("Audit log"), "core:audit_log", frozenset({"reviewer", "admin"})),
     (_("My department's work"), "tasks:my_work", frozenset({"reporter", "reviewer"})),
     (_("Regions and departments"), "org:region_list", frozenset({"reviewer", "supervisor", "admin"})),
 ]

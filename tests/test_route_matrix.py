@@ -39,7 +39,7 @@ ADMIN_ONLY = {"reports:jobs", "indicators:bulk_statistics", "indicators:bulk_tem
 # Routes only a district reviewer (or an administrator) may open: anyone else gets 404.
 REVIEWER_ONLY = {
     "tasks:import_upload", "tasks:plan_create", "tasks:review_inbox", "carriers:user_create", "carriers:carrier_create",
-    "carriers:target_create", "carriers:import_upload",
+    "carriers:target_create", "carriers:import_upload", "core:audit_log",
 }  # fmt: skip
 ROUTE_KWARGS = {"carriers:import_upload": {"what": "users"}}
 # Routes for users who report for a department: a city supervisor gets 404.
@@ -517,9 +517,18 @@ def is_admin(pattern):
     return pattern.startswith("admin/")
 
 
+def sample_url(pattern):
+    """A concrete URL for a route pattern, with sample values for its parameters."""
+    samples = {"int": "1", "path": "1/change", "uuid": "00000000-0000-0000-0000-000000000000"}
+    parts = re.split(r"<(?:(\w+):)?\w+>", pattern)
+    url = parts[0]
+    for converter, rest in zip(parts[1::2], parts[2::2], strict=True):
+        url += samples.get(converter or "str", "x") + rest
+    return "/" + url
+
+
 def admin_urls():
     """A concrete URL for every admin pattern, with sample values for its parameters."""
-    samples = {"int": "1", "path": "1/change", "uuid": "00000000-0000-0000-0000-000000000000"}
     urls = []
     for name, pattern in ROUTES:
         if not is_admin(pattern) or name == "admin:login":
@@ -527,11 +536,7 @@ def admin_urls():
         if "(?P<" in pattern:  # the admin's regex catch-all
             urls.append((name, "/admin/anything/"))
             continue
-        parts = re.split(r"<(?:(\w+):)?\w+>", pattern)
-        url = parts[0]
-        for converter, rest in zip(parts[1::2], parts[2::2], strict=True):
-            url += samples.get(converter or "str", "x") + rest
-        urls.append((name, "/" + url))
+        urls.append((name, sample_url(pattern)))
     return urls
 
 

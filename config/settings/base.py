@@ -44,6 +44,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Records which signed-in user made each change kept by django-simple-history.
     "simple_history.middleware.HistoryRequestMiddleware",
+    "core.audit.AuditMiddleware",  # an audit entry for every data-changing request; before axes, to see its lockouts
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires, so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
@@ -103,7 +104,16 @@ AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 30) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
+# The client's address, for lockouts and the audit log alike (django-ipware, through
+# axes). Directly reached, it is REMOTE_ADDR and X-Forwarded-For is ignored: anyone can
+# write one. Behind AXES_PROXY_COUNT reverse proxies, each appending the address it was
+# reached from, it is the address the outermost proxy wrote: the header's N-th from the
+# right (ipware counts the proxies listed in the header, the last one being REMOTE_ADDR),
+# whatever a client or its own office proxy put to the left of it.
+_proxies = env_int("AXES_PROXY_COUNT", 0)  # not a setting: axes would warn of its old AXES_PROXY_COUNT
+AXES_IPWARE_PROXY_COUNT = max(_proxies - 1, 0)
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if _proxies else ("REMOTE_ADDR",)
+IPWARE_STRICT = False  # a longer header (a client's own entries on the left) still gives the N-th from the right
 # How long sign-in records are kept before the nightly job purges them.
 AXES_LOG_RETENTION_DAYS = env_int("AXES_LOG_RETENTION_DAYS", 90)
 

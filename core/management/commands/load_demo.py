@@ -5,6 +5,9 @@ from importlib import import_module, util
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from core.management.audited import audited
 
 # Apps contribute demo data through an optional ``demo.py`` with ``load(*, password)``
 # returning a short summary; they run in this order because later ones refer to earlier.
@@ -17,6 +20,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--password", default=None, help="Password of the demo users (default: DEMO_PASSWORD).")
 
+    @audited(_("Load the demo data"))
     def handle(self, *args, **options):
         password = options["password"] or settings.DEMO_PASSWORD
         if not password:

@@ -1,7 +1,9 @@
 """Recompute indicator values from the stored raw statistics."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext_lazy as _
 
+from core.management.audited import audited
 from core.periods import Quarter
 from indicators.models import DataValue, IndicatorSet, UtilityFigures
 from indicators.services import recompute
@@ -16,6 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--quarter", help="e.g. 2023Q4 (default: every quarter with data)")
         parser.add_argument("--set", dest="indicator_set", help="indicator set code (default: the only one)")
 
+    @audited(_("Recompute indicator values (command line)"), "region", "quarter", "indicator_set")
     def handle(self, *args, **options):
         sets = IndicatorSet.objects.all()
         if options["indicator_set"]:

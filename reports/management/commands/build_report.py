@@ -5,7 +5,9 @@ python manage.py build_report --region 500156 --quarter 2026Q3 -o /tmp/report
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext_lazy as _
 
+from core.management.audited import audited
 from core.periods import Quarter
 from org.models import Region
 from reports import services
@@ -20,6 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--quarter", required=True, help="e.g. 2023Q4.")
         parser.add_argument("-o", "--output", required=True, help="Folder to write the files to.")
 
+    @audited(_("Build a quarterly report (command line)"), "region", "quarter")
     def handle(self, *args, region, quarter, output, **options):
         try:
             place = Region.objects.get(code=region)

@@ -6,7 +6,9 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from core.management.audited import audited
 from reports import scale_data
 
 # What the summary lists, in this order: model name -> label.
@@ -44,6 +46,7 @@ class Command(BaseCommand):
         parser.add_argument("--if-missing", action="store_true", help="Do nothing if scale data exists already "
                             "(for `make bench`, which reuses it between runs).")  # fmt: skip
 
+    @audited(_("Generate scale test data (command line)"), "regions", "quarters", "seed", "replace", "if_missing")
     def handle(self, *args, regions, quarters, seed, replace, if_missing, **options):
         if if_missing and not replace and scale_data.exists():
             self.stdout.write("规模测试数据已存在，沿用 / scale data exists: reused (--replace to regenerate)")

@@ -6,7 +6,9 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
+from core.management.audited import audited
 from core.periods import Quarter
 from indicators.models import DataValue
 from reports import services
@@ -22,6 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--background", action="store_true",
                             help="queue the work in parts for the Celery workers instead of doing it here")  # fmt: skip
 
+    @audited(_("Recompute every indicator value, verdict and scorecard (command line)"), "quarter", "background")
     def handle(self, *args, quarter, background, **options):
         try:
             quarters = [Quarter.parse(text) for text in quarter]

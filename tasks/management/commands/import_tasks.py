@@ -5,7 +5,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
+from core.management.audited import audited
 from core.text import normalize_name
 from org.models import Region
 from tasks.imports import ImportRefused, preview_task_table
@@ -30,6 +32,7 @@ class Command(BaseCommand):
         )  # fmt: skip
         parser.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
 
+    @audited(_("Import a task table (command line)"), "file", "region", "plan", "year", "sheet", "map", "dry_run")
     def handle(self, *args, **options):
         try:
             region = Region.objects.get(code=options["region"])
