@@ -11,7 +11,8 @@ CHROMIUM ?= /usr/bin/chromium
 PG_URL ?= postgres://postgres@127.0.0.1:5432/jieshui
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test test-sqlite test-integration lint migrations-check messages install install-dev services chromium bench clean
+.PHONY: run test test-sqlite test-integration lint migrations-check messages install install-dev services chromium nginx bench \
+	deploy-proof clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,14 +44,18 @@ run: install
 
 ## make test: lint, migration check and the whole suite; under CI also on PostgreSQL + Redis.
 test: test-sqlite
-	@if [ "$$CI" = "true" ]; then $(MAKE) --no-print-directory test-integration; fi
+	@if [ "$$CI" = "true" ]; then $(MAKE) --no-print-directory test-integration deploy-proof; fi
 
+# Under CI nothing is skipped: the SQLite run leaves the integration tests to the
+# PostgreSQL run (instead of skipping them), and the PostgreSQL run leaves the browser
+# journeys, which drive the same pages, to the SQLite run.
 test-sqlite: install-dev chromium lint migrations-check
-	$(PY) -m pytest
+	$(PY) -m pytest $(if $(filter true,$(CI)),-m "not integration")
 
 ## The suite again on PostgreSQL with Redis and a real Celery worker (started by the tests).
 test-integration: install-dev services
-	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) REQUIRE_INTEGRATION=1 $(PY) -m pytest
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) REQUIRE_INTEGRATION=1 $(PY) -m pytest \
+	  $(if $(filter true,$(CI)),-m "not browser")
 
 lint: install-dev
 	$(PY) -m ruff check .
@@ -76,6 +81,21 @@ chromium:
 	    echo "Installing chromium for the browser tests"; \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); \
 	  else echo "No $(CHROMIUM): browser tests will be skipped (install Debian's chromium)"; fi; \
+	fi
+
+## Proof of deploy/ and docs/deploy.md on this machine: production settings, the units'
+## commands, a report built by a worker, backup, restore into a fresh database (deploy/prove.py).
+deploy-proof: install-dev services nginx
+	NGINX=$(NGINX) $(PY) deploy/prove.py
+
+## nginx, only to check deploy/nginx.conf with `nginx -t`: Debian's package unpacked into
+## .cache/ (installing it would start a server on port 80).
+NGINX ?= $(or $(shell command -v nginx),$(CURDIR)/.cache/nginx/usr/sbin/nginx)
+nginx:
+	@if [ ! -x $(NGINX) ] && command -v apt-get >/dev/null; then \
+	  echo "Unpacking Debian's nginx into .cache/nginx to check deploy/nginx.conf"; \
+	  mkdir -p .cache/nginx && cd .cache && (apt-get download -qq nginx || (apt-get update -qq && apt-get download -qq nginx)) \
+	  && dpkg -x nginx_*.deb nginx && rm -f nginx_*.deb; \
 	fi
 
 ## make bench: the national-scale benchmarks on PostgreSQL + Redis, each figure beside its
@@ -104,4 +124,4 @@ bench: $(VENV)/.bench services
 	$(BENCH_ENV) REDIS_URL=$(BENCH_REDIS) $(PY) bench/bench_reports.py
 
 clean:
-	rm -rf $(VENV) staticfiles .test-media
+	rm -rf $(VENV) staticfiles .test-media .cache
