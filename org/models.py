@@ -6,6 +6,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from core.links import object_url
@@ -269,3 +270,9 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def link(self):
+        """``url`` when it is an address on this site; anything else (another site, a
+        ``javascript:`` URL) is never made a link."""
+        return self.url if url_has_allowed_host_and_scheme(self.url, allowed_hosts=None) else ""

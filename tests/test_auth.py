@@ -1,6 +1,9 @@
 """Sign-in, sign-out, password change and login throttling."""
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from axes.models import AccessAttempt
 from django.test import Client
 from django.urls import reverse
@@ -13,8 +16,13 @@ def _chinese(settings):
     settings.LANGUAGE_CODE = "zh-hans"
 
 
-def post_login(client, username, password):
-    return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR="10.0.0.8")
+def post_login(client, username, password, ip="10.0.0.8"):
+    return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=ip)
+
+
+def fail(username, times, ip="10.0.0.8"):
+    """``times`` failed sign-ins; the status codes of the answers."""
+    return [post_login(Client(), username, "wrong", ip).status_code for _ in range(times)]
 
 
 def test_login_page_is_chinese(db):
@@ -51,6 +59,37 @@ def test_repeated_failures_lock_the_username_and_ip(reviewer, settings):
     # Another computer is not locked out by someone else's failures.
     other = Client().post(reverse("login"), {"username": "reviewer", "password": PASSWORD}, REMOTE_ADDR="10.0.0.9")
     assert other.status_code == 302
+
+
+def test_other_accounts_on_the_locked_computer_still_sign_in(reviewer, reporter, settings):
+    fail("reviewer", settings.AXES_FAILURE_LIMIT)
+    assert post_login(Client(), "reviewer", PASSWORD).status_code == 429
+    assert post_login(Client(), "reporter", PASSWORD).status_code == 302
+
+
+def test_the_lock_ends_a_cool_off_after_the_last_attempt(reviewer, settings):
+    cool_off = timedelta(hours=settings.AXES_COOLOFF_TIME)
+    assert cool_off == timedelta(minutes=30)  # AXES_COOLOFF_MINUTES' default, as the lockout page says
+    minute = timedelta(minutes=1)
+    with time_machine.travel("2026-03-02 09:00 +0800", tick=False) as clock:
+        fail("reviewer", settings.AXES_FAILURE_LIMIT)
+        clock.shift(cool_off - minute)
+        assert post_login(Client(), "reviewer", PASSWORD).status_code == 429
+        # That try counts as a failure too: the cool-off starts again from it.
+        clock.shift(cool_off - minute)
+        assert post_login(Client(), "reviewer", PASSWORD).status_code == 429
+        clock.shift(cool_off + minute)
+        assert post_login(Client(), "reviewer", PASSWORD).status_code == 302
+
+
+def test_a_successful_sign_in_forgets_the_failures(reviewer, settings):
+    limit = settings.AXES_FAILURE_LIMIT
+    assert fail("reviewer", limit - 1) == [200] * (limit - 1)
+    assert post_login(Client(), "reviewer", PASSWORD).status_code == 302
+    # Counted together with the earlier ones these would pass the limit; they are not.
+    assert fail("reviewer", limit - 1) == [200] * (limit - 1)
+    assert fail("reviewer", 1) == [429]  # the limit-th failure since the success
+    assert post_login(Client(), "reviewer", PASSWORD).status_code == 429
 
 
 def test_logout_needs_post(reviewer, client_for):

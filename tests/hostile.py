@@ -1,0 +1,386 @@
+"""A district whose every free-text field holds what an attacker would type, stored the way
+the portal stores it: task tables, water users and carriers uploaded through the import
+pages, progress, statistics, reviews, evidence, audits and targets posted through their
+forms, the catalogue and the computed texts written as an administrator or a job would.
+
+``build(say)`` fills it: ``say(label)`` gives the text for the field named
+"app.Model.field", or ``UPLOAD_NAME`` for the name of an uploaded table as its preview
+shows it (``say(label, filename=True)`` for a file's name, which a browser sends without
+"/"). tests/test_xss.py fills it with HTML and script, and
+tests/test_export_formulas.py with spreadsheet formulas. Call it inside a transaction the
+caller rolls back, with the clock moved to ``NOW`` (and left running: history is ordered
+by the time of each change).
+"""
+
+import io
+from dataclasses import dataclass, field
+from datetime import date
+
+import openpyxl
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from carriers import workbooks
+from carriers.credit_code import check_character
+from carriers.models import Carrier, MonitoringRule, UserYear, WaterAudit, WaterRules, WaterUser
+from core.audit import record
+from core.excel import write_text
+from core.periods import Quarter
+from indicators.models import (
+    Adoption,
+    ChecklistAnswer,
+    DataElement,
+    DataReport,
+    Indicator,
+    IndicatorSet,
+    ReferenceValue,
+)
+from indicators.services import compute_region_quarter
+from org.models import Department, DepartmentAlias, DepartmentGroup, Region, User
+from org.services import notification_send
+from reports import services as report_services
+from reports.models import JobRun, QuarterlyReport, RegionVerdict
+from tasks.demo.tables import build_bytes
+from tasks.models import PlanPhase, ProgressReport, TaskNode
+from tasks.services import contribution_save
+from tests.conftest import make_user
+
+QUARTER = Quarter(2023, 2)
+PREVIOUS = QUARTER.previous()
+NOW = "2023-07-05 10:00 +0800"  # just after QUARTER: its reports are due, so pages open on it
+PDF = b"%PDF-1.4\n%%EOF\n"
+# The departments' own spellings, kept as aliases, so the catalogue's lead units and the
+# uploaded tables still name them once their names are hostile.
+URBAN, WATER = "区城管局", "区水利局"
+UPLOAD_NAME = "upload.filename"
+
+
+@dataclass
+class Hostile:
+    """The district and its records; the builder fills in the records step by step."""
+
+    district: Region
+    other_district: Region
+    urban: Department  # the reporter's department, every name of it hostile
+    water: Department  # the reviewer's department
+    users: dict  # role -> User
+    plan: object = None
+    item: TaskNode = None  # led by ``urban``, ``water`` cooperates
+    returned: ProgressReport = None  # QUARTER's entry of ``item``, returned with a comment
+    approved: ProgressReport = None  # PREVIOUS quarter's entry of ``item``
+    data_report: DataReport = None  # QUARTER's statistics of ``urban``, approved
+    returned_data: DataReport = None  # PREVIOUS quarter's statistics of ``urban``, returned
+    indicators: dict = field(default_factory=dict)  # "formula" | "leakage" | "checklist" | "unresolved"
+    water_user: WaterUser = None
+    carrier: Carrier = None  # an education base, named without a water user
+    audit: WaterAudit = None
+    report: QuarterlyReport = None  # built
+    failed_report: QuarterlyReport = None
+    audit_entry: object = None  # core.models.AuditEntry
+    previews: dict = field(default_factory=dict)  # name -> HTML of an import preview seen before confirming
+
+
+def build(say):
+    h = _org(say)
+    clients = {role: _client(user) for role, user in h.users.items()}
+    _plan(h, say, clients)
+    _progress(h, say, clients)
+    _catalogue(h, say)
+    _statistics(h, say, clients)
+    _bulk_preview(h, say, clients)
+    _registry(h, say, clients)
+    _reports(h, say)
+    _audit(h, say)
+    notification_send(user=h.users["reporter"], key="hostile", title=say("org.Notification.title"),
+                      body=say("org.Notification.body"), url=say("org.Notification.url"))  # fmt: skip
+    return h
+
+
+def _client(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _ok(response):
+    """A form post the page accepted: it redirects. Anything else shows the page's errors."""
+    assert response.status_code == 302, response.content.decode()[:3000]
+    return response
+
+
+def _file(name, content=PDF):
+    return SimpleUploadedFile(name, content, content_type="application/octet-stream")
+
+
+def _org(say):
+    city = Region.objects.create(code="500000", name=say("org.Region.name", n=1), level=Region.Level.PROVINCE)
+    district = Region.objects.create(code="500156", name=say("org.Region.name"), level=Region.Level.COUNTY,
+                                     parent=city)  # fmt: skip
+    other = Region.objects.create(code="500114", name="黔江区", level=Region.Level.COUNTY, parent=city)
+    water = Department.objects.create(region=district, short_name=WATER, name="重庆市武隆区水利局")
+    urban = Department.objects.create(region=district, short_name=say("org.Department.short_name"),
+                                      name=say("org.Department.name"))  # fmt: skip
+    for name in (URBAN, say("org.DepartmentAlias.name")):
+        DepartmentAlias.objects.create(region=district, department=urban, name=name)
+    DepartmentGroup.objects.create(region=district, name=say("org.DepartmentGroup.name"), kinds=["bureau"],
+                                   aliases=[say("org.DepartmentGroup.aliases")])  # fmt: skip
+    city_bureau = Department.objects.create(region=city, short_name="市水利局", name="重庆市水利局")
+    other_bureau = Department.objects.create(region=other, short_name=WATER, name="重庆市黔江区水利局")
+    person = {name: say(f"org.User.{name}") for name in ("display_name", "phone")}
+    users = {
+        "reporter": make_user("reporter", urban, User.Role.REPORTER, email=say("org.User.email"), **person),
+        "reviewer": make_user("reviewer", water, User.Role.REVIEWER),
+        "supervisor": make_user("supervisor", city_bureau, User.Role.SUPERVISOR),
+        "outsider": make_user("outsider", other_bureau, User.Role.REVIEWER),
+        "administrator": make_user("administrator", None, User.Role.ADMIN, is_staff=True, is_superuser=True),
+    }
+    return Hostile(district=district, other_district=other, urban=urban, water=water, users=users)
+
+
+def _plan(h, say, clients):
+    """The reviewer imports a task table whose every cell is hostile, the second item's lead
+    written as the department's own hostile name (the preview asks what its pieces mean,
+    suggesting the stored spellings), then the plan's other texts are edited in."""
+    table = {
+        "label": "附件", "title": say("tasks.Plan.title", n=1), "sheet": "附件",
+        "header": ["重点任务", "工作内容", "牵头单位", "配合单位"], "header_merges": [],
+        "rows": [[f"一、{say('tasks.TaskNode.text', n=1)}", say("tasks.TaskNode.text"), URBAN, WATER],
+                 [None, say("tasks.TaskNode.text", n=2), h.urban.short_name, ""]],
+    }  # fmt: skip
+    reviewer = clients["reviewer"]
+    upload = SimpleUploadedFile(say(UPLOAD_NAME, filename=True) + ".xlsx", build_bytes(table))
+    preview = _ok(reviewer.post(reverse("tasks:import_upload"), {
+        "file": upload, "region": h.district.pk, "title": say("tasks.Plan.title"), "kind": "annual",
+        "start_year": QUARTER.year,
+    })).url  # fmt: skip
+    page = h.previews["task table import"] = reviewer.get(preview).content.decode()
+    unknown = page.count('name="name_')  # a choice per name the district does not know
+    _ok(reviewer.post(preview, {f"name_{index}": h.urban.pk for index in range(unknown)}))
+    h.plan = h.district.plans.get()
+    h.item = h.plan.nodes.filter(level=TaskNode.Level.WORK_ITEM).order_by("position").first()
+    TaskNode.objects.filter(pk=h.item.pk).update(
+        number=say("tasks.TaskNode.number"), due_text=say("tasks.TaskNode.due_text"),
+        target_unit=say("tasks.TaskNode.target_unit"), target_text=say("tasks.TaskNode.target_text"),
+        target_value=10, target_comparator="ge",
+    )  # fmt: skip
+    h.item.refresh_from_db()
+    type(h.plan).objects.filter(pk=h.plan.pk).update(document_number=say("tasks.Plan.document_number"))
+    h.plan.refresh_from_db()
+    PlanPhase.objects.create(plan=h.plan, position=1, name=say("tasks.PlanPhase.name"),
+                             starts_on=date(2023, 1, 1), ends_on=date(2023, 12, 31),
+                             description=say("tasks.PlanPhase.description"))  # fmt: skip
+
+
+def _progress(h, say, clients):
+    """The reporter fills two quarters through the entry form, with evidence; the reviewer
+    approves the first and returns the second with a comment; the cooperating department
+    adds its contribution."""
+    reporter, reviewer = clients["reporter"], clients["reviewer"]
+    texts = {name: say(f"tasks.ProgressReport.{name}") for name in ("work_done", "problems", "next_plan")}
+    for quarter in (PREVIOUS, QUARTER):
+        url = reverse("tasks:progress_entry", args=[h.item.pk, str(quarter)])
+        _ok(reporter.post(url, {"status": "in_progress", "percent": 40, "work_done": "初稿", "version": 1,
+                                "save": "1"}))  # fmt: skip
+        report = ProgressReport.objects.get(item=h.item, year=quarter.year, quarter=quarter.number)
+        _ok(reporter.post(reverse("tasks:evidence_upload", args=[report.pk]),
+                          {"file": _file(say("tasks.Evidence.name", filename=True) + ".pdf")}))  # fmt: skip
+        report.refresh_from_db()
+        _ok(reporter.post(url, {"status": "in_progress", "percent": 40, "quantity": 5, "version": report.version,
+                                "submit": "1", **texts}))  # fmt: skip
+    h.approved, h.returned = ProgressReport.objects.filter(item=h.item).order_by("year", "quarter")
+    _ok(reviewer.post(reverse("tasks:progress_review", args=[h.approved.pk]), {"action": "approve"}))
+    _ok(reviewer.post(reverse("tasks:progress_review", args=[h.returned.pk]),
+                      {"action": "return", "comment": say("tasks.ProgressReport.review_comment")}))  # fmt: skip
+    h.approved.refresh_from_db()
+    h.returned.refresh_from_db()
+    assert h.returned.state == "returned" and h.returned.evidence.exists(), h.returned.state
+    contribution_save(item=h.item, department=h.water, quarter=QUARTER, note=say("tasks.Contribution.note"),
+                      user=h.users["reviewer"])  # fmt: skip
+
+
+def _catalogue(h, say):
+    """The indicator catalogue as an administrator enters it: a formula indicator whose
+    target compares a figure with a reference value, a leakage indicator, a checklist, and
+    one whose lead unit names no department (so it is listed as unresolved)."""
+    element = DataElement.objects.create(
+        code="XSS_A", name=say("indicators.DataElement.name"), unit=say("indicators.DataElement.unit"),
+        description=say("indicators.DataElement.description"), cumulative=False,
+    )  # fmt: skip
+    ReferenceValue.objects.create(code="XSS_REF", name=say("indicators.ReferenceValue.name"), year=QUARTER.year,
+                                  value=2, unit=say("indicators.ReferenceValue.unit"),
+                                  source=say("indicators.ReferenceValue.source"))  # fmt: skip
+    standard = IndicatorSet.objects.create(code="XSS", version=say("indicators.IndicatorSet.version"),
+                                           name=say("indicators.IndicatorSet.name"),
+                                           source=say("indicators.IndicatorSet.source"))  # fmt: skip
+    texts = {name: say(f"indicators.Indicator.{name}") for name in
+             ("name", "category", "unit", "definition", "target_text", "responsible_text")}  # fmt: skip
+    common = {"indicator_set": standard, "kind": "guiding", "target": {"kind": "bound", "op": "ge", "value": "1"}}
+    h.indicators = {
+        "formula": Indicator.objects.create(number=1, code="XSS_FORMULA", formula=element.code, lead_text=URBAN,
+                                            indicator_set=standard, kind="guiding", **texts,
+                                            target={"kind": "relative", "op": "gt", "factor": "1",
+                                                    "reference": "XSS_REF"}),
+        "leakage": Indicator.objects.create(number=2, code="XSS_LEAKAGE", name="漏损率", category="供水",
+                                            method="leakage", lead_text=URBAN, **common),
+        "checklist": Indicator.objects.create(number=3, code="XSS_CHECK", name="水环境", category="环境",
+                                              method="checklist", checklist=[say("indicators.Indicator.checklist")],
+                                              lead_text=URBAN, indicator_set=standard, kind="guiding"),
+        "unresolved": Indicator.objects.create(number=4, code="XSS_NOBODY", name="无人填报", category="其他",
+                                               formula=element.code, lead_text=say("indicators.Indicator.lead_text"),
+                                               **common),
+    }  # fmt: skip
+    for region in (h.district, h.other_district):
+        Adoption.objects.create(region=region, indicator_set=standard, since_year=2020)
+
+
+def _statistics(h, say, clients):
+    """The reporter enters both quarters through the form (a figure with its remark, a water
+    utility), answers the checklist with evidence and submits; the reviewer returns the
+    first quarter with a comment and approves the second, which is then computed."""
+    reporter, reviewer = clients["reporter"], clients["reviewer"]
+    check = h.indicators["checklist"]
+    for quarter, value in ((PREVIOUS, "3"), (QUARTER, "4")):
+        entry = f"{reverse('indicators:data_entry')}?quarter={quarter}"
+        _ok(reporter.post(entry, {
+            "version": 1, "value_XSS_A": value, "comment_XSS_A": say("indicators.DataValue.comment"),
+            "u0_utility": say("indicators.UtilityFigures.utility"), "u0_supply": "100", "u0_registered": "90",
+            "u0_resident_metered": "50", "u0_pipe_km": "7", "u0_pressure": "0.4", "u0_frost_depth": "0",
+            "u0_comment": say("indicators.UtilityFigures.comment"), "confirm_warnings": "on", "save": "1",
+        }))  # fmt: skip
+        report = DataReport.objects.get(department=h.urban, year=quarter.year, quarter=quarter.number)
+        _ok(reporter.post(reverse("indicators:checklist_answer", args=[report.pk, check.pk, 0]),
+                          {"answer": "yes", "note": say("indicators.ChecklistAnswer.note")}))  # fmt: skip
+        answer = ChecklistAnswer.objects.get(report=report, indicator=check, item=0)
+        _ok(reporter.post(reverse("indicators:checklist_evidence_upload", args=[answer.pk]),
+                          {"file": _file(say("indicators.ChecklistEvidence.name", filename=True) + ".pdf")}))
+        report.refresh_from_db()
+        _ok(reporter.post(reverse("indicators:data_submit", args=[report.pk]), {"version": report.version}))
+    h.returned_data, h.data_report = DataReport.objects.filter(department=h.urban).order_by("year", "quarter")
+    _ok(reviewer.post(reverse("indicators:data_review", args=[h.returned_data.pk]),
+                      {"action": "return", "comment": say("indicators.DataReport.review_comment")}))  # fmt: skip
+    _ok(reviewer.post(reverse("indicators:data_review", args=[h.data_report.pk]), {"action": "approve"}))
+    h.returned_data.refresh_from_db()
+    h.data_report.refresh_from_db()
+    assert (h.returned_data.state, h.data_report.state) == ("returned", "approved")
+    for value in compute_region_quarter(h.district, QUARTER, h.indicators["formula"].indicator_set):
+        # The explanation is the engine's words, which quote the catalogue's texts.
+        type(value).objects.filter(pk=value.pk).update(explanation=say("indicators.ComputedValue.explanation"))
+
+
+def _bulk_preview(h, say, clients):
+    """An administrator downloads the bulk statistics file of the next quarter for the city,
+    fills in the district's figure and uploads it: the preview is kept, nothing confirmed."""
+    admin = clients["administrator"]
+    following = QUARTER.next()
+    quarter = {"year": following.year, "quarter": following.number}
+    template = admin.get(reverse("indicators:bulk_template"), {**quarter, "region": h.district.parent.code})
+    workbook = openpyxl.load_workbook(io.BytesIO(template.getvalue()))
+    sheet = workbook.active
+    row = next(row for row in sheet.iter_rows(min_row=4) if row[0].value == h.district.code)
+    row[5].value = 7
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    upload = SimpleUploadedFile(say(UPLOAD_NAME, filename=True) + ".xlsx", buffer.getvalue())
+    preview = _ok(admin.post(f"{reverse('indicators:bulk_statistics')}?quarter={following}",
+                             {**quarter, "file": upload})).url  # fmt: skip
+    h.previews["bulk statistics import"] = admin.get(preview).content.decode()
+
+
+def _code(number):
+    first17 = f"91500156MA{number:07d}"
+    return first17 + check_character(first17)
+
+
+def _book(sheet, columns, rows):
+    """A registry file as a clerk types it: the texts are text cells, whatever they start with."""
+    workbook = openpyxl.Workbook()
+    worksheet = workbook.active
+    worksheet.title = sheet
+    worksheet.append(["名录"])
+    worksheet.append([column.header for column in columns])
+    for number, row in enumerate(rows, start=3):
+        for index, column in enumerate(columns, start=1):
+            write_text(worksheet.cell(row=number, column=index), row.get(column.key))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _import(h, client, what, data, name):
+    url = f"{reverse('carriers:import_upload', args=[what])}?region={h.district.code}"
+    preview = _ok(client.post(url, {"file": SimpleUploadedFile("名录.xlsx", data)})).url
+    h.previews[name] = client.get(preview).content.decode()
+    _ok(client.post(preview))
+
+
+def _registry(h, say, clients):
+    """The reviewer imports a water user over its plan and two carriers, orders the audit and
+    fills it in with its report, edits the user's notes, attaches carrier evidence and sets
+    a carrier target; the thresholds are an administrator's."""
+    reviewer = clients["reviewer"]
+    WaterRules.objects.create(region=h.district, planned_use_from=100, audit_over_percent=30)
+    MonitoringRule.objects.create(region=h.district, name=say("carriers.MonitoringRule.name"), measure="new_water",
+                                  threshold=100)  # fmt: skip
+    name = say("carriers.WaterUser.name")
+    _import(h, reviewer, "users", _book(workbooks.USERS_SHEET, workbooks.USER_COLUMNS, [{
+        "name": name, "credit_code": _code(1), "kind": "工业企业", "industry": say("carriers.WaterUser.industry"),
+        "sources": "公共供水", "year": QUARTER.year, "public_supply": 2000, "total_use": 2000, "planned_quota": 1000,
+    }]), "water users import")  # fmt: skip
+    h.water_user = WaterUser.objects.get(region=h.district)
+    _ok(reviewer.post(reverse("carriers:user_edit", args=[h.water_user.pk]), {
+        "name": name, "credit_code": h.water_user.credit_code, "kind": "industry",
+        "industry": h.water_user.industry, "uses_public": "on", "notes": say("carriers.WaterUser.notes"),
+        "version": h.water_user.version,
+    }))  # fmt: skip
+    _import(h, reviewer, "carriers", _book(workbooks.CARRIERS_SHEET, workbooks.CARRIER_COLUMNS, [
+        {"carrier_type": "节水型企业", "level": "区县级", "status": "已验收", "user_name": name,
+         "accepted_on": "2023-03-01"},
+        {"carrier_type": "节水教育基地", "level": "区县级", "status": "已验收",
+         "entity_name": say("carriers.Carrier.entity_name"), "accepted_on": "2023-03-01",
+         "notes": say("carriers.Carrier.notes")},
+    ]), "carriers import")  # fmt: skip
+    h.carrier = Carrier.objects.get(region=h.district, user=None)
+    _ok(reviewer.post(reverse("carriers:carrier_evidence_upload", args=[h.carrier.pk]),
+                      {"file": _file(say("carriers.CarrierEvidence.name", filename=True) + ".pdf")}))  # fmt: skip
+    _ok(reviewer.post(reverse("carriers:audit_order", args=[UserYear.objects.get(user=h.water_user).pk])))
+    h.audit = WaterAudit.objects.get(user=h.water_user)
+    _ok(reviewer.post(reverse("carriers:audit_edit", args=[h.audit.pk]), {
+        "auditor": say("carriers.WaterAudit.auditor"), "ordered_on": h.audit.ordered_on.isoformat(),
+        "due_on": h.audit.due_on.isoformat(),
+        "notes": say("carriers.WaterAudit.notes"), "version": h.audit.version,
+    }))  # fmt: skip
+    h.audit.refresh_from_db()
+    _ok(reviewer.post(reverse("carriers:audit_file_upload", args=[h.audit.pk]),
+                      {"file": _file(say("carriers.AuditReport.name", filename=True) + ".pdf")}))  # fmt: skip
+    _ok(reviewer.post(f"{reverse('carriers:target_create')}?region={h.district.code}", {
+        "year": QUARTER.year, "carrier_type": "education_base", "min_count": 1, "department": h.urban.pk,
+        "text": say("carriers.CarrierTarget.text"),
+    }))  # fmt: skip
+
+
+def _reports(h, say):
+    """The jobs' records: scores and the verdict computed, a quarterly report built and one
+    that failed, and a failed job run with its error."""
+    report_services.scores_compute(h.district, QUARTER)
+    RegionVerdict.objects.filter(region=h.district).update(reason=say("reports.RegionVerdict.reason"))
+    h.report = report_services.report_build(
+        report_services.report_request(region=h.district, quarter=QUARTER, user=h.users["reviewer"], enqueue=False)
+    )
+    h.failed_report = QuarterlyReport.objects.create(region=h.district, year=QUARTER.year, quarter=QUARTER.number,
+                                                     state="failed", reason=say("reports.QuarterlyReport.reason"))
+    JobRun.objects.create(name="recompute_scores", arguments={"region": h.district.pk, "quarter": str(QUARTER)},
+                          state="done", result=say("reports.JobRun.result"))  # fmt: skip
+    JobRun.objects.create(name="build_report", arguments={"report": h.failed_report.pk}, state="failed",
+                          error=say("reports.JobRun.error"))  # fmt: skip
+
+
+def _audit(h, say):
+    """An audit entry as the audit log writes one, its texts hostile (the requests above
+    wrote real ones too: the objects' names and the uploaded files' names they name are
+    hostile already)."""
+    h.audit_entry = record(
+        user=h.users["reviewer"], username="reviewer", region_id=h.district.pk, origin=say("core.AuditEntry.origin"),
+        method="POST", path=say("core.AuditEntry.path"), route="tasks:plan_edit", action=say("core.AuditEntry.action"),
+        target={"pk": h.plan.pk}, object_repr=say("core.AuditEntry.object_repr"), status=302, outcome="success",
+    )  # fmt: skip
