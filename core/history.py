@@ -11,7 +11,7 @@ from django.utils import timezone
 def record_history(record, limit=50):
     """The record's history, newest first: who, when, and each field's change in words."""
     fields = {field.name: field for field in type(record)._meta.fields}
-    records = list(record.history.select_related("history_user").order_by("-history_date")[: limit + 1])
+    records = list(record.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
     entries = []
     for record, older in zip(records, [*records[1:], None], strict=False):
         if len(entries) == limit:
