@@ -46,11 +46,11 @@ run: install
 test: test-sqlite
 	@if [ "$$CI" = "true" ]; then $(MAKE) --no-print-directory test-integration deploy-proof; fi
 
-# Under CI nothing is skipped: the SQLite run leaves the integration tests to the
-# PostgreSQL run (instead of skipping them), and the PostgreSQL run leaves the browser
+# Under CI nothing is skipped: the SQLite run leaves the integration and PostgreSQL-only
+# tests to the PostgreSQL run (instead of skipping them), and the PostgreSQL run leaves the browser
 # journeys, which drive the same pages, to the SQLite run.
 test-sqlite: install-dev chromium lint migrations-check
-	$(PY) -m pytest $(if $(filter true,$(CI)),-m "not integration")
+	$(PY) -m pytest $(if $(filter true,$(CI)),-m "not integration and not postgresql")
 
 ## The suite again on PostgreSQL with Redis and a real Celery worker (started by the tests).
 test-integration: install-dev services

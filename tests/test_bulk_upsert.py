@@ -5,7 +5,6 @@ whose compared values did not change left untouched."""
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from core import bulk
@@ -51,7 +50,7 @@ def test_rows_are_inserted_then_updated_with_their_text_intact(world, indicator_
     assert RegionVerdict.objects.get(year=2000, quarter=3).reason == AWKWARD
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's upsert updates every conflicting row")
+@pytest.mark.postgresql  # SQLite's upsert updates every conflicting row
 def test_unchanged_rows_are_left_alone_on_postgresql(world, indicator_set):
     upsert(verdicts(world, indicator_set))
     long_ago = timezone.now() - timedelta(days=30)
