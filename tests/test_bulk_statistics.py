@@ -417,7 +417,7 @@ def test_the_statistics_page_links_administrators_to_the_import(world, standard,
     assert url not in client_for(reviewer).get(reverse("indicators:data_home")).content.decode()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+@pytest.mark.postgresql  # COPY is PostgreSQL's
 def test_the_copy_path_writes_the_same_rows(world, standard, administrator, monkeypatch):
     """A national file goes through ``COPY`` (``core.bulk``); here every write does."""
     monkeypatch.setattr("core.bulk.COPY_MIN_ROWS", 0)
@@ -433,7 +433,7 @@ def test_the_copy_path_writes_the_same_rows(world, standard, administrator, monk
     assert DataReport.history.filter(history_user=administrator, history_type="+").count() == 2
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+@pytest.mark.postgresql  # COPY is PostgreSQL's
 def test_remarks_and_warnings_survive_copy(world, standard, administrator):
     remark = "统计年鉴\t表3-1\\n（第二行）\n=SUM(A1)"
     commit([row(world.district, WATER, 1, comment=remark), row(world.district, AREA, "0.5")], administrator,
