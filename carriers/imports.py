@@ -170,12 +170,25 @@ def _text(value):
     return (value or "").strip()
 
 
+def _of_another_region(preview, title_of):
+    """A problem when the file is one the portal exported for another district: its title
+    (“黔江区用水单位名录及年度用水量”) names that district. Imported here, its units would
+    become this district's. A file with a title of its own is not judged by it."""
+    title, own = normalize_name(preview.parsed.title), normalize_name(title_of(preview.region))
+    suffix = own.removeprefix(normalize_name(preview.region.name))
+    if title.endswith(suffix) and title != own:
+        preview.problems.insert(0, f"第{workbooks.TITLE_ROW}行A列（标题）：这是“{preview.parsed.title}”，"
+                                   f"不是{preview.region.name}的名录，未导入任何内容。"
+                                   "请导出本区的名录后在其上填写。")  # fmt: skip
+
+
 # --- users -----------------------------------------------------------------------------------
 
 
 def preview_users(*, region, data, lock=False):
     parsed = _read(workbooks.read_users, data)
     preview = Preview(USERS, region, parsed, list(parsed.problems))
+    _of_another_region(preview, workbooks.users_title)
     users = list(_locked(WaterUser.objects.filter(region=region), lock).prefetch_related("years"))
     by_code = {user.credit_code: user for user in users if user.credit_code}
     by_name = {normalize_name(user.name): user for user in users}
@@ -316,6 +329,7 @@ def _carrier_key(carrier_type, level, user, entity_name):
 def preview_carriers(*, region, data, lock=False):
     parsed = _read(workbooks.read_carriers, data)
     preview = Preview(CARRIERS, region, parsed, list(parsed.problems))
+    _of_another_region(preview, workbooks.carriers_title)
     users = list(WaterUser.objects.filter(region=region))
     by_code = {user.credit_code: user for user in users if user.credit_code}
     by_name = {normalize_name(user.name): user for user in users}

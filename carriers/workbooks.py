@@ -20,7 +20,7 @@ from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.excel import WorkbookError, column_letter, load_workbook, read_grid, write_text
-from core.numbers import plain
+from core.numbers import number_text, plain
 from core.text import normalize_name
 
 from .credit_code import InvalidCreditCode, validate
@@ -271,6 +271,7 @@ class Parsed:
     rows: list = field(default_factory=list)
     problems: list = field(default_factory=list)
     row_count: int = 0  # data rows read (not counting empty ones)
+    title: str = ""  # the first text above the header row (an exported file's title)
 
     def where(self, row, key):
         """“第5行B列（统一社会信用代码）”."""
@@ -290,7 +291,7 @@ def _open(data, sheet_name, columns):
     """(grid, Parsed) of the sheet ``sheet_name`` (else the first sheet) with its header
     row found and every column located; FileRefused when that is not possible."""
     try:
-        workbook = load_workbook(data)
+        workbook = load_workbook(data, uncalculated_as_text=True)
     except WorkbookError as error:
         raise FileRefused(str(error)) from None
     worksheet = workbook[sheet_name] if sheet_name in workbook.sheetnames else workbook.worksheets[0]
@@ -323,7 +324,9 @@ def _open(data, sheet_name, columns):
             f"表头应包含：{expected}。可以先导出名录，在导出的文件上填写。"
         )
     headers = {column.key: column.header for column in columns}
-    return grid, Parsed(sheet=worksheet.title, header_row=best_row, columns=best, headers=headers)
+    above = (grid.value(row, column) for row in range(1, best_row) for column in range(1, len(grid.rows[row - 1]) + 1))
+    title = next((text for text in above if text), "")
+    return grid, Parsed(sheet=worksheet.title, header_row=best_row, columns=best, headers=headers, title=title)
 
 
 def _data_rows(grid, parsed):
@@ -345,8 +348,11 @@ def clean_name(text):
 
 
 def parse_number(text):
-    """A Decimal from ``text`` (thousands separators allowed), or None when it is not one."""
-    cleaned = re.sub(r"[,，\s]", "", text)
+    """A Decimal from ``text`` (thousands separators allowed, ``core.numbers.number_text``), or
+    None when it is not one."""
+    cleaned = number_text(text)
+    if cleaned is None:
+        return None
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
@@ -363,7 +369,8 @@ def parse_date(text):
             return datetime.date(*(int(part) for part in match.groups()))
         except ValueError:
             return None
-    if text.isdigit() and EXCEL_SERIALS[0] <= int(text) <= EXCEL_SERIALS[1]:
+    # isdecimal, not isdigit: “²” is a digit to isdigit but not a number to int().
+    if text.isdecimal() and EXCEL_SERIALS[0] <= int(text) <= EXCEL_SERIALS[1]:
         return from_excel(int(text)).date()
     return None
 

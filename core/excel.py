@@ -166,15 +166,32 @@ def _looks_like_text(data):
     return b"\x00" not in sample
 
 
-def load_workbook(data):
-    """Check ``data`` and open it; formulas are read as their last computed values."""
+def load_workbook(data, *, uncalculated_as_text=False):
+    """Check ``data`` and open it; formulas are read as their last computed values.
+
+    A formula never calculated (in a file a program wrote, not one Excel saved) has no value
+    and would read as an empty cell. With ``uncalculated_as_text`` it reads as its text
+    (“=A1*2”) instead, so a template reader refuses it where a number belongs rather than
+    taking it for a blank, which would clear the stored figure."""
     check_upload(data)
     try:
-        return openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+        workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+        if uncalculated_as_text:
+            _show_uncalculated(workbook, openpyxl.load_workbook(io.BytesIO(data)))
     except Exception as error:  # openpyxl raises many kinds on a malformed package
         raise WorkbookError(
             _("The file is damaged or not a valid .xlsx workbook (%(reason)s).") % {"reason": type(error).__name__}
         ) from None
+    return workbook
+
+
+def _show_uncalculated(values, formulas):
+    for sheet in values.worksheets:
+        cells = sheet._cells  # the cells the file has: a formula's cell is among them
+        for key, formula in formulas[sheet.title]._cells.items():
+            cell = cells.get(key)
+            if formula.data_type == "f" and cell is not None and cell.value is None:
+                cell.value = str(getattr(formula.value, "text", formula.value))  # an array formula's text
 
 
 def read_grid(worksheet, *, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS):
@@ -203,7 +220,9 @@ def cell_text(value):
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
+        # Whole numbers as integers, up to Excel's 15 digits: beyond them Excel shows 1E+308
+        # too, and the integer would be hundreds of digits of binary noise.
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     if isinstance(value, (int, Decimal)):
         return str(value)
     if isinstance(value, datetime.datetime):

@@ -4,7 +4,7 @@ and whether the mark was edited. The values in it are checked again all the same
 
 from django.core import signing
 
-from .excel import WorkbookError, cell_text, load_workbook
+from .excel import WorkbookError, cell_text, load_workbook, read_grid
 
 META_SHEET = "_meta"
 
@@ -23,7 +23,7 @@ def open_stamped(data, *, salt, sheet, title):
     """(workbook, the fields it was stamped with). ``sheet`` must be in it; ``title`` names
     the template in messages (“季度进展填报表”)."""
     try:
-        workbook = load_workbook(data)
+        workbook = load_workbook(data, uncalculated_as_text=True)
     except WorkbookError as error:
         raise TemplateRefused(str(error)) from None
     if sheet not in workbook.sheetnames or META_SHEET not in workbook.sheetnames:
@@ -33,3 +33,12 @@ def open_stamped(data, *, salt, sheet, title):
     except signing.BadSignature:
         raise TemplateRefused(f"{title}的模板标识被修改过或已损坏，请重新下载{title}。") from None
     return workbook, fields
+
+
+def read_sheet(workbook, name):
+    """The grid of the sheet ``name`` of a template, refused like the template when the sheet
+    is too large to be one (the view shows a ``TemplateRefused``, not a ``WorkbookError``)."""
+    try:
+        return read_grid(workbook[name])
+    except WorkbookError as error:
+        raise TemplateRefused(str(error)) from None

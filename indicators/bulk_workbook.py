@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
-from core.excel import FORMULA_TRIGGERS, WorkbookError, cell_text, check_upload, column_letter
+from core.excel import FORMULA_TRIGGERS, WorkbookError, cell_text, check_upload, column_letter, write_text
 from core.memory import cyclic_gc_paused
 from core.periods import CHINESE_DIGITS, Quarter
 from core.text import normalize_name
@@ -74,7 +74,8 @@ def title_of(quarter, scope_name):
 
 
 def _styled(sheet, value, **style):
-    cell = WriteOnlyCell(sheet, value=value)
+    # Text whatever it starts with: the title begins with a region's name.
+    cell = write_text(WriteOnlyCell(sheet), value)
     for name, setting in style.items():
         setattr(cell, name, setting)
     return cell
@@ -143,13 +144,31 @@ def read(data):
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds on a malformed package
-        raise WorkbookError(f"文件已损坏或不是有效的.xlsx工作簿（{type(error).__name__}）。") from None
+        raise _damaged(error) from None
     try:
         sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.worksheets[0]
         with cyclic_gc_paused():
-            return _read_rows(sheet.iter_rows(values_only=True))
+            return _read_rows(_values(sheet))
     finally:
         workbook.close()
+
+
+def _damaged(error):
+    return WorkbookError(f"文件已损坏或不是有效的.xlsx工作簿（{type(error).__name__}）。")
+
+
+def _values(sheet):
+    """The sheet's rows of values. A read-only sheet is parsed while it is read, so a cell
+    openpyxl cannot read (“NaN” stored as a number, say) fails here, not when it is opened."""
+    rows = sheet.iter_rows(values_only=True)
+    while True:
+        try:
+            values = next(rows)
+        except StopIteration:
+            return
+        except Exception as error:  # openpyxl raises many kinds on a malformed sheet
+            raise _damaged(error) from None
+        yield values
 
 
 def _read_rows(cells):

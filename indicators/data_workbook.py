@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 
-from core.excel import column_letter, read_grid, write_text
+from core.excel import column_letter, write_text
 from core.periods import Quarter
-from core.signed_workbook import TemplateRefused, open_stamped, stamp
+from core.signed_workbook import TemplateRefused, open_stamped, read_sheet, stamp
 from core.text import normalize_name
 
 from .services.data import Entry, UtilityEntry
@@ -150,7 +150,7 @@ def read(data, *, report, codes, department_names, with_utilities):
         owner = department_names.get(marked.get("department"), "其他部门或其他区县")
         other = Quarter.parse(marked["quarter"]).label if marked.get("quarter") else ""
         raise TemplateRefused(f"这是{owner}{other}的填报表，不是本部门{quarter.label}的，未导入任何内容。")
-    grid = read_grid(workbook[SHEET])
+    grid = read_sheet(workbook, SHEET)
     headers = [normalize_name(grid.value(HEADER_ROW, index)) for index in range(1, len(COLUMNS) + 1)]
     if headers != [header for _, header, _, _ in COLUMNS]:
         raise TemplateRefused(f"{TITLE}的表头被修改过，请重新下载后填写。")
@@ -183,7 +183,7 @@ def _read_utilities(workbook, parsed):
     if UTILITY_SHEET not in workbook.sheetnames:
         parsed.problems.append(f"缺少“{UTILITY_SHEET}”工作表，请重新下载填报表。")
         return []
-    grid = read_grid(workbook[UTILITY_SHEET])
+    grid = read_sheet(workbook, UTILITY_SHEET)
     headers = [normalize_name(grid.value(2, index)) for index in range(1, len(UTILITY_COLUMNS) + 1)]
     if headers != [normalize_name(header) for _, header, _ in UTILITY_COLUMNS]:
         parsed.problems.append(f"“{UTILITY_SHEET}”工作表的表头被修改过，请重新下载填报表。")

@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from core.numbers import plain
+from core.numbers import number_text, plain
 
 CHANGE_LIMIT = Decimal("50")
 # DataValue stores 20 digits with 4 decimals.
@@ -28,7 +28,7 @@ class NotANumber(ValueError):
 
 def parse_number(raw):
     """A Decimal from what was typed or read from a cell; None for a blank. Thousands
-    separators and spaces are allowed; text, NaN and infinities are not."""
+    separators (in their places) and spaces are allowed; text, NaN and infinities are not."""
     if raw is None:
         return None
     if isinstance(raw, Decimal):
@@ -39,11 +39,14 @@ def parse_number(raw):
         value = Decimal(str(raw))
     else:
         # Full-width digits and points come from Chinese input methods: １２３．５ is 123.5.
-        text = unicodedata.normalize("NFKC", str(raw)).strip().replace(",", "").replace(" ", "")
+        text = unicodedata.normalize("NFKC", str(raw)).strip()
         if not text:
             return None
         if text.startswith("="):
             raise NotANumber("是公式，请填写数值（在Excel中“选择性粘贴→数值”）")
+        text = number_text(text)
+        if text is None:
+            raise NotANumber(f"“{str(raw).strip()[:30]}”不是数字：逗号只能用作千位分隔符（如1,250），小数点请用“.”")
         try:
             value = Decimal(text)
         except InvalidOperation:

@@ -1,9 +1,11 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Div, Layout, Row
 from django import forms
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import VersionedForm, WorkbookField
+from core.numbers import plain
 from org.models import Department
 
 from .models import Assignment, Plan, ProgressReport, TaskNode
@@ -94,8 +96,10 @@ class UnknownNamesForm(forms.Form):
             self.fields[f"name_{index}"] = forms.ChoiceField(
                 label=name.name,
                 choices=choices,
-                help_text=_("Rows %(rows)s. Similar: %(similar)s")
-                % {"rows": "、".join(map(str, name.rows)), "similar": suggestions or "—"},
+                # Rendered as HTML like every help text: the stored spellings are escaped.
+                help_text=_("Rows %(rows)s (%(columns)s). Similar: %(similar)s")
+                % {"rows": "、".join(map(str, name.rows)), "columns": "、".join(name.columns),
+                   "similar": escape(suggestions or "—")},
             )
             self.fields[f"name_{index}"].unknown_key = key
         if unknown:
@@ -212,7 +216,12 @@ class ProgressForm(VersionedForm):
             del self.fields["quantity"]
         else:
             target = item.target_text or item.target_value
-            self.fields["quantity"].help_text = _("Target: %(target)s") % {"target": target}
+            # Help texts are rendered as HTML (Django's convention): the item's words are escaped.
+            self.fields["quantity"].help_text = _("Target: %(target)s") % {"target": escape(target)}
+            if not self.is_bound and self.instance.quantity is not None:
+                # Shown as the clerk typed it (5, not the column's 5.0000). Only unbound: a
+                # bound form compares its data with the stored Decimal to see what changed.
+                self.initial["quantity"] = plain(self.instance.quantity)
         self.fields["percent"].widget.attrs.update({"min": 0, "max": 100})
 
 

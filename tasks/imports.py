@@ -17,10 +17,15 @@ from .table_parsing import Problem, TableError, parse_task_sheet
 MAX_SUGGESTIONS = 3
 
 
+# The columns a department name is read from, as the portal's own tables head them.
+COLUMN_OF_ROLE = {"leads": "牵头单位", "cooperators": "配合单位"}
+
+
 @dataclass
 class UnknownName:
     name: str
     rows: list = field(default_factory=list)
+    columns: list = field(default_factory=list)  # COLUMN_OF_ROLE headers, in the order found
     suggestions: list = field(default_factory=list)  # [(spelling, department)]
 
 
@@ -70,12 +75,15 @@ def _check_departments(preview):
     the closest spellings it does know."""
     resolver = preview.resolver
     for node in preview.table.work_items():
-        for name in resolver.names_in(f"{node.leads}、{node.cooperators}"):
-            if resolver.knows(name):
-                continue
-            unknown = preview.unknown.setdefault(normalize_name(name), UnknownName(name=name))
-            if node.row not in unknown.rows:
-                unknown.rows.append(node.row)
+        for role, column in COLUMN_OF_ROLE.items():
+            for name in resolver.names_in(getattr(node, role)):
+                if resolver.knows(name):
+                    continue
+                unknown = preview.unknown.setdefault(normalize_name(name), UnknownName(name=name))
+                if node.row not in unknown.rows:
+                    unknown.rows.append(node.row)
+                if column not in unknown.columns:
+                    unknown.columns.append(column)
     known = resolver.departments  # normalised spelling -> department
     for unknown in preview.unknown.values():
         close = difflib.get_close_matches(normalize_name(unknown.name), list(known), n=MAX_SUGGESTIONS, cutoff=0.5)
@@ -88,7 +96,9 @@ def unknown_problems(preview, mapping):
     for key, unknown in preview.unknown.items():
         if key not in mapping:
             rows = "、".join(str(row) for row in unknown.rows)
+            columns = "、".join(unknown.columns)
             problems.append(
-                Problem(unknown.rows[0], "", f"未知单位“{unknown.name}”（第{rows}行），请选择对应的部门", preview.sheet)
-            )
+                Problem(unknown.rows[0], "", f"未知单位“{unknown.name}”（第{rows}行，{columns}列），请选择对应的部门",
+                        preview.sheet)
+            )  # fmt: skip
     return problems

@@ -15,9 +15,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from core.excel import column_letter, read_grid, write_text
+from core.excel import column_letter, write_text
+from core.numbers import number_text
 from core.periods import Quarter
-from core.signed_workbook import TemplateRefused, open_stamped, stamp
+from core.signed_workbook import TemplateRefused, open_stamped, read_sheet, stamp
 from core.text import normalize_name
 
 from .models import ProgressReport
@@ -129,7 +130,7 @@ def read(data, *, department, quarter, department_names):
         owner = department_names.get(marked["department"], "其他部门")
         other = Quarter.parse(marked["quarter"]).label
         raise TemplateRefused(f"这是{owner}{other}的填报表，不是本部门{quarter.label}的，未导入任何内容。")
-    grid = read_grid(workbook[SHEET])
+    grid = read_sheet(workbook, SHEET)
     headers = [normalize_name(grid.value(HEADER_ROW, index)) for index in range(1, len(COLUMNS) + 1)]
     if headers != [header for _, header, _, _ in COLUMNS]:
         raise TemplateRefused("填报表的表头被修改过，请重新下载填报表后填写。")
@@ -182,8 +183,11 @@ def read(data, *, department, quarter, department_names):
 
 
 def _number(text):
+    cleaned = number_text(text.replace("%", ""))
+    if cleaned is None:
+        return None
     try:
-        value = Decimal(text.replace(",", "").replace("%", "").strip())
+        value = Decimal(cleaned)
     except InvalidOperation:
         return None
     return value if value.is_finite() else None

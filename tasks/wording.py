@@ -4,7 +4,7 @@ and quantitative targets. Pure functions on strings."""
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import MAXYEAR, MINYEAR, date
 from decimal import Decimal
 
 from core.text import normalize_name
@@ -86,6 +86,8 @@ def parse_due(text, *, default_year):
         if not match:
             continue
         year = int(match.group("year") or default_year)
+        if not MINYEAR <= year <= MAXYEAR:  # "0000年12月底" names no date
+            continue
         if kind == "month":
             month = int(match.group("month"))
             if not 1 <= month <= 12:

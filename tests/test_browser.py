@@ -4,50 +4,21 @@ Uses Debian's Chromium through Playwright (never a browser Playwright downloads)
 """
 
 import io
-import os
 from pathlib import Path
 
 import openpyxl
 import pytest
-from django.core.management import call_command
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+from tests.browser_support import (  # noqa: F401 (fixtures, found by name)
+    DEMO_PASSWORD,
+    browser_context_args,
+    browser_type_launch_args,
+    fixture_demo,
+    fixture_jobs_in_process,
+    sign_in,
+)
+
 pytestmark = [pytest.mark.browser]
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls made by the
-# fixtures below happen before any page is driven, so the guard can safely be lifted.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing; `make test` installs Debian's chromium")
-        pytest.skip(f"{CHROMIUM} is missing (install Debian's chromium)")
-    return {
-        **browser_type_launch_args,
-        "executable_path": str(CHROMIUM),
-        "args": [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--disable-quic",
-        ],
-    }
-
-
-@pytest.fixture
-def browser_context_args(browser_context_args):
-    return {**browser_context_args, "locale": "zh-CN"}
-
-
-@pytest.fixture
-def demo(transactional_db):
-    call_command("load_demo", password="browser-test-pw", stdout=open(os.devnull, "w"))  # noqa: SIM115
 
 
 # One demo load serves the three roles: loading it is the slow part of these tests.
@@ -65,7 +36,7 @@ def test_demo_users_sign_in_and_see_their_home(demo, live_server, page):
         assert "/accounts/login/" in page.url
         assert page.locator("h1").inner_text() == "登录"
         page.fill("input[name=username]", username)
-        page.fill("input[name=password]", "browser-test-pw")
+        page.fill("input[name=password]", DEMO_PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_url(live_server.url + "/")
         assert region in page.get_by_test_id("home-region").inner_text(), username
@@ -81,15 +52,6 @@ def test_wrong_password_shows_chinese_error(live_server, page, reporter):
     page.fill("input[name=password]", "not-the-password")
     page.click("button[type=submit]")
     assert "用户名或密码不正确" in page.content()
-
-
-def sign_in(page, live_server, username):
-    page.context.clear_cookies()
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "browser-test-pw")
-    page.click("button[type=submit]")
-    page.wait_for_url(live_server.url + "/")
 
 
 def test_quarter_walkthrough_draft_submit_return_resubmit_approve(demo, live_server, page):
@@ -142,17 +104,6 @@ def test_quarter_walkthrough_draft_submit_return_resubmit_approve(demo, live_ser
     history = page.locator("ol.list-group").inner_text()
     for step in ("已报送", "已退回", "已通过"):
         assert step in history
-
-
-@pytest.fixture
-def jobs_in_process():
-    """Jobs the live server enqueues run in it, whatever broker the suite is configured with."""
-    from config.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
 
 
 def test_reviewer_reads_the_scorecards_and_downloads_the_report(demo, live_server, page, jobs_in_process):

@@ -133,7 +133,7 @@ def test_approved_entries_cannot_be_changed_by_template(clerk, client_for):
     progress_save(report=report, version=report.version, user=clerk, submit=True)
     progress_approve(report=report, user=User.objects.get(username="wulong_reviewer"))
     _, page = upload(client_for(clerk), filled(template(clerk.department), {(4, "G"): 90}))
-    assert "第4行：该记录状态为“已通过”" in page.content.decode()
+    assert "第4行G列（完成百分比）：该记录状态为“已通过”" in page.content.decode()
     assert ProgressReport.objects.get(pk=report.pk).percent == 20
 
 
