@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from core import pending_uploads
 from core.forms import WorkbookField
-from core.views import requested_district, xlsx_response
+from core.views import import_failed_in_database, requested_district, xlsx_response
 from org.scoping import visible_to
 
 from . import imports, workbooks
@@ -198,6 +199,8 @@ def import_preview(request, what, token):
         except ImportBlocked as blocked:
             problems = blocked.problems
             messages.error(request, _("Nothing was saved: the registry no longer fits the file."))
+        except DatabaseError:
+            import_failed_in_database(request)
         else:
             pending_uploads.discard(request, token)
             messages.success(request, _success(what, done))

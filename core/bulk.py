@@ -81,7 +81,8 @@ def _copy_upsert(model, names, rows, unique_fields, update_fields, compare_field
             f"CREATE TEMPORARY TABLE {_q(temporary)} {drop} AS SELECT {quoted} FROM {_q(table)} WITH NO DATA"  # noqa: S608
         )
         try:
-            cursor.cursor.copy_expert(f"COPY {_q(temporary)} ({quoted}) FROM STDIN", _copy_text(fields, rows))
+            with connection.wrap_database_errors:  # psycopg2's own cursor: its errors as Django's, like every query's
+                cursor.cursor.copy_expert(f"COPY {_q(temporary)} ({quoted}) FROM STDIN", _copy_text(fields, rows))
             cursor.execute(
                 f"INSERT INTO {_q(table)} ({quoted}) SELECT {quoted} FROM {_q(temporary)} "  # noqa: S608 — quoted names
                 f"ON CONFLICT ({conflict}) DO UPDATE SET {assignments} WHERE {changed}"
@@ -102,7 +103,7 @@ def insert_rows(model, names, rows):
         model.objects.bulk_create([model(**dict(zip(attnames, row, strict=True))) for row in rows])
         return
     columns = ", ".join(_q(field.column) for field in fields)
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, connection.wrap_database_errors:  # an IntegrityError is Django's, as usual
         cursor.cursor.copy_expert(f"COPY {_q(model._meta.db_table)} ({columns}) FROM STDIN", _copy_text(fields, rows))
 
 

@@ -1,11 +1,16 @@
 """Request helpers every app's views share."""
 
+import logging
 from urllib.parse import quote
 
+from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .periods import Quarter
+
+logger = logging.getLogger(__name__)
 
 
 def requested_quarter(request, default=None):
@@ -50,3 +55,13 @@ def xlsx_response(content, filename):
     else:
         content.save(response)
     return response
+
+
+def import_failed_in_database(request):
+    """Call in ``except DatabaseError``: an import's transaction failed in the database (a
+    full disk, a lost connection, a constraint nobody checked), so it was rolled back and
+    nothing was saved. The user is told so on the page, not shown a server error; the
+    error goes to the log."""
+    logger.exception("an import was rolled back by a database error")
+    messages.error(request, _("The database could not save the import, so nothing was saved. Try again later; "
+                              "if it happens again, tell the administrator."))  # fmt: skip

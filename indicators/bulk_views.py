@@ -7,7 +7,7 @@ import hashlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError
+from django.db import DatabaseError, IntegrityError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from core import pending_uploads
 from core.excel import WorkbookError
 from core.periods import Quarter
-from core.views import requested_quarter, xlsx_response
+from core.views import import_failed_in_database, requested_quarter, xlsx_response
 from org.models import Region
 from org.scoping import visible_to
 
@@ -117,6 +117,9 @@ def bulk_preview(request, token):
             preview = bulk_statistics_prepare(parsed=parsed, quarter=quarter)
             messages.error(request, _("A department saved figures of this quarter at the same moment. Nothing was "
                                       "imported; check the preview and confirm again."))  # fmt: skip
+        except DatabaseError:
+            preview = bulk_statistics_prepare(parsed=parsed, quarter=quarter)
+            import_failed_in_database(request)
         else:
             pending_uploads.discard(request, token)
             messages.success(request, _(

@@ -7,6 +7,7 @@ import hashlib
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,7 +21,7 @@ from core.history import record_history
 from core.periods import Quarter
 from core.signed_workbook import TemplateRefused
 from core.uploads import EVIDENCE_TYPES
-from core.views import requested_quarter, xlsx_response
+from core.views import import_failed_in_database, requested_quarter, xlsx_response
 from core.workflow import EditConflict, TransitionRefused
 from org.models import Department
 from org.scoping import reporting_department, visible_to
@@ -295,6 +296,8 @@ def template_preview(request, token):
                 messages.warning(request, _("Tick the confirmation that the figures with warnings are right."))
         except (TransitionRefused, EditConflict) as error:
             messages.error(request, _("Nothing was saved: %(reason)s") % {"reason": error})
+        except DatabaseError:
+            import_failed_in_database(request)
         else:
             pending_uploads.discard(request, token)
             messages.success(request, _("%(count)d figures saved as a draft. Check them and submit the report.") % {

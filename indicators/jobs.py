@@ -40,3 +40,10 @@ def recompute_regions_quarter(region_ids, quarter, indicator_set_id):
         quarters=[first, first.shift(4)],
         indicator_set=IndicatorSet.objects.get(pk=indicator_set_id),
     )
+
+
+@shared_task(name="indicators.jobs.recompute_stale_values")
+def recompute_stale_values():
+    """Every few minutes: the region × quarters whose recompute the broker could not take
+    when their figures changed, recomputed in bulk (it upserts, so it may run twice)."""
+    return services.stale_values_recompute()

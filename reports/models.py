@@ -124,12 +124,15 @@ class RegionVerdict(models.Model):
 
 class StaleScores(models.Model):
     """A region × quarter whose scores wait for a recompute. A burst of changes touches the
-    same row, so the burst enqueues one job; the job deletes the row when it starts."""
+    same row, so the burst enqueues one job; the job deletes the row when it starts. When
+    the broker was down the job never left: ``queue_failed`` says so, the next change tries
+    again and ``jobs.recompute_unqueued_scores`` takes the row meanwhile."""
 
     region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
     year = models.PositiveSmallIntegerField()
     quarter = models.PositiveSmallIntegerField()
     since = models.DateTimeField(auto_now_add=True)
+    queue_failed = models.BooleanField(default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["region", "year", "quarter"], name="stale_scores_once")]
@@ -165,6 +168,7 @@ class JobRun(models.Model):
         "recompute_scores": _("Recompute scores"),
         "recompute_regions": _("Recompute indicators and scores of many regions"),
         "sweep_scores": _("Nightly sweep of stale scores"),
+        "recompute_unqueued_scores": _("Recompute scores whose job could not be queued"),
         "build_report": _("Build a quarterly report"),
     }
 
@@ -207,6 +211,9 @@ class QuarterlyReport(models.Model):
                                      on_delete=models.SET_NULL, related_name="+")  # fmt: skip
     requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # The Celery task that claimed the build. A job is acknowledged only when it ends, so a
+    # worker killed mid-build has the same task delivered again, and it takes its row back.
+    build_task = models.CharField(_("build task"), max_length=64, blank=True)
     workbook = models.FileField(_("Excel report"), upload_to="reports/%Y/", blank=True)
     document = models.FileField(_("Word draft"), upload_to="reports/%Y/", blank=True)
     html = models.FileField(_("printable page"), upload_to="reports/%Y/", blank=True)

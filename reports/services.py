@@ -8,9 +8,11 @@ from functools import partial
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from kombu.exceptions import OperationalError
 
 from core.bulk import upsert, upsert_rows
@@ -172,17 +174,26 @@ def scores_stale(*, region, quarter):
 def _mark(region, quarter):
     from . import jobs
 
-    _row, created = StaleScores.objects.get_or_create(region=region, year=quarter.year, quarter=quarter.number)
-    if not created:
+    row, created = StaleScores.objects.get_or_create(region=region, year=quarter.year, quarter=quarter.number)
+    if not created and not row.queue_failed:
         return  # a recompute is already waiting for this region and quarter
     try:
         jobs.recompute_scores.apply_async((region.pk, str(quarter)), countdown=settings.SCORES_COALESCE_SECONDS)
     except OperationalError:
-        # The stale row stays; the nightly sweep picks it up.
+        # The change is committed; the mark stays for jobs.recompute_unqueued_scores.
         logger.warning("score recompute of %s %s not enqueued: broker unavailable", region.code, quarter)
+        StaleScores.objects.filter(pk=row.pk).update(queue_failed=True)
+    else:
+        if row.queue_failed:
+            StaleScores.objects.filter(pk=row.pk).update(queue_failed=False)
 
 
 # --- the quarterly report --------------------------------------------------------------------------
+
+
+# Said on the page (and kept as a failed build's reason) when a job cannot be handed to the
+# broker: nothing was started, the user tries again later.
+BROKER_DOWN = gettext_lazy("The background job service is unavailable; try again later.")
 
 
 class NothingToReport(ValueError):
@@ -206,19 +217,28 @@ def _enqueue_build(job, report):
     try:
         job.delay(report.pk)
     except OperationalError:
+        logger.warning("report build %s not enqueued: broker unavailable", report.pk)
         QuarterlyReport.objects.filter(pk=report.pk).update(
-            state=QuarterlyReport.State.FAILED, reason="后台任务服务不可用，请稍后重试", finished_at=timezone.now()
+            state=QuarterlyReport.State.FAILED, reason=str(BROKER_DOWN), finished_at=timezone.now()
         )
 
 
-def report_build(report):
-    """Build the report's files from stored data and make it the current one. Raises
-    NothingToReport for a quarter without any data (the row records why)."""
-    claimed = QuarterlyReport.objects.filter(pk=report.pk, state=QuarterlyReport.State.QUEUED).update(
-        state=QuarterlyReport.State.RUNNING, progress=5
+def report_build(report, *, task=""):
+    """Build the report's files from stored data and make it the current one; returns the
+    report, or None when it was not this run's to build. Raises NothingToReport for a
+    quarter without any data (the row records why).
+
+    ``task`` is the id of the Celery task building it: a worker killed mid-build leaves the
+    row running, and the broker hands the same task (same id) out again, which takes the
+    row back instead of leaving it running for ever."""
+    claimable = Q(state=QuarterlyReport.State.QUEUED)
+    if task:
+        claimable |= Q(state=QuarterlyReport.State.RUNNING, build_task=task)
+    claimed = QuarterlyReport.objects.filter(claimable, pk=report.pk).update(
+        state=QuarterlyReport.State.RUNNING, progress=5, build_task=task
     )
     if not claimed:
-        return report  # another worker has it, or it is already built
+        return None  # another job has it, or it is already built
     quarter = Quarter(report.year, report.quarter)
     data = report_workbook.report_data(report.region, quarter)
     if data.is_empty:
@@ -232,12 +252,22 @@ def report_build(report):
     html = render_to_string("reports/quarterly_print.html", {"data": data, "report": report})
     report.html.save(f"{name}.html", ContentFile(html.encode()), save=False)
     with transaction.atomic():
+        stored = QuarterlyReport.objects.select_for_update().get(pk=report.pk)
+        if stored.state != QuarterlyReport.State.RUNNING or stored.build_task != task:
+            # Another delivery of the job finished it first: its files are the report's.
+            _delete_files(report)
+            return None
         QuarterlyReport.objects.filter(region=report.region, year=report.year, quarter=report.quarter,
                                        is_current=True).update(is_current=False)  # fmt: skip
         report.state, report.progress, report.is_current = QuarterlyReport.State.DONE, 100, True
-        report.finished_at = timezone.now()
+        report.build_task, report.finished_at = task, timezone.now()
         report.save()
     return report
+
+
+def _delete_files(report):
+    for field in QuarterlyReport.FILES.values():
+        getattr(report, field).delete(save=False)
 
 
 def _progress(report, percent):
@@ -272,20 +302,28 @@ def job_retry(run, *, user=None):
     if not run.can_retry:
         raise CannotRetry(_("Only a failed run can be retried."))
     arguments = run.arguments
-    if run.name == "sweep_scores":
-        transaction.on_commit(jobs.sweep_scores.delay)
+    if run.name == "build_report":
+        failed = QuarterlyReport.objects.select_related("region").filter(pk=arguments.get("report")).first()
+        if failed is None:
+            raise CannotRetry(_("The report of this run no longer exists."))
+        report = report_request(region=failed.region, quarter=Quarter(failed.year, failed.quarter), user=user)
+        report.refresh_from_db()
+        if report.state == QuarterlyReport.State.FAILED:
+            raise CannotRetry(report.reason)
+        return
+    if run.name in ("sweep_scores", "recompute_unqueued_scores"):
+        job, args = getattr(jobs, run.name), ()
     elif run.name == "recompute_scores":
         region = Region.objects.filter(pk=arguments.get("region")).first()
         if region is None:
             raise CannotRetry(_("The region of this run no longer exists."))
-        transaction.on_commit(partial(jobs.recompute_scores.delay, region.pk, arguments["quarter"]))
-    elif run.name == "recompute_regions":
+        job, args = jobs.recompute_scores, (region.pk, arguments["quarter"])
+    else:  # recompute_regions
         regions = list(Region.objects.filter(pk__in=arguments.get("regions", [])).values_list("pk", flat=True))
         if not regions:
             raise CannotRetry(_("The regions of this run no longer exist."))
-        transaction.on_commit(partial(jobs.recompute_regions.delay, sorted(regions), arguments["quarters"]))
-    elif run.name == "build_report":
-        failed = QuarterlyReport.objects.select_related("region").filter(pk=arguments.get("report")).first()
-        if failed is None:
-            raise CannotRetry(_("The report of this run no longer exists."))
-        report_request(region=failed.region, quarter=Quarter(failed.year, failed.quarter), user=user)
+        job, args = jobs.recompute_regions, (sorted(regions), arguments["quarters"])
+    try:
+        job.delay(*args)  # nothing was written: no transaction to wait for
+    except OperationalError:
+        raise CannotRetry(str(BROKER_DOWN)) from None

@@ -260,8 +260,12 @@ def quarterly_status(request, pk):
 @login_required
 def quarterly_build(request):
     region, quarter = _posted_region_quarter(request)
-    services.report_request(region=region, quarter=quarter, user=request.user)
-    messages.success(request, _("The report is being built; this page shows its progress."))
+    report = services.report_request(region=region, quarter=quarter, user=request.user)
+    report.refresh_from_db(fields=["state", "reason"])  # the job was handed over (or not) on commit
+    if report.state == QuarterlyReport.State.FAILED:
+        messages.error(request, report.reason)
+    else:
+        messages.success(request, _("The report is being built; this page shows its progress."))
     return redirect(_report_page_url(region, quarter))
 
 

@@ -5,6 +5,7 @@ history, and the reviewer's inbox with approve / return / reopen."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +20,7 @@ from core import review as decisions
 from core.forms import EvidenceForm
 from core.history import record_history
 from core.periods import Quarter
-from core.views import requested_quarter, requested_region, xlsx_response
+from core.views import import_failed_in_database, requested_quarter, requested_region, xlsx_response
 from org.models import Department
 from org.scoping import reporting_department, visible_to
 
@@ -405,6 +406,8 @@ def template_preview(request, token):
             changed = progress_template_apply(department=department, quarter=quarter, rows=rows, user=request.user)
         except (TransitionRefused, EditConflict) as error:
             messages.error(request, _("Nothing was saved: %(reason)s") % {"reason": error})
+        except DatabaseError:
+            import_failed_in_database(request)
         else:
             pending_uploads.discard(request, token)
             messages.success(request, _("%(count)d entries updated as drafts. Submit them from the to-do.") % {

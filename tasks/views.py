@@ -5,7 +5,7 @@ department's own work. Every queryset starts from the user's scope."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from carriers.selectors import carrier_counts
 from core import pending_uploads
 from core.periods import Quarter
-from core.views import xlsx_response
+from core.views import import_failed_in_database, xlsx_response
 from org.models import Department
 from org.scoping import visible_to
 
@@ -209,6 +209,8 @@ def import_preview(request, token):
             result = _commit(plan, preview, mapping)
         except ImportBlocked as error:
             messages.error(request, str(error))
+        except DatabaseError:
+            import_failed_in_database(request)
         else:
             pending_uploads.discard(request, token)
             messages.success(

@@ -9,6 +9,7 @@ from .compute import (
     recompute,
     recompute_after_commit,
     recompute_since_after_commit,
+    stale_values_recompute,
 )
 from .data import (
     DataRefused,
@@ -52,5 +53,6 @@ __all__ = [
     "recompute",
     "recompute_after_commit",
     "recompute_since_after_commit",
+    "stale_values_recompute",
     "validate_for_submission",
 ]

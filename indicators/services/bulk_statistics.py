@@ -13,7 +13,6 @@ A national file holds tens of thousands of rows, so both steps ask a fixed numbe
 queries whatever the row count, and the history of every written row is recorded in bulk.
 """
 
-import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,7 +20,6 @@ from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
-from kombu.exceptions import OperationalError
 
 from core import workflow
 from core.bulk import insert_rows, upsert
@@ -34,8 +32,7 @@ from ..bulk_workbook import HEADERS
 from ..models import DataElement, DataReport, DataValue
 from ..selectors import duties_of_regions
 from ..validation import NotANumber, fmt, parse_number
-
-logger = logging.getLogger(__name__)
+from .compute import enqueue_or_mark
 
 CHANGE_REASON = "统计数据批量导入"
 # What a figure is written with (its id comes from the sequence).
@@ -125,7 +122,10 @@ class _Known:
 
 def _known(rows, quarter, *, lock):
     codes = {row.region_code for row in rows}
-    regions = {r.code: r for r in Region.objects.filter(code__in=codes).only("code", "name", "level")}
+    regions = Region.objects.filter(code__in=codes).only("code", "name", "level").order_by("pk")
+    if lock:  # two imports of the same counties at once: the second waits, then finds the first's figures
+        regions = regions.select_for_update(no_key=True)
+    regions = {r.code: r for r in regions}
     counties = [region for region in regions.values() if region.is_county]
     sets, duties = duties_of_regions([county.id for county in counties])
     of_quarter = {"region__in": counties, "year": quarter.year, "quarter": quarter.number}
@@ -372,15 +372,6 @@ def _recompute_after_commit(writes, quarter):
     for write in writes:
         by_set[write.indicator_set_id].add(write.region.id)
     for indicator_set_id, region_ids in by_set.items():
-        transaction.on_commit(partial(_enqueue, jobs.recompute_regions_quarter, sorted(region_ids), quarter,
-                                      indicator_set_id))  # fmt: skip
-
-
-def _enqueue(job, region_ids, quarter, indicator_set_id):
-    """The figures are already committed: with the broker down, say so in the log rather
-    than fail the request; ``manage.py recompute`` and the nightly sweep catch up."""
-    try:
-        job.delay(region_ids, str(quarter), indicator_set_id)
-    except OperationalError:
-        logger.warning("recompute of %d regions %s not enqueued: broker unavailable", len(region_ids), quarter,
-                       exc_info=True)  # fmt: skip
+        args = (sorted(region_ids), str(quarter), indicator_set_id)
+        transaction.on_commit(partial(enqueue_or_mark, jobs.recompute_regions_quarter, args, region_ids=args[0],
+                                      quarters=[quarter, quarter.shift(4)]))  # fmt: skip

@@ -3,29 +3,35 @@
 and an upsert that leaves identical rows when nothing changed."""
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from core import events
 from core.bulk import upsert_rows
 from core.memory import cyclic_gc_paused
 from core.periods import Quarter
+from org.models import Region
 
 from ..formulas import MissingValue, ZeroDenominator, parse
 from ..leakage import Utility, region_leakage
 from ..models import (
+    Adoption,
     ChecklistAnswer,
     ComputedValue,
     DataElement,
     DataReport,
     DataValue,
     Indicator,
+    IndicatorSet,
     ReferenceValue,
+    StaleValues,
     UtilityFigures,
 )
 from ..providers import provided_for
@@ -344,7 +350,9 @@ def recompute_after_commit(region, quarter):
     if indicator_set is None:
         return
     for affected in (quarter, quarter.shift(4)):
-        transaction.on_commit(lambda q=affected: _enqueue(jobs.recompute_region_quarter, region, q, indicator_set))
+        transaction.on_commit(lambda q=affected: enqueue_or_mark(
+            jobs.recompute_region_quarter, (region.pk, str(q), indicator_set.pk), region_ids=[region.pk], quarters=[q]
+        ))  # fmt: skip
 
 
 def recompute_since_after_commit(region, first):
@@ -354,7 +362,10 @@ def recompute_since_after_commit(region, first):
 
     indicator_set = adopted_set(region)
     if indicator_set is not None:
-        transaction.on_commit(lambda: _enqueue(jobs.recompute_region_since, region, first, indicator_set))
+        transaction.on_commit(lambda: enqueue_or_mark(
+            jobs.recompute_region_since, (region.pk, str(first), indicator_set.pk), region_ids=[region.pk],
+            quarters=quarters_since(first, today=timezone.localdate()),
+        ))  # fmt: skip
 
 
 def quarters_since(first, *, today):
@@ -366,13 +377,36 @@ def quarters_since(first, *, today):
     return quarters
 
 
-def _enqueue(job, region, quarter, indicator_set):
-    """The data is already committed: if the broker is down, say so in the log rather than
-    fail the user's request; ``manage.py recompute`` (and the nightly sweep) catch up."""
+def enqueue_or_mark(job, args, *, region_ids, quarters):
+    """Hand ``job`` to the broker. The figures are already committed, so with the broker
+    down the user's request goes on: the regions × quarters are marked instead, and
+    ``jobs.recompute_stale_values`` recomputes them once the broker is back."""
     try:
-        job.delay(region.pk, str(quarter), indicator_set.pk)
+        job.delay(*args)
     except OperationalError:
-        logger.warning("recompute of %s %s not enqueued: broker unavailable", region.code, quarter, exc_info=True)
+        logger.warning("%s of %d regions not enqueued (broker unavailable): marked stale", job.name, len(region_ids))
+        marks = [StaleValues(region_id=region_id, year=q.year, quarter=q.number) for region_id in region_ids
+                 for q in quarters]  # fmt: skip
+        StaleValues.objects.bulk_create(marks, ignore_conflicts=True)
+
+
+def stale_values_recompute():
+    """Recompute, in bulk, every region × quarter marked stale (with the set each region
+    adopted); returns how many were marked. Marks are claimed first, so figures changed
+    meanwhile mark their quarter again."""
+    marks = list(StaleValues.objects.values_list("pk", "region_id", "year", "quarter"))
+    StaleValues.objects.filter(pk__in=[pk for pk, *_rest in marks]).delete()
+    regions = {region_id for _pk, region_id, _year, _number in marks}
+    adopted = dict(Adoption.objects.filter(region__in=regions).values_list("region", "indicator_set"))
+    wanted = defaultdict(set)  # (indicator set id, quarter) -> region ids
+    for _pk, region_id, year, number in marks:
+        if region_id in adopted:
+            wanted[adopted[region_id], Quarter(year, number)].add(region_id)
+    sets = IndicatorSet.objects.in_bulk({set_id for set_id, _quarter in wanted})
+    for (set_id, quarter), region_ids in sorted(wanted.items()):
+        regions = Region.objects.filter(pk__in=region_ids).order_by("code")
+        recompute(regions=regions, quarters=[quarter], indicator_set=sets[set_id])
+    return len(marks)
 
 
 def recompute(*, regions, quarters, indicator_set, publish=True):

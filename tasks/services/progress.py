@@ -16,10 +16,11 @@ from core.numbers import plain
 from core.periods import Quarter
 from core.uploads import evidence_store
 from core.workflow import EditConflict, TransitionRefused, require_editable, save_versioned
-from org.models import User
+from org.models import Department, User
 from org.services import notification_send
 
 from ..models import Assignment, Contribution, ProgressReport, TaskNode
+from ..progress_workbook import HEADERS, LETTERS
 from ..selectors import lead_items
 
 TYPO_FACTOR = 10
@@ -217,7 +218,8 @@ class TemplateRow:
 
 def progress_template_check(*, department, quarter, entries):
     """What each uploaded row would change, and every row that must be refused (item not
-    led by the department this quarter, or entry already with the reviewer or approved)."""
+    led by the department this quarter, or a change to an entry already with the reviewer
+    or approved)."""
     items = {item.pk: item for item in lead_items(department, quarter)}
     reports = {
         report.item_id: report
@@ -233,26 +235,38 @@ def progress_template_check(*, department, quarter, entries):
             )
             continue
         report = reports.get(item.pk)
-        if report is not None and not report.is_editable:
-            problems.append(
-                _("Row %(row)d: the entry is %(state)s and cannot be changed by a template.")
-                % {"row": entry.row, "state": report.get_state_display()}
-            )
-            continue
-        changes = []
+        changes, changed = [], []
         for name, new in entry.values.items():
             field = ProgressReport._meta.get_field(name)
             old = getattr(report, name) if report else field.get_default()
             if (old or "") != (new or "") and not (old is not None and new is not None and old == new):
                 shown = dict(field.flatchoices) if field.choices else {}
                 changes.append((field.verbose_name, shown.get(old, old), shown.get(new, new)))
+                changed.append(name)
+        # The template lists the entries already with the reviewer or approved too: left as
+        # they are, they are no reason to refuse the file; changed, they are.
+        if changes and report is not None and not report.is_editable:
+            problems.append(
+                _("Row %(row)d, column %(column)s (%(header)s): the entry is %(state)s and cannot be changed by a "
+                  "template.")
+                % {"row": entry.row, "column": LETTERS[changed[0]], "header": HEADERS[changed[0]],
+                   "state": report.get_state_display()}
+            )  # fmt: skip
+            continue
         rows.append(TemplateRow(entry, item, report, changes))
     return rows, problems
 
 
 @transaction.atomic
 def progress_template_apply(*, department, quarter, rows, user):
-    """Save every changed row as a draft, all or nothing; returns how many changed."""
+    """Save every changed row as a draft, all or nothing; returns how many changed. The rows
+    are checked again against the entries as they are now, with the department locked, so
+    two uploads of one file at once are applied one after the other: the second finds
+    nothing left to change."""
+    Department.objects.select_for_update(no_key=True).filter(pk=department.pk).first()
+    rows, problems = progress_template_check(department=department, quarter=quarter, entries=[r.entry for r in rows])
+    if problems:
+        raise TransitionRefused(problems[0])
     changed = 0
     for row in rows:
         if not row.changes:

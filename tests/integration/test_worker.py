@@ -15,7 +15,7 @@ def test_purge_job_runs_on_the_worker(celery_worker_process, settings):
 
     make_sign_in_records(timezone.now())
     # The worker reads AXES_LOG_RETENTION_DAYS from its own settings: the default 90 days.
-    result = jobs.purge_old_access_logs.delay()
+    result = jobs.purge_old_access_logs.apply_async(ignore_result=False)  # results are off by default
     assert result.get(timeout=60) == 2
     assert AccessLog.objects.count() == 1
     assert celery_worker_process.poll() is None
