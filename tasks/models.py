@@ -268,6 +268,15 @@ class ProgressReport(Reviewed):
         return object_url("tasks:progress_detail", self.pk)
 
     @property
+    def is_untouched(self):
+        """A draft with nothing in it: opening an item creates its entry (so evidence can be
+        attached at once), which is not yet the department reporting anything."""
+        return (
+            self.state == self.State.DRAFT and self.status == self.Status.NOT_STARTED and self.percent == 0
+            and self.quantity is None and not (self.work_done or self.problems or self.next_plan)
+        )  # fmt: skip
+
+    @property
     def period(self):
         return Quarter(self.year, self.quarter)
 

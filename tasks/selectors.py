@@ -104,7 +104,8 @@ class TodoRow:
 
     @property
     def state(self):
-        return self.report.state if self.report else self.UNREPORTED
+        # An entry only opened, never saved, is still to be reported.
+        return self.UNREPORTED if self.report is None or self.report.is_untouched else self.report.state
 
 
 def lead_items(department, quarter):

@@ -153,6 +153,17 @@ def test_todo_groups_and_deadlines(plan, urban, item):
     assert all(row.deadline.state == "missing" and row.deadline.days_late == 5 for row in others)
 
 
+def test_an_entry_only_opened_is_still_to_report(plan, urban, item):
+    """Opening an item creates its entry (evidence can be attached before anything is
+    typed); until something is entered it stays under 未填报, not 草稿."""
+    state = {row.item.pk: row.state for row in todo_for(urban, Q3, today=date(2019, 9, 28))}
+    assert state[item.pk] == "unreported"
+    report = progress_open(item=item, department=urban, quarter=Q3)
+    assert {row.item.pk: row.state for row in todo_for(urban, Q3, today=date(2019, 9, 28))}[item.pk] == "unreported"
+    progress_save(report=fill(report, work_done="", percent=10), version=report.version, user=user("wulong_cgj"))
+    assert {row.item.pk: row.state for row in todo_for(urban, Q3, today=date(2019, 9, 28))}[item.pk] == "draft"
+
+
 # --- pages ----------------------------------------------------------------------------------
 
 
