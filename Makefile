@@ -12,7 +12,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/jieshui
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
 .PHONY: run test test-sqlite test-integration lint migrations-check messages install install-dev services chromium nginx bench \
-	deploy-proof clean
+	deploy-proof load clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,7 +44,7 @@ run: install
 
 ## make test: lint, migration check and the whole suite; under CI also on PostgreSQL + Redis.
 test: test-sqlite
-	@if [ "$$CI" = "true" ]; then $(MAKE) --no-print-directory test-integration deploy-proof; fi
+	@if [ "$$CI" = "true" ]; then $(MAKE) --no-print-directory test-integration deploy-proof load; fi
 
 # Under CI nothing is skipped: the SQLite run leaves the integration and PostgreSQL-only
 # tests to the PostgreSQL run (instead of skipping them), and the PostgreSQL run leaves the browser
@@ -97,6 +97,13 @@ nginx:
 	  mkdir -p .cache/nginx && cd .cache && (apt-get download -qq nginx || (apt-get update -qq && apt-get download -qq nginx)) \
 	  && dpkg -x nginx_*.deb nginx && rm -f nginx_*.deb; \
 	fi
+
+## make load: the bounded load run — 50 users signed in through the login form for 2 minutes
+## against gunicorn on loopback; any error fails it (docs/performance.md). It drops and
+## recreates LOAD_DB_NAME each time (the name must end in _load); jobs run inline, no Redis.
+LOAD_DB_NAME ?= jieshui_load
+load: $(VENV)/.bench services
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(LOAD_DB_NAME) $(PY) bench/load_run.py
 
 ## make bench: the national-scale benchmarks on PostgreSQL + Redis, each figure beside its
 ## baseline from the same run (see docs/performance.md). The scale data is generated once

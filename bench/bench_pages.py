@@ -19,30 +19,33 @@ statistics of tables that have none yet (see ``analyze_stale_tables``; ``--no-an
 """
 
 import argparse
-import csv
 import itertools
-import json
 import logging
 import os
-import re
 import signal
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, heading, latency, require_scale_data, setup, timed
+from common import heading, require_scale_data, setup, timed
+from served import (
+    GUNICORN_WORKERS,
+    failure_count,
+    one_user_baseline,
+    print_latencies,
+    print_totals,
+    run_locust,
+    served_portal,
+)
+from steps import LOGIN_URL
 
 # The in-process client renders with the plain static storage of the dev settings; the
 # served run below uses the production settings and their collected, hashed files.
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
 setup()
 
-import requests  # noqa: E402
-from axes.utils import reset as axes_reset  # noqa: E402
+from accounts import BENCH_PASSWORD, bench_user, water_bureau  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -50,54 +53,20 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from core.periods import Quarter  # noqa: E402
-from org.models import Department, Region, User  # noqa: E402
+from org.models import User  # noqa: E402
 from org.scoping import visible_to  # noqa: E402
 from reports.models import RegionVerdict, Scorecard  # noqa: E402
 from reports.scale_data import MARKER  # noqa: E402
 from tasks.models import Plan, ProgressReport  # noqa: E402
 
-BENCH_PASSWORD = os.environ.get("BENCH_PASSWORD", "bench-pages-Jieshui-2026")
 MAX_P95_MS = 200
 REVIEWED_COUNTIES = 18  # reviewer accounts, of counties spread over the country; + 2 supervisors = 20 accounts
 BASELINE_ROUNDS = 3  # sequential reads of every account's every page for the one-user baseline
-# Two cores here. Django renders these pages in Python, so a worker is busy on the CPU for
-# most of a request; threads would only share one GIL. Three sync workers keep both cores
-# busy while one worker waits on PostgreSQL, without more processes than cores to switch
-# between (PostgreSQL and locust need the same two cores).
-GUNICORN_WORKERS = 3
 PAGES = ["scorecards", "city view", "review inbox", "plan detail"]
-LOGIN_FORM = 'action="/accounts/login/"'
-CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+LOGIN_FORM = f'action="{LOGIN_URL}"'
 
 
 # --- accounts and the pages each reads -----------------------------------------------------
-
-
-def water_bureau(region):
-    """The region's water bureau. Generated cities and provinces have no departments, and a
-    supervisor must work in one of theirs (User.clean), so one is added there."""
-    found = region.departments.filter(short_name__contains="水利").order_by("pk").first()
-    if found is not None:
-        return found
-    short = {Region.Level.CITY: "市水利局", Region.Level.PROVINCE: "省水利厅"}[region.level]
-    return Department.objects.get_or_create(
-        region=region, short_name=short, defaults={"name": f"{region.name}{short[1:]}"}
-    )[0]
-
-
-def bench_user(username, role, department, display_name):
-    """Create or update a bench account; the password is set (a slow hash) only when it differs."""
-    user, created = User.objects.update_or_create(
-        username=username,
-        defaults={"role": role, "department": department, "display_name": display_name, "is_active": True,
-                  "is_staff": False, "is_superuser": False},
-    )  # fmt: skip
-    user.full_clean(exclude=["password"])
-    if created or not user.check_password(BENCH_PASSWORD):
-        user.set_password(BENCH_PASSWORD)
-        user.save(update_fields=["password"])
-    axes_reset(username=username)  # a lockout left by an earlier, broken run would refuse the sign-in
-    return user
 
 
 def county_plan(county):
@@ -234,189 +203,27 @@ def query_counts(accounts, admin, quarter):
 # --- 2. latency through gunicorn and locust -------------------------------------------------
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def served_environment(static_root):
-    env = dict(os.environ)
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "SECRET_KEY": "bench-only-secret-key-never-used-for-a-real-deployment-0123456789",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "STATIC_ROOT": str(static_root),
-        # As .env.example recommends for production: a worker keeps its database
-        # connection instead of opening one per request.
-        "DATABASE_CONN_MAX_AGE": "60",
-        "LOG_LEVEL": "WARNING",
-    })  # fmt: skip
-    env.pop("DJANGO_DEBUG", None)
-    return env
-
-
-def start_gunicorn(env, port, log_path):
-    command = [
-        sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-        "--workers", str(GUNICORN_WORKERS), "--worker-class", "sync", "--timeout", "60",
-        "--graceful-timeout", "5", "--error-logfile", str(log_path),
-    ]  # fmt: skip
-    # Its own session: Ctrl-C reaches only this script, which then stops the server itself.
-    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
-
-
-def stop(process, name):
-    if process is None or process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        print(f"{name} did not stop within 15 s: killed", flush=True)
-        os.killpg(process.pid, signal.SIGKILL)  # its own process group: the server and its workers
-        process.wait()
-
-
-def wait_until_serving(process, base, log_path):
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"gunicorn exited ({process.returncode}):\n{log_path.read_text()[-3000:]}")
-        try:
-            if requests.get(base + reverse("login"), timeout=10).status_code == 200:
-                return
-        except requests.RequestException:  # not listening yet, or still starting a worker
-            pass
-        time.sleep(0.3)
-    sys.exit(f"gunicorn did not answer within 60 s:\n{log_path.read_text()[-3000:]}")
-
-
-def signed_in_session(base, username):
-    """A requests session signed in through the login form, as a person would."""
-    session = requests.Session()
-    form = session.get(base + reverse("login"), timeout=30)
-    token = CSRF_TOKEN.search(form.text)
-    answer = session.post(
-        base + reverse("login"), timeout=30, allow_redirects=False,
-        data={"username": username, "password": BENCH_PASSWORD, "csrfmiddlewaretoken": token.group(1) if token else ""},
-    )  # fmt: skip
-    if answer.status_code != 302 or reverse("login") in answer.headers.get("Location", ""):
-        sys.exit(f"sign-in of {username} refused: status {answer.status_code}")
-    return session
-
-
-def one_user_baseline(base, plan):
-    """{page: [milliseconds]} of one user reading every account's pages one after another
-    (a round first to warm every worker up, not counted)."""
-    sessions = [(signed_in_session(base, account["username"]), account) for account in plan]
-    samples = {page: [] for page in PAGES}
-    for round_number in range(BASELINE_ROUNDS + 1):
-        for session, account in sessions:
-            for page, url in account["pages"]:
-                start = time.perf_counter()
-                response = session.get(base + url, timeout=60, allow_redirects=False)
-                elapsed = time.perf_counter() - start
-                if response.status_code != 200:
-                    sys.exit(f"one-user baseline: {url} answered {response.status_code}")
-                if round_number:
-                    samples[page].append(elapsed * 1000)
-    return samples
-
-
-def percentile(values, share):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def run_locust(base, plan_path, users, seconds, csv_prefix, log_path):
-    command = [
-        sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
-        # The locustfile ends the run `seconds` after the last sign-in; --run-time is the backstop.
-        "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{seconds + 120}s", "--stop-timeout", "5",
-        "--host", base, "--csv", str(csv_prefix), "--only-summary", "--loglevel", "WARNING",
-    ]  # fmt: skip
-    env = {**os.environ, "BENCH_PAGES_PLAN": str(plan_path)}
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,  # noqa: S603
-                                   start_new_session=True)  # fmt: skip
-        try:
-            process.wait(timeout=seconds + 180)
-        except subprocess.TimeoutExpired:
-            print("locust overran its run time: stopped", flush=True)
-        finally:
-            stop(process, "locust")
-    stats_file = Path(f"{csv_prefix}_stats.csv")
-    if not stats_file.exists():
-        sys.exit(f"locust wrote no statistics:\n{log_path.read_text()[-3000:]}")
-    with open(stats_file, newline="") as stats:
-        rows = {row["Name"]: row for row in csv.DictReader(stats)}
-    with open(f"{csv_prefix}_failures.csv", newline="") as failures:
-        failed = list(csv.DictReader(failures))
-    return rows, failed
-
-
 def latency_run(accounts, quarter, users, seconds, think):
     plan = [
         {"username": user.username, "password": BENCH_PASSWORD,
-         "pages": [[page, url] for page, url, _ in pages_of(user, county, quarter)]}
+         "steps": [{"kind": "page", "name": page, "url": url} for page, url, _ in pages_of(user, county, quarter)]}
         for user, county in accounts
     ]  # fmt: skip
-    with tempfile.TemporaryDirectory(prefix="bench_pages_") as folder:
-        folder = Path(folder)
-        env = served_environment(folder / "static")
-        collect = subprocess.run(  # WhiteNoise serves what collectstatic writes
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env,
-            capture_output=True, text=True,
-        )  # fmt: skip
-        if collect.returncode:
-            sys.exit(f"collectstatic failed:\n{collect.stderr[-3000:]}")
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server_log = folder / "gunicorn.log"
-        server = None
-        try:
-            server = start_gunicorn(env, port, server_log)
-            wait_until_serving(server, base, server_log)
-            load_before = os.getloadavg()[0]
-            baseline = one_user_baseline(base, plan)
-            plan_path = folder / "plan.json"
-            plan_path.write_text(
-                json.dumps({"accounts": plan, "think_seconds": think, "page_seconds": seconds}, ensure_ascii=False)
-            )
-            rows, failed = run_locust(base, plan_path, users, seconds, folder / "locust", folder / "locust.log")
-            load_after = os.getloadavg()[0]
-            errors = [line for line in server_log.read_text().splitlines() if "ERROR" in line or "Traceback" in line]
-        finally:
-            stop(server, "gunicorn")
+    with tempfile.TemporaryDirectory(prefix="bench_pages_") as folder, served_portal(Path(folder)) as portal:
+        load_before = os.getloadavg()[0]
+        baseline = one_user_baseline(portal.base, plan, BASELINE_ROUNDS)
+        work = {"accounts": plan, "think_seconds": think, "page_seconds": seconds}
+        rows, failed, _cut_off = run_locust(portal.base, work, users, seconds, Path(folder))
+        load_after = os.getloadavg()[0]
+        errors = portal.errors()
     heading(f"Latency: gunicorn ({GUNICORN_WORKERS} sync workers, production settings) on loopback; "
             f"{users} locust users for {seconds} s, {think:g} s think time on average")  # fmt: skip
     # Latency on a shared machine means little if something else was using the cores.
     print(f"{os.cpu_count()} cores; 1-minute load average {load_before:.1f} before the baseline, "
           f"{load_after:.1f} after the load")  # fmt: skip
-    for page in PAGES:
-        row = rows.get(page)
-        if row is None or not baseline[page]:
-            print(f"{page:<28} not measured (no requests)")
-            continue
-        one_user = statistics.median(baseline[page])
-        latency(
-            f"{page}, {users} users", float(row["50%"]), float(row["95%"]),
-            baseline_ms=one_user, baseline_label=f"1 user, p95 {percentile(baseline[page], 0.95):.0f} ms",
-            max_p95_ms=MAX_P95_MS,
-            extra=f"{int(row['Request Count'])} requests, {int(row['Failure Count'])} failed",
-        )  # fmt: skip
-    for name in ("sign-in form", "sign-in", "Aggregated"):
-        if name in rows:
-            row = rows[name]
-            print(f"{name:<28} p50 {float(row['50%']):6.0f} ms   p95 {float(row['95%']):6.0f} ms   "
-                  f"{int(row['Request Count'])} requests, {int(row['Failure Count'])} failed, "
-                  f"{float(row['Requests/s']):.1f} requests/s")  # fmt: skip
-    for failure in failed:
-        print(f"FAILED {failure['Occurrences']}×  {failure['Method']} {failure['Name']}: {failure['Error']}")
-    for line in errors[:20]:
-        print(f"server log: {line}")
-    return sum(int(row["Failure Count"]) for name, row in rows.items() if name != "Aggregated") + len(errors)
+    print_latencies(rows, baseline, PAGES, users=users, max_p95_ms=MAX_P95_MS)
+    print_totals(rows, failed, errors)
+    return failure_count(rows) + len(errors)
 
 
 # --- main ----------------------------------------------------------------------------------------

@@ -60,13 +60,15 @@ def figure(label, seconds, *, baseline=None, baseline_label="", max_ratio=None, 
     print(line, flush=True)
 
 
-def latency(label, p50_ms, p95_ms, *, baseline_ms, baseline_label="", max_p95_ms=None, extra=""):
-    """Print one page-latency figure: p50 and p95 under load, the unloaded p50 of the same
-    page in the same run, the ratio p95 / that baseline, and whether p95 meets its bar.
-    Milliseconds, because ``figure()``'s two decimals of a second hide a page's time."""
+def latency(label, p50_ms, p95_ms, *, baseline_ms, baseline_label="", max_p95_ms=None, extra="", p99_ms=None):
+    """Print one page-latency figure: p50 and p95 (and p99 when given) under load, the
+    unloaded p50 of the same page in the same run, the ratio p95 / that baseline, and
+    whether p95 meets its bar. Milliseconds, because ``figure()``'s two decimals of a
+    second hide a page's time."""
     ratio = p95_ms / baseline_ms if baseline_ms else float("inf")
+    p99 = f"   p99 {p99_ms:6.0f} ms" if p99_ms is not None else ""
     line = (
-        f"{label:<28} p50 {p50_ms:6.0f} ms   p95 {p95_ms:6.0f} ms"
+        f"{label:<28} p50 {p50_ms:6.0f} ms   p95 {p95_ms:6.0f} ms{p99}"
         f"   baseline p50 {baseline_ms:6.0f} ms ({baseline_label})   ratio p95/baseline {ratio:5.2f}x"
     )
     if extra:

@@ -1,83 +1,89 @@
-"""The simulated users of ``bench/bench_pages.py``: each signs in through the real login
-form as one bench account (a county reviewer or a city/province supervisor) and then reads
-that account's pages in turn.
+"""The simulated users of ``bench/bench_pages.py`` and ``bench/load_run.py``: each signs in
+through the real login form as one account of the run's plan and then goes through that
+account's cycle of steps (bench/steps.py: pages to read, drafts to save, entries to
+review), with think time between steps.
 
-Run by bench_pages.py, which creates the accounts, starts the server and passes the plan
-in BENCH_PAGES_PLAN (a JSON file); on its own this file has nothing to do. It must not
+Run by those scripts, which create the accounts, start the server and pass the plan in
+BENCH_LOCUST_PLAN (a JSON file); on its own this file has nothing to do. It must not
 import Django: locust monkey-patches the standard library with gevent when imported.
 """
 
 import itertools
 import json
 import os
-import re
 
 import gevent
 from gevent.event import Event
-from locust import HttpUser, between, constant, task
+from locust import HttpUser, between, constant, events, task
+from steps import PoolUsedUp, Walk, problem, run, sign_in
 
-PLAN_FILE = os.environ.get("BENCH_PAGES_PLAN")
+PLAN_FILE = os.environ.get("BENCH_LOCUST_PLAN")
 if not PLAN_FILE:
-    raise SystemExit("bench/locustfile.py is run by bench/bench_pages.py, which sets BENCH_PAGES_PLAN.")
+    raise SystemExit("bench/locustfile.py is run by bench/bench_pages.py or bench/load_run.py (BENCH_LOCUST_PLAN).")
 with open(PLAN_FILE, encoding="utf-8") as plan_file:
     PLAN = json.load(plan_file)
 
-ACCOUNTS = PLAN["accounts"]  # [{"username", "password", "pages": [[name, url], ...]}]
+ACCOUNTS = PLAN["accounts"]  # [{"username", "password", "steps": [...], "drafts": [...], "reviews": [...]}]
 THINK = float(PLAN["think_seconds"])
 PAGE_SECONDS = float(PLAN["page_seconds"])
-CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-LOGIN_URL = "/accounts/login/"
+# People do not all click the moment the last of them has signed in: with this, each user
+# first thinks as between any two steps, instead of all fifty firing at once.
+STAGGER_START = PLAN.get("stagger_start", False)
 
 # Users take the accounts in turn, so 20 users are 20 different people of different roles.
 _next_account = itertools.count()
-# Page requests start only once every user has signed in: 20 simultaneous password hashes
-# would otherwise sit in front of the first page requests and the figures would measure
-# the sign-in burst, not the pages. Sign-ins are reported on their own line. The run then
+# Steps start only once every user has signed in: simultaneous password hashes would
+# otherwise sit in front of the first page requests and the figures would measure the
+# sign-in burst, not the pages. Sign-ins are reported on their own lines. The run then
 # lasts PAGE_SECONDS from that moment (locust's --run-time is only the backstop).
 _signed_in = itertools.count(1)
 _everyone_signed_in = Event()
 SIGN_IN_WAIT = 60  # seconds; a stuck sign-in must not hold the others back for the whole run
 
 
+@events.test_stop.add_listener
+def let_the_statistics_catch_up(**_kwargs):
+    # locust writes its CSV files once a second and not again on exit: without this pause the
+    # requests of the last second — the steps let finish after the end — would be missing.
+    gevent.sleep(2)
+
+
 class PortalUser(HttpUser):
-    # A person reads a page and clicks on: THINK seconds on average between requests
+    # A person reads a page and clicks on: THINK seconds on average between steps
     # (0 makes every user fire back-to-back, a saturation test rather than a latency one).
     wait_time = between(0.5 * THINK, 1.5 * THINK) if THINK > 0 else constant(0)
 
     def on_start(self):
         index = next(_next_account)
         self.account = ACCOUNTS[index % len(ACCOUNTS)]
-        pages = self.account["pages"]
-        # Start each user at a different page, so the first round is not all one page.
-        self.pages = itertools.islice(itertools.cycle(pages), index % len(pages), None)
+        # Start each user at a different step, so the first round is not all one page.
+        self.walk = Walk(self.account, start=index % len(self.account["steps"]))
         try:
-            self.sign_in()
+            run(sign_in(self.account["username"], self.account["password"]), self.send)
         finally:
             if next(_signed_in) == self.environment.runner.target_user_count:
                 _everyone_signed_in.set()
                 gevent.spawn_later(PAGE_SECONDS, self.environment.runner.quit)
         _everyone_signed_in.wait(timeout=SIGN_IN_WAIT)
+        if STAGGER_START:
+            gevent.sleep(self.wait_time())
 
-    def sign_in(self):
-        form = self.client.get(LOGIN_URL, name="sign-in form")
-        token = CSRF_TOKEN.search(form.text)
-        data = {
-            "username": self.account["username"],
-            "password": self.account["password"],
-            "csrfmiddlewaretoken": token.group(1) if token else "",
-            "next": "",
-        }
-        with self.client.post(LOGIN_URL, data=data, name="sign-in", allow_redirects=False, catch_response=True) as r:
-            # Success is a redirect away from the login page; a wrong password or an axes
-            # lockout answers 200 or 403 with the form again.
-            if r.status_code != 302 or LOGIN_URL in r.headers.get("Location", LOGIN_URL):
-                r.failure(f"sign-in of {self.account['username']} refused: status {r.status_code}")
+    def send(self, request):
+        """One request, counted under its name; a wrong answer is recorded as a failure."""
+        with self.client.request(request.method, request.url, name=request.name, data=request.data or None,
+                                 allow_redirects=False, catch_response=True) as response:  # fmt: skip
+            wrong = problem(request, response)
+            if wrong:
+                response.failure(f"{self.account['username']}: {wrong}")
+                return None
+            return response
 
     @task
-    def read_next_page(self):
-        name, url = next(self.pages)
-        # Redirects are not followed: a lost session answers 302 to the login page, and
-        # that must count as a failure, not as a fast 200 of the login form.
-        with self.client.get(url, name=name, allow_redirects=False, catch_response=True) as response:
-            if response.status_code != 200:
-                response.failure(f"{url}: status {response.status_code}")
+    def next_step(self):
+        try:
+            requests = self.walk.next_step()
+        except PoolUsedUp as error:
+            self.environment.events.request.fire(request_type="STEP", name="review pool", response_time=0,
+                                                 response_length=0, exception=error, context={})  # fmt: skip
+            return
+        run(requests, self.send)
