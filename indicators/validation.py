@@ -53,7 +53,7 @@ def parse_number(raw):
             raise NotANumber(f"“{str(raw).strip()[:30]}”不是数字") from None
     if not value.is_finite():
         raise NotANumber(f"“{raw}”不是有效的数字")
-    if abs(value) >= LARGEST:
+    if value.copy_abs() >= LARGEST:  # copy_abs, not abs(): abs() rounds to the context and overflows on 1e999999999
         raise NotANumber(f"{raw} 超出可以保存的范围")
     return value
 

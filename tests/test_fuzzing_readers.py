@@ -321,6 +321,7 @@ def test_the_task_wording_parsers_never_fail(value):
 @TEXTS
 @given(value=st.one_of(words, cell_value))
 @example(value="²")  # str.isdigit but not int(): was a ValueError in parse_date
+@example(value="1e999999999")  # abs() of it overflowed the decimal context: was decimal.Overflow in parse_number
 def test_the_number_date_code_and_quarter_parsers_answer_or_refuse_in_words(value):
     as_text = value if isinstance(value, str) else str(value)
     figure_or_refusal(value)
