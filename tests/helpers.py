@@ -4,12 +4,14 @@ import hashlib
 import io
 import re
 import zipfile
+from contextlib import contextmanager
 from decimal import Decimal
 from urllib.parse import urlsplit
 
 from django.apps import apps
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.forms import BaseForm
 from django.urls import resolve
 
@@ -144,3 +146,12 @@ def raw_value(data, sheet_index, ref, text):
                 assert count == 1, ref
             target.writestr(info, body)
     return out.getvalue()
+
+
+@contextmanager
+def kept_for_module(django_db_blocker):
+    """For a module-scoped fixture: what is written inside is made once for the module's
+    tests (each test's own changes are rolled back as usual) and rolled back after the last."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)

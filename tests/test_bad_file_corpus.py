@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from django.db import transaction
 from django.urls import reverse
 
 from carriers.models import Carrier, UserKind, WaterAudit, WaterUser
@@ -24,7 +23,7 @@ from tasks.demo import table_data
 from tasks.models import ProgressReport, TaskNode
 from tests.conftest import make_user
 from tests.fixtures.bad.make_corpus import CORPUS
-from tests.helpers import CHINESE, import_table, journey, snapshot
+from tests.helpers import CHINESE, import_table, journey, kept_for_module, snapshot
 
 HERE = Path(__file__).parent / "fixtures" / "bad"
 
@@ -48,10 +47,9 @@ class Endpoint:
 def _endpoints_once(django_db_setup, django_db_blocker):
     """The world the uploads need, made once for the module (each test's own changes are
     rolled back as usual) and rolled back after the last test."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    with kept_for_module(django_db_blocker):
         org_demo.load(password="pw-for-tests-1")
         yield _world(Region.objects.get(code="500156"), Region.objects.get(code="500114"))
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +19,7 @@ from tests.fixtures.source_department_names import (
     QIANJIANG_DEPARTMENT_CELLS,
     WULONG_DEPARTMENT_CELLS,
 )
+from tests.helpers import kept_for_module
 
 MODELS = [Region, Department, DepartmentAlias, DepartmentGroup, User]
 
@@ -36,10 +36,9 @@ def counts():
 def _demo_once(django_db_setup, django_db_blocker):
     """The demo loaded once for this module's tests, which only read it (each test's own
     changes are rolled back as usual), and rolled back after the last of them."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    with kept_for_module(django_db_blocker):
         load()
         yield
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from types import SimpleNamespace
 
 import openpyxl
 import pytest
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -37,7 +36,7 @@ from tasks.demo import table_data
 from tasks.models import Plan, ProgressReport, TaskNode
 from tasks.services import progress_approve, progress_open, progress_save
 from tests.conftest import make_user
-from tests.helpers import CHINESE, import_table, journey, new_plan, raw_value, snapshot
+from tests.helpers import CHINESE, import_table, journey, kept_for_module, new_plan, raw_value, snapshot
 
 Q1_2019, Q1_2024 = Quarter(2019, 1), Quarter(2024, 1)
 
@@ -58,10 +57,9 @@ def _quarter_url(name, quarter):
 def _world_once(django_db_setup, django_db_blocker):
     """The records the uploads need and the files the portal hands out for them, made once
     for the module (each test's own changes are rolled back as usual)."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    with kept_for_module(django_db_blocker):
         org_demo.load(password="pw-for-tests-1")
         yield _world(Region.objects.get(code="500156"), Region.objects.get(code="500114"))
-        transaction.set_rollback(True)
 
 
 @pytest.fixture
