@@ -20,6 +20,7 @@ import zipfile
 import openpyxl
 import pytest
 import time_machine
+from django.apps import apps
 from django.db import transaction
 from django.urls import reverse
 
@@ -40,7 +41,17 @@ def say(label, *, n=0, filename=False):
     number = LABELS.setdefault(label, len(LABELS))
     trigger = DIRECT.get(label) or TYPED[number % len(TYPED)]
     text = f"{trigger}{label.rsplit('.', 1)[-1]}{number}" + (f" {n}" if n else "")
+    if len(text) > _max_length(label):  # PostgreSQL refuses what SQLite would keep
+        text = f"{trigger}{number}"[: _max_length(label)]
     return text if label != "org.Notification.url" else "/"
+
+
+def _max_length(label):
+    """The column's length for a label "app.Model.field"; any other label is no column."""
+    if label.count(".") != 2:
+        return 10**6
+    app_model, name = label.rsplit(".", 1)
+    return apps.get_model(app_model)._meta.get_field(name).max_length or 10**6
 
 
 @pytest.fixture(scope="module")
