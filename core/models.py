@@ -74,3 +74,19 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username or '—'} {self.action}"
+
+
+class RegionQuarterMark(models.Model):
+    """A region × quarter marked as waiting for a recompute; one row however often it is
+    marked. Subclasses name the unique constraint (``region``, ``year``, ``quarter``)."""
+
+    region = models.ForeignKey("org.Region", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    quarter = models.PositiveSmallIntegerField()
+    since = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.region_id} {self.year}Q{self.quarter}"

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.links import object_url
-from core.models import EvidenceFile
+from core.models import EvidenceFile, RegionQuarterMark
 from core.numbers import plain
 from core.periods import Quarter
 from core.workflow import Reviewed, ReviewState
@@ -385,21 +385,13 @@ class ChecklistEvidence(EvidenceFile):
         constraints = [models.UniqueConstraint(fields=["answer", "sha256"], name="checklist_evidence_unique_file")]
 
 
-class StaleValues(models.Model):
+class StaleValues(RegionQuarterMark):
     """A region × quarter whose indicator values wait for a recompute that the broker could
     not take (it was down when the figures changed). ``jobs.recompute_stale_values`` takes
     the row once the broker is back; while the broker works no row is written."""
 
-    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
-    year = models.PositiveSmallIntegerField()
-    quarter = models.PositiveSmallIntegerField()
-    since = models.DateTimeField(auto_now_add=True)
-
     class Meta:
         constraints = [models.UniqueConstraint(fields=["region", "year", "quarter"], name="stale_values_once")]
-
-    def __str__(self):
-        return f"{self.region_id} {self.year}Q{self.quarter}"
 
 
 class ComputedValue(models.Model):

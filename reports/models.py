@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.models import RegionQuarterMark
 from indicators.models import IndicatorSet
 from org.models import Department, Region
 from tasks.models import Plan
@@ -122,23 +123,16 @@ class RegionVerdict(models.Model):
         return f"{self.region} {self.year}Q{self.quarter}: {self.get_verdict_display()}"
 
 
-class StaleScores(models.Model):
+class StaleScores(RegionQuarterMark):
     """A region × quarter whose scores wait for a recompute. A burst of changes touches the
     same row, so the burst enqueues one job; the job deletes the row when it starts. When
     the broker was down the job never left: ``queue_failed`` says so, the next change tries
     again and ``jobs.recompute_unqueued_scores`` takes the row meanwhile."""
 
-    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
-    year = models.PositiveSmallIntegerField()
-    quarter = models.PositiveSmallIntegerField()
-    since = models.DateTimeField(auto_now_add=True)
     queue_failed = models.BooleanField(default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["region", "year", "quarter"], name="stale_scores_once")]
-
-    def __str__(self):
-        return f"{self.region_id} {self.year}Q{self.quarter}"
 
 
 class JobRun(models.Model):
