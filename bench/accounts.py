@@ -37,7 +37,7 @@ def bench_user(username, role, department, display_name, *, password=BENCH_PASSW
         username=username,
         defaults={"role": role, "department": department, "display_name": display_name, "is_active": True,
                   "is_staff": False, "is_superuser": False},
-    )  # fmt: skip
+    )
     user.full_clean(exclude=["password"])
     if created or not user.check_password(password):
         user.password = _password_hash(password)

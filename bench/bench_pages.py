@@ -115,7 +115,7 @@ def bench_accounts(counties):
         (bench_user(f"bench_supervisor_{r.code}", User.Role.SUPERVISOR, water_bureau(r), f"基准测试督导{r.code}"),
          first)
         for r in (city, province)
-    ]  # fmt: skip
+    ]
     admin = bench_user("bench_admin", User.Role.ADMIN, None, "基准测试管理员")
     return reviewers + supervisors, admin
 
@@ -165,7 +165,7 @@ def query_counts(accounts, admin, quarter):
     reviewer, county = accounts[0]
     (city_supervisor, _), (province_supervisor, _) = accounts[-2:]
     viewers = [("county reviewer", reviewer), ("city supervisor", city_supervisor),
-               ("province supervisor", province_supervisor), ("administrator", admin)]  # fmt: skip
+               ("province supervisor", province_supervisor), ("administrator", admin)]
     # Wall time of one request, and the CPU time this process spent on it: on a shared
     # machine the first depends on the neighbours, the second hardly.
     print(f"{'page':<14} {'viewer':<20} {'districts seen':>14} {'queries':>8} {'wall':>9} {'cpu':>9} {'size':>10}")
@@ -192,7 +192,7 @@ def query_counts(accounts, admin, quarter):
                 continue
             counts.append(len(queries))
             print(f"{page:<14} {label:<20} {districts:>14,} {len(queries):>8} {seconds * 1000:>6.0f} ms "
-                  f"{cpu * 1000:>6.0f} ms {len(response.content) / 1024:>6.0f} KiB")  # fmt: skip
+                  f"{cpu * 1000:>6.0f} ms {len(response.content) / 1024:>6.0f} KiB")
         rises = [(a, b) for a, b in itertools.pairwise(counts) if b > a]
         if rises:
             grows.append(f"{page} ({', '.join(f'{a} → {b}' for a, b in rises)})")
@@ -208,7 +208,7 @@ def latency_run(accounts, quarter, users, seconds, think):
         {"username": user.username, "password": BENCH_PASSWORD,
          "steps": [{"kind": "page", "name": page, "url": url} for page, url, _ in pages_of(user, county, quarter)]}
         for user, county in accounts
-    ]  # fmt: skip
+    ]
     with tempfile.TemporaryDirectory(prefix="bench_pages_") as folder, served_portal(Path(folder)) as portal:
         load_before = os.getloadavg()[0]
         baseline = one_user_baseline(portal.base, plan, BASELINE_ROUNDS)
@@ -217,10 +217,10 @@ def latency_run(accounts, quarter, users, seconds, think):
         load_after = os.getloadavg()[0]
         errors = portal.errors()
     heading(f"Latency: gunicorn ({GUNICORN_WORKERS} sync workers, production settings) on loopback; "
-            f"{users} locust users for {seconds} s, {think:g} s think time on average")  # fmt: skip
+            f"{users} locust users for {seconds} s, {think:g} s think time on average")
     # Latency on a shared machine means little if something else was using the cores.
     print(f"{os.cpu_count()} cores; 1-minute load average {load_before:.1f} before the baseline, "
-          f"{load_after:.1f} after the load")  # fmt: skip
+          f"{load_after:.1f} after the load")
     print_latencies(rows, baseline, PAGES, users=users, max_p95_ms=MAX_P95_MS)
     print_totals(rows, failed, errors)
     return failure_count(rows) + len(errors)
@@ -238,7 +238,7 @@ def main():
     )
     parser.add_argument("--quarter", help="quarter the pages show, e.g. 2026Q3 (default: the data's last)")
     parser.add_argument("--no-analyze", dest="analyze", action="store_false",
-                        help="leave stale planner statistics as they are (see analyze_stale_tables)")  # fmt: skip
+                        help="leave stale planner statistics as they are (see analyze_stale_tables)")
     args = parser.parse_args()
     if not 1 <= args.users <= 200 or not 1 <= args.seconds <= 600:
         parser.error("--users must be 1–200 and --seconds 1–600")
@@ -261,7 +261,7 @@ def main():
     analyzed = analyze_stale_tables() if args.analyze else []
     if analyzed:
         print(f"ANALYZE of {len(analyzed)} tables whose planner statistics were missing or stale "
-              f"(autovacuum would have done it): {', '.join(analyzed)}")  # fmt: skip
+              f"(autovacuum would have done it): {', '.join(analyzed)}")
     print(
         f"{entries:,} progress entries, {scorecards:,} scorecards and {verdicts:,} verdicts in {quarter}; "
         f"{len(accounts)} accounts: {len(accounts) - 2} county reviewers, a city and a province supervisor"

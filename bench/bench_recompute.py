@@ -71,7 +71,7 @@ def baseline(quarters):
         "SELECT v.region_id, e.code, v.year, v.quarter, v.value FROM indicators_datavalue v "
         "JOIN indicators_dataelement e ON e.id = v.element_id JOIN indicators_datareport r ON r.id = v.report_id "
         "WHERE r.state IN %s", (COUNTED,)
-    ):  # fmt: skip
+    ):
         if (year, number) in wanted:
             inputs[(region, year, number)][code] = value
     utilities = defaultdict(list)
@@ -79,7 +79,7 @@ def baseline(quarters):
         "SELECT u.region_id, u.year, u.quarter, u.utility, u.supply, u.registered, u.resident_metered, u.pipe_km, "
         "u.pressure, u.frost_depth FROM indicators_utilityfigures u JOIN indicators_datareport r ON r.id = u.report_id "
         "WHERE r.state IN %s ORDER BY u.utility", (COUNTED,)
-    ):  # fmt: skip
+    ):
         utilities[(region, year, number)].append(Utility(*figures))
     national, own = defaultdict(dict), defaultdict(dict)
     for region, code, year, value in rows("SELECT region_id, code, year, value FROM indicators_referencevalue"):
@@ -108,13 +108,13 @@ def _task_parts(quarters):
     for item, plan, due, department, role in rows(
         "SELECT n.id, n.plan_id, n.due_on, a.department_id, a.role FROM tasks_assignment a "
         "JOIN tasks_tasknode n ON n.id = a.node_id WHERE n.level = 3"
-    ):  # fmt: skip
+    ):
         items[item] = (plan, due)
         roles[(plan, department)][0 if role == "lead" else 1].append(item)
     reports = {}
     for item, department, year, number, state, status, percent, submitted in rows(
         "SELECT item_id, department_id, year, quarter, state, status, percent, submitted_at FROM tasks_progressreport"
-    ):  # fmt: skip
+    ):
         reports[(item, department, year, number)] = (state, status, percent, submitted)
     contributions = set(rows("SELECT item_id, department_id, year, quarter FROM tasks_contribution"))
     parts = {}
@@ -131,12 +131,12 @@ def _task_parts(quarters):
                 1 for item, e in zip(led, entries, strict=True)
                 if e is not None and e[0] in COUNTED and e[1] != "behind"
                 and (e[1] == "done" or e[2] >= expected_percent(_Item(items[item][1]), plan, quarter))
-            )  # fmt: skip
+            )
             done = sum(1 for item in cooperated if (item, department, quarter.year, quarter.number) in contributions)
             parts[(plan_id, department, quarter.year, quarter.number)] = {
                 "completeness": Part(len(submitted), len(led)), "on_time": Part(len(on_time), len(led)),
                 "progress": Part(on_track, len(led)), "cooperation": Part(done, len(cooperated)),
-            }  # fmt: skip
+            }
     return parts
 
 
@@ -222,12 +222,12 @@ def main():
     spread, jobs = through_workers(quarters, args.workers)
     label = "one query per table, plain Python, no writes"
     figure("recompute all, in one process, from empty", first, baseline=base_time, baseline_label=label,
-           max_ratio=3, max_seconds=30, extra=f"{written:,} values, {cards:,} scorecards")  # fmt: skip
+           max_ratio=3, max_seconds=30, extra=f"{written:,} values, {cards:,} scorecards")
     figure("again, nothing changed", again, baseline=base_time, baseline_label=label, max_ratio=3, max_seconds=30)
     figure(f"again, as {jobs} Celery jobs over {args.workers} workers", spread, baseline=base_time,
-           baseline_label=label, max_ratio=3, max_seconds=30)  # fmt: skip
+           baseline_label=label, max_ratio=3, max_seconds=30)
     print(f"  checked: {compared[0]:,} indicator values and {compared[1]:,} scorecards' task parts agree with "
-          f"the baseline; run at {date.today()}")  # fmt: skip
+          f"the baseline; run at {date.today()}")
 
 
 if __name__ == "__main__":

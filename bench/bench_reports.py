@@ -72,7 +72,7 @@ def main():
             mine.append(report.pk)
         one, read = statistics.median(builds), statistics.median(reads)
         figure("one county's report (xlsx + docx + html), median", one, baseline=read,
-               baseline_label="reading its data alone", max_seconds=2)  # fmt: skip
+               baseline_label="reading its data alone", max_seconds=2)
         sequential = statistics.mean(builds) * len(counties)
         with celery_workers(args.workers, log_dir=MEDIA):
             with transaction.atomic():  # enqueued on commit, all at once
@@ -82,7 +82,7 @@ def main():
         failed = QuarterlyReport.objects.filter(pk__in=requested, state=QuarterlyReport.State.FAILED).count()
         figure(f"all {len(counties):,} reports through {args.workers} workers", wall, baseline=sequential,
                baseline_label=f"in-process one after another, from {len(builds)} built",
-               extra=f"{len(counties) / wall:.1f} reports/s, {failed} failed")  # fmt: skip
+               extra=f"{len(counties) / wall:.1f} reports/s, {failed} failed")
         if failed:
             sys.exit(f"{failed} reports failed")
     finally:

@@ -38,7 +38,7 @@ def synthetic_rows(region, items, seed=7):
             f"第{index + 1}项工作内容：加强计划用水管理，开展节水宣传和节水载体创建，确保完成年度目标任务。",
             "、".join(rng.sample(names, 2)),
             "、".join(rng.sample(names, 3)),
-        ])  # fmt: skip
+        ])
     return rows
 
 

@@ -93,7 +93,7 @@ def delete_import(counties, quarter):
     the dead rows this one left at the top of every index."""
     where = {"region__in": counties, "year": quarter.year, "quarter": quarter.number}
     querysets = [DataValue.objects.filter(**where), DataValue.history.filter(**where),
-                 DataReport.objects.filter(**where), DataReport.history.filter(**where)]  # fmt: skip
+                 DataReport.objects.filter(**where), DataReport.history.filter(**where)]
     for queryset in querysets:
         queryset._raw_delete(queryset.db)
     if connection.vendor == "postgresql":
@@ -129,12 +129,12 @@ def measure(data, quarter, counties, user, *, repeat, profile=None):
         best["baseline"] = min(best["baseline"], seconds)
         try:
             with mock.patch.object(jobs.recompute_regions_quarter, "delay") as delay, \
-                    CaptureQueriesContext(connection) as queries:  # fmt: skip
+                    CaptureQueriesContext(connection) as queries:
                 if profile:
                     profile.enable()
                 parse_seconds, parsed = timed(lambda: bulk_workbook.read(data))
                 commit_seconds, preview = timed(partial(bulk_statistics_commit, parsed=parsed, quarter=quarter,
-                                                        user=user, source_sha256="b" * 64))  # fmt: skip
+                                                        user=user, source_sha256="b" * 64))
                 if profile:
                     profile.disable()
             written = DataValue.objects.filter(region__in=counties, year=quarter.year, quarter=quarter.number).count()
@@ -151,9 +151,9 @@ def report(label, best, queries, preview):
     figure("raw openpyxl read-only parse (baseline)", best["baseline"])
     figure("  parse (bulk_workbook.read)", best["parse"])
     figure("  check + write + commit", best["commit"],
-           extra=f"{queries} queries, {preview.new} new figures, {preview.reports_created} reports")  # fmt: skip
+           extra=f"{queries} queries, {preview.new} new figures, {preview.reports_created} reports")
     figure("parse + check + commit", best["parse"] + best["commit"], baseline=best["baseline"],
-           baseline_label="raw parse", max_ratio=BAR)  # fmt: skip
+           baseline_label="raw parse", max_ratio=BAR)
 
 
 def main():
@@ -168,7 +168,7 @@ def main():
     rows = synthetic_rows(counties, quarter)
     build_seconds, data = timed(lambda: bulk_workbook.build(rows, quarter=quarter, scope_name=""))
     print(f"{connection.vendor}: {counties.count()} counties, {len(rows)} rows for {quarter}, template "
-          f"{len(data) / 1024 / 1024:.1f} MiB built in {build_seconds:.2f} s; best of {args.repeat}")  # fmt: skip
+          f"{len(data) / 1024 / 1024:.1f} MiB built in {build_seconds:.2f} s; best of {args.repeat}")
     profile = cProfile.Profile() if args.profile else None
     best, queries, preview, enqueued = measure(data, quarter, counties, user, repeat=args.repeat, profile=profile)
     report("统计数据批量导入: the downloaded template, filled in", best, queries, preview)

@@ -102,7 +102,7 @@ def celery_workers(count, *, log_dir):
     app.control.purge()
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=WARNING",
                "--without-heartbeat", "--without-gossip", "--without-mingle", f"--logfile={log_dir}/worker-%n.log",
-               "-n"]  # fmt: skip
+               "-n"]
     workers = [
         subprocess.Popen([*command, f"bench{n}-{os.getpid()}@%h"], cwd=ROOT, env=dict(os.environ),  # noqa: S603
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -105,11 +105,11 @@ CYCLES = {
                          "task table export"],
     User.Role.SUPERVISOR: ["home (supervisor)", "city view", "scorecards", "indicators board", "plan detail",
                            "report page", "task table export"],
-}  # fmt: skip
+}
 # The lines of the figures, in the order a day's work meets them.
 NAMES = ["home (reporter)", "home (reviewer)", "home (supervisor)", "to-do", "progress form", "draft save",
          "review inbox", "entry detail", "approve", "return", "scorecards", "city view", "indicators board",
-         "plan detail", "report page", "task table export"]  # fmt: skip
+         "plan detail", "report page", "task table export"]
 
 
 # --- 1. setup -----------------------------------------------------------------------------------
@@ -121,9 +121,9 @@ def recreate_database():
     name = config.get("NAME") or ""
     if config.get("ENGINE") != "django.db.backends.postgresql" or not name.endswith("_load"):
         sys.exit("DATABASE_URL must name a PostgreSQL database ending in _load (it is dropped and created again), "
-                 "e.g. postgres://postgres@127.0.0.1:5432/jieshui_load")  # fmt: skip
+                 "e.g. postgres://postgres@127.0.0.1:5432/jieshui_load")
     server = psycopg2.connect(dbname="postgres", user=config["USER"], password=config["PASSWORD"] or None,
-                              host=config["HOST"] or None, port=config["PORT"] or None)  # fmt: skip
+                              host=config["HOST"] or None, port=config["PORT"] or None)
     server.autocommit = True
     try:
         with server.cursor() as cursor:
@@ -147,7 +147,7 @@ def load_data():
     step("migrate", "migrate", interactive=False, verbosity=0)
     step("load_demo", "load_demo")
     step(f"generate_scale_data --regions {SCALE_REGIONS}", "generate_scale_data", regions=SCALE_REGIONS,
-         quarters=SCALE_QUARTERS)  # fmt: skip
+         quarters=SCALE_QUARTERS)
     # Its plans end with the last finished quarter: in a first quarter that is last year, and
     # this quarter's clerks would have nothing to report.
     Plan.objects.filter(title__endswith=MARKER).update(end_year=Quarter.containing(timezone.localdate()).year)
@@ -174,7 +174,7 @@ class District:
         whose entry this quarter does not exist yet or is still the department's to change."""
         closed = ProgressReport.objects.filter(item__plan=self.plan, year=self.quarter.year,
                                                quarter=self.quarter.number).exclude(
-            state__in=ProgressReport.EDITABLE_STATES).values_list("item", "department")  # fmt: skip
+            state__in=ProgressReport.EDITABLE_STATES).values_list("item", "department")
         closed = set(closed)
         items = {}
         leads = Assignment.objects.filter(node__plan=self.plan, node__level=TaskNode.Level.WORK_ITEM, role="lead")
@@ -187,7 +187,7 @@ class District:
         """The plan's entries of finished quarters, latest first: what reviewers are given."""
         entries = ProgressReport.objects.filter(item__plan=self.plan).filter(
             Q(year__lt=self.quarter.year) | Q(year=self.quarter.year, quarter__lt=self.quarter.number))
-        return iter(entries.select_related("department").order_by("-year", "-quarter", "pk"))  # fmt: skip
+        return iter(entries.select_related("department").order_by("-year", "-quarter", "pk"))
 
     def take_department(self):
         if not self.departments:
@@ -207,7 +207,7 @@ def set_aside_for_review(entries):
     ProgressReport.objects.filter(pk__in=[e.pk for e in entries]).update(
         state=ProgressReport.State.SUBMITTED, submitted_at=Coalesce("submitted_at", timezone.now()),
         reviewed_at=None, reviewed_by=None, review_comment="",
-    )  # fmt: skip
+    )
 
 
 def role_counts(users):
@@ -216,7 +216,7 @@ def role_counts(users):
     reviewers = max(1, round(users * REVIEWER_SHARE)) if users > 1 else 0
     supervisors = max(1, users - round(users * REPORTER_SHARE) - reviewers) if users > 2 else 0
     return {User.Role.REPORTER: users - reviewers - supervisors, User.Role.REVIEWER: reviewers,
-            User.Role.SUPERVISOR: supervisors}  # fmt: skip
+            User.Role.SUPERVISOR: supervisors}
 
 
 def reviews_needed(seconds, think):
@@ -281,7 +281,7 @@ class Planner:
                 "pk": entry.pk, "version": entry.version, "saves": 1, "percent": 20 + 10 * len(drafts),
                 "url": reverse("tasks:progress_entry", args=[item.pk, str(self.quarter)]),
                 "must_show": 'name="version"', "saved_location": f"{todo}?quarter={self.quarter}",
-            })  # fmt: skip
+            })
         pages = {
             "home (reporter)": (reverse("home"), str(user)),
             "to-do": (todo, department.name),
@@ -306,7 +306,7 @@ class Planner:
                                                                                    args=[entry.pk]),
             "approve_message": self.approved_message,
             "return_message": self.returned_message % {"department": entry.department},
-        } for entry in entries]  # fmt: skip
+        } for entry in entries]
         steps = [self._step(name, pages) for name in CYCLES[User.Role.REVIEWER]]
         return user, {"steps": steps, "reviews": decisions}
 
@@ -342,7 +342,7 @@ class Planner:
     def _step(self, name, pages):
         if name == "draft":
             return {"kind": "draft", "work_done": "按计划推进本项工作，完成阶段任务。", "next_plan": "继续推进。",
-                    "saved_message": self.saved_message}  # fmt: skip
+                    "saved_message": self.saved_message}
         if name in ("approve", "return"):
             return {"kind": "review", "action": name, "comment": RETURN_COMMENT if name == "return" else ""}
         url, must_show = pages[name]
@@ -362,7 +362,7 @@ def plan_accounts(users, seconds, think, quarter):
     # The baseline's own accounts: its drafts and decisions must not touch the load's.
     per_cycle = sum(1 for name in CYCLES[User.Role.REVIEWER] if name in ("approve", "return"))
     baseline = [planner.account(role, prefix="baseline", reviews=(BASELINE_ROUNDS + 1) * per_cycle)
-                for role in CYCLES]  # fmt: skip
+                for role in CYCLES]
     return [_entry(user, work) for user, work in load], [_entry(user, work) for user, work in baseline]
 
 
@@ -425,7 +425,7 @@ def main():
     parser.add_argument("--users", type=int, default=50, help="concurrent locust users, one account each (default 50)")
     parser.add_argument("--seconds", type=int, default=120, help="length of the load after sign-in (default 120)")
     parser.add_argument("--think", type=float, default=THINK_SECONDS,
-                        help=f"mean seconds between a user's steps (default {THINK_SECONDS:g})")  # fmt: skip
+                        help=f"mean seconds between a user's steps (default {THINK_SECONDS:g})")
     args = parser.parse_args()
     if not 1 <= args.users <= 200 or not 1 <= args.seconds <= 600 or not 0.2 <= args.think <= 60:
         parser.error("--users must be 1–200, --seconds 1–600 and --think 0.2–60")
@@ -439,7 +439,7 @@ def main():
         baseline = one_user_baseline(portal.base, baseline_accounts, BASELINE_ROUNDS)
         baseline_seconds, start = time.perf_counter() - start, time.perf_counter()
         rows, failed, cut_off = run_locust(portal.base, plan, args.users, args.seconds, Path(folder),
-                                           stop_timeout=STOP_TIMEOUT)  # fmt: skip
+                                           stop_timeout=STOP_TIMEOUT)
         load_seconds, load_after = time.perf_counter() - start, os.getloadavg()[0]
         errors = portal.errors()
     problems = lost_updates(accounts, rows)
@@ -451,7 +451,7 @@ def main():
     # Latency on a shared machine means little if something else was using the cores.
     print(f"{os.cpu_count()} cores; 1-minute load average {load_before:.1f} before the baseline, "
           f"{load_after:.1f} after the load; baseline {baseline_seconds:.0f} s, "
-          f"locust {load_seconds:.0f} s with the sign-ins")  # fmt: skip
+          f"locust {load_seconds:.0f} s with the sign-ins")
     print_latencies(rows, baseline, NAMES, users=args.users, with_p99=True)
     print_totals(rows, failed, errors, with_p99=True)
     for problem in problems:

@@ -71,7 +71,7 @@ class PortalUser(HttpUser):
     def send(self, request):
         """One request, counted under its name; a wrong answer is recorded as a failure."""
         with self.client.request(request.method, request.url, name=request.name, data=request.data or None,
-                                 allow_redirects=False, catch_response=True) as response:  # fmt: skip
+                                 allow_redirects=False, catch_response=True) as response:
             wrong = problem(request, response)
             if wrong:
                 response.failure(f"{self.account['username']}: {wrong}")
@@ -84,6 +84,6 @@ class PortalUser(HttpUser):
             requests = self.walk.next_step()
         except PoolUsedUp as error:
             self.environment.events.request.fire(request_type="STEP", name="review pool", response_time=0,
-                                                 response_length=0, exception=error, context={})  # fmt: skip
+                                                 response_length=0, exception=error, context={})
             return
         run(requests, self.send)

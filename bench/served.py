@@ -59,7 +59,7 @@ def served_environment(folder):
         # connection instead of opening one per request.
         "DATABASE_CONN_MAX_AGE": "60",
         "LOG_LEVEL": "WARNING",
-    })  # fmt: skip
+    })
     env.pop("DJANGO_DEBUG", None)
     return env
 
@@ -69,7 +69,7 @@ def collect_static(env):
     collect = subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env,
         capture_output=True, text=True,
-    )  # fmt: skip
+    )
     if collect.returncode:
         sys.exit(f"collectstatic failed:\n{collect.stderr[-3000:]}")
 
@@ -81,7 +81,7 @@ def start_gunicorn(env, port, log_path):
         "--graceful-timeout", "5", "--error-logfile", str(log_path),
         # Django logs a server error to the worker's stderr: into the same log, where it is counted.
         "--capture-output",
-    ]  # fmt: skip
+    ]
     # Its own session: Ctrl-C reaches only this script, which then stops the server itself.
     return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
 
@@ -139,7 +139,7 @@ def checked_sender(session, base, samples=None):
     def send(request):
         start = time.perf_counter()
         response = session.request(request.method, base + request.url, data=request.data or None, timeout=60,
-                                   allow_redirects=False)  # fmt: skip
+                                   allow_redirects=False)
         elapsed = time.perf_counter() - start
         wrong = problem(request, response)
         if wrong:
@@ -190,11 +190,11 @@ def run_locust(base, plan, users, seconds, folder, *, stop_timeout=5):
         "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{seconds + 120}s",
         "--stop-timeout", str(stop_timeout), "--host", base, "--csv", str(csv_prefix), "--only-summary",
         "--loglevel", "INFO",  # into the log file: it says when the stop timeout cut steps off
-    ]  # fmt: skip
+    ]
     env = {**os.environ, "BENCH_LOCUST_PLAN": str(plan_path)}
     with open(log_path, "w") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,  # noqa: S603
-                                   start_new_session=True)  # fmt: skip
+                                   start_new_session=True)
         try:
             process.wait(timeout=seconds + 180 + stop_timeout)
         except subprocess.TimeoutExpired:
@@ -225,7 +225,7 @@ def print_latencies(rows, baseline, names, *, users, max_p95_ms=None, with_p99=F
             f"{name}, {users} users", float(row["50%"]), float(row["95%"]),
             p99_ms=float(row["99%"]) if with_p99 else None, baseline_ms=statistics.median(baseline[name]),
             baseline_label=f"1 user, p95 {percentile(baseline[name], 0.95):.0f} ms", max_p95_ms=max_p95_ms, extra=extra,
-        )  # fmt: skip
+        )
 
 
 def print_totals(rows, failed, errors, *, with_p99=False):
@@ -236,7 +236,7 @@ def print_totals(rows, failed, errors, *, with_p99=False):
             p99 = f"   p99 {float(row['99%']):6.0f} ms" if with_p99 else ""
             print(f"{name:<28} p50 {float(row['50%']):6.0f} ms   p95 {float(row['95%']):6.0f} ms{p99}   "
                   f"{int(row['Request Count'])} requests, {int(row['Failure Count'])} failed, "
-                  f"{float(row['Requests/s']):.1f} requests/s")  # fmt: skip
+                  f"{float(row['Requests/s']):.1f} requests/s")
     for failure in failed:
         print(f"FAILED {failure['Occurrences']}×  {failure['Method']} {failure['Name']}: {failure['Error']}")
     for line in errors[:20]:

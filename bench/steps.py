@@ -80,7 +80,7 @@ def draft(step, entry):
         "csrfmiddlewaretoken": form_token(form), "version": version.group(1) if version else "",
         "status": "in_progress", "percent": str(entry["percent"]), "quantity": "",
         "work_done": f"{step['work_done']}（第{entry['saves']}次保存）", "problems": "", "next_plan": step["next_plan"],
-    }  # fmt: skip
+    }
     entry["saves"] += 1
     yield Request("draft save", "POST", entry["url"], data=data, status=302, location=entry["saved_location"])
     yield Request("to-do", "GET", entry["saved_location"], must_show=step["saved_message"])

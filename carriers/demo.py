@@ -60,7 +60,7 @@ def _rules(region):
         region=region,
         defaults={"planned_use_from": demo_data.WULONG_PLANNED_USE_FROM,
                   "audit_over_percent": demo_data.WULONG_AUDIT_OVER_PERCENT},
-    )  # fmt: skip
+    )
 
 
 def _users(region, rows):
@@ -71,7 +71,7 @@ def _users(region, rows):
             region=region, name=name,
             defaults={"kind": kind, "industry": industry, "credit_code": code, "uses_surface": "S" in sources,
                       "uses_ground": "G" in sources, "uses_public": "P" in sources},
-        )  # fmt: skip
+        )
     return users
 
 
@@ -81,7 +81,7 @@ def _year(user, year, surface, ground, public, total, reused, quota, households,
         defaults={"surface_withdrawal": surface, "ground_withdrawal": ground, "public_supply": public,
                   "total_use": total, "reused_water": reused, "planned_quota": quota, "households": households,
                   "irrigated_area_mu": irrigated},
-    )  # fmt: skip
+    )
 
 
 def _carriers(region, users, rows):
@@ -92,7 +92,7 @@ def _carriers(region, users, rows):
             **lookup,
             defaults={"region": region, "entity_name": entity, "status": status, "applied_on": applied,
                       "accepted_on": accepted, "published_on": published, "recheck_due": recheck, "ended_on": ended},
-        )  # fmt: skip
+        )
         carrier.full_clean()
 
 
@@ -103,7 +103,7 @@ def _targets(region):
             defaults={"min_count": count, "min_rate": None if rate is None else Decimal(rate),
                       "new_in_year": new_in_year, "text": text,
                       "department": region.departments.get(short_name=department)},
-        )  # fmt: skip
+        )
 
 
 def _audits(users):
@@ -112,7 +112,7 @@ def _audits(users):
             user=users[key], year=year,
             defaults={"over_percent": over, "ordered_on": ordered, "due_on": due or ordered + timedelta(days=90),
                       "auditor": auditor, "reported_on": reported, "rectified_on": rectified},
-        )  # fmt: skip
+        )
 
 
 def _recompute(region):

@@ -57,7 +57,7 @@ WULONG_USERS = [
     *[(f"C{n}", name, "community", "", None, "P") for n, name in enumerate(
         ["芙蓉花园", "滨江苑", "巷口新城", "凤山小区", "乌江明珠", "仙女湖小区", "白马山居", "建设路小区",
          "桐梓苑", "江口新村"], start=1)],
-]  # fmt: skip
+]
 
 WULONG_YEARS = {
     "E1": {2018: (3_100_000, 0, 0, 4_900_000, 1_650_000, 3_000_000, None, None),
@@ -87,7 +87,7 @@ WULONG_YEARS = {
     "I1": {2019: (5_800_000, 0, 0, 5_800_000, 0, 6_000_000, None, 52_000)},
     **{f"C{n}": {2019: (0, 0, households * 60, households * 60, 0, None, households, None)}
        for n, households in enumerate([1800, 1200, 2500, 900, 1600, 800, 1100, 1400, 2000, 1300], start=1)},
-}  # fmt: skip
+}
 
 # (carrier type, level, user key or None, entity name, status, applied, accepted, published, re-check, ended)
 WULONG_CARRIERS = [
@@ -105,7 +105,7 @@ WULONG_CARRIERS = [
     ("irrigation", "city", "I1", "", "creating", date(2019, 11, 1), None, None, None, None),
     ("education_base", "county", None, "仙女山节水教育基地", "accepted", date(2019, 9, 1), date(2019, 12, 1), None,
      None, None),
-]  # fmt: skip
+]
 
 # (year, carrier type, at least, rate at least, due, new in year, responsible department, as written)
 WULONG_TARGETS = [
@@ -115,7 +115,7 @@ WULONG_TARGETS = [
     (2019, "community", 2, 5, None, False, "区住房城乡建委",
      "节水型居民小区建成率不低于5%（节水型居民小区不得少于2个）"),
     (2020, "agency", 1, None, date(2020, 6, 30), True, "区水利局", "2020年上半年完成水利行业节水型机关创建工作"),
-]  # fmt: skip
+]
 
 # (user key, year, over %, ordered, due, auditor, reported, rectified)
 WULONG_AUDITS = [
@@ -161,4 +161,4 @@ QIANJIANG_CARRIERS = [
      None),
     ("community", "county", "QC2", "", "accepted", date(2022, 7, 1), date(2022, 10, 20), None, None, None),
     ("community", "county", "QC3", "", "accepted", date(2023, 3, 1), date(2023, 6, 6), None, None, None),
-]  # fmt: skip
+]

@@ -21,14 +21,14 @@ class WaterUserForm(VersionedForm):
         model = WaterUser
         fields = ["name", "credit_code", "kind", "industry", "uses_surface", "uses_ground", "uses_public", "notes"]
         help_texts = {"credit_code": _("18 characters; may be left empty for residential communities and "
-                                       "irrigation districts.")}  # fmt: skip
+                                       "irrigation districts.")}
 
 
 class UserYearForm(forms.ModelForm):
     class Meta:
         model = UserYear
         fields = ["year", "surface_withdrawal", "ground_withdrawal", "public_supply", "total_use", "reused_water",
-                  "planned_quota", "households", "irrigated_area_mu"]  # fmt: skip
+                  "planned_quota", "households", "irrigated_area_mu"]
         help_texts = {
             "total_use": _("Including reused water; new water = total use − reused water."),
             "planned_quota": _("Empty when the unit is not under planned use."),
@@ -37,7 +37,7 @@ class UserYearForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         for name in ("surface_withdrawal", "ground_withdrawal", "public_supply", "total_use", "reused_water",
-                     "planned_quota", "irrigated_area_mu"):  # fmt: skip
+                     "planned_quota", "irrigated_area_mu"):
             value = cleaned.get(name)
             if value is not None and value < 0:
                 self.add_error(name, _("A volume cannot be negative."))
@@ -51,7 +51,7 @@ class CarrierForm(VersionedForm):
     class Meta:
         model = Carrier
         fields = ["carrier_type", "level", "user", "entity_name", "status", "applied_on", "accepted_on",
-                  "published_on", "recheck_due", "ended_on", "notes"]  # fmt: skip
+                  "published_on", "recheck_due", "ended_on", "notes"]
         widgets = dict.fromkeys(("applied_on", "accepted_on", "published_on", "recheck_due", "ended_on"), DATE)
 
     def __init__(self, *args, region, **kwargs):

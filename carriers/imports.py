@@ -179,7 +179,7 @@ def _of_another_region(preview, title_of):
     if title.endswith(suffix) and title != own:
         preview.problems.insert(0, f"第{workbooks.TITLE_ROW}行A列（标题）：这是“{preview.parsed.title}”，"
                                    f"不是{preview.region.name}的名录，未导入任何内容。"
-                                   "请导出本区的名录后在其上填写。")  # fmt: skip
+                                   "请导出本区的名录后在其上填写。")
 
 
 # --- users -----------------------------------------------------------------------------------

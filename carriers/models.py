@@ -444,7 +444,7 @@ class CarrierTarget(models.Model):
     department = models.ForeignKey(
         "org.Department", verbose_name=_("responsible department"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="carrier_targets",
-    )  # fmt: skip
+    )
     # “完成3家” counts carriers accepted in the target's year; “不得少于2个” counts all built.
     new_in_year = models.BooleanField(_("only carriers accepted in that year"), default=False)
     text = models.CharField(_("target as written"), max_length=300, blank=True)

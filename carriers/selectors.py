@@ -94,7 +94,7 @@ def planned_use_gaps(region, year):
         return []
     gaps = [f for f in figures_of_year(region, year).values()
             if f.planned_quota is None and f.new_water >= rules.planned_use_from
-            and f.user.kind not in PLANNED_USE_EXEMPT]  # fmt: skip
+            and f.user.kind not in PLANNED_USE_EXEMPT]
     return sorted(gaps, key=lambda f: (-f.new_water, f.user.name))
 
 
@@ -175,7 +175,7 @@ def targets_progress(region_ids, year, *, today):
         carriers[region_id].append(_Accepted(*row))
     bases = _base_counts(wanted)
     return {region_id: [_progress(target, year, today, carriers[region_id], bases[region_id]) for target in targets]
-            for region_id, targets in found.items()}  # fmt: skip
+            for region_id, targets in found.items()}
 
 
 class _Accepted(NamedTuple):
@@ -219,7 +219,7 @@ def _base_counts(region_ids):
         kinds[region_id][kind] = count
     return {region_id: {carrier_type: sum(found.get(kind, 0) for kind in base_kinds)
                         for carrier_type, base_kinds in RATE_BASE_KINDS.items()}
-            for region_id, found in kinds.items()}  # fmt: skip
+            for region_id, found in kinds.items()}
 
 
 # --- coverage for the indicators ---------------------------------------------------------------
@@ -250,7 +250,7 @@ def _coverage(region_ids, quarter):
     carriers = [_Built(*row) for row in
                 Carrier.objects.filter(built_on_q(day), region__in=region_ids, carrier_type__in=types,
                                        user__isnull=False)
-                .order_by("user__name", "carrier_type").values_list(*_Built._fields)]  # fmt: skip
+                .order_by("user__name", "carrier_type").values_list(*_Built._fields)]
     latest = {}
     years = UserYear.objects.filter(user__in={c.user_id for c in carriers}, year__lte=quarter.year).order_by("year")
     for row in years.values_list(*_Figures._fields):
@@ -260,7 +260,7 @@ def _coverage(region_ids, quarter):
         by_region[carrier.region_id].append(carrier)
     # Labels looked up once: get_FOO_display() per carrier costs more than the sums.
     labels = {name: {key: str(label) for key, label in Carrier._meta.get_field(name).flatchoices}
-              for name in ("carrier_type", "level")}  # fmt: skip
+              for name in ("carrier_type", "level")}
     return {region_id: _region_coverage(found, latest, day, labels) for region_id, found in by_region.items()}
 
 
@@ -302,7 +302,7 @@ def _region_coverage(carriers, latest, day, labels):
                 "type": labels["carrier_type"][carrier.carrier_type], "level": labels["level"][carrier.level],
                 "accepted_on": carrier.accepted_on.isoformat(),
                 "figure": None if amount is None else str(amount), "figure_year": figures.year if figures else None,
-            })  # fmt: skip
+            })
         result[code] = (total, {"counted": counted, "as_of": day.isoformat()})
     return result
 
@@ -324,7 +324,7 @@ CARRIER_WORDS = [
     ("节水型校园", CarrierType.SCHOOL), ("节水型灌区", CarrierType.IRRIGATION), ("节水型单位", CarrierType.UNIT),
     ("水效领跑者", CarrierType.LEADER), ("节水教育基地", CarrierType.EDUCATION_BASE),
     ("节水宣传教育基地", CarrierType.EDUCATION_BASE), ("合同节水", CarrierType.CONTRACT),
-]  # fmt: skip
+]
 COUNT_UNITS = {"家", "个", "所", "处", "项"}
 # A count in the wording even when the parsed target is a rate: “建成率不低于10%（不得少于2个）”.
 _COUNT_IN_TEXT = re.compile(r"(?:不得少于|不少于|建成|完成|创建|培育)[^，。；%0-9]{0,12}?(\d+)\s*(?:家|个|所|处|项)")
@@ -379,7 +379,7 @@ def carrier_counts(plan, items, *, today):
     if not typed:
         return {}
     carriers = list(Carrier.objects.filter(region=plan.region_id, accepted_on__isnull=False,
-                                           carrier_type__in={target[0] for _, target in typed.values()}))  # fmt: skip
+                                           carrier_type__in={target[0] for _, target in typed.values()}))
     rates = any(target[2] is not None for _, target in typed.values())
     bases = _base_counts([plan.region_id])[plan.region_id] if rates else {}
     counts = {}

@@ -77,7 +77,7 @@ def audit_order(*, figures, over_percent, user, today):
     audit = WaterAudit(
         user=figures.user, year=figures.year, over_percent=round(over_percent, 2), ordered_on=today,
         due_on=today + timedelta(days=AUDIT_REPORT_DAYS),
-    )  # fmt: skip
+    )
     audit._history_user = user
     audit.save()
     return audit, True

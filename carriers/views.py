@@ -103,7 +103,7 @@ def registry(request):
     params.pop("page", None)
     return render(request, "carriers/registry.html",
                   {**context, "filters": filters, "page": page, "query": params.urlencode(),
-                   "total": page.paginator.count, "filtered": bool(query or kind)})  # fmt: skip
+                   "total": page.paginator.count, "filtered": bool(query or kind)})
 
 
 def _visible_user(request, pk, *, change=False):
@@ -120,7 +120,7 @@ def user_detail(request, pk):
         "water_user": user, "years": user.years.order_by("-year"),
         "carriers": user.carriers.order_by("carrier_type", "level"), "audits": user.audits.order_by("-year"),
         "can_change": scope.can_review_region(user.region), "changes": record_history(user),
-    })  # fmt: skip
+    })
 
 
 @require_http_methods(["GET", "POST"])
@@ -130,7 +130,7 @@ def user_create(request):
     form = WaterUserForm(request.POST or None, instance=WaterUser(region=region))
     return _save(request, form, lambda f: record_save(f.instance, user=request.user),
                  success=_("Water user added."), template="carriers/user_form.html",
-                 context={"region": region, "cancel_url": _registry_url(region)})  # fmt: skip
+                 context={"region": region, "cancel_url": _registry_url(region)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -143,7 +143,7 @@ def user_edit(request, pk):
                                        user=request.user),
                  success=_("Water user saved."), template="carriers/user_form.html",
                  context={"region": user.region, "water_user": user,
-                          "cancel_url": user.get_absolute_url()})  # fmt: skip
+                          "cancel_url": user.get_absolute_url()})
 
 
 @require_http_methods(["GET", "POST"])
@@ -154,7 +154,7 @@ def year_create(request, pk):
     form = UserYearForm(request.POST or None, instance=year)
     return _save(request, form, lambda f: _year_saved(f, request),
                  success=_("Yearly figures saved."), template="carriers/year_form.html",
-                 context={"water_user": user, "cancel_url": user.get_absolute_url()})  # fmt: skip
+                 context={"water_user": user, "cancel_url": user.get_absolute_url()})
 
 
 @require_http_methods(["GET", "POST"])
@@ -167,7 +167,7 @@ def year_edit(request, pk):
     return _save(request, form, lambda f: _year_saved(f, request, before),
                  success=_("Yearly figures saved."), template="carriers/year_form.html",
                  context={"water_user": year.user, "figures": year,
-                          "cancel_url": year.user.get_absolute_url()})  # fmt: skip
+                          "cancel_url": year.user.get_absolute_url()})
 
 
 def _year_saved(form, request, before=None):
@@ -191,7 +191,7 @@ def key_monitoring(request):
     context, region, year = _year_context(request)
     return render(request, "carriers/key_monitoring.html", {
         **context, "listed": selectors.key_monitoring(region, year), "rules": region.monitoring_rules.all(),
-    })  # fmt: skip
+    })
 
 
 @require_safe
@@ -203,7 +203,7 @@ def planned_use(request):
         **context, "rules": selectors.water_rules(region),
         "gaps": selectors.planned_use_gaps(region, year), "due": due, "stray": stray,
         "today": timezone.localdate(),
-    })  # fmt: skip
+    })
 
 
 @require_POST
@@ -211,18 +211,18 @@ def planned_use(request):
 def audit_order_view(request, pk):
     scope = visible_to(request.user)
     figures = scope.get_or_404(UserYear.objects.select_related("user__region"), region="user__region", change=True,
-                               pk=pk)  # fmt: skip
+                               pk=pk)
     over = figures.over_plan_percent
     limit = selectors.water_rules(figures.user.region).audit_over_percent
     if over is None or over <= limit:
         messages.error(request, _("%(name)s is not more than %(limit)s%% over its plan in %(year)s.") % {
-            "name": figures.user.name, "limit": limit, "year": figures.year})  # fmt: skip
+            "name": figures.user.name, "limit": limit, "year": figures.year})
     else:
         audit, created = audit_order(figures=figures, over_percent=over, user=request.user,
-                                     today=timezone.localdate())  # fmt: skip
+                                     today=timezone.localdate())
         if created:
             messages.success(request, _("Water audit ordered for %(name)s; report due %(due)s.") % {
-                "name": figures.user.name, "due": audit.due_on.isoformat()})  # fmt: skip
+                "name": figures.user.name, "due": audit.due_on.isoformat()})
     return redirect(f"{_registry_url(figures.user.region, 'carriers:planned_use')}&year={figures.year}")
 
 
@@ -231,7 +231,7 @@ def audit_order_view(request, pk):
 def audit_edit(request, pk):
     scope = visible_to(request.user)
     audit = scope.get_or_404(WaterAudit.objects.select_related("user__region"), region="user__region", change=True,
-                             pk=pk)  # fmt: skip
+                             pk=pk)
     form = WaterAuditForm(request.POST or None, instance=audit)
 
     def save(f):
@@ -241,7 +241,7 @@ def audit_edit(request, pk):
     return _save(request, form, save, success=_("Water audit saved."), template="carriers/audit_form.html",
                  context={"audit": audit, "changes": record_history(audit), "files": audit.files.all(),
                           "evidence_form": EvidenceForm(),
-                          "cancel_url": _registry_url(audit.user.region, "carriers:planned_use")})  # fmt: skip
+                          "cancel_url": _registry_url(audit.user.region, "carriers:planned_use")})
 
 
 # --- carriers and targets ---------------------------------------------------------------------
@@ -255,7 +255,7 @@ def carriers(request):
     region = context["region"]
     today = timezone.localdate()
     years = list(CarrierTarget.objects.filter(region=region).order_by("-year").values_list("year", flat=True)
-                 .distinct())  # fmt: skip
+                 .distinct())
     year = requested_year(request, years[0] if years else today.year)
     wanted_type = request.GET.get("type", "")
     listing = Carrier.objects.filter(region=region).select_related("user")
@@ -268,7 +268,7 @@ def carriers(request):
     return render(request, "carriers/carriers.html", {
         **context, "year": year, "years": years, "progress": selectors.target_progress(region, year, today=today),
         "page": page, "query": params.urlencode(), "types": CarrierType.choices, "wanted_type": wanted_type,
-    })  # fmt: skip
+    })
 
 
 def _visible_carrier(request, pk, *, change=False):
@@ -284,7 +284,7 @@ def carrier_detail(request, pk):
     return render(request, "carriers/carrier_detail.html", {
         "carrier": carrier, "evidence": carrier.evidence.all(), "can_change": scope.can_review_region(carrier.region),
         "evidence_form": EvidenceForm(), "changes": record_history(carrier),
-    })  # fmt: skip
+    })
 
 
 @require_http_methods(["GET", "POST"])
@@ -295,7 +295,7 @@ def carrier_create(request):
     form = CarrierForm(request.POST or None, instance=Carrier(region=region), region=region, initial=initial)
     return _save(request, form, lambda f: carrier_save(f.instance, user=request.user),
                  success=_("Carrier added."), template="carriers/carrier_form.html",
-                 context={"region": region, "cancel_url": _registry_url(region, "carriers:carriers")})  # fmt: skip
+                 context={"region": region, "cancel_url": _registry_url(region, "carriers:carriers")})
 
 
 @require_http_methods(["GET", "POST"])
@@ -308,7 +308,7 @@ def carrier_edit(request, pk):
                                         user=request.user),
                  success=_("Carrier saved."), template="carriers/carrier_form.html",
                  context={"region": carrier.region, "carrier": carrier,
-                          "cancel_url": carrier.get_absolute_url()})  # fmt: skip
+                          "cancel_url": carrier.get_absolute_url()})
 
 
 def _attach(request, add):
@@ -367,7 +367,7 @@ def target_create(request):
     form = CarrierTargetForm(request.POST or None, instance=target, region=region)
     return _save(request, form, lambda f: _target_saved(f, request), success=_("Target saved."),
                  template="carriers/target_form.html",
-                 context={"region": region, "cancel_url": _registry_url(region, "carriers:carriers")})  # fmt: skip
+                 context={"region": region, "cancel_url": _registry_url(region, "carriers:carriers")})
 
 
 @require_http_methods(["GET", "POST"])
@@ -379,7 +379,7 @@ def target_edit(request, pk):
     return _save(request, form, lambda f: _target_saved(f, request), success=_("Target saved."),
                  template="carriers/target_form.html",
                  context={"region": target.region, "target": target,
-                          "cancel_url": _registry_url(target.region, "carriers:carriers")})  # fmt: skip
+                          "cancel_url": _registry_url(target.region, "carriers:carriers")})
 
 
 def _target_saved(form, request):

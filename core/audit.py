@@ -330,7 +330,7 @@ def _files(request):
                 digest.update(chunk)
             upload.seek(0)
             described.append({"field": field, "name": upload.name[:200], "size": upload.size,
-                              "sha256": digest.hexdigest()})  # fmt: skip
+                              "sha256": digest.hexdigest()})
     return described
 
 
@@ -401,7 +401,7 @@ class AuditMiddleware:
             path=request.path[:500], route=route[:120], action=action_label(route, action, request.POST),
             target=_target(match), object_repr=seen.object_repr if in_scope else "", files=seen.files,
             status=response.status_code, outcome=outcome,
-        )  # fmt: skip
+        )
 
 
 def record_command(name, *, label, target, outcome):
@@ -412,4 +412,4 @@ def record_command(name, *, label, target, outcome):
     return record(
         user=None, username="", origin=origin[:100], path=f"manage.py {name}", route=f"command:{name}"[:120],
         action=text, target=target, outcome=outcome,
-    )  # fmt: skip
+    )

@@ -62,7 +62,7 @@ class AuditFilterForm(forms.Form):
     def filters(self):
         data = self.cleaned_data
         return {"username": data["user"].strip(), "region": data.get("region"), "route": data["route"],
-                "since": data["since"], "until": data["until"], "outcome": data["outcome"]}  # fmt: skip
+                "since": data["since"], "until": data["until"], "outcome": data["outcome"]}
 
 
 def _cursor(request, name):
@@ -80,11 +80,11 @@ def audit_log(request):
     entries = selectors.audit_entries(scope)
     entries = selectors.audit_filtered(entries, **form.filters()) if form.is_valid() else entries.none()
     rows, newer, older = selectors.audit_page(entries, before=_cursor(request, "before"),
-                                              after=_cursor(request, "after"))  # fmt: skip
+                                              after=_cursor(request, "after"))
     query = request.GET.copy()
     for cursor in ("before", "after"):
         query.pop(cursor, None)
     return render(request, "core/audit_log.html", {
         "form": form, "rows": rows, "newer": newer, "older": older, "query": query.urlencode(),
         "is_admin": scope.is_admin, "region": scope.home_region,
-    })  # fmt: skip
+    })

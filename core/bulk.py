@@ -36,7 +36,7 @@ def upsert(model, rows, *, unique_fields, update_fields, compare_fields=None):
     names = [field.attname for field in fields]
     values = [[getattr(row, name) for name in names] for row in rows]
     return upsert_rows(model, names, values, unique_fields=unique_fields, update_fields=update_fields,
-                       compare_fields=compare_fields)  # fmt: skip
+                       compare_fields=compare_fields)
 
 
 def upsert_rows(model, names, rows, *, unique_fields, update_fields, compare_fields=None):
@@ -48,7 +48,7 @@ def upsert_rows(model, names, rows, *, unique_fields, update_fields, compare_fie
     names = list(names)
     stamps = [f.attname for f in model._meta.concrete_fields
               if (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)) and f.attname not in names
-              and f.name not in names]  # fmt: skip
+              and f.name not in names]
     if stamps:
         now = timezone.now()
         names += stamps
@@ -59,7 +59,7 @@ def upsert_rows(model, names, rows, *, unique_fields, update_fields, compare_fie
         attnames = [model._meta.get_field(name).attname for name in names]
         instances = [model(**dict(zip(attnames, row, strict=True))) for row in rows]
         model.objects.bulk_create(instances, batch_size=2000, update_conflicts=True, unique_fields=unique_fields,
-                                  update_fields=update_fields)  # fmt: skip
+                                  update_fields=update_fields)
     return len(rows)
 
 

@@ -128,7 +128,7 @@ def check_package(archive):
         raise WorkbookError(
             _("The file contains macros (a macro-enabled file renamed). Save it in Excel as a plain "
               "“Excel workbook (.xlsx)” or “Word document (.docx)” and upload that.")
-        )  # fmt: skip
+        )
     try:
         declared = any(_declares_doctype(archive, name) for name in names)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
@@ -139,7 +139,7 @@ def check_package(archive):
         raise WorkbookError(
             _("The file contains an XML document type declaration (DOCTYPE), which Office never "
               "writes; it was refused. Open it in Excel or Word, save it again and re-upload.")
-        )  # fmt: skip
+        )
 
 
 def _declares_doctype(archive, name, chunk=1 << 20):
@@ -252,7 +252,7 @@ def merge_bordered(sheet, first_row, first_column, last_row, last_column):
     merges. The ranges merged here never overlap and are already bordered, so only the
     range is recorded and the covered cells become merged cells keeping their style."""
     merged = MergedCellRange(sheet, CellRange(min_row=first_row, min_col=first_column,
-                                              max_row=last_row, max_col=last_column).coord)  # fmt: skip
+                                              max_row=last_row, max_col=last_column).coord)
     sheet.merged_cells.ranges.add(merged)
     for row, column in islice(merged.cells, 1, None):
         covered = MergedCell(sheet, row, column)

@@ -36,7 +36,7 @@ class EvidenceForm(forms.Form):
     file = forms.FileField(
         label=_("Evidence file"), help_text=_("PDF, image (jpg/png), Word (.docx) or Excel (.xlsx)."),
         allow_empty_file=True,
-    )  # fmt: skip
+    )
 
 
 class VersionedForm(forms.ModelForm):
@@ -55,7 +55,7 @@ class VersionedForm(forms.ModelForm):
         """After a refused save: keep the user's input, show what is stored now, and let a
         second submit knowingly replace it."""
         self.add_error(None, _("Someone else saved this record after you opened it. Their values are shown below; "
-                                "submit again to replace them with yours, or cancel."))  # fmt: skip
+                                "submit again to replace them with yours, or cancel."))
         data = self.data.copy()
         data[self.add_prefix("version")] = current.version
         self.data = data

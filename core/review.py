@@ -14,7 +14,7 @@ class ReviewForm(forms.Form):
     comment = forms.CharField(
         label=gettext_lazy("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
         help_text=gettext_lazy("Required when returning: say what the department should fix."),
-    )  # fmt: skip
+    )
 
 
 class ReopenForm(forms.Form):

@@ -64,4 +64,4 @@ def import_failed_in_database(request):
     error goes to the log."""
     logger.exception("an import was rolled back by a database error")
     messages.error(request, _("The database could not save the import, so nothing was saved. Try again later; "
-                              "if it happens again, tell the administrator."))  # fmt: skip
+                              "if it happens again, tell the administrator."))

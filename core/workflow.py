@@ -43,12 +43,12 @@ class Reviewed(models.Model):
     submitted_by = models.ForeignKey(
         "org.User", verbose_name=gettext_lazy("submitted by"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
-    )  # fmt: skip
+    )
     reviewed_at = models.DateTimeField(gettext_lazy("reviewed"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
         "org.User", verbose_name=gettext_lazy("reviewed by"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
-    )  # fmt: skip
+    )
     review_comment = models.TextField(gettext_lazy("reviewer's comment"), blank=True)
     # Bumped on every change through the pages, so a stale form is refused, not saved over.
     version = models.PositiveIntegerField(gettext_lazy("version"), default=1)
@@ -123,7 +123,7 @@ def reopen(record, *, user, reason):
     if stored.state != ReviewState.APPROVED:
         raise TransitionRefused(_("Only an approved entry can be reopened."))
     return _review(stored, user, ReviewState.RETURNED, comment=_("Reopened: %(reason)s") % {
-        "reason": reason.strip()})  # fmt: skip
+        "reason": reason.strip()})
 
 
 def _review(record, user, state, *, comment):

@@ -64,7 +64,7 @@ INSTALLED_BEAT_STATE = "/var/lib/jieshui-beat"
 INSTALLED_BEAT_RUN = "/run/jieshui-beat"
 # What deploy/redis.conf must have set on the running server.
 REDIS_SETTINGS = {"appendonly": "yes", "appendfsync": "everysec", "maxmemory-policy": "noeviction",
-                  "bind": "127.0.0.1 -::1"}  # fmt: skip
+                  "bind": "127.0.0.1 -::1"}
 TOTAL_SECONDS = 300
 LOGGED_ERROR = re.compile(r"\b(ERROR|CRITICAL)\b|Traceback")
 LOG_LINES = 25
@@ -127,7 +127,7 @@ class PageParser(HTMLParser):
         attrs = dict(attrs)
         if tag == "form":
             self.forms.append({"action": attrs.get("action") or "", "method": (attrs.get("method") or "get").lower(),
-                               "fields": {}})  # fmt: skip
+                               "fields": {}})
             self._in_form = True
         elif tag == "input" and self._in_form and attrs.get("name"):
             self.forms[-1]["fields"][attrs["name"]] = attrs.get("value") or ""
@@ -178,7 +178,7 @@ class Browser:
         if form is None or not form["fields"].get("csrfmiddlewaretoken"):
             raise ProofFailed("the sign-in page has no form with a password field and a CSRF token")
         url, html = self.page(form["action"] or "/accounts/login/",
-                              {**form["fields"], "username": username, "password": password})  # fmt: skip
+                              {**form["fields"], "username": username, "password": password})
         if urllib.parse.urlparse(url).path.startswith("/accounts/login/"):
             raise ProofFailed(f"signing in as {username} failed:\n{tail(page_text(html), 5)}")
 
@@ -231,7 +231,7 @@ class Proof:
             LOG_LEVEL="INFO",
         )
         self.places = {INSTALLED_CODE: ROOT, INSTALLED_BEAT_STATE: self.tmp / "beat-state",
-                       INSTALLED_BEAT_RUN: self.tmp / "beat-run"}  # fmt: skip
+                       INSTALLED_BEAT_RUN: self.tmp / "beat-run"}
 
     # --- reporting ---------------------------------------------------------------------------------------
 
@@ -261,7 +261,7 @@ class Proof:
         with log.open("ab") as output:
             # Its own process group, so that its children can be stopped with it.
             process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,  # noqa: S603
-                                       start_new_session=True)  # fmt: skip
+                                       start_new_session=True)
         self.services[name], self.logs[name] = process, log
         return process
 
@@ -304,7 +304,7 @@ class Proof:
         # deploy/redis.conf as a server includes it; then what differs for a throw-away instance.
         # No snapshots: only the append-only file can carry the queue across the kill below.
         config.write_text(f'include {DEPLOY / "redis.conf"}\nport {self.redis_port}\ndir {folder}\n'
-                          'daemonize no\nsave ""\nlogfile ""\n')  # fmt: skip
+                          'daemonize no\nsave ""\nlogfile ""\n')
         self.start("redis", ["redis-server", str(config)], os.environ.copy())
         client = redis.Redis(port=self.redis_port, socket_timeout=5)
 
@@ -398,7 +398,7 @@ class Proof:
         timeout = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))["timeout"]
         said = self.manage("shell", "--no-imports", "-c", "from django.conf import settings; "
                            "from core.excel import MAX_UPLOAD_BYTES; "
-                           "print(settings.EVIDENCE_MAX_MB, MAX_UPLOAD_BYTES // 2**20)").stdout  # fmt: skip
+                           "print(settings.EVIDENCE_MAX_MB, MAX_UPLOAD_BYTES // 2**20)").stdout
         largest_mb = max(int(number) for number in said.split())
         if body_mb <= largest_mb:
             raise ProofFailed(f"nginx takes uploads up to {body_mb} MB; the portal accepts {largest_mb} MB")
@@ -415,18 +415,18 @@ class Proof:
         folder = self.tmp / "nginx"
         folder.mkdir()
         temp_paths = "".join(f"    {kind}_temp_path {folder / kind};\n"
-                             for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))  # fmt: skip
+                             for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
         config = folder / "nginx.conf"
         config.write_text(f"pid {folder / 'nginx.pid'};\nerror_log {folder / 'error.log'};\nevents {{}}\n"
                           f"http {{\n    access_log off;\n{temp_paths}"
-                          f"    include {DEPLOY / 'nginx.conf'};\n}}\n")  # fmt: skip
+                          f"    include {DEPLOY / 'nginx.conf'};\n}}\n")
         run([nginx, "-t", "-p", str(folder), "-c", str(config)])
         return f"{nginx} -t"
 
     def verify_postgresql_settings(self):
         names = re.findall(r"^\s*([a-z_]+)\s*=", (DEPLOY / "postgresql.conf").read_text(), re.MULTILINE)
         known = set(run(["psql", "-h", PG_HOST, "-p", PG_PORT, "-U", PG_USER, "-d", "postgres", "-tAc",
-                         "SELECT name FROM pg_settings"]).stdout.split())  # fmt: skip
+                         "SELECT name FROM pg_settings"]).stdout.split())
         unknown = [name for name in names if name not in known]
         if unknown:
             raise ProofFailed(f"deploy/postgresql.conf names settings PostgreSQL does not have: {unknown}")
@@ -579,11 +579,11 @@ class Proof:
             archive.write(bytes([last[0] ^ 1]))
         empty = self.tmp / "media-unused"
         refused = run(["bash", str(DEPLOY / "restore.sh"), str(damaged), database_url(RESTORED), str(empty)],
-                      expect_failure=True)  # fmt: skip
+                      expect_failure=True)
         if "checksums" not in refused.stderr:
             raise ProofFailed(f"restore.sh refused the damaged backup for another reason: {refused.stderr}")
         refused = run(["bash", str(DEPLOY / "restore.sh"), str(backup), database_url(RESTORED), str(empty)],
-                      expect_failure=True)  # fmt: skip
+                      expect_failure=True)
         if "refusing to overwrite" not in refused.stderr:
             raise ProofFailed(f"restore.sh refused the non-empty database for another reason: {refused.stderr}")
         if empty.exists():

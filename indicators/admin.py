@@ -28,7 +28,7 @@ class IndicatorSetAdmin(admin.ModelAdmin):
         (None, {"fields": ["code", "version", "name", "source"]}),
         (_("Pass rule: all bottom-line indicators met, and each threshold set here"),
          {"fields": ["guiding_share", "min_guiding", "min_points"]}),
-    ]  # fmt: skip
+    ]
 
     @admin.display(description=_("pass rule"))
     def pass_rule(self, indicator_set):

@@ -49,7 +49,7 @@ def _page(request, *, quarter, template_form=None, upload_form=None):
         {"quarter": quarter, "counties": counties, "adopted": adopted,
          "template_form": template_form or BulkTemplateForm(period=quarter),
          "upload_form": upload_form or BulkUploadForm(period=quarter)},
-    )  # fmt: skip
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -63,7 +63,7 @@ def bulk_statistics(request):
         token = pending_uploads.keep(
             request, kind=BULK_UPLOAD, data=upload.workbook_bytes, quarter=str(form.period), filename=upload.name,
             sha256=hashlib.sha256(upload.workbook_bytes).hexdigest(),
-        )  # fmt: skip
+        )
         return redirect("indicators:bulk_preview", token=token)
     return _page(request, quarter=quarter, upload_form=form)
 
@@ -105,7 +105,7 @@ def bulk_preview(request, token):
             preview = bulk_statistics_commit(
                 parsed=parsed, quarter=quarter, user=request.user, source_sha256=meta["sha256"],
                 confirm_warnings=request.POST.get("confirm_warnings") == "on",
-            )  # fmt: skip
+            )
         except BulkRefused as refused:
             preview = refused.preview
             if refused.warnings_only:
@@ -116,7 +116,7 @@ def bulk_preview(request, token):
             # A department opened its report of the quarter while the import ran.
             preview = bulk_statistics_prepare(parsed=parsed, quarter=quarter)
             messages.error(request, _("A department saved figures of this quarter at the same moment. Nothing was "
-                                      "imported; check the preview and confirm again."))  # fmt: skip
+                                      "imported; check the preview and confirm again."))
         except DatabaseError:
             preview = bulk_statistics_prepare(parsed=parsed, quarter=quarter)
             import_failed_in_database(request)
@@ -125,7 +125,7 @@ def bulk_preview(request, token):
             messages.success(request, _(
                 "Imported %(new)d new and %(changed)d changed figures of %(counties)d counties; the reports are "
                 "submitted for review and the indicators are being recomputed."
-            ) % {"new": preview.new, "changed": preview.changed, "counties": preview.counties})  # fmt: skip
+            ) % {"new": preview.new, "changed": preview.changed, "counties": preview.counties})
             return redirect(_home_url(quarter))
     else:
         preview = bulk_statistics_prepare(parsed=parsed, quarter=quarter)
@@ -135,4 +135,4 @@ def bulk_preview(request, token):
         {"meta": meta, "quarter": quarter, "preview": preview, "errors": preview.errors[:SHOWN_PROBLEMS],
          "warnings": preview.warnings[:SHOWN_PROBLEMS], "changes": preview.writes[:SHOWN_CHANGES],
          "again_url": _home_url(quarter)},
-    )  # fmt: skip
+    )

@@ -104,12 +104,12 @@ def build(rows, *, quarter, scope_name):
     sheet.append([
         _styled(sheet, header, font=HEADER_FONT, fill=HEADER_FILL, border=HEADER_BORDER, alignment=HEADER_ALIGNMENT)
         for _key, header, _width in COLUMNS
-    ])  # fmt: skip
+    ])
     for row in rows:
         sheet.append([
             row.region_code, _text(sheet, row.region_name), row.element_code, _text(sheet, row.element_name),
             _text(sheet, row.unit), row.value, _text(sheet, row.comment or None),
-        ])  # fmt: skip
+        ])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -243,4 +243,4 @@ def _row(number, values, positions):
     return Row(
         number=number, region_code=codes[0], region_name=cell_text(region_name), element_code=codes[1].upper(),
         element_name=cell_text(element_name), value=value, comment=cell_text(comment),
-    )  # fmt: skip
+    )

@@ -76,14 +76,14 @@ def data_home(request):
     region, regions = board_region(request, scope)
     if region is None:
         return render(request, "indicators/data_reports.html", {"region": None, "can_import": scope.is_admin,
-                                                                "quarter": requested_quarter(request)})  # fmt: skip
+                                                                "quarter": requested_quarter(request)})
     quarter = requested_quarter(request)
     duties = selectors.duties_for(region, selectors.adopted_set(region))
     reports = {
         r.department_id: r for r in DataReport.objects.filter(region=region, year=quarter.year, quarter=quarter.number)
     }
     rows = [(department, reports.get(department.pk), len(duties.elements_of(department))) for department in
-            duties.departments()]  # fmt: skip
+            duties.departments()]
     return render(
         request,
         "indicators/data_reports.html",
@@ -91,7 +91,7 @@ def data_home(request):
          "next": quarter.next(), "rows": rows, "can_review": scope.can_review_region(region),
          "unresolved": duties.unresolved, "review_form": decisions.ReviewForm(), "can_import": scope.is_admin,
          "own_department": request.user.department_id if request.user.role != request.user.Role.SUPERVISOR else None},
-    )  # fmt: skip
+    )
 
 
 def _apply_findings(form, findings):
@@ -108,7 +108,7 @@ def data_entry(request):
     department = reporting_department(request.user)
     if selectors.adopted_set(department.region) is None:
         return render(request, "indicators/data_entry.html", {"report": None, "quarter": quarter,
-                                                              "region": department.region})  # fmt: skip
+                                                              "region": department.region})
     report, duties = _own_report(request, quarter)
     leakage = duties.owned_indicators(report.department, Indicator.Method.LEAKAGE)
     groups = selectors.entry_sheet(report, duties)
@@ -124,7 +124,7 @@ def data_entry(request):
             data_report_save(
                 report=report, version=form.cleaned_data["version"], user=request.user, prepared=prepared,
                 duties=duties, confirm_warnings=form.cleaned_data["confirm_warnings"], submit=submit,
-            )  # fmt: skip
+            )
         except DataRefused as refused:
             if refused.warnings_only:
                 messages.warning(
@@ -141,7 +141,7 @@ def data_entry(request):
         except EditConflict as conflict:
             current = conflict.current
             messages.error(request, _("Someone else saved this report after you opened it. Nothing was saved; "
-                                      "reload the page to see their figures."))  # fmt: skip
+                                      "reload the page to see their figures."))
         except TransitionRefused as error:
             messages.error(request, str(error))
         else:
@@ -154,7 +154,7 @@ def data_entry(request):
          "warnings": warnings, "leakage": leakage, "current": current,
          "checklists": selectors.checklist_rows(report, duties), "answer_form": ChecklistAnswerForm(),
          "evidence_accept": ACCEPT},
-    )  # fmt: skip
+    )
 
 
 @require_POST
@@ -165,7 +165,7 @@ def data_submit(request, pk):
     report = get_object_or_404(DataReport, pk=pk, department=department)
     try:
         data_report_submit(report=report, version=int(request.POST.get("version", 0)), user=request.user,
-                           duties=_duties_of(department))  # fmt: skip
+                           duties=_duties_of(department))
     except ValidationError as error:
         messages.error(request, _("Not submitted: %(reasons)s") % {"reasons": "；".join(error.messages)})
     except (EditConflict, TransitionRefused) as error:
@@ -180,7 +180,7 @@ def _visible_report(request, pk):
     report = scope.get_or_404(
         DataReport.objects.select_related("region", "department", "submitted_by", "reviewed_by"),
         region="region", departments=("department",), pk=pk,
-    )  # fmt: skip
+    )
     return scope, report
 
 
@@ -197,13 +197,13 @@ def data_report(request, pk):
          "changes": record_history(report), "can_review": scope.can_review_region(report.region),
          "can_edit": report.is_editable and request.user.department_id == report.department_id,
          "review_form": decisions.ReviewForm(), "reopen_form": decisions.ReopenForm()},
-    )  # fmt: skip
+    )
 
 
 def _reviewable(request, pk):
     scope = visible_to(request.user)
     return scope.get_or_404(DataReport.objects.select_related("region", "department"), region="region",
-                            change=True, pk=pk)  # fmt: skip
+                            change=True, pk=pk)
 
 
 @require_POST
@@ -271,7 +271,7 @@ def template_preview(request, token):
         parsed = data_workbook.read(
             content, report=report, codes=duties.elements_of(report.department), department_names=names,
             with_utilities=leakage,
-        )  # fmt: skip
+        )
     except TemplateRefused as error:
         pending_uploads.discard(request, token)
         messages.error(request, str(error))
@@ -280,17 +280,17 @@ def template_preview(request, token):
     problems = parsed.problems + [
         f"{parsed.locations.get(key, key)}：{problem}"
         for key, items in prepared.findings.errors.items() for problem in items
-    ]  # fmt: skip
+    ]
     if not report.is_editable:
         problems.insert(0, _("This report is %(state)s and cannot be changed.") % {"state": report.get_state_display()})
     warnings = [f"{parsed.locations.get(key, key)}：{w}" for key, items in prepared.findings.warnings.items()
-                for w in items]  # fmt: skip
+                for w in items]
     if request.method == "POST" and not problems:
         try:
             data_report_save(
                 report=report, version=report.version, user=request.user, prepared=prepared, duties=duties,
                 confirm_warnings=request.POST.get("confirm_warnings") == "on", source_sha256=meta["sha256"],
-            )  # fmt: skip
+            )
         except DataRefused as refused:
             if refused.warnings_only:
                 messages.warning(request, _("Tick the confirmation that the figures with warnings are right."))
@@ -301,17 +301,17 @@ def template_preview(request, token):
         else:
             pending_uploads.discard(request, token)
             messages.success(request, _("%(count)d figures saved as a draft. Check them and submit the report.") % {
-                "count": len(prepared.changes)})  # fmt: skip
+                "count": len(prepared.changes)})
             return redirect(_entry_url(quarter))
     rows = [{"number": parsed.locations.get(key, ""), "label": label, "changes": [(_("Value"), old, new)]}
-            for key, label, old, new in prepared.changes]  # fmt: skip
+            for key, label, old, new in prepared.changes]
     return render(
         request,
         "indicators/data_upload_preview.html",
         {"meta": meta, "quarter": quarter, "rows": rows, "problems": problems, "warnings": warnings,
          "changed": len(prepared.changes), "again_url": f"{reverse('indicators:data_upload')}?quarter={quarter}",
          "needs_confirmation": prepared.new_warnings},
-    )  # fmt: skip
+    )
 
 
 # --- qualitative checklists --------------------------------------------------------------------
@@ -331,7 +331,7 @@ def checklist_answer(request, pk, indicator_pk, item):
             checklist_answer_save(
                 report=report, indicator=indicator, item=item, answer=form.cleaned_data["answer"],
                 note=form.cleaned_data["note"], user=request.user, duties=_duties_of(department),
-            )  # fmt: skip
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         except TransitionRefused as error:
@@ -384,5 +384,5 @@ def checklist_evidence_download(request, pk):
     evidence = scope.get_or_404(
         ChecklistEvidence.objects.select_related("answer__report"),
         region="answer__report__region", departments=("answer__report__department",), pk=pk,
-    )  # fmt: skip
+    )
     return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.name)

@@ -37,7 +37,7 @@ COLUMNS = [
     ("comment", "说明", 30, True),
 ]
 UTILITY_COLUMNS = [("utility", "供水企业", 26), *[(key, label, 16) for key, label in UTILITY_FIELDS],
-                   ("comment", "说明", 30)]  # fmt: skip
+                   ("comment", "说明", 30)]
 LETTERS = {key: column_letter(index) for index, (key, *_) in enumerate(COLUMNS, start=1)}
 HEADERS = {key: header for key, header, *_ in COLUMNS}
 THIN = Side(style="thin")

@@ -20,7 +20,7 @@ def load(*, password):
     written = services.recompute(
         regions=[qianjiang], quarters=[Quarter(y, n) for y in demo_statistics.YEARS for n in range(1, 5)],
         indicator_set=indicator_set,
-    )  # fmt: skip
+    )
     return (
         f"{len(demo_data.DATA_ELEMENTS)} data elements, {len(demo_data.INDICATORS)} indicators, "
         f"{quarters} quarters of 黔江 statistics, {written} computed values"
@@ -49,19 +49,19 @@ def load_catalogue():
             ReferenceValue.objects.update_or_create(
                 code=code, region=None, year=year,
                 defaults={"name": name, "unit": unit, "value": value, "source": demo_data.NATIONAL_SOURCE},
-            )  # fmt: skip
+            )
     qianjiang = Region.objects.get(code="500114")
     code, name, unit = demo_data.WATER_QUOTA
     for year, value in QIANJIANG_QUOTA.items():
         ReferenceValue.objects.update_or_create(
             code=code, region=qianjiang, year=year,
             defaults={"name": name, "unit": unit, "value": value, "source": "演示数据"},
-        )  # fmt: skip
+        )
     spec = demo_data.INDICATOR_SET
     indicator_set, _ = IndicatorSet.objects.update_or_create(
         code=spec["code"], version=spec["version"],
         defaults={"name": spec["name"], "source": spec["source"], "guiding_share": spec["guiding_share"]},
-    )  # fmt: skip
+    )
     for row in demo_data.INDICATORS:
         number, code, name, category, kind, unit, method, formula, target, requirement, lead, responsible, text = row
         indicator, _ = Indicator.objects.update_or_create(
@@ -72,7 +72,7 @@ def load_catalogue():
                 "responsible_text": responsible, "definition": text,
                 "checklist": demo_data.CHECKLISTS.get(code, []),
             },
-        )  # fmt: skip
+        )
         try:
             indicator.full_clean()
         except ValidationError as error:

@@ -71,7 +71,7 @@ REFERENCES = [
      {2018: "66.8", 2019: "60.8", 2020: "57.2", 2021: "51.8", 2022: "49.6", 2023: "46.9"}),
     ("NATIONAL_IND_WATER", "全国万元工业增加值用水量", "m³/万元",
      {2018: "41.3", 2019: "38.4", 2020: "32.9", 2021: "28.2", 2022: "24.1", 2023: "24.3"}),
-]  # fmt: skip
+]
 # A region's assigned quota has this code, one value per region and year (entered by the
 # administrator; the demo sets 黔江's).
 WATER_QUOTA = ("WATER_QUOTA", "下达的用水总量控制指标", "万m³")
@@ -170,7 +170,7 @@ INDICATORS = [
     (20, "SEWAGE_FEE_COLLECTION_RATE", "污水处理费(含自备水)收缴率", OVERALL, GUIDING, "%", "formula",
      "SEWAGE_FEE_COLLECTED / SEWAGE_FEE_DUE * 100", bound("ge", "95"), "不低于95%", "区住房城乡建委",
      "区财政局、各供水企业", "〔实收污水处理费（含自备水）÷应收污水处理费（含自备水）〕×100%"),
-]  # fmt: skip
+]
 
 CHECKLISTS = {
     "WATER_ENVIRONMENT": ["水环境质量持续改善", "建成区旱天无生活污水直排口", "无生活污水管网空白区", "无黑臭水体"],

@@ -52,7 +52,7 @@ ANNUAL = {
         "SAVING_FUNDS": "230", "FISCAL_EXPENDITURE": "420000", "WRF_DUE": "1230", "WRF_COLLECTED": "1190",
         "SEWAGE_FEE_DUE": "3050", "SEWAGE_FEE_COLLECTED": "2860",
     },
-}  # fmt: skip
+}
 
 # Per utility, annual: supply, registered, household-metered (万m³), DN75+ km, pressure MPa.
 UTILITIES = {
@@ -60,7 +60,7 @@ UTILITIES = {
            ("正阳工业园区供水站", "290", "262", "48", "31", "0.38")],
     2023: [("黔江区自来水有限公司", "2010", "1708", "1200", "172", "0.42"),
            ("正阳工业园区供水站", "300", "275", "50", "32", "0.38")],
-}  # fmt: skip
+}
 
 # Checklist answers of the fourth quarters: (indicator code, item) -> (answer, note).
 ANSWERS = {
@@ -111,7 +111,7 @@ def load(region, indicator_set):
                 region=region, department=department, year=quarter.year, quarter=quarter.number,
                 state=DataReport.State.APPROVED, submitted_at=_at(quarter, 3), submitted_by=clerk,
                 reviewed_at=_at(quarter, 6), reviewed_by=reviewer,
-            )  # fmt: skip
+            )
             values = []
             for code in duties.elements_of(department):
                 annual = Decimal(ANNUAL[quarter.year][code])
@@ -119,7 +119,7 @@ def load(region, indicator_set):
                 values.append(DataValue(
                     region=region, element=elements[code], year=quarter.year, quarter=quarter.number, report=report,
                     value=quarter_value(elements[code], annual, quarter, before), entered_by=clerk,
-                ))  # fmt: skip
+                ))
             DataValue.objects.bulk_create(values)
             if duties.owned_indicators(department, "leakage"):
                 _utilities(report, quarter)
@@ -135,7 +135,7 @@ def _utilities(report, quarter):
             region=report.region, report=report, utility=name, year=quarter.year, quarter=quarter.number,
             supply=Decimal(supply) * share, registered=Decimal(registered) * share,
             resident_metered=Decimal(metered) * share, pipe_km=Decimal(pipe_km), pressure=Decimal(pressure),
-        )  # fmt: skip
+        )
 
 
 def _answers(report, indicator, quarter, clerk):
@@ -149,6 +149,6 @@ def _answers(report, indicator, quarter, clerk):
         row = ChecklistAnswer.objects.create(report=report, indicator=indicator, item=index, answer=answer, note=note)
         if answer:
             evidence = ChecklistEvidence(answer=row, name=f"{indicator.name}佐证{index + 1}.pdf", size=len(PDF),
-                                         sha256=hashlib.sha256(PDF).hexdigest(), uploaded_by=clerk)  # fmt: skip
+                                         sha256=hashlib.sha256(PDF).hexdigest(), uploaded_by=clerk)
             evidence.file.save(f"demo-{quarter}-{indicator.code.lower()}-{index}.pdf", ContentFile(PDF), save=False)
             evidence.save()

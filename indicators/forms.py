@@ -32,11 +32,11 @@ class DataEntryForm(forms.Form):
                 self.fields[f"value_{code}"] = forms.CharField(
                     label=row.element.name, required=False, max_length=40,
                     initial=plain(row.value.value) if row.value else "",
-                )  # fmt: skip
+                )
                 self.fields[f"comment_{code}"] = forms.CharField(
                     label=_("Remarks"), required=False, max_length=300,
                     initial=row.value.comment if row.value else "",
-                )  # fmt: skip
+                )
         self.utility_count = None
         if utilities is not None:
             self.utility_count = len(utilities) + EXTRA_UTILITY_ROWS
@@ -45,12 +45,12 @@ class DataEntryForm(forms.Form):
                 self.fields[f"u{index}_utility"] = forms.CharField(
                     label=_("Water utility"), required=False, max_length=100,
                     initial=stored.utility if stored else "",
-                )  # fmt: skip
+                )
                 for key, label in UTILITY_FIELDS:
                     self.fields[f"u{index}_{key}"] = forms.CharField(
                         label=label, required=False, max_length=40,
                         initial=plain(getattr(stored, key)) if stored else "",
-                    )  # fmt: skip
+                    )
                 self.fields[f"u{index}_comment"] = forms.CharField(
                     label=_("Remarks"), required=False, max_length=300, initial=stored.comment if stored else ""
                 )
@@ -99,7 +99,7 @@ class DataEntryForm(forms.Form):
             [self[f"u{index}_utility"], *[self[f"u{index}_{key}"] for key, _ in UTILITY_FIELDS],
              self[f"u{index}_comment"]]
             for index in range(self.utility_count)
-        ]  # fmt: skip
+        ]
 
 
 class DataUploadForm(forms.Form):
@@ -110,7 +110,7 @@ class ChecklistAnswerForm(forms.Form):
     answer = forms.TypedChoiceField(
         label=_("Answer"), choices=[("yes", _("Yes")), ("no", _("No"))], coerce=lambda v: v == "yes",
         widget=forms.RadioSelect,
-    )  # fmt: skip
+    )
     note = forms.CharField(
         label=_("Explanation"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -125,7 +125,7 @@ class QuarterForm(forms.Form):
     quarter = forms.TypedChoiceField(
         label=_("Quarter"), coerce=int,
         choices=[(1, _("First quarter")), (2, _("Second quarter")), (3, _("Third quarter")), (4, _("Fourth quarter"))],
-    )  # fmt: skip
+    )
 
     def __init__(self, *args, period=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -147,7 +147,7 @@ class BulkTemplateForm(QuarterForm):
         label=_("Counties of"), required=False, to_field_name="code", empty_label=_("All regions"),
         queryset=Region.objects.exclude(level=Region.Level.COUNTY).order_by("code"),
         help_text=_("A province or city limits the file to its counties."),
-    )  # fmt: skip
+    )
 
 
 class BulkUploadForm(QuarterForm):

@@ -165,7 +165,7 @@ def _constant_zero(node):
 
 _APPLY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
 _TESTS = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Eq: operator.eq,
-          ast.NotEq: operator.ne}  # fmt: skip
+          ast.NotEq: operator.ne}
 _FUNCTIONS = {"min": min, "max": max, "abs": abs}
 _ZERO, _ONE = Decimal(0), Decimal(1)
 

@@ -109,7 +109,7 @@ class IndicatorSet(models.Model):
         _("points, at least"), max_digits=6, decimal_places=1, null=True, blank=True,
         validators=[MinValueValidator(Decimal("0"))],
         help_text=_("The points of the indicators met, added up (each indicator's points are set on it)."),
-    )  # fmt: skip
+    )
 
     class Meta:
         verbose_name = _("indicator set")
@@ -126,12 +126,12 @@ class IndicatorSet(models.Model):
             if self.min_points > possible:
                 raise ValidationError({"min_points": _("The indicators of this set carry %(possible)s points "
                                                        "in all: the threshold cannot be reached.")
-                                       % {"possible": plain(possible)}})  # fmt: skip
+                                       % {"possible": plain(possible)}})
         if self.min_guiding is not None and self.pk:
             guiding = self.indicators.filter(kind=Indicator.Kind.GUIDING).count()
             if self.min_guiding > guiding:
                 raise ValidationError({"min_guiding": _("The set has only %(count)d guiding indicators.")
-                                       % {"count": guiding}})  # fmt: skip
+                                       % {"count": guiding}})
 
     @property
     def pass_rule_text(self):
@@ -291,7 +291,7 @@ class DataValue(models.Model):
     warnings = models.JSONField(_("confirmed warnings"), default=list, blank=True)
     source_sha256 = models.CharField(_("SHA-256 of the uploaded file"), max_length=64, blank=True)
     entered_by = models.ForeignKey("org.User", verbose_name=_("entered by"), null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")  # fmt: skip
+                                   on_delete=models.SET_NULL, related_name="+")
     entered_at = models.DateTimeField(_("entered"), auto_now=True)
     version = models.PositiveIntegerField(_("version"), default=1)
     history = HistoricalRecords(excluded_fields=["version", "entered_at"])

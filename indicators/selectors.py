@@ -117,7 +117,7 @@ def duties_for_regions(region_ids, indicator_set):
     for region_id in region_ids:
         # The catalogue parts are shared between the regions' Duties: nothing changes them.
         duties = Duties(indicators=indicators, element_indicators=element_indicators,
-                        formula_elements=formula_elements)  # fmt: skip
+                        formula_elements=formula_elements)
         _assign_owners(duties, resolvers[region_id], registry)
         result[region_id] = duties
     return result
@@ -372,4 +372,4 @@ def answers_in_lineage(computed):
     return list(
         ChecklistAnswer.objects.filter(pk__in=ids).select_related("indicator", "report__department")
         .prefetch_related("evidence")
-    )  # fmt: skip
+    )

@@ -46,7 +46,7 @@ def check(rule, *, value, unit="", previous=None, references=None):
     kind = rule.get("kind")
     if kind == "any":
         outcomes = [check(branch, value=value, unit=unit, previous=previous, references=references)
-                    for branch in rule["rules"]]  # fmt: skip
+                    for branch in rule["rules"]]
         met = [o for o in outcomes if o.status == MET]
         if met:
             # Say which branches failed too: a reviewer checking "met through the year-on-year

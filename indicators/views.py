@@ -45,9 +45,9 @@ def board(request):
     quarter = requested_quarter(request, default=default)
     rows = selectors.board(region, indicator_set, quarter)
     counts = {status: sum(1 for row in rows if row.computed and row.computed.status == status)
-              for status in ComputedValue.Status.values}  # fmt: skip
+              for status in ComputedValue.Status.values}
     vetoed = [row for row in rows if row.indicator.kind == Indicator.Kind.BOTTOM_LINE and row.computed
-              and row.computed.status == ComputedValue.Status.NOT_MET]  # fmt: skip
+              and row.computed.status == ComputedValue.Status.NOT_MET]
     return render(
         request,
         "indicators/board.html",
@@ -56,7 +56,7 @@ def board(request):
             "previous": quarter.previous(), "next": quarter.next(), "rows": rows, "counts": counts,
             "vetoed": vetoed, "computed_any": any(row.computed for row in rows),
         },
-    )  # fmt: skip
+    )
 
 
 @require_safe
@@ -84,7 +84,7 @@ def indicator_detail(request, pk):
     regions = list(
         adopted_regions(scope).filter(pk__in=Adoption.objects.filter(indicator_set=indicator.indicator_set_id)
                                       .values("region"))
-    )  # fmt: skip
+    )
     quarter = requested_quarter(
         request, default=selectors.latest_computed_quarter(regions[0], indicator.indicator_set) if regions else None
     )
@@ -93,7 +93,7 @@ def indicator_detail(request, pk):
     chart = {
         "kind": "line", "categories": [q.label for q in quarters], "unit": indicator.unit,
         "series": [{"name": region.name, "values": series[region.pk]} for region in regions],
-    }  # fmt: skip
+    }
     return render(
         request,
         "indicators/indicator_detail.html",
@@ -103,4 +103,4 @@ def indicator_detail(request, pk):
             "chart": chart, "has_chart": any(
                 v is not None for values in series.values() for v in values),
         },
-    )  # fmt: skip
+    )

@@ -9,4 +9,4 @@ class ScoreWeightsForm(VersionedForm):
     class Meta:
         model = ScoreWeights
         fields = ["completeness", "on_time", "progress", "indicators", "carriers", "returns", "cooperation",
-                  "green_from", "amber_from"]  # fmt: skip
+                  "green_from", "amber_from"]

@@ -131,4 +131,4 @@ def _close_lost_runs(report_id):
     JobRun.objects.filter(name="build_report", arguments__report=report_id, state=JobRun.State.RUNNING).update(
         state=JobRun.State.FAILED, finished_at=timezone.now(),
         error=_("The worker running this job stopped before it finished; the job was delivered again."),
-    )  # fmt: skip
+    )

@@ -72,7 +72,7 @@ class Scorecard(models.Model):
 
     plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="scorecards")
     department = models.ForeignKey(Department, verbose_name=_("department"), on_delete=models.CASCADE,
-                                   related_name="scorecards")  # fmt: skip
+                                   related_name="scorecards")
     year = models.PositiveSmallIntegerField(_("year"))
     quarter = models.PositiveSmallIntegerField(_("quarter"))
     composite = models.DecimalField(_("composite score"), max_digits=5, decimal_places=1, null=True)
@@ -103,7 +103,7 @@ class RegionVerdict(models.Model):
 
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="verdicts")
     indicator_set = models.ForeignKey(IndicatorSet, verbose_name=_("indicator set"), on_delete=models.CASCADE,
-                                      related_name="+")  # fmt: skip
+                                      related_name="+")
     year = models.PositiveSmallIntegerField(_("year"))
     quarter = models.PositiveSmallIntegerField(_("quarter"))
     verdict = models.CharField(_("verdict"), max_length=10, choices=Verdict.choices)
@@ -202,7 +202,7 @@ class QuarterlyReport(models.Model):
     reason = models.CharField(_("reason of failure"), max_length=500, blank=True)
     is_current = models.BooleanField(_("current"), default=False)
     requested_by = models.ForeignKey("org.User", verbose_name=_("requested by"), null=True, blank=True,
-                                     on_delete=models.SET_NULL, related_name="+")  # fmt: skip
+                                     on_delete=models.SET_NULL, related_name="+")
     requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     # The Celery task that claimed the build. A job is acknowledged only when it ends, so a

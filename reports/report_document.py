@@ -106,7 +106,7 @@ def _key_task_lines(data):
     for key_id, (_position, label) in sorted(labels.items(), key=lambda pair: pair[1][0]):
         row = counts[key_id]
         lines.append(f"{label}：应报送{row['items']}项，已报送{row['sent']}项，其中已完成{row['done']}项，"
-                     f"滞后{row['behind']}项。")  # fmt: skip
+                     f"滞后{row['behind']}项。")
     return lines
 
 

@@ -79,14 +79,14 @@ def report_data(region, quarter, *, today=None):
         targets=target_progress(region, quarter.year, today=min(today, quarter.last_day)),
         overdue=overdue, items=reports,
         totals={"expected": expected, "submitted": submitted, "on_time": on_time},
-    )  # fmt: skip
+    )
 
 
 def build(data):
     """The workbook as bytes."""
     if data.plan is not None:
         workbook = build_workbook(data.plan, plan_tree(data.plan), title=_title(data, "任务进展"),
-                                  extra_columns=_progress_columns(data), streaming=False)  # fmt: skip
+                                  extra_columns=_progress_columns(data), streaming=False)
     else:
         workbook = Workbook()
     workbook.active.title = "任务进展"
@@ -94,15 +94,15 @@ def build(data):
     _overview(overview, data)
     _table(workbook.create_sheet("指标达标情况", 1), _title(data, "指标达标情况"),
            [("序号", 6), ("指标", 28), ("类型", 10), ("数值", 12), ("单位", 10), ("要求", 30), ("状态", 10),
-            ("说明", 40)], _indicator_rows(data))  # fmt: skip
+            ("说明", 40)], _indicator_rows(data))
     _table(workbook.create_sheet("部门评分"), _title(data, "部门评分"),
            [("部门", 20), ("综合得分", 10), ("等级", 8)] + [(str(label), 12) for _k, label, _w in COMPONENTS],
-           _score_rows(data))  # fmt: skip
+           _score_rows(data))
     _table(workbook.create_sheet("节水载体"), _title(data, "节水载体建设目标"),
            [("载体类型", 18), ("目标", 40), ("已建成", 10), ("建成率（%）", 12), ("截至", 12), ("结果", 10)],
-           _target_rows(data))  # fmt: skip
+           _target_rows(data))
     _table(workbook.create_sheet("逾期未报"), _title(data, "逾期未报及逾期报送"),
-           [("部门", 20), ("工作事项", 60), ("情况", 14), ("报送时间", 18)], _overdue_rows(data))  # fmt: skip
+           [("部门", 20), ("工作事项", 60), ("情况", 14), ("报送时间", 18)], _overdue_rows(data))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -129,11 +129,11 @@ def _progress_columns(data):
 
     def work(item):
         return "\n".join(f"{d.short_name}：{r.work_done}" for d, r in entries(item)
-                         if r is not None and r.state != ProgressReport.State.DRAFT and r.work_done)  # fmt: skip
+                         if r is not None and r.state != ProgressReport.State.DRAFT and r.work_done)
 
     def problems(item):
         return "\n".join(f"{d.short_name}：{r.problems}" for d, r in entries(item)
-                         if r is not None and r.state != ProgressReport.State.DRAFT and r.problems)  # fmt: skip
+                         if r is not None and r.state != ProgressReport.State.DRAFT and r.problems)
 
     return [("本季度进展", 20, progress), ("完成工作", 40, work), ("存在问题", 30, problems)]
 
@@ -183,7 +183,7 @@ def _indicator_rows(data):
         indicator, computed = row.indicator, row.computed
         yield [indicator.number, indicator.name, indicator.get_kind_display(),
                None if computed.value is None else float(round(computed.value, 2)), indicator.unit,
-               indicator.target_text, computed.get_status_display(), computed.explanation]  # fmt: skip
+               indicator.target_text, computed.get_status_display(), computed.explanation]
 
 
 def _score_rows(data):
@@ -192,14 +192,14 @@ def _score_rows(data):
         card = row.card
         parts = [card.components.get(key, {}).get("value") for key, _label, _weight in COMPONENTS]
         yield [card.department.short_name, None if card.composite is None else float(card.composite),
-               bands.get(card.band, "—"), *[None if v is None else float(v) for v in parts]]  # fmt: skip
+               bands.get(card.band, "—"), *[None if v is None else float(v) for v in parts]]
 
 
 def _target_rows(data):
     for p in data.targets:
         yield [p.target.get_carrier_type_display(), p.target.text or "", p.built,
                None if p.rate is None else float(round(p.rate, 1)), p.as_of.isoformat(),
-               "达成" if p.met else ("逾期未达成" if p.overdue else "进行中")]  # fmt: skip
+               "达成" if p.met else ("逾期未达成" if p.overdue else "进行中")]
 
 
 def _overdue_rows(data):
@@ -208,7 +208,7 @@ def _overdue_rows(data):
             yield [department.short_name, item.label, "逾期未报", None]
         else:
             yield [department.short_name, item.label, "逾期报送",
-                   timezone.localtime(report.submitted_at).strftime("%Y-%m-%d %H:%M")]  # fmt: skip
+                   timezone.localtime(report.submitted_at).strftime("%Y-%m-%d %H:%M")]
 
 
 def _table(sheet, title, columns, rows):

@@ -48,7 +48,7 @@ SYNTHETIC = "规模测试（合成数据）"  # the source of generated referenc
 CHUNK, BATCH = 50, 2000  # counties built in memory at a time; rows per INSERT
 COUNTIES_PER_CITY, CITIES_PER_PROVINCE, MAX_PROVINCES = 9, 10, 31
 REAL_PREFIXES = [11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
-                 53, 54, 61, 62, 63, 64, 65]  # fmt: skip
+                 53, 54, 61, 62, 63, 64, 65]
 PREFIXES = [*REAL_PREFIXES, *(p for p in range(10, 100) if p not in REAL_PREFIXES)]  # national shape first
 # Place names are two characters, one from each pool (about 3,400 of them), then three.
 FIRST = "清安东西南北平长永兴新宁丰泰和康宝金玉白青云龙凤华德广福吉昌嘉建景靖乐临隆洛梅明鹤红黄旺博常定阜高"
@@ -65,16 +65,16 @@ BUREAUS = [
     ("机关事务管理中心", "机关事务管理中心", ["机关事务中心"], 1), ("统计局", "统计局", [], 1),
     ("市场监管局", "市场监督管理局", ["市场监督管理局"], 1), ("商务委", "商务委员会", [], 1),
     ("文化旅游委", "文化和旅游发展委员会", ["文旅委"], 1),
-]  # fmt: skip
+]
 UTILITY = "供水企业"
 INDUSTRIES = [("水泥制造", "水泥"), ("饮料制造", "矿泉水"), ("农副食品加工", "食品"), ("造纸", "纸业"),
-              ("纺织", "纺织"), ("建材", "建材"), ("化学原料制造", "化工"), ("电气机械制造", "电气设备")]  # fmt: skip
+              ("纺织", "纺织"), ("建材", "建材"), ("化学原料制造", "化工"), ("电气机械制造", "电气设备")]
 # The wording of key tasks, sub-tasks and work items comes from the source documents' tables.
 _HEADINGS = [r[0] for r in table_data.WULONG_ANNEX1["rows"]] + [r[1] for r in table_data.QIANJIANG_TASKS["rows"]]
 KEY_TASKS = sorted({heading.split("）", 1)[1].rstrip("。") for heading in _HEADINGS if heading})
 SUB_TASKS = sorted({r[1].split(".", 1)[1].strip() for r in table_data.WULONG_ANNEX1["rows"] if r[1]})
 ITEMS = [r[2] for t in (table_data.WULONG_ANNEX1, table_data.WULONG_ANNEX2, table_data.QIANJIANG_TASKS)
-         for r in t["rows"]]  # fmt: skip
+         for r in t["rows"]]
 NUMERALS = "一二三四五六七八九十"
 # (work done, problems, next quarter's plan) by status, worded as the demo's entries are.
 WORK_TEXTS = {status: [tuple(w[2:]) for w in WORK if w[0] == status] for status in {w[0] for w in WORK}}
@@ -88,7 +88,7 @@ RATIOS = {
     "funds": (0.0003, 0.0009), "wrf_rate": (0.3, 0.5), "wrf_paid": (0.9, 1.0), "fee_rate": (1.2, 1.6),
     "fee_paid": (0.88, 1.0), "industry": (0.5, 2.0), "fiscal": (0.7, 1.4),
     "ind_intensity": (8, 22), "gdp_intensity": (8, 26),  # m³/万元, falling most years
-}  # fmt: skip
+}
 COUNTS = {"WELLS_TOTAL", "WELLS_CLOSED", "HOUSEHOLDS", "APPLIANCES_SAMPLED", "APPLIANCES_PASSED"}
 
 
@@ -164,7 +164,7 @@ def _context(seed, quarters, today, log):
         seed, quarters, timezone.make_aware(datetime.combine(today, time(0))) - timedelta(minutes=1), indicator_set,
         {e.code: e for e in DataElement.objects.all()}, sorted(leads),
         [_month_end(m) for m in months if m >= quarters[0].first_day],
-    )  # fmt: skip
+    )
     _carry_national_references(context.years)
     return context
 
@@ -179,7 +179,7 @@ def _carry_national_references(years):
             if year not in known and earlier:
                 known[year] = known[max(earlier)]
                 ReferenceValue.objects.create(code=code, name=name, unit=unit, year=year, value=known[year],
-                                              source=f"{SYNTHETIC}：沿用{max(earlier)}年数值")  # fmt: skip
+                                              source=f"{SYNTHETIC}：沿用{max(earlier)}年数值")
 
 
 @contextmanager
@@ -187,7 +187,7 @@ def _given_timestamps():
     """bulk_create stamps auto_now fields with the present; generated rows carry the times
     their story implies (entered last quarter, not today), so that stamping is off meanwhile."""
     fields = [f for m in (Plan, Contribution, DataReport, DataValue, WaterUser, Carrier) for f in m._meta.fields
-              if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]  # fmt: skip
+              if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
     saved = [(f, f.auto_now, f.auto_now_add) for f in fields]
     for f in fields:
         f.auto_now = f.auto_now_add = False
@@ -235,13 +235,13 @@ def _regions(count, seed, counts):
     top = [Region(code=f"{p}0000", name=f"{next(stems)}省", level=Region.Level.PROVINCE) for p in prefixes]
     _save(Region, top, counts)
     middle = [Region(code=f"{top[i % provinces].code[:2]}{i // provinces + 1:02d}00", name=f"{next(stems)}市",
-                     level=Region.Level.CITY, parent=top[i % provinces]) for i in range(cities)]  # fmt: skip
+                     level=Region.Level.CITY, parent=top[i % provinces]) for i in range(cities)]
     _save(Region, middle, counts)
     counties = []
     for i in range(count):
         city, suffix = middle[i % cities], "区" if rng.random() < 0.34 else "县"  # about a third are 区
         counties.append(Region(code=f"{city.code[:4]}{i // cities + 1:02d}", name=f"{next(stems)}{suffix}",
-                               level=Region.Level.COUNTY, parent=city))  # fmt: skip
+                               level=Region.Level.COUNTY, parent=city))
     _save(Region, counties, counts)
     return counties
 
@@ -254,7 +254,7 @@ def _departments(county, context, rows):
         found[short] = Department(region=county, short_name=prefix + short, name=place + full)
         spellings[short] = {prefix + s for s in other}
     found[UTILITY] = Department(region=county, short_name=prefix + UTILITY, name=f"{county.name}自来水有限公司",
-                                kind=Department.Kind.UTILITY)  # fmt: skip
+                                kind=Department.Kind.UTILITY)
     spellings[UTILITY] = {UTILITY}
     for i, stem in enumerate(rng.sample(STREETS, 3)):
         short = f"{stem}街道" if prefix == "区" else ("城关镇" if i == 0 else f"{stem}{rng.choice('镇乡')}")
@@ -272,7 +272,7 @@ def _departments(county, context, rows):
     for key, department in found.items():
         rows["departments"].append(department)
         rows["aliases"] += [DepartmentAlias(region=county, department=department, name=name)
-                         for name in sorted(spellings[key] - {department.short_name, department.name})]  # fmt: skip
+                         for name in sorted(spellings[key] - {department.short_name, department.name})]
     return found
 
 
@@ -296,7 +296,7 @@ def _learn_reporters(county, context):
 # The rows of a chunk by kind, inserted in this order: parents before their children.
 KINDS = ["departments", "aliases", "plans", "key_tasks", "sub_tasks", "items", "assignments", "progress",
          "contributions", "data_reports", "values", "utilities", "references", "adoptions", "users", "user_years",
-         "carriers", "targets"]  # fmt: skip
+         "carriers", "targets"]
 
 
 def _chunk(counties, context, counts):
@@ -327,7 +327,7 @@ def _plan(rng, county, departments, context, rows):
     plan = Plan(region=county, title=f"{county.name}{years}年节约用水工作任务{MARKER}",
                 kind=Plan.Kind.ANNUAL if start == end else Plan.Kind.COUNTY_STANDARD,
                 document_number=f"{county.name[:-1]}府办发〔{start}〕{rng.randint(10, 120)}号",
-                start_year=start, end_year=end, created_at=created, updated_at=created)  # fmt: skip
+                start_year=start, end_year=end, created_at=created, updated_at=created)
     rows["plans"].append(plan)
     leads = [departments[b[0]] for b in BUREAUS] + [departments[UTILITY]]
     weights = [b[3] for b in BUREAUS] + [1]
@@ -339,7 +339,7 @@ def _plan(rng, county, departments, context, rows):
         for g in range(len(groups)):
             if groups[g] is None:
                 groups[g] = TaskNode(plan=plan, parent=key, level=2, position=next(position),
-                                     number=f"（{NUMERALS[g]}）", text=rng.choice(SUB_TASKS))  # fmt: skip
+                                     number=f"（{NUMERALS[g]}）", text=rng.choice(SUB_TASKS))
                 rows["sub_tasks"].append(groups[g])
             for n in range(10 // len(groups) + (g < 10 % len(groups))):  # 10 work items per key task
                 items.append(_item(rng, plan, groups[g], next(position), n + 1, county, context))
@@ -349,7 +349,7 @@ def _plan(rng, county, departments, context, rows):
         others = rng.sample([d for d in departments.values() if d is not lead], rng.choice([0, 1, 1, 2]))
         rows["assignments"].append(Assignment(node=item, department_id=lead.pk, role=Assignment.Role.LEAD))
         rows["assignments"] += [Assignment(node=item, department_id=d.pk, role=Assignment.Role.COOPERATING, position=i)
-                             for i, d in enumerate(others)]  # fmt: skip
+                             for i, d in enumerate(others)]
         _progress(rng, plan, item, lead, others, context, rows)
 
 
@@ -357,7 +357,7 @@ def _item(rng, plan, parent, position, number, county, context):
     due = rng.choice(context.month_ends)
     item = TaskNode(plan=plan, parent=parent, level=3, position=position, number=f"{number}.",
                     text=rng.choice(ITEMS).replace("全区", f"全{county.name[-1]}"), due_on=due,
-                    due_text=f"{due.year}年{due.month}月底前")  # fmt: skip
+                    due_text=f"{due.year}年{due.month}月底前")
     if rng.random() < 0.25:  # a quantitative target: 不少于3家
         item.target_value, item.target_unit = Decimal(rng.randint(2, 10)), rng.choice("家个项处")
         item.target_comparator, item.target_text = "ge", f"不少于{item.target_value}{item.target_unit}"
@@ -378,7 +378,7 @@ def _progress(rng, plan, item, lead, others, context, rows):
                 rows["contributions"].append(Contribution(
                     item=item, department_id=department.pk, year=quarter.year, quarter=quarter.number,
                     note=CONTRIBUTION_NOTE, updated_at=_at(due, -rng.randint(0, 6), rng.randint(9, 17), context),
-                ))  # fmt: skip
+                ))
         if rng.random() < 0.08:
             continue  # never reported: shows as missing
         status = "done" if percent == 100 else "not_started" if percent == 0 else "in_progress"
@@ -388,7 +388,7 @@ def _progress(rng, plan, item, lead, others, context, rows):
         report = ProgressReport(
             item=item, department_id=lead.pk, year=quarter.year, quarter=quarter.number, status=status,
             percent=percent, work_done=work.format(n=rng.randint(2, 6)), problems=problems, next_plan=next_plan,
-        )  # fmt: skip
+        )
         if item.target_value is not None:
             report.quantity = (item.target_value * percent / 100).quantize(Decimal(1))
         _review(rng, report, due, latest=index == len(context.quarters) - 1, context=context)
@@ -401,7 +401,7 @@ def _review(rng, record, due, *, latest, context):
     draw = rng.random()
     approved, submitted, returned = (0.6, 0.85, 0.95) if latest else (0.9, 0.96, 1.0)  # cumulative odds
     record.state = ("approved" if draw < approved else "submitted" if draw < submitted else
-                    "returned" if draw < returned else "draft")  # fmt: skip
+                    "returned" if draw < returned else "draft")
     if record.state == "draft":
         return
     days = rng.randint(1, 12) if rng.random() < 0.06 else -rng.randint(0, 4)
@@ -456,7 +456,7 @@ def _annual(r, size, wells, closed, sampled, passed):
         "FISCAL_EXPENDITURE": fiscal, "WRF_DUE": gross * r["wrf_rate"],
         "WRF_COLLECTED": gross * r["wrf_rate"] * r["wrf_paid"], "SEWAGE_FEE_DUE": sewage * r["fee_rate"],
         "SEWAGE_FEE_COLLECTED": sewage * r["fee_rate"] * r["fee_paid"],
-    }  # fmt: skip
+    }
     return {code: Decimal(f"{value:.0f}" if code in COUNTS else f"{value:.2f}") for code, value in figures.items()}
 
 
@@ -467,9 +467,9 @@ def _statistics(rng, county, departments, annual, context, rows):
     for quarter in context.quarters:
         for owner, codes in context.reporters.items():
             report = DataReport(region_id=county.pk, department_id=departments[owner].pk, year=quarter.year,
-                                quarter=quarter.number)  # fmt: skip
+                                quarter=quarter.number)
             _review(rng, report, quarter.last_day + timedelta(days=6), latest=quarter == context.quarters[-1],
-                    context=context)  # fmt: skip
+                    context=context)
             report.updated_at = report.reviewed_at or report.submitted_at or context.cutoff
             rows["data_reports"].append(report)
             rows["values"] += [
@@ -478,7 +478,7 @@ def _statistics(rng, county, departments, annual, context, rows):
                           value=quarter_value(element, annual[quarter.year][code], quarter,
                                                annual[quarter.year - 1][code]))
                 for code, element in ((c, context.elements[c]) for c in codes)
-            ]  # fmt: skip
+            ]
             if owner == context.leakage_owner:
                 share = YTD_SHARE[quarter.number]  # year-to-date volumes, as the demo's statistics
                 rows["utilities"] += [
@@ -487,12 +487,12 @@ def _statistics(rng, county, departments, annual, context, rows):
                                    resident_metered=_d(u.resident_metered * share), pipe_km=u.pipe_km,
                                    pressure=u.pressure)
                     for u in utilities[quarter.year]
-                ]  # fmt: skip
+                ]
     code, name, unit = indicator_data.WATER_QUOTA
     for year in context.years:  # the assigned quota: mostly a little above the year's use
         quota = annual[year]["TOTAL_WATER"] * Decimal(f"{rng.uniform(0.97, 1.12):.4f}")
         rows["references"].append(ReferenceValue(code=code, name=name, unit=unit, region=county, year=year,
-                                              value=_d(quota, 2), source=SYNTHETIC))  # fmt: skip
+                                              value=_d(quota, 2), source=SYNTHETIC))
     rows["adoptions"].append(Adoption(region=county, indicator_set=context.indicator_set, since_year=context.years[0]))
 
 
@@ -506,7 +506,7 @@ def _utilities(rng, county, figures):
     for name, share in zip(names, shares, strict=False):
         volume = supply * share
         draft = Utility(name, _d(volume), Decimal(0), _d(volume * rng.uniform(0.5, 0.65)),
-                        _d(volume * 0.0693 * rng.uniform(0.85, 1.15), 3), _d(rng.uniform(0.36, 0.5), 3))  # fmt: skip
+                        _d(volume * 0.0693 * rng.uniform(0.85, 1.15), 3), _d(rng.uniform(0.36, 0.5), 3))
         rate = Decimal(f"{rng.uniform(5, 11.5):.2f}") + utility_leakage(draft).correction
         result.append(dataclasses.replace(draft, registered=_d(draft.supply * (1 - rate / 100))))
     return result
@@ -528,7 +528,7 @@ def _registry(rng, county, departments, annual, context, rows):
     users = [(f"{place[:-1]}{word}有限公司", "industry", industry, "IND_NEW_WATER", share, kind)
              for (industry, word), share, kind in zip(rng.sample(INDUSTRIES, 4),
                                                       [enterprise * 0.6, enterprise * 0.4, 0.12, 0.08],
-                                                      ["enterprise", "enterprise", "", ""], strict=True)]  # fmt: skip
+                                                      ["enterprise", "enterprise", "", ""], strict=True)]
     users += [
         (f"{place}{rng.choice(['宾馆', '大酒店', '温泉度假酒店'])}", "services", "住宿", "NONRES_WATER", 0.04, ""),
         (f"{place}级机关集中办公区", "public", "公共管理", "PUBLIC", unit * 0.6, "agency"),
@@ -536,13 +536,13 @@ def _registry(rng, county, departments, annual, context, rows):
         (f"{place}第一中学", "school", "教育", "PUBLIC", unit * 0.4, "school"),
         (f"{rng.choice(STREETS)}花园", "community", "", "HOUSEHOLDS", community, "community"),
         (f"{rng.choice(STREETS)}小区", "community", "", "HOUSEHOLDS", 0.04, ""),
-    ]  # fmt: skip
+    ]
     updated, made = timezone.make_aware(datetime(first, 1, 10, 9, 0)), []
     for serial, (name, kind, industry, base, share, certified) in enumerate(users, start=1):
         surface = kind == "industry" and rng.random() < 0.3
         user = WaterUser(region=county, name=name, kind=kind, industry=industry, uses_surface=surface,
                          uses_public=not surface, updated_at=updated,
-                         credit_code="" if kind == "community" else credit_code(kind, county.code, serial))  # fmt: skip
+                         credit_code="" if kind == "community" else credit_code(kind, county.code, serial))
         made.append(user)
         reuse = rng.uniform(0.5, 2.0) if kind == "industry" else 0
         for year in context.years:
@@ -558,12 +558,12 @@ def _registry(rng, county, departments, annual, context, rows):
     for year in context.years:
         for carrier_type, word, owner, most in (("enterprise", "节水型企业", "经济信息委", 3),
                                                 ("unit", "节水型单位", "机关事务管理中心", 2),
-                                                ("community", "节水型居民小区", "住房城乡建委", 2)):  # fmt: skip
+                                                ("community", "节水型居民小区", "住房城乡建委", 2)):
             count = rng.randint(1, most)
             rows["targets"].append(CarrierTarget(
                 region=county, year=year, carrier_type=carrier_type, min_count=count, department=departments[owner],
                 text=f"建成{word}不少于{count}个",
-            ))  # fmt: skip
+            ))
 
 
 def _user_year(rng, user, year, figures, base, share, reuse, surface):
@@ -579,7 +579,7 @@ def _user_year(rng, user, year, figures, base, share, reuse, surface):
     reused = _d(float(new) * reuse, 2)
     return UserYear(user=user, year=year, surface_withdrawal=new if surface else 0,
                     public_supply=0 if surface else new, total_use=new + reused, reused_water=reused,
-                    planned_quota=_d(float(new) * rng.uniform(0.95, 1.3), 0))  # fmt: skip
+                    planned_quota=_d(float(new) * rng.uniform(0.95, 1.3), 0))
 
 
 def _before(rng, year):
@@ -594,7 +594,7 @@ def _carrier(rng, county, carrier_type, applied, *, status="published", user=Non
     return Carrier(region=county, carrier_type=carrier_type, level=rng.choice(["county", "county", "city"]),
                    user=user, entity_name=entity_name, status=status, applied_on=applied, accepted_on=accepted,
                    published_on=published,
-                   updated_at=timezone.make_aware(datetime.combine(published or applied, time(10))))  # fmt: skip
+                   updated_at=timezone.make_aware(datetime.combine(published or applied, time(10))))
 
 
 # --- replacing an earlier run ------------------------------------------------------------

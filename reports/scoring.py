@@ -142,7 +142,7 @@ class Batch:
         self.region_ids = sorted({plan.region_id for plan in plans} | set(region_ids))
         self.items = plans_items(plans)
         self.item_plan = {item.pk: plan_id for plan_id, by_role in self.items.items()
-                          for items in by_role for found in items.values() for item in found}  # fmt: skip
+                          for items in by_role for found in items.values() for item in found}
         self.sets, duties = duties_of_regions(self.region_ids)
         chosen = {s.pk for s in self.sets.values()}
         self.indicators = {i.pk: i for i in Indicator.objects.filter(indicator_set__in=chosen)}
@@ -162,7 +162,7 @@ class Batch:
         of_items = {"item_id__in": list(self.item_plan), "year__in": {year for year, _number in wanted}}
         for year, number, *row in ProgressReport.objects.filter(**of_items).order_by().values_list(
             "year", "quarter", *_ENTRY
-        ):  # fmt: skip
+        ):
             if (year, number) in wanted:
                 self.progress[wanted[(year, number)]][0].append(Entry(*row))
         contributions = Contribution.objects.filter(**of_items).order_by()
@@ -175,7 +175,7 @@ class Batch:
         found = {region_id: {} for region_id in self.sets}
         computed = ComputedValue.objects.filter(region__in=list(self.sets), year=quarter.year, quarter=quarter.number)
         for pk, region_id, indicator_id, status in computed.order_by().values_list("pk", "region", "indicator",
-                                                                                     "status"):  # fmt: skip
+                                                                                     "status"):
             indicator = self.indicators.get(indicator_id)
             if indicator is not None and indicator.indicator_set_id == self.sets[region_id].pk:
                 found[region_id][indicator_id] = Value(pk, region_id, indicator_id, status, indicator)
@@ -187,7 +187,7 @@ class Batch:
         plans = [plan for plan in self.plans if plan.start_year <= quarter.year <= plan.end_year]
         plan_ids = [plan.pk for plan in plans]
         facts = {plan.pk: PlanFacts(*self.items[plan.pk], {}, set(), set(), {}, {}, _day_end(plan, quarter))
-                 for plan in plans}  # fmt: skip
+                 for plan in plans}
         if quarter not in self.progress:
             self._read_progress([quarter])
         entries, contributions = self.progress[quarter]
@@ -201,7 +201,7 @@ class Batch:
         # Report ids are unique across plans: every plan may share the one set.
         in_quarter = {"item__plan__in": plan_ids, "year": quarter.year, "quarter": quarter.number}
         returned = set(ProgressReport.history.filter(**in_quarter, state=ProgressReport.State.RETURNED).order_by()
-                       .values_list("id", flat=True))  # fmt: skip
+                       .values_list("id", flat=True))
         values = self.values(quarter) if values is None else values
         regions = self._regions_facts({plan.region_id for plan in plans}, quarter, values)
         for plan in plans:
@@ -267,7 +267,7 @@ def components_json(parts, weights):
         key: {"value": None if parts[key].value is None else str(parts[key].value),
               "numerator": parts[key].numerator, "denominator": parts[key].denominator, "weight": weights[key]}
         for key, _label, _default in COMPONENTS
-    }  # fmt: skip
+    }
 
 
 def weights_of(plan):
@@ -307,7 +307,7 @@ def verdict(rule, values):
                         "incomplete": codes(bottom, "incomplete"), "total": len(bottom)},
         "guiding": {"met": codes(guiding, "met"), "not_met": codes(guiding, "not_met"),
                     "incomplete": codes(guiding, "incomplete"), "total": len(guiding)},
-    }  # fmt: skip
+    }
     checks = _checks(rule, guiding, values, figures)
     if figures["bottom_line"]["not_met"]:
         return "not_met", "底线指标未达标：" + "、".join(_names(bottom, "not_met")), figures
@@ -317,15 +317,15 @@ def verdict(rule, values):
     if not short:
         return "met", "底线指标全部达标" + "".join(
             f"，{c.label}{plain(c.have)}{c.unit}（要求不少于{plain(c.needed)}{c.unit}）" for c in checks
-        ), figures  # fmt: skip
+        ), figures
     if all(check.could >= check.needed for check in short):
         return "incomplete", "；".join(
             f"{c.label}{plain(c.have)}{c.unit}，另有{c.pending}项数据不全，尚不能判断（要求不少于{plain(c.needed)}{c.unit}）"
             for c in short
-        ), figures  # fmt: skip
+        ), figures
     return "not_met", "；".join(
         f"{c.label}{plain(c.have)}{c.unit}，少于要求的{plain(c.needed)}{c.unit}" for c in short if c.could < c.needed
-    ), figures  # fmt: skip
+    ), figures
 
 
 def _checks(rule, guiding, values, figures):

@@ -92,14 +92,14 @@ def drill_down(card):
             on_time=submitted and report.submitted_at is not None and timezone.localdate(report.submitted_at) <= due,
             on_track=scoring.is_on_track(report, item, plan, quarter),
             returned=report is not None and report.pk in facts.returned,
-        ))  # fmt: skip
+        ))
     cooperated = [(nodes[item.pk], (item.pk, card.department_id) in facts.contributions) for item in cooperated]
     return {
         "items": items, "cooperated": cooperated, "due": due,
         "indicators": [values[v.pk] for v in led_values if v is not None],
         "indicator_count": len(led_values),
         "targets": facts.targets.get(card.department_id, []),
-    }  # fmt: skip
+    }
 
 
 def series(plan, department, quarters):
@@ -126,7 +126,7 @@ class CityRow:
 def city(regions, quarter):
     """One row per district: its verdict and the mean composite of its scorecards."""
     verdicts = {v.region_id: v for v in RegionVerdict.objects.filter(region__in=regions, year=quarter.year,
-                                                                      quarter=quarter.number)}  # fmt: skip
+                                                                      quarter=quarter.number)}
     composites = {}
     for region_id, value in Scorecard.objects.filter(
         plan__region__in=regions, year=quarter.year, quarter=quarter.number, composite__isnull=False
@@ -177,7 +177,7 @@ def district_home(region, today=None):
         plan=plan, worst=worst,
         progress_waiting=ProgressReport.objects.filter(item__plan__region=region, state="submitted").count(),
         data_waiting=DataReport.objects.filter(region=region, state="submitted").count(),
-    )  # fmt: skip
+    )
 
 
 def latest_verdicts(regions):

@@ -47,7 +47,7 @@ def scores_compute_regions(region_ids, quarters):
         region_batch = region_ids[start : start + BATCH]
         plans = list(Plan.objects.filter(region__in=region_batch, start_year__lte=max(years),
                                          end_year__gte=min(years)).select_related("region", "score_weights")
-                     .order_by())  # fmt: skip
+                     .order_by())
         with cyclic_gc_paused():  # a batch's rows are hundreds of thousands of live objects
             batch = scoring.Batch(plans, region_batch, quarters)
             for quarter in quarters:
@@ -66,7 +66,7 @@ def _plans_scores(plans, quarter, facts):
     rows = [row for plan in plans for row in _scorecards(plan, quarter, facts[plan.pk])]
     upsert_rows(Scorecard, _SCORECARD, rows, unique_fields=["plan", "department", "year", "quarter"],
                 update_fields=["composite", "band", "components", "computed_at"],
-                compare_fields=["composite", "band", "components"])  # fmt: skip
+                compare_fields=["composite", "band", "components"])
     kept = {(plan_id, department_id) for plan_id, department_id, *_rest in rows}
     stored = Scorecard.objects.filter(plan__in=plans, year=quarter.year, quarter=quarter.number)
     gone = [pk for pk, *key in stored.values_list("pk", "plan", "department") if tuple(key) not in kept]
@@ -83,7 +83,7 @@ def _scorecards(plan, quarter, facts):
         parts = scoring.parts_for(department_id, plan, quarter, facts)
         total = scoring.composite(parts, weights)
         rows.append((plan.pk, department_id, quarter.year, quarter.number, total, bands.band(total),
-                     scoring.components_json(parts, weights)))  # fmt: skip
+                     scoring.components_json(parts, weights)))
     return rows
 
 
@@ -97,10 +97,10 @@ def _verdicts(region_ids, quarter, sets, values):
         verdict, reason, figures = scoring.verdict(sets[region_id], list(found.values()))
         rows.append(RegionVerdict(region_id=region_id, year=quarter.year, quarter=quarter.number,
                                   indicator_set=sets[region_id], verdict=verdict, reason=reason[:300],
-                                  figures=figures))  # fmt: skip
+                                  figures=figures))
     upsert(RegionVerdict, rows, unique_fields=["region", "year", "quarter"],
            update_fields=["indicator_set", "verdict", "reason", "figures", "computed_at"],
-           compare_fields=["indicator_set", "verdict", "reason", "figures"])  # fmt: skip
+           compare_fields=["indicator_set", "verdict", "reason", "figures"])
     RegionVerdict.objects.filter(region__in=region_ids, year=quarter.year, quarter=quarter.number).exclude(
         region__in=[row.region_id for row in rows]
     ).delete()
@@ -207,7 +207,7 @@ def report_request(*, region, quarter, user=None, enqueue=True):
     from . import jobs
 
     report = QuarterlyReport.objects.create(region=region, year=quarter.year, quarter=quarter.number,
-                                            requested_by=user)  # fmt: skip
+                                            requested_by=user)
     if enqueue:
         transaction.on_commit(lambda: _enqueue_build(jobs.build_report, report))
     return report
@@ -258,7 +258,7 @@ def report_build(report, *, task=""):
             _delete_files(report)
             return None
         QuarterlyReport.objects.filter(region=report.region, year=report.year, quarter=report.quarter,
-                                       is_current=True).update(is_current=False)  # fmt: skip
+                                       is_current=True).update(is_current=False)
         report.state, report.progress, report.is_current = QuarterlyReport.State.DONE, 100, True
         report.build_task, report.finished_at = task, timezone.now()
         report.save()
@@ -284,7 +284,7 @@ def report_failed(report, error):
     QuarterlyReport.objects.filter(pk=report.pk).update(
         state=QuarterlyReport.State.FAILED, reason=f"生成失败：{type(error).__name__}: {error}"[:500],
         finished_at=timezone.now(),
-    )  # fmt: skip
+    )
 
 
 # --- failed jobs ----------------------------------------------------------------------------------

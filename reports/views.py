@@ -53,7 +53,7 @@ def summary(request):
         "next": quarter.next(), "plans": plans, "plan": plan, "verdict": verdict, "names": names, "rows": rows,
         "can_change": scope.can_review_region(region), "weights": _weights(plan) if plan else None,
         "chart_data": _departments_chart(rows, quarter),
-    })  # fmt: skip
+    })
 
 
 def _departments_chart(rows, quarter):
@@ -65,7 +65,7 @@ def _departments_chart(rows, quarter):
     return {"kind": "bar", "horizontal": True, "max": 100,
             "categories": [row.card.department.short_name for row in scored],
             "series": [{"name": quarter.label, "values": [row.card.composite for row in scored]},
-                       {"name": quarter.previous().label, "values": previous}]}  # fmt: skip
+                       {"name": quarter.previous().label, "values": previous}]}
 
 
 def _weights(plan):
@@ -79,7 +79,7 @@ def scorecard(request, pk):
     card = scope.get_or_404(
         Scorecard.objects.select_related("plan__region", "department"),
         region="plan__region", departments=("department",), pk=pk,
-    )  # fmt: skip
+    )
     quarter = Quarter(card.year, card.quarter)
     quarters = [quarter.shift(-offset) for offset in range(7, -1, -1)]
     return render(request, "reports/scorecard.html", {
@@ -88,7 +88,7 @@ def scorecard(request, pk):
         "chart_data": {"kind": "line", "categories": [q.label for q in quarters], "max": 100,
                        "series": [{"name": card.department.short_name,
                                    "values": selectors.series(card.plan, card.department, quarters)}]},
-    })  # fmt: skip
+    })
 
 
 @require_safe
@@ -111,7 +111,7 @@ def city(request):
                        "series": [{"name": _("Mean department score"), "values": [row.average for row in rows]},
                                   {"name": _("Guiding indicators met (%)"),
                                    "values": [row.guiding_share for row in rows]}]},
-    })  # fmt: skip
+    })
 
 
 @require_http_methods(["GET", "POST"])
@@ -141,7 +141,7 @@ def weights(request, pk):
     return render(request, "reports/weights.html", {
         "plan": plan, "form": form, "current": current, "components": COMPONENTS,
         "cancel_url": f"{_summary_url(plan.region)}&plan={plan.pk}",
-    })  # fmt: skip
+    })
 
 
 def _posted_region_quarter(request):
@@ -211,7 +211,7 @@ def home(request):
     context = {
         "scope": scope, "department": request.user.department, "region": region,
         "regions": scope.regions().select_related("parent").order_by("code")[:20],
-    }  # fmt: skip
+    }
     if region is not None and region.level == Region.Level.COUNTY and scope.role == "reviewer":
         context["district"] = selectors.district_home(region)
     elif scope.role == "supervisor" or scope.is_admin:
@@ -243,7 +243,7 @@ def quarterly(request):
         "region": region, "regions": regions, "quarter": quarter, "previous": quarter.previous(),
         "next": quarter.next(), "builds": builds[:20], "working": any(b.is_working for b in builds[:5]),
         "can_change": scope.can_review_region(region),
-    })  # fmt: skip
+    })
 
 
 @require_safe
@@ -253,7 +253,7 @@ def quarterly_status(request, pk):
     scope = visible_to(request.user)
     report = scope.get_or_404(QuarterlyReport.objects.select_related("region"), region="region", pk=pk)
     return render(request, "reports/_build_row.html",
-                  {"build": report, "can_change": scope.can_review_region(report.region)})  # fmt: skip
+                  {"build": report, "can_change": scope.can_review_region(report.region)})
 
 
 @require_POST
@@ -274,7 +274,7 @@ def quarterly_build(request):
 def quarterly_file(request, pk, kind):
     """Download the workbook or the Word draft, or open the printable page, of one build."""
     report = visible_to(request.user).get_or_404(QuarterlyReport.objects.select_related("region"), region="region",
-                                                 pk=pk, state=QuarterlyReport.State.DONE)  # fmt: skip
+                                                 pk=pk, state=QuarterlyReport.State.DONE)
     if kind not in QuarterlyReport.FILES or not getattr(report, QuarterlyReport.FILES[kind]):
         raise Http404
     stored = getattr(report, QuarterlyReport.FILES[kind])

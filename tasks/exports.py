@@ -55,7 +55,7 @@ def build_workbook(plan, roots, *, title=None, label="附件", extra_columns=(),
         "header": CellStyle(sheet, font=HEADER_FONT, alignment=WRAP_CENTER, border=BORDER),
         **{alignment: CellStyle(sheet, font=BODY_FONT, alignment=alignment, border=BORDER)
            for alignment in (WRAP_CENTER, WRAP_LEFT)},
-    }  # fmt: skip
+    }
     _print_setup(sheet)  # before the first row: a streamed sheet writes its views then
     writer = StyledRows(sheet)
     writer.append([(label, styles["label"])])
@@ -69,7 +69,7 @@ def build_workbook(plan, roots, *, title=None, label="附件", extra_columns=(),
     for first_row, first_column, last_row, last_column in merges:
         if streaming:  # the ranges never overlap: no need for MultiCellRange.add's check against each
             sheet.merged_cells.ranges.add(CellRange(min_row=first_row, min_col=first_column, max_row=last_row,
-                                                    max_col=last_column))  # fmt: skip
+                                                    max_col=last_column))
         else:
             merge_bordered(sheet, first_row, first_column, last_row, last_column)
     return workbook

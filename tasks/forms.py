@@ -114,14 +114,14 @@ class PlanForm(VersionedForm):
     class Meta:
         model = Plan
         fields = ["title", "kind", "document_number", "start_year", "end_year", "report_window_days",
-                  "report_due_offset_days"]  # fmt: skip
+                  "report_due_offset_days"]
 
 
 class PlanCreateForm(forms.ModelForm):
     class Meta:
         model = Plan
         fields = ["region", "title", "kind", "document_number", "start_year", "end_year", "report_window_days",
-                  "report_due_offset_days"]  # fmt: skip
+                  "report_due_offset_days"]
 
     def __init__(self, *args, regions, **kwargs):
         super().__init__(*args, **kwargs)
@@ -148,16 +148,16 @@ class NodeForm(VersionedForm):
     leads = forms.ModelMultipleChoiceField(
         label=_("Lead departments"), queryset=Department.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple,
-    )  # fmt: skip
+    )
     cooperators = forms.ModelMultipleChoiceField(
         label=_("Cooperating departments"), queryset=Department.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple,
-    )  # fmt: skip
+    )
 
     class Meta:
         model = TaskNode
         fields = ["number", "text", "due_on", "due_text", "target_comparator", "target_value", "target_unit",
-                  "target_text"]  # fmt: skip
+                  "target_text"]
         widgets = {"text": forms.Textarea(attrs={"rows": 4}), "due_on": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args, departments, level, **kwargs):
@@ -175,7 +175,7 @@ class NodeForm(VersionedForm):
                 Div("leads", css_class="department-checks"),
                 Div("cooperators", css_class="department-checks"),
                 "version",
-            )  # fmt: skip
+            )
             for name in ("leads", "cooperators"):
                 self.fields[name].queryset = departments
             if self.instance.pk and not self.is_bound:
@@ -185,7 +185,7 @@ class NodeForm(VersionedForm):
                 ]
         else:
             for name in ("leads", "cooperators", "due_on", "due_text", "target_comparator", "target_value",
-                         "target_unit", "target_text"):  # fmt: skip
+                         "target_unit", "target_text"):
                 del self.fields[name]
 
     def clean(self):

@@ -100,5 +100,5 @@ def unknown_problems(preview, mapping):
             problems.append(
                 Problem(unknown.rows[0], "", f"未知单位“{unknown.name}”（第{rows}行，{columns}列），请选择对应的部门",
                         preview.sheet)
-            )  # fmt: skip
+            )
     return problems

@@ -274,7 +274,7 @@ class ProgressReport(Reviewed):
         return (
             self.state == self.State.DRAFT and self.status == self.Status.NOT_STARTED and self.percent == 0
             and self.quantity is None and not (self.work_done or self.problems or self.next_plan)
-        )  # fmt: skip
+        )
 
     @property
     def period(self):

@@ -225,7 +225,7 @@ def inbox(request):
     rows = inbox_for(
         scope, quarter, today=timezone.localdate(), region=region, department=department, state=state,
         late_only=late_only,
-    )  # fmt: skip
+    )
     return render(
         request,
         "tasks/review_inbox.html",
@@ -411,7 +411,7 @@ def template_preview(request, token):
         else:
             pending_uploads.discard(request, token)
             messages.success(request, _("%(count)d entries updated as drafts. Submit them from the to-do.") % {
-                "count": changed})  # fmt: skip
+                "count": changed})
             return redirect(f"{_todo_url()}?quarter={quarter}")
     return render(
         request,
@@ -419,7 +419,7 @@ def template_preview(request, token):
         {"meta": meta, "quarter": quarter, "problems": problems, "changed": sum(1 for row in rows if row.changes),
          "rows": [{"number": row.entry.row, "label": row.item.label, "changes": row.changes} for row in rows],
          "again_url": f"{reverse('tasks:progress_template_upload')}?quarter={quarter}"},
-    )  # fmt: skip
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -61,7 +61,7 @@ def build(department, quarter, rows):
     sheet.cell(row=1, column=1).font = Font(name="黑体", size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     sheet.cell(row=2, column=1, value="说明：只填写白色单元格；进展状态请从下拉列表选择，完成百分比填0到100的整数。"
-               "已报送或已通过的事项不能通过本表修改。")  # fmt: skip
+               "已报送或已通过的事项不能通过本表修改。")
     sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
     for index, (_, header, column_width, _) in enumerate(COLUMNS, start=1):
         cell = sheet.cell(row=HEADER_ROW, column=index, value=header)

@@ -219,7 +219,7 @@ def import_preview(request, token):
                   "%(unchanged)d unchanged.")
                 % {"plan": plan, "created": result.created, "updated": result.updated, "deleted": result.deleted,
                    "unchanged": result.unchanged},
-            )  # fmt: skip
+            )
             return redirect(plan)
     return render(
         request,
@@ -289,7 +289,7 @@ def plan_create(request):
     if request.method == "POST" and form.is_valid():
         plan = form.save()
         messages.success(request, _("Plan “%(plan)s” created. Add its key tasks, or import its task table.") % {
-            "plan": plan})  # fmt: skip
+            "plan": plan})
         return redirect(plan)
     return render(request, "tasks/plan_form.html", {"form": form, "plan": None})
 
@@ -354,7 +354,7 @@ def node_create_view(request, pk):
         node_create(
             plan=plan, parent=parent, level=level, fields=fields,
             leads=form.cleaned_data.get("leads", []), cooperators=form.cleaned_data.get("cooperators", []),
-        )  # fmt: skip
+        )
         messages.success(request, _("Task added."))
         return redirect(plan)
     return render(request, "tasks/node_form.html", {"form": form, "plan": plan, "parent": parent, "level": level})
@@ -385,7 +385,7 @@ def node_edit(request, pk):
             node_update(
                 node=form.instance, version=form.cleaned_data["version"],
                 leads=form.cleaned_data.get("leads"), cooperators=form.cleaned_data.get("cooperators"),
-            )  # fmt: skip
+            )
         except EditConflict as conflict:
             current = conflict.current
             form.show_conflict(current)
@@ -393,7 +393,7 @@ def node_edit(request, pk):
             messages.success(request, _("Task saved."))
             return redirect(node.plan)
     return render(request, "tasks/node_form.html", {"form": form, "plan": node.plan, "node": node, "current": current,
-                                                    "level": node.level})  # fmt: skip
+                                                    "level": node.level})
 
 
 @require_http_methods(["GET", "POST"])

@@ -103,7 +103,7 @@ _COMPARATORS = [
     ("不低于", "ge"), ("不少于", "ge"), ("不小于", "ge"), ("大于等于", "ge"), ("达到", "ge"), ("≥", "ge"),
     ("不高于", "le"), ("不超过", "le"), ("不大于", "le"), ("小于等于", "le"), ("≤", "le"),
     ("低于", "lt"), ("小于", "lt"), ("高于", "gt"), ("大于", "gt"), ("超过", "gt"), ("达", "ge"), ("为", "eq"),
-]  # fmt: skip
+]
 _UNITS = r"%|‰|家|个|座|户|处|所|项|人|次|万元|万立方米|立方米|公里|km|L/人·天"
 _COMPARED = re.compile(
     r"(?P<comparator>" + "|".join(re.escape(word) for word, _ in _COMPARATORS) + r")\s*"

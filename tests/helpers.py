@@ -59,7 +59,7 @@ def enter_figures(region, quarter, *, department=None, state=DataReport.State.AP
         DataValue.objects.update_or_create(
             region=region, element=DataElement.objects.get(code=code), year=quarter.year, quarter=quarter.number,
             defaults={"value": Decimal(str(value)), "report": report},
-        )  # fmt: skip
+        )
     return report
 
 
@@ -96,7 +96,7 @@ def said(response):
             for key, value in layer.items():
                 if isinstance(value, BaseForm) and value.is_bound:
                     texts += [_form_error(value, name, error) for name, errors in value.errors.items()
-                              for error in errors]  # fmt: skip
+                              for error in errors]
                 elif key in ("problems", "errors") and isinstance(value, list):
                     texts += [str(problem) for problem in value or []]
                 elif isinstance(getattr(value, "problems", None), list):  # a preview object
@@ -142,7 +142,7 @@ def raw_value(data, sheet_index, ref, text):
             body = source.read(info.filename)
             if info.filename == f"xl/worksheets/sheet{sheet_index + 1}.xml":
                 body, count = re.subn(rf'(<c r="{ref}"[^>]*>)<v>[^<]*</v>'.encode(), rb"\g<1><v>" + text.encode()
-                                      + b"</v>", body)  # fmt: skip
+                                      + b"</v>", body)
                 assert count == 1, ref
             target.writestr(info, body)
     return out.getvalue()

@@ -93,7 +93,7 @@ def build(say):
     _reports(h, say)
     _audit(h, say)
     notification_send(user=h.users["reporter"], key="hostile", title=say("org.Notification.title"),
-                      body=say("org.Notification.body"), url=say("org.Notification.url"))  # fmt: skip
+                      body=say("org.Notification.body"), url=say("org.Notification.url"))
     return h
 
 
@@ -116,15 +116,15 @@ def _file(name, content=PDF):
 def _org(say):
     city = Region.objects.create(code="500000", name=say("org.Region.name", n=1), level=Region.Level.PROVINCE)
     district = Region.objects.create(code="500156", name=say("org.Region.name"), level=Region.Level.COUNTY,
-                                     parent=city)  # fmt: skip
+                                     parent=city)
     other = Region.objects.create(code="500114", name="黔江区", level=Region.Level.COUNTY, parent=city)
     water = Department.objects.create(region=district, short_name=WATER, name="重庆市武隆区水利局")
     urban = Department.objects.create(region=district, short_name=say("org.Department.short_name"),
-                                      name=say("org.Department.name"))  # fmt: skip
+                                      name=say("org.Department.name"))
     for name in (URBAN, say("org.DepartmentAlias.name")):
         DepartmentAlias.objects.create(region=district, department=urban, name=name)
     DepartmentGroup.objects.create(region=district, name=say("org.DepartmentGroup.name"), kinds=["bureau"],
-                                   aliases=[say("org.DepartmentGroup.aliases")])  # fmt: skip
+                                   aliases=[say("org.DepartmentGroup.aliases")])
     city_bureau = Department.objects.create(region=city, short_name="市水利局", name="重庆市水利局")
     other_bureau = Department.objects.create(region=other, short_name=WATER, name="重庆市黔江区水利局")
     person = {name: say(f"org.User.{name}") for name in ("display_name", "phone")}
@@ -147,13 +147,13 @@ def _plan(h, say, clients):
         "header": ["重点任务", "工作内容", "牵头单位", "配合单位"], "header_merges": [],
         "rows": [[f"一、{say('tasks.TaskNode.text', n=1)}", say("tasks.TaskNode.text"), URBAN, WATER],
                  [None, say("tasks.TaskNode.text", n=2), h.urban.short_name, ""]],
-    }  # fmt: skip
+    }
     reviewer = clients["reviewer"]
     upload = SimpleUploadedFile(say(UPLOAD_NAME, filename=True) + ".xlsx", build_bytes(table))
     preview = _ok(reviewer.post(reverse("tasks:import_upload"), {
         "file": upload, "region": h.district.pk, "title": say("tasks.Plan.title"), "kind": "annual",
         "start_year": QUARTER.year,
-    })).url  # fmt: skip
+    })).url
     page = h.previews["task table import"] = reviewer.get(preview).content.decode()
     unknown = page.count('name="name_')  # a choice per name the district does not know
     _ok(reviewer.post(preview, {f"name_{index}": h.urban.pk for index in range(unknown)}))
@@ -163,13 +163,13 @@ def _plan(h, say, clients):
         number=say("tasks.TaskNode.number"), due_text=say("tasks.TaskNode.due_text"),
         target_unit=say("tasks.TaskNode.target_unit"), target_text=say("tasks.TaskNode.target_text"),
         target_value=10, target_comparator="ge",
-    )  # fmt: skip
+    )
     h.item.refresh_from_db()
     type(h.plan).objects.filter(pk=h.plan.pk).update(document_number=say("tasks.Plan.document_number"))
     h.plan.refresh_from_db()
     PlanPhase.objects.create(plan=h.plan, position=1, name=say("tasks.PlanPhase.name"),
                              starts_on=date(2023, 1, 1), ends_on=date(2023, 12, 31),
-                             description=say("tasks.PlanPhase.description"))  # fmt: skip
+                             description=say("tasks.PlanPhase.description"))
 
 
 def _progress(h, say, clients):
@@ -181,22 +181,22 @@ def _progress(h, say, clients):
     for quarter in (PREVIOUS, QUARTER):
         url = reverse("tasks:progress_entry", args=[h.item.pk, str(quarter)])
         _ok(reporter.post(url, {"status": "in_progress", "percent": 40, "work_done": "初稿", "version": 1,
-                                "save": "1"}))  # fmt: skip
+                                "save": "1"}))
         report = ProgressReport.objects.get(item=h.item, year=quarter.year, quarter=quarter.number)
         _ok(reporter.post(reverse("tasks:evidence_upload", args=[report.pk]),
-                          {"file": _file(say("tasks.Evidence.name", filename=True) + ".pdf")}))  # fmt: skip
+                          {"file": _file(say("tasks.Evidence.name", filename=True) + ".pdf")}))
         report.refresh_from_db()
         _ok(reporter.post(url, {"status": "in_progress", "percent": 40, "quantity": 5, "version": report.version,
-                                "submit": "1", **texts}))  # fmt: skip
+                                "submit": "1", **texts}))
     h.approved, h.returned = ProgressReport.objects.filter(item=h.item).order_by("year", "quarter")
     _ok(reviewer.post(reverse("tasks:progress_review", args=[h.approved.pk]), {"action": "approve"}))
     _ok(reviewer.post(reverse("tasks:progress_review", args=[h.returned.pk]),
-                      {"action": "return", "comment": say("tasks.ProgressReport.review_comment")}))  # fmt: skip
+                      {"action": "return", "comment": say("tasks.ProgressReport.review_comment")}))
     h.approved.refresh_from_db()
     h.returned.refresh_from_db()
     assert h.returned.state == "returned" and h.returned.evidence.exists(), h.returned.state
     contribution_save(item=h.item, department=h.water, quarter=QUARTER, note=say("tasks.Contribution.note"),
-                      user=h.users["reviewer"])  # fmt: skip
+                      user=h.users["reviewer"])
 
 
 def _catalogue(h, say):
@@ -206,15 +206,15 @@ def _catalogue(h, say):
     element = DataElement.objects.create(
         code="XSS_A", name=say("indicators.DataElement.name"), unit=say("indicators.DataElement.unit"),
         description=say("indicators.DataElement.description"), cumulative=False,
-    )  # fmt: skip
+    )
     ReferenceValue.objects.create(code="XSS_REF", name=say("indicators.ReferenceValue.name"), year=QUARTER.year,
                                   value=2, unit=say("indicators.ReferenceValue.unit"),
-                                  source=say("indicators.ReferenceValue.source"))  # fmt: skip
+                                  source=say("indicators.ReferenceValue.source"))
     standard = IndicatorSet.objects.create(code="XSS", version=say("indicators.IndicatorSet.version"),
                                            name=say("indicators.IndicatorSet.name"),
-                                           source=say("indicators.IndicatorSet.source"))  # fmt: skip
+                                           source=say("indicators.IndicatorSet.source"))
     texts = {name: say(f"indicators.Indicator.{name}") for name in
-             ("name", "category", "unit", "definition", "target_text", "responsible_text")}  # fmt: skip
+             ("name", "category", "unit", "definition", "target_text", "responsible_text")}
     common = {"indicator_set": standard, "kind": "guiding", "target": {"kind": "bound", "op": "ge", "value": "1"}}
     h.indicators = {
         "formula": Indicator.objects.create(number=1, code="XSS_FORMULA", formula=element.code, lead_text=URBAN,
@@ -229,7 +229,7 @@ def _catalogue(h, say):
         "unresolved": Indicator.objects.create(number=4, code="XSS_NOBODY", name="无人填报", category="其他",
                                                formula=element.code, lead_text=say("indicators.Indicator.lead_text"),
                                                **common),
-    }  # fmt: skip
+    }
     for region in (h.district, h.other_district):
         Adoption.objects.create(region=region, indicator_set=standard, since_year=2020)
 
@@ -247,10 +247,10 @@ def _statistics(h, say, clients):
             "u0_utility": say("indicators.UtilityFigures.utility"), "u0_supply": "100", "u0_registered": "90",
             "u0_resident_metered": "50", "u0_pipe_km": "7", "u0_pressure": "0.4", "u0_frost_depth": "0",
             "u0_comment": say("indicators.UtilityFigures.comment"), "confirm_warnings": "on", "save": "1",
-        }))  # fmt: skip
+        }))
         report = DataReport.objects.get(department=h.urban, year=quarter.year, quarter=quarter.number)
         _ok(reporter.post(reverse("indicators:checklist_answer", args=[report.pk, check.pk, 0]),
-                          {"answer": "yes", "note": say("indicators.ChecklistAnswer.note")}))  # fmt: skip
+                          {"answer": "yes", "note": say("indicators.ChecklistAnswer.note")}))
         answer = ChecklistAnswer.objects.get(report=report, indicator=check, item=0)
         _ok(reporter.post(reverse("indicators:checklist_evidence_upload", args=[answer.pk]),
                           {"file": _file(say("indicators.ChecklistEvidence.name", filename=True) + ".pdf")}))
@@ -258,7 +258,7 @@ def _statistics(h, say, clients):
         _ok(reporter.post(reverse("indicators:data_submit", args=[report.pk]), {"version": report.version}))
     h.returned_data, h.data_report = DataReport.objects.filter(department=h.urban).order_by("year", "quarter")
     _ok(reviewer.post(reverse("indicators:data_review", args=[h.returned_data.pk]),
-                      {"action": "return", "comment": say("indicators.DataReport.review_comment")}))  # fmt: skip
+                      {"action": "return", "comment": say("indicators.DataReport.review_comment")}))
     _ok(reviewer.post(reverse("indicators:data_review", args=[h.data_report.pk]), {"action": "approve"}))
     h.returned_data.refresh_from_db()
     h.data_report.refresh_from_db()
@@ -283,7 +283,7 @@ def _bulk_preview(h, say, clients):
     workbook.save(buffer)
     upload = SimpleUploadedFile(say(UPLOAD_NAME, filename=True) + ".xlsx", buffer.getvalue())
     preview = _ok(admin.post(f"{reverse('indicators:bulk_statistics')}?quarter={following}",
-                             {**quarter, "file": upload})).url  # fmt: skip
+                             {**quarter, "file": upload})).url
     h.previews["bulk statistics import"] = admin.get(preview).content.decode()
 
 
@@ -321,42 +321,42 @@ def _registry(h, say, clients):
     reviewer = clients["reviewer"]
     WaterRules.objects.create(region=h.district, planned_use_from=100, audit_over_percent=30)
     MonitoringRule.objects.create(region=h.district, name=say("carriers.MonitoringRule.name"), measure="new_water",
-                                  threshold=100)  # fmt: skip
+                                  threshold=100)
     name = say("carriers.WaterUser.name")
     _import(h, reviewer, "users", _book(workbooks.USERS_SHEET, workbooks.USER_COLUMNS, [{
         "name": name, "credit_code": _code(1), "kind": "工业企业", "industry": say("carriers.WaterUser.industry"),
         "sources": "公共供水", "year": QUARTER.year, "public_supply": 2000, "total_use": 2000, "planned_quota": 1000,
-    }]), "water users import")  # fmt: skip
+    }]), "water users import")
     h.water_user = WaterUser.objects.get(region=h.district)
     _ok(reviewer.post(reverse("carriers:user_edit", args=[h.water_user.pk]), {
         "name": name, "credit_code": h.water_user.credit_code, "kind": "industry",
         "industry": h.water_user.industry, "uses_public": "on", "notes": say("carriers.WaterUser.notes"),
         "version": h.water_user.version,
-    }))  # fmt: skip
+    }))
     _import(h, reviewer, "carriers", _book(workbooks.CARRIERS_SHEET, workbooks.CARRIER_COLUMNS, [
         {"carrier_type": "节水型企业", "level": "区县级", "status": "已验收", "user_name": name,
          "accepted_on": "2023-03-01"},
         {"carrier_type": "节水教育基地", "level": "区县级", "status": "已验收",
          "entity_name": say("carriers.Carrier.entity_name"), "accepted_on": "2023-03-01",
          "notes": say("carriers.Carrier.notes")},
-    ]), "carriers import")  # fmt: skip
+    ]), "carriers import")
     h.carrier = Carrier.objects.get(region=h.district, user=None)
     _ok(reviewer.post(reverse("carriers:carrier_evidence_upload", args=[h.carrier.pk]),
-                      {"file": _file(say("carriers.CarrierEvidence.name", filename=True) + ".pdf")}))  # fmt: skip
+                      {"file": _file(say("carriers.CarrierEvidence.name", filename=True) + ".pdf")}))
     _ok(reviewer.post(reverse("carriers:audit_order", args=[UserYear.objects.get(user=h.water_user).pk])))
     h.audit = WaterAudit.objects.get(user=h.water_user)
     _ok(reviewer.post(reverse("carriers:audit_edit", args=[h.audit.pk]), {
         "auditor": say("carriers.WaterAudit.auditor"), "ordered_on": h.audit.ordered_on.isoformat(),
         "due_on": h.audit.due_on.isoformat(),
         "notes": say("carriers.WaterAudit.notes"), "version": h.audit.version,
-    }))  # fmt: skip
+    }))
     h.audit.refresh_from_db()
     _ok(reviewer.post(reverse("carriers:audit_file_upload", args=[h.audit.pk]),
-                      {"file": _file(say("carriers.AuditReport.name", filename=True) + ".pdf")}))  # fmt: skip
+                      {"file": _file(say("carriers.AuditReport.name", filename=True) + ".pdf")}))
     _ok(reviewer.post(f"{reverse('carriers:target_create')}?region={h.district.code}", {
         "year": QUARTER.year, "carrier_type": "education_base", "min_count": 1, "department": h.urban.pk,
         "text": say("carriers.CarrierTarget.text"),
-    }))  # fmt: skip
+    }))
 
 
 def _reports(h, say):
@@ -370,9 +370,9 @@ def _reports(h, say):
     h.failed_report = QuarterlyReport.objects.create(region=h.district, year=QUARTER.year, quarter=QUARTER.number,
                                                      state="failed", reason=say("reports.QuarterlyReport.reason"))
     JobRun.objects.create(name="recompute_scores", arguments={"region": h.district.pk, "quarter": str(QUARTER)},
-                          state="done", result=say("reports.JobRun.result"))  # fmt: skip
+                          state="done", result=say("reports.JobRun.result"))
     JobRun.objects.create(name="build_report", arguments={"report": h.failed_report.pk}, state="failed",
-                          error=say("reports.JobRun.error"))  # fmt: skip
+                          error=say("reports.JobRun.error"))
 
 
 def _audit(h, say):
@@ -383,4 +383,4 @@ def _audit(h, say):
         user=h.users["reviewer"], username="reviewer", region_id=h.district.pk, origin=say("core.AuditEntry.origin"),
         method="POST", path=say("core.AuditEntry.path"), route="tasks:plan_edit", action=say("core.AuditEntry.action"),
         target={"pk": h.plan.pk}, object_repr=say("core.AuditEntry.object_repr"), status=302, outcome="success",
-    )  # fmt: skip
+    )

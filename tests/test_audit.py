@@ -49,7 +49,7 @@ TABLE = {
     "label": "附件", "title": "审计测试任务分解表", "sheet": "附件",
     "header": ["事项", "主要内容", "主要任务", "责任单位"], "header_merges": [],
     "rows": [["一、节水型机关建设", "1. 建成节水型机关", "年底前建成节水型机关2家", "区水利局"]],
-}  # fmt: skip
+}
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -142,13 +142,13 @@ def test_approve_progress(world, reviewer, submitted, client_for):
     assert response.status_code == 302 and ProgressReport.objects.get(pk=submitted.pk).state == "approved"
     check(entry, user=reviewer, route="tasks:progress_review", action="审核通过进展", outcome="success", status=302,
           target={"pk": submitted.pk}, region=world.district, object_repr=str(submitted),
-          path=reverse("tasks:progress_review", args=[submitted.pk]), files=[])  # fmt: skip
+          path=reverse("tasks:progress_review", args=[submitted.pk]), files=[])
 
 
 def test_return_progress(world, reviewer, submitted, client_for):
     entry, _ = the_entry(review, client=client_for(reviewer), report=submitted, action="return", comment="请补充佐证")
     check(entry, user=reviewer, route="tasks:progress_review", action="退回进展", outcome="success", status=302,
-          region=world.district)  # fmt: skip
+          region=world.district)
 
 
 def test_a_refusal_the_view_explains_is_failed(world, reviewer, submitted, client_for):
@@ -156,21 +156,21 @@ def test_a_refusal_the_view_explains_is_failed(world, reviewer, submitted, clien
     entry, response = the_entry(review, client=client_for(reviewer), report=submitted, action="return", comment="")
     assert response.status_code == 302 and ProgressReport.objects.get(pk=submitted.pk).state == "submitted"
     check(entry, user=reviewer, route="tasks:progress_review", action="退回进展", outcome="failed", status=302,
-          region=world.district)  # fmt: skip
+          region=world.district)
 
 
 def test_an_outsider_is_recorded_as_failed_and_learns_nothing(world, outsider, submitted, client_for):
     entry, response = the_entry(review, client=client_for(outsider), report=submitted)
     assert response.status_code == 404
     check(entry, user=outsider, route="tasks:progress_review", action="审核通过进展", outcome="failed", status=404,
-          target={"pk": submitted.pk}, region=world.other_district, object_repr="")  # fmt: skip
+          target={"pk": submitted.pk}, region=world.other_district, object_repr="")
 
 
 def test_anonymous_and_forged_posts_are_failed(world, submitted):
     entry, response = the_entry(review, client=Client(), report=submitted)
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
     check(entry, user=None, route="tasks:progress_review", action="审核通过进展", outcome="failed", status=302,
-          object_repr="")  # fmt: skip
+          object_repr="")
     entry, _ = the_entry(review, client=Client(enforce_csrf_checks=True), report=submitted)
     check(entry, user=None, route="tasks:progress_review", action="审核通过进展", outcome="failed", status=403)
 
@@ -182,12 +182,12 @@ def test_edit_a_plan_node_and_a_form_error_is_not_saved(world, reviewer, client_
     entry, response = the_entry(client.post, path=url, data={"number": "一、", "text": "", "version": node.version})
     assert response.status_code == 200
     check(entry, user=reviewer, route="tasks:node_edit", action="修改任务", outcome="unsaved", status=200,
-          target={"pk": node.pk}, region=world.district, object_repr=str(node))  # fmt: skip
+          target={"pk": node.pk}, region=world.district, object_repr=str(node))
     data = {"number": "一、", "text": "改过的任务", "version": node.version}
     entry, response = the_entry(client.post, path=url, data=data)
     assert response.status_code == 302 and TaskNode.objects.get(pk=node.pk).text == "改过的任务"
     check(entry, user=reviewer, route="tasks:node_edit", action="修改任务", outcome="success", status=302,
-          object_repr=str(node), region=world.district)  # the object as it was before the change  # fmt: skip
+          object_repr=str(node), region=world.district)  # the object as it was before the change
 
 
 def test_save_a_data_report(world, reviewer, client_for):
@@ -197,9 +197,9 @@ def test_save_a_data_report(world, reviewer, client_for):
     entry, response = the_entry(client_for(reviewer).post, path=url, data=data)
     assert response.status_code == 302
     check(entry, user=reviewer, route="indicators:data_entry", action="保存基础数据草稿", outcome="success",
-          status=302, target={}, region=world.district, path=reverse("indicators:data_entry"))  # no query  # fmt: skip
+          status=302, target={}, region=world.district, path=reverse("indicators:data_entry"))  # no query
     entry, _ = the_entry(client_for(reviewer).post, path=url, data={**data, "version": report.version + 1,
-                                                                      "submit": "1"})  # fmt: skip
+                                                                      "submit": "1"})
     assert entry.action == "报送基础数据"
 
 
@@ -213,11 +213,11 @@ def test_import_a_task_table(world, reviewer, client_for):
     check(entry, user=reviewer, route="tasks:import_upload", action="上传任务分解表", outcome="success", status=302,
           region=world.district,
           files=[{"field": "file", "name": "任务分解表.xlsx", "size": len(content),
-                  "sha256": hashlib.sha256(content).hexdigest()}])  # fmt: skip
+                  "sha256": hashlib.sha256(content).hexdigest()}])
     entry, confirmed = the_entry(client.post, path=response.url)
     assert confirmed.status_code == 302 and Plan.objects.filter(title="审计测试方案").exists()
     check(entry, user=reviewer, route="tasks:import_preview", action="导入任务分解表", outcome="success", status=302,
-          region=world.district, files=[])  # fmt: skip
+          region=world.district, files=[])
 
 
 def test_upload_evidence(world, reviewer, client_for, settings, tmp_path):
@@ -231,18 +231,18 @@ def test_upload_evidence(world, reviewer, client_for, settings, tmp_path):
           files=[{"field": "file", "name": "验收单.pdf", "size": len(PDF), "sha256": hashlib.sha256(PDF).hexdigest()}])
     # The same file refused (disguised): recorded as failed, with the file it was.
     entry, _ = the_entry(client_for(reviewer).post, path=url, data={"file": SimpleUploadedFile("照片.pdf", b"GIF89a")})
-    assert entry.outcome == "failed" and entry.files[0]["name"] == "照片.pdf"  # fmt: skip
+    assert entry.outcome == "failed" and entry.files[0]["name"] == "照片.pdf"
 
 
 def test_change_scorecard_weights(world, reviewer, client_for):
     plan = a_plan(world.district)
     data = {"completeness": 25, "on_time": 15, "progress": 25, "indicators": 15, "carriers": 10, "returns": 5,
-            "cooperation": 5, "green_from": 85, "amber_from": 60}  # fmt: skip
+            "cooperation": 5, "green_from": 85, "amber_from": 60}
     url = reverse("reports:weights", args=[plan.pk])
     entry, response = the_entry(client_for(reviewer).post, path=url, data=data)
     assert response.status_code == 302
     check(entry, user=reviewer, route="reports:weights", action="修改评分权重", outcome="success", status=302,
-          target={"pk": plan.pk}, object_repr=plan.title, region=world.district)  # fmt: skip
+          target={"pk": plan.pk}, object_repr=plan.title, region=world.district)
     entry, _ = the_entry(client_for(reviewer).post, path=url, data={**data, "completeness": 30})  # sums to 105
     assert (entry.outcome, entry.status) == ("unsaved", 200)
 
@@ -252,7 +252,7 @@ def test_request_a_quarterly_report(world, reviewer, client_for):
     entry, response = the_entry(client_for(reviewer).post, path=reverse("reports:quarterly_build"), data=data)
     assert response.status_code == 302
     check(entry, user=reviewer, route="reports:quarterly_build", action="生成季度报告", outcome="success", status=302,
-          region=world.district)  # fmt: skip
+          region=world.district)
 
 
 def test_create_a_carrier(world, reviewer, client_for):
@@ -262,7 +262,7 @@ def test_create_a_carrier(world, reviewer, client_for):
     entry, response = the_entry(client_for(reviewer).post, path=url, data=data)
     assert response.status_code == 302 and user.carriers.count() == 1
     check(entry, user=reviewer, route="carriers:carrier_create", action="新增节水载体", outcome="success",
-          status=302, region=world.district)  # fmt: skip
+          status=302, region=world.district)
 
 
 def sign_in(client, username, password, **extra):
@@ -272,15 +272,15 @@ def sign_in(client, username, password, **extra):
 def test_sign_in_and_out(world, reviewer):
     client = Client()
     entry, response = the_entry(sign_in, client=client, username="reviewer", password="wrong-password",
-                                REMOTE_ADDR="10.0.0.8")  # fmt: skip
+                                REMOTE_ADDR="10.0.0.8")
     assert response.status_code == 200
     check(entry, user=None, username="reviewer", route="login", action="登录", outcome="failed", status=200,
-          ip="10.0.0.8")  # the username typed is kept; the password never  # fmt: skip
+          ip="10.0.0.8")  # the username typed is kept; the password never
     assert "wrong-password" not in json.dumps([entry.target, entry.files, entry.path, entry.object_repr])
     entry, response = the_entry(sign_in, client=client, username="reviewer", password=PASSWORD, REMOTE_ADDR="10.0.0.8")
     assert response.status_code == 302
     check(entry, user=reviewer, route="login", action="登录", outcome="success", status=302, ip="10.0.0.8",
-          region=world.district)  # fmt: skip
+          region=world.district)
     entry, response = the_entry(client.post, path=reverse("logout"))
     assert response.status_code == 302
     check(entry, user=reviewer, route="logout", action="退出登录", outcome="success", status=302, region=world.district)
@@ -312,10 +312,10 @@ def test_an_admin_change_and_delete(world, administrator, client_for):
 
 def test_reads_leave_nothing(world, reviewer, administrator, submitted, client_for):
     pages = [reverse("home"), reverse("tasks:plan_detail", args=[submitted.item.plan_id]), submitted.get_absolute_url(),
-             reverse("core:audit_log"), reverse("reports:summary")]  # fmt: skip
+             reverse("core:audit_log"), reverse("reports:summary")]
     entries, _ = done(lambda: [client_for(reviewer).get(page) for page in pages])
     entries_admin, _ = done(lambda: [client_for(administrator).get(reverse("admin:core_auditentry_changelist")),
-                                     client_for(administrator).head(reverse("home"))])  # fmt: skip
+                                     client_for(administrator).head(reverse("home"))])
     assert entries == entries_admin == []
 
 
@@ -325,7 +325,7 @@ def test_reads_leave_nothing(world, reviewer, administrator, submitted, client_f
 def proxy_settings(count):
     """The client-address settings config/settings/base.py gives for AXES_PROXY_COUNT=count."""
     code = ("import json; from config.settings import base as b; print(json.dumps({name: getattr(b, name) for name in "
-            "('AXES_IPWARE_PROXY_COUNT', 'AXES_IPWARE_META_PRECEDENCE_ORDER', 'IPWARE_STRICT')}))")  # fmt: skip
+            "('AXES_IPWARE_PROXY_COUNT', 'AXES_IPWARE_META_PRECEDENCE_ORDER', 'IPWARE_STRICT')}))")
     env = {**os.environ, "AXES_PROXY_COUNT": str(count)}
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     return json.loads(result.stdout)
@@ -335,7 +335,7 @@ def test_the_address_behind_a_proxy_is_the_one_axes_locks(world, reviewer, submi
     # Reached directly, a forged X-Forwarded-For changes nothing.
     forged = {"REMOTE_ADDR": "198.51.100.4", "HTTP_X_FORWARDED_FOR": "6.6.6.6"}
     entry, _ = the_entry(client_for(reviewer).post, path=reverse("tasks:progress_review", args=[submitted.pk]),
-                         **forged)  # fmt: skip
+                         **forged)
     assert entry.ip == "198.51.100.4"
     # Behind one reverse proxy (nginx appends the address it was reached from), the
     # client is the header's last address, whatever the client wrote before it.
@@ -348,7 +348,7 @@ def test_the_address_behind_a_proxy_is_the_one_axes_locks(world, reviewer, submi
     # Two proxies: the address the outer one wrote, second from the right.
     with override_settings(**proxy_settings(2)):
         entry, _ = the_entry(Client().post, path=reverse("logout"), REMOTE_ADDR="10.0.0.2",
-                             HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9, 10.0.0.1")  # fmt: skip
+                             HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9, 10.0.0.1")
     assert entry.ip == "203.0.113.9"
 
 
@@ -356,7 +356,7 @@ def test_the_address_behind_a_proxy_is_the_one_axes_locks(world, reviewer, submi
 
 
 def test_a_failed_audit_write_keeps_the_change_and_is_logged(world, reviewer, submitted, client_for, monkeypatch,
-                                                             caplog):  # fmt: skip
+                                                             caplog):
     def broken(**fields):
         raise DatabaseError("disk full")
 
@@ -389,7 +389,7 @@ def test_commands_leave_one_entry_each(world, tmp_path):
         assert (entry.user, entry.username, entry.ip, entry.region) == (None, "", None, None)
         assert entry.origin == f"命令行 {socket.gethostname()}"
         assert (entry.route, entry.path, entry.action) == ("command:import_tasks", "manage.py import_tasks",
-                                                           "命令行导入任务分解表")  # fmt: skip
+                                                           "命令行导入任务分解表")
     assert entries[1].target == {"file": str(path), "region": "500156", "plan": "命令行方案", "year": "2026"}
     assert entries[0].target["dry_run"] is True and entries[2].target["region"] == "999999"
 
@@ -400,7 +400,7 @@ def test_commands_leave_one_entry_each(world, tmp_path):
 def entry(user, region, *, route="tasks:progress_review", action="审核通过进展", outcome="success", at=MOMENT, **more):
     more.setdefault("username", user.username if user else "")
     return AuditEntry.objects.create(user=user, region=region, route=route, action=action, outcome=outcome, at=at,
-                                     path="/", **more)  # fmt: skip
+                                     path="/", **more)
 
 
 @pytest.fixture
@@ -413,7 +413,7 @@ def log(world, reviewer, reporter, outsider, administrator):
         "theirs": entry(outsider, world.other_district, object_repr="外区的进展"),
         "admin": entry(administrator, None, route="admin:org_region_change", action="系统管理：修改行政区"),
         "anonymous": entry(None, None, route="login", action="登录", outcome="failed", username="nobody"),
-    }  # fmt: skip
+    }
 
 
 def shown(response):

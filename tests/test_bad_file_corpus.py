@@ -64,13 +64,13 @@ def _world(wulong, qianjiang):
     item = TaskNode.objects.filter(plan=plan, level=TaskNode.Level.WORK_ITEM, assignments__department=city).first()
     report = ProgressReport.objects.create(item=item, department=city, year=2019, quarter=1)
     Adoption.objects.create(region=qianjiang, indicator_set=indicator_demo.load_catalogue(),
-                            since_year=2022)  # fmt: skip
+                            since_year=2022)
     make_user("bad_files_admin", None, User.Role.ADMIN, is_staff=True, is_superuser=True)
     user = WaterUser.objects.create(region=wulong, name="坏文件测试用水户", kind=UserKind.COMMUNITY)
     carrier = Carrier.objects.create(region=wulong, user=user, carrier_type=Carrier.Type.COMMUNITY,
-                                     level=Carrier.Level.COUNTY, status=Carrier.Status.CREATING)  # fmt: skip
+                                     level=Carrier.Level.COUNTY, status=Carrier.Status.CREATING)
     audit = WaterAudit.objects.create(user=user, year=2019, over_percent=35, ordered_on=datetime.date(2020, 2, 1),
-                                      due_on=datetime.date(2020, 5, 1))  # fmt: skip
+                                      due_on=datetime.date(2020, 5, 1))
     return [
         Endpoint("task table", "wulong_reviewer", reverse("tasks:import_upload"),
                  {"region": wulong.pk, "title": "坏文件", "kind": "annual", "start_year": 2019}),
@@ -86,11 +86,11 @@ def _world(wulong, qianjiang):
                  evidence=True),
         Endpoint("water audit report", "wulong_reviewer", reverse("carriers:audit_file_upload", args=[audit.pk]),
                  evidence=True),
-    ]  # fmt: skip
+    ]
 
 
 ENDPOINT_NAMES = ["task table", "progress template", "raw statistics", "bulk statistics", "water users", "carriers",
-                  "progress evidence", "carrier evidence", "water audit report"]  # fmt: skip
+                  "progress evidence", "carrier evidence", "water audit report"]
 EVIDENCE = {"progress evidence", "carrier evidence", "water audit report"}
 # An evidence file is a document, not a table: a well-formed workbook is an acceptable
 # evidence document, so only the files refused for their container go to the evidence

@@ -83,7 +83,7 @@ def test_reporter_fills_attaches_evidence_and_submits(demo, live_server, page, s
     TaskNode.objects.filter(pk=item.pk).update(
         target_comparator=TaskNode.Comparator.AT_LEAST, target_value=12, target_unit="次",
         target_text="全年开展取用水定额执行情况检查不少于12次",
-    )  # fmt: skip
+    )
     entry = f"a[href='/plans/progress/{item.pk}/{quarter}/']"
     image = png()
     photo = tmp_path / "定额检查现场.png"
@@ -178,7 +178,7 @@ def test_reviewer_returns_approves_reads_scores_and_downloads_the_report(demo, l
     approved.refresh_from_db()
     assert (returned.state, returned.review_comment, approved.state) == ("returned", RETURN_COMMENT, "approved")
     cards = {c.department.short_name: c for c in Scorecard.objects.filter(plan=plan, year=quarter.year,
-                                                                           quarter=quarter.number)}  # fmt: skip
+                                                                           quarter=quarter.number)}
     # Recomputed after the return: 城管局's only submitted entry of the quarter came back.
     assert cards["区城管局"].components["returns"]["value"] == "0.0"
 
@@ -194,7 +194,7 @@ def test_reviewer_returns_approves_reads_scores_and_downloads_the_report(demo, l
             cells = row.locator("td").all_inner_texts()
             shown[cells[0]] = (cells[columns.index("综合得分")], cells[columns.index("未被退回")])
         assert shown == {name: (as_shown(card.composite), as_shown(card.components["returns"].get("value")))
-                         for name, card in cards.items()}  # fmt: skip
+                         for name, card in cards.items()}
     with step("report"):
         page.get_by_role("link", name="季度进展报告").first.click()
         page.get_by_role("button", name=f"生成{quarter.label}报告").click()
@@ -237,7 +237,7 @@ def test_reviewer_exports_one_departments_task_table(demo, live_server, page, st
     items = list(
         TaskNode.objects.filter(plan=plan, level=TaskNode.Level.WORK_ITEM, assignments__department=urban)
         .distinct().order_by("position").select_related("parent__parent").prefetch_related("assignments__department")
-    )  # fmt: skip
+    )
     assert items
 
     sign_in(page, live_server, "wulong_reviewer")
@@ -280,7 +280,7 @@ def test_reviewer_exports_one_departments_task_table(demo, live_server, page, st
 # --- 4. a statistics upload with errors, then the correction -------------------------------------
 
 FIGURES = {"RES_WATER": 352, "HOUSEHOLDS": 113500, "PERSONS_PER_HOUSEHOLD": 2.76, "METERED_RES_WATER": 331,
-           "RES_TOTAL_WATER": 352, "PLANNED_NONRES_WATER": 128, "NONRES_WATER": 149}  # fmt: skip
+           "RES_TOTAL_WATER": 352, "PLANNED_NONRES_WATER": 128, "NONRES_WATER": 149}
 UTILITY = ("黔江区自来水有限公司", 495, 421, 300, 176, 0.42)  # supply, registered, metered, km, MPa
 
 

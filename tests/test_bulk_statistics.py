@@ -37,14 +37,14 @@ def standard(world):
     DataElement.objects.create(code=AREA, name="批量测试建成区面积", unit="km²", min_value=1, max_value=500)
     DataElement.objects.create(code=FUNDS, name="批量测试节水投入", unit="万元", min_value=0)
     DataElement.objects.create(code="BULK_REGISTRY", name="批量测试节水型企业用水量", unit="万m³",
-                               source=DataElement.Source.REGISTRY)  # fmt: skip
+                               source=DataElement.Source.REGISTRY)
     indicator_set = IndicatorSet.objects.create(code="BULK", version="1", name="批量导入测试标准")
     rule = {"kind": "bound", "op": "ge", "value": "1"}
     Indicator.objects.create(indicator_set=indicator_set, number=1, code="BULK_1", name="单位面积用水量",
                              category="综合类", kind="guiding", formula=f"{WATER} / {AREA}",
-                             target=rule, lead_text="区水利局")  # fmt: skip
+                             target=rule, lead_text="区水利局")
     Indicator.objects.create(indicator_set=indicator_set, number=2, code="BULK_2", name="节水投入", category="综合类",
-                             kind="guiding", formula=FUNDS, target=rule, lead_text="区城管局")  # fmt: skip
+                             kind="guiding", formula=FUNDS, target=rule, lead_text="区城管局")
     for region in (world.district, world.other_district):
         Adoption.objects.create(region=region, indicator_set=indicator_set, since_year=2023)
     return indicator_set
@@ -55,7 +55,7 @@ def add_counties(world, standard, count, first=0):
     counties = []
     for index in range(first, first + count):
         county = Region.objects.create(code=f"5002{index:02d}", name=f"测试{index}县", level=Region.Level.COUNTY,
-                                       parent=world.city)  # fmt: skip
+                                       parent=world.city)
         Department.objects.create(region=county, short_name="区水利局", name=f"测试{index}县水利局")
         Department.objects.create(region=county, short_name="区城管局", name=f"测试{index}县城市管理局")
         Adoption.objects.create(region=county, indicator_set=standard, since_year=2023)
@@ -80,12 +80,12 @@ def parsed_of(rows, quarter=QUARTER):
 
 def good_rows(world):
     return [row(world.district, WATER, 3300), row(world.district, AREA, 42.5), row(world.district, FUNDS, 120),
-            row(world.other_district, WATER, 2900), row(world.other_district, AREA, 38)]  # fmt: skip
+            row(world.other_district, WATER, 2900), row(world.other_district, AREA, 38)]
 
 
 def commit(rows, user, **kwargs):
     return bulk_statistics_commit(parsed=parsed_of(rows), quarter=QUARTER, user=user, source_sha256="a" * 64,
-                                  **kwargs)  # fmt: skip
+                                  **kwargs)
 
 
 def stored(region, code, quarter=QUARTER):
@@ -96,10 +96,10 @@ def stored(region, code, quarter=QUARTER):
 
 
 def test_the_template_lists_each_adopting_county_and_figure_with_what_is_stored(world, standard, administrator,
-                                                                                client_for):  # fmt: skip
+                                                                                client_for):
     report = DataReport.objects.create(region=world.district, department=world.water_bureau, year=2024, quarter=1)
     DataValue.objects.create(region=world.district, element=DataElement.objects.get(code=WATER), year=2024,
-                             quarter=1, value=Decimal("3300.5000"), report=report, comment="=统计年鉴")  # fmt: skip
+                             quarter=1, value=Decimal("3300.5000"), report=report, comment="=统计年鉴")
     Region.objects.create(code="500199", name="未采用县", level=Region.Level.COUNTY, parent=world.city)
     response = client_for(administrator).get(reverse("indicators:bulk_template"), {"year": 2024, "quarter": 1})
     assert response.status_code == 200
@@ -112,7 +112,7 @@ def test_the_template_lists_each_adopting_county_and_figure_with_what_is_stored(
     body = [[c.value for c in r] for r in sheet.iter_rows(min_row=4)]
     # 黔江 (500114) before 武隆 (500156); no registry figure; 黔江 has nobody for the funds.
     assert [(r[0], r[2]) for r in body] == [("500114", WATER), ("500114", AREA), ("500156", WATER),
-                                            ("500156", AREA), ("500156", FUNDS)]  # fmt: skip
+                                            ("500156", AREA), ("500156", FUNDS)]
     assert body[2][1:] == ["武隆区", WATER, "批量测试用水总量", "万m³", 3300.5, "=统计年鉴"]
     assert sheet["G6"].data_type == "s"  # a remark that looks like a formula stays text
 
@@ -123,7 +123,7 @@ def test_the_template_can_be_limited_to_a_province_or_city(world, standard, admi
     county.parent = Region.objects.create(code="510100", name="成都市", level=Region.Level.CITY, parent=elsewhere)
     county.save()
     response = client_for(administrator).get(reverse("indicators:bulk_template"),
-                                             {"year": 2024, "quarter": 1, "region": "510000"})  # fmt: skip
+                                             {"year": 2024, "quarter": 1, "region": "510000"})
     sheet = openpyxl.load_workbook(io.BytesIO(response.content))[bulk_workbook.SHEET]
     assert sheet["A1"].value == "四川省2024年第一季度统计数据批量导入表"
     assert {r[0] for r in sheet.iter_rows(min_row=4, values_only=True)} == {county.code}
@@ -147,7 +147,7 @@ def test_the_header_is_found_below_title_rows_and_columns_may_move(world, standa
     parsed = bulk_workbook.read(buffer.getvalue())
     assert parsed.quarter == QUARTER
     assert [(r.number, r.region_code, r.element_code, r.value) for r in parsed.rows] == [
-        (5, "500156", WATER, 3300), (6, "500114", WATER, None)]  # fmt: skip
+        (5, "500156", WATER, 3300), (6, "500114", WATER, None)]
     assert parsed.problems == ["第7行 数据项代码列：填了数值，但数据项代码为空"]
 
 
@@ -193,13 +193,13 @@ def bad_rows(world):
                            "第4行 行政区划代码列：未采用县尚未采用指标体系，无法确定由哪个部门填报"),
         "nobody reports it": (row(other, FUNDS, 1),
                               "第4行 数据项代码列：黔江区的指标体系中没有部门负责填报批量测试节水投入"),
-    }  # fmt: skip
+    }
 
 
 @pytest.mark.parametrize("case", [
     "unknown region", "not a county", "name mismatch", "unknown element", "registry element", "element name mismatch",
     "not a number", "negative", "long comment", "no adopted set", "nobody reports it",
-])  # fmt: skip
+])
 def test_each_problem_names_its_row_and_column_and_nothing_is_written(world, standard, administrator, case):
     bad, message = bad_rows(world)[case]
     rows = [bad, *good_rows(world)]
@@ -219,7 +219,7 @@ def test_a_county_and_figure_twice_is_an_error_on_the_second_row(world, standard
 
 def test_a_file_of_another_quarter_is_refused(world, standard):
     preview = bulk_statistics_prepare(parsed=bulk_workbook.read(file_of(good_rows(world), Quarter(2023, 4))),
-                                      quarter=QUARTER)  # fmt: skip
+                                      quarter=QUARTER)
     assert preview.errors[0].startswith("文件标题写的是2023年第四季度，而导入选择的是2024年第一季度")
 
 
@@ -276,9 +276,9 @@ def test_the_recompute_runs_once_committed(world, standard, administrator, jobs_
 def test_draft_and_returned_reports_are_updated_and_submitted(world, standard, administrator):
     draft = DataReport.objects.create(region=world.district, department=world.water_bureau, year=2024, quarter=1)
     DataValue.objects.create(region=world.district, element=DataElement.objects.get(code=WATER), year=2024,
-                             quarter=1, value=100, report=draft, comment="初报")  # fmt: skip
+                             quarter=1, value=100, report=draft, comment="初报")
     returned = DataReport.objects.create(region=world.district, department=world.urban_bureau, year=2024, quarter=1,
-                                         state="returned", review_comment="请核对")  # fmt: skip
+                                         state="returned", review_comment="请核对")
     preview = commit(good_rows(world), administrator)
     assert (preview.new, preview.changed, preview.reports_created, preview.reports_submitted) == (4, 1, 1, 2)
     water = stored(world.district, WATER)
@@ -293,9 +293,9 @@ def test_draft_and_returned_reports_are_updated_and_submitted(world, standard, a
 @pytest.mark.parametrize("state", ["submitted", "approved"])
 def test_submitted_and_approved_figures_are_not_overwritten(world, standard, administrator, state):
     report = DataReport.objects.create(region=world.district, department=world.water_bureau, year=2024, quarter=1,
-                                       state=state)  # fmt: skip
+                                       state=state)
     DataValue.objects.create(region=world.district, element=DataElement.objects.get(code=WATER), year=2024,
-                             quarter=1, value=3300, report=report)  # fmt: skip
+                             quarter=1, value=3300, report=report)
     # The same figure is fine and left alone; a changed one, or a new one in that report, is refused.
     rows = good_rows(world)
     preview = bulk_statistics_prepare(parsed=parsed_of(rows), quarter=QUARTER)
@@ -312,7 +312,7 @@ def test_submitted_and_approved_figures_are_not_overwritten(world, standard, adm
 
 
 def test_importing_the_same_file_again_changes_nothing(world, standard, administrator,
-                                                      django_capture_on_commit_callbacks):  # fmt: skip
+                                                      django_capture_on_commit_callbacks):
     commit(good_rows(world), administrator)
     histories = DataValue.history.count(), DataReport.history.count()
     with (
@@ -347,7 +347,7 @@ def test_a_commit_asks_the_same_queries_for_two_counties_as_for_six(world, stand
 
 def upload(client, content, *, year=2024, quarter=1, name="统计数据.xlsx"):
     return client.post(reverse("indicators:bulk_statistics"),
-                       {"year": year, "quarter": quarter, "file": SimpleUploadedFile(name, content)})  # fmt: skip
+                       {"year": year, "quarter": quarter, "file": SimpleUploadedFile(name, content)})
 
 
 def test_upload_preview_and_confirm(world, standard, administrator, client_for):
@@ -388,7 +388,7 @@ def test_a_wrong_file_is_refused_with_the_reason(world, standard, administrator,
 
 @pytest.mark.parametrize("name", ["indicators:bulk_statistics", "indicators:bulk_template", "indicators:bulk_preview"])
 def test_only_administrators_may_open_the_pages(world, standard, reporter, reviewer, supervisor, outsider,
-                                                administrator, client_for, name):  # fmt: skip
+                                                administrator, client_for, name):
     kwargs = {"token": "0" * 32} if name == "indicators:bulk_preview" else None
     url = reverse(name, kwargs=kwargs)
     for user in (reporter, reviewer, supervisor, outsider):
@@ -405,7 +405,7 @@ def test_a_reviewer_cannot_confirm_an_administrators_upload(world, standard, adm
 
 @pytest.mark.parametrize(("name", "method"), [
     ("indicators:bulk_statistics", "put"), ("indicators:bulk_template", "post"), ("indicators:bulk_preview", "delete"),
-])  # fmt: skip
+])
 def test_wrong_methods_are_refused(world, standard, administrator, client_for, name, method):
     kwargs = {"token": "0" * 32} if name == "indicators:bulk_preview" else None
     assert getattr(client_for(administrator), method)(reverse(name, kwargs=kwargs)).status_code == 405
@@ -423,7 +423,7 @@ def test_the_copy_path_writes_the_same_rows(world, standard, administrator, monk
     monkeypatch.setattr("core.bulk.COPY_MIN_ROWS", 0)
     draft = DataReport.objects.create(region=world.district, department=world.water_bureau, year=2024, quarter=1)
     DataValue.objects.create(region=world.district, element=DataElement.objects.get(code=WATER), year=2024,
-                             quarter=1, value=100, report=draft)  # fmt: skip
+                             quarter=1, value=100, report=draft)
     preview = commit(good_rows(world), administrator)
     assert (preview.new, preview.changed, preview.reports_created, preview.reports_submitted) == (4, 1, 2, 1)
     assert stored(world.district, WATER).value == 3300 and stored(world.district, WATER).report_id == draft.pk
@@ -437,7 +437,7 @@ def test_the_copy_path_writes_the_same_rows(world, standard, administrator, monk
 def test_remarks_and_warnings_survive_copy(world, standard, administrator):
     remark = "统计年鉴\t表3-1\\n（第二行）\n=SUM(A1)"
     commit([row(world.district, WATER, 1, comment=remark), row(world.district, AREA, "0.5")], administrator,
-           confirm_warnings=True)  # fmt: skip
+           confirm_warnings=True)
     assert stored(world.district, WATER).comment == remark
     assert stored(world.district, AREA).warnings == ["0.5 小于合理下限 1km²"]
 

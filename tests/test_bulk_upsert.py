@@ -19,13 +19,13 @@ def verdicts(world, indicator_set, reason="底线指标全部达标", years=rang
         RegionVerdict(region=world.district, indicator_set=indicator_set, year=year, quarter=quarter, verdict="met",
                       reason=reason, figures={"note": AWKWARD, "codes": ["A", "B"], "none": None})
         for year in years for quarter in (1, 2, 3, 4)
-    ]  # fmt: skip
+    ]
 
 
 def upsert(rows):
     return bulk.upsert(RegionVerdict, rows, unique_fields=["region", "year", "quarter"],
                        update_fields=["verdict", "reason", "figures", "computed_at"],
-                       compare_fields=["verdict", "reason", "figures"])  # fmt: skip
+                       compare_fields=["verdict", "reason", "figures"])
 
 
 @pytest.fixture

@@ -74,7 +74,7 @@ def test_key_monitoring_list_with_the_rule_that_put_each_unit_there(demo):
     assert rules["长坝灌区"] == ["surface_withdrawal", "irrigated_area_mu"]
     assert rules["仙女山矿泉水有限公司"] == ["ground_withdrawal"]
     assert key_monitoring(demo["wulong"], 2018) and names(key_monitoring(demo["wulong"], 2018)) == [
-        "乌江水泥有限公司", "羊角造纸有限公司"]  # fmt: skip
+        "乌江水泥有限公司", "羊角造纸有限公司"]
 
 
 def test_planned_use_gaps(demo):
@@ -85,7 +85,7 @@ def test_planned_use_gaps(demo):
     assert [(f.user.name, f.new_water) for f in gaps] == [
         ("江口电力设备制造有限公司", D(95000)), ("武隆区中医院", D(90000)), ("桐梓农产品加工厂", D(9800)),
         ("芙蓉江洗车服务中心", D(7500)),
-    ]  # fmt: skip
+    ]
 
 
 def test_audits_required_above_thirty_percent_over_plan(demo):
@@ -96,7 +96,7 @@ def test_audits_required_above_thirty_percent_over_plan(demo):
     assert [(item.figures.user.name, round(item.over_percent, 1)) for item in due] == [
         ("喀斯特旅游景区管理有限公司", D("50.0")), ("武隆区职业教育中心", D("50.0")),
         ("仙女山矿泉水有限公司", D("42.2")), ("羊角造纸有限公司", D("40.0")),
-    ]  # fmt: skip
+    ]
     ordered = {item.figures.user.name: item.audit for item in due if item.audit}
     assert set(ordered) == {"喀斯特旅游景区管理有限公司", "羊角造纸有限公司"}
     assert ordered["羊角造纸有限公司"].is_overdue(date(2020, 6, 1))
@@ -122,7 +122,7 @@ def test_carrier_targets_of_2019_two_met_two_missed(demo):
 
 def test_a_target_before_its_due_date_is_in_progress_not_overdue(demo):
     community = next(p for p in target_progress(demo["wulong"], 2019, today=date(2019, 7, 1))
-                     if p.target.carrier_type == "community")  # fmt: skip
+                     if p.target.carrier_type == "community")
     assert community.built == 0 and not community.overdue  # 芙蓉花园 was accepted on 1 August
 
 
@@ -195,7 +195,7 @@ def test_carrier_dates_out_of_order_and_missing_dates_are_refused(demo):
 
     user = WaterUser.objects.get(name="乌江水泥有限公司")
     carrier = Carrier(region=user.region, user=user, carrier_type="enterprise", level="county", status="published",
-                      applied_on=date(2019, 5, 1), accepted_on=date(2019, 4, 1))  # fmt: skip
+                      applied_on=date(2019, 5, 1), accepted_on=date(2019, 4, 1))
     with pytest.raises(ValidationError) as error:
         carrier.full_clean()
     assert "accepted_on" in error.value.message_dict and "published_on" in error.value.message_dict
@@ -273,7 +273,7 @@ def test_adding_a_user_with_a_bad_code_names_the_problem(demo, wulong_reviewer, 
 def test_a_stale_edit_is_refused(demo, wulong_reviewer, client_for):
     user = WaterUser.objects.get(name="武隆中学")
     data = {"name": "武隆中学", "credit_code": user.credit_code, "kind": "school", "industry": "教育",
-            "uses_public": "on", "version": user.version}  # fmt: skip
+            "uses_public": "on", "version": user.version}
     client = client_for(wulong_reviewer)
     assert client.post(reverse("carriers:user_edit", args=[user.pk]), {**data, "notes": "第一次"}).status_code == 302
     stale = client.post(reverse("carriers:user_edit", args=[user.pk]), {**data, "notes": "第二次"})
@@ -302,11 +302,11 @@ def test_a_work_item_counting_carriers_shows_its_progress_from_the_registry(demo
     agencies = TaskNode.objects.create(
         plan=plan, parent=key, level=3, position=2, text="建成节水型机关10家", target_value=10, target_unit="家",
         target_comparator="ge", target_text="建成节水型机关10家", due_on=date(2020, 6, 30),
-    )  # fmt: skip
+    )
     enterprises = TaskNode.objects.create(
         plan=plan, parent=key, level=3, position=3, text="2019年度，节水型企业建成率不低于l0%（节水企业不得少于2个。",
         target_value=10, target_unit="%", target_comparator="ge", due_on=date(2019, 12, 31),
-    )  # fmt: skip
+    )
     prose = TaskNode.objects.create(plan=plan, parent=key, level=3, position=4, text="积极推进节水型社会建设。")
     counts = carrier_counts(plan, [agencies, enterprises, prose], today=date(2026, 1, 1))
     # 武隆区水利局 became a 节水型机关 on 28 May 2020: 1 of 10 by 30 June 2020. Two 节水型企业

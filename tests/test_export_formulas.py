@@ -102,7 +102,7 @@ def download(hostile, role, path):
 def text_cells(content):
     workbook = openpyxl.load_workbook(io.BytesIO(content))
     return [cell for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row
-            if isinstance(cell.value, str)]  # fmt: skip
+            if isinstance(cell.value, str)]
 
 
 def stored(label):

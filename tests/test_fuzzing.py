@@ -16,7 +16,7 @@ from tasks.imports import ImportRefused, preview_task_table
 NAMES = ["RES_WATER", "HOUSEHOLDS", "SUPPLY", "DAYS_YTD", "LOSS"]
 TOKENS = [*NAMES, "0", "1", "2.5", "1e308", "1e309", "9" * 40, "0.000001", "+", "-", "*", "/", "(", ")", ",", " ",
           "min(", "max(", "abs(", "if(", "<", "<=", ">", "==", "!=", "and", "or", "not", "×", "÷", "（", "）", "**",
-          "%", "[", "]", ".", "'", "lambda", "__import__", "x"]  # fmt: skip
+          "%", "[", "]", ".", "'", "lambda", "__import__", "x"]
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Short token runs are mostly well-formed, long ones and free text mostly not: both are wanted.
@@ -54,7 +54,7 @@ def test_a_formula_parses_or_is_refused_and_evaluates_or_says_what_is_missing(te
 
 @FUZZ
 @given(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.decimals(), st.text(), st.dates(),
-                 st.datetimes()))  # fmt: skip
+                 st.datetimes()))
 def test_any_cell_value_reads_as_text(value):
     assert isinstance(cell_text(value), str)
 
@@ -73,7 +73,7 @@ TASK_CELLS = [
     "区城管局、区住房城乡建委", "各街道办事处", "（牵头单位：区水利局；责任单位：区发展改革委）",
     "①制定规划②开展宣传", "（一）健全制度", "1.", "2024年底前", '=HYPERLINK("x")', "<script>", "", None, 0, -1,
     1e308, "\n\t",
-]  # fmt: skip
+]
 
 
 def workbook_of(rows, merges):
@@ -83,7 +83,7 @@ def workbook_of(rows, merges):
         sheet.append(row)
     for first_row, first_column, height, width in merges:
         sheet.merge_cells(start_row=first_row, start_column=first_column, end_row=first_row + height,
-                          end_column=first_column + width)  # fmt: skip
+                          end_column=first_column + width)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

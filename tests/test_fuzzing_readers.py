@@ -52,7 +52,7 @@ TRICKY = ["NaN", "nan", "inf", "-Infinity", "1e308", "1e309", "-1e309", "1e99999
           "１２．５", "12 万", "²", "٣", "0000年12月底", "2023-02-30", "9999-12-31", "=1+1", '=HYPERLINK("x","点")',
           "=cmd|' /C calc'!A0", "@SUM(1)", "+1", "-", "\u200b", "\u202e", "\ufeff", "\n\t", "已通过", "推进中",
           "工业企业", "节水型企业", "区县级", "创建中", "2023年5月1日", "45000", "RES_WATER", "500114",
-          "_meta"]  # fmt: skip
+          "_meta"]
 # openpyxl cannot write the C0 control characters XML forbids; every other character may come.
 text = st.text(max_size=40).map(lambda value: ILLEGAL_CHARACTERS_RE.sub("", value))
 cell_value = st.one_of(
@@ -116,7 +116,7 @@ def progress_template():
         [101, "方案", "事项一", None, "草稿", "推进中", 50, 2, "完成排查", None, None],
         [102, "方案", "事项二", "10家", "未填报", "已完成", 100, None, "全部完成", "无", "巩固"],
         [103, "方案", "事项三", None, "未填报"],
-    ], progress_workbook.HEADER_ROW + 1)  # fmt: skip
+    ], progress_workbook.HEADER_ROW + 1)
 
 
 @READERS
@@ -148,7 +148,7 @@ def statistics_template():
     data = data_workbook.build(REPORT, [], utilities=[])
     data = filled(data, data_workbook.SHEET, [[code, "指标", "数据项", "万m³", "累计", None, None, value, None]
                                               for code, value in zip(CODES, (340, "1,250.5", None), strict=True)],
-                  data_workbook.HEADER_ROW + 1)  # fmt: skip
+                  data_workbook.HEADER_ROW + 1)
     return filled(data, data_workbook.UTILITY_SHEET, [["自来水公司", 480, 410, 290, 172, 0.42, 0, None]], 3)
 
 
@@ -189,7 +189,7 @@ def figure_or_refusal(raw):
 @cache
 def bulk_file():
     rows = [TemplateRow("500114", "黔江区", code, "数据项", "万m³", value) for code, value in
-            zip(CODES, (340, None, "12"), strict=True)]  # fmt: skip
+            zip(CODES, (340, None, "12"), strict=True)]
     return bulk_workbook.build(rows, quarter=QUARTER, scope_name="")
 
 
@@ -219,14 +219,14 @@ REGION = SimpleNamespace(name="测试区")
 def users_file():
     rows = [["测试小区", None, "居民小区", None, "公共供水", 2023, 0, 0, 1000, 1000, 0, None, 200, None],
             ["测试小区", None, "居民小区", None, "公共供水", 2022, None, None, 900, 900, None, None, 190, None],
-            ["测试灌区", None, "灌区", "农业", "地表水", None]]  # fmt: skip
+            ["测试灌区", None, "灌区", "农业", "地表水", None]]
     return filled(registry.build_users(REGION, []), registry.USERS_SHEET, rows, registry.FIRST_DATA_ROW)
 
 
 @cache
 def carriers_file():
     rows = [["节水型居民小区", "区县级", "已验收", "测试小区", None, None, "2023-01-05", datetime.date(2023, 6, 1)],
-            ["节水教育基地", "市级", "创建中", None, None, "测试教育基地", "2023/5/1"]]  # fmt: skip
+            ["节水教育基地", "市级", "创建中", None, None, "测试教育基地", "2023/5/1"]]
     return filled(registry.build_carriers(REGION, []), registry.CARRIERS_SHEET, rows, registry.FIRST_DATA_ROW)
 
 
@@ -282,7 +282,7 @@ def stamped():
 
 @READERS
 @given(mark=st.one_of(cell_value, st.builds(lambda cut, tail: stamped_mark()[:cut] + tail,
-                                            st.integers(min_value=0, max_value=120), text)))  # fmt: skip
+                                            st.integers(min_value=0, max_value=120), text)))
 def test_the_mark_reader_gives_the_stamped_fields_or_refuses_the_template(mark):
     data = with_edits(stamped(), META_SHEET, [(1, 1, mark)])
     try:
@@ -300,7 +300,7 @@ words = st.one_of(
     st.from_regex(r"\A(不低于|建成|达)\d{1,3}(%|家|个)\Z"),
     st.from_regex(r"\A（牵头单位：[^（）]{0,6}；责任单位：[^（）]{0,6}）\Z"),
     st.from_regex(r"\A\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?\Z"), st.from_regex(r"\A\d{4}Q\d\Z"),
-)  # fmt: skip
+)
 
 
 @TEXTS
@@ -347,7 +347,7 @@ rules = st.recursive(
                     st.one_of(rule_values, st.sampled_from(["bound", "exact", "quota", "relative", "change"]))),
     lambda inner: st.fixed_dictionaries({"kind": st.just("any"), "rules": st.lists(inner, max_size=3)}),
     max_leaves=6,
-)  # fmt: skip
+)
 
 
 @TEXTS

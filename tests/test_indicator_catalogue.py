@@ -106,7 +106,7 @@ def test_a_bad_formula_is_refused_on_save(catalogue, formula, message):
     "rule",
     [{}, {"kind": "bound"}, {"kind": "bound", "op": "about", "value": "1"}, {"kind": "bound", "op": "le", "value": "x"},
      {"kind": "any", "rules": []}, {"kind": "change", "direction": "sideways", "at_least": "5"}],
-)  # fmt: skip
+)
 def test_bad_rules_are_refused(rule):
     with pytest.raises(RuleError):
         validate_rule(rule)

@@ -19,9 +19,9 @@ Q1_2024 = Quarter(2024, 1)
 URBAN = {  # 区城市管理局's figures for 2024Q1
     "RES_WATER": "340", "HOUSEHOLDS": "112000", "PERSONS_PER_HOUSEHOLD": "2.78", "METERED_RES_WATER": "318",
     "RES_TOTAL_WATER": "340", "PLANNED_NONRES_WATER": "130", "NONRES_WATER": "150",
-}  # fmt: skip
+}
 UTILITY = {"u0_utility": "黔江区自来水有限公司", "u0_supply": "480", "u0_registered": "410",
-           "u0_resident_metered": "290", "u0_pipe_km": "172", "u0_pressure": "0.42", "u0_frost_depth": ""}  # fmt: skip
+           "u0_resident_metered": "290", "u0_pipe_km": "172", "u0_pressure": "0.42", "u0_frost_depth": ""}
 
 
 @pytest.fixture
@@ -74,10 +74,10 @@ def test_each_figure_has_one_reporting_department(qianjiang):
     assert owners["PLANNED_NONRES_WATER"] == "区城市管理局"  # “区城市管理局、区水利局”: the first lead
     assert len(owners) == 28 and not duties.unresolved  # 31 elements, 3 from the registry
     checklist_owners = {i.code: duties.indicator_owner[i.pk].short_name for i in duties.indicators
-                        if i.method != "formula"}  # fmt: skip
+                        if i.method != "formula"}
     assert checklist_owners == {
         "LEAKAGE": "区城市管理局", "WATER_ENVIRONMENT": "区生态环境局", "PRODUCT_WATER_QUOTA": "区经济信息委",
-    }  # fmt: skip
+    }
 
 
 def test_the_form_lists_the_departments_figures_by_indicator(qianjiang, clerk, client_for):
@@ -204,7 +204,7 @@ def test_review_locks_approved_figures_and_return_needs_a_reason(qianjiang, cler
 
 def test_only_counted_reports_feed_the_indicators_and_every_change_recomputes(qianjiang, reviewer, jobs_inline):
     report = enter_figures(qianjiang, Q1_2024, department=urban(qianjiang), state=DataReport.State.SUBMITTED,
-                           NONRES_WATER="150", PLANNED_NONRES_WATER="140")  # fmt: skip
+                           NONRES_WATER="150", PLANNED_NONRES_WATER="140")
     with jobs_inline() as enqueued:
         data_report_approve(report=report, user=reviewer)
     recomputes = [callback for callback in enqueued if not hasattr(callback, "scores_key")]
@@ -216,10 +216,10 @@ def test_only_counted_reports_feed_the_indicators_and_every_change_recomputes(qi
 
 def test_utility_names_carry_over_to_the_next_quarter_without_their_figures(qianjiang, clerk, client_for):
     figures = {"supply": D(480), "registered": D(410), "resident_metered": D(290), "pipe_km": D(172),
-               "pressure": D("0.42")}  # fmt: skip
+               "pressure": D("0.42")}
     last_quarter = enter_figures(qianjiang, Quarter(2023, 4), department=urban(qianjiang))
     UtilityFigures.objects.create(region=qianjiang, report=last_quarter, utility="黔江区自来水有限公司",
-                                  year=2023, quarter=4, **figures)  # fmt: skip
+                                  year=2023, quarter=4, **figures)
     client = client_for(clerk)
     page = client.get(entry_url()).content.decode()
     assert 'value="黔江区自来水有限公司"' in page and 'value="480"' not in page

@@ -42,10 +42,10 @@ def test_the_demo_computes_all_20_indicators_with_a_mix_of_statuses(demo):
     assert sorted(code for code, status in statuses.items() if status == "not_met") == [
         "INDUSTRY_REUSE_RATE", "PLANNED_USE_RATIO", "RECLAIMED_WATER_RATIO", "SEWAGE_FEE_COLLECTION_RATE",
         "WATER_ENVIRONMENT",
-    ]  # fmt: skip
+    ]
     assert all(status == "met" for code, status in statuses.items() if code not in {
         "INDUSTRY_REUSE_RATE", "PLANNED_USE_RATIO", "RECLAIMED_WATER_RATIO", "SEWAGE_FEE_COLLECTION_RATE",
-        "WATER_ENVIRONMENT"})  # fmt: skip
+        "WATER_ENVIRONMENT"})
 
 
 def test_the_industry_rule_is_met_only_through_its_year_on_year_branch(demo):
@@ -146,14 +146,14 @@ def test_a_checklist_needs_every_answer_and_evidence_for_a_yes(demo, environment
     assert "第1项：选“是”须上传佐证材料" in response.content.decode()
     first = report.answers.get(item=0)
     client.post(reverse("indicators:checklist_evidence_upload", args=[first.pk]),
-                {"file": SimpleUploadedFile("监测报告.pdf", PDF)})  # fmt: skip
+                {"file": SimpleUploadedFile("监测报告.pdf", PDF)})
     assert first.evidence.count() == 1
     for item in (1, 2, 3):
         answer(item, "yes" if item != 2 else "no", "老城区仍有管网空白区" if item == 2 else "")
         if item != 2:
             row = report.answers.get(item=item)
             client.post(reverse("indicators:checklist_evidence_upload", args=[row.pk]),
-                        {"file": SimpleUploadedFile(f"记录{item}.pdf", PDF + bytes([item]))})  # fmt: skip
+                        {"file": SimpleUploadedFile(f"记录{item}.pdf", PDF + bytes([item]))})
     with jobs_inline():
         client.post(submit, {"version": report.version})
     report.refresh_from_db()

@@ -14,7 +14,7 @@ def element(code, name, *, cumulative=True, unit="万m³", low="0", high=None, n
     return SimpleNamespace(
         code=code, name=name, unit=unit, cumulative=cumulative, min_value=D(low) if low is not None else None,
         max_value=D(high) if high else None, not_above=not_above,
-    )  # fmt: skip
+    )
 
 
 SUPPLY = element("SUPPLY", "供水总量")
@@ -32,14 +32,14 @@ def check(values, *, previous=None, last_year=None, present=None, denominators=N
         values, elements=ELEMENTS, previous={k: D(str(v)) for k, v in (previous or {}).items()},
         last_year={k: D(str(v)) for k, v in (last_year or {}).items()}, present={**values, **(present or {})},
         denominators=denominators or {}, labels=labels,
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [("1,234.5", D("1234.5")), (" 12 ", D("12")), (3, D("3")), (2.5, D("2.5")), ("", None), (None, None),
      ("１２３．５", D("123.5")), ("1，234", D("1234"))],
-)  # fmt: skip
+)
 def test_numbers_as_typed(raw, expected):
     assert parse_number(raw) == expected
 
@@ -48,7 +48,7 @@ def test_numbers_as_typed(raw, expected):
     ("raw", "message"),
     [("三百", "“三百”不是数字"), ("NaN", "不是有效的数字"), ("inf", "不是有效的数字"), ("1e308", "超出可以保存的范围"),
      ("=A1*2", "是公式"), (True, "不是数字")],
-)  # fmt: skip
+)
 def test_what_is_not_a_number(raw, message):
     with pytest.raises(NotANumber, match=message):
         parse_number(raw)
@@ -102,7 +102,7 @@ def test_a_missing_or_zero_denominator_warns():
 
 def test_utility_figures():
     good = {"supply": D(100), "registered": D(90), "resident_metered": D(60), "pipe_km": D(20), "pressure": D("0.4"),
-            "frost_depth": None}  # fmt: skip
+            "frost_depth": None}
     assert not check_utility(good)
     findings = check_utility({**good, "registered": D(120)})
     assert findings.warnings == {"registered": ["注册用户用水量 120 大于供水总量 100，两者不一致"]}

@@ -60,7 +60,7 @@ INDUSTRY = {  # 万元工业增加值用水量 < 50 % × 全国平均值, or a f
     ],
 }
 REUSE = {"kind": "any", "rules": [{"kind": "bound", "op": "ge", "value": "25"},
-                                  {"kind": "change", "direction": "growth", "at_least": "5"}]}  # fmt: skip
+                                  {"kind": "change", "direction": "growth", "at_least": "5"}]}
 
 
 def test_bound_rules():

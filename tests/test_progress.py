@@ -71,7 +71,7 @@ def test_draft_submit_return_resubmit_approve(item, urban):
     report.refresh_from_db()
     assert report.state == "returned" and report.review_comment == "请补充改造长度的佐证"
     progress_save(report=fill(report, work_done="完成管网改造2.3公里，附验收单。"), version=report.version, user=clerk,
-                  submit=True)  # fmt: skip
+                  submit=True)
     progress_approve(report=report, user=reviewer)
     report.refresh_from_db()
     assert report.state == "approved" and report.reviewed_by == reviewer
@@ -100,7 +100,7 @@ def test_reopen_needs_a_reason_and_is_recorded(item, urban):
     ("values", "field"),
     [({"status": "done", "percent": 80}, "percent"), ({"status": "in_progress", "percent": 100}, "status"),
      ({"status": "behind", "problems": ""}, "problems")],
-)  # fmt: skip
+)
 def test_submission_rules(item, urban, values, field):
     report = progress_open(item=item, department=urban, quarter=Q3)
     with pytest.raises(ValidationError) as error:
@@ -116,7 +116,7 @@ def test_quantity_against_target(regions, plan):
     report = progress_open(item=item, department=lead, quarter=Q3)
     with pytest.raises(ValidationError) as error:
         progress_save(report=fill(report, quantity=250), version=report.version, user=user("wulong_reviewer"),
-                      submit=True)  # fmt: skip
+                      submit=True)
     assert "远超目标" in error.value.message_dict["quantity"][0]
 
 
@@ -142,7 +142,7 @@ def test_only_a_lead_department_has_an_entry(plan, regions, item):
 def test_todo_groups_and_deadlines(plan, urban, item):
     rows = todo_for(urban, Q3, today=date(2019, 9, 28))
     assert len(rows) == TaskNode.objects.filter(plan=plan, assignments__department=urban,
-                                                assignments__role="lead").count()  # fmt: skip
+                                                assignments__role="lead").count()
     assert all(row.deadline.state == "open" and row.deadline.days_left == 2 for row in rows)
     report = progress_open(item=item, department=urban, quarter=Q3)
     with time_machine.travel("2019-10-03 10:00 +0800", tick=False):
@@ -175,7 +175,7 @@ def test_todo_page_and_entry_form(plan, item, client_for):
     assert client.get(url).status_code == 200
     report = ProgressReport.objects.get(item=item)
     data = {"status": "in_progress", "percent": 40, "work_done": "推进中", "problems": "", "next_plan": "",
-            "version": report.version}  # fmt: skip
+            "version": report.version}
     assert client.post(url, {**data, "save": "1"}).status_code == 302
     report.refresh_from_db()
     assert report.state == "draft" and report.percent == 40

@@ -33,7 +33,7 @@ def setup(regions, settings, tmp_path):
 
 def attach(client, report, name, content):
     return client.post(reverse("tasks:evidence_upload", args=[report.pk]), {"file": SimpleUploadedFile(name, content)},
-                       follow=True)  # fmt: skip
+                       follow=True)
 
 
 def test_attach_download_and_remove(setup, client_for):

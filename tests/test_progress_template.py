@@ -76,7 +76,7 @@ def test_round_trip_updates_drafts(clerk, client_for):
     first, second = (
         ProgressReport.objects.get(item_id=openpyxl.load_workbook(io.BytesIO(changed))[progress_workbook.SHEET][f"A{r}"].value)
         for r in (4, 5)
-    )  # fmt: skip
+    )
     assert (first.status, first.percent, first.work_done, first.state) == ("in_progress", 60, "完成管网排查", "draft")
     assert (second.status, second.percent) == ("done", 100)
     assert first.history.latest().history_user == clerk
@@ -86,7 +86,7 @@ def test_round_trip_updates_drafts(clerk, client_for):
     ("value", "message"),
     [(140, "不是0到100之间的整数"), ("abc", "不是0到100之间的整数"), ("NaN", "不是0到100之间的整数"),
      (1e308, "不是0到100之间的整数"), (-5, "不是0到100之间的整数"), (55.5, "不是0到100之间的整数")],
-)  # fmt: skip
+)
 def test_bad_percent_is_refused_with_row_and_column(clerk, client_for, value, message):
     client = client_for(clerk)
     _, preview = upload(client, filled(template(clerk.department), {(4, "G"): value, (5, "G"): 30}))
@@ -114,7 +114,7 @@ def test_tampered_id_and_mark_are_refused(clerk, client_for, regions):
     other_item = (
         regions["wulong"].departments.get(short_name="区水利局").assignments.filter(role="lead")
         .exclude(node__assignments__department=clerk.department).first().node
-    )  # fmt: skip
+    )
     _, page = upload(client_for(clerk), filled(template(clerk.department), {(4, "A"): other_item.pk, (4, "G"): 10}))
     assert f"第4行：编号 {other_item.pk} 不是" in page.content.decode()
     workbook = openpyxl.load_workbook(io.BytesIO(template(clerk.department)))

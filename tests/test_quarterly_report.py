@@ -76,7 +76,7 @@ def test_a_quarter_without_data_is_refused_with_its_reason(world):
 
 
 def test_the_page_builds_shows_and_downloads(quarter_of_work, world, reviewer, reporter, client_for,  # noqa: F811
-                                            jobs_inline):  # fmt: skip
+                                            jobs_inline):
     client = client_for(reviewer)
     with jobs_inline(), time_machine.travel("2023-07-15 10:00 +0800", tick=False):
         response = client.post(reverse("reports:quarterly_build"), {"region": world.district.code, "quarter": "2023Q2"})
@@ -92,7 +92,7 @@ def test_the_page_builds_shows_and_downloads(quarter_of_work, world, reviewer, r
     assert "@page { size: A4" in printable and "事项D" in printable
     # A reporter reads the report but cannot start a build.
     refused = client_for(reporter).post(reverse("reports:quarterly_build"),
-                                        {"region": world.district.code, "quarter": "2023Q2"})  # fmt: skip
+                                        {"region": world.district.code, "quarter": "2023Q2"})
     assert refused.status_code == 404
 
 
@@ -101,7 +101,7 @@ def test_a_building_report_is_polled_and_a_failed_one_shows_why(world, reviewer,
     row = client_for(reviewer).get(reverse("reports:quarterly_status", args=[running.pk])).content.decode()
     assert 'hx-trigger="every 2s"' in row and "50%" in row
     failed = QuarterlyReport.objects.create(region=world.district, year=2023, quarter=2, state="failed",
-                                            reason="生成失败：示例原因")  # fmt: skip
+                                            reason="生成失败：示例原因")
     row = client_for(reviewer).get(reverse("reports:quarterly_status", args=[failed.pk])).content.decode()
     assert "生成失败：示例原因" in row and "hx-trigger" not in row
     assert "重试" in row and reverse("reports:quarterly_build") in row  # a retry builds it again
@@ -116,16 +116,16 @@ def test_only_reviewers_are_offered_a_retry(world, reporter, client_for):
 def test_the_command_writes_the_three_files(quarter_of_work, world, tmp_path):  # noqa: F811
     with time_machine.travel(date(2023, 7, 15), tick=False):
         call_command("build_report", region=world.district.code, quarter="2023Q2", output=str(tmp_path),
-                     stdout=io.StringIO())  # fmt: skip
+                     stdout=io.StringIO())
     names = sorted(path.name for path in tmp_path.iterdir())
     assert names == ["武隆区2023年第二季度节水工作进展情况.html", "武隆区2023年第二季度节水工作进展情况.xlsx",
-                     "武隆区2023年第二季度节水工作进展情况（草稿）.docx"]  # fmt: skip
+                     "武隆区2023年第二季度节水工作进展情况（草稿）.docx"]
     with pytest.raises(CommandError, match="没有任何"):
         call_command("build_report", region=world.district.code, quarter="2010Q1", output=str(tmp_path))
 
 
 def test_a_reviewer_can_recompute_the_scores_now(quarter_of_work, world, reviewer, supervisor, client_for,  # noqa: F811
-                                                 jobs_inline):  # fmt: skip
+                                                 jobs_inline):
     from reports.models import Scorecard
 
     data = {"region": world.district.code, "quarter": "2023Q3"}  # the fixture's own changes marked Q2

@@ -22,9 +22,9 @@ def grow_departments(plan, world, count):  # noqa: F811 - the fixture's name
     key = TaskNode.objects.get(plan=plan, level=1)
     for index in range(count):
         department = Department.objects.create(region=world.district, name=f"测试局{index}全称",
-                                               short_name=f"测试局{index}")  # fmt: skip
+                                               short_name=f"测试局{index}")
         item = TaskNode.objects.create(plan=plan, parent=key, level=3, position=100 + index, text=f"增加的事项{index}",
-                                       due_on=date(2023, 12, 31))  # fmt: skip
+                                       due_on=date(2023, 12, 31))
         Assignment.objects.create(node=item, department=department, role="lead")
         Assignment.objects.create(node=item, department=world.water_bureau, role="cooperating")
         submit(item, department, "2023-06-25 10:00 +0800", percent=60)
@@ -39,7 +39,7 @@ def counted(client, url, params, django_assert_max_num_queries, limit=40):
 
 @pytest.mark.parametrize("page", ["summary", "scorecard", "inbox"])
 def test_district_pages_do_not_ask_more_with_more_departments(quarter_of_work, world, reviewer, client_for,  # noqa: F811
-                                                              django_assert_max_num_queries, page):  # fmt: skip
+                                                              django_assert_max_num_queries, page):
     scores_compute(world.district, Q2)
     client = client_for(reviewer)
 
@@ -57,17 +57,17 @@ def test_district_pages_do_not_ask_more_with_more_departments(quarter_of_work, w
 
 
 def test_the_city_view_does_not_ask_more_with_more_districts(world, supervisor, client_for,
-                                                             django_assert_max_num_queries):  # fmt: skip
+                                                             django_assert_max_num_queries):
     client = client_for(supervisor)
     standard = IndicatorSet.objects.create(code="QC", version="1", name="查询计数测试标准", guiding_share=80)
 
     def add_districts(first, count):
         for index in range(first, first + count):
             district = Region.objects.create(code=f"5002{index:02d}", name=f"测试{index}区",
-                                             level=Region.Level.COUNTY, parent=world.city)  # fmt: skip
+                                             level=Region.Level.COUNTY, parent=world.city)
             RegionVerdict.objects.create(region=district, indicator_set=standard, year=2023, quarter=2,
                                          verdict="met", reason="测试",
-                                         figures={"guiding": {"met": ["A"], "total": 1}})  # fmt: skip
+                                         figures={"guiding": {"met": ["A"], "total": 1}})
 
     add_districts(0, 2)
     before = counted(client, reverse("reports:city"), {"quarter": "2023Q2"}, django_assert_max_num_queries)

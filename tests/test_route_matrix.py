@@ -40,7 +40,7 @@ ADMIN_ONLY = {"reports:jobs", "indicators:bulk_statistics", "indicators:bulk_tem
 REVIEWER_ONLY = {
     "tasks:import_upload", "tasks:plan_create", "tasks:review_inbox", "carriers:user_create", "carriers:carrier_create",
     "carriers:target_create", "carriers:import_upload", "core:audit_log",
-}  # fmt: skip
+}
 ROUTE_KWARGS = {"carriers:import_upload": {"what": "users"}}
 # Routes for users who report for a department: a city supervisor gets 404.
 REPORTING_ONLY = {
@@ -63,7 +63,7 @@ SESSION_ROUTES = {
 # Routes that only accept POST from a signed-in user.
 POST_ONLY = {
     "logout", "tasks:progress_bulk_approve", "reports:recompute", "reports:quarterly_build", "reports:job_retry",
-}  # fmt: skip
+}
 
 
 @dataclass
@@ -183,11 +183,11 @@ def adopted_standard(world):
     Indicator.objects.create(
         indicator_set=standard, number=1, code="ROUTE_FORMULA", name="路由测试指标", category="综合类",
         kind="guiding", formula="ROUTE_A", target={"kind": "bound", "op": "ge", "value": "1"}, lead_text="区水利局",
-    )  # fmt: skip
+    )
     Indicator.objects.create(
         indicator_set=standard, number=2, code="ROUTE_CHECK", name="路由测试核查", category="综合类", kind="guiding",
         method="checklist", checklist=["无黑臭水体"], lead_text="区水利局",
-    )  # fmt: skip
+    )
     for region in (world.district, world.other_district):
         Adoption.objects.create(region=region, indicator_set=standard, since_year=2023)
     return standard
@@ -253,7 +253,7 @@ OBJECT_ROUTES.update({
     "indicators:checklist_evidence_download": ObjectRoute(
         lambda world, region: {"pk": a_checklist_evidence(region).pk}
     ),
-})  # fmt: skip
+})
 
 
 # --- carriers: a water user with a year over its plan, a carrier with evidence, a target ----
@@ -283,7 +283,7 @@ def an_audit(region):
     audit, _ = WaterAudit.objects.get_or_create(
         user=a_water_user(region), year=2023,
         defaults={"over_percent": 100, "ordered_on": date(2024, 2, 1), "due_on": date(2024, 5, 1)},
-    )  # fmt: skip
+    )
     return audit
 
 
@@ -347,7 +347,7 @@ OBJECT_ROUTES.update({
     "carriers:carrier_evidence_upload": ObjectRoute(_pk(a_carrier), ["post"], change=True),
     "carriers:carrier_evidence_download": ObjectRoute(_pk(a_carrier_evidence)),
     "carriers:target_edit": ObjectRoute(_pk(a_carrier_target), change=True),
-})  # fmt: skip
+})
 
 
 # --- reports: a scorecard of the route-test plan -----------------------------------------------
@@ -380,7 +380,7 @@ OBJECT_ROUTES.update({
     "reports:quarterly_file": ObjectRoute(lambda world, region: {"pk": a_quarterly_report(region).pk, "kind": "xlsx"}),
     "reports:scorecard": ObjectRoute(_pk(a_scorecard)),
     "reports:weights": ObjectRoute(lambda world, region: {"pk": a_plan(region).pk}, change=True),
-})  # fmt: skip
+})
 
 # Routes naming an object every signed-in user may see (a standard's indicator); what it
 # shows is scoped inside.
@@ -416,7 +416,7 @@ def test_every_route_is_classified():
     known = (
         PUBLIC | SIGNED_IN | POST_ONLY | REVIEWER_ONLY | REPORTING_ONLY | set(SESSION_ROUTES) | set(OBJECT_ROUTES)
         | set(SHARED_OBJECT_ROUTES) | ADMIN_ONLY
-    )  # fmt: skip
+    )
     unclassified = [(name, pattern) for name, pattern in ROUTES if not is_admin(pattern) and name not in known]
     assert not unclassified, f"Classify these routes in tests/test_route_matrix.py: {unclassified}"
 
@@ -426,7 +426,7 @@ def test_the_matrix_has_no_stale_entries():
     everything = (
         PUBLIC | SIGNED_IN | POST_ONLY | REVIEWER_ONLY | REPORTING_ONLY | set(SESSION_ROUTES) | set(OBJECT_ROUTES)
         | set(SHARED_OBJECT_ROUTES) | ADMIN_ONLY
-    )  # fmt: skip
+    )
     assert everything <= names
 
 
@@ -450,7 +450,7 @@ def test_signed_in_routes_open_for_every_role(world, reporter, reviewer, supervi
 
 @pytest.mark.parametrize("name", sorted(OBJECT_ROUTES))
 def test_outsider_gets_404_and_insider_200(world, reviewer, outsider, reporter, supervisor, administrator, client_for,
-                                           name):  # fmt: skip
+                                           name):
     route = OBJECT_ROUTES[name]
     url = reverse(name, kwargs=route.kwargs(world, world.district))
     if "get" in route.methods and not route.reporting:  # an administrator sees everything
@@ -560,7 +560,7 @@ def _served(world, users, name):
     if name in SHARED_OBJECT_ROUTES:
         return users["reviewer"], reverse(name, kwargs=SHARED_OBJECT_ROUTES[name](world))
     for group, role in ((SIGNED_IN, "reviewer"), (REVIEWER_ONLY, "reviewer"), (REPORTING_ONLY, "reporter"),
-                        (ADMIN_ONLY, "administrator")):  # fmt: skip
+                        (ADMIN_ONLY, "administrator")):
         if name in group:
             return users[role], reverse(name, kwargs=ROUTE_KWARGS.get(name))
     return None

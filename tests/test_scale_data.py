@@ -31,12 +31,12 @@ from tasks.models import Assignment, Contribution, Plan, ProgressReport, TaskNod
 # Three days after a quarter's end: late entries of that quarter would fall after "today".
 TODAY = date(2025, 1, 3)
 MODELS = [Region, Department, DepartmentAlias, Plan, TaskNode, Assignment, ProgressReport, Contribution, DataReport,
-          DataValue, UtilityFigures, ReferenceValue, Adoption, WaterUser, UserYear, Carrier, CarrierTarget]  # fmt: skip
+          DataValue, UtilityFigures, ReferenceValue, Adoption, WaterUser, UserYear, Carrier, CarrierTarget]
 
 
 def generate(regions=3, quarters=2, seed=7, replace=False):
     return scale_data.generate(regions=regions, quarters=quarters, seed=seed, today=TODAY, replace=replace,
-                               log=lambda _: None)  # fmt: skip
+                               log=lambda _: None)
 
 
 def row_counts():

@@ -33,7 +33,7 @@ def plan(world):
         ("C", date(2023, 12, 31), world.water_bureau, None),
         ("D", date(2023, 12, 31), world.water_bureau, None),
         ("E", date(2023, 12, 31), world.urban_bureau, world.water_bureau),
-    ], start=2):  # fmt: skip
+    ], start=2):
         item = TaskNode.objects.create(
             plan=plan, parent=key, level=3, position=position, text=f"事项{name}", due_on=due
         )
@@ -92,7 +92,7 @@ def test_scorecards_match_the_hand_computation(quarter_of_work, world):
         "completeness": ("75.0", 3, 4), "on_time": ("50.0", 2, 4), "progress": ("50.0", 2, 4),
         "indicators": (None, 0, 0), "carriers": (None, 0, 0), "returns": ("66.7", 2, 3),
         "cooperation": ("100.0", 1, 1),
-    }  # fmt: skip
+    }
     # Weights 25/15/25/–/–/5/5 of the parts that apply (75 in all):
     # (25×75 + 15×50 + 25×50 + 5×66.7 + 5×100) ÷ 75 = 4708.5 ÷ 75 = 62.78 → 62.8, amber.
     assert water.composite == D("62.8") and water.band == "amber"
@@ -102,7 +102,7 @@ def test_scorecards_match_the_hand_computation(quarter_of_work, world):
 
 def test_plan_weights_change_the_composite_and_must_sum_to_100(quarter_of_work, world):
     weights = ScoreWeights(plan=quarter_of_work, completeness=50, on_time=50, progress=0, indicators=0, carriers=0,
-                           returns=0, cooperation=0)  # fmt: skip
+                           returns=0, cooperation=0)
     weights.full_clean()
     weights.save()
     scores_compute(world.district, Q2)
@@ -183,7 +183,7 @@ def test_a_threshold_the_set_cannot_reach_is_refused(db):
     for number, kind in enumerate(["bottom_line", "guiding", "guiding"], start=1):
         Indicator.objects.create(indicator_set=standard, number=number, code=f"I{number}", name=f"指标{number}",
                                  category="测试", kind=kind, method="checklist", checklist=["有"],
-                                 points=30)  # fmt: skip
+                                 points=30)
     standard.min_points = D("95")
     with pytest.raises(ValidationError, match="90分"):
         standard.full_clean()
@@ -201,7 +201,7 @@ def test_a_threshold_the_set_cannot_reach_is_refused(db):
 
 
 def test_a_burst_of_changes_gives_one_recompute(quarter_of_work, world, django_capture_on_commit_callbacks,
-                                                monkeypatch):  # fmt: skip
+                                                monkeypatch):
     from reports import jobs
 
     queued = []
@@ -244,7 +244,7 @@ def test_recomputing_all_regions_at_once_gives_what_one_at_a_time_gives(quarter_
     _values, scorecards = recompute_all(quarters=[Quarter(2023, 1), Q2])
     assert scorecards == 4  # two departments, two quarters
     assert list(Scorecard.objects.filter(quarter=2).order_by("pk").values(
-        "department", "composite", "components")) == one_at_a_time  # fmt: skip
+        "department", "composite", "components")) == one_at_a_time
 
 
 def test_recomputing_everything_in_the_background_and_its_retry(quarter_of_work, world, jobs_inline, administrator):
@@ -319,7 +319,7 @@ def test_weights_that_do_not_sum_to_100_are_refused(quarter_of_work, world, revi
 
     url = reverse("reports:weights", args=[quarter_of_work.pk])
     data = {"completeness": 30, "on_time": 15, "progress": 25, "indicators": 15, "carriers": 10, "returns": 5,
-            "cooperation": 5, "green_from": 85, "amber_from": 60}  # fmt: skip
+            "cooperation": 5, "green_from": 85, "amber_from": 60}
     response = client_for(reviewer).post(url, data)
     assert response.status_code == 200 and "各项权重之和为105" in response.content.decode()
     assert not ScoreWeights.objects.exists()
@@ -353,7 +353,7 @@ def test_the_city_view_pages_through_many_districts(quarter_of_work, world, supe
 
 
 def test_home_pages_show_the_verdict_the_weakest_and_the_queue(quarter_of_work, world, reviewer, supervisor,
-                                                               client_for):  # fmt: skip
+                                                               client_for):
     from django.urls import reverse
 
     scores_compute(world.district, Q2)
@@ -368,11 +368,11 @@ def test_home_pages_show_the_verdict_the_weakest_and_the_queue(quarter_of_work, 
 
 
 def test_an_administrator_retries_a_failed_job(quarter_of_work, world, administrator, reviewer, client_for,
-                                               jobs_inline):  # fmt: skip
+                                               jobs_inline):
     from django.urls import reverse
 
     failed = JobRun.objects.create(name="recompute_scores", state="failed", error="OperationalError: timeout",
-                                   arguments={"region": world.district.pk, "quarter": "2023Q2"})  # fmt: skip
+                                   arguments={"region": world.district.pk, "quarter": "2023Q2"})
     page = client_for(administrator).get(reverse("reports:jobs")).content.decode()
     assert "重新计算评分" in page and "武隆区 2023年第二季度" in page and "重试" in page
     url = reverse("reports:job_retry")
@@ -389,6 +389,6 @@ def test_a_retry_of_a_run_whose_region_is_gone_says_so(world, administrator, cli
     from django.urls import reverse
 
     failed = JobRun.objects.create(name="recompute_scores", state="failed",
-                                   arguments={"region": 999999, "quarter": "2023Q2"})  # fmt: skip
+                                   arguments={"region": 999999, "quarter": "2023Q2"})
     response = client_for(administrator).post(reverse("reports:job_retry"), {"run": failed.pk}, follow=True)
     assert "该任务涉及的区县已不存在" in response.content.decode()

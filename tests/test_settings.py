@@ -49,7 +49,7 @@ def deploy_check(**env):
     return run_manage(
         "check", "--deploy", "--fail-level", "WARNING", DJANGO_SETTINGS_MODULE="config.settings.production",
         ALLOWED_HOSTS="portal.example.gov.cn", **env,
-    )  # fmt: skip
+    )
 
 
 REAL_SECRET = "a-real-production-secret-" + "x9" * 30

@@ -39,7 +39,7 @@ def test_create_plan(regions, reviewer):
         reverse("tasks:plan_create"),
         {"region": regions["wulong"].pk, "title": "2024年节水工作", "kind": "annual", "start_year": 2024,
          "end_year": 2024, "report_window_days": 5, "report_due_offset_days": 0},
-    )  # fmt: skip
+    )
     plan = Plan.objects.get(title="2024年节水工作")
     assert response.status_code == 302 and response.url == plan.get_absolute_url()
 
@@ -49,7 +49,7 @@ def test_create_plan_refuses_bad_years(regions, reviewer):
         reverse("tasks:plan_create"),
         {"region": regions["wulong"].pk, "title": "坏年份", "kind": "annual", "start_year": 2024, "end_year": 2020,
          "report_window_days": 5, "report_due_offset_days": 0},
-    )  # fmt: skip
+    )
     assert response.status_code == 200 and "结束年份不能早于起始年份" in response.content.decode()
     assert not Plan.objects.filter(title="坏年份").exists()
 
@@ -57,7 +57,7 @@ def test_create_plan_refuses_bad_years(regions, reviewer):
 def plan_form_data(plan, **changes):
     data = {"title": plan.title, "kind": plan.kind, "document_number": plan.document_number,
             "start_year": plan.start_year, "end_year": plan.end_year, "report_window_days": plan.report_window_days,
-            "report_due_offset_days": plan.report_due_offset_days, "version": plan.version}  # fmt: skip
+            "report_due_offset_days": plan.report_due_offset_days, "version": plan.version}
     return {**data, **changes}
 
 
@@ -92,7 +92,7 @@ def test_edit_work_item_departments(annex2, regions, reviewer):
     economy = regions["wulong"].departments.get(short_name="区经济信息委")
     url = reverse("tasks:node_edit", args=[node.pk])
     data = {"number": node.number, "text": "改过的工作内容", "version": node.version, "leads": [economy.pk],
-            "cooperators": [water.pk, economy.pk], "target_comparator": "", "target_value": ""}  # fmt: skip
+            "cooperators": [water.pk, economy.pk], "target_comparator": "", "target_value": ""}
     assert reviewer.post(url, data).status_code == 302
     node.refresh_from_db()
     assert node.text == "改过的工作内容"

@@ -36,7 +36,7 @@ def canonical(plan):
             node.level, node.number, node.text,
             [a.department.short_name for a in assignments if a.role == Assignment.Role.LEAD],
             [a.department.short_name for a in assignments if a.role == Assignment.Role.COOPERATING],
-        ))  # fmt: skip
+        ))
     return rows
 
 
@@ -151,7 +151,7 @@ def layout(sheet):
         (c.coordinate, c.value, c.data_type, c.font.name, c.font.sz, c.font.b, c.alignment.horizontal,
          c.alignment.vertical, c.alignment.wrap_text, c.border.left.style, c.border.bottom.style)
         for row in sheet.iter_rows() for c in row
-    ]  # fmt: skip
+    ]
     heights = {index: d.height for index, d in sheet.row_dimensions.items() if d.height}
     widths = {key: d.width for key, d in sheet.column_dimensions.items()}
     return cells, heights, widths, merges(sheet)

@@ -54,7 +54,7 @@ def test_wulong_annex2_tree_and_targets(regions):
     assert item(plan, "公共机构节水型单位建成率").target_value == 15
     assert parties(item(plan, "所有应纳入计划用水管理"))[0] == [
         "区经济信息委", "区农业农村委", "区城管局", "区水利局", "区住房城乡建委",
-    ]  # fmt: skip
+    ]
 
 
 def test_qianjiang_tasks_with_inline_units(regions):
@@ -249,7 +249,7 @@ def test_import_query_count_does_not_grow_with_the_table(regions, django_assert_
 
 FIXTURES = Path(__file__).parent / "fixtures" / "xlsx"
 FILES = {"wulong_annex1": TABLES[0], "wulong_annex2": TABLES[1], "qianjiang_tasks": TABLES[2],
-         "qianjiang_indicators": TABLES[3]}  # fmt: skip
+         "qianjiang_indicators": TABLES[3]}
 
 
 @pytest.mark.parametrize("name", sorted(FILES))

@@ -21,7 +21,7 @@ def user(name):
 
 def test_plan_list_shows_the_districts_plans_only(annex1, regions, client_for):
     import_table(regions["qianjiang"], table_data.QIANJIANG_TASKS, plan=Plan.objects.create(
-        region=regions["qianjiang"], title="黔江方案", start_year=2023, end_year=2025))  # fmt: skip
+        region=regions["qianjiang"], title="黔江方案", start_year=2023, end_year=2025))
     page = client_for(user("wulong_cgj")).get(reverse("tasks:plan_list")).content.decode()
     assert "测试方案" in page and "黔江方案" not in page
     city = client_for(user("cq_city")).get(reverse("tasks:plan_list")).content.decode()
@@ -124,7 +124,7 @@ def test_reviewer_sees_each_nodes_edit_buttons_and_reporter_none(annex1, client_
         assert moves == {direction: reverse("tasks:node_move", args=[node.pk]) for direction in ("up", "down")}
         create = f"{reverse('tasks:node_create', args=[annex1.pk])}?parent={node.pk}"
         expected = {1: {"添加子任务": create, "添加工作事项": f"{create}&level=item"}, 2: {"添加工作事项": create},
-                    3: {}}[node.level]  # fmt: skip
+                    3: {}}[node.level]
         assert {label: links[label] for label in ("添加子任务", "添加工作事项") if label in links} == expected
     assert page.get_element_by_id("node-moves") is not None
     reporter_page = client_for(user("wulong_cgj")).get(annex1.get_absolute_url()).content.decode()

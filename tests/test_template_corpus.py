@@ -77,24 +77,24 @@ def _world(wulong, qianjiang):
         user = WaterUser.objects.create(region=region, name=f"{prefix}测试小区", kind=UserKind.COMMUNITY)
         UserYear.objects.create(user=user, year=2023, total_use=1000, households=200)
         Carrier.objects.create(region=region, user=user, carrier_type=Carrier.Type.COMMUNITY,
-                               level=Carrier.Level.COUNTY, status=Carrier.Status.CREATING)  # fmt: skip
+                               level=Carrier.Level.COUNTY, status=Carrier.Status.CREATING)
     # An approved progress entry of 区城管局 (wulong_cgj) in 2019Q1, listed in its template.
     clerk, reviewer = User.objects.get(username="wulong_cgj"), User.objects.get(username="wulong_reviewer")
     items = TaskNode.objects.filter(plan=plan, level=TaskNode.Level.WORK_ITEM, assignments__department=clerk.department,
-                                    assignments__role="lead").order_by("pk")  # fmt: skip
+                                    assignments__role="lead").order_by("pk")
     approved = progress_open(item=items[1], department=clerk.department, quarter=Q1_2019)
     approved.status, approved.percent, approved.work_done = "in_progress", 20, "起步"
     progress_save(report=approved, version=approved.version, user=clerk, submit=True)
     progress_approve(report=approved, user=reviewer)
     foreign_item = TaskNode.objects.filter(plan=plan, level=TaskNode.Level.WORK_ITEM).exclude(
-        assignments__department=clerk.department).first()  # fmt: skip
+        assignments__department=clerk.department).first()
     # 黔江: 区城管局's figures of 2023Q3 approved; 区水利局's report of 2024Q1 approved.
     q_clerk = User.objects.get(username="qianjiang_cgj")
     q_water = Department.objects.get(region=qianjiang, short_name="区水利局")
     DataReport.objects.create(region=qianjiang, department=q_clerk.department, year=2023, quarter=3,
-                              state=DataReport.State.APPROVED)  # fmt: skip
+                              state=DataReport.State.APPROVED)
     DataReport.objects.create(region=qianjiang, department=q_water, year=2024, quarter=1,
-                              state=DataReport.State.APPROVED)  # fmt: skip
+                              state=DataReport.State.APPROVED)
     duties = duties_for(qianjiang, adopted_set(qianjiang))
     wulong_report = DataReport.objects.create(region=wulong, department=clerk.department, year=2024, quarter=1)
     files = {
@@ -120,7 +120,7 @@ def _world(wulong, qianjiang):
     return SimpleNamespace(
         wulong=wulong, qianjiang=qianjiang, files=files, plan=plan, clerk_department=clerk.department,
         approved_item=items[1].pk, foreign_item=foreign_item.pk, water_elements=duties.elements_of(q_water),
-    )  # fmt: skip
+    )
 
 
 # --- editing a workbook as a clerk would ----------------------------------------------------------
@@ -144,13 +144,13 @@ ENDPOINTS = {
                                 {"year": 2024, "quarter": 1}),
     "water users": Endpoint("water users", "wulong_reviewer", "carriers:import_upload", "用水单位"),
     "carriers": Endpoint("carriers", "wulong_reviewer", "carriers:import_upload", "节水载体"),
-}  # fmt: skip
+}
 
 
 # --- what the clerk fills in, and where each endpoint's variants edit ---------------------------
 
 FIGURES = {"RES_WATER": 340, "HOUSEHOLDS": 112000, "PERSONS_PER_HOUSEHOLD": 2.78, "METERED_RES_WATER": 318,
-           "RES_TOTAL_WATER": 340, "PLANNED_NONRES_WATER": 130, "NONRES_WATER": 150}  # fmt: skip
+           "RES_TOTAL_WATER": 340, "PLANNED_NONRES_WATER": 130, "NONRES_WATER": 150}
 UTILITY = ("黔江区自来水有限公司", 480, 410, 290, 172, 0.42)
 
 
@@ -195,7 +195,7 @@ def _fill_carriers(workbook, world):
 
 
 FILLS = {"task table": lambda workbook, world: None, "progress template": _fill_progress, "raw statistics": _fill_data,
-         "bulk statistics": _fill_bulk, "water users": _fill_users, "carriers": _fill_carriers}  # fmt: skip
+         "bulk statistics": _fill_bulk, "water users": _fill_users, "carriers": _fill_carriers}
 
 
 def _row_with(sheet, column, value, start=4):
@@ -253,7 +253,7 @@ def tamper_mark(workbook, world, endpoint):
 
 
 BASES = {"task table": "task", "progress template": "progress", "raw statistics": "data",
-         "bulk statistics": "bulk", "water users": "users", "carriers": "carriers"}  # fmt: skip
+         "bulk statistics": "bulk", "water users": "users", "carriers": "carriers"}
 
 
 @dataclass(frozen=True)
@@ -277,7 +277,7 @@ def build_file(case, world):
     sheet, spot = _sheet_of(workbook, case.endpoint), SPOTS[case.endpoint]
     row = spot.row(sheet, world)
     places = {"row": row, "key": sheet[f"{spot.key}{row}"].value if spot.key and row else None,
-              "approved": _approved_place(workbook, world, case.endpoint)}  # fmt: skip
+              "approved": _approved_place(workbook, world, case.endpoint)}
     for edit in case.edits:
         edit(workbook, world, case.endpoint)
     places["last"] = sheet.max_row
@@ -342,7 +342,7 @@ DAMAGED = "文件已损坏或不是有效的"
 # None or absent: the endpoint accepts it (see ``ACCEPTED``). The readers parse "１２"
 # (full-width digits from a Chinese input method) as 12; "12,5" is refused, never read as 125.
 NUMBERS = {"negative": -5, "1e308": 1e308, "1e309 as text": "1e309", "NaN as text": "NaN", "decimal comma": "12,5",
-           "full-width digits": "１２", "with a unit": "12 万", "formula": "=10+2"}  # fmt: skip
+           "full-width digits": "１２", "with a unit": "12 万", "formula": "=10+2"}
 # Values as another program writes them into the file's XML (openpyxl writes an empty value
 # for NaN and infinity): a float overflowing to infinity, and NaN, which Excel cannot open either.
 RAW = {"1e309 in the file": "1e309", "NaN in the file": "NaN"}
@@ -350,7 +350,7 @@ STATISTICS_SAY = {
     "negative": "-5 是负数", "1e308": "1e+308 超出可以保存的范围", "1e309 as text": "1e309 超出可以保存的范围",
     "NaN as text": "“NaN”不是有效的数字", "decimal comma": "“12,5”不是数字：逗号只能用作千位分隔符",
     "with a unit": "“12 万”不是数字", "formula": "是公式，请填写数值", "1e309 in the file": "“inf”不是有效的数字",
-}  # fmt: skip
+}
 NUMBER_SAYS = {
     "progress template": ("第{row}行H列（完成数量）", {
         "negative": "“-5”不是有效的数量", "1e308": "“1e+308”不是有效的数量", "1e309 as text": "“1e309”不是有效的数量",
@@ -370,7 +370,7 @@ NUMBER_SAYS = {
             ("negative", "-5"), ("1e308", "1e+308"), ("1e309 as text", "1e309"), ("NaN as text", "NaN"),
             ("decimal comma", "12,5"), ("full-width digits", "１２"), ("with a unit", "12 万"), ("formula", "=10+2"),
             ("1e309 in the file", "inf")]}),
-}  # fmt: skip
+}
 
 
 def number_cases(endpoint):
@@ -463,7 +463,7 @@ CASES = [
     Case("carriers", "tampered credit code", (_carrier_credit_code,),
          says=("第{row}行E列（统一社会信用代码）", "校验位错误")),
     *number_cases("carriers"),
-]  # fmt: skip
+]
 
 
 # --- what the accepted variants store --------------------------------------------------------------
@@ -473,16 +473,16 @@ def _plan_as_exported(world, places):
     """The new plan has the exported plan's tree: a repeated row is the same item, once."""
     imported = Plan.objects.get(region=world.wulong, title=ENDPOINTS["task table"].data["title"])
     tree = [list(TaskNode.objects.filter(plan=plan).order_by("level", "text").values_list("level", "text"))
-            for plan in (imported, world.plan)]  # fmt: skip
+            for plan in (imported, world.plan)]
     assert tree[0] == tree[1]
 
 
 def _progress(**changed):
     def check(world, places):
         report = ProgressReport.objects.get(item_id=places["key"], department=world.clerk_department, year=2019,
-                                            quarter=1)  # fmt: skip
+                                            quarter=1)
         expected = {"status": "in_progress", "percent": 60, "quantity": Decimal(3), "work_done": "完成管网排查",
-                    "state": "draft", **changed}  # fmt: skip
+                    "state": "draft", **changed}
         assert {name: getattr(report, name) for name in expected} == expected
         approved = ProgressReport.objects.get(item_id=world.approved_item, year=2019, quarter=1)
         assert (approved.state, approved.percent) == ("approved", 20)  # listed in the template, left alone

@@ -47,7 +47,7 @@ def test_text_without_inline_units_is_unchanged():
 def test_split_circled_items():
     assert split_circled_items("①建成节水型机关；②完成水平衡测试；③开展宣传") == [
         ("①", "建成节水型机关"), ("②", "完成水平衡测试"), ("③", "开展宣传"),
-    ]  # fmt: skip
+    ]
     assert split_circled_items("①只有一项") == [("", "①只有一项")]
 
 

@@ -533,7 +533,7 @@ def test_admin_pages_print_every_payload_as_text(hostile, db, page):
     if instance is None:
         return
     assert_shown(read(fetch(hostile, ADMIN, reverse(f"admin:{app}_{model}_change", args=[instance.pk]))),
-                 page.shows, f"the admin form of {page.model}")  # fmt: skip
+                 page.shows, f"the admin form of {page.model}")
     if page.history:
         read(fetch(hostile, ADMIN, reverse(f"admin:{app}_{model}_history", args=[instance.pk])))
 

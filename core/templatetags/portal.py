@@ -46,7 +46,7 @@ def sparkline(values, width=120, height=28):
         '<polyline fill="none" stroke="currentColor" stroke-width="1.5" points="{}"/>'
         '<circle cx="{}" cy="{}" r="2.2" fill="currentColor"/></svg>',
         width, height, width, height, line, last_x, last_y,
-    )  # fmt: skip
+    )
 
 
 @register.filter

@@ -37,7 +37,7 @@ from .compute import enqueue_or_mark
 CHANGE_REASON = "统计数据批量导入"
 # What a figure is written with (its id comes from the sequence).
 VALUE_FIELDS = ["region", "element", "year", "quarter", "value", "report", "comment", "warnings", "source_sha256",
-                "entered_by", "entered_at", "version"]  # fmt: skip
+                "entered_by", "entered_at", "version"]
 VALUE_KEY = ["region", "element", "year", "quarter"]
 # DataValue keeps four decimals; a figure is compared and stored as it will be kept, so
 # importing the same file twice changes nothing.
@@ -143,7 +143,7 @@ def _known(rows, quarter, *, lock):
         owners={region_id: d.elements for region_id, d in duties.items()},
         reports={r.department_id: r for r in reports}, reports_by_id={r.pk: r for r in reports},
         stored={(row["region_id"], row["element_id"]): row for row in stored},
-    )  # fmt: skip
+    )
 
 
 def bulk_statistics_prepare(*, parsed, quarter, lock=False):
@@ -158,7 +158,7 @@ def _prepare(parsed, quarter, lock):
     preview = BulkPreview(quarter=quarter, errors=list(parsed.problems))
     if parsed.quarter is not None and parsed.quarter != quarter:
         preview.errors.insert(0, f"文件标题写的是{parsed.quarter.label}，而导入选择的是{quarter.label}。"
-                                 "请核对季度后重新上传。")  # fmt: skip
+                                 "请核对季度后重新上传。")
     filled = [row for row in parsed.rows if row.value is not None]
     preview.skipped = len(parsed.rows) - len(filled)
     known = _known(filled, quarter, lock=lock)
@@ -188,19 +188,19 @@ def _check(row, known, preview, seen, counties):
         return _error(preview, row, "region_code", f"没有代码为“{row.region_code[:20]}”的行政区")
     if not region.is_county:
         return _error(preview, row, "region_code", f"{region.name}（{region.code}）不是区县级行政区，"
-                                                   "统计数据按区县导入")  # fmt: skip
+                                                   "统计数据按区县导入")
     counties.add(region.id)
     if not _same_name(row.region_name, region.name):
         return _error(preview, row, "region_name", f"“{row.region_name[:30]}”与代码{region.code}的"
-                                                   f"行政区“{region.name}”不一致")  # fmt: skip
+                                                   f"行政区“{region.name}”不一致")
     if element is None:
         return _error(preview, row, "element_code", f"没有代码为“{row.element_code[:40]}”的数据项")
     if element.source != DataElement.Source.ENTERED:
         return _error(preview, row, "element_code", f"{element.name}（{element.code}）由节水载体名录自动计算，"
-                                                    "不能导入")  # fmt: skip
+                                                    "不能导入")
     if not _same_name(row.element_name, element.name):
         return _error(preview, row, "element_name", f"“{row.element_name[:40]}”与数据项{element.code}的"
-                                                    f"名称“{element.name}”不一致")  # fmt: skip
+                                                    f"名称“{element.name}”不一致")
     try:
         value = parse_number(row.value)
     except NotANumber as error:
@@ -213,7 +213,7 @@ def _check(row, known, preview, seen, counties):
     key = (region.id, element.id)
     if key in seen:
         return _error(preview, row, "element_code", f"与第{seen[key]}行重复：{region.name}的{element.name}"
-                                                    "只能填一行")  # fmt: skip
+                                                    "只能填一行")
     seen[key] = row.number
     if region.id not in known.sets:
         return _error(preview, row, "region_code", f"{region.name}尚未采用指标体系，无法确定由哪个部门填报")
@@ -245,12 +245,12 @@ def _compare(row, known, preview, region, element, department, value):
                 f"{holder.department.name}{preview.quarter.label}的数据报告{holder.get_state_display()}，"
                 f"不能通过批量导入修改（{element.name}现为{fmt(stored['value'] if stored else None)}，"
                 f"导入为{fmt(value)}）。如需修改，请审核员先退回或重新打开该报告",
-            )  # fmt: skip
+            )
     warnings = _plausibility(element, value)
     preview.warnings += [f"第{row.number}行 {HEADERS['value']}列：{region.name}{element.name} {w}" for w in warnings]
     return Write(row=row.number, region=region, element=element, department=department, value=value,
                  comment=comment, warnings=warnings, report=report, indicator_set_id=known.sets[region.id].id,
-                 existing=stored)  # fmt: skip
+                 existing=stored)
 
 
 def _plausibility(element, value):
@@ -292,7 +292,7 @@ def _write(writes, quarter, user, source_sha256):
     _record_history(
         DataReport.objects.filter(submitted_by=user, **of_quarter), newest=newest[DataReport], created=created,
         changed=submitted, changed_since={"region__in": counties, "updated_at__gte": started}, user=user,
-    )  # fmt: skip
+    )
     report_ids = dict(
         DataReport.objects.filter(region__in=counties, **of_quarter).order_by().values_list("department_id", "id")
     )
@@ -301,7 +301,7 @@ def _write(writes, quarter, user, source_sha256):
         DataValue.objects.filter(entered_by=user, source_sha256=source_sha256, **of_quarter),
         newest=newest[DataValue], created=created, changed=changed,
         changed_since={"region__in": counties, "entered_at__gte": started}, user=user,
-    )  # fmt: skip
+    )
 
 
 def _newest_id(model):
@@ -320,14 +320,14 @@ def _file_reports(writes, quarter, user):
         report = write.report
         if report is None:
             report = DataReport(region_id=write.region.id, department_id=department_id, year=quarter.year,
-                                quarter=quarter.number)  # fmt: skip
+                                quarter=quarter.number)
             created += 1
         else:
             report.version += 1  # a form opened before the import is refused, not saved over it
         workflow.mark_submitted(report, user)
         reports[department_id] = report
     upsert(DataReport, list(reports.values()), unique_fields=["department", "year", "quarter"],
-           update_fields=["state", "submitted_at", "submitted_by", "version", "updated_at"])  # fmt: skip
+           update_fields=["state", "submitted_at", "submitted_by", "version", "updated_at"])
     return created, len(reports) - created
 
 
@@ -341,12 +341,12 @@ def _write_values(writes, report_ids, quarter, user, source_sha256):
         version = write.existing["version"] + 1 if write.existing else 1
         row = (write.region.id, write.element.id, quarter.year, quarter.number, write.value,
                report_ids[write.department.id], write.comment, write.warnings, source_sha256, user_id, entered_at,
-               version)  # fmt: skip
+               version)
         (changed if write.existing else created).append(row)
     insert_rows(DataValue, VALUE_FIELDS, created)  # COPY from tuples: an instance per row cost seconds
     attnames = [DataValue._meta.get_field(name).attname for name in VALUE_FIELDS]
     upsert(DataValue, [DataValue(**dict(zip(attnames, row, strict=True))) for row in changed],
-           unique_fields=VALUE_KEY, update_fields=[name for name in VALUE_FIELDS if name not in VALUE_KEY])  # fmt: skip
+           unique_fields=VALUE_KEY, update_fields=[name for name in VALUE_FIELDS if name not in VALUE_KEY])
     return len(created), len(changed)
 
 
@@ -374,4 +374,4 @@ def _recompute_after_commit(writes, quarter):
     for indicator_set_id, region_ids in by_set.items():
         args = (sorted(region_ids), str(quarter), indicator_set_id)
         transaction.on_commit(partial(enqueue_or_mark, jobs.recompute_regions_quarter, args, region_ids=args[0],
-                                      quarters=[quarter, quarter.shift(4)]))  # fmt: skip
+                                      quarters=[quarter, quarter.shift(4)]))

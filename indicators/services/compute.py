@@ -87,7 +87,7 @@ def _utilities(region_ids, quarter):
     rows = UtilityFigures.objects.filter(
         region__in=region_ids, year=quarter.year, quarter=quarter.number, report__state__in=DataReport.COUNTED_STATES
     ).order_by("utility").values_list("region_id", *_UtilityRow._fields[:8], "report_id", "report__state",
-                                      "source_sha256")  # fmt: skip
+                                      "source_sha256")
     for region_id, *row in rows:
         found[region_id].append(_UtilityRow(*row))
     return found
@@ -104,7 +104,7 @@ def _answers(region_ids, quarter):
         .annotate(evidence_count=Count("evidence"))
         .select_related("report")
         .order_by("item")
-    )  # fmt: skip
+    )
     for answer in rows:
         found[answer.report.region_id].setdefault(answer.indicator_id, []).append(answer)
     return found
@@ -135,7 +135,7 @@ def _evaluate(indicator, inputs, utilities, context):
                 (Utility(u.utility, u.supply, u.registered, u.resident_metered, u.pipe_km, u.pressure, u.frost_depth)
                  for u in utilities),
                 year_share=context.share_of_year,
-            )  # fmt: skip
+            )
         except ValueError as error:
             return None, str(error), {}
         lineage = {
@@ -143,7 +143,7 @@ def _evaluate(indicator, inputs, utilities, context):
                         "resident_metered": str(u.resident_metered), "pipe_km": str(u.pipe_km),
                         "pressure": str(u.pressure), "frost_depth": str(u.frost_depth)}
             for u in utilities
-        }  # fmt: skip
+        }
         return value, "", {"utilities": lineage}
     formula = context.formulas[indicator.pk]
     used = {name: inputs[name] for name in formula.names if name in inputs}
@@ -203,13 +203,13 @@ def _computed(region_ids, quarters, indicator_set):
             for quarter in sorted(quarters):
                 last_year = quarter.same_quarter_last_year()
                 now = evaluated[quarter] = _Evaluations(_read(batch, quarter, common, answers=common.checklists),
-                                                        common)  # fmt: skip
+                                                        common)
                 previous = evaluated.get(last_year) or _Evaluations(_read(batch, last_year, common, answers=False),
-                                                                    common)  # fmt: skip
+                                                                    common)
                 rows += [row for region_id in batch for row in _region_rows(region_id, quarter, common, now, previous)]
                 evaluated.pop(last_year.shift(-1), None)  # no later quarter compares with it
         upsert_rows(ComputedValue, _ROW, rows, unique_fields=["region", "indicator", "year", "quarter"],
-                    update_fields=["value", "status", "explanation", "lineage"])  # fmt: skip
+                    update_fields=["value", "status", "explanation", "lineage"])
         yield rows
 
 
@@ -233,7 +233,7 @@ def _common(indicator_set):
     return _Common(
         indicators, formulas, element_names, [e for e in elements if e.source == DataElement.Source.REGISTRY],
         any(i.method == Indicator.Method.CHECKLIST for i in indicators),
-    )  # fmt: skip
+    )
 
 
 @dataclass(frozen=True)
@@ -253,7 +253,7 @@ def _read(region_ids, quarter, common, *, answers):
         quarter, _inputs(region_ids, quarter.year, quarter.number), _utilities(region_ids, quarter),
         _references(region_ids, quarter.year), provided_for(region_ids, quarter, common.registry),
         _answers(region_ids, quarter) if answers else {},
-    )  # fmt: skip
+    )
 
 
 class _Evaluations:
@@ -268,7 +268,7 @@ class _Evaluations:
             read = self.read
             context = _Context(self.common.formulas, self.common.element_names,
                                _constants(read.quarter, read.references[region_id]), read.quarter.share_of_year,
-                               read.provided[region_id])  # fmt: skip
+                               read.provided[region_id])
             self.done[key] = _evaluate(indicator, read.inputs[region_id], read.utilities[region_id], context)
         return self.done[key]
 
@@ -327,7 +327,7 @@ def _compute(indicator, region_id, quarter, current, last_year, references):
 def _checklist(indicator, region_id, quarter, answers):
     """Met when every item is answered yes with evidence; not met on any no."""
     lineage = {"method": indicator.method, "formula": "", "formula_version": indicator.formula_version,
-               "checklist": indicator.checklist, "answers": [a.pk for a in answers]}  # fmt: skip
+               "checklist": indicator.checklist, "answers": [a.pk for a in answers]}
     by_item = {a.item: a for a in answers}
     total = len(indicator.checklist)
     unanswered = [i + 1 for i in range(total) if by_item.get(i) is None or by_item[i].answer is None]
@@ -352,7 +352,7 @@ def recompute_after_commit(region, quarter):
     for affected in (quarter, quarter.shift(4)):
         transaction.on_commit(lambda q=affected: enqueue_or_mark(
             jobs.recompute_region_quarter, (region.pk, str(q), indicator_set.pk), region_ids=[region.pk], quarters=[q]
-        ))  # fmt: skip
+        ))
 
 
 def recompute_since_after_commit(region, first):
@@ -365,7 +365,7 @@ def recompute_since_after_commit(region, first):
         transaction.on_commit(lambda: enqueue_or_mark(
             jobs.recompute_region_since, (region.pk, str(first), indicator_set.pk), region_ids=[region.pk],
             quarters=quarters_since(first, today=timezone.localdate()),
-        ))  # fmt: skip
+        ))
 
 
 def quarters_since(first, *, today):
@@ -386,7 +386,7 @@ def enqueue_or_mark(job, args, *, region_ids, quarters):
     except OperationalError:
         logger.warning("%s of %d regions not enqueued (broker unavailable): marked stale", job.name, len(region_ids))
         marks = [StaleValues(region_id=region_id, year=q.year, quarter=q.number) for region_id in region_ids
-                 for q in quarters]  # fmt: skip
+                 for q in quarters]
         StaleValues.objects.bulk_create(marks, ignore_conflicts=True)
 
 

@@ -91,7 +91,7 @@ def data_prepare(report, *, duties, entries, utilities=None):
     for entry in entries:
         if entry.code not in mine:
             findings.error(entry.code, _("is not a figure %(department)s reports") % {
-                "department": report.department.short_name or report.department.name})  # fmt: skip
+                "department": report.department.short_name or report.department.name})
             continue
         try:
             prepared.values[entry.code] = parse_number(entry.raw)
@@ -186,7 +186,7 @@ def _prepare_utilities(report, utilities, prepared):
         prepared.utilities.append((name, parsed, (entry.comment or "").strip()[:300], warnings))
     for name in stored.keys() - seen:
         prepared.changes.append((f"utility-{name}", _("Water utility %(name)s") % {"name": name},
-                                 _utility_text(stored[name]), "—"))  # fmt: skip
+                                 _utility_text(stored[name]), "—"))
 
 
 def _utility_text(row):
@@ -217,17 +217,17 @@ def validate_for_submission(report, *, duties, prepared_values=None):
             key = f"checklist-{indicator.pk}-{index}"
             if answer is None or answer.answer is None:
                 errors[key] = _("%(indicator)s, item %(number)d: answer yes or no.") % {
-                    "indicator": indicator.name, "number": index + 1}  # fmt: skip
+                    "indicator": indicator.name, "number": index + 1}
             elif answer.answer and not answer.evidence.all():
                 errors[key] = _("%(indicator)s, item %(number)d: attach evidence for a yes.") % {
-                    "indicator": indicator.name, "number": index + 1}  # fmt: skip
+                    "indicator": indicator.name, "number": index + 1}
     if errors:
         raise ValidationError(errors)
 
 
 @transaction.atomic
 def data_report_save(*, report, version, user, prepared, duties, confirm_warnings=False, submit=False,
-                     source_sha256=""):  # fmt: skip
+                     source_sha256=""):
     """Write what ``data_prepare`` checked, all or nothing; with ``submit``, also send the
     report for review. Unconfirmed new warnings refuse the save."""
     stored_report = workflow.lock(report)
@@ -250,7 +250,7 @@ def data_report_save(*, report, version, user, prepared, duties, confirm_warning
         comment = prepared.comments.get(code, "")
         if row is None:
             row = DataValue(region=report.region, element=elements[code], year=quarter.year, quarter=quarter.number,
-                            report=report)  # fmt: skip
+                            report=report)
         elif row.value == value and row.comment == comment and row.warnings == warnings:
             continue
         else:
@@ -336,7 +336,7 @@ def checklist_answer_save(*, report, indicator, item, answer, note, user, duties
     require_editable(workflow.lock(report))
     if indicator not in duties.owned_indicators(report.department, Indicator.Method.CHECKLIST):
         raise TransitionRefused(_("%(department)s does not answer this checklist.") % {
-            "department": report.department})  # fmt: skip
+            "department": report.department})
     if not 0 <= item < len(indicator.checklist):
         raise TransitionRefused(_("There is no such checklist item."))
     if answer is False and not note.strip():

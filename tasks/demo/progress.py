@@ -33,7 +33,7 @@ WORK = [  # (status, percent, work done, problems, next quarter's plan)
     ("done", 100, "已全面完成本项任务，形成工作总结并归档佐证材料{n}份。", "", "巩固成果，做好迎检准备。"),
     ("behind", 30, "已启动前期调研，完成方案初稿。", "资金未到位，施工单位尚未确定。",
      "协调财政资金，力争下季度开工。"),
-]  # fmt: skip
+]
 RETURN_COMMENT = "请补充佐证材料（照片或文件），并写明完成的具体数量。"
 CONTRIBUTION_NOTE = "按牵头单位要求提供了相关数据和材料，参加了工作推进会。"
 
@@ -122,4 +122,4 @@ def _contributions(items, quarter, shift):
         if (index + shift) % 5 == 0:
             continue
         contribution_save(item=assignment.node, department=assignment.department, quarter=quarter,
-                          note=CONTRIBUTION_NOTE, user=None)  # fmt: skip
+                          note=CONTRIBUTION_NOTE, user=None)

@@ -59,7 +59,7 @@ def build(table):
                 sheet.merge_cells(
                     start_row=first_data_row + start, start_column=column,
                     end_row=first_data_row + offset - 1, end_column=column,
-                )  # fmt: skip
+                )
             start = offset
     for column in range(1, width + 1):
         longest = max(len(str(values[column - 1] or "")) for values in table["rows"])

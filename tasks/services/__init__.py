@@ -70,4 +70,4 @@ __all__ = [
     "progress_template_check",
     "save_versioned",
     "validate_for_submission",
-]  # fmt: skip
+]

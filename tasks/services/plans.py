@@ -182,7 +182,7 @@ def _apply_tree(plan, desired):
             to_update,
             ["position", "number", "text", "due_text", "due_on", "target_text", "target_value", "target_unit",
              "target_comparator"],
-        )  # fmt: skip
+        )
         result.updated = len(to_update)
 
     result.assignments_changed = _apply_assignments(plan, desired, by_key)
@@ -218,9 +218,9 @@ def _apply_assignments(plan, desired, by_key):
 
 
 PLAN_FIELDS = ["title", "kind", "document_number", "start_year", "end_year", "report_window_days",
-               "report_due_offset_days"]  # fmt: skip
+               "report_due_offset_days"]
 NODE_FIELDS = ["number", "text", "due_on", "due_text", "target_value", "target_unit", "target_comparator",
-               "target_text"]  # fmt: skip
+               "target_text"]
 
 
 def plan_update(*, plan, version):
@@ -246,7 +246,7 @@ def _set_parties(node, leads, cooperators):
         [Assignment(node=node, department=d, role=Assignment.Role.LEAD, position=i) for i, d in enumerate(leads)]
         + [Assignment(node=node, department=d, role=Assignment.Role.COOPERATING, position=i)
            for i, d in enumerate(cooperating)]
-    )  # fmt: skip
+    )
 
 
 @transaction.atomic
@@ -314,14 +314,14 @@ def plan_copy(*, plan, title, years_later):
         region=plan.region, title=title, kind=plan.kind, document_number="",
         start_year=plan.start_year + years_later, end_year=plan.end_year + years_later,
         report_window_days=plan.report_window_days, report_due_offset_days=plan.report_due_offset_days,
-    )  # fmt: skip
+    )
     copy.full_clean()
     copy.save()
     PlanPhase.objects.bulk_create(
         PlanPhase(plan=copy, position=p.position, name=p.name, description=p.description,
                   starts_on=_shift(p.starts_on, years_later), ends_on=_shift(p.ends_on, years_later))
         for p in plan.phases.all()
-    )  # fmt: skip
+    )
     nodes = list(TaskNode.objects.filter(plan=plan).order_by("level", "position"))
     new_by_old = {}
     for level in (1, 2, 3):
@@ -333,7 +333,7 @@ def plan_copy(*, plan, title, years_later):
                 due_on=_shift(node.due_on, years_later) if node.due_on else None,
                 target_value=node.target_value, target_unit=node.target_unit,
                 target_comparator=node.target_comparator, target_text=node.target_text,
-            )  # fmt: skip
+            )
             batch.append((node.pk, clone))
         TaskNode.objects.bulk_create([clone for _, clone in batch])
         new_by_old.update(batch)

@@ -60,7 +60,7 @@ def validate_for_submission(report):
             message = _("%(quantity)s is far beyond the target of %(target)s %(unit)s; check the number.")
             errors["quantity"] = message % {
                 "quantity": plain(report.quantity), "target": plain(item.target_value), "unit": item.target_unit,
-            }  # fmt: skip
+            }
     if errors:
         raise ValidationError(errors)
 
@@ -251,7 +251,7 @@ def progress_template_check(*, department, quarter, entries):
                   "template.")
                 % {"row": entry.row, "column": LETTERS[changed[0]], "header": HEADERS[changed[0]],
                    "state": report.get_state_display()}
-            )  # fmt: skip
+            )
             continue
         rows.append(TemplateRow(entry, item, report, changes))
     return rows, problems

@@ -34,17 +34,17 @@ def _markup(_language, level):
     def link(href, label, icon, extra=""):
         label = escape(gettext(label))
         return (f'<a class="btn btn-sm btn-link p-0{extra}" href="{href}" title="{label}" aria-label="{label}">'
-                f'<i class="bi bi-{icon}"></i></a>')  # fmt: skip
+                f'<i class="bi bi-{icon}"></i></a>')
 
     def move(direction, label, icon):
         # Both move buttons post the page's one node-moves form: no form and token per node.
         label = escape(gettext(label))
         return (f'<button form="node-moves" formaction="{url("tasks:node_move", NODE)}" name="direction" '
                 f'value="{direction}" class="btn btn-sm btn-link p-0" title="{label}" aria-label="{label}">'
-                f'<i class="bi bi-{icon}"></i></button>')  # fmt: skip
+                f'<i class="bi bi-{icon}"></i></button>')
 
     parts = [link(url("tasks:node_edit", NODE), "Edit", "pencil"),
-             move("up", "Move up", "arrow-up"), move("down", "Move down", "arrow-down")]  # fmt: skip
+             move("up", "Move up", "arrow-up"), move("down", "Move down", "arrow-down")]
     if level < 3:
         create = f"{url('tasks:node_create', PLAN)}?parent={NODE}"
         if level == 1:

@@ -62,7 +62,7 @@ def start_worker(name, *, database_url, pool="solo", **env):
         ],
         cwd=ROOT,
         env=dict(os.environ, DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="config.settings.test", **env),
-    )  # fmt: skip
+    )
     deadline = time.monotonic() + 60
     while not app.control.ping(timeout=1, destination=[name]):
         if worker.poll() is not None or time.monotonic() > deadline:
@@ -115,7 +115,7 @@ class OwnRedis:
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
              "--dir", str(self.directory)],
             stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+        )
         deadline = time.monotonic() + 10
         while not self.answers():
             if self.process.poll() is not None or time.monotonic() > deadline:

@@ -136,7 +136,7 @@ def test_two_saves_of_one_data_report_one_wins_the_other_is_told(qianjiang_figur
         def action():
             report = DataReport.objects.get(pk=stored.pk)
             return data_report_save(report=report, version=stored.version, user=clerk, prepared=prepared,
-                                    duties=duties, confirm_warnings=True)  # fmt: skip
+                                    duties=duties, confirm_warnings=True)
 
         return action
 
@@ -160,7 +160,7 @@ def test_two_uploads_of_one_statistics_template_give_one_set_of_rows(qianjiang_f
         report = DataReport.objects.get(pk=stored.pk)
         # As the preview page does: the version is the report's as the page reads it.
         return data_report_save(report=report, version=report.version, user=clerk, prepared=prepared,
-                                duties=duties, confirm_warnings=True, source_sha256="b" * 64)  # fmt: skip
+                                duties=duties, confirm_warnings=True, source_sha256="b" * 64)
 
     outcomes = at_once(*(partial(upload, one) for one in prepared))
     assert sum(isinstance(o, DataReport) for o in outcomes) >= 1, outcomes
@@ -174,7 +174,7 @@ def test_two_uploads_of_one_progress_template_give_one_set_of_rows(wulong):
     clerk = User.objects.get(username="wulong_cgj")
     quarter = Quarter(2019, 3)
     edits = {(4, "F"): "推进中", (4, "G"): 60, (4, "I"): "完成管网排查", (5, "F"): "推进中", (5, "G"): 30,
-             (5, "I"): "开始排查"}  # fmt: skip
+             (5, "I"): "开始排查"}
     data = filled(progress_template(clerk.department), edits)
     names = dict(Department.objects.filter(region=wulong).values_list("pk", "name"))
 
@@ -186,7 +186,7 @@ def test_two_uploads_of_one_progress_template_give_one_set_of_rows(wulong):
 
     previews = [checked() for _upload in range(2)]
     outcomes = at_once(*(partial(progress_template_apply, department=clerk.department, quarter=quarter, rows=rows,
-                                 user=clerk) for rows in previews))  # fmt: skip
+                                 user=clerk) for rows in previews))
     assert sorted(outcomes) == [0, 2]  # the second waited for the first and found nothing left to change
     entries = ProgressReport.objects.filter(department=clerk.department, year=2019, quarter=3)
     assert entries.count() == 2 and {e.work_done for e in entries} == {"完成管网排查", "开始排查"}
@@ -196,7 +196,7 @@ def test_two_uploads_of_one_progress_template_give_one_set_of_rows(wulong):
 def test_two_bulk_statistics_imports_of_one_file_give_one_set_of_rows(world, standard, administrator):  # noqa: F811
     rows = good_rows(world)
     outcomes = at_once(*(partial(bulk_statistics_commit, parsed=parsed_of(rows), quarter=Quarter(2024, 1),
-                                 user=administrator, source_sha256="c" * 64) for _upload in range(2)))  # fmt: skip
+                                 user=administrator, source_sha256="c" * 64) for _upload in range(2)))
     assert all(isinstance(o, BulkPreview) for o in outcomes), outcomes
     # The second waited for the first and found every figure stored: it wrote nothing.
     assert sorted(o.new + o.changed for o in outcomes) == [0, len(rows)]
@@ -212,7 +212,7 @@ def test_two_imports_of_one_registry_file_give_one_set_of_rows(wulong, what, dat
     content = users_book(GOOD_USERS) if what == USERS else carriers_book(REGISTRY_CARRIERS)
     before = registry_counts()
     outcomes = at_once(*(partial(apply_import, what, region=wulong, data=content, user=reviewer)
-                         for _upload in range(2)))  # fmt: skip
+                         for _upload in range(2)))
     # The second finds the first's rows, or is refused (nothing saved) if both wrote the same new rows.
     assert all(isinstance(o, (Preview, ImportBlocked)) for o in outcomes), outcomes
     assert any(isinstance(o, Preview) and o.changed for o in outcomes), outcomes

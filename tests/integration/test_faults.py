@@ -76,7 +76,7 @@ def table_locked(table):
     ends: whoever reads it meanwhile waits, in the middle of what it was doing."""
     settings = connection.settings_dict
     other = psycopg2.connect(dbname=settings["NAME"], user=settings["USER"], password=settings["PASSWORD"] or "",
-                             host=settings["HOST"] or "127.0.0.1", port=settings["PORT"] or 5432)  # fmt: skip
+                             host=settings["HOST"] or "127.0.0.1", port=settings["PORT"] or 5432)
     try:
         with other.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
@@ -111,10 +111,10 @@ def test_a_report_whose_worker_is_killed_mid_build_completes_once_after_a_restar
         # The build claims its row, then reads the plans: with their table locked it stops there.
         with table_locked("tasks_plan") as waiting:
             response = client_for(reviewer).post(reverse("reports:quarterly_build"),
-                                                 {"region": world.district.code, "quarter": str(Q2)})  # fmt: skip
+                                                 {"region": world.district.code, "quarter": str(Q2)})
             assert response.status_code == 302
             wait_for(lambda: report_of(world.district).state == QuarterlyReport.State.RUNNING and waiting(),
-                     "the build claimed its row and waits in the middle")  # fmt: skip
+                     "the build claimed its row and waits in the middle")
             os.kill(first.pid, signal.SIGKILL)
             first.wait(timeout=10)
         killed = report_of(world.district)
@@ -152,11 +152,11 @@ def test_with_redis_stopped_pages_serve_changes_are_kept_and_jobs_resume_when_it
     app.control.purge()  # the fixture's own recomputes: the scores are computed below
     Adoption.objects.create(region=world.district, indicator_set=indicator_demo.load_catalogue(), since_year=2023)
     figures = enter_figures(world.district, Q2, department=world.urban_bureau, state=DataReport.State.SUBMITTED,
-                            RES_WATER="200")  # fmt: skip
+                            RES_WATER="200")
     scores_compute(world.district, Q2)
     StaleScores.objects.all().delete()
     worker = start_worker("survivor@faults", database_url=database_url, REDIS_URL=own_broker.url,
-                          SCORES_COALESCE_SECONDS="0")  # fmt: skip
+                          SCORES_COALESCE_SECONDS="0")
     try:
         own_broker.stop()
         clerk, water = client_for(reporter), client_for(reviewer)
@@ -165,7 +165,7 @@ def test_with_redis_stopped_pages_serve_changes_are_kept_and_jobs_resume_when_it
             (water, reverse("home")), (clerk, reverse("tasks:progress_todo")), (water, reverse("tasks:review_inbox")),
             (water, f"{reverse('reports:summary')}?{urlencode(district)}"),
             (water, f"{reverse('reports:quarterly')}?{urlencode(district)}"),
-        ]:  # fmt: skip
+        ]:
             assert within(5, client.get, url).status_code == 200, url
 
         # A report cannot start without the broker: the page says so, the build is listed as failed.
@@ -173,9 +173,9 @@ def test_with_redis_stopped_pages_serve_changes_are_kept_and_jobs_resume_when_it
         assert page.count("后台任务服务不可用，请稍后重试") == 2  # the message, and the reason on the build's row
         assert report_of(world.district).state == QuarterlyReport.State.FAILED
         earlier = JobRun.objects.create(name="recompute_scores", state="failed",
-                                        arguments={"region": world.district.pk, "quarter": str(Q2)})  # fmt: skip
+                                        arguments={"region": world.district.pk, "quarter": str(Q2)})
         retried = within(5, client_for(administrator).post, reverse("reports:job_retry"), {"run": earlier.pk},
-                         follow=True)  # fmt: skip
+                         follow=True)
         assert "后台任务服务不可用，请稍后重试" in retried.content.decode()
 
         # Approvals are saved; what they change is marked to be recomputed once the broker is back.
@@ -194,13 +194,13 @@ def test_with_redis_stopped_pages_serve_changes_are_kept_and_jobs_resume_when_it
         # What beat sends every ten minutes:
         reports_jobs.recompute_unqueued_scores.delay()
         wait_for(lambda: JobRun.objects.filter(name="recompute_unqueued_scores", state="done").exists(),
-                 "the scores marked while Redis was down")  # fmt: skip
+                 "the scores marked while Redis was down")
         assert not StaleScores.objects.exists()
         indicators_jobs.recompute_stale_values.delay()
         wait_for(lambda: RegionVerdict.objects.filter(region=world.district, year=2023, quarter=2).exists(),
-                 "the values, then the verdict they change")  # fmt: skip
+                 "the values, then the verdict they change")
         wait_for(lambda: not StaleScores.objects.exists() and not JobRun.objects.filter(state="running").exists(),
-                 "the recompute the values asked for")  # fmt: skip
+                 "the recompute the values asked for")
         assert not StaleValues.objects.exists()
         indicators = Indicator.objects.filter(indicator_set__adoptions__region=world.district).count()
         assert ComputedValue.objects.filter(region=world.district, year=2023, quarter=2).count() == indicators
@@ -237,9 +237,9 @@ def failing_write(table, nth):
                     RAISE EXCEPTION 'write % of {table} refused (fault injected)', currval('faults_writes');
                 END IF;
                 RETURN NEW;
-            END $$""")  # fmt: skip
+            END $$""")
         cursor.execute(f"CREATE TRIGGER faults_refuse BEFORE INSERT OR UPDATE ON {table} FOR EACH ROW "
-                       "EXECUTE FUNCTION faults_refuse()")  # fmt: skip
+                       "EXECUTE FUNCTION faults_refuse()")
 
     def tried():
         with connection.cursor() as cursor:
@@ -286,7 +286,7 @@ def test_a_progress_template_refused_in_the_middle_writes_nothing(regions, clien
     import_table(regions["wulong"], table_data.WULONG_ANNEX1, plan=new_plan(regions["wulong"], title="2019"))
     clerk = User.objects.get(username="wulong_cgj")
     edits = {(4, "F"): "推进中", (4, "G"): 60, (4, "I"): "完成管网排查", (5, "F"): "推进中", (5, "G"): 30,
-             (5, "I"): "开始排查", (6, "F"): "推进中", (6, "G"): 10, (6, "I"): "起步"}  # fmt: skip
+             (5, "I"): "开始排查", (6, "F"): "推进中", (6, "G"): 10, (6, "I"): "起步"}
     client = client_for(clerk)
     file = SimpleUploadedFile("填报表.xlsx", filled(progress_template(clerk.department), edits))
     response = client.post(f"{reverse('tasks:progress_template_upload')}?quarter=2019Q3", {"file": file})
@@ -298,7 +298,7 @@ def test_a_progress_template_refused_in_the_middle_writes_nothing(regions, clien
 @pytest.mark.django_db
 def test_a_statistics_template_refused_in_the_middle_writes_nothing(regions, client_for):
     Adoption.objects.create(region=regions["qianjiang"], indicator_set=indicator_demo.load_catalogue(),
-                            since_year=2022)  # fmt: skip
+                            since_year=2022)
     client = client_for(User.objects.get(username="qianjiang_cgj"))
     workbook = statistics_template(client)
     fill(workbook)
@@ -312,7 +312,7 @@ def test_a_statistics_template_refused_in_the_middle_writes_nothing(regions, cli
 # The figures go in with COPY (psycopg2's own cursor); their history is written last of all.
 @pytest.mark.parametrize("table", ["indicators_datavalue", "indicators_historicaldatavalue"])
 def test_a_bulk_statistics_import_refused_in_the_middle_writes_nothing(world, standard, administrator,  # noqa: F811
-                                                                       client_for, table):  # fmt: skip
+                                                                       client_for, table):
     client = client_for(administrator)
     file = SimpleUploadedFile("批量.xlsx", file_of(good_rows(world)))
     response = client.post(reverse("indicators:bulk_statistics"), {"year": 2024, "quarter": 1, "file": file})

@@ -28,7 +28,7 @@ def worker_idle():
 
 
 def test_the_worker_recomputes_scores_and_builds_the_report(celery_worker_process, quarter_of_work, world,  # noqa: F811
-                                                            reviewer, client_for):  # fmt: skip
+                                                            reviewer, client_for):
     # The fixture's approvals and returns were committed with their recompute enqueued.
     wait_for(worker_idle, "score recompute")
     assert JobRun.objects.filter(name="recompute_scores", state=JobRun.State.DONE).exists()

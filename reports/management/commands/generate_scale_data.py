@@ -40,11 +40,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--regions", type=int, default=2844, help="County-level regions (2844 nationally).")
         parser.add_argument("--quarters", type=int, default=8, help="Quarters of progress and statistics, up to "
-                            "the last quarter that has ended.")  # fmt: skip
+                            "the last quarter that has ended.")
         parser.add_argument("--seed", type=int, default=1, help="The same seed gives the same rows.")
         parser.add_argument("--replace", action="store_true", help="Delete an earlier run's scale data first.")
         parser.add_argument("--if-missing", action="store_true", help="Do nothing if scale data exists already "
-                            "(for `make bench`, which reuses it between runs).")  # fmt: skip
+                            "(for `make bench`, which reuses it between runs).")
 
     @audited(_("Generate scale test data (command line)"), "regions", "quarters", "seed", "replace", "if_missing")
     def handle(self, *args, regions, quarters, seed, replace, if_missing, **options):
@@ -60,7 +60,7 @@ class Command(BaseCommand):
             counts = scale_data.generate(
                 regions=regions, quarters=quarters, seed=seed, today=timezone.localdate(), replace=replace,
                 log=lambda message: self.stderr.write(f"  {message}"),
-            )  # fmt: skip
+            )
         except scale_data.AlreadyGenerated as error:
             raise CommandError(str(error)) from None
         elapsed = time.monotonic() - started

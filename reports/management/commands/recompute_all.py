@@ -20,9 +20,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--quarter", action="append", default=[],
-                            help="e.g. 2026Q3; repeat for more (default: every quarter with data)")  # fmt: skip
+                            help="e.g. 2026Q3; repeat for more (default: every quarter with data)")
         parser.add_argument("--background", action="store_true",
-                            help="queue the work in parts for the Celery workers instead of doing it here")  # fmt: skip
+                            help="queue the work in parts for the Celery workers instead of doing it here")
 
     @audited(_("Recompute every indicator value, verdict and scorecard (command line)"), "quarter", "background")
     def handle(self, *args, quarter, background, **options):
@@ -47,4 +47,4 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"已计算 {len(quarters)} 个季度（{quarters[0].label}—{quarters[-1].label}）：指标值 {values:,} 个，"
             f"部门评分 {scorecards:,} 个，用时 {time.monotonic() - started:.1f} 秒"
-        ))  # fmt: skip
+        ))

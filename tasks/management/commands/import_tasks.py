@@ -29,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--map", action="append", default=[], metavar="NAME=DEPARTMENT",
             help="record an unknown name as an alias of an existing department (repeatable)",
-        )  # fmt: skip
+        )
         parser.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
 
     @audited(_("Import a task table (command line)"), "file", "region", "plan", "year", "sheet", "map", "dry_run")
