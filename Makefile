@@ -84,9 +84,9 @@ chromium:
 	fi
 
 ## Proof of deploy/ and docs/deploy.md on this machine: production settings, the units'
-## commands, a report built by a worker, backup, restore into a fresh database (deploy/prove.py).
+## commands, a report built by a worker, backup, restore into a fresh database (tests/deploy/prove.py).
 deploy-proof: install-dev services nginx
-	NGINX=$(NGINX) $(PY) deploy/prove.py
+	NGINX=$(NGINX) $(PY) tests/deploy/prove.py
 
 ## nginx, only to check deploy/nginx.conf with `nginx -t`: Debian's package unpacked into
 ## .cache/ (installing it would start a server on port 80).

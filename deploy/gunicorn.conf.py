@@ -3,7 +3,7 @@
     .venv/bin/gunicorn -c deploy/gunicorn.conf.py config.wsgi
 
 GUNICORN_BIND, GUNICORN_WORKERS and GUNICORN_TIMEOUT override the values below (in
-/etc/jieshui/env, or in the environment of deploy/prove.py)."""
+/etc/jieshui/env, or in the environment of tests/deploy/prove.py)."""
 
 import os
 

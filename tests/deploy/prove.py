@@ -1,6 +1,6 @@
 """Prove the deployment files on this machine, end to end:
 
-    .venv/bin/python deploy/prove.py [--keep]
+    .venv/bin/python tests/deploy/prove.py [--keep]
 
 With production settings against the local PostgreSQL and a Redis of its own (started with
 deploy/redis.conf on a free loopback port; the machine's Redis is never touched), it
@@ -46,7 +46,7 @@ from pathlib import Path
 import openpyxl
 import redis
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 PYTHON = sys.executable
 DATABASE = "jieshui_deploy_proof"
@@ -91,7 +91,7 @@ def tail(text, lines=LOG_LINES):
 def run(command, *, env=None, timeout=120, expect_failure=False):
     """Run a command to completion; its output, or a ProofFailed naming it and its last lines."""
     try:
-        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)  # noqa: S603
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise ProofFailed(f"{shlex.join(map(str, command))} did not finish in {timeout} s") from None
     if (done.returncode != 0) != expect_failure:
@@ -260,7 +260,7 @@ class Proof:
         log.parent.mkdir(exist_ok=True)
         with log.open("ab") as output:
             # Its own process group, so that its children can be stopped with it.
-            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,  # noqa: S603
+            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
                                        start_new_session=True)
         self.services[name], self.logs[name] = process, log
         return process
@@ -639,7 +639,7 @@ def main():
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        print("deploy/prove.py: another proof is running on this machine", file=sys.stderr)
+        print("tests/deploy/prove.py: another proof is running on this machine", file=sys.stderr)
         return 1
     signal.signal(signal.SIGTERM, _stop_on_signal)
     signal.signal(signal.SIGALRM, _out_of_time)
