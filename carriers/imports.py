@@ -14,6 +14,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from core.errors import FileUnreadable
 from core.numbers import plain
 from core.text import normalize_name
 
@@ -44,7 +45,7 @@ CARRIER_COLUMNS_OF_FIELDS = {
 }
 
 
-class ImportRefused(Exception):
+class ImportRefused(FileUnreadable):
     """The file cannot be read at all (not a workbook, no header row); the message says why."""
 
 

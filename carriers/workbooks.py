@@ -19,6 +19,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from core.errors import FileUnreadable
 from core.excel import WorkbookError, column_letter, load_workbook, read_grid, write_text
 from core.numbers import number_text, plain
 from core.text import normalize_name
@@ -145,7 +146,7 @@ TOP = Alignment(vertical="top", wrap_text=True)
 VOLUME_FORMAT = "#,##0.00"
 
 
-class FileRefused(ValueError):
+class FileRefused(FileUnreadable):
     """The file cannot be read as this kind of registry file; the message (Chinese) says why."""
 
 

@@ -22,6 +22,8 @@ from openpyxl.cell.cell import MergedCell
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.merge import MergedCellRange
 
+from .errors import FileUnreadable
+
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100
@@ -34,7 +36,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
-class WorkbookError(ValueError):
+class WorkbookError(FileUnreadable):
     """The file cannot be read as a workbook; the message says why and what to do."""
 
 

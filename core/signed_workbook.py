@@ -4,12 +4,13 @@ and whether the mark was edited. The values in it are checked again all the same
 
 from django.core import signing
 
+from .errors import FileUnreadable
 from .excel import WorkbookError, cell_text, load_workbook, read_grid
 
 META_SHEET = "_meta"
 
 
-class TemplateRefused(ValueError):
+class TemplateRefused(FileUnreadable):
     """Not a template this upload accepts; the message says why in words."""
 
 

@@ -8,6 +8,7 @@ the ``import_tasks`` command share this one path.
 import difflib
 from dataclasses import dataclass, field
 
+from core.errors import FileUnreadable
 from core.excel import WorkbookError, load_workbook, read_grid
 from core.text import normalize_name
 from org.selectors import DepartmentResolver
@@ -48,7 +49,7 @@ class ImportPreview:
         return {level: self.table.count(level) for level in (1, 2, 3)}
 
 
-class ImportRefused(ValueError):
+class ImportRefused(FileUnreadable):
     """The file cannot be previewed at all: not a workbook, no such sheet, no table."""
 
 

@@ -13,6 +13,7 @@ What real tables do, and what this copes with:
 import re
 from dataclasses import dataclass, field
 
+from core.errors import FileUnreadable
 from core.excel import column_letter
 from core.text import normalize_name
 
@@ -83,7 +84,7 @@ class ParsedTable:
         return sum(1 for node in self.nodes() if node.level == level)
 
 
-class TableError(ValueError):
+class TableError(FileUnreadable):
     """The sheet cannot be read as a task table at all (no header, no rows)."""
 
 
