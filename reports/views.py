@@ -217,7 +217,7 @@ def home(request):
     elif scope.role == "supervisor" or scope.is_admin:
         districts = scope.districts()
         context["verdicts"] = selectors.latest_verdicts(list(districts))
-    return render(request, "core/home.html", context)
+    return render(request, "reports/home.html", context)
 
 
 # --- the quarterly report ----------------------------------------------------------------------
