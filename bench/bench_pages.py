@@ -53,10 +53,10 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from core.periods import Quarter  # noqa: E402
+from demo.scale import MARKER  # noqa: E402
 from org.models import User  # noqa: E402
 from org.scoping import visible_to  # noqa: E402
 from reports.models import RegionVerdict, Scorecard  # noqa: E402
-from reports.scale_data import MARKER  # noqa: E402
 from tasks.models import Plan, ProgressReport  # noqa: E402
 
 MAX_P95_MS = 200

@@ -16,7 +16,7 @@ import openpyxl  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from org import demo as org_demo  # noqa: E402
+from demo import regions as org_demo  # noqa: E402
 from org.models import Region  # noqa: E402
 from tasks.exports import build_workbook  # noqa: E402
 from tasks.imports import preview_task_table  # noqa: E402

@@ -84,8 +84,8 @@ def heading(text):
 
 def require_scale_data():
     """The counties of ``generate_scale_data``; exits with the command to run when absent."""
+    from demo.scale import MARKER
     from org.models import Region
-    from reports.scale_data import MARKER
 
     counties = Region.objects.filter(plans__title__endswith=MARKER).distinct().order_by("code")
     if not counties.exists():

@@ -75,9 +75,9 @@ from psycopg2 import sql  # noqa: E402
 from steps import XLSX  # noqa: E402
 
 from core.periods import Quarter  # noqa: E402
+from demo.scale import MARKER  # noqa: E402
 from indicators.models import Adoption  # noqa: E402
 from org.models import Region, User  # noqa: E402
-from reports.scale_data import MARKER  # noqa: E402
 from tasks.models import Assignment, Plan, ProgressReport, TaskNode  # noqa: E402
 from tasks.services import progress_open  # noqa: E402
 

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from org import demo as org_demo
+from demo import regions as org_demo
 from org.models import Department, DepartmentAlias, DepartmentGroup, Region, User
 
 

@@ -15,9 +15,9 @@ from django.db import transaction
 from django.forms import BaseForm
 from django.urls import resolve
 
+from demo.tables import build_bytes
 from indicators.models import DataElement, DataReport, DataValue, UtilityFigures
 from org.models import Department
-from tasks.demo.tables import build_bytes
 from tasks.imports import preview_task_table
 from tasks.models import Assignment, Plan, TaskNode
 from tasks.services import plan_import

@@ -27,6 +27,7 @@ from carriers.models import Carrier, MonitoringRule, UserYear, WaterAudit, Water
 from core.audit import record
 from core.excel import write_text
 from core.periods import Quarter
+from demo.tables import build_bytes
 from indicators.models import (
     Adoption,
     ChecklistAnswer,
@@ -41,7 +42,6 @@ from org.models import Department, DepartmentAlias, DepartmentGroup, Region, Use
 from org.services import notification_send
 from reports import services as report_services
 from reports.models import JobRun, QuarterlyReport, RegionVerdict
-from tasks.demo.tables import build_bytes
 from tasks.models import PlanPhase, ProgressReport, TaskNode
 from tasks.services import contribution_save
 from tests.conftest import make_user

@@ -25,7 +25,7 @@ from django.urls import reverse
 
 from core.audit import ACTIONS, action_for
 from core.models import AuditEntry
-from tasks.demo.tables import build_bytes
+from demo.tables import build_bytes
 from tasks.models import Plan, ProgressReport, TaskNode
 from tasks.services import progress_save
 from tests.conftest import PASSWORD

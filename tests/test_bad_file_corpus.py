@@ -15,11 +15,11 @@ import pytest
 from django.urls import reverse
 
 from carriers.models import Carrier, UserKind, WaterAudit, WaterUser
-from indicators import demo as indicator_demo
+from demo import catalogue as indicator_demo
+from demo import regions as org_demo
+from demo import table_data
 from indicators.models import Adoption
-from org import demo as org_demo
 from org.models import Department, Region, User
-from tasks.demo import table_data
 from tasks.models import ProgressReport, TaskNode
 from tests.conftest import make_user
 from tests.fixtures.bad.make_corpus import CORPUS

@@ -8,13 +8,13 @@ from decimal import Decimal as D
 import pytest
 from django.urls import reverse
 
-from carriers import demo as carrier_demo
 from carriers.credit_code import InvalidCreditCode, check_character, validate
 from carriers.models import Carrier, UserYear, WaterAudit, WaterUser
 from carriers.selectors import audits_required, key_monitoring, planned_use_gaps, target_progress
 from carriers.services import carrier_save
 from core.periods import Quarter
-from indicators import demo as indicator_demo
+from demo import catalogue as indicator_demo
+from demo import registry as carrier_demo
 from indicators.models import ComputedValue
 from org.models import User
 
@@ -59,7 +59,7 @@ def test_the_check_character_follows_gb_32100():
     assert check_character("91350100M000100Y4") == "3"
 
 
-# --- 武隆 2019, counted by hand from carriers/demo_data.py ----------------------------------------
+# --- 武隆 2019, counted by hand from demo/registry_data.py -----------------------------------------
 
 
 def test_key_monitoring_list_with_the_rule_that_put_each_unit_there(demo):

@@ -9,8 +9,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from demo import regions
 from indicators.models import DataReport
-from org import demo
 from org.models import Department, DepartmentAlias, DepartmentGroup, Region, User
 from org.selectors import DepartmentResolver
 from tasks.models import ProgressReport
@@ -73,7 +73,7 @@ def test_loading_twice_changes_no_row_count(demo_loaded):
 
 
 def test_every_demo_user_signs_in_and_lands_on_home(demo_loaded):
-    for username, *_ in demo.DEMO_USERS:
+    for username, *_ in regions.DEMO_USERS:
         client = Client()
         response = client.post(reverse("login"), {"username": username, "password": "demo-pass-1"})
         assert response.status_code == 302 and response.url == reverse("home"), username

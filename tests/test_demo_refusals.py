@@ -6,7 +6,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from org import demo, demo_data
+from demo import regions, regions_data
 from org.models import Region, User
 
 
@@ -21,14 +21,14 @@ def test_demo_password_comes_from_the_environment_setting(db, settings):
 
 
 def test_unknown_region_code_is_a_loud_error(db, monkeypatch):
-    monkeypatch.setattr(demo_data, "DEPARTMENTS", {**demo_data.DEPARTMENTS, "999999": []})
+    monkeypatch.setattr(regions_data, "DEPARTMENTS", {**regions_data.DEPARTMENTS, "999999": []})
     with pytest.raises(CommandError, match="999999"):
         load()
     assert Region.objects.count() == 0  # nothing half-written
 
 
 def test_unknown_department_of_a_user_is_a_loud_error(db, monkeypatch):
-    monkeypatch.setattr(demo, "DEMO_USERS", [("x", "X", "500156", "区火星局", User.Role.REPORTER)])
+    monkeypatch.setattr(regions, "DEMO_USERS", [("x", "X", "500156", "区火星局", User.Role.REPORTER)])
     with pytest.raises(CommandError, match="区火星局"):
         load()
     assert Region.objects.count() == 0
@@ -36,7 +36,7 @@ def test_unknown_department_of_a_user_is_a_loud_error(db, monkeypatch):
 
 def test_unknown_group_member_is_a_loud_error(db, monkeypatch):
     groups = {"500156": [{"name": "测试统称", "kinds": [], "members": ["区火星局"], "aliases": []}]}
-    monkeypatch.setattr(demo_data, "GROUPS", groups)
+    monkeypatch.setattr(regions_data, "GROUPS", groups)
     with pytest.raises(CommandError, match="区火星局"):
         load()
 
@@ -46,7 +46,7 @@ def test_a_spelling_claimed_twice_is_a_loud_error(db, monkeypatch):
         {"short_name": "甲局", "name": "甲局全称", "kind": "bureau", "aliases": ["同名"]},
         {"short_name": "乙局", "name": "乙局全称", "kind": "bureau", "aliases": ["同名"]},
     ]
-    monkeypatch.setattr(demo_data, "DEPARTMENTS", {"500156": rows})
-    monkeypatch.setattr(demo_data, "GROUPS", {})
+    monkeypatch.setattr(regions_data, "DEPARTMENTS", {"500156": rows})
+    monkeypatch.setattr(regions_data, "GROUPS", {})
     with pytest.raises(CommandError, match="同名"):
         load()

@@ -6,7 +6,7 @@ from decimal import Decimal as D
 import pytest
 from django.core.exceptions import ValidationError
 
-from indicators import demo as indicator_demo
+from demo import catalogue as indicator_demo
 from indicators.formulas import parse
 from indicators.models import DataElement, Indicator, ReferenceValue
 from indicators.targets import MET, NOT_MET, RuleError, check, validate_rule

@@ -6,7 +6,7 @@ from decimal import Decimal as D
 import pytest
 
 from core.periods import Quarter
-from indicators import demo as indicator_demo
+from demo import catalogue as indicator_demo
 from indicators.models import ComputedValue, IndicatorSet
 from indicators.services import compute_region_quarter
 from tests.helpers import enter_figures, enter_utility

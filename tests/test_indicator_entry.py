@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from core.periods import Quarter
-from indicators import demo as indicator_demo
+from demo import catalogue as indicator_demo
 from indicators.models import Adoption, ComputedValue, DataReport, DataValue, UtilityFigures
 from indicators.selectors import duties_for
 from indicators.services import data_report_approve, data_report_open

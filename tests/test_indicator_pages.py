@@ -12,9 +12,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
-from carriers import demo as carrier_demo
 from core.periods import Quarter
-from indicators import demo as indicator_demo
+from demo import catalogue as indicator_demo
+from demo import registry as carrier_demo
 from indicators.models import ComputedValue, DataReport, Indicator
 from indicators.services import data_report_open
 from org.models import Department, User

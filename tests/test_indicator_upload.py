@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from core import signed_workbook
-from indicators import demo as indicator_demo
+from demo import catalogue as indicator_demo
 from indicators.models import Adoption, DataValue, UtilityFigures
 from org.models import User
 

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from core.periods import Quarter
+from demo import table_data
 from org.models import User
-from tasks.demo import table_data
 from tasks.models import Plan, ProgressReport, TaskNode
 from tasks.selectors import todo_for
 from tasks.services import (

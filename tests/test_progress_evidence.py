@@ -5,8 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from core.periods import Quarter
+from demo import table_data
 from org.models import User
-from tasks.demo import table_data
 from tasks.models import Assignment, Contribution, Evidence, Plan, ProgressReport, TaskNode
 from tasks.services import progress_approve, progress_open, progress_save
 from tests.helpers import import_table

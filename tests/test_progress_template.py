@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from core import signed_workbook
 from core.periods import Quarter
+from demo import table_data
 from org.models import User
 from tasks import progress_workbook
-from tasks.demo import table_data
 from tasks.models import Plan, ProgressReport
 from tasks.selectors import todo_for
 from tasks.services import progress_approve, progress_open, progress_save

@@ -8,9 +8,9 @@ from django.core import mail
 from django.urls import reverse
 
 from core.periods import Quarter
+from demo import table_data
 from org.models import Notification, User
 from tasks import jobs
-from tasks.demo import table_data
 from tasks.models import Plan, TaskNode
 from tasks.services import progress_open, progress_reminders_send, progress_save
 from tests.helpers import import_table

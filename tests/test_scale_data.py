@@ -1,4 +1,4 @@
-"""The synthetic scale data for benchmarks (reports/scale_data.py): its shape follows the
+"""The synthetic scale data for benchmarks (demo/scale.py): its shape follows the
 arguments, the same seed gives the same rows, a second run is refused unless it replaces
 the first, nothing happens after "today", and the statistics compute to a mix of results."""
 
@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from carriers.models import Carrier, CarrierTarget, UserYear, WaterUser
 from core.periods import Quarter
+from demo import scale
 from indicators.models import (
     Adoption,
     ComputedValue,
@@ -25,7 +26,6 @@ from indicators.models import (
 from indicators.selectors import adopted_set, duties_for
 from indicators.services import compute_region_quarter
 from org.models import Department, DepartmentAlias, Region, User
-from reports import scale_data
 from tasks.models import Assignment, Contribution, Plan, ProgressReport, TaskNode
 
 # Three days after a quarter's end: late entries of that quarter would fall after "today".
@@ -35,8 +35,8 @@ MODELS = [Region, Department, DepartmentAlias, Plan, TaskNode, Assignment, Progr
 
 
 def generate(regions=3, quarters=2, seed=7, replace=False):
-    return scale_data.generate(regions=regions, quarters=quarters, seed=seed, today=TODAY, replace=replace,
-                               log=lambda _: None)
+    return scale.generate(regions=regions, quarters=quarters, seed=seed, today=TODAY, replace=replace,
+                          log=lambda _: None)
 
 
 def row_counts():
@@ -44,7 +44,7 @@ def row_counts():
 
 
 def counties():
-    return Region.objects.filter(plans__title__endswith=scale_data.MARKER).order_by("code")
+    return Region.objects.filter(plans__title__endswith=scale.MARKER).order_by("code")
 
 
 def digest():
@@ -115,7 +115,7 @@ def test_the_same_seed_gives_the_same_rows(db):
 def test_a_second_run_is_refused_and_writes_nothing(db):
     generate()
     before = row_counts()
-    with pytest.raises(scale_data.AlreadyGenerated):
+    with pytest.raises(scale.AlreadyGenerated):
         generate()
     with pytest.raises(CommandError, match="--replace"):
         call_command("generate_scale_data", regions=2, quarters=1, stdout=io.StringIO(), stderr=io.StringIO())
@@ -136,7 +136,7 @@ def test_replace_leaves_no_duplicates_and_the_demo_alone(world):
     assert not User.objects.filter(username="scale-clerk").exists()
     assert ComputedValue.objects.count() == 0
     assert counties().count() == 2
-    assert Plan.objects.filter(title__endswith=scale_data.MARKER).count() == 2
+    assert Plan.objects.filter(title__endswith=scale.MARKER).count() == 2
     assert Region.objects.filter(level="province").exclude(code__startswith="50").count() == 1
     assert DataValue.objects.exclude(region__in=counties()).count() == 0
     assert WaterUser.objects.exclude(region__in=counties()).count() == 0

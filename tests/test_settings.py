@@ -15,7 +15,7 @@ def run_manage(*args, **env):
     environment = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        if k not in {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "PORTAL_DEMO"}
     }
     environment.update(env)
     return subprocess.run(
@@ -76,3 +76,28 @@ def test_bad_environment_values_are_named(name, value):
     result = run_manage("check", **{name: value})
     assert result.returncode != 0
     assert name in result.stderr
+
+
+DEMO_COMMANDS = {"load_demo", "generate_scale_data"}
+
+
+@pytest.mark.parametrize(("switch", "expected"), [(None, set()), ("false", set()), ("true", DEMO_COMMANDS)])
+def test_production_has_the_demo_commands_only_with_portal_demo(switch, expected):
+    env = {"DJANGO_SETTINGS_MODULE": "config.settings.production", "SECRET_KEY": REAL_SECRET}
+    if switch is not None:
+        env["PORTAL_DEMO"] = switch
+    result = run_manage("help", "--commands", **env)
+    assert result.returncode == 0, result.stderr
+    commands = set(result.stdout.split())
+    assert "migrate" in commands  # the list is the real one
+    assert commands & DEMO_COMMANDS == expected
+
+
+def test_without_portal_demo_load_demo_is_an_unknown_command_in_production():
+    result = run_manage("load_demo", DJANGO_SETTINGS_MODULE="config.settings.production", SECRET_KEY=REAL_SECRET)
+    assert result.returncode != 0
+    assert "Unknown command: 'load_demo'" in result.stderr
+
+
+def test_the_dev_and_test_settings_have_the_demo_app():
+    assert "demo" in settings.INSTALLED_APPS

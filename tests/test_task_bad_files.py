@@ -7,9 +7,9 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from demo import table_data
+from demo.tables import build_bytes
 from org.models import Department, DepartmentAlias, User
-from tasks.demo import table_data
-from tasks.demo.tables import build_bytes
 from tasks.imports import ImportRefused, preview_task_table
 from tasks.models import Assignment, Plan, TaskNode
 from tests.fixtures.bad.make_corpus import zipped

@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from demo import table_data
 from org.models import User
-from tasks.demo import table_data
 from tasks.models import Plan, PlanPhase, TaskNode
 from tasks.services import EditConflict, node_move, node_update, plan_copy
 from tests.helpers import import_table, parties

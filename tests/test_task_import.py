@@ -9,9 +9,9 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from demo import table_data
+from demo.tables import build_bytes
 from org.models import DepartmentAlias, User
-from tasks.demo import table_data
-from tasks.demo.tables import build_bytes
 from tasks.imports import preview_task_table
 from tasks.models import Assignment, Plan, TaskNode
 from tasks.services import ALIAS, plan_import

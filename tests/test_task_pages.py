@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from demo import table_data
 from org.models import User
-from tasks.demo import table_data
 from tasks.models import Assignment, Plan, TaskNode
 from tests.helpers import import_table
 

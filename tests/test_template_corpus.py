@@ -26,13 +26,13 @@ from django.urls import reverse
 from carriers.models import Carrier, UserKind, UserYear, WaterUser
 from core.periods import Quarter
 from core.signed_workbook import META_SHEET
+from demo import catalogue as indicator_demo
+from demo import regions as org_demo
+from demo import table_data
 from indicators import data_workbook
-from indicators import demo as indicator_demo
 from indicators.models import Adoption, DataReport, DataValue, UtilityFigures
 from indicators.selectors import adopted_set, duties_for
-from org import demo as org_demo
 from org.models import Department, Region, User
-from tasks.demo import table_data
 from tasks.models import Plan, ProgressReport, TaskNode
 from tasks.services import progress_approve, progress_open, progress_save
 from tests.conftest import make_user

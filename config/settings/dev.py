@@ -8,3 +8,6 @@ DEBUG = True
 # A fixed, visibly unsafe key is acceptable only because DEBUG is on and this module is
 # never used in production (production.py requires SECRET_KEY and has no fallback).
 SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production")
+
+# load_demo and generate_scale_data (the demo app, no models).
+INSTALLED_APPS = [*INSTALLED_APPS, "demo"]

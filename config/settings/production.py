@@ -1,11 +1,18 @@
 """Production: DEBUG off, SECRET_KEY required, static files served by WhiteNoise from
-``collectstatic`` output. HTTPS hardening is on when PORTAL_HTTPS is true."""
+``collectstatic`` output. HTTPS hardening is on when PORTAL_HTTPS is true; the demo app
+(load_demo, generate_scale_data) only when PORTAL_DEMO is true."""
 
 from .base import *
 from .env import env_bool, env_int, env_required
 
 DEBUG = False
 SECRET_KEY = env_required("SECRET_KEY")
+
+# A production install has no demo commands, so nobody loads demo users with a known password
+# into a live database by mistake. Set PORTAL_DEMO=true for the one command that loads the
+# demo on a training or trial server (and the deployment proof does so for its load_demo).
+if env_bool("PORTAL_DEMO", False):
+    INSTALLED_APPS = [*INSTALLED_APPS, "demo"]
 
 # WhiteNoise serves the collected static files from the application server, so an
 # intranet install needs no separate web server for them.

@@ -4,8 +4,9 @@
 
 With production settings against the local PostgreSQL and a Redis of its own (started with
 deploy/redis.conf on a free loopback port; the machine's Redis is never touched), it
-migrates, collects the static files, runs `check --deploy` and loads the demo; starts
-gunicorn, a Celery worker and beat with the command lines of the systemd units; signs in
+migrates, collects the static files, runs `check --deploy` and loads the demo (the demo app
+turned on with PORTAL_DEMO=true for that command only); starts gunicorn, a Celery worker and
+beat with the command lines of the systemd units; signs in
 over HTTP as the district reviewer, builds a quarterly report on its page and downloads it;
 queues a second build with the worker stopped; backs up with deploy/backup.sh; stops
 everything and kills Redis; restores with deploy/restore.sh into a new database and media
@@ -225,6 +226,7 @@ class Proof:
             MEDIA_ROOT=str(self.tmp / "media"),
             STATIC_ROOT=str(self.tmp / "static"),
             DEMO_PASSWORD=self.password,
+            PORTAL_DEMO="false",  # the portal runs without the demo app; only load_demo turns it on
             DATABASE_CONN_MAX_AGE="60",  # as .env.example recommends for production
             # Two workers, not the units' 2 × cores + 1: the CI machine runs other jobs beside this.
             GUNICORN_WORKERS="2",
@@ -352,8 +354,9 @@ class Proof:
 
     # --- the proof -------------------------------------------------------------------------------------
 
-    def manage(self, *arguments, env=None, timeout=300):
-        return run([PYTHON, "manage.py", *arguments], env=env or self.env, timeout=timeout)
+    def manage(self, *arguments, env=None, timeout=300, expect_failure=False):
+        return run([PYTHON, "manage.py", *arguments], env=env or self.env, timeout=timeout,
+                   expect_failure=expect_failure)
 
     def check_files(self):
         with self.step("check the tools"):
@@ -460,8 +463,11 @@ class Proof:
             if "no issues" not in said:
                 raise ProofFailed(f"check --deploy said:\n{said}")
             self.note = said.splitlines()[-1]
-        with self.step("load the demo"):
-            self.manage("load_demo")
+        with self.step("load the demo, with the demo app turned on for that command only"):
+            refused = self.manage("load_demo", expect_failure=True)
+            if "Unknown command: 'load_demo'" not in refused.stderr:
+                raise ProofFailed(f"without PORTAL_DEMO, load_demo should be unknown:\n{tail(refused.stderr)}")
+            self.manage("load_demo", env={**self.env, "PORTAL_DEMO": "true"})
         with self.step("start gunicorn, a Celery worker and beat with the units' command lines"):
             base = self.start_web(self.env, "gunicorn")
             self.start_worker(self.env, "worker")

@@ -15,7 +15,10 @@ from carriers.imports import CARRIERS, USERS, ImportBlocked, Preview, apply_impo
 from carriers.models import Carrier, UserYear, WaterUser
 from core.periods import Quarter
 from core.workflow import EditConflict
-from indicators import demo as indicator_demo
+from demo import catalogue as indicator_demo
+from demo import regions as org_demo
+from demo import table_data
+from demo.tables import build_bytes
 from indicators import selectors
 from indicators.models import Adoption, DataReport, DataValue
 from indicators.services import (
@@ -26,11 +29,8 @@ from indicators.services import (
     data_report_open,
     data_report_save,
 )
-from org import demo as org_demo
 from org.models import Department, Region, User
 from tasks import progress_workbook
-from tasks.demo import table_data
-from tasks.demo.tables import build_bytes
 from tasks.imports import preview_task_table
 from tasks.models import Assignment, ProgressReport, TaskNode
 from tasks.services import plan_import, progress_save, progress_template_apply, progress_template_check

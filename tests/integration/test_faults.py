@@ -18,15 +18,15 @@ from django.urls import reverse
 
 from carriers.imports import CARRIERS, USERS
 from carriers.models import Carrier, UserYear
-from indicators import demo as indicator_demo
+from demo import catalogue as indicator_demo
+from demo import table_data
+from demo.tables import build_bytes
 from indicators import jobs as indicators_jobs
 from indicators.models import Adoption, ComputedValue, DataReport, DataValue, Indicator, StaleValues
 from org.models import User
 from reports import jobs as reports_jobs
 from reports.models import JobRun, QuarterlyReport, RegionVerdict, Scorecard, StaleScores
 from reports.services import scores_compute
-from tasks.demo import table_data
-from tasks.demo.tables import build_bytes
 from tasks.models import Plan, ProgressReport
 from tests.helpers import enter_figures, import_table, level_counts, new_plan, said, snapshot
 from tests.integration.conftest import start_worker, stop_worker

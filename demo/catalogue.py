@@ -4,10 +4,11 @@
 from django.core.exceptions import ValidationError
 
 from core.periods import Quarter
+from indicators import services
+from indicators.models import Adoption, DataElement, Indicator, IndicatorSet, ReferenceValue
 from org.models import Region
 
-from . import demo_data, demo_statistics, services
-from .models import Adoption, DataElement, Indicator, IndicatorSet, ReferenceValue
+from . import catalogue_data, quarterly_statistics
 
 QIANJIANG_QUOTA = {2022: "2950", 2023: "3000"}  # 万m³ — illustrative assigned quotas for the demo
 
@@ -16,21 +17,21 @@ def load(*, password):
     indicator_set = load_catalogue()
     qianjiang = Region.objects.get(code="500114")
     Adoption.objects.update_or_create(region=qianjiang, defaults={"indicator_set": indicator_set, "since_year": 2022})
-    quarters = demo_statistics.load(qianjiang, indicator_set)
+    quarters = quarterly_statistics.load(qianjiang, indicator_set)
     written = services.recompute(
-        regions=[qianjiang], quarters=[Quarter(y, n) for y in demo_statistics.YEARS for n in range(1, 5)],
+        regions=[qianjiang], quarters=[Quarter(y, n) for y in quarterly_statistics.YEARS for n in range(1, 5)],
         indicator_set=indicator_set,
     )
     return (
-        f"{len(demo_data.DATA_ELEMENTS)} data elements, {len(demo_data.INDICATORS)} indicators, "
+        f"{len(catalogue_data.DATA_ELEMENTS)} data elements, {len(catalogue_data.INDICATORS)} indicators, "
         f"{quarters} quarters of 黔江 statistics, {written} computed values"
     )
 
 
 def load_catalogue():
     """The data elements, reference values and the indicator set; returns the set."""
-    for code, name, unit, cumulative in demo_data.DATA_ELEMENTS:
-        low, high = demo_data.RANGES.get(code, ("0", None))
+    for code, name, unit, cumulative in catalogue_data.DATA_ELEMENTS:
+        low, high = catalogue_data.RANGES.get(code, ("0", None))
         DataElement.objects.update_or_create(
             code=code,
             defaults={
@@ -39,30 +40,30 @@ def load_catalogue():
                 "cumulative": cumulative,
                 "min_value": low,
                 "max_value": high,
-                "source": "registry" if code in demo_data.REGISTRY else "entered",
+                "source": "registry" if code in catalogue_data.REGISTRY else "entered",
             },
         )
-    for part, whole in demo_data.NOT_ABOVE.items():
+    for part, whole in catalogue_data.NOT_ABOVE.items():
         DataElement.objects.filter(code=part).update(not_above=DataElement.objects.get(code=whole))
-    for code, name, unit, values in demo_data.REFERENCES:
+    for code, name, unit, values in catalogue_data.REFERENCES:
         for year, value in values.items():
             ReferenceValue.objects.update_or_create(
                 code=code, region=None, year=year,
-                defaults={"name": name, "unit": unit, "value": value, "source": demo_data.NATIONAL_SOURCE},
+                defaults={"name": name, "unit": unit, "value": value, "source": catalogue_data.NATIONAL_SOURCE},
             )
     qianjiang = Region.objects.get(code="500114")
-    code, name, unit = demo_data.WATER_QUOTA
+    code, name, unit = catalogue_data.WATER_QUOTA
     for year, value in QIANJIANG_QUOTA.items():
         ReferenceValue.objects.update_or_create(
             code=code, region=qianjiang, year=year,
             defaults={"name": name, "unit": unit, "value": value, "source": "演示数据"},
         )
-    spec = demo_data.INDICATOR_SET
+    spec = catalogue_data.INDICATOR_SET
     indicator_set, _ = IndicatorSet.objects.update_or_create(
         code=spec["code"], version=spec["version"],
         defaults={"name": spec["name"], "source": spec["source"], "guiding_share": spec["guiding_share"]},
     )
-    for row in demo_data.INDICATORS:
+    for row in catalogue_data.INDICATORS:
         number, code, name, category, kind, unit, method, formula, target, requirement, lead, responsible, text = row
         indicator, _ = Indicator.objects.update_or_create(
             indicator_set=indicator_set, code=code,
@@ -70,7 +71,7 @@ def load_catalogue():
                 "number": number, "name": name, "category": category, "kind": kind, "unit": unit, "method": method,
                 "formula": formula, "target": target, "target_text": requirement, "lead_text": lead,
                 "responsible_text": responsible, "definition": text,
-                "checklist": demo_data.CHECKLISTS.get(code, []),
+                "checklist": catalogue_data.CHECKLISTS.get(code, []),
             },
         )
         try:

@@ -1,4 +1,4 @@
-"""Synthetic data at national shape, for benchmarks (see reports/scale_data.py):
+"""Synthetic data at national shape, for benchmarks (see demo/scale.py):
 python manage.py generate_scale_data --regions 2844 --quarters 8 [--seed N] [--replace]
 """
 
@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.management.audited import audited
-from reports import scale_data
+from demo import scale
 
 # What the summary lists, in this order: model name -> label.
 LABELS = {
@@ -48,7 +48,7 @@ class Command(BaseCommand):
 
     @audited(_("Generate scale test data (command line)"), "regions", "quarters", "seed", "replace", "if_missing")
     def handle(self, *args, regions, quarters, seed, replace, if_missing, **options):
-        if if_missing and not replace and scale_data.exists():
+        if if_missing and not replace and scale.exists():
             self.stdout.write("规模测试数据已存在，沿用 / scale data exists: reused (--replace to regenerate)")
             return
         if regions < 1:
@@ -57,11 +57,11 @@ class Command(BaseCommand):
             raise CommandError("--quarters must be between 1 and 40.")
         started = time.monotonic()
         try:
-            counts = scale_data.generate(
+            counts = scale.generate(
                 regions=regions, quarters=quarters, seed=seed, today=timezone.localdate(), replace=replace,
                 log=lambda message: self.stderr.write(f"  {message}"),
             )
-        except scale_data.AlreadyGenerated as error:
+        except scale.AlreadyGenerated as error:
             raise CommandError(str(error)) from None
         elapsed = time.monotonic() - started
         self.stdout.write("规模测试数据已生成 / scale data generated:")

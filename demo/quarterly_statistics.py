@@ -18,10 +18,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.periods import Quarter
+from indicators.models import ChecklistAnswer, ChecklistEvidence, DataElement, DataReport, DataValue, UtilityFigures
+from indicators.selectors import duties_for
 from org.models import User
-
-from .models import ChecklistAnswer, ChecklistEvidence, DataElement, DataReport, DataValue, UtilityFigures
-from .selectors import duties_for
 
 YEARS = (2022, 2023)
 # Share of the annual total reached by the end of each quarter, for year-to-date figures.

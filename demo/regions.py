@@ -1,14 +1,14 @@
-"""Demo regions, departments, groups and users, from ``demo_data`` (the source documents).
+"""Demo regions, departments, groups and users, from ``regions_data`` (the source documents).
 
 Every row is matched on its natural key and updated in place, so loading twice leaves
 the same rows. Data that refers to something missing is an error, never a skip.
 """
 
 from core.text import normalize_name
+from org.models import Department, DepartmentAlias, DepartmentGroup, Region, User
+from org.selectors import DepartmentResolver, UnknownDepartment
 
-from . import demo_data
-from .models import Department, DepartmentAlias, DepartmentGroup, Region, User
-from .selectors import DepartmentResolver, UnknownDepartment
+from . import regions_data
 
 # (username, display name, region code, department as written, role)
 DEMO_USERS = [
@@ -22,9 +22,11 @@ DEMO_USERS = [
 
 
 def load(*, password):
-    regions = _load_regions(demo_data.REGIONS)
-    departments = sum(_load_departments(_region(regions, code), rows) for code, rows in demo_data.DEPARTMENTS.items())
-    groups = sum(_load_groups(_region(regions, code), rows) for code, rows in demo_data.GROUPS.items())
+    regions = _load_regions(regions_data.REGIONS)
+    departments = sum(
+        _load_departments(_region(regions, code), rows) for code, rows in regions_data.DEPARTMENTS.items()
+    )
+    groups = sum(_load_groups(_region(regions, code), rows) for code, rows in regions_data.GROUPS.items())
     users = _load_users(regions, DEMO_USERS, password)
     return f"{len(regions)} regions, {departments} departments, {groups} groups, {users} users"
 
@@ -63,7 +65,7 @@ def _check_unique_spellings(region, rows, groups=()):
 
 
 def _load_departments(region, rows):
-    _check_unique_spellings(region, rows, demo_data.GROUPS.get(region.code, []))
+    _check_unique_spellings(region, rows, regions_data.GROUPS.get(region.code, []))
     kinds = set(Department.Kind.values)
     for row in rows:
         if row["kind"] not in kinds:

@@ -1,18 +1,18 @@
-"""Load the demo registry (``demo_data``) on natural keys, so loading twice changes nothing,
+"""Load the demo registry (``registry_data``) on natural keys, so loading twice changes nothing,
 then recompute the indicators its coverage figures feed."""
 
 from datetime import timedelta
 from decimal import Decimal
 
+from carriers.credit_code import check_character
+from carriers.models import Carrier, CarrierTarget, MonitoringRule, UserYear, WaterAudit, WaterRules, WaterUser
 from core.periods import Quarter
 from indicators import services as indicator_services
 from indicators.models import ComputedValue
 from indicators.selectors import adopted_set
 from org.models import Region
 
-from . import demo_data
-from .credit_code import check_character
-from .models import Carrier, CarrierTarget, MonitoringRule, UserYear, WaterAudit, WaterRules, WaterUser
+from . import registry_data
 
 # 统一社会信用代码 prefixes by kind: 91 enterprises, 12 public institutions (事业单位),
 # 11 government bodies, 52 schools run by society are rare here: schools are 12 too.
@@ -25,24 +25,24 @@ def credit_code(kind, region_code, serial):
 
 
 def load(*, password):
-    wulong = Region.objects.get(code=demo_data.WULONG)
-    qianjiang = Region.objects.get(code=demo_data.QIANJIANG)
+    wulong = Region.objects.get(code=registry_data.WULONG)
+    qianjiang = Region.objects.get(code=registry_data.QIANJIANG)
     _rules(wulong)
-    users = _users(wulong, demo_data.WULONG_USERS)
-    for key, years in demo_data.WULONG_YEARS.items():
+    users = _users(wulong, registry_data.WULONG_USERS)
+    for key, years in registry_data.WULONG_YEARS.items():
         for year, figures in years.items():
             _year(users[key], year, *figures)
-    _carriers(wulong, users, demo_data.WULONG_CARRIERS)
+    _carriers(wulong, users, registry_data.WULONG_CARRIERS)
     _targets(wulong)
     _audits(users)
-    q_users = _users(qianjiang, demo_data.QIANJIANG_USERS)
-    for key, years in demo_data.QIANJIANG_YEARS.items():
+    q_users = _users(qianjiang, registry_data.QIANJIANG_USERS)
+    for key, years in registry_data.QIANJIANG_YEARS.items():
         for year, amount in years.items():
             if q_users[key].kind == WaterUser.Kind.COMMUNITY:
                 _year(q_users[key], year, 0, 0, amount * 60, amount * 60, 0, None, amount, None)
             else:
                 _year(q_users[key], year, 0, 0, amount, amount, 0, None, None, None)
-    _carriers(qianjiang, q_users, demo_data.QIANJIANG_CARRIERS)
+    _carriers(qianjiang, q_users, registry_data.QIANJIANG_CARRIERS)
     written = _recompute(qianjiang)
     return (
         f"{WaterUser.objects.filter(region=wulong).count()} 武隆 and "
@@ -52,14 +52,14 @@ def load(*, password):
 
 
 def _rules(region):
-    for name, measure, threshold, kinds in demo_data.WULONG_RULES:
+    for name, measure, threshold, kinds in registry_data.WULONG_RULES:
         MonitoringRule.objects.update_or_create(
             region=region, name=name, defaults={"measure": measure, "threshold": threshold, "kinds": kinds}
         )
     WaterRules.objects.update_or_create(
         region=region,
-        defaults={"planned_use_from": demo_data.WULONG_PLANNED_USE_FROM,
-                  "audit_over_percent": demo_data.WULONG_AUDIT_OVER_PERCENT},
+        defaults={"planned_use_from": registry_data.WULONG_PLANNED_USE_FROM,
+                  "audit_over_percent": registry_data.WULONG_AUDIT_OVER_PERCENT},
     )
 
 
@@ -97,7 +97,7 @@ def _carriers(region, users, rows):
 
 
 def _targets(region):
-    for year, carrier_type, count, rate, due, new_in_year, department, text in demo_data.WULONG_TARGETS:
+    for year, carrier_type, count, rate, due, new_in_year, department, text in registry_data.WULONG_TARGETS:
         CarrierTarget.objects.update_or_create(
             region=region, year=year, carrier_type=carrier_type, due_on=due,
             defaults={"min_count": count, "min_rate": None if rate is None else Decimal(rate),
@@ -107,7 +107,7 @@ def _targets(region):
 
 
 def _audits(users):
-    for key, year, over, ordered, due, auditor, reported, rectified in demo_data.WULONG_AUDITS:
+    for key, year, over, ordered, due, auditor, reported, rectified in registry_data.WULONG_AUDITS:
         WaterAudit.objects.update_or_create(
             user=users[key], year=year,
             defaults={"over_percent": over, "ordered_on": ordered, "due_on": due or ordered + timedelta(days=90),

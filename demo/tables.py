@@ -1,7 +1,7 @@
 """The source documents' task tables laid out as .xlsx files, as the originals are printed:
 附件 label and title above the header, merged cells, borders, wrapped text.
 
-    python -m tasks.demo.tables OUTDIR    # write the four workbooks to look at them
+    python -m demo.tables OUTDIR    # write the four workbooks to look at them
 """
 
 import io

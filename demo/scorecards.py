@@ -3,10 +3,9 @@
 from core.periods import Quarter
 from indicators.models import ComputedValue
 from org.models import Region
+from reports.models import Scorecard
+from reports.services import scores_compute
 from tasks.models import ProgressReport
-
-from .models import Scorecard
-from .services import scores_compute
 
 
 def load(*, password):

@@ -3,7 +3,7 @@
 Copied from the plain-text extractions of 武隆府办发〔2019〕78号 (附件1, 附件2) and 黔江府办〔2023〕13号
 (its 28 tasks, tabulated as a district would, and its indicator 附件). In the rows, ``None``
 means "merged with the cell above" (a key task spanning its rows, 附件1's 区城管局 spanning
-three work items) and ``""`` an empty cell. ``tasks.demo.tables`` lays them out as .xlsx
+three work items) and ``""`` an empty cell. ``demo.tables`` lays them out as .xlsx
 files with those merges, the way the originals are printed.
 """
 

@@ -1,17 +1,17 @@
 """Load the demo built from the source documents. Safe to run any number of times."""
 
-from importlib import import_module, util
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from core.management.audited import audited
+from demo import catalogue, plans, regions, registry, scorecards
 
-# Apps contribute demo data through an optional ``demo.py`` with ``load(*, password)``
-# returning a short summary; they run in this order because later ones refer to earlier.
-DEMO_APPS = ["org", "indicators", "tasks", "carriers", "reports"]
+# Each part's ``load(*, password)`` returns a short summary. They run in this order because
+# later parts refer to earlier ones: the plans to the departments, the registry's coverage
+# figures to the indicator catalogue, the scorecards to all of them.
+PARTS = [regions, catalogue, plans, registry, scorecards]
 
 
 class Command(BaseCommand):
@@ -26,12 +26,11 @@ class Command(BaseCommand):
         if not password:
             raise CommandError("DEMO_PASSWORD is empty.")
         with transaction.atomic():
-            for app in DEMO_APPS:
-                if util.find_spec(f"{app}.demo") is None:
-                    continue
+            for part in PARTS:
+                name = part.__name__.rsplit(".", 1)[-1]
                 try:
-                    summary = import_module(f"{app}.demo").load(password=password)
+                    summary = part.load(password=password)
                 except ValueError as error:
-                    raise CommandError(f"{app}: {error}") from error
-                self.stdout.write(f"{app}: {summary}")
+                    raise CommandError(f"{name}: {error}") from error
+                self.stdout.write(f"{name}: {summary}")
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))

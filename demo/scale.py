@@ -26,22 +26,19 @@ from django.db import connection, models, reset_queries, transaction
 from django.db.models.deletion import get_candidate_relations_to_delete
 from django.utils import timezone
 
-from carriers.demo import credit_code
 from carriers.models import Carrier, CarrierTarget, UserYear, WaterUser
 from core.periods import Quarter
-from indicators import demo as indicator_demo
-from indicators import demo_data as indicator_data
-from indicators.demo_statistics import ANNUAL, YTD_SHARE, quarter_value
 from indicators.leakage import Utility, utility_leakage
 from indicators.models import Adoption, DataElement, DataReport, DataValue, ReferenceValue, UtilityFigures
 from indicators.selectors import duties_for
-from org import demo_data as org_data
 from org.models import Department, DepartmentAlias, Region
-from tasks.demo import table_data
-from tasks.demo.progress import CONTRIBUTION_NOTE, RETURN_COMMENT, WORK
+from reports.scoring import expected_percent
 from tasks.models import Assignment, Contribution, Plan, ProgressReport, TaskNode
 
-from .scoring import expected_percent
+from . import catalogue, catalogue_data, regions_data, table_data
+from .progress import CONTRIBUTION_NOTE, RETURN_COMMENT, WORK
+from .quarterly_statistics import ANNUAL, YTD_SHARE, quarter_value
+from .registry import credit_code
 
 MARKER = "（规模测试）"  # ends every generated plan's title: how an earlier run is recognised
 SYNTHETIC = "规模测试（合成数据）"  # the source of generated reference values
@@ -153,11 +150,11 @@ def generate(*, regions, quarters, seed, today, replace=False, log=print):
 
 
 def _context(seed, quarters, today, log):
-    for row in org_data.REGIONS:  # load_catalogue() sets 黔江's water quota: it needs the demo's regions
+    for row in regions_data.REGIONS:  # load_catalogue() sets 黔江's water quota: it needs the demo's regions
         parent = Region.objects.filter(code=row["parent"]).first()
         if Region.objects.get_or_create(code=row["code"], defaults={**row, "parent": parent})[1]:
             log(f"演示行政区 demo region {row['code']} {row['name']} (needed by the indicator catalogue)")
-    indicator_set = indicator_demo.load_catalogue()
+    indicator_set = catalogue.load_catalogue()
     leads = {name for i in indicator_set.indicators.all() for name in i.lead_text.split("、") if name[:1] == "区"}
     months = [date(y, m, 1) for y in range(quarters[0].year, quarters[-1].year + 1) for m in range(1, 13)]
     context = Context(
@@ -172,7 +169,7 @@ def _context(seed, quarters, today, log):
 def _carry_national_references(years):
     """The national averages end with the latest 水资源公报; a later year carries the last
     known value, marked synthetic, so that the “× national average” targets can be checked."""
-    for code, name, unit, _values in indicator_data.REFERENCES:
+    for code, name, unit, _values in catalogue_data.REFERENCES:
         known = dict(ReferenceValue.objects.filter(code=code, region=None).values_list("year", "value"))
         for year in years:
             earlier = [y for y in known if y < year]
@@ -488,7 +485,7 @@ def _statistics(rng, county, departments, annual, context, rows):
                                    pressure=u.pressure)
                     for u in utilities[quarter.year]
                 ]
-    code, name, unit = indicator_data.WATER_QUOTA
+    code, name, unit = catalogue_data.WATER_QUOTA
     for year in context.years:  # the assigned quota: mostly a little above the year's use
         quota = annual[year]["TOTAL_WATER"] * Decimal(f"{rng.uniform(0.97, 1.12):.4f}")
         rows["references"].append(ReferenceValue(code=code, name=name, unit=unit, region=county, year=year,
