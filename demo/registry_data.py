@@ -5,7 +5,7 @@
 over plan (the rule of another district in the design, used here to exercise the pages).
 
 黔江区 (2022–2023): the carriers behind its three coverage indicators, with figures chosen
-so the coverage rates equal the figures of the indicator demo (节水型企业 205 万m³,
+so the coverage rates equal the statistics of quarterly_statistics.py (节水型企业 205 万m³,
 节水型单位 48 万m³, 节水型居民小区 12,500 户 in 2023).
 """
 
