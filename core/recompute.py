@@ -59,31 +59,27 @@ def run_name(name):
 
 def mark_stale(name, *, region_ids, quarters):
     """What recompute ``name`` computes for ``region_ids`` × ``quarters`` changed: once the
-    change commits, mark them stale and queue a job for those no job is waiting for. All the
-    marks of one transaction are queued together, once, whatever their number."""
+    change commits, mark them stale and queue a job for those no job is waiting for. Within
+    one transaction a region × quarter is queued once however often it changes, and the
+    marks of one call are queued together (one job for a bulk import of many regions)."""
     keys = {(region_id, quarter) for region_id in region_ids for quarter in quarters}
     if connection.in_atomic_block:
         for _savepoints, callback, _robust in connection.run_on_commit:
-            if isinstance(callback, _Marks):
-                callback.add(name, keys)
-                return
-    marks = _Marks()
-    marks.add(name, keys)
-    transaction.on_commit(marks)  # outside a transaction: at once
+            if isinstance(callback, _Marks) and callback.name == name:
+                keys -= callback.keys
+        if not keys:
+            return
+    transaction.on_commit(_Marks(name, keys))  # outside a transaction: at once
 
 
 class _Marks:
-    """The marks of one transaction, queued when it commits."""
+    """Marks waiting for their transaction to commit."""
 
-    def __init__(self):
-        self.keys = defaultdict(set)
-
-    def add(self, name, keys):
-        self.keys[name] |= keys
+    def __init__(self, name, keys):
+        self.name, self.keys = name, keys
 
     def __call__(self):
-        for recompute in _in_order(self.keys):
-            _queue(recompute, self.keys[recompute.name])
+        _queue(RECOMPUTES[self.name], self.keys)
 
 
 def _queue(recompute, keys):
