@@ -62,6 +62,8 @@ def mark_stale(name, *, region_ids, quarters):
     change commits, mark them stale and queue a job for those no job is waiting for. Within
     one transaction a region × quarter is queued once however often it changes, and the
     marks of one call are queued together (one job for a bulk import of many regions)."""
+    if name not in RECOMPUTES:  # here, not in a callback after the commit
+        raise KeyError(f"no recompute is registered as {name!r}")
     keys = {(region_id, quarter) for region_id in region_ids for quarter in quarters}
     if connection.in_atomic_block:
         for _savepoints, callback, _robust in connection.run_on_commit:
