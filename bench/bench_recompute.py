@@ -35,11 +35,12 @@ setup()
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from core.models import JobRun  # noqa: E402
 from core.periods import Quarter  # noqa: E402
 from indicators.formulas import MissingValue, ZeroDenominator, parse  # noqa: E402
 from indicators.leakage import Utility, region_leakage  # noqa: E402
 from indicators.models import ComputedValue, DataElement, IndicatorSet, ReferenceValue  # noqa: E402
-from reports.models import JobRun, Scorecard  # noqa: E402
+from reports.models import Scorecard  # noqa: E402
 from reports.scoring import Part, expected_percent  # noqa: E402
 from reports.services import recompute_all, recompute_all_enqueue  # noqa: E402
 from tasks.models import Plan, ProgressReport  # noqa: E402

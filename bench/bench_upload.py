@@ -9,7 +9,7 @@ generated ones, so no report is submitted or approved yet and every figure is ne
 the import wrote (that quarter's reports and figures of those counties, and their history)
 is deleted at the end, in bulk, so the benchmark can run again.
 
-The recompute the commit enqueues is not run: the job's ``delay`` is replaced by a
+The recompute the commit enqueues is not run: the job's ``apply_async`` is replaced by a
 recorder while the commit is timed, so the figure is parse + check + write + COMMIT only
 (with ``REDIS_URL`` unset Celery is eager and would otherwise recompute inline).
 """
@@ -33,8 +33,9 @@ from django.db import connection  # noqa: E402
 from django.db.models import Max  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from core import jobs  # noqa: E402
 from core.periods import Quarter  # noqa: E402
-from indicators import bulk_workbook, jobs, selectors  # noqa: E402
+from indicators import bulk_workbook, selectors  # noqa: E402
 from indicators.models import DataElement, DataReport, DataValue  # noqa: E402
 from indicators.services import bulk_statistics_commit  # noqa: E402
 from indicators.services.bulk_statistics import CHANGE_REASON  # noqa: E402
@@ -128,7 +129,7 @@ def measure(data, quarter, counties, user, *, repeat, profile=None):
         seconds, _filled = timed(lambda: raw_parse(data))
         best["baseline"] = min(best["baseline"], seconds)
         try:
-            with mock.patch.object(jobs.recompute_regions_quarter, "delay") as delay, \
+            with mock.patch.object(jobs.recompute, "apply_async") as delay, \
                     CaptureQueriesContext(connection) as queries:
                 if profile:
                     profile.enable()
@@ -142,7 +143,7 @@ def measure(data, quarter, counties, user, *, repeat, profile=None):
         finally:
             delete_import(counties, quarter)
         best["parse"], best["commit"] = min(best["parse"], parse_seconds), min(best["commit"], commit_seconds)
-    enqueued = [(len(call.args[0]), call.args[1]) for call in delay.call_args_list]
+    enqueued = [(len(call.args[0][1]), call.args[0][2]) for call in delay.call_args_list]  # (name, regions, quarters)
     return best, len(queries.captured_queries), preview, enqueued
 
 

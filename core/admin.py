@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditEntry
+from .models import AuditEntry, JobRun
 
 
 @admin.register(AuditEntry)
@@ -23,3 +23,10 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(JobRun)
+class JobRunAdmin(admin.ModelAdmin):
+    list_display = ["name", "state", "started_at", "finished_at", "result"]
+    list_filter = ["name", "state"]
+    readonly_fields = ["name", "arguments", "state", "started_at", "finished_at", "result", "error"]

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from . import pending_uploads
+from .recompute import catch_up, run
 
 # An upload waits this long for its preview to be confirmed before it is thrown away.
 PENDING_UPLOAD_HOURS = 24
@@ -11,3 +12,17 @@ PENDING_UPLOAD_HOURS = 24
 @shared_task(name="core.jobs.purge_stale_uploads")
 def purge_stale_uploads():
     return pending_uploads.purge_stale(older_than_hours=PENDING_UPLOAD_HOURS)
+
+
+@shared_task(name="core.jobs.recompute")
+def recompute(name, region_ids, quarters):
+    """Recompute ``name`` (registered in ``core.recompute``) for the regions × quarters; it
+    upserts, so it may run twice."""
+    return run(name, region_ids, quarters)
+
+
+@shared_task(name="core.jobs.recompute_stale")
+def recompute_stale():
+    """Every few minutes: the region × quarters whose recompute the broker could not take,
+    or lost, recomputed here (indicator values before the scores that read them)."""
+    return catch_up()

@@ -76,17 +76,73 @@ class AuditEntry(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username or '—'} {self.action}"
 
 
-class RegionQuarterMark(models.Model):
-    """A region × quarter marked as waiting for a recompute; one row however often it is
-    marked. Subclasses name the unique constraint (``region``, ``year``, ``quarter``)."""
+class StaleMark(models.Model):
+    """A region × quarter whose ``recompute`` (a name registered in ``core.recompute``) is
+    waiting to run: one row however often it is marked. While the row is there and
+    ``queue_failed`` is not set, a job is queued for it and further changes do not queue
+    another; the job deletes the row when it starts. ``queue_failed`` says the broker
+    refused the job: the next change tries again, and the catch-up sweep takes the row
+    meanwhile."""
 
+    recompute = models.CharField(max_length=40)
     region = models.ForeignKey("org.Region", on_delete=models.CASCADE, related_name="+")
     year = models.PositiveSmallIntegerField()
     quarter = models.PositiveSmallIntegerField()
     since = models.DateTimeField(auto_now_add=True)
+    queue_failed = models.BooleanField(default=False)
 
     class Meta:
-        abstract = True
+        constraints = [
+            models.UniqueConstraint(fields=["recompute", "region", "year", "quarter"], name="stale_mark_once")
+        ]
 
     def __str__(self):
-        return f"{self.region_id} {self.year}Q{self.quarter}"
+        return f"{self.recompute} {self.region_id} {self.year}Q{self.quarter}"
+
+
+class JobRun(models.Model):
+    """One run of a background job: what it was asked, how it went. Written by
+    ``core.runs.recorded``; the kinds of runs (their labels, how to retry them) are
+    registered in ``core.runs`` by the apps that run them."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    name = models.CharField(_("job"), max_length=100)
+    arguments = models.JSONField(_("arguments"), default=dict)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RUNNING)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    result = models.CharField(_("result"), max_length=300, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["-started_at"], name="job_run_started")]
+
+    def __str__(self):
+        return f"{self.name} {self.started_at:%Y-%m-%d %H:%M} {self.get_state_display()}"
+
+    @property
+    def label(self):
+        from .runs import KINDS
+
+        kind = KINDS.get(self.name)
+        return kind.label if kind else self.name
+
+    @property
+    def error_line(self):
+        """The last line of the traceback: the error itself."""
+        lines = [line for line in self.error.splitlines() if line.strip()]
+        return lines[-1] if lines else ""
+
+    @property
+    def can_retry(self):
+        from .runs import KINDS
+
+        kind = KINDS.get(self.name)
+        return self.state == self.State.FAILED and kind is not None and kind.retry is not None

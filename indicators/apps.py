@@ -8,3 +8,10 @@ class IndicatorsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "indicators"
     verbose_name = _("Indicators")
+
+    def ready(self):
+        from core import recompute
+
+        from .services.compute import RECOMPUTE, values_recompute
+
+        recompute.register(RECOMPUTE, compute=values_recompute, label=_("Recompute indicator values"))

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.links import object_url
-from core.models import EvidenceFile, RegionQuarterMark
+from core.models import EvidenceFile
 from core.numbers import plain
 from core.periods import Quarter
 from core.workflow import Reviewed, ReviewState
@@ -383,15 +383,6 @@ class ChecklistEvidence(EvidenceFile):
         verbose_name = _("checklist evidence")
         verbose_name_plural = _("checklist evidence")
         constraints = [models.UniqueConstraint(fields=["answer", "sha256"], name="checklist_evidence_unique_file")]
-
-
-class StaleValues(RegionQuarterMark):
-    """A region × quarter whose indicator values wait for a recompute that the broker could
-    not take (it was down when the figures changed). ``jobs.recompute_stale_values`` takes
-    the row once the broker is back; while the broker works no row is written."""
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["region", "year", "quarter"], name="stale_values_once")]
 
 
 class ComputedValue(models.Model):

@@ -1,18 +1,11 @@
 from django.contrib import admin
 
-from .models import JobRun, RegionVerdict, ScoreWeights
+from .models import RegionVerdict, ScoreWeights
 
 
 @admin.register(ScoreWeights)
 class ScoreWeightsAdmin(admin.ModelAdmin):
     list_display = ["plan", "completeness", "on_time", "progress", "indicators", "carriers", "returns", "cooperation"]
-
-
-@admin.register(JobRun)
-class JobRunAdmin(admin.ModelAdmin):
-    list_display = ["name", "state", "started_at", "finished_at", "result"]
-    list_filter = ["name", "state"]
-    readonly_fields = ["name", "arguments", "state", "started_at", "finished_at", "result", "error"]
 
 
 @admin.register(RegionVerdict)

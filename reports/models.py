@@ -1,12 +1,11 @@
 """What the scoring and the reports store: the weights of a plan's department scorecard,
-the scorecards and region verdicts computed from the records (never edited by hand), the
-regions × quarters waiting for a recompute, and a record of every background job run."""
+the scorecards and region verdicts computed from the records (never edited by hand), and the
+quarterly reports."""
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.models import RegionQuarterMark
 from indicators.models import IndicatorSet
 from org.models import Department, Region
 from tasks.models import Plan
@@ -121,67 +120,6 @@ class RegionVerdict(models.Model):
 
     def __str__(self):
         return f"{self.region} {self.year}Q{self.quarter}: {self.get_verdict_display()}"
-
-
-class StaleScores(RegionQuarterMark):
-    """A region × quarter whose scores wait for a recompute. A burst of changes touches the
-    same row, so the burst enqueues one job; the job deletes the row when it starts. When
-    the broker was down the job never left: ``queue_failed`` says so, the next change tries
-    again and ``jobs.recompute_unqueued_scores`` takes the row meanwhile."""
-
-    queue_failed = models.BooleanField(default=False)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["region", "year", "quarter"], name="stale_scores_once")]
-
-
-class JobRun(models.Model):
-    """One run of a background job: what it was asked, how it went."""
-
-    class State(models.TextChoices):
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
-
-    name = models.CharField(_("job"), max_length=100)
-    arguments = models.JSONField(_("arguments"), default=dict)
-    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RUNNING)
-    started_at = models.DateTimeField(_("started"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    result = models.CharField(_("result"), max_length=300, blank=True)
-    error = models.TextField(_("error"), blank=True)
-
-    class Meta:
-        verbose_name = _("job run")
-        verbose_name_plural = _("job runs")
-        ordering = ["-started_at"]
-        indexes = [models.Index(fields=["-started_at"], name="job_run_started")]
-
-    # The jobs that record their runs, as the administrators' page names them.
-    LABELS = {
-        "recompute_scores": _("Recompute scores"),
-        "recompute_regions": _("Recompute indicators and scores of many regions"),
-        "sweep_scores": _("Nightly sweep of stale scores"),
-        "recompute_unqueued_scores": _("Recompute scores whose job could not be queued"),
-        "build_report": _("Build a quarterly report"),
-    }
-
-    def __str__(self):
-        return f"{self.name} {self.started_at:%Y-%m-%d %H:%M} {self.get_state_display()}"
-
-    @property
-    def label(self):
-        return self.LABELS.get(self.name, self.name)
-
-    @property
-    def error_line(self):
-        """The last line of the traceback: the error itself."""
-        lines = [line for line in self.error.splitlines() if line.strip()]
-        return lines[-1] if lines else ""
-
-    @property
-    def can_retry(self):
-        return self.state == self.State.FAILED and self.name in self.LABELS
 
 
 class QuarterlyReport(models.Model):

@@ -188,9 +188,14 @@ def latest_verdicts(regions):
     return [(region, latest.get(region.pk)) for region in regions]
 
 
+NAMED_REGIONS = 3  # a run about more regions says how many instead of naming them
+
+
 def job_subjects(runs):
-    """{run pk: what the run was about, e.g. “黔江区 2026年第四季度”}, in two queries."""
-    region_ids = {run.arguments.get("region") for run in runs} - {None}
+    """{run pk: what the run was about, e.g. “黔江区 2026年第四季度”, “黔江区、武隆区
+    2023年第一季度—2024年第二季度” or “12 个区县，2026年第四季度”}, in two queries."""
+    region_ids = {region_id for run in runs if len(run.arguments.get("regions", [])) <= NAMED_REGIONS
+                  for region_id in run.arguments.get("regions", [])}
     report_ids = {run.arguments.get("report") for run in runs} - {None}
     regions = Region.objects.in_bulk(region_ids)
     reports = QuarterlyReport.objects.select_related("region").in_bulk(report_ids)
@@ -200,10 +205,15 @@ def job_subjects(runs):
         if arguments.get("report") in reports:
             report = reports[arguments["report"]]
             subjects[run.pk] = f"{report.region.name} {Quarter(report.year, report.quarter).label}"
-        elif arguments.get("region") in regions:
-            subjects[run.pk] = f"{regions[arguments['region']].name} {Quarter.parse(arguments['quarter']).label}"
         elif arguments.get("regions") and arguments.get("quarters"):
-            first, last = (Quarter.parse(arguments["quarters"][i]).label for i in (0, -1))
-            subjects[run.pk] = _("%(count)d regions, %(first)s to %(last)s") % {
-                "count": len(arguments["regions"]), "first": first, "last": last}
+            subjects[run.pk] = _regions_quarters(arguments["regions"], arguments["quarters"], regions)
     return subjects
+
+
+def _regions_quarters(region_ids, quarters, regions):
+    first, last = Quarter.parse(min(quarters)).label, Quarter.parse(max(quarters)).label
+    period = first if first == last else f"{first}—{last}"
+    names = [regions[region_id].name for region_id in region_ids if region_id in regions]
+    if len(region_ids) <= NAMED_REGIONS and names:
+        return f"{'、'.join(names)} {period}"
+    return _("%(count)d regions, %(period)s") % {"count": len(region_ids), "period": period}

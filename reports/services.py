@@ -1,33 +1,33 @@
 """Recomputing scores: the scorecards of every plan of a region and the region's verdict
-for a quarter, written in bulk and idempotently; and marking a region × quarter stale so
-that a burst of changes gives one recompute."""
+for a quarter, written in bulk and idempotently, as the recompute ``RECOMPUTE`` of
+``core.recompute``; building quarterly reports; retrying this app's failed jobs."""
 
 import logging
 from functools import partial
 
-from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from kombu.exceptions import OperationalError
 
 from core.bulk import upsert, upsert_rows
 from core.memory import cyclic_gc_paused
 from core.periods import Quarter
+from core.recompute import mark_stale
+from core.runs import BROKER_DOWN, CannotRetry, queue, regions_of
 from indicators.models import Adoption, IndicatorSet
-from org.models import Region
 from tasks.models import Plan
 
 from . import report_document, report_workbook, scoring
-from .models import QuarterlyReport, RegionVerdict, Scorecard, ScoreWeights, StaleScores
+from .models import QuarterlyReport, RegionVerdict, Scorecard, ScoreWeights
 
 logger = logging.getLogger(__name__)
 
 
+RECOMPUTE = "scores"  # the name this app's recompute is registered under in core.recompute
 BATCH = 250  # regions read and written together: bounds memory and the size of IN lists
 
 
@@ -148,52 +148,29 @@ def recompute_all_enqueue(*, quarters):
     return len(parts)
 
 
+def scores_recompute(region_ids, quarters):
+    """The recompute registered as ``RECOMPUTE``; returns what it wrote, in words."""
+    return _("%(count)d scorecards") % {"count": scores_compute_regions(region_ids, quarters)}
+
+
 def plan_scores_stale(plan):
     """The plan's weights changed: every quarter of it up to now is to be recomputed."""
     last = min(Quarter.containing(timezone.localdate()), Quarter(plan.end_year, 4))
-    quarter = Quarter(plan.start_year, 1)
+    quarters, quarter = [], Quarter(plan.start_year, 1)
     while quarter <= last:
-        scores_stale(region=plan.region, quarter=quarter)
+        quarters.append(quarter)
         quarter = quarter.shift(1)
+    mark_stale(RECOMPUTE, region_ids=[plan.region_id], quarters=quarters)
 
 
 def scores_stale(*, region, quarter):
     """Something ``region``'s scores of ``quarter`` depend on changed: once the change
-    commits, mark them stale and, unless a recompute is already waiting, enqueue one a
-    little later so that the rest of a burst of changes joins it. Within one transaction
-    the mark is registered once however many records change."""
-    key = (region.pk, str(quarter))
-    pending = connection.run_on_commit if connection.in_atomic_block else []
-    if any(getattr(entry[1], "scores_key", None) == key for entry in pending):
-        return
-    callback = partial(_mark, region, quarter)
-    callback.scores_key = key
-    transaction.on_commit(callback)
-
-
-def _mark(region, quarter):
-    from . import jobs
-
-    row, created = StaleScores.objects.get_or_create(region=region, year=quarter.year, quarter=quarter.number)
-    if not created and not row.queue_failed:
-        return  # a recompute is already waiting for this region and quarter
-    try:
-        jobs.recompute_scores.apply_async((region.pk, str(quarter)), countdown=settings.SCORES_COALESCE_SECONDS)
-    except OperationalError:
-        # The change is committed; the mark stays for jobs.recompute_unqueued_scores.
-        logger.warning("score recompute of %s %s not enqueued: broker unavailable", region.code, quarter)
-        StaleScores.objects.filter(pk=row.pk).update(queue_failed=True)
-    else:
-        if row.queue_failed:
-            StaleScores.objects.filter(pk=row.pk).update(queue_failed=False)
+    commits they are recomputed, by one job however many changes come in a burst (see
+    ``core.recompute``)."""
+    mark_stale(RECOMPUTE, region_ids=[region.pk], quarters=[quarter])
 
 
 # --- the quarterly report --------------------------------------------------------------------------
-
-
-# Said on the page (and kept as a failed build's reason) when a job cannot be handed to the
-# broker: nothing was started, the user tries again later.
-BROKER_DOWN = gettext_lazy("The background job service is unavailable; try again later.")
 
 
 class NothingToReport(ValueError):
@@ -290,40 +267,24 @@ def report_failed(report, error):
 # --- failed jobs ----------------------------------------------------------------------------------
 
 
-class CannotRetry(ValueError):
-    """What the failed run was about no longer exists."""
+def build_retry(run, user):
+    """A report build is requested afresh, so the failed build stays listed with its reason."""
+    failed = QuarterlyReport.objects.select_related("region").filter(pk=run.arguments.get("report")).first()
+    if failed is None:
+        raise CannotRetry(_("The report of this run no longer exists."))
+    report = report_request(region=failed.region, quarter=Quarter(failed.year, failed.quarter), user=user)
+    report.refresh_from_db()
+    if report.state == QuarterlyReport.State.FAILED:
+        raise CannotRetry(report.reason)
 
 
-def job_retry(run, *, user=None):
-    """Run a failed job again with the arguments it had; the new run is recorded as its own.
-    A report build is requested afresh, so the failed build stays listed with its reason."""
+def recompute_regions_retry(run, user):
     from . import jobs
 
-    if not run.can_retry:
-        raise CannotRetry(_("Only a failed run can be retried."))
-    arguments = run.arguments
-    if run.name == "build_report":
-        failed = QuarterlyReport.objects.select_related("region").filter(pk=arguments.get("report")).first()
-        if failed is None:
-            raise CannotRetry(_("The report of this run no longer exists."))
-        report = report_request(region=failed.region, quarter=Quarter(failed.year, failed.quarter), user=user)
-        report.refresh_from_db()
-        if report.state == QuarterlyReport.State.FAILED:
-            raise CannotRetry(report.reason)
-        return
-    if run.name in ("sweep_scores", "recompute_unqueued_scores"):
-        job, args = getattr(jobs, run.name), ()
-    elif run.name == "recompute_scores":
-        region = Region.objects.filter(pk=arguments.get("region")).first()
-        if region is None:
-            raise CannotRetry(_("The region of this run no longer exists."))
-        job, args = jobs.recompute_scores, (region.pk, arguments["quarter"])
-    else:  # recompute_regions
-        regions = list(Region.objects.filter(pk__in=arguments.get("regions", [])).values_list("pk", flat=True))
-        if not regions:
-            raise CannotRetry(_("The regions of this run no longer exist."))
-        job, args = jobs.recompute_regions, (sorted(regions), arguments["quarters"])
-    try:
-        job.delay(*args)  # nothing was written: no transaction to wait for
-    except OperationalError:
-        raise CannotRetry(str(BROKER_DOWN)) from None
+    queue(jobs.recompute_regions, regions_of(run), run.arguments["quarters"])
+
+
+def sweep_retry(run, user):
+    from . import jobs
+
+    queue(jobs.sweep_scores)

@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core import runs
+from core.models import JobRun
 from core.periods import Quarter
 from core.views import requested_district, requested_quarter
 from core.workflow import EditConflict, save_versioned
@@ -25,7 +27,7 @@ from tasks.models import Plan
 
 from . import selectors, services
 from .forms import ScoreWeightsForm
-from .models import COMPONENTS, JobRun, QuarterlyReport, RegionVerdict, Scorecard, ScoreWeights
+from .models import COMPONENTS, QuarterlyReport, RegionVerdict, Scorecard, ScoreWeights
 
 JOBS_PER_PAGE = 50
 CITY_ROWS_PER_PAGE = 100
@@ -194,8 +196,8 @@ def job_retry(request):
     if run is None or not run.can_retry:
         raise Http404
     try:
-        services.job_retry(run, user=request.user)
-    except services.CannotRetry as refused:
+        runs.retry(run, user=request.user)
+    except runs.CannotRetry as refused:
         messages.error(request, str(refused))
     else:
         messages.success(request, _("%(job)s has been queued again.") % {"job": run.label})

@@ -26,6 +26,7 @@ from carriers.credit_code import check_character
 from carriers.models import Carrier, MonitoringRule, UserYear, WaterAudit, WaterRules, WaterUser
 from core.audit import record
 from core.excel import write_text
+from core.models import JobRun
 from core.periods import Quarter
 from demo.tables import build_bytes
 from indicators.models import (
@@ -41,7 +42,7 @@ from indicators.services import compute_region_quarter
 from org.models import Department, DepartmentAlias, DepartmentGroup, Region, User
 from org.services import notification_send
 from reports import services as report_services
-from reports.models import JobRun, QuarterlyReport, RegionVerdict
+from reports.models import QuarterlyReport, RegionVerdict
 from tasks.models import PlanPhase, ProgressReport, TaskNode
 from tasks.services import contribution_save
 from tests.conftest import make_user
@@ -369,10 +370,10 @@ def _reports(h, say):
     )
     h.failed_report = QuarterlyReport.objects.create(region=h.district, year=QUARTER.year, quarter=QUARTER.number,
                                                      state="failed", reason=say("reports.QuarterlyReport.reason"))
-    JobRun.objects.create(name="recompute_scores", arguments={"region": h.district.pk, "quarter": str(QUARTER)},
-                          state="done", result=say("reports.JobRun.result"))
+    JobRun.objects.create(name="recompute_scores", arguments={"regions": [h.district.pk], "quarters": [str(QUARTER)]},
+                          state="done", result=say("core.JobRun.result"))
     JobRun.objects.create(name="build_report", arguments={"report": h.failed_report.pk}, state="failed",
-                          error=say("reports.JobRun.error"))
+                          error=say("core.JobRun.error"))
 
 
 def _audit(h, say):

@@ -15,9 +15,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core import jobs
 from core.excel import WorkbookError
 from core.periods import Quarter
-from indicators import bulk_workbook, jobs
+from indicators import bulk_workbook
 from indicators.bulk_workbook import TemplateRow
 from indicators.models import Adoption, ComputedValue, DataElement, DataReport, DataValue, Indicator, IndicatorSet
 from indicators.services import BulkRefused, bulk_statistics_commit, bulk_statistics_prepare
@@ -247,7 +248,7 @@ def test_the_figures_go_into_each_departments_report_submitted_with_history(
     world, standard, administrator, django_capture_on_commit_callbacks
 ):
     with (
-        mock.patch.object(jobs.recompute_regions_quarter, "delay") as delay,
+        mock.patch.object(jobs.recompute, "apply_async") as delay,
         django_capture_on_commit_callbacks(execute=True),
     ):
         preview = commit(good_rows(world), administrator)
@@ -261,8 +262,9 @@ def test_the_figures_go_into_each_departments_report_submitted_with_history(
         assert report.submitted_at is not None
         assert report.history.get().history_user == administrator
     assert DataValue.history.filter(history_type="+", history_user=administrator).count() == 5
-    # One job for the indicator set, naming both counties; not one per county.
-    delay.assert_called_once_with(sorted([world.district.pk, world.other_district.pk]), "2024Q1", standard.pk)
+    # One job naming both counties, the quarter and the same quarter next year; not one per county.
+    counties = sorted([world.district.pk, world.other_district.pk])
+    delay.assert_called_once_with(("indicator_values", counties, ["2024Q1", "2025Q1"]), countdown=0)
 
 
 def test_the_recompute_runs_once_committed(world, standard, administrator, jobs_inline):
@@ -316,7 +318,7 @@ def test_importing_the_same_file_again_changes_nothing(world, standard, administ
     commit(good_rows(world), administrator)
     histories = DataValue.history.count(), DataReport.history.count()
     with (
-        mock.patch.object(jobs.recompute_regions_quarter, "delay") as delay,
+        mock.patch.object(jobs.recompute, "apply_async") as delay,
         django_capture_on_commit_callbacks(execute=True),
     ):
         preview = commit(good_rows(world), administrator)
@@ -360,7 +362,7 @@ def test_upload_preview_and_confirm(world, standard, administrator, client_for):
     text = page.content.decode()
     assert page.status_code == 200 and "批量测试建成区面积" in text and "统计数据.xlsx" in text
     assert page.context["preview"].new == 5 and not DataValue.objects.exists()
-    with mock.patch.object(jobs.recompute_regions_quarter, "delay"):
+    with mock.patch.object(jobs.recompute, "apply_async"):
         confirmed = client.post(response.url)
     assert confirmed.status_code == 302 and DataValue.objects.count() == 5
     assert client.get(response.url).status_code == 404  # the upload is gone once confirmed

@@ -7,7 +7,7 @@ import pytest
 
 from core.periods import Quarter
 from demo import catalogue as indicator_demo
-from indicators.models import ComputedValue, IndicatorSet
+from indicators.models import Adoption, ComputedValue, IndicatorSet
 from indicators.services import compute_region_quarter
 from tests.helpers import enter_figures, enter_utility
 
@@ -80,7 +80,7 @@ def test_recompute_command_and_job(qianjiang):
 
     from django.core.management import call_command
 
-    from indicators import jobs
+    from core import jobs
 
     enter(qianjiang, Q4_2023, RECLAIMED_WATER=380, SEWAGE_TREATED=1900)
     enter(qianjiang, Q4_2022, RECLAIMED_WATER=300, SEWAGE_TREATED=1800)
@@ -90,5 +90,8 @@ def test_recompute_command_and_job(qianjiang):
     first = list(ComputedValue.objects.order_by("pk").values())
     call_command("recompute", quarter="2023Q4", stdout=io.StringIO())
     assert list(ComputedValue.objects.order_by("pk").values()) == first
-    assert jobs.recompute_region_quarter(qianjiang.pk, "2023Q4", IndicatorSet.objects.get().pk) == 20
+    # The job computes under the set a region adopted: none adopted, nothing written.
+    assert jobs.recompute("indicator_values", [qianjiang.pk], ["2023Q4"]) == "0 个指标值"
+    Adoption.objects.create(region=qianjiang, indicator_set=IndicatorSet.objects.get(), since_year=2023)
+    assert jobs.recompute("indicator_values", [qianjiang.pk], ["2023Q4"]) == "20 个指标值"
     assert results(qianjiang, Q4_2023)["RECLAIMED_WATER_RATIO"].status == "met"  # 20 %, growth 20/16.67 = +20 %

@@ -11,9 +11,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from core import events
+from core.models import JobRun, StaleMark
 from core.periods import Quarter
 from indicators.models import IndicatorSet
-from reports.models import JobRun, Scorecard, ScoreWeights, StaleScores
+from reports.models import Scorecard, ScoreWeights
 from reports.scoring import expected_percent, verdict
 from reports.services import scores_compute
 from tasks.models import Assignment, Plan, ProgressReport, TaskNode
@@ -202,20 +203,20 @@ def test_a_threshold_the_set_cannot_reach_is_refused(db):
 
 def test_a_burst_of_changes_gives_one_recompute(quarter_of_work, world, django_capture_on_commit_callbacks,
                                                 monkeypatch):
-    from reports import jobs
+    from core import jobs
 
     queued = []
-    monkeypatch.setattr(jobs.recompute_scores, "apply_async", lambda args, countdown: queued.append((args, countdown)))
+    monkeypatch.setattr(jobs.recompute, "apply_async", lambda args, countdown: queued.append((args, countdown)))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         for _ in range(5):  # the fixture's own changes marked Q2 already: use Q3
             events.publish(events.SCORES_CHANGED, region=world.district, quarter=Quarter(2023, 3))
     assert len(callbacks) == 1  # five changes in one transaction: one mark
     callbacks[0]()
     callbacks[0]()  # a later transaction, before the queued job ran, joins it
-    assert queued == [((world.district.pk, "2023Q3"), settings.SCORES_COALESCE_SECONDS)]
-    assert StaleScores.objects.filter(year=2023, quarter=3).count() == 1
-    jobs.recompute_scores(world.district.pk, "2023Q3")  # the job claims the mark
-    assert not StaleScores.objects.filter(year=2023, quarter=3).exists()
+    assert queued == [(("scores", [world.district.pk], ["2023Q3"]), settings.SCORES_COALESCE_SECONDS)]
+    assert StaleMark.objects.filter(recompute="scores", year=2023, quarter=3).count() == 1
+    jobs.recompute("scores", [world.district.pk], ["2023Q3"])  # the job claims the mark
+    assert not StaleMark.objects.filter(year=2023, quarter=3).exists()
     assert JobRun.objects.get(name="recompute_scores").state == "done"
 
 
@@ -223,15 +224,15 @@ def test_the_nightly_sweep_recomputes_the_current_quarter_and_lost_marks(quarter
     from reports.jobs import sweep_scores
 
     Scorecard.objects.all().delete()
-    StaleScores.objects.all().delete()
+    StaleMark.objects.all().delete()
     with time_machine.travel("2023-06-01 09:00 +0800", tick=False):
-        StaleScores.objects.create(region=world.district, year=2023, quarter=1)  # its job was lost
+        StaleMark.objects.create(recompute="scores", region=world.district, year=2023, quarter=1)  # its job was lost
     with time_machine.travel("2023-06-01 09:45 +0800", tick=False):
-        StaleScores.objects.create(region=world.district, year=2022, quarter=4)  # its job may still run
+        StaleMark.objects.create(recompute="scores", region=world.district, year=2022, quarter=4)  # may still run
     with time_machine.travel("2023-06-01 10:00 +0800", tick=False):
         assert sweep_scores() == 2  # 2023Q2 (current, the plan runs) and the lost 2023Q1
     assert set(Scorecard.objects.values_list("year", "quarter").distinct()) == {(2023, 1), (2023, 2)}
-    assert list(StaleScores.objects.values_list("year", "quarter")) == [(2022, 4)]
+    assert list(StaleMark.objects.values_list("year", "quarter")) == [(2022, 4)]
     assert JobRun.objects.get(name="sweep_scores").result == "2 个区县季度"
 
 
@@ -252,8 +253,8 @@ def test_recomputing_everything_in_the_background_and_its_retry(quarter_of_work,
 
     from django.core.management import call_command
 
+    from core.runs import retry
     from reports.selectors import job_subjects
-    from reports.services import job_retry
 
     Scorecard.objects.all().delete()
     out = io.StringIO()
@@ -263,22 +264,27 @@ def test_recomputing_everything_in_the_background_and_its_retry(quarter_of_work,
     run = JobRun.objects.get(name="recompute_regions")
     assert run.state == "done" and run.result == "0 个指标值，4 个部门评分"
     assert Scorecard.objects.filter(quarter=2).count() == 2
-    assert job_subjects([run]) == {run.pk: "1 个区县，2023年第一季度—2023年第二季度"}
+    assert job_subjects([run]) == {run.pk: "武隆区 2023年第一季度—2023年第二季度"}
     run.state = JobRun.State.FAILED
     run.save()
     with jobs_inline():
-        job_retry(run, user=administrator)
+        retry(run, user=administrator)
     again = JobRun.objects.filter(name="recompute_regions").exclude(pk=run.pk).get()  # a run of its own
     assert again.state == "done" and again.arguments == run.arguments
 
 
-def test_a_failed_job_is_recorded_with_its_reason(world):
-    from reports.jobs import recompute_scores
+def test_a_failed_job_is_recorded_with_its_reason(quarter_of_work, world, monkeypatch):
+    from core.jobs import recompute
+    from reports import scoring
 
-    with pytest.raises(Exception):  # noqa: B017 - the region does not exist
-        recompute_scores(999999, "2023Q2")
+    def broken(*args):
+        raise RuntimeError("scoring broke")
+
+    monkeypatch.setattr(scoring, "Batch", broken)
+    with pytest.raises(RuntimeError):
+        recompute("scores", [world.district.pk], ["2023Q2"])
     run = JobRun.objects.get(name="recompute_scores")
-    assert run.state == "failed" and "DoesNotExist" in run.error and run.finished_at
+    assert run.state == "failed" and run.error_line == "RuntimeError: scoring broke" and run.finished_at
 
 
 def test_a_submission_and_its_approval_recompute_the_quarter(plan, world, reviewer, jobs_inline):
@@ -372,7 +378,7 @@ def test_an_administrator_retries_a_failed_job(quarter_of_work, world, administr
     from django.urls import reverse
 
     failed = JobRun.objects.create(name="recompute_scores", state="failed", error="OperationalError: timeout",
-                                   arguments={"region": world.district.pk, "quarter": "2023Q2"})
+                                   arguments={"regions": [world.district.pk], "quarters": ["2023Q2"]})
     page = client_for(administrator).get(reverse("reports:jobs")).content.decode()
     assert "重新计算评分" in page and "武隆区 2023年第二季度" in page and "重试" in page
     url = reverse("reports:job_retry")
@@ -389,6 +395,6 @@ def test_a_retry_of_a_run_whose_region_is_gone_says_so(world, administrator, cli
     from django.urls import reverse
 
     failed = JobRun.objects.create(name="recompute_scores", state="failed",
-                                   arguments={"region": 999999, "quarter": "2023Q2"})
+                                   arguments={"regions": [999999], "quarters": ["2023Q2"]})
     response = client_for(administrator).post(reverse("reports:job_retry"), {"run": failed.pk}, follow=True)
     assert "该任务涉及的区县已不存在" in response.content.decode()

@@ -78,8 +78,9 @@ EXCLUDED = {
     "carriers.CarrierTarget.carrier_type": "a choice",
     "reports.Scorecard.band": "green, amber or red, written by the scoring",
     "reports.RegionVerdict.verdict": "a choice",
-    "reports.JobRun.name": "the job's own name, set by its code",
-    "reports.JobRun.state": "a choice",
+    "core.JobRun.name": "the job's own name, set by its code",
+    "core.JobRun.state": "a choice",
+    "core.StaleMark.recompute": "the name a recompute is registered under, set by its code; never rendered",
     "reports.QuarterlyReport.state": "a choice",
     "reports.QuarterlyReport.build_task": "the Celery id of the job building it",
 }
@@ -266,7 +267,7 @@ PAGES = [
          lambda h: _q(reverse("reports:city"), quarter=Q)),
     Page("scorecard weights", (REVIEWER,), ("tasks.Plan.title", "org.Region.name"),
          lambda h: reverse("reports:weights", args=[h.plan.pk])),
-    Page("background jobs", (ADMIN,), ("reports.JobRun.result", "reports.JobRun.error"),
+    Page("background jobs", (ADMIN,), ("core.JobRun.result", "core.JobRun.error"),
          lambda h: reverse("reports:jobs")),
     Page("quarterly reports", (REVIEWER, SUPERVISOR), ("org.Region.name", "reports.QuarterlyReport.reason"),
          lambda h: _q(reverse("reports:quarterly"), region=DISTRICT, quarter=Q)),
@@ -337,7 +338,7 @@ ADMIN_PAGES = [
     AdminPage("carriers.WaterAudit", lambda h: h.audit, ("carriers.WaterAudit.auditor", "carriers.WaterAudit.notes"),
               ("carriers.WaterUser.name",), history=True),
     AdminPage("reports.ScoreWeights", lambda h: None, (), ()),  # the plan has the default weights: nothing stored
-    AdminPage("reports.JobRun", lambda h: _only("reports.JobRun", state="failed"), ("reports.JobRun.error",)),
+    AdminPage("core.JobRun", lambda h: _only("core.JobRun", state="failed"), ("core.JobRun.error",)),
     AdminPage("reports.RegionVerdict", lambda h: h.district.verdicts.get(), ("reports.RegionVerdict.reason",),
               ("reports.RegionVerdict.reason",)),
 ]

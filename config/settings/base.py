@@ -181,7 +181,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # (the operating system waits about two minutes for a host that does not answer) and a
 # publish is tried twice, so an enqueue to a stopped Redis costs the user about 0.3 s, to
 # a silent host about 4 s. The request then goes on: the change is committed and its
-# recompute is queued later (StaleScores.queue_failed, indicators' StaleValues), or the
+# recompute is queued later (core.StaleMark.queue_failed, see core.recompute), or the
 # page says the job could not start.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 60 * 60),
@@ -207,13 +207,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.jobs.sweep_scores",
         "schedule": 24 * 60 * 60,
     },
-    # Catch up, once the broker is back, with the recomputes it could not take.
-    "recompute-scores-whose-job-was-not-queued": {
-        "task": "reports.jobs.recompute_unqueued_scores",
-        "schedule": 10 * 60,
-    },
-    "recompute-indicator-values-whose-job-was-not-queued": {
-        "task": "indicators.jobs.recompute_stale_values",
+    # Catch up, once the broker is back, with the recomputes it could not take (or lost).
+    "recompute-what-was-not-queued": {
+        "task": "core.jobs.recompute_stale",
         "schedule": 10 * 60,
     },
     "purge-abandoned-uploads": {

@@ -9,7 +9,7 @@ from .compute import (
     recompute,
     recompute_after_commit,
     recompute_since_after_commit,
-    stale_values_recompute,
+    values_recompute,
 )
 from .data import (
     DataRefused,
@@ -53,6 +53,6 @@ __all__ = [
     "recompute",
     "recompute_after_commit",
     "recompute_since_after_commit",
-    "stale_values_recompute",
     "validate_for_submission",
+    "values_recompute",
 ]

@@ -13,10 +13,8 @@ A national file holds tens of thousands of rows, so both steps ask a fixed numbe
 queries whatever the row count, and the history of every written row is recorded in bulk.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,6 +23,7 @@ from core import workflow
 from core.bulk import insert_rows, upsert
 from core.history import record_bulk
 from core.memory import cyclic_gc_paused
+from core.recompute import mark_stale
 from core.text import normalize_name
 from org.models import Department, Region
 
@@ -32,7 +31,7 @@ from ..bulk_workbook import HEADERS
 from ..models import DataElement, DataReport, DataValue
 from ..selectors import duties_of_regions
 from ..validation import NotANumber, fmt, parse_number
-from .compute import enqueue_or_mark
+from .compute import RECOMPUTE
 
 CHANGE_REASON = "统计数据批量导入"
 # What a figure is written with (its id comes from the sequence).
@@ -270,7 +269,7 @@ def bulk_statistics_commit(*, parsed, quarter, user, source_sha256, confirm_warn
     """Check ``parsed`` again under lock and write it in one transaction; returns the
     preview of what was written. Raises ``BulkRefused`` (nothing written) on any error, or
     on warnings without ``confirm_warnings``. The indicators of the counties written are
-    recomputed once the transaction commits: one job per indicator set."""
+    recomputed once the transaction commits, in one job."""
     with cyclic_gc_paused(), transaction.atomic():
         preview = bulk_statistics_prepare(parsed=parsed, quarter=quarter, lock=True)
         if not preview.ok:
@@ -363,15 +362,8 @@ def _record_history(mine, *, newest, created, changed, changed_since, user):
 
 
 def _recompute_after_commit(writes, quarter):
-    """One job per indicator set for every county written (not one per county: a national
-    import would enqueue thousands). The job recomputes the quarter and the same quarter
+    """Every county written, recomputed once the transaction commits, in one job (not one
+    per county: a national import would enqueue thousands): the quarter and the same quarter
     next year, whose year-on-year rules read it."""
-    from .. import jobs  # the job module imports services
-
-    by_set = defaultdict(set)
-    for write in writes:
-        by_set[write.indicator_set_id].add(write.region.id)
-    for indicator_set_id, region_ids in by_set.items():
-        args = (sorted(region_ids), str(quarter), indicator_set_id)
-        transaction.on_commit(partial(enqueue_or_mark, jobs.recompute_regions_quarter, args, region_ids=args[0],
-                                      quarters=[quarter, quarter.shift(4)]))
+    counties = sorted({write.region.id for write in writes})
+    mark_stale(RECOMPUTE, region_ids=counties, quarters=[quarter, quarter.shift(4)])

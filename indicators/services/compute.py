@@ -2,21 +2,20 @@
 ``recompute`` command both call. Bulk: a fixed number of queries per region and quarter,
 and an upsert that leaves identical rows when nothing changed."""
 
-import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
-from kombu.exceptions import OperationalError
+from django.utils.translation import gettext as _
 
 from core import events
 from core.bulk import upsert_rows
 from core.memory import cyclic_gc_paused
 from core.periods import Quarter
+from core.recompute import mark_stale
 from org.models import Region
 
 from ..formulas import MissingValue, ZeroDenominator, parse
@@ -31,7 +30,6 @@ from ..models import (
     Indicator,
     IndicatorSet,
     ReferenceValue,
-    StaleValues,
     UtilityFigures,
 )
 from ..providers import provided_for
@@ -39,7 +37,7 @@ from ..selectors import adopted_set
 from ..targets import INCOMPLETE, MET, NOT_MET, check
 
 PLACES = Decimal("0.000001")
-logger = logging.getLogger(__name__)
+RECOMPUTE = "indicator_values"  # the name this app's recompute is registered under in core.recompute
 
 
 class _Entered(NamedTuple):
@@ -344,28 +342,15 @@ def _checklist(indicator, region_id, quarter, answers):
 def recompute_after_commit(region, quarter):
     """Once the surrounding transaction commits, recompute ``quarter`` and the same quarter
     next year (whose year-on-year rules compare with this one) for ``region``."""
-    from .. import jobs  # the job module imports services
-
-    indicator_set = adopted_set(region)
-    if indicator_set is None:
-        return
-    for affected in (quarter, quarter.shift(4)):
-        transaction.on_commit(lambda q=affected: enqueue_or_mark(
-            jobs.recompute_region_quarter, (region.pk, str(q), indicator_set.pk), region_ids=[region.pk], quarters=[q]
-        ))
+    if adopted_set(region) is not None:
+        mark_stale(RECOMPUTE, region_ids=[region.pk], quarters=[quarter, quarter.shift(4)])
 
 
 def recompute_since_after_commit(region, first):
     """Once the transaction commits, recompute ``region`` from quarter ``first`` up to the
     current one: for inputs that hold until changed, such as the carrier registry."""
-    from .. import jobs
-
-    indicator_set = adopted_set(region)
-    if indicator_set is not None:
-        transaction.on_commit(lambda: enqueue_or_mark(
-            jobs.recompute_region_since, (region.pk, str(first), indicator_set.pk), region_ids=[region.pk],
-            quarters=quarters_since(first, today=timezone.localdate()),
-        ))
+    if adopted_set(region) is not None:
+        mark_stale(RECOMPUTE, region_ids=[region.pk], quarters=quarters_since(first, today=timezone.localdate()))
 
 
 def quarters_since(first, *, today):
@@ -377,36 +362,21 @@ def quarters_since(first, *, today):
     return quarters
 
 
-def enqueue_or_mark(job, args, *, region_ids, quarters):
-    """Hand ``job`` to the broker. The figures are already committed, so with the broker
-    down the user's request goes on: the regions × quarters are marked instead, and
-    ``jobs.recompute_stale_values`` recomputes them once the broker is back."""
-    try:
-        job.delay(*args)
-    except OperationalError:
-        logger.warning("%s of %d regions not enqueued (broker unavailable): marked stale", job.name, len(region_ids))
-        marks = [StaleValues(region_id=region_id, year=q.year, quarter=q.number) for region_id in region_ids
-                 for q in quarters]
-        StaleValues.objects.bulk_create(marks, ignore_conflicts=True)
-
-
-def stale_values_recompute():
-    """Recompute, in bulk, every region × quarter marked stale (with the set each region
-    adopted); returns how many were marked. Marks are claimed first, so figures changed
-    meanwhile mark their quarter again."""
-    marks = list(StaleValues.objects.values_list("pk", "region_id", "year", "quarter"))
-    StaleValues.objects.filter(pk__in=[pk for pk, *_rest in marks]).delete()
-    regions = {region_id for _pk, region_id, _year, _number in marks}
-    adopted = dict(Adoption.objects.filter(region__in=regions).values_list("region", "indicator_set"))
-    wanted = defaultdict(set)  # (indicator set id, quarter) -> region ids
-    for _pk, region_id, year, number in marks:
+def values_recompute(region_ids, quarters):
+    """The recompute registered as ``RECOMPUTE``: the regions' values of ``quarters`` under
+    the set each adopted, in bulk (regions without one have none); returns what it wrote,
+    in words."""
+    adopted = dict(Adoption.objects.filter(region__in=region_ids).values_list("region", "indicator_set"))
+    by_set = defaultdict(list)
+    for region_id in region_ids:
         if region_id in adopted:
-            wanted[adopted[region_id], Quarter(year, number)].add(region_id)
-    sets = IndicatorSet.objects.in_bulk({set_id for set_id, _quarter in wanted})
-    for (set_id, quarter), region_ids in sorted(wanted.items()):
-        regions = Region.objects.filter(pk__in=region_ids).order_by("code")
-        recompute(regions=regions, quarters=[quarter], indicator_set=sets[set_id])
-    return len(marks)
+            by_set[adopted[region_id]].append(region_id)
+    sets = IndicatorSet.objects.in_bulk(list(by_set))
+    written = 0
+    for set_id, members in sorted(by_set.items()):
+        regions = Region.objects.filter(pk__in=members).order_by("code")
+        written += recompute(regions=regions, quarters=sorted(quarters), indicator_set=sets[set_id])
+    return _("%(count)d indicator values") % {"count": written}
 
 
 def recompute(*, regions, quarters, indicator_set, publish=True):

@@ -18,14 +18,14 @@ from django.urls import reverse
 
 from carriers.imports import CARRIERS, USERS
 from carriers.models import Carrier, UserYear
+from core import jobs as core_jobs
+from core.models import JobRun, StaleMark
 from demo import catalogue as indicator_demo
 from demo import table_data
 from demo.tables import build_bytes
-from indicators import jobs as indicators_jobs
-from indicators.models import Adoption, ComputedValue, DataReport, DataValue, Indicator, StaleValues
+from indicators.models import Adoption, ComputedValue, DataReport, DataValue, Indicator
 from org.models import User
-from reports import jobs as reports_jobs
-from reports.models import JobRun, QuarterlyReport, RegionVerdict, Scorecard, StaleScores
+from reports.models import QuarterlyReport, RegionVerdict, Scorecard
 from reports.services import scores_compute
 from tasks.models import Plan, ProgressReport
 from tests.helpers import enter_figures, import_table, level_counts, new_plan, said, snapshot
@@ -154,7 +154,7 @@ def test_with_redis_stopped_pages_serve_changes_are_kept_and_jobs_resume_when_it
     figures = enter_figures(world.district, Q2, department=world.urban_bureau, state=DataReport.State.SUBMITTED,
                             RES_WATER="200")
     scores_compute(world.district, Q2)
-    StaleScores.objects.all().delete()
+    StaleMark.objects.all().delete()
     worker = start_worker("survivor@faults", database_url=database_url, REDIS_URL=own_broker.url,
                           SCORES_COALESCE_SECONDS="0")
     try:
@@ -173,7 +173,7 @@ def test_with_redis_stopped_pages_serve_changes_are_kept_and_jobs_resume_when_it
         assert page.count("后台任务服务不可用，请稍后重试") == 2  # the message, and the reason on the build's row
         assert report_of(world.district).state == QuarterlyReport.State.FAILED
         earlier = JobRun.objects.create(name="recompute_scores", state="failed",
-                                        arguments={"region": world.district.pk, "quarter": str(Q2)})
+                                        arguments={"regions": [world.district.pk], "quarters": [str(Q2)]})
         retried = within(5, client_for(administrator).post, reverse("reports:job_retry"), {"run": earlier.pk},
                          follow=True)
         assert "后台任务服务不可用，请稍后重试" in retried.content.decode()
@@ -185,23 +185,23 @@ def test_with_redis_stopped_pages_serve_changes_are_kept_and_jobs_resume_when_it
         entry.refresh_from_db()
         figures.refresh_from_db()
         assert entry.state == figures.state == "approved"
-        assert list(StaleScores.objects.values_list("year", "quarter", "queue_failed")) == [(2023, 2, True)]
-        assert set(StaleValues.objects.values_list("year", "quarter")) == {(2023, 2), (2024, 2)}
+        marks = StaleMark.objects.values_list("recompute", "year", "quarter", "queue_failed")
+        assert sorted(marks) == [("indicator_values", 2023, 2, True), ("indicator_values", 2024, 2, True),
+                                 ("scores", 2023, 2, True)]
         assert not ComputedValue.objects.exists()
 
         own_broker.start()  # empty: what it held before it stopped is gone too
         wait_for(lambda: app.control.ping(timeout=1, destination=["survivor@faults"]), "the worker reconnects")
-        # What beat sends every ten minutes:
-        reports_jobs.recompute_unqueued_scores.delay()
-        wait_for(lambda: JobRun.objects.filter(name="recompute_unqueued_scores", state="done").exists(),
-                 "the scores marked while Redis was down")
-        assert not StaleScores.objects.exists()
-        indicators_jobs.recompute_stale_values.delay()
+        # What beat sends every ten minutes: the values first, then the scores (which the new
+        # values mark again, so a job is queued for them).
+        core_jobs.recompute_stale.delay()
+        wait_for(lambda: JobRun.objects.filter(name="recompute_indicator_values", state="done").exists(),
+                 "the values marked while Redis was down")
         wait_for(lambda: RegionVerdict.objects.filter(region=world.district, year=2023, quarter=2).exists(),
-                 "the values, then the verdict they change")
-        wait_for(lambda: not StaleScores.objects.exists() and not JobRun.objects.filter(state="running").exists(),
+                 "the verdict the values change")
+        wait_for(lambda: not StaleMark.objects.exists() and not JobRun.objects.filter(state="running").exists(),
                  "the recompute the values asked for")
-        assert not StaleValues.objects.exists()
+        assert JobRun.objects.filter(name="recompute_scores", state="done").exists()
         indicators = Indicator.objects.filter(indicator_set__adoptions__region=world.district).count()
         assert ComputedValue.objects.filter(region=world.district, year=2023, quarter=2).count() == indicators
         stored = sorted(Scorecard.objects.values_list("department", "composite", "components"))

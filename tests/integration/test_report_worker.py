@@ -9,7 +9,8 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from reports.models import JobRun, QuarterlyReport, Scorecard, StaleScores
+from core.models import JobRun, StaleMark
+from reports.models import QuarterlyReport, Scorecard
 from tests.test_scorecards import Q2, plan, quarter_of_work  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -24,7 +25,7 @@ def wait_for(condition, what, timeout=60):
 
 
 def worker_idle():
-    return not StaleScores.objects.exists() and not JobRun.objects.filter(state=JobRun.State.RUNNING).exists()
+    return not StaleMark.objects.exists() and not JobRun.objects.filter(state=JobRun.State.RUNNING).exists()
 
 
 def test_the_worker_recomputes_scores_and_builds_the_report(celery_worker_process, quarter_of_work, world,  # noqa: F811

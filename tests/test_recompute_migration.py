@@ -1,0 +1,50 @@
+"""The move of the job-run record and the stale marks to ``core`` keeps what was stored:
+every run (its table renamed) and every mark, on SQLite and on PostgreSQL alike."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+BEFORE = [("core", "0001_audit_log"), ("reports", "0004_stale_scores_queue_failed"),
+          ("indicators", "0005_stale_values")]
+AFTER = [("core", "0002_stale_marks_and_job_runs"), ("reports", "0005_marks_and_job_runs_to_core"),
+         ("indicators", "0006_stale_values_to_core")]
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.mark.django_db(transaction=True)
+def test_runs_and_marks_move_to_core_with_their_rows():
+    old = migrate(BEFORE)
+    region = old.get_model("org", "Region").objects.create(code="500156", name="武隆区", level="county")
+    JobRun = old.get_model("reports", "JobRun")
+    single = JobRun.objects.create(name="recompute_scores", arguments={"region": region.pk, "quarter": "2026Q4"},
+                                   state="failed", error="Traceback\nValueError: boom")
+    many = JobRun.objects.create(name="recompute_regions", arguments={"regions": [region.pk], "quarters": ["2026Q3"]},
+                                 state="done", result="1 个指标值，0 个部门评分")
+    old.get_model("reports", "StaleScores").objects.create(region=region, year=2026, quarter=4, queue_failed=True)
+    old.get_model("reports", "StaleScores").objects.create(region=region, year=2026, quarter=3)
+    old.get_model("indicators", "StaleValues").objects.create(region=region, year=2027, quarter=1)
+    try:
+        new = migrate(AFTER)
+        tables = connection.introspection.table_names()
+        assert "core_jobrun" in tables and "reports_jobrun" not in tables
+        runs = {run.pk: run for run in new.get_model("core", "JobRun").objects.all()}
+        assert runs[single.pk].arguments == {"regions": [region.pk], "quarters": ["2026Q4"]}
+        assert runs[single.pk].state == "failed" and runs[single.pk].error.endswith("ValueError: boom")
+        assert runs[many.pk].arguments == many.arguments and runs[many.pk].result == many.result
+        marks = new.get_model("core", "StaleMark").objects.values_list("recompute", "year", "quarter", "queue_failed")
+        assert sorted(marks) == [("indicator_values", 2027, 1, True), ("scores", 2026, 3, False),
+                                 ("scores", 2026, 4, True)]
+        later = new.get_model("core", "JobRun").objects.create(name="recompute_scores")
+        assert later.pk > many.pk  # the ids go on from the old table's
+        back = migrate(BEFORE)  # and back again, for a deployment that has to step back
+        assert back.get_model("reports", "JobRun").objects.get(pk=single.pk).arguments == single.arguments
+        assert back.get_model("reports", "StaleScores").objects.count() == 2
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
