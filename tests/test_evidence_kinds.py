@@ -283,3 +283,21 @@ def test_another_districts_user_gets_404(kind, setup, client_for, outsider):
     assert other.get(reverse(kind.download, args=[stored.pk])).status_code == 404
     assert other.post(reverse(kind.delete, args=[stored.pk])).status_code == 404
     assert list(kind.evidence(record).all()) == [stored]
+
+
+def test_every_change_is_in_the_audit_log(kind, setup, client_for):
+    from core.models import AuditEntry
+
+    record, changer = setup
+    client = client_for(changer)
+    stored = attached(kind, client, record)
+    post_file(client, kind, record, "照片.pdf", PNG)
+    client.post(reverse(kind.delete, args=[stored.pk]))
+    entries = AuditEntry.objects.order_by("pk")
+    assert [(entry.route, entry.outcome, entry.username) for entry in entries] == [
+        (kind.upload, "success", changer.username),
+        (kind.upload, "failed", changer.username),
+        (kind.delete, "success", changer.username),
+    ]
+    assert [file["name"] for file in entries[0].files] == ["验收单.pdf"]
+    assert entries[2].target == {"pk": stored.pk}
