@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from core import events
 from core.periods import Quarter
-from core.uploads import evidence_store
 from core.workflow import save_versioned
 from indicators.services import quarters_since, recompute_since_after_commit
 
@@ -58,14 +57,6 @@ def carrier_years(carrier, before=None):
 def carrier_save(carrier, *, version=None, fields=None, user=None):
     before = Carrier.objects.filter(pk=carrier.pk).first() if carrier.pk else None
     return record_save(carrier, version=version, fields=fields, user=user, affects=carrier_years(carrier, before))
-
-
-def carrier_evidence_add(*, carrier, upload, user):
-    return evidence_store(carrier.evidence, upload=upload, user=user)
-
-
-def audit_file_add(*, audit, upload, user):
-    return evidence_store(audit.files, upload=upload, user=user)
 
 
 def audit_order(*, figures, over_percent, user, today):

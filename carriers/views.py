@@ -5,14 +5,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from core.forms import EvidenceForm
+from core import evidence as evidence_files
 from core.history import record_history
 from core.views import requested_district
 from core.workflow import EditConflict
@@ -28,7 +28,7 @@ from .forms import (
     WaterUserForm,
 )
 from .models import AuditReport, Carrier, CarrierEvidence, CarrierTarget, CarrierType, UserYear, WaterAudit, WaterUser
-from .services import audit_file_add, audit_order, carrier_evidence_add, carrier_save, record_save
+from .services import audit_order, carrier_save, record_save
 
 USERS_PER_PAGE = 50
 CARRIERS_PER_PAGE = 50
@@ -240,7 +240,6 @@ def audit_edit(request, pk):
 
     return _save(request, form, save, success=_("Water audit saved."), template="carriers/audit_form.html",
                  context={"audit": audit, "changes": record_history(audit), "files": audit.files.all(),
-                          "evidence_form": EvidenceForm(),
                           "cancel_url": _registry_url(audit.user.region, "carriers:planned_use")})
 
 
@@ -283,7 +282,7 @@ def carrier_detail(request, pk):
     scope = visible_to(request.user)
     return render(request, "carriers/carrier_detail.html", {
         "carrier": carrier, "evidence": carrier.evidence.all(), "can_change": scope.can_review_region(carrier.region),
-        "evidence_form": EvidenceForm(), "changes": record_history(carrier),
+        "changes": record_history(carrier),
     })
 
 
@@ -311,37 +310,31 @@ def carrier_edit(request, pk):
                           "cancel_url": carrier.get_absolute_url()})
 
 
-def _attach(request, add):
-    """Attach the uploaded file through ``add(upload=, user=)``, saying how it went."""
-    form = EvidenceForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _("Choose a file to attach."))
-        return
-    try:
-        stored = add(upload=form.cleaned_data["file"], user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("“%(name)s” attached.") % {"name": stored.name})
+# --- files attached to a carrier or a water audit ----------------------------------------------
 
 
-def _download(request, queryset, region, pk):
-    stored = visible_to(request.user).get_or_404(queryset, region=region, pk=pk)
-    return FileResponse(stored.file.open("rb"), as_attachment=True, filename=stored.name)
+def _stored(request, queryset, region, pk, *, change=False):
+    return visible_to(request.user).get_or_404(queryset, region=region, change=change, pk=pk)
 
 
 @require_POST
 @login_required
 def carrier_evidence_upload(request, pk):
     carrier = _visible_carrier(request, pk, change=True)
-    _attach(request, lambda **kw: carrier_evidence_add(carrier=carrier, **kw))
-    return redirect(carrier)
+    return evidence_files.attach(request, carrier.evidence, back=carrier.get_absolute_url())
+
+
+@require_POST
+@login_required
+def carrier_evidence_delete(request, pk):
+    evidence = _stored(request, CarrierEvidence.objects.select_related("carrier"), "carrier__region", pk, change=True)
+    return evidence_files.remove(request, evidence, back=evidence.carrier.get_absolute_url())
 
 
 @require_safe
 @login_required
 def carrier_evidence_download(request, pk):
-    return _download(request, CarrierEvidence.objects.all(), "carrier__region", pk)
+    return evidence_files.download(_stored(request, CarrierEvidence.objects.all(), "carrier__region", pk))
 
 
 @require_POST
@@ -349,14 +342,20 @@ def carrier_evidence_download(request, pk):
 def audit_file_upload(request, pk):
     scope = visible_to(request.user)
     audit = scope.get_or_404(WaterAudit.objects.all(), region="user__region", change=True, pk=pk)
-    _attach(request, lambda **kw: audit_file_add(audit=audit, **kw))
-    return redirect("carriers:audit_edit", pk=audit.pk)
+    return evidence_files.attach(request, audit.files, back=reverse("carriers:audit_edit", args=[audit.pk]))
+
+
+@require_POST
+@login_required
+def audit_file_delete(request, pk):
+    stored = _stored(request, AuditReport.objects.all(), "audit__user__region", pk, change=True)
+    return evidence_files.remove(request, stored, back=reverse("carriers:audit_edit", args=[stored.audit_id]))
 
 
 @require_safe
 @login_required
 def audit_file_download(request, pk):
-    return _download(request, AuditReport.objects.all(), "audit__user__region", pk)
+    return evidence_files.download(_stored(request, AuditReport.objects.all(), "audit__user__region", pk))
 
 
 @require_http_methods(["GET", "POST"])

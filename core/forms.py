@@ -29,16 +29,6 @@ class WorkbookField(forms.FileField):
         return upload
 
 
-class EvidenceForm(forms.Form):
-    """One evidence file. An empty file is let through to ``core.uploads.check_evidence``,
-    which refuses it naming the file."""
-
-    file = forms.FileField(
-        label=_("Evidence file"), help_text=_("PDF, image (jpg/png), Word (.docx) or Excel (.xlsx)."),
-        allow_empty_file=True,
-    )
-
-
 class VersionedForm(forms.ModelForm):
     """Carries the version the user started from, for optimistic locking."""
 

@@ -8,19 +8,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core import evidence as evidence_files
 from core import pending_uploads
 from core import review as decisions
-from core.forms import EvidenceForm
 from core.history import record_history
 from core.periods import Quarter
 from core.signed_workbook import TemplateRefused
-from core.uploads import EVIDENCE_TYPES
 from core.views import import_failed_in_database, requested_quarter, xlsx_response
 from core.workflow import EditConflict, TransitionRefused
 from org.models import Department
@@ -32,8 +31,6 @@ from .models import ChecklistAnswer, ChecklistEvidence, DataReport, Indicator
 from .services import (
     DataRefused,
     checklist_answer_save,
-    checklist_evidence_add,
-    checklist_evidence_remove,
     data_prepare,
     data_report_approve,
     data_report_open,
@@ -45,7 +42,6 @@ from .services import (
 from .views import board_region
 
 DATA_TEMPLATE = "data_template"
-ACCEPT = ",".join(sorted(EVIDENCE_TYPES))
 
 
 def _duties_of(department):
@@ -152,8 +148,7 @@ def data_entry(request):
         "indicators/data_entry.html",
         {"report": report, "form": form, "quarter": quarter, "previous": quarter.previous(), "next": quarter.next(),
          "warnings": warnings, "leakage": leakage, "current": current,
-         "checklists": selectors.checklist_rows(report, duties), "answer_form": ChecklistAnswerForm(),
-         "evidence_accept": ACCEPT},
+         "checklists": selectors.checklist_rows(report, duties), "answer_form": ChecklistAnswerForm()},
     )
 
 
@@ -341,24 +336,16 @@ def checklist_answer(request, pk, indicator_pk, item):
     return redirect(f"{_entry_url(report.period)}#checklist-{indicator.pk}")
 
 
+def _checklist_url(answer):
+    return f"{_entry_url(answer.report.period)}#checklist-{answer.indicator_id}"
+
+
 @require_POST
 @login_required
 def checklist_evidence_upload(request, pk):
     department = reporting_department(request.user)
     answer = get_object_or_404(ChecklistAnswer.objects.select_related("report"), pk=pk, report__department=department)
-    form = EvidenceForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _("Choose a file to attach."))
-    else:
-        try:
-            evidence = checklist_evidence_add(answer=answer, upload=form.cleaned_data["file"], user=request.user)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        except TransitionRefused as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, _("“%(name)s” attached.") % {"name": evidence.name})
-    return redirect(f"{_entry_url(answer.report.period)}#checklist-{answer.indicator_id}")
+    return evidence_files.attach(request, answer.evidence, review=answer.report, back=_checklist_url(answer))
 
 
 @require_POST
@@ -368,21 +355,14 @@ def checklist_evidence_delete(request, pk):
     evidence = get_object_or_404(
         ChecklistEvidence.objects.select_related("answer__report"), pk=pk, answer__report__department=department
     )
-    try:
-        checklist_evidence_remove(evidence=evidence)
-    except TransitionRefused as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("“%(name)s” removed.") % {"name": evidence.name})
-    return redirect(f"{_entry_url(evidence.answer.report.period)}#checklist-{evidence.answer.indicator_id}")
+    return evidence_files.remove(request, evidence, review=evidence.answer.report, back=_checklist_url(evidence.answer))
 
 
 @require_safe
 @login_required
 def checklist_evidence_download(request, pk):
-    scope = visible_to(request.user)
-    evidence = scope.get_or_404(
-        ChecklistEvidence.objects.select_related("answer__report"),
+    evidence = visible_to(request.user).get_or_404(
+        ChecklistEvidence.objects.all(),
         region="answer__report__region", departments=("answer__report__department",), pk=pk,
     )
-    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.name)
+    return evidence_files.download(evidence)

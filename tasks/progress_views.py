@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from carriers.selectors import carrier_counts
+from core import evidence as evidence_files
 from core import pending_uploads
 from core import review as decisions
-from core.forms import EvidenceForm
 from core.history import record_history
 from core.periods import Quarter
 from core.views import import_failed_in_database, requested_quarter, requested_region, xlsx_response
@@ -38,8 +38,6 @@ from .services import (
     EditConflict,
     TransitionRefused,
     contribution_save,
-    evidence_add,
-    evidence_remove,
     progress_approve,
     progress_bulk_approve,
     progress_open,
@@ -124,7 +122,6 @@ def entry(request, item_pk, quarter):
             "quarter": period,
             "deadline": deadline,
             "current": current,
-            "evidence_form": EvidenceForm(),
             "evidence": report.evidence.all(),
             "carrier_count": carrier_counts(item.plan, [item], today=timezone.localdate()).get(item.pk),
         },
@@ -265,24 +262,15 @@ def _own_editable_report(request, pk):
     )
 
 
+def _entry_url(report):
+    return reverse("tasks:progress_entry", kwargs={"item_pk": report.item_id, "quarter": str(report.period)})
+
+
 @require_POST
 @login_required
 def evidence_upload(request, pk):
     report = _own_editable_report(request, pk)
-    form = EvidenceForm(request.POST, request.FILES)
-    if not form.is_valid():
-        for problems in form.errors.values():
-            messages.error(request, " ".join(problems))
-    else:
-        try:
-            evidence = evidence_add(report=report, upload=form.cleaned_data["file"], user=request.user)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        except TransitionRefused as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, _("“%(name)s” attached.") % {"name": evidence.name})
-    return redirect("tasks:progress_entry", item_pk=report.item_id, quarter=str(report.period))
+    return evidence_files.attach(request, report.evidence, review=report, back=_entry_url(report))
 
 
 @require_POST
@@ -290,27 +278,19 @@ def evidence_upload(request, pk):
 def evidence_delete(request, pk):
     department = reporting_department(request.user)
     evidence = get_object_or_404(Evidence.objects.select_related("report"), pk=pk, report__department=department)
-    report = evidence.report
-    try:
-        evidence_remove(evidence=evidence)
-    except TransitionRefused as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("“%(name)s” removed.") % {"name": evidence.name})
-    return redirect("tasks:progress_entry", item_pk=report.item_id, quarter=str(report.period))
+    return evidence_files.remove(request, evidence, review=evidence.report, back=_entry_url(evidence.report))
 
 
 @require_safe
 @login_required
 def evidence_download(request, pk):
-    scope = visible_to(request.user)
-    evidence = scope.get_or_404(
-        Evidence.objects.select_related("report"),
+    evidence = visible_to(request.user).get_or_404(
+        Evidence.objects.all(),
         region="report__item__plan__region",
         departments=("report__department", "report__item__assignments__department"),
         pk=pk,
     )
-    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.name)
+    return evidence_files.download(evidence)
 
 
 @require_http_methods(["GET", "POST"])

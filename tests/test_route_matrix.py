@@ -342,10 +342,12 @@ OBJECT_ROUTES.update({
     "carriers:audit_edit": ObjectRoute(_pk(an_audit), change=True),
     "carriers:audit_file_upload": ObjectRoute(_pk(an_audit), ["post"], change=True),
     "carriers:audit_file_download": ObjectRoute(_pk(an_audit_file)),
+    "carriers:audit_file_delete": ObjectRoute(_pk(an_audit_file), ["post"], change=True),
     "carriers:carrier_detail": ObjectRoute(_pk(a_carrier)),
     "carriers:carrier_edit": ObjectRoute(_pk(a_carrier), change=True),
     "carriers:carrier_evidence_upload": ObjectRoute(_pk(a_carrier), ["post"], change=True),
     "carriers:carrier_evidence_download": ObjectRoute(_pk(a_carrier_evidence)),
+    "carriers:carrier_evidence_delete": ObjectRoute(_pk(a_carrier_evidence), ["post"], change=True),
     "carriers:target_edit": ObjectRoute(_pk(a_carrier_target), change=True),
 })
 

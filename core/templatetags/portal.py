@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import template
 from django.utils.html import format_html
 
+from core.evidence import EvidenceForm
 from core.links import object_url
 
 register = template.Library()
@@ -65,3 +66,14 @@ def volume(value, places=0):
     if value is None or value == "":
         return "—"
     return f"{Decimal(value):,.{int(places)}f}"
+
+
+@register.inclusion_tag("partials/evidence.html", takes_context=True)
+def evidence_files(context, files, download, *, remove="", upload="", can_change=False, required=False):
+    """The evidence ``files`` of a record, each downloaded through route ``download``; for a
+    user who ``can_change`` them, removed through route ``remove`` and added by posting to
+    the address ``upload``. ``required``: their absence is a fault to show."""
+    return {
+        "files": files, "download": download, "remove": remove, "upload": upload, "can_change": can_change,
+        "required": required, "form": EvidenceForm(), "csrf_token": context.get("csrf_token"),
+    }

@@ -10,7 +10,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core import workflow
-from core.uploads import evidence_store
 from core.workflow import TransitionRefused, require_editable, save_versioned
 
 from .. import selectors
@@ -348,14 +347,3 @@ def checklist_answer_save(*, report, indicator, item, answer, note, user, duties
     return row
 
 
-@transaction.atomic
-def checklist_evidence_add(*, answer, upload, user):
-    require_editable(answer.report)
-    return evidence_store(answer.evidence, upload=upload, user=user)
-
-
-@transaction.atomic
-def checklist_evidence_remove(*, evidence):
-    require_editable(evidence.answer.report)
-    evidence.file.delete(save=False)
-    evidence.delete()

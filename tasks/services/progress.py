@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from core import events, workflow
 from core.numbers import plain
 from core.periods import Quarter
-from core.uploads import evidence_store
 from core.workflow import EditConflict, TransitionRefused, require_editable, save_versioned
 from org.models import Department, User
 from org.services import notification_send
@@ -116,20 +115,6 @@ def progress_bulk_approve(*, reports, user):
             continue
         approved += 1
     return approved
-
-
-@transaction.atomic
-def evidence_add(*, report, upload, user):
-    """Attach an uploaded file to an entry the department may still change."""
-    require_editable(report)
-    return evidence_store(report.evidence, upload=upload, user=user)
-
-
-@transaction.atomic
-def evidence_remove(*, evidence):
-    require_editable(evidence.report)
-    evidence.file.delete(save=False)
-    evidence.delete()
 
 
 @transaction.atomic
