@@ -135,7 +135,7 @@ def describe_plan_import(diff):
         added_at.setdefault(_numbers(item.key), []).append(item)
     for numbers, items in added_at.items():
         old = removed_at.get(numbers, [])
-        if numbers[-1][1] and len(items) == 1 and len(old) == 1 and old[0].text != items[0].fields["text"]:
+        if len(items) == 1 and len(old) == 1 and old[0].text != items[0].fields["text"]:
             item = items[0]
             change(item, item.fields["number"]).fields.append((_("Text"), old[0].text, item.fields["text"]))
     for node, item, changed in tree.updated:
