@@ -126,6 +126,8 @@ def describe_plan_import(diff):
     changes = {}  # desired key -> Change
 
     def change(item, node_label):
+        if not node_label and item.parent_key in tree.by_key:  # a work item without a number of its own
+            node_label = _("under %(parent)s") % {"parent": tree.by_key[item.parent_key].label}
         return changes.setdefault(item.key, Change(f"第{item.row}行", f"{levels[item.level]} {node_label}"))
 
     removed_at, added_at = {}, {}
