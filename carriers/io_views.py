@@ -155,7 +155,7 @@ class RegistryImporter(staged_import.Importer):
         self.file = kind
         self.kind = kind.pending
 
-    def preview_url(self, token, meta):
+    def preview_url(self, token):
         return reverse(self.preview_route, kwargs={"what": self.file.what, "token": token})
 
     def target(self, request, meta):

@@ -92,8 +92,12 @@ class Importer:
     template = ""  # the preview page; it extends "core/import_preview.html"
     title = gettext_lazy("Import preview")
     confirm_label = gettext_lazy("Confirm and import")
+    # True when ``commit`` itself refuses errors and unconfirmed warnings with an
+    # ``ImportBlocked`` whose ``preview`` is the ``Check``: confirming then skips the check
+    # before the commit (a national statistics file takes seconds to check).
+    commit_checks = False
 
-    def preview_url(self, token, meta):
+    def preview_url(self, token):
         return reverse(self.preview_route, kwargs={"token": token})
 
     def target(self, request, meta):
@@ -106,7 +110,8 @@ class Importer:
         raise NotImplementedError
 
     def confirm_form(self, check, target, data):
-        """An extra form the user fills in on the preview to confirm (None: just a button)."""
+        """An extra form the user fills in on the preview to confirm (None: just a button).
+        ``check`` is None when the importer ``commit_checks``."""
         return None
 
     def commit(self, read, target, confirmation):
@@ -127,7 +132,7 @@ def keep_upload(request, importer, upload, *, back=None, **meta):
     token = pending_uploads.keep(
         request, kind=importer.kind, data=upload.workbook_bytes, filename=upload.name, back=back, **meta
     )
-    return redirect(importer.preview_url(token, meta))
+    return redirect(importer.preview_url(token))
 
 
 def preview(request, importer, token):
@@ -148,18 +153,24 @@ def preview(request, importer, token):
         pending_uploads.discard(request, token)
         messages.error(request, _("The file could not be read: %(reason)s") % {"reason": error})
         return redirect(meta["back"])
-    check = importer.check(read, target)
-    form = importer.confirm_form(check, target, request.POST if request.method == "POST" else None)
-    if request.method == "POST" and not check.problems and (form is None or form.is_valid()):
+    posted = request.method == "POST"
+    # An importer whose commit checks everything itself is not checked twice on confirming.
+    check = None if posted and importer.commit_checks else importer.check(read, target)
+    form = importer.confirm_form(check, target, request.POST if posted else None)
+    if posted and (check is None or not check.problems) and (form is None or form.is_valid()):
         confirmed = request.POST.get("confirm_warnings") == "on"
-        if check.needs_confirmation and not confirmed:
+        if check is not None and check.needs_confirmation and not confirmed:
             messages.warning(request, _("Tick the confirmation that the figures with warnings are right."))
         else:
             try:
                 with transaction.atomic():
                     result = importer.commit(read, target, Confirmation(request.user, confirmed, form))
             except ImportBlocked as blocked:
-                check = _blocked(request, check, blocked)
+                _say_blocked(request, blocked)
+                if isinstance(blocked.preview, Check):
+                    check = blocked.preview
+                else:
+                    check = _with_problems(check or importer.check(read, target), blocked)
             except DatabaseError:
                 import_failed_in_database(request)
             else:
@@ -167,6 +178,8 @@ def preview(request, importer, token):
                 message, url = importer.done(request, result, target)
                 messages.success(request, message)
                 return redirect(url)
+    if check is None:
+        check = importer.check(read, target)
     return render(request, importer.template, {
         "importer": importer, "meta": meta, "check": check, "form": form, "again_url": meta["back"],
         "problems": check.problems, "shown_problems": check.problems[:SHOWN_PROBLEMS],
@@ -175,18 +188,18 @@ def preview(request, importer, token):
     })
 
 
-def _blocked(request, check, blocked):
-    """The preview again after a refused confirmation, with what stands in the way."""
+def _say_blocked(request, blocked):
     if blocked.warnings_only:
         messages.warning(request, _("Tick the confirmation that the figures with warnings are right."))
     elif len(blocked.problems) == 1:
         messages.error(request, _("Nothing was saved: %(reason)s") % {"reason": blocked.problems[0]})
     else:
         messages.error(request, _("Nothing was imported: the file has errors (listed below)."))
-    if isinstance(blocked.preview, Check):
-        return blocked.preview
+
+
+def _with_problems(check, blocked):
+    """The preview again after a refused confirmation, with what stands in the way."""
     if not blocked.warnings_only:
         known = set(check.problems)
         check.problems = check.problems + [problem for problem in blocked.problems if problem not in known]
     return check
-

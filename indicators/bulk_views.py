@@ -3,7 +3,7 @@ of one province's or city's counties), fill it in from the statistics yearbook, 
 see what it would change and confirm. Nobody else may open these pages: a supervisor
 changes nothing and a district reviewer sees one district."""
 
-from types import SimpleNamespace
+from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
@@ -49,16 +49,23 @@ def _page(request, *, quarter, template_form=None, upload_form=None):
     )
 
 
+@dataclass
+class _BulkTarget:
+    quarter: Quarter
+    sha256: str  # of the file, kept with every figure it writes
+
+
 class BulkStatisticsImporter(staged_import.Importer):
     """An administrator's long table of one quarter's figures for many counties."""
 
     kind = BULK_UPLOAD
     preview_route = "indicators:bulk_preview"
     template = "indicators/bulk_preview.html"
+    commit_checks = True
 
     def target(self, request, meta):
         _administrator(request)
-        return SimpleNamespace(quarter=Quarter.parse(meta["quarter"]), sha256=meta["sha256"])
+        return _BulkTarget(Quarter.parse(meta["quarter"]), meta["sha256"])
 
     def read(self, data, target):
         return bulk_workbook.read(data)
