@@ -45,7 +45,7 @@ class Change:
 
     where: str  # where in the file ("第12行"), or "" for what the file no longer has
     label: str  # what it is ("3.1 完成管网排查", "武隆区 用水总量")
-    fields: list = field(default_factory=list)  # [(field, old, new)]; for a removal, [(field, what hangs on it)]
+    fields: list = field(default_factory=list)  # [(field, old, new)]; a removal: [(what hangs on it, count, None)]
 
 
 @dataclass
