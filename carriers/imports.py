@@ -14,7 +14,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from core.errors import FileUnreadable
+from core import staged_import
+from core.errors import ImportBlocked
 from core.numbers import plain
 from core.text import normalize_name
 
@@ -43,18 +44,6 @@ CARRIER_COLUMNS_OF_FIELDS = {
     NON_FIELD_ERRORS: "carrier_type",
     **{name: name for name in workbooks.DATE_FIELDS},
 }
-
-
-class ImportRefused(FileUnreadable):
-    """The file cannot be read at all (not a workbook, no header row); the message says why."""
-
-
-class ImportBlocked(Exception):
-    """The file (no longer) fits the registry: nothing was written. ``problems`` say why."""
-
-    def __init__(self, problems):
-        self.problems = list(problems)
-        super().__init__("；".join(self.problems))
 
 
 @dataclass
@@ -103,30 +92,48 @@ class Preview:
         return sum(1 for c in self.changes if isinstance(c.obj, model) and c.created == created)
 
     def rows(self):
-        """The rows of the shared preview partial: one per created or changed object."""
-        return [{"number": f"第{c.row}行", "label": c.label, "changes": c.changes} for c in self.changes]
+        """What the preview lists: one row per created or changed object."""
+        return [staged_import.Change(f"第{c.row}行", c.label, c.changes) for c in self.changes]
 
     def problem(self, row, key, message):
         self.problems.append(f"{self.parsed.where(row, key)}：{message}")
 
 
-def preview_import(what, *, region, data, lock=False):
-    """What the file ``data`` (bytes) would do to ``region``'s registry; ImportRefused when
-    it cannot be read. ``lock`` locks the compared rows (inside a transaction)."""
+READERS = {USERS: workbooks.read_users, CARRIERS: workbooks.read_carriers}
+
+
+def read_file(what, data):
+    """What the file ``data`` (bytes) says; ``core.errors.FileUnreadable`` when it cannot be read."""
+    return READERS[what](data)
+
+
+def check_file(what, parsed, *, region, lock=False):
+    """What the read file would do to ``region``'s registry. ``lock`` locks the compared rows
+    (inside a transaction)."""
     if what == USERS:
-        return preview_users(region=region, data=data, lock=lock)
+        return preview_users(region=region, parsed=parsed, lock=lock)
     if what == CARRIERS:
-        return preview_carriers(region=region, data=data, lock=lock)
+        return preview_carriers(region=region, parsed=parsed, lock=lock)
     raise ValueError(what)
 
 
+def preview_import(what, *, region, data, lock=False):
+    """Read ``data`` and check it against ``region``'s registry."""
+    return check_file(what, read_file(what, data), region=region, lock=lock)
+
+
 def apply_import(what, *, region, data, user):
-    """Write what the file would do, in one transaction, comparing it with the registry as
-    it is now; ImportBlocked (nothing written) when the file does not fit it any more.
+    """``apply_file`` of the file ``data`` (bytes)."""
+    return apply_file(what, read_file(what, data), region=region, user=user)
+
+
+def apply_file(what, parsed, *, region, user):
+    """Write what the read file would do, in one transaction, comparing it with the registry
+    as it is now; ImportBlocked (nothing written) when the file does not fit it any more.
     Returns the Preview that was applied."""
     try:
         with transaction.atomic():
-            preview = preview_import(what, region=region, data=data, lock=True)
+            preview = check_file(what, parsed, region=region, lock=True)
             if preview.problems:
                 raise ImportBlocked(preview.problems)
             for change in preview.changes:
@@ -142,13 +149,6 @@ def apply_import(what, *, region, data, user):
             ]
         ) from None
     return preview
-
-
-def _read(reader, data):
-    try:
-        return reader(data)
-    except workbooks.FileRefused as error:
-        raise ImportRefused(str(error)) from None
 
 
 def _locked(queryset, lock):
@@ -186,8 +186,7 @@ def _of_another_region(preview, title_of):
 # --- users -----------------------------------------------------------------------------------
 
 
-def preview_users(*, region, data, lock=False):
-    parsed = _read(workbooks.read_users, data)
+def preview_users(*, region, parsed, lock=False):
     preview = Preview(USERS, region, parsed, list(parsed.problems))
     _of_another_region(preview, workbooks.users_title)
     users = list(_locked(WaterUser.objects.filter(region=region), lock).prefetch_related("years"))
@@ -327,8 +326,7 @@ def _carrier_key(carrier_type, level, user, entity_name):
     return (carrier_type, level, "entity", normalize_name(entity_name))
 
 
-def preview_carriers(*, region, data, lock=False):
-    parsed = _read(workbooks.read_carriers, data)
+def preview_carriers(*, region, parsed, lock=False):
     preview = Preview(CARRIERS, region, parsed, list(parsed.problems))
     _of_another_region(preview, workbooks.carriers_title)
     users = list(WaterUser.objects.filter(region=region))

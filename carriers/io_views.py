@@ -7,24 +7,22 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import DatabaseError
 from django.db.models import Prefetch
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
-from core import pending_uploads
+from core import staged_import
 from core.forms import WorkbookField
-from core.views import import_failed_in_database, requested_district, xlsx_response
+from core.views import requested_district, xlsx_response
 from org.scoping import visible_to
 
 from . import imports, workbooks
-from .imports import CARRIERS, USERS, ImportBlocked, ImportRefused
+from .imports import CARRIERS, USERS
 from .models import NAMED_ENTITY_TYPES, Carrier, UserYear, WaterUser
 from .views import changeable_region
 
@@ -147,6 +145,48 @@ def _columns(what):
 # --- import ----------------------------------------------------------------------------------
 
 
+class RegistryImporter(staged_import.Importer):
+    """A district's water users or carrier certifications, in the layout of the exported file."""
+
+    preview_route = "carriers:import_preview"
+    template = "carriers/import_preview.html"
+
+    def __init__(self, kind):
+        self.file = kind
+        self.kind = kind.pending
+
+    def preview_url(self, token):
+        return reverse(self.preview_route, kwargs={"what": self.file.what, "token": token})
+
+    def target(self, request, meta):
+        scope = visible_to(request.user)
+        return scope, get_object_or_404(scope.regions(change=True), pk=meta["region"])
+
+    def read(self, data, target):
+        return imports.read_file(self.file.what, data)
+
+    def check(self, read, target):
+        _scope, region = target
+        preview = imports.check_file(self.file.what, read, region=region)
+        return staged_import.Check(data=preview, problems=preview.problems, changes=preview.rows(),
+                                   facts=[(_("Rows read"), read.row_count)])
+
+    def commit(self, read, target, confirmation):
+        _scope, region = target
+        return imports.apply_file(self.file.what, read, region=region, user=confirmation.user)
+
+    def done(self, request, result, target):
+        scope, region = target
+        return _success(self.file.what, result), _url(self.file.list_url, scope, region)
+
+    def context(self, target, check):
+        scope, region = target
+        return {"kind": self.file, "region": region, "list_url": _url(self.file.list_url, scope, region)}
+
+
+IMPORTERS = {what: RegistryImporter(kind) for what, kind in FILES.items()}
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def import_upload(request, what):
@@ -156,11 +196,7 @@ def import_upload(request, what):
     posted = request.method == "POST"
     form = RegistryUploadForm(request.POST if posted else None, request.FILES if posted else None)
     if posted and form.is_valid():
-        upload = form.cleaned_data["file"]
-        token = pending_uploads.keep(
-            request, kind=kind.pending, data=upload.workbook_bytes, filename=upload.name, region=region.pk
-        )
-        return redirect("carriers:import_preview", what=what, token=token)
+        return staged_import.keep_upload(request, IMPORTERS[what], form.cleaned_data["file"], region=region.pk)
     return render(
         request,
         "carriers/import_upload.html",
@@ -178,52 +214,8 @@ def import_upload(request, what):
 @require_http_methods(["GET", "POST"])
 @login_required
 def import_preview(request, what, token):
-    kind = _file_kind(what)
-    scope = visible_to(request.user)
-    found = pending_uploads.find(request, kind=kind.pending, token=token)
-    if found is None:
-        raise Http404
-    meta, content = found
-    region = get_object_or_404(scope.regions(change=True), pk=meta["region"])
-    again_url = _url("carriers:import_upload", scope, region, what=what)
-    try:
-        preview = imports.preview_import(what, region=region, data=content)
-    except ImportRefused as error:
-        pending_uploads.discard(request, token)
-        messages.error(request, _("The file could not be read: %(reason)s") % {"reason": error})
-        return redirect(again_url)
-    problems = preview.problems
-    if request.method == "POST" and not problems:
-        try:
-            done = imports.apply_import(what, region=region, data=content, user=request.user)
-        except ImportBlocked as blocked:
-            problems = blocked.problems
-            messages.error(request, _("Nothing was saved: the registry no longer fits the file."))
-        except DatabaseError:
-            import_failed_in_database(request)
-        else:
-            pending_uploads.discard(request, token)
-            messages.success(request, _success(what, done))
-            return redirect(_url(kind.list_url, scope, region))
-    return render(
-        request,
-        "carriers/import_preview.html",
-        {
-            "kind": kind,
-            "region": region,
-            "meta": meta,
-            "preview_title": _("Import preview"),
-            "rows": preview.rows(),
-            "problems": problems,
-            "warnings": [],
-            "changed": preview.changed,
-            "row_count": preview.parsed.row_count,
-            "again_url": again_url,
-            "confirm_label": _("Confirm and import"),
-            "needs_confirmation": False,
-            "list_url": _url(kind.list_url, scope, region),
-        },
-    )
+    _file_kind(what)
+    return staged_import.preview(request, IMPORTERS[what], token)
 
 
 def _success(what, done):

@@ -5,13 +5,11 @@ from celery import shared_task
 from . import pending_uploads
 from .recompute import catch_up, run
 
-# An upload waits this long for its preview to be confirmed before it is thrown away.
-PENDING_UPLOAD_HOURS = 24
-
 
 @shared_task(name="core.jobs.purge_stale_uploads")
 def purge_stale_uploads():
-    return pending_uploads.purge_stale(older_than_hours=PENDING_UPLOAD_HOURS)
+    """Remove the files of pending uploads past their expiry (``pending_uploads.EXPIRY_HOURS``)."""
+    return pending_uploads.purge_stale()
 
 
 @shared_task(name="core.jobs.recompute")

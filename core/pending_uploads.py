@@ -1,10 +1,16 @@
 """An uploaded file waiting between its preview and the user's confirmation.
 
-The bytes go to storage under ``imports/``; what the file is for stays in the user's
-session, so one user can never confirm another's upload. Files never confirmed are
-removed by the hourly purge (``core.jobs.purge_stale_uploads``).
+The bytes go to storage under ``imports/<user id>/``; what the file is for stays in the
+user's session, so one user can never confirm another's upload (a token is only looked up
+in the session that made it). Each user keeps at most ``MAX_PER_USER`` pending uploads of
+at most ``MAX_BYTES_PER_USER`` bytes together: a new upload drops that user's oldest ones
+(a clerk who uploads again has moved on from the older file). A pending upload expires
+``EXPIRY_HOURS`` after it was made; the hourly purge (``core.jobs.purge_stale_uploads``)
+removes the files nobody confirmed or cancelled.
 """
 
+import hashlib
+import time
 import uuid
 from datetime import timedelta
 
@@ -14,29 +20,50 @@ from django.utils import timezone
 
 FOLDER = "imports"
 SESSION_KEY = "pending_uploads"
+EXPIRY_HOURS = 24
+MAX_PER_USER = 5
+MAX_BYTES_PER_USER = 50 * 1024 * 1024
+
+
+class Expired(LookupError):
+    """This session made the upload, but it is too old or its file is gone; ``meta`` is
+    what the upload page recorded (where to upload again)."""
+
+    def __init__(self, meta):
+        super().__init__(meta["path"])
+        self.meta = meta
 
 
 def keep(request, *, kind, data, **meta):
     """Store ``data`` and return the token that names it in this user's session."""
+    folder = _user_folder(request.user)
+    _make_room(request, folder, incoming=len(data))
     token = uuid.uuid4().hex
-    path = default_storage.save(f"{FOLDER}/{token}.xlsx", ContentFile(data))
-    request.session.setdefault(SESSION_KEY, {})[token] = {"kind": kind, "path": path, **meta}
+    path = default_storage.save(f"{folder}/{token}", ContentFile(data))
+    request.session.setdefault(SESSION_KEY, {})[token] = {
+        "kind": kind, "path": path, "kept_at": time.time(), "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(), **meta,
+    }
     request.session.modified = True
     return token
 
 
 def find(request, *, kind, token):
-    """(meta, bytes) of this user's pending upload, or None when there is no such upload
-    (never made, already confirmed, or its file purged)."""
+    """(meta, bytes) of this user's pending upload; None when this session never made it
+    (or made it for another kind, or it was confirmed or cancelled). Raises ``Expired``
+    when it is too old or its file was removed (purged, or dropped for a newer upload)."""
     meta = request.session.get(SESSION_KEY, {}).get(token)
     if meta is None or meta["kind"] != kind:
         return None
+    if time.time() - meta.get("kept_at", 0) > EXPIRY_HOURS * 3600:
+        discard(request, token)
+        raise Expired(meta)
     try:
         with default_storage.open(meta["path"], "rb") as stored:
             return meta, stored.read()
     except FileNotFoundError:
         discard(request, token)
-        return None
+        raise Expired(meta) from None
 
 
 def discard(request, token):
@@ -46,14 +73,41 @@ def discard(request, token):
         default_storage.delete(meta["path"])
 
 
-def purge_stale(*, older_than_hours, now=None):
+def _user_folder(user):
+    return f"{FOLDER}/{user.pk}"
+
+
+def _make_room(request, folder, *, incoming):
+    """Drop this user's expired uploads, then the oldest until the new one fits the quota.
+    The files are counted in storage, not in the session: another session of the same user
+    shares the quota."""
+    for token, meta in list(request.session.get(SESSION_KEY, {}).items()):
+        if time.time() - meta.get("kept_at", 0) > EXPIRY_HOURS * 3600:
+            discard(request, token)
+    if not default_storage.exists(folder):
+        return
+    files = sorted(
+        (default_storage.get_modified_time(f"{folder}/{name}"), f"{folder}/{name}")
+        for name in default_storage.listdir(folder)[1]
+    )
+    sizes = {path: default_storage.size(path) for _, path in files}
+    while files and (len(files) + 1 > MAX_PER_USER or sum(sizes[path] for _, path in files) + incoming
+                     > MAX_BYTES_PER_USER):
+        _, oldest = files.pop(0)
+        default_storage.delete(oldest)
+
+
+def purge_stale(*, older_than_hours=EXPIRY_HOURS, now=None):
     """Delete pending uploads nobody confirmed or cancelled; returns how many."""
     cutoff = (now or timezone.now()) - timedelta(hours=older_than_hours)
     if not default_storage.exists(FOLDER):
         return 0
     removed = 0
-    for name in default_storage.listdir(FOLDER)[1]:
-        path = f"{FOLDER}/{name}"
+    folders, files = default_storage.listdir(FOLDER)
+    paths = [f"{FOLDER}/{name}" for name in files]  # uploads kept before they had a folder per user
+    for folder in folders:
+        paths += [f"{FOLDER}/{folder}/{name}" for name in default_storage.listdir(f"{FOLDER}/{folder}")[1]]
+    for path in paths:
         if default_storage.get_modified_time(path) < cutoff:
             default_storage.delete(path)
             removed += 1

@@ -3,32 +3,29 @@ of one province's or city's counties), fill it in from the statistics yearbook, 
 see what it would change and confirm. Nobody else may open these pages: a supervisor
 changes nothing and a district reviewer sees one district."""
 
-import hashlib
+from dataclasses import dataclass
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import DatabaseError, IntegrityError
+from django.db import IntegrityError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from core import pending_uploads
-from core.excel import WorkbookError
+from core import staged_import
+from core.errors import ImportBlocked
 from core.periods import Quarter
-from core.views import import_failed_in_database, requested_quarter, xlsx_response
+from core.views import requested_quarter, xlsx_response
 from org.models import Region
 from org.scoping import visible_to
 
 from . import bulk_workbook, selectors
 from .forms import BulkTemplateForm, BulkUploadForm
 from .models import Adoption
-from .services import BulkRefused, bulk_statistics_commit, bulk_statistics_prepare
+from .services import bulk_statistics_commit, bulk_statistics_prepare
 
 BULK_UPLOAD = "bulk_statistics"
-SHOWN_PROBLEMS = 200  # a national file can have thousands; the first ones say what is wrong
-SHOWN_CHANGES = 100
 
 
 def _administrator(request):
@@ -52,6 +49,70 @@ def _page(request, *, quarter, template_form=None, upload_form=None):
     )
 
 
+@dataclass
+class _BulkTarget:
+    quarter: Quarter
+    sha256: str  # of the file, kept with every figure it writes
+
+
+class BulkStatisticsImporter(staged_import.Importer):
+    """An administrator's long table of one quarter's figures for many counties."""
+
+    kind = BULK_UPLOAD
+    preview_route = "indicators:bulk_preview"
+    template = "indicators/bulk_preview.html"
+    commit_checks = True
+
+    def target(self, request, meta):
+        _administrator(request)
+        return _BulkTarget(Quarter.parse(meta["quarter"]), meta["sha256"])
+
+    def read(self, data, target):
+        return bulk_workbook.read(data)
+
+    def check(self, read, target):
+        return describe(bulk_statistics_prepare(parsed=read, quarter=target.quarter))
+
+    def commit(self, read, target, confirmation):
+        try:
+            return bulk_statistics_commit(parsed=read, quarter=target.quarter, user=confirmation.user,
+                                          source_sha256=target.sha256,
+                                          confirm_warnings=confirmation.warnings_confirmed)
+        except ImportBlocked as blocked:
+            raise ImportBlocked(blocked.problems, preview=describe(blocked.preview),
+                                warnings_only=blocked.warnings_only) from None
+        except IntegrityError:  # a department opened its report of the quarter while the import ran
+            raise ImportBlocked([_("A department saved figures of this quarter at the same moment. Nothing was "
+                                   "imported; check the preview and confirm again.")]) from None
+
+    def done(self, request, result, target):
+        message = _("Imported %(new)d new and %(changed)d changed figures of %(counties)d counties; the reports "
+                    "are submitted for review and the indicators are being recomputed.") % {
+            "new": result.new, "changed": result.changed, "counties": result.counties}
+        return message, _home_url(target.quarter)
+
+    def context(self, target, check):
+        return {"quarter": target.quarter, "preview": check.data}
+
+
+def describe(preview):
+    """The staged-import check of a ``BulkPreview``: the first figures written, old → new."""
+    changes = []
+    for write in preview.writes[:staged_import.SHOWN_CHANGES]:
+        region, element = write.region, write.element
+        label = f"{region.name}（{region.code}）{element.name} · {write.department.name}"
+        value = f"{_('Value')}（{element.unit}）" if element.unit else _("Value")
+        changes.append(staged_import.Change(f"第{write.row}行", label, [(value, write.old_text, write.new_text)]))
+    facts = [(_("Counties"), preview.counties), (_("New figures"), preview.new),
+             (_("Changed figures"), preview.changed), (_("Unchanged"), preview.unchanged),
+             (_("Blank, skipped"), preview.skipped), (_("Warnings"), len(preview.warnings))]
+    return staged_import.Check(data=preview, problems=preview.errors, warnings=preview.warnings, changes=changes,
+                               changed=len(preview.writes), facts=facts)
+
+
+BULK_IMPORT = BulkStatisticsImporter()
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def bulk_statistics(request):
@@ -59,12 +120,8 @@ def bulk_statistics(request):
     quarter = requested_quarter(request)
     form = BulkUploadForm(request.POST or None, request.FILES or None, period=quarter)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        token = pending_uploads.keep(
-            request, kind=BULK_UPLOAD, data=upload.workbook_bytes, quarter=str(form.period), filename=upload.name,
-            sha256=hashlib.sha256(upload.workbook_bytes).hexdigest(),
-        )
-        return redirect("indicators:bulk_preview", token=token)
+        return staged_import.keep_upload(request, BULK_IMPORT, form.cleaned_data["file"],
+                                         back=_home_url(form.period), quarter=str(form.period))
     return _page(request, quarter=quarter, upload_form=form)
 
 
@@ -88,51 +145,4 @@ def bulk_template(request):
 @require_http_methods(["GET", "POST"])
 @login_required
 def bulk_preview(request, token):
-    _administrator(request)
-    found = pending_uploads.find(request, kind=BULK_UPLOAD, token=token)
-    if found is None:
-        raise Http404
-    meta, content = found
-    quarter = Quarter.parse(meta["quarter"])
-    try:
-        parsed = bulk_workbook.read(content)
-    except WorkbookError as error:
-        pending_uploads.discard(request, token)
-        messages.error(request, str(error))
-        return redirect(_home_url(quarter))
-    if request.method == "POST":
-        try:
-            preview = bulk_statistics_commit(
-                parsed=parsed, quarter=quarter, user=request.user, source_sha256=meta["sha256"],
-                confirm_warnings=request.POST.get("confirm_warnings") == "on",
-            )
-        except BulkRefused as refused:
-            preview = refused.preview
-            if refused.warnings_only:
-                messages.warning(request, _("Tick the confirmation that the figures with warnings are right."))
-            else:
-                messages.error(request, _("Nothing was imported: the file has errors (listed below)."))
-        except IntegrityError:
-            # A department opened its report of the quarter while the import ran.
-            preview = bulk_statistics_prepare(parsed=parsed, quarter=quarter)
-            messages.error(request, _("A department saved figures of this quarter at the same moment. Nothing was "
-                                      "imported; check the preview and confirm again."))
-        except DatabaseError:
-            preview = bulk_statistics_prepare(parsed=parsed, quarter=quarter)
-            import_failed_in_database(request)
-        else:
-            pending_uploads.discard(request, token)
-            messages.success(request, _(
-                "Imported %(new)d new and %(changed)d changed figures of %(counties)d counties; the reports are "
-                "submitted for review and the indicators are being recomputed."
-            ) % {"new": preview.new, "changed": preview.changed, "counties": preview.counties})
-            return redirect(_home_url(quarter))
-    else:
-        preview = bulk_statistics_prepare(parsed=parsed, quarter=quarter)
-    return render(
-        request,
-        "indicators/bulk_preview.html",
-        {"meta": meta, "quarter": quarter, "preview": preview, "errors": preview.errors[:SHOWN_PROBLEMS],
-         "warnings": preview.warnings[:SHOWN_PROBLEMS], "changes": preview.writes[:SHOWN_CHANGES],
-         "again_url": _home_url(quarter)},
-    )
+    return staged_import.preview(request, BULK_IMPORT, token)

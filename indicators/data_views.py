@@ -2,25 +2,25 @@
 its history, the reviewer's list with approve / return / reopen, and the qualitative
 checklists with their evidence."""
 
-import hashlib
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core import evidence as evidence_files
-from core import pending_uploads
 from core import review as decisions
+from core import staged_import
+from core.errors import ImportBlocked
 from core.history import record_history
 from core.periods import Quarter
-from core.signed_workbook import TemplateRefused
-from core.views import import_failed_in_database, requested_quarter, xlsx_response
+from core.views import requested_quarter, xlsx_response
 from core.workflow import EditConflict, TransitionRefused
 from org.models import Department
 from org.scoping import reporting_department, visible_to
@@ -29,7 +29,6 @@ from . import data_workbook, selectors
 from .forms import ChecklistAnswerForm, DataEntryForm, DataUploadForm
 from .models import ChecklistAnswer, ChecklistEvidence, DataReport, Indicator
 from .services import (
-    DataRefused,
     checklist_answer_save,
     data_prepare,
     data_report_approve,
@@ -39,6 +38,7 @@ from .services import (
     data_report_save,
     data_report_submit,
 )
+from .validation import fmt
 from .views import board_region
 
 DATA_TEMPLATE = "data_template"
@@ -121,13 +121,13 @@ def data_entry(request):
                 report=report, version=form.cleaned_data["version"], user=request.user, prepared=prepared,
                 duties=duties, confirm_warnings=form.cleaned_data["confirm_warnings"], submit=submit,
             )
-        except DataRefused as refused:
+        except ImportBlocked as refused:
             if refused.warnings_only:
                 messages.warning(
                     request, _("Some figures look unusual. Check them, tick the confirmation and save again.")
                 )
             else:
-                _apply_findings(form, refused.findings)
+                _apply_findings(form, refused.preview)
                 messages.error(request, _("Nothing was saved. Correct the figures marked below."))
         except ValidationError as error:
             for key, problems in error.message_dict.items():
@@ -231,6 +231,78 @@ def template_download(request):
     return xlsx_response(content, f"{report.department.short_name}{report.period.label}指标基础数据填报表.xlsx")
 
 
+@dataclass
+class _TemplateTarget:
+    report: DataReport
+    duties: object
+    leakage: bool  # whether the department reports the water utilities' leakage figures
+    sha256: str  # of the file, kept with every figure it sets
+
+
+class DataTemplateImporter(staged_import.Importer):
+    """A department's filled-in data template of a quarter, saved into its draft report."""
+
+    kind = DATA_TEMPLATE
+    preview_route = "indicators:data_upload_preview"
+    template = "indicators/data_upload_preview.html"
+    title = gettext_lazy("Template preview")
+    confirm_label = gettext_lazy("Confirm and save as a draft")
+
+    def target(self, request, meta):
+        report, duties = _own_report(request, Quarter.parse(meta["quarter"]))
+        leakage = bool(duties.owned_indicators(report.department, Indicator.Method.LEAKAGE))
+        return _TemplateTarget(report, duties, leakage, meta["sha256"])
+
+    def read(self, data, target):
+        names = dict(Department.objects.values_list("pk", "name"))
+        return data_workbook.read(data, report=target.report, codes=target.duties.elements_of(target.report.department),
+                                  department_names=names, with_utilities=target.leakage)
+
+    def _prepare(self, read, target):
+        return data_prepare(target.report, duties=target.duties, entries=read.entries, utilities=read.utilities)
+
+    def check(self, read, target):
+        report, prepared = target.report, self._prepare(read, target)
+        located = read.locations.get
+        problems = read.problems + [f"{located(key, key)}：{problem}" for key, items in prepared.findings.errors.items()
+                                    for problem in items]
+        if not report.is_editable:
+            problems.insert(0, _("This report is %(state)s and cannot be changed.") % {
+                "state": report.get_state_display()})
+        changes, removals = [], []
+        for key, label, old, new in prepared.changes:
+            if new == fmt(None) != old:  # a figure cleared, a water utility no longer listed
+                removals.append(staged_import.Change(located(key, ""), label, [(_("Value"), old, None)]))
+            else:
+                changes.append(staged_import.Change(located(key, ""), label, [(_("Value"), old, new)]))
+        warnings = [f"{located(key, key)}：{w}" for key, items in prepared.findings.warnings.items() for w in items]
+        return staged_import.Check(data=prepared, problems=problems, warnings=warnings, changes=changes,
+                                   removals=removals, needs_confirmation=prepared.new_warnings)
+
+    def commit(self, read, target, confirmation):
+        prepared = self._prepare(read, target)
+        try:
+            data_report_save(
+                report=target.report, version=target.report.version, user=confirmation.user, prepared=prepared,
+                duties=target.duties, confirm_warnings=confirmation.warnings_confirmed,
+                source_sha256=target.sha256,
+            )
+        except (TransitionRefused, EditConflict) as error:
+            raise ImportBlocked([str(error)]) from None
+        return prepared
+
+    def done(self, request, result, target):
+        message = _("%(count)d figures saved as a draft. Check them and submit the report.") % {
+            "count": len(result.changes)}
+        return message, _entry_url(target.report.period)
+
+    def context(self, target, check):
+        return {"quarter": target.report.period}
+
+
+DATA_TEMPLATE_IMPORT = DataTemplateImporter()
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def template_upload(request):
@@ -238,75 +310,14 @@ def template_upload(request):
     report, _duties = _own_report(request, quarter)
     form = DataUploadForm(request.POST if request.method == "POST" else None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        token = pending_uploads.keep(
-            request,
-            kind=DATA_TEMPLATE,
-            data=upload.workbook_bytes,
-            quarter=str(quarter),
-            filename=upload.name,
-            sha256=hashlib.sha256(upload.workbook_bytes).hexdigest(),
-        )
-        return redirect("indicators:data_upload_preview", token=token)
+        return staged_import.keep_upload(request, DATA_TEMPLATE_IMPORT, form.cleaned_data["file"], quarter=str(quarter))
     return render(request, "indicators/data_upload.html", {"form": form, "quarter": quarter, "report": report})
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def template_preview(request, token):
-    found = pending_uploads.find(request, kind=DATA_TEMPLATE, token=token)
-    if found is None:
-        raise Http404
-    meta, content = found
-    quarter = Quarter.parse(meta["quarter"])
-    report, duties = _own_report(request, quarter)
-    leakage = bool(duties.owned_indicators(report.department, Indicator.Method.LEAKAGE))
-    names = dict(Department.objects.values_list("pk", "name"))
-    try:
-        parsed = data_workbook.read(
-            content, report=report, codes=duties.elements_of(report.department), department_names=names,
-            with_utilities=leakage,
-        )
-    except TemplateRefused as error:
-        pending_uploads.discard(request, token)
-        messages.error(request, str(error))
-        return redirect(f"{reverse('indicators:data_upload')}?quarter={quarter}")
-    prepared = data_prepare(report, duties=duties, entries=parsed.entries, utilities=parsed.utilities)
-    problems = parsed.problems + [
-        f"{parsed.locations.get(key, key)}：{problem}"
-        for key, items in prepared.findings.errors.items() for problem in items
-    ]
-    if not report.is_editable:
-        problems.insert(0, _("This report is %(state)s and cannot be changed.") % {"state": report.get_state_display()})
-    warnings = [f"{parsed.locations.get(key, key)}：{w}" for key, items in prepared.findings.warnings.items()
-                for w in items]
-    if request.method == "POST" and not problems:
-        try:
-            data_report_save(
-                report=report, version=report.version, user=request.user, prepared=prepared, duties=duties,
-                confirm_warnings=request.POST.get("confirm_warnings") == "on", source_sha256=meta["sha256"],
-            )
-        except DataRefused as refused:
-            if refused.warnings_only:
-                messages.warning(request, _("Tick the confirmation that the figures with warnings are right."))
-        except (TransitionRefused, EditConflict) as error:
-            messages.error(request, _("Nothing was saved: %(reason)s") % {"reason": error})
-        except DatabaseError:
-            import_failed_in_database(request)
-        else:
-            pending_uploads.discard(request, token)
-            messages.success(request, _("%(count)d figures saved as a draft. Check them and submit the report.") % {
-                "count": len(prepared.changes)})
-            return redirect(_entry_url(quarter))
-    rows = [{"number": parsed.locations.get(key, ""), "label": label, "changes": [(_("Value"), old, new)]}
-            for key, label, old, new in prepared.changes]
-    return render(
-        request,
-        "indicators/data_upload_preview.html",
-        {"meta": meta, "quarter": quarter, "rows": rows, "problems": problems, "warnings": warnings,
-         "changed": len(prepared.changes), "again_url": f"{reverse('indicators:data_upload')}?quarter={quarter}",
-         "needs_confirmation": prepared.new_warnings},
-    )
+    return staged_import.preview(request, DATA_TEMPLATE_IMPORT, token)
 
 
 # --- qualitative checklists --------------------------------------------------------------------

@@ -2,25 +2,28 @@
 history, and the reviewer's inbox with approve / return / reopen."""
 
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from carriers.selectors import carrier_counts
 from core import evidence as evidence_files
-from core import pending_uploads
 from core import review as decisions
+from core import staged_import
+from core.errors import ImportBlocked
 from core.history import record_history
 from core.periods import Quarter
-from core.views import import_failed_in_database, requested_quarter, requested_region, xlsx_response
+from core.views import requested_quarter, requested_region, xlsx_response
 from org.models import Department
 from org.scoping import reporting_department, visible_to
 
@@ -345,6 +348,58 @@ def template_download(request):
     return response
 
 
+@dataclass
+class _TemplateTarget:
+    department: object
+    quarter: Quarter
+    department_names: dict  # id -> name, to say whose template a wrong one is
+
+
+class ProgressTemplateImporter(staged_import.Importer):
+    """A department's filled-in progress template of a quarter, saved as drafts."""
+
+    kind = PROGRESS_TEMPLATE
+    preview_route = "tasks:progress_template_preview"
+    template = "tasks/progress_upload_preview.html"
+    title = gettext_lazy("Template preview")
+    confirm_label = gettext_lazy("Confirm and save as drafts")
+
+    def target(self, request, meta):
+        department = reporting_department(request.user)
+        names = dict(Department.objects.filter(region=department.region_id).values_list("pk", "name"))
+        return _TemplateTarget(department, Quarter.parse(meta["quarter"]), names)
+
+    def read(self, data, target):
+        return progress_workbook.read(data, department=target.department, quarter=target.quarter,
+                                      department_names=target.department_names)
+
+    def check(self, read, target):
+        rows, problems = progress_template_check(department=target.department, quarter=target.quarter,
+                                                 entries=read.entries)
+        changes = [staged_import.Change(f"第{row.entry.row}行", row.item.label, row.changes) for row in rows
+                   if row.changes]
+        return staged_import.Check(data=rows, problems=read.problems + problems, changes=changes)
+
+    def commit(self, read, target, confirmation):
+        rows, _problems = progress_template_check(department=target.department, quarter=target.quarter,
+                                                  entries=read.entries)
+        try:
+            return progress_template_apply(department=target.department, quarter=target.quarter, rows=rows,
+                                           user=confirmation.user)
+        except (TransitionRefused, EditConflict) as error:
+            raise ImportBlocked([str(error)]) from None
+
+    def done(self, request, result, target):
+        message = _("%(count)d entries updated as drafts. Submit them from the to-do.") % {"count": result}
+        return message, f"{_todo_url()}?quarter={target.quarter}"
+
+    def context(self, target, check):
+        return {"quarter": target.quarter}
+
+
+PROGRESS_TEMPLATE_IMPORT = ProgressTemplateImporter()
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def template_upload(request):
@@ -352,54 +407,15 @@ def template_upload(request):
     quarter = requested_quarter(request)
     form = TemplateUploadForm(request.POST if request.method == "POST" else None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        token = pending_uploads.keep(
-            request,
-            kind=PROGRESS_TEMPLATE,
-            data=form.cleaned_data["file"].workbook_bytes,
-            quarter=str(quarter),
-            filename=form.cleaned_data["file"].name,
-        )
-        return redirect("tasks:progress_template_preview", token=token)
+        return staged_import.keep_upload(request, PROGRESS_TEMPLATE_IMPORT, form.cleaned_data["file"],
+                                         quarter=str(quarter))
     return render(request, "tasks/progress_upload.html", {"form": form, "quarter": quarter, "department": department})
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def template_preview(request, token):
-    department = reporting_department(request.user)
-    found = pending_uploads.find(request, kind=PROGRESS_TEMPLATE, token=token)
-    if found is None:
-        raise Http404
-    meta, content = found
-    quarter = Quarter.parse(meta["quarter"])
-    names = dict(Department.objects.filter(region=department.region_id).values_list("pk", "name"))
-    try:
-        parsed = progress_workbook.read(content, department=department, quarter=quarter, department_names=names)
-    except progress_workbook.TemplateRefused as error:
-        pending_uploads.discard(request, token)
-        messages.error(request, str(error))
-        return redirect(f"{reverse('tasks:progress_template_upload')}?quarter={quarter}")
-    rows, problems = progress_template_check(department=department, quarter=quarter, entries=parsed.entries)
-    problems = parsed.problems + problems
-    if request.method == "POST" and not problems:
-        try:
-            changed = progress_template_apply(department=department, quarter=quarter, rows=rows, user=request.user)
-        except (TransitionRefused, EditConflict) as error:
-            messages.error(request, _("Nothing was saved: %(reason)s") % {"reason": error})
-        except DatabaseError:
-            import_failed_in_database(request)
-        else:
-            pending_uploads.discard(request, token)
-            messages.success(request, _("%(count)d entries updated as drafts. Submit them from the to-do.") % {
-                "count": changed})
-            return redirect(f"{_todo_url()}?quarter={quarter}")
-    return render(
-        request,
-        "tasks/progress_upload_preview.html",
-        {"meta": meta, "quarter": quarter, "problems": problems, "changed": sum(1 for row in rows if row.changes),
-         "rows": [{"number": row.entry.row, "label": row.item.label, "changes": row.changes} for row in rows],
-         "again_url": f"{reverse('tasks:progress_template_upload')}?quarter={quarter}"},
-    )
+    return staged_import.preview(request, PROGRESS_TEMPLATE_IMPORT, token)
 
 
 @require_http_methods(["GET", "POST"])

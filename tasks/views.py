@@ -2,10 +2,11 @@
 department's own work. Every queryset starts from the user's scope."""
 
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import DatabaseError, transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -13,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from carriers.selectors import carrier_counts
-from core import pending_uploads
+from core import staged_import
 from core.periods import Quarter
-from core.views import import_failed_in_database, xlsx_response
+from core.views import xlsx_response
 from org.models import Department
 from org.scoping import visible_to
 
@@ -30,7 +31,7 @@ from .forms import (
     PlanForm,
     UnknownNamesForm,
 )
-from .imports import ImportRefused, preview_task_table
+from .imports import check_task_table, describe_plan_import, read_task_table
 from .models import Plan, TaskNode
 from .selectors import plan_tree, plans_for, walk
 from .services import (
@@ -39,13 +40,13 @@ from .services import (
     NEW,
     NODE_FIELDS,
     EditConflict,
-    ImportBlocked,
     node_create,
     node_delete,
     node_move,
     node_update,
     plan_copy,
     plan_import,
+    plan_import_diff,
     plan_update,
 )
 
@@ -142,11 +143,74 @@ def _import_regions(scope):
     return scope.districts(change=True)
 
 
+@dataclass
+class _TaskTableTarget:
+    region: object
+    plan: object  # the plan imported into: a stored one, or a new one saved by the commit
+    meta: dict
+
+
+class TaskTableImporter(staged_import.Importer):
+    """A task table into a new or an existing plan of a district; unknown department names
+    are settled on the preview before it can be confirmed."""
+
+    kind = TASK_TABLE
+    preview_route = "tasks:import_preview"
+    template = "tasks/import_preview.html"
+
+    def target(self, request, meta):
+        region = get_object_or_404(_import_regions(visible_to(request.user)), pk=meta["region"])
+        if meta["plan"]:
+            plan = get_object_or_404(Plan, pk=meta["plan"], region=region)
+        else:
+            plan = Plan(region=region, title=meta["title"], kind=meta["kind_of_plan"], start_year=meta["start_year"],
+                        end_year=meta["end_year"])
+        return _TaskTableTarget(region, plan, meta)
+
+    def read(self, data, target):
+        return read_task_table(data, sheet=target.meta["sheet"] or None, split_circled=target.meta["split_circled"])
+
+    def check(self, read, target):
+        preview = check_task_table(read, region=target.region)
+        diff = plan_import_diff(plan=target.plan, preview=preview)
+        changes, removals = describe_plan_import(diff)
+        counts = preview.counts()
+        return staged_import.Check(
+            data=preview, problems=preview.problems, changes=changes, removals=removals, added=len(diff.tree.added),
+            facts=[(_("Key tasks"), counts[1]), (_("Sub-tasks"), counts[2]), (_("Work items"), counts[3]),
+                   (_("Added"), len(diff.tree.added)), (_("Changed"), len(changes)), (_("Removed"), len(removals))],
+        )
+
+    def confirm_form(self, check, target, data):
+        return UnknownNamesForm(data, unknown=check.data.unknown, departments=_region_departments(target.region))
+
+    def commit(self, read, target, confirmation):
+        preview = check_task_table(read, region=target.region)  # the region's names as they are now
+        plan = target.plan
+        if plan.pk is None:
+            plan.full_clean()
+            plan.save()
+        return plan_import(plan=plan, preview=preview, mapping=_mapping(confirmation.form, target.region))
+
+    def done(self, request, result, target):
+        message = _("Imported into “%(plan)s”: %(created)d added, %(updated)d updated, %(deleted)d removed, "
+                    "%(unchanged)d unchanged.") % {
+            "plan": target.plan, "created": result.created, "updated": result.updated, "deleted": result.deleted,
+            "unchanged": result.unchanged}
+        return message, target.plan.get_absolute_url()
+
+    def context(self, target, check):
+        return {"region": target.region, "plan": target.plan, "preview": check.data,
+                "rows": [node for root in check.data.table.roots for node in root.walk()]}
+
+
+TASK_TABLE_IMPORT = TaskTableImporter()
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def import_upload(request):
-    scope = visible_to(request.user)
-    regions = _import_regions(scope)
+    regions = _import_regions(visible_to(request.user))
     if not regions.exists():
         raise Http404
     plans = Plan.objects.filter(region__in=regions).order_by("-start_year", "title")
@@ -154,98 +218,25 @@ def import_upload(request):
     form = ImportUploadForm(
         request.POST if posted else None, request.FILES if posted else None, regions=regions, plans=plans
     )
-    if request.method == "POST" and form.is_valid():
+    if posted and form.is_valid():
         data = form.cleaned_data
-        token = pending_uploads.keep(
-            request,
-            kind=TASK_TABLE,
-            data=form.cleaned_data["file"].workbook_bytes,
-            filename=data["file"].name,
-            region=data["region"].pk,
-            plan=data["plan"].pk if data["plan"] else None,
-            title=data["title"],
-            kind_of_plan=data["kind"],
-            start_year=data["start_year"],
-            end_year=data["end_year"] or data["start_year"],
-            sheet=data["sheet"],
+        return staged_import.keep_upload(
+            request, TASK_TABLE_IMPORT, data["file"], region=data["region"].pk,
+            plan=data["plan"].pk if data["plan"] else None, title=data["title"], kind_of_plan=data["kind"],
+            start_year=data["start_year"], end_year=data["end_year"] or data["start_year"], sheet=data["sheet"],
             split_circled=data["split_circled"],
         )
-        return redirect("tasks:import_preview", token=token)
     return render(request, "tasks/import_upload.html", {"form": form})
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def import_preview(request, token):
-    scope = visible_to(request.user)
-    found = pending_uploads.find(request, kind=TASK_TABLE, token=token)
-    if found is None:
-        raise Http404
-    pending, content = found
-    region = get_object_or_404(_import_regions(scope), pk=pending["region"])
-    plan = get_object_or_404(Plan, pk=pending["plan"], region=region) if pending["plan"] else None
-    try:
-        preview = preview_task_table(
-            region=region, data=content, sheet=pending["sheet"] or None, split_circled=pending["split_circled"]
-        )
-    except ImportRefused as error:
-        pending_uploads.discard(request, token)
-        messages.error(request, _("The file could not be read: %(reason)s") % {"reason": error})
-        return redirect("tasks:import_upload")
-    departments = Department.objects.filter(region=region, is_active=True).order_by("short_name")
-    data = request.POST if request.method == "POST" else None
-    names_form = UnknownNamesForm(data, unknown=preview.unknown, departments=departments)
-    if request.method == "POST" and not preview.problems and names_form.is_valid():
-        mapping = _mapping(names_form, departments)
-        if plan is None:
-            plan = Plan(
-                region=region,
-                title=pending["title"],
-                kind=pending["kind_of_plan"],
-                start_year=pending["start_year"],
-                end_year=pending["end_year"],
-            )
-        try:
-            result = _commit(plan, preview, mapping)
-        except ImportBlocked as error:
-            messages.error(request, str(error))
-        except DatabaseError:
-            import_failed_in_database(request)
-        else:
-            pending_uploads.discard(request, token)
-            messages.success(
-                request,
-                _("Imported into “%(plan)s”: %(created)d added, %(updated)d updated, %(deleted)d removed, "
-                  "%(unchanged)d unchanged.")
-                % {"plan": plan, "created": result.created, "updated": result.updated, "deleted": result.deleted,
-                   "unchanged": result.unchanged},
-            )
-            return redirect(plan)
-    return render(
-        request,
-        "tasks/import_preview.html",
-        {
-            "pending": pending,
-            "plan": plan,
-            "region": region,
-            "preview": preview,
-            "counts": preview.counts(),
-            "rows": list(_preview_rows(preview.table.roots)),
-            "names_form": names_form,
-        },
-    )
+    return staged_import.preview(request, TASK_TABLE_IMPORT, token)
 
 
-def _commit(plan, preview, mapping):
-    with transaction.atomic():
-        if plan.pk is None:
-            plan.full_clean()
-            plan.save()
-        return plan_import(plan=plan, preview=preview, mapping=mapping)
-
-
-def _mapping(names_form, departments):
-    by_pk = {str(d.pk): d for d in departments}
+def _mapping(names_form, region):
+    by_pk = {str(d.pk): d for d in _region_departments(region)}
     use = ALIAS if names_form.cleaned_data.get("remember") else MAP
     mapping = {}
     for name, field in names_form.fields.items():
@@ -257,11 +248,6 @@ def _mapping(names_form, departments):
         else:
             mapping[field.unknown_key] = (use, by_pk[choice])
     return mapping
-
-
-def _preview_rows(roots):
-    for root in roots:
-        yield from root.walk()
 
 
 # --- editing (reviewers of the district and administrators) --------------------------------

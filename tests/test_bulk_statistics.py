@@ -16,12 +16,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core import jobs
+from core.errors import ImportBlocked
 from core.excel import WorkbookError
 from core.periods import Quarter
 from indicators import bulk_workbook
 from indicators.bulk_workbook import TemplateRow
 from indicators.models import Adoption, ComputedValue, DataElement, DataReport, DataValue, Indicator, IndicatorSet
-from indicators.services import BulkRefused, bulk_statistics_commit, bulk_statistics_prepare
+from indicators.services import bulk_statistics_commit, bulk_statistics_prepare
 from org.models import Department, Region
 
 pytestmark = pytest.mark.django_db
@@ -206,7 +207,7 @@ def test_each_problem_names_its_row_and_column_and_nothing_is_written(world, sta
     rows = [bad, *good_rows(world)]
     preview = bulk_statistics_prepare(parsed=parsed_of(rows), quarter=QUARTER)
     assert len(preview.errors) == 1 and preview.errors[0].startswith(message), preview.errors
-    with pytest.raises(BulkRefused):
+    with pytest.raises(ImportBlocked):
         commit(rows, administrator)
     assert not DataValue.objects.exists() and not DataReport.objects.exists()
     assert not DataValue.history.exists() and not DataReport.history.exists()
@@ -232,7 +233,7 @@ def test_blank_values_are_skipped_and_counted(world, standard):
 
 def test_an_implausible_value_is_a_warning_to_confirm_and_is_stored_with_it(world, standard, administrator):
     rows = [row(world.district, AREA, "0.5"), row(world.district, WATER, 3300)]
-    with pytest.raises(BulkRefused) as refused:
+    with pytest.raises(ImportBlocked) as refused:
         commit(rows, administrator)
     assert refused.value.warnings_only
     assert refused.value.preview.warnings == ["第4行 数值列：武隆区批量测试建成区面积 0.5 小于合理下限 1km²"]
@@ -306,7 +307,7 @@ def test_submitted_and_approved_figures_are_not_overwritten(world, standard, adm
         f"第5行 数值列：重庆市武隆区水利局2024年第一季度的数据报告{state_text}，不能通过批量导入修改"
     )
     rows[0] = rows[0]._replace(value=3400)
-    with pytest.raises(BulkRefused) as refused:
+    with pytest.raises(ImportBlocked) as refused:
         commit(rows, administrator)
     assert "批量测试用水总量现为3300，导入为3400" in refused.value.preview.errors[0]
     assert stored(world.district, WATER).value == 3300 and DataValue.objects.count() == 1

@@ -12,8 +12,9 @@ from django.urls import reverse
 
 from carriers import imports, workbooks
 from carriers.credit_code import check_character
-from carriers.imports import CARRIERS, USERS, ImportBlocked, ImportRefused
+from carriers.imports import CARRIERS, USERS
 from carriers.models import Carrier, UserYear, WaterUser
+from core.errors import FileUnreadable, ImportBlocked
 from org.models import User
 
 USER_HEADERS = [column.header for column in workbooks.USER_COLUMNS]
@@ -215,7 +216,7 @@ def test_second_import_of_the_same_file_changes_nothing(wulong, client, reviewer
     assert again.problems == [] and again.changed == 0 and again.rows() == []
     url = preview_url(client, USERS, data)
     page = client.get(url)
-    assert page.status_code == 200 and page.context["changed"] == 0 and page.context["rows"] == []
+    assert page.status_code == 200 and page.context["changed"] == 0 and page.context["changes"] == []
     assert client.post(url).status_code == 302
     assert counts() == before and history_counts() == history
 
@@ -226,7 +227,7 @@ def test_decimals_and_empty_zeros_are_the_same(wulong, reviewer):
     assert imports.preview_import(USERS, region=wulong, data=same).changed == 0
     changed = imports.preview_import(USERS, region=wulong, data=users_book([user_row(total=1300, reused=0)]))
     assert changed.changed == 1
-    assert changed.rows()[0]["changes"] == [("用水总量（m³）", "1200", "1300")]
+    assert changed.rows()[0].fields == [("用水总量（m³）", "1200", "1300")]
 
 
 def test_changes_are_listed_with_old_and_new_values(wulong, reviewer):
@@ -234,8 +235,8 @@ def test_changes_are_listed_with_old_and_new_values(wulong, reviewer):
     rows = [user_row(kind="服务业", sources="地下水"), GOOD_USERS[1], GOOD_USERS[2], GOOD_USERS[3]]
     preview = imports.preview_import(USERS, region=wulong, data=users_book(rows))
     assert preview.changed == 1
-    assert preview.rows()[0]["number"] == "第3行"
-    assert preview.rows()[0]["changes"] == [("单位类型", "工业企业", "服务业"), ("水源", "地表水、公共供水", "地下水")]
+    assert preview.rows()[0].where == "第3行"
+    assert preview.rows()[0].fields == [("单位类型", "工业企业", "服务业"), ("水源", "地表水、公共供水", "地下水")]
     # A change of kind moves the coverage of every year of the user.
     assert preview.years == [2022, 2023]
 
@@ -319,7 +320,7 @@ def test_bad_users_rows_are_refused_with_row_and_column(wulong, client, reviewer
 def test_missing_headers_are_named(wulong, client):
     headers = [h for h in USER_HEADERS if h not in ("统一社会信用代码", "年份")]
     data = users_book([["甲公司", "工业企业"]], headers=headers)
-    with pytest.raises(ImportRefused, match="表头缺少这些列：统一社会信用代码、年份"):
+    with pytest.raises(FileUnreadable, match="表头缺少这些列：统一社会信用代码、年份"):
         imports.preview_import(USERS, region=wulong, data=data)
     url = preview_url(client, USERS, data)
     response = client.get(url, follow=True)
@@ -329,7 +330,7 @@ def test_missing_headers_are_named(wulong, client):
 
 def test_no_header_row_is_refused(wulong):
     data = book("Sheet", ["a", "b"], [["1", "2"]])
-    with pytest.raises(ImportRefused, match="找不到表头行"):
+    with pytest.raises(FileUnreadable, match="找不到表头行"):
         imports.preview_import(USERS, region=wulong, data=data)
 
 
@@ -345,7 +346,7 @@ def test_files_that_are_not_workbooks_are_refused(wulong, client):
     before = counts()
     response = upload(client, USERS, "单位名称,统一社会信用代码\n甲,1\n".encode(), name="名录.xlsx")
     assert response.status_code == 200 and response.context["form"].errors["file"]
-    with pytest.raises(ImportRefused):
+    with pytest.raises(FileUnreadable):
         imports.preview_import(USERS, region=wulong, data=b"PK\x03\x04 not really")
     assert counts() == before
 
@@ -399,8 +400,8 @@ def test_carrier_changes_are_matched_on_type_level_and_user(wulong, registered, 
     )
     assert preview.problems == []
     first = preview.rows()[0]
-    assert first["number"] == "第3行" and "重庆甲化工有限公司" in first["label"]
-    assert first["changes"] == [("状态", "已验收", "复核不合格"), ("复核不合格或撤销日期", "", "2024-05-01")]
+    assert first.where == "第3行" and "重庆甲化工有限公司" in first.label
+    assert first.fields == [("状态", "已验收", "复核不合格"), ("复核不合格或撤销日期", "", "2024-05-01")]
     assert preview.count(Carrier, created=True) == 1 and preview.count(Carrier, created=False) == 1
     apply(CARRIERS, wulong, carriers_book([carrier_row(status="复核不合格", ended="2024-05-01")]), reviewer)
     carrier = Carrier.objects.get(user=factory, level="county")

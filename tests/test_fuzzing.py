@@ -9,9 +9,10 @@ import openpyxl
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from core.errors import FileUnreadable
 from core.excel import WorkbookError, cell_text, check_upload
 from indicators.formulas import FormulaError, MissingValue, ZeroDenominator, parse
-from tasks.imports import ImportRefused, preview_task_table
+from tasks.imports import preview_task_table
 
 NAMES = ["RES_WATER", "HOUSEHOLDS", "SUPPLY", "DAYS_YTD", "LOSS"]
 TOKENS = [*NAMES, "0", "1", "2.5", "1e308", "1e309", "9" * 40, "0.000001", "+", "-", "*", "/", "(", ")", ",", " ",
@@ -98,7 +99,7 @@ merge_lists = st.lists(st.tuples(*(st.integers(1, 8),) * 2, *(st.integers(0, 3),
 def test_any_task_table_previews_or_is_refused_with_a_reason(regions, rows, merges):
     try:
         preview = preview_task_table(region=regions["wulong"], data=workbook_of(rows, merges))
-    except ImportRefused as refused:
+    except FileUnreadable as refused:
         assert str(refused)
         return
     assert all(str(problem) for problem in preview.problems)

@@ -7,10 +7,11 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from core.errors import FileUnreadable
 from demo import table_data
 from demo.tables import build_bytes
 from org.models import Department, DepartmentAlias, User
-from tasks.imports import ImportRefused, preview_task_table
+from tasks.imports import preview_task_table
 from tasks.models import Assignment, Plan, TaskNode
 from tests.fixtures.bad.make_corpus import zipped
 
@@ -86,7 +87,7 @@ def test_bad_uploads_are_refused_by_the_form(regions, client_for, case):
 @pytest.mark.parametrize("case", sorted({**BAD_UPLOADS, **BAD_TABLES}))
 def test_bad_files_are_refused_by_the_preview(regions, case):
     data, message = {**BAD_UPLOADS, **BAD_TABLES}[case]
-    with pytest.raises(ImportRefused, match=message):
+    with pytest.raises(FileUnreadable, match=message):
         preview_task_table(region=regions["wulong"], data=data)
 
 
@@ -114,5 +115,5 @@ def test_work_item_without_lead_blocks_the_import(regions, client_for):
 
 
 def test_a_sheet_that_does_not_exist_is_named(regions):
-    with pytest.raises(ImportRefused, match="没有名为“总表”的工作表"):
+    with pytest.raises(FileUnreadable, match="没有名为“总表”的工作表"):
         preview_task_table(region=regions["wulong"], data=GOOD, sheet="总表")

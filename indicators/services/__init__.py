@@ -2,7 +2,7 @@
 ``data`` (entering, checking and reviewing raw statistics) and ``bulk_statistics`` (a
 quarter's statistics of many counties imported at once by an administrator)."""
 
-from .bulk_statistics import BulkPreview, BulkRefused, bulk_statistics_commit, bulk_statistics_prepare
+from .bulk_statistics import BulkPreview, bulk_statistics_commit, bulk_statistics_prepare
 from .compute import (
     compute_region_quarter,
     quarters_since,
@@ -12,7 +12,6 @@ from .compute import (
     values_recompute,
 )
 from .data import (
-    DataRefused,
     Entry,
     Prepared,
     UtilityEntry,
@@ -29,8 +28,6 @@ from .data import (
 
 __all__ = [
     "BulkPreview",
-    "BulkRefused",
-    "DataRefused",
     "Entry",
     "Prepared",
     "UtilityEntry",

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from core import workflow
 from core.bulk import insert_rows, upsert
+from core.errors import ImportBlocked
 from core.history import record_bulk
 from core.memory import cyclic_gc_paused
 from core.recompute import mark_stale
@@ -42,15 +43,6 @@ VALUE_KEY = ["region", "element", "year", "quarter"]
 # importing the same file twice changes nothing.
 PLACES = Decimal("0.0001")
 COMMENT_LENGTH = 300
-
-
-class BulkRefused(ValueError):
-    """Errors, or warnings nobody confirmed, stop the import; nothing was written."""
-
-    def __init__(self, preview, *, warnings_only=False):
-        super().__init__("未导入任何内容。")
-        self.preview = preview
-        self.warnings_only = warnings_only
 
 
 @dataclass
@@ -267,15 +259,15 @@ def _plausibility(element, value):
 
 def bulk_statistics_commit(*, parsed, quarter, user, source_sha256, confirm_warnings=False):
     """Check ``parsed`` again under lock and write it in one transaction; returns the
-    preview of what was written. Raises ``BulkRefused`` (nothing written) on any error, or
-    on warnings without ``confirm_warnings``. The indicators of the counties written are
-    recomputed once the transaction commits, in one job."""
+    preview of what was written. Raises ``ImportBlocked`` (nothing written; its ``preview``
+    is the ``BulkPreview``) on any error, or on warnings without ``confirm_warnings``. The
+    indicators of the counties written are recomputed once the transaction commits, in one job."""
     with cyclic_gc_paused(), transaction.atomic():
         preview = bulk_statistics_prepare(parsed=parsed, quarter=quarter, lock=True)
         if not preview.ok:
-            raise BulkRefused(preview)
+            raise ImportBlocked(preview.errors, preview=preview)
         if preview.needs_confirmation and not confirm_warnings:
-            raise BulkRefused(preview, warnings_only=True)
+            raise ImportBlocked(preview.warnings, preview=preview, warnings_only=True)
         if preview.writes:
             _write(preview.writes, quarter, user, source_sha256)
             _recompute_after_commit(preview.writes, quarter)

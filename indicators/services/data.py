@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core import workflow
+from core.errors import ImportBlocked
 from core.workflow import TransitionRefused, require_editable, save_versioned
 
 from .. import selectors
@@ -18,15 +19,6 @@ from ..models import ChecklistAnswer, DataElement, DataReport, DataValue, Indica
 from ..selectors import known_names, neighbours, values_by_quarter
 from ..validation import UTILITY_FIELDS, Findings, NotANumber, check_figures, check_utility, fmt, parse_number
 from .compute import recompute_after_commit
-
-
-class DataRefused(ValueError):
-    """Errors (or unconfirmed warnings) stop the save; nothing was written."""
-
-    def __init__(self, findings, *, warnings_only=False):
-        super().__init__(_("Nothing was saved."))
-        self.findings = findings
-        self.warnings_only = warnings_only
 
 
 def data_report_open(*, department, quarter):
@@ -228,13 +220,14 @@ def validate_for_submission(report, *, duties, prepared_values=None):
 def data_report_save(*, report, version, user, prepared, duties, confirm_warnings=False, submit=False,
                      source_sha256=""):
     """Write what ``data_prepare`` checked, all or nothing; with ``submit``, also send the
-    report for review. Unconfirmed new warnings refuse the save."""
+    report for review. Errors, or new warnings not confirmed, refuse the save: ``ImportBlocked``
+    whose ``preview`` is the ``Findings`` (by element code or utility key)."""
     stored_report = workflow.lock(report)
     require_editable(stored_report)
     if not prepared.ok:
-        raise DataRefused(prepared.findings)
+        raise _refused(prepared.findings)
     if prepared.new_warnings and not confirm_warnings:
-        raise DataRefused(prepared.findings, warnings_only=True)
+        raise _refused(prepared.findings, warnings_only=True)
     existing = {row.element.code: row for row in report.values.select_related("element")}
     elements = {e.code: e for e in DataElement.objects.filter(code__in=prepared.values)}
     quarter = report.period
@@ -272,6 +265,12 @@ def data_report_save(*, report, version, user, prepared, duties, confirm_warning
     if report.counts:
         recompute_after_commit(report.region, quarter)
     return report
+
+
+def _refused(findings, *, warnings_only=False):
+    messages = findings.warnings if warnings_only else findings.errors
+    return ImportBlocked([f"{key}：{message}" for key, items in messages.items() for message in items],
+                         preview=findings, warnings_only=warnings_only)
 
 
 def _save_utilities(report, prepared, user, source_sha256):

@@ -8,7 +8,6 @@ from .plans import (
     MAP,
     NEW,
     NODE_FIELDS,
-    ImportBlocked,
     ImportResult,
     node_create,
     node_delete,
@@ -16,6 +15,7 @@ from .plans import (
     node_update,
     plan_copy,
     plan_import,
+    plan_import_diff,
     plan_update,
 )
 from .progress import (
@@ -43,7 +43,6 @@ __all__ = [
     "REPORT_FIELDS",
     "BatchRefused",
     "EditConflict",
-    "ImportBlocked",
     "ImportResult",
     "TransitionRefused",
     "contribution_save",
@@ -53,6 +52,7 @@ __all__ = [
     "node_update",
     "plan_copy",
     "plan_import",
+    "plan_import_diff",
     "plan_update",
     "progress_approve",
     "progress_bulk_approve",

@@ -3,13 +3,14 @@
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 
+from core.errors import ImportBlocked
 from core.text import normalize_name
 from core.workflow import save_versioned
 from org.models import Department, DepartmentAlias
 
-from ..models import Assignment, Plan, PlanPhase, TaskNode
+from ..models import Assignment, Plan, PlanPhase, ProgressReport, TaskNode
 from ..wording import parse_due, parse_target
 
 MAP, ALIAS, NEW = "map", "alias", "new"
@@ -28,10 +29,6 @@ class ImportResult:
         return bool(self.created or self.updated or self.deleted or self.assignments_changed)
 
 
-class ImportBlocked(ValueError):
-    """The preview still has problems; nothing was written."""
-
-
 @transaction.atomic
 def plan_import(*, plan, preview, mapping=None):
     """Write the previewed tree into ``plan`` in one transaction.
@@ -48,7 +45,8 @@ def plan_import(*, plan, preview, mapping=None):
     mapping = mapping or {}
     missing = [unknown.name for key, unknown in preview.unknown.items() if key not in mapping]
     if preview.problems or missing:
-        raise ImportBlocked("导入前请先解决预览中列出的问题" + (f"：未知单位 {'、'.join(missing)}" if missing else ""))
+        unknown = f"：未知单位 {'、'.join(missing)}" if missing else ""
+        raise ImportBlocked([f"导入前请先解决预览中列出的问题{unknown}"])
     extra = _settle_unknown_names(plan.region, preview, mapping)
     desired = list(_desired_nodes(plan, preview, extra))
     return _apply_tree(plan, desired)
@@ -65,7 +63,7 @@ def _settle_unknown_names(region, preview, mapping):
         else:
             department = target
             if department.region_id != region.pk:
-                raise ImportBlocked(f"“{department}”不属于{region}")
+                raise ImportBlocked([f"“{department}”不属于{region}"])
             if action == ALIAS:
                 DepartmentAlias.objects.create(region=region, department=department, name=name)
         extra[key] = department
@@ -80,6 +78,7 @@ class _Desired:
     position: int
     fields: dict
     assignments: list  # [(department_id, role, position)]
+    row: int = 0  # the row of the file it is read from
 
 
 def _desired_nodes(plan, preview, extra):
@@ -93,6 +92,8 @@ def _desired_nodes(plan, preview, extra):
             key = normalize_name(name)
             if key in extra:
                 found, into = [extra[key]], named
+            elif not resolver.knows(name):
+                continue  # not settled yet: only the preview's diff gets here (plan_import refuses first)
             else:
                 found, into = resolver.resolve_name(name), grouped if resolver.is_group(name) else named
             into.extend(department for department in found if department not in into)
@@ -127,7 +128,7 @@ def _desired_nodes(plan, preview, extra):
                 target_unit=target.unit if target else "",
                 target_comparator=target.comparator if target else "",
             )
-        yield _Desired(key, parent_key, node.level, position, fields, assignments)
+        yield _Desired(key, parent_key, node.level, position, fields, assignments, node.row)
         for child in node.children:
             yield from walk(child, key)
 
@@ -143,36 +144,105 @@ def _node_key(node, by_id):
     return tuple(reversed(parts))
 
 
+@dataclass
+class TreeDiff:
+    """What writing the desired nodes into a plan does, worked out without writing."""
+
+    by_key: dict  # the plan's nodes by their key (place and wording)
+    removed: list  # nodes the table no longer has (deleted with their subtrees)
+    added: list  # _Desired items without a node
+    updated: list  # (node, item, names of the fields that change)
+    unchanged: int = 0
+
+
+def _diff_tree(plan, desired):
+    existing = list(TaskNode.objects.filter(plan=plan).order_by("position")) if plan.pk else []
+    by_id = {node.pk: node for node in existing}
+    by_key = {_node_key(node, by_id): node for node in existing}
+    wanted_keys = {item.key for item in desired}
+    diff = TreeDiff(by_key=by_key, removed=[node for key, node in by_key.items() if key not in wanted_keys],
+                    added=[], updated=[])
+    for item in desired:
+        node = by_key.get(item.key)
+        if node is None:
+            diff.added.append(item)
+            continue
+        values = {**item.fields, "position": item.position}
+        changed = [name for name, value in values.items() if getattr(node, name) != value]
+        if changed:
+            diff.updated.append((node, item, changed))
+        else:
+            diff.unchanged += 1
+    return diff
+
+
+@dataclass
+class ImportDiff:
+    """For the preview: what confirming would do to the plan (names of departments not yet
+    known to the region are left out: the preview asks what they mean)."""
+
+    tree: TreeDiff
+    desired: list
+    progress_on_removed: dict  # node id -> how many progress entries it holds
+    assignments: dict  # node id -> {role: (old departments, new departments)} where they differ
+
+
+def plan_import_diff(*, plan, preview):
+    """What ``plan_import`` would change, add and remove; nothing is written."""
+    desired = list(_desired_nodes(plan, preview, {}))
+    tree = _diff_tree(plan, desired)
+    progress = dict(
+        ProgressReport.objects.filter(item__in=[node.pk for node in tree.removed])
+        .values_list("item").annotate(count=Count("pk")).order_by()
+    )
+    return ImportDiff(tree=tree, desired=desired, progress_on_removed=progress,
+                      assignments=_assignment_diff(plan, desired, tree.by_key))
+
+
+def _assignment_diff(plan, desired, by_key):
+    if plan.pk is None:
+        return {}
+    have = {}
+    for assignment in Assignment.objects.filter(node__plan=plan).select_related("department").order_by("position"):
+        have.setdefault(assignment.node_id, {}).setdefault(assignment.role, []).append(assignment.department)
+    wanted_ids = {department_id for item in desired for department_id, _, _ in item.assignments}
+    departments = Department.objects.in_bulk(wanted_ids)
+    diff = {}
+    for item in desired:
+        node = by_key.get(item.key)
+        if node is None or item.level != TaskNode.Level.WORK_ITEM:
+            continue
+        want = {}
+        for department_id, role, _position in item.assignments:
+            want.setdefault(role, []).append(departments[department_id])
+        roles = {role: (have.get(node.pk, {}).get(role, []), want.get(role, [])) for role in Assignment.Role.values}
+        changed = {role: pair for role, pair in roles.items() if pair[0] != pair[1]}
+        if changed:
+            diff[node.pk] = changed
+    return diff
+
+
 def _apply_tree(plan, desired):
     """Create, update and delete nodes and assignments so the plan holds exactly ``desired``,
     with a fixed number of queries whatever the size of the tree."""
     result = ImportResult()
-    existing = list(TaskNode.objects.filter(plan=plan))
-    by_id = {node.pk: node for node in existing}
-    by_key = {_node_key(node, by_id): node for node in existing}
-    wanted_keys = {item.key for item in desired}
-
-    stale = [node.pk for key, node in by_key.items() if key not in wanted_keys]
-    if stale:
-        result.deleted = len(stale)
-        TaskNode.objects.filter(pk__in=stale).delete()
-
+    diff = _diff_tree(plan, desired)
+    by_key = diff.by_key
+    if diff.removed:
+        result.deleted = len(diff.removed)
+        TaskNode.objects.filter(pk__in=[node.pk for node in diff.removed]).delete()
     to_update = []
+    for node, item, _changed in diff.updated:
+        for name, value in {**item.fields, "position": item.position}.items():
+            setattr(node, name, value)
+        to_update.append(node)
+    result.unchanged = diff.unchanged
     for level in (1, 2, 3):
         new_nodes = []
-        for item in (item for item in desired if item.level == level):
-            node = by_key.get(item.key)
-            values = {**item.fields, "position": item.position}
-            if node is None:
-                parent = by_key[item.parent_key] if item.parent_key else None
-                node = TaskNode(plan=plan, parent=parent, level=level, **values)
-                new_nodes.append((item.key, node))
-            elif any(getattr(node, name) != value for name, value in values.items()):
-                for name, value in values.items():
-                    setattr(node, name, value)
-                to_update.append(node)
-            else:
-                result.unchanged += 1
+        for item in (item for item in diff.added if item.level == level):
+            parent = by_key[item.parent_key] if item.parent_key else None
+            node = TaskNode(plan=plan, parent=parent, level=level, **item.fields, position=item.position)
+            new_nodes.append((item.key, node))
         TaskNode.objects.bulk_create([node for _, node in new_nodes])
         for key, node in new_nodes:
             by_key[key] = node

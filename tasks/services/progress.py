@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core import events, workflow
+from core.errors import ImportBlocked
 from core.numbers import plain
 from core.periods import Quarter
 from core.workflow import EditConflict, TransitionRefused, require_editable, save_versioned
@@ -247,11 +248,11 @@ def progress_template_apply(*, department, quarter, rows, user):
     """Save every changed row as a draft, all or nothing; returns how many changed. The rows
     are checked again against the entries as they are now, with the department locked, so
     two uploads of one file at once are applied one after the other: the second finds
-    nothing left to change."""
+    nothing left to change. ``ImportBlocked`` (nothing saved) when a row no longer fits."""
     Department.objects.select_for_update(no_key=True).filter(pk=department.pk).first()
     rows, problems = progress_template_check(department=department, quarter=quarter, entries=[r.entry for r in rows])
     if problems:
-        raise TransitionRefused(problems[0])
+        raise ImportBlocked(problems)
     changed = 0
     for row in rows:
         if not row.changes:

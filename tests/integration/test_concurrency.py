@@ -11,8 +11,9 @@ from functools import partial
 import pytest
 from django.db import connection
 
-from carriers.imports import CARRIERS, USERS, ImportBlocked, Preview, apply_import, preview_import
+from carriers.imports import CARRIERS, USERS, Preview, apply_import, preview_import
 from carriers.models import Carrier, UserYear, WaterUser
+from core.errors import ImportBlocked
 from core.periods import Quarter
 from core.workflow import EditConflict
 from demo import catalogue as indicator_demo

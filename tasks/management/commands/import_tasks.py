@@ -7,12 +7,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import FileUnreadable, ImportBlocked
 from core.management.audited import audited
 from core.text import normalize_name
 from org.models import Region
-from tasks.imports import ImportRefused, preview_task_table
+from tasks.imports import preview_task_table
 from tasks.models import Plan
-from tasks.services import ALIAS, ImportBlocked, plan_import
+from tasks.services import ALIAS, plan_import
 
 
 class Command(BaseCommand):
@@ -45,7 +46,7 @@ class Command(BaseCommand):
             preview = preview_task_table(
                 region=region, data=path.read_bytes(), sheet=options["sheet"], split_circled=options["split_circled"]
             )
-        except ImportRefused as error:
+        except FileUnreadable as error:
             raise CommandError(str(error)) from None
         counts = preview.counts()
         self.stdout.write(
