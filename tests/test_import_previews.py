@@ -6,12 +6,12 @@ from unittest import mock
 
 import pytest
 from django.urls import reverse
-from tasks.demo import table_data
-from tasks.demo.tables import build_bytes
 
 from carriers.imports import USERS
 from core import staged_import
 from core.periods import Quarter
+from demo import table_data
+from demo.tables import build_bytes
 from indicators import demo as indicator_demo
 from indicators.models import Adoption, DataReport, DataValue
 from org.models import User
