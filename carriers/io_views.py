@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from core import staged_import
+from core.audit import audited
 from core.forms import WorkbookField
 from core.views import requested_district, xlsx_response
 from org.scoping import visible_to
@@ -189,6 +190,7 @@ IMPORTERS = {what: RegistryImporter(kind) for what, kind in FILES.items()}
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(gettext_lazy("Upload a registry table"))
 def import_upload(request, what):
     kind = _file_kind(what)
     scope = visible_to(request.user)
@@ -213,6 +215,7 @@ def import_upload(request, what):
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(gettext_lazy("Import a registry table"))
 def import_preview(request, what, token):
     _file_kind(what)
     return staged_import.preview(request, IMPORTERS[what], token)

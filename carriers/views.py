@@ -10,9 +10,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core import evidence as evidence_files
+from core.audit import audited
 from core.history import record_history
 from core.views import requested_district
 from core.workflow import EditConflict
@@ -125,6 +127,7 @@ def user_detail(request, pk):
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(gettext_lazy("Add a water user"))
 def user_create(request):
     region = changeable_region(request)
     form = WaterUserForm(request.POST or None, instance=WaterUser(region=region))
@@ -135,6 +138,7 @@ def user_create(request):
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(gettext_lazy("Edit a water user"), "carriers.WaterUser")
 def user_edit(request, pk):
     user = _visible_user(request, pk, change=True)
     form = WaterUserForm(request.POST or None, instance=user)
@@ -148,6 +152,7 @@ def user_edit(request, pk):
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(gettext_lazy("Add a water user's yearly figures"), "carriers.WaterUser")
 def year_create(request, pk):
     user = _visible_user(request, pk, change=True)
     year = UserYear(user=user, year=_latest_year(user.region))
@@ -159,6 +164,7 @@ def year_create(request, pk):
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(gettext_lazy("Edit a water user's yearly figures"), "carriers.UserYear")
 def year_edit(request, pk):
     scope = visible_to(request.user)
     year = scope.get_or_404(UserYear.objects.select_related("user__region"), region="user__region", change=True, pk=pk)
@@ -208,6 +214,7 @@ def planned_use(request):
 
 @require_POST
 @login_required
+@audited(gettext_lazy("Order a water audit"), "carriers.UserYear")
 def audit_order_view(request, pk):
     scope = visible_to(request.user)
     figures = scope.get_or_404(UserYear.objects.select_related("user__region"), region="user__region", change=True,
@@ -228,6 +235,7 @@ def audit_order_view(request, pk):
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(gettext_lazy("Edit a water audit"), "carriers.WaterAudit")
 def audit_edit(request, pk):
     scope = visible_to(request.user)
     audit = scope.get_or_404(WaterAudit.objects.select_related("user__region"), region="user__region", change=True,
@@ -288,6 +296,7 @@ def carrier_detail(request, pk):
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(gettext_lazy("Add a carrier"))
 def carrier_create(request):
     region = changeable_region(request)
     initial = {"user": request.GET.get("user")} if request.GET.get("user") else None
@@ -299,6 +308,7 @@ def carrier_create(request):
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(gettext_lazy("Edit a carrier"), "carriers.Carrier")
 def carrier_edit(request, pk):
     carrier = _visible_carrier(request, pk, change=True)
     form = CarrierForm(request.POST or None, instance=carrier, region=carrier.region)
@@ -319,6 +329,7 @@ def _stored(request, queryset, region, pk, *, change=False):
 
 @require_POST
 @login_required
+@audited(gettext_lazy("Attach carrier evidence"), "carriers.Carrier")
 def carrier_evidence_upload(request, pk):
     carrier = _visible_carrier(request, pk, change=True)
     return evidence_files.attach(request, carrier.evidence, back=carrier.get_absolute_url())
@@ -326,6 +337,7 @@ def carrier_evidence_upload(request, pk):
 
 @require_POST
 @login_required
+@audited(gettext_lazy("Remove carrier evidence"), "carriers.CarrierEvidence")
 def carrier_evidence_delete(request, pk):
     evidence = _stored(request, CarrierEvidence.objects.select_related("carrier"), "carrier__region", pk, change=True)
     return evidence_files.remove(request, evidence, back=evidence.carrier.get_absolute_url())
@@ -339,6 +351,7 @@ def carrier_evidence_download(request, pk):
 
 @require_POST
 @login_required
+@audited(gettext_lazy("Attach a water audit report"), "carriers.WaterAudit")
 def audit_file_upload(request, pk):
     scope = visible_to(request.user)
     audit = scope.get_or_404(WaterAudit.objects.all(), region="user__region", change=True, pk=pk)
@@ -347,6 +360,7 @@ def audit_file_upload(request, pk):
 
 @require_POST
 @login_required
+@audited(gettext_lazy("Remove a water audit report"), "carriers.AuditReport")
 def audit_file_delete(request, pk):
     stored = _stored(request, AuditReport.objects.all(), "audit__user__region", pk, change=True)
     return evidence_files.remove(request, stored, back=reverse("carriers:audit_edit", args=[stored.audit_id]))
@@ -360,6 +374,7 @@ def audit_file_download(request, pk):
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(gettext_lazy("Add a carrier target"))
 def target_create(request):
     region = changeable_region(request)
     target = CarrierTarget(region=region, year=timezone.localdate().year)
@@ -371,6 +386,7 @@ def target_create(request):
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(gettext_lazy("Edit a carrier target"), "carriers.CarrierTarget")
 def target_edit(request, pk):
     scope = visible_to(request.user)
     target = scope.get_or_404(CarrierTarget.objects.select_related("region"), region="region", change=True, pk=pk)

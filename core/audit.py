@@ -6,8 +6,9 @@ resolves to a route — the portal's pages, htmx posts, the admin site, sign-in,
 and password changes — once the view has answered. ``record_command`` (used through
 ``core.management.audited``) records each run of a data-changing management command.
 
-What an entry says was done comes from ``ACTIONS``, route name → label, chosen once per
-route; tests/test_audit.py fails for a route that accepts POST and has no label here.
+What an entry says was done is declared on each view with ``@audited(label, …)``, beside
+the view; Django's own routes (sign-in, the admin site) are labelled in ``ACTIONS`` here.
+tests/test_audit.py fails for a route that accepts POST and has no label.
 The admin site's per-model routes are labelled by their kind (``ADMIN_KINDS``).
 
 How it ended (``outcome``):
@@ -47,7 +48,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.db import transaction
-from django.urls import reverse
+from django.urls import get_resolver, reverse
+from django.urls.resolvers import URLResolver
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -83,17 +85,30 @@ class Action:
         return self.label
 
 
-def _submitted(label):
+def submitted(label):
     """The variant of an entry form whose 报送 button was pressed instead of 保存草稿."""
     return (("submit", None, label),)
 
 
-def _returned(label):
+def returned(label):
     """The variant of a review whose 退回 button was pressed instead of 通过."""
     return (("action", "return", label),)
 
 
-# Every route that accepts POST, with what doing it means.
+def audited(label, model="", *, key="pk", variants=(), page=Outcome.UNSAVED):
+    """Declare, on the view itself, what posting to it means (see ``Action``). Put it below
+    ``login_required`` and the method decorators: they copy the mark onto their wrappers."""
+    action = Action(label, model, key, variants, page)
+
+    def mark(view):
+        view.audit_action = action
+        return view
+
+    return mark
+
+
+# The routes whose views Django declares (sign-in, the admin site's own pages): what posting
+# to them means. The portal's own views say it with ``@audited`` where they are declared.
 ACTIONS = {
     # --- signing in and out, the user's own settings ----------------------------------
     "login": Action(_("Sign in"), page=Outcome.FAILED),
@@ -101,72 +116,6 @@ ACTIONS = {
     "password_change": Action(_("Change password")),
     "password_change_done": Action(_("Open a page")),  # signs in a visitor whatever the method; a POST is a 405
     "set_language": Action(_("Switch the interface language")),
-    "org:notifications": Action(_("Mark notifications read")),
-    # --- plans and tasks --------------------------------------------------------------
-    "tasks:plan_create": Action(_("Create a plan")),
-    "tasks:plan_edit": Action(_("Edit a plan"), "tasks.Plan"),
-    "tasks:plan_copy": Action(_("Copy a plan to a later year"), "tasks.Plan"),
-    "tasks:node_create": Action(_("Add a task"), "tasks.Plan"),
-    "tasks:node_edit": Action(_("Edit a task"), "tasks.TaskNode"),
-    "tasks:node_delete": Action(_("Delete a task"), "tasks.TaskNode"),
-    "tasks:node_move": Action(_("Move a task"), "tasks.TaskNode"),
-    "tasks:import_upload": Action(_("Upload a task table")),
-    "tasks:import_preview": Action(_("Import a task table")),
-    # --- quarterly progress -----------------------------------------------------------
-    "tasks:progress_entry": Action(
-        _("Save a progress draft"), "tasks.TaskNode", key="item_pk", variants=_submitted(_("Submit progress"))
-    ),
-    "tasks:progress_review": Action(
-        _("Approve progress"), "tasks.ProgressReport", variants=_returned(_("Return progress"))
-    ),
-    "tasks:progress_reopen": Action(_("Reopen approved progress"), "tasks.ProgressReport"),
-    "tasks:progress_bulk_approve": Action(_("Approve progress in bulk")),
-    "tasks:evidence_upload": Action(_("Attach progress evidence"), "tasks.ProgressReport"),
-    "tasks:evidence_delete": Action(_("Remove progress evidence"), "tasks.Evidence"),
-    "tasks:progress_contribution": Action(
-        _("Save a cooperating department's contribution"), "tasks.TaskNode", key="item_pk"
-    ),
-    "tasks:progress_template_upload": Action(_("Upload a progress template")),
-    "tasks:progress_template_preview": Action(_("Import a progress template")),
-    "tasks:progress_batch": Action(
-        _("Save progress drafts in bulk"), variants=_submitted(_("Submit progress in bulk"))
-    ),
-    # --- indicator statistics ---------------------------------------------------------
-    "indicators:data_entry": Action(_("Save a statistics draft"), variants=_submitted(_("Submit statistics"))),
-    "indicators:data_submit": Action(_("Submit statistics"), "indicators.DataReport"),
-    "indicators:data_review": Action(
-        _("Approve statistics"), "indicators.DataReport", variants=_returned(_("Return statistics"))
-    ),
-    "indicators:data_reopen": Action(_("Reopen approved statistics"), "indicators.DataReport"),
-    "indicators:data_upload": Action(_("Upload a statistics template")),
-    "indicators:data_upload_preview": Action(_("Import a statistics template")),
-    "indicators:bulk_statistics": Action(_("Upload a bulk statistics table")),
-    "indicators:bulk_preview": Action(_("Import bulk statistics")),
-    "indicators:checklist_answer": Action(_("Answer a checklist item"), "indicators.DataReport"),
-    "indicators:checklist_evidence_upload": Action(_("Attach checklist evidence"), "indicators.ChecklistAnswer"),
-    "indicators:checklist_evidence_delete": Action(_("Remove checklist evidence"), "indicators.ChecklistEvidence"),
-    # --- water users and carriers -----------------------------------------------------
-    "carriers:user_create": Action(_("Add a water user")),
-    "carriers:user_edit": Action(_("Edit a water user"), "carriers.WaterUser"),
-    "carriers:year_create": Action(_("Add a water user's yearly figures"), "carriers.WaterUser"),
-    "carriers:year_edit": Action(_("Edit a water user's yearly figures"), "carriers.UserYear"),
-    "carriers:audit_order": Action(_("Order a water audit"), "carriers.UserYear"),
-    "carriers:audit_edit": Action(_("Edit a water audit"), "carriers.WaterAudit"),
-    "carriers:audit_file_upload": Action(_("Attach a water audit report"), "carriers.WaterAudit"),
-    "carriers:audit_file_delete": Action(_("Remove a water audit report"), "carriers.AuditReport"),
-    "carriers:carrier_create": Action(_("Add a carrier")),
-    "carriers:carrier_edit": Action(_("Edit a carrier"), "carriers.Carrier"),
-    "carriers:carrier_evidence_upload": Action(_("Attach carrier evidence"), "carriers.Carrier"),
-    "carriers:carrier_evidence_delete": Action(_("Remove carrier evidence"), "carriers.CarrierEvidence"),
-    "carriers:target_create": Action(_("Add a carrier target")),
-    "carriers:target_edit": Action(_("Edit a carrier target"), "carriers.CarrierTarget"),
-    "carriers:import_upload": Action(_("Upload a registry table")),
-    "carriers:import_preview": Action(_("Import a registry table")),
-    # --- scorecards and reports -------------------------------------------------------
-    "reports:weights": Action(_("Change scorecard weights"), "tasks.Plan"),
-    "reports:recompute": Action(_("Recompute scores")),
-    "reports:job_retry": Action(_("Retry a background job")),
-    "reports:quarterly_build": Action(_("Build a quarterly report")),
     # --- the admin site's own pages ---------------------------------------------------
     "admin:login": Action(_("Sign in to the administration"), page=Outcome.FAILED),
     "admin:logout": Action(_("Sign out of the administration"), page=Outcome.SUCCESS),
@@ -202,10 +151,34 @@ def _admin_kind(route):
     return next((kind for kind in sorted(ADMIN_KINDS, key=len, reverse=True) if route.endswith(f"_{kind}")), None)
 
 
-def action_for(route):
-    """The ``Action`` of a route name, or None when neither table has one."""
+def action_for(route, view=None):
+    """The ``Action`` of a route: the one its ``view`` declares (``@audited``), else the one
+    of Django's routes or the admin site's kinds; None when nothing says."""
+    declared = getattr(view, "audit_action", None)
+    if declared is not None:
+        return declared
     kind = _admin_kind(route)
     return ADMIN_KINDS[kind] if kind else ACTIONS.get(route)
+
+
+def declared_actions():
+    """{route: Action} of every route of the portal that says what posting to it means,
+    read from the URL configuration (the views' ``@audited`` marks) and ``ACTIONS``."""
+    found = dict(ACTIONS)
+    for route, view in _routes(get_resolver()):
+        action = action_for(route, view)
+        if action is not None:
+            found.setdefault(route, action)
+    return found
+
+
+def _routes(resolver, namespace=""):
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _routes(pattern, inner)
+        elif pattern.name:
+            yield f"{namespace}{pattern.name}", pattern.callback
 
 
 def _admin_model(route):
@@ -382,16 +355,16 @@ class AuditMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         if request.method not in SAFE_METHODS:
             match = request.resolver_match
-            request.audit_seen = _Seen(_object_repr(match, action_for(match.view_name)), _files(request))
+            request.audit_seen = _Seen(_object_repr(match, action_for(match.view_name, match.func)), _files(request))
 
     def _record(self, request, response, before):
         match = request.resolver_match
         if match is None:
             return  # no route: nothing could have been done
         route = match.view_name
-        action = action_for(route)
+        action = action_for(route, match.func)
         if action is None and response.status_code != 405:  # a 405 is a view that takes no POST: nothing to label
-            logger.error("Route %s accepts %s but has no label in core.audit.ACTIONS", route, request.method)
+            logger.error("Route %s accepts %s but its view has no @audited label", route, request.method)
         seen = getattr(request, "audit_seen", None) or _Seen("", [])
         outcome = outcome_of(request, response, action)
         user, username = _who(request, before, route)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 from org.scoping import visible_to
 
 from . import selectors
-from .audit import ACTIONS
+from .audit import declared_actions
 from .models import AuditEntry
 
 # Groups of routes the action filter offers besides single routes.
@@ -23,7 +23,7 @@ def _route_choices():
     decides the action lists each label), then the groups."""
     single = [
         (route, " / ".join(str(label) for label in [action.label, *(v[2] for v in action.variants)]))
-        for route, action in ACTIONS.items()
+        for route, action in declared_actions().items()
         if not route.startswith("admin:")
     ]
     return [("", _("Any action")), *sorted(single, key=lambda choice: choice[1]), *ROUTE_GROUPS]

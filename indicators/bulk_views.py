@@ -11,9 +11,11 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from core import staged_import
+from core.audit import audited
 from core.errors import ImportBlocked
 from core.periods import Quarter
 from core.views import requested_quarter, xlsx_response
@@ -115,6 +117,7 @@ BULK_IMPORT = BulkStatisticsImporter()
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(gettext_lazy("Upload a bulk statistics table"))
 def bulk_statistics(request):
     _administrator(request)
     quarter = requested_quarter(request)
@@ -144,5 +147,6 @@ def bulk_template(request):
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(gettext_lazy("Import bulk statistics"))
 def bulk_preview(request, token):
     return staged_import.preview(request, BULK_IMPORT, token)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from core import evidence as evidence_files
 from core import review as decisions
 from core import staged_import
+from core.audit import audited, returned, submitted
 from core.errors import ImportBlocked
 from core.history import record_history
 from core.periods import Quarter
@@ -99,6 +100,7 @@ def _apply_findings(form, findings):
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(gettext_lazy("Save a statistics draft"), variants=submitted(gettext_lazy("Submit statistics")))
 def data_entry(request):
     quarter = requested_quarter(request)
     department = reporting_department(request.user)
@@ -154,6 +156,7 @@ def data_entry(request):
 
 @require_POST
 @login_required
+@audited(gettext_lazy("Submit statistics"), "indicators.DataReport")
 def data_submit(request, pk):
     """Submit a report as stored (after an Excel upload, say)."""
     department = reporting_department(request.user)
@@ -203,6 +206,9 @@ def _reviewable(request, pk):
 
 @require_POST
 @login_required
+@audited(
+    gettext_lazy("Approve statistics"), "indicators.DataReport", variants=returned(gettext_lazy("Return statistics"))
+)
 def data_review(request, pk):
     report = _reviewable(request, pk)
     decisions.decide(request, report, approve=data_report_approve, send_back=data_report_return)
@@ -211,6 +217,7 @@ def data_review(request, pk):
 
 @require_POST
 @login_required
+@audited(gettext_lazy("Reopen approved statistics"), "indicators.DataReport")
 def data_reopen(request, pk):
     report = _reviewable(request, pk)
     decisions.reopen(request, report, service=data_report_reopen)
@@ -305,6 +312,7 @@ DATA_TEMPLATE_IMPORT = DataTemplateImporter()
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(gettext_lazy("Upload a statistics template"))
 def template_upload(request):
     quarter = requested_quarter(request)
     report, _duties = _own_report(request, quarter)
@@ -316,6 +324,7 @@ def template_upload(request):
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(gettext_lazy("Import a statistics template"))
 def template_preview(request, token):
     return staged_import.preview(request, DATA_TEMPLATE_IMPORT, token)
 
@@ -325,6 +334,7 @@ def template_preview(request, token):
 
 @require_POST
 @login_required
+@audited(gettext_lazy("Answer a checklist item"), "indicators.DataReport")
 def checklist_answer(request, pk, indicator_pk, item):
     department = reporting_department(request.user)
     report = get_object_or_404(DataReport, pk=pk, department=department)
@@ -353,6 +363,7 @@ def _checklist_url(answer):
 
 @require_POST
 @login_required
+@audited(gettext_lazy("Attach checklist evidence"), "indicators.ChecklistAnswer")
 def checklist_evidence_upload(request, pk):
     department = reporting_department(request.user)
     answer = get_object_or_404(ChecklistAnswer.objects.select_related("report"), pk=pk, report__department=department)
@@ -361,6 +372,7 @@ def checklist_evidence_upload(request, pk):
 
 @require_POST
 @login_required
+@audited(gettext_lazy("Remove checklist evidence"), "indicators.ChecklistEvidence")
 def checklist_evidence_delete(request, pk):
     department = reporting_department(request.user)
     evidence = get_object_or_404(

@@ -3,7 +3,10 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
+
+from core.audit import audited
 
 from .models import Department, Notification, User
 from .scoping import visible_to
@@ -69,6 +72,7 @@ NOTIFICATIONS_PER_PAGE = 30
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(gettext_lazy("Mark notifications read"))
 def notifications(request):
     """The signed-in user's notifications; POST marks them all read."""
     if request.method == "POST":

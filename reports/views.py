@@ -13,9 +13,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core import runs
+from core.audit import audited
 from core.models import JobRun
 from core.periods import Quarter
 from core.views import requested_district, requested_quarter
@@ -118,6 +120,7 @@ def city(request):
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(gettext_lazy("Change scorecard weights"), "tasks.Plan")
 def weights(request, pk):
     scope = visible_to(request.user)
     plan = scope.get_or_404(Plan.objects.select_related("region"), region="region", change=True, pk=pk)
@@ -169,6 +172,7 @@ def _summary_url(region):
 
 @require_POST
 @login_required
+@audited(gettext_lazy("Recompute scores"))
 def recompute(request):
     """A reviewer asks for the district's scores of a quarter to be recomputed now."""
     region, quarter = _posted_region_quarter(request)
@@ -188,6 +192,7 @@ def jobs(request):
 
 @require_POST
 @login_required
+@audited(gettext_lazy("Retry a background job"))
 def job_retry(request):
     """An administrator runs a failed job again."""
     if not visible_to(request.user).is_admin:
@@ -260,6 +265,7 @@ def quarterly_status(request, pk):
 
 @require_POST
 @login_required
+@audited(gettext_lazy("Build a quarterly report"))
 def quarterly_build(request):
     region, quarter = _posted_region_quarter(request)
     report = services.report_request(region=region, quarter=quarter, user=request.user)

@@ -20,6 +20,7 @@ from carriers.selectors import carrier_counts
 from core import evidence as evidence_files
 from core import review as decisions
 from core import staged_import
+from core.audit import audited, returned, submitted
 from core.errors import ImportBlocked
 from core.history import record_history
 from core.periods import Quarter
@@ -87,6 +88,10 @@ def todo(request):
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(
+    gettext_lazy("Save a progress draft"), "tasks.TaskNode", key="item_pk",
+    variants=submitted(gettext_lazy("Submit progress")),
+)
 def entry(request, item_pk, quarter):
     """The reporter's form for one item and quarter: save a draft, or submit it."""
     department = reporting_department(request.user)
@@ -192,6 +197,7 @@ def _reviewable_report(request, pk):
 
 @require_POST
 @login_required
+@audited(gettext_lazy("Approve progress"), "tasks.ProgressReport", variants=returned(gettext_lazy("Return progress")))
 def review(request, pk):
     report = _reviewable_report(request, pk)
     if not decisions.decide(request, report, approve=progress_approve, send_back=progress_return):
@@ -201,6 +207,7 @@ def review(request, pk):
 
 @require_POST
 @login_required
+@audited(gettext_lazy("Reopen approved progress"), "tasks.ProgressReport")
 def reopen(request, pk):
     report = _reviewable_report(request, pk)
     decisions.reopen(request, report, service=progress_reopen)
@@ -248,6 +255,7 @@ def inbox(request):
 
 @require_POST
 @login_required
+@audited(gettext_lazy("Approve progress in bulk"))
 def bulk_approve(request):
     scope = visible_to(request.user)
     ids = [value for value in request.POST.getlist("report") if value.isdigit()]
@@ -271,6 +279,7 @@ def _entry_url(report):
 
 @require_POST
 @login_required
+@audited(gettext_lazy("Attach progress evidence"), "tasks.ProgressReport")
 def evidence_upload(request, pk):
     report = _own_editable_report(request, pk)
     return evidence_files.attach(request, report.evidence, review=report, back=_entry_url(report))
@@ -278,6 +287,7 @@ def evidence_upload(request, pk):
 
 @require_POST
 @login_required
+@audited(gettext_lazy("Remove progress evidence"), "tasks.Evidence")
 def evidence_delete(request, pk):
     department = reporting_department(request.user)
     evidence = get_object_or_404(Evidence.objects.select_related("report"), pk=pk, report__department=department)
@@ -298,6 +308,7 @@ def evidence_download(request, pk):
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(gettext_lazy("Save a cooperating department's contribution"), "tasks.TaskNode", key="item_pk")
 def contribution(request, item_pk, quarter):
     """A cooperating department's note for one item and quarter."""
     department = reporting_department(request.user)
@@ -402,6 +413,7 @@ PROGRESS_TEMPLATE_IMPORT = ProgressTemplateImporter()
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(gettext_lazy("Upload a progress template"))
 def template_upload(request):
     department = reporting_department(request.user)
     quarter = requested_quarter(request)
@@ -414,12 +426,14 @@ def template_upload(request):
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(gettext_lazy("Import a progress template"))
 def template_preview(request, token):
     return staged_import.preview(request, PROGRESS_TEMPLATE_IMPORT, token)
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(gettext_lazy("Save progress drafts in bulk"), variants=submitted(gettext_lazy("Submit progress in bulk")))
 def batch(request):
     """Fill many items of the quarter at once: every entry the department may still change."""
     department = reporting_department(request.user)

@@ -11,10 +11,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from carriers.selectors import carrier_counts
 from core import staged_import
+from core.audit import audited
 from core.periods import Quarter
 from core.views import xlsx_response
 from org.models import Department
@@ -209,6 +211,7 @@ TASK_TABLE_IMPORT = TaskTableImporter()
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(gettext_lazy("Upload a task table"))
 def import_upload(request):
     regions = _import_regions(visible_to(request.user))
     if not regions.exists():
@@ -231,6 +234,7 @@ def import_upload(request):
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(gettext_lazy("Import a task table"))
 def import_preview(request, token):
     return staged_import.preview(request, TASK_TABLE_IMPORT, token)
 
@@ -267,6 +271,7 @@ def _changeable_node(request, pk):
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(gettext_lazy("Create a plan"))
 def plan_create(request):
     regions = _import_regions(visible_to(request.user))
     if not regions.exists():
@@ -282,6 +287,7 @@ def plan_create(request):
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(gettext_lazy("Edit a plan"), "tasks.Plan")
 def plan_edit(request, pk):
     plan = _changeable_plan(request, pk)
     form = PlanForm(request.POST if request.method == "POST" else None, instance=plan)
@@ -300,6 +306,7 @@ def plan_edit(request, pk):
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(gettext_lazy("Copy a plan to a later year"), "tasks.Plan")
 def plan_copy_view(request, pk):
     plan = _changeable_plan(request, pk)
     initial = {"title": plan.title.replace(str(plan.start_year), str(plan.start_year + 1)), "years_later": 1}
@@ -319,6 +326,7 @@ def _region_departments(region):
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(gettext_lazy("Add a task"), "tasks.Plan")
 def node_create_view(request, pk):
     plan = _changeable_plan(request, pk)
     parent = None
@@ -357,6 +365,7 @@ def _child_level(parent, requested):
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(gettext_lazy("Edit a task"), "tasks.TaskNode")
 def node_edit(request, pk):
     node = _changeable_node(request, pk)
     form = NodeForm(
@@ -384,6 +393,7 @@ def node_edit(request, pk):
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@audited(gettext_lazy("Delete a task"), "tasks.TaskNode")
 def node_delete_view(request, pk):
     node = _changeable_node(request, pk)
     descendants = TaskNode.objects.filter(plan=node.plan_id, position__gt=node.position).order_by("position")
@@ -402,6 +412,7 @@ def node_delete_view(request, pk):
 
 @require_POST
 @login_required
+@audited(gettext_lazy("Move a task"), "tasks.TaskNode")
 def node_move_view(request, pk):
     node = _changeable_node(request, pk)
     node_move(node=node, offset=-1 if request.POST.get("direction") == "up" else 1)
