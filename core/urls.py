@@ -1,9 +1,9 @@
 from django.urls import path
 
-from . import audit_views
+from .views import audit
 
 app_name = "core"
 
 urlpatterns = [
-    path("", audit_views.audit_log, name="audit_log"),
+    path("", audit.audit_log, name="audit_log"),
 ]

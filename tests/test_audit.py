@@ -26,9 +26,9 @@ from django.urls import reverse
 from core.audit import ACTIONS, action_for, declared_actions
 from core.models import AuditEntry
 from demo.tables import build_bytes
-from tasks import progress_views
 from tasks.models import Plan, ProgressReport, TaskNode
 from tasks.services import progress_save
+from tasks.views import progress as progress_views
 from tests.conftest import PASSWORD
 from tests.helpers import new_plan
 from tests.test_progress import fill

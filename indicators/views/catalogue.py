@@ -9,8 +9,8 @@ from django.views.decorators.http import require_safe
 from core.views import requested_quarter, requested_region
 from org.scoping import visible_to
 
-from . import selectors
-from .models import Adoption, ComputedValue, Indicator, IndicatorSet
+from .. import selectors
+from ..models import Adoption, ComputedValue, Indicator, IndicatorSet
 
 
 def adopted_regions(scope):

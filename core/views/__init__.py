@@ -8,7 +8,7 @@ from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .periods import Quarter
+from ..periods import Quarter
 
 logger = logging.getLogger(__name__)
 

@@ -22,10 +22,10 @@ from core.forms import WorkbookField
 from core.views import requested_district, xlsx_response
 from org.scoping import visible_to
 
-from . import imports, workbooks
-from .imports import CARRIERS, USERS
-from .models import NAMED_ENTITY_TYPES, Carrier, UserYear, WaterUser
-from .views import changeable_region
+from .. import imports, workbooks
+from ..imports import CARRIERS, USERS
+from ..models import NAMED_ENTITY_TYPES, Carrier, UserYear, WaterUser
+from .registry import changeable_region
 
 
 class RegistryUploadForm(forms.Form):

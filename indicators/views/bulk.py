@@ -22,10 +22,10 @@ from core.views import requested_quarter, xlsx_response
 from org.models import Region
 from org.scoping import visible_to
 
-from . import bulk_workbook, selectors
-from .forms import BulkTemplateForm, BulkUploadForm
-from .models import Adoption
-from .services import bulk_statistics_commit, bulk_statistics_prepare
+from .. import bulk_workbook, selectors
+from ..forms import BulkTemplateForm, BulkUploadForm
+from ..models import Adoption
+from ..services import bulk_statistics_commit, bulk_statistics_prepare
 
 BULK_UPLOAD = "bulk_statistics"
 

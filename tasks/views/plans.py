@@ -22,8 +22,8 @@ from core.views import xlsx_response
 from org.models import Department
 from org.scoping import visible_to
 
-from . import exports
-from .forms import (
+from .. import exports
+from ..forms import (
     NEW_DEPARTMENT,
     ImportUploadForm,
     NodeForm,
@@ -33,10 +33,10 @@ from .forms import (
     PlanForm,
     UnknownNamesForm,
 )
-from .imports import check_task_table, describe_plan_import, read_task_table
-from .models import Plan, TaskNode
-from .selectors import plan_tree, plans_for, walk
-from .services import (
+from ..imports import check_task_table, describe_plan_import, read_task_table
+from ..models import Plan, TaskNode
+from ..selectors import plan_tree, plans_for, walk
+from ..services import (
     ALIAS,
     MAP,
     NEW,

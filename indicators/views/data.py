@@ -26,10 +26,10 @@ from core.workflow import EditConflict, TransitionRefused
 from org.models import Department
 from org.scoping import reporting_department, visible_to
 
-from . import data_workbook, selectors
-from .forms import ChecklistAnswerForm, DataEntryForm, DataUploadForm
-from .models import ChecklistAnswer, ChecklistEvidence, DataReport, Indicator
-from .services import (
+from .. import data_workbook, selectors
+from ..forms import ChecklistAnswerForm, DataEntryForm, DataUploadForm
+from ..models import ChecklistAnswer, ChecklistEvidence, DataReport, Indicator
+from ..services import (
     checklist_answer_save,
     data_prepare,
     data_report_approve,
@@ -39,8 +39,8 @@ from .services import (
     data_report_save,
     data_report_submit,
 )
-from .validation import fmt
-from .views import board_region
+from ..validation import fmt
+from .catalogue import board_region
 
 DATA_TEMPLATE = "data_template"
 

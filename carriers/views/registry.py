@@ -20,8 +20,8 @@ from core.views import requested_district
 from core.workflow import EditConflict
 from org.scoping import visible_to
 
-from . import selectors
-from .forms import (
+from .. import selectors
+from ..forms import (
     CarrierForm,
     CarrierTargetForm,
     RegistryFilterForm,
@@ -29,8 +29,8 @@ from .forms import (
     WaterAuditForm,
     WaterUserForm,
 )
-from .models import AuditReport, Carrier, CarrierEvidence, CarrierTarget, CarrierType, UserYear, WaterAudit, WaterUser
-from .services import audit_order, carrier_save, record_save
+from ..models import AuditReport, Carrier, CarrierEvidence, CarrierTarget, CarrierType, UserYear, WaterAudit, WaterUser
+from ..services import audit_order, carrier_save, record_save
 
 USERS_PER_PAGE = 50
 CARRIERS_PER_PAGE = 50

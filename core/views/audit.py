@@ -10,9 +10,9 @@ from django.views.decorators.http import require_safe
 
 from org.scoping import visible_to
 
-from . import selectors
-from .audit import declared_actions
-from .models import AuditEntry
+from .. import selectors
+from ..audit import declared_actions
+from ..models import AuditEntry
 
 # Groups of routes the action filter offers besides single routes.
 ROUTE_GROUPS = [("admin:", _("Administration (any action)")), ("command:", _("Command line (any command)"))]

@@ -28,16 +28,16 @@ from core.views import requested_quarter, requested_region, xlsx_response
 from org.models import Department
 from org.scoping import reporting_department, visible_to
 
-from . import progress_workbook
-from .forms import (
+from .. import progress_workbook
+from ..forms import (
     ContributionForm,
     ProgressForm,
     ProgressFormSet,
     TemplateUploadForm,
 )
-from .models import Contribution, Evidence, ProgressReport, TaskNode
-from .selectors import TodoRow, inbox_for, lead_items, todo_for
-from .services import (
+from ..models import Contribution, Evidence, ProgressReport, TaskNode
+from ..selectors import TodoRow, inbox_for, lead_items, todo_for
+from ..services import (
     BatchRefused,
     EditConflict,
     TransitionRefused,
