@@ -10,9 +10,9 @@ from django.urls import reverse
 from carriers.imports import USERS
 from core import staged_import
 from core.periods import Quarter
+from demo import catalogue as indicator_demo
 from demo import table_data
 from demo.tables import build_bytes
-from indicators import demo as indicator_demo
 from indicators.models import Adoption, DataReport, DataValue
 from org.models import User
 from tasks.models import Plan, ProgressReport, TaskNode
