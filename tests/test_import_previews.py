@@ -151,7 +151,7 @@ def test_the_registry_lists_changed_rows_with_their_changed_columns(regions, cli
 
 def test_bulk_statistics_lists_figures_old_to_new_and_caps_the_list(world, standard, administrator,  # noqa: F811
                                                                     client_for):
-    with mock.patch.object(bulk.jobs.recompute_regions_quarter, "delay"):
+    with mock.patch.object(bulk.jobs.recompute, "apply_async"):
         bulk.commit(bulk.good_rows(world), administrator)
     DataReport.objects.update(state=DataReport.State.RETURNED)  # the reviewer sent them back
     rows = bulk.good_rows(world)
