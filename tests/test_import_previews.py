@@ -10,9 +10,9 @@ from django.urls import reverse
 from carriers.imports import USERS
 from core import staged_import
 from core.periods import Quarter
+from demo import catalogue as indicator_demo
 from demo import table_data
 from demo.tables import build_bytes
-from indicators import demo as indicator_demo
 from indicators.models import Adoption, DataReport, DataValue
 from org.models import User
 from tasks.models import Plan, ProgressReport, TaskNode
@@ -151,7 +151,7 @@ def test_the_registry_lists_changed_rows_with_their_changed_columns(regions, cli
 
 def test_bulk_statistics_lists_figures_old_to_new_and_caps_the_list(world, standard, administrator,  # noqa: F811
                                                                     client_for):
-    with mock.patch.object(bulk.jobs.recompute_regions_quarter, "delay"):
+    with mock.patch.object(bulk.jobs.recompute, "apply_async"):
         bulk.commit(bulk.good_rows(world), administrator)
     DataReport.objects.update(state=DataReport.State.RETURNED)  # the reviewer sent them back
     rows = bulk.good_rows(world)
