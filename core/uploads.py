@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 
-from .excel import WorkbookError, check_package, open_package
+from .errors import FileUnreadable
+from .office_package import check_package, open_package
 
 # Extension -> check of the first bytes (and, for Office files, the zip's contents).
 EVIDENCE_TYPES = {
@@ -62,7 +63,7 @@ def check_evidence(upload):
     if suffix in OFFICE:  # downloaded and opened by others: no macros, zip bombs or entity tricks
         try:
             check_package(open_package(data))
-        except WorkbookError as error:
+        except FileUnreadable as error:
             raise ValidationError(_("“%(name)s”: %(reason)s") % {"name": name, "reason": error}) from None
     return data, hashlib.sha256(data).hexdigest()
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from core import pending_uploads
-from core.excel import WorkbookError
+from core.errors import FileUnreadable
 from core.periods import Quarter
 from core.views import import_failed_in_database, requested_quarter, xlsx_response
 from org.models import Region
@@ -96,7 +96,7 @@ def bulk_preview(request, token):
     quarter = Quarter.parse(meta["quarter"])
     try:
         parsed = bulk_workbook.read(content)
-    except WorkbookError as error:
+    except FileUnreadable as error:
         pending_uploads.discard(request, token)
         messages.error(request, str(error))
         return redirect(_home_url(quarter))

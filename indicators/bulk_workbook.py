@@ -3,7 +3,7 @@ element, the long table a statistics yearbook is copied into. An administrator d
 for a quarter (pre-filled with what is stored), fills it in and uploads it again.
 
 The national file has tens of thousands of rows, so it is written with openpyxl's
-write-only mode and read with its read-only mode. Reading is pure: it returns the rows with
+write-only mode and read a row at a time through ``core.workbook_reader``. Reading is pure: it returns the rows with
 their Excel row numbers and the problems found by row; nothing here touches the database.
 """
 
@@ -13,15 +13,16 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import NamedTuple
 
-import openpyxl
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
-from core.excel import FORMULA_TRIGGERS, WorkbookError, cell_text, check_upload, column_letter, write_text
+from core.errors import FileUnreadable
+from core.excel import FORMULA_TRIGGERS, column_letter, write_text
 from core.memory import cyclic_gc_paused
 from core.periods import CHINESE_DIGITS, Quarter
 from core.text import normalize_name
+from core.workbook_reader import cell_text, load_workbook, read_rows
 
 TITLE = "统计数据批量导入表"
 SHEET = "统计数据"
@@ -138,37 +139,30 @@ class Parsed:
 
 
 def read(data):
-    """Parse an uploaded file. Raises ``WorkbookError`` for a file that is not this table
+    """Parse an uploaded file. Raises ``FileUnreadable`` for a file that is not this table
     (not a workbook, no header, too many rows); returns every row with a value or a code."""
-    check_upload(data)
+    workbook = load_workbook(data)
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds on a malformed package
-        raise _damaged(error) from None
-    try:
+        if not workbook.worksheets:
+            raise _no_header()
         sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.worksheets[0]
+        if sheet.size.rows > MAX_ROWS:  # known before the sheet is parsed
+            raise _too_long()
         with cyclic_gc_paused():
-            return _read_rows(_values(sheet))
+            return _read_rows(read_rows(sheet, max_rows=None))
     finally:
         workbook.close()
 
 
-def _damaged(error):
-    return WorkbookError(f"文件已损坏或不是有效的.xlsx工作簿（{type(error).__name__}）。")
+def _no_header():
+    return FileUnreadable(
+        f"没有找到{TITLE}的表头（应有“{HEADERS['region_code']}”“{HEADERS['element_code']}”"
+        f"“{HEADERS['value']}”等列）。请下载导入模板后填写。"
+    )
 
 
-def _values(sheet):
-    """The sheet's rows of values. A read-only sheet is parsed while it is read, so a cell
-    openpyxl cannot read (“NaN” stored as a number, say) fails here, not when it is opened."""
-    rows = sheet.iter_rows(values_only=True)
-    while True:
-        try:
-            values = next(rows)
-        except StopIteration:
-            return
-        except Exception as error:  # openpyxl raises many kinds on a malformed sheet
-            raise _damaged(error) from None
-        yield values
+def _too_long():
+    return FileUnreadable(f"文件超过{MAX_ROWS}行，不像一个季度的统计数据，未导入任何内容。")
 
 
 def _read_rows(cells):
@@ -182,14 +176,11 @@ def _read_rows(cells):
             break
         parsed.quarter = parsed.quarter or _quarter_in(values)
     if columns is None:
-        raise WorkbookError(
-            f"没有找到{TITLE}的表头（应有“{HEADERS['region_code']}”“{HEADERS['element_code']}”"
-            f"“{HEADERS['value']}”等列）。请下载导入模板后填写。"
-        )
+        raise _no_header()
     positions = [columns.get(key) for key, _header, _width in COLUMNS]
     for number, values in enumerate(cells, start=header_row + 1):
         if number > MAX_ROWS:
-            raise WorkbookError(f"文件超过{MAX_ROWS}行，不像一个季度的统计数据，未导入任何内容。")
+            raise _too_long()
         row = _row(number, values, positions)
         if row is None:
             continue

@@ -16,10 +16,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from core import pending_uploads
 from core import review as decisions
+from core.errors import FileUnreadable
 from core.forms import EvidenceForm
 from core.history import record_history
 from core.periods import Quarter
-from core.signed_workbook import TemplateRefused
 from core.uploads import EVIDENCE_TYPES
 from core.views import import_failed_in_database, requested_quarter, xlsx_response
 from core.workflow import EditConflict, TransitionRefused
@@ -272,7 +272,7 @@ def template_preview(request, token):
             content, report=report, codes=duties.elements_of(report.department), department_names=names,
             with_utilities=leakage,
         )
-    except TemplateRefused as error:
+    except FileUnreadable as error:
         pending_uploads.discard(request, token)
         messages.error(request, str(error))
         return redirect(f"{reverse('indicators:data_upload')}?quarter={quarter}")

@@ -9,11 +9,11 @@ import difflib
 from dataclasses import dataclass, field
 
 from core.errors import FileUnreadable
-from core.excel import WorkbookError, load_workbook, read_grid
 from core.text import normalize_name
+from core.workbook_reader import load_workbook, read_grid
 from org.selectors import DepartmentResolver
 
-from .table_parsing import Problem, TableError, parse_task_sheet
+from .table_parsing import Problem, parse_task_sheet
 
 MAX_SUGGESTIONS = 3
 
@@ -63,7 +63,7 @@ def preview_task_table(*, region, data, sheet=None, split_circled=False):
         worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
         grid = read_grid(worksheet)
         table = parse_task_sheet(grid, split_circled=split_circled)
-    except (WorkbookError, TableError) as error:
+    except FileUnreadable as error:
         raise ImportRefused(str(error)) from None
     preview = ImportPreview(sheet=worksheet.title, sheets=names, table=table, problems=list(table.problems))
     preview.resolver = DepartmentResolver.for_region(region)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from carriers.selectors import carrier_counts
 from core import pending_uploads
 from core import review as decisions
+from core.errors import FileUnreadable
 from core.forms import EvidenceForm
 from core.history import record_history
 from core.periods import Quarter
@@ -395,7 +396,7 @@ def template_preview(request, token):
     names = dict(Department.objects.filter(region=department.region_id).values_list("pk", "name"))
     try:
         parsed = progress_workbook.read(content, department=department, quarter=quarter, department_names=names)
-    except progress_workbook.TemplateRefused as error:
+    except FileUnreadable as error:
         pending_uploads.discard(request, token)
         messages.error(request, str(error))
         return redirect(f"{reverse('tasks:progress_template_upload')}?quarter={quarter}")

@@ -15,7 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from core.excel import WorkbookError
+from core.errors import FileUnreadable
 from core.periods import Quarter
 from indicators import bulk_workbook, jobs
 from indicators.bulk_workbook import TemplateRow
@@ -162,7 +162,7 @@ def test_files_that_are_not_this_table_are_refused(content, message):
         buffer = io.BytesIO()
         workbook.save(buffer)
         content = buffer.getvalue()
-    with pytest.raises(WorkbookError, match=message):
+    with pytest.raises(FileUnreadable, match=message):
         bulk_workbook.read(content)
 
 

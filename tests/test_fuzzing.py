@@ -9,7 +9,8 @@ import openpyxl
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from core.excel import WorkbookError, cell_text, check_upload
+from core.errors import FileUnreadable
+from core.workbook_reader import cell_text, check_upload
 from indicators.formulas import FormulaError, MissingValue, ZeroDenominator, parse
 from tasks.imports import ImportRefused, preview_task_table
 
@@ -64,7 +65,7 @@ def test_any_cell_value_reads_as_text(value):
 def test_any_bytes_are_a_workbook_or_refused_with_a_reason(data):
     try:
         check_upload(data)
-    except WorkbookError as error:
+    except FileUnreadable as error:
         assert str(error)
 
 
