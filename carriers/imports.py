@@ -20,7 +20,6 @@ from core.text import normalize_name
 
 from . import registry_layout, registry_read
 from .models import NAMED_ENTITY_TYPES, Carrier, UserYear, WaterUser
-from .services import carrier_years, registry_changed
 from .registry_layout import (
     CARRIER_HEADERS,
     FIGURE_FIELDS,
@@ -31,6 +30,7 @@ from .registry_layout import (
     TYPE_LABELS,
     USER_HEADERS,
 )
+from .services import carrier_years, registry_changed
 
 USERS, CARRIERS = "users", "carriers"
 WHAT = (USERS, CARRIERS)

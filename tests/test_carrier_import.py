@@ -10,8 +10,7 @@ import pytest
 from django.db import IntegrityError
 from django.urls import reverse
 
-from carriers import imports
-from carriers import registry_layout
+from carriers import imports, registry_layout
 from carriers.credit_code import check_character
 from carriers.imports import CARRIERS, USERS, ImportBlocked, ImportRefused
 from carriers.models import Carrier, UserYear, WaterUser

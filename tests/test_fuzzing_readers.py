@@ -220,14 +220,16 @@ def users_file():
     rows = [["测试小区", None, "居民小区", None, "公共供水", 2023, 0, 0, 1000, 1000, 0, None, 200, None],
             ["测试小区", None, "居民小区", None, "公共供水", 2022, None, None, 900, 900, None, None, 190, None],
             ["测试灌区", None, "灌区", "农业", "地表水", None]]
-    return filled(registry_export.build_users(REGION, []), registry_layout.USERS_SHEET, rows, registry_layout.FIRST_DATA_ROW)
+    return filled(registry_export.build_users(REGION, []), registry_layout.USERS_SHEET, rows,
+                  registry_layout.FIRST_DATA_ROW)
 
 
 @cache
 def carriers_file():
     rows = [["节水型居民小区", "区县级", "已验收", "测试小区", None, None, "2023-01-05", datetime.date(2023, 6, 1)],
             ["节水教育基地", "市级", "创建中", None, None, "测试教育基地", "2023/5/1"]]
-    return filled(registry_export.build_carriers(REGION, []), registry_layout.CARRIERS_SHEET, rows, registry_layout.FIRST_DATA_ROW)
+    return filled(registry_export.build_carriers(REGION, []), registry_layout.CARRIERS_SHEET, rows,
+                  registry_layout.FIRST_DATA_ROW)
 
 
 @READERS
@@ -243,7 +245,8 @@ def test_the_water_users_reader_returns_users_or_refuses_the_file(changes, raw):
         return
     assert all(problem.startswith("第") or "工作表" in problem for problem in parsed.problems)
     for user in parsed.rows:
-        assert user.name and all(registry_layout.YEARS[0] <= year.year <= registry_layout.YEARS[1] for year in user.years)
+        first, last = registry_layout.YEARS
+        assert user.name and all(first <= year.year <= last for year in user.years)
 
 
 @READERS
