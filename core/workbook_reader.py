@@ -84,6 +84,10 @@ def check_upload(data, *, max_bytes=MAX_UPLOAD_BYTES):
     archive = open_package(data)
     names = archive.NameToInfo
     if "xl/workbook.xml" in names:
+        if "[Content_Types].xml" not in names:  # Excel cannot open such a package either
+            raise FileUnreadable(
+                _("The file is damaged: it is not a complete .xlsx file. Save it again and re-upload.")
+            )
         check_package(archive)
         return measure.measure_xlsx(archive)
     if measure.is_ods(archive):
