@@ -116,13 +116,21 @@ def bulk_template(rows=80_000):
     return bulk_workbook.build(template, quarter=QUARTER, scope_name="")
 
 
+def read_grids(data):
+    """The read step of the uploads that read sheets as grids (task table, templates,
+    registry): the workbook checked, measured, opened, and every sheet read as text."""
+    workbook = load_workbook(data)
+    return [read_grid(sheet) for sheet in workbook.worksheets]
+
+
 def kinds(bulk):
-    """(label, file, read step) of each upload kind; ``bulk`` is the bulk statistics file."""
+    """(label, file, read step, the upload's whole pure reader or None) of each upload kind;
+    ``bulk`` is the bulk statistics file, whose reader streams its rows (no grid)."""
     return [
-        ("bulk statistics (bulk_workbook.read)", bulk, bulk_workbook.read),
-        ("task table, 10,000 items (read + parse)", task_table(), read_task_table),
-        ("progress template, 2,000 rows", progress_template(), read_progress_template),
-        ("data template, 300 rows", data_template(), read_data_template),
-        ("water users, 20,000 rows", users_file(), registry_read.read_users),
-        ("carriers, 5,000 rows", carriers_file(), registry_read.read_carriers),
+        ("bulk statistics (bulk_workbook.read)", bulk, bulk_workbook.read, None),
+        ("task table, 10,000 items", task_table(), read_grids, read_task_table),
+        ("progress template, 2,000 rows", progress_template(), read_grids, read_progress_template),
+        ("data template, 300 rows", data_template(), read_grids, read_data_template),
+        ("water users, 20,000 rows", users_file(), read_grids, registry_read.read_users),
+        ("carriers, 5,000 rows", carriers_file(), read_grids, registry_read.read_carriers),
     ]

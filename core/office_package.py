@@ -42,28 +42,34 @@ def open_package(data):
     return archive
 
 
-def check_package(archive):
+def check_package(archive, *, scanned=lambda name: False):
     """Refuse what no plain file saved by an office program contains: macros, and XML document
     type declarations. Every member is read (the zip-bomb check bounds that), in chunks,
-    and a damaged member is reported as a damaged file."""
+    and a damaged member is reported as a damaged file; except the members ``scanned`` says
+    the caller reads anyway and looks for a DOCTYPE in (``workbook_measure``'s worksheets),
+    so that the largest parts are not decompressed once more only for this."""
     if any(_is_macro(name) for name in archive.namelist()):
         raise FileUnreadable(
             _("The file contains macros (a macro-enabled file renamed). Save it in Excel as a plain "
               "“Excel workbook (.xlsx)” or “Word document (.docx)” and upload that.")
         )
     try:
-        declared = any(_declares_doctype(archive, name) for name in archive.namelist())
+        declared = any(_declares_doctype(archive, name) for name in archive.namelist() if not scanned(name))
     except DAMAGED_MEMBER:
         raise damaged_member() from None
     if declared:
-        raise FileUnreadable(
-            _("The file contains an XML document type declaration (DOCTYPE), which Office never "
-              "writes; it was refused. Open it in Excel or Word, save it again and re-upload.")
-        )
+        raise doctype_declared()
 
 
 def damaged_member():
     return FileUnreadable(_("The file is damaged: a part of it cannot be read. Save it again and re-upload."))
+
+
+def doctype_declared():
+    return FileUnreadable(
+        _("The file contains an XML document type declaration (DOCTYPE), which Office never "
+          "writes; it was refused. Open it in Excel or Word, save it again and re-upload.")
+    )
 
 
 def _is_macro(name):

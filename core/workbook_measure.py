@@ -28,7 +28,7 @@ import olefile
 from django.utils.translation import gettext as _
 
 from .errors import FileUnreadable
-from .office_package import DAMAGED_MEMBER, damaged_member, read_member
+from .office_package import DAMAGED_MEMBER, damaged_member, doctype_declared, read_member
 
 MAX_SHEETS = 100
 # Cells a workbook may hold (and a sheet may reach, rows × columns). The largest real upload,
@@ -129,6 +129,8 @@ def measure_xlsx(archive):
         if part in archive.NameToInfo:
             try:
                 _measure_sheet_xml(read_member(archive, part), size, budget)
+            except FileUnreadable:
+                raise
             except DAMAGED_MEMBER:
                 raise damaged_member() from None
         sheets.append(size)
@@ -137,6 +139,12 @@ def measure_xlsx(archive):
         for block in read_member(archive, "xl/sharedStrings.xml"):
             strings.add(block.count(b"<si>") + block.count(b"<si "))
     return Measured("xlsx", sheets)
+
+
+def is_worksheet_part(name):
+    """Where Office keeps worksheets. The measuring pass reads every sheet the workbook names
+    and looks for a DOCTYPE in it; a worksheet part no sheet names is read by nobody."""
+    return name.startswith("xl/worksheets/") and name.endswith(".xml")
 
 
 def _xlsx_sheet_parts(archive):
@@ -181,26 +189,29 @@ def _malformed(part, error):
 
 class _SheetPatterns:
     """Byte patterns of one worksheet part, for the namespace prefix the part uses (none in
-    the files Excel, WPS and LibreOffice write)."""
+    the files Excel, WPS and LibreOffice write). Those programs write a cell's reference
+    first (``<c r="B7"``); a cell or row written otherwise is counted as one without a
+    reference, which can only make the sheet measure larger."""
 
     def __init__(self, prefix):
-        p = re.escape(prefix + b":") if prefix else b""
-        self.cell = re.compile(rb"<" + p + rb"c[\s/>]")
-        self.row = re.compile(rb"<" + p + rb"row[\s/>]")
-        self.numbered_row = re.compile(rb"<" + p + rb"row\s[^>]*?\br=\"(\d{1,9})\"")
-        self.cell_column = re.compile(rb"<" + p + rb"c\s[^>]*?\br=\"([A-Za-z]{1,3})(\d{1,9})\"")
+        q = prefix + b":" if prefix else b""
+        p = re.escape(q)
+        self.referenced_cell = b"<" + q + b'c r="'
+        self.cell_reference = re.compile(rb"<" + p + rb'c r="([A-Za-z]{1,3})(\d{1,9})"')
+        self.other_cell = re.compile(rb"<" + p + rb'c(?:[\t\r\n/>]| (?!r="))')
+        self.row_reference = re.compile(rb"<" + p + rb'row r="(\d{1,9})"')
+        self.other_row = re.compile(rb"<" + p + rb'row(?:[\t\r\n/>]| (?!r="))')
         self.dimension = re.compile(rb"<" + p + rb"dimension\s[^>]*?\bref=\"[A-Za-z]*\d*:?([A-Za-z]{1,3})(\d{1,9})\"")
         self.uncalculated = re.compile(
             rb"<" + p + rb"c\b[^>]*[^/]>\s*<" + p + rb"f\b[^>]*(?:/>|>[^<]*</" + p + rb"f>)\s*"
             rb"(?:<" + p + rb"v\s*/>|<" + p + rb"v>\s*</" + p + rb"v>)?\s*</" + p + rb"c>"
         )
-        qualified = prefix + b":" if prefix else b""
-        self.ends = (b"</" + qualified + b"c>", b"</" + qualified + b"row>")
+        self.ends = (b"</" + q + b"c>", b"</" + q + b"row>")
+        self.formula = b"<" + q + b"f"
 
 
 def _measure_sheet_xml(blocks, size, budget):
     patterns, carry = None, b""
-    rows_seen = numbered_rows = 0
     for block in blocks:
         data = carry + block
         if patterns is None:
@@ -213,31 +224,30 @@ def _measure_sheet_xml(blocks, size, budget):
         part, carry = data[:cut], data[cut:]
         if len(carry) > MAX_TAG_BYTES:
             raise damaged_workbook("cell too long")
-        counted = _count_cells(part, patterns, size)
-        budget.add(counted)
-        rows = patterns.numbered_row.findall(part)
-        rows_seen += len(patterns.row.findall(part))
-        numbered_rows += len(rows)
-        if rows:
-            size.rows = max(size.rows, max(map(int, set(rows))))
+        _measure_part(part, patterns, size, budget)
     if carry:
-        budget.add(_count_cells(carry, patterns, size))
-        rows_seen += len(patterns.row.findall(carry))
-    # A row without a number follows the one before it, so it can reach at most this far.
-    size.rows += rows_seen - numbered_rows
+        _measure_part(carry, patterns, size, budget)
 
 
-def _count_cells(part, patterns, size):
-    cells = len(patterns.cell.findall(part))
-    references = patterns.cell_column.findall(part)
-    if references:
-        size.columns = max(size.columns, max(column_number(letters) for letters in {c for c, _r in references}))
-        size.rows = max(size.rows, max(map(int, {r for _c, r in references})))
-    # A cell without a reference follows the one before it in its row.
-    size.columns += cells - len(references)
+def _measure_part(part, patterns, size, budget):
+    if b"<!DOCTYPE" in part:  # UTF-8 (checked first): other encodings' bytes declare nothing here
+        raise doctype_declared()
+    references = patterns.cell_reference.findall(part)
+    unreferenced = len(patterns.other_cell.findall(part)) + part.count(patterns.referenced_cell) - len(references)
+    cells = len(references) + unreferenced
+    budget.add(cells)
     size.cells += cells
-    size.uncalculated = size.uncalculated or patterns.uncalculated.search(part) is not None
-    return cells
+    if references:
+        size.columns = max(size.columns, max(map(column_number, {letters for letters, _row in references})))
+        size.rows = max(size.rows, max(map(int, {row for _letters, row in references})))
+    rows = patterns.row_reference.findall(part)
+    if rows:
+        size.rows = max(size.rows, max(map(int, set(rows))))
+    # A cell or row without a reference follows the one before it, so it reaches at most this far.
+    size.columns += unreferenced
+    size.rows += len(patterns.other_row.findall(part))
+    if not size.uncalculated and patterns.formula in part:
+        size.uncalculated = patterns.uncalculated.search(part) is not None
 
 
 def _sheet_patterns(data):
@@ -353,6 +363,8 @@ def measure_ods(archive):
         for block in read_member(archive, "content.xml"):
             parser.Parse(block, False)
         parser.Parse(b"", True)
+    except FileUnreadable:
+        raise  # too many sheets or cells, found while reading
     except xml.parsers.expat.ExpatError as error:
         raise _malformed("content.xml", error) from None
     except DAMAGED_MEMBER:

@@ -23,7 +23,6 @@ The messages are for the clerk who uploaded the file, in Chinese, and say what t
 
 import datetime
 import io
-import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -88,7 +87,7 @@ def check_upload(data, *, max_bytes=MAX_UPLOAD_BYTES):
             raise FileUnreadable(
                 _("The file is damaged: it is not a complete .xlsx file. Save it again and re-upload.")
             )
-        check_package(archive)
+        check_package(archive, scanned=measure.is_worksheet_part)
         return measure.measure_xlsx(archive)
     if measure.is_ods(archive):
         check_package(archive)
@@ -209,20 +208,18 @@ def _calamine_sheet(sheet):
 def read_rows(sheet, *, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS):
     """The sheet's rows as lists of raw values (numbers as floats, dates, text; "" for an
     empty cell), from row 1 and column A, one row at a time; refused first by the sheet's
-    measured size."""
+    measured size. A float may be NaN: ``cell_text`` refuses it, a caller using the raw
+    value must too."""
     _check_size(sheet, max_rows, max_columns)
-    return _values(sheet, _calamine_sheet(sheet))
+    return _values(_calamine_sheet(sheet))
 
 
-def _values(sheet, parsed):
-    kind = sheet.workbook.kind
+def _values(parsed):
     # calamine's rows start at row 1 but at the first column holding a cell.
     padding = [""] * parsed.start[1] if parsed.start else []
-    for values in parsed.iter_rows():
-        for value in values:
-            if value.__class__ is float and math.isnan(value):
-                raise _damaged(kind, "NaN")  # no spreadsheet program stores NaN; openpyxl refused it too
-        yield padding + values if padding else values
+    if not padding:
+        return parsed.iter_rows()
+    return (padding + values for values in parsed.iter_rows())
 
 
 def read_grid(sheet, *, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS):
@@ -230,7 +227,7 @@ def read_grid(sheet, *, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS):
     _check_size(sheet, max_rows, max_columns)
     workbook = sheet.workbook
     parsed = _calamine_sheet(sheet)
-    rows = [[cell_text(value) for value in values] for values in _values(sheet, parsed)]
+    rows = [[cell_text(value) for value in values] for values in _values(parsed)]
     ranges = parsed.merged_cell_ranges
     if ranges is None:  # .ods: calamine does not read its merges; the measuring pass did
         merges = list(sheet.size.merges)
@@ -268,15 +265,21 @@ def _show_uncalculated(workbook, title, rows):
 
 
 def cell_text(value):
-    """A cell value as the text a person sees: 3 not 3.0, dates as 2023-12-31, 是/否."""
+    """A cell value as the text a person sees: 3 not 3.0, dates as 2023-12-31, 是/否. NaN,
+    which no spreadsheet program stores, is a damaged file."""
+    kind = value.__class__  # text and numbers first: nearly every cell is one
+    if kind is str:
+        return value.replace("\r\n", "\n").strip()
+    if kind is float:
+        # Whole numbers as integers, up to Excel's 15 digits: beyond them Excel shows 1E+308
+        # too, and the integer would be hundreds of digits of binary noise.
+        if value != value:
+            raise measure.damaged_workbook("NaN")
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     if value is None:
         return ""
     if isinstance(value, bool):
         return "是" if value else "否"
-    if isinstance(value, float):
-        # Whole numbers as integers, up to Excel's 15 digits: beyond them Excel shows 1E+308
-        # too, and the integer would be hundreds of digits of binary noise.
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     if isinstance(value, (int, Decimal)):
         return str(value)
     if isinstance(value, datetime.datetime):

@@ -22,6 +22,7 @@ from core.excel import FORMULA_TRIGGERS, column_letter, write_text
 from core.memory import cyclic_gc_paused
 from core.periods import CHINESE_DIGITS, Quarter
 from core.text import normalize_name
+from core.workbook_measure import damaged_workbook
 from core.workbook_reader import cell_text, load_workbook, read_rows
 
 TITLE = "统计数据批量导入表"
@@ -184,11 +185,11 @@ def _read_rows(cells):
         row = _row(number, values, positions)
         if row is None:
             continue
-        missing = [key for key in ("region_code", "element_code") if not getattr(row, key)]
-        if missing and row.value is not None:
-            parsed.problems += [f"第{number}行 {HEADERS[key]}列：填了数值，但{HEADERS[key]}为空" for key in missing]
+        if row.region_code and row.element_code or row.value is None:
+            parsed.rows.append(row)
             continue
-        parsed.rows.append(row)
+        missing = [key for key in ("region_code", "element_code") if not getattr(row, key)]
+        parsed.problems += [f"第{number}行 {HEADERS[key]}列：填了数值，但{HEADERS[key]}为空" for key in missing]
     return parsed
 
 
@@ -215,23 +216,21 @@ def _quarter_in(values):
     return None
 
 
-def _cell(values, position):
-    if position is None or position >= len(values):
-        return None
-    return values[position]
-
-
 def _row(number, values, positions):
     """A ``Row``, or None for a row with nothing in it (blank rows between blocks)."""
-    region_code, region_name, element_code, element_name, _unit, value, comment = (
-        _cell(values, position) for position in positions
-    )
-    if isinstance(value, str) and not value.strip():
-        value = None
-    codes = (cell_text(region_code), cell_text(element_code))
-    if value is None and not any(codes):
+    width = len(values)
+    region_code, region_name, element_code, element_name, _unit, value, comment = [
+        values[position] if position is not None and position < width else None for position in positions
+    ]
+    if value.__class__ is str:
+        if not value.strip():
+            value = None
+    elif value.__class__ is float and value != value:
+        raise damaged_workbook("NaN")  # no spreadsheet program stores NaN
+    region_code, element_code = cell_text(region_code), cell_text(element_code)
+    if value is None and not region_code and not element_code:
         return None
     return Row(
-        number=number, region_code=codes[0], region_name=cell_text(region_name), element_code=codes[1].upper(),
+        number=number, region_code=region_code, region_name=cell_text(region_name), element_code=element_code.upper(),
         element_name=cell_text(element_name), value=value, comment=cell_text(comment),
     )
