@@ -153,8 +153,8 @@ class Workbook:
         try:
             self.calamine = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
             metadata = self.calamine.sheets_metadata
-        except Exception as error:  # calamine raises its own kinds and others on a malformed file
-            raise _damaged(self.kind, error) from None
+        except BaseException as error:
+            raise _calamine_failed(self.kind, error) from None
         sizes = measured.sheets if len(measured.sheets) == len(metadata) else None
         self.worksheets = []
         for index, sheet in enumerate(metadata):
@@ -198,28 +198,44 @@ def _check_size(sheet, max_rows, max_columns):
         raise measure.too_many_cells(size.extent)
 
 
+def _calamine_failed(kind, error):
+    """The refusal for what calamine raised on a malformed file: its own errors, others, and
+    the panics of the Rust code underneath (a date cell holding 1e308, say), which PyO3 raises
+    as a ``PanicException`` deriving from BaseException. Anything else (KeyboardInterrupt,
+    SystemExit) is raised again."""
+    if isinstance(error, Exception) or type(error).__name__ == "PanicException":
+        return _damaged(kind, error)
+    raise error
+
+
 def _calamine_sheet(sheet):
     try:
         return sheet.workbook.calamine.get_sheet_by_name(sheet.title)
-    except Exception as error:  # calamine raises its own kinds and others on a malformed sheet
-        raise _damaged(sheet.workbook.kind, error) from None
+    except BaseException as error:
+        raise _calamine_failed(sheet.workbook.kind, error) from None
 
 
 def read_rows(sheet, *, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS):
     """The sheet's rows as lists of raw values (numbers as floats, dates, text; "" for an
     empty cell), from row 1 and column A, one row at a time; refused first by the sheet's
-    measured size. A float may be NaN: ``cell_text`` refuses it, a caller using the raw
-    value must too."""
+    measured size. A float may be NaN, which no spreadsheet program stores: a caller must
+    refuse it as a damaged file, as ``read_grid`` does."""
     _check_size(sheet, max_rows, max_columns)
-    return _values(_calamine_sheet(sheet))
+    return _values(sheet, _calamine_sheet(sheet))
 
 
-def _values(parsed):
+def _values(sheet, parsed):
     # calamine's rows start at row 1 but at the first column holding a cell.
     padding = [""] * parsed.start[1] if parsed.start else []
-    if not padding:
-        return parsed.iter_rows()
-    return (padding + values for values in parsed.iter_rows())
+    rows = parsed.iter_rows()  # each row's values are made as it is reached, so a bad one fails here
+    while True:
+        try:
+            values = next(rows)
+        except StopIteration:
+            return
+        except BaseException as error:
+            raise _calamine_failed(sheet.workbook.kind, error) from None
+        yield padding + values if padding else values
 
 
 def read_grid(sheet, *, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS):
@@ -227,7 +243,7 @@ def read_grid(sheet, *, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS):
     _check_size(sheet, max_rows, max_columns)
     workbook = sheet.workbook
     parsed = _calamine_sheet(sheet)
-    rows = [[cell_text(value) for value in values] for values in _values(parsed)]
+    rows = [[_grid_text(value) for value in values] for values in _values(sheet, parsed)]
     ranges = parsed.merged_cell_ranges
     if ranges is None:  # .ods: calamine does not read its merges; the measuring pass did
         merges = list(sheet.size.merges)
@@ -238,6 +254,12 @@ def read_grid(sheet, *, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS):
     while rows and not any(rows[-1]):
         rows.pop()
     return SheetGrid(name=sheet.title, rows=rows, merges=merges)
+
+
+def _grid_text(value):
+    if value.__class__ is float and value != value:
+        raise measure.damaged_workbook("NaN")  # no spreadsheet program stores NaN; openpyxl refused it too
+    return cell_text(value)
 
 
 def _show_uncalculated(workbook, title, rows):
@@ -265,16 +287,13 @@ def _show_uncalculated(workbook, title, rows):
 
 
 def cell_text(value):
-    """A cell value as the text a person sees: 3 not 3.0, dates as 2023-12-31, 是/否. NaN,
-    which no spreadsheet program stores, is a damaged file."""
+    """A cell value as the text a person sees: 3 not 3.0, dates as 2023-12-31, 是/否."""
     kind = value.__class__  # text and numbers first: nearly every cell is one
     if kind is str:
         return value.replace("\r\n", "\n").strip()
     if kind is float:
         # Whole numbers as integers, up to Excel's 15 digits: beyond them Excel shows 1E+308
         # too, and the integer would be hundreds of digits of binary noise.
-        if value != value:
-            raise measure.damaged_workbook("NaN")
         return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     if value is None:
         return ""

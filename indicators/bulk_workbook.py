@@ -185,7 +185,7 @@ def _read_rows(cells):
         row = _row(number, values, positions)
         if row is None:
             continue
-        if row.region_code and row.element_code or row.value is None:
+        if (row.region_code and row.element_code) or row.value is None:
             parsed.rows.append(row)
             continue
         missing = [key for key in ("region_code", "element_code") if not getattr(row, key)]

@@ -148,3 +148,15 @@ def test_a_sheet_over_the_row_limit_is_refused_before_it_is_read():
     with pytest.raises(FileUnreadable, match="60001 行"):
         read_grid(workbook.worksheets[0])
     assert len(read_grid(workbook.worksheets[0], max_rows=70_000).rows) == 60_001
+
+
+@pytest.mark.parametrize(("number_format", "value"), [("hh:mm", -1e12), ("[h]:mm", 1e15)])
+def test_a_value_calamine_cannot_convert_is_a_damaged_file_not_a_crash(number_format, value):
+    """Time-formatted cells out of any time's range: converting the first, the Rust code under
+    python-calamine panics (a ``PanicException``, which is not an ``Exception``); the second
+    overflows Python's timedelta."""
+    def edit(sheet):
+        sheet["A1"] = value
+        sheet["A1"].number_format = number_format
+    with pytest.raises(FileUnreadable, match="文件已损坏"):
+        read_grid(load_workbook(_xlsx(edit)).worksheets[0])
