@@ -64,13 +64,6 @@ class Measured:
     kind: str  # "xlsx", "xls" or "ods"
     sheets: list  # SheetSize, in workbook order
 
-    def sheet(self, name):
-        return next((size for size in self.sheets if size.name == name), None)
-
-    @property
-    def cells(self):
-        return sum(size.cells for size in self.sheets)
-
 
 def too_many_sheets(count):
     return FileUnreadable(
