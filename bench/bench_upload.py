@@ -3,6 +3,13 @@ file, parsed, checked and committed through the real service, against a raw open
 read-only parse of the same file in the same run.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/jieshui_bench .venv/bin/python bench/bench_upload.py
+    .venv/bin/python bench/bench_upload.py --reader-only 80000   # the reader figures alone, no database
+
+The reader figures: the read step of each upload kind (``upload_files``) against a raw
+python-calamine parse of the same file (bar ≤ 1.5×), with the old openpyxl read-only parse
+of the bulk file beside them, and the peak memory of reading (and, with the scale data,
+checking) the bulk file, measured as the growth of ru_maxrss in a fresh process (calamine's
+memory is not Python's, so tracemalloc would not see it).
 
 Needs the data of ``manage.py generate_scale_data``. The file is for the quarter after the
 generated ones, so no report is submitted or approved yet and every figure is new. What
@@ -19,16 +26,20 @@ import cProfile
 import io
 import pstats
 import random
+import subprocess
 import sys
+import tempfile
 from decimal import Decimal
 from functools import partial
 from unittest import mock
 
-from common import figure, heading, require_scale_data, setup, timed
+from common import ROOT, figure, heading, require_scale_data, setup, timed
 
 setup()
 
 import openpyxl  # noqa: E402
+import python_calamine  # noqa: E402
+import upload_files  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Max  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -42,6 +53,7 @@ from indicators.services.bulk_statistics import CHANGE_REASON  # noqa: E402
 from org.models import User  # noqa: E402
 
 BAR = 2  # the commit path may take at most twice the raw parse
+READ_BAR = 1.5  # a read step may take at most 1.5 times a raw calamine parse of the same file
 
 
 def bench_user():
@@ -85,6 +97,89 @@ def raw_parse(data):
     filled = sum(1 for row in workbook.worksheets[0].iter_rows(values_only=True) for value in row if value is not None)
     workbook.close()
     return filled
+
+
+def calamine_parse(data):
+    """The reader's floor: python-calamine's parse of every sheet of the file, every value."""
+    with python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)) as workbook:
+        return sum(len(workbook.get_sheet_by_name(name).to_python()) for name in workbook.sheet_names)
+
+
+def best_of(function, repeat):
+    return min(timed(function)[0] for _round in range(repeat))
+
+
+# Run in a fresh process: how far its resident set rises above where it was while it reads
+# (and, given a quarter, checks) the file. Freed memory is handed back to the system first
+# and the kernel's high-water mark (VmHWM) reset, so that the memory Django's start-up used
+# and freed does not hide the read's (Linux).
+PEAK = """
+import ctypes, sys
+
+def status(field):
+    with open("/proc/self/status") as lines:
+        return next(int(line.split()[1]) for line in lines if line.startswith(field))
+
+sys.path.insert(0, sys.argv[1])
+from common import setup
+setup()
+import io
+import openpyxl
+from core.periods import Quarter
+from indicators import bulk_workbook
+from indicators.services.bulk_statistics import bulk_statistics_prepare
+data = open(sys.argv[3], "rb").read()
+ctypes.CDLL("libc.so.6").malloc_trim(0)
+with open("/proc/self/clear_refs", "w") as clear:
+    clear.write("5")
+before = status("VmRSS:")
+if sys.argv[2] == "openpyxl":
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)  # the reader before calamine
+    parsed = bulk_workbook._read_rows(book.worksheets[0].iter_rows(values_only=True))
+elif sys.argv[2] == "portal":
+    parsed = bulk_workbook.read(data)
+    if sys.argv[4]:
+        bulk_statistics_prepare(parsed=parsed, quarter=Quarter.parse(sys.argv[4]))
+print(status("VmHWM:") - before)
+"""
+
+
+def peak_mib(data, how, quarter=None):
+    """How far the resident set of a fresh process reading ``data`` ``how`` ("portal" or
+    "openpyxl") rises while it reads."""
+    with tempfile.NamedTemporaryFile(suffix=".xlsx") as file:
+        file.write(data)
+        file.flush()
+        done = subprocess.run(  # noqa: S603
+            [sys.executable, "-c", PEAK, str(ROOT / "bench"), how, file.name, str(quarter or "")],
+            capture_output=True, text=True, check=True,
+        )
+    return int(done.stdout.strip().splitlines()[-1]) / 1024
+
+
+def reader_figures(bulk, *, repeat, quarter=None):
+    """Each upload kind's read step against a raw calamine parse of the same file; the old
+    openpyxl parse of the bulk file beside them; the bulk upload's peak memory."""
+    heading("Reading uploads: each read step against a raw python-calamine parse of the same file")
+    for label, data, read, parse in upload_files.kinds(bulk):
+        base, seconds = float("inf"), float("inf")
+        for _round in range(repeat):  # alternating, so a busy machine slows both
+            base = min(base, timed(lambda data=data: calamine_parse(data))[0])
+            seconds = min(seconds, timed(lambda data=data, read=read: read(data))[0])
+        figure(f"  {label}: read", seconds, baseline=base, baseline_label="raw calamine parse", max_ratio=READ_BAR,
+               extra=f"{len(data) / 1024:,.0f} KiB")
+        if parse is not None:  # what the upload's reader then makes of the grid, for comparison only
+            figure("    read + the upload's own parsing of the rows", best_of(lambda data=data, parse=parse:
+                                                                               parse(data), repeat),
+                   baseline=base, baseline_label="raw calamine parse")
+        if read is bulk_workbook.read:
+            figure("  bulk statistics: old openpyxl read-only parse", best_of(lambda: raw_parse(bulk), repeat),
+                   baseline=base, baseline_label="raw calamine parse")
+    checked = " + check" if quarter else ""  # the check needs the scale data's counties
+    portal, old = peak_mib(bulk, "portal", quarter), peak_mib(bulk, "openpyxl")
+    print(f"  bulk statistics peak memory: read{checked} {portal:,.0f} MiB; "
+          f"old reader (openpyxl read-only, the same row parsing) {old:,.0f} MiB (rise of the resident set of "
+          "a fresh process while it reads)", flush=True)
 
 
 def delete_import(counties, quarter):
@@ -162,7 +257,12 @@ def main():
     parser.add_argument("--repeat", type=int, default=3, help="rounds; the best of each figure is printed")
     parser.add_argument("--excel-saved", action="store_true", help="also time the file as Excel would save it")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the import")
+    parser.add_argument("--reader-only", type=int, metavar="ROWS",
+                        help="only the reader figures, on a generated bulk file of ROWS rows (no database)")
     args = parser.parse_args()
+    if args.reader_only:
+        reader_figures(upload_files.bulk_template(args.reader_only), repeat=args.repeat)
+        return
     counties = require_scale_data()
     quarter = import_quarter(counties)
     user = bench_user()
@@ -174,6 +274,7 @@ def main():
     best, queries, preview, enqueued = measure(data, quarter, counties, user, repeat=args.repeat, profile=profile)
     report("统计数据批量导入: the downloaded template, filled in", best, queries, preview)
     print(f"recompute jobs enqueued on commit (not run here): {enqueued}")
+    reader_figures(data, repeat=args.repeat, quarter=quarter)
     if args.excel_saved:
         excel = as_saved_by_excel(rows, quarter)
         best, queries, preview, _enqueued = measure(excel, quarter, counties, user, repeat=args.repeat)

@@ -1,4 +1,4 @@
-"""Importing the registry files of ``carriers.workbooks``: a preview of what a file would
+"""Importing the registry files of ``carriers.registry_read``: a preview of what a file would
 create or change in a region's registry, and applying it, all or nothing.
 
 Water users are matched by credit code first, else by their exact normalised name within
@@ -19,10 +19,9 @@ from core.errors import ImportBlocked
 from core.numbers import plain
 from core.text import normalize_name
 
-from . import workbooks
-from .models import Carrier, UserYear, WaterUser
-from .services import carrier_years, registry_changed
-from .workbooks import (
+from . import registry_layout, registry_read
+from .models import NAMED_ENTITY_TYPES, Carrier, UserYear, WaterUser
+from .registry_layout import (
     CARRIER_HEADERS,
     FIGURE_FIELDS,
     KIND_LABELS,
@@ -32,6 +31,7 @@ from .workbooks import (
     TYPE_LABELS,
     USER_HEADERS,
 )
+from .services import carrier_years, registry_changed
 
 USERS, CARRIERS = "users", "carriers"
 WHAT = (USERS, CARRIERS)
@@ -42,7 +42,7 @@ CARRIER_COLUMNS_OF_FIELDS = {
     "entity_name": "entity_name",
     "status": "status",
     NON_FIELD_ERRORS: "carrier_type",
-    **{name: name for name in workbooks.DATE_FIELDS},
+    **{name: name for name in registry_layout.DATE_FIELDS},
 }
 
 
@@ -75,7 +75,7 @@ class Change:
 class Preview:
     what: str
     region: object
-    parsed: workbooks.Parsed
+    parsed: registry_read.Parsed
     problems: list
     changes: list = field(default_factory=list)
 
@@ -99,7 +99,7 @@ class Preview:
         self.problems.append(f"{self.parsed.where(row, key)}：{message}")
 
 
-READERS = {USERS: workbooks.read_users, CARRIERS: workbooks.read_carriers}
+READERS = {USERS: registry_read.read_users, CARRIERS: registry_read.read_carriers}
 
 
 def read_file(what, data):
@@ -178,7 +178,7 @@ def _of_another_region(preview, title_of):
     title, own = normalize_name(preview.parsed.title), normalize_name(title_of(preview.region))
     suffix = own.removeprefix(normalize_name(preview.region.name))
     if title.endswith(suffix) and title != own:
-        preview.problems.insert(0, f"第{workbooks.TITLE_ROW}行A列（标题）：这是“{preview.parsed.title}”，"
+        preview.problems.insert(0, f"第{registry_layout.TITLE_ROW}行A列（标题）：这是“{preview.parsed.title}”，"
                                    f"不是{preview.region.name}的名录，未导入任何内容。"
                                    "请导出本区的名录后在其上填写。")
 
@@ -188,7 +188,7 @@ def _of_another_region(preview, title_of):
 
 def preview_users(*, region, parsed, lock=False):
     preview = Preview(USERS, region, parsed, list(parsed.problems))
-    _of_another_region(preview, workbooks.users_title)
+    _of_another_region(preview, registry_layout.users_title)
     users = list(_locked(WaterUser.objects.filter(region=region), lock).prefetch_related("years"))
     by_code = {user.credit_code: user for user in users if user.credit_code}
     by_name = {normalize_name(user.name): user for user in users}
@@ -287,7 +287,7 @@ def _year_change(file_user, file_year, existing_user, user_change):
         shown = [
             (key, "", plain(new[key]))
             for key in FIGURE_FIELDS
-            if new[key] is not None and (new[key] or key not in workbooks.ZERO_VOLUMES)
+            if new[key] is not None and (new[key] or key not in registry_layout.ZERO_VOLUMES)
         ]
         return Change(
             row=file_year.row,
@@ -328,7 +328,7 @@ def _carrier_key(carrier_type, level, user, entity_name):
 
 def preview_carriers(*, region, parsed, lock=False):
     preview = Preview(CARRIERS, region, parsed, list(parsed.problems))
-    _of_another_region(preview, workbooks.carriers_title)
+    _of_another_region(preview, registry_layout.carriers_title)
     users = list(WaterUser.objects.filter(region=region))
     by_code = {user.credit_code: user for user in users if user.credit_code}
     by_name = {normalize_name(user.name): user for user in users}
@@ -392,19 +392,19 @@ def _find_user(row, by_code, by_name):
     user = by_name.get(normalize_name(name))
     if user is None:
         message = f"本区没有登记名为“{name}”的用水单位，请先在用水单位名录中登记该单位（或导入用水单位名录）"
-        if row.values["carrier_type"] in workbooks.NAMED_ENTITY_TYPES:
+        if row.values["carrier_type"] in NAMED_ENTITY_TYPES:
             message += "；如果它不是用水单位，请把名称填在“名称（非用水单位）”列"
         return None, "user_name", message
     return user, None, None
 
 
-CARRIER_COMPARED = ("status", "entity_name", *workbooks.DATE_FIELDS, "notes")
+CARRIER_COMPARED = ("status", "entity_name", *registry_layout.DATE_FIELDS, "notes")
 
 
 def _carrier_shown(values):
     shown = {key: values.get(key) for key in CARRIER_COMPARED}
     shown["status"] = STATUS_LABELS.get(values["status"], values["status"])
-    for key in workbooks.DATE_FIELDS:
+    for key in registry_layout.DATE_FIELDS:
         shown[key] = values[key].isoformat() if values[key] else ""
     return shown
 

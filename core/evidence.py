@@ -23,7 +23,8 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .excel import WorkbookError, check_package, open_package
+from .errors import FileUnreadable
+from .office_package import check_package, open_package
 from .workflow import TransitionRefused, lock, require_editable
 
 # Extension -> check of the first bytes (and, for Office files, the zip's contents).
@@ -89,7 +90,7 @@ def check_file(upload):
     if suffix in OFFICE:  # downloaded and opened by others: no macros, zip bombs or entity tricks
         try:
             check_package(open_package(data))
-        except WorkbookError as error:
+        except FileUnreadable as error:
             raise ValidationError(_("“%(name)s”: %(reason)s") % {"name": name, "reason": error}) from None
     return data, hashlib.sha256(data).hexdigest()
 

@@ -3,11 +3,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .excel import MAX_UPLOAD_BYTES, WorkbookError, check_upload
+from .errors import FileUnreadable
+from .workbook_reader import MAX_UPLOAD_BYTES, check_upload
 
 
 class WorkbookField(forms.FileField):
-    """An uploaded .xlsx, checked (size, type, zip container) before anything parses it.
+    """An uploaded workbook (.xlsx, .xls, .ods), checked (size, type, container, sheets and
+    cells) before anything parses it.
     The cleaned upload carries its bytes as ``workbook_bytes``."""
 
     def __init__(self, **kwargs):
@@ -23,7 +25,7 @@ class WorkbookField(forms.FileField):
         content = upload.read()
         try:
             check_upload(content)
-        except WorkbookError as error:
+        except FileUnreadable as error:
             raise forms.ValidationError(str(error)) from None
         upload.workbook_bytes = content
         return upload

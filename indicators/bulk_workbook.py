@@ -3,7 +3,7 @@ element, the long table a statistics yearbook is copied into. An administrator d
 for a quarter (pre-filled with what is stored), fills it in and uploads it again.
 
 The national file has tens of thousands of rows, so it is written with openpyxl's
-write-only mode and read with its read-only mode. Reading is pure: it returns the rows with
+write-only mode and read a row at a time through ``core.workbook_reader``. Reading is pure: it returns the rows with
 their Excel row numbers and the problems found by row; nothing here touches the database.
 """
 
@@ -13,15 +13,17 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import NamedTuple
 
-import openpyxl
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
-from core.excel import FORMULA_TRIGGERS, WorkbookError, cell_text, check_upload, column_letter, write_text
+from core.errors import FileUnreadable
+from core.excel import FORMULA_TRIGGERS, column_letter, write_text
 from core.memory import cyclic_gc_paused
 from core.periods import CHINESE_DIGITS, Quarter
 from core.text import normalize_name
+from core.workbook_measure import damaged_workbook
+from core.workbook_reader import cell_text, load_workbook, read_rows
 
 TITLE = "统计数据批量导入表"
 SHEET = "统计数据"
@@ -138,37 +140,30 @@ class Parsed:
 
 
 def read(data):
-    """Parse an uploaded file. Raises ``WorkbookError`` for a file that is not this table
+    """Parse an uploaded file. Raises ``FileUnreadable`` for a file that is not this table
     (not a workbook, no header, too many rows); returns every row with a value or a code."""
-    check_upload(data)
+    workbook = load_workbook(data)
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds on a malformed package
-        raise _damaged(error) from None
-    try:
+        if not workbook.worksheets:
+            raise _no_header()
         sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.worksheets[0]
+        if sheet.size.rows > MAX_ROWS:  # known before the sheet is parsed
+            raise _too_long()
         with cyclic_gc_paused():
-            return _read_rows(_values(sheet))
+            return _read_rows(read_rows(sheet, max_rows=None))
     finally:
         workbook.close()
 
 
-def _damaged(error):
-    return WorkbookError(f"文件已损坏或不是有效的.xlsx工作簿（{type(error).__name__}）。")
+def _no_header():
+    return FileUnreadable(
+        f"没有找到{TITLE}的表头（应有“{HEADERS['region_code']}”“{HEADERS['element_code']}”"
+        f"“{HEADERS['value']}”等列）。请下载导入模板后填写。"
+    )
 
 
-def _values(sheet):
-    """The sheet's rows of values. A read-only sheet is parsed while it is read, so a cell
-    openpyxl cannot read (“NaN” stored as a number, say) fails here, not when it is opened."""
-    rows = sheet.iter_rows(values_only=True)
-    while True:
-        try:
-            values = next(rows)
-        except StopIteration:
-            return
-        except Exception as error:  # openpyxl raises many kinds on a malformed sheet
-            raise _damaged(error) from None
-        yield values
+def _too_long():
+    return FileUnreadable(f"文件超过{MAX_ROWS}行，不像一个季度的统计数据，未导入任何内容。")
 
 
 def _read_rows(cells):
@@ -182,22 +177,19 @@ def _read_rows(cells):
             break
         parsed.quarter = parsed.quarter or _quarter_in(values)
     if columns is None:
-        raise WorkbookError(
-            f"没有找到{TITLE}的表头（应有“{HEADERS['region_code']}”“{HEADERS['element_code']}”"
-            f"“{HEADERS['value']}”等列）。请下载导入模板后填写。"
-        )
+        raise _no_header()
     positions = [columns.get(key) for key, _header, _width in COLUMNS]
     for number, values in enumerate(cells, start=header_row + 1):
         if number > MAX_ROWS:
-            raise WorkbookError(f"文件超过{MAX_ROWS}行，不像一个季度的统计数据，未导入任何内容。")
+            raise _too_long()
         row = _row(number, values, positions)
         if row is None:
             continue
-        missing = [key for key in ("region_code", "element_code") if not getattr(row, key)]
-        if missing and row.value is not None:
-            parsed.problems += [f"第{number}行 {HEADERS[key]}列：填了数值，但{HEADERS[key]}为空" for key in missing]
+        if (row.region_code and row.element_code) or row.value is None:
+            parsed.rows.append(row)
             continue
-        parsed.rows.append(row)
+        missing = [key for key in ("region_code", "element_code") if not getattr(row, key)]
+        parsed.problems += [f"第{number}行 {HEADERS[key]}列：填了数值，但{HEADERS[key]}为空" for key in missing]
     return parsed
 
 
@@ -224,23 +216,21 @@ def _quarter_in(values):
     return None
 
 
-def _cell(values, position):
-    if position is None or position >= len(values):
-        return None
-    return values[position]
-
-
 def _row(number, values, positions):
     """A ``Row``, or None for a row with nothing in it (blank rows between blocks)."""
-    region_code, region_name, element_code, element_name, _unit, value, comment = (
-        _cell(values, position) for position in positions
-    )
-    if isinstance(value, str) and not value.strip():
-        value = None
-    codes = (cell_text(region_code), cell_text(element_code))
-    if value is None and not any(codes):
+    width = len(values)
+    region_code, region_name, element_code, element_name, _unit, value, comment = [
+        values[position] if position is not None and position < width else None for position in positions
+    ]
+    if value.__class__ is str:
+        if not value.strip():
+            value = None
+    elif value.__class__ is float and value != value:
+        raise damaged_workbook("NaN")  # no spreadsheet program stores NaN
+    region_code, element_code = cell_text(region_code), cell_text(element_code)
+    if value is None and not region_code and not element_code:
         return None
     return Row(
-        number=number, region_code=codes[0], region_name=cell_text(region_name), element_code=codes[1].upper(),
+        number=number, region_code=region_code, region_name=cell_text(region_name), element_code=element_code.upper(),
         element_name=cell_text(element_name), value=value, comment=cell_text(comment),
     )

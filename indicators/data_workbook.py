@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 
+from core.errors import FileUnreadable
 from core.excel import column_letter, write_text
 from core.periods import Quarter
-from core.signed_workbook import TemplateRefused, open_stamped, read_sheet, stamp
+from core.signed_workbook import open_stamped, stamp
 from core.text import normalize_name
+from core.workbook_reader import read_grid
 
 from .services.data import Entry, UtilityEntry
 from .validation import UTILITY_FIELDS
@@ -149,11 +151,11 @@ def read(data, *, report, codes, department_names, with_utilities):
     if marked.get("department") != report.department_id or marked.get("quarter") != str(quarter):
         owner = department_names.get(marked.get("department"), "其他部门或其他区县")
         other = Quarter.parse(marked["quarter"]).label if marked.get("quarter") else ""
-        raise TemplateRefused(f"这是{owner}{other}的填报表，不是本部门{quarter.label}的，未导入任何内容。")
-    grid = read_sheet(workbook, SHEET)
+        raise FileUnreadable(f"这是{owner}{other}的填报表，不是本部门{quarter.label}的，未导入任何内容。")
+    grid = read_grid(workbook[SHEET])
     headers = [normalize_name(grid.value(HEADER_ROW, index)) for index in range(1, len(COLUMNS) + 1)]
     if headers != [header for _, header, _, _ in COLUMNS]:
-        raise TemplateRefused(f"{TITLE}的表头被修改过，请重新下载后填写。")
+        raise FileUnreadable(f"{TITLE}的表头被修改过，请重新下载后填写。")
     parsed = Parsed()
     seen = set()
     for number in range(HEADER_ROW + 1, grid.row_count + 1):
@@ -183,7 +185,7 @@ def _read_utilities(workbook, parsed):
     if UTILITY_SHEET not in workbook.sheetnames:
         parsed.problems.append(f"缺少“{UTILITY_SHEET}”工作表，请重新下载填报表。")
         return []
-    grid = read_sheet(workbook, UTILITY_SHEET)
+    grid = read_grid(workbook[UTILITY_SHEET])
     headers = [normalize_name(grid.value(2, index)) for index in range(1, len(UTILITY_COLUMNS) + 1)]
     if headers != [normalize_name(header) for _, header, _ in UTILITY_COLUMNS]:
         parsed.problems.append(f"“{UTILITY_SHEET}”工作表的表头被修改过，请重新下载填报表。")

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from core.errors import FileUnreadable
-from core.excel import load_workbook, read_grid
 from core.staged_import import Change
 from core.text import normalize_name
+from core.workbook_reader import load_workbook, read_grid
 from org.selectors import DepartmentResolver
 
 from .models import Assignment, TaskNode

@@ -15,11 +15,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from core.errors import FileUnreadable
 from core.excel import column_letter, write_text
 from core.numbers import number_text
 from core.periods import Quarter
-from core.signed_workbook import TemplateRefused, open_stamped, read_sheet, stamp
+from core.signed_workbook import open_stamped, stamp
 from core.text import normalize_name
+from core.workbook_reader import read_grid
 
 from .models import ProgressReport
 
@@ -129,11 +131,11 @@ def read(data, *, department, quarter, department_names):
     if marked["department"] != department.pk or marked["quarter"] != str(quarter):
         owner = department_names.get(marked["department"], "其他部门")
         other = Quarter.parse(marked["quarter"]).label
-        raise TemplateRefused(f"这是{owner}{other}的填报表，不是本部门{quarter.label}的，未导入任何内容。")
-    grid = read_sheet(workbook, SHEET)
+        raise FileUnreadable(f"这是{owner}{other}的填报表，不是本部门{quarter.label}的，未导入任何内容。")
+    grid = read_grid(workbook[SHEET])
     headers = [normalize_name(grid.value(HEADER_ROW, index)) for index in range(1, len(COLUMNS) + 1)]
     if headers != [header for _, header, _, _ in COLUMNS]:
-        raise TemplateRefused("填报表的表头被修改过，请重新下载填报表后填写。")
+        raise FileUnreadable("填报表的表头被修改过，请重新下载填报表后填写。")
     parsed = Parsed()
     seen = set()
     for number in range(HEADER_ROW + 1, grid.row_count + 1):

@@ -84,10 +84,6 @@ class ParsedTable:
         return sum(1 for node in self.nodes() if node.level == level)
 
 
-class TableError(FileUnreadable):
-    """The sheet cannot be read as a task table at all (no header, no rows)."""
-
-
 def header_role(text):
     compact = normalize_name(text)
     if not compact:
@@ -125,16 +121,16 @@ def find_header(grid, merged):
         if found & {"key_task", "content"} and len(found & {"number", "key_task", "content"}) >= 2:
             # A table whose units are written inline in the text has no unit columns.
             return row, roles
-    raise TableError(
+    raise FileUnreadable(
         "没有找到表头：前20行中没有同时包含任务列（如“重点任务”“工作内容”“主要任务”）和单位列（如“牵头单位”“责任单位”）的行"
     )
 
 
 def parse_task_sheet(grid, *, split_circled=False):
     """Parse one sheet into a tree; problems are collected, not raised, so the preview can
-    show them all at once. Raises ``TableError`` only when there is no table to read."""
+    show them all at once. Raises ``FileUnreadable`` only when there is no table to read."""
     if not any(any(row) for row in grid.rows):
-        raise TableError(f"工作表“{grid.name}”是空的")
+        raise FileUnreadable(f"工作表“{grid.name}”是空的")
     merged = _merged_lookup(grid)
     header_row, roles = find_header(grid, merged)
     hierarchy = [col for col in sorted(roles) if roles[col] in ("key_task", "content")]
@@ -201,7 +197,7 @@ class _RowReader:
 
 def _hierarchy_levels(hierarchy):
     if not hierarchy:
-        raise TableError("没有找到任务列（如“重点任务”“工作内容”“主要任务”）")
+        raise FileUnreadable("没有找到任务列（如“重点任务”“工作内容”“主要任务”）")
     if len(hierarchy) == 1:
         return [3]
     if len(hierarchy) == 2:

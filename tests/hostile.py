@@ -21,7 +21,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from carriers import workbooks
+from carriers import registry_layout
 from carriers.credit_code import check_character
 from carriers.models import Carrier, MonitoringRule, UserYear, WaterAudit, WaterRules, WaterUser
 from core.audit import record
@@ -324,7 +324,7 @@ def _registry(h, say, clients):
     MonitoringRule.objects.create(region=h.district, name=say("carriers.MonitoringRule.name"), measure="new_water",
                                   threshold=100)
     name = say("carriers.WaterUser.name")
-    _import(h, reviewer, "users", _book(workbooks.USERS_SHEET, workbooks.USER_COLUMNS, [{
+    _import(h, reviewer, "users", _book(registry_layout.USERS_SHEET, registry_layout.USER_COLUMNS, [{
         "name": name, "credit_code": _code(1), "kind": "工业企业", "industry": say("carriers.WaterUser.industry"),
         "sources": "公共供水", "year": QUARTER.year, "public_supply": 2000, "total_use": 2000, "planned_quota": 1000,
     }]), "water users import")
@@ -334,7 +334,7 @@ def _registry(h, say, clients):
         "industry": h.water_user.industry, "uses_public": "on", "notes": say("carriers.WaterUser.notes"),
         "version": h.water_user.version,
     }))
-    _import(h, reviewer, "carriers", _book(workbooks.CARRIERS_SHEET, workbooks.CARRIER_COLUMNS, [
+    _import(h, reviewer, "carriers", _book(registry_layout.CARRIERS_SHEET, registry_layout.CARRIER_COLUMNS, [
         {"carrier_type": "节水型企业", "level": "区县级", "status": "已验收", "user_name": name,
          "accepted_on": "2023-03-01"},
         {"carrier_type": "节水教育基地", "level": "区县级", "status": "已验收",

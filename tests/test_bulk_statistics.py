@@ -16,8 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core import jobs
-from core.errors import ImportBlocked
-from core.excel import WorkbookError
+from core.errors import FileUnreadable, ImportBlocked
 from core.periods import Quarter
 from indicators import bulk_workbook
 from indicators.bulk_workbook import TemplateRow
@@ -164,7 +163,7 @@ def test_files_that_are_not_this_table_are_refused(content, message):
         buffer = io.BytesIO()
         workbook.save(buffer)
         content = buffer.getvalue()
-    with pytest.raises(WorkbookError, match=message):
+    with pytest.raises(FileUnreadable, match=message):
         bulk_workbook.read(content)
 
 

@@ -10,15 +10,15 @@ import pytest
 from django.db import IntegrityError
 from django.urls import reverse
 
-from carriers import imports, workbooks
+from carriers import imports, registry_layout
 from carriers.credit_code import check_character
 from carriers.imports import CARRIERS, USERS
 from carriers.models import Carrier, UserYear, WaterUser
 from core.errors import FileUnreadable, ImportBlocked
 from org.models import User
 
-USER_HEADERS = [column.header for column in workbooks.USER_COLUMNS]
-CARRIER_HEADERS = [column.header for column in workbooks.CARRIER_COLUMNS]
+USER_HEADERS = [column.header for column in registry_layout.USER_COLUMNS]
+CARRIER_HEADERS = [column.header for column in registry_layout.CARRIER_COLUMNS]
 
 
 def code(number):
@@ -79,7 +79,7 @@ def user_row(
 
 
 def users_book(rows, headers=USER_HEADERS):
-    return book(workbooks.USERS_SHEET, headers, rows)
+    return book(registry_layout.USERS_SHEET, headers, rows)
 
 
 def carrier_row(
@@ -100,7 +100,7 @@ def carrier_row(
 
 
 def carriers_book(rows, headers=CARRIER_HEADERS):
-    return book(workbooks.CARRIERS_SHEET, headers, rows)
+    return book(registry_layout.CARRIERS_SHEET, headers, rows)
 
 
 GOOD_USERS = [
@@ -561,7 +561,7 @@ def test_export_then_import_changes_nothing(wulong, client, reviewer):
     assert response.status_code == 200
     assert "filename*=UTF-8''" in response["Content-Disposition"]
     users_file = response.content
-    sheet = openpyxl.load_workbook(io.BytesIO(users_file))[workbooks.USERS_SHEET]
+    sheet = openpyxl.load_workbook(io.BytesIO(users_file))[registry_layout.USERS_SHEET]
     assert sheet["A1"].value == "武隆区用水单位名录及年度用水量"
     assert [cell.value for cell in sheet[2]] == USER_HEADERS
     assert sheet["A2"].font.b and sheet["A2"].border.left.style == "thin"
@@ -573,7 +573,7 @@ def test_export_then_import_changes_nothing(wulong, client, reviewer):
     assert no_years == [("重庆乙酒店有限公司", code(2), "服务业", "住宿", "公共供水", *[None] * 9)]
 
     carriers_file = client.get(reverse("carriers:export_carriers")).content
-    carrier_sheet = openpyxl.load_workbook(io.BytesIO(carriers_file))[workbooks.CARRIERS_SHEET]
+    carrier_sheet = openpyxl.load_workbook(io.BytesIO(carriers_file))[registry_layout.CARRIERS_SHEET]
     assert [cell.value for cell in carrier_sheet[2]] == CARRIER_HEADERS
     notes = [row[11] for row in carrier_sheet.iter_rows(min_row=3) if row[11].value]
     assert notes[0].value == "=SUM(A1)" and notes[0].data_type == "s"  # text, not a formula
@@ -587,7 +587,7 @@ def test_export_then_import_changes_nothing(wulong, client, reviewer):
 
 def test_export_of_an_empty_registry_is_a_template(client, wulong):
     data = client.get(reverse("carriers:export_users")).content
-    sheet = openpyxl.load_workbook(io.BytesIO(data))[workbooks.USERS_SHEET]
+    sheet = openpyxl.load_workbook(io.BytesIO(data))[registry_layout.USERS_SHEET]
     assert [cell.value for cell in sheet[2]] == USER_HEADERS and sheet.max_row == 2
     preview = imports.preview_import(USERS, region=wulong, data=data)
     assert preview.problems == ["“用水单位”工作表第2行的表头下面没有数据。"]

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from core.errors import FileUnreadable
-from core.excel import WorkbookError, cell_text, check_upload
+from core.workbook_reader import cell_text, check_upload
 from indicators.formulas import FormulaError, MissingValue, ZeroDenominator, parse
 from tasks.imports import preview_task_table
 
@@ -65,7 +65,7 @@ def test_any_cell_value_reads_as_text(value):
 def test_any_bytes_are_a_workbook_or_refused_with_a_reason(data):
     try:
         check_upload(data)
-    except WorkbookError as error:
+    except FileUnreadable as error:
         assert str(error)
 
 

@@ -5,9 +5,9 @@ random places of an otherwise valid file. Each reader returns its rows and probl
 raises the one error its view catches and shows; no other exception escapes.
 
 The allowed errors, by reader:
-- progress template, statistics template (``core.signed_workbook``): ``TemplateRefused``;
-- bulk statistics (``indicators.bulk_workbook``): ``WorkbookError``;
-- water users, carriers (``carriers.workbooks``): ``FileRefused``;
+- progress template, statistics template (``core.signed_workbook``): ``FileUnreadable``;
+- bulk statistics (``indicators.bulk_workbook``): ``FileUnreadable``;
+- water users, carriers (``carriers.registry_read``): ``FileUnreadable``;
 - figures (``indicators.validation.parse_number``): ``NotANumber``; credit codes:
   ``InvalidCreditCode``; quarters: ``Quarter.parse``'s ``ValueError``; target rules:
   ``RuleError``; the other text parsers raise nothing.
@@ -26,12 +26,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 
-from carriers import workbooks as registry
+from carriers import registry_export, registry_layout, registry_read
 from carriers.credit_code import InvalidCreditCode, validate
-from core.excel import WorkbookError
+from core.errors import FileUnreadable
 from core.numbers import number_text
 from core.periods import Quarter
-from core.signed_workbook import META_SHEET, TemplateRefused, open_stamped
+from core.signed_workbook import META_SHEET, open_stamped
 from indicators import bulk_workbook, data_workbook
 from indicators.bulk_workbook import TemplateRow
 from indicators.targets import RuleError, validate_rule
@@ -121,7 +121,7 @@ def progress_template():
 
 @READERS
 @given(changes=edits, raw=raw_numbers)
-@example(changes=[(50_001, 1, "x")], raw=None)  # beyond the row limit: was a WorkbookError the view did not catch
+@example(changes=[(50_001, 1, "x")], raw=None)  # beyond the row limit: was a FileUnreadable the view did not catch
 @example(changes=[(4, 201, "x")], raw=None)
 @example(changes=[(1_048_576, 16_384, "x")], raw=None)
 @example(changes=[(4, 8, "1e999999999"), (5, 7, "1e-999999999")], raw=None)
@@ -129,7 +129,7 @@ def test_the_progress_template_reader_returns_rows_or_refuses_the_template(chang
     data = with_edits(progress_template(), progress_workbook.SHEET, changes, raw, "H4")
     try:
         parsed = progress_workbook.read(data, department=DEPARTMENT, quarter=QUARTER, department_names=NAMES)
-    except TemplateRefused as refused:
+    except FileUnreadable as refused:
         assert str(refused)
         return
     assert all(isinstance(problem, str) and problem.startswith("第") for problem in parsed.problems)
@@ -159,7 +159,7 @@ def test_the_statistics_template_reader_returns_figures_or_refuses_the_template(
     data = with_edits(statistics_template(), sheet, changes, raw, "H4" if sheet == data_workbook.SHEET else "B3")
     try:
         parsed = data_workbook.read(data, report=REPORT, codes=CODES, department_names=NAMES, with_utilities=True)
-    except TemplateRefused as refused:
+    except FileUnreadable as refused:
         assert str(refused)
         return
     assert all(isinstance(problem, str) for problem in parsed.problems)
@@ -201,7 +201,7 @@ def test_the_bulk_statistics_reader_returns_rows_or_refuses_the_file(changes, ra
     data = with_edits(bulk_file(), bulk_workbook.SHEET, changes, raw, "F4")
     try:
         parsed = bulk_workbook.read(data)
-    except WorkbookError as refused:
+    except FileUnreadable as refused:
         assert str(refused)
         return
     assert all(isinstance(problem, str) for problem in parsed.problems)
@@ -220,14 +220,16 @@ def users_file():
     rows = [["测试小区", None, "居民小区", None, "公共供水", 2023, 0, 0, 1000, 1000, 0, None, 200, None],
             ["测试小区", None, "居民小区", None, "公共供水", 2022, None, None, 900, 900, None, None, 190, None],
             ["测试灌区", None, "灌区", "农业", "地表水", None]]
-    return filled(registry.build_users(REGION, []), registry.USERS_SHEET, rows, registry.FIRST_DATA_ROW)
+    return filled(registry_export.build_users(REGION, []), registry_layout.USERS_SHEET, rows,
+                  registry_layout.FIRST_DATA_ROW)
 
 
 @cache
 def carriers_file():
     rows = [["节水型居民小区", "区县级", "已验收", "测试小区", None, None, "2023-01-05", datetime.date(2023, 6, 1)],
             ["节水教育基地", "市级", "创建中", None, None, "测试教育基地", "2023/5/1"]]
-    return filled(registry.build_carriers(REGION, []), registry.CARRIERS_SHEET, rows, registry.FIRST_DATA_ROW)
+    return filled(registry_export.build_carriers(REGION, []), registry_layout.CARRIERS_SHEET, rows,
+                  registry_layout.FIRST_DATA_ROW)
 
 
 @READERS
@@ -235,30 +237,31 @@ def carriers_file():
 @example(changes=[(3, 6, "²")], raw=None)
 @example(changes=[(3, 13, "1e999999999"), (4, 6, "1e-999999999")], raw=None)
 def test_the_water_users_reader_returns_users_or_refuses_the_file(changes, raw):
-    data = with_edits(users_file(), registry.USERS_SHEET, changes, raw, "J3")
+    data = with_edits(users_file(), registry_layout.USERS_SHEET, changes, raw, "J3")
     try:
-        parsed = registry.read_users(data)
-    except registry.FileRefused as refused:
+        parsed = registry_read.read_users(data)
+    except FileUnreadable as refused:
         assert str(refused)
         return
     assert all(problem.startswith("第") or "工作表" in problem for problem in parsed.problems)
     for user in parsed.rows:
-        assert user.name and all(registry.YEARS[0] <= year.year <= registry.YEARS[1] for year in user.years)
+        first, last = registry_layout.YEARS
+        assert user.name and all(first <= year.year <= last for year in user.years)
 
 
 @READERS
 @given(changes=edits, raw=raw_numbers)
 @example(changes=[(3, 7, "²"), (4, 8, "٣٤٥٦٧")], raw=None)  # a superscript two is a digit to str.isdigit, not to int
 def test_the_carriers_reader_returns_carriers_or_refuses_the_file(changes, raw):
-    data = with_edits(carriers_file(), registry.CARRIERS_SHEET, changes, raw, "G3")
+    data = with_edits(carriers_file(), registry_layout.CARRIERS_SHEET, changes, raw, "G3")
     try:
-        parsed = registry.read_carriers(data)
-    except registry.FileRefused as refused:
+        parsed = registry_read.read_carriers(data)
+    except FileUnreadable as refused:
         assert str(refused)
         return
     assert all(isinstance(problem, str) for problem in parsed.problems)
     for carrier in parsed.rows:
-        assert carrier.values["carrier_type"] in registry.TYPE_LABELS
+        assert carrier.values["carrier_type"] in registry_layout.TYPE_LABELS
 
 
 # --- the signed mark ----------------------------------------------------------------------------
@@ -287,7 +290,7 @@ def test_the_mark_reader_gives_the_stamped_fields_or_refuses_the_template(mark):
     data = with_edits(stamped(), META_SHEET, [(1, 1, mark)])
     try:
         _workbook, fields = open_stamped(data, salt=SALT, sheet="表", title="测试表")
-    except TemplateRefused as refused:
+    except FileUnreadable as refused:
         assert str(refused)
         return
     assert fields == {"department": 7, "quarter": "2024Q1"}
@@ -327,9 +330,9 @@ def test_the_number_date_code_and_quarter_parsers_answer_or_refuse_in_words(valu
     figure_or_refusal(value)
     cleaned = number_text(as_text)
     assert cleaned is None or "," not in cleaned
-    number = registry.parse_number(as_text)
+    number = registry_read.parse_number(as_text)
     assert number is None or number.is_finite()
-    date = registry.parse_date(as_text)
+    date = registry_read.parse_date(as_text)
     assert date is None or isinstance(date, datetime.date)
     try:
         assert len(validate(as_text)) == 18

@@ -46,7 +46,8 @@ BAD_UPLOADS = {
     "png": (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "不是 Excel .xlsx 文件"),
     "csv": ("序号,任务,牵头单位\n1,编制规划,区水利局\n".encode(), "文本文件"),
     "truncated": (GOOD[:300], "文件已损坏"),
-    "xls": (OLE2 + b"\x00" * 2048 + "Workbook".encode("utf-16-le"), "另存为“Excel 工作簿（.xlsx）”"),
+    # An .xls is read now; this one is only its signature and a stream name, not a workbook.
+    "xls": (OLE2 + b"\x00" * 2048 + "Workbook".encode("utf-16-le"), "文件已损坏"),
     "password": (OLE2 + b"\x00" * 512 + "EncryptionInfo".encode("utf-16-le") + b"\x00" * 512, "密码"),
     "too_big": (b"PK\x03\x04" + b"\x00" * (10 * 1024 * 1024 + 1), "10 MB"),
     "zip_bomb": (zipped({"xl/workbook.xml": b"<x/>", "xl/big.xml": b"\x00" * (20 * 1024 * 1024)}), "压缩炸弹"),

@@ -22,7 +22,7 @@ from core.forms import WorkbookField
 from core.views import requested_district, xlsx_response
 from org.scoping import visible_to
 
-from .. import imports, workbooks
+from .. import imports, registry_export, registry_layout
 from ..imports import CARRIERS, USERS
 from ..models import NAMED_ENTITY_TYPES, Carrier, UserYear, WaterUser
 from .registry import changeable_region
@@ -95,7 +95,7 @@ def _columns(what):
                 "统一社会信用代码",
                 _("18 characters. Required except for residential communities and irrigation districts."),
             ),
-            ("单位类型", _("One of: %(choices)s.") % {"choices": _labels(workbooks.KIND_LABELS)}),
+            ("单位类型", _("One of: %(choices)s.") % {"choices": _labels(registry_layout.KIND_LABELS)}),
             ("所属行业", _("Optional.")),
             ("水源", _("Any of %(choices)s, separated by “、”.") % {"choices": "地表水、地下水、公共供水"}),
             (
@@ -114,17 +114,17 @@ def _columns(what):
             ("居民户数", _("Optional: a whole number.")),
             ("灌溉面积（亩）", _("Optional.")),
         ]
-    named = "、".join(workbooks.TYPE_LABELS[t] for t in NAMED_ENTITY_TYPES)
+    named = "、".join(registry_layout.TYPE_LABELS[t] for t in NAMED_ENTITY_TYPES)
     date = _("A date such as 2023-05-01, 2023/5/1 or 2023年5月1日.")
     return [
-        ("载体类型", _("One of: %(choices)s.") % {"choices": _labels(workbooks.TYPE_LABELS)}),
-        ("级别", _("One of: %(choices)s.") % {"choices": _labels(workbooks.LEVEL_LABELS)}),
+        ("载体类型", _("One of: %(choices)s.") % {"choices": _labels(registry_layout.TYPE_LABELS)}),
+        ("级别", _("One of: %(choices)s.") % {"choices": _labels(registry_layout.LEVEL_LABELS)}),
         (
             "状态",
             _("One of: %(choices)s. Empty means %(default)s.")
             % {
-                "choices": _labels(workbooks.STATUS_LABELS),
-                "default": workbooks.STATUS_LABELS[Carrier.Status.CREATING],
+                "choices": _labels(registry_layout.STATUS_LABELS),
+                "default": registry_layout.STATUS_LABELS[Carrier.Status.CREATING],
             },
         ),
         (
@@ -251,10 +251,10 @@ def export(request, what):
         users = WaterUser.objects.filter(region=region).prefetch_related(
             Prefetch("years", queryset=UserYear.objects.order_by("-year"))
         )
-        content = workbooks.build_users(region, users)
-        filename = f"{workbooks.users_title(region)}.xlsx"
+        content = registry_export.build_users(region, users)
+        filename = f"{registry_layout.users_title(region)}.xlsx"
     else:
         carriers = Carrier.objects.filter(region=region).select_related("user")
-        content = workbooks.build_carriers(region, carriers)
-        filename = f"{workbooks.carriers_title(region)}.xlsx"
+        content = registry_export.build_carriers(region, carriers)
+        filename = f"{registry_layout.carriers_title(region)}.xlsx"
     return xlsx_response(content, filename)

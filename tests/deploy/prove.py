@@ -400,7 +400,7 @@ class Proof:
         waits = [int(seconds) for seconds in re.findall(r"proxy_(?:read|send)_timeout (\d+)s;", site)]
         timeout = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))["timeout"]
         said = self.manage("shell", "--no-imports", "-c", "from django.conf import settings; "
-                           "from core.excel import MAX_UPLOAD_BYTES; "
+                           "from core.workbook_reader import MAX_UPLOAD_BYTES; "
                            "print(settings.EVIDENCE_MAX_MB, MAX_UPLOAD_BYTES // 2**20)").stdout
         largest_mb = max(int(number) for number in said.split())
         if body_mb <= largest_mb:

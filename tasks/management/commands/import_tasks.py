@@ -17,7 +17,7 @@ from tasks.services import ALIAS, plan_import
 
 
 class Command(BaseCommand):
-    help = "Import a task-decomposition table (.xlsx) into a plan of a region."
+    help = "Import a task-decomposition table (.xlsx, .xls or .ods) into a plan of a region."
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)

@@ -1,264 +1,49 @@
-"""The registry as Excel: the water users with their yearly figures (用水单位名录) and the
-carrier certifications (节水载体名录). Export and import share one layout, so an exported
-file can be edited offline and uploaded again.
-
-Pure: builds workbooks (bytes) and parses an uploaded one into rows and problems, each
-problem naming its row, column letter and header (“第5行B列（统一社会信用代码）：…”).
-Nothing here reads or writes the database; ``carriers.imports`` compares and saves.
-"""
+"""Reading an uploaded registry file (layout: ``registry_layout``) into rows and problems,
+each problem naming its row, column letter and header (“第5行B列（统一社会信用代码）：…”).
+Pure: nothing here reads or writes the database; ``carriers.imports`` compares and saves.
+A file that cannot be read as a registry file raises ``core.errors.FileUnreadable``."""
 
 import datetime
-import io
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from itertools import pairwise
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils.datetime import from_excel
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.errors import FileUnreadable
-from core.excel import WorkbookError, column_letter, load_workbook, read_grid, write_text
+from core.excel import column_letter
 from core.numbers import number_text, plain
 from core.text import normalize_name
+from core.workbook_reader import load_workbook, read_grid
 
 from .credit_code import InvalidCreditCode, validate
 from .models import CODE_OPTIONAL_KINDS, NAMED_ENTITY_TYPES, Carrier, CarrierType, UserKind
-
-USERS_SHEET = "用水单位"
-CARRIERS_SHEET = "节水载体"
-TITLE_ROW, HEADER_ROW, FIRST_DATA_ROW = 1, 2, 3
-HEADER_SCAN_ROWS = 10  # the header row is looked for among the first rows
-VALIDATION_ROWS = 2000  # drop-down lists reach this far below the data, for new rows
-
-# Chinese labels, used to write and to read the files (not the UI translation: the file
-# layout is fixed whatever language the page is shown in).
-KIND_LABELS = {
-    UserKind.INDUSTRY: "工业企业",
-    UserKind.SERVICES: "服务业",
-    UserKind.PUBLIC: "公共机构",
-    UserKind.SCHOOL: "学校",
-    UserKind.COMMUNITY: "居民小区",
-    UserKind.IRRIGATION: "灌区",
-    UserKind.OTHER: "其他",
-}
-TYPE_LABELS = {
-    CarrierType.ENTERPRISE: "节水型企业",
-    CarrierType.UNIT: "节水型单位",
-    CarrierType.COMMUNITY: "节水型居民小区",
-    CarrierType.IRRIGATION: "节水型灌区",
-    CarrierType.SCHOOL: "节水型学校",
-    CarrierType.AGENCY: "节水型机关",
-    CarrierType.LEADER: "水效领跑者",
-    CarrierType.EDUCATION_BASE: "节水教育基地",
-    CarrierType.CONTRACT: "合同节水项目",
-}
-LEVEL_LABELS = {
-    Carrier.Level.NATIONAL: "国家级",
-    Carrier.Level.PROVINCE: "省级",
-    Carrier.Level.CITY: "市级",
-    Carrier.Level.COUNTY: "区县级",
-}
-STATUS_LABELS = {
-    Carrier.Status.CREATING: "创建中",
-    Carrier.Status.ACCEPTED: "已验收",
-    Carrier.Status.PUBLISHED: "已公布",
-    Carrier.Status.FAILED_RECHECK: "复核不合格",
-    Carrier.Status.REVOKED: "已撤销",
-}
-# (model field, label in the 水源 column)
-SOURCES = [("uses_surface", "地表水"), ("uses_ground", "地下水"), ("uses_public", "公共供水")]
-SOURCE_SEPARATORS = re.compile(r"[、,，;；/／\s]+")
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    width: int
-
-
-USER_COLUMNS = [
-    Column("name", "单位名称", 32),
-    Column("credit_code", "统一社会信用代码", 22),
-    Column("kind", "单位类型", 11),
-    Column("industry", "所属行业", 16),
-    Column("sources", "水源", 18),
-    Column("year", "年份", 8),
-    Column("surface_withdrawal", "地表水取水量（m³）", 15),
-    Column("ground_withdrawal", "地下水取水量（m³）", 15),
-    Column("public_supply", "公共供水用水量（m³）", 15),
-    Column("total_use", "用水总量（m³）", 15),
-    Column("reused_water", "重复利用水量（m³）", 15),
-    Column("planned_quota", "计划用水量（m³）", 15),
-    Column("households", "居民户数", 10),
-    Column("irrigated_area_mu", "灌溉面积（亩）", 12),
-]
-CARRIER_COLUMNS = [
-    Column("carrier_type", "载体类型", 15),
-    Column("level", "级别", 9),
-    Column("status", "状态", 11),
-    Column("user_name", "用水单位", 32),
-    Column("credit_code", "统一社会信用代码", 22),
-    Column("entity_name", "名称（非用水单位）", 28),
-    Column("applied_on", "申报日期", 12),
-    Column("accepted_on", "验收日期", 12),
-    Column("published_on", "公布日期", 12),
-    Column("recheck_due", "复核到期日", 12),
-    Column("ended_on", "复核不合格或撤销日期", 14),
-    Column("notes", "备注", 30),
-]
-USER_HEADERS = {column.key: column.header for column in USER_COLUMNS}
-CARRIER_HEADERS = {column.key: column.header for column in CARRIER_COLUMNS}
-
-# Volumes that default to 0: an empty cell and 0 are the same. total_use is required.
-ZERO_VOLUMES = ("surface_withdrawal", "ground_withdrawal", "public_supply", "reused_water")
-VOLUME_FIELDS = (
-    "surface_withdrawal",
-    "ground_withdrawal",
-    "public_supply",
-    "total_use",
-    "reused_water",
-    "planned_quota",
+from .registry_layout import (
+    AREA_LIMIT,
+    CARRIER_COLUMNS,
+    CARRIER_HEADERS,
+    CARRIERS_SHEET,
+    CENT,
+    DATE_FIELDS,
+    DATE_TEXT,
+    EXCEL_SERIALS,
+    FIGURE_FIELDS,
+    HEADER_SCAN_ROWS,
+    HOUSEHOLD_LIMIT,
+    KIND_LABELS,
+    LEVEL_LABELS,
+    SOURCE_SEPARATORS,
+    SOURCES,
+    STATUS_LABELS,
+    TEXT_LIMITS,
+    TYPE_LABELS,
+    USER_COLUMNS,
+    USERS_SHEET,
+    VOLUME_LIMIT,
+    YEARS,
+    ZERO_VOLUMES,
 )
-FIGURE_FIELDS = (*VOLUME_FIELDS, "households", "irrigated_area_mu")
-USER_FIELDS = ("name", "credit_code", "kind", "industry", *(name for name, _ in SOURCES))
-DATE_FIELDS = ("applied_on", "accepted_on", "published_on", "recheck_due", "ended_on")
-CARRIER_FIELDS = ("carrier_type", "level", "status", "entity_name", *DATE_FIELDS, "notes")
-
-VOLUME_LIMIT = Decimal(10) ** 14  # DecimalField(max_digits=16, decimal_places=2)
-AREA_LIMIT = Decimal(10) ** 10  # max_digits=12
-HOUSEHOLD_LIMIT = 2_147_483_647
-CENT = Decimal("0.01")
-TEXT_LIMITS = {"name": 200, "industry": 100, "user_name": 200, "entity_name": 200, "notes": 300}
-YEARS = (1990, 2100)
-DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
-EXCEL_SERIALS = (20000, 80000)  # a bare number in a date cell: an Excel date from 1954 to 2119
-
-THIN = Side(style="thin")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-TITLE_FONT = Font(name="黑体", size=14, bold=True)
-HEADER_FONT = Font(name="黑体", bold=True)
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-TOP = Alignment(vertical="top", wrap_text=True)
-VOLUME_FORMAT = "#,##0.00"
-
-
-class FileRefused(FileUnreadable):
-    """The file cannot be read as this kind of registry file; the message (Chinese) says why."""
-
-
-# --- export ----------------------------------------------------------------------------------
-
-
-def users_title(region):
-    return f"{region.name}用水单位名录及年度用水量"
-
-
-def carriers_title(region):
-    return f"{region.name}节水载体名录"
-
-
-def build_users(region, users):
-    """The users file of ``region``: one row per user and year, newest year first (a user
-    without yearly figures: one row with the year columns empty). ``users`` are WaterUsers,
-    ideally with their ``years`` prefetched."""
-    workbook, sheet = _sheet(USERS_SHEET, users_title(region), USER_COLUMNS)
-    number = HEADER_ROW
-    for user in sorted(users, key=lambda u: u.name):
-        years = sorted(user.years.all(), key=lambda y: -y.year) or [None]
-        for figures in years:
-            number += 1
-            values = {
-                "name": user.name,
-                "credit_code": user.credit_code,
-                "kind": KIND_LABELS.get(user.kind, user.kind),
-                "industry": user.industry,
-                "sources": user.sources_text,
-            }
-            if figures is not None:
-                values["year"] = figures.year
-                values.update({name: getattr(figures, name) for name in FIGURE_FIELDS})
-            _row(sheet, number, USER_COLUMNS, values)
-    _choices(sheet, USER_COLUMNS, "kind", KIND_LABELS.values())
-    return _bytes(workbook)
-
-
-def build_carriers(region, carriers):
-    """The carriers file of ``region``: one row per carrier certification."""
-    workbook, sheet = _sheet(CARRIERS_SHEET, carriers_title(region), CARRIER_COLUMNS)
-    types, levels = list(CarrierType.values), list(Carrier.Level.values)
-    ordered = sorted(carriers, key=lambda c: (types.index(c.carrier_type), levels.index(c.level), c.name, c.pk or 0))
-    for number, carrier in enumerate(ordered, start=FIRST_DATA_ROW):
-        values = {
-            "carrier_type": TYPE_LABELS.get(carrier.carrier_type, carrier.carrier_type),
-            "level": LEVEL_LABELS.get(carrier.level, carrier.level),
-            "status": STATUS_LABELS.get(carrier.status, carrier.status),
-            "user_name": carrier.user.name if carrier.user_id else "",
-            "credit_code": carrier.user.credit_code if carrier.user_id else "",
-            "entity_name": carrier.entity_name,
-            "notes": carrier.notes,
-            **{name: getattr(carrier, name) for name in DATE_FIELDS},
-        }
-        _row(sheet, number, CARRIER_COLUMNS, values)
-    _choices(sheet, CARRIER_COLUMNS, "carrier_type", TYPE_LABELS.values())
-    _choices(sheet, CARRIER_COLUMNS, "level", LEVEL_LABELS.values())
-    _choices(sheet, CARRIER_COLUMNS, "status", STATUS_LABELS.values())
-    return _bytes(workbook)
-
-
-def _sheet(name, title, columns):
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = name
-    title_cell = write_text(sheet.cell(row=TITLE_ROW, column=1), title)
-    title_cell.font, title_cell.alignment = TITLE_FONT, CENTER
-    sheet.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=len(columns))
-    sheet.row_dimensions[TITLE_ROW].height = 28
-    for index, column in enumerate(columns, start=1):
-        cell = sheet.cell(row=HEADER_ROW, column=index, value=column.header)
-        cell.font, cell.border, cell.alignment = HEADER_FONT, BORDER, CENTER
-        sheet.column_dimensions[column_letter(index)].width = column.width
-    sheet.row_dimensions[HEADER_ROW].height = 32
-    sheet.freeze_panes = sheet.cell(row=FIRST_DATA_ROW, column=2)
-    return workbook, sheet
-
-
-def _row(sheet, number, columns, values):
-    for index, column in enumerate(columns, start=1):
-        value = values.get(column.key)
-        cell = sheet.cell(row=number, column=index)
-        if isinstance(value, str):
-            write_text(cell, value or None)
-        else:
-            cell.value = value
-        cell.border, cell.alignment = BORDER, TOP
-        if column.key == "credit_code":
-            cell.number_format = "@"
-        elif isinstance(value, datetime.date):
-            cell.number_format = "yyyy-mm-dd"
-        elif column.key in VOLUME_FIELDS or column.key == "irrigated_area_mu":
-            cell.number_format = VOLUME_FORMAT
-
-
-def _choices(sheet, columns, key, labels):
-    """A drop-down of ``labels`` on the column ``key`` (Excel still accepts pasted text;
-    the import checks every value again)."""
-    letter = column_letter(next(i for i, c in enumerate(columns, start=1) if c.key == key))
-    validation = DataValidation(type="list", formula1='"' + ",".join(labels) + '"', allow_blank=True)
-    validation.add(f"{letter}{FIRST_DATA_ROW}:{letter}{max(sheet.max_row, FIRST_DATA_ROW) + VALIDATION_ROWS}")
-    sheet.add_data_validation(validation)
-
-
-def _bytes(workbook):
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-# --- import: shared ----------------------------------------------------------------------------
 
 
 @dataclass
@@ -290,16 +75,10 @@ def _header_forms(header):
 
 def _open(data, sheet_name, columns):
     """(grid, Parsed) of the sheet ``sheet_name`` (else the first sheet) with its header
-    row found and every column located; FileRefused when that is not possible."""
-    try:
-        workbook = load_workbook(data, uncalculated_as_text=True)
-    except WorkbookError as error:
-        raise FileRefused(str(error)) from None
+    row found and every column located; FileUnreadable when that is not possible."""
+    workbook = load_workbook(data, uncalculated_as_text=True)
     worksheet = workbook[sheet_name] if sheet_name in workbook.sheetnames else workbook.worksheets[0]
-    try:
-        grid = read_grid(worksheet)
-    except WorkbookError as error:
-        raise FileRefused(str(error)) from None
+    grid = read_grid(worksheet)
     forms = {column.key: _header_forms(column.header) for column in columns}
     best_row, best = None, {}
     for number in range(1, min(grid.row_count, HEADER_SCAN_ROWS) + 1):
@@ -314,13 +93,13 @@ def _open(data, sheet_name, columns):
             best_row, best = number, found
     expected = "、".join(column.header for column in columns)
     if len(best) < 2:
-        raise FileRefused(
+        raise FileUnreadable(
             f"在“{worksheet.title}”工作表的前{HEADER_SCAN_ROWS}行中找不到表头行。表头应包含这些列：{expected}。"
             f"可以先导出名录，在导出的文件上填写。"
         )
     missing = [column.header for column in columns if column.key not in best]
     if missing:
-        raise FileRefused(
+        raise FileUnreadable(
             f"“{worksheet.title}”工作表第{best_row}行的表头缺少这些列：{'、'.join(missing)}。"
             f"表头应包含：{expected}。可以先导出名录，在导出的文件上填写。"
         )
@@ -409,7 +188,7 @@ class FileUser:
 
 def read_users(data):
     """Parse a users file. Returns Parsed whose ``rows`` are FileUsers (from the rows
-    without problems); raises FileRefused when the file or its header cannot be read."""
+    without problems); raises FileUnreadable when the file or its header cannot be read."""
     grid, parsed = _open(data, USERS_SHEET, USER_COLUMNS)
     by_key, by_code, by_name, seen_years = {}, {}, {}, {}
     for number, raw in _data_rows(grid, parsed):
@@ -567,7 +346,7 @@ class FileCarrier:
 
 def read_carriers(data):
     """Parse a carriers file. Returns Parsed whose ``rows`` are FileCarriers (from the rows
-    without problems); raises FileRefused when the file or its header cannot be read. Whether
+    without problems); raises FileUnreadable when the file or its header cannot be read. Whether
     the named users exist is for ``carriers.imports`` to say."""
     grid, parsed = _open(data, CARRIERS_SHEET, CARRIER_COLUMNS)
     for number, raw in _data_rows(grid, parsed):
