@@ -12,8 +12,12 @@ class WorkbookField(forms.FileField):
     cells) before anything parses it.
     The cleaned upload carries its bytes as ``workbook_bytes``."""
 
+    # What the browser's file chooser offers first; the content is what is checked.
+    ACCEPT = ".xlsx,.xls,.ods"
+
     def __init__(self, **kwargs):
         kwargs.setdefault("error_messages", {"empty": _("The file is empty.")})
+        kwargs.setdefault("widget", forms.ClearableFileInput(attrs={"accept": self.ACCEPT}))
         super().__init__(**kwargs)
 
     def clean(self, data, initial=None):

@@ -103,7 +103,7 @@ class DataEntryForm(forms.Form):
 
 
 class DataUploadForm(forms.Form):
-    file = WorkbookField(label=_("Filled-in template (.xlsx)"))
+    file = WorkbookField(label=_("Filled-in template (.xlsx, .xls, .ods)"))
 
 
 class ChecklistAnswerForm(forms.Form):
@@ -151,4 +151,4 @@ class BulkTemplateForm(QuarterForm):
 
 
 class BulkUploadForm(QuarterForm):
-    file = WorkbookField(label=_("Filled-in statistics file (.xlsx)"))
+    file = WorkbookField(label=_("Filled-in statistics file (.xlsx, .xls, .ods)"))

@@ -33,7 +33,7 @@ class PlanFilterForm(forms.Form):
 
 class ImportUploadForm(forms.Form):
     file = WorkbookField(
-        label=_("Task table (.xlsx)"),
+        label=_("Task table (.xlsx, .xls, .ods)"),
         help_text=_("An Excel workbook of at most 10 MB. Title rows above the header are fine."),
     )
     region = forms.ModelChoiceField(label=_("Region"), queryset=None, empty_label=None)
@@ -236,7 +236,7 @@ class ContributionForm(forms.Form):
 
 
 class TemplateUploadForm(forms.Form):
-    file = WorkbookField(label=_("Filled-in progress template (.xlsx)"))
+    file = WorkbookField(label=_("Filled-in progress template (.xlsx, .xls, .ods)"))
 
 
 class BatchProgressForm(ProgressForm):

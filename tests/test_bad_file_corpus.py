@@ -18,7 +18,7 @@ from carriers.models import Carrier, UserKind, WaterAudit, WaterUser
 from demo import catalogue as indicator_demo
 from demo import regions as org_demo
 from demo import table_data
-from indicators.models import Adoption
+from indicators.models import Adoption, ChecklistAnswer, DataReport, Indicator, IndicatorSet
 from org.models import Department, Region, User
 from tasks.models import ProgressReport, TaskNode
 from tests.conftest import make_user
@@ -71,6 +71,13 @@ def _world(wulong, qianjiang):
                                      level=Carrier.Level.COUNTY, status=Carrier.Status.CREATING)
     audit = WaterAudit.objects.create(user=user, year=2019, over_percent=35, ordered_on=datetime.date(2020, 2, 1),
                                       due_on=datetime.date(2020, 5, 1))
+    standard = IndicatorSet.objects.create(code="BAD_FILES", version="1", name="坏文件测试指标体系")
+    checklist = Indicator.objects.create(
+        indicator_set=standard, number=1, code="BAD_FILES_CHECK", name="坏文件测试核查", category="综合类",
+        kind="guiding", method="checklist", checklist=["无黑臭水体"], lead_text="区城管局",
+    )
+    data_report = DataReport.objects.create(region=wulong, department=city, year=2019, quarter=1)
+    answer = ChecklistAnswer.objects.create(report=data_report, indicator=checklist, item=0, answer=True)
     return [
         Endpoint("task table", "wulong_reviewer", reverse("tasks:import_upload"),
                  {"region": wulong.pk, "title": "坏文件", "kind": "annual", "start_year": 2019}),
@@ -81,6 +88,8 @@ def _world(wulong, qianjiang):
         Endpoint("water users", "wulong_reviewer", reverse("carriers:import_upload", args=["users"])),
         Endpoint("carriers", "wulong_reviewer", reverse("carriers:import_upload", args=["carriers"])),
         Endpoint("progress evidence", "wulong_cgj", reverse("tasks:evidence_upload", args=[report.pk]),
+                 evidence=True),
+        Endpoint("checklist evidence", "wulong_cgj", reverse("indicators:checklist_evidence_upload", args=[answer.pk]),
                  evidence=True),
         Endpoint("carrier evidence", "wulong_reviewer", reverse("carriers:carrier_evidence_upload", args=[carrier.pk]),
                  evidence=True),

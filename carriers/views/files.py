@@ -30,7 +30,7 @@ from .registry import changeable_region
 
 class RegistryUploadForm(forms.Form):
     file = WorkbookField(
-        label=gettext_lazy("Excel workbook (.xlsx)"),
+        label=gettext_lazy("Excel workbook (.xlsx, .xls, .ods)"),
         help_text=gettext_lazy("At most 10 MB, in the layout of the exported file."),
     )
 

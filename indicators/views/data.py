@@ -319,7 +319,10 @@ def template_upload(request):
     form = DataUploadForm(request.POST if request.method == "POST" else None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         return staged_import.keep_upload(request, DATA_TEMPLATE_IMPORT, form.cleaned_data["file"], quarter=str(quarter))
-    return render(request, "indicators/data_upload.html", {"form": form, "quarter": quarter, "report": report})
+    return render(request, "core/template_upload.html", {
+        "form": form, "quarter": quarter, "owner": report.department.name, "back_url": reverse("indicators:data_entry"),
+        "back_label": _("Statistics for the indicators"), "template_url": reverse("indicators:data_template"),
+    })
 
 
 @require_http_methods(["GET", "POST"])

@@ -421,7 +421,10 @@ def template_upload(request):
     if request.method == "POST" and form.is_valid():
         return staged_import.keep_upload(request, PROGRESS_TEMPLATE_IMPORT, form.cleaned_data["file"],
                                          quarter=str(quarter))
-    return render(request, "tasks/progress_upload.html", {"form": form, "quarter": quarter, "department": department})
+    return render(request, "core/template_upload.html", {
+        "form": form, "quarter": quarter, "owner": department.name, "back_url": reverse("tasks:progress_todo"),
+        "back_label": _("This quarter's to-do"), "template_url": reverse("tasks:progress_template"),
+    })
 
 
 @require_http_methods(["GET", "POST"])
