@@ -6,7 +6,6 @@ the same cells in the same run, so the ratios mean something on a noisy machine.
 
 import argparse
 import io
-import random
 
 from common import figure, heading, setup, timed
 
@@ -15,6 +14,7 @@ setup()
 import openpyxl  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from upload_files import task_rows  # noqa: E402
 
 from demo import regions as org_demo  # noqa: E402
 from org.models import Region  # noqa: E402
@@ -28,18 +28,7 @@ from tasks.services import plan_import  # noqa: E402
 def synthetic_rows(region, items, seed=7):
     """Key tasks of 10 sub-tasks of 10 work items, with real department names."""
     names = list(region.departments.filter(kind="bureau").values_list("short_name", flat=True))
-    rng = random.Random(seed)
-    rows = []
-    for index in range(items):
-        key, sub, item = index // 100, (index // 10) % 10, index % 10
-        rows.append([
-            f"（{key + 1}）第{key + 1}项重点任务：推进节水型社会建设" if sub == 0 and item == 0 else None,
-            f"{sub + 1}. 第{key + 1}-{sub + 1}项子任务" if item == 0 else None,
-            f"第{index + 1}项工作内容：加强计划用水管理，开展节水宣传和节水载体创建，确保完成年度目标任务。",
-            "、".join(rng.sample(names, 2)),
-            "、".join(rng.sample(names, 3)),
-        ])
-    return rows
+    return task_rows(items, names, seed)
 
 
 def write_table(rows, *, merged):

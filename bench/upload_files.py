@@ -38,19 +38,26 @@ def _sheet(title, rows):
     return workbook
 
 
-def task_table(items=10_000, seed=7):
-    """Key tasks of 10 sub-tasks of 10 work items, as ``bench_tasks`` builds them."""
+def task_rows(items, names, seed=7):
+    """Key tasks of 10 sub-tasks of 10 work items, led and supported by ``names``."""
     rng = random.Random(seed)
-    rows = [["附件"], ["基准测试任务分解表"], ["重点任务", "工作内容", None, "牵头单位", "配合单位"]]
+    rows = []
     for index in range(items):
         key, sub, item = index // 100, (index // 10) % 10, index % 10
         rows.append([
             f"（{key + 1}）第{key + 1}项重点任务：推进节水型社会建设" if sub == 0 and item == 0 else None,
             f"{sub + 1}. 第{key + 1}-{sub + 1}项子任务" if item == 0 else None,
             f"第{index + 1}项工作内容：加强计划用水管理，开展节水宣传和节水载体创建，确保完成年度目标任务。",
-            "、".join(rng.sample(DEPARTMENTS, 2)), "、".join(rng.sample(DEPARTMENTS, 3)),
+            "、".join(rng.sample(names, 2)),
+            "、".join(rng.sample(names, 3)),
         ])
-    workbook = _sheet("任务分解", rows)
+    return rows
+
+
+def task_table(items=10_000, seed=7):
+    """The task table ``bench_tasks`` imports, with stand-in department names."""
+    rows = [["附件"], ["基准测试任务分解表"], ["重点任务", "工作内容", None, "牵头单位", "配合单位"]]
+    workbook = _sheet("任务分解", rows + task_rows(items, DEPARTMENTS, seed))
     workbook.active.merge_cells("B3:C3")
     return _saved(workbook)
 

@@ -6,14 +6,14 @@ A file that cannot be read as a registry file raises ``core.errors.FileUnreadabl
 import datetime
 import re
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 
 from openpyxl.utils.datetime import from_excel
 
 from core.errors import FileUnreadable
 from core.excel import column_letter
-from core.numbers import number_text, plain
+from core.numbers import decimal_or_none, plain
 from core.text import normalize_name
 from core.workbook_reader import load_workbook, read_grid
 
@@ -127,17 +127,6 @@ def clean_name(text):
     return re.sub(r"\s*\n\s*", "", text).strip()
 
 
-def parse_number(text):
-    """A Decimal from ``text`` (thousands separators allowed, ``core.numbers.number_text``), or
-    None when it is not one."""
-    cleaned = number_text(text)
-    if cleaned is None:
-        return None
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
 
 
 def parse_date(text):
@@ -299,7 +288,7 @@ def _user_figures(raw, problem):
         if not text:
             figures[key] = Decimal(0) if key in ZERO_VOLUMES else None
             continue
-        value = parse_number(text)
+        value = decimal_or_none(text)
         if value is None:
             problem(key, f"“{_clip(text)}”不是数字")
         elif value < 0:
@@ -325,7 +314,7 @@ def _user_figures(raw, problem):
 
 
 def _year(text):
-    value = parse_number(text.removesuffix("年"))
+    value = decimal_or_none(text.removesuffix("年"))
     if value is None or value != value.to_integral_value() or not YEARS[0] <= value <= YEARS[1]:
         return None
     return int(value)

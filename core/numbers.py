@@ -2,7 +2,7 @@
 
 import re
 import unicodedata
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 _SPACES = re.compile(r"\s+")
 _GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?(?:[eE][+-]?\d+)?")
@@ -26,3 +26,15 @@ def number_text(text):
             return None
         text = text.replace(",", "")
     return text
+
+
+def decimal_or_none(text):
+    """A finite Decimal from ``text`` as ``number_text`` reads it, or None when it is not one."""
+    cleaned = number_text(text)
+    if cleaned is None:
+        return None
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None

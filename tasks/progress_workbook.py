@@ -9,7 +9,7 @@ The id, plan, item and state columns are locked; status has a drop-down and perc
 
 import io
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
@@ -17,7 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.errors import FileUnreadable
 from core.excel import column_letter, write_text
-from core.numbers import number_text
+from core.numbers import decimal_or_none
 from core.periods import Quarter
 from core.signed_workbook import open_stamped, stamp
 from core.text import normalize_name
@@ -185,11 +185,4 @@ def read(data, *, department, quarter, department_names):
 
 
 def _number(text):
-    cleaned = number_text(text.replace("%", ""))
-    if cleaned is None:
-        return None
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
+    return decimal_or_none(text.replace("%", ""))

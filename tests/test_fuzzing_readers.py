@@ -29,7 +29,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from carriers import registry_export, registry_layout, registry_read
 from carriers.credit_code import InvalidCreditCode, validate
 from core.errors import FileUnreadable
-from core.numbers import number_text
+from core.numbers import decimal_or_none, number_text
 from core.periods import Quarter
 from core.signed_workbook import META_SHEET, open_stamped
 from indicators import bulk_workbook, data_workbook
@@ -330,7 +330,7 @@ def test_the_number_date_code_and_quarter_parsers_answer_or_refuse_in_words(valu
     figure_or_refusal(value)
     cleaned = number_text(as_text)
     assert cleaned is None or "," not in cleaned
-    number = registry_read.parse_number(as_text)
+    number = decimal_or_none(as_text)
     assert number is None or number.is_finite()
     date = registry_read.parse_date(as_text)
     assert date is None or isinstance(date, datetime.date)
