@@ -45,6 +45,7 @@ from django.db.models import Max  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from core import jobs  # noqa: E402
+from core.models import StaleMark  # noqa: E402
 from core.periods import Quarter  # noqa: E402
 from indicators import bulk_workbook, selectors  # noqa: E402
 from indicators.models import DataElement, DataReport, DataValue  # noqa: E402
@@ -110,17 +111,23 @@ SCRATCH_COLUMNS = "number integer, region_code text, region_name text, element_c
 
 
 def copy_scratch(rows):
-    """The write floor: PostgreSQL taking in the file's rows with COPY into a scratch table,
-    which has no index, trigger or history to keep (rolled back, so nothing stays)."""
+    """The write floor: PostgreSQL taking in the file's rows with COPY into a scratch table
+    and committing them (a logged table, as the real ones are, but without their indexes,
+    constraints or history), dropped again afterwards."""
     buffer = io.StringIO()
     for row in rows:
         buffer.write("\t".join(_copy_text(value) for value in row))
         buffer.write("\n")
     buffer.seek(0)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMP TABLE bench_upload_scratch ({SCRATCH_COLUMNS}) ON COMMIT DROP")
-        cursor.cursor.copy_expert("COPY bench_upload_scratch FROM STDIN", buffer)
-        transaction.set_rollback(True)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_upload_scratch")
+        cursor.execute(f"CREATE TABLE bench_upload_scratch ({SCRATCH_COLUMNS})")
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.cursor.copy_expert("COPY bench_upload_scratch FROM STDIN", buffer)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE bench_upload_scratch")
     return len(rows)
 
 
@@ -213,8 +220,11 @@ def delete_import(counties, quarter):
     PostgreSQL the tables are vacuumed too, so that the next round does not wade through
     the dead rows this one left at the top of every index."""
     where = {"region__in": counties, "year": quarter.year, "quarter": quarter.number}
+    # The recompute marks the commit left (its job is not run here): without removing them
+    # the next round would find them waiting and queue nothing, and be faster for it.
     querysets = [DataValue.objects.filter(**where), DataValue.history.filter(**where),
-                 DataReport.objects.filter(**where), DataReport.history.filter(**where)]
+                 DataReport.objects.filter(**where), DataReport.history.filter(**where),
+                 StaleMark.objects.filter(region__in=counties)]
     for queryset in querysets:
         queryset._raw_delete(queryset.db)
     if connection.vendor == "postgresql":
