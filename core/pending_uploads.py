@@ -55,7 +55,7 @@ def find(request, *, kind, token):
     meta = request.session.get(SESSION_KEY, {}).get(token)
     if meta is None or meta["kind"] != kind:
         return None
-    if time.time() - meta.get("kept_at", 0) > EXPIRY_HOURS * 3600:
+    if _expired(meta):
         discard(request, token)
         raise Expired(meta)
     try:
@@ -73,6 +73,10 @@ def discard(request, token):
         default_storage.delete(meta["path"])
 
 
+def _expired(meta):
+    return time.time() - meta.get("kept_at", 0) > EXPIRY_HOURS * 3600
+
+
 def _user_folder(user):
     return f"{FOLDER}/{user.pk}"
 
@@ -82,7 +86,7 @@ def _make_room(request, folder, *, incoming):
     The files are counted in storage, not in the session: another session of the same user
     shares the quota."""
     for token, meta in list(request.session.get(SESSION_KEY, {}).items()):
-        if time.time() - meta.get("kept_at", 0) > EXPIRY_HOURS * 3600:
+        if _expired(meta):
             discard(request, token)
     if not default_storage.exists(folder):
         return
