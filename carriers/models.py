@@ -260,6 +260,13 @@ class WaterAudit(models.Model):
     def is_overdue(self, today):
         return self.reported_on is None and self.due_on < today
 
+    def files_kept_reason(self):
+        """Why the audit's files may no longer be removed (None while they may): once the
+        rectification is done the audit is closed, and its report is the record of it."""
+        if self.rectified_on:
+            return _("This water audit was closed on %(date)s; its files are kept.") % {"date": self.rectified_on}
+        return None
+
 
 class AuditReport(EvidenceFile):
     """The audit report (and any rectification record) filed for a water audit."""
@@ -401,6 +408,13 @@ class Carrier(models.Model):
             errors["recheck_due"] = _("The re-check cannot be due before acceptance.")
         if errors:
             raise ValidationError(errors)
+
+    def files_kept_reason(self):
+        """Why the carrier's evidence may no longer be removed (None while it may): once the
+        carrier is accepted (or later ended), its evidence is what the recognition rests on."""
+        if self.status != self.Status.CREATING:
+            return _("This carrier is %(status)s; its evidence is kept.") % {"status": self.get_status_display()}
+        return None
 
     def built_on(self, day):
         """Whether the carrier counted as built on ``day``."""

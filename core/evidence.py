@@ -126,9 +126,13 @@ def store(files, *, upload, user, review=None):
 
 
 @transaction.atomic
-def discard(evidence, *, review=None):
-    """Remove ``evidence``; its file goes once the removal is committed."""
+def discard(evidence, *, review=None, kept_reason=None):
+    """Remove ``evidence``; its file goes once the removal is committed. ``kept_reason``:
+    why the record it belongs to keeps its files (refused with it), for records that are
+    not reviewed but closed another way (an accepted carrier, a closed audit)."""
     _require_open(review)
+    if kept_reason:
+        raise TransitionRefused(kept_reason)
     stored = evidence.file
     evidence.delete()
     transaction.on_commit(lambda: stored.storage.delete(stored.name))
@@ -155,10 +159,10 @@ def attach(request, files, *, back, review=None):
     return redirect(back)
 
 
-def remove(request, evidence, *, back, review=None):
+def remove(request, evidence, *, back, review=None, kept_reason=None):
     """Remove ``evidence``, say how it went, and go back to ``back``."""
     try:
-        discard(evidence, review=review)
+        discard(evidence, review=review, kept_reason=kept_reason)
     except TransitionRefused as error:
         messages.error(request, str(error))
     else:

@@ -253,6 +253,35 @@ def test_nothing_changes_once_the_record_is_approved(name, world, clerk, client_
     assert list(kind.evidence(record).all()) == [stored]
 
 
+def close_carrier(carrier):
+    type(carrier).objects.filter(pk=carrier.pk).update(status="accepted", accepted_on=date(2024, 6, 30))
+
+
+def close_audit(audit):
+    type(audit).objects.filter(pk=audit.pk).update(reported_on=date(2024, 4, 20), rectified_on=date(2024, 6, 1))
+
+
+@pytest.mark.parametrize(("name", "close", "message"), [
+    ("carrier", close_carrier, "该载体状态为“已验收”，其佐证材料予以保留，不能删除。"),
+    ("audit report", close_audit, "该用水审计已于2024-06-01整改完成并结案，其材料予以保留，不能删除。"),
+])
+def test_the_files_of_an_accepted_carrier_or_a_closed_audit_are_kept(name, close, message, world, reviewer,
+                                                                      client_for, settings, tmp_path):
+    """Not reviewed like progress, but closed all the same: more files may come, none may go."""
+    settings.MEDIA_ROOT = tmp_path
+    kind = KINDS[name]
+    record = kind.record(world, world.district)
+    client = client_for(reviewer)
+    stored = attached(kind, client, record)
+    close(record)
+    page = client.get(reverse("carriers:carrier_detail" if name == "carrier" else "carriers:audit_edit",
+                              args=[record.pk])).content.decode()
+    assert message in page and reverse(kind.delete, args=[stored.pk]) not in page  # said, with no remove button
+    assert said(client, client.post(reverse(kind.delete, args=[stored.pk]))) == [("error", message)]
+    assert kind.evidence(record).get() == stored and stored.file.storage.exists(stored.file.name)
+    assert said(client, post_file(client, kind, record, "二.png", PNG))[0][0] == "success"
+
+
 # --- download and other districts ---------------------------------------------------------
 
 

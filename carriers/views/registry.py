@@ -340,7 +340,8 @@ def carrier_evidence_upload(request, pk):
 @audited(gettext_lazy("Remove carrier evidence"), "carriers.CarrierEvidence")
 def carrier_evidence_delete(request, pk):
     evidence = _stored(request, CarrierEvidence.objects.select_related("carrier"), "carrier__region", pk, change=True)
-    return evidence_files.remove(request, evidence, back=evidence.carrier.get_absolute_url())
+    return evidence_files.remove(request, evidence, back=evidence.carrier.get_absolute_url(),
+                                 kept_reason=evidence.carrier.files_kept_reason())
 
 
 @require_safe
@@ -362,8 +363,9 @@ def audit_file_upload(request, pk):
 @login_required
 @audited(gettext_lazy("Remove a water audit report"), "carriers.AuditReport")
 def audit_file_delete(request, pk):
-    stored = _stored(request, AuditReport.objects.all(), "audit__user__region", pk, change=True)
-    return evidence_files.remove(request, stored, back=reverse("carriers:audit_edit", args=[stored.audit_id]))
+    stored = _stored(request, AuditReport.objects.select_related("audit"), "audit__user__region", pk, change=True)
+    return evidence_files.remove(request, stored, back=reverse("carriers:audit_edit", args=[stored.audit_id]),
+                                 kept_reason=stored.audit.files_kept_reason())
 
 
 @require_safe

@@ -69,11 +69,13 @@ def volume(value, places=0):
 
 
 @register.inclusion_tag("partials/evidence.html", takes_context=True)
-def evidence_files(context, files, download, *, remove="", upload="", can_change=False, required=False):
+def evidence_files(context, files, download, *, remove="", upload="", can_change=False, required=False, kept=""):
     """The evidence ``files`` of a record, each downloaded through route ``download``; for a
     user who ``can_change`` them, removed through route ``remove`` and added by posting to
-    the address ``upload``. ``required``: their absence is a fault to show."""
+    the address ``upload``. ``required``: their absence is a fault to show. ``kept``: why the
+    record keeps its files (no remove button, the reason said instead)."""
     return {
-        "files": files, "download": download, "remove": remove, "upload": upload, "can_change": can_change,
-        "required": required, "form": EvidenceForm(), "csrf_token": context.get("csrf_token"),
+        "files": files, "download": download, "remove": "" if kept else remove, "upload": upload,
+        "can_change": can_change, "required": required, "kept": kept, "form": EvidenceForm(),
+        "csrf_token": context.get("csrf_token"),
     }
