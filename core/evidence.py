@@ -87,7 +87,7 @@ def check_file(upload):
             _("“%(name)s” is not really a %(type)s file (its content does not match its name).")
             % {"name": name, "type": suffix.lstrip(".")}
         )
-    if suffix in OFFICE:  # downloaded and opened by others: no macros, zip bombs or entity tricks
+    if suffix in OFFICE:  # opened in Office by others: nothing it would run or fetch, no zip bombs or entity tricks
         try:
             check_package(open_package(data))
         except FileUnreadable as error:
