@@ -12,7 +12,8 @@ to guess are closed here:
 
 from axes.handlers.database import AxesDatabaseHandler
 from axes.handlers.proxy import AxesProxyHandler
-from axes.helpers import get_cool_off_threshold, get_credentials, get_failure_limit
+from axes.attempts import get_cool_off_threshold
+from axes.helpers import get_credentials, get_failure_limit
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import views as auth_views
