@@ -10,9 +10,9 @@ to guess are closed here:
   behind it, and once locked the form is refused even with the right old password.
 """
 
+from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
 from axes.handlers.proxy import AxesProxyHandler
-from axes.attempts import get_cool_off_threshold
 from axes.helpers import get_credentials, get_failure_limit
 from axes.models import AccessAttempt
 from django.conf import settings
