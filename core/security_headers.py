@@ -45,7 +45,10 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.setdefault("Content-Security-Policy", self.policy)
+        # Django's debug pages for errors (DEBUG only, never in production) are all inline
+        # style and script: under the policy a developer would see them broken.
+        if not (settings.DEBUG and response.status_code in (404, 500)):
+            response.setdefault("Content-Security-Policy", self.policy)
         # request.user is missing when an outer middleware answered before authentication ran.
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:

@@ -66,6 +66,12 @@ def test_the_lockout_and_error_pages_carry_the_policy_too(reviewer, settings):
     assert missing.status_code == 404 and directives(missing)["script-src"] == ["'self'"]
 
 
+def test_only_the_debug_error_pages_go_without_the_policy(db, settings):
+    settings.DEBUG = True
+    assert "Content-Security-Policy" not in Client().get("/no-such-page/")
+    assert Client().get(reverse("login"))["Content-Security-Policy"]
+
+
 class Inline(HTMLParser):
     """Whatever the policy would refuse in a page: inline script, event-handler and style
     attributes, <style> elements."""
