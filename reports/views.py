@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,7 @@ from core import runs
 from core.audit import audited
 from core.models import JobRun
 from core.periods import Quarter
+from core.security_headers import stored_document_response
 from core.views import requested_district, requested_quarter
 from core.workflow import EditConflict, save_versioned
 from indicators.models import Indicator
@@ -287,5 +288,5 @@ def quarterly_file(request, pk, kind):
         raise Http404
     stored = getattr(report, QuarterlyReport.FILES[kind])
     if kind == "html":
-        return HttpResponse(stored.open("rb").read(), content_type="text/html; charset=utf-8")
+        return stored_document_response(stored.open("rb").read())
     return FileResponse(stored.open("rb"), as_attachment=True, filename=report.download_name(kind))

@@ -4,8 +4,9 @@ where the portal has them), and every page that shows the field, as each role th
 it, prints it as text.
 
 A page passes when its HTML, parsed, has no script but the portal's own (a ``src`` or a
-``json_script`` block whose JSON reads back), no event-handler attribute but the portal's
-``onchange="this.form.submit()"``, no ``javascript:`` link, and shows the beginning of
+``json_script`` block whose JSON reads back), no event-handler attribute at all (the
+Content-Security-Policy would refuse one; the portal's own are in static/js), no
+``javascript:`` link, and shows the beginning of
 every payload it is said to show as text, so a page cannot pass by leaving a field out.
 The fields are enumerated from the models: a new free-text field fails
 ``test_every_free_text_field_is_covered_or_excluded`` until a page shows it or it is
@@ -102,7 +103,7 @@ SCRIPT = "<script>alert(1)</script>"
 SHORT = "<i onclick=f()>"  # for fields too short for a script element
 FILE = "<img src=x onerror=alert(1)>"  # a file name cannot hold "/"
 BREAKOUT = '"><img src=x onerror=alert(1)>{{7*7}}</textarea><script>alert(1)</script>'
-ALLOWED_HANDLERS = {"this.form.submit()"}  # the portal's own select boxes
+ALLOWED_HANDLERS = set()  # none: the select boxes that submit their form say data-autosubmit
 LINK_ATTRIBUTES = {"href", "src", "action", "formaction", "hx-get", "hx-post"}
 
 

@@ -16,7 +16,9 @@
     var values = { type: "value", name: data.unit || "", scale: data.kind === "line", max: data.max };
     chart.setOption({
       animation: false,
-      tooltip: { trigger: "axis" },
+      // Drawn on the canvas: the HTML tooltip is built with style="" attributes, which the
+      // Content-Security-Policy refuses.
+      tooltip: { trigger: "axis", renderMode: "richText" },
       legend: { top: 0 },
       grid: data.horizontal ? { left: 8, right: 32, top: 40, bottom: 24, containLabel: true }
                             : { left: 56, right: 24, top: 40, bottom: 56 },
