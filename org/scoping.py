@@ -5,11 +5,17 @@ lives in one place:
 - a city supervisor sees their region and every region below it, and changes nothing;
 - a district reviewer sees every department of their district and may change (review)
   the records of all of them;
-- a reporter sees their district's regional objects (plans, tables) and only their own
-  department's records, and changes only those.
+- a reporter sees their district's regional objects (the plan tree, tables, the registry,
+  district-level aggregates such as the indicator board, the verdict and the quarterly
+  report) and only their own department's records (progress entries, statistics reports,
+  their evidence files, scorecards), and changes only those.
 
-Objects are filtered through the region or department they belong to. Anything outside
-the scope is a 404, never a 403, so that an outsider cannot learn what exists.
+Two kinds of objects, two methods. A regional object is filtered through its region
+(``filter`` / ``get_or_404``): everyone of the region reads it. A department's record is
+filtered through its department (``records`` / ``record_or_404``): its own reporters read
+it, and so does whoever oversees the department's region; a region never makes a record
+visible to a reporter of another department. Anything outside the scope is a 404, never a
+403, so that an outsider (or a colleague of another department) cannot learn what exists.
 """
 
 from dataclasses import dataclass
@@ -64,17 +70,26 @@ class Scope:
         return self.regions(change=change).filter(level=Region.Level.COUNTY).order_by("code")
 
     # --- departments -------------------------------------------------------------------
+    def oversight_q(self, prefix="", *, change=False):
+        """A filter, on a model reached through ``prefix``, for the regions whose every
+        department's records this user sees (or, with ``change``, reviews): their district
+        for a reviewer, their region and everything below it for a supervisor (read only),
+        none for a reporter, who sees their own department's records only."""
+        if self.is_admin:
+            return Q()
+        if self.home_region is None or self.role not in (User.Role.REVIEWER, User.Role.SUPERVISOR):
+            return _NOTHING
+        if self.role == User.Role.SUPERVISOR:
+            return _NOTHING if change else self.home_region.subtree_q(prefix)
+        return Q(**{f"{prefix}pk": self.home_region.pk})
+
     def department_q(self, prefix="", *, change=False):
         """A filter for the departments whose records this user may see (or change)."""
         if self.is_admin:
             return Q()
-        if not self.user.is_authenticated or self.user.department_id is None:
-            return _NOTHING
-        if self.role == User.Role.SUPERVISOR:
-            return _NOTHING if change else self.home_region.subtree_q(f"{prefix}region__")
-        if self.role == User.Role.REVIEWER:
-            return Q(**{f"{prefix}region": self.home_region.pk})
-        return Q(**{f"{prefix}pk": self.user.department_id})
+        if self.role == User.Role.REPORTER and self.user.department_id is not None:
+            return Q(**{f"{prefix}pk": self.user.department_id})
+        return self.oversight_q(f"{prefix}region__", change=change)
 
     def departments(self, *, change=False):
         return Department.objects.filter(self.department_q(change=change)).select_related("region")
@@ -87,36 +102,51 @@ class Scope:
             return True
         return self.role == User.Role.REVIEWER and self.home_region is not None and region.pk == self.home_region.pk
 
-    # --- any model ---------------------------------------------------------------------
-    def filter(self, queryset, *, region=None, departments=(), change=False):
-        """Restrict ``queryset`` to what the user may see (or change).
-
-        ``region`` is the lookup path from the model to its Region (e.g. ``"plan__region"``);
-        ``departments`` are lookup paths to Departments whose members may see the object
-        (e.g. ``("lead", "cooperators")``). An object is visible through any of them.
-        A supervisor never changes anything, and a reporter changes only through a
-        department path.
-        """
+    # --- regional objects ----------------------------------------------------------------
+    def filter(self, queryset, *, region, change=False):
+        """Restrict ``queryset`` of regional objects (plans, the registry, computed values,
+        the quarterly report) to what the user may see (or change); ``region`` is the lookup
+        path from the model to its Region (e.g. ``"plan__region"``). Everyone of the region
+        reads them; only its reviewers change them. Never use it for a department's record:
+        see ``records``."""
         if self.is_admin:
-            return queryset  # an empty Q() would vanish from the OR below and leave nothing
-        allowed = _NOTHING
-        if region is not None:
-            allowed |= self.region_q(f"{region}__", change=change)
-        for path in departments:
-            allowed |= self.department_q(f"{path}__", change=change)
-        if change and self.is_read_only:
-            allowed = _NOTHING
-        if not departments:
-            return queryset.filter(allowed)
-        # A path through a many-to-many relation would repeat rows; a semi-join does not.
-        return queryset.filter(pk__in=queryset.model._default_manager.filter(allowed).values("pk"))
+            return queryset
+        return queryset.filter(self.region_q(f"{region}__", change=change))
 
-    def get_or_404(self, queryset, *, region=None, departments=(), change=False, **lookup):
-        """The one object matching ``lookup`` inside the scope, or a 404."""
-        try:
-            return self.filter(queryset, region=region, departments=departments, change=change).get(**lookup)
-        except queryset.model.DoesNotExist:
-            raise Http404 from None
+    def get_or_404(self, queryset, *, region, change=False, **lookup):
+        """The one regional object matching ``lookup`` inside the scope, or a 404."""
+        return _one_or_404(self.filter(queryset, region=region, change=change), lookup)
+
+    # --- department records ----------------------------------------------------------------
+    def records(self, queryset, *, department=None, region=None, change=False):
+        """Restrict ``queryset`` of records to what the user may see (or change).
+
+        ``department`` is the lookup path to the Department that owns each record (e.g.
+        ``"report__department"``): its reporters see it, and whoever oversees its region (the
+        district's reviewers, supervisors above, administrators). A record that belongs to
+        no department but to the district's water bureau as a whole (the registry's carrier
+        evidence and audit reports) gives ``region`` instead, and only those who oversee the
+        region see it. A cooperating department does not see the lead's entry: it has its
+        own contribution, and no page sends it to the lead's record.
+        """
+        if (department is None) == (region is None):
+            raise TypeError("records() needs exactly one of department= and region=")
+        if self.is_admin:
+            return queryset
+        if department is not None:
+            return queryset.filter(self.department_q(f"{department}__", change=change))
+        return queryset.filter(self.oversight_q(f"{region}__", change=change))
+
+    def record_or_404(self, queryset, *, department=None, region=None, change=False, **lookup):
+        """The one record matching ``lookup`` inside the scope, or a 404."""
+        return _one_or_404(self.records(queryset, department=department, region=region, change=change), lookup)
+
+
+def _one_or_404(queryset, lookup):
+    try:
+        return queryset.get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise Http404 from None
 
 
 def reporting_department(user):

@@ -42,13 +42,16 @@ class Row:
         return self.card.composite - self.previous.composite
 
 
-def scorecards(plan, quarter):
-    """The plan's scorecards of ``quarter``, best first, each with last quarter's."""
+def scorecards(plan, quarter, *, scope=None):
+    """The plan's scorecards of ``quarter``, best first, each with last quarter's; with
+    ``scope``, only those the user may read (a reporter's own department's)."""
     before = quarter.previous()
     previous = {
         s.department_id: s for s in Scorecard.objects.filter(plan=plan, year=before.year, quarter=before.number)
     }
     cards = Scorecard.objects.filter(plan=plan, year=quarter.year, quarter=quarter.number).select_related("department")
+    if scope is not None:
+        cards = scope.records(cards, department="department")
     rows = [Row(card, previous.get(card.department_id)) for card in cards]
     rows.sort(key=lambda row: (row.card.composite is None, -(row.card.composite or 0), row.card.department.short_name))
     return rows

@@ -52,7 +52,7 @@ def summary(request):
         .first()
     )
     names = dict(Indicator.objects.values_list("code", "name")) if verdict else {}
-    rows = selectors.scorecards(plan, quarter) if plan else []
+    rows = selectors.scorecards(plan, quarter, scope=scope) if plan else []
     return render(request, "reports/summary.html", {
         "region": region, "regions": regions, "quarter": quarter, "previous": quarter.previous(),
         "next": quarter.next(), "plans": plans, "plan": plan, "verdict": verdict, "names": names, "rows": rows,
@@ -81,10 +81,8 @@ def _weights(plan):
 @login_required
 def scorecard(request, pk):
     scope = visible_to(request.user)
-    card = scope.get_or_404(
-        Scorecard.objects.select_related("plan__region", "department"),
-        region="plan__region", departments=("department",), pk=pk,
-    )
+    card = scope.record_or_404(Scorecard.objects.select_related("plan__region", "department"), department="department",
+                               pk=pk)
     quarter = Quarter(card.year, card.quarter)
     quarters = [quarter.shift(-offset) for offset in range(7, -1, -1)]
     return render(request, "reports/scorecard.html", {

@@ -76,6 +76,13 @@ def reporter(world):
 
 
 @pytest.fixture
+def colleague(world):
+    """A reporter of another department of the reporter's district: reads the district's
+    plans and aggregates, no other department's records."""
+    return make_user("colleague", world.economy_bureau, User.Role.REPORTER)
+
+
+@pytest.fixture
 def reviewer(world):
     return make_user("reviewer", world.water_bureau, User.Role.REVIEWER)
 

@@ -335,3 +335,21 @@ def test_an_audit_report_file_is_attached_checked_and_downloadable(demo, wulong_
     assert b"".join(download.streaming_content) == b"%PDF-1.4 report"
     page = client.get(reverse("carriers:audit_edit", args=[audit.pk])).content.decode()
     assert "审计报告.pdf" in page
+
+
+def test_carrier_files_are_the_water_bureaus_not_every_reporters(demo, wulong_reviewer, client_for):
+    """A reporter reads the district's carrier registry, not the evidence filed with it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    carrier = Carrier.objects.filter(region=demo["wulong"]).first()
+    reviewer = client_for(wulong_reviewer)
+    reviewer.post(reverse("carriers:carrier_evidence_upload", args=[carrier.pk]),
+                  {"file": SimpleUploadedFile("验收材料.pdf", b"%PDF-1.4 evidence")})
+    stored = carrier.evidence.get()
+    download = reverse("carriers:carrier_evidence_download", args=[stored.pk])
+    assert "验收材料.pdf" in reviewer.get(carrier.get_absolute_url()).content.decode()
+    assert reviewer.get(download).status_code == 200
+    reporter = client_for(User.objects.get(username="wulong_cgj"))
+    page = reporter.get(carrier.get_absolute_url())
+    assert page.status_code == 200 and "验收材料.pdf" not in page.content.decode()
+    assert reporter.get(download).status_code == 404

@@ -10,7 +10,7 @@ from django.urls import reverse
 from core.periods import Quarter
 from demo import catalogue as indicator_demo
 from indicators.models import Adoption, ComputedValue, DataReport, DataValue, UtilityFigures
-from indicators.selectors import duties_for
+from indicators.selectors import adopted_set, duties_for
 from indicators.services import data_report_approve, data_report_open
 from org.models import Department, User
 from tests.helpers import enter_figures
@@ -235,3 +235,20 @@ def test_utility_names_carry_over_to_the_next_quarter_without_their_figures(qian
     started = {**carried, "u0_supply": "480"}
     response = client.post(entry_url(), form_data(report, utility=started, save="1"))
     assert response.status_code == 200 and "请填写注册用户用水量" in response.content.decode()
+
+
+def test_a_reporter_lists_and_reads_only_their_own_departments_statistics(qianjiang, clerk, reviewer, client_for):
+    """The statistics page of a reporter is their own department's row; another department's
+    report is a 404, though the reviewer lists and reads them all."""
+    own = data_report_open(department=urban(qianjiang), quarter=Q1_2024)
+    duties = duties_for(qianjiang, adopted_set(qianjiang))
+    other_department = next(d for d in duties.departments() if d != own.department)
+    other = data_report_open(department=other_department, quarter=Q1_2024)
+    page = reverse("indicators:data_home") + f"?quarter={Q1_2024}"
+    listed = client_for(clerk).get(page).context["rows"]
+    assert [department for department, _report, _count in listed] == [own.department]
+    everyone = [department for department, _report, _count in client_for(reviewer).get(page).context["rows"]]
+    assert own.department in everyone and other_department in everyone
+    assert client_for(clerk).get(own.get_absolute_url()).status_code == 200
+    assert client_for(clerk).get(other.get_absolute_url()).status_code == 404
+    assert client_for(reviewer).get(other.get_absolute_url()).status_code == 200

@@ -82,6 +82,20 @@ def test_lineage_names_every_input_its_entry_and_the_reference(demo, client_for)
     assert "工业用水量（新水量）" in text and "区经济信息委" in text and "24.3" in text and "IND_NEW_WATER" in text
 
 
+def test_a_reporter_reads_the_lineage_figures_but_links_only_to_their_own_departments_report(demo, client_for):
+    """The figures are the district's aggregate; the reports behind them are their departments'."""
+    industry = computed(demo, "INDUSTRY_WATER_INTENSITY")
+    url = reverse("indicators:lineage", args=[industry.pk])
+    economy = Department.objects.get(region=demo, short_name="区经济信息委")
+    link = reverse("indicators:data_report", args=[DataReport.objects.get(department=economy, year=2023, quarter=4).pk])
+    assert link in client_for(User.objects.get(username="qianjiang_reviewer")).get(url).content.decode()
+    text = client_for(User.objects.get(username="qianjiang_cgj")).get(url).content.decode()  # 区城市管理局
+    assert "区经济信息委" in text and "工业用水量（新水量）" in text
+    assert link not in text
+    clerk = make_user("economy_clerk", economy, User.Role.REPORTER)
+    assert link in client_for(clerk).get(url).content.decode()
+
+
 def test_the_board_shows_every_indicator_with_its_trend(demo, client_for, django_assert_max_num_queries):
     client = client_for(User.objects.get(username="qianjiang_reviewer"))
     with django_assert_max_num_queries(20):

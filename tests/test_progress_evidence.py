@@ -108,6 +108,9 @@ def test_cooperating_department_adds_its_contribution(setup, client_for):
     assert (contribution.year, contribution.quarter) == (2019, 3)
     report = ProgressReport.objects.get(pk=setup.pk)
     assert report.work_done == "" and report.state == "draft"  # the lead's fields are untouched
-    assert "配合完成了管网巡查" in client.get(setup.get_absolute_url()).content.decode()
+    assert "配合完成了管网巡查" in client.get(url).content.decode()  # its own note, on its own form
+    # The lead reads it beside its entry; the entry itself is the lead's record, not the cooperator's.
+    assert "配合完成了管网巡查" in client_for(user("wulong_cgj")).get(setup.get_absolute_url()).content.decode()
+    assert client.get(setup.get_absolute_url()).status_code == 404
     # A department that does not cooperate on the item gets 404.
     assert client_for(user("wulong_cgj")).get(url).status_code == 404

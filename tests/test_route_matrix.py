@@ -66,15 +66,27 @@ POST_ONLY = {
 }
 
 
+# Whose the object a route names is (see org/scoping.py), which decides who of the
+# district reads it:
+REGION = "region"  # a regional object (plan tree, registry, aggregates): everyone of the district
+DEPARTMENT = "department"  # a department's record or file: its own reporters and the district's reviewers
+BUREAU = "bureau"  # the water bureau's file of the district (carrier, audit): reviewers, no reporter
+OWNERS = (REGION, DEPARTMENT, BUREAU)
+
+
 @dataclass
 class ObjectRoute:
     """A route naming an object of a district: ``kwargs(world, region)`` builds the kwargs
-    for an object of ``region``; the outsider must get 404 and the district's reviewer 200."""
+    for an object of ``region``; the outsider must get 404 and the district's reviewer 200.
+    Every object of these routes belongs to the district's 区水利局 where it belongs to a
+    department, so the reporter of another department (``colleague``) must get 404 on every
+    ``DEPARTMENT`` and ``BUREAU`` route."""
 
     kwargs: object
     methods: list = field(default_factory=lambda: ["get"])
     change: bool = False  # only the district's reviewer (and administrators) may open it
     reporting: bool = False  # a department's own entry: no page for an administrator without one
+    owner: str = ""  # one of OWNERS; a new route must say which
 
 
 def a_plan(region):
@@ -146,28 +158,37 @@ def a_node(region):
     return node or TaskNode.objects.create(plan=plan, level=1, position=1, number="一、", text="路由测试任务")
 
 
+def _pk(factory):
+    return lambda world, region: {"pk": factory(region).pk}
+
+
+def _item_quarter(factory):
+    return lambda world, region: {"item_pk": factory(region).pk, "quarter": "2023Q1"}
+
+
+def a_department(region):
+    return region.departments.order_by("pk").first()  # 区水利局
+
+
 OBJECT_ROUTES = {
-    "tasks:plan_detail": ObjectRoute(lambda world, region: {"pk": a_plan(region).pk}),
-    "tasks:plan_export": ObjectRoute(lambda world, region: {"pk": a_plan(region).pk}),
-    "tasks:plan_edit": ObjectRoute(lambda world, region: {"pk": a_plan(region).pk}, change=True),
-    "tasks:plan_copy": ObjectRoute(lambda world, region: {"pk": a_plan(region).pk}, change=True),
-    "tasks:node_create": ObjectRoute(lambda world, region: {"pk": a_plan(region).pk}, change=True),
-    "tasks:node_edit": ObjectRoute(lambda world, region: {"pk": a_node(region).pk}, change=True),
-    "tasks:node_delete": ObjectRoute(lambda world, region: {"pk": a_node(region).pk}, change=True),
-    "tasks:node_move": ObjectRoute(lambda world, region: {"pk": a_node(region).pk}, methods=["post"], change=True),
-    "tasks:progress_entry": ObjectRoute(lambda world, region: {"item_pk": an_item(region).pk, "quarter": "2023Q1"},
-                                        reporting=True),
-    "tasks:progress_detail": ObjectRoute(lambda world, region: {"pk": a_report(region).pk}),
-    "tasks:progress_review": ObjectRoute(lambda world, region: {"pk": a_report(region).pk}, ["post"], change=True),
-    "tasks:progress_reopen": ObjectRoute(lambda world, region: {"pk": a_report(region).pk}, ["post"], change=True),
-    "tasks:evidence_upload": ObjectRoute(lambda world, region: {"pk": a_report(region).pk}, ["post"], change=True),
-    "tasks:evidence_download": ObjectRoute(lambda world, region: {"pk": an_evidence(region).pk}),
-    "tasks:evidence_delete": ObjectRoute(lambda world, region: {"pk": an_evidence(region).pk}, ["post"], change=True),
-    "tasks:progress_contribution": ObjectRoute(
-        lambda world, region: {"item_pk": a_cooperated_item(region).pk, "quarter": "2023Q1"}, reporting=True
-    ),
-    "org:region_detail": ObjectRoute(lambda world, region: {"code": region.code}),
-    "org:department_detail": ObjectRoute(lambda world, region: {"pk": region.departments.order_by("pk").first().pk}),
+    "tasks:plan_detail": ObjectRoute(_pk(a_plan), owner=REGION),
+    "tasks:plan_export": ObjectRoute(_pk(a_plan), owner=REGION),
+    "tasks:plan_edit": ObjectRoute(_pk(a_plan), change=True, owner=REGION),
+    "tasks:plan_copy": ObjectRoute(_pk(a_plan), change=True, owner=REGION),
+    "tasks:node_create": ObjectRoute(_pk(a_plan), change=True, owner=REGION),
+    "tasks:node_edit": ObjectRoute(_pk(a_node), change=True, owner=REGION),
+    "tasks:node_delete": ObjectRoute(_pk(a_node), change=True, owner=REGION),
+    "tasks:node_move": ObjectRoute(_pk(a_node), methods=["post"], change=True, owner=REGION),
+    "tasks:progress_entry": ObjectRoute(_item_quarter(an_item), reporting=True, owner=DEPARTMENT),
+    "tasks:progress_detail": ObjectRoute(_pk(a_report), owner=DEPARTMENT),
+    "tasks:progress_review": ObjectRoute(_pk(a_report), ["post"], change=True, owner=DEPARTMENT),
+    "tasks:progress_reopen": ObjectRoute(_pk(a_report), ["post"], change=True, owner=DEPARTMENT),
+    "tasks:evidence_upload": ObjectRoute(_pk(a_report), ["post"], change=True, owner=DEPARTMENT),
+    "tasks:evidence_download": ObjectRoute(_pk(an_evidence), owner=DEPARTMENT),
+    "tasks:evidence_delete": ObjectRoute(_pk(an_evidence), ["post"], change=True, owner=DEPARTMENT),
+    "tasks:progress_contribution": ObjectRoute(_item_quarter(a_cooperated_item), reporting=True, owner=DEPARTMENT),
+    "org:region_detail": ObjectRoute(lambda world, region: {"code": region.code}, owner=REGION),
+    "org:department_detail": ObjectRoute(_pk(a_department), owner=DEPARTMENT),
 }
 
 
@@ -238,21 +259,17 @@ def checklist_kwargs(world, region):
 
 
 OBJECT_ROUTES.update({
-    "indicators:lineage": ObjectRoute(lambda world, region: {"pk": a_computed_value(region).pk}),
-    "indicators:data_report": ObjectRoute(lambda world, region: {"pk": a_data_report(region).pk}),
-    "indicators:data_submit": ObjectRoute(lambda world, region: {"pk": a_data_report(region).pk}, ["post"], True),
-    "indicators:data_review": ObjectRoute(lambda world, region: {"pk": a_data_report(region).pk}, ["post"], True),
-    "indicators:data_reopen": ObjectRoute(lambda world, region: {"pk": a_data_report(region).pk}, ["post"], True),
-    "indicators:checklist_answer": ObjectRoute(checklist_kwargs, ["post"], change=True),
-    "indicators:checklist_evidence_upload": ObjectRoute(
-        lambda world, region: {"pk": a_checklist_answer(region).pk}, ["post"], change=True
-    ),
-    "indicators:checklist_evidence_delete": ObjectRoute(
-        lambda world, region: {"pk": a_checklist_evidence(region).pk}, ["post"], change=True
-    ),
-    "indicators:checklist_evidence_download": ObjectRoute(
-        lambda world, region: {"pk": a_checklist_evidence(region).pk}
-    ),
+    "indicators:lineage": ObjectRoute(_pk(a_computed_value), owner=REGION),
+    "indicators:data_report": ObjectRoute(_pk(a_data_report), owner=DEPARTMENT),
+    "indicators:data_submit": ObjectRoute(_pk(a_data_report), ["post"], change=True, owner=DEPARTMENT),
+    "indicators:data_review": ObjectRoute(_pk(a_data_report), ["post"], change=True, owner=DEPARTMENT),
+    "indicators:data_reopen": ObjectRoute(_pk(a_data_report), ["post"], change=True, owner=DEPARTMENT),
+    "indicators:checklist_answer": ObjectRoute(checklist_kwargs, ["post"], change=True, owner=DEPARTMENT),
+    "indicators:checklist_evidence_upload": ObjectRoute(_pk(a_checklist_answer), ["post"], change=True,
+                                                        owner=DEPARTMENT),
+    "indicators:checklist_evidence_delete": ObjectRoute(_pk(a_checklist_evidence), ["post"], change=True,
+                                                        owner=DEPARTMENT),
+    "indicators:checklist_evidence_download": ObjectRoute(_pk(a_checklist_evidence), owner=DEPARTMENT),
 })
 
 
@@ -329,26 +346,22 @@ def a_carrier_target(region):
     return target
 
 
-def _pk(factory):
-    return lambda world, region: {"pk": factory(region).pk}
-
-
 OBJECT_ROUTES.update({
-    "carriers:user_detail": ObjectRoute(_pk(a_water_user)),
-    "carriers:user_edit": ObjectRoute(_pk(a_water_user), change=True),
-    "carriers:year_create": ObjectRoute(_pk(a_water_user), change=True),
-    "carriers:year_edit": ObjectRoute(_pk(a_user_year), change=True),
-    "carriers:audit_order": ObjectRoute(_pk(a_user_year), ["post"], change=True),
-    "carriers:audit_edit": ObjectRoute(_pk(an_audit), change=True),
-    "carriers:audit_file_upload": ObjectRoute(_pk(an_audit), ["post"], change=True),
-    "carriers:audit_file_download": ObjectRoute(_pk(an_audit_file)),
-    "carriers:audit_file_delete": ObjectRoute(_pk(an_audit_file), ["post"], change=True),
-    "carriers:carrier_detail": ObjectRoute(_pk(a_carrier)),
-    "carriers:carrier_edit": ObjectRoute(_pk(a_carrier), change=True),
-    "carriers:carrier_evidence_upload": ObjectRoute(_pk(a_carrier), ["post"], change=True),
-    "carriers:carrier_evidence_download": ObjectRoute(_pk(a_carrier_evidence)),
-    "carriers:carrier_evidence_delete": ObjectRoute(_pk(a_carrier_evidence), ["post"], change=True),
-    "carriers:target_edit": ObjectRoute(_pk(a_carrier_target), change=True),
+    "carriers:user_detail": ObjectRoute(_pk(a_water_user), owner=REGION),
+    "carriers:user_edit": ObjectRoute(_pk(a_water_user), change=True, owner=REGION),
+    "carriers:year_create": ObjectRoute(_pk(a_water_user), change=True, owner=REGION),
+    "carriers:year_edit": ObjectRoute(_pk(a_user_year), change=True, owner=REGION),
+    "carriers:audit_order": ObjectRoute(_pk(a_user_year), ["post"], change=True, owner=REGION),
+    "carriers:audit_edit": ObjectRoute(_pk(an_audit), change=True, owner=REGION),
+    "carriers:audit_file_upload": ObjectRoute(_pk(an_audit), ["post"], change=True, owner=REGION),
+    "carriers:audit_file_download": ObjectRoute(_pk(an_audit_file), owner=BUREAU),
+    "carriers:audit_file_delete": ObjectRoute(_pk(an_audit_file), ["post"], change=True, owner=BUREAU),
+    "carriers:carrier_detail": ObjectRoute(_pk(a_carrier), owner=REGION),
+    "carriers:carrier_edit": ObjectRoute(_pk(a_carrier), change=True, owner=REGION),
+    "carriers:carrier_evidence_upload": ObjectRoute(_pk(a_carrier), ["post"], change=True, owner=REGION),
+    "carriers:carrier_evidence_download": ObjectRoute(_pk(a_carrier_evidence), owner=BUREAU),
+    "carriers:carrier_evidence_delete": ObjectRoute(_pk(a_carrier_evidence), ["post"], change=True, owner=BUREAU),
+    "carriers:target_edit": ObjectRoute(_pk(a_carrier_target), change=True, owner=REGION),
 })
 
 
@@ -378,10 +391,11 @@ def a_quarterly_report(region):
 
 
 OBJECT_ROUTES.update({
-    "reports:quarterly_status": ObjectRoute(_pk(a_quarterly_report)),
-    "reports:quarterly_file": ObjectRoute(lambda world, region: {"pk": a_quarterly_report(region).pk, "kind": "xlsx"}),
-    "reports:scorecard": ObjectRoute(_pk(a_scorecard)),
-    "reports:weights": ObjectRoute(lambda world, region: {"pk": a_plan(region).pk}, change=True),
+    "reports:quarterly_status": ObjectRoute(_pk(a_quarterly_report), owner=REGION),
+    "reports:quarterly_file": ObjectRoute(lambda world, region: {"pk": a_quarterly_report(region).pk, "kind": "xlsx"},
+                                          owner=REGION),
+    "reports:scorecard": ObjectRoute(_pk(a_scorecard), owner=DEPARTMENT),
+    "reports:weights": ObjectRoute(_pk(a_plan), change=True, owner=REGION),
 })
 
 # Routes naming an object every signed-in user may see (a standard's indicator); what it
@@ -470,6 +484,38 @@ def test_outsider_gets_404_and_insider_200(world, reviewer, outsider, reporter, 
     method = route.methods[0]
     assert getattr(client_for(outsider), method)(other_url).status_code in (200, 302)
     assert getattr(client_for(reviewer), method)(other_url).status_code == 404
+
+
+def test_every_object_route_says_whose_object_it_names():
+    unowned = [name for name, route in OBJECT_ROUTES.items() if route.owner not in OWNERS]
+    assert not unowned, f"Say whose object these routes name (owner=REGION, DEPARTMENT or BUREAU): {unowned}"
+
+
+@pytest.fixture
+def bureau_clerk(world):
+    """A reporter of 区水利局, the department every record of these routes belongs to."""
+    from org.models import User
+    from tests.conftest import make_user
+
+    return make_user("bureau_clerk", world.water_bureau, User.Role.REPORTER)
+
+
+@pytest.mark.parametrize("name", sorted(OBJECT_ROUTES))
+def test_a_reporter_of_another_department_gets_404_on_every_record_and_file(world, colleague, bureau_clerk,
+                                                                             client_for, name):
+    route = OBJECT_ROUTES[name]
+    url = reverse(name, kwargs=route.kwargs(world, world.district))
+    for method in route.methods:
+        response = getattr(client_for(colleague), method)(url)
+        if route.owner == REGION and not route.change:  # the plan tree, the registry, district aggregates
+            assert response.status_code in (200, 302)
+        else:
+            assert response.status_code == 404
+    # The department's own reporter reads its records, so the 404 above is about the
+    # department; the water bureau's registry files are for its reviewers only.
+    if "get" in route.methods and not route.change and route.owner != REGION:
+        expected = 404 if route.owner == BUREAU else 200
+        assert client_for(bureau_clerk).get(url).status_code == expected
 
 
 @pytest.mark.parametrize("name", sorted(SHARED_OBJECT_ROUTES))

@@ -320,6 +320,21 @@ def test_the_summary_and_drill_down_show_the_numbers_and_their_records(quarter_o
     assert "3 / 4" in detail and "2 / 3" in detail and "未报送" in detail  # D was never reported
 
 
+def test_a_reporter_reads_the_districts_verdict_and_only_their_own_scorecard(quarter_of_work, world, reporter,
+                                                                              client_for):
+    from django.urls import reverse
+
+    scores_compute(world.district, Q2)
+    client = client_for(reporter)  # 区城管局
+    response = client.get(reverse("reports:summary"), {"quarter": "2023Q2"})
+    assert [row.card.department for row in response.context["rows"]] == [world.urban_bureau]
+    assert response.context["chart_data"]["categories"] == ["区城管局"]
+    own = Scorecard.objects.get(department=world.urban_bureau, quarter=2)
+    other = Scorecard.objects.get(department=world.water_bureau, quarter=2)
+    assert client.get(reverse("reports:scorecard", args=[own.pk])).status_code == 200
+    assert client.get(reverse("reports:scorecard", args=[other.pk])).status_code == 404
+
+
 def test_weights_that_do_not_sum_to_100_are_refused(quarter_of_work, world, reviewer, client_for):
     from django.urls import reverse
 

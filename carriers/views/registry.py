@@ -289,7 +289,8 @@ def carrier_detail(request, pk):
     carrier = _visible_carrier(request, pk)
     scope = visible_to(request.user)
     return render(request, "carriers/carrier_detail.html", {
-        "carrier": carrier, "evidence": carrier.evidence.all(), "can_change": scope.can_review_region(carrier.region),
+        "carrier": carrier, "evidence": scope.records(carrier.evidence.all(), region="carrier__region"),
+        "can_change": scope.can_review_region(carrier.region),
         "changes": record_history(carrier),
     })
 
@@ -324,7 +325,9 @@ def carrier_edit(request, pk):
 
 
 def _stored(request, queryset, region, pk, *, change=False):
-    return visible_to(request.user).get_or_404(queryset, region=region, change=change, pk=pk)
+    """A carrier's or an audit's file: the water bureau's record of the district, so not a
+    regional object every reporter of the district reads."""
+    return visible_to(request.user).record_or_404(queryset, region=region, change=change, pk=pk)
 
 
 @require_POST

@@ -69,6 +69,8 @@ def lineage(request, pk):
         "entries": selectors.lineage_entries(computed),
         "utilities": selectors.utilities_in_lineage(computed),
         "answers": selectors.answers_in_lineage(computed),
+        # The figures are the aggregate's; the reports and files behind them are their departments'.
+        "readable": set(scope.departments().filter(region=computed.region).values_list("pk", flat=True)),
     }
     template = "indicators/_lineage.html" if request.headers.get("HX-Request") else "indicators/lineage.html"
     return render(request, template, context)

@@ -76,11 +76,13 @@ def data_home(request):
                                                                 "quarter": requested_quarter(request)})
     quarter = requested_quarter(request)
     duties = selectors.duties_for(region, selectors.adopted_set(region))
+    # A reporter's list is their own department's row: other departments' reports are theirs.
+    visible = set(scope.departments().filter(region=region).values_list("pk", flat=True))
     reports = {
         r.department_id: r for r in DataReport.objects.filter(region=region, year=quarter.year, quarter=quarter.number)
     }
     rows = [(department, reports.get(department.pk), len(duties.elements_of(department))) for department in
-            duties.departments()]
+            duties.departments() if department.pk in visible]
     return render(
         request,
         "indicators/data_reports.html",
@@ -175,9 +177,9 @@ def data_submit(request, pk):
 
 def _visible_report(request, pk):
     scope = visible_to(request.user)
-    report = scope.get_or_404(
+    report = scope.record_or_404(
         DataReport.objects.select_related("region", "department", "submitted_by", "reviewed_by"),
-        region="region", departments=("department",), pk=pk,
+        department="department", pk=pk,
     )
     return scope, report
 
@@ -387,8 +389,7 @@ def checklist_evidence_delete(request, pk):
 @require_safe
 @login_required
 def checklist_evidence_download(request, pk):
-    evidence = visible_to(request.user).get_or_404(
-        ChecklistEvidence.objects.all(),
-        region="answer__report__region", departments=("answer__report__department",), pk=pk,
+    evidence = visible_to(request.user).record_or_404(
+        ChecklistEvidence.objects.all(), department="answer__report__department", pk=pk
     )
     return evidence_files.download(evidence)

@@ -153,12 +153,7 @@ def _visible_report(request, pk):
     queryset = ProgressReport.objects.select_related(
         "item__plan__region", "item__parent", "department", "submitted_by", "reviewed_by"
     )
-    return scope, scope.get_or_404(
-        queryset,
-        region="item__plan__region",
-        departments=("department", "item__assignments__department"),
-        pk=pk,
-    )
+    return scope, scope.record_or_404(queryset, department="department", pk=pk)
 
 
 @require_safe
@@ -297,12 +292,7 @@ def evidence_delete(request, pk):
 @require_safe
 @login_required
 def evidence_download(request, pk):
-    evidence = visible_to(request.user).get_or_404(
-        Evidence.objects.all(),
-        region="report__item__plan__region",
-        departments=("report__department", "report__item__assignments__department"),
-        pk=pk,
-    )
+    evidence = visible_to(request.user).record_or_404(Evidence.objects.all(), department="report__department", pk=pk)
     return evidence_files.download(evidence)
 
 
