@@ -142,8 +142,19 @@ def a_node(region):
     from tasks.models import TaskNode
 
     plan = a_plan(region)
-    node = TaskNode.objects.filter(plan=plan).first()
+    node = TaskNode.objects.current().filter(plan=plan).first()
     return node or TaskNode.objects.create(plan=plan, level=1, position=1, number="一、", text="路由测试任务")
+
+
+def an_archived_node(region):
+    from django.utils import timezone
+
+    from tasks.models import TaskNode
+
+    plan = a_plan(region)
+    node = TaskNode.objects.archived().filter(plan=plan).first()
+    return node or TaskNode.objects.create(plan=plan, level=1, position=99, number="九、", text="已归档的路由测试任务",
+                                           archived_at=timezone.now())
 
 
 OBJECT_ROUTES = {
@@ -155,6 +166,8 @@ OBJECT_ROUTES = {
     "tasks:node_edit": ObjectRoute(lambda world, region: {"pk": a_node(region).pk}, change=True),
     "tasks:node_delete": ObjectRoute(lambda world, region: {"pk": a_node(region).pk}, change=True),
     "tasks:node_move": ObjectRoute(lambda world, region: {"pk": a_node(region).pk}, methods=["post"], change=True),
+    "tasks:node_restore": ObjectRoute(lambda world, region: {"pk": an_archived_node(region).pk}, methods=["post"],
+                                      change=True),
     "tasks:progress_entry": ObjectRoute(lambda world, region: {"item_pk": an_item(region).pk, "quarter": "2023Q1"},
                                         reporting=True),
     "tasks:progress_detail": ObjectRoute(lambda world, region: {"pk": a_report(region).pk}),
@@ -386,7 +399,18 @@ OBJECT_ROUTES.update({
 
 # Routes naming an object every signed-in user may see (a standard's indicator); what it
 # shows is scoped inside.
-SHARED_OBJECT_ROUTES = {"indicators:indicator_detail": lambda world: {"pk": an_indicator().pk}}
+SHARED_def an_archived_node(region):
+    from django.utils import timezone
+
+    from tasks.models import TaskNode
+
+    plan = a_plan(region)
+    node = TaskNode.objects.archived().filter(plan=plan).first()
+    return node or TaskNode.objects.create(plan=plan, level=1, position=99, number="九、", text="已归档的路由测试任务",
+                                           archived_at=timezone.now())
+
+
+OBJECT_ROUTES = {"indicators:indicator_detail": lambda world: {"pk": an_indicator().pk}}
 
 
 def an_indicator():
