@@ -163,7 +163,8 @@ class TreeDiff:
 
 # A changed wording at least this close to the old one (difflib ratio of the normalised
 # texts) is the same item reworded; so is an item with the same number (punctuation aside:
-# another district writes "（1）" for "1.") in the same place among its siblings.
+# another district writes "（1）" for "1.") in the same place among its siblings, and an
+# unnumbered item that replaces the one unnumbered item left in its place.
 REWORDING_RATIO = 0.6
 
 
@@ -230,6 +231,8 @@ def _pair(items, nodes):
     for level in {item.level for item in items}:
         level_items = [item for item in items if item.level == level]
         level_nodes = [node for node in nodes if node.level == level and node.archived_at is None]
+        left_items = [item for item in level_items if item.key not in pairs]
+        sole = len(left_items) == 1 and sum(1 for node in level_nodes if node in free) == 1
         for i, item in enumerate(level_items):
             if item.key in pairs:
                 continue
@@ -237,7 +240,8 @@ def _pair(items, nodes):
                 if node not in free:
                     continue
                 ratio = difflib.SequenceMatcher(None, _wording(vars(node))[1], _wording(item.fields)[1]).ratio()
-                in_place = i == j and _bare_number(node.number) == _bare_number(item.fields["number"])
+                number = _bare_number(node.number)
+                in_place = i == j and number == _bare_number(item.fields["number"]) and bool(number or sole)
                 if ratio >= REWORDING_RATIO or in_place:
                     candidates.append((ratio >= REWORDING_RATIO, in_place, ratio, item, node))
     # Close wordings first (an item moved and reworded keeps its node), then those in place.
@@ -361,7 +365,9 @@ def _apply_assignments(plan, desired, matched, user=None):
         node_id = matched[item.key].pk
         for department_id, role, position in item.assignments:
             wanted[(node_id, department_id)] = (role, position)
-    have = {(a.node_id, a.department_id): a for a in Assignment.objects.filter(node__plan=plan)}
+    # An archived node keeps its departments with its records.
+    current = Assignment.objects.filter(node__plan=plan, node__archived_at__isnull=True)
+    have = {(a.node_id, a.department_id): a for a in current}
     remove = [a for key, a in have.items() if key not in wanted]
     change = []
     for key, (role, position) in wanted.items():
