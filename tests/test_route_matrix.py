@@ -399,18 +399,7 @@ OBJECT_ROUTES.update({
 
 # Routes naming an object every signed-in user may see (a standard's indicator); what it
 # shows is scoped inside.
-SHARED_def an_archived_node(region):
-    from django.utils import timezone
-
-    from tasks.models import TaskNode
-
-    plan = a_plan(region)
-    node = TaskNode.objects.archived().filter(plan=plan).first()
-    return node or TaskNode.objects.create(plan=plan, level=1, position=99, number="九、", text="已归档的路由测试任务",
-                                           archived_at=timezone.now())
-
-
-OBJECT_ROUTES = {"indicators:indicator_detail": lambda world: {"pk": an_indicator().pk}}
+SHARED_OBJECT_ROUTES = {"indicators:indicator_detail": lambda world: {"pk": an_indicator().pk}}
 
 
 def an_indicator():

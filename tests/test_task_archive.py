@@ -23,7 +23,6 @@ from tasks.exports import build_workbook
 from tasks.imports import check_task_table, describe_plan_import, read_task_table
 from tasks.models import Assignment, Contribution, ProgressReport, TaskNode
 from tasks.selectors import completeness, lead_items, plan_tree
-from tasks.services.plans import _Desired, _pair
 from tasks.services import (
     contribution_save,
     node_delete,
@@ -35,6 +34,7 @@ from tasks.services import (
     progress_open,
     progress_save,
 )
+from tasks.services.plans import _Desired, _pair
 from tests.helpers import import_table
 
 pytestmark = pytest.mark.django_db
@@ -217,7 +217,7 @@ def test_an_item_that_leaves_the_table_with_records_is_archived_and_restorable(p
                  if not n.reports.exists() and not n.contributions.exists() and n.parent.children.count() > 1)
     preview = preview_of(plan, without(second.text, contribution_target.text, plain.text))
     assert not preview.problems, preview.problems
-    changes, removals = describe_plan_import(plan_import_diff(plan=plan, preview=preview))
+    _changes, removals = describe_plan_import(plan_import_diff(plan=plan, preview=preview))
     by_label = {change.label: {label: old for label, old, _new in change.fields} for change in removals}
     archived = next(fields for label, fields in by_label.items() if label.endswith(second.label[:40]) or
                     second.text in label)
@@ -271,7 +271,7 @@ def test_an_item_back_in_the_table_is_restored_by_the_import(plan, ledger):
     assert second.is_archived
     preview = preview_of(plan, build_bytes(table_data.WULONG_ANNEX1))
     changes, _removals = describe_plan_import(plan_import_diff(plan=plan, preview=preview))
-    assert any(("已归档", "已归档", "恢复") == field for change in changes for field in change.fields)
+    assert any(field == ("已归档", "已归档", "恢复") for change in changes for field in change.fields)
     result = plan_import(plan=plan, preview=preview)
     assert (result.restored, result.created) == (1, 0)
     second.refresh_from_db()
@@ -324,7 +324,7 @@ def test_a_structural_change_queues_the_scores_recompute(plan, urban, monkeypatc
 
 
 def test_the_delete_page_lists_every_record_and_archives_instead(plan, ledger, urban, client_for):
-    first, second = ledger
+    first, _second = ledger
     sub_task = first.parent
     client = client_for(user("wulong_reviewer"))
     page = client.get(reverse("tasks:node_delete", args=[sub_task.pk]))
@@ -384,6 +384,15 @@ def test_nodes_and_assignments_keep_history(plan, regions):
     assert node.history.first().text.endswith("（修订）")
     assert Assignment.history.filter(node_id=node.pk, history_type="-").exists()
     assert Assignment.history.filter(node_id=node.pk, history_type="+", department_id=water.pk).exists()
+
+
+def test_the_edit_page_shows_the_nodes_history(plan, client_for):
+    node = TaskNode.objects.filter(plan=plan, level=3).first()
+    node.text = "改过的工作内容"
+    node_update(node=node, version=node.version)
+    page = client_for(user("wulong_reviewer")).get(reverse("tasks:node_edit", args=[node.pk]))
+    html = page.content.decode()
+    assert 'data-testid="node-history"' in html and "改过的工作内容" in html.split('data-testid="node-history"')[1]
 
 
 def test_reimporting_through_the_upload_page_shows_the_rewording_and_keeps_the_entries(plan, ledger, client_for):

@@ -114,7 +114,7 @@ def test_command_imports_and_reports(regions, tmp_path):
     assert (plan.start_year, plan.end_year) == (2019, 2022)
     assert level_counts(plan) == [4, 29, 41]
     call_command("import_tasks", str(path), region="500156", plan="命令导入", stdout=out)
-    assert "新增 0，更新 0，删除 0，未变 74" in out.getvalue()
+    assert "新增 0，更新 0，删除 0，归档（保留记录） 0，恢复 0，未变 74" in out.getvalue()
 
 
 def test_command_dry_run_writes_nothing(regions, tmp_path):

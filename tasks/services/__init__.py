@@ -62,8 +62,6 @@ __all__ = [
     "plan_import",
     "plan_import_diff",
     "plan_update",
-    "structure_changed",
-    "subtree",
     "progress_approve",
     "progress_bulk_approve",
     "progress_open",
@@ -75,5 +73,7 @@ __all__ = [
     "progress_template_apply",
     "progress_template_check",
     "save_versioned",
+    "structure_changed",
+    "subtree",
     "validate_for_submission",
 ]

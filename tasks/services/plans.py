@@ -320,6 +320,7 @@ def _apply_tree(plan, desired, user=None):
     matched = diff.matched
     result.deleted, result.archived, result.restored = len(diff.removed), len(diff.archived), len(diff.restored)
     touched = {node.pk for node in diff.archived + diff.restored}
+    touched |= {node.pk for node, _item, changed in diff.updated if "due_on" in changed}  # what is on track
     _archive(diff.archived, user=user, reason=IMPORT_ARCHIVE_REASON)
     if diff.removed:
         TaskNode.objects.filter(pk__in=[node.pk for node in diff.removed]).delete()
@@ -426,8 +427,10 @@ def plan_update(*, plan, version):
 @transaction.atomic
 def node_update(*, node, version, leads=None, cooperators=None):
     """Save a node edited in a form and, for a work item, its lead and cooperating departments."""
+    due_on = TaskNode.objects.filter(pk=node.pk).values_list("due_on", flat=True).first()
     save_versioned(node, version=version, fields=NODE_FIELDS)
-    if node.is_work_item and leads is not None and _set_parties(node, leads, cooperators or []):
+    parties_changed = node.is_work_item and leads is not None and _set_parties(node, leads, cooperators or [])
+    if parties_changed or node.due_on != due_on:  # who is scored on it, or what is on track
         structure_changed(node.plan, {node.pk})
     return node
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from carriers.selectors import carrier_counts
 from core import staged_import
 from core.audit import audited
+from core.history import record_history
 from core.periods import Quarter
 from core.views import xlsx_response
 from org.models import Department
@@ -396,7 +397,7 @@ def node_edit(request, pk):
             messages.success(request, _("Task saved."))
             return redirect(node.plan)
     return render(request, "tasks/node_form.html", {"form": form, "plan": node.plan, "node": node, "current": current,
-                                                    "level": node.level})
+                                                    "level": node.level, "changes": record_history(node)})
 
 
 @require_http_methods(["GET", "POST"])
