@@ -12,6 +12,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from core import events
 from core.errors import ImportBlocked
+from core.history import record_bulk
 from core.periods import Quarter
 from core.text import normalize_name
 from core.workflow import save_versioned
@@ -220,13 +221,15 @@ def _bare_number(number):
 
 def _pair(items, nodes):
     """{desired key: node} for one sibling group."""
-    pairs, free = {}, sorted(nodes, key=lambda node: node.archived_at is not None)  # current ones first
+    pairs, by_wording = {}, defaultdict(list)
+    for node in sorted(nodes, key=lambda node: node.archived_at is not None):  # current ones first
+        by_wording[(node.level, *_wording(vars(node)))].append(node)
     for item in items:
-        wording = _wording(item.fields)
-        node = next((n for n in free if n.level == item.level and _wording(vars(n)) == wording), None)
-        if node is not None:
-            pairs[item.key] = node
-            free.remove(node)
+        same = by_wording.get((item.level, *_wording(item.fields)))
+        if same:
+            pairs[item.key] = same.pop(0)
+    taken = {node.pk for node in pairs.values()}
+    free = {node for node in nodes if node.pk not in taken}
     candidates = []
     for level in {item.level for item in items}:
         level_items = [item for item in items if item.level == level]
@@ -239,9 +242,12 @@ def _pair(items, nodes):
             for j, node in enumerate(level_nodes):
                 if node not in free:
                     continue
-                ratio = difflib.SequenceMatcher(None, _wording(vars(node))[1], _wording(item.fields)[1]).ratio()
                 number = _bare_number(node.number)
                 in_place = i == j and number == _bare_number(item.fields["number"]) and bool(number or sole)
+                likeness = difflib.SequenceMatcher(None, _wording(vars(node))[1], _wording(item.fields)[1])
+                if not in_place and likeness.quick_ratio() < REWORDING_RATIO:
+                    continue  # an upper bound: the full comparison of many long texts is slow
+                ratio = likeness.ratio()
                 if ratio >= REWORDING_RATIO or in_place:
                     candidates.append((ratio >= REWORDING_RATIO, in_place, ratio, item, node))
     # Close wordings first (an item moved and reworded keeps its node), then those in place.
@@ -339,7 +345,7 @@ def _apply_tree(plan, desired, user=None):
             parent = matched[item.parent_key] if item.parent_key else None
             node = TaskNode(plan=plan, parent=parent, level=level, **item.fields, position=item.position)
             new_nodes.append((item.key, node))
-        bulk_create_with_history([node for _, node in new_nodes], TaskNode, default_user=user)
+        TaskNode.objects.bulk_create([node for _, node in new_nodes])
         for key, node in new_nodes:
             matched[key] = node
         result.created += len(new_nodes)
@@ -353,6 +359,8 @@ def _apply_tree(plan, desired, user=None):
         result.updated = len(diff.updated)
 
     changed_nodes = _apply_assignments(plan, desired, matched, user)
+    if result.created or changed_nodes:
+        _record_created(plan, user)
     result.assignments_changed = len(changed_nodes)
     if result.created or result.deleted or touched or changed_nodes:
         structure_changed(plan, touched | changed_nodes)
@@ -384,8 +392,19 @@ def _apply_assignments(plan, desired, matched, user=None):
     Assignment.objects.filter(pk__in=[a.pk for a in remove]).delete()
     if change:
         bulk_update_with_history(change, Assignment, ["role", "position"], default_user=user)
-    bulk_create_with_history(add, Assignment, default_user=user)
+    Assignment.objects.bulk_create(add)  # their history: _record_created
     return {a.node_id for a in remove + change + add}
+
+
+def _record_created(plan, user):
+    """A "+" history row for every node and assignment of ``plan`` without one yet: those
+    just written in bulk (django-simple-history's bulk helper builds an instance per row,
+    slower than the write itself). One INSERT … SELECT each."""
+    nodes = TaskNode.objects.filter(plan=plan)
+    record_bulk(nodes.exclude(pk__in=TaskNode.history.filter(plan=plan).values("id")), history_type="+", user=user)
+    assignments = Assignment.objects.filter(node__plan=plan)
+    recorded = Assignment.history.filter(node__plan=plan).values("id")
+    record_bulk(assignments.exclude(pk__in=recorded), history_type="+", user=user)
 
 
 def structure_changed(plan, node_ids, *, today=None):
