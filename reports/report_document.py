@@ -91,7 +91,7 @@ def _key_task_lines(data):
         return ["本年度无实施中的方案。"]
     counts = defaultdict(lambda: {"items": 0, "sent": 0, "done": 0, "behind": 0})
     labels = {}
-    items = data.plan.nodes.filter(level=3).select_related("parent__parent", "parent")
+    items = data.plan.nodes.in_quarter(data.quarter).filter(level=3).select_related("parent__parent", "parent")
     for item in items:
         key = item.parent if item.parent and item.parent.level == 1 else (item.parent.parent if item.parent else item)
         labels[key.pk] = (key.position, key.label)

@@ -58,7 +58,8 @@ def report_data(region, quarter, *, today=None):
             for r in ProgressReport.objects.filter(item__plan=plan, year=quarter.year, quarter=quarter.number)
         }
         leads = (
-            Assignment.objects.filter(node__plan=plan, node__level=TaskNode.Level.WORK_ITEM, role=Assignment.Role.LEAD)
+            Assignment.objects.filter(TaskNode.in_quarter_q(quarter, "node__"), node__plan=plan,
+                                      node__level=TaskNode.Level.WORK_ITEM, role=Assignment.Role.LEAD)
             .select_related("node", "department")
             .order_by("node__position", "position")
         )

@@ -116,6 +116,10 @@ class Item(NamedTuple):
     plan_id: int
     due_on: date | None
     position: int
+    archived_at: datetime | None  # an archived item is out of the quarters after the one it left in
+
+    def in_quarter(self, quarter):
+        return self.archived_at is None or timezone.localdate(self.archived_at) > quarter.last_day
 
 
 def plans_items(plans):
@@ -186,7 +190,8 @@ class Batch:
         ``values(quarter)`` gives them, when read already."""
         plans = [plan for plan in self.plans if plan.start_year <= quarter.year <= plan.end_year]
         plan_ids = [plan.pk for plan in plans]
-        facts = {plan.pk: PlanFacts(*self.items[plan.pk], {}, set(), set(), {}, {}, _day_end(plan, quarter))
+        facts = {plan.pk: PlanFacts(*_in_quarter(self.items[plan.pk], quarter), {}, set(), set(), {}, {},
+                                    _day_end(plan, quarter))
                  for plan in plans}
         if quarter not in self.progress:
             self._read_progress([quarter])
@@ -221,6 +226,15 @@ class Batch:
                 if row.target.department_id:
                     found[region_id][1].setdefault(row.target.department_id, []).append(row)
         return found
+
+
+def _in_quarter(by_role, quarter):
+    """(leads, cooperations) without the items archived before ``quarter`` ended."""
+    if all(item.archived_at is None for found in by_role for items in found.values() for item in items):
+        return by_role
+    kept = [{department_id: [item for item in items if item.in_quarter(quarter)]
+             for department_id, items in found.items()} for found in by_role]
+    return tuple({department_id: items for department_id, items in found.items() if items} for found in kept)
 
 
 _ENTRY = ("pk", "item_id", "department_id", "state", "status", "percent", "submitted_at")

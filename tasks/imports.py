@@ -115,54 +115,48 @@ SHOWN_FIELDS = ("number", "text", "due_text", "target_text")
 def describe_plan_import(diff):
     """(changes, removals) of a ``services.plan_import_diff`` as the preview lists them.
 
-    Nodes are matched on their place and wording, so a work item whose text changes is
-    removed (with its progress) and added anew: it is listed as changed, old → new, when
-    one removed and one added node have the same numbers in the same place, and the old
-    one is listed among the removals too, with the progress entries removed with it."""
+    A reworded item is matched to the node it was, so it is listed as changed ("Reworded",
+    old → new) and keeps its records. A node the table no longer has is listed among the
+    removals: archived, with every record kept on it by department and quarter, or deleted
+    when none is."""
     tree = diff.tree
-    key_of = {node.pk: key for key, node in tree.by_key.items()}
+    key_of = {node.pk: key for key, node in tree.matched.items()}
     levels = dict(TaskNode.Level.choices)
     items_by_key = {item.key: item for item in diff.desired}
     changes = {}  # desired key -> Change
 
     def change(item, node_label):
-        if not node_label and item.parent_key in tree.by_key:  # a work item without a number of its own
-            node_label = _("under %(parent)s") % {"parent": tree.by_key[item.parent_key].label}
+        if not node_label and item.parent_key in tree.matched:  # a work item without a number of its own
+            node_label = _("under %(parent)s") % {"parent": tree.matched[item.parent_key].label}
         return changes.setdefault(item.key, Change(f"第{item.row}行", f"{levels[item.level]} {node_label}"))
 
-    removed_at, added_at = {}, {}
-    for node in tree.removed:
-        removed_at.setdefault(_numbers(key_of[node.pk]), []).append(node)
-    for item in tree.added:
-        added_at.setdefault(_numbers(item.key), []).append(item)
-    for numbers, items in added_at.items():
-        old = removed_at.get(numbers, [])
-        if len(items) == 1 and len(old) == 1 and old[0].text != items[0].fields["text"]:
-            item = items[0]
-            change(item, item.fields["number"]).fields.append((_("Text"), old[0].text, item.fields["text"]))
     for node, item, changed in tree.updated:
+        entry = change(item, node.label)
         for name in SHOWN_FIELDS:
             if name in changed:
-                field = TaskNode._meta.get_field(name)
-                change(item, node.label).fields.append((field.verbose_name, getattr(node, name), item.fields[name]))
+                label = _("Reworded") if name == "text" else TaskNode._meta.get_field(name).verbose_name
+                entry.fields.append((label, getattr(node, name), item.fields[name]))
+    for node in tree.restored:
+        change(items_by_key[key_of[node.pk]], node.label).fields.append((_("Archived"), _("archived"),
+                                                                           _("restored")))
     roles = dict(Assignment.Role.choices)
-    node_by_id = {node.pk: node for node in tree.by_key.values()}
     for node_id, by_role in diff.assignments.items():
-        node = node_by_id[node_id]
+        node = tree.matched[key_of[node_id]]
         entry = change(items_by_key[key_of[node_id]], node.label)
         for role, (old, new) in by_role.items():
             entry.fields.append((roles[role], _names(old), _names(new)))
     removals = []
-    for node in tree.removed:
-        count = diff.progress_on_removed.get(node.pk, 0)
-        fields = [(_("Progress entries"), _("%(count)d entries") % {"count": count}, None)] if count else []
+    for node in sorted(tree.archived + tree.removed, key=lambda node: node.position):
+        if node in tree.archived:
+            lines = diff.records.get(node.pk, [])
+            fields = [(_("Archived, records kept"), _("%(count)d records") % {"count": len(lines)}, None)]
+            fields += [(line.department_name, line.when, None)
+                       for line in lines]
+        else:
+            fields = [(_("Deleted"), _("no records"), None)]
         removals.append(Change("", f"{levels[node.level]} {node.label}", fields))
-    return [changes[key] for key in sorted(changes, key=lambda key: items_by_key[key].position)], removals
-
-
-def _numbers(key):
-    """A node's place by numbers alone: (level, number) from its key task down."""
-    return tuple((level, number) for level, number, _text in key)
+    ordered = sorted(changes, key=lambda key: items_by_key[key].position)
+    return [changes[key] for key in ordered], removals
 
 
 def _names(departments):

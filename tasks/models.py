@@ -106,6 +106,19 @@ class PlanPhase(models.Model):
         return self.name
 
 
+class TaskNodeQuerySet(models.QuerySet):
+    def current(self):
+        """Nodes not archived: what the plan holds now, and what new quarters are reported on."""
+        return self.filter(archived_at__isnull=True)
+
+    def in_quarter(self, quarter):
+        """Nodes that are part of ``quarter``: not archived, or archived after it ended."""
+        return self.filter(TaskNode.in_quarter_q(quarter))
+
+    def archived(self):
+        return self.filter(archived_at__isnull=False)
+
+
 class TaskNode(models.Model):
     """One node of a plan's tree, with its printed number (一、 （一） 1. ①) and text.
 
@@ -144,6 +157,16 @@ class TaskNode(models.Model):
         Department, through="Assignment", verbose_name=_("departments"), related_name="task_nodes"
     )
     version = models.PositiveIntegerField(_("version"), default=1)
+    # A node that left the plan while progress, contributions or evidence hang on it is
+    # archived, not deleted: its records stay, and it is out of every quarter after this one.
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+    archived_by = models.ForeignKey(
+        "org.User", verbose_name=_("archived by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    archive_reason = models.CharField(_("reason for archiving"), max_length=200, blank=True)
+    history = HistoricalRecords(excluded_fields=["version"])
+
+    objects = TaskNodeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("task")
@@ -164,6 +187,16 @@ class TaskNode(models.Model):
 
     def __str__(self):
         return f"{self.number} {self.text}".strip()
+
+    @staticmethod
+    def in_quarter_q(quarter, via=""):
+        """The condition "part of ``quarter``" on nodes, or on what reaches them through
+        ``via`` (e.g. "node__"): a node archived during a quarter is out of that quarter."""
+        return Q(**{f"{via}archived_at__isnull": True}) | Q(**{f"{via}archived_at__date__gt": quarter.last_day})
+
+    @property
+    def is_archived(self):
+        return self.archived_at is not None
 
     @property
     def is_work_item(self):
@@ -199,6 +232,7 @@ class Assignment(models.Model):
     )
     role = models.CharField(_("role"), max_length=12, choices=Role.choices)
     position = models.PositiveSmallIntegerField(_("order"), default=0)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("assignment")

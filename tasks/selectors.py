@@ -1,13 +1,16 @@
 """Reading plans and their trees with a fixed number of queries whatever their size."""
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from core.periods import Quarter
 from org.models import Department
 
-from .models import Assignment, Plan, ProgressReport, TaskNode
+from .models import Assignment, Contribution, Plan, ProgressReport, TaskNode
 
 
 @dataclass
@@ -31,7 +34,8 @@ class TreeRow:
 def plans_for(scope):
     """The plans a user sees, with their work-item counts, newest first."""
     plans = scope.filter(Plan.objects.select_related("region"), region="region")
-    return plans.annotate(work_item_count=Count("nodes", filter=Q(nodes__level=TaskNode.Level.WORK_ITEM))).order_by(
+    items = Q(nodes__level=TaskNode.Level.WORK_ITEM, nodes__archived_at__isnull=True)
+    return plans.annotate(work_item_count=Count("nodes", filter=items)).order_by(
         "region__code", "-start_year", "title"
     )
 
@@ -40,12 +44,13 @@ def plan_tree(plan, *, key_task=None, department=None, role=None, search=""):
     """The plan's tree in print order as ``TreeRow`` roots, optionally narrowed to one key
     task, to what one department leads or cooperates on (``role`` narrows to one of those),
     or to work items whose text contains ``search``. Ancestors of every kept item are kept.
-    Three queries, however large the plan."""
-    nodes = list(TaskNode.objects.filter(plan=plan).order_by("position"))
+    Archived nodes are left out. Three queries, however large the plan."""
+    nodes = list(TaskNode.objects.current().filter(plan=plan).order_by("position"))
     rows = {node.pk: TreeRow(node) for node in nodes}
     # Tuples, and each department read once: a large plan has tens of thousands of assignments
     # but a few dozen departments.
-    assignments = Assignment.objects.filter(node__plan=plan).order_by("-role", "position")
+    assignments = Assignment.objects.filter(node__plan=plan, node__archived_at__isnull=True).order_by("-role",
+                                                                                                       "position")
     assignments = list(assignments.values_list("node_id", "department_id", "role"))
     departments = Department.objects.in_bulk({department_id for _node, department_id, _as in assignments})
     for node_id, department_id, assigned_as in assignments:
@@ -109,9 +114,10 @@ class TodoRow:
 
 
 def lead_items(department, quarter):
-    """Work items ``department`` leads in plans of its region that run in ``quarter``'s year."""
+    """Work items ``department`` leads in plans of its region that run in ``quarter``'s year
+    (not those archived before ``quarter`` ended)."""
     return (
-        TaskNode.objects.filter(
+        TaskNode.objects.in_quarter(quarter).filter(
             level=TaskNode.Level.WORK_ITEM,
             assignments__department=department,
             assignments__role=Assignment.Role.LEAD,
@@ -224,6 +230,7 @@ def completeness(region, quarter):
     scorecards reuse it."""
     leads = (
         Assignment.objects.filter(
+            TaskNode.in_quarter_q(quarter, "node__"),
             role=Assignment.Role.LEAD,
             node__level=TaskNode.Level.WORK_ITEM,
             node__plan__region=region,
@@ -252,3 +259,63 @@ def completeness(region, quarter):
         row.approved += report.state == ProgressReport.State.APPROVED
         row.returned += report.state == ProgressReport.State.RETURNED
     return sorted(figures.values(), key=lambda row: row.department.short_name)
+
+
+# --- archived nodes and the records kept under them ------------------------------------------
+
+
+@dataclass
+class RecordLine:
+    """One record kept on a work item, as the delete page and the import preview list it."""
+
+    item_id: int
+    department: object
+    quarter: Quarter
+    state: str  # the entry's review state as shown, or "contribution"
+    evidence: int = 0
+
+    @property
+    def department_name(self):
+        return self.department.short_name or self.department.name
+
+    @property
+    def when(self):
+        evidence = _(", %(count)d evidence files") % {"count": self.evidence} if self.evidence else ""
+        return f"{self.quarter} {self.state}{evidence}"
+
+    def __str__(self):
+        return f"{self.department_name} {self.when}"
+
+
+def records_under(node_ids):
+    """{node id: [RecordLine]}: the progress entries (with their evidence) and contributions
+    kept on ``node_ids``, by department and quarter (three queries)."""
+    found = defaultdict(list)
+    if not node_ids:
+        return found
+    reports = (ProgressReport.objects.filter(item__in=node_ids).select_related("department")
+               .annotate(files=Count("evidence")).order_by("year", "quarter", "department__short_name"))
+    for report in reports:
+        found[report.item_id].append(RecordLine(report.item_id, report.department, report.period,
+                                                report.get_state_display(), report.files))
+    contributions = (Contribution.objects.filter(item__in=node_ids).select_related("department")
+                     .order_by("year", "quarter", "department__short_name"))
+    for contribution in contributions:
+        found[contribution.item_id].append(RecordLine(contribution.item_id, contribution.department,
+                                                      Quarter(contribution.year, contribution.quarter),
+                                                      _("contribution")))
+    return found
+
+
+@dataclass
+class ArchivedRow:
+    node: TaskNode
+    records: list  # RecordLine on the node itself
+
+
+def archived_nodes(plan):
+    """The plan's archived nodes in print order, each with the records kept on it."""
+    nodes = list(TaskNode.objects.archived().filter(plan=plan).select_related("archived_by").order_by("position",
+                                                                                                        "pk"))
+    records = records_under([node.pk for node in nodes])
+    return [ArchivedRow(node, records.get(node.pk, [])) for node in nodes]

@@ -18,6 +18,7 @@ urlpatterns = [
     path("tasks/<int:pk>/edit/", plans.node_edit, name="node_edit"),
     path("tasks/<int:pk>/delete/", plans.node_delete_view, name="node_delete"),
     path("tasks/<int:pk>/move/", plans.node_move_view, name="node_move"),
+    path("tasks/<int:pk>/restore/", plans.node_restore_view, name="node_restore"),
 ]
 
 urlpatterns += [

@@ -9,9 +9,10 @@ from decimal import Decimal
 
 from core.text import normalize_name
 
-# 一、  （一） (一)  1.  1．  1、  ①  — at the start of a text.
+# 一、  （一） (一)  1.  1．  1、  （1） (1)  ①  — at the start of a text.
 _NUMBER = re.compile(
-    r"^\s*(?P<number>[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,3}\s*[.．、](?!\d)|[①-⑳])\s*"
+    r"^\s*(?P<number>[一二三四五六七八九十]+、|[（(](?:[一二三四五六七八九十]+|\d{1,3})[）)]|\d{1,3}\s*[.．、](?!\d)"
+    r"|[①-⑳])\s*"
 )
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 

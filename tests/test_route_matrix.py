@@ -154,8 +154,19 @@ def a_node(region):
     from tasks.models import TaskNode
 
     plan = a_plan(region)
-    node = TaskNode.objects.filter(plan=plan).first()
+    node = TaskNode.objects.current().filter(plan=plan).first()
     return node or TaskNode.objects.create(plan=plan, level=1, position=1, number="一、", text="路由测试任务")
+
+
+def an_archived_node(region):
+    from django.utils import timezone
+
+    from tasks.models import TaskNode
+
+    plan = a_plan(region)
+    node = TaskNode.objects.archived().filter(plan=plan).first()
+    return node or TaskNode.objects.create(plan=plan, level=1, position=99, number="九、", text="已归档的路由测试任务",
+                                           archived_at=timezone.now())
 
 
 def _pk(factory):
@@ -179,6 +190,7 @@ OBJECT_ROUTES = {
     "tasks:node_edit": ObjectRoute(_pk(a_node), change=True, owner=REGION),
     "tasks:node_delete": ObjectRoute(_pk(a_node), change=True, owner=REGION),
     "tasks:node_move": ObjectRoute(_pk(a_node), methods=["post"], change=True, owner=REGION),
+    "tasks:node_restore": ObjectRoute(_pk(an_archived_node), methods=["post"], change=True, owner=REGION),
     "tasks:progress_entry": ObjectRoute(_item_quarter(an_item), reporting=True, owner=DEPARTMENT),
     "tasks:progress_detail": ObjectRoute(_pk(a_report), owner=DEPARTMENT),
     "tasks:progress_review": ObjectRoute(_pk(a_report), ["post"], change=True, owner=DEPARTMENT),

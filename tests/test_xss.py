@@ -51,6 +51,7 @@ EXCLUDED = {
     "org.Notification.key": "the sender's de-duplication key, never rendered",
     "tasks.Plan.kind": "a choice",
     "tasks.TaskNode.target_comparator": "a choice",
+    "tasks.TaskNode.archive_reason": "fixed wording the services write (import, delete page), never typed by a user",
     "tasks.Assignment.role": "a choice",
     "tasks.ProgressReport.state": "a choice",
     "tasks.ProgressReport.status": "a choice",

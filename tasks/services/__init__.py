@@ -5,6 +5,8 @@ from core.workflow import EditConflict, TransitionRefused, save_versioned
 
 from .plans import (
     ALIAS,
+    ARCHIVED,
+    DELETED,
     MAP,
     NEW,
     NODE_FIELDS,
@@ -12,11 +14,14 @@ from .plans import (
     node_create,
     node_delete,
     node_move,
+    node_restore,
     node_update,
     plan_copy,
     plan_import,
     plan_import_diff,
     plan_update,
+    structure_changed,
+    subtree,
 )
 from .progress import (
     REPORT_FIELDS,
@@ -37,6 +42,8 @@ from .progress import (
 
 __all__ = [
     "ALIAS",
+    "ARCHIVED",
+    "DELETED",
     "MAP",
     "NEW",
     "NODE_FIELDS",
@@ -49,6 +56,7 @@ __all__ = [
     "node_create",
     "node_delete",
     "node_move",
+    "node_restore",
     "node_update",
     "plan_copy",
     "plan_import",
@@ -65,5 +73,7 @@ __all__ = [
     "progress_template_apply",
     "progress_template_check",
     "save_versioned",
+    "structure_changed",
+    "subtree",
     "validate_for_submission",
 ]

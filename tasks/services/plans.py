@@ -1,16 +1,25 @@
 """Changes to plans and their trees that span models."""
 
+import difflib
+import re
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Max
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from core import events
 from core.errors import ImportBlocked
+from core.history import record_bulk
+from core.periods import Quarter
 from core.text import normalize_name
 from core.workflow import save_versioned
 from org.models import Department, DepartmentAlias
 
-from ..models import Assignment, Plan, PlanPhase, ProgressReport, TaskNode
+from ..models import Assignment, Contribution, Plan, PlanPhase, ProgressReport, TaskNode
+from ..selectors import records_under
 from ..wording import parse_due, parse_target
 
 MAP, ALIAS, NEW = "map", "alias", "new"
@@ -21,23 +30,27 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     deleted: int = 0
+    archived: int = 0  # removed from the table but kept, with the records on them
+    restored: int = 0  # archived and in the table again
     unchanged: int = 0
     assignments_changed: int = 0
 
     @property
     def changed(self):
-        return bool(self.created or self.updated or self.deleted or self.assignments_changed)
+        return bool(self.created or self.updated or self.deleted or self.archived or self.restored
+                    or self.assignments_changed)
 
 
 @transaction.atomic
-def plan_import(*, plan, preview, mapping=None):
+def plan_import(*, plan, preview, mapping=None, user=None):
     """Write the previewed tree into ``plan`` in one transaction.
 
     ``mapping`` settles each unknown department name (keyed by its normalised form):
     ``(MAP, department)`` uses an existing department for this import, ``(ALIAS, department)``
     also records the name as that department's alias, ``(NEW, kind)`` creates a department.
-    Nodes are matched to the plan's existing nodes by their place and wording, so importing
-    the same table again changes nothing.
+    Nodes are matched to the plan's existing nodes by their place and wording (a reworded
+    item is the same item), so importing the same table again changes nothing; a node the
+    table no longer has is archived when records hang on it, deleted otherwise.
     """
     # Two imports into one plan at once would each find the other's nodes missing and add
     # them twice: the second waits for the first and then finds its nodes.
@@ -49,7 +62,7 @@ def plan_import(*, plan, preview, mapping=None):
         raise ImportBlocked([f"导入前请先解决预览中列出的问题{unknown}"])
     extra = _settle_unknown_names(plan.region, preview, mapping)
     desired = list(_desired_nodes(plan, preview, extra))
-    return _apply_tree(plan, desired)
+    return _apply_tree(plan, desired, user)
 
 
 def _settle_unknown_names(region, preview, mapping):
@@ -136,44 +149,127 @@ def _desired_nodes(plan, preview, extra):
         yield from walk(root, None)
 
 
-def _node_key(node, by_id):
-    parts = []
-    while node is not None:
-        parts.append((node.level, normalize_name(node.number), normalize_name(node.text)))
-        node = by_id.get(node.parent_id)
-    return tuple(reversed(parts))
-
-
 @dataclass
 class TreeDiff:
     """What writing the desired nodes into a plan does, worked out without writing."""
 
-    by_key: dict  # the plan's nodes by their key (place and wording)
-    removed: list  # nodes the table no longer has (deleted with their subtrees)
+    matched: dict  # desired key -> the plan's node it is written into
+    removed: list  # nodes the table no longer has and nothing hangs on: deleted
+    archived: list  # nodes the table no longer has with records in their subtree: archived
     added: list  # _Desired items without a node
     updated: list  # (node, item, names of the fields that change)
+    restored: list  # archived nodes the table has again
     unchanged: int = 0
 
 
+# A changed wording at least this close to the old one (difflib ratio of the normalised
+# texts) is the same item reworded; so is an item with the same number (punctuation aside:
+# another district writes "（1）" for "1.") in the same place among its siblings, and an
+# unnumbered item that replaces the one unnumbered item left in its place.
+REWORDING_RATIO = 0.6
+
+
 def _diff_tree(plan, desired):
-    existing = list(TaskNode.objects.filter(plan=plan).order_by("position")) if plan.pk else []
-    by_id = {node.pk: node for node in existing}
-    by_key = {_node_key(node, by_id): node for node in existing}
-    wanted_keys = {item.key for item in desired}
-    diff = TreeDiff(by_key=by_key, removed=[node for key, node in by_key.items() if key not in wanted_keys],
-                    added=[], updated=[])
+    """Match the desired items to the plan's nodes sibling group by sibling group, from the
+    key tasks down: the same number and wording first, then a reworded item by its place and
+    likeness. A node left without an item is removed (archived if records hang on it)."""
+    existing = list(TaskNode.objects.filter(plan=plan).order_by("position", "pk")) if plan.pk else []
+    children, wanted = defaultdict(list), defaultdict(list)
+    for node in existing:
+        children[node.parent_id].append(node)
     for item in desired:
-        node = by_key.get(item.key)
+        wanted[item.parent_key].append(item)
+    matched = {}
+
+    def match(parent_key, parent_id):
+        for key, node in _pair(wanted.get(parent_key, []), children.get(parent_id, [])).items():
+            matched[key] = node
+            match(key, node.pk)
+
+    match(None, None)
+    diff = TreeDiff(matched=matched, removed=[], archived=[], updated=[], restored=[],
+                    added=[item for item in desired if item.key not in matched])
+    for item in desired:
+        node = matched.get(item.key)
         if node is None:
-            diff.added.append(item)
             continue
+        if node.archived_at is not None:
+            diff.restored.append(node)
         values = {**item.fields, "position": item.position}
         changed = [name for name, value in values.items() if getattr(node, name) != value]
         if changed:
             diff.updated.append((node, item, changed))
-        else:
+        elif node.archived_at is None:
             diff.unchanged += 1
+    kept = {node.pk for node in matched.values()}
+    gone = [node for node in existing if node.pk not in kept and node.archived_at is None]
+    holding = _holding_records(plan, existing) if gone else set()
+    for node in gone:
+        (diff.archived if node.pk in holding else diff.removed).append(node)
     return diff
+
+
+def _wording(node_or_fields):
+    number, text = node_or_fields["number"], node_or_fields["text"]
+    return normalize_name(number), normalize_name(text)
+
+
+def _bare_number(number):
+    """"1." and "（1）" alike: the number without its punctuation."""
+    return re.sub(r"[\W_]", "", number)
+
+
+def _pair(items, nodes):
+    """{desired key: node} for one sibling group."""
+    pairs, by_wording = {}, defaultdict(list)
+    for node in sorted(nodes, key=lambda node: node.archived_at is not None):  # current ones first
+        by_wording[(node.level, *_wording(vars(node)))].append(node)
+    for item in items:
+        same = by_wording.get((item.level, *_wording(item.fields)))
+        if same:
+            pairs[item.key] = same.pop(0)
+    taken = {node.pk for node in pairs.values()}
+    free = {node for node in nodes if node.pk not in taken}
+    candidates = []
+    for level in {item.level for item in items}:
+        level_items = [item for item in items if item.level == level]
+        level_nodes = [node for node in nodes if node.level == level and node.archived_at is None]
+        left_items = [item for item in level_items if item.key not in pairs]
+        sole = len(left_items) == 1 and sum(1 for node in level_nodes if node in free) == 1
+        for i, item in enumerate(level_items):
+            if item.key in pairs:
+                continue
+            for j, node in enumerate(level_nodes):
+                if node not in free:
+                    continue
+                number = _bare_number(node.number)
+                in_place = i == j and number == _bare_number(item.fields["number"]) and bool(number or sole)
+                likeness = difflib.SequenceMatcher(None, _wording(vars(node))[1], _wording(item.fields)[1])
+                if not in_place and likeness.quick_ratio() < REWORDING_RATIO:
+                    continue  # an upper bound: the full comparison of many long texts is slow
+                ratio = likeness.ratio()
+                if ratio >= REWORDING_RATIO or in_place:
+                    candidates.append((ratio >= REWORDING_RATIO, in_place, ratio, item, node))
+    # Close wordings first (an item moved and reworded keeps its node), then those in place.
+    candidates.sort(key=lambda candidate: candidate[:3], reverse=True)
+    for *_likeness, item, node in candidates:
+        if item.key not in pairs and node in free:
+            pairs[item.key] = node
+            free.remove(node)
+    return pairs
+
+
+def _holding_records(plan, nodes):
+    """Ids of ``nodes`` (the plan's) under which progress entries or contributions are kept
+    (evidence hangs on entries)."""
+    parent_of = {node.pk: node.parent_id for node in nodes}
+    holding = set()
+    for model in (ProgressReport, Contribution):
+        for item_id in model.objects.filter(item__plan=plan).values_list("item_id", flat=True).distinct():
+            while item_id is not None and item_id not in holding:
+                holding.add(item_id)
+                item_id = parent_of.get(item_id)
+    return holding
 
 
 @dataclass
@@ -183,23 +279,19 @@ class ImportDiff:
 
     tree: TreeDiff
     desired: list
-    progress_on_removed: dict  # node id -> how many progress entries it holds
+    records: dict  # node id -> [selectors.RecordLine] of the nodes archived
     assignments: dict  # node id -> {role: (old departments, new departments)} where they differ
 
 
 def plan_import_diff(*, plan, preview):
-    """What ``plan_import`` would change, add and remove; nothing is written."""
+    """What ``plan_import`` would change, add, archive and remove; nothing is written."""
     desired = list(_desired_nodes(plan, preview, {}))
     tree = _diff_tree(plan, desired)
-    progress = dict(
-        ProgressReport.objects.filter(item__in=[node.pk for node in tree.removed])
-        .values_list("item").annotate(count=Count("pk")).order_by()
-    )
-    return ImportDiff(tree=tree, desired=desired, progress_on_removed=progress,
-                      assignments=_assignment_diff(plan, desired, tree.by_key))
+    return ImportDiff(tree=tree, desired=desired, records=records_under([node.pk for node in tree.archived]),
+                      assignments=_assignment_diff(plan, desired, tree.matched))
 
 
-def _assignment_diff(plan, desired, by_key):
+def _assignment_diff(plan, desired, matched):
     if plan.pk is None:
         return {}
     have = {}
@@ -209,7 +301,7 @@ def _assignment_diff(plan, desired, by_key):
     departments = Department.objects.in_bulk(wanted_ids)
     diff = {}
     for item in desired:
-        node = by_key.get(item.key)
+        node = matched.get(item.key)
         if node is None or item.level != TaskNode.Level.WORK_ITEM:
             continue
         want = {}
@@ -222,51 +314,70 @@ def _assignment_diff(plan, desired, by_key):
     return diff
 
 
-def _apply_tree(plan, desired):
-    """Create, update and delete nodes and assignments so the plan holds exactly ``desired``,
-    with a fixed number of queries whatever the size of the tree."""
+IMPORT_ARCHIVE_REASON = "导入的任务分解表中已无此项"
+
+
+def _apply_tree(plan, desired, user=None):
+    """Create, update, archive and delete nodes and assignments so the plan holds exactly
+    ``desired``, with a fixed number of queries whatever the size of the tree; every change
+    is kept in the nodes' history."""
     result = ImportResult()
     diff = _diff_tree(plan, desired)
-    by_key = diff.by_key
+    matched = diff.matched
+    result.deleted, result.archived, result.restored = len(diff.removed), len(diff.archived), len(diff.restored)
+    touched = {node.pk for node in diff.archived + diff.restored}
+    touched |= {node.pk for node, _item, changed in diff.updated if "due_on" in changed}  # what is on track
+    _archive(diff.archived, user=user, reason=IMPORT_ARCHIVE_REASON)
     if diff.removed:
-        result.deleted = len(diff.removed)
         TaskNode.objects.filter(pk__in=[node.pk for node in diff.removed]).delete()
-    to_update = []
+    to_update = {}
     for node, item, _changed in diff.updated:
         for name, value in {**item.fields, "position": item.position}.items():
             setattr(node, name, value)
-        to_update.append(node)
+        to_update[node.pk] = node
+    for node in diff.restored:
+        node.archived_at, node.archived_by, node.archive_reason = None, None, ""
+        to_update[node.pk] = node
     result.unchanged = diff.unchanged
     for level in (1, 2, 3):
         new_nodes = []
         for item in (item for item in diff.added if item.level == level):
-            parent = by_key[item.parent_key] if item.parent_key else None
+            parent = matched[item.parent_key] if item.parent_key else None
             node = TaskNode(plan=plan, parent=parent, level=level, **item.fields, position=item.position)
             new_nodes.append((item.key, node))
         TaskNode.objects.bulk_create([node for _, node in new_nodes])
         for key, node in new_nodes:
-            by_key[key] = node
+            matched[key] = node
         result.created += len(new_nodes)
     if to_update:
-        TaskNode.objects.bulk_update(
-            to_update,
+        bulk_update_with_history(
+            list(to_update.values()), TaskNode,
             ["position", "number", "text", "due_text", "due_on", "target_text", "target_value", "target_unit",
-             "target_comparator"],
+             "target_comparator", "archived_at", "archived_by", "archive_reason"],
+            default_user=user,
         )
-        result.updated = len(to_update)
+        result.updated = len(diff.updated)
 
-    result.assignments_changed = _apply_assignments(plan, desired, by_key)
+    changed_nodes = _apply_assignments(plan, desired, matched, user)
+    if result.created or changed_nodes:
+        _record_created(plan, user)
+    result.assignments_changed = len(changed_nodes)
+    if result.created or result.deleted or touched or changed_nodes:
+        structure_changed(plan, touched | changed_nodes)
     return result
 
 
-def _apply_assignments(plan, desired, by_key):
+def _apply_assignments(plan, desired, matched, user=None):
+    """Write the desired assignments; returns the ids of the nodes whose assignments changed."""
     wanted = {}
     for item in desired:
-        node_id = by_key[item.key].pk
+        node_id = matched[item.key].pk
         for department_id, role, position in item.assignments:
             wanted[(node_id, department_id)] = (role, position)
-    have = {(a.node_id, a.department_id): a for a in Assignment.objects.filter(node__plan=plan)}
-    remove = [a.pk for key, a in have.items() if key not in wanted]
+    # An archived node keeps its departments with its records.
+    current = Assignment.objects.filter(node__plan=plan, node__archived_at__isnull=True)
+    have = {(a.node_id, a.department_id): a for a in current}
+    remove = [a for key, a in have.items() if key not in wanted]
     change = []
     for key, (role, position) in wanted.items():
         current = have.get(key)
@@ -278,10 +389,43 @@ def _apply_assignments(plan, desired, by_key):
         for (node_id, department_id), (role, position) in wanted.items()
         if (node_id, department_id) not in have
     ]
-    Assignment.objects.filter(pk__in=remove).delete()
-    Assignment.objects.bulk_update(change, ["role", "position"])
-    Assignment.objects.bulk_create(add)
-    return len(remove) + len(change) + len(add)
+    Assignment.objects.filter(pk__in=[a.pk for a in remove]).delete()
+    if change:
+        bulk_update_with_history(change, Assignment, ["role", "position"], default_user=user)
+    Assignment.objects.bulk_create(add)  # their history: _record_created
+    return {a.node_id for a in remove + change + add}
+
+
+def _record_created(plan, user):
+    """A "+" history row for every node and assignment of ``plan`` without one yet: those
+    just written in bulk (django-simple-history's bulk helper builds an instance per row,
+    slower than the write itself). One INSERT … SELECT each."""
+    nodes = TaskNode.objects.filter(plan=plan)
+    record_bulk(nodes.exclude(pk__in=TaskNode.history.filter(plan=plan).values("id")), history_type="+", user=user)
+    assignments = Assignment.objects.filter(node__plan=plan)
+    recorded = Assignment.history.filter(node__plan=plan).values("id")
+    record_bulk(assignments.exclude(pk__in=recorded), history_type="+", user=user)
+
+
+def structure_changed(plan, node_ids, *, today=None):
+    """The plan's tree or its departments changed at ``node_ids``: the scorecards of every
+    quarter with records on them, and of the current quarter, are recomputed."""
+    current = Quarter.containing(today or timezone.localdate())
+    quarters = {current} if plan.start_year <= current.year <= plan.end_year else set()
+    if node_ids:
+        for model in (ProgressReport, Contribution):
+            found = model.objects.filter(item__in=node_ids).values_list("year", "quarter").distinct()
+            quarters.update(Quarter(year, number) for year, number in found)
+    for quarter in sorted(quarters):
+        events.publish(events.SCORES_CHANGED, region=plan.region, quarter=quarter)
+
+
+def _archive(nodes, *, user, reason):
+    now = timezone.now()
+    for node in nodes:
+        node.archived_at, node.archived_by, node.archive_reason = now, user, reason[:200]
+    if nodes:
+        bulk_update_with_history(nodes, TaskNode, ["archived_at", "archived_by", "archive_reason"], default_user=user)
 
 
 # --- editing plans and nodes by hand --------------------------------------------------------
@@ -302,21 +446,29 @@ def plan_update(*, plan, version):
 @transaction.atomic
 def node_update(*, node, version, leads=None, cooperators=None):
     """Save a node edited in a form and, for a work item, its lead and cooperating departments."""
+    due_on = TaskNode.objects.filter(pk=node.pk).values_list("due_on", flat=True).first()
     save_versioned(node, version=version, fields=NODE_FIELDS)
-    if node.is_work_item and leads is not None:
-        _set_parties(node, leads, cooperators or [])
+    parties_changed = node.is_work_item and leads is not None and _set_parties(node, leads, cooperators or [])
+    if parties_changed or node.due_on != due_on:  # who is scored on it, or what is on track
+        structure_changed(node.plan, {node.pk})
     return node
 
 
 def _set_parties(node, leads, cooperators):
+    """Write the node's departments; True when they changed."""
     lead_ids = [d.pk for d in leads]
     cooperating = [d for d in cooperators if d.pk not in lead_ids]
-    node.assignments.all().delete()
-    Assignment.objects.bulk_create(
-        [Assignment(node=node, department=d, role=Assignment.Role.LEAD, position=i) for i, d in enumerate(leads)]
-        + [Assignment(node=node, department=d, role=Assignment.Role.COOPERATING, position=i)
-           for i, d in enumerate(cooperating)]
+    wanted = [(d.pk, Assignment.Role.LEAD, i) for i, d in enumerate(leads)]
+    wanted += [(d.pk, Assignment.Role.COOPERATING, i) for i, d in enumerate(cooperating)]
+    have = sorted(node.assignments.values_list("department_id", "role", "position"))
+    if have == sorted(wanted):
+        return False
+    for assignment in node.assignments.all():  # one by one: each removal kept in the history
+        assignment.delete()
+    bulk_create_with_history(
+        [Assignment(node=node, department_id=pk, role=role, position=i) for pk, role, i in wanted], Assignment
     )
+    return True
 
 
 @transaction.atomic
@@ -327,22 +479,73 @@ def node_create(*, plan, parent, level, fields, leads=(), cooperators=()):
     node.full_clean()
     node.save()
     _renumber(plan)
-    if node.is_work_item:
-        _set_parties(node, list(leads), list(cooperators))
+    if node.is_work_item and _set_parties(node, list(leads), list(cooperators)):
+        structure_changed(plan, set())
     return node
 
 
+def subtree(node, nodes=None):
+    """``node`` and every node below it, archived ones included."""
+    nodes = list(TaskNode.objects.filter(plan=node.plan_id)) if nodes is None else nodes
+    children = defaultdict(list)
+    for other in nodes:
+        children[other.parent_id].append(other)
+    found, todo = [], [node]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current.pk, []))
+    return found
+
+
+DELETED, ARCHIVED = "deleted", "archived"
+
+
 @transaction.atomic
-def node_delete(*, node):
+def node_delete(*, node, user=None, reason=""):
+    """Remove a node and its subtree: a node under which records are kept (progress entries,
+    contributions, evidence) is archived with them, the others are deleted. Returns
+    ``ARCHIVED`` when anything was archived, else ``DELETED``."""
     plan = node.plan
-    node.delete()
+    nodes = list(TaskNode.objects.filter(plan=plan))
+    below = [n for n in subtree(node, nodes) if n.archived_at is None]
+    holding = _holding_records(plan, nodes)
+    kept = [n for n in below if n.pk in holding]
+    _archive(kept, user=user, reason=reason or "删除时其下有填报记录，已归档")
+    # Deleting the top node cascades to all below it: only when nothing below is kept.
+    for gone in sorted((n for n in below if n.pk not in holding), key=lambda n: -n.level):
+        if TaskNode.objects.filter(pk=gone.pk).exists():
+            gone.delete()
     _renumber(plan)
+    structure_changed(plan, {n.pk for n in kept})
+    return ARCHIVED if kept else DELETED
+
+
+@transaction.atomic
+def node_restore(*, node, user=None):
+    """Bring an archived node back with its archived subtree (and any archived node above it),
+    in its old place among its siblings."""
+    nodes = list(TaskNode.objects.filter(plan=node.plan_id))
+    by_id = {n.pk: n for n in nodes}
+    back = [n for n in subtree(node, nodes) if n.archived_at is not None]
+    parent = by_id.get(node.parent_id)
+    while parent is not None:
+        if parent.archived_at is not None:
+            back.append(parent)
+        parent = by_id.get(parent.parent_id)
+    for n in back:
+        n.archived_at, n.archived_by, n.archive_reason = None, None, ""
+        n._history_user = user
+        n.save(update_fields=["archived_at", "archived_by", "archive_reason"])
+    _renumber(node.plan)
+    structure_changed(node.plan, {n.pk for n in back})
+    return back
 
 
 @transaction.atomic
 def node_move(*, node, offset):
     """Move a node ``offset`` places among its siblings (−1 up, +1 down), with its subtree."""
-    siblings = list(TaskNode.objects.filter(plan=node.plan_id, parent=node.parent_id).order_by("position"))
+    siblings = list(TaskNode.objects.current().filter(plan=node.plan_id, parent=node.parent_id).order_by("position"))
     index = next(i for i, sibling in enumerate(siblings) if sibling.pk == node.pk)
     target = max(0, min(len(siblings) - 1, index + offset))
     if target == index:
@@ -353,8 +556,9 @@ def node_move(*, node, offset):
 
 
 def _renumber(plan, sibling_order=None):
-    """Give every node of ``plan`` its depth-first print position (two queries)."""
-    nodes = list(TaskNode.objects.filter(plan=plan).order_by("position", "pk"))
+    """Give every current node of ``plan`` its depth-first print position (two queries);
+    archived ones keep theirs, so a restored node comes back near where it was."""
+    nodes = list(TaskNode.objects.current().filter(plan=plan).order_by("position", "pk"))
     children = {}
     for node in nodes:
         children.setdefault(node.parent_id, []).append(node)
@@ -392,7 +596,7 @@ def plan_copy(*, plan, title, years_later):
                   starts_on=_shift(p.starts_on, years_later), ends_on=_shift(p.ends_on, years_later))
         for p in plan.phases.all()
     )
-    nodes = list(TaskNode.objects.filter(plan=plan).order_by("level", "position"))
+    nodes = list(TaskNode.objects.current().filter(plan=plan).order_by("level", "position"))
     new_by_old = {}
     for level in (1, 2, 3):
         batch = []
@@ -409,7 +613,7 @@ def plan_copy(*, plan, title, years_later):
         new_by_old.update(batch)
     Assignment.objects.bulk_create(
         Assignment(node=new_by_old[a.node_id], department_id=a.department_id, role=a.role, position=a.position)
-        for a in Assignment.objects.filter(node__plan=plan)
+        for a in Assignment.objects.filter(node__plan=plan, node__archived_at__isnull=True)
     )
     return copy
 

@@ -148,6 +148,7 @@ def progress_reminders_send(*, today, days_ahead):
     sent = 0
     for quarter in quarters:
         leads = Assignment.objects.filter(
+            TaskNode.in_quarter_q(quarter, "node__"),
             role=Assignment.Role.LEAD,
             node__level=TaskNode.Level.WORK_ITEM,
             node__plan__start_year__lte=quarter.year,

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from carriers.selectors import carrier_counts
 from core import staged_import
 from core.audit import audited
+from core.history import record_history
 from core.periods import Quarter
 from core.views import xlsx_response
 from org.models import Department
@@ -35,9 +36,10 @@ from ..forms import (
 )
 from ..imports import check_task_table, describe_plan_import, read_task_table
 from ..models import Plan, TaskNode
-from ..selectors import plan_tree, plans_for, walk
+from ..selectors import archived_nodes, plan_tree, plans_for, records_under, walk
 from ..services import (
     ALIAS,
+    ARCHIVED,
     MAP,
     NEW,
     NODE_FIELDS,
@@ -45,11 +47,13 @@ from ..services import (
     node_create,
     node_delete,
     node_move,
+    node_restore,
     node_update,
     plan_copy,
     plan_import,
     plan_import_diff,
     plan_update,
+    subtree,
 )
 
 PLANS_PER_PAGE = 30
@@ -71,7 +75,7 @@ def _visible_plan(request, pk):
 
 
 def _filtered_tree(request, plan, scope):
-    key_tasks = TaskNode.objects.filter(plan=plan, level=TaskNode.Level.KEY_TASK).order_by("position")
+    key_tasks = TaskNode.objects.current().filter(plan=plan, level=TaskNode.Level.KEY_TASK).order_by("position")
     departments = Department.objects.filter(region=plan.region, is_active=True).filter(scope.department_q())
     form = PlanFilterForm(request.GET or None, departments=departments.order_by("short_name"), key_tasks=key_tasks)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
@@ -104,6 +108,7 @@ def plan_detail(request, pk):
             "query": request.GET.urlencode(),
             "phases": plan.phases.all(),
             "can_edit": scope.can_review_region(plan.region),
+            "archived": archived_nodes(plan),
             "carrier_counts": carrier_counts(
                 plan, [row.node for row in rows if row.node.is_work_item], today=timezone.localdate()
             ),
@@ -192,13 +197,17 @@ class TaskTableImporter(staged_import.Importer):
         if plan.pk is None:
             plan.full_clean()
             plan.save()
-        return plan_import(plan=plan, preview=preview, mapping=_mapping(confirmation.form, target.region))
+        return plan_import(plan=plan, preview=preview, mapping=_mapping(confirmation.form, target.region),
+                           user=confirmation.user)
 
     def done(self, request, result, target):
         message = _("Imported into “%(plan)s”: %(created)d added, %(updated)d updated, %(deleted)d removed, "
                     "%(unchanged)d unchanged.") % {
             "plan": target.plan, "created": result.created, "updated": result.updated, "deleted": result.deleted,
             "unchanged": result.unchanged}
+        if result.archived or result.restored:
+            message += " " + _("%(archived)d archived with their records, %(restored)d restored.") % {
+                "archived": result.archived, "restored": result.restored}
         return message, target.plan.get_absolute_url()
 
     def context(self, target, check):
@@ -262,11 +271,11 @@ def _changeable_plan(request, pk):
     return scope.get_or_404(Plan.objects.select_related("region"), region="region", change=True, pk=pk)
 
 
-def _changeable_node(request, pk):
+def _changeable_node(request, pk, *, archived=False):
+    """A node the user may change: a current one, or (``archived``) an archived one to restore."""
     scope = visible_to(request.user)
-    return scope.get_or_404(
-        TaskNode.objects.select_related("plan__region", "parent"), region="plan__region", change=True, pk=pk
-    )
+    nodes = TaskNode.objects.archived() if archived else TaskNode.objects.current()
+    return scope.get_or_404(nodes.select_related("plan__region", "parent"), region="plan__region", change=True, pk=pk)
 
 
 @require_http_methods(["GET", "POST"])
@@ -332,7 +341,7 @@ def node_create_view(request, pk):
     parent = None
     if request.GET.get("parent"):
         parent = get_object_or_404(
-            TaskNode, plan=plan, pk=request.GET["parent"] if request.GET["parent"].isdigit() else 0
+            TaskNode.objects.current(), plan=plan, pk=request.GET["parent"] if request.GET["parent"].isdigit() else 0
         )
         if parent.is_work_item:
             raise Http404
@@ -388,26 +397,41 @@ def node_edit(request, pk):
             messages.success(request, _("Task saved."))
             return redirect(node.plan)
     return render(request, "tasks/node_form.html", {"form": form, "plan": node.plan, "node": node, "current": current,
-                                                    "level": node.level})
+                                                    "level": node.level, "changes": record_history(node)})
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 @audited(gettext_lazy("Delete a task"), "tasks.TaskNode")
 def node_delete_view(request, pk):
+    """Lists every record kept under the node; with records the node is archived, not deleted."""
     node = _changeable_node(request, pk)
-    descendants = TaskNode.objects.filter(plan=node.plan_id, position__gt=node.position).order_by("position")
-    below = []
-    for other in descendants:  # depth-first order: the subtree is the run of deeper levels
-        if other.level <= node.level:
-            break
-        below.append(other)
+    nodes = [n for n in subtree(node) if n.archived_at is None]
+    nodes.sort(key=lambda n: n.position)
+    below = nodes[1:]
+    records = records_under([n.pk for n in nodes])
+    lines = [(n, records[n.pk]) for n in nodes if records.get(n.pk)]
     if request.method == "POST":
         plan = node.plan
-        node_delete(node=node)
-        messages.success(request, _("Task deleted."))
+        if node_delete(node=node, user=request.user) == ARCHIVED:
+            messages.success(request, _("Task archived: records are kept under it, so it stays with them, out of "
+                                        "new quarters. It can be restored from the plan page."))
+        else:
+            messages.success(request, _("Task deleted."))
         return redirect(plan)
-    return render(request, "tasks/node_delete.html", {"node": node, "below": below, "plan": node.plan})
+    return render(request, "tasks/node_delete.html", {
+        "node": node, "below": below, "plan": node.plan, "lines": lines,
+        "record_count": sum(len(found) for _n, found in lines)})
+
+
+@require_POST
+@login_required
+@audited(gettext_lazy("Restore an archived task"), "tasks.TaskNode")
+def node_restore_view(request, pk):
+    node = _changeable_node(request, pk, archived=True)
+    node_restore(node=node, user=request.user)
+    messages.success(request, _("Task restored with the records kept under it."))
+    return redirect(f"{node.plan.get_absolute_url()}#node-{node.pk}")
 
 
 @require_POST

@@ -307,7 +307,7 @@ def contribution(request, item_pk, quarter):
     except ValueError:
         raise Http404 from None
     item = get_object_or_404(
-        TaskNode.objects.select_related("plan"),
+        TaskNode.objects.in_quarter(period).select_related("plan"),
         pk=item_pk,
         assignments__department=department,
         assignments__role="cooperating",

@@ -69,7 +69,8 @@ class Command(BaseCommand):
             except ImportBlocked as error:
                 raise CommandError(str(error)) from None
             summary = (
-                f"新增 {result.created}，更新 {result.updated}，删除 {result.deleted}，未变 {result.unchanged}，"
+                f"新增 {result.created}，更新 {result.updated}，删除 {result.deleted}，"
+                f"归档（保留记录） {result.archived}，恢复 {result.restored}，未变 {result.unchanged}，"
                 f"单位分工变更 {result.assignments_changed}"
             )
             if options["dry_run"]:
