@@ -167,6 +167,7 @@ OBJECT_ROUTES = {
         lambda world, region: {"item_pk": a_cooperated_item(region).pk, "quarter": "2023Q1"}, reporting=True
     ),
     "org:region_detail": ObjectRoute(lambda world, region: {"code": region.code}),
+    "org:region_self_review": ObjectRoute(lambda world, region: {"code": region.code}, ["post"], change=True),
     "org:department_detail": ObjectRoute(lambda world, region: {"pk": region.departments.order_by("pk").first().pk}),
 }
 

@@ -308,15 +308,16 @@ def data_report_submit(*, report, version, user, duties):
 
 
 @transaction.atomic
-def data_report_approve(*, report, user):
-    report = workflow.approve(report, user=user)
+def data_report_approve(*, report, user, version):
+    """Approve the report as the reviewer saw it (``version``); EditConflict if it changed."""
+    report = workflow.approve(report, user=user, version=version, region=report.region)
     recompute_after_commit(report.region, report.period)
     return report
 
 
 @transaction.atomic
-def data_report_return(*, report, user, comment):
-    report = workflow.send_back(report, user=user, comment=comment)
+def data_report_return(*, report, user, comment, version):
+    report = workflow.send_back(report, user=user, comment=comment, version=version)
     recompute_after_commit(report.region, report.period)
     return report
 

@@ -194,7 +194,7 @@ def data_report(request, pk):
          "utilities": selectors.utility_rows(report), "checklists": selectors.checklist_rows(report, duties),
          "changes": record_history(report), "can_review": scope.can_review_region(report.region),
          "can_edit": report.is_editable and request.user.department_id == report.department_id,
-         "review_form": decisions.ReviewForm(), "reopen_form": decisions.ReopenForm()},
+         "review_form": decisions.ReviewForm.showing(report), "reopen_form": decisions.ReopenForm()},
     )
 
 

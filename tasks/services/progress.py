@@ -89,15 +89,16 @@ def _scores_changed(report):
 
 
 @transaction.atomic
-def progress_approve(*, report, user):
+def progress_approve(*, report, user, version):
+    """Approve the entry as the reviewer saw it (``version``); EditConflict if it changed."""
     _scores_changed(report)
-    return workflow.approve(report, user=user)
+    return workflow.approve(report, user=user, version=version, region=report.item.plan.region)
 
 
 @transaction.atomic
-def progress_return(*, report, user, comment):
+def progress_return(*, report, user, comment, version):
     _scores_changed(report)
-    return workflow.send_back(report, user=user, comment=comment)
+    return workflow.send_back(report, user=user, comment=comment, version=version)
 
 
 @transaction.atomic
@@ -106,16 +107,20 @@ def progress_reopen(*, report, user, reason):
     return workflow.reopen(report, user=user, reason=reason)
 
 
-def progress_bulk_approve(*, reports, user):
-    """Approve every submitted entry among ``reports``; returns how many were approved."""
-    approved = 0
-    for report in reports:
+def progress_bulk_approve(*, decisions, user):
+    """Approve each of ``decisions`` — (entry, version the reviewer saw) — that is still
+    that version and submitted. Returns (how many were approved, [(entry, why it was not)])."""
+    approved, refused = 0, []
+    for report, version in decisions:
         try:
-            progress_approve(report=report, user=user)
-        except TransitionRefused:
-            continue
-        approved += 1
-    return approved
+            progress_approve(report=report, user=user, version=version)
+        except EditConflict:
+            refused.append((report, _("changed after the list was shown; open it to see its current content")))
+        except TransitionRefused as error:
+            refused.append((report, str(error)))
+        else:
+            approved += 1
+    return approved, refused
 
 
 @transaction.atomic

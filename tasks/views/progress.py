@@ -175,7 +175,7 @@ def detail(request, pk):
             "changes": changes,
             "can_review": can_review,
             "can_edit": report.is_editable and request.user.department_id == report.department_id,
-            "review_form": decisions.ReviewForm(),
+            "review_form": decisions.ReviewForm.showing(report),
             "evidence": report.evidence.all(),
             "contributions": Contribution.objects.filter(
                 item=report.item_id, year=report.year, quarter=report.quarter
@@ -258,11 +258,30 @@ def inbox(request):
 @audited(gettext_lazy("Approve progress in bulk"))
 def bulk_approve(request):
     scope = visible_to(request.user)
-    ids = [value for value in request.POST.getlist("report") if value.isdigit()]
-    reports = scope.filter(ProgressReport.objects.filter(pk__in=ids), region="item__plan__region", change=True)
-    approved = progress_bulk_approve(reports=list(reports), user=request.user)
+    shown = _shown_versions(request.POST.getlist("report"))
+    reports = scope.filter(
+        ProgressReport.objects.filter(pk__in=shown).select_related("item__plan__region", "department"),
+        region="item__plan__region", change=True,
+    )
+    approved, refused = progress_bulk_approve(
+        decisions=[(report, shown[report.pk]) for report in reports], user=request.user
+    )
     messages.success(request, _("%(count)d entries approved.") % {"count": approved})
+    if refused:
+        messages.error(request, _("Not approved: %(entries)s") % {"entries": "；".join(
+            f"{report.item.label[:40]}（{report.department}）：{reason}" for report, reason in refused)})
     return redirect(_next_or(request, reverse("tasks:review_inbox")))
+
+
+def _shown_versions(values):
+    """{entry id: version the inbox showed} from the ticked boxes (``id:version``); a box
+    without its version is left out, as nothing says what the reviewer saw."""
+    shown = {}
+    for value in values:
+        pk, _sep, version = value.partition(":")
+        if pk.isdigit() and version.isdigit():
+            shown[int(pk)] = int(version)
+    return shown
 
 
 def _own_editable_report(request, pk):
