@@ -108,9 +108,9 @@ def _quarter(plan, items, quarter, reviewer, *, finished, share):
         ProgressReport.objects.filter(pk=report.pk).update(submitted_at=submitted)
         ProgressReport.history.filter(id=report.pk, submitted_at__isnull=False).update(submitted_at=submitted)
         if finished and (index + shift) % 5 == 4:
-            progress_return(report=report, user=reviewer, comment=RETURN_COMMENT)
-        elif finished:
-            progress_approve(report=report, user=reviewer)
+            progress_return(report=report, user=reviewer, comment=RETURN_COMMENT, version=report.version)
+        elif finished and clerk != reviewer:  # what the reviewer submitted waits for another reviewer
+            progress_approve(report=report, user=reviewer, version=report.version)
     if finished:
         _contributions(items, quarter, shift)
 
