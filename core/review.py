@@ -73,3 +73,16 @@ def changed_since_shown(current):
         what = _("now %(state)s") % {"state": current.get_state_display()}
     return _("Nothing was decided: this entry changed after your page was shown (%(what)s). Its current content "
              "is shown below; review it again.") % {"what": what}
+
+
+def reopen(request, record, *, service):
+    """Reopen an approved ``record`` with the reason the reviewer gave."""
+    form = ReopenForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise TransitionRefused(_("Give the reason for reopening an approved entry."))
+        service(report=record, user=request.user, reason=form.cleaned_data["reason"])
+    except TransitionRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Reopened and returned to the department."))
