@@ -195,7 +195,8 @@ def test_review_pages(plan, item, urban, client_for):
     refused = reviewer.post(reverse("tasks:progress_review", args=[report.pk]),
                             {"action": "return", "comment": "", **shown})
     assert refused.status_code == 302 and ProgressReport.objects.get(pk=report.pk).state == "submitted"
-    reviewer.post(reverse("tasks:progress_review", args=[report.pk]), {"action": "return", "comment": "缺佐证", **shown})
+    reviewer.post(reverse("tasks:progress_review", args=[report.pk]),
+                  {"action": "return", "comment": "缺佐证", **shown})
     assert ProgressReport.objects.get(pk=report.pk).state == "returned"
     clerk = client_for(user("wulong_cgj"))
     assert "缺佐证" in clerk.get(reverse("tasks:progress_todo"), {"quarter": "2019Q3"}).content.decode()

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures of test_progress are imported and named as parameters)
 """Decisions are taken on what the reviewer saw: approve / return / bulk approve carry the
 version shown; a changed entry is refused with its current content. An account does not
 approve what it submitted unless its district allows it (本人审核). Pages that only show
@@ -60,7 +61,7 @@ def test_a_stale_return_and_a_decision_without_version_are_refused(item, urban, 
     assert ProgressReport.objects.get(pk=report.pk).state == "submitted"
 
 
-def test_bulk_approval_approves_what_was_seen_and_names_the_rest(plan, urban, client_for):  # noqa: F811
+def test_bulk_approval_approves_what_was_seen_and_names_the_rest(plan, urban, client_for):
     first, second = TaskNode.objects.filter(plan=plan, assignments__department=urban,
                                             assignments__role="lead")[:2]
     seen, changed = submitted(first, urban), submitted(second, urban)
@@ -116,7 +117,7 @@ def test_the_setting_does_not_help_where_the_district_has_another_reviewer(item,
         progress_approve(report=report, user=user("wulong_reviewer"), version=report.version)
 
 
-def test_the_fill_many_page_refuses_a_row_submitted_meanwhile_by_name(plan, urban, client_for):  # noqa: F811
+def test_the_fill_many_page_refuses_a_row_submitted_meanwhile_by_name(plan, urban, client_for):
     from tests.test_progress import batch_data
 
     client = client_for(user("wulong_cgj"))
@@ -131,14 +132,14 @@ def test_the_fill_many_page_refuses_a_row_submitted_meanwhile_by_name(plan, urba
     assert first.label[:20] in html and "批量第二项" in html  # named; the other row keeps its text
     assert not ProgressReport.objects.filter(item=second).exists()  # nothing saved
     # Posted again (the stale row is left out), the other rows are saved.
-    again = {key: value for key, value in batch_data(page, edits).items()}
+    again = dict(batch_data(page, edits))
     again["item"] = [i for i in again["item"] if i != first.pk]
     assert client.post(url, {**again, "save": "1"}).status_code == 302
     assert ProgressReport.objects.get(item=second).work_done == "批量第二项"
 
 
 @pytest.mark.parametrize("quarter", ["1900Q1", "2099Q4", "2020Q1"])
-def test_contributions_only_for_the_plan_quarters(plan, urban, client_for, quarter):  # noqa: F811
+def test_contributions_only_for_the_plan_quarters(plan, urban, client_for, quarter):
     from org.models import User
 
     cooperation = Assignment.objects.filter(node__plan=plan, role="cooperating").select_related("department").first()
@@ -150,7 +151,7 @@ def test_contributions_only_for_the_plan_quarters(plan, urban, client_for, quart
                                          args=[cooperation.node_id, "2019Q4"])).status_code == 200
 
 
-def test_showing_entries_and_templates_writes_nothing(plan, item, urban, client_for):  # noqa: F811
+def test_showing_entries_and_templates_writes_nothing(plan, item, urban, client_for):
     from indicators.models import DataReport
 
     client = client_for(user("wulong_cgj"))

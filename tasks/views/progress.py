@@ -485,7 +485,8 @@ def batch(request):
         )
         for row in rows
     ]
-    if request.method == "POST" and all([form.is_valid() for form in forms]):
+    # A list, not a generator: every row is validated, so each shows its own errors.
+    if request.method == "POST" and all([form.is_valid() for form in forms]):  # noqa: C419
         submit = "submit" in request.POST
         try:
             saved = progress_save_many(
