@@ -1,8 +1,9 @@
-# ruff: noqa: F811  (the fixtures of test_progress are imported and named as parameters)
 """Decisions are taken on what the reviewer saw: approve / return / bulk approve carry the
 version shown; a changed entry is refused with its current content. An account does not
 approve what it submitted unless its district allows it (本人审核). Pages that only show
 an entry write nothing; the fill-many page refuses a stale row by name."""
+
+# ruff: noqa: F811  (the fixtures of test_progress are imported and named as parameters)
 
 import pytest
 from django.urls import reverse
