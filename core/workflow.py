@@ -6,6 +6,7 @@ the state and record who did what, whichever kind of record it is. Optimistic lo
 (``version``) refuses a stale form instead of saving over someone else's change.
 """
 
+from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,6 +51,9 @@ class Reviewed(models.Model):
         related_name="+",
     )
     review_comment = models.TextField(gettext_lazy("reviewer's comment"), blank=True)
+    # Approved by the account that submitted it (本人审核): allowed only where the district's
+    # setting says so, and said wherever the approval is shown.
+    self_reviewed = models.BooleanField(gettext_lazy("approved by its submitter"), default=False)
     # Bumped on every change through the pages, so a stale form is refused, not saved over.
     version = models.PositiveIntegerField(gettext_lazy("version"), default=1)
 
@@ -96,19 +100,49 @@ def mark_submitted(record, user):
     return ["state", "submitted_at", "submitted_by"]
 
 
-def approve(record, *, user):
-    """Call inside a transaction."""
+def _decided_on(record, version):
+    """The stored row of ``record``, locked, if it is still the ``version`` the reviewer
+    was shown; otherwise EditConflict carrying the row as it is now, so a decision is never
+    taken on content the reviewer did not see."""
     stored = lock(record)
+    if stored.version != version:
+        raise EditConflict(stored)
+    return stored
+
+
+def approve(record, *, user, version, region):
+    """Approve ``record`` as it was when shown at ``version`` (call inside a transaction).
+    ``region`` is the district whose setting decides whether a submitter may approve it."""
+    stored = _decided_on(record, version)
     if stored.state != ReviewState.SUBMITTED:
         raise TransitionRefused(_("Only a submitted entry can be approved."))
-    return _review(stored, user, ReviewState.APPROVED, comment="")
+    own = stored.submitted_by_id is not None and stored.submitted_by_id == user.pk
+    if own and not self_review_allowed(region, user):
+        raise TransitionRefused(
+            _("You submitted this entry, so another reviewer must approve it. A district with a single reviewer "
+              "may allow its reviewer to approve their own entries (本人审核) on the district's page.")
+        )
+    stored.self_reviewed = own
+    return _review(stored, user, ReviewState.APPROVED, comment="", extra=["self_reviewed"])
 
 
-def send_back(record, *, user, comment):
-    """Return a submitted record to its department (call inside a transaction)."""
+def self_review_allowed(region, user):
+    """Whether ``user`` may approve what they submitted in ``region``: only where the
+    district allows it and has no other active reviewer who could approve it instead."""
+    if not region.allow_self_review:
+        return False
+    User = get_user_model()
+    others = User.objects.filter(role=User.Role.REVIEWER, department__region=region, is_active=True)
+    return not others.exclude(pk=user.pk).exists()
+
+
+def send_back(record, *, user, comment, version):
+    """Return a submitted record, as it was when shown at ``version``, to its department
+    (call inside a transaction). Returning one's own submission is allowed: it approves
+    nothing and leaves the entry with the department."""
     if not comment.strip():
         raise TransitionRefused(_("Say why the entry is returned, so the department knows what to fix."))
-    stored = lock(record)
+    stored = _decided_on(record, version)
     if stored.state != ReviewState.SUBMITTED:
         raise TransitionRefused(_("Only a submitted entry can be returned."))
     return _review(stored, user, ReviewState.RETURNED, comment=comment.strip())
@@ -122,16 +156,17 @@ def reopen(record, *, user, reason):
     stored = lock(record)
     if stored.state != ReviewState.APPROVED:
         raise TransitionRefused(_("Only an approved entry can be reopened."))
+    stored.self_reviewed = False
     return _review(stored, user, ReviewState.RETURNED, comment=_("Reopened: %(reason)s") % {
-        "reason": reason.strip()})
+        "reason": reason.strip()}, extra=["self_reviewed"])
 
 
-def _review(record, user, state, *, comment):
+def _review(record, user, state, *, comment, extra=()):
     record.state = state
     record.reviewed_at = timezone.now()
     record.reviewed_by = user
     record.review_comment = comment
     record.version += 1
     record._history_user = user
-    record.save(update_fields=["state", "reviewed_at", "reviewed_by", "review_comment", "version"])
+    record.save(update_fields=["state", "reviewed_at", "reviewed_by", "review_comment", "version", *extra])
     return record

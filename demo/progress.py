@@ -80,6 +80,9 @@ def _quarter(plan, items, quarter, reviewer, *, finished, share):
     department a mix: reported and approved, late, returned, missing, drafts. Earlier
     quarters show the same work less far along (``share`` of the way), and a different
     department misses."""
+    # The demo districts have one reviewer, whose own bureau reports too: its entries are
+    # approved by their submitter, as the district's setting allows (本人审核).
+    Region.objects.filter(pk=plan.region_id).update(allow_self_review=True)
     shift = 2 * quarter.number
     due = plan.deadline_rule.due_on(quarter)
     assignments = Assignment.objects.filter(node__in=items, role="lead").select_related("department", "node")
@@ -108,9 +111,9 @@ def _quarter(plan, items, quarter, reviewer, *, finished, share):
         ProgressReport.objects.filter(pk=report.pk).update(submitted_at=submitted)
         ProgressReport.history.filter(id=report.pk, submitted_at__isnull=False).update(submitted_at=submitted)
         if finished and (index + shift) % 5 == 4:
-            progress_return(report=report, user=reviewer, comment=RETURN_COMMENT)
+            progress_return(report=report, user=reviewer, comment=RETURN_COMMENT, version=report.version)
         elif finished:
-            progress_approve(report=report, user=reviewer)
+            progress_approve(report=report, user=reviewer, version=report.version)
     if finished:
         _contributions(items, quarter, shift)
 

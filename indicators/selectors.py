@@ -241,6 +241,8 @@ def entry_sheet(report, duties):
 
 
 def utility_rows(report):
+    if report.pk is None:  # a report not stored yet has none
+        return []
     return list(report.utilities.order_by("utility"))
 
 
@@ -268,7 +270,7 @@ def checklist_rows(report, duties):
     indicators the department answers."""
     answers = {
         (a.indicator_id, a.item): a for a in report.answers.prefetch_related("evidence").select_related("indicator")
-    }
+    } if report.pk else {}
     result = []
     for indicator in duties.owned_indicators(report.department, Indicator.Method.CHECKLIST):
         items = [(index, text, answers.get((indicator.pk, index))) for index, text in enumerate(indicator.checklist)]

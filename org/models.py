@@ -42,6 +42,12 @@ class Region(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
     )
+    # A district with a single reviewer cannot have every entry approved by someone other
+    # than its submitter; this lets that reviewer approve their own (shown as 本人审核).
+    allow_self_review = models.BooleanField(
+        _("the single reviewer may approve entries they submitted"), default=False,
+        help_text=_("Only for a district with one reviewer: the approval is recorded and reported as 本人审核."),
+    )
 
     class Meta:
         verbose_name = _("region")

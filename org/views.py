@@ -1,13 +1,17 @@
 """Pages about regions and departments. Every queryset starts from the user's scope."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.audit import audited
 
+from .forms import SelfReviewForm
 from .models import Department, Notification, User
 from .scoping import visible_to
 from .selectors import region_overview
@@ -46,8 +50,28 @@ def region_detail(request, code):
             "kinds": Department.Kind.choices,
             "kind": kind,
             "groups": region.groups.all() if scope.can_review_region(region) else [],
+            "self_review_form": SelfReviewForm(instance=region)
+            if region.is_county and scope.can_review_region(region) else None,
         },
     )
+
+
+@require_POST
+@login_required
+@audited(gettext_lazy("Change whether the reviewer may approve their own entries"), "org.Region", key="code")
+def region_self_review(request, code):
+    """The district's reviewer (or an administrator) turns 本人审核 on or off."""
+    scope = visible_to(request.user)
+    region = get_object_or_404(scope.regions(change=True), code=code)
+    if not region.is_county or not scope.can_review_region(region):
+        raise Http404
+    form = SelfReviewForm(request.POST, instance=region)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Saved: the district's reviewer may approve entries they submitted (本人审核).")
+                         if region.allow_self_review else _("Saved: entries are approved by someone other than "
+                                                            "their submitter."))
+    return redirect(region)
 
 
 @require_safe

@@ -11,6 +11,8 @@ from docx.shared import Pt
 
 from tasks.models import ProgressReport
 
+from .report_workbook import self_review_text
+
 
 def _font(run, name, size):
     run.font.name = name
@@ -46,6 +48,7 @@ def build(data):
         f"{data.quarter.label}，{plan}共有工作事项应报送进展{totals['expected']}项，已报送{totals['submitted']}项，"
         f"其中按时报送{totals['on_time']}项，逾期未报或逾期报送{len(data.overdue)}项。"
     ]
+    sentences.append(self_review_text(totals))
     if verdict is not None:
         sentences.append(
             f"按{verdict.indicator_set.name}评价，本季度结论为“{verdict.get_verdict_display()}”：{verdict.reason}。"

@@ -12,6 +12,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 
 from carriers.selectors import target_progress
 from core.excel import write_text
+from indicators.models import DataReport
 from indicators.selectors import adopted_set, board
 from tasks.exports import BODY_FONT, BORDER, HEADER_FONT, TITLE_FONT, WRAP_CENTER, WRAP_LEFT, build_workbook
 from tasks.models import Assignment, ProgressReport, TaskNode
@@ -50,7 +51,7 @@ def report_data(region, quarter, *, today=None):
     plan = plans[0] if plans else None
     indicator_set = adopted_set(region)
     rows = [row for row in board(region, indicator_set, quarter) if row.computed] if indicator_set else []
-    reports, overdue, expected, submitted, on_time = {}, [], 0, 0, 0
+    reports, overdue, expected, submitted, on_time, self_reviewed = {}, [], 0, 0, 0, 0
     if plan is not None:
         due = plan.deadline_rule.due_on(quarter)
         found = {
@@ -71,6 +72,8 @@ def report_data(region, quarter, *, today=None):
             late = sent and timezone.localdate(report.submitted_at) > due
             submitted += sent
             on_time += sent and not late
+            self_reviewed += report is not None and report.state == ProgressReport.State.APPROVED and \
+                report.self_reviewed
             if (not sent and today > due) or late:
                 overdue.append((lead.department, lead.node, report if sent else None))
     return ReportData(
@@ -79,8 +82,21 @@ def report_data(region, quarter, *, today=None):
         board=rows, scorecards=selectors.scorecards(plan, quarter) if plan else [],
         targets=target_progress(region, quarter.year, today=min(today, quarter.last_day)),
         overdue=overdue, items=reports,
-        totals={"expected": expected, "submitted": submitted, "on_time": on_time},
+        totals={"expected": expected, "submitted": submitted, "on_time": on_time, "self_reviewed": self_reviewed,
+                "data_self_reviewed": DataReport.objects.filter(
+                    region=region, year=quarter.year, quarter=quarter.number, state=DataReport.State.APPROVED,
+                    self_reviewed=True).count()},
     )
+
+
+def self_review_text(totals):
+    """The report's line on approvals by the submitter (本人审核), or "" when there were none."""
+    parts = []
+    if totals["self_reviewed"]:
+        parts.append(f"工作事项进展{totals['self_reviewed']}项")
+    if totals["data_self_reviewed"]:
+        parts.append(f"指标基础数据{totals['data_self_reviewed']}份")
+    return f"本人审核（报送人与审核人为同一账号）：{'、'.join(parts)}。" if parts else ""
 
 
 def build(data):
@@ -125,7 +141,8 @@ def _progress_columns(data):
             if report is None or report.state == ProgressReport.State.DRAFT:
                 lines.append(f"{department.short_name}：未报送")
             else:
-                lines.append(f"{department.short_name}：{report.get_status_display()} {report.percent}%")
+                own = "（本人审核）" if report.state == ProgressReport.State.APPROVED and report.self_reviewed else ""
+                lines.append(f"{department.short_name}：{report.get_status_display()} {report.percent}%{own}")
         return "\n".join(lines)
 
     def work(item):
@@ -152,6 +169,7 @@ def _overview(sheet, data):
         ("已报送", data.totals["submitted"]),
         ("按时报送", data.totals["on_time"]),
         ("逾期未报及逾期报送", len(data.overdue)),
+        ("本人审核", self_review_text(data.totals) or "无"),
         ("载体建设目标", f"{met_targets}/{len(data.targets)} 项达成" if data.targets else "本年度未设目标"),
         ("部门平均得分", round(sum(scores) / len(scores), 1) if scores else "—"),
         ("方案", data.plan.title if data.plan else "本年度无实施中的方案"),

@@ -240,7 +240,10 @@ class TemplateUploadForm(forms.Form):
 
 
 class BatchProgressForm(ProgressForm):
-    """One row of the fill-many page: the same fields, laid out compactly."""
+    """One row of the fill-many page: the same fields, laid out compactly. ``locked``: the
+    entry was submitted or approved after the page was shown, so the row is no longer posted."""
+
+    locked = False
 
     class Meta(ProgressForm.Meta):
         widgets = {
@@ -249,5 +252,3 @@ class BatchProgressForm(ProgressForm):
             "next_plan": forms.Textarea(attrs={"rows": 1}),
         }
 
-
-ProgressFormSet = forms.modelformset_factory(ProgressReport, form=BatchProgressForm, extra=0, can_delete=False)

@@ -72,6 +72,10 @@ class Plan(models.Model):
     def deadline_rule(self):
         return DeadlineRule(window_days=self.report_window_days, due_offset_days=self.report_due_offset_days)
 
+    def covers(self, quarter):
+        """Whether ``quarter`` is one the plan runs in (one of its years)."""
+        return self.start_year <= quarter.year <= self.end_year
+
     @property
     def period_label(self):
         if self.start_year == self.end_year:
@@ -303,8 +307,8 @@ class ProgressReport(Reviewed):
 
     @property
     def is_untouched(self):
-        """A draft with nothing in it: opening an item creates its entry (so evidence can be
-        attached at once), which is not yet the department reporting anything."""
+        """A draft with nothing in it (evidence attached alone, or one stored before opening a
+        page stopped creating drafts), which is not yet the department reporting anything."""
         return (
             self.state == self.State.DRAFT and self.status == self.Status.NOT_STARTED and self.percent == 0
             and self.quantity is None and not (self.work_done or self.problems or self.next_plan)

@@ -190,9 +190,11 @@ def _progress(h, say, clients):
         _ok(reporter.post(url, {"status": "in_progress", "percent": 40, "quantity": 5, "version": report.version,
                                 "submit": "1", **texts}))
     h.approved, h.returned = ProgressReport.objects.filter(item=h.item).order_by("year", "quarter")
-    _ok(reviewer.post(reverse("tasks:progress_review", args=[h.approved.pk]), {"action": "approve"}))
+    _ok(reviewer.post(reverse("tasks:progress_review", args=[h.approved.pk]),
+                      {"action": "approve", "version": h.approved.version}))
     _ok(reviewer.post(reverse("tasks:progress_review", args=[h.returned.pk]),
-                      {"action": "return", "comment": say("tasks.ProgressReport.review_comment")}))
+                      {"action": "return", "comment": say("tasks.ProgressReport.review_comment"),
+                       "version": h.returned.version}))
     h.approved.refresh_from_db()
     h.returned.refresh_from_db()
     assert h.returned.state == "returned" and h.returned.evidence.exists(), h.returned.state
@@ -259,8 +261,10 @@ def _statistics(h, say, clients):
         _ok(reporter.post(reverse("indicators:data_submit", args=[report.pk]), {"version": report.version}))
     h.returned_data, h.data_report = DataReport.objects.filter(department=h.urban).order_by("year", "quarter")
     _ok(reviewer.post(reverse("indicators:data_review", args=[h.returned_data.pk]),
-                      {"action": "return", "comment": say("indicators.DataReport.review_comment")}))
-    _ok(reviewer.post(reverse("indicators:data_review", args=[h.data_report.pk]), {"action": "approve"}))
+                      {"action": "return", "comment": say("indicators.DataReport.review_comment"),
+                       "version": h.returned_data.version}))
+    _ok(reviewer.post(reverse("indicators:data_review", args=[h.data_report.pk]),
+                      {"action": "approve", "version": h.data_report.version}))
     h.returned_data.refresh_from_db()
     h.data_report.refresh_from_db()
     assert (h.returned_data.state, h.data_report.state) == ("returned", "approved")

@@ -182,11 +182,11 @@ def test_review_locks_approved_figures_and_return_needs_a_reason(qianjiang, cler
         client_for(clerk).post(entry_url(), form_data(report, submit="1"))
     report.refresh_from_db()
     review = reverse("indicators:data_review", args=[report.pk])
-    client_for(reviewer).post(review, {"action": "return", "comment": ""})
+    client_for(reviewer).post(review, {"action": "return", "comment": "", "version": report.version})
     report.refresh_from_db()
     assert report.state == DataReport.State.SUBMITTED  # no reason, no return
     with jobs_inline():
-        client_for(reviewer).post(review, {"action": "approve"})
+        client_for(reviewer).post(review, {"action": "approve", "version": report.version})
     report.refresh_from_db()
     assert report.state == DataReport.State.APPROVED and report.reviewed_by == reviewer
 
@@ -206,7 +206,7 @@ def test_only_counted_reports_feed_the_indicators_and_every_change_recomputes(qi
     report = enter_figures(qianjiang, Q1_2024, department=urban(qianjiang), state=DataReport.State.SUBMITTED,
                            NONRES_WATER="150", PLANNED_NONRES_WATER="140")
     with jobs_inline() as enqueued:
-        data_report_approve(report=report, user=reviewer)
+        data_report_approve(report=report, user=reviewer, version=report.version)
     # One recompute of this quarter and the same quarter next year (which compares with it);
     # once it ran, the scores of both marked stale.
     assert [(marks.name, sorted(str(quarter) for _region, quarter in marks.keys)) for marks in enqueued] == [

@@ -81,7 +81,7 @@ def test_no_evidence_changes_after_approval(setup, client_for):
     report = ProgressReport.objects.get(pk=setup.pk)
     report.status, report.percent, report.work_done = "in_progress", 50, "推进"
     progress_save(report=report, version=report.version, user=user("wulong_cgj"), submit=True)
-    progress_approve(report=report, user=user("wulong_reviewer"))
+    progress_approve(report=report, user=user("wulong_reviewer"), version=report.version)
     assert "不能修改" in attach(clerk, setup, "二.png", PNG).content.decode()
     clerk.post(reverse("tasks:evidence_delete", args=[Evidence.objects.get().pk]))
     assert Evidence.objects.count() == 1

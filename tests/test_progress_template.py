@@ -131,7 +131,7 @@ def test_approved_entries_cannot_be_changed_by_template(clerk, client_for):
     report = progress_open(item=rows[0].item, department=clerk.department, quarter=Q3)
     report.status, report.percent, report.work_done = "in_progress", 20, "起步"
     progress_save(report=report, version=report.version, user=clerk, submit=True)
-    progress_approve(report=report, user=User.objects.get(username="wulong_reviewer"))
+    progress_approve(report=report, user=User.objects.get(username="wulong_reviewer"), version=report.version)
     _, page = upload(client_for(clerk), filled(template(clerk.department), {(4, "G"): 90}))
     assert "第4行G列（完成百分比）：该记录状态为“已通过”" in page.content.decode()
     assert ProgressReport.objects.get(pk=report.pk).percent == 20

@@ -200,6 +200,8 @@ OBJECT_ROUTES = {
     "tasks:evidence_delete": ObjectRoute(_pk(an_evidence), ["post"], change=True, owner=DEPARTMENT),
     "tasks:progress_contribution": ObjectRoute(_item_quarter(a_cooperated_item), reporting=True, owner=DEPARTMENT),
     "org:region_detail": ObjectRoute(lambda world, region: {"code": region.code}, owner=REGION),
+    "org:region_self_review": ObjectRoute(lambda world, region: {"code": region.code}, ["post"], change=True,
+                                          owner=REGION),
     "org:department_detail": ObjectRoute(_pk(a_department), owner=DEPARTMENT),
 }
 

@@ -59,18 +59,18 @@ def submit(item, department, when, *, status="in_progress", percent=50, user=Non
 def quarter_of_work(plan, world, reviewer):
     items = plan.items
     a = submit(items["A"], world.water_bureau, "2023-06-25 10:00 +0800", percent=50)
-    progress_approve(report=a, user=reviewer)
+    progress_approve(report=a, user=reviewer, version=a.version)
     b = submit(items["B"], world.water_bureau, "2023-07-05 10:00 +0800", status="done", percent=100)
-    progress_approve(report=b, user=reviewer)
+    progress_approve(report=b, user=reviewer, version=b.version)
     c = submit(items["C"], world.water_bureau, "2023-06-20 10:00 +0800", percent=30)
-    progress_return(report=c, user=reviewer, comment="请补充进度说明")
+    progress_return(report=c, user=reviewer, comment="请补充进度说明", version=c.version)
     c.refresh_from_db()
     c.status, c.percent, c.work_done = "in_progress", 30, "已补充"
     with time_machine.travel("2023-06-28 10:00 +0800", tick=False):
         progress_save(report=c, version=c.version, user=None, submit=True)
     # D is never reported. E is 区城管局's, done and on time; 区水利局 cooperates on it.
     e = submit(items["E"], world.urban_bureau, "2023-06-26 10:00 +0800", status="done", percent=100)
-    progress_approve(report=e, user=reviewer)
+    progress_approve(report=e, user=reviewer, version=e.version)
     contribution_save(item=items["E"], department=world.water_bureau, quarter=Q2, note="提供水量数据", user=None)
     return plan
 
@@ -290,7 +290,7 @@ def test_a_failed_job_is_recorded_with_its_reason(quarter_of_work, world, monkey
 def test_a_submission_and_its_approval_recompute_the_quarter(plan, world, reviewer, jobs_inline):
     with jobs_inline() as callbacks:
         report = submit(plan.items["A"], world.water_bureau, "2023-06-25 10:00 +0800")
-        progress_approve(report=report, user=reviewer)
+        progress_approve(report=report, user=reviewer, version=report.version)
     assert len(callbacks) == 1  # one transaction of the test: one mark
     card = Scorecard.objects.get(plan=plan, department=world.water_bureau, year=2023, quarter=2)
     assert card.components["completeness"]["numerator"] == 1

@@ -85,7 +85,7 @@ def _world(wulong, qianjiang):
     approved = progress_open(item=items[1], department=clerk.department, quarter=Q1_2019)
     approved.status, approved.percent, approved.work_done = "in_progress", 20, "起步"
     progress_save(report=approved, version=approved.version, user=clerk, submit=True)
-    progress_approve(report=approved, user=reviewer)
+    progress_approve(report=approved, user=reviewer, version=approved.version)
     foreign_item = TaskNode.objects.filter(plan=plan, level=TaskNode.Level.WORK_ITEM).exclude(
         assignments__department=clerk.department).first()
     # 黔江: 区城管局's figures of 2023Q3 approved; 区水利局's report of 2024Q1 approved.

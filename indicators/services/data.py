@@ -22,11 +22,20 @@ from .compute import recompute_after_commit
 
 
 def data_report_open(*, department, quarter):
-    """The department's report for ``quarter``, created as an empty draft when first opened."""
+    """The department's stored report for ``quarter``, created as an empty draft if there
+    is none yet (for saving: a page only showing it uses ``data_report_entry``)."""
     report, _created = DataReport.objects.get_or_create(
         department=department, year=quarter.year, quarter=quarter.number, defaults={"region": department.region}
     )
     return report
+
+
+def data_report_entry(*, department, quarter):
+    """The department's report for ``quarter`` to show or fill in: the stored one, or an
+    unsaved empty draft that the first save brings into being. Writes nothing."""
+    stored = DataReport.objects.filter(department=department, year=quarter.year, quarter=quarter.number).first()
+    return stored or DataReport(department=department, region=department.region, year=quarter.year,
+                                quarter=quarter.number)
 
 
 @dataclass
@@ -131,7 +140,7 @@ def data_prepare(report, *, duties, entries, utilities=None):
 
 def _prepare_utilities(report, utilities, prepared):
     findings = prepared.findings
-    stored = {u.utility: u for u in report.utilities.all()}
+    stored = {u.utility: u for u in report.utilities.all()} if report.pk else {}
     # Names carried over from last quarter that nobody has filled in yet are not an entry.
     carried = set() if stored else {u.utility for u in selectors.utility_rows_to_fill(report)}
     seen = set()
@@ -221,7 +230,23 @@ def data_report_save(*, report, version, user, prepared, duties, confirm_warning
                      source_sha256=""):
     """Write what ``data_prepare`` checked, all or nothing; with ``submit``, also send the
     report for review. Errors, or new warnings not confirmed, refuse the save: ``ImportBlocked``
-    whose ``preview`` is the ``Findings`` (by element code or utility key)."""
+    whose ``preview`` is the ``Findings`` (by element code or utility key). An unsaved
+    ``report`` (from ``data_report_entry``) comes into being here; one stored meanwhile by
+    someone else is found and, changed since, refused as stale."""
+    arguments = {"version": version, "user": user, "prepared": prepared, "duties": duties,
+                 "confirm_warnings": confirm_warnings, "submit": submit, "source_sha256": source_sha256}
+    if report.pk is not None:
+        return _save_report(report, **arguments)
+    report.pk = data_report_open(department=report.department, quarter=report.period).pk
+    report._state.adding = False
+    try:
+        return _save_report(report, **arguments)
+    except Exception:
+        report.pk, report._state.adding = None, True  # rolled back: nothing is stored after all
+        raise
+
+
+def _save_report(report, *, version, user, prepared, duties, confirm_warnings, submit, source_sha256):
     stored_report = workflow.lock(report)
     require_editable(stored_report)
     if not prepared.ok:
@@ -308,15 +333,16 @@ def data_report_submit(*, report, version, user, duties):
 
 
 @transaction.atomic
-def data_report_approve(*, report, user):
-    report = workflow.approve(report, user=user)
+def data_report_approve(*, report, user, version):
+    """Approve the report as the reviewer saw it (``version``); EditConflict if it changed."""
+    report = workflow.approve(report, user=user, version=version, region=report.region)
     recompute_after_commit(report.region, report.period)
     return report
 
 
 @transaction.atomic
-def data_report_return(*, report, user, comment):
-    report = workflow.send_back(report, user=user, comment=comment)
+def data_report_return(*, report, user, comment, version):
+    report = workflow.send_back(report, user=user, comment=comment, version=version)
     recompute_after_commit(report.region, report.period)
     return report
 

@@ -33,7 +33,7 @@ from ..services import (
     checklist_answer_save,
     data_prepare,
     data_report_approve,
-    data_report_open,
+    data_report_entry,
     data_report_reopen,
     data_report_return,
     data_report_save,
@@ -55,9 +55,11 @@ def _duties_of(department):
 
 
 def _own_report(request, quarter):
+    """The user's department's report for ``quarter`` (unsaved until its first save) and
+    the region's duties."""
     department = reporting_department(request.user)
     duties = _duties_of(department)
-    return data_report_open(department=department, quarter=quarter), duties
+    return data_report_entry(department=department, quarter=quarter), duties
 
 
 def _entry_url(quarter):
@@ -196,7 +198,7 @@ def data_report(request, pk):
          "utilities": selectors.utility_rows(report), "checklists": selectors.checklist_rows(report, duties),
          "changes": record_history(report), "can_review": scope.can_review_region(report.region),
          "can_edit": report.is_editable and request.user.department_id == report.department_id,
-         "review_form": decisions.ReviewForm(), "reopen_form": decisions.ReopenForm()},
+         "review_form": decisions.ReviewForm.showing(report), "reopen_form": decisions.ReopenForm()},
     )
 
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core import events, workflow
+from core import evidence as evidence_files
 from core.errors import ImportBlocked
 from core.numbers import plain
 from core.periods import Quarter
@@ -28,14 +29,36 @@ REPORT_FIELDS = ["status", "percent", "quantity", "work_done", "problems", "next
 
 
 def progress_open(*, item, department, quarter):
-    """The department's entry for ``item`` and ``quarter``, created as an empty draft the
-    first time it is opened. Only a lead department has one."""
-    if not Assignment.objects.filter(node=item, department=department, role=Assignment.Role.LEAD).exists():
-        raise TransitionRefused(_("%(department)s does not lead this work item.") % {"department": department})
+    """The department's stored entry for ``item`` and ``quarter``, created as an empty
+    draft if there is none yet (for saving: a page only showing an entry uses
+    ``progress_entry``). Only a lead department has one."""
+    _require_lead(item, department)
     report, _created = ProgressReport.objects.get_or_create(
         item=item, department=department, year=quarter.year, quarter=quarter.number
     )
     return report
+
+
+UNREAD = object()
+
+
+def progress_entry(*, item, department, quarter, stored=UNREAD):
+    """The department's entry for ``item`` and ``quarter`` to show in a form: the stored
+    one (``stored``, when the caller has already read it: the entry or None), or an unsaved
+    empty draft that the first save brings into being. Writes nothing."""
+    if stored is UNREAD:
+        _require_lead(item, department)
+        stored = ProgressReport.objects.filter(
+            item=item, department=department, year=quarter.year, quarter=quarter.number
+        ).first()
+    report = stored or ProgressReport(item=item, department=department, year=quarter.year, quarter=quarter.number)
+    report.item = item  # already read, with its plan
+    return report
+
+
+def _require_lead(item, department):
+    if not Assignment.objects.filter(node=item, department=department, role=Assignment.Role.LEAD).exists():
+        raise TransitionRefused(_("%(department)s does not lead this work item.") % {"department": department})
 
 
 def validate_for_submission(report):
@@ -66,12 +89,35 @@ def validate_for_submission(report):
 
 
 @transaction.atomic
-def progress_save(*, report, version, user, submit=False):
+def progress_save(*, report, version, user, submit=False, evidence=None):
     """Save the reporter's fields (``report`` holds the new values); with ``submit``, check
     them and send the entry for review. A draft is saved whatever it holds, so no input is
-    ever lost."""
+    ever lost. An unsaved ``report`` (from ``progress_entry``) comes into being here; one
+    stored meanwhile by someone else is found and, changed since, refused as stale.
+    ``evidence``: a file to attach with this save (ValidationError {"evidence": ...})."""
+    if report.pk is not None:
+        return _save(report, version, user, submit, evidence)
+    if version is None:  # a form for an entry not stored yet need not say
+        version = report.version
+    created = progress_open(item=report.item, department=report.department, quarter=report.period)
+    report.pk, report._state.adding = created.pk, False
+    try:
+        return _save(report, version, user, submit, evidence)
+    except Exception:
+        # Refused: the draft is not stored after all (the transaction is rolled back), so
+        # the page must not offer what needs a stored entry.
+        report.pk, report._state.adding = None, True
+        raise
+
+
+def _save(report, version, user, submit, evidence):
     stored = ProgressReport.objects.select_for_update().get(pk=report.pk)
     require_editable(stored)
+    if evidence is not None:
+        try:
+            evidence_files.store(report.evidence, upload=evidence, user=user)
+        except ValidationError as error:
+            raise ValidationError({"evidence": error.messages}) from None
     fields = list(REPORT_FIELDS)
     if submit:
         validate_for_submission(report)
@@ -89,15 +135,16 @@ def _scores_changed(report):
 
 
 @transaction.atomic
-def progress_approve(*, report, user):
+def progress_approve(*, report, user, version):
+    """Approve the entry as the reviewer saw it (``version``); EditConflict if it changed."""
     _scores_changed(report)
-    return workflow.approve(report, user=user)
+    return workflow.approve(report, user=user, version=version, region=report.item.plan.region)
 
 
 @transaction.atomic
-def progress_return(*, report, user, comment):
+def progress_return(*, report, user, comment, version):
     _scores_changed(report)
-    return workflow.send_back(report, user=user, comment=comment)
+    return workflow.send_back(report, user=user, comment=comment, version=version)
 
 
 @transaction.atomic
@@ -106,16 +153,20 @@ def progress_reopen(*, report, user, reason):
     return workflow.reopen(report, user=user, reason=reason)
 
 
-def progress_bulk_approve(*, reports, user):
-    """Approve every submitted entry among ``reports``; returns how many were approved."""
-    approved = 0
-    for report in reports:
+def progress_bulk_approve(*, decisions, user):
+    """Approve each of ``decisions`` — (entry, version the reviewer saw) — that is still
+    that version and submitted. Returns (how many were approved, [(entry, why it was not)])."""
+    approved, refused = 0, []
+    for report, version in decisions:
         try:
-            progress_approve(report=report, user=user)
-        except TransitionRefused:
-            continue
-        approved += 1
-    return approved
+            progress_approve(report=report, user=user, version=version)
+        except EditConflict:
+            refused.append((report, _("changed after the list was shown; open it to see its current content")))
+        except TransitionRefused as error:
+            refused.append((report, str(error)))
+        else:
+            approved += 1
+    return approved, refused
 
 
 @transaction.atomic
@@ -124,6 +175,9 @@ def contribution_save(*, item, department, quarter, note, user):
     departments' entries."""
     if not note.strip():
         raise ValidationError({"note": _("Write what your department contributed.")})
+    if not item.plan.covers(quarter):
+        raise TransitionRefused(_("%(quarter)s is not a quarter of the plan (%(years)s).") % {
+            "quarter": quarter.label, "years": item.plan.period_label})
     if not Assignment.objects.filter(node=item, department=department, role=Assignment.Role.COOPERATING).exists():
         raise TransitionRefused(_("%(department)s does not cooperate on this work item.") % {"department": department})
     contribution, _created = Contribution.objects.update_or_create(
@@ -268,8 +322,9 @@ def progress_template_apply(*, department, quarter, rows, user):
 
 
 class BatchRefused(ValueError):
-    """Some rows of a batch could not be saved; ``errors`` maps entry ids to the
-    ValidationError or EditConflict of each. Nothing was saved."""
+    """Some rows of a batch could not be saved; ``errors`` maps item ids to the
+    ValidationError, EditConflict or TransitionRefused (submitted or approved meanwhile) of
+    each. Nothing was saved."""
 
     def __init__(self, errors):
         super().__init__("batch refused")
@@ -285,8 +340,8 @@ def progress_save_many(pairs, *, user, submit):
         try:
             with transaction.atomic():
                 progress_save(report=report, version=version, user=user, submit=submit)
-        except (ValidationError, EditConflict) as error:
-            errors[report.pk] = error
+        except (ValidationError, EditConflict, TransitionRefused) as error:
+            errors[report.item_id] = error
     if errors:
         transaction.set_rollback(True)
         raise BatchRefused(errors)

@@ -30,9 +30,9 @@ from org.scoping import reporting_department, visible_to
 
 from .. import progress_workbook
 from ..forms import (
+    BatchProgressForm,
     ContributionForm,
     ProgressForm,
-    ProgressFormSet,
     TemplateUploadForm,
 )
 from ..models import Contribution, Evidence, ProgressReport, TaskNode
@@ -44,7 +44,7 @@ from ..services import (
     contribution_save,
     progress_approve,
     progress_bulk_approve,
-    progress_open,
+    progress_entry,
     progress_reopen,
     progress_return,
     progress_save,
@@ -93,20 +93,24 @@ def todo(request):
     variants=submitted(gettext_lazy("Submit progress")),
 )
 def entry(request, item_pk, quarter):
-    """The reporter's form for one item and quarter: save a draft, or submit it."""
+    """The reporter's form for one item and quarter: save a draft, or submit it. Showing
+    the form writes nothing: the draft comes into being on its first save, which may carry
+    an evidence file too (so attaching one to a new entry keeps what was typed)."""
     department = reporting_department(request.user)
     try:
         period = Quarter.parse(quarter)
     except ValueError:
         raise Http404 from None
     item = get_object_or_404(lead_items(department, period), pk=item_pk)
-    report = progress_open(item=item, department=department, quarter=period)
+    report = progress_entry(item=item, department=department, quarter=period)
     form = ProgressForm(request.POST if request.method == "POST" else None, instance=report)
     current = None
     if request.method == "POST" and report.is_editable and form.is_valid():
         submit = "submit" in request.POST
+        upload = request.FILES.get("evidence")
         try:
-            progress_save(report=form.instance, version=form.cleaned_data["version"], user=request.user, submit=submit)
+            progress_save(report=form.instance, version=form.cleaned_data["version"], user=request.user,
+                          submit=submit, evidence=upload)
         except EditConflict as conflict:
             current = conflict.current
             form.show_conflict(current)
@@ -115,9 +119,11 @@ def entry(request, item_pk, quarter):
                 form.add_error(field if field in form.fields else None, problems)
         except TransitionRefused as error:
             messages.error(request, str(error))
-            return redirect(report)
+            return redirect(_entry_url(report))
         else:
             messages.success(request, _("Submitted for review.") if submit else _("Draft saved."))
+            if upload is not None and not submit:
+                return redirect(_entry_url(report))  # to see the file attached
             return redirect(f"{_todo_url()}?quarter={period}")
     deadline = report.deadline_status(today=timezone.localdate(), rule=item.plan.deadline_rule)
     return render(
@@ -130,7 +136,8 @@ def entry(request, item_pk, quarter):
             "quarter": period,
             "deadline": deadline,
             "current": current,
-            "evidence": report.evidence.all(),
+            "evidence": report.evidence.all() if report.pk else [],
+            "evidence_form": evidence_files.EvidenceForm(),
             "carrier_count": carrier_counts(item.plan, [item], today=timezone.localdate()).get(item.pk),
         },
     )
@@ -170,7 +177,7 @@ def detail(request, pk):
             "changes": changes,
             "can_review": can_review,
             "can_edit": report.is_editable and request.user.department_id == report.department_id,
-            "review_form": decisions.ReviewForm(),
+            "review_form": decisions.ReviewForm.showing(report),
             "evidence": report.evidence.all(),
             "contributions": Contribution.objects.filter(
                 item=report.item_id, year=report.year, quarter=report.quarter
@@ -253,11 +260,30 @@ def inbox(request):
 @audited(gettext_lazy("Approve progress in bulk"))
 def bulk_approve(request):
     scope = visible_to(request.user)
-    ids = [value for value in request.POST.getlist("report") if value.isdigit()]
-    reports = scope.filter(ProgressReport.objects.filter(pk__in=ids), region="item__plan__region", change=True)
-    approved = progress_bulk_approve(reports=list(reports), user=request.user)
+    shown = _shown_versions(request.POST.getlist("report"))
+    reports = scope.filter(
+        ProgressReport.objects.filter(pk__in=shown).select_related("item__plan__region", "department"),
+        region="item__plan__region", change=True,
+    )
+    approved, refused = progress_bulk_approve(
+        decisions=[(report, shown[report.pk]) for report in reports], user=request.user
+    )
     messages.success(request, _("%(count)d entries approved.") % {"count": approved})
+    if refused:
+        messages.error(request, _("Not approved: %(entries)s") % {"entries": "；".join(
+            f"{report.item.label[:40]}（{report.department}）：{reason}" for report, reason in refused)})
     return redirect(_next_or(request, reverse("tasks:review_inbox")))
+
+
+def _shown_versions(values):
+    """{entry id: version the inbox showed} from the ticked boxes (``id:version``); a box
+    without its version is left out, as nothing says what the reviewer saw."""
+    shown = {}
+    for value in values:
+        pk, _sep, version = value.partition(":")
+        if pk.isdigit() and version.isdigit():
+            shown[int(pk)] = int(version)
+    return shown
 
 
 def _own_editable_report(request, pk):
@@ -312,6 +338,8 @@ def contribution(request, item_pk, quarter):
         assignments__department=department,
         assignments__role="cooperating",
     )
+    if not item.plan.covers(period):  # no contribution to a quarter the plan does not run in
+        raise Http404
     existing = Contribution.objects.filter(
         item=item, year=period.year, quarter=period.number, department=department
     ).first()
@@ -428,46 +456,71 @@ def template_preview(request, token):
 @login_required
 @audited(gettext_lazy("Save progress drafts in bulk"), variants=submitted(gettext_lazy("Submit progress in bulk")))
 def batch(request):
-    """Fill many items of the quarter at once: every entry the department may still change."""
+    """Fill many items of the quarter at once: every entry the department may still change.
+    Showing the page writes nothing. A posted row whose entry was submitted or approved
+    meanwhile is refused by name (nothing is saved), the other rows keep what was typed."""
     department = reporting_department(request.user)
     quarter = requested_quarter(request)
-    rows = [row for row in todo_for(department, quarter, today=timezone.localdate()) if row.state in EDITABLE_ROWS]
-    reports = [row.report or progress_open(item=row.item, department=department, quarter=quarter) for row in rows]
-    formset = ProgressFormSet(
-        request.POST if request.method == "POST" else None,
-        queryset=ProgressReport.objects.filter(pk__in=[r.pk for r in reports]).select_related("item__plan"),
-    )
-    if request.method == "POST" and formset.is_valid():
+    rows = todo_for(department, quarter, today=timezone.localdate())
+    if request.method == "POST":
+        shown = {int(value) for value in request.POST.getlist("item") if value.isdigit()}
+        rows = [row for row in rows if row.item.pk in shown]
+    else:
+        rows = [row for row in rows if row.state in EDITABLE_ROWS]
+    forms = [
+        BatchProgressForm(
+            request.POST if request.method == "POST" else None,
+            instance=progress_entry(item=row.item, department=department, quarter=quarter, stored=row.report),
+            prefix=f"item-{row.item.pk}",
+        )
+        for row in rows
+    ]
+    # A list, not a generator: every row is validated, so each shows its own errors.
+    if request.method == "POST" and all([form.is_valid() for form in forms]):  # noqa: C419
         submit = "submit" in request.POST
         try:
             saved = progress_save_many(
-                [
-                    (form.instance, form.cleaned_data["version"])
-                    for form in formset.forms
-                    if form.has_changed() or submit
-                ],
+                [(form.instance, form.cleaned_data["version"]) for form in forms if form.has_changed() or submit],
                 user=request.user,
                 submit=submit,
             )
         except BatchRefused as refused:
-            for index, error in refused.errors.items():
-                form = next(f for f in formset.forms if f.instance.pk == index)
-                if isinstance(error, EditConflict):
-                    form.show_conflict(error.current)
-                else:
-                    for field, problems in error.message_dict.items():
-                        form.add_error(field if field in form.fields else None, problems)
-            messages.error(request, _("Nothing was saved; see the rows marked below."))
+            _show_refusals(request, forms, refused.errors)
         else:
             messages.success(
                 request,
                 (_("%(count)d entries submitted.") if submit else _("%(count)d drafts saved.")) % {"count": saved},
             )
             return redirect(f"{_todo_url()}?quarter={quarter}")
-    context = {"formset": formset, "quarter": quarter, "department": department}
+    context = {"forms": forms, "quarter": quarter, "department": department}
     return render(
         request, "tasks/progress_batch.html", {**context, "previous": quarter.previous(), "next": quarter.next()}
     )
+
+
+def _show_refusals(request, forms, errors):
+    """Mark each refused row of the fill-many page; a row submitted or approved meanwhile
+    is named and left out of the next post (it shows its stored state instead)."""
+    stale = []
+    for form in forms:
+        error = errors.get(form.instance.item_id)
+        if error is None:
+            continue
+        if isinstance(error, EditConflict):
+            form.show_conflict(error.current)
+        elif isinstance(error, TransitionRefused):
+            form.add_error(None, str(error))
+            form.locked = True
+            stale.append(form.instance.item.label[:40])
+        else:
+            for field, problems in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
+    if stale:
+        messages.error(request, _("Nothing was saved: %(items)s was submitted or approved after this page was "
+                                  "opened; it is left out now. Save again to keep the other rows.")
+                       % {"items": "、".join(f"“{label}”" for label in stale)})
+    else:
+        messages.error(request, _("Nothing was saved; see the rows marked below."))
 
 
 EDITABLE_ROWS = (TodoRow.UNREPORTED, ProgressReport.State.DRAFT, ProgressReport.State.RETURNED)
