@@ -52,10 +52,13 @@ test: test-sqlite
 test-sqlite: install-dev chromium lint migrations-check
 	$(PY) -m pytest $(if $(filter true,$(CI)),-m "not integration and not postgresql")
 
-## The suite again on PostgreSQL with Redis and a real Celery worker (started by the tests).
+## On PostgreSQL with Redis and a real Celery worker (started by the tests). A developer's
+## run takes the whole suite; under CI, to stay inside its time, the integration and
+## PostgreSQL-only tests and the modules whose SQL the two databases may answer differently
+## (ON_BOTH_DATABASES in tests/conftest.py) — the rest ran on SQLite just before.
 test-integration: install-dev services
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) REQUIRE_INTEGRATION=1 $(PY) -m pytest \
-	  $(if $(filter true,$(CI)),-m "not browser")
+	  $(if $(filter true,$(CI)),-m "(integration or postgresql or both_databases) and not browser")
 
 lint: install-dev
 	$(PY) -m ruff check .

@@ -6,6 +6,7 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import CharField, DateTimeField, IntegerField, Value
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 def record_history(record, limit=50):
@@ -36,6 +37,8 @@ def _shown(field, value):
         return dict(field.flatchoices).get(value, value)
     if isinstance(value, datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
     return value
 
 

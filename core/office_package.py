@@ -47,6 +47,12 @@ OBJECT_FOLDERS = ("embeddings", "activex")
 # A hyperlink to anything else (a UNC path, file:, another program's scheme) is refused.
 HYPERLINK = "hyperlink"
 HYPERLINK_SCHEMES = ("http://", "https://", "mailto:")
+# Word records the template a document was made from (a 公文 template on the clerk's own
+# disk) as an external attachedTemplate relationship to a drive path. Opening the file looks
+# for that path on the reader's own machine only, so a drive path reaches nobody; a template
+# on a web server or a network share (http:, \\server, file://server/) is refused.
+ATTACHED_TEMPLATE = "attachedtemplate"
+LOCAL_DRIVE_PATH = re.compile(r"^(file:/{2,3})?[a-z]:[\\/]", re.IGNORECASE)
 NAMED_TARGET = 120  # characters of a target quoted in a refusal
 
 # A document type declaration is where XML entities (“billion laughs”, external files) are
@@ -237,6 +243,8 @@ def _check_relationships(archive, name):
         # is treated as what it is.
         if external or "://" in target or target.startswith(("\\\\", "//")):
             if kind.lower() == HYPERLINK and target.lower().startswith(HYPERLINK_SCHEMES):
+                continue
+            if kind.lower() == ATTACHED_TEMPLATE and LOCAL_DRIVE_PATH.match(target):
                 continue
             raise external_link(kind or "?", target)
 

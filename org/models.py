@@ -45,7 +45,7 @@ class Region(models.Model):
     # A district with a single reviewer cannot have every entry approved by someone other
     # than its submitter; this lets that reviewer approve their own (shown as 本人审核).
     allow_self_review = models.BooleanField(
-        _("the single reviewer may approve entries they submitted"), default=False,
+        _("the single reviewer may approve entries they submitted"), default=False, db_default=False,
         help_text=_("Only for a district with one reviewer: the approval is recorded and reported as 本人审核."),
     )
 

@@ -12,6 +12,23 @@ from demo import regions as org_demo
 from org.models import Department, DepartmentAlias, DepartmentGroup, Region, User
 
 
+# Modules whose SQL the two databases may answer differently (row locks, upserts, constraints,
+# aggregates, migrations, the demo's bulk loads). Under CI the PostgreSQL run takes these with
+# the integration and PostgreSQL-only tests; the rest run once, on SQLite.
+ON_BOTH_DATABASES = {
+    "test_recompute", "test_recompute_migration", "test_indicator_compute", "test_scorecards",
+    "test_quarterly_report", "test_progress", "test_review_decisions", "test_task_import", "test_task_archive",
+    "test_task_editing", "test_carrier_import", "test_indicator_upload", "test_jobs", "test_scale_data",
+    "test_staged_import", "test_scoping", "test_demo", "test_reminders", "test_query_counts",
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.module.__name__.rsplit(".", 1)[-1] in ON_BOTH_DATABASES:
+            item.add_marker(pytest.mark.both_databases)
+
+
 def pytest_runtest_setup(item):
     # CI deselects these from the SQLite run (-m "not postgresql") and runs them on
     # PostgreSQL; a developer's SQLite-only run skips them with the reason.

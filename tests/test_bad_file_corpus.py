@@ -99,8 +99,8 @@ def _world(wulong, qianjiang):
 
 
 ENDPOINT_NAMES = ["task table", "progress template", "raw statistics", "bulk statistics", "water users", "carriers",
-                  "progress evidence", "carrier evidence", "water audit report"]
-EVIDENCE = {"progress evidence", "carrier evidence", "water audit report"}
+                  "progress evidence", "checklist evidence", "carrier evidence", "water audit report"]
+EVIDENCE = {"progress evidence", "checklist evidence", "carrier evidence", "water audit report"}
 # An evidence file is a document, not a table: a well-formed workbook is an acceptable
 # evidence document, so only the files refused for their container go to the evidence
 # uploads; the "workbook" files (refused by a reader) go to the table endpoints only.

@@ -131,6 +131,26 @@ def test_an_external_relationship_is_refused_naming_it(kind_, target, mode):
     assert said.startswith("“报告.docx”：该文件包含外部链接（") and f"{kind_} → {target.strip()}" in said, said
 
 
+@pytest.mark.parametrize("target", [
+    "file:///C:\\Users\\办公室\\AppData\\Roaming\\Microsoft\\Templates\\红头公文.dotm",
+    "file:///D:/模板/通知.dotx",
+    "C:\\模板\\Normal.dotm",
+])
+def test_a_template_on_the_writer_s_own_disk_is_accepted(target):
+    """Word records the 公文 template a report was made from as an external relationship to a
+    drive path; opening the file looks on the reader's own disk only, so nothing reaches out."""
+    data = _relate(_docx(), "word/_rels/settings.xml.rels", "attachedTemplate", target)
+    assert evidence("红头文件.docx", data) is None
+
+
+@pytest.mark.parametrize("target", [
+    "file://fileserver/模板/红头公文.dotm", "file:///\\\\fileserver\\t.dotm", "\\\\fileserver\\t.dotm",
+])
+def test_a_template_on_another_machine_is_refused(target):
+    data = _relate(_docx(), "word/_rels/settings.xml.rels", "attachedTemplate", target)
+    assert "外部链接" in evidence("红头文件.docx", data)
+
+
 def test_a_long_target_is_cut_in_the_message():
     long = "http://x.invalid/" + "a" * 500
     said = refusal(_relate(_docx(), "word/_rels/settings.xml.rels", "attachedTemplate", long))

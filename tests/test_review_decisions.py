@@ -99,7 +99,8 @@ def test_an_account_does_not_approve_what_it_submitted_unless_the_district_allow
     client.post(url, {"action": "approve", "version": report.version})
     report.refresh_from_db()
     assert report.state == "approved" and report.self_reviewed and report.reviewed_by == reviewer
-    assert "本人审核" in client.get(report.get_absolute_url()).content.decode()
+    page = client.get(report.get_absolute_url()).content.decode()
+    assert "本人审核" in page and "→ 是" in page and "True" not in page  # the history says it in words
     data = report_data(region, Q3)
     assert data.totals["self_reviewed"] == 1 and "本人审核" in self_review_text(data.totals)
 

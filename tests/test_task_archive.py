@@ -70,7 +70,7 @@ def record(item, department, quarter, *, approve=True):
     report.status, report.percent, report.work_done = "in_progress", 50, f"{quarter}已推进。"
     progress_save(report=report, version=report.version, user=user("wulong_cgj"), submit=True)
     if approve:
-        progress_approve(report=report, user=user("wulong_reviewer"))
+        progress_approve(report=report, user=user("wulong_reviewer"), version=report.version)
     return report
 
 

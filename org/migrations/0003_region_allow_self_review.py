@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='region',
             name='allow_self_review',
-            field=models.BooleanField(default=False, help_text='Only for a district with one reviewer: the approval is recorded and reported as 本人审核.', verbose_name='the single reviewer may approve entries they submitted'),
+            field=models.BooleanField(db_default=False, default=False, help_text='Only for a district with one reviewer: the approval is recorded and reported as 本人审核.', verbose_name='the single reviewer may approve entries they submitted'),
         ),
     ]
