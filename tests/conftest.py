@@ -11,7 +11,6 @@ from django.test import Client
 from demo import regions as org_demo
 from org.models import Department, DepartmentAlias, DepartmentGroup, Region, User
 
-
 # Modules whose SQL the two databases may answer differently (row locks, upserts, constraints,
 # aggregates, migrations, the demo's bulk loads). Under CI the PostgreSQL run takes these with
 # the integration and PostgreSQL-only tests; the rest run once, on SQLite.
