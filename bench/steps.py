@@ -90,7 +90,9 @@ def review(step, entry):
     """Open a submitted entry, approve or return it, and see the decision confirmed on the
     entry's page it leads back to (a refused decision leads there too, with another message)."""
     form = yield Request("entry detail", "GET", entry["url"], must_show=entry["review_url"])
-    data = {"csrfmiddlewaretoken": form_token(form), "action": step["action"], "comment": step.get("comment", "")}
+    version = FORM_VERSION.search(form.text)  # the decision is on the version the page showed
+    data = {"csrfmiddlewaretoken": form_token(form), "action": step["action"], "comment": step.get("comment", ""),
+            "version": version.group(1) if version else ""}
     yield Request(step["action"], "POST", entry["review_url"], data=data, status=302, location=entry["url"])
     yield Request("entry detail", "GET", entry["url"], must_show=entry[f"{step['action']}_message"])
 

@@ -180,8 +180,10 @@ def test_with_redis_stopped_pages_serve_changes_are_kept_and_jobs_resume_when_it
 
         # Approvals are saved; what they change is marked to be recomputed once the broker is back.
         entry = ProgressReport.objects.get(item=quarter_of_work.items["C"])
-        assert within(5, water.post, reverse("tasks:progress_review", args=[entry.pk])).status_code == 302
-        assert within(5, water.post, reverse("indicators:data_review", args=[figures.pk])).status_code == 302
+        assert within(5, water.post, reverse("tasks:progress_review", args=[entry.pk]),
+                      {"version": entry.version}).status_code == 302
+        assert within(5, water.post, reverse("indicators:data_review", args=[figures.pk]),
+                      {"version": figures.version}).status_code == 302
         entry.refresh_from_db()
         figures.refresh_from_db()
         assert entry.state == figures.state == "approved"
