@@ -71,7 +71,7 @@ def test_a_task_table_reimport_lists_reworded_texts_departments_and_removed_node
     assert any("从严从实开展节水评价工作" in label for label in removed)  # ... and its work item
     assert not any(change.label.endswith(reworded.label) for change in removals)
     html = page.content.decode()
-    assert "将删除" in html and "将新增或修改" in html and "协调市级修订用水定额。" in html
+    assert "将移除" in html and "将新增或修改" in html and "协调市级修订用水定额。" in html
     assert ProgressReport.objects.filter(item=reworded).exists()  # nothing written by looking
 
 
@@ -128,7 +128,7 @@ def test_the_data_template_lists_changed_figures_and_a_utility_left_out_as_remov
     (removal,) = page.context["removals"]
     assert "黔江区自来水有限公司" in removal.label
     assert fields_of(removal)["数值"][0] == "480 / 410 / 290 / 172 / 0.42 / 0"
-    assert "将删除" in page.content.decode()
+    assert "将移除" in page.content.decode()
     assert DataValue.objects.get(element__code="NONRES_WATER").value == 150  # nothing written by looking
 
 
