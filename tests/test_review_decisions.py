@@ -87,6 +87,10 @@ def test_an_account_does_not_approve_what_it_submitted_unless_the_district_allow
     report = submitted(item, urban, by="wulong_reviewer")
     client = client_for(reviewer)
     url = reverse("tasks:progress_review", args=[report.pk])
+    # The page says so before the reviewer decides.
+    assert "须由其他审核员审核通过" in client.get(report.get_absolute_url()).content.decode()
+    other_reviewer = client_for(user("admin")).get(report.get_absolute_url()).content.decode()
+    assert 'data-testid="own-submission"' not in other_reviewer
     client.post(url, {"action": "approve", "version": report.version})
     assert ProgressReport.objects.get(pk=report.pk).state == "submitted"
     # Another reviewer (an administrator) may.
@@ -96,6 +100,7 @@ def test_an_account_does_not_approve_what_it_submitted_unless_the_district_allow
     client.post(setting, {"allow_self_review": "on"})
     region.refresh_from_db()
     assert region.allow_self_review
+    assert "通过后将注明“本人审核”" in client.get(report.get_absolute_url()).content.decode()
     client.post(url, {"action": "approve", "version": report.version})
     report.refresh_from_db()
     assert report.state == "approved" and report.self_reviewed and report.reviewed_by == reviewer

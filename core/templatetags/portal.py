@@ -7,6 +7,7 @@ from django.utils.html import format_html
 
 from core.evidence import EvidenceForm
 from core.links import object_url
+from core.workflow import self_review_allowed
 
 register = template.Library()
 
@@ -79,3 +80,14 @@ def evidence_files(context, files, download, *, remove="", upload="", can_change
         "can_change": can_change, "required": required, "kept": kept, "form": EvidenceForm(),
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.simple_tag(takes_context=True)
+def own_submission(context, record):
+    """Tells a reviewer, before they decide, that they submitted ``record`` themselves: ``""``
+    when they did not, ``"allowed"`` when their district lets its single reviewer approve it
+    (本人审核), ``"refused"`` when only another reviewer may approve it."""
+    user = context["request"].user
+    if record.submitted_by_id is None or record.submitted_by_id != user.pk:
+        return ""
+    return "allowed" if self_review_allowed(record.department.region, user) else "refused"
