@@ -347,6 +347,8 @@ def test_the_delete_page_lists_every_record_and_archives_instead(plan, ledger, u
     plan_page = client.get(plan.get_absolute_url())
     assert "已归档" in plan_page.content.decode()
     assert first.pk in {row.node.pk for row in plan_page.context["archived"]}
+    entry = first.reports.get(year=2019, quarter=1)
+    assert 'data-testid="item-archived"' in client.get(entry.get_absolute_url()).content.decode()
     restored = client.post(reverse("tasks:node_restore", args=[first.pk]))
     assert restored.status_code == 302
     first.refresh_from_db()
