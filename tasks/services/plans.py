@@ -512,10 +512,9 @@ def node_delete(*, node, user=None, reason=""):
     holding = _holding_records(plan, nodes)
     kept = [n for n in below if n.pk in holding]
     _archive(kept, user=user, reason=reason or "删除时其下有填报记录，已归档")
-    # Deleting the top node cascades to all below it: only when nothing below is kept.
-    for gone in sorted((n for n in below if n.pk not in holding), key=lambda n: -n.level):
-        if TaskNode.objects.filter(pk=gone.pk).exists():
-            gone.delete()
+    # A node holding records makes every node above it hold them too, so what is deleted
+    # has nothing kept below it: one delete (its history rows come from the signals).
+    TaskNode.objects.filter(pk__in=[n.pk for n in below if n.pk not in holding]).delete()
     _renumber(plan)
     structure_changed(plan, {n.pk for n in kept})
     return ARCHIVED if kept else DELETED
