@@ -16,7 +16,7 @@ QIANJIANG_QUOTA = {2022: "2950", 2023: "3000"}  # 万m³ — illustrative assign
 def load(*, password):
     indicator_set = load_catalogue()
     qianjiang = Region.objects.get(code="500114")
-    Adoption.objects.update_or_create(region=qianjiang, defaults={"indicator_set": indicator_set, "since_year": 2022})
+    Adoption.objects.update_or_create(region=qianjiang, indicator_set=indicator_set, defaults={"since_year": 2022})
     quarters = quarterly_statistics.load(qianjiang, indicator_set)
     written = services.recompute(
         regions=[qianjiang], quarters=[Quarter(y, n) for y in quarterly_statistics.YEARS for n in range(1, 5)],

@@ -9,7 +9,7 @@ from carriers.models import Carrier, CarrierTarget, MonitoringRule, UserYear, Wa
 from core.periods import Quarter
 from indicators import services as indicator_services
 from indicators.models import ComputedValue
-from indicators.selectors import adopted_set
+from indicators.selectors import adopted_sets_of
 from org.models import Region
 
 from . import registry_data
@@ -118,9 +118,7 @@ def _audits(users):
 def _recompute(region):
     """The coverage indicators read the registry: bring the region's computed quarters up
     to date with it."""
-    indicator_set = adopted_set(region)
-    if indicator_set is None:
-        return 0
     computed = set(ComputedValue.objects.filter(region=region).values_list("year", "quarter"))
     quarters = sorted(Quarter(year, number) for year, number in computed)
-    return indicator_services.recompute(regions=[region], quarters=quarters, indicator_set=indicator_set)
+    return sum(indicator_services.recompute(regions=[region], quarters=quarters, indicator_set=indicator_set)
+               for indicator_set in adopted_sets_of(region))

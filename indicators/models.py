@@ -1,6 +1,7 @@
 """The indicator catalogue: raw statistics (data elements), reference values, indicator sets
 (a versioned standard) and their indicators with formulas and target rules."""
 
+from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -18,6 +19,7 @@ from core.workflow import Reviewed, ReviewState
 from org.models import Region
 
 from .formulas import FormulaError, parse
+from .scoring_rules import validate_scoring
 from .targets import RuleError, validate_rule
 
 code_validator = RegexValidator(
@@ -75,6 +77,9 @@ class ReferenceValue(models.Model):
     value = models.DecimalField(_("value"), max_digits=20, decimal_places=4)
     unit = models.CharField(_("unit"), max_length=20, blank=True)
     source = models.CharField(_("source"), max_length=200, blank=True)
+    # A national figure of year N is published during year N+1 (中国水资源公报): a quarter is
+    # judged against the latest figure out by its last day. Blank: out from 1 January of N+1.
+    published_on = models.DateField(_("published on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("reference value")
@@ -91,6 +96,14 @@ class ReferenceValue(models.Model):
         where = self.region.name if self.region_id else "全国"
         return f"{self.name} {where} {self.year}"
 
+    @property
+    def available_from(self):
+        """The first day the value can be used: a region's own figure (a quota assigned for
+        the year) from the start of its year, a national one once published."""
+        if self.region_id:
+            return date(self.year, 1, 1)
+        return self.published_on or date(self.year + 1, 1, 1)
+
 
 class IndicatorSet(models.Model):
     """A versioned standard grouping indicators, with the rule that decides a pass."""
@@ -99,6 +112,9 @@ class IndicatorSet(models.Model):
     version = models.CharField(_("version"), max_length=20)
     name = models.CharField(_("name"), max_length=200)
     source = models.CharField(_("source document"), max_length=200, blank=True)
+    # Where the items were taken from and what could not be checked against the published
+    # text: shown with the standard so nobody mistakes a reconstruction for the original.
+    source_note = models.TextField(_("notes on the source"), blank=True)
     # The pass rule. Every bottom-line indicator must be met, always; then each of these
     # that is set must hold too. None set: the bottom line alone decides.
     guiding_share = models.PositiveSmallIntegerField(
@@ -108,8 +124,10 @@ class IndicatorSet(models.Model):
     min_points = models.DecimalField(
         _("points, at least"), max_digits=6, decimal_places=1, null=True, blank=True,
         validators=[MinValueValidator(Decimal("0"))],
-        help_text=_("The points of the indicators met, added up (each indicator's points are set on it)."),
+        help_text=_("The pass score: the points awarded to the items, added up (each item's full points and "
+                    "scoring rule are set on it)."),
     )
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("indicator set")
@@ -124,9 +142,9 @@ class IndicatorSet(models.Model):
         if self.min_points is not None and self.pk:
             possible = self.indicators.aggregate(total=models.Sum("points"))["total"] or Decimal("0")
             if self.min_points > possible:
-                raise ValidationError({"min_points": _("The indicators of this set carry %(possible)s points "
-                                                       "in all: the threshold cannot be reached.")
-                                       % {"possible": plain(possible)}})
+                raise ValidationError({"min_points": _("The items of this standard carry %(possible)s points "
+                                                       "in all: a pass score of %(needed)s cannot be reached.")
+                                       % {"possible": plain(possible), "needed": plain(self.min_points)}})
         if self.min_guiding is not None and self.pk:
             guiding = self.indicators.filter(kind=Indicator.Kind.GUIDING).count()
             if self.min_guiding > guiding:
@@ -145,6 +163,15 @@ class IndicatorSet(models.Model):
             parts.append(_("at least %(points)s points") % {"points": plain(self.min_points)})
         return "，".join(str(part) for part in parts)
 
+    @property
+    def is_scored(self):
+        """A standard judged on points (县域节水型社会评价标准) rather than on indicators met."""
+        return self.min_points is not None
+
+    @property
+    def full_points(self):
+        return sum((i.points for i in self.indicators.all()), Decimal("0"))
+
 
 class Indicator(models.Model):
     class Kind(models.TextChoices):
@@ -155,6 +182,7 @@ class Indicator(models.Model):
         FORMULA = "formula", _("Formula over data elements")
         LEAKAGE = "leakage", _("Leakage after CJJ 92-2016")
         CHECKLIST = "checklist", _("Checklist with evidence")
+        JUDGED = "judged", _("Judged by experts")
 
     indicator_set = models.ForeignKey(
         IndicatorSet, verbose_name=_("indicator set"), on_delete=models.CASCADE, related_name="indicators"
@@ -173,15 +201,22 @@ class Indicator(models.Model):
     target = models.JSONField(_("target rule"), default=dict, blank=True)
     target_text = models.CharField(_("requirement as written"), max_length=200, blank=True)
     points = models.DecimalField(
-        _("points"),
+        _("full points"),
         max_digits=5,
         decimal_places=1,
         default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
-        help_text=_("What meeting the indicator earns, for a set judged on points."),
+        help_text=_("The most the item can earn, for a standard judged on points."),
     )
+    # How the points are awarded (``indicators.scoring_rules``); empty: all or nothing.
+    scoring = models.JSONField(_("scoring rule"), default=dict, blank=True)
+    scoring_text = models.TextField(_("scoring rule as written"), blank=True)
+    # Judged on the whole year's figure: the fourth quarter's value decides; the quarters
+    # before it show the year-to-date value as progress and keep last year's judgement.
+    annual = models.BooleanField(_("judged on the annual figure"), default=False)
     lead_text = models.CharField(_("lead units as written"), max_length=200, blank=True)
     responsible_text = models.CharField(_("responsible units as written"), max_length=300, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("indicator")
@@ -206,19 +241,24 @@ class Indicator(models.Model):
                 errors["formula"] = str(error)
         elif self.method == self.Method.CHECKLIST and not self.checklist:
             errors["checklist"] = _("A checklist indicator needs at least one item to answer.")
-        if self.method != self.Method.CHECKLIST:
+        if self.method in (self.Method.FORMULA, self.Method.LEAKAGE):
             try:
                 validate_rule(self.target)
             except RuleError as error:
                 errors["target"] = str(error)
+        try:
+            validate_scoring(self.scoring, full=self.points, method=self.method)
+        except RuleError as error:
+            errors["scoring"] = str(error)
         if errors:
             raise ValidationError(errors)
 
 
 class Adoption(models.Model):
-    """The indicator set a region is evaluated against."""
+    """A standard a region is evaluated against; a region may answer to several at once
+    (the county standard and a city's 节水型城市 list), each with its own board and verdict."""
 
-    region = models.OneToOneField(Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="+")
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="+")
     indicator_set = models.ForeignKey(
         IndicatorSet, verbose_name=_("indicator set"), on_delete=models.PROTECT, related_name="adoptions"
     )
@@ -227,7 +267,10 @@ class Adoption(models.Model):
     class Meta:
         verbose_name = _("adopted indicator set")
         verbose_name_plural = _("adopted indicator sets")
-        ordering = ["region__code"]
+        ordering = ["region__code", "indicator_set__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "indicator_set"], name="adoption_one_per_set"),
+        ]
 
     def __str__(self):
         return f"{self.region}：{self.indicator_set}"
@@ -404,6 +447,10 @@ class ComputedValue(models.Model):
     value = models.DecimalField(_("value"), max_digits=24, decimal_places=6, null=True, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices)
     explanation = models.CharField(_("explanation"), max_length=300, blank=True)
+    # For a standard judged on points: what the item earned and why, in words
+    # ("再生水利用率19.0%，达到15%以上，得3分"). None: not scored, or not yet (data incomplete).
+    points = models.DecimalField(_("points"), max_digits=5, decimal_places=1, null=True, blank=True)
+    award = models.CharField(_("points awarded because"), max_length=300, blank=True)
     lineage = models.JSONField(_("lineage"), default=dict)
 
     class Meta:
@@ -427,3 +474,46 @@ class ComputedValue(models.Model):
     @property
     def period(self):
         return Quarter(self.year, self.quarter)
+
+
+class Judgement(models.Model):
+    """The points experts gave an item judged by experts (制度建设, 宣传教育 …) for a region,
+    with the written reason. It holds from its quarter until a later judgement replaces it."""
+
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="+")
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("item"), on_delete=models.CASCADE, related_name="judgements"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(_("quarter"))
+    points = models.DecimalField(_("points"), max_digits=5, decimal_places=1,
+                                 validators=[MinValueValidator(Decimal("0"))])
+    reason = models.TextField(_("reason"))
+    judged_by = models.ForeignKey("org.User", verbose_name=_("judged by"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    judged_at = models.DateTimeField(_("judged"), auto_now=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    history = HistoricalRecords(excluded_fields=["version", "judged_at"])
+
+    class Meta:
+        verbose_name = _("expert judgement")
+        verbose_name_plural = _("expert judgements")
+        ordering = ["region__code", "indicator__number", "-year", "-quarter"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "indicator", "year", "quarter"], name="judgement_one_per_quarter"),
+            models.CheckConstraint(condition=Q(quarter__gte=1, quarter__lte=4), name="judgement_quarter_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.region} {self.year}Q{self.quarter} {self.indicator.name}: {self.points}"
+
+    @property
+    def period(self):
+        return Quarter(self.year, self.quarter)
+
+    def clean(self):
+        if self.indicator_id and self.points is not None and self.points > self.indicator.points:
+            raise ValidationError({"points": _("The item carries %(full)s points at most.")
+                                   % {"full": plain(self.indicator.points)}})
+        if not (self.reason or "").strip():
+            raise ValidationError({"reason": _("Say why the item earns these points.")})

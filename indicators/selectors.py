@@ -28,16 +28,28 @@ from .models import (
 TREND_QUARTERS = 8
 
 
-def adopted_set(region):
-    """The indicator set ``region`` is evaluated against, or None."""
-    adoption = Adoption.objects.filter(region=region).select_related("indicator_set").first()
-    return adoption.indicator_set if adoption else None
+def adopted_sets_of(region):
+    """The standards ``region`` is evaluated against, in a stable order (may be none)."""
+    return adopted_sets([region.pk]).get(region.pk, [])
 
 
 def adopted_sets(region_ids):
-    """{region id: the indicator set it is evaluated against}, for those that have one."""
-    adoptions = Adoption.objects.filter(region__in=region_ids).select_related("indicator_set").order_by()
-    return {adoption.region_id: adoption.indicator_set for adoption in adoptions}
+    """{region id: [the standards it is evaluated against]}, for those that adopted any."""
+    adoptions = (Adoption.objects.filter(region__in=region_ids).select_related("indicator_set")
+                 .order_by("region_id", "indicator_set__code", "indicator_set__version"))
+    found = defaultdict(list)
+    for adoption in adoptions:
+        found[adoption.region_id].append(adoption.indicator_set)
+    return dict(found)
+
+
+def adopted_set_of(region, code=None):
+    """One standard of ``region``: the one whose code (or pk) is ``code``, else the first."""
+    sets = adopted_sets_of(region)
+    for indicator_set in sets:
+        if code and code in (indicator_set.code, str(indicator_set.pk)):
+            return indicator_set
+    return sets[0] if sets else None
 
 
 def known_names():
@@ -93,15 +105,19 @@ def _position(text, name):
     return re.search(rf"\b{name}\b", text).start()
 
 
-def duties_for(region, indicator_set):
-    return duties_for_regions([region.pk], indicator_set)[region.pk]
+def duties_for(region, indicator_sets):
+    return duties_for_regions([region.pk], indicator_sets)[region.pk]
 
 
-def duties_for_regions(region_ids, indicator_set):
-    """{region id: Duties} of many regions evaluated against ``indicator_set``, in the same
+def duties_for_regions(region_ids, indicator_sets):
+    """{region id: Duties} of many regions evaluated against ``indicator_sets`` (one set or
+    a list: a region under two standards reports each figure once, for both), in the same
     fixed number of queries as for one: the formulas are parsed once and the departments of
     every region are read together (a national import covers thousands of counties)."""
-    indicators = list(indicator_set.indicators.order_by("number"))
+    if not isinstance(indicator_sets, list | tuple):
+        indicator_sets = [indicator_sets] if indicator_sets is not None else []
+    indicators = [indicator for indicator_set in indicator_sets
+                  for indicator in indicator_set.indicators.order_by("number")]
     element_codes, names = _element_codes(), known_names()
     registry = set(DataElement.objects.filter(source=DataElement.Source.REGISTRY).values_list("code", flat=True))
     formula_elements, element_indicators = {}, defaultdict(list)
@@ -138,16 +154,16 @@ def _assign_owners(duties, resolver, registry):
 
 
 def duties_of_regions(region_ids):
-    """({region id: IndicatorSet}, {region id: Duties}) of the regions that adopted an
-    indicator set, in a fixed number of queries per indicator set."""
+    """({region id: [IndicatorSet]}, {region id: Duties}) of the regions that adopted a
+    standard, in a fixed number of queries per combination of standards."""
     sets = adopted_sets(region_ids)
-    by_set = defaultdict(list)
+    by_sets = defaultdict(list)
     for region_id in region_ids:
         if region_id in sets:
-            by_set[sets[region_id]].append(region_id)
+            by_sets[tuple(s.pk for s in sets[region_id])].append(region_id)
     duties = {}
-    for indicator_set, members in by_set.items():
-        duties.update(duties_for_regions(members, indicator_set))
+    for members in by_sets.values():
+        duties.update(duties_for_regions(members, sets[members[0]]))
     return sets, duties
 
 

@@ -93,7 +93,7 @@ class Scorecard(models.Model):
 
 
 class RegionVerdict(models.Model):
-    """A region's compliance in a quarter under its adopted indicator set."""
+    """A region's compliance in a quarter under one of the standards it adopted."""
 
     class Verdict(models.TextChoices):
         MET = "met", _("Compliant")
@@ -107,6 +107,8 @@ class RegionVerdict(models.Model):
     quarter = models.PositiveSmallIntegerField(_("quarter"))
     verdict = models.CharField(_("verdict"), max_length=10, choices=Verdict.choices)
     reason = models.CharField(_("reason"), max_length=300)
+    # Under a standard judged on points: the points awarded, added up.
+    points = models.DecimalField(_("points"), max_digits=6, decimal_places=1, null=True, blank=True)
     # Figures of the summary: bottom-line and guiding indicators met / not met / incomplete
     # (lists of indicator codes), work items on track, carrier targets met.
     figures = models.JSONField(_("figures"), default=dict)
@@ -116,7 +118,10 @@ class RegionVerdict(models.Model):
         verbose_name = _("region verdict")
         verbose_name_plural = _("region verdicts")
         ordering = ["region", "-year", "-quarter"]
-        constraints = [models.UniqueConstraint(fields=["region", "year", "quarter"], name="verdict_one_per_quarter")]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "indicator_set", "year", "quarter"],
+                                    name="verdict_one_per_set_quarter"),
+        ]
 
     def __str__(self):
         return f"{self.region} {self.year}Q{self.quarter}: {self.get_verdict_display()}"

@@ -13,7 +13,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from carriers.selectors import target_progress
 from core.excel import write_text
 from indicators.models import DataReport
-from indicators.selectors import adopted_set, board
+from indicators.selectors import adopted_sets_of, board
 from tasks.exports import BODY_FONT, BORDER, HEADER_FONT, TITLE_FONT, WRAP_CENTER, WRAP_LEFT, build_workbook
 from tasks.models import Assignment, ProgressReport, TaskNode
 from tasks.selectors import plan_tree
@@ -49,7 +49,8 @@ def report_data(region, quarter, *, today=None):
     today = today or timezone.localdate()
     plans = list(selectors.plans_of(region, quarter.year))
     plan = plans[0] if plans else None
-    indicator_set = adopted_set(region)
+    indicator_sets = adopted_sets_of(region)
+    indicator_set = indicator_sets[0] if indicator_sets else None
     rows = [row for row in board(region, indicator_set, quarter) if row.computed] if indicator_set else []
     reports, overdue, expected, submitted, on_time, self_reviewed = {}, [], 0, 0, 0, 0
     if plan is not None:
@@ -78,7 +79,8 @@ def report_data(region, quarter, *, today=None):
                 overdue.append((lead.department, lead.node, report if sent else None))
     return ReportData(
         region=region, quarter=quarter, plan=plan,
-        verdict=RegionVerdict.objects.filter(region=region, year=quarter.year, quarter=quarter.number).first(),
+        verdict=RegionVerdict.objects.filter(region=region, indicator_set=indicator_set, year=quarter.year,
+                                             quarter=quarter.number).first(),
         board=rows, scorecards=selectors.scorecards(plan, quarter) if plan else [],
         targets=target_progress(region, quarter.year, today=min(today, quarter.last_day)),
         overdue=overdue, items=reports,

@@ -88,6 +88,7 @@ class Value(NamedTuple):
     indicator_id: int
     status: str
     indicator: Indicator
+    points: Decimal | None = None  # awarded, under a standard judged on points
 
 
 @dataclass
@@ -148,7 +149,7 @@ class Batch:
         self.item_plan = {item.pk: plan_id for plan_id, by_role in self.items.items()
                           for items in by_role for found in items.values() for item in found}
         self.sets, duties = duties_of_regions(self.region_ids)
-        chosen = {s.pk for s in self.sets.values()}
+        chosen = {s.pk for sets in self.sets.values() for s in sets}
         self.indicators = {i.pk: i for i in Indicator.objects.filter(indicator_set__in=chosen)}
         # region id -> {indicator id: the Department that answers for it}
         self.owners = {region_id: found.indicator_owner for region_id, found in duties.items()}
@@ -175,14 +176,16 @@ class Batch:
                 self.progress[wanted[(year, number)]][1].append(tuple(contributed))
 
     def values(self, quarter):
-        """{region id: {indicator id: Value}} of the set each region adopted."""
+        """{region id: {indicator id: Value}} of the standards each region adopted."""
         found = {region_id: {} for region_id in self.sets}
+        adopted = {region_id: {s.pk for s in sets} for region_id, sets in self.sets.items()}
         computed = ComputedValue.objects.filter(region__in=list(self.sets), year=quarter.year, quarter=quarter.number)
-        for pk, region_id, indicator_id, status in computed.order_by().values_list("pk", "region", "indicator",
-                                                                                     "status"):
+        for pk, region_id, indicator_id, status, points in computed.order_by().values_list(
+            "pk", "region", "indicator", "status", "points"
+        ):
             indicator = self.indicators.get(indicator_id)
-            if indicator is not None and indicator.indicator_set_id == self.sets[region_id].pk:
-                found[region_id][indicator_id] = Value(pk, region_id, indicator_id, status, indicator)
+            if indicator is not None and indicator.indicator_set_id in adopted[region_id]:
+                found[region_id][indicator_id] = Value(pk, region_id, indicator_id, status, indicator, points)
         return found
 
     def facts(self, quarter, values=None):
@@ -338,7 +341,8 @@ def verdict(rule, values):
             for c in short
         ), figures
     return "not_met", "；".join(
-        f"{c.label}{plain(c.have)}{c.unit}，少于要求的{plain(c.needed)}{c.unit}" for c in short if c.could < c.needed
+        f"{c.label}{plain(c.have)}{c.unit}，少于要求的{plain(c.needed)}{c.unit}，差{plain(c.needed - c.have)}{c.unit}"
+        for c in short if c.could < c.needed
     ), figures
 
 
@@ -349,12 +353,15 @@ def _checks(rule, guiding, values, figures):
     if needed:
         checks.append(Check("导向指标达标", "项", met, met + open_, needed, open_))
     if rule.min_points is not None:
-        earned = sum((v.indicator.points for v in values if v.status == "met"), Decimal("0"))
-        pending = sum((v.indicator.points for v in values if v.status == "incomplete"), Decimal("0"))
+        # Each item's points are awarded by its scoring rule when its value is computed;
+        # an item without points yet (data incomplete, not judged) could still earn its full.
+        earned = sum((v.points for v in values if v.points is not None), Decimal("0"))
+        open_items = [v for v in values if v.points is None and v.indicator.points]
+        pending = sum((v.indicator.points for v in open_items), Decimal("0"))
         possible = sum((v.indicator.points for v in values), Decimal("0"))
-        figures["points"] = {"earned": plain(earned), "needed": plain(rule.min_points), "possible": plain(possible)}
-        pending_count = sum(1 for v in values if v.status == "incomplete" and v.indicator.points)
-        checks.append(Check("得分", "分", earned, earned + pending, rule.min_points, pending_count))
+        figures["points"] = {"earned": plain(earned), "needed": plain(rule.min_points), "possible": plain(possible),
+                             "pending": plain(pending)}
+        checks.append(Check("得分", "分", earned, earned + pending, rule.min_points, len(open_items)))
     return checks
 
 

@@ -3,6 +3,7 @@ for a quarter, written in bulk and idempotently, as the recompute ``RECOMPUTE`` 
 ``core.recompute``; building quarterly reports; retrying this app's failed jobs."""
 
 import logging
+from decimal import Decimal
 from functools import partial
 
 from django.core.files.base import ContentFile
@@ -88,22 +89,26 @@ def _scorecards(plan, quarter, facts):
 
 
 def _verdicts(region_ids, quarter, sets, values):
-    """The regions' verdicts from the computed values of the set each adopted (``values``
-    as ``scoring.Batch.values`` gives them); none where there is no set or no value."""
+    """The regions' verdicts, one per standard each adopted, from the computed values
+    (``values`` as ``scoring.Batch.values`` gives them); none where a standard has no value."""
     rows = []
     for region_id, found in values.items():
-        if not found:
-            continue
-        verdict, reason, figures = scoring.verdict(sets[region_id], list(found.values()))
-        rows.append(RegionVerdict(region_id=region_id, year=quarter.year, quarter=quarter.number,
-                                  indicator_set=sets[region_id], verdict=verdict, reason=reason[:300],
-                                  figures=figures))
-    upsert(RegionVerdict, rows, unique_fields=["region", "year", "quarter"],
-           update_fields=["indicator_set", "verdict", "reason", "figures", "computed_at"],
-           compare_fields=["indicator_set", "verdict", "reason", "figures"])
-    RegionVerdict.objects.filter(region__in=region_ids, year=quarter.year, quarter=quarter.number).exclude(
-        region__in=[row.region_id for row in rows]
-    ).delete()
+        for indicator_set in sets.get(region_id, []):
+            own = [value for value in found.values() if value.indicator.indicator_set_id == indicator_set.pk]
+            if not own:
+                continue
+            verdict, reason, figures = scoring.verdict(indicator_set, own)
+            points = figures.get("points", {}).get("earned")
+            rows.append(RegionVerdict(region_id=region_id, year=quarter.year, quarter=quarter.number,
+                                      indicator_set=indicator_set, verdict=verdict, reason=reason[:300],
+                                      figures=figures, points=None if points is None else Decimal(points)))
+    upsert(RegionVerdict, rows, unique_fields=["region", "indicator_set", "year", "quarter"],
+           update_fields=["verdict", "reason", "figures", "points", "computed_at"],
+           compare_fields=["verdict", "reason", "figures", "points"])
+    kept = {(row.region_id, row.indicator_set_id) for row in rows}
+    stored = RegionVerdict.objects.filter(region__in=region_ids, year=quarter.year, quarter=quarter.number)
+    gone = [pk for pk, *key in stored.values_list("pk", "region", "indicator_set") if tuple(key) not in kept]
+    RegionVerdict.objects.filter(pk__in=gone).delete()  # standards no longer adopted, or without values
 
 
 def recompute_all(*, quarters, region_ids=None):

@@ -122,8 +122,11 @@ def test_recomputing_twice_leaves_the_same_rows(quarter_of_work, world):
 
 
 def value(code, kind, status, name=None, points=0):
+    """A computed value as the verdict reads it; an all-or-nothing item earns its full
+    points when met, none when not, and has no points yet without data."""
     indicator = SimpleNamespace(code=code, kind=kind, name=name or code, points=D(points))
-    return SimpleNamespace(status=status, indicator=indicator)
+    awarded = {"met": D(points), "not_met": D(0)}.get(status)
+    return SimpleNamespace(status=status, indicator=indicator, points=awarded)
 
 
 def rule(**thresholds):
@@ -149,7 +152,7 @@ def test_guiding_share_decides_and_missing_data_leaves_it_open():
     assert outcome == "met" and reason == "底线指标全部达标，导向指标达标8项（要求不少于8项）"
     seven = [*eight[:7], value("N7", "guiding", "not_met"), *eight[8:]]
     outcome, reason, _ = verdict(rule(guiding_share=80), bottom + seven)
-    assert outcome == "not_met" and reason == "导向指标达标7项，少于要求的8项"
+    assert outcome == "not_met" and reason == "导向指标达标7项，少于要求的8项，差1项"
     open_ = [*eight[:7], value("I7", "guiding", "incomplete"), *eight[8:]]
     outcome, reason, _ = verdict(rule(guiding_share=80), bottom + open_)
     assert outcome == "incomplete" and "另有1项数据不全" in reason
@@ -169,9 +172,9 @@ def test_points_decide_a_set_judged_on_points():
     ]
     outcome, reason, figures = verdict(rule(min_points=D("85")), values)
     assert outcome == "met" and reason == "底线指标全部达标，得分85分（要求不少于85分）"
-    assert figures["points"] == {"earned": "85", "needed": "85", "possible": "100"}
+    assert figures["points"] == {"earned": "85", "needed": "85", "possible": "100", "pending": "0"}
     outcome, reason, _ = verdict(rule(min_points=D("90")), values)
-    assert outcome == "not_met" and reason == "得分85分，少于要求的90分"
+    assert outcome == "not_met" and reason == "得分85分，少于要求的90分，差5分"
     # G4 without data could still bring 15: the verdict waits for it.
     values[-1] = value("G4", "guiding", "incomplete", points=15)
     assert verdict(rule(min_points=D("90")), values)[0] == "incomplete"

@@ -33,7 +33,7 @@ from ..models import (
     UtilityFigures,
 )
 from ..providers import provided_for
-from ..selectors import adopted_set
+from ..selectors import adopted_sets
 from ..targets import INCOMPLETE, MET, NOT_MET, check
 
 PLACES = Decimal("0.000001")
@@ -342,14 +342,14 @@ def _checklist(indicator, region_id, quarter, answers):
 def recompute_after_commit(region, quarter):
     """Once the surrounding transaction commits, recompute ``quarter`` and the same quarter
     next year (whose year-on-year rules compare with this one) for ``region``."""
-    if adopted_set(region) is not None:
+    if Adoption.objects.filter(region=region).exists():
         mark_stale(RECOMPUTE, region_ids=[region.pk], quarters=[quarter, quarter.shift(4)])
 
 
 def recompute_since_after_commit(region, first):
     """Once the transaction commits, recompute ``region`` from quarter ``first`` up to the
     current one: for inputs that hold until changed, such as the carrier registry."""
-    if adopted_set(region) is not None:
+    if Adoption.objects.filter(region=region).exists():
         mark_stale(RECOMPUTE, region_ids=[region.pk], quarters=quarters_since(first, today=timezone.localdate()))
 
 
@@ -364,13 +364,12 @@ def quarters_since(first, *, today):
 
 def values_recompute(region_ids, quarters):
     """The recompute registered as ``RECOMPUTE``: the regions' values of ``quarters`` under
-    the set each adopted, in bulk (regions without one have none); returns what it wrote,
-    in words."""
-    adopted = dict(Adoption.objects.filter(region__in=region_ids).values_list("region", "indicator_set"))
+    every standard each adopted, in bulk (regions without one have none); returns what it
+    wrote, in words."""
     by_set = defaultdict(list)
-    for region_id in region_ids:
-        if region_id in adopted:
-            by_set[adopted[region_id]].append(region_id)
+    for region_id, sets in adopted_sets(region_ids).items():
+        for indicator_set in sets:
+            by_set[indicator_set.pk].append(region_id)
     sets = IndicatorSet.objects.in_bulk(list(by_set))
     written = 0
     for set_id, members in sorted(by_set.items()):

@@ -40,7 +40,7 @@ def board(request):
     region, regions = board_region(request, scope)
     if region is None:
         return render(request, "indicators/board.html", {"region": None})
-    indicator_set = selectors.adopted_set(region)
+    indicator_set = selectors.adopted_set_of(region, request.GET.get("standard"))
     default = selectors.latest_computed_quarter(region, indicator_set)
     quarter = requested_quarter(request, default=default)
     rows = selectors.board(region, indicator_set, quarter)

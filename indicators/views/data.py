@@ -48,10 +48,10 @@ DATA_TEMPLATE = "data_template"
 def _duties_of(department):
     """(indicator set, duties) of the department's region, or a 404 when the region has
     adopted no indicator set."""
-    indicator_set = selectors.adopted_set(department.region)
-    if indicator_set is None:
+    indicator_sets = selectors.adopted_sets_of(department.region)
+    if not indicator_sets:
         raise Http404
-    return selectors.duties_for(department.region, indicator_set)
+    return selectors.duties_for(department.region, indicator_sets)
 
 
 def _own_report(request, quarter):
@@ -77,7 +77,7 @@ def data_home(request):
         return render(request, "indicators/data_reports.html", {"region": None, "can_import": scope.is_admin,
                                                                 "quarter": requested_quarter(request)})
     quarter = requested_quarter(request)
-    duties = selectors.duties_for(region, selectors.adopted_set(region))
+    duties = selectors.duties_for(region, selectors.adopted_sets_of(region))
     # A reporter's list is their own department's row: other departments' reports are theirs.
     visible = set(scope.departments().filter(region=region).values_list("pk", flat=True))
     reports = {
@@ -108,7 +108,7 @@ def _apply_findings(form, findings):
 def data_entry(request):
     quarter = requested_quarter(request)
     department = reporting_department(request.user)
-    if selectors.adopted_set(department.region) is None:
+    if not selectors.adopted_sets_of(department.region):
         return render(request, "indicators/data_entry.html", {"report": None, "quarter": quarter,
                                                               "region": department.region})
     report, duties = _own_report(request, quarter)
@@ -190,7 +190,7 @@ def _visible_report(request, pk):
 @login_required
 def data_report(request, pk):
     scope, report = _visible_report(request, pk)
-    duties = selectors.duties_for(report.region, selectors.adopted_set(report.region))
+    duties = selectors.duties_for(report.region, selectors.adopted_sets_of(report.region))
     return render(
         request,
         "indicators/data_report.html",
