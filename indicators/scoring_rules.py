@@ -76,6 +76,8 @@ def validate_scoring(rule, *, full, method=None):
         raise RuleError("计分对象只能是 value（数值）、fall（较上年降幅）或 growth（较上年增幅）")
     if kind in ("all", "judged"):
         return
+    if method == "checklist":
+        raise RuleError("核查类项目没有数值，只能全有全无或由专家评分")
     if rule.get("better") not in ("higher", "lower"):
         raise RuleError("须说明数值越高越好（higher）还是越低越好（lower）")
     if kind == "steps":
