@@ -1,26 +1,33 @@
 """Demo catalogue: the data elements, national reference values and the 20 indicators of
-黔江's 附件, matched on natural keys so loading twice changes nothing."""
+黔江's 附件, matched on natural keys and written only where they differ, so loading twice
+writes nothing."""
 
 from django.core.exceptions import ValidationError
 
-from core.periods import Quarter
 from indicators import services
 from indicators.models import Adoption, DataElement, Indicator, IndicatorSet, ReferenceValue
 from org.models import Region
 
-from . import catalogue_data, quarterly_statistics
+from . import catalogue_data, dates, quarterly_statistics
+from .store import put
 
 QIANJIANG_QUOTA = {2022: "2950", 2023: "3000"}  # 万m³ — illustrative assigned quotas for the demo
+
+
+def quota(year):
+    """黔江's assigned total-use quota (万m³): as above, then tightened by 20 a year."""
+    return QIANJIANG_QUOTA.get(year) or str(3000 - 20 * (year - 2023))
 
 
 def load(*, password):
     indicator_set = load_catalogue()
     qianjiang = Region.objects.get(code="500114")
-    Adoption.objects.update_or_create(region=qianjiang, indicator_set=indicator_set, defaults={"since_year": 2022})
+    put(Adoption, {"region": qianjiang, "indicator_set": indicator_set},
+        {"since_year": quarterly_statistics.FIRST_YEAR})
     quarters = quarterly_statistics.load(qianjiang, indicator_set)
     written = services.recompute(
-        regions=[qianjiang], quarters=[Quarter(y, n) for y in quarterly_statistics.YEARS for n in range(1, 5)],
-        indicator_set=indicator_set,
+        regions=[qianjiang], quarters=dates.quarters_from(quarterly_statistics.FIRST_YEAR), indicator_set=indicator_set,
+        publish=False,  # the scorecards part computes every quarter's scores at the end
     )
     return (
         f"{len(catalogue_data.DATA_ELEMENTS)} data elements, {len(catalogue_data.INDICATORS)} indicators, "
@@ -32,48 +39,31 @@ def load_catalogue():
     """The data elements, reference values and the indicator set; returns the set."""
     for code, name, unit, cumulative in catalogue_data.DATA_ELEMENTS:
         low, high = catalogue_data.RANGES.get(code, ("0", None))
-        DataElement.objects.update_or_create(
-            code=code,
-            defaults={
-                "name": name,
-                "unit": unit,
-                "cumulative": cumulative,
-                "min_value": low,
-                "max_value": high,
-                "source": "registry" if code in catalogue_data.REGISTRY else "entered",
-            },
-        )
+        put(DataElement, {"code": code}, {
+            "name": name, "unit": unit, "cumulative": cumulative, "min_value": low, "max_value": high,
+            "source": "registry" if code in catalogue_data.REGISTRY else "entered",
+        })
     for part, whole in catalogue_data.NOT_ABOVE.items():
-        DataElement.objects.filter(code=part).update(not_above=DataElement.objects.get(code=whole))
+        put(DataElement, {"code": part}, {"not_above": DataElement.objects.get(code=whole)})
     for code, name, unit, values in catalogue_data.REFERENCES:
         for year, value in values.items():
-            ReferenceValue.objects.update_or_create(
-                code=code, region=None, year=year,
-                defaults={"name": name, "unit": unit, "value": value, "source": catalogue_data.NATIONAL_SOURCE},
-            )
+            put(ReferenceValue, {"code": code, "region": None, "year": year},
+                {"name": name, "unit": unit, "value": value, "source": catalogue_data.NATIONAL_SOURCE})
     qianjiang = Region.objects.get(code="500114")
     code, name, unit = catalogue_data.WATER_QUOTA
-    for year, value in QIANJIANG_QUOTA.items():
-        ReferenceValue.objects.update_or_create(
-            code=code, region=qianjiang, year=year,
-            defaults={"name": name, "unit": unit, "value": value, "source": "演示数据"},
-        )
+    for year in dates.years_from(quarterly_statistics.FIRST_YEAR):
+        put(ReferenceValue, {"code": code, "region": qianjiang, "year": year},
+            {"name": name, "unit": unit, "value": quota(year), "source": "演示数据"})
     spec = catalogue_data.INDICATOR_SET
-    indicator_set, _ = IndicatorSet.objects.update_or_create(
-        code=spec["code"], version=spec["version"],
-        defaults={"name": spec["name"], "source": spec["source"], "guiding_share": spec["guiding_share"]},
-    )
+    indicator_set, _ = put(IndicatorSet, {"code": spec["code"], "version": spec["version"]},
+                           {"name": spec["name"], "source": spec["source"], "guiding_share": spec["guiding_share"]})
     for row in catalogue_data.INDICATORS:
         number, code, name, category, kind, unit, method, formula, target, requirement, lead, responsible, text = row
-        indicator, _ = Indicator.objects.update_or_create(
-            indicator_set=indicator_set, code=code,
-            defaults={
-                "number": number, "name": name, "category": category, "kind": kind, "unit": unit, "method": method,
-                "formula": formula, "target": target, "target_text": requirement, "lead_text": lead,
-                "responsible_text": responsible, "definition": text,
-                "checklist": catalogue_data.CHECKLISTS.get(code, []),
-            },
-        )
+        indicator, _ = put(Indicator, {"indicator_set": indicator_set, "code": code}, {
+            "number": number, "name": name, "category": category, "kind": kind, "unit": unit, "method": method,
+            "formula": formula, "target": target, "target_text": requirement, "lead_text": lead,
+            "responsible_text": responsible, "definition": text, "checklist": catalogue_data.CHECKLISTS.get(code, []),
+        })
         try:
             indicator.full_clean()
         except ValidationError as error:

@@ -9,6 +9,7 @@ from tasks.services import plan_import
 
 from . import progress as demo_progress
 from . import table_data
+from .store import put
 from .tables import build_bytes
 
 PLANS = [
@@ -53,22 +54,14 @@ def load(*, password):
     items = 0
     for spec in PLANS:
         region = Region.objects.get(code=spec["region"])
-        plan, _ = Plan.objects.update_or_create(
-            region=region,
-            title=spec["title"],
-            defaults={
-                "kind": spec["kind"],
-                "document_number": spec["document_number"],
-                "start_year": spec["years"][0],
-                "end_year": spec["years"][1],
-                "report_window_days": spec["deadline"][0],
-                "report_due_offset_days": spec["deadline"][1],
-            },
-        )
+        plan, _ = put(Plan, {"region": region, "title": spec["title"]}, {
+            "kind": spec["kind"], "document_number": spec["document_number"], "start_year": spec["years"][0],
+            "end_year": spec["years"][1], "report_window_days": spec["deadline"][0],
+            "report_due_offset_days": spec["deadline"][1],
+        })
         for position, (name, starts_on, ends_on) in enumerate(spec["phases"], start=1):
-            PlanPhase.objects.update_or_create(
-                plan=plan, position=position, defaults={"name": name, "starts_on": starts_on, "ends_on": ends_on}
-            )
+            put(PlanPhase, {"plan": plan, "position": position},
+                {"name": name, "starts_on": starts_on, "ends_on": ends_on})
         preview = preview_task_table(region=region, data=build_bytes(spec["table"]))
         if preview.problems or preview.unknown:
             problems = [str(p) for p in preview.problems] + [u.name for u in preview.unknown.values()]
@@ -76,5 +69,7 @@ def load(*, password):
         plan_import(plan=plan, preview=preview)
         items += preview.counts()[3]
     current = demo_progress.load()
-    reports = ProgressReport.objects.filter(item__plan=current).count()
-    return f"{len(PLANS)} plans, {items} work items; “{current}” with {reports} progress entries"
+    reports = ProgressReport.objects.filter(item__plan__region__code__in=["500156", "500114"]).count()
+    plans = Plan.objects.filter(region__code__in=["500156", "500114"]).count()
+    return (f"{plans} plans ({len(PLANS)} from the documents, {items} work items), {reports} progress entries; "
+            f"this year “{current}”")

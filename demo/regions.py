@@ -1,14 +1,21 @@
 """Demo regions, departments, groups and users, from ``regions_data`` (the source documents).
 
-Every row is matched on its natural key and updated in place, so loading twice leaves
-the same rows. Data that refers to something missing is an error, never a skip.
+Every row is matched on its natural key and written only where it differs, so loading
+twice writes nothing. Data that refers to something missing is an error, never a skip.
+
+Besides the named accounts below, every department with work in the demo plans has a
+reporter of its own (``regions_data.REPORTERS``): each department's entries are submitted
+by its own account, as in a district where every bureau reports.
 """
+
+from django.contrib.auth.hashers import check_password, make_password
 
 from core.text import normalize_name
 from org.models import Department, DepartmentAlias, DepartmentGroup, Region, User
 from org.selectors import DepartmentResolver, UnknownDepartment
 
 from . import regions_data
+from .store import put
 
 # (username, display name, region code, department as written, role)
 DEMO_USERS = [
@@ -27,8 +34,30 @@ def load(*, password):
         _load_departments(_region(regions, code), rows) for code, rows in regions_data.DEPARTMENTS.items()
     )
     groups = sum(_load_groups(_region(regions, code), rows) for code, rows in regions_data.GROUPS.items())
-    users = _load_users(regions, DEMO_USERS, password)
+    users = _load_users(regions, [*DEMO_USERS, *department_reporters()], password)
     return f"{len(regions)} regions, {departments} departments, {groups} groups, {users} users"
+
+
+def department_reporters():
+    """(username, display name, region code, department, role) of each department's own
+    reporter, skipping the departments whose reporter is a named account."""
+    named = {(code, department) for _u, _n, code, department, role in DEMO_USERS if role == User.Role.REPORTER}
+    districts = {row["code"]: row["name"] for row in regions_data.REGIONS}
+    rows = []
+    for code, departments in regions_data.REPORTERS.items():
+        prefix = regions_data.REPORTER_PREFIX[code]
+        for short_name, initials in departments.items():
+            if (code, short_name) in named:
+                continue
+            shown = short_name.removeprefix("区")
+            rows.append((f"{prefix}_{initials}", f"{districts[code]}{shown}填报员", code, short_name,
+                         User.Role.REPORTER))
+    return rows
+
+
+def reporter_of(department):
+    """The department's reporter account: the one that submits its entries."""
+    return department.users.filter(role=User.Role.REPORTER, is_active=True).order_by("username").first()
 
 
 def _region(regions, code):
@@ -45,9 +74,7 @@ def _load_regions(rows):
             if row["parent"] not in regions:
                 raise ValueError(f"region {row['code']} {row['name']}: unknown parent region code {row['parent']}")
             parent = regions[row["parent"]]
-        region, _ = Region.objects.update_or_create(
-            code=row["code"], defaults={"name": row["name"], "level": row["level"], "parent": parent}
-        )
+        region, _ = put(Region, {"code": row["code"]}, {"name": row["name"], "level": row["level"], "parent": parent})
         region.full_clean()
         regions[region.code] = region
     return regions
@@ -70,25 +97,19 @@ def _load_departments(region, rows):
     for row in rows:
         if row["kind"] not in kinds:
             raise ValueError(f"{region} {row['short_name']}: unknown department kind {row['kind']!r}")
-        department, _ = Department.objects.update_or_create(
-            region=region,
-            short_name=row["short_name"],
-            defaults={"name": row["name"], "kind": row["kind"], "is_active": True},
-        )
+        department, _ = put(Department, {"region": region, "short_name": row["short_name"]},
+                            {"name": row["name"], "kind": row["kind"], "is_active": True})
         wanted = set(row["aliases"]) - {department.name, department.short_name}
         department.aliases.exclude(name__in=wanted).delete()
         for alias in wanted:
-            DepartmentAlias.objects.update_or_create(region=region, name=alias, defaults={"department": department})
+            put(DepartmentAlias, {"region": region, "name": alias}, {"department": department})
     return len(rows)
 
 
 def _load_groups(region, rows):
     for row in rows:
-        group, _ = DepartmentGroup.objects.update_or_create(
-            region=region,
-            name=row["name"],
-            defaults={"kinds": row["kinds"], "aliases": row.get("aliases", [])},
-        )
+        group, _ = put(DepartmentGroup, {"region": region, "name": row["name"]},
+                       {"kinds": row["kinds"], "aliases": row.get("aliases", [])})
         group.full_clean()
         members = []
         for short_name in row.get("members", []):
@@ -100,8 +121,19 @@ def _load_groups(region, rows):
     return len(rows)
 
 
+def _password_hash(password, usernames):
+    """One hash of the demo password for every demo account: hashing is slow on purpose
+    (a second or so for fifty accounts), and hashing again on every load would change
+    nothing but the salt. The hash the accounts already hold is kept when it matches."""
+    for encoded in set(User.objects.filter(username__in=usernames).values_list("password", flat=True)):
+        if encoded and check_password(password, encoded):
+            return encoded
+    return make_password(password)
+
+
 def _load_users(regions, rows, password):
     resolvers = {}
+    hashed = _password_hash(password, [row[0] for row in rows])
     for username, display_name, region_code, department_name, role in rows:
         department = None
         if region_code is not None:
@@ -119,20 +151,12 @@ def _load_users(regions, rows, password):
                 raise ValueError(f"user {username}: {department_name!r} is a group, not one department")
             department = found[0]
         is_admin = role == User.Role.ADMIN
-        user, created = User.objects.update_or_create(
-            username=username,
-            defaults={
-                "display_name": display_name,
-                "department": department,
-                "role": role,
-                "is_staff": is_admin,
-                "is_superuser": is_admin,
-                "is_active": True,
-            },
-        )
+        user, _ = put(User, {"username": username}, {
+            "display_name": display_name, "department": department, "role": role, "is_staff": is_admin,
+            "is_superuser": is_admin, "is_active": True,
+        })
         user.full_clean(exclude=["password"])
-        # Hashing again on every run would change nothing visible but the salt.
-        if created or not user.check_password(password):
-            user.set_password(password)
+        if user.password != hashed:
+            user.password = hashed
             user.save(update_fields=["password"])
     return len(rows)

@@ -106,3 +106,27 @@ GROUPS = {
     # 黔江 task 20 and indicators 12 and 20 write 各供水企业 for its water suppliers.
     "500114": [*_COMMON_GROUPS, {"name": "各供水企业", "kinds": ["utility"], "members": [], "aliases": []}],
 }
+
+# Every department that leads or cooperates on an item of the demo plans has its own
+# reporter account, which submits that department's entries and figures:
+# ``<district>_<code>`` (wulong_slj, qianjiang_zjw …), named "<district><department>填报员".
+# The codes are the departments' usual pinyin initials. 区城管局 / 区城市管理局 already have
+# theirs among the named accounts (wulong_cgj, qianjiang_cgj), under the same scheme.
+REPORTER_PREFIX = {"500156": "wulong", "500114": "qianjiang"}
+REPORTERS = {
+    "500156": {
+        "区水利局": "slj", "区发展改革委": "fgw", "区教委": "jw", "区经济信息委": "jxw", "区科技局": "kjj",
+        "区财政局": "czj", "区规划自然资源局": "ghzyj", "区生态环境局": "sthjj", "区住房城乡建委": "zjw",
+        "区城管局": "cgj", "区交通局": "jtj", "区农业农村委": "nyncw", "区商务委": "sww", "区文化旅游委": "whlyw",
+        "区卫生健康委": "wjw", "区市场监管局": "scjgj", "区统计局": "tjj", "区机关事务中心": "jgswzx",
+        "区税务局": "swj", "区工业园区": "gyyq",
+    },
+    "500114": {
+        "区水利局": "slj", "区发展改革委": "fgw", "区教委": "jw", "区经济信息委": "jxw", "区司法局": "sfj",
+        "区财政局": "czj", "区规划自然资源局": "ghzyj", "区生态环境局": "sthjj", "区住房城乡建委": "zjw",
+        "区城市管理局": "cgj", "区商务委": "sww", "区文化旅游委": "whlyw", "区卫生健康委": "wjw", "区应急局": "yjj",
+        "区市场监管局": "scjgj", "区机关事务管理中心": "jgswzx", "正阳工业园区管委会": "zygyyq", "区供水企业": "gsqy",
+        "城东街道": "cdjd", "城南街道": "cnjd", "城西街道": "cxjd", "正阳街道": "zyjd", "舟白街道": "zbjd",
+        "冯家街道": "fjjd",
+    },
+}

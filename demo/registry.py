@@ -1,5 +1,5 @@
-"""Load the demo registry (``registry_data``) on natural keys, so loading twice changes nothing,
-then recompute the indicators its coverage figures feed."""
+"""Load the demo registry (``registry_data``) on natural keys, writing only what differs, so
+loading twice writes nothing; then recompute the indicators its coverage figures feed."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -13,6 +13,7 @@ from indicators.selectors import adopted_sets_of
 from org.models import Region
 
 from . import registry_data
+from .store import put
 
 # 统一社会信用代码 prefixes by kind: 91 enterprises, 12 public institutions (事业单位),
 # 11 government bodies, 52 schools run by society are rare here: schools are 12 too.
@@ -53,66 +54,55 @@ def load(*, password):
 
 def _rules(region):
     for name, measure, threshold, kinds in registry_data.WULONG_RULES:
-        MonitoringRule.objects.update_or_create(
-            region=region, name=name, defaults={"measure": measure, "threshold": threshold, "kinds": kinds}
-        )
-    WaterRules.objects.update_or_create(
-        region=region,
-        defaults={"planned_use_from": registry_data.WULONG_PLANNED_USE_FROM,
-                  "audit_over_percent": registry_data.WULONG_AUDIT_OVER_PERCENT},
-    )
+        put(MonitoringRule, {"region": region, "name": name},
+            {"measure": measure, "threshold": threshold, "kinds": kinds})
+    put(WaterRules, {"region": region}, {"planned_use_from": registry_data.WULONG_PLANNED_USE_FROM,
+                                         "audit_over_percent": registry_data.WULONG_AUDIT_OVER_PERCENT})
 
 
 def _users(region, rows):
     users = {}
     for key, name, kind, industry, serial, sources in rows:
         code = credit_code(kind, region.code, serial) if serial is not None else ""
-        users[key], _ = WaterUser.objects.update_or_create(
-            region=region, name=name,
-            defaults={"kind": kind, "industry": industry, "credit_code": code, "uses_surface": "S" in sources,
-                      "uses_ground": "G" in sources, "uses_public": "P" in sources},
-        )
+        users[key], _ = put(WaterUser, {"region": region, "name": name}, {
+            "kind": kind, "industry": industry, "credit_code": code, "uses_surface": "S" in sources,
+            "uses_ground": "G" in sources, "uses_public": "P" in sources,
+        })
     return users
 
 
 def _year(user, year, surface, ground, public, total, reused, quota, households, irrigated):
-    UserYear.objects.update_or_create(
-        user=user, year=year,
-        defaults={"surface_withdrawal": surface, "ground_withdrawal": ground, "public_supply": public,
-                  "total_use": total, "reused_water": reused, "planned_quota": quota, "households": households,
-                  "irrigated_area_mu": irrigated},
-    )
+    put(UserYear, {"user": user, "year": year}, {
+        "surface_withdrawal": surface, "ground_withdrawal": ground, "public_supply": public, "total_use": total,
+        "reused_water": reused, "planned_quota": quota, "households": households, "irrigated_area_mu": irrigated,
+    })
 
 
 def _carriers(region, users, rows):
     for carrier_type, level, key, entity, status, applied, accepted, published, recheck, ended in rows:
         lookup = {"carrier_type": carrier_type, "level": level}
         lookup.update({"user": users[key]} if key else {"user": None, "entity_name": entity, "region": region})
-        carrier, _ = Carrier.objects.update_or_create(
-            **lookup,
-            defaults={"region": region, "entity_name": entity, "status": status, "applied_on": applied,
-                      "accepted_on": accepted, "published_on": published, "recheck_due": recheck, "ended_on": ended},
-        )
+        carrier, _ = put(Carrier, lookup, {
+            "region": region, "entity_name": entity, "status": status, "applied_on": applied,
+            "accepted_on": accepted, "published_on": published, "recheck_due": recheck, "ended_on": ended,
+        })
         carrier.full_clean()
 
 
 def _targets(region):
     for year, carrier_type, count, rate, due, new_in_year, department, text in registry_data.WULONG_TARGETS:
-        CarrierTarget.objects.update_or_create(
-            region=region, year=year, carrier_type=carrier_type, due_on=due,
-            defaults={"min_count": count, "min_rate": None if rate is None else Decimal(rate),
-                      "new_in_year": new_in_year, "text": text,
-                      "department": region.departments.get(short_name=department)},
-        )
+        put(CarrierTarget, {"region": region, "year": year, "carrier_type": carrier_type, "due_on": due}, {
+            "min_count": count, "min_rate": None if rate is None else Decimal(rate), "new_in_year": new_in_year,
+            "text": text, "department": region.departments.get(short_name=department),
+        })
 
 
 def _audits(users):
     for key, year, over, ordered, due, auditor, reported, rectified in registry_data.WULONG_AUDITS:
-        WaterAudit.objects.update_or_create(
-            user=users[key], year=year,
-            defaults={"over_percent": over, "ordered_on": ordered, "due_on": due or ordered + timedelta(days=90),
-                      "auditor": auditor, "reported_on": reported, "rectified_on": rectified},
-        )
+        put(WaterAudit, {"user": users[key], "year": year}, {
+            "over_percent": over, "ordered_on": ordered, "due_on": due or ordered + timedelta(days=90),
+            "auditor": auditor, "reported_on": reported, "rectified_on": rectified,
+        })
 
 
 def _recompute(region):
@@ -120,5 +110,7 @@ def _recompute(region):
     to date with it."""
     computed = set(ComputedValue.objects.filter(region=region).values_list("year", "quarter"))
     quarters = sorted(Quarter(year, number) for year, number in computed)
-    return sum(indicator_services.recompute(regions=[region], quarters=quarters, indicator_set=indicator_set)
+    # The scores are computed once at the end, by the scorecards part.
+    return sum(indicator_services.recompute(regions=[region], quarters=quarters, indicator_set=indicator_set,
+                                            publish=False)
                for indicator_set in adopted_sets_of(region))

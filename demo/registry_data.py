@@ -6,7 +6,9 @@ over plan (the rule of another district in the design, used here to exercise the
 
 黔江区 (2022–2023): the carriers behind its three coverage indicators, with figures chosen
 so the coverage rates equal the statistics of quarterly_statistics.py (节水型企业 205 万m³,
-节水型单位 48 万m³, 节水型居民小区 12,500 户 in 2023).
+节水型单位 48 万m³, 节水型居民小区 12,500 户 in 2023). Creation went on after the plan's
+first year: 舟白建材 was accepted in 2024 and 官渡峡小区 in 2025, so the coverage keeps up
+with the growing town.
 """
 
 from datetime import date
@@ -161,4 +163,6 @@ QIANJIANG_CARRIERS = [
      None),
     ("community", "county", "QC2", "", "accepted", date(2022, 7, 1), date(2022, 10, 20), None, None, None),
     ("community", "county", "QC3", "", "accepted", date(2023, 3, 1), date(2023, 6, 6), None, None, None),
+    ("enterprise", "county", "QE4", "", "accepted", date(2024, 3, 1), date(2024, 9, 12), None, None, None),
+    ("community", "county", "QC4", "", "accepted", date(2025, 2, 20), date(2025, 6, 18), None, None, None),
 ]

@@ -1,4 +1,8 @@
-"""Load the demo built from the source documents. Safe to run any number of times."""
+"""Load the demo built from the source documents. Safe to run any number of times: a second
+run the same day writes nothing, a run on a later day brings the demo up to that day."""
+
+from contextlib import nullcontext
+from datetime import date
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -6,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from core.management.audited import audited
-from demo import catalogue, plans, regions, registry, scorecards
+from demo import catalogue, dates, plans, regions, registry, scorecards
 
 # Each part's ``load(*, password)`` returns a short summary. They run in this order because
 # later parts refer to earlier ones: the plans to the departments, the registry's coverage
@@ -19,13 +23,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--password", default=None, help="Password of the demo users (default: DEMO_PASSWORD).")
+        parser.add_argument("--today", type=date.fromisoformat, default=None,
+                            help="Load the demo as it would be loaded on this day (YYYY-MM-DD; default: today).")
 
     @audited(_("Load the demo data"))
     def handle(self, *args, **options):
         password = options["password"] or settings.DEMO_PASSWORD
         if not password:
             raise CommandError("DEMO_PASSWORD is empty.")
-        with transaction.atomic():
+        day = options["today"]
+        if isinstance(day, str):  # given to call_command as text
+            day = date.fromisoformat(day)
+        with dates.pretend(day) if day else nullcontext(), transaction.atomic():
             for part in PARTS:
                 name = part.__name__.rsplit(".", 1)[-1]
                 try:
