@@ -281,14 +281,16 @@ def describe(rule, *, full, unit=""):
         parts = []
         for step in rule["steps"]:
             points = plain(Decimal(str(step["points"])))
-            if higher:
-                low = step.get("from")
-                parts.append(f"{prefix}达到{plain(Decimal(str(low)))}{unit}{'以上' if not step.get('to') else ''}得{points}分"
-                             if low not in (None, "") else f"{prefix}低于{plain(Decimal(str(step['to'])))}{unit}得{points}分")
+            low, high = step.get("from"), step.get("to")
+            if higher and low not in (None, ""):
+                reach = f"达到{plain(Decimal(str(low)))}{unit}{'以上' if high in (None, '') else ''}"
+            elif higher:
+                reach = f"低于{plain(Decimal(str(high)))}{unit}"
+            elif high not in (None, ""):
+                reach = f"不高于{plain(Decimal(str(high)))}{unit}"
             else:
-                high = step.get("to")
-                parts.append(f"{prefix}不高于{plain(Decimal(str(high)))}{unit}得{points}分"
-                             if high not in (None, "") else f"{prefix}高于{plain(Decimal(str(step['from'])))}{unit}得{points}分")
+                reach = f"高于{plain(Decimal(str(low)))}{unit}"
+            parts.append(f"{prefix}{reach}得{points}分")
         return "；".join(parts)
     line = f"参考值{rule['reference']}" if "reference" in rule else f"{plain(Decimal(str(rule['line'])))}{unit}"
     higher = rule["better"] == "higher"

@@ -34,8 +34,8 @@ from ..models import (
     UtilityFigures,
 )
 from ..providers import provided_for
-from ..selectors import adopted_sets
 from ..scoring_rules import award
+from ..selectors import adopted_sets
 from ..targets import INCOMPLETE, MET, NOT_MET, check, fmt
 
 PLACES = Decimal("0.000001")
