@@ -54,7 +54,8 @@ FLAVOR = {
     "区文化旅游委": ("A级景区和星级酒店", "家"), "区卫生健康委": ("医疗卫生机构", "家"),
     "区市场监管局": ("用水器具经营门店", "家"), "区统计局": ("用水统计调查单位", "家"),
     "区机关事务中心": ("区级公共机构", "家"), "区机关事务管理中心": ("区级公共机构", "家"),
-    "区税务局": ("水资源税纳税人", "户"), "区工业园区": ("园区入驻企业", "家"), "正阳工业园区管委会": ("园区入驻企业", "家"),
+    "区税务局": ("水资源税纳税人", "户"), "区工业园区": ("园区入驻企业", "家"),
+    "正阳工业园区管委会": ("园区入驻企业", "家"),
     "区司法局": ("节水相关规范性文件", "件"), "区应急局": ("安全生产重点单位", "家"),
     "区供水企业": ("供水营业户", "户"),
 }
@@ -88,7 +89,7 @@ class Context:
         self.text = f"{parent} {item.text}"
         self.n, self.year = quarter.number, quarter.year
         self.key = (region_code, item.position, self.dept)
-        self.rng = random.Random(seed(*self.key, quarter))
+        self.rng = random.Random(seed(*self.key, quarter))  # noqa: S311 (wording, not secrets)
         self.flavor = FLAVOR.get(self.dept, STREET)
         self.behind = False
 
@@ -126,11 +127,12 @@ def entry(item, department, quarter, plan, region_code, *, today):
         status, percent = "behind", min(percent, 90)
     c.behind = status == "behind"
     done, next_plan, reason = _theme(c)(c)
+    first = done[0]  # what a clerk sends before the reviewer asks for the specifics
     if figure:
         done.append(figure)
     if status == "done":
         done.insert(0, c.pick(["本项任务年度目标已完成。", "本项工作已全面完成，转入常态化管理。",
-                               "任务已按期完成，相关资料已归档。"]) if c.n == 4 or percent == 100 else "")
+                               "任务已按期完成，相关资料已归档。"]))
     problems = ""
     if status == "behind":
         problems = reason or c.pick(GENERIC_REASONS)
@@ -140,8 +142,7 @@ def entry(item, department, quarter, plan, region_code, *, today):
         problems = c.pick(MINOR_PROBLEMS)
     if c.n == 4:
         next_plan = f"总结{c.year}年工作成效，{next_plan.rstrip('。')}，谋划{c.year + 1}年工作。"
-    work = "".join(sentence for sentence in done if sentence)
-    first = next((sentence for sentence in done if sentence), work)
+    work = "".join(done)
     return Entry(status, percent, quantity, work, problems, next_plan, first)
 
 
@@ -289,7 +290,8 @@ def _built(region_code, carrier_type, day):
 
 def _creating(region_code, carrier_type):
     types = UNIT_TYPES if carrier_type == "unit" else {carrier_type}
-    return [name for kind, name, _key, status, *_rest in _carriers(region_code) if kind in types and status == "creating"]
+    return [name for kind, name, _key, status, *_rest in _carriers(region_code)
+            if kind in types and status == "creating"]
 
 
 BASE_KINDS = {"enterprise": {"industry", "services"}, "unit": {"public", "school"}, "community": {"community"}}
@@ -391,7 +393,8 @@ def _schools(c):
                 f"秋季开学第一课融入节水内容，累计覆盖学校{count}所。"]
     else:
         done = [f"将节水知识纳入{count}所中小学地方课程和校本课程，评选“节水小卫士”{c.total('stars', 30, 80)}名。"]
-    return done, "继续推进节水教育进课堂，会同区水利局评选节水示范学校。", "部分学校课时安排紧张，节水主题班会未全部按计划开展。"
+    return (done, "继续推进节水教育进课堂，会同区水利局评选节水示范学校。",
+            "部分学校课时安排紧张，节水主题班会未全部按计划开展。")
 
 
 def _carrier_theme(carrier_type, label):
@@ -434,8 +437,10 @@ def _monitoring(c):
     shown = c.some(names, 3)
     return ([f"对{'、'.join(shown)}等{len(names)}家重点监控用水单位的取水计量设施开展现场核查，"
              f"在线监测数据上传率{c.pick(['96.5', '98.2', '99.1', '100'])}%。",
-             f"依托国家水资源信息管理系统核对{c.quarter.label}取水量，发现数据异常{c.total('anomalies', 1, 4)}处并已核实。"],
-            "更新重点用水单位监控名录，督促计量设施定期检定。", f"{shown[0]}在线计量设施故障，厂家维修周期较长，数据中断。")
+             f"依托国家水资源信息管理系统核对{c.quarter.label}取水量，发现数据异常"
+             f"{c.total('anomalies', 1, 4)}处并已核实。"],
+            "更新重点用水单位监控名录，督促计量设施定期检定。",
+            f"{shown[0]}在线计量设施故障，厂家维修周期较长，数据中断。")
 
 
 def _quota(c):
@@ -449,14 +454,15 @@ def _quota(c):
 
 
 def _evaluation(c):
-    what, unit = c.flavor
+    what, _unit = c.flavor
     count = c.upto("projects", 3, 12)
     if "协调、配合" in c.item.text:
         return ([f"配合市级部门梳理节水评价相关制度，报送本区执行情况{c.total('reports', 1, 3)}份。"],
                 "按市级新要求修订本区节水评价审查流程。", "市级文件尚未印发，配套工作暂缓。")
     return ([f"对本部门审批的{count}个{what}开展节水评价审查，{c.total('revised', 1, 3)}个补充节水措施后通过，"
              f"{c.total('stopped', 0, 1)}个因节水评价不合格暂缓审批。"],
-            "落实节水评价一票否决，对新申报项目同步审查节水章节。", "部分项目业主对节水评价要求不熟悉，补充材料周期长。")
+            "落实节水评价一票否决，对新申报项目同步审查节水章节。",
+            "部分项目业主对节水评价要求不熟悉，补充材料周期长。")
 
 
 def _three_simultaneous(c):
@@ -499,13 +505,15 @@ def _rain(c):
 
 
 def _appliances(c):
-    what, unit = c.flavor
     if "采购" in c.item.text:
-        return ([f"审核本部门政府采购用水器具项目{c.upto('buys', 1, 4)}个，均选用符合水效标准的产品。"],
+        what, _unit = c.flavor
+        buys, sets = c.upto("buys", 1, 4), c.upto("sets", 6, 40)
+        return ([f"审核本部门及所联系{what}政府采购用水器具项目{buys}个、共{sets}件（套），均选用符合水效标准的产品。"],
                 "继续在采购需求中写明水效等级要求。", "")
     if "民用建筑" in c.item.text:
         return ([f"对{c.upto('sites', 5, 20)}个在建住宅和公共建筑项目开展节水器具使用专项检查，整改不合格器具"
-                 f"{c.total('bad', 10, 60)}套。"], "将节水器具纳入竣工验收检查内容。", "部分工地施工进度变化，检查未全部覆盖。")
+                 f"{c.total('bad', 10, 60)}套。"], "将节水器具纳入竣工验收检查内容。",
+                "部分工地施工进度变化，检查未全部覆盖。")
     batches = c.upto("batches", 6, 20)
     return ([f"对{c.upto('shops', 8, 30)}家用水器具经营门店开展专项检查，抽检水嘴、坐便器等样品{batches}批次。"],
             "继续开展节水器具市场抽检，查处不符合节水标准的产品。", "抽检样品送检周期较长，结果尚未全部出具。")
@@ -514,7 +522,8 @@ def _appliances(c):
 def _irrigation(c):
     if "种植结构" in c.text:
         return ([f"推广节水抗旱农作物品种{c.upto('mu', 2, 8)}千亩，在{c.pick(['白马镇', '火炉镇', '长坝镇'])}"
-                 "调减高耗水作物种植面积。"], "继续优化种植结构，推广水肥一体化技术。", "受天气影响，部分地块播种推迟。")
+                 "调减高耗水作物种植面积。"], "继续优化种植结构，推广水肥一体化技术。",
+                "受天气影响，部分地块播种推迟。")
     return ([f"今年新增高效节水灌溉面积{c.upto('mu', 2, 9)}千亩，完成长坝灌区渠道防渗改造{c.upto('km', 2, 9)}公里。",
              "开展灌区用水计量设施排查，农田灌溉水有效利用系数测算样点已完成布设。"],
             "推进节水型灌区创建，完成灌溉水有效利用系数测算。", "灌区改造项目中央资金下达晚，施工招标推迟。")
@@ -522,7 +531,8 @@ def _irrigation(c):
 
 def _industry(c):
     firms = (["乌江水泥有限公司", "羊角造纸有限公司", "江口电力设备制造有限公司", "白马食品加工有限公司"]
-             if c.region == registry_data.WULONG else ["正阳化工有限公司", "黔江卷烟厂", "武陵山食品有限公司", "舟白建材有限公司"])
+             if c.region == registry_data.WULONG
+             else ["正阳化工有限公司", "黔江卷烟厂", "武陵山食品有限公司", "舟白建材有限公司"])
     shown = c.some(firms, 2)
     return ([f"指导{'、'.join(shown)}等{c.upto('firms', 3, 9)}家企业实施冷却水循环、中水回用等节水技术改造。",
              f"今年以来组织高耗水企业水平衡测试{c.upto('tests', 1, 5)}家。"],
@@ -532,7 +542,8 @@ def _industry(c):
 def _planning(c):
     if c.first_year:
         steps = ["比选确定规划编制单位，制定编制工作方案。", "完成基础资料收集和现状调查，形成规划初稿。",
-                 f"征求{c.total('depts', 8, 15)}个区级部门和街道意见，修改完善规划文本。", "规划通过专家评审，已报区政府审定。"]
+                 f"征求{c.total('depts', 8, 15)}个区级部门和街道意见，修改完善规划文本。",
+                 "规划通过专家评审，已报区政府审定。"]
         return [steps[c.n - 1]], "按评审意见修改完善后报批。", "规划基础数据核对工作量大，初稿完成时间推迟。"
     return ([f"对照规划目标开展{c.year}年实施情况跟踪，梳理重点项目{c.total('projects', 5, 12)}个，"
              f"其中已完工{c.upto('finished', 1, 5)}个。"], "开展规划中期评估，衔接新一轮国民经济和社会发展规划。",
@@ -543,7 +554,8 @@ def _rules(c):
     name = c.keep("rule", ["城市节约用水管理办法", "计划用水管理实施细则", "节水奖惩办法", "特种行业用水管理办法"])
     if c.first_year:
         steps = [f"起草《{c.district}{name}（征求意见稿）》。", f"书面征求{c.total('depts', 8, 16)}个部门意见，"
-                 f"收到修改意见{c.total('ops', 10, 30)}条。", "完成合法性审查和集体审议。", f"《{c.district}{name}》已印发实施。"]
+                 f"收到修改意见{c.total('ops', 10, 30)}条。", "完成合法性审查和集体审议。",
+                 f"《{c.district}{name}》已印发实施。"]
         return [steps[c.n - 1]], "做好文件宣传解读，督促各单位执行。", "征求意见反馈较慢，合法性审查排队时间长。"
     return ([f"开展《{c.district}{name}》执行情况检查，抽查执行单位{c.upto('checks', 4, 15)}家，"
              f"发现并督促整改问题{c.total('issues', 2, 8)}个。"], "根据执行情况评估修订相关制度。", "")
@@ -568,12 +580,14 @@ def _water_fee(c):
 
 
 def _sewage_fee(c):
-    return ([f"今年累计收缴污水处理费{c.upto('fee', 600, 2800)}万元，对自备水用户开展核查{c.total('checked', 5, 15)}户。"],
+    return ([f"今年累计收缴污水处理费{c.upto('fee', 600, 2800)}万元，对自备水用户开展核查"
+             f"{c.total('checked', 5, 15)}户。"],
             "完善自备水用户污水处理费征收台账。", MISSED["SEWAGE_FEE_COLLECTION_RATE"])
 
 
 def _wells(c):
-    return ([f"对公共供水管网覆盖范围内自备井开展排查，复核已关停自备井{c.total('wells', 12, 14)}眼，防止擅自恢复取水。"],
+    return ([f"对公共供水管网覆盖范围内自备井开展排查，复核已关停自备井{c.total('wells', 12, 14)}眼，"
+             "防止擅自恢复取水。"],
             "加强执法巡查，严格取水许可审批。", "")
 
 
@@ -609,14 +623,16 @@ def _contract(c):
 
 
 def _technology(c):
-    return ([f"组织申报节水科技项目{c.upto('projects', 1, 4)}项，推广节水新技术、新产品{c.total('products', 2, 6)}项。"],
+    return ([f"组织申报节水科技项目{c.upto('projects', 1, 4)}项，推广节水新技术、新产品"
+             f"{c.total('products', 2, 6)}项。"],
             "跟踪项目实施，开展节水技术成果推广。", "企业研发投入意愿不强，项目储备不足。")
 
 
 def _metering(c):
     communities = c.some(_users(c.region, {"community"}), 2)
     return ([f"完成{'、'.join(communities)}等老旧小区一户一表改造，今年累计改造{c.upto('homes', 300, 1500)}户。"],
-            "继续推进老旧小区一户一表改造，实现抄表到户、收费到户。", f"{communities[0]}部分住户不配合入户施工，改造推迟。")
+            "继续推进老旧小区一户一表改造，实现抄表到户、收费到户。",
+            f"{communities[0]}部分住户不配合入户施工，改造推迟。")
 
 
 def _institutions(c):
@@ -625,8 +641,11 @@ def _institutions(c):
 
 
 def _coordination(c):
-    return ([f"配合市级部门完成{c.pick(['节水工作调研', '定额修订意见征集', '节水评价制度梳理'])}，报送本区情况"
-             f"{c.total('reports', 1, 3)}份。"], "跟踪市级工作部署，做好对接落实。", "市级工作安排调整，配合事项相应推迟。")
+    what, _unit = c.flavor
+    task = c.pick(["节水工作调研", "定额修订意见征集", "节水评价制度梳理"])
+    return ([f"配合市级部门完成{task}，梳理本区{what}情况，报送材料{c.total('reports', 1, 3)}份、"
+             f"意见建议{c.upto('opinions', 2, 9)}条。"], "跟踪市级工作部署，做好对接落实。",
+            "市级工作安排调整，配合事项相应推迟。")
 
 
 def _society(c):
@@ -648,7 +667,8 @@ def _general(c):
     if any(word in c.text for word in ("学习", "贯彻", "部署", "精神", "攻坚战", "国家节水行动")):
         return ([f"召开专题会议{meetings}次，传达学习节约用水工作部署，结合{what}实际制定本部门节水工作清单。"],
                 "逐项落实工作清单，开展节水工作督导。", "")
-    return ([f"结合{what}实际推进节水工作，今年开展节水检查{c.upto('checks', 2, 10)}次、覆盖{c.upto('units', 4, 20)}{unit}，"
+    return ([f"结合{what}实际推进节水工作，今年开展节水检查{c.upto('checks', 2, 10)}次、"
+             f"覆盖{c.upto('units', 4, 20)}{unit}，"
              f"召开推进会{meetings}次。"],
             f"继续督促{what}落实节水措施。", GENERIC_REASONS[seed(*c.key) % len(GENERIC_REASONS)])
 

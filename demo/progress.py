@@ -71,7 +71,8 @@ STEPS = {
     RETURNED: ["first", "return"],  # returned in the last finished quarter: the department has yet to correct it
     CORRECTED: ["first", "return", "submit", "approve"],  # returned, corrected and approved long since
 }
-STATE_AFTER = {"draft": "draft", "first": "submitted", "submit": "submitted", "return": "returned", "approve": "approved"}
+STATE_AFTER = {"draft": "draft", "first": "submitted", "submit": "submitted", "return": "returned",
+               "approve": "approved"}
 
 
 def load():

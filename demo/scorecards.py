@@ -13,9 +13,10 @@ from tasks.models import ProgressReport
 
 def load(*, password):
     quarters = defaultdict(set)
-    for region_id, year, number in ProgressReport.objects.values_list("item__plan__region", "year", "quarter").distinct():
+    entries = ProgressReport.objects.order_by().values_list("item__plan__region", "year", "quarter").distinct()
+    for region_id, year, number in entries:
         quarters[region_id].add(Quarter(year, number))
-    for region_id, year, number in ComputedValue.objects.values_list("region", "year", "quarter").distinct():
+    for region_id, year, number in ComputedValue.objects.order_by().values_list("region", "year", "quarter").distinct():
         quarters[region_id].add(Quarter(year, number))
     for region_id, found in sorted(quarters.items()):
         scores_compute_regions([region_id], sorted(found))

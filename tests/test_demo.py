@@ -4,14 +4,16 @@ test_demo_refusals.py, which needs an empty database.)"""
 import io
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import AuditEntry, JobRun, StaleMark
 from demo import regions
 from indicators.models import DataReport
-from org.models import Department, DepartmentAlias, DepartmentGroup, Region, User
+from org.models import Department, Region, User
 from org.selectors import DepartmentResolver
 from tasks.models import ProgressReport
 from tests.fixtures.source_department_names import (
@@ -19,17 +21,11 @@ from tests.fixtures.source_department_names import (
     QIANJIANG_DEPARTMENT_CELLS,
     WULONG_DEPARTMENT_CELLS,
 )
-from tests.helpers import kept_for_module
-
-MODELS = [Region, Department, DepartmentAlias, DepartmentGroup, User]
+from tests.helpers import APPS, kept_for_module
 
 
 def load(password="demo-pass-1"):
     call_command("load_demo", password=password, stdout=io.StringIO())
-
-
-def counts():
-    return {model.__name__: model.objects.count() for model in MODELS}
 
 
 @pytest.fixture(scope="module")
@@ -66,14 +62,38 @@ def test_regions_and_users(demo_loaded):
     assert admin.role == "admin" and admin.is_superuser and admin.department is None
 
 
-def test_loading_twice_changes_no_row_count(demo_loaded):
-    before = counts()
+# Caches the demo recomputes from its data on every load: the same rows, a new computed_at.
+RECOMPUTED = {"indicators.ComputedValue", "reports.Scorecard", "reports.RegionVerdict"}
+
+
+def every_row():
+    """{model: its rows as dicts} of every model of the portal's apps, the historical
+    (simple_history) models included; the recomputed caches without their timestamps."""
+    found = {}
+    for label in APPS:
+        for model in apps.get_app_config(label).get_models():
+            stamps = {f.attname for f in model._meta.concrete_fields if getattr(f, "auto_now", False)}
+            fields = [f.attname for f in model._meta.concrete_fields
+                      if model._meta.label not in RECOMPUTED or f.attname not in stamps]
+            found[model._meta.label] = list(model.objects.order_by("pk").values(*fields))
+    return found
+
+
+def test_loading_twice_writes_nothing_the_second_time(demo_loaded):
+    """Nothing is added, removed or changed by a second load: no history row as if someone
+    had edited the data, no recompute job queued, only the audit entry of the run itself."""
+    before, audit, jobs, stale = every_row(), AuditEntry.objects.count(), JobRun.objects.count(), \
+        StaleMark.objects.count()
+    assert any(model.endswith("HistoricalProgressReport") for model in before)
     load()
-    assert counts() == before
+    after = every_row()
+    assert {model: len(rows) for model, rows in after.items()} == {model: len(rows) for model, rows in before.items()}
+    assert [model for model in after if after[model] != before[model]] == []
+    assert (AuditEntry.objects.count(), JobRun.objects.count(), StaleMark.objects.count()) == (audit + 1, jobs, stale)
 
 
 def test_every_demo_user_signs_in_and_lands_on_home(demo_loaded):
-    for username, *_ in regions.DEMO_USERS:
+    for username, *_ in [*regions.DEMO_USERS, *regions.department_reporters()]:
         client = Client()
         response = client.post(reverse("login"), {"username": username, "password": "demo-pass-1"})
         assert response.status_code == 302 and response.url == reverse("home"), username
