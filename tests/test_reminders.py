@@ -11,7 +11,7 @@ from core.periods import Quarter
 from demo import table_data
 from org.models import Notification, User
 from tasks import jobs
-from tasks.models import Plan, TaskNode
+from tasks.models import Assignment, Plan, TaskNode
 from tasks.services import progress_open, progress_reminders_send, progress_save
 from tests.helpers import import_table
 
@@ -54,7 +54,13 @@ def test_due_soon_then_overdue_each_once(clerk):
 
 def test_only_reporters_of_the_lead_department_are_reminded(clerk, regions):
     progress_reminders_send(today=date(2019, 3, 28), days_ahead=3)
-    assert set(Notification.objects.values_list("user__username", flat=True)) <= {"jxw", "wulong_cgj"}
+    notified = User.objects.filter(pk__in=Notification.objects.values("user"))
+    assert {"jxw", "wulong_cgj"} <= set(notified.values_list("username", flat=True))
+    # The demo gives every department its reporter: all reminded are reporters of a lead department.
+    leads = set(Assignment.objects.filter(role="lead").values_list("department", flat=True))
+    assert all(user.role == "reporter" and user.department_id in leads for user in notified)
+    cooperating_only = User.objects.get(username="wulong_gyyq")  # 区工业园区 leads nothing in 附件2
+    assert cooperating_only.department_id not in leads and cooperating_only not in notified
     assert not Notification.objects.filter(user__username="wulong_reviewer").exists()
 
 
