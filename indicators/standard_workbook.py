@@ -390,6 +390,8 @@ class ItemRow:
     row: int
     fields: dict = field(default_factory=dict)
     columns: dict = field(default_factory=dict)  # key -> column letter ("" when the file has no such column)
+    texts: dict = field(default_factory=dict)  # key -> the cell as written
+    problems: int = 0  # how many of ``Parsed.problems`` are this row's
 
 
 @dataclass
@@ -526,8 +528,11 @@ def _read_items(grid, parsed):
             continue
         if len(parsed.items) >= MAX_ITEMS:
             raise FileUnreadable(f"“{ITEMS_SHEET}”表超过{MAX_ITEMS}项，不像一套评价标准，未导入任何内容。")
-        item = ItemRow(row=number, columns={key: letters.get(key, "") for key, *_rest in ITEM_COLUMNS})
-        _item_fields(item, {key: texts.get(key, "") for key, *_rest in ITEM_COLUMNS}, parsed.problems)
+        item = ItemRow(row=number, columns={key: letters.get(key, "") for key, *_rest in ITEM_COLUMNS},
+                       texts={key: texts.get(key, "") for key, *_rest in ITEM_COLUMNS})
+        before = len(parsed.problems)
+        _item_fields(item, item.texts, parsed.problems)
+        item.problems = len(parsed.problems) - before
         parsed.items.append(item)
 
 

@@ -208,6 +208,8 @@ def _check_items(parsed, preview, known):
             problem("checklist", f"计算方法为“{workbook.METHOD_WORDS[method]}”时不填核查事项")
         if method in (Indicator.Method.CHECKLIST, Indicator.Method.JUDGED) and fields.get("target"):
             problem("target", f"计算方法为“{workbook.METHOD_WORDS[method]}”的项目不设目标规则，要求写在“具体要求（原文）”")
+        if item.problems:
+            continue  # its cells could not all be read: the reader said which
         if len(preview.errors) == before and _complete(fields):
             _model_check(item, problem, skip_formula=formula_ok)
         if len(preview.errors) == before:
@@ -232,8 +234,8 @@ def _model_check(item, problem, *, skip_formula):
             if name == "formula" and skip_formula:
                 continue
             key = FIELD_COLUMNS.get(name, "code")
-            if key == "scoring_params" and not item.columns.get("scoring_params"):
-                key = "scoring_kind"
+            if key == "scoring_params" and not item.texts.get("scoring_params"):
+                key = "scoring_kind"  # nothing in the parameters: the way of scoring is what is wrong
             for message in messages:
                 problem(key, message)
 
@@ -451,7 +453,8 @@ def spec_of(indicator_set):
                 used |= parse(indicator.formula, known_names=names).names
             except FormulaError:
                 continue
-    elements = DataElement.objects.filter(code__in=used).order_by("code")
+    # Figures computed from the carrier registry are the portal's own, not loaded from a file.
+    elements = DataElement.objects.filter(code__in=used, source=DataElement.Source.ENTERED).order_by("code")
     return {
         "standard": {"code": indicator_set.code, "version": indicator_set.version,
                      **{name: getattr(indicator_set, name) for name in SET_FIELDS}},
