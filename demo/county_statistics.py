@@ -395,8 +395,9 @@ class _Loader:
                 stored.value, stored.version = value, stored.version + 1
                 stored.save()
                 self.written["values changed"] += 1
-        DataValue.objects.bulk_create(new)
-        self.written["values"] += len(new)
+        if new:
+            DataValue.objects.bulk_create(new)
+            self.written["values"] += len(new)
 
     def utility_figures(self, report, quarter):
         share = YTD_SHARE[quarter.number]

@@ -112,11 +112,11 @@ def describe(preview):
             [(_("Type"), "", shown("kind", fields["kind"])), (_("Full points"), "", plain(fields["points"]))]))
     for row in preview.new_elements:
         changes.append(staged_import.Change(f"{standard_workbook.ELEMENTS_SHEET}表第{row.row}行",
-                                            f"{row.name}（{row.code}）", [(_("Data element"), "", _("new"))]))
+                                            f"{row.name}（{row.code}）", [(_("Data element"), "", _("added to the catalogue"))]))
     removals = [staged_import.Change("", str(indicator), [(what, count, None) for what, count in hanging])
                 for indicator, hanging in preview.removed]
     facts = [
-        (_("Standard"), _("new") if preview.existing is None else _("update of the stored one")),
+        (_("Standard"), _("a new standard") if preview.existing is None else _("update of the stored one")),
         (_("Items"), len(preview.items)), (_("Full points"), plain(preview.full_points)),
         (_("Pass score"), plain(preview.set_fields.get("min_points")) or "—"),
         (_("New data elements"), len(preview.new_elements)), (_("Unchanged items"), preview.unchanged),
