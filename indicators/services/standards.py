@@ -60,7 +60,8 @@ class StandardPreview:
     name: str = ""
     existing: IndicatorSet | None = None
     set_fields: dict = field(default_factory=dict)
-    items: list = field(default_factory=list)  # workbook.ItemRow, in the file's order
+    items: list = field(default_factory=list)  # workbook.ItemRow without problems, in the file's order
+    rows: list = field(default_factory=list)  # every workbook.ItemRow of the file, as read
     new_elements: list = field(default_factory=list)  # workbook.ElementRow
     known_elements: int = 0  # rows of the 数据项 sheet the catalogue already has
     errors: list = field(default_factory=list)
@@ -92,7 +93,8 @@ class StandardPreview:
 def standard_prepare(*, parsed, lock=False):
     """Check everything ``parsed`` (``standard_workbook.read``) says against the catalogue;
     returns a ``StandardPreview`` whose ``errors`` name sheet, row and column. Writes nothing."""
-    preview = StandardPreview(errors=list(parsed.problems))
+    preview = StandardPreview(errors=list(parsed.problems), rows=parsed.items)
+    preview.full_points = sum((item.fields.get("points") or Decimal("0") for item in parsed.items), Decimal("0"))
     standard = parsed.standard
     preview.code, preview.version, preview.name = standard.get("code", ""), standard.get("version", ""), \
         standard.get("name", "")
@@ -214,7 +216,6 @@ def _check_items(parsed, preview, known):
             _model_check(item, problem, skip_formula=formula_ok)
         if len(preview.errors) == before:
             preview.items.append(item)
-            preview.full_points += fields["points"]
 
 
 def _complete(fields):

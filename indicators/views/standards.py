@@ -84,15 +84,23 @@ class StandardImporter(staged_import.Importer):
 
     def context(self, target, check):
         preview = check.data
-        return {"preview": preview, "rows": [_row(item) for item in preview.items]}
+        return {"preview": preview, "rows": [_row(item) for item in preview.rows]}
 
 
 def _row(item):
+    """An item as the preview lists it; a row with problems is listed as far as it was read."""
     fields = item.fields
-    scoring = fields["scoring_text"] or describe_rule(fields["scoring"], full=fields["points"], unit=fields["unit"])
-    return {"where": item.row, "number": fields["number"], "code": fields["code"], "name": fields["name"],
-            "kind": shown("kind", fields["kind"]), "method": shown("method", fields["method"]),
-            "points": plain(fields["points"]), "scoring": scoring}
+    scoring = fields["scoring_text"]
+    if not scoring and not item.problems and "points" in fields:
+        try:
+            scoring = describe_rule(fields["scoring"], full=fields["points"], unit=fields["unit"])
+        except (KeyError, TypeError, ValueError, ArithmeticError):  # a rule the checks refuse
+            scoring = ""
+    return {"where": item.row, "number": fields.get("number", item.texts.get("number", "")), "code": fields["code"],
+            "name": fields["name"], "kind": shown("kind", fields.get("kind")) or item.texts.get("kind", ""),
+            "method": shown("method", fields.get("method")) or item.texts.get("method", ""),
+            "points": plain(fields.get("points")) or item.texts.get("points", ""), "scoring": scoring,
+            "problems": bool(item.problems)}
 
 
 def describe(preview):
@@ -117,7 +125,7 @@ def describe(preview):
                 for indicator, hanging in preview.removed]
     facts = [
         (_("Standard"), _("a new standard") if preview.existing is None else _("update of the stored one")),
-        (_("Items"), len(preview.items)), (_("Full points"), plain(preview.full_points)),
+        (_("Items"), len(preview.rows)), (_("Full points"), plain(preview.full_points)),
         (_("Pass score"), plain(preview.set_fields.get("min_points")) or "—"),
         (_("New data elements"), len(preview.new_elements)), (_("Unchanged items"), preview.unchanged),
     ]
