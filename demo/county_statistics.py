@@ -196,7 +196,8 @@ def quarter_value(element, region_code, quarter):
 # (indicator code, item) -> (the quarter from which the answer is yes, or None: always;
 #                            the note while it is no, the note once it is yes)
 CHECKLIST_NOTES = {
-    ("QUOTA_MANAGEMENT", 0): (None, "", "执行重庆市现行农业、工业、服务业和生活用水定额，{period}核定计划用水{n}户均按定额核定。"),
+    ("QUOTA_MANAGEMENT", 0): (None, "", "执行重庆市现行农业、工业、服务业和生活用水定额，"
+                                        "{period}核定计划用水{n}户均按定额核定。"),
     ("QUOTA_MANAGEMENT", 1): (None, "", "{period}办理取水许可{m}件、节水评价审查{m}项，用水量均按定额复核。"),
     ("QUOTA_MANAGEMENT", 2): (None, "", "已完成{last}年工业、农业、服务业用水指标分析，报区水利局备案。"),
     ("WATER_METERING", 0): (None, "", "规模以上取水口{n}个，均安装计量设施，{period}抽查{m}处运行正常。"),

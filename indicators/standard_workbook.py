@@ -113,8 +113,7 @@ PER_UNIT_KEYS = [
     ("标准线", "line"), ("达标得分", "at_line"), ("单位", "unit"), ("加分", "bonus"), ("加分上限", "bonus_cap"),
     ("未达标", "worse"), ("扣分", "penalty"), ("最低", "floor"), ("计数", "count"),
 ]
-PER_UNIT_WORDS = {word: key for word, key in PER_UNIT_KEYS} | {"最低得分": "floor", "每单位加分": "bonus",
-                                                                "每单位扣分": "penalty"}
+PER_UNIT_WORDS = dict(PER_UNIT_KEYS) | {"最低得分": "floor", "每单位加分": "bonus", "每单位扣分": "penalty"}
 WORSE = {"不得分": "zero", "扣分": "deduct"}
 WORSE_WORDS = {value: key for key, value in WORSE.items()}
 YES, NO = {"是", "Y", "YES", "TRUE", "1", "√"}, {"否", "N", "NO", "FALSE", "0", ""}
@@ -460,8 +459,8 @@ def _read_standard(grid, parsed):
         value = cells[1] if len(cells) > 1 else ""
         header = STANDARD_HEADERS[fieldname]
         if fieldname in parsed.standard_rows:
-            parsed.problems.append(f"{where(STANDARD_SHEET, number, header, 'A')}：与第{parsed.standard_rows[fieldname]}"
-                                   f"行重复")
+            first = parsed.standard_rows[fieldname]
+            parsed.problems.append(f"{where(STANDARD_SHEET, number, header, 'A')}：与第{first}行重复")
             continue
         parsed.standard_rows[fieldname] = number
         place = where(STANDARD_SHEET, number, header, "B")
@@ -614,8 +613,8 @@ def _read_elements(grid, parsed):
         columns = {key: letters.get(key, "") for key, *_rest in ELEMENT_COLUMNS}
         cumulative = _clean(texts.get("cumulative", "")).upper()
         if cumulative not in YES | NO:
-            parsed.problems.append(f"{where(ELEMENTS_SHEET, number, ELEMENT_HEADERS['cumulative'], columns['cumulative'])}"
-                                   f"：“{texts['cumulative']}”：应填是或否")
+            place = where(ELEMENTS_SHEET, number, ELEMENT_HEADERS["cumulative"], columns["cumulative"])
+            parsed.problems.append(f"{place}：“{texts['cumulative']}”：应填是或否")
         parsed.elements.append(ElementRow(row=number, code=_clean(texts.get("code", "")).upper(),
                                           name=texts.get("name", ""), unit=texts.get("unit", ""),
                                           cumulative=cumulative in YES, columns=columns))

@@ -14,7 +14,7 @@ from django.apps import apps
 
 from core.periods import Quarter
 from demo import catalogue as catalogue_demo
-from demo import county_standard, county_standard_data, county_statistics
+from demo import county_standard, county_standard_data
 from indicators.models import (
     Adoption,
     ChecklistAnswer,

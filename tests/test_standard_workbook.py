@@ -15,11 +15,11 @@ from demo import catalogue as catalogue_demo
 from demo import county_standard, county_standard_data
 from indicators import standard_workbook as workbook
 from indicators.models import DataElement, Indicator, IndicatorSet
-from org.models import User
-from tests.conftest import make_user
 from indicators.services.standards import spec_of, standard_commit, standard_prepare
 from indicators.standard_workbook import parse_scoring, parse_target, scoring_cells_of, target_text_of
 from indicators.targets import RuleError
+from org.models import User
+from tests.conftest import make_user
 
 
 @pytest.fixture
@@ -119,7 +119,8 @@ def test_steps_and_per_unit_rules_in_their_compact_form():
     assert parse_scoring("分档", "越低越好", "-8:4; 8~10：2；计分对象=较上年降幅")["steps"] == [
         {"to": "8", "points": "4"}, {"from": "8", "to": "10", "points": "2"}]
     assert parse_scoring("分档", "越高越好", "-5-0:1；0-:2")["steps"][0] == {"from": "-5", "to": "0", "points": "1"}
-    assert parse_scoring("按单位加减分", "越低越好", "标准线=10；达标得分=6；单位=1；加分=2；加分上限=4；未达标=不得分") == {
+    leakage = "标准线=10；达标得分=6；单位=1；加分=2；加分上限=4；未达标=不得分"
+    assert parse_scoring("按单位加减分", "越低越好", leakage) == {
         "kind": "per_unit", "better": "lower", "line": "10", "at_line": "6", "unit": "1", "bonus": "2",
         "bonus_cap": "4", "worse": "zero"}
     assert parse_scoring("按单位加减分", "越高越好", "标准线=WATER_QUOTA；达标得分=5；单位=5；扣分=1；最低=0；"
@@ -207,7 +208,8 @@ def test_the_same_code_and_version_updates_in_place_and_the_preview_says_what_ch
                                     "专家根据宣传活动记录、媒体报道和公众知晓情况评分，满分8分", "专家评分，满分7分")]
     assert changes["LEAKAGE"] == [("评分规则", "按单位加减分 · 越低越好 · 标准线=10；达标得分=6；单位=1；加分=2；"
                                             "加分上限=4；未达标=不得分",
-                                   "按单位加减分 · 越低越好 · 标准线=9；达标得分=6；单位=1；加分=2；加分上限=4；未达标=不得分")]
+                                   "按单位加减分 · 越低越好 · 标准线=9；达标得分=6；单位=1；加分=2；"
+                                   "加分上限=4；未达标=不得分")]
     assert preview.unchanged == 18 and not preview.added and not preview.removed
     loaded = standard_commit(parsed=workbook.read(content), user=admin)
     assert loaded.indicator_set.pk == indicator_set.pk and (loaded.created, loaded.updated) == (0, 3)
@@ -306,7 +308,8 @@ def test_each_problem_is_refused_by_sheet_row_and_column_and_nothing_is_written(
 
 
 def test_every_problem_of_a_file_is_listed_at_once(catalogue):
-    content = edited(template(), workbook.ITEMS_SHEET, {(6, "满分"): "六", (7, "计算方法"): "估算", (12, "评分参数"): "x"})
+    content = edited(template(), workbook.ITEMS_SHEET,
+                     {(6, "满分"): "六", (7, "计算方法"): "估算", (12, "评分参数"): "x"})
     assert [error.split("：")[0] for error in prepared(content).errors] == [
         "评价项目表第7行“满分”列（L列）", "评价项目表第8行“计算方法”列（G列）", "评价项目表第13行“评分参数”列（O列）"]
 
@@ -365,7 +368,8 @@ def jiangsu_workbook():
     standard = book.active
     standard.title = "标准"
     standard.append(["江苏省县域节水型社会建设评价（示例）"])
-    for key, value in [("标准代码", "JS_COUNTY"), ("版本", "2021试行"), ("标准名称", "江苏省县域节水型社会评价标准（示例）"),
+    for key, value in [("标准代码", "JS_COUNTY"), ("版本", "2021试行"),
+                       ("标准名称", "江苏省县域节水型社会评价标准（示例）"),
                        ("来源", "苏水节〔2021〕示例号"), ("来源说明", "测试用：按江苏写法编写的五项标准"),
                        ("达标分数", "20分"), ("前提条件", "1")]:
         standard.append([key, value])

@@ -38,7 +38,7 @@ from ..models import (
     ReferenceValue,
 )
 from ..scoring_rules import references_used
-from ..standard_workbook import ITEM_HEADERS, ITEMS_SHEET, STANDARD_HEADERS, STANDARD_SHEET, item_where, where
+from ..standard_workbook import ITEM_HEADERS, STANDARD_HEADERS, STANDARD_SHEET, item_where, where
 from .compute import RECOMPUTE, quarters_since
 
 CHANGE_REASON = "导入评价标准"
@@ -209,7 +209,8 @@ def _check_items(parsed, preview, known):
         if method and method != Indicator.Method.CHECKLIST and fields.get("checklist"):
             problem("checklist", f"计算方法为“{workbook.METHOD_WORDS[method]}”时不填核查事项")
         if method in (Indicator.Method.CHECKLIST, Indicator.Method.JUDGED) and fields.get("target"):
-            problem("target", f"计算方法为“{workbook.METHOD_WORDS[method]}”的项目不设目标规则，要求写在“具体要求（原文）”")
+            problem("target", f"计算方法为“{workbook.METHOD_WORDS[method]}”的项目不设目标规则，"
+                              "要求写在“具体要求（原文）”")
         if item.problems:
             continue  # its cells could not all be read: the reader said which
         if len(preview.errors) == before and _complete(fields):
@@ -275,7 +276,8 @@ def _warn_references(preview, references):
     for item in preview.items:
         used = _target_references(item.fields["target"]) | references_used(item.fields["scoring"])
         for code in sorted(used - references):
-            preview.warnings.append(f"{item_where(item, 'target')}：参考值{code}尚无任何数值，管理员录入之前该项无法评价")
+            preview.warnings.append(f"{item_where(item, 'target')}：参考值{code}尚无任何数值，"
+                                    "管理员录入之前该项无法评价")
 
 
 def _target_references(rule):

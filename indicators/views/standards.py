@@ -120,7 +120,8 @@ def describe(preview):
             [(_("Type"), "", shown("kind", fields["kind"])), (_("Full points"), "", plain(fields["points"]))]))
     for row in preview.new_elements:
         changes.append(staged_import.Change(f"{standard_workbook.ELEMENTS_SHEET}表第{row.row}行",
-                                            f"{row.name}（{row.code}）", [(_("Data element"), "", _("added to the catalogue"))]))
+                                            f"{row.name}（{row.code}）",
+                                            [(_("Data element"), "", _("added to the catalogue"))]))
     removals = [staged_import.Change("", str(indicator), [(what, count, None) for what, count in hanging])
                 for indicator, hanging in preview.removed]
     facts = [
