@@ -152,3 +152,7 @@ class BulkTemplateForm(QuarterForm):
 
 class BulkUploadForm(QuarterForm):
     file = WorkbookField(label=_("Filled-in statistics file (.xlsx, .xls, .ods)"))
+
+
+class StandardUploadForm(forms.Form):
+    file = WorkbookField(label=_("Filled-in standard workbook (.xlsx, .xls, .ods)"))

@@ -1,12 +1,15 @@
 from django.urls import path
 
-from .views import bulk, catalogue, data
+from .views import bulk, catalogue, data, standards
 
 app_name = "indicators"
 
 urlpatterns = [
     path("", catalogue.board, name="board"),
     path("catalogue/", catalogue.catalogue, name="catalogue"),
+    path("catalogue/import/", standards.standard_import, name="standard_import"),
+    path("catalogue/import/template/", standards.standard_template, name="standard_template"),
+    path("catalogue/import/<str:token>/", standards.standard_preview, name="standard_preview"),
     path("values/<int:pk>/lineage/", catalogue.lineage, name="lineage"),
     path("indicators/<int:pk>/", catalogue.indicator_detail, name="indicator_detail"),
     path("data/", data.data_home, name="data_home"),

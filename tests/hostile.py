@@ -214,11 +214,13 @@ def _catalogue(h, say):
     ReferenceValue.objects.create(code="XSS_REF", name=say("indicators.ReferenceValue.name"), year=QUARTER.year - 1,
                                   value=2, unit=say("indicators.ReferenceValue.unit"),
                                   source=say("indicators.ReferenceValue.source"))
+    # Judged on points (a pass at 0 points), so the catalogue shows each item's scoring as written.
     standard = IndicatorSet.objects.create(code="XSS", version=say("indicators.IndicatorSet.version"),
                                            name=say("indicators.IndicatorSet.name"),
-                                           source=say("indicators.IndicatorSet.source"))
+                                           source=say("indicators.IndicatorSet.source"),
+                                           source_note=say("indicators.IndicatorSet.source_note"), min_points=0)
     texts = {name: say(f"indicators.Indicator.{name}") for name in
-             ("name", "category", "unit", "definition", "target_text", "responsible_text")}
+             ("name", "category", "unit", "definition", "target_text", "responsible_text", "scoring_text")}
     common = {"indicator_set": standard, "kind": "guiding", "target": {"kind": "bound", "op": "ge", "value": "1"}}
     h.indicators = {
         "formula": Indicator.objects.create(number=1, code="XSS_FORMULA", formula=element.code, lead_text=URBAN,

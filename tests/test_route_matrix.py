@@ -35,7 +35,8 @@ SIGNED_IN = {
     "reports:quarterly",
 }
 # Routes only an administrator may open: anyone else gets 404.
-ADMIN_ONLY = {"reports:jobs", "indicators:bulk_statistics", "indicators:bulk_template"}
+ADMIN_ONLY = {"reports:jobs", "indicators:bulk_statistics", "indicators:bulk_template", "indicators:standard_import",
+              "indicators:standard_template"}
 # Routes only a district reviewer (or an administrator) may open: anyone else gets 404.
 REVIEWER_ONLY = {
     "tasks:import_upload", "tasks:plan_create", "tasks:review_inbox", "carriers:user_create", "carriers:carrier_create",
@@ -58,6 +59,7 @@ SESSION_ROUTES = {
     "tasks:progress_template_preview": {"token": "0" * 32},
     "indicators:data_upload_preview": {"token": "0" * 32},
     "indicators:bulk_preview": {"token": "0" * 32},
+    "indicators:standard_preview": {"token": "0" * 32},
     "carriers:import_preview": {"what": "users", "token": "0" * 32},
 }
 # Routes that only accept POST from a signed-in user.

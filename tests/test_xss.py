@@ -208,7 +208,8 @@ PAGES = [
     Page("indicator catalogue", (REPORTER,), (
         "indicators.IndicatorSet.name", "indicators.IndicatorSet.version", "indicators.IndicatorSet.source",
         *INDICATOR, "indicators.Indicator.category", "indicators.Indicator.definition",
-        "indicators.Indicator.lead_text", "indicators.Indicator.responsible_text", "indicators.Indicator.checklist"),
+        "indicators.Indicator.lead_text", "indicators.Indicator.responsible_text", "indicators.Indicator.checklist",
+        "indicators.IndicatorSet.source_note", "indicators.Indicator.scoring_text"),
         lambda h: reverse("indicators:catalogue")),
     Page("statistics of a district", (REVIEWER, SUPERVISOR), ("org.Region.name", "org.Department.name",
                                                               "indicators.Indicator.lead_text"),

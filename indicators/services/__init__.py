@@ -1,6 +1,7 @@
 """Cross-model work of ``indicators``: ``compute`` (indicator values from what was entered),
-``data`` (entering, checking and reviewing raw statistics) and ``bulk_statistics`` (a
-quarter's statistics of many counties imported at once by an administrator)."""
+``data`` (entering, checking and reviewing raw statistics), ``bulk_statistics`` (a
+quarter's statistics of many counties imported at once by an administrator) and
+``standards`` (an evaluation standard loaded from its workbook by an administrator)."""
 
 from .bulk_statistics import BulkPreview, bulk_statistics_commit, bulk_statistics_prepare
 from .compute import (
@@ -26,6 +27,7 @@ from .data import (
     data_report_submit,
     validate_for_submission,
 )
+from .standards import spec_of, standard_commit, standard_prepare
 
 __all__ = [
     "BulkPreview",
@@ -48,6 +50,9 @@ __all__ = [
     "recompute",
     "recompute_after_commit",
     "recompute_since_after_commit",
+    "spec_of",
+    "standard_commit",
+    "standard_prepare",
     "validate_for_submission",
     "values_recompute",
 ]

@@ -1,6 +1,8 @@
 """Indicator pages: the catalogue, a region's board with lineage, one indicator across
 districts and over time."""
 
+from decimal import Decimal
+
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
@@ -11,6 +13,7 @@ from org.scoping import visible_to
 
 from .. import selectors
 from ..models import Adoption, ComputedValue, Indicator, IndicatorSet
+from ..scoring_rules import describe
 
 
 def adopted_regions(scope):
@@ -27,10 +30,17 @@ def board_region(request, scope):
 @require_safe
 @login_required
 def catalogue(request):
-    sets = IndicatorSet.objects.prefetch_related(
+    sets = list(IndicatorSet.objects.prefetch_related(
         Prefetch("indicators", queryset=Indicator.objects.order_by("number"))
-    ).order_by("code", "-version")
-    return render(request, "indicators/catalogue.html", {"sets": sets})
+    ).order_by("code", "-version"))
+    for indicator_set in sets:
+        indicator_set.full = sum((i.points for i in indicator_set.indicators.all()), Decimal("0"))
+        for indicator in indicator_set.indicators.all():
+            # The standard's own words where they were recorded, else the rule told in words.
+            indicator.scoring_words = indicator.scoring_text or describe(indicator.scoring, full=indicator.points,
+                                                                         unit=indicator.unit)
+    return render(request, "indicators/catalogue.html",
+                  {"sets": sets, "can_import": visible_to(request.user).is_admin})
 
 
 @require_safe
