@@ -219,9 +219,9 @@ def load(region, indicator_set):
         before = annual(quarter.year - 1) if quarter.year > FIRST_YEAR else {}
         for index, department in enumerate(departments):
             stage = target_stage(quarter, current, index)
+            if stage == NONE:
+                continue  # not started yet (a report another part opened meanwhile is left to it)
             report = reports.get((department.pk, quarter.year, quarter.number))
-            if stage == NONE and report is None:
-                continue
             clerk, times = clerks[department.pk], _times(quarter, stage)
             if report is None:
                 with dates.at(times[DRAFT]):

@@ -13,8 +13,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from core.numbers import plain
 from core.periods import Quarter
-from indicators.models import DataReport, DataValue, UtilityFigures
+from demo import county_statistics, quarterly_statistics
+from indicators.models import DataElement, DataReport, DataValue, UtilityFigures
 from org.models import Department
 from reports.models import Scorecard
 from tasks.models import Evidence, Plan, ProgressReport, TaskNode
@@ -279,19 +281,34 @@ def test_reviewer_exports_one_departments_task_table(demo, live_server, page, st
 
 # --- 4. a statistics upload with errors, then the correction -------------------------------------
 
-FIGURES = {"RES_WATER": 352, "HOUSEHOLDS": 113500, "PERSONS_PER_HOUSEHOLD": 2.76, "METERED_RES_WATER": 331,
-           "RES_TOTAL_WATER": 352, "PLANNED_NONRES_WATER": 128, "NONRES_WATER": 149}
-UTILITY = ("黔江区自来水有限公司", 495, 421, 300, 176, 0.42)  # supply, registered, metered, km, MPa
+CITY_FIGURES = ["RES_WATER", "HOUSEHOLDS", "PERSONS_PER_HOUSEHOLD", "METERED_RES_WATER", "RES_TOTAL_WATER",
+                "PLANNED_NONRES_WATER", "NONRES_WATER"]
+COUNTY_FIGURES = ["PUBLIC_FIXTURES", "SAVING_FIXTURES"]  # 黔江 is under the county standard too
 
 
-def fill(template, path, figures):
+def figures_of(quarter):
+    """城市管理局's figures of ``quarter`` as the demo's trend has them (the demo is dated to
+    today, so last year's same quarter is there to compare with: figures far from it would
+    be questioned), and its main utility's."""
+    city = quarterly_statistics.quarter_figures(quarter)
+    figures = {code: float(city[code]) for code in CITY_FIGURES}
+    for element in DataElement.objects.filter(code__in=COUNTY_FIGURES):
+        figures[element.code] = float(county_statistics.quarter_value(element, QIANJIANG, quarter))
+    share = quarterly_statistics.YTD_SHARE[quarter.number]
+    name, supply, registered, metered, km, pressure = quarterly_statistics.utilities(quarter.year)[0]
+    utility = (name, *(round(float(v) * float(share), 2) for v in (supply, registered, metered)), float(km),
+               float(pressure))  # supply, registered, metered, km, MPa
+    return figures, utility
+
+
+def fill(template, path, figures, utility):
     """The downloaded template with ``figures`` typed in; returns the row of each code."""
     workbook = openpyxl.load_workbook(template)
     sheet = workbook["数据填报"]
     rows = {sheet.cell(row=r, column=1).value: r for r in range(4, sheet.max_row + 1)}
     for code, value in figures.items():
         sheet.cell(row=rows[code], column=8, value=value)
-    for column, value in enumerate(UTILITY, start=1):
+    for column, value in enumerate(utility, start=1):
         workbook["供水企业漏损"].cell(row=3, column=column, value=value)
     workbook.save(path)
     return rows
@@ -300,6 +317,7 @@ def fill(template, path, figures):
 def test_statistics_upload_with_errors_then_corrected(demo, live_server, page, step, tmp_path):
     quarter = this_quarter()
     urban = Department.objects.get(region__code=QIANJIANG, short_name="区城市管理局")
+    FIGURES, UTILITY = figures_of(quarter)
 
     sign_in(page, live_server, "qianjiang_cgj")
     with step("template"):
@@ -308,7 +326,7 @@ def test_statistics_upload_with_errors_then_corrected(demo, live_server, page, s
         page.get_by_role("link", name="填报").click()
         template = download(page, page.get_by_role("link", name="下载Excel填报表"), tmp_path)
     bad = tmp_path / "填报表（有误）.xlsx"
-    rows = fill(template, bad, {**FIGURES, "RES_WATER": "约三百五", "NONRES_WATER": -149})
+    rows = fill(template, bad, {**FIGURES, "RES_WATER": "约三百五", "NONRES_WATER": -149}, UTILITY)
     assert set(rows) == set(FIGURES)  # the template asks for exactly 城管局's figures
     before = snapshot()
 
@@ -323,17 +341,17 @@ def test_statistics_upload_with_errors_then_corrected(demo, live_server, page, s
     assert snapshot() == before  # nothing written
 
     good = tmp_path / "填报表.xlsx"
-    fill(template, good, FIGURES)
+    fill(template, good, FIGURES, UTILITY)
     with step("corrected upload"):
         page.get_by_role("link", name="重新上传").click()
         page.set_input_files("input[name=file]", good)
         page.get_by_role("button", name="上传并预览").click()
-        expect(page.get_by_text("— → 352").first).to_be_visible()
+        expect(page.get_by_text(f"— → {plain(FIGURES['RES_WATER'])}").first).to_be_visible()
         expect(page.get_by_test_id("upload-problems")).to_have_count(0)
         page.get_by_role("button", name="确认并保存为草稿").click()
         expect(success(page)).to_contain_text(f"已保存 {len(FIGURES) + 1} 项数据（草稿）")  # and the utility
         for code, value in FIGURES.items():
-            expect(page.locator(f"input[name=value_{code}]")).to_have_value(str(value))
+            expect(page.locator(f"input[name=value_{code}]")).to_have_value(plain(value))
         expect(page.locator("input[name=u0_utility]")).to_have_value(UTILITY[0])
 
     report = DataReport.objects.get(department=urban, year=quarter.year, quarter=quarter.number)
@@ -341,4 +359,4 @@ def test_statistics_upload_with_errors_then_corrected(demo, live_server, page, s
     values = DataValue.objects.filter(report=report).select_related("element")
     assert {v.element.code: float(v.value) for v in values} == {code: float(v) for code, v in FIGURES.items()}
     assert {v.source_sha256 for v in values} == {hashlib.sha256(good.read_bytes()).hexdigest()}
-    assert UtilityFigures.objects.get(report=report).registered == 421
+    assert float(UtilityFigures.objects.get(report=report).registered) == UTILITY[2]
