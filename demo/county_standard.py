@@ -32,8 +32,10 @@ def load(*, password):
     written = county_statistics.load(indicator_set)
     computed = 0
     for region in regions:
+        # publish=False: the scorecards part computes every quarter's scores at the end, and a
+        # second load must queue no job.
         computed += services.recompute(regions=[region], quarters=dates.quarters_from(ADOPTED[region.code]),
-                                       indicator_set=indicator_set)
+                                       indicator_set=indicator_set, publish=False)
     shown = "、".join(f"{count} {kind}" for kind, count in sorted(written.items())) or "no new figures"
     return (f"{indicator_set.name}（{indicator_set.version}）: {indicator_set.indicators.count()} items, "
             f"adopted by 武隆 and 黔江; {shown}; {computed} computed values")

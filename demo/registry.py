@@ -44,7 +44,7 @@ def load(*, password):
             else:
                 _year(q_users[key], year, 0, 0, amount, amount, 0, None, None, None)
     _carriers(qianjiang, q_users, registry_data.QIANJIANG_CARRIERS)
-    written = _recompute(qianjiang)
+    written = _recompute(wulong) + _recompute(qianjiang)
     return (
         f"{WaterUser.objects.filter(region=wulong).count()} 武隆 and "
         f"{WaterUser.objects.filter(region=qianjiang).count()} 黔江 water users, "
@@ -107,7 +107,8 @@ def _audits(users):
 
 def _recompute(region):
     """The coverage indicators read the registry: bring the region's computed quarters up
-    to date with it."""
+    to date with it (under every standard it adopted: the parts before this one computed
+    them without the registry on a first load)."""
     computed = set(ComputedValue.objects.filter(region=region).values_list("year", "quarter"))
     quarters = sorted(Quarter(year, number) for year, number in computed)
     # The scores are computed once at the end, by the scorecards part.
