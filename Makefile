@@ -39,6 +39,7 @@ run: install
 	@echo "    qianjiang_cgj       黔江区城市管理局 填报员"
 	@echo "    cq_city             重庆市水利局 市级督导"
 	@echo "    admin               系统管理员"
+	@echo "    wulong_<code> / qianjiang_<code>  各部门填报员 (e.g. wulong_slj 区水利局; see README)"
 	@echo ""
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
