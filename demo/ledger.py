@@ -125,6 +125,8 @@ def entry(item, department, quarter, plan, region_code, *, today):
     quantity, figure, missed = _measured(c)
     if missed:
         status, percent = "behind", min(percent, 90)
+    elif figure and c.n >= 3 and status == "behind":
+        status, percent = "in_progress", max(percent, min(95, expected // 5 * 5))  # its target is met
     c.behind = status == "behind"
     done, next_plan, reason = _theme(c)(c)
     first = done[0]  # what a clerk sends before the reviewer asks for the specifics
@@ -459,8 +461,9 @@ def _evaluation(c):
     if "协调、配合" in c.item.text:
         return ([f"配合市级部门梳理节水评价相关制度，报送本区执行情况{c.total('reports', 1, 3)}份。"],
                 "按市级新要求修订本区节水评价审查流程。", "市级文件尚未印发，配套工作暂缓。")
+    stopped = c.total("stopped", 0, 1)
     return ([f"对本部门审批的{count}个{what}开展节水评价审查，{c.total('revised', 1, 3)}个补充节水措施后通过，"
-             f"{c.total('stopped', 0, 1)}个因节水评价不合格暂缓审批。"],
+             + (f"{stopped}个因节水评价不合格暂缓审批。" if stopped else "其余均一次通过。")],
             "落实节水评价一票否决，对新申报项目同步审查节水章节。",
             "部分项目业主对节水评价要求不熟悉，补充材料周期长。")
 

@@ -213,6 +213,8 @@ def _report(plan, item, department, quarter, report, steps, *, clerk, reviewer, 
     if report is None:
         with dates.at(opened):
             report = progress_open(item=item, department=department, quarter=quarter)
+        # Opened by the clerk, as the page would record it (the service leaves who to the request).
+        ProgressReport.history.filter(id=report.pk, history_type="+").update(history_user=clerk)
     after_return = False
     for step in steps:
         if step in ("draft", "first", "submit"):

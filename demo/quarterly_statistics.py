@@ -28,6 +28,7 @@ from typing import NamedTuple
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from core.periods import Quarter
 from indicators.models import ChecklistAnswer, ChecklistEvidence, DataElement, DataReport, DataValue, UtilityFigures
 from indicators.selectors import duties_for
 from org.models import User
@@ -76,7 +77,8 @@ UTILITIES = {
            ("正阳工业园区供水站", "300", "275", "50", "32", "0.38")],
 }
 
-# Checklist answers of the fourth quarters: (indicator code, item) -> (answer, note).
+# Checklist answers: (indicator code, item) -> (answer, note); the year in a note stands for
+# the year answered.
 ANSWERS = {
     ("WATER_ENVIRONMENT", 0): (True, "2023年地表水国控、市控断面水质均达到Ⅲ类。"),
     ("WATER_ENVIRONMENT", 1): (True, "建成区排口排查已完成，旱天无生活污水直排。"),
@@ -84,7 +86,8 @@ ANSWERS = {
     ("WATER_ENVIRONMENT", 3): (True, "建成区无黑臭水体。"),
     ("PRODUCT_WATER_QUOTA", 0): (True, "前10位工业行业单位产品用水量均低于重庆市地方定额。"),
 }
-# From 2024 on (the year in a note stands for the year answered).
+# From the second quarter of 2024 on.
+LATER_FROM = Quarter(2024, 2)
 LATER_ANSWERS = {
     ("WATER_ENVIRONMENT", 2): (True, "老城区2处生活污水管网空白区已于2024年6月完成管网建设并通水。"),
 }
@@ -276,13 +279,13 @@ def _utilities(report, quarter, clerk):
 
 
 def _answers(report, indicator, quarter, clerk):
-    """Answered in the fourth quarter; earlier quarters leave the checklist open."""
-    if quarter.number != 4:
-        return
+    """Answered every quarter, as things stand at its end (the old town's pipe networks were
+    finished in June 2024), a “yes” with its evidence."""
     for index, _question in enumerate(indicator.checklist):
         key = (indicator.code, index)
-        answer, note = (LATER_ANSWERS.get(key) if quarter.year > 2023 else None) or ANSWERS.get(key, (True, ""))
-        if answer and key not in LATER_ANSWERS:
+        later = LATER_ANSWERS.get(key) if quarter >= LATER_FROM else None
+        answer, note = later or ANSWERS.get(key, (True, ""))
+        if answer and later is None:
             note = note.replace("2023年", f"{quarter.year}年")
         row, _ = put(ChecklistAnswer, {"report": report, "indicator": indicator, "item": index},
                      {"answer": answer, "note": note}, by=clerk)
