@@ -137,6 +137,8 @@ def _plan(plan, quarters, current, reviewer):
         for index, lead in enumerate(leads):
             fate = _fate(index, shift, quarter, current)
             report = stored.get((lead.node_id, lead.department_id, quarter.year, quarter.number))
+            if finished and fate == MISSING and report is not None and report.state == ProgressReport.State.SUBMITTED:
+                fate = APPROVED  # sent while its quarter was running: the reviewer has seen to it since
             steps = _remaining(STEPS[fate], report)
             if steps:
                 clerk = _clerk(clerks, lead.department)
