@@ -61,8 +61,8 @@ RETURN_COMMENTS = [
 ]
 
 # The steps an entry goes through, by how its quarter ends for it.
-MISSING, DRAFT, SUBMITTED, APPROVED, RETURNED, CORRECTED = "missing", "draft", "submitted", "approved", "returned", \
-    "corrected"
+MISSING, DRAFT, SUBMITTED, APPROVED = "missing", "draft", "submitted", "approved"
+RETURNED, CORRECTED = "returned", "corrected"
 STEPS = {
     MISSING: [],
     DRAFT: ["draft"],
