@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import bulk, catalogue, data
+from .views import bulk, catalogue, data, standards
 
 app_name = "indicators"
 
@@ -9,6 +9,9 @@ urlpatterns = [
     path("catalogue/", catalogue.catalogue, name="catalogue"),
     path("values/<int:pk>/lineage/", catalogue.lineage, name="lineage"),
     path("indicators/<int:pk>/", catalogue.indicator_detail, name="indicator_detail"),
+    path("judgements/<str:region>/<int:indicator_pk>/<str:quarter>/", standards.judgement, name="judgement"),
+    path("regions/<str:code>/standards/", standards.adoptions, name="adoptions"),
+    path("regions/<str:code>/standards/<int:set_pk>/remove/", standards.adoption_remove, name="adoption_remove"),
     path("data/", data.data_home, name="data_home"),
     path("data/entry/", data.data_entry, name="data_entry"),
     path("data/template/", data.template_download, name="data_template"),

@@ -1,7 +1,10 @@
 """Cross-model work of ``indicators``: ``compute`` (indicator values from what was entered),
-``data`` (entering, checking and reviewing raw statistics) and ``bulk_statistics`` (a
-quarter's statistics of many counties imported at once by an administrator)."""
+``data`` (entering, checking and reviewing raw statistics), ``bulk_statistics`` (a
+quarter's statistics of many counties imported at once by an administrator),
+``judgements`` (experts' points for items judged by experts) and ``adoptions`` (which
+standards a region answers to)."""
 
+from .adoptions import adoption_remove, adoption_save, kept_under
 from .bulk_statistics import BulkPreview, bulk_statistics_commit, bulk_statistics_prepare
 from .compute import (
     compute_region_quarter,
@@ -26,12 +29,15 @@ from .data import (
     data_report_submit,
     validate_for_submission,
 )
+from .judgements import judgement_save
 
 __all__ = [
     "BulkPreview",
     "Entry",
     "Prepared",
     "UtilityEntry",
+    "adoption_remove",
+    "adoption_save",
     "bulk_statistics_commit",
     "bulk_statistics_prepare",
     "checklist_answer_save",
@@ -44,6 +50,8 @@ __all__ = [
     "data_report_return",
     "data_report_save",
     "data_report_submit",
+    "judgement_save",
+    "kept_under",
     "quarters_since",
     "recompute",
     "recompute_after_commit",
