@@ -3,11 +3,13 @@ holds, the region board with its trends, one indicator across districts and quar
 
 import re
 from collections import defaultdict
+from contextlib import suppress
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from core.periods import Quarter
 from org.models import Region
@@ -104,8 +106,14 @@ def judgements_in_force(region, indicators, quarter):
 
 
 def rule_text(indicator):
-    """An item's scoring rule as the standard words it, else as the rule reads in words."""
-    return indicator.scoring_text or describe(indicator.scoring, full=indicator.points, unit=indicator.unit)
+    """An item's scoring rule as the standard words it, else as the rule reads in words; a
+    prerequisite that carries no points says so (it is met or not, and vetoes)."""
+    if indicator.scoring_text:
+        return indicator.scoring_text
+    if not indicator.points and indicator.kind == Indicator.Kind.BOTTOM_LINE:
+        requirement = f"{indicator.target_text}；" if indicator.target_text else ""
+        return requirement + str(_("A prerequisite: it must be met and carries no points."))
+    return describe(indicator.scoring, full=indicator.points, unit=indicator.unit)
 
 
 def known_names():
@@ -499,6 +507,8 @@ def lineage_detail(computed):
     judgement = dict(lineage.get("judgement") or {})
     if isinstance(judgement.get("at"), str):
         judgement["at"] = parse_datetime(judgement["at"]) or judgement["at"]
+    with suppress(KeyError, ValueError):  # written as "2025Q4"; shown as 2025年第四季度
+        judgement["quarter"] = Quarter.parse(judgement["quarter"]).label
     utilities = (lineage.get("inputs") or {}).get("utilities") or {}
     annual = lineage.get("annual") or {}
     return {

@@ -60,10 +60,12 @@ def board(request):
         "indicators/board.html",
         {
             "region": region, "regions": regions, "standards": standards, "standard": standard,
-            "indicator_set": indicator_set, "quarter": quarter,
+            "indicator_set": indicator_set, "scored": indicator_set.is_scored, "quarter": quarter,
             "previous": quarter.previous(), "next": quarter.next(), "rows": rows, "counts": counts,
             "vetoed": vetoed, "computed_any": any(row.computed for row in rows), "verdict": verdict,
-            "points": selectors.points_of(indicator_set, rows, verdict),
+            # Nothing computed and no verdict: no total to show, only that nothing is computed.
+            "points": selectors.points_of(indicator_set, rows, verdict)
+            if verdict is not None or any(row.computed for row in rows) else None,
             "prerequisites": selectors.prerequisites(rows),
             "judgements": selectors.judgements_in_force(region, judged, quarter) if judged else {},
             "can_judge": standard.adopted and scope.can_review_region(region),
@@ -81,6 +83,8 @@ def lineage(request, pk):
     context = {
         "computed": computed,
         **selectors.lineage_detail(computed),
+        "can_judge": scope.can_review_region(computed.region)
+        and Adoption.objects.filter(region=computed.region, indicator_set=computed.indicator.indicator_set_id).exists(),
         "entries": selectors.lineage_entries(computed),
         "utilities": selectors.utilities_in_lineage(computed),
         "answers": selectors.answers_in_lineage(computed),
