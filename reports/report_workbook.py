@@ -56,7 +56,7 @@ class StandardSection:
         if figures is not None:
             return tuple(Decimal(figures[key]) for key in ("earned", "possible", "needed"))
         earned = sum((row.computed.points for row in self.board if row.computed.points is not None), Decimal(0))
-        possible = sum((row.indicator.points for row in self.indicator_set.indicators.all()), Decimal(0))
+        possible = sum((indicator.points for indicator in self.indicator_set.indicators.all()), Decimal(0))
         return earned, possible, self.indicator_set.min_points
 
     @property
@@ -65,6 +65,8 @@ class StandardSection:
         if not self.scored:
             return ""
         earned, possible, needed = self.totals
+        if not self.board and self.verdict is None:
+            return f"本季度尚无得分（满分{plain(possible)}分，达标线{plain(needed)}分）"
         text = f"得分{plain(earned)}分（满分{plain(possible)}分，达标线{plain(needed)}分）"
         return text + (f"，差{plain(needed - earned)}分" if needed > earned else "，达到达标线")
 

@@ -438,3 +438,14 @@ def test_the_workbook_of_a_single_standard_keeps_its_sheet_name(standards, world
     assert [section.indicator_set.code for section in data.standards] == ["CITY"]
     workbook = openpyxl.load_workbook(io.BytesIO(build(data)))
     assert "指标达标情况" in workbook.sheetnames
+
+
+def test_a_quarter_without_values_says_so_under_each_standard(computed_q2, world):
+    from reports.report_workbook import build, report_data
+
+    with time_machine.travel(JULY, tick=False):
+        data = report_data(world.district, Quarter(2023, 1))
+    assert [section.board for section in data.standards] == [[], []]
+    assert data.standards[1].points_text == "本季度尚无得分（满分100分，达标线60分）"
+    overview = list(openpyxl.load_workbook(io.BytesIO(build(data)))["概况"].iter_rows(min_row=2, values_only=True))
+    assert ("达标结论", "未评价") in overview and ("得分", "本季度尚无得分（满分100分，达标线60分）") in overview
