@@ -12,7 +12,7 @@ class DataElementAdmin(admin.ModelAdmin):
 
 @admin.register(ReferenceValue)
 class ReferenceValueAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "region", "year", "value", "unit", "source"]
+    list_display = ["code", "name", "region", "year", "value", "unit", "source", "published_on"]
     list_filter = ["code", "year"]
 
 
@@ -25,7 +25,7 @@ class IndicatorInline(admin.StackedInline):
 class IndicatorSetAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "version", "pass_rule"]
     fieldsets = [
-        (None, {"fields": ["code", "version", "name", "source"]}),
+        (None, {"fields": ["code", "version", "name", "source", "source_note"]}),
         (_("Pass rule: all bottom-line indicators met, and each threshold set here"),
          {"fields": ["guiding_share", "min_guiding", "min_points"]}),
     ]
@@ -37,7 +37,7 @@ class IndicatorSetAdmin(admin.ModelAdmin):
 
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
-    list_display = ["number", "name", "indicator_set", "kind", "method", "unit", "target_text", "points"]
+    list_display = ["number", "name", "indicator_set", "kind", "method", "unit", "target_text", "points", "annual"]
     list_filter = ["indicator_set", "kind", "method", "category"]
     search_fields = ["name", "code"]
 
@@ -55,9 +55,10 @@ class UtilityFiguresAdmin(admin.ModelAdmin):
 
 @admin.register(ComputedValue)
 class ComputedValueAdmin(admin.ModelAdmin):
-    list_display = ["region", "year", "quarter", "indicator", "value", "status"]
+    list_display = ["region", "year", "quarter", "indicator", "value", "status", "points"]
     list_filter = ["region", "year", "quarter", "status"]
-    readonly_fields = ["region", "indicator", "year", "quarter", "value", "status", "explanation", "lineage"]
+    readonly_fields = ["region", "indicator", "year", "quarter", "value", "status", "explanation", "points", "award",
+                       "lineage"]
 
     def has_add_permission(self, request):
         return False  # computed values are rebuilt from inputs, never entered by hand

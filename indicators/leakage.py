@@ -40,6 +40,12 @@ class Leakage:
     r2: Decimal
     r3: Decimal
     r4: Decimal
+    r2_raw: Decimal | None = None  # R2 before it is held within ±3 points
+    annualised_supply: Decimal | None = None  # the supply A is computed on, scaled up to a year
+
+    @property
+    def r2_clamped(self):
+        return self.r2_raw is not None and self.r2_raw != self.r2
 
     @property
     def correction(self):
@@ -67,10 +73,12 @@ def utility_leakage(utility, *, year_share=Decimal(1)):
         raise ValueError(f"{utility.name}：注册用户用水量大于供水总量")
     comprehensive = (utility.supply - utility.registered) / utility.supply * HUNDRED
     r1 = Decimal("0.08") * (utility.resident_metered / utility.supply) * HUNDRED
-    a = utility.pipe_km / (utility.supply / year_share)
-    r2 = max(-R2_LIMIT, min(R2_LIMIT, Decimal("0.99") * (a - Decimal("0.0693")) * HUNDRED))
+    annualised = utility.supply / year_share
+    a = utility.pipe_km / annualised
+    r2_raw = Decimal("0.99") * (a - Decimal("0.0693")) * HUNDRED
+    r2 = max(-R2_LIMIT, min(R2_LIMIT, r2_raw))
     r4 = Decimal(1) if utility.frost_depth > Decimal("1.4") else Decimal(0)
-    return Leakage(comprehensive, r1, r2, pressure_correction(utility.pressure), r4)
+    return Leakage(comprehensive, r1, r2, pressure_correction(utility.pressure), r4, r2_raw, annualised)
 
 
 def region_leakage(utilities, *, year_share=Decimal(1)):

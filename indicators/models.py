@@ -500,7 +500,8 @@ class Judgement(models.Model):
         verbose_name_plural = _("expert judgements")
         ordering = ["region__code", "indicator__number", "-year", "-quarter"]
         constraints = [
-            models.UniqueConstraint(fields=["region", "indicator", "year", "quarter"], name="judgement_one_per_quarter"),
+            models.UniqueConstraint(fields=["region", "indicator", "year", "quarter"],
+                                    name="judgement_one_per_quarter"),
             models.CheckConstraint(condition=Q(quarter__gte=1, quarter__lte=4), name="judgement_quarter_range"),
         ]
 

@@ -76,6 +76,8 @@ def validate_scoring(rule, *, full, method=None):
         raise RuleError("计分对象只能是 value（数值）、fall（较上年降幅）或 growth（较上年增幅）")
     if kind in ("all", "judged"):
         return
+    if method == "checklist":
+        raise RuleError("核查类项目没有数值，只能全有全无或由专家评分")
     if rule.get("better") not in ("higher", "lower"):
         raise RuleError("须说明数值越高越好（higher）还是越低越好（lower）")
     if kind == "steps":
@@ -279,14 +281,16 @@ def describe(rule, *, full, unit=""):
         parts = []
         for step in rule["steps"]:
             points = plain(Decimal(str(step["points"])))
-            if higher:
-                low = step.get("from")
-                parts.append(f"{prefix}达到{plain(Decimal(str(low)))}{unit}{'以上' if not step.get('to') else ''}得{points}分"
-                             if low not in (None, "") else f"{prefix}低于{plain(Decimal(str(step['to'])))}{unit}得{points}分")
+            low, high = step.get("from"), step.get("to")
+            if higher and low not in (None, ""):
+                reach = f"达到{plain(Decimal(str(low)))}{unit}{'以上' if high in (None, '') else ''}"
+            elif higher:
+                reach = f"低于{plain(Decimal(str(high)))}{unit}"
+            elif high not in (None, ""):
+                reach = f"不高于{plain(Decimal(str(high)))}{unit}"
             else:
-                high = step.get("to")
-                parts.append(f"{prefix}不高于{plain(Decimal(str(high)))}{unit}得{points}分"
-                             if high not in (None, "") else f"{prefix}高于{plain(Decimal(str(step['from'])))}{unit}得{points}分")
+                reach = f"高于{plain(Decimal(str(low)))}{unit}"
+            parts.append(f"{prefix}{reach}得{points}分")
         return "；".join(parts)
     line = f"参考值{rule['reference']}" if "reference" in rule else f"{plain(Decimal(str(rule['line'])))}{unit}"
     higher = rule["better"] == "higher"

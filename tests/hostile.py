@@ -210,7 +210,8 @@ def _catalogue(h, say):
         code="XSS_A", name=say("indicators.DataElement.name"), unit=say("indicators.DataElement.unit"),
         description=say("indicators.DataElement.description"), cumulative=False,
     )
-    ReferenceValue.objects.create(code="XSS_REF", name=say("indicators.ReferenceValue.name"), year=QUARTER.year,
+    # Last year's national figure: the one published by the quarter's end.
+    ReferenceValue.objects.create(code="XSS_REF", name=say("indicators.ReferenceValue.name"), year=QUARTER.year - 1,
                                   value=2, unit=say("indicators.ReferenceValue.unit"),
                                   source=say("indicators.ReferenceValue.source"))
     standard = IndicatorSet.objects.create(code="XSS", version=say("indicators.IndicatorSet.version"),

@@ -23,7 +23,7 @@ def verdicts(world, indicator_set, reason="底线指标全部达标", years=rang
 
 
 def upsert(rows):
-    return bulk.upsert(RegionVerdict, rows, unique_fields=["region", "year", "quarter"],
+    return bulk.upsert(RegionVerdict, rows, unique_fields=["region", "indicator_set", "year", "quarter"],
                        update_fields=["verdict", "reason", "figures", "computed_at"],
                        compare_fields=["verdict", "reason", "figures"])
 

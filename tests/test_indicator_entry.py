@@ -10,7 +10,7 @@ from django.urls import reverse
 from core.periods import Quarter
 from demo import catalogue as indicator_demo
 from indicators.models import Adoption, ComputedValue, DataReport, DataValue, UtilityFigures
-from indicators.selectors import adopted_set, duties_for
+from indicators.selectors import adopted_set_of, duties_for
 from indicators.services import data_report_approve, data_report_open
 from org.models import Department, User
 from tests.helpers import enter_figures
@@ -241,7 +241,7 @@ def test_a_reporter_lists_and_reads_only_their_own_departments_statistics(qianji
     """The statistics page of a reporter is their own department's row; another department's
     report is a 404, though the reviewer lists and reads them all."""
     own = data_report_open(department=urban(qianjiang), quarter=Q1_2024)
-    duties = duties_for(qianjiang, adopted_set(qianjiang))
+    duties = duties_for(qianjiang, adopted_set_of(qianjiang))
     other_department = next(d for d in duties.departments() if d != own.department)
     other = data_report_open(department=other_department, quarter=Q1_2024)
     page = reverse("indicators:data_home") + f"?quarter={Q1_2024}"

@@ -174,8 +174,10 @@ def test_the_jobs_page_shows_indicator_recomputes(world, standard, administrator
     enter_figures(world.district, Quarter(2026, 4), **{WATER: 3300, AREA: "42.5"})
     with jobs_inline():
         recompute_after_commit(world.district, Quarter(2026, 4))
+    # 2026Q4, the same quarter next year and, as a fourth quarter decides the annual items
+    # of the next year's first three, 2027Q1–Q3: five quarters of two indicators.
     page = client_for(administrator).get(reverse("reports:jobs")).content.decode()
-    assert "重新计算指标值" in page and "武隆区 2026年第四季度—2027年第四季度" in page and "4 个指标值" in page
+    assert "重新计算指标值" in page and "武隆区 2026年第四季度—2027年第四季度" in page and "10 个指标值" in page
     assert "重新计算评分" in page and "武隆区 2026年第四季度" in page  # the scores the new values changed
     many = JobRun.objects.create(name="recompute_indicator_values", state="done", result="0 个指标值",
                                  arguments={"regions": list(range(1, 13)), "quarters": ["2026Q4"]})

@@ -23,7 +23,7 @@ from indicators.models import (
     ReferenceValue,
     UtilityFigures,
 )
-from indicators.selectors import adopted_set, duties_for
+from indicators.selectors import adopted_set_of, duties_for
 from indicators.services import compute_region_quarter
 from org.models import Department, DepartmentAlias, Region, User
 from tasks.models import Assignment, Contribution, Plan, ProgressReport, TaskNode
@@ -127,7 +127,7 @@ def test_replace_leaves_no_duplicates_and_the_demo_alone(world):
     generate(regions=3, quarters=2)
     # What benchmarks and pages add on top of scale data goes with it.
     county = counties().first()
-    compute_region_quarter(county, Quarter(2024, 4), adopted_set(county))
+    compute_region_quarter(county, Quarter(2024, 4), adopted_set_of(county))
     clerk = User.objects.create(username="scale-clerk", department=Department.objects.filter(region=county).first())
     report = ProgressReport.objects.filter(item__plan__region=county).first()
     report.submitted_by = clerk
@@ -174,7 +174,7 @@ def test_progress_grows_quarter_by_quarter(db):
 def test_the_indicators_compute_to_a_mix(db):
     generate(regions=2, quarters=8)  # 2023–2024: a 2024 quarter has last year's to compare with
     county = counties().first()
-    indicator_set = adopted_set(county)
+    indicator_set = adopted_set_of(county)
     duties = duties_for(county, indicator_set)
     assert not duties.unresolved  # a 县 knows the catalogue's 区… lead units too
     reporters = {d.pk for d in duties.elements.values()} | {

@@ -31,7 +31,7 @@ from demo import regions as org_demo
 from demo import table_data
 from indicators import data_workbook
 from indicators.models import Adoption, DataReport, DataValue, UtilityFigures
-from indicators.selectors import adopted_set, duties_for
+from indicators.selectors import adopted_set_of, duties_for
 from org.models import Department, Region, User
 from tasks.models import Plan, ProgressReport, TaskNode
 from tasks.services import progress_approve, progress_open, progress_save
@@ -95,7 +95,7 @@ def _world(wulong, qianjiang):
                               state=DataReport.State.APPROVED)
     DataReport.objects.create(region=qianjiang, department=q_water, year=2024, quarter=1,
                               state=DataReport.State.APPROVED)
-    duties = duties_for(qianjiang, adopted_set(qianjiang))
+    duties = duties_for(qianjiang, adopted_set_of(qianjiang))
     wulong_report = DataReport.objects.create(region=wulong, department=clerk.department, year=2024, quarter=1)
     files = {
         "task": _download("wulong_reviewer", reverse("tasks:plan_export", args=[plan.pk])),

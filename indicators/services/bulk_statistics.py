@@ -57,7 +57,6 @@ class Write:
     comment: str
     warnings: list
     report: DataReport | None  # the department's report of the quarter, when there is one
-    indicator_set_id: int
     existing: dict | None = None  # the stored figure: id, value, comment, version, report_id
 
     @property
@@ -104,7 +103,7 @@ class _Known:
 
     regions: dict  # code -> Region
     elements: dict  # code -> DataElement
-    sets: dict  # county id -> IndicatorSet
+    sets: dict  # county id -> [IndicatorSet]
     owners: dict  # county id -> {element code: Department}
     reports: dict  # department id -> DataReport of the quarter
     reports_by_id: dict
@@ -240,7 +239,7 @@ def _compare(row, known, preview, region, element, department, value):
     warnings = _plausibility(element, value)
     preview.warnings += [f"第{row.number}行 {HEADERS['value']}列：{region.name}{element.name} {w}" for w in warnings]
     return Write(row=row.number, region=region, element=element, department=department, value=value,
-                 comment=comment, warnings=warnings, report=report, indicator_set_id=known.sets[region.id].id,
+                 comment=comment, warnings=warnings, report=report,
                  existing=stored)
 
 

@@ -19,7 +19,7 @@ from core.recompute import mark_stale
 from org.models import Region
 
 from ..formulas import MissingValue, ZeroDenominator, parse
-from ..leakage import Utility, region_leakage
+from ..leakage import Utility, region_leakage, utility_leakage
 from ..models import (
     Adoption,
     ChecklistAnswer,
@@ -29,12 +29,14 @@ from ..models import (
     DataValue,
     Indicator,
     IndicatorSet,
+    Judgement,
     ReferenceValue,
     UtilityFigures,
 )
 from ..providers import provided_for
+from ..scoring_rules import award
 from ..selectors import adopted_sets
-from ..targets import INCOMPLETE, MET, NOT_MET, check
+from ..targets import INCOMPLETE, MET, NOT_MET, check, fmt
 
 PLACES = Decimal("0.000001")
 RECOMPUTE = "indicator_values"  # the name this app's recompute is registered under in core.recompute
@@ -112,11 +114,16 @@ def _entry(row, value):
     return {"value": str(value), "entry": row.pk, "report": row.report_id, "state": row.state, "sha256": row.sha256}
 
 
-def _references(region_ids, year):
-    """{region id: reference values of ``year``}: the region's own where it has one, else the national."""
-    national = {row.code: row for row in ReferenceValue.objects.filter(year=year, region__isnull=True)}
-    found = {region_id: dict(national) for region_id in region_ids}
-    for row in ReferenceValue.objects.filter(year=year, region__in=region_ids):
+def _references(region_ids, quarter, national):
+    """{region id: reference values for ``quarter``}: the region's own of the quarter's year
+    where it has one (a quota assigned for the year), else the latest national figure
+    published by the quarter's last day (the 公报 of year N comes out in year N+1)."""
+    latest = {}
+    for row in national:  # ordered by year
+        if row.available_from <= quarter.last_day:
+            latest[row.code] = row
+    found = {region_id: dict(latest) for region_id in region_ids}
+    for row in ReferenceValue.objects.filter(year=quarter.year, region__in=region_ids):
         found[row.region_id][row.code] = row
     return found
 
@@ -136,12 +143,7 @@ def _evaluate(indicator, inputs, utilities, context):
             )
         except ValueError as error:
             return None, str(error), {}
-        lineage = {
-            u.utility: {**_entry(u, u.supply), "supply": str(u.supply), "registered": str(u.registered),
-                        "resident_metered": str(u.resident_metered), "pipe_km": str(u.pipe_km),
-                        "pressure": str(u.pressure), "frost_depth": str(u.frost_depth)}
-            for u in utilities
-        }
+        lineage = {u.utility: _utility_lineage(u, context.share_of_year) for u in utilities}
         return value, "", {"utilities": lineage}
     formula = context.formulas[indicator.pk]
     used = {name: inputs[name] for name in formula.names if name in inputs}
@@ -163,9 +165,28 @@ def _evaluate(indicator, inputs, utilities, context):
     return value, "", lineage
 
 
+def _utility_lineage(u, share):
+    """A utility's inputs and every term of its rate, so a reviewer above can redo the sum."""
+    terms = utility_leakage(
+        Utility(u.utility, u.supply, u.registered, u.resident_metered, u.pipe_km, u.pressure, u.frost_depth),
+        year_share=share,
+    )
+
+    def shown(number):
+        return str(number.quantize(PLACES))
+
+    return {**_entry(u, u.supply), "supply": str(u.supply), "registered": str(u.registered),
+            "resident_metered": str(u.resident_metered), "pipe_km": str(u.pipe_km), "pressure": str(u.pressure),
+            "frost_depth": str(u.frost_depth), "r_wl": shown(terms.comprehensive), "r1": shown(terms.r1),
+            "r2": shown(terms.r2), "r2_raw": shown(terms.r2_raw), "r2_clamped": terms.r2_clamped,
+            "r3": shown(terms.r3), "r4": shown(terms.r4), "rate": shown(terms.rate), "year_share": str(share),
+            "annualised_supply": shown(terms.annualised_supply)}
+
+
 BATCH = 250  # regions read and written together: bounds memory and the size of IN lists
 # A computed value as it is written: a tuple, as a model instance per row costs more than its arithmetic.
-_ROW = ("region_id", "indicator_id", "year", "quarter", "value", "status", "explanation", "lineage")
+_ROW = ("region_id", "indicator_id", "year", "quarter", "value", "status", "explanation", "points", "award",
+        "lineage")
 
 
 def compute_region_quarter(region, quarter, indicator_set):
@@ -193,22 +214,38 @@ def _computed(region_ids, quarters, indicator_set):
     """Compute and store, yielding each batch's rows once written. A batch of regions is
     read in a fixed number of queries per quarter. Year-on-year rules compare with the same
     quarter last year, evaluated once: quarters go in order, so a year's evaluations serve
-    the next year's comparisons."""
+    the next year's comparisons. Items judged on the annual figure read last year's fourth
+    quarter (and the one before, for its own comparison) once per year."""
     common = _common(indicator_set)
     for start in range(0, len(region_ids), BATCH):
-        batch, evaluated, rows = region_ids[start : start + BATCH], {}, []
+        batch, rows = region_ids[start : start + BATCH], []
+        quarters_of = _Quarters(batch, common)
         with cyclic_gc_paused():  # a batch's rows are hundreds of thousands of live objects
             for quarter in sorted(quarters):
-                last_year = quarter.same_quarter_last_year()
-                now = evaluated[quarter] = _Evaluations(_read(batch, quarter, common, answers=common.checklists),
-                                                        common)
-                previous = evaluated.get(last_year) or _Evaluations(_read(batch, last_year, common, answers=False),
-                                                                    common)
-                rows += [row for region_id in batch for row in _region_rows(region_id, quarter, common, now, previous)]
-                evaluated.pop(last_year.shift(-1), None)  # no later quarter compares with it
+                rows += [row for region_id in batch for row in _region_rows(region_id, quarter, quarters_of)]
+                quarters_of.forget_before(quarter.same_quarter_last_year())
         upsert_rows(ComputedValue, _ROW, rows, unique_fields=["region", "indicator", "year", "quarter"],
-                    update_fields=["value", "status", "explanation", "lineage"])
+                    update_fields=["value", "status", "explanation", "points", "award", "lineage"])
         yield rows
+
+
+class _Quarters:
+    """The evaluations of a batch's quarters, each read once when first asked for."""
+
+    def __init__(self, batch, common):
+        self.batch, self.common, self.evaluated = batch, common, {}
+        self.judgements = _judgements(batch, common) if common.judged else {}
+
+    def of(self, quarter):
+        if quarter not in self.evaluated:
+            self.evaluated[quarter] = _Evaluations(
+                _read(self.batch, quarter, self.common, answers=self.common.checklists), self.common
+            )
+        return self.evaluated[quarter]
+
+    def forget_before(self, quarter):
+        for old in [q for q in self.evaluated if q < quarter and q.number != 4]:
+            del self.evaluated[old]
 
 
 @dataclass(frozen=True)
@@ -220,6 +257,9 @@ class _Common:
     element_names: dict
     registry: list  # the data elements computed from the carrier registry
     checklists: bool
+    scored: bool  # the standard is judged on points: every item's points are awarded
+    judged: bool  # some items are judged by experts
+    national: list  # national reference values, oldest first
 
 
 def _common(indicator_set):
@@ -230,8 +270,20 @@ def _common(indicator_set):
     formulas = {i.pk: parse(i.formula, known_names=known) for i in indicators if i.method == Indicator.Method.FORMULA}
     return _Common(
         indicators, formulas, element_names, [e for e in elements if e.source == DataElement.Source.REGISTRY],
-        any(i.method == Indicator.Method.CHECKLIST for i in indicators),
+        any(i.method == Indicator.Method.CHECKLIST for i in indicators), indicator_set.is_scored,
+        any(i.method == Indicator.Method.JUDGED for i in indicators),
+        list(ReferenceValue.objects.filter(region__isnull=True).order_by("year", "code")),
     )
+
+
+def _judgements(region_ids, common):
+    """{(region id, indicator id): [Judgement, oldest first]} of the standard's judged items."""
+    judged = [i.pk for i in common.indicators if i.method == Indicator.Method.JUDGED]
+    found = defaultdict(list)
+    rows = Judgement.objects.filter(region__in=region_ids, indicator__in=judged).select_related("judged_by")
+    for row in rows.order_by("year", "quarter"):
+        found[(row.region_id, row.indicator_id)].append(row)
+    return found
 
 
 @dataclass(frozen=True)
@@ -249,7 +301,7 @@ class _Read:
 def _read(region_ids, quarter, common, *, answers):
     return _Read(
         quarter, _inputs(region_ids, quarter.year, quarter.number), _utilities(region_ids, quarter),
-        _references(region_ids, quarter.year), provided_for(region_ids, quarter, common.registry),
+        _references(region_ids, quarter, common.national), provided_for(region_ids, quarter, common.registry),
         _answers(region_ids, quarter) if answers else {},
     )
 
@@ -271,15 +323,90 @@ class _Evaluations:
         return self.done[key]
 
 
-def _region_rows(region_id, quarter, common, now, last_year):
-    answers = now.read.answers.get(region_id, {})
-    rows = []
-    for indicator in common.indicators:
-        if indicator.method == Indicator.Method.CHECKLIST:
-            rows.append(_checklist(indicator, region_id, quarter, answers.get(indicator.pk, [])))
-        else:
-            rows.append(_compute(indicator, region_id, quarter, now, last_year, now.read.references[region_id]))
-    return rows
+def _region_rows(region_id, quarter, quarters_of):
+    return [_row(indicator, region_id, quarter, quarters_of) for indicator in quarters_of.common.indicators]
+
+
+def _row(indicator, region_id, quarter, quarters_of):
+    """The stored row of one item: judged on its annual figure before the fourth quarter,
+    it shows the year-to-date value as progress and keeps last year's judgement."""
+    if indicator.annual and quarter.number != 4:
+        return _carried(indicator, region_id, quarter, quarters_of)
+    return _judged_row(indicator, region_id, quarter, quarters_of)
+
+
+def _judged_row(indicator, region_id, quarter, quarters_of):
+    common = quarters_of.common
+    if indicator.method == Indicator.Method.JUDGED:
+        return _expert(indicator, region_id, quarter, quarters_of.judgements.get((region_id, indicator.pk), []))
+    now = quarters_of.of(quarter)
+    if indicator.method == Indicator.Method.CHECKLIST:
+        row = _checklist(indicator, region_id, quarter, now.read.answers.get(region_id, {}).get(indicator.pk, []))
+        return _scored(row, indicator, common, None, {})
+    last_year = quarters_of.of(quarter.same_quarter_last_year())
+    row, previous, references = _compute(indicator, region_id, quarter, now, last_year, now.read.references[region_id])
+    return _scored(row, indicator, common, previous, references)
+
+
+def _scored(row, indicator, common, previous, references):
+    """``row`` with the points its scoring rule awards, under a standard judged on points."""
+    base, (value, status, explanation, lineage) = row[:4], row[4:]
+    if not common.scored:
+        return (*base, value, status, explanation, None, "", lineage)
+    awarded = award(indicator.scoring, full=indicator.points, name=indicator.name, unit=indicator.unit,
+                    status=status, value=value, previous=previous, references=references)
+    lineage["scoring"] = {"rule": indicator.scoring, "full": str(indicator.points),
+                          "measured": None if value is None else str(value)}
+    points = awarded.points
+    if points is not None and status == INCOMPLETE:
+        points = None  # never award on figures the status says are incomplete
+    return (*base, value, status, explanation, points, awarded.text[:300], lineage)
+
+
+def _expert(indicator, region_id, quarter, judgements):
+    """An item judged by experts: the latest judgement made at or before ``quarter``."""
+    base = (region_id, indicator.pk, quarter.year, quarter.number)
+    lineage = {"method": indicator.method, "formula": "", "formula_version": indicator.formula_version,
+               "scoring": {"rule": indicator.scoring, "full": str(indicator.points), "measured": None}}
+    applying = [j for j in judgements if j.period <= quarter]
+    if not applying:
+        return (*base, None, INCOMPLETE, "尚未评分", None, "待专家评分", lineage)
+    judgement = applying[-1]
+    awarded = award(indicator.scoring, full=indicator.points, name=indicator.name,
+                    judgement=(judgement.points, judgement.reason))
+    lineage["judgement"] = {
+        "id": judgement.pk, "points": str(judgement.points), "reason": judgement.reason,
+        "by": judgement.judged_by.get_full_name() if judgement.judged_by else "",
+        "at": judgement.judged_at.isoformat() if judgement.judged_at else "", "quarter": str(judgement.period),
+    }
+    status = MET if awarded.points >= indicator.points else NOT_MET
+    explanation = f"{judgement.period.label}评分{awarded.points}分（满分{indicator.points}分）"
+    return (*base, None, status, explanation[:300], awarded.points, awarded.text[:300], lineage)
+
+
+def _carried(indicator, region_id, quarter, quarters_of):
+    """Before the fourth quarter an annual item shows its year-to-date value as progress
+    and keeps the judgement of last year's full year, so its verdict does not flip."""
+    year_end = Quarter(quarter.year - 1, 4)
+    annual = _judged_row(indicator, region_id, year_end, quarters_of)
+    _r, _i, _y, _q, annual_value, status, annual_explanation, points, annual_award, _lineage = annual
+    progress = None
+    if indicator.method not in (Indicator.Method.JUDGED, Indicator.Method.CHECKLIST):
+        progress, _reason, used = quarters_of.of(quarter).of(region_id, indicator)
+    base = (region_id, indicator.pk, quarter.year, quarter.number)
+    value = None if progress is None else progress.quantize(PLACES)
+    lineage = {"method": indicator.method, "formula": indicator.formula, "formula_version": indicator.formula_version,
+               "inputs": used if progress is not None else {},
+               "annual": {"from": str(year_end), "status": status,
+                          "value": None if annual_value is None else str(annual_value),
+                          "points": None if points is None else str(points), "explanation": annual_explanation}}
+    if status == INCOMPLETE and annual_value is None and points is None:
+        said = f"{year_end.year}年全年尚无评定"
+    else:
+        said = f"评定沿用{year_end.year}年全年：{annual_explanation}"
+    shown = "" if value is None else f"年内累计{fmt(value, indicator.unit)}（进度，不作评定）；"
+    award_text = f"沿用{year_end.year}年全年：{annual_award}" if annual_award else ""
+    return (*base, value, status, (shown + said)[:300], points, award_text[:300], lineage)
 
 
 @dataclass(frozen=True)
@@ -296,30 +423,30 @@ def _constants(quarter, references):
 
 
 def _compute(indicator, region_id, quarter, current, last_year, references):
+    """(row without points, last year's value, {reference code: value}) of a formula or
+    leakage item."""
     base = (region_id, indicator.pk, quarter.year, quarter.number)
     lineage = {"formula": indicator.formula, "formula_version": indicator.formula_version, "method": indicator.method}
     value, reason, used = current.of(region_id, indicator)
     lineage["inputs"] = used
     if value is None:
-        return (*base, None, INCOMPLETE, reason[:300], lineage)
+        return (*base, None, INCOMPLETE, reason[:300], lineage), None, {}
     previous, _, previous_used = last_year.of(region_id, indicator)
     if previous is not None:
         lineage["previous_year"] = {"value": str(previous.quantize(PLACES)), "inputs": previous_used}
-    target_text = str(indicator.target)
+    rules_text = str(indicator.target) + str(indicator.scoring)
     used_references = {
-        code: {"value": str(row.value), "year": row.year, "source": row.source, "region": row.region_id}
+        code: {"value": str(row.value), "year": row.year, "source": row.source, "region": row.region_id,
+               "published_on": row.published_on.isoformat() if row.published_on else None}
         for code, row in references.items()
-        if code in target_text
+        if code in rules_text
     }
     lineage["references"] = used_references
-    outcome = check(
-        indicator.target,
-        value=value,
-        unit=indicator.unit,
-        previous=previous,
-        references={code: Decimal(row["value"]) for code, row in used_references.items()},
-    )
-    return (*base, value.quantize(PLACES), outcome.status, outcome.explanation[:300], lineage)
+    reference_values = {code: Decimal(row["value"]) for code, row in used_references.items()}
+    outcome = check(indicator.target, value=value, unit=indicator.unit, previous=previous,
+                    references=reference_values)
+    row = (*base, value.quantize(PLACES), outcome.status, outcome.explanation[:300], lineage)
+    return row, previous, reference_values
 
 
 def _checklist(indicator, region_id, quarter, answers):
@@ -341,9 +468,11 @@ def _checklist(indicator, region_id, quarter, answers):
 
 def recompute_after_commit(region, quarter):
     """Once the surrounding transaction commits, recompute ``quarter`` and the same quarter
-    next year (whose year-on-year rules compare with this one) for ``region``."""
+    next year (whose year-on-year rules compare with this one) for ``region``; a fourth
+    quarter also decides the annual items of the next year's first three quarters."""
     if Adoption.objects.filter(region=region).exists():
-        mark_stale(RECOMPUTE, region_ids=[region.pk], quarters=[quarter, quarter.shift(4)])
+        later = [Quarter(quarter.year + 1, n) for n in (1, 2, 3)] if quarter.number == 4 else []
+        mark_stale(RECOMPUTE, region_ids=[region.pk], quarters=[quarter, quarter.shift(4), *later])
 
 
 def recompute_since_after_commit(region, first):
