@@ -2,7 +2,7 @@
 holds, the region board with its trends, one indicator across districts and quarters."""
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from contextlib import suppress
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -66,6 +66,7 @@ class Standard:
 
     indicator_set: IndicatorSet
     adoption: Adoption | None
+    key: str = ""  # what ``?standard=`` names it by: its code, or its pk where another version shares the code
 
     @property
     def adopted(self):
@@ -81,14 +82,22 @@ def standards_of(region):
     former = (IndicatorSet.objects.filter(pk__in=ComputedValue.objects.filter(region=region)
                                           .values("indicator__indicator_set"))
               .exclude(pk__in=adopted).order_by("code", "version"))
-    return [Standard(a.indicator_set, a) for a in adoptions] + [Standard(s, None) for s in former]
+    standards = [Standard(a.indicator_set, a) for a in adoptions] + [Standard(s, None) for s in former]
+    codes = Counter(standard.indicator_set.code for standard in standards)
+    for standard in standards:
+        code = standard.indicator_set.code
+        standard.key = code if codes[code] == 1 else str(standard.indicator_set.pk)
+    return standards
 
 
 def pick_standard(standards, wanted=None):
     """The Standard whose code (or pk) is ``wanted``, else the first adopted one, else the
     first; None when there is none."""
+    for standard in standards:  # the pk first: two versions of a standard share the code
+        if wanted and wanted == str(standard.indicator_set.pk):
+            return standard
     for standard in standards:
-        if wanted and wanted in (standard.indicator_set.code, str(standard.indicator_set.pk)):
+        if wanted and wanted == standard.indicator_set.code:
             return standard
     return next((s for s in standards if s.adopted), standards[0] if standards else None)
 

@@ -449,3 +449,18 @@ def test_a_quarter_without_values_says_so_under_each_standard(computed_q2, world
     assert data.standards[1].points_text == "本季度尚无得分（满分100分，达标线60分）"
     overview = list(openpyxl.load_workbook(io.BytesIO(build(data)))["概况"].iter_rows(min_row=2, values_only=True))
     assert ("达标结论", "未评价") in overview and ("得分", "本季度尚无得分（满分100分，达标线60分）") in overview
+
+
+def test_a_former_version_of_a_standard_keeps_its_own_board(computed_q2, world, reviewer, client_for):
+    """The district moved to a new version of the county standard: the old version's board
+    (values kept) and the new one's are told apart by their keys, not the shared code."""
+    _city, county, _items = computed_q2
+    newer = IndicatorSet.objects.create(code="COUNTY", version="2024", name="县域节水型社会评价标准（2024年版）",
+                                        min_points=D("60"))
+    Adoption.objects.filter(indicator_set=county).delete()
+    Adoption.objects.create(region=world.district, indicator_set=newer, since_year=2024)
+    client = client_for(reviewer)
+    board = page(client, reverse("indicators:board"), quarter="2023Q2", standard="COUNTY")
+    assert "县域节水型社会评价标准（2024年版）" in board and f"standard={county.pk}" in board
+    older = page(client, reverse("indicators:board"), quarter="2023Q2", standard=str(county.pk))
+    assert "已不再采用" in older and "再生水利用率12.5%，达到10%以上，得20分" in older
