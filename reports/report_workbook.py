@@ -61,14 +61,14 @@ class StandardSection:
 
     @property
     def points_text(self):
-        """"得分72分（满分100分，达标线75分），差3分" or "" under a standard not judged on points."""
+        """"得分72分（满分100分，达标分数75分），差3分" or "" under a standard not judged on points."""
         if not self.scored:
             return ""
         earned, possible, needed = self.totals
         if not self.board and self.verdict is None:
-            return f"本季度尚无得分（满分{plain(possible)}分，达标线{plain(needed)}分）"
-        text = f"得分{plain(earned)}分（满分{plain(possible)}分，达标线{plain(needed)}分）"
-        return text + (f"，差{plain(needed - earned)}分" if needed > earned else "，达到达标线")
+            return f"本季度尚无得分（满分{plain(possible)}分，达标分数{plain(needed)}分）"
+        text = f"得分{plain(earned)}分（满分{plain(possible)}分，达标分数{plain(needed)}分）"
+        return text + (f"，差{plain(needed - earned)}分" if needed > earned else "，达到达标分数")
 
 
 @dataclass
@@ -295,14 +295,14 @@ def _indicator_sheet(sheet, data, section):
     rows = list(_scored_rows(section))
     if section.board:
         earned, possible, _needed = section.totals
-        rows.append(["", "合计", "", None, "", "", "", float(possible), float(earned), section.points_text])
+        rows.append(["", "合计", "", None, "", "", "", "", "", float(possible), float(earned), section.points_text])
     _table(sheet, title, SCORED_COLUMNS, rows)
 
 
 INDICATOR_COLUMNS = [("序号", 6), ("指标", 28), ("类型", 10), ("数值", 12), ("单位", 10), ("要求", 30), ("状态", 10),
                      ("说明", 40)]
-SCORED_COLUMNS = [("序号", 6), ("指标", 26), ("类型", 8), ("数值", 11), ("单位", 9), ("评分标准", 30), ("状态", 9),
-                  ("满分", 7), ("得分", 7), ("得分说明", 40)]
+SCORED_COLUMNS = [("序号", 6), ("指标", 26), ("类型", 8), ("数值", 11), ("单位", 9), ("要求", 24), ("状态", 9),
+                  ("说明", 30), ("评分标准", 30), ("满分", 7), ("得分", 7), ("得分说明", 40)]
 
 
 def _indicator_rows(section):
@@ -319,9 +319,8 @@ def _scored_rows(section):
         kind = "前提条件" if indicator.kind == indicator.Kind.BOTTOM_LINE else "评分项"
         yield [indicator.number, indicator.name, kind,
                None if computed.value is None else float(round(computed.value, 2)), indicator.unit,
-               rule_text(indicator), computed.get_status_display(), float(indicator.points),
-               None if computed.points is None else float(computed.points),
-               computed.award or computed.explanation]
+               indicator.target_text, computed.get_status_display(), computed.explanation, rule_text(indicator),
+               float(indicator.points), None if computed.points is None else float(computed.points), computed.award]
 
 
 def _score_rows(data):

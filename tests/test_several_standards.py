@@ -139,7 +139,7 @@ def test_two_boards_one_per_standard(computed_q2, world, reviewer, client_for):
     assert 'data-testid="board-points"' not in first
     scored = page(client, board, quarter="2023Q2", standard="COUNTY")
     assert "再生水利用率" in scored and "城市漏损率" not in scored
-    for text in ("满分", "得分", "得分说明", "达标线", "再生水利用率12.5%，达到10%以上，得20分",
+    for text in ("满分", "得分", "得分说明", "达标分数", "再生水利用率12.5%，达到10%以上，得20分",
                  "降幅低于标准3%，扣15分，得25分", "得分55分，少于要求的60分，差5分", "前提条件满足",
                  "达到标准得40分，每低1%扣5分",  # the rule as the standard words it
                  "达到10%得20分"):  # the rule in words where it was not recorded
@@ -178,10 +178,10 @@ def test_the_summary_and_the_home_page_show_a_verdict_per_standard(computed_q2, 
     cards = home[home.index('data-testid="home-verdicts"'):]
     assert cards.count('data-testid="home-verdict"') == 2
     assert "节水型城市指标" in cards and "县域节水型社会评价标准" in cards
-    assert "得分55分（满分100分），达标线60分" in cards
+    assert "得分55分（满分100分），达标分数60分" in cards
     latest = city_home[city_home.index('data-testid="latest-verdicts"'):]
     assert latest.count("县域节水型社会评价标准") == 1 and latest.count("节水型城市指标") == 2
-    assert "55分（达标线60分）" in latest
+    assert "55分（达标分数60分）" in latest
 
 
 # --- the city comparison -------------------------------------------------------------------------
@@ -193,11 +193,11 @@ def test_the_city_compares_the_districts_under_one_standard_at_a_time(computed_q
     default = page(client, city, quarter="2023Q2")
     # The list is the standard most districts adopt: it is compared first, in indicators met.
     table = default[default.index('data-testid="city-table"'):]
-    assert "导向指标达标" in table and "达标线" not in table
+    assert "导向指标达标" in table and "达标分数" not in table
     assert table.count("badge text-bg-success") == 2 and "未采用" not in table  # both districts compliant
     scored = page(client, city, quarter="2023Q2", standard="COUNTY")
     table = scored[scored.index('data-testid="city-table"'):]
-    assert "达标线" in table and ">55<" in table and ">60<" in table
+    assert "达标分数" in table and ">55<" in table and ">60<" in table
     # 黔江 does not adopt the county standard: it says so, with no verdict nor pass score.
     qianjiang = table[table.index("黔江区"):]
     assert 'data-testid="not-adopted"' in qianjiang[:600] and "未采用" in qianjiang[:600]
@@ -216,18 +216,19 @@ def test_the_report_has_a_section_per_standard(computed_q2, world):
     assert workbook.sheetnames[:3] == ["概况", "指标-节水型城市指标", "指标-县域节水型社会评价标准"]
     overview = list(workbook["概况"].iter_rows(min_row=2, values_only=True))
     assert ("评价标准", "节水型城市指标") in overview and ("评价标准", "县域节水型社会评价标准") in overview
-    assert ("得分", "得分55分（满分100分，达标线60分），差5分") in overview
+    assert ("得分", "得分55分（满分100分，达标分数60分），差5分") in overview
     county = list(workbook["指标-县域节水型社会评价标准"].iter_rows(min_row=2, values_only=True))
-    assert county[0] == ("序号", "指标", "类型", "数值", "单位", "评分标准", "状态", "满分", "得分", "得分说明")
+    assert county[0] == ("序号", "指标", "类型", "数值", "单位", "要求", "状态", "说明", "评分标准", "满分", "得分",
+                         "得分说明")
     rows = {row[1]: row for row in county[1:]}
-    assert rows["再生水利用率"][7:] == (30.0, 20.0, "再生水利用率12.5%，达到10%以上，得20分")
+    assert rows["再生水利用率"][9:] == (30.0, 20.0, "再生水利用率12.5%，达到10%以上，得20分")
     assert rows["用水总量控制"][2] == "前提条件"
-    assert rows["合计"][7:] == (100.0, 55.0, "得分55分（满分100分，达标线60分），差5分")
+    assert rows["合计"][9:] == (100.0, 55.0, "得分55分（满分100分，达标分数60分），差5分")
     city = list(workbook["指标-节水型城市指标"].iter_rows(min_row=3, values_only=True))
     assert [row[1] for row in city] == ["城市漏损率", "计划用水率", "节水器具普及率"]
     text = "\n".join(p.text for p in Document(built.document.open("rb")).paragraphs)
     assert "（一）节水型城市指标" in text and "（二）县域节水型社会评价标准" in text
-    assert "按县域节水型社会评价标准评分，得分55分（满分100分，达标线60分），差5分。" in text
+    assert "按县域节水型社会评价标准评分，得分55分（满分100分，达标分数60分），差5分。" in text
     assert "万元GDP用水量降幅（满分40分，得25分）：降幅低于标准3%，扣15分，得25分。" in text
     assert "纳入评价的3项指标中，达标2项，未达标1项。" in text
     html = built.html.open("rb").read().decode()
@@ -446,9 +447,9 @@ def test_a_quarter_without_values_says_so_under_each_standard(computed_q2, world
     with time_machine.travel(JULY, tick=False):
         data = report_data(world.district, Quarter(2023, 1))
     assert [section.board for section in data.standards] == [[], []]
-    assert data.standards[1].points_text == "本季度尚无得分（满分100分，达标线60分）"
+    assert data.standards[1].points_text == "本季度尚无得分（满分100分，达标分数60分）"
     overview = list(openpyxl.load_workbook(io.BytesIO(build(data)))["概况"].iter_rows(min_row=2, values_only=True))
-    assert ("达标结论", "未评价") in overview and ("得分", "本季度尚无得分（满分100分，达标线60分）") in overview
+    assert ("达标结论", "未评价") in overview and ("得分", "本季度尚无得分（满分100分，达标分数60分）") in overview
 
 
 def test_a_former_version_of_a_standard_keeps_its_own_board(computed_q2, world, reviewer, client_for):
