@@ -329,7 +329,7 @@ class Planner:
         query = f"?region={region.code}&quarter={self.finished}" if region_in_address else f"?quarter={self.finished}"
         title = f"{region.name} · "  # how a district's page starts
         export = reverse("tasks:plan_export", args=[plan.pk])
-        # 武隆 has adopted no indicator set: its people see the board's empty state.
+        # A district that adopted no standard: its people see the board's empty state.
         board = title if Adoption.objects.filter(region=region).exists() else self.no_board_message
         return {
             "scorecards": (reverse("reports:summary") + query, title),

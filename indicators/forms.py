@@ -3,6 +3,7 @@ live in ``validation`` and ``services.data_prepare`` so that the form and the Ex
 template are judged by the same rules."""
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import WorkbookField
@@ -10,6 +11,7 @@ from core.numbers import plain
 from core.periods import Quarter
 from org.models import Region
 
+from .models import IndicatorSet
 from .services import Entry, UtilityEntry
 from .validation import UTILITY_FIELDS
 
@@ -156,3 +158,49 @@ class BulkUploadForm(QuarterForm):
 
 class StandardUploadForm(forms.Form):
     file = WorkbookField(label=_("Filled-in standard workbook (.xlsx, .xls, .ods)"))
+
+
+class JudgementForm(forms.Form):
+    """The experts' points for an item and why; ``version`` is the version of the quarter's
+    judgement the page showed (empty when it showed none)."""
+
+    points = forms.DecimalField(label=_("Points awarded"), min_value=0, max_digits=5, decimal_places=1)
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What the experts found: the documents, the checks made, what is missing."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, indicator, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["points"].max_value = indicator.points
+        self.fields["points"].validators.append(MaxValueValidator(indicator.points))
+        self.fields["points"].help_text = _("From 0 to %(full)s, the item's full points.") % {
+            "full": plain(indicator.points)}
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("Say why the item earns these points."))
+        return reason
+
+    def show_conflict(self, current):
+        """After a refused save: keep what was typed, say what is stored now, and let a
+        second submit knowingly replace it."""
+        self.add_error(None, _("Someone else judged this item for the quarter after you opened the page: "
+                               "%(points)s points, “%(reason)s”. Submit again to replace it with yours, or cancel.")
+                       % {"points": plain(current.points), "reason": current.reason})
+        data = self.data.copy()
+        data["version"] = current.version
+        self.data = data
+
+
+class AdoptionForm(forms.Form):
+    """A standard for a region to adopt (or the year it is adopted since, changed)."""
+
+    indicator_set = forms.ModelChoiceField(label=_("Standard"), queryset=None)
+    since_year = forms.IntegerField(label=_("Adopted since (year)"), min_value=2000, max_value=2100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicator_set"].queryset = IndicatorSet.objects.order_by("code", "-version")

@@ -2,10 +2,14 @@
 holds, the region board with its trends, one indicator across districts and quarters."""
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
+from contextlib import suppress
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Q
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from core.periods import Quarter
 from org.models import Region
@@ -21,9 +25,12 @@ from .models import (
     DataReport,
     DataValue,
     Indicator,
+    IndicatorSet,
+    Judgement,
     ReferenceValue,
     UtilityFigures,
 )
+from .scoring_rules import describe
 
 TREND_QUARTERS = 8
 
@@ -50,6 +57,72 @@ def adopted_set_of(region, code=None):
         if code and code in (indicator_set.code, str(indicator_set.pk)):
             return indicator_set
     return sets[0] if sets else None
+
+
+@dataclass
+class Standard:
+    """A standard a region's pages show: adopted (``adoption`` set), or no longer adopted
+    but with values still stored under it (an adoption removed keeps what was computed)."""
+
+    indicator_set: IndicatorSet
+    adoption: Adoption | None
+    key: str = ""  # what ``?standard=`` names it by: its code, or its pk where another version shares the code
+
+    @property
+    def adopted(self):
+        return self.adoption is not None
+
+
+def standards_of(region):
+    """[Standard] of ``region``: those it adopts, in the order of ``adopted_sets_of``, then
+    those it no longer adopts whose values are kept, in code order; two queries."""
+    adoptions = list(Adoption.objects.filter(region=region).select_related("indicator_set")
+                     .order_by("indicator_set__code", "indicator_set__version"))
+    adopted = [adoption.indicator_set_id for adoption in adoptions]
+    former = (IndicatorSet.objects.filter(pk__in=ComputedValue.objects.filter(region=region)
+                                          .values("indicator__indicator_set"))
+              .exclude(pk__in=adopted).order_by("code", "version"))
+    standards = [Standard(a.indicator_set, a) for a in adoptions] + [Standard(s, None) for s in former]
+    codes = Counter(standard.indicator_set.code for standard in standards)
+    for standard in standards:
+        code = standard.indicator_set.code
+        standard.key = code if codes[code] == 1 else str(standard.indicator_set.pk)
+    return standards
+
+
+def pick_standard(standards, wanted=None):
+    """The Standard whose code (or pk) is ``wanted``, else the first adopted one, else the
+    first; None when there is none."""
+    for standard in standards:  # the pk first: two versions of a standard share the code
+        if wanted and wanted == str(standard.indicator_set.pk):
+            return standard
+    for standard in standards:
+        if wanted and wanted == standard.indicator_set.code:
+            return standard
+    return next((s for s in standards if s.adopted), standards[0] if standards else None)
+
+
+def judgements_in_force(region, indicators, quarter):
+    """{indicator id: the Judgement that applies to ``quarter``}: for each item, the latest
+    judgement at or before the quarter (it holds until a later one replaces it); one query."""
+    rows = (Judgement.objects.filter(region=region, indicator__in=indicators)
+            .filter(Q(year__lt=quarter.year) | Q(year=quarter.year, quarter__lte=quarter.number))
+            .select_related("judged_by").order_by("indicator_id", "-year", "-quarter"))
+    found = {}
+    for judgement in rows:
+        found.setdefault(judgement.indicator_id, judgement)
+    return found
+
+
+def rule_text(indicator):
+    """An item's scoring rule as the standard words it, else as the rule reads in words; a
+    prerequisite that carries no points says so (it is met or not, and vetoes)."""
+    if indicator.scoring_text:
+        return indicator.scoring_text
+    if not indicator.points and indicator.kind == Indicator.Kind.BOTTOM_LINE:
+        requirement = f"{indicator.target_text}；" if indicator.target_text else ""
+        return requirement + str(_("A prerequisite: it must be met and carries no points."))
+    return describe(indicator.scoring, full=indicator.points, unit=indicator.unit)
 
 
 def known_names():
@@ -321,7 +394,7 @@ def board(region, indicator_set, quarter):
     quarters = last_quarters(quarter)
     rows = ComputedValue.objects.filter(
         region=region, indicator__indicator_set=indicator_set, year__in={q.year for q in quarters}
-    ).only("indicator_id", "year", "quarter", "value", "status", "explanation", "lineage")
+    ).only("indicator_id", "year", "quarter", "value", "status", "explanation", "points", "award", "lineage")
     by_key = {(r.indicator_id, Quarter(r.year, r.quarter)): r for r in rows}
     result = []
     for indicator in indicator_set.indicators.order_by("number"):
@@ -331,6 +404,61 @@ def board(region, indicator_set, quarter):
             trend.append((q, found.value if found else None, found.status if found else None))
         result.append(BoardRow(indicator=indicator, computed=by_key.get((indicator.pk, quarter)), trend=trend))
     return result
+
+
+@dataclass
+class Points:
+    """A scored standard's total on the board: awarded, the most it could reach, the pass
+    score, and the full points of the items not scored yet (data incomplete, not judged)."""
+
+    earned: Decimal
+    possible: Decimal
+    needed: Decimal
+    pending: Decimal
+
+    @property
+    def short(self):
+        """Points still missing to reach the pass score (0 when reached)."""
+        return max(self.needed - self.earned, Decimal("0"))
+
+    @property
+    def reached(self):
+        return self.earned >= self.needed
+
+    @property
+    def reachable(self):
+        """The items not scored yet could still bring the total to the pass score."""
+        return self.earned + self.pending >= self.needed
+
+
+def points_of(indicator_set, rows, verdict=None):
+    """The ``Points`` of a scored standard's board: the stored verdict's figures (what the
+    verdict was decided on) when there is one, else added up from the board's rows."""
+    if not indicator_set.is_scored:
+        return None
+    figures = (verdict.figures or {}).get("points") if verdict is not None else None
+    if figures:
+        return Points(*(Decimal(figures[key]) for key in ("earned", "possible", "needed", "pending")))
+    scored = [row for row in rows if row.computed is not None and row.computed.points is not None]
+    return Points(
+        earned=sum((row.computed.points for row in scored), Decimal("0")),
+        possible=sum((row.indicator.points for row in rows), Decimal("0")),
+        needed=indicator_set.min_points,
+        pending=sum((row.indicator.points for row in rows if row not in scored), Decimal("0")),
+    )
+
+
+def prerequisites(rows):
+    """{status: [Indicator]} of the bottom-line items (the prerequisites: one not met
+    vetoes the standard), with "total"."""
+    found = {"met": [], "not_met": [], "incomplete": [], "not_applicable": [], "total": 0}
+    for row in rows:
+        if row.indicator.kind != Indicator.Kind.BOTTOM_LINE:
+            continue
+        found["total"] += 1
+        status = row.computed.status if row.computed else ComputedValue.Status.INCOMPLETE
+        found.get(status, found["incomplete"]).append(row.indicator)
+    return found
 
 
 def latest_computed_quarter(region, indicator_set):
@@ -376,6 +504,27 @@ def lineage_entries(computed):
     return {
         row.pk: row
         for row in DataValue.objects.filter(pk__in=ids).select_related("element", "report__department", "entered_by")
+    }
+
+
+def lineage_detail(computed):
+    """What the lineage page shows beyond the inputs, from the keys the computation wrote
+    (each may be absent, in values computed before it wrote them): the experts' judgement
+    with its time read back, whether the leakage rows carry their corrections, and the
+    points if the item is scored."""
+    lineage = computed.lineage or {}
+    judgement = dict(lineage.get("judgement") or {})
+    if isinstance(judgement.get("at"), str):
+        judgement["at"] = parse_datetime(judgement["at"]) or judgement["at"]
+    with suppress(KeyError, ValueError):  # written as "2025Q4"; shown as 2025年第四季度
+        judgement["quarter"] = Quarter.parse(judgement["quarter"]).label
+    utilities = (lineage.get("inputs") or {}).get("utilities") or {}
+    annual = lineage.get("annual") or {}
+    return {
+        "judgement": judgement,
+        "annual_year": str(annual.get("from", ""))[:4],
+        "corrections": any(isinstance(row, dict) and "r_wl" in row for row in utilities.values()),
+        "scored": computed.points is not None or bool(computed.award) or computed.indicator.indicator_set.is_scored,
     }
 
 

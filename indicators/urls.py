@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import bulk, catalogue, data, standards
+from .views import adoptions, bulk, catalogue, data, standards
 
 app_name = "indicators"
 
@@ -12,6 +12,9 @@ urlpatterns = [
     path("catalogue/import/<str:token>/", standards.standard_preview, name="standard_preview"),
     path("values/<int:pk>/lineage/", catalogue.lineage, name="lineage"),
     path("indicators/<int:pk>/", catalogue.indicator_detail, name="indicator_detail"),
+    path("judgements/<str:region>/<int:indicator_pk>/<str:quarter>/", adoptions.judgement, name="judgement"),
+    path("regions/<str:code>/standards/", adoptions.adoptions, name="adoptions"),
+    path("regions/<str:code>/standards/<int:set_pk>/remove/", adoptions.adoption_remove, name="adoption_remove"),
     path("data/", data.data_home, name="data_home"),
     path("data/entry/", data.data_entry, name="data_entry"),
     path("data/template/", data.template_download, name="data_template"),

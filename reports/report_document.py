@@ -9,6 +9,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
+from core.numbers import plain
 from tasks.models import ProgressReport
 
 from .report_workbook import self_review_text
@@ -42,17 +43,17 @@ def build(data):
 
     _heading(document, "一、总体情况")
     totals = data.totals
-    verdict = data.verdict
     plan = data.plan.title if data.plan else "本年度方案"
     sentences = [
         f"{data.quarter.label}，{plan}共有工作事项应报送进展{totals['expected']}项，已报送{totals['submitted']}项，"
         f"其中按时报送{totals['on_time']}项，逾期未报或逾期报送{len(data.overdue)}项。"
     ]
     sentences.append(self_review_text(totals))
-    if verdict is not None:
-        sentences.append(
-            f"按{verdict.indicator_set.name}评价，本季度结论为“{verdict.get_verdict_display()}”：{verdict.reason}。"
-        )
+    for section in data.standards:
+        if section.verdict is not None:
+            points = f"，{section.points_text}" if section.scored else ""
+            sentences.append(f"按{section.indicator_set.name}评价，本季度结论为“{section.verdict.get_verdict_display()}”"
+                             f"{points}：{section.verdict.reason}。")
     _body(document, "".join(sentences))
 
     _heading(document, "二、重点任务推进情况")
@@ -60,14 +61,14 @@ def build(data):
         _body(document, line)
 
     _heading(document, "三、指标达标情况")
-    if data.board:
-        met = [row for row in data.board if row.computed.status == "met"]
-        missed = [row for row in data.board if row.computed.status == "not_met"]
-        _body(document, f"纳入评价的{len(data.board)}项指标中，达标{len(met)}项，未达标{len(missed)}项。")
-        for row in missed:
-            _body(document, f"{row.indicator.name}：{row.computed.explanation}。")
-    else:
-        _body(document, "本季度尚无指标计算结果。")
+    if not data.standards:
+        _body(document, "本区县尚未采用评价标准。")
+    several = len(data.standards) > 1
+    for number, section in enumerate(data.standards, start=1):
+        if several:
+            _subheading(document, f"（{CHINESE_COUNT[number]}）{section.indicator_set.name}")
+        for line in _standard_lines(section):
+            _body(document, line)
 
     _heading(document, "四、存在问题")
     problems = _texts(data, "problems")
@@ -82,6 +83,38 @@ def build(data):
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+CHINESE_COUNT = dict(enumerate("一二三四五六七八九十", start=1))
+
+
+def _subheading(document, text):
+    paragraph = document.add_paragraph()
+    paragraph.paragraph_format.first_line_indent = Pt(32)
+    _font(paragraph.add_run(text), "楷体_GB2312", 16)
+
+
+def _standard_lines(section):
+    """The paragraphs about one standard: how many items met it, and under a standard judged
+    on points the total against the pass score and each item that lost points, in its words."""
+    rows = section.board
+    if not rows:
+        return [f"按{section.indicator_set.name}，本季度尚无指标计算结果。"]
+    if section.scored:
+        lines = [f"按{section.indicator_set.name}评分，{section.points_text}。"]
+        lost = [row for row in rows if row.computed.points is not None and row.computed.points < row.indicator.points]
+        lines += [f"{row.indicator.name}（满分{plain(row.indicator.points)}分，得{plain(row.computed.points)}分）："
+                  f"{row.computed.award or row.computed.explanation}。" for row in lost]
+        vetoed = [row.indicator.name for row in rows
+                  if row.indicator.kind == row.indicator.Kind.BOTTOM_LINE and row.computed.status == "not_met"]
+        if vetoed:
+            lines.append(f"前提条件未满足：{'、'.join(vetoed)}。")
+        return lines
+    met = [row for row in rows if row.computed.status == "met"]
+    missed = [row for row in rows if row.computed.status == "not_met"]
+    return [f"纳入评价的{len(rows)}项指标中，达标{len(met)}项，未达标{len(missed)}项。"] + [
+        f"{row.indicator.name}：{row.computed.explanation}。" for row in missed
+    ]
 
 
 def _sent(report):

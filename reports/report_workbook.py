@@ -1,9 +1,12 @@
 """The quarterly progress report of a region as an .xlsx, from stored data only: 概况,
-指标达标情况, 任务进展 (the task-decomposition table with this quarter's progress),
-部门评分, 节水载体 and 逾期未报, each laid out for printing on A4."""
+指标达标情况 (a sheet per standard the region answers to), 任务进展 (the task-decomposition
+table with this quarter's progress), 部门评分, 节水载体 and 逾期未报, each laid out for
+printing on A4."""
 
 import io
+import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils import timezone
 from openpyxl import Workbook
@@ -12,16 +15,60 @@ from openpyxl.worksheet.properties import PageSetupProperties
 
 from carriers.selectors import target_progress
 from core.excel import write_text
+from core.numbers import plain
 from indicators.models import DataReport
-from indicators.selectors import adopted_sets_of, board
+from indicators.selectors import board, rule_text
 from tasks.exports import BODY_FONT, BORDER, HEADER_FONT, TITLE_FONT, WRAP_CENTER, WRAP_LEFT, build_workbook
 from tasks.models import Assignment, ProgressReport, TaskNode
 from tasks.selectors import plan_tree
 
 from . import selectors
-from .models import COMPONENTS, RegionVerdict
+from .models import COMPONENTS
 
 NUMBER = Alignment(horizontal="right", vertical="center")
+
+
+@dataclass
+class StandardSection:
+    """The report's part about one standard: its verdict, and the board rows with a value."""
+
+    indicator_set: object
+    verdict: object  # RegionVerdict or None
+    board: list
+    adopted: bool = True
+
+    @property
+    def scored(self):
+        return self.indicator_set.is_scored
+
+    @property
+    def points(self):
+        """{"earned", "needed", "possible", "pending"} (text) under a scored standard with a verdict."""
+        return (self.verdict.figures or {}).get("points") if self.verdict is not None else None
+
+    @property
+    def totals(self):
+        """(earned, possible, needed) Decimals under a scored standard: the verdict's figures
+        when there is one, else added up from the rows; None under any other standard."""
+        if not self.scored:
+            return None
+        figures = self.points
+        if figures is not None:
+            return tuple(Decimal(figures[key]) for key in ("earned", "possible", "needed"))
+        earned = sum((row.computed.points for row in self.board if row.computed.points is not None), Decimal(0))
+        possible = sum((indicator.points for indicator in self.indicator_set.indicators.all()), Decimal(0))
+        return earned, possible, self.indicator_set.min_points
+
+    @property
+    def points_text(self):
+        """"得分72分（满分100分，达标分数75分），差3分" or "" under a standard not judged on points."""
+        if not self.scored:
+            return ""
+        earned, possible, needed = self.totals
+        if not self.board and self.verdict is None:
+            return f"本季度尚无得分（满分{plain(possible)}分，达标分数{plain(needed)}分）"
+        text = f"得分{plain(earned)}分（满分{plain(possible)}分，达标分数{plain(needed)}分）"
+        return text + (f"，差{plain(needed - earned)}分" if needed > earned else "，达到达标分数")
 
 
 @dataclass
@@ -32,8 +79,7 @@ class ReportData:
     region: object
     quarter: object
     plan: object
-    verdict: object
-    board: list
+    standards: list  # [StandardSection], one per standard the region answers to
     scorecards: list
     targets: list
     overdue: list  # (department, item, report or None)
@@ -42,16 +88,19 @@ class ReportData:
 
     @property
     def is_empty(self):
-        return not (self.board or self.scorecards or self.items or self.targets)
+        return not (any(section.board for section in self.standards) or self.scorecards or self.items
+                    or self.targets)
 
 
 def report_data(region, quarter, *, today=None):
     today = today or timezone.localdate()
     plans = list(selectors.plans_of(region, quarter.year))
     plan = plans[0] if plans else None
-    indicator_sets = adopted_sets_of(region)
-    indicator_set = indicator_sets[0] if indicator_sets else None
-    rows = [row for row in board(region, indicator_set, quarter) if row.computed] if indicator_set else []
+    standards = [
+        StandardSection(row.indicator_set, row.verdict,
+                        [line for line in board(region, row.indicator_set, quarter) if line.computed], row.adopted)
+        for row in selectors.verdicts_of(region, quarter)
+    ]
     reports, overdue, expected, submitted, on_time, self_reviewed = {}, [], 0, 0, 0, 0
     if plan is not None:
         due = plan.deadline_rule.due_on(quarter)
@@ -78,10 +127,8 @@ def report_data(region, quarter, *, today=None):
             if (not sent and today > due) or late:
                 overdue.append((lead.department, lead.node, report if sent else None))
     return ReportData(
-        region=region, quarter=quarter, plan=plan,
-        verdict=RegionVerdict.objects.filter(region=region, indicator_set=indicator_set, year=quarter.year,
-                                             quarter=quarter.number).first(),
-        board=rows, scorecards=selectors.scorecards(plan, quarter) if plan else [],
+        region=region, quarter=quarter, plan=plan, standards=standards,
+        scorecards=selectors.scorecards(plan, quarter) if plan else [],
         targets=target_progress(region, quarter.year, today=min(today, quarter.last_day)),
         overdue=overdue, items=reports,
         totals={"expected": expected, "submitted": submitted, "on_time": on_time, "self_reviewed": self_reviewed,
@@ -111,9 +158,10 @@ def build(data):
     workbook.active.title = "任务进展"
     overview = workbook.create_sheet("概况", 0)
     _overview(overview, data)
-    _table(workbook.create_sheet("指标达标情况", 1), _title(data, "指标达标情况"),
-           [("序号", 6), ("指标", 28), ("类型", 10), ("数值", 12), ("单位", 10), ("要求", 30), ("状态", 10),
-            ("说明", 40)], _indicator_rows(data))
+    names = _sheet_names(data.standards)
+    for position, section in enumerate(data.standards or [None], start=1):
+        sheet = workbook.create_sheet(names[position - 1] if section else "指标达标情况", position)
+        _indicator_sheet(sheet, data, section)
     _table(workbook.create_sheet("部门评分"), _title(data, "部门评分"),
            [("部门", 20), ("综合得分", 10), ("等级", 8)] + [(str(label), 12) for _k, label, _w in COMPONENTS],
            _score_rows(data))
@@ -159,14 +207,14 @@ def _progress_columns(data):
 
 
 def _overview(sheet, data):
-    verdict = data.verdict
     scores = [row.card.composite for row in data.scorecards if row.card.composite is not None]
     met_targets = sum(1 for p in data.targets if p.met)
-    rows = [
-        ("达标结论", verdict.get_verdict_display() if verdict else "未评价"),
-        ("结论依据", verdict.reason if verdict else "本季度尚无指标计算结果"),
-        ("底线指标", _met_text(verdict, "bottom_line")),
-        ("导向指标", _met_text(verdict, "guiding")),
+    rows = []
+    for section in data.standards:
+        rows += _verdict_rows(section)
+    if not data.standards:
+        rows += [("达标结论", "未评价"), ("结论依据", "本区县尚未采用评价标准")]
+    rows += [
         ("工作事项应报送", data.totals["expected"]),
         ("已报送", data.totals["submitted"]),
         ("按时报送", data.totals["on_time"]),
@@ -192,6 +240,23 @@ def _overview(sheet, data):
     _print_setup(sheet, header_row=None, landscape=False)
 
 
+def _verdict_rows(section):
+    """The overview's lines about one standard, headed by its name."""
+    verdict = section.verdict
+    name = section.indicator_set.name + ("" if section.adopted else "（已不再采用）")
+    rows = [
+        ("评价标准", name),
+        ("达标结论", verdict.get_verdict_display() if verdict else "未评价"),
+        ("结论依据", verdict.reason if verdict else "本季度尚无指标计算结果"),
+    ]
+    if section.scored:
+        rows.append(("得分", section.points_text))
+        rows.append(("前提条件", _met_text(verdict, "bottom_line")))
+    else:
+        rows += [("底线指标", _met_text(verdict, "bottom_line")), ("导向指标", _met_text(verdict, "guiding"))]
+    return rows
+
+
 def _met_text(verdict, kind):
     if verdict is None:
         return "—"
@@ -199,12 +264,63 @@ def _met_text(verdict, kind):
     return f"{len(figures.get('met', []))}/{figures.get('total', 0)} 项达标"
 
 
-def _indicator_rows(data):
-    for row in data.board:
+_SHEET_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")
+SHEET_NAME_LENGTH = 31  # Excel's limit
+
+
+def _sheet_names(sections):
+    """A sheet name per standard: "指标达标情况" for the only one, else "指标-" and the
+    standard's name, cut to Excel's 31 characters and kept distinct."""
+    if len(sections) <= 1:
+        return ["指标达标情况"] * len(sections)
+    names = []
+    for number, section in enumerate(sections, start=1):
+        name = ("指标-" + _SHEET_FORBIDDEN.sub("", section.indicator_set.name))[:SHEET_NAME_LENGTH]
+        if name in names:
+            name = f"{name[: SHEET_NAME_LENGTH - 3]}（{number}）"
+        names.append(name)
+    return names
+
+
+def _indicator_sheet(sheet, data, section):
+    """One standard's indicators: each with its value and status, and under a standard
+    judged on points its full points, the points awarded and why; then the total."""
+    if section is None:
+        _table(sheet, _title(data, "指标达标情况"), INDICATOR_COLUMNS, [])
+        return
+    title = f"{_title(data, '指标达标情况')}（{section.indicator_set.name}）"
+    if not section.scored:
+        _table(sheet, title, INDICATOR_COLUMNS, _indicator_rows(section))
+        return
+    rows = list(_scored_rows(section))
+    if section.board:
+        earned, possible, _needed = section.totals
+        rows.append(["", "合计", "", None, "", "", "", "", "", float(possible), float(earned), section.points_text])
+    _table(sheet, title, SCORED_COLUMNS, rows)
+
+
+INDICATOR_COLUMNS = [("序号", 6), ("指标", 28), ("类型", 10), ("数值", 12), ("单位", 10), ("要求", 30), ("状态", 10),
+                     ("说明", 40)]
+SCORED_COLUMNS = [("序号", 6), ("指标", 26), ("类型", 8), ("数值", 11), ("单位", 9), ("要求", 24), ("状态", 9),
+                  ("说明", 30), ("评分标准", 30), ("满分", 7), ("得分", 7), ("得分说明", 40)]
+
+
+def _indicator_rows(section):
+    for row in section.board:
         indicator, computed = row.indicator, row.computed
         yield [indicator.number, indicator.name, indicator.get_kind_display(),
                None if computed.value is None else float(round(computed.value, 2)), indicator.unit,
                indicator.target_text, computed.get_status_display(), computed.explanation]
+
+
+def _scored_rows(section):
+    for row in section.board:
+        indicator, computed = row.indicator, row.computed
+        kind = "前提条件" if indicator.kind == indicator.Kind.BOTTOM_LINE else "评分项"
+        yield [indicator.number, indicator.name, kind,
+               None if computed.value is None else float(round(computed.value, 2)), indicator.unit,
+               indicator.target_text, computed.get_status_display(), computed.explanation, rule_text(indicator),
+               float(indicator.points), None if computed.points is None else float(computed.points), computed.award]
 
 
 def _score_rows(data):

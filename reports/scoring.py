@@ -7,7 +7,9 @@ Each part of a scorecard is a share from 0 to 100 with its numerator and denomin
 - 任务进展: items on track ÷ items led. On track: the quarter's entry is submitted or
   approved, not 滞后, and its percent complete is at least the share of the item's time
   elapsed (plan start to the item's due date, or the plan's last day) at the quarter's end;
-- 牵头指标达标: indicators the department leads that are met ÷ indicators it leads;
+- 牵头指标达标: what the indicators the department leads count ÷ indicators it leads. One
+  under a standard judged on points counts the share of its full points awarded (6 of 8
+  points: 0.75; nothing while not scored); any other counts 1 when met;
 - 载体目标: carrier targets of the year it is responsible for, met by the quarter's end;
 - 未被退回: 100 − entries returned at any time this quarter ÷ entries submitted;
 - 配合支持: cooperated items with a contribution this quarter ÷ items it cooperates on.
@@ -150,7 +152,8 @@ class Batch:
                           for items in by_role for found in items.values() for item in found}
         self.sets, duties = duties_of_regions(self.region_ids)
         chosen = {s.pk for sets in self.sets.values() for s in sets}
-        self.indicators = {i.pk: i for i in Indicator.objects.filter(indicator_set__in=chosen)}
+        self.indicators = {i.pk: i for i in Indicator.objects.filter(indicator_set__in=chosen)
+                           .select_related("indicator_set")}
         # region id -> {indicator id: the Department that answers for it}
         self.owners = {region_id: found.indicator_owner for region_id, found in duties.items()}
         self.progress = {}  # quarter -> ([Entry], [(item id, department id) contributed])
@@ -261,13 +264,40 @@ def parts_for(department_id, plan, quarter, facts):
         "completeness": Part(len(submitted), len(led)),
         "on_time": Part(len(on_time), len(led)),
         "progress": Part(len(on_track), len(led)),
-        "indicators": Part(sum(1 for v in indicators if v and v.status == ComputedValue.Status.MET), len(indicators)),
+        "indicators": Part(_whole(sum((led_counts(v) for v in indicators), Decimal(0))), len(indicators)),
         "carriers": Part(sum(1 for t in targets if t.met), len(targets)),
         "returns": Part(len(submitted) - sum(1 for r in submitted if r.pk in facts.returned), len(submitted)),
         "cooperation": Part(
             sum(1 for i in cooperated if (i.pk, department_id) in facts.contributions), len(cooperated)
         ),
     }
+
+
+TWO_PLACES = Decimal("0.01")
+
+
+def led_counts(value):
+    """What an indicator a department leads counts in its "indicators led" part (``value``
+    its computed value, None when there is none): under a standard judged on points, the
+    share of its full points awarded; otherwise 1 when met, 0 when not."""
+    if value is None:
+        return Decimal(0)
+    indicator = value.indicator
+    if indicator.indicator_set.is_scored and indicator.points:
+        return (value.points or Decimal(0)) / indicator.points
+    return Decimal(1 if value.status == ComputedValue.Status.MET else 0)
+
+
+def _whole(number):
+    """An int when ``number`` is whole (a count, as every other part's), else the Decimal to
+    two places: what the scorecard shows and stores as the part's numerator."""
+    rounded = number.quantize(TWO_PLACES, ROUND_HALF_UP)
+    return int(rounded) if rounded == rounded.to_integral_value() else rounded
+
+
+def _json_number(number):
+    """A numerator as the components store it: an int, or a Decimal written as text ("2.75")."""
+    return plain(number) if isinstance(number, Decimal) else number
 
 
 def composite(parts, weights):
@@ -282,7 +312,8 @@ def composite(parts, weights):
 def components_json(parts, weights):
     return {
         key: {"value": None if parts[key].value is None else str(parts[key].value),
-              "numerator": parts[key].numerator, "denominator": parts[key].denominator, "weight": weights[key]}
+              "numerator": _json_number(parts[key].numerator), "denominator": parts[key].denominator,
+              "weight": weights[key]}
         for key, _label, _default in COMPONENTS
     }
 

@@ -1,13 +1,16 @@
 """Reads of ``reports``: a plan's scorecards with the change on last quarter, the records
 behind a scorecard, and the districts of a city side by side."""
 
+from collections import Counter
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.periods import Quarter
-from indicators.models import ComputedValue, DataReport
+from indicators.models import ComputedValue, DataReport, IndicatorSet
+from indicators.selectors import adopted_sets
 from org.models import Region
 from tasks.models import Plan, ProgressReport, TaskNode
 
@@ -85,7 +88,8 @@ def drill_down(card):
     nodes = TaskNode.objects.in_bulk([item.pk for item in led + cooperated])
     reports = ProgressReport.objects.in_bulk([entry.pk for entry in entries if entry is not None])
     led_values = facts.indicators.get(card.department_id, [])
-    values = ComputedValue.objects.select_related("indicator").in_bulk([v.pk for v in led_values if v is not None])
+    values = ComputedValue.objects.select_related("indicator__indicator_set").in_bulk(
+        [v.pk for v in led_values if v is not None])
     items = []
     for item, entry in zip(led, entries, strict=True):
         report = None if entry is None else reports[entry.pk]
@@ -99,7 +103,9 @@ def drill_down(card):
     cooperated = [(nodes[item.pk], (item.pk, card.department_id) in facts.contributions) for item in cooperated]
     return {
         "items": items, "cooperated": cooperated, "due": due,
-        "indicators": [values[v.pk] for v in led_values if v is not None],
+        # Each value with what it counts in the part (1 or 0, or a share of its full points).
+        "indicators": [(values[v.pk], scoring.led_counts(v).quantize(scoring.TWO_PLACES))
+                       for v in led_values if v is not None],
         "indicator_count": len(led_values),
         "targets": facts.targets.get(card.department_id, []),
     }
@@ -112,11 +118,37 @@ def series(plan, department, quarters):
 
 
 @dataclass
+class StandardVerdict:
+    """A region's verdict under one standard (None: not evaluated), and whether the region
+    still adopts the standard (a removed adoption keeps its verdicts)."""
+
+    indicator_set: IndicatorSet
+    verdict: RegionVerdict | None
+    adopted: bool = True
+
+    @property
+    def points(self):
+        """{"earned", "needed", "possible", "pending"} under a standard judged on points, else None."""
+        return (self.verdict.figures or {}).get("points") if self.verdict is not None else None
+
+
+def verdicts_of(region, quarter):
+    """[StandardVerdict] of ``region`` in ``quarter``: one per standard it adopts, in the
+    standards' order, then those it no longer adopts that have a verdict stored; two queries."""
+    stored = {v.indicator_set_id: v for v in RegionVerdict.objects.filter(
+        region=region, year=quarter.year, quarter=quarter.number).select_related("indicator_set")}
+    rows = [StandardVerdict(s, stored.pop(s.pk, None)) for s in adopted_sets([region.pk]).get(region.pk, [])]
+    former = sorted(stored.values(), key=lambda v: (v.indicator_set.code, v.indicator_set.version))
+    return rows + [StandardVerdict(v.indicator_set, v, adopted=False) for v in former]
+
+
+@dataclass
 class CityRow:
     region: object
     verdict: RegionVerdict | None
     average: float | None
     scorecards: int
+    adopted: bool = True  # the district is evaluated against the standard compared
 
     @property
     def guiding_share(self):
@@ -125,11 +157,32 @@ class CityRow:
         guiding = self.verdict.figures.get("guiding", {})
         return round(100 * len(guiding.get("met", [])) / guiding["total"], 1) if guiding.get("total") else None
 
+    @property
+    def points(self):
+        return self.verdict.points if self.verdict is not None else None
 
-def city(regions, quarter):
-    """One row per district: its verdict and the mean composite of its scorecards."""
-    verdicts = {v.region_id: v for v in RegionVerdict.objects.filter(region__in=regions, year=quarter.year,
-                                                                      quarter=quarter.number)}
+
+def city_standards(regions):
+    """[(IndicatorSet, number of the districts adopting it)], the most adopted first: the
+    standards the city comparison can be made under; two queries."""
+    counts, sets = Counter(), {}
+    for found in adopted_sets([region.pk for region in regions]).values():
+        for indicator_set in found:
+            counts[indicator_set.pk] += 1
+            sets[indicator_set.pk] = indicator_set
+    ordered = sorted(sets.values(), key=lambda s: (-counts[s.pk], s.code, s.version))
+    return [(indicator_set, counts[indicator_set.pk]) for indicator_set in ordered]
+
+
+def city(regions, quarter, indicator_set=None):
+    """One row per district: its verdict under ``indicator_set`` (a district that does not
+    adopt it has none and says so) and the mean composite of its scorecards."""
+    adopted = set()
+    verdicts = {}
+    if indicator_set is not None:
+        adopted = set(indicator_set.adoptions.filter(region__in=regions).values_list("region", flat=True))
+        verdicts = {v.region_id: v for v in RegionVerdict.objects.filter(
+            region__in=regions, indicator_set=indicator_set, year=quarter.year, quarter=quarter.number)}
     composites = {}
     for region_id, value in Scorecard.objects.filter(
         plan__region__in=regions, year=quarter.year, quarter=quarter.number, composite__isnull=False
@@ -139,14 +192,16 @@ def city(regions, quarter):
     for region in regions:
         values = composites.get(region.pk, [])
         average = round(sum(values) / len(values), 1) if values else None
-        rows.append(CityRow(region, verdicts.get(region.pk), average, len(values)))
+        rows.append(CityRow(region, verdicts.get(region.pk), average, len(values), adopted=region.pk in adopted))
     return rows
 
 
 SORTS = {
     "name": lambda row: row.region.code,
-    "verdict": lambda row: {"met": 0, "incomplete": 1, "not_met": 2}.get(getattr(row.verdict, "verdict", ""), 3),
+    "verdict": lambda row: ({"met": 0, "incomplete": 1, "not_met": 2}.get(getattr(row.verdict, "verdict", ""),
+                                                                         3 if row.adopted else 4), row.region.code),
     "guiding": lambda row: -(row.guiding_share or -1),
+    "points": lambda row: -(row.points if row.points is not None else Decimal(-1)),
     "score": lambda row: -(row.average if row.average is not None else -1),
 }
 
@@ -158,10 +213,11 @@ WORST_SHOWN = 5
 
 @dataclass
 class DistrictHome:
-    """What a district reviewer sees first: the verdict, the weakest departments, the queue."""
+    """What a district reviewer sees first: a verdict per standard, the weakest departments,
+    the queue."""
 
     quarter: Quarter
-    verdict: RegionVerdict | None
+    verdicts: list  # [StandardVerdict]
     plan: Plan | None
     worst: list
     progress_waiting: int
@@ -175,20 +231,23 @@ def district_home(region, today=None):
     scored = [row for row in scorecards(plan, quarter) if row.card.composite is not None] if plan else []
     worst = scored[::-1][:WORST_SHOWN]  # scorecards() lists the best first
     return DistrictHome(
-        quarter=quarter,
-        verdict=RegionVerdict.objects.filter(region=region, year=quarter.year, quarter=quarter.number).first(),
-        plan=plan, worst=worst,
+        quarter=quarter, verdicts=verdicts_of(region, quarter), plan=plan, worst=worst,
         progress_waiting=ProgressReport.objects.filter(item__plan__region=region, state="submitted").count(),
         data_waiting=DataReport.objects.filter(region=region, state="submitted").count(),
     )
 
 
 def latest_verdicts(regions):
-    """Each district's most recent verdict (None where it has none), in one query."""
+    """[(district, [StandardVerdict])]: each district's most recent verdict under each
+    standard it adopts (verdict None where it has none yet), in two queries."""
     latest = {}
-    for verdict in RegionVerdict.objects.filter(region__in=regions).order_by("region", "-year", "-quarter"):
-        latest.setdefault(verdict.region_id, verdict)
-    return [(region, latest.get(region.pk)) for region in regions]
+    for verdict in RegionVerdict.objects.filter(region__in=regions).select_related("indicator_set").order_by(
+        "region", "indicator_set", "-year", "-quarter"
+    ):
+        latest.setdefault((verdict.region_id, verdict.indicator_set_id), verdict)
+    sets = adopted_sets([region.pk for region in regions])
+    return [(region, [StandardVerdict(s, latest.get((region.pk, s.pk))) for s in sets.get(region.pk, [])])
+            for region in regions]
 
 
 NAMED_REGIONS = 3  # a run about more regions says how many instead of naming them

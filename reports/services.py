@@ -106,9 +106,13 @@ def _verdicts(region_ids, quarter, sets, values):
            update_fields=["verdict", "reason", "figures", "points", "computed_at"],
            compare_fields=["verdict", "reason", "figures", "points"])
     kept = {(row.region_id, row.indicator_set_id) for row in rows}
+    adopted = {(region_id, indicator_set.pk) for region_id, found in sets.items() for indicator_set in found}
     stored = RegionVerdict.objects.filter(region__in=region_ids, year=quarter.year, quarter=quarter.number)
-    gone = [pk for pk, *key in stored.values_list("pk", "region", "indicator_set") if tuple(key) not in kept]
-    RegionVerdict.objects.filter(pk__in=gone).delete()  # standards no longer adopted, or without values
+    # A standard adopted but without values now loses its stale verdict; one no longer
+    # adopted keeps the verdicts it was given (removing an adoption deletes nothing).
+    gone = [pk for pk, *key in stored.values_list("pk", "region", "indicator_set")
+            if tuple(key) in adopted and tuple(key) not in kept]
+    RegionVerdict.objects.filter(pk__in=gone).delete()
 
 
 def recompute_all(*, quarters, region_ids=None):
@@ -166,6 +170,12 @@ def plan_scores_stale(plan):
         quarters.append(quarter)
         quarter = quarter.shift(1)
     mark_stale(RECOMPUTE, region_ids=[plan.region_id], quarters=quarters)
+
+
+def region_scores_stale(region, quarters):
+    """Something ``region``'s scores of every one of ``quarters`` depend on changed (the
+    standards it adopts): recomputed once this commits, by one job."""
+    mark_stale(RECOMPUTE, region_ids=[region.pk], quarters=quarters)
 
 
 def scores_stale(*, region, quarter):

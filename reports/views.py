@@ -30,7 +30,7 @@ from tasks.models import Plan
 
 from . import selectors, services
 from .forms import ScoreWeightsForm
-from .models import COMPONENTS, QuarterlyReport, RegionVerdict, Scorecard, ScoreWeights
+from .models import COMPONENTS, QuarterlyReport, Scorecard, ScoreWeights
 
 JOBS_PER_PAGE = 50
 CITY_ROWS_PER_PAGE = 100
@@ -46,16 +46,17 @@ def summary(request):
     quarter = requested_quarter(request, default=selectors.default_quarter(plans_this_year))
     plans = list(selectors.plans_of(region, quarter.year))
     plan = next((p for p in plans if str(p.pk) == request.GET.get("plan")), plans[0] if plans else None)
-    verdict = (
-        RegionVerdict.objects.filter(region=region, year=quarter.year, quarter=quarter.number)
-        .select_related("indicator_set")
-        .first()
-    )
-    names = dict(Indicator.objects.values_list("code", "name")) if verdict else {}
+    verdicts = selectors.verdicts_of(region, quarter)
+    # Codes are unique within a standard only: each verdict names its own standard's items.
+    names = {}
+    for indicator_set_id, code, name in Indicator.objects.filter(
+        indicator_set__in=[row.indicator_set.pk for row in verdicts if row.verdict]
+    ).values_list("indicator_set", "code", "name"):
+        names.setdefault(indicator_set_id, {})[code] = name
     rows = selectors.scorecards(plan, quarter, scope=scope) if plan else []
     return render(request, "reports/summary.html", {
         "region": region, "regions": regions, "quarter": quarter, "previous": quarter.previous(),
-        "next": quarter.next(), "plans": plans, "plan": plan, "verdict": verdict, "names": names, "rows": rows,
+        "next": quarter.next(), "plans": plans, "plan": plan, "verdicts": verdicts, "names": names, "rows": rows,
         "can_change": scope.can_review_region(region), "weights": _weights(plan) if plan else None,
         "chart_data": _departments_chart(rows, quarter),
     })
@@ -101,19 +102,32 @@ def city(request):
     scope = visible_to(request.user)
     regions = list(scope.districts())
     quarter = requested_quarter(request, default=Quarter.containing(timezone.localdate()).previous())
-    rows = selectors.city(regions, quarter)
+    standards = selectors.city_standards(regions)
+    wanted = request.GET.get("standard", "")
+    indicator_set = next((s for s, _count in standards if wanted in (s.code, str(s.pk))),
+                         standards[0][0] if standards else None)
+    rows = selectors.city(regions, quarter, indicator_set)
     sort = request.GET.get("sort", "name")
     rows.sort(key=selectors.SORTS.get(sort, selectors.SORTS["name"]))
     # A province has about a hundred districts, the country thousands: a page of them at a time.
     page = Paginator(rows, CITY_ROWS_PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page)
+    scored = indicator_set is not None and indicator_set.is_scored
+    if scored:
+        second = {"name": _("Points"), "values": [None if row.points is None else float(row.points) for row in rows]}
+    else:
+        second = {"name": _("Guiding indicators met (%)"), "values": [row.guiding_share for row in rows]}
+    standard_query = f"&standard={indicator_set.code}" if indicator_set is not None else ""
     return render(request, "reports/city.html", {
-        "rows": rows, "page": page, "query": urlencode({"quarter": quarter, "sort": sort}), "quarter": quarter,
-        "previous": quarter.previous(), "next": quarter.next(), "sort": sort,
-        "chart_data": {"kind": "bar", "categories": [row.region.name for row in rows], "max": 100,
+        "rows": rows, "page": page, "quarter": quarter, "previous": quarter.previous(), "next": quarter.next(),
+        "sort": sort, "standards": standards, "indicator_set": indicator_set, "scored": scored,
+        "standard_query": standard_query,
+        "query": urlencode({"quarter": quarter, "sort": sort, **({"standard": indicator_set.code}
+                                                                   if indicator_set is not None else {})}),
+        "chart_data": {"kind": "bar", "categories": [row.region.name for row in rows],
+                       "max": None if scored else 100,
                        "series": [{"name": _("Mean department score"), "values": [row.average for row in rows]},
-                                  {"name": _("Guiding indicators met (%)"),
-                                   "values": [row.guiding_share for row in rows]}]},
+                                  second]},
     })
 
 
@@ -248,7 +262,7 @@ def quarterly(request):
     return render(request, "reports/quarterly.html", {
         "region": region, "regions": regions, "quarter": quarter, "previous": quarter.previous(),
         "next": quarter.next(), "builds": builds[:20], "working": any(b.is_working for b in builds[:5]),
-        "can_change": scope.can_review_region(region),
+        "can_change": scope.can_review_region(region), "standards": selectors.verdicts_of(region, quarter),
     })
 
 

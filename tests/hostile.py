@@ -72,7 +72,8 @@ class Hostile:
     approved: ProgressReport = None  # PREVIOUS quarter's entry of ``item``
     data_report: DataReport = None  # QUARTER's statistics of ``urban``, approved
     returned_data: DataReport = None  # PREVIOUS quarter's statistics of ``urban``, returned
-    indicators: dict = field(default_factory=dict)  # "formula" | "leakage" | "checklist" | "unresolved"
+    # "formula" | "leakage" | "checklist" | "unresolved" | "judged" (of a second standard, in points)
+    indicators: dict = field(default_factory=dict)
     water_user: WaterUser = None
     carrier: Carrier = None  # an education base, named without a water user
     audit: WaterAudit = None
@@ -95,6 +96,7 @@ def build(say):
     _audit(h, say)
     notification_send(user=h.users["reporter"], key="hostile", title=say("org.Notification.title"),
                       body=say("org.Notification.body"), url=say("org.Notification.url"))
+    _points(h, say, clients)  # last: the fields asked for before keep their order (test_export_formulas)
     return h
 
 
@@ -274,6 +276,24 @@ def _statistics(h, say, clients):
     for value in compute_region_quarter(h.district, QUARTER, h.indicators["formula"].indicator_set):
         # The explanation is the engine's words, which quote the catalogue's texts.
         type(value).objects.filter(pk=value.pk).update(explanation=say("indicators.ComputedValue.explanation"))
+
+
+def _points(h, say, clients):
+    """A standard judged in points beside the first, adopted by the district: an item judged
+    by experts with its rule as the standard words it, the experts' reason posted through
+    the judgement page, and the award words the engine writes."""
+    standard = IndicatorSet.objects.create(code="XSS_POINTS", version="2017", name="县域节水型社会评价标准",
+                                           min_points=1, source_note=say("indicators.IndicatorSet.source_note"))
+    h.indicators["judged"] = judged = Indicator.objects.create(
+        indicator_set=standard, number=1, code="XSS_JUDGED", name="节水宣传教育", category="管理", kind="guiding",
+        method="judged", scoring={"kind": "judged"}, points=5, scoring_text=say("indicators.Indicator.scoring_text"),
+        lead_text=URBAN,
+    )
+    Adoption.objects.create(region=h.district, indicator_set=standard, since_year=2020)
+    _ok(clients["reviewer"].post(reverse("indicators:judgement", args=[h.district.code, judged.pk, str(QUARTER)]),
+                                 {"points": "3", "reason": say("indicators.Judgement.reason"), "version": ""}))
+    for value in compute_region_quarter(h.district, QUARTER, standard):
+        type(value).objects.filter(pk=value.pk).update(award=say("indicators.ComputedValue.award"))
 
 
 def _bulk_preview(h, say, clients):

@@ -274,7 +274,32 @@ def checklist_kwargs(world, region):
     return {"pk": a_data_report(region).pk, "indicator_pk": Indicator.objects.get(code="ROUTE_CHECK").pk, "item": 0}
 
 
+def a_judged_item(region):
+    """An item judged by experts, of a standard in points of its own that both districts
+    adopt (the route-test standard's values are computed by other routes)."""
+    from indicators.models import Adoption, Indicator, IndicatorSet
+    from org.models import Region
+
+    standard, _ = IndicatorSet.objects.get_or_create(code="ROUTE_POINTS", version="1",
+                                                     defaults={"name": "路由测试评分标准", "min_points": 3})
+    for district in (region, *Region.objects.filter(level="county").exclude(pk=region.pk)):
+        Adoption.objects.get_or_create(region=district, indicator_set=standard, defaults={"since_year": 2023})
+    item, _ = Indicator.objects.get_or_create(
+        indicator_set=standard, code="ROUTE_JUDGED",
+        defaults={"number": 1, "name": "路由测试专家评分项", "category": "综合类", "kind": "guiding",
+                  "method": "judged", "scoring": {"kind": "judged"}, "points": 5, "lead_text": "区水利局"},
+    )
+    return item
+
+
+def judgement_kwargs(world, region):
+    return {"region": region.code, "indicator_pk": a_judged_item(region).pk, "quarter": "2023Q1"}
+
+
 OBJECT_ROUTES.update({
+    "indicators:judgement": ObjectRoute(judgement_kwargs, ["get", "post"], change=True, owner=REGION),
+    "indicators:adoptions": ObjectRoute(lambda world, region: {"code": region.code}, ["get", "post"], change=True,
+                                        owner=REGION),
     "indicators:lineage": ObjectRoute(_pk(a_computed_value), owner=REGION),
     "indicators:data_report": ObjectRoute(_pk(a_data_report), owner=DEPARTMENT),
     "indicators:data_submit": ObjectRoute(_pk(a_data_report), ["post"], change=True, owner=DEPARTMENT),
@@ -414,6 +439,19 @@ OBJECT_ROUTES.update({
     "reports:weights": ObjectRoute(_pk(a_plan), change=True, owner=REGION),
 })
 
+# Routes naming an object of a district that only an administrator may open, GET or POST:
+# everyone else, the district's own reviewer included, gets 404.
+ADMIN_OBJECT_ROUTES = {
+    "indicators:adoption_remove": lambda world: {"code": world.district.code, "set_pk": _route_standard().pk},
+}
+
+
+def _route_standard():
+    from indicators.models import IndicatorSet
+
+    return IndicatorSet.objects.get(code="ROUTE")
+
+
 # Routes naming an object every signed-in user may see (a standard's indicator); what it
 # shows is scoped inside.
 SHARED_OBJECT_ROUTES = {"indicators:indicator_detail": lambda world: {"pk": an_indicator().pk}}
@@ -447,7 +485,7 @@ ROUTES = all_routes()
 def test_every_route_is_classified():
     known = (
         PUBLIC | SIGNED_IN | POST_ONLY | REVIEWER_ONLY | REPORTING_ONLY | set(SESSION_ROUTES) | set(OBJECT_ROUTES)
-        | set(SHARED_OBJECT_ROUTES) | ADMIN_ONLY
+        | set(SHARED_OBJECT_ROUTES) | ADMIN_ONLY | set(ADMIN_OBJECT_ROUTES)
     )
     unclassified = [(name, pattern) for name, pattern in ROUTES if not is_admin(pattern) and name not in known]
     assert not unclassified, f"Classify these routes in tests/test_route_matrix.py: {unclassified}"
@@ -457,17 +495,19 @@ def test_the_matrix_has_no_stale_entries():
     names = {name for name, _ in ROUTES}
     everything = (
         PUBLIC | SIGNED_IN | POST_ONLY | REVIEWER_ONLY | REPORTING_ONLY | set(SESSION_ROUTES) | set(OBJECT_ROUTES)
-        | set(SHARED_OBJECT_ROUTES) | ADMIN_ONLY
+        | set(SHARED_OBJECT_ROUTES) | ADMIN_ONLY | set(ADMIN_OBJECT_ROUTES)
     )
     assert everything <= names
 
 
 @pytest.mark.parametrize(
-    "name", sorted(SIGNED_IN | REVIEWER_ONLY | REPORTING_ONLY | set(SESSION_ROUTES) | set(OBJECT_ROUTES) | ADMIN_ONLY)
+    "name", sorted(SIGNED_IN | REVIEWER_ONLY | REPORTING_ONLY | set(SESSION_ROUTES) | set(OBJECT_ROUTES) | ADMIN_ONLY
+                   | set(ADMIN_OBJECT_ROUTES))
 )
 def test_anonymous_is_redirected_to_login(world, client, name):
     kwargs = OBJECT_ROUTES[name].kwargs(world, world.district) if name in OBJECT_ROUTES else ROUTE_KWARGS.get(name)
     kwargs = SESSION_ROUTES.get(name, kwargs)
+    kwargs = ADMIN_OBJECT_ROUTES[name](world) if name in ADMIN_OBJECT_ROUTES else kwargs
     method = OBJECT_ROUTES[name].methods[0] if name in OBJECT_ROUTES else "get"
     response = getattr(client, method)(reverse(name, kwargs=kwargs))
     assert response.status_code == 302
@@ -558,6 +598,17 @@ def test_admin_only_routes(world, reporter, reviewer, supervisor, administrator,
         assert client_for(user).get(reverse(name)).status_code == 404
 
 
+@pytest.mark.parametrize("name", sorted(ADMIN_OBJECT_ROUTES))
+def test_admin_object_routes(world, reporter, reviewer, supervisor, outsider, administrator, client_for, name):
+    url = reverse(name, kwargs=ADMIN_OBJECT_ROUTES[name](world))
+    assert client_for(administrator).get(url).status_code == 200
+    for user in (reporter, reviewer, supervisor, outsider):
+        for method in ("get", "post"):
+            refused = getattr(client_for(user), method)(url)
+            assert refused.status_code == 404, (user, method)
+            assert "页面不存在" in refused.content.decode()
+
+
 @pytest.mark.parametrize("name", sorted(REPORTING_ONLY))
 def test_reporting_routes(world, reporter, reviewer, supervisor, client_for, name):
     assert client_for(reporter).get(reverse(name)).status_code == 200
@@ -623,6 +674,8 @@ def _served(world, users, name):
                                                                                                         world.district))
     if name in SHARED_OBJECT_ROUTES:
         return users["reviewer"], reverse(name, kwargs=SHARED_OBJECT_ROUTES[name](world))
+    if name in ADMIN_OBJECT_ROUTES:
+        return users["administrator"], reverse(name, kwargs=ADMIN_OBJECT_ROUTES[name](world))
     for group, role in ((SIGNED_IN, "reviewer"), (REVIEWER_ONLY, "reviewer"), (REPORTING_ONLY, "reporter"),
                         (ADMIN_ONLY, "administrator")):
         if name in group:
@@ -633,7 +686,7 @@ def _served(world, users, name):
 def _read_with_get():
     """Every route a permitted user reads with GET; object routes that only take POST are
     left out here (nothing to serve), not skipped."""
-    grouped = {*SHARED_OBJECT_ROUTES, *SIGNED_IN, *REVIEWER_ONLY, *REPORTING_ONLY, *ADMIN_ONLY}
+    grouped = {*SHARED_OBJECT_ROUTES, *SIGNED_IN, *REVIEWER_ONLY, *REPORTING_ONLY, *ADMIN_ONLY, *ADMIN_OBJECT_ROUTES}
     objects = {name for name, route in OBJECT_ROUTES.items() if "get" in route.methods}
     return sorted(grouped | objects)
 

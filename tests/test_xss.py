@@ -193,6 +193,16 @@ PAGES = [
          ("org.Region.name", "indicators.IndicatorSet.name", "indicators.IndicatorSet.version", *INDICATOR,
           "indicators.ComputedValue.explanation"),
          lambda h: _q(reverse("indicators:board"), region=DISTRICT, quarter=Q)),
+    Page("indicator board in points", (REVIEWER, REPORTER, SUPERVISOR),
+         ("indicators.IndicatorSet.source_note", "indicators.Indicator.scoring_text", "indicators.ComputedValue.award"),
+         lambda h: _q(reverse("indicators:board"), region=DISTRICT, quarter=Q, standard="XSS_POINTS")),
+    Page("experts' judgement", (REVIEWER,), ("org.Region.name", "indicators.Indicator.scoring_text",
+                                             "indicators.Judgement.reason"),
+         lambda h: reverse("indicators:judgement", args=[DISTRICT, h.indicators["judged"].pk, Q])),
+    Page("lineage of a judged item (htmx)", (REVIEWER,), ("indicators.Indicator.scoring_text",
+                                                          "indicators.ComputedValue.award",
+                                                          "indicators.Judgement.reason"),
+         lambda h: _lineage(h, "judged"), headers={"HTTP_HX_REQUEST": "true"}),
     Page("lineage of a formula", (REVIEWER, SUPERVISOR),
          (*INDICATOR, "org.Region.name", "indicators.ComputedValue.explanation", *FIGURE,
           "org.Department.short_name", "org.User.display_name", "indicators.ReferenceValue.source"),
@@ -342,7 +352,8 @@ ADMIN_PAGES = [
               ("carriers.WaterUser.name",), history=True),
     AdminPage("reports.ScoreWeights", lambda h: None, (), ()),  # the plan has the default weights: nothing stored
     AdminPage("core.JobRun", lambda h: _only("core.JobRun", state="failed"), ("core.JobRun.error",)),
-    AdminPage("reports.RegionVerdict", lambda h: h.district.verdicts.get(), ("reports.RegionVerdict.reason",),
+    AdminPage("reports.RegionVerdict", lambda h: h.district.verdicts.get(indicator_set__code="XSS"),
+              ("reports.RegionVerdict.reason",),
               ("reports.RegionVerdict.reason",)),
 ]
 

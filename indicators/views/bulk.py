@@ -41,7 +41,8 @@ def _home_url(quarter):
 
 def _page(request, *, quarter, template_form=None, upload_form=None):
     counties = Region.objects.filter(level=Region.Level.COUNTY).count()
-    adopted = Adoption.objects.filter(region__level=Region.Level.COUNTY).count()
+    # Counties, not adoptions: a county may answer to several standards.
+    adopted = Adoption.objects.filter(region__level=Region.Level.COUNTY).values("region").distinct().count()
     return render(
         request,
         "indicators/bulk_upload.html",

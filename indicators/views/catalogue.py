@@ -10,6 +10,7 @@ from django.views.decorators.http import require_safe
 
 from core.views import requested_quarter, requested_region
 from org.scoping import visible_to
+from reports.models import RegionVerdict
 
 from .. import selectors
 from ..models import Adoption, ComputedValue, Indicator, IndicatorSet
@@ -46,11 +47,14 @@ def catalogue(request):
 @require_safe
 @login_required
 def board(request):
+    """One board per standard the region answers to (``?standard=``), with a tab for each."""
     scope = visible_to(request.user)
     region, regions = board_region(request, scope)
     if region is None:
         return render(request, "indicators/board.html", {"region": None})
-    indicator_set = selectors.adopted_set_of(region, request.GET.get("standard"))
+    standards = selectors.standards_of(region)
+    standard = selectors.pick_standard(standards, request.GET.get("standard"))
+    indicator_set = standard.indicator_set
     default = selectors.latest_computed_quarter(region, indicator_set)
     quarter = requested_quarter(request, default=default)
     rows = selectors.board(region, indicator_set, quarter)
@@ -58,13 +62,24 @@ def board(request):
               for status in ComputedValue.Status.values}
     vetoed = [row for row in rows if row.indicator.kind == Indicator.Kind.BOTTOM_LINE and row.computed
               and row.computed.status == ComputedValue.Status.NOT_MET]
+    verdict = RegionVerdict.objects.filter(region=region, indicator_set=indicator_set, year=quarter.year,
+                                           quarter=quarter.number).first()
+    judged = [row.indicator for row in rows if row.indicator.method == Indicator.Method.JUDGED]
     return render(
         request,
         "indicators/board.html",
         {
-            "region": region, "regions": regions, "indicator_set": indicator_set, "quarter": quarter,
+            "region": region, "regions": regions, "standards": standards, "standard": standard,
+            "indicator_set": indicator_set, "scored": indicator_set.is_scored, "quarter": quarter,
             "previous": quarter.previous(), "next": quarter.next(), "rows": rows, "counts": counts,
-            "vetoed": vetoed, "computed_any": any(row.computed for row in rows),
+            "vetoed": vetoed, "computed_any": any(row.computed for row in rows), "verdict": verdict,
+            # Nothing computed and no verdict: no total to show, only that nothing is computed.
+            "points": selectors.points_of(indicator_set, rows, verdict)
+            if verdict is not None or any(row.computed for row in rows) else None,
+            "prerequisites": selectors.prerequisites(rows),
+            "judgements": selectors.judgements_in_force(region, judged, quarter) if judged else {},
+            "can_judge": standard.adopted and scope.can_review_region(region),
+            "can_adopt": region.is_county and scope.can_review_region(region),
         },
     )
 
@@ -73,9 +88,13 @@ def board(request):
 @login_required
 def lineage(request, pk):
     scope = visible_to(request.user)
-    computed = scope.get_or_404(ComputedValue.objects.select_related("indicator", "region"), region="region", pk=pk)
+    computed = scope.get_or_404(ComputedValue.objects.select_related("indicator__indicator_set", "region"),
+                                region="region", pk=pk)
     context = {
         "computed": computed,
+        **selectors.lineage_detail(computed),
+        "can_judge": scope.can_review_region(computed.region)
+        and Adoption.objects.filter(region=computed.region, indicator_set=computed.indicator.indicator_set_id).exists(),
         "entries": selectors.lineage_entries(computed),
         "utilities": selectors.utilities_in_lineage(computed),
         "answers": selectors.answers_in_lineage(computed),
