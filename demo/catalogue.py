@@ -63,6 +63,7 @@ def load_catalogue():
             "number": number, "name": name, "category": category, "kind": kind, "unit": unit, "method": method,
             "formula": formula, "target": target, "target_text": requirement, "lead_text": lead,
             "responsible_text": responsible, "definition": text, "checklist": catalogue_data.CHECKLISTS.get(code, []),
+            "annual": code in catalogue_data.ANNUAL,
         })
         try:
             indicator.full_clean()

@@ -49,6 +49,12 @@ DATA_ELEMENTS = [
 # Computed from the carrier registry (``carriers.coverage``), never entered.
 REGISTRY = {"CARRIER_HOUSEHOLDS", "CARRIER_UNIT_WATER", "CARRIER_ENTERPRISE_WATER"}
 
+# Judged on the whole year's figure: the annual total against the annual quota, the CJJ 92
+# leakage rate (an annual assessment) and the intensities compared with last year's and the
+# national annual figures. Before the fourth quarter they show the year-to-date value as
+# progress and keep last year's judgement, instead of a verdict that flips during the year.
+ANNUAL = {"TOTAL_WATER_USE", "LEAKAGE", "INDUSTRY_WATER_INTENSITY", "GDP_WATER_INTENSITY"}
+
 # Parts that can never be more than their whole: entering more is a warning.
 NOT_ABOVE = {
     "PERMEABLE_AREA": "BUILT_AREA",
