@@ -237,14 +237,21 @@ def district_home(region, today=None):
     )
 
 
-def latest_verdicts(regions):
-    """[(district, [StandardVerdict])]: each district's most recent verdict under each
-    standard it adopts (verdict None where it has none yet), in two queries."""
-    latest = {}
+def latest_verdicts(regions, today=None):
+    """[(district, [StandardVerdict])]: each district's verdict under each standard it
+    adopts of the last finished quarter that has one — the running quarter's only where no
+    finished quarter has any, as its figures are still coming in (verdict None where it has
+    none yet), in two queries."""
+    running = Quarter.containing(today or timezone.localdate())
+    latest, latest_running = {}, {}
     for verdict in RegionVerdict.objects.filter(region__in=regions).select_related("indicator_set").order_by(
         "region", "indicator_set", "-year", "-quarter"
     ):
-        latest.setdefault((verdict.region_id, verdict.indicator_set_id), verdict)
+        key = (verdict.region_id, verdict.indicator_set_id)
+        finished = Quarter(verdict.year, verdict.quarter) < running
+        (latest if finished else latest_running).setdefault(key, verdict)
+    for key, verdict in latest_running.items():
+        latest.setdefault(key, verdict)
     sets = adopted_sets([region.pk for region in regions])
     return [(region, [StandardVerdict(s, latest.get((region.pk, s.pk))) for s in sets.get(region.pk, [])])
             for region in regions]

@@ -179,7 +179,7 @@ def _utility_lineage(u, share):
             "resident_metered": str(u.resident_metered), "pipe_km": str(u.pipe_km), "pressure": str(u.pressure),
             "frost_depth": str(u.frost_depth), "r_wl": shown(terms.comprehensive), "r1": shown(terms.r1),
             "r2": shown(terms.r2), "r2_raw": shown(terms.r2_raw), "r2_clamped": terms.r2_clamped,
-            "r3": shown(terms.r3), "r4": shown(terms.r4), "rate": shown(terms.rate), "year_share": str(share),
+            "r3": shown(terms.r3), "r4": shown(terms.r4), "rate": shown(terms.rate), "year_share": shown(share),
             "annualised_supply": shown(terms.annualised_supply)}
 
 

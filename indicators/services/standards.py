@@ -260,7 +260,9 @@ def _check_prerequisites(parsed, preview):
 
 def _check_pass_score(parsed, preview):
     needed = preview.set_fields.get("min_points")
-    if needed is None or preview.errors:
+    # Other rows' problems do not hide this one; only an item whose points could not be
+    # read leaves the total unknown.
+    if needed is None or any(item.fields.get("points") is None for item in parsed.items):
         return
     possible = sum((item.fields["points"] for item in parsed.items), Decimal("0"))
     if needed > possible:
