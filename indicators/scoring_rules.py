@@ -195,9 +195,10 @@ def _measured(rule, value, previous, name, unit):
     if previous is None or Decimal(previous) == 0:
         return None, "缺少上年数值，无法计算年变化率，暂不计分", unit
     change = (value - Decimal(previous)) / Decimal(previous) * 100
-    if measure == "fall":
-        return -change, f"{name}较上年降幅", "%"
-    return change, f"{name}较上年增幅", "%"
+    # An item named for its change ("万元GDP用水量降幅") is not called "…降幅较上年降幅".
+    word = "降幅" if measure == "fall" else "增幅"
+    label = name if name.endswith(word) else f"{name}较上年{word}"
+    return (-change if measure == "fall" else change), label, "%"
 
 
 def _steps(rule, value, label, unit):

@@ -104,7 +104,7 @@ def _standard_lines(section):
         lines = [f"按{section.indicator_set.name}评分，{section.points_text}。"]
         lost = [row for row in rows if row.computed.points is not None and row.computed.points < row.indicator.points]
         lines += [f"{row.indicator.name}（满分{plain(row.indicator.points)}分，得{plain(row.computed.points)}分）："
-                  f"{row.computed.award or row.computed.explanation}。" for row in lost]
+                  f"{(row.computed.award or row.computed.explanation).rstrip('。')}。" for row in lost]
         vetoed = [row.indicator.name for row in rows
                   if row.indicator.kind == row.indicator.Kind.BOTTOM_LINE and row.computed.status == "not_met"]
         if vetoed:

@@ -96,6 +96,9 @@ def test_the_fall_on_last_year_is_scored_when_the_rule_says_so():
     found = award(rule, full=4, name="万元GDP用水量", unit="m³/万元", value=D("49"), previous=D("50"))
     assert found.points == D("3")  # a fall of 2 %: one whole point short of 3 %, one point off
     assert award(rule, full=4, name="万元GDP用水量", value=D("49"), previous=None).points is None
+    # An item named for its fall is not called "…降幅较上年降幅".
+    named = award(rule, full=4, name="万元GDP用水量降幅", unit="m³/万元", value=D("47.5"), previous=D("50"))
+    assert named.text == "万元GDP用水量降幅5%，高于标准3%，得4分"
 
 
 def test_judged_items_take_the_experts_points_and_reason():
