@@ -98,6 +98,7 @@ def test_an_experts_judgement_counts_from_its_quarter_on(world, county_standard,
         assert judged.points == D("8") and judged.status == "not_met"
         assert judged.award == "专家评分8分：开展世界水日、中国水周宣传，缺少进校园活动"
         assert judged.lineage["judgement"]["quarter"] == "2025Q3"
+        assert judged.lineage["judgement"]["by"] == str(reviewer)  # the lineage names who judged
     scores_compute(world.district, Q4)
     verdict = RegionVerdict.objects.get(region=world.district, indicator_set=county_standard, year=2025, quarter=4)
     assert verdict.verdict == "met" and verdict.points == D("98")  # 40 + 30 + 20 + 8

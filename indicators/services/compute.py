@@ -235,6 +235,7 @@ class _Quarters:
     def __init__(self, batch, common):
         self.batch, self.common, self.evaluated = batch, common, {}
         self.judgements = _judgements(batch, common) if common.judged else {}
+        self.year_ends = {}  # (region id, indicator id, year) -> the row of that year's Q4
 
     def of(self, quarter):
         if quarter not in self.evaluated:
@@ -376,7 +377,7 @@ def _expert(indicator, region_id, quarter, judgements):
                     judgement=(judgement.points, judgement.reason))
     lineage["judgement"] = {
         "id": judgement.pk, "points": str(judgement.points), "reason": judgement.reason,
-        "by": judgement.judged_by.get_full_name() if judgement.judged_by else "",
+        "by": str(judgement.judged_by) if judgement.judged_by else "",
         "at": judgement.judged_at.isoformat() if judgement.judged_at else "", "quarter": str(judgement.period),
     }
     status = MET if awarded.points >= indicator.points else NOT_MET
@@ -388,7 +389,10 @@ def _carried(indicator, region_id, quarter, quarters_of):
     """Before the fourth quarter an annual item shows its year-to-date value as progress
     and keeps the judgement of last year's full year, so its verdict does not flip."""
     year_end = Quarter(quarter.year - 1, 4)
-    annual = _judged_row(indicator, region_id, year_end, quarters_of)
+    key = (region_id, indicator.pk, year_end.year)
+    if key not in quarters_of.year_ends:  # the same for the year's first three quarters
+        quarters_of.year_ends[key] = _judged_row(indicator, region_id, year_end, quarters_of)
+    annual = quarters_of.year_ends[key]
     _r, _i, _y, _q, annual_value, status, annual_explanation, points, annual_award, _lineage = annual
     progress = None
     if indicator.method not in (Indicator.Method.JUDGED, Indicator.Method.CHECKLIST):
