@@ -27,6 +27,7 @@ urlpatterns = [
     path("indicators/", include("indicators.urls")),
     path("carriers/", include("carriers.urls")),
     path("reports/", include("reports.urls")),
+    path("campaigns/", include("campaigns.urls")),
     path("audit/", include("core.urls")),
     path("admin/", admin.site.urls),
 ]

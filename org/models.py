@@ -202,6 +202,9 @@ class User(AbstractUser):
         REPORTER = "reporter", _("Reporter")
         REVIEWER = "reviewer", _("District reviewer")
         SUPERVISOR = "supervisor", _("City supervisor")
+        # A member of a technical-assessment group (重庆大学、西南大学 …): belongs to no
+        # department and sees only the counties assigned to them (``campaigns``).
+        EXPERT = "expert", _("Assessment expert")
         ADMIN = "admin", _("Administrator")
 
     department = models.ForeignKey(
@@ -219,10 +222,12 @@ class User(AbstractUser):
         ordering = ["username"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(role="admin") | Q(department__isnull=False), name="user_department_unless_admin"
+                condition=Q(role__in=["admin", "expert"]) | Q(department__isnull=False),
+                name="user_department_unless_admin",
             ),
             models.CheckConstraint(
-                condition=Q(role__in=["reporter", "reviewer", "supervisor", "admin"]), name="user_role_valid"
+                condition=Q(role__in=["reporter", "reviewer", "supervisor", "expert", "admin"]),
+                name="user_role_valid",
             ),
         ]
 
@@ -239,8 +244,11 @@ class User(AbstractUser):
 
     def clean(self):
         super().clean()
-        if self.role != self.Role.ADMIN and self.department_id is None:
-            raise ValidationError({"department": _("Every user except an administrator belongs to a department.")})
+        if self.role not in (self.Role.ADMIN, self.Role.EXPERT) and self.department_id is None:
+            raise ValidationError({"department": _("Every user except an administrator or an expert belongs to a "
+                                                   "department.")})
+        if self.role == self.Role.EXPERT and self.department_id is not None:
+            raise ValidationError({"department": _("An assessment expert belongs to no department of the portal.")})
         if self.department_id is None:
             return
         county = self.department.region.is_county

@@ -137,6 +137,52 @@ class Scope:
             return queryset.filter(self.department_q(f"{department}__", change=change))
         return queryset.filter(self.oversight_q(f"{region}__", change=change))
 
+    # --- the creation campaign --------------------------------------------------------------
+    def campaign_q(self, prefix="", *, change=False):
+        """A filter, on a model reached through ``prefix`` to a Campaign, for the campaigns
+        this user sees (or, with ``change``, runs): a supervisor's region's campaigns and
+        those of regions below it; nobody else runs one. A county's people read the campaign
+        their county is part of (through ``creation_q``)."""
+        if self.is_admin:
+            return Q()
+        if self.role != User.Role.SUPERVISOR or self.home_region is None:
+            return _NOTHING
+        return self.home_region.subtree_q(f"{prefix}region__")
+
+    def creation_q(self, prefix="", *, change=False):
+        """A filter, on a model reached through ``prefix`` to a county's creation record, for
+        the records this user sees (or, with ``change``, acts on): the campaign's supervisors;
+        the county's own people (its reviewers act on it); an expert only the counties whose
+        group they sit in."""
+        if self.is_admin:
+            return Q()
+        if self.role == User.Role.EXPERT:
+            return _NOTHING if change else Q(**{f"{prefix}expert_group__members__expert__user": self.user.pk})
+        if self.role == User.Role.SUPERVISOR:
+            return self.campaign_q(f"{prefix}campaign__", change=change)
+        if self.home_region is None or (change and self.role != User.Role.REVIEWER):
+            return _NOTHING
+        return Q(**{f"{prefix}region": self.home_region.pk})
+
+    def campaigns(self, *, change=False):
+        from campaigns.models import Campaign
+
+        return Campaign.objects.filter(self.campaign_q(change=change)).select_related("region")
+
+    def creations(self, queryset=None, *, prefix="", change=False):
+        """Restrict ``queryset`` (creation records, or a model reached through ``prefix``)."""
+        if queryset is None:
+            from campaigns.models import Creation
+
+            queryset = Creation.objects.all()
+        return queryset.filter(self.creation_q(prefix, change=change)).distinct()
+
+    def creation_or_404(self, queryset=None, *, prefix="", change=False, **lookup):
+        return _one_or_404(self.creations(queryset, prefix=prefix, change=change), lookup)
+
+    def campaign_or_404(self, *, change=False, **lookup):
+        return _one_or_404(self.campaigns(change=change), lookup)
+
     def record_or_404(self, queryset, *, department=None, region=None, change=False, **lookup):
         """The one record matching ``lookup`` inside the scope, or a 404."""
         return _one_or_404(self.records(queryset, department=department, region=region, change=change), lookup)

@@ -3,11 +3,14 @@ kind that permission tests need (a member, a reviewer, a supervisor, an outsider
 
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test import Client
 
+from campaigns.models import Batch, BatchDeadline, Campaign, Creation, Stage
 from demo import regions as org_demo
 from org.models import Department, DepartmentAlias, DepartmentGroup, Region, User
 
@@ -154,3 +157,38 @@ def jobs_inline(django_capture_on_commit_callbacks):
             app.conf.task_always_eager = before
 
     return run
+
+
+# --- the creation campaign: the city of ``world`` runs one under the county standard (loaded
+# as the demo loads it), with a batch this year in which ``world``'s district creates.
+CAMPAIGN_YEAR = date.today().year
+
+
+@pytest.fixture
+def county_standard(db):
+    from demo.catalogue import load_catalogue
+    from demo.county_standard import load_standard
+
+    load_catalogue()  # the data elements the standard's formulas use
+    return load_standard()
+
+
+@pytest.fixture
+def campaign(world, county_standard):
+    campaign = Campaign.objects.create(
+        region=world.city, name="重庆市县域节水型社会达标建设", indicator_set=county_standard,
+        goal_text="全市30%以上县（区）级行政区达到节水型社会标准", goal_year=CAMPAIGN_YEAR + 2,
+        goal_share=Decimal("30"), source="重庆市水利局关于2019年度重庆市县域节水型社会达标建设工作总结的报告",
+    )
+    batch = Batch.objects.create(campaign=campaign, year=CAMPAIGN_YEAR, name=f"{CAMPAIGN_YEAR}年度创建")
+    for stage, day in ((Stage.DECLARED, date(CAMPAIGN_YEAR, 9, 30)), (Stage.ACCEPTANCE, date(CAMPAIGN_YEAR, 11, 30)),
+                       (Stage.NAMED, date(CAMPAIGN_YEAR, 12, 31))):
+        BatchDeadline.objects.create(batch=batch, stage=stage, due=day)
+    return campaign
+
+
+@pytest.fixture
+def creation(campaign, world):
+    return Creation.objects.create(campaign=campaign, batch=campaign.batches.get(), region=world.district,
+                                   stage=Stage.PLANNED, stage_since=date(CAMPAIGN_YEAR, 1, 1),
+                                   assessment_year=CAMPAIGN_YEAR - 1)

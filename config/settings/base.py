@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "tasks",
     "carriers",
     "reports",
+    "campaigns",
 ]
 
 MIDDLEWARE = [

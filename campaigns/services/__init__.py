@@ -1,0 +1,1 @@
+"""Cross-model work of the campaign, one module per part of it."""
