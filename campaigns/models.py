@@ -59,6 +59,12 @@ class Campaign(models.Model):
     goal_share = models.DecimalField(_("share of counties (%)"), max_digits=5, decimal_places=1, null=True,
                                      blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)])
     goal_count = models.PositiveSmallIntegerField(_("number of counties"), null=True, blank=True)
+    # The official number of county-level divisions the share is of (重庆: 38). The portal may
+    # hold only some of them yet; blank: the county-level regions entered under the region.
+    county_total = models.PositiveSmallIntegerField(
+        _("county-level divisions in the region"), null=True, blank=True,
+        help_text=_("The official count the goal's share is of; leave blank to count the districts and counties "
+                    "entered in the portal under the region."))
     source = models.CharField(_("source document"), max_length=300, blank=True)
     history = HistoricalRecords()
 

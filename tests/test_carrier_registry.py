@@ -14,18 +14,29 @@ from carriers.selectors import audits_required, key_monitoring, planned_use_gaps
 from carriers.services import carrier_save
 from core.periods import Quarter
 from demo import catalogue as indicator_demo
+from demo import regions as org_demo
 from demo import registry as carrier_demo
 from indicators.models import ComputedValue
-from org.models import User
+from org.models import Region, User
+from tests.helpers import kept_for_module
 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(scope="module")
+def _demo_once(django_db_setup, django_db_blocker):
+    """The demo's regions, indicators and registry, loaded once for the module's tests (each
+    test's own changes are rolled back as usual)."""
+    with kept_for_module(django_db_blocker):
+        org_demo.load(password="pw-for-tests-1")
+        indicator_demo.load(password="")
+        carrier_demo.load(password="")
+        yield
+
+
 @pytest.fixture
-def demo(regions):
-    indicator_demo.load(password="")
-    carrier_demo.load(password="")
-    return regions
+def demo(_demo_once, db):
+    return {"wulong": Region.objects.get(code="500156"), "qianjiang": Region.objects.get(code="500114")}
 
 
 def names(items):

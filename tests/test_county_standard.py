@@ -15,6 +15,7 @@ from django.apps import apps
 from core.periods import Quarter
 from demo import catalogue as catalogue_demo
 from demo import county_standard, county_standard_data
+from demo import regions as org_demo
 from indicators.models import (
     Adoption,
     ChecklistAnswer,
@@ -26,9 +27,10 @@ from indicators.models import (
     UtilityFigures,
 )
 from indicators.scoring_rules import award
-from org.models import User
+from org.models import Region, User
 from reports.models import RegionVerdict
 from reports.services import scores_compute
+from tests.helpers import kept_for_module
 
 # A day in the third quarter of 2025: the current quarter is 2025Q3, the last finished 2025Q2.
 TODAY = datetime(2025, 8, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -45,15 +47,24 @@ def standard(catalogue):
     return county_standard.load_standard()
 
 
-@pytest.fixture
-def loaded(regions):
+@pytest.fixture(scope="module")
+def _loaded_once(django_db_setup, django_db_blocker):
     """The demo's regions, the city list with 黔江's statistics, and the county standard
-    with its figures, on ``TODAY``; a reporter of 武隆's 经济信息委 exists beforehand."""
-    clerk = User.objects.get(username="wulong_jxw")  # the demo gives each department its reporter
-    with time_machine.travel(TODAY, tick=False):
-        catalogue_demo.load(password="pw-for-tests-1")
-        summary = county_standard.load(password="pw-for-tests-1")
-    return {**regions, "clerk": clerk, "summary": summary}
+    with its figures, on ``TODAY``, once for the module's tests (each test's own changes are
+    rolled back as usual)."""
+    with kept_for_module(django_db_blocker):
+        org_demo.load(password="pw-for-tests-1")
+        with time_machine.travel(TODAY, tick=False):
+            catalogue_demo.load(password="pw-for-tests-1")
+            yield county_standard.load(password="pw-for-tests-1")
+
+
+@pytest.fixture
+def loaded(_loaded_once, db):
+    """As ``_loaded_once``; a reporter of 武隆's 经济信息委 (the demo gives each department its
+    reporter) existed before the standard was loaded."""
+    regions = {"wulong": Region.objects.get(code="500156"), "qianjiang": Region.objects.get(code="500114")}
+    return {**regions, "clerk": User.objects.get(username="wulong_jxw"), "summary": _loaded_once}
 
 
 def items(indicator_set):

@@ -42,6 +42,14 @@ def demo_loaded(_demo_once, db):
     """The demo, loaded (see ``_demo_once``)."""
 
 
+def test_demo_password_comes_from_the_environment_setting(demo_loaded, settings):
+    """Loaded again without a password, the demo takes the settings' (its accounts' hashes
+    change; everything else is as it was)."""
+    settings.DEMO_PASSWORD = "from-settings-9"
+    call_command("load_demo", stdout=io.StringIO())
+    assert User.objects.get(username="wulong_cgj").check_password("from-settings-9")
+
+
 def test_regions_and_users(demo_loaded):
     assert {r.code: r.name for r in Region.objects.all()} == {
         "500000": "重庆市",

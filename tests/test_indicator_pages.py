@@ -15,21 +15,32 @@ from django.urls import reverse
 from core.periods import Quarter
 from demo import catalogue as indicator_demo
 from demo import dates
+from demo import regions as org_demo
 from demo import registry as carrier_demo
 from indicators.models import ComputedValue, DataReport, Indicator
 from indicators.services import data_report_open
-from org.models import Department, User
+from org.models import Department, Region, User
 from tests.conftest import make_user
+from tests.helpers import kept_for_module
 
 Q4_2023 = Quarter(2023, 4)
 PDF = b"%PDF-1.4\n%%EOF\n"
 
 
+@pytest.fixture(scope="module")
+def _demo_once(django_db_setup, django_db_blocker):
+    """The demo's regions, indicators and registry (the coverage indicators count its
+    carriers), loaded once for the module's tests (each test's own changes are rolled back)."""
+    with kept_for_module(django_db_blocker):
+        org_demo.load(password="pw-for-tests-1")
+        indicator_demo.load(password="")
+        carrier_demo.load(password="")
+        yield
+
+
 @pytest.fixture
-def demo(regions):
-    indicator_demo.load(password="")
-    carrier_demo.load(password="")  # the coverage indicators count its carriers
-    return regions["qianjiang"]
+def demo(_demo_once, db):
+    return Region.objects.get(code="500114")
 
 
 def computed(region, code, quarter=Q4_2023):
