@@ -3,5 +3,7 @@
 from .dev import *
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-MEDIA_ROOT = BASE_DIR / ".test-media"
+# A run on PostgreSQL keeps its files apart: under CI it runs beside the SQLite run.
+MEDIA_ROOT = BASE_DIR / (".test-media-postgresql" if env_str("DATABASE_URL", "").startswith("postgres")
+                         else ".test-media")
 LOGGING["root"]["level"] = "WARNING"
