@@ -107,13 +107,29 @@ def return_stages(user, creation):
     return [stage for stage in STAGE_ORDER if stage_rank(stage) < creation.rank]
 
 
-def actions(user, creation):
+# The stages whose page fills in, as the step is taken, what the stage machine asks for
+# (the publicity's dates, the naming, the re-check): that is no reason to wait.
+CHECKED_BEFORE = (Stage.ACCEPTANCE, Stage.PUBLICITY, Stage.REPORTED, Stage.NAMED, Stage.RECHECKED)
+
+
+def waiting_for(creation, stage, today):
+    """What must happen before ``creation`` can enter ``stage`` through its page today."""
+    if stage not in CHECKED_BEFORE:
+        return []  # 自评, 申报 and the expert group are completed on their own pages
+    filled = {_("Set the publicity's dates first."), _("Give the naming batch, date and document number."),
+              _("Record the re-check first.")}
+    return [problem for problem in stages.problems(creation, stage, today) if problem not in filled]
+
+
+def actions(user, creation, today):
     """What ``user`` may do on this record right now, each a link to the page where it is
-    done: the next stage when it is theirs, and the work waiting inside the current one."""
+    done: the next stage when it is theirs (with what it still waits for), and the work
+    waiting inside the current one."""
     found = []
     step = next_step(creation)
     if step is not None and stages.may_take(user, creation, step["stage"]):
-        found.append({"label": step["action"], "url": step["url"], "primary": True})
+        found.append({"label": step["action"], "url": step["url"], "primary": True,
+                      "waiting": "".join(waiting_for(creation, step["stage"], today))})
     city = stages.is_city_actor(user, creation.campaign)
     county = stages.is_county_actor(user, creation)
     acceptance = getattr(creation, "acceptance", None)

@@ -42,7 +42,7 @@ def creation_detail(request, pk):
     return render(request, "campaigns/creation/detail.html", {
         "creation": creation, "line": selectors.progress_line(creation, steps), "steps": steps,
         "next_step": selectors.next_step(creation), "late": selectors.lateness(creation, today),
-        "actions": selectors.actions(user, creation), "stage_pages": selectors.stage_pages(creation),
+        "actions": selectors.actions(user, creation, today), "stage_pages": selectors.stage_pages(creation),
         "documents": selectors.documents_by_stage(creation),
         "document_form": DocumentStageForm(stages=document_stages) if document_stages else None,
         "evidence_form": evidence.EvidenceForm(),
