@@ -345,6 +345,11 @@ def test_the_acceptance_opinion_is_a_word_gongwen(technical, world, supervisor, 
     start(city, technical, held_on=-10, departments=[world.city_bureau])
     add_finding(city, technical, world.urban_bureau, due=20)
     add_finding(city, technical, world.economy_bureau, finding="工业用水重复利用率统计口径不一", due=-1)
+    add_finding(city, technical, world.street, finding="节水宣传进社区记录缺失", due=-5)
+    closed = Rectification.objects.get(finding="节水宣传进社区记录缺失")
+    attach(client_for(reviewer), closed)
+    report(client_for(reviewer), closed)
+    close(city, closed, closed_on=0)
     conclude(city, technical, conclusion="rectify", opinion="同意通过现场验收。\n请武隆区按期完成整改。")
     response = client_for(reviewer).get(reverse("campaigns:acceptance_opinion", args=[technical.pk]))
     assert response.status_code == 200
@@ -357,10 +362,13 @@ def test_the_acceptance_opinion_is_a_word_gongwen(technical, world, supervisor, 
                                f"依据《{technical.campaign.indicator_set.name}》")
     assert "技术评估得分为6分" in lines[3]
     assert "一、发现的问题及整改情况" in lines
-    due, overdue = day(20), day(-1)
-    assert (f"1. 工业用水重复利用率统计口径不一（责任单位：区经济信息委；整改时限：{overdue.year}年{overdue.month}月"
-            f"{overdue.day}日；整改情况：正在整改，已逾期。）") in lines  # by deadline
-    assert (f"2. 部分公共机构未安装节水器具（责任单位：区城管局；整改时限：{due.year}年{due.month}月{due.day}日；"
+    due, overdue, early = day(20), day(-1), day(-5)
+    # By deadline: the closed one first (not overdue once closed), then the overdue one.
+    assert (f"1. 节水宣传进社区记录缺失（责任单位：凤山街道；整改时限：{early.year}年{early.month}月{early.day}日；"
+            f"整改情况：已于{TODAY.year}年{TODAY.month}月{TODAY.day}日整改到位并销号。）") in lines
+    assert (f"2. 工业用水重复利用率统计口径不一（责任单位：区经济信息委；整改时限：{overdue.year}年{overdue.month}月"
+            f"{overdue.day}日；整改情况：正在整改，已逾期。）") in lines
+    assert (f"3. 部分公共机构未安装节水器具（责任单位：区城管局；整改时限：{due.year}年{due.month}月{due.day}日；"
             "整改情况：正在整改。）") in lines
     assert "验收结论：整改后通过。" in lines
     assert "同意通过现场验收。" in lines and "请武隆区按期完成整改。" in lines
@@ -495,6 +503,11 @@ def test_reporting_upward_waits_for_the_day_after_the_publicity(technical, world
     city = client_for(supervisor)
     accepted(city, technical, world)
     publicise(city, technical, starts=-10, ends=-4)
+    technical.refresh_from_db()
+    stale = city.post(reverse("campaigns:naming", args=[technical.pk]), {
+        "action": "report", "report-reported_on": iso(-3), "report-reported_document": "渝水〔2026〕88号",
+        "report-version": technical.version - 1}, follow=True)
+    assert "他人已修改了这条记录" in page(stale)
     response = report_upward(city, technical, day(-4))  # the last day of the publicity
     assert f"公示期至{iso(-4)}，尚未结束" in page(response)
     technical.refresh_from_db()

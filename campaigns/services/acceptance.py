@@ -73,9 +73,12 @@ def finding_add(creation, *, user, finding, owner, due):
         stored = _locked(creation)
         _city(user, stored, _("Only the city's water bureau records the on-site acceptance."))
         _at(stored, Stage.ACCEPTANCE)
+        acceptance = Acceptance.objects.filter(creation=stored).first()
+        if acceptance is None:
+            raise TransitionRefused(_("Record the on-site acceptance and its conclusion first."))
         if owner.region_id != stored.region_id:
             raise TransitionRefused(_("The responsible department must be one of the county's."))
-        item = Rectification(acceptance=stored.acceptance, finding=finding.strip(), owner=owner, due=due)
+        item = Rectification(acceptance=acceptance, finding=finding.strip(), owner=owner, due=due)
         return _save(item, user)
 
 
@@ -182,7 +185,9 @@ def objection_add(creation, *, user, received_on, content):
         stored = _locked(creation)
         _city(user, stored, _("Only the city's water bureau records the publicity and its objections."))
         _at(stored, Stage.PUBLICITY, Stage.REPORTED)
-        publicity = stored.publicity
+        publicity = Publicity.objects.filter(creation=stored).first()
+        if publicity is None:
+            raise TransitionRefused(_("The county has not been publicised."))
         if received_on < publicity.starts_on:
             raise TransitionRefused(_("An objection cannot be received before the publicity starts (%(date)s).")
                                     % {"date": publicity.starts_on.isoformat()})
