@@ -459,6 +459,8 @@ class Rectification(models.Model):
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     closed_by = models.ForeignKey("org.User", verbose_name=_("closed by"), null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="+")
+    # Why the city sent the county's report back; the earlier ones stay in the history.
+    comment = models.TextField(_("city's comment"), blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
     history = HistoricalRecords(excluded_fields=["version"])
 
@@ -469,6 +471,12 @@ class Rectification(models.Model):
 
     def __str__(self):
         return self.finding[:40]
+
+    @property
+    def is_editable(self):
+        """Evidence may be attached or removed while the item waits for the county: once
+        reported the city decides on what it was shown (``core.evidence`` asks this)."""
+        return self.state == self.State.OPEN
 
     def clean(self):
         if self.owner_id and self.acceptance_id and self.owner.region_id != self.acceptance.creation.region_id:

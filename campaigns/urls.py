@@ -30,6 +30,8 @@ urlpatterns = [
     path("creations/<int:pk>/acceptance/", acceptance.acceptance, name="acceptance"),
     path("creations/<int:pk>/acceptance-opinion.docx", acceptance.acceptance_opinion, name="acceptance_opinion"),
     path("rectifications/<int:pk>/", acceptance.rectification, name="rectification"),
+    path("rectification-evidence/<int:pk>/", acceptance.rectification_evidence_download,
+         name="rectification_evidence_download"),
     path("creations/<int:pk>/publicity/", acceptance.publicity, name="publicity"),
     path("objections/<int:pk>/", acceptance.objection, name="objection"),
     path("creations/<int:pk>/naming/", acceptance.naming, name="naming"),

@@ -103,9 +103,10 @@ def _require_open(review):
 
 
 @transaction.atomic
-def store(files, *, upload, user, review=None):
+def store(files, *, upload, user, review=None, fields=None):
     """Check ``upload`` and attach it through ``files``, the record's related manager of
-    its evidence model. The same file twice is refused, as is any change while ``review``
+    its evidence model, with ``fields`` the evidence model's own further values (a stage
+    document's stage). The same file twice is refused, as is any change while ``review``
     is not editable."""
     _require_open(review)
     data, digest = check_file(upload)
@@ -113,7 +114,7 @@ def store(files, *, upload, user, review=None):
     duplicate = ValidationError(_("“%(name)s” is already attached to this entry.") % {"name": name})
     if files.filter(sha256=digest).exists():
         raise duplicate
-    evidence = files.model(name=name, size=len(data), sha256=digest, uploaded_by=user)
+    evidence = files.model(name=name, size=len(data), sha256=digest, uploaded_by=user, **(fields or {}))
     setattr(evidence, files.field.name, files.instance)
     evidence.file.save(f"{digest[:16]}{PurePath(name).suffix.lower()}", ContentFile(data), save=False)
     try:
@@ -141,15 +142,15 @@ def discard(evidence, *, review=None, kept_reason=None):
 # --- the requests -------------------------------------------------------------------------
 
 
-def attach(request, files, *, back, review=None):
-    """Attach the file posted with ``EvidenceForm`` to the record of ``files``, say how it
-    went, and go back to ``back``."""
+def attach(request, files, *, back, review=None, fields=None):
+    """Attach the file posted with ``EvidenceForm`` to the record of ``files`` (with
+    ``fields``, see ``store``), say how it went, and go back to ``back``."""
     form = EvidenceForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, " ".join(problem for problems in form.errors.values() for problem in problems))
         return redirect(back)
     try:
-        stored = store(files, upload=form.cleaned_data["file"], user=request.user, review=review)
+        stored = store(files, upload=form.cleaned_data["file"], user=request.user, review=review, fields=fields)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     except TransitionRefused as error:

@@ -14,13 +14,14 @@ by the time of each change).
 
 import io
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 
 import openpyxl
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from campaigns.models import Batch, Campaign, Creation, ExpertGroup, Rectification, Stage
 from carriers import registry_layout
 from carriers.credit_code import check_character
 from carriers.models import Carrier, MonitoringRule, UserYear, WaterAudit, WaterRules, WaterUser
@@ -81,6 +82,9 @@ class Hostile:
     failed_report: QuarterlyReport = None
     audit_entry: object = None  # core.models.AuditEntry
     previews: dict = field(default_factory=dict)  # name -> HTML of an import preview seen before confirming
+    creation: object = None  # the district's record in the city's creation campaign, named, re-checked, returned
+    rectification: object = None  # the acceptance's item, sent back once, then closed
+    objection: object = None  # received during the publicity, settled
 
 
 def build(say):
@@ -96,7 +100,8 @@ def build(say):
     _audit(h, say)
     notification_send(user=h.users["reporter"], key="hostile", title=say("org.Notification.title"),
                       body=say("org.Notification.body"), url=say("org.Notification.url"))
-    _points(h, say, clients)  # last: the fields asked for before keep their order (test_export_formulas)
+    _points(h, say, clients)  # the fields asked for before keep their order (test_export_formulas)
+    _campaign(h, say, clients)
     return h
 
 
@@ -412,3 +417,79 @@ def _audit(h, say):
         method="POST", path=say("core.AuditEntry.path"), route="tasks:plan_edit", action=say("core.AuditEntry.action"),
         target={"pk": h.plan.pk}, object_repr=say("core.AuditEntry.object_repr"), status=302, outcome="success",
     )
+
+
+def _campaign(h, say, clients):
+    """The city's creation campaign with the district in it, taken from 技术评估 through the
+    pages: the acceptance and its joint group, a finding reported fixed with evidence, sent
+    back with a comment, reported again and closed; the conclusion, the publicity and an
+    objection settled, the report upward, the naming, a re-check, a stage document, and a
+    return to 命名 with its reason."""
+    city, reviewer = clients["supervisor"], clients["reviewer"]
+    campaign = Campaign.objects.create(
+        region=h.district.parent, name=say("campaigns.Campaign.name"), goal_text=say("campaigns.Campaign.goal_text"),
+        source=say("campaigns.Campaign.source"), indicator_set=h.indicators["formula"].indicator_set, goal_year=2025,
+        goal_share=30)
+    batch = Batch.objects.create(campaign=campaign, year=QUARTER.year, name=say("campaigns.Batch.name"))
+    h.creation = creation = Creation.objects.create(campaign=campaign, batch=batch, region=h.district,
+                                                    stage=Stage.TECHNICAL, stage_since=date(2023, 5, 1),
+                                                    assessment_year=QUARTER.year - 1)
+    ExpertGroup.objects.create(creation=creation, formed_on=date(2023, 4, 20), concluded_at=datetime.now(UTC))
+
+    def version():
+        creation.refresh_from_db()
+        return creation.version
+
+    def stage_page(name, **data):
+        return _ok(city.post(reverse(f"campaigns:{name}", args=[creation.pk]), data))
+
+    city_bureau = Department.objects.get(region=h.district.parent, short_name="市水利局")
+    stage_page("acceptance", action="start", **{
+        "start-held_on": "2023-05-10", "start-departments": [city_bureau.pk],
+        "start-members_text": say("campaigns.Acceptance.members_text"), "start-version": version()})
+    stage_page("acceptance", action="finding", **{
+        "finding-finding": say("campaigns.Rectification.finding"), "finding-owner": h.urban.pk,
+        "finding-due": "2023-06-10"})
+    h.rectification = item = Rectification.objects.get(acceptance__creation=creation)
+    page = reverse("campaigns:rectification", args=[item.pk])
+
+    def on_item(client, action, **data):
+        item.refresh_from_db()
+        return _ok(client.post(page, {"action": action, f"{action}-version": item.version, **data}))
+
+    _ok(reviewer.post(page, {"action": "attach",
+                             "file": _file(say("campaigns.RectificationEvidence.name", filename=True) + ".pdf")}))
+    on_item(reviewer, "report", **{"report-report": say("campaigns.Rectification.report")})
+    on_item(city, "send_back", **{"send_back-comment": say("campaigns.Rectification.comment")})
+    on_item(reviewer, "report", **{"report-report": say("campaigns.Rectification.report")})
+    # Reported a month ago, so it is closed before the publicity.
+    Rectification.objects.filter(pk=item.pk).update(reported_at=datetime(2023, 6, 5, 2, tzinfo=UTC))
+    on_item(city, "close", **{"close-closed_on": "2023-06-06"})
+    stage_page("acceptance", action="conclusion", **{
+        "conclusion-conclusion": "rectify", "conclusion-opinion": say("campaigns.Acceptance.opinion"),
+        "conclusion-version": version()})
+    stage_page("publicity", action="start", **{
+        "start-starts_on": "2023-06-10", "start-ends_on": "2023-06-16",
+        "start-channel": say("campaigns.Publicity.channel"), "start-version": version()})
+    stage_page("publicity", action="objection", **{
+        "objection-received_on": "2023-06-12", "objection-content": say("campaigns.Objection.content")})
+    h.objection = creation.publicity.objections.get()
+    _ok(city.post(reverse("campaigns:objection", args=[h.objection.pk]), {
+        "settlement": say("campaigns.Objection.settlement"), "settled_on": "2023-06-13"}))
+    stage_page("naming", action="report", **{
+        "report-reported_on": "2023-06-17", "report-reported_document": say("campaigns.Creation.reported_document"),
+        "report-version": version()})
+    stage_page("naming", action="name", **{
+        "name-named_batch": say("campaigns.Creation.named_batch"), "name-named_on": "2023-06-20",
+        "name-named_document": say("campaigns.Creation.named_document"), "name-version": version()})
+    stage_page("recheck", action="recheck", checked_on="2023-07-01", outcome="kept",
+               document=say("campaigns.Recheck.document"), note=say("campaigns.Recheck.note"), version=version())
+    _ok(city.post(reverse("campaigns:creation_document", args=[creation.pk]), {
+        "stage": Stage.NAMED, "file": _file(say("campaigns.StageDocument.name", filename=True) + ".pdf")}))
+    _ok(city.post(reverse("campaigns:creation_return", args=[creation.pk]), {
+        "to": Stage.NAMED, "reason": say("campaigns.StageStep.reason"), "version": version()}))
+    creation.refresh_from_db()
+    item.refresh_from_db()
+    h.objection.refresh_from_db()
+    assert (creation.stage, item.state, h.objection.is_open) == (Stage.NAMED, Rectification.State.CLOSED, False)
+    assert creation.documents.count() == 1 and item.evidence.count() == 1

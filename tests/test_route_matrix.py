@@ -439,6 +439,115 @@ OBJECT_ROUTES.update({
     "reports:weights": ObjectRoute(_pk(a_plan), change=True, owner=REGION),
 })
 
+# --- campaigns: a county's creation record in the city's campaign, its acceptance, publicity ----
+# Everyone of the county reads its record (a regional object); the stage pages take posts
+# from the city's supervisors and answer anyone else with a refusal that writes nothing.
+
+
+def a_creation(region):
+    from datetime import date
+
+    from campaigns.models import Batch, Campaign, Creation, Stage
+
+    campaign, _ = Campaign.objects.get_or_create(
+        region=region.parent, name="路由测试创建工作",
+        defaults={"indicator_set": _route_standard(), "goal_text": "路由测试目标", "goal_year": 2030, "goal_count": 2})
+    batch, _ = Batch.objects.get_or_create(campaign=campaign, year=2023, defaults={"name": "2023年度创建"})
+    creation, _ = Creation.objects.get_or_create(
+        campaign=campaign, region=region,
+        defaults={"batch": batch, "stage": Stage.ACCEPTANCE, "stage_since": date(2023, 6, 1), "assessment_year": 2022})
+    return creation
+
+
+def an_acceptance(region):
+    from datetime import date
+
+    from campaigns.models import Acceptance
+
+    acceptance, _ = Acceptance.objects.get_or_create(creation=a_creation(region),
+                                                     defaults={"held_on": date(2023, 6, 1)})
+    return acceptance
+
+
+def a_rectification(region):
+    from datetime import date
+
+    acceptance = an_acceptance(region)
+    return acceptance.rectifications.first() or acceptance.rectifications.create(
+        finding="路由测试问题", owner=region.departments.get(short_name="区水利局"), due=date(2023, 7, 1))
+
+
+def a_rectification_evidence(region):
+    from django.core.files.base import ContentFile
+
+    from campaigns.models import RectificationEvidence
+
+    item = a_rectification(region)
+    stored = item.evidence.first()
+    if stored is None:
+        stored = RectificationEvidence(rectification=item, name="整改照片.pdf", size=8, sha256="4" * 64)
+        stored.file.save("route-rectification.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    return stored
+
+
+def a_stage_document(region):
+    from django.core.files.base import ContentFile
+
+    from campaigns.models import StageDocument
+
+    creation = a_creation(region)
+    stored = creation.documents.first()
+    if stored is None:
+        stored = StageDocument(creation=creation, stage="planned", name="实施方案.pdf", size=8, sha256="5" * 64)
+        stored.file.save("route-stage-document.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    return stored
+
+
+def an_objection(region):
+    from datetime import date
+
+    from campaigns.models import Publicity
+
+    publicity, _ = Publicity.objects.get_or_create(
+        creation=a_creation(region), defaults={"starts_on": date(2023, 6, 2), "ends_on": date(2023, 6, 8)})
+    return publicity.objections.first() or publicity.objections.create(received_on=date(2023, 6, 3),
+                                                                        content="路由测试异议")
+
+
+CAMPAIGN_ROUTES = {
+    "campaigns:creation": ObjectRoute(_pk(a_creation), owner=REGION),
+    "campaigns:creation_return": ObjectRoute(_pk(a_creation), ["post"], owner=REGION),
+    "campaigns:creation_document": ObjectRoute(_pk(a_creation), ["post"], owner=REGION),
+    "campaigns:creation_document_download": ObjectRoute(_pk(a_stage_document), owner=REGION),
+    "campaigns:acceptance": ObjectRoute(_pk(a_creation), ["get", "post"], owner=REGION),
+    "campaigns:acceptance_opinion": ObjectRoute(lambda world, region: {"pk": an_acceptance(region).creation_id},
+                                                owner=REGION),
+    "campaigns:rectification": ObjectRoute(_pk(a_rectification), ["get", "post"], owner=REGION),
+    "campaigns:rectification_evidence_download": ObjectRoute(_pk(a_rectification_evidence), owner=REGION),
+    "campaigns:publicity": ObjectRoute(_pk(a_creation), ["get", "post"], owner=REGION),
+    "campaigns:objection": ObjectRoute(_pk(an_objection), ["get", "post"], owner=REGION),
+    "campaigns:naming": ObjectRoute(_pk(a_creation), ["get", "post"], owner=REGION),
+    "campaigns:recheck": ObjectRoute(_pk(a_creation), ["get", "post"], owner=REGION),
+}
+OBJECT_ROUTES.update(CAMPAIGN_ROUTES)
+
+
+@pytest.mark.parametrize("name", sorted(CAMPAIGN_ROUTES))
+def test_the_campaigns_supervisors_read_a_creation_and_another_provinces_do_not(world, supervisor, client_for, name):
+    from org.models import Department, Region, User
+    from tests.conftest import make_user
+
+    route = CAMPAIGN_ROUTES[name]
+    url = reverse(name, kwargs=route.kwargs(world, world.district))
+    if "get" in route.methods:
+        assert client_for(supervisor).get(url).status_code in (200, 302)
+    sichuan = Region.objects.create(code="510000", name="四川省", level=Region.Level.PROVINCE)
+    bureau = Department.objects.create(region=sichuan, short_name="省水利厅", name="四川省水利厅")
+    stranger = make_user("sichuan", bureau, User.Role.SUPERVISOR)
+    for method in route.methods:
+        assert getattr(client_for(stranger), method)(url).status_code == 404
+
+
 # Routes naming an object of a district that only an administrator may open, GET or POST:
 # everyone else, the district's own reviewer included, gets 404.
 ADMIN_OBJECT_ROUTES = {
