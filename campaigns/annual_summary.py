@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q
+from django.db.models import Min, Prefetch, Q
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -132,7 +132,8 @@ def summary_data(campaign, year, today):
                     .prefetch_related("counties").order_by("visited_on", "pk")),
         funding=next((r for r in rounds if r.year == year), None), rounds=rounds,
         key_monitored=selectors.key_monitored(regions, year),
-        experts=list(Expert.objects.filter(groups_q).distinct().order_by("affiliation", "name")),
+        # In the order they joined their groups: the first group's leader first.
+        experts=list(Expert.objects.filter(groups_q).annotate(joined=Min("memberships__pk")).order_by("joined")),
         open_rectifications=list(Rectification.objects.filter(acceptance__creation__campaign=campaign)
                                  .exclude(state=Rectification.State.CLOSED)
                                  .select_related("acceptance__creation__region", "owner").order_by("due", "pk")),
@@ -272,7 +273,7 @@ def _meeting_paragraphs(data):
     attendance = widest.attendance_text or "、".join(d.name for d in widest.departments.all())
     text = f"{data.year}年{data.authority}先后{len(meetings)}次牵头组织召开了"
     text += f"由{attendance}参与的联席会议" if attendance else "联席会议"
-    if departments:
+    if departments and not widest.attendance_text:
         text += f"（共{len(departments)}个部门参加）"
     paragraphs = [text + "，明确责任、分解任务、督导推进。"]
     for meeting in meetings:

@@ -190,9 +190,12 @@ def funding(request, pk, year):
 def _funding_post(request, campaign, year, stored, action, settings_form, amounts_form):
     """Carry out the funding page's ``action``; True when it saved."""
     try:
-        if action == "open" and settings_form.is_valid():
-            funding_services.funding_open(campaign=campaign, year=year, total=settings_form.cleaned_data["total"],
-                                          basis=settings_form.cleaned_data["basis"], user=request.user)
+        if action == "open":
+            if stored is None and not settings_form.is_valid():
+                return False
+            data = settings_form.cleaned_data if stored is None else {"total": stored.total, "basis": stored.basis}
+            funding_services.funding_open(campaign=campaign, year=year, total=data["total"], basis=data["basis"],
+                                          user=request.user)
             messages.success(request, _("The %(year)d funding is set up with a suggested allocation.") % {"year": year})
             return True
         if stored is None:
