@@ -283,7 +283,8 @@ def test_adjusting_needs_a_reason_and_approving_needs_the_total(world, campaign,
     funding = FundingRound.objects.get()
 
     refused = adjust(client, funding, {"武隆区": "30", "黔江区": "10"}, {"武隆区": "自评材料扎实"})
-    assert refused.status_code == 200 and "黔江区：金额与建议的15.38万元不同，请填写调整理由" in refused.content.decode()
+    assert refused.status_code == 200
+    assert "黔江区：金额与建议的15.38万元不同，请填写调整理由" in refused.content.decode()
     assert dict(funding.allocations.values_list("creation__region__name", "amount")) == {
         "武隆区": Decimal("24.62"), "黔江区": Decimal("15.38"), "梁平区": Decimal("60.00")}  # nothing written
 
