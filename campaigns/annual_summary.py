@@ -163,6 +163,12 @@ def file_names(region, year):
 # --- the Word report ----------------------------------------------------------------------------
 
 
+def _sentence(text):
+    """``text`` ended as a sentence: what a clerk typed may end without its 。."""
+    text = text.rstrip()
+    return text if text.endswith(("。", "！", "？", "；", "…", ".", "!", "?", ";")) else f"{text}。"
+
+
 def _names(creations):
     return "、".join(creation.region.name for creation in creations)
 
@@ -277,7 +283,7 @@ def _meeting_paragraphs(data):
         text += f"（共{len(departments)}个部门参加）"
     paragraphs = [text + "，明确责任、分解任务、督导推进。"]
     for meeting in meetings:
-        paragraphs.append(f"{written_date(meeting.held_on)}，{meeting.title}：{meeting.decisions}")
+        paragraphs.append(_sentence(f"{written_date(meeting.held_on)}，{meeting.title}：{meeting.decisions}"))
     return paragraphs
 
 
@@ -292,14 +298,14 @@ def _supervision_paragraphs(data):
                     counties.append(county.name)
         paragraphs.append(f"{data.year}年先后{len(visits)}次到{'、'.join(counties)}等{len(counties)}个区县进行督导检查。")
         for visit in visits:
-            paragraphs.append(f"{written_date(visit.visited_on)}，{visit.purpose}：{visit.findings}")
+            paragraphs.append(_sentence(f"{written_date(visit.visited_on)}，{visit.purpose}：{visit.findings}"))
     else:
         paragraphs.append(f"{data.year}年未开展督导检查。")
     funding = data.funding
     if funding is not None:
         shares = "、".join(f"{a.creation.region.name}{plain(a.amount)}万元" for a in funding.allocations.all())
         state = "" if funding.is_approved else "（分配方案尚未批准）"
-        basis = f"，{funding.basis}" if funding.basis else ""
+        basis = f"（{funding.basis}）" if funding.basis else ""
         paragraphs.append(f"根据各区县创建进度和评分情况考量资金奖补份额，{data.year}年安排县域节水型社会达标建设奖补资金"
                           f"共计{plain(funding.total)}万元{basis}，其中{shares}{state}。")
     listed = {region_id: count for region_id, count in data.key_monitored.items() if count}

@@ -125,7 +125,7 @@ def _grouped_departments(region):
     """The departments of ``region`` and below, grouped by region, the region's own first."""
     departments = Department.objects.filter(region.subtree_q("region__"), is_active=True).select_related("region")
     groups = {}
-    for department in departments.order_by("region__level", "region__code", "short_name"):
+    for department in sorted(departments, key=lambda d: (d.region_id != region.pk, d.region.code, d.short_name)):
         groups.setdefault(department.region.name, []).append((department.pk, department.name))
     return departments, list(groups.items())
 
@@ -136,6 +136,8 @@ class MeetingForm(SeenForm):
         fields = ["held_on", "title", "departments", "attendance_text", "decisions"]
         widgets = {"held_on": DATE, "decisions": forms.Textarea(attrs={"rows": 4}),
                    "departments": forms.SelectMultiple(attrs={"size": 12})}
+        # The models' own names of these fields are shared with other records (验收日期).
+        labels = {"held_on": _("Meeting held on"), "title": _("Meeting title")}
         help_texts = {
             "attendance_text": _("As the minutes write it, e.g. 市发展改革委、市教委、市城管局等18个市级部门."),
             "departments": _("Hold Ctrl (⌘ on a Mac) to choose several."),
@@ -154,6 +156,7 @@ class VisitForm(SeenForm):
         fields = ["visited_on", "counties", "purpose", "findings", "follow_up", "follow_up_done"]
         widgets = {"visited_on": DATE, "counties": forms.CheckboxSelectMultiple,
                    "findings": forms.Textarea(attrs={"rows": 4}), "follow_up": forms.Textarea(attrs={"rows": 3})}
+        labels = {"findings": _("Findings of the visit")}  # the model's "findings" is a re-check's 复核情况 too
 
     def __init__(self, *args, region, **kwargs):
         super().__init__(*args, **kwargs)

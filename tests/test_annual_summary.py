@@ -190,7 +190,8 @@ def test_the_word_report_is_seed_000s_shape(built):
     assert "先后2次牵头组织召开了由市发展改革委、市教委、市城管局等18个市级部门参与的联席会议" in text
     assert "2018年联席会议" not in text
     assert "2019年先后3次到合川区、大足区、涪陵区等3个区县进行督导检查" in text
-    assert "奖补资金共计100万元，市财政节水型社会建设资金，其中涪陵区5万元、大足区35万元、合川区60万元" in text
+    assert "奖补资金共计100万元（市财政节水型社会建设资金），其中涪陵区5万元、大足区35万元、合川区60万元。" in text
+    assert "2019年11月5日，第二次联席会议：分解任务、督导推进。" in text  # the sentence ended for the clerk
     assert "2个区县共将2家用水单位纳入2019年度重点监控用水单位名录" in text
 
 

@@ -182,6 +182,7 @@ def funding(request, pk, year):
                  for allocation, amount, note in amounts_form.rows()],
         "stage_weights": [(Stage(stage).label, weight) for stage, weight in funding_services.STAGE_WEIGHTS.items()],
         "allocated": allocated, "difference": difference, "gap": abs(difference) if difference else None,
+        "suggested_total": sum((a.suggested for a in allocations), Decimal("0")),
         "years": list(FundingRound.objects.filter(campaign=campaign).order_by("-year").values_list("year", flat=True)),
         "previous": year - 1, "next": year + 1,
     })
