@@ -108,6 +108,8 @@ def authority_of(region):
 def summary_data(campaign, year, today):
     creations = selectors.creations_with_steps(campaign)
     progress = selectors.progress(campaign, today)
+    # Accepted in the year: the on-site acceptance held in it and passed (with or without
+    # rectification); the stage machine lets no county reach it before 技术评估 concluded.
     acceptances = list(Acceptance.objects.filter(creation__campaign=campaign, held_on__year=year)
                        .exclude(conclusion__in=["", Acceptance.Conclusion.FAILED])
                        .select_related("creation__region").prefetch_related("departments")
