@@ -9,3 +9,11 @@ class CampaignsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "campaigns"
     verbose_name = _("Creation campaign")
+
+    def ready(self):
+        from core import runs
+
+        from .services import city_work
+
+        runs.register("build_annual_summary", label=_("Build a campaign's annual summary"),
+                      retry=city_work.summary_retry)

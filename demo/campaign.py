@@ -156,7 +156,7 @@ def _given(indicator, seed):
     half a point less, always within the item's rule; the prerequisite item always full."""
     full = indicator.points
     allowed = allowed_points(indicator.scoring, full=full)
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (demo scores, not secrets)
     if indicator.kind == indicator.Kind.BOTTOM_LINE or rng.random() < 0.72:
         return full
     if allowed.choices is not None:
@@ -239,7 +239,7 @@ def _batch_2019(campaign, officer, experts):
         _self_assess(creation, reviewer, date(2019, 3, 1 + offset), date(2019, 8, 26 + offset))
         creation.refresh_from_db()
         _technical(creation, officer, experts, formed=date(2019, 9, 16), started=date(2019, 10, 8),
-                   assessed=date(2019, 10, 15 + offset), submitted_by={i: 1.0 for i in range(5)},
+                   assessed=date(2019, 10, 15 + offset), submitted_by=dict.fromkeys(range(5), 1.0),
                    concluded=date(2019, 10, 25))
         creation.refresh_from_db()
         held = date(2019, 11, 18 + offset)
@@ -268,9 +268,9 @@ def _batch_2019(campaign, officer, experts):
                                               reported_document=data.CAMPAIGN["source"], version=creation.version)
         creation.refresh_from_db()
         with _at(date(2020, 11, 20)):
-            acceptance_services.naming_record(creation, user=officer, named_batch="水利部公布的节水型社会建设达标县（区）"
-                                              "名单（演示）", named_on=date(2020, 11, 20),
-                                              named_document="水利部公告（演示）", version=creation.version)
+            acceptance_services.naming_record(
+                creation, user=officer, named_batch="水利部公布的节水型社会建设达标县（区）名单（演示）",
+                named_on=date(2020, 11, 20), named_document="水利部公告（演示）", version=creation.version)
     return added
 
 
@@ -337,7 +337,8 @@ def _city_work(campaign, city, officer):
         written += created
     for month, day, codes in data.VISITS_2019:
         visit, created = put(SupervisionVisit, {"region": city, "visited_on": date(2019, month, day)},
-                             {"purpose": data.VISIT_PURPOSE, "findings": "创建工作按计划推进，台账资料有待进一步规范（演示）。",
+                             {"purpose": data.VISIT_PURPOSE,
+                              "findings": "创建工作按计划推进，台账资料有待进一步规范（演示）。",
                               "follow_up": "按评价标准逐项完善佐证资料（演示）。", "follow_up_done": True}, by=officer)
         if created:
             visit.counties.set(Region.objects.filter(code__in=codes))
@@ -345,7 +346,8 @@ def _city_work(campaign, city, officer):
     today = dates.today()
     visit, created = put(SupervisionVisit, {"region": city, "visited_on": today - timedelta(days=12)}, {
         "purpose": "督导武隆区县域节水型社会达标建设自评工作（演示）",
-        "findings": "计算类指标已由平台根据审核通过的数据自动得分；制度建设、宣传教育等专家评判类指标的佐证材料尚在整理（演示）。",
+        "findings": "计算类指标已由平台根据审核通过的数据自动得分；制度建设、宣传教育等专家评判类指标的佐证材料"
+                    "尚在整理（演示）。",
         "follow_up": "在申报截止日前完成全部自评项目并上传佐证材料（演示）。", "follow_up_done": False}, by=officer)
     if created:
         visit.counties.set(Region.objects.filter(code=data.WULONG))

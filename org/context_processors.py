@@ -3,6 +3,8 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.selectors import county_in_campaign
+
 from .models import Notification, User
 
 ALL_ROLES = frozenset(User.Role.values)
@@ -31,6 +33,8 @@ def navigation(request):
         return {"nav_items": [], "unread_notifications": 0}
     role = User.Role.ADMIN if user.is_administrator else user.role
     items = [{"label": label, "url": reverse(url_name)} for label, url_name, roles in NAVIGATION if role in roles]
+    if role in (User.Role.SUPERVISOR, User.Role.ADMIN) or county_in_campaign(user):
+        items.append({"label": _("Creation work"), "url": reverse("campaigns:list")})
     if user.department_id and role == User.Role.REPORTER:
         items.append({"label": _("My department"), "url": reverse("org:department_detail", args=[user.department_id])})
     # The entry whose address is the longest prefix of this page is the current one.

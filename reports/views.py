@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from campaigns import selectors as campaign_selectors
 from core import runs
 from core.audit import audited
 from core.models import JobRun
@@ -237,6 +238,7 @@ def home(request):
     elif scope.role == "supervisor" or scope.is_admin:
         districts = scope.districts()
         context["verdicts"] = selectors.latest_verdicts(list(districts))
+    context["campaign_home"] = campaign_selectors.home(scope, timezone.localdate())
     return render(request, "reports/home.html", context)
 
 

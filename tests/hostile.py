@@ -21,7 +21,19 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from campaigns.models import Batch, Campaign, Creation, ExpertGroup, Rectification, Stage
+from campaigns.models import (
+    AnnualSummary,
+    Batch,
+    Campaign,
+    Creation,
+    ExpertGroup,
+    FundingRound,
+    JointMeeting,
+    Rectification,
+    Stage,
+    SupervisionVisit,
+)
+from campaigns.services import city_work
 from carriers import registry_layout
 from carriers.credit_code import check_character
 from carriers.models import Carrier, MonitoringRule, UserYear, WaterAudit, WaterRules, WaterUser
@@ -80,6 +92,12 @@ class Hostile:
     audit: WaterAudit = None
     report: QuarterlyReport = None  # built
     failed_report: QuarterlyReport = None
+    # The city's creation campaign (campaigns/views/campaign.py, city_work.py), set up through its pages.
+    campaign: object = None
+    meeting: object = None
+    visit: object = None
+    summary: object = None  # built
+    failed_summary: object = None
     audit_entry: object = None  # core.models.AuditEntry
     previews: dict = field(default_factory=dict)  # name -> HTML of an import preview seen before confirming
     creation: object = None  # the district's record in the city's creation campaign, named, re-checked, returned
@@ -101,7 +119,8 @@ def build(say):
     notification_send(user=h.users["reporter"], key="hostile", title=say("org.Notification.title"),
                       body=say("org.Notification.body"), url=say("org.Notification.url"))
     _points(h, say, clients)  # the fields asked for before keep their order (test_export_formulas)
-    _campaign(h, say, clients)
+    _campaign_pages(h, say, clients)  # after _points: the campaign's standard is the one in points
+    _creation_stages(h, say, clients)
     return h
 
 
@@ -419,7 +438,47 @@ def _audit(h, say):
     )
 
 
-def _campaign(h, say, clients):
+def _campaign_pages(h, say, clients):
+    """The city's supervisor sets up a campaign under the standard in points through its pages,
+    with a batch of both districts, a joint meeting, a supervision visit and the year's
+    funding with an adjusted amount; the annual summary is built (and one failed)."""
+    supervisor = clients["supervisor"]
+    city = h.district.parent
+    _ok(supervisor.post(reverse("campaigns:campaign_new"), {
+        "region": city.pk, "name": say("campaigns.Campaign.name"), "goal_text": say("campaigns.Campaign.goal_text"),
+        "indicator_set": IndicatorSet.objects.get(code="XSS_POINTS").pk, "goal_year": QUARTER.year + 2,
+        "goal_share": "30", "source": say("campaigns.Campaign.source")}))
+    h.campaign = campaign = Campaign.objects.get()
+    _ok(supervisor.post(reverse("campaigns:batch_new", args=[campaign.pk]), {
+        "name": say("campaigns.Batch.name"), "year": QUARTER.year, "counties": [h.district.pk, h.other_district.pk],
+        "due_declared": date(QUARTER.year, 3, 31).isoformat()}))  # passed: the district is late
+    _ok(supervisor.post(reverse("campaigns:meetings", args=[campaign.pk]), {
+        "held_on": date(QUARTER.year, 4, 10).isoformat(), "title": say("campaigns.JointMeeting.title"),
+        "departments": [city.departments.get().pk], "attendance_text": say("campaigns.JointMeeting.attendance_text"),
+        "decisions": say("campaigns.JointMeeting.decisions")}))
+    h.meeting = JointMeeting.objects.get()
+    _ok(supervisor.post(reverse("campaigns:visits", args=[campaign.pk]), {
+        "visited_on": date(QUARTER.year, 5, 20).isoformat(), "counties": [h.district.pk],
+        "purpose": say("campaigns.SupervisionVisit.purpose"), "findings": say("campaigns.SupervisionVisit.findings"),
+        "follow_up": say("campaigns.SupervisionVisit.follow_up")}))
+    h.visit = SupervisionVisit.objects.get()
+    funding_url = reverse("campaigns:funding", args=[campaign.pk, QUARTER.year])
+    _ok(supervisor.post(funding_url, {"action": "open", "total": "10", "basis": say("campaigns.FundingRound.basis")}))
+    funding = FundingRound.objects.get()
+    changed = {"action": "adjust", "version": funding.version}
+    for allocation in funding.allocations.all():
+        changed[f"amount_{allocation.pk}"] = allocation.amount
+        changed[f"note_{allocation.pk}"] = ""
+    first = funding.allocations.order_by("pk").first()
+    changed[f"amount_{first.pk}"], changed[f"note_{first.pk}"] = "4", say("campaigns.Allocation.note")
+    _ok(supervisor.post(funding_url, changed))
+    h.summary = city_work.summary_build(city_work.summary_request(campaign=campaign, year=QUARTER.year,
+                                                                  user=h.users["supervisor"], enqueue=False))
+    h.failed_summary = AnnualSummary.objects.create(campaign=campaign, year=QUARTER.year - 1, state="failed",
+                                                    reason=say("campaigns.AnnualSummary.reason"))
+
+
+def _creation_stages(h, say, clients):
     """The city's creation campaign with the district in it, taken from 技术评估 through the
     pages: the acceptance and its joint group, a finding reported fixed with evidence, sent
     back with a comment, reported again and closed; the conclusion, the publicity and an

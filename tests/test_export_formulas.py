@@ -89,6 +89,8 @@ EXPORTS = [
       "tasks.ProgressReport.work_done", "tasks.ProgressReport.problems", "org.Department.short_name",
       "indicators.Indicator.name", "indicators.Indicator.unit", "indicators.Indicator.target_text",
       "indicators.ComputedValue.explanation", "carriers.CarrierTarget.text")),
+    ("annual summary annex", "supervisor", lambda h: reverse("campaigns:summary_download", args=[h.summary.pk, "xlsx"]),
+     ("org.Region.name", "campaigns.Batch.name", "campaigns.Allocation.note")),
 ]
 
 

@@ -33,6 +33,7 @@ SIGNED_IN = {
     "reports:summary",
     "reports:city",
     "reports:quarterly",
+    "campaigns:list",
 }
 # Routes only an administrator may open: anyone else gets 404.
 ADMIN_ONLY = {"reports:jobs", "indicators:bulk_statistics", "indicators:bulk_template", "indicators:standard_import",
@@ -572,6 +573,145 @@ def an_indicator():
     return Indicator.objects.get(code="ROUTE_FORMULA")
 
 
+# --- the creation campaign: the city's own pages (campaigns/views/campaign.py, city_work.py) -----
+# A campaign is the city's: its supervisor (or one above it) and administrators open these
+# pages; a county's reviewer or reporter, a supervisor of another province and an expert get
+# 404. ``campaigns:list`` is in SIGNED_IN: everyone opens it and sees what is theirs.
+CITY_ONLY = {"campaigns:campaign_new"}  # supervisors and administrators; anyone else gets 404
+
+
+def a_campaign(world):
+    from datetime import date
+
+    from campaigns.models import Batch, Campaign, Creation
+    from indicators.models import IndicatorSet
+
+    campaign = Campaign.objects.filter(region=world.city).first()
+    if campaign is None:
+        standard, _ = IndicatorSet.objects.get_or_create(code="ROUTE_CAMPAIGN", version="1",
+                                                         defaults={"name": "路由测试创建标准", "min_points": 1})
+        campaign = Campaign.objects.create(region=world.city, name="路由测试创建", indicator_set=standard,
+                                           goal_text="全市30%以上县（区）达标", goal_year=2025, goal_share=30)
+        batch = Batch.objects.create(campaign=campaign, year=2023, name="2023年度创建")
+        Creation.objects.create(campaign=campaign, batch=batch, region=world.district, stage_since=date(2023, 1, 1),
+                                assessment_year=2022)
+    return campaign
+
+
+def a_meeting(world):
+    from datetime import date
+
+    from campaigns.models import JointMeeting
+
+    a_campaign(world)
+    meeting, _ = JointMeeting.objects.get_or_create(region=world.city, title="路由测试联席会议",
+                                                    defaults={"held_on": date(2023, 6, 1), "decisions": "分解任务"})
+    return meeting
+
+
+def a_visit(world):
+    from datetime import date
+
+    from campaigns.models import SupervisionVisit
+
+    a_campaign(world)
+    visit, created = SupervisionVisit.objects.get_or_create(
+        region=world.city, purpose="路由测试督导", defaults={"visited_on": date(2023, 9, 1), "findings": "无"})
+    if created:
+        visit.counties.set([world.district])
+    return visit
+
+
+def a_funding(world):
+    from campaigns.models import FundingRound
+
+    funding, _ = FundingRound.objects.get_or_create(campaign=a_campaign(world), year=2023, defaults={"total": 10})
+    return funding
+
+
+def a_summary(world):
+    from django.core.files.base import ContentFile
+
+    from campaigns.models import AnnualSummary
+
+    campaign = a_campaign(world)
+    summary = AnnualSummary.objects.filter(campaign=campaign).first()
+    if summary is None:
+        summary = AnnualSummary(campaign=campaign, year=2023, state=AnnualSummary.State.DONE)
+        summary.document.save("route-summary.docx", ContentFile(b"PK"), save=False)
+        summary.workbook.save("route-summary.xlsx", ContentFile(b"PK"), save=False)
+        summary.save()
+    return summary
+
+
+def _of(factory):
+    return lambda world: {"pk": factory(world).pk}
+
+
+CITY_OBJECT_ROUTES = {  # name -> (kwargs(world), methods)
+    "campaigns:campaign": (_of(a_campaign), ["get"]),
+    "campaigns:campaign_edit": (_of(a_campaign), ["get", "post"]),
+    "campaigns:batch_new": (_of(a_campaign), ["get", "post"]),
+    "campaigns:batch_edit": (lambda world: {"pk": a_campaign(world).batches.get().pk}, ["get", "post"]),
+    "campaigns:meetings": (_of(a_campaign), ["get", "post"]),
+    "campaigns:meeting": (_of(a_meeting), ["get", "post"]),
+    "campaigns:visits": (_of(a_campaign), ["get", "post"]),
+    "campaigns:visit": (_of(a_visit), ["get", "post"]),
+    "campaigns:funding": (lambda world: {"pk": a_campaign(world).pk, "year": 2023}, ["get", "post"]),
+    "campaigns:funding_approve": (_of(a_funding), ["post"]),
+    "campaigns:summaries": (_of(a_campaign), ["get", "post"]),
+    "campaigns:summary_download": (lambda world: {"pk": a_summary(world).pk, "kind": "docx"}, ["get"]),
+}
+
+
+@pytest.fixture
+def province_supervisor(world):
+    """A supervisor of another province: none of 重庆市's campaign is theirs."""
+    from org.models import Department, Region, User
+    from tests.conftest import make_user
+
+    province = Region.objects.create(code="510000", name="四川省", level=Region.Level.PROVINCE)
+    bureau = Department.objects.create(region=province, short_name="省水利厅", name="四川省水利厅")
+    return make_user("sichuan", bureau, User.Role.SUPERVISOR)
+
+
+@pytest.fixture
+def expert_account(world):
+    from org.models import User
+    from tests.conftest import make_user
+
+    return make_user("route_expert", None, User.Role.EXPERT)
+
+
+@pytest.mark.parametrize("name", sorted(CITY_OBJECT_ROUTES))
+def test_the_citys_campaign_pages_are_its_supervisors(world, client, supervisor, administrator, reviewer, reporter,
+                                                      outsider, province_supervisor, expert_account, client_for,
+                                                      name):
+    kwargs, methods = CITY_OBJECT_ROUTES[name]
+    url = reverse(name, kwargs=kwargs(world))
+    assert getattr(client, methods[0])(url).status_code == 302  # anonymous: to the sign-in page
+    if "get" in methods:
+        assert client_for(supervisor).get(url).status_code == 200
+        assert client_for(administrator).get(url).status_code == 200
+    for user in (reviewer, reporter, outsider, province_supervisor, expert_account):
+        for method in methods:
+            refused = getattr(client_for(user), method)(url)
+            assert refused.status_code == 404, (user, method)
+            assert "页面不存在" in refused.content.decode()
+    if methods == ["post"]:
+        assert client_for(supervisor).get(url).status_code == 405
+
+
+@pytest.mark.parametrize("name", sorted(CITY_ONLY))
+def test_city_only_routes(world, client, supervisor, administrator, reviewer, reporter, outsider, expert_account,
+                          client_for, name):
+    assert client.get(reverse(name)).status_code == 302
+    assert client_for(supervisor).get(reverse(name)).status_code == 200
+    assert client_for(administrator).get(reverse(name)).status_code == 200
+    for user in (reviewer, reporter, outsider, expert_account):
+        assert client_for(user).get(reverse(name)).status_code == 404, user
+
+
 def all_routes():
     """(name, pattern) for every URL pattern, names qualified by namespace."""
 
@@ -594,7 +734,7 @@ ROUTES = all_routes()
 def test_every_route_is_classified():
     known = (
         PUBLIC | SIGNED_IN | POST_ONLY | REVIEWER_ONLY | REPORTING_ONLY | set(SESSION_ROUTES) | set(OBJECT_ROUTES)
-        | set(SHARED_OBJECT_ROUTES) | ADMIN_ONLY | set(ADMIN_OBJECT_ROUTES)
+        | set(SHARED_OBJECT_ROUTES) | ADMIN_ONLY | set(ADMIN_OBJECT_ROUTES) | CITY_ONLY | set(CITY_OBJECT_ROUTES)
     )
     unclassified = [(name, pattern) for name, pattern in ROUTES if not is_admin(pattern) and name not in known]
     assert not unclassified, f"Classify these routes in tests/test_route_matrix.py: {unclassified}"
@@ -604,7 +744,7 @@ def test_the_matrix_has_no_stale_entries():
     names = {name for name, _ in ROUTES}
     everything = (
         PUBLIC | SIGNED_IN | POST_ONLY | REVIEWER_ONLY | REPORTING_ONLY | set(SESSION_ROUTES) | set(OBJECT_ROUTES)
-        | set(SHARED_OBJECT_ROUTES) | ADMIN_ONLY | set(ADMIN_OBJECT_ROUTES)
+        | set(SHARED_OBJECT_ROUTES) | ADMIN_ONLY | set(ADMIN_OBJECT_ROUTES) | CITY_ONLY | set(CITY_OBJECT_ROUTES)
     )
     assert everything <= names
 

@@ -15,6 +15,8 @@ from core.security_headers import MIDDLEWARE_PATH
 from tests.conftest import PASSWORD
 from tests.test_route_matrix import (  # noqa: F401  adopted_standard: the routes' indicators, for every test here
     ADMIN_ONLY,
+    CITY_OBJECT_ROUTES,
+    CITY_ONLY,
     OBJECT_ROUTES,
     REPORTING_ONLY,
     REVIEWER_ONLY,
@@ -107,13 +109,19 @@ def page_urls(world):
     for name, route in sorted(OBJECT_ROUTES.items()):
         if "get" in route.methods:
             yield name, reverse(name, kwargs=route.kwargs(world, world.district)), "reviewer"
+    for name in sorted(CITY_ONLY):
+        yield name, reverse(name), "supervisor"
+    for name, (kwargs, methods) in sorted(CITY_OBJECT_ROUTES.items()):
+        if "get" in methods:
+            yield name, reverse(name, kwargs=kwargs(world)), "supervisor"
 
 
-def test_no_page_has_anything_inline_and_none_is_cached(world, reporter, reviewer, administrator, client_for):
+def test_no_page_has_anything_inline_and_none_is_cached(world, reporter, reviewer, supervisor, administrator,
+                                                       client_for):
     """Every GET route of the portal (tests/test_route_matrix.py enumerates them), as a user
     who may open it: the policy is sent, nothing in the page needs inline script or style,
     and the answer, page or download, may not be kept by a cache."""
-    users = {"reporter": reporter, "reviewer": reviewer, "administrator": administrator}
+    users = {"reporter": reporter, "reviewer": reviewer, "supervisor": supervisor, "administrator": administrator}
     pages = downloads = 0
     for name, url, user in page_urls(world):
         response = client_for(users[user]).get(url)

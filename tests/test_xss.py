@@ -34,16 +34,13 @@ from tests.conftest import signed_in
 
 APPS = ("core", "org", "tasks", "indicators", "carriers", "reports", "campaigns")
 
-# The campaign's fields that the pages of the other parts of issue 21 show (自评, the experts, the
-# city's own work, the annual summary): each part covers its own, and its entries leave here.
+# The campaign's fields that the pages of the last part of issue 21 show (自评, the experts):
+# that part covers its own, and its entries leave here.
 CAMPAIGN_PARTS_TO_COME = dict.fromkeys([
     "campaigns.SelfAssessment.summary", "campaigns.SelfScore.explanation", "campaigns.SelfScore.award",
     "campaigns.SelfScoreEvidence.name", "campaigns.Expert.name", "campaigns.Expert.affiliation",
     "campaigns.Expert.field", "campaigns.Expert.title", "campaigns.ExpertGroup.opinion", "campaigns.Membership.opinion",
     "campaigns.ExpertScore.reason", "campaigns.GroupScore.note", "campaigns.GroupScore.dissent",
-    "campaigns.JointMeeting.title", "campaigns.JointMeeting.attendance_text", "campaigns.JointMeeting.decisions",
-    "campaigns.SupervisionVisit.purpose", "campaigns.SupervisionVisit.findings", "campaigns.SupervisionVisit.follow_up",
-    "campaigns.FundingRound.basis", "campaigns.Allocation.note", "campaigns.AnnualSummary.reason",
 ], "shown by the pages of another part of issue 21, which covers it")
 
 # Text fields no user text can reach, or that nothing renders, and why.
@@ -159,6 +156,11 @@ INDICATOR = ("indicators.Indicator.name", "indicators.Indicator.target_text", "i
 FIGURE = ("indicators.DataElement.name", "indicators.DataElement.unit", "indicators.DataValue.comment")
 UTILITY = ("indicators.UtilityFigures.utility", "indicators.UtilityFigures.comment")
 CHECKLIST = ("indicators.Indicator.checklist", "indicators.ChecklistAnswer.note", "indicators.ChecklistEvidence.name")
+
+CAMPAIGN = ("campaigns.Campaign.name", "campaigns.Campaign.goal_text", "org.Region.name")
+MEETING = ("campaigns.JointMeeting.title", "campaigns.JointMeeting.attendance_text", "campaigns.JointMeeting.decisions")
+VISIT = ("campaigns.SupervisionVisit.purpose", "campaigns.SupervisionVisit.findings",
+         "campaigns.SupervisionVisit.follow_up")
 
 AUDITED = ("core.AuditEntry.origin", "core.AuditEntry.path", "core.AuditEntry.action", "core.AuditEntry.object_repr")
 
@@ -314,6 +316,34 @@ PAGES = [
          lambda h: _q(reverse("reports:quarterly"), region=DISTRICT, quarter=Q)),
     Page("quarterly report build row (htmx)", (REVIEWER,), ("reports.QuarterlyReport.reason",),
          lambda h: reverse("reports:quarterly_status", args=[h.failed_report.pk]), headers={"HTTP_HX_REQUEST": "true"}),
+    # --- the city's creation campaign ---
+    Page("campaigns", (SUPERVISOR, ADMIN), CAMPAIGN, lambda h: reverse("campaigns:list")),
+    Page("campaign with its progress and late counties", (SUPERVISOR, ADMIN),
+         (*CAMPAIGN, "campaigns.Campaign.source", "campaigns.Batch.name"),
+         lambda h: reverse("campaigns:campaign", args=[h.campaign.pk])),
+    Page("campaign form", (SUPERVISOR,), ("campaigns.Campaign.name", "campaigns.Campaign.goal_text",
+                                          "campaigns.Campaign.source"),
+         lambda h: reverse("campaigns:campaign_edit", args=[h.campaign.pk])),
+    Page("batch form", (SUPERVISOR,), ("campaigns.Campaign.name", "campaigns.Batch.name", "org.Region.name"),
+         lambda h: reverse("campaigns:batch_edit", args=[h.campaign.batches.get().pk])),
+    Page("home with the campaign", (SUPERVISOR, ADMIN), CAMPAIGN, lambda h: reverse("home")),
+    Page("home with the county's creation", (REVIEWER,), ("campaigns.Campaign.name", "campaigns.Batch.name"),
+         lambda h: reverse("home")),
+    Page("campaigns of a county's reviewer", (REVIEWER,), ("campaigns.Campaign.name", "campaigns.Batch.name"),
+         lambda h: reverse("campaigns:list")),
+    Page("joint meetings", (SUPERVISOR,), MEETING, lambda h: reverse("campaigns:meetings", args=[h.campaign.pk])),
+    Page("joint meeting", (SUPERVISOR, ADMIN), MEETING, lambda h: reverse("campaigns:meeting", args=[h.meeting.pk])),
+    Page("supervision visits", (SUPERVISOR,), (*VISIT, "org.Region.name"),
+         lambda h: reverse("campaigns:visits", args=[h.campaign.pk])),
+    Page("supervision visit", (SUPERVISOR, ADMIN), (*VISIT, "org.Region.name"),
+         lambda h: reverse("campaigns:visit", args=[h.visit.pk])),
+    Page("funding", (SUPERVISOR,), ("campaigns.FundingRound.basis", "campaigns.Allocation.note", "org.Region.name"),
+         lambda h: reverse("campaigns:funding", args=[h.campaign.pk, YEAR])),
+    Page("annual summaries", (SUPERVISOR,), ("campaigns.AnnualSummary.reason", "org.Region.name"),
+         lambda h: reverse("campaigns:summaries", args=[h.campaign.pk])),
+    Page("annual summary row (htmx)", (SUPERVISOR,), ("campaigns.AnnualSummary.reason",),
+         lambda h: _q(reverse("campaigns:summaries", args=[h.campaign.pk]), row=h.failed_summary.pk),
+         headers={"HTTP_HX_REQUEST": "true"}),
     Page("audit log", (ADMIN, REVIEWER), (*AUDITED, "carriers.WaterUser.name", "tasks.Evidence.name"),
          lambda h: reverse("core:audit_log")),
     Page("quarterly report printable page", (REVIEWER, SUPERVISOR), (
@@ -411,6 +441,12 @@ ADMIN_PAGES = [
         ("org.Region.name", "campaigns.Campaign.name", "campaigns.Batch.name"), history=True),
     AdminPage("campaigns.Expert", lambda h: None, (), ()),  # none in the hostile world: the experts' part adds one
     AdminPage("core.JobRun", lambda h: _only("core.JobRun", state="failed"), ("core.JobRun.error",)),
+    AdminPage("campaigns.Campaign", lambda h: h.campaign, ("campaigns.Campaign.name", "campaigns.Campaign.goal_text",
+                                                           "campaigns.Campaign.source"),
+              ("campaigns.Campaign.name",), history=True),
+    AdminPage("campaigns.Creation", lambda h: h.campaign.creations.first(), ("org.Region.name",),
+              ("org.Region.name",), history=True),
+    AdminPage("campaigns.Expert", lambda h: None, ()),  # experts are another part's: none here
     AdminPage("reports.RegionVerdict", lambda h: h.district.verdicts.get(indicator_set__code="XSS"),
               ("reports.RegionVerdict.reason",),
               ("reports.RegionVerdict.reason",)),
@@ -687,3 +723,22 @@ def test_the_acceptance_opinion_has_the_payloads_as_plain_text(hostile, db):
     whole = ["campaigns.Acceptance.members_text", "campaigns.Acceptance.opinion", "campaigns.Rectification.finding"]
     assert [label for label in whole if say(label) not in text] == []
     assert head("org.Region.name") in text and head("indicators.IndicatorSet.name") in text
+
+
+# --- the files of the city's annual summary ------------------------------------------------------
+
+
+def test_the_annual_summary_has_the_payloads_as_plain_text(hostile, db):
+    text = "\n".join(paragraph.text for paragraph in Document(hostile.summary.document.open("rb")).paragraphs)
+    whole = ["campaigns.Campaign.goal_text", "campaigns.Campaign.source", "campaigns.JointMeeting.title",
+             "campaigns.JointMeeting.attendance_text", "campaigns.JointMeeting.decisions",
+             "campaigns.SupervisionVisit.purpose", "campaigns.SupervisionVisit.findings",
+             "campaigns.SupervisionVisit.follow_up", "campaigns.FundingRound.basis"]
+    assert [label for label in whole if say(label) not in text] == []
+    assert head("org.Region.name") in text
+    workbook = openpyxl.load_workbook(io.BytesIO(hostile.summary.workbook.open("rb").read()))
+    cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    written = "\n".join(str(cell.value) for cell in cells)
+    assert [label for label in ("campaigns.Batch.name", "campaigns.Allocation.note", "org.Region.name")
+            if head(label) not in written] == []
+    assert all(cell.data_type != "f" for cell in cells)
