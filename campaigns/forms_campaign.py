@@ -42,7 +42,8 @@ class SeenForm(forms.ModelForm):
 class CampaignForm(SeenForm):
     class Meta:
         model = Campaign
-        fields = ["region", "name", "indicator_set", "goal_text", "goal_year", "goal_share", "goal_count", "source"]
+        fields = ["region", "name", "indicator_set", "goal_text", "goal_year", "goal_share", "goal_count",
+                  "county_total", "source"]
         help_texts = {
             "goal_text": _("As the document writes it, e.g. 全市30%以上县（区）级行政区达到节水型社会标准."),
             "goal_share": _("The share of the county-level regions under the region; the number needed is rounded "

@@ -93,7 +93,8 @@ class Progress:
     """How far a campaign is, as of ``today``."""
 
     campaign: Campaign
-    counties: int  # county-level regions under the campaign's region
+    counties: int  # the goal's denominator: the official count, else the county-level regions entered
+    entered: int  # county-level regions entered in the portal under the campaign's region
     needed: int | None
     creations: list
     years: list  # [YearRow], by batch year
@@ -201,9 +202,11 @@ def progress_of(campaigns, today):
             named += row.named
             counties += row.counties
             row.cumulative_named, row.cumulative_counties = named, counties
-        total = counts[campaign.region_id]
+        # The official count when the campaign gives it (the portal may hold only some counties yet).
+        entered = counts[campaign.region_id]
+        total = campaign.county_total or entered
         result[campaign.pk] = Progress(
-            campaign=campaign, counties=total,
+            campaign=campaign, counties=total, entered=entered,
             needed=goal_needs(counties=total, share=campaign.goal_share, count=campaign.goal_count),
             creations=own, years=list(years.values()), late=late, today=today)
     return result
