@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from campaigns.models import (
     Allocation,
+    Batch,
     Creation,
     Expert,
     ExpertGroup,
@@ -213,12 +214,33 @@ def three_counties(world, campaign, creation, county_standard):
 def test_weights_come_from_stage_and_score(world, campaign, creation, county_standard):
     wulong, qianjiang, liangping = three_counties(world, campaign, creation, county_standard)
     assert county_standard.full_points == Decimal("100")
-    weighed = funding_services.weighings(campaign)
+    weighed = funding_services.weighings(campaign, CAMPAIGN_YEAR)
     assert (weighed[wulong.pk].basis, weighed[wulong.pk].score, weighed[wulong.pk].weight) == (
         "self", Decimal("80"), Decimal("0.3200"))  # 0.4 × 80/100
     assert (weighed[qianjiang.pk].basis, weighed[qianjiang.pk].weight) == ("none", Decimal("0.2000"))  # 0.2 × 1
     assert (weighed[liangping.pk].basis, weighed[liangping.pk].score, weighed[liangping.pk].weight) == (
         "group", Decimal("97.5"), Decimal("0.7800"))  # 0.8 × 97.5/100
+
+
+def test_a_years_round_shares_among_the_counties_still_creating_in_it(world, campaign, creation):
+    """Not a later batch's county, not one named in an earlier year (nor one named before the
+    campaign, its date unknown), not a revoked one; one named during the year still counts."""
+    def county(code, name, year, stage, named_on=None):
+        batch = Batch.objects.get_or_create(campaign=campaign, year=year, defaults={"name": f"{year}年度创建"})[0]
+        region = Region.objects.create(code=code, name=name, level=Region.Level.COUNTY, parent=world.city)
+        return Creation.objects.create(campaign=campaign, batch=batch, region=region, stage=stage, named_on=named_on,
+                                       stage_since=date(year, 1, 1), assessment_year=year - 1)
+
+    before = county("500120", "璧山区", CAMPAIGN_YEAR - 2, Stage.NAMED)
+    last_year = county("500117", "合川区", CAMPAIGN_YEAR - 1, Stage.NAMED, named_on=date(CAMPAIGN_YEAR - 1, 12, 1))
+    this_year = county("500111", "大足区", CAMPAIGN_YEAR - 1, Stage.NAMED, named_on=date(CAMPAIGN_YEAR, 3, 1))
+    revoked = county("500152", "潼南区", CAMPAIGN_YEAR - 1, Stage.REVOKED)
+    later = county("500153", "荣昌区", CAMPAIGN_YEAR + 1, Stage.PLANNED)
+    funded = {c.region.name for c in funding_services.funded_creations(campaign, CAMPAIGN_YEAR)}
+    assert funded == {creation.region.name, this_year.region.name}
+    assert {before.region.name, last_year.region.name, revoked.region.name, later.region.name}.isdisjoint(funded)
+    assert {c.region.name for c in funding_services.funded_creations(campaign, CAMPAIGN_YEAR - 1)} == {
+        "合川区", "大足区"}
 
 
 def open_funding(client, campaign, total, year=CAMPAIGN_YEAR):

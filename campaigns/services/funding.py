@@ -64,16 +64,24 @@ class Weighing:
         return (self.stage_weight * self.factor).quantize(WEIGHT, rounding=ROUND_HALF_UP)
 
 
-def funded_creations(campaign):
-    """The counties a round shares among: every creation record of the campaign except a
-    revoked one."""
-    return list(Creation.objects.filter(campaign=campaign).exclude(stage=Stage.REVOKED)
-                .select_related("region", "batch").order_by("region__code"))
+def funded_creations(campaign, year):
+    """The counties the round of ``year`` shares among: those of the batches up to that year
+    still creating in it — not revoked, not a later batch's, not named in an earlier year
+    (a county named before the campaign, its date unknown, counts as named before)."""
+    creations = (Creation.objects.filter(campaign=campaign, batch__year__lte=year).exclude(stage=Stage.REVOKED)
+                 .select_related("region", "batch").order_by("region__code"))
+    return [creation for creation in creations if not _named_before(creation, year)]
 
 
-def weighings(campaign, creations=None):
-    """{creation id: Weighing} for the campaign's funded counties."""
-    creations = funded_creations(campaign) if creations is None else creations
+def _named_before(creation, year):
+    if not creation.is_named or creation.batch.year >= year:
+        return False
+    return creation.named_on is None or creation.named_on.year < year
+
+
+def weighings(campaign, year, creations=None):
+    """{creation id: Weighing} for the counties the round of ``year`` shares among."""
+    creations = funded_creations(campaign, year) if creations is None else creations
     full = campaign.indicator_set.full_points
     groups = selectors.group_totals(creations)
     own = selectors.self_totals(creations)
@@ -121,7 +129,7 @@ def _locked(funding, version):
 def _suggest(funding, user):
     """Write the suggestion: every funded county's weight and suggested amount; an amount
     the bureau has not adjusted (no reason given) follows the suggestion."""
-    weighed = weighings(funding.campaign)
+    weighed = weighings(funding.campaign, funding.year)
     if not weighed:
         raise TransitionRefused(_("The campaign has no county to share the funding among."))
     rows = list(weighed.values())

@@ -172,7 +172,7 @@ def funding(request, pk, year):
         done = _funding_post(request, campaign, year, stored, action, settings_form, amounts_form)
         if done:
             return redirect("campaigns:funding", campaign.pk, year)
-    weighed = funding_services.weighings(campaign)
+    weighed = funding_services.weighings(campaign, year)
     allocated = sum((a.amount for a in allocations), Decimal("0"))
     difference = (allocated - stored.total) if stored else None
     return render(request, "campaigns/city/funding.html", {
