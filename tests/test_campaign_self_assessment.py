@@ -178,7 +178,8 @@ def test_hand_points_must_fit_the_rule(creation, reviewer, values, number, good,
         assert score.points is None
     for points in good:
         assessment.refresh_from_db()
-        services.save_score(score, user=reviewer, points=Decimal(points), explanation="说明", version=assessment.version)
+        services.save_score(score, user=reviewer, points=Decimal(points), explanation="说明",
+                            version=assessment.version)
         score.refresh_from_db()
         assert score.points == Decimal(points)
 
@@ -225,7 +226,7 @@ def test_a_stale_page_is_refused_and_writes_nothing(creation, reviewer, values):
 
 def test_submitting_with_items_missing_is_refused_naming_them(creation, reviewer, values):
     assessment = begin(creation, reviewer)
-    with pytest.raises(TransitionRefused, match="1. 用水总量") as refused:
+    with pytest.raises(TransitionRefused, match=r"1\. 用水总量") as refused:
         services.submit(assessment, user=reviewer, version=assessment.version)
     assert "项尚未作答" in str(refused.value)
     assessment.refresh_from_db()
@@ -260,7 +261,7 @@ def test_submitting_is_refused_when_a_computed_item_changed_since_the_page(creat
     assessment = answer_all(begin(creation, reviewer), reviewer)
     values[12].points = Decimal("4")
     values[12].save()
-    with pytest.raises(TransitionRefused, match="12. 节水型企业建成率"):
+    with pytest.raises(TransitionRefused, match=r"12\. 节水型企业建成率"):
         services.submit(assessment, user=reviewer, version=assessment.version)
     creation.refresh_from_db()
     assert creation.stage == Stage.SELF_ASSESSMENT
@@ -330,7 +331,8 @@ def test_the_item_page_refuses_points_outside_the_rule_by_field(creation, review
     assert score.points is None
     response = client_for(reviewer).post(url, {"points": "4", "explanation": "", "version": assessment.version})
     assert "请说明本县如何落实该项" in response.content.decode()
-    response = client_for(reviewer).post(url, {"points": "4", "explanation": "定额已公布", "version": assessment.version})
+    response = client_for(reviewer).post(url, {"points": "4", "explanation": "定额已公布",
+                                               "version": assessment.version})
     assert response.status_code == 302
     score.refresh_from_db()
     assert (score.points, score.explanation) == (Decimal("4"), "定额已公布")
