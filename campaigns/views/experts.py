@@ -113,6 +113,8 @@ def expert_detail(request, pk):
     expert = get_object_or_404(Expert.objects.select_related("user"), pk=pk)
     posted = request.POST if request.method == "POST" else None
     action = request.POST.get("action") if posted else None
+    if posted is not None and action not in ("save", "account"):
+        raise Http404
     form = ExpertForm(posted if action == "save" else None, instance=expert)
     account_form = ExpertAccountForm(posted if action == "account" else None, expert=expert)
     if action == "save" and form.is_valid():
@@ -134,8 +136,6 @@ def expert_detail(request, pk):
             messages.success(request, _("%(name)s signs in as %(username)s now.") % {
                 "name": expert.name, "username": account.username})
             return redirect("campaigns:expert", expert.pk)
-    elif posted is not None and action not in ("save", "account"):
-        raise Http404
     memberships = expert.memberships.select_related("group__creation__region", "group__creation__campaign")
     return render(request, "campaigns/experts/expert_detail.html", {
         "expert": expert, "form": form, "account_form": account_form, "memberships": memberships,
@@ -170,6 +170,8 @@ def expert_group(request, pk):
                "formed_on": group.formed_on if group else timezone.localdate(),
                "assessed_on": group.assessed_on if group else None}
     action = request.POST.get("action") if request.method == "POST" else None
+    if action not in (None, "save", "start"):
+        raise Http404
     form = ExpertGroupForm(request.POST if action == "save" else None, initial=initial)
     if action == "save" and form.is_valid():
         data = form.cleaned_data
@@ -180,7 +182,8 @@ def expert_group(request, pk):
             for field, problems in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, problems)
         except TransitionRefused as error:
-            form.add_error(None, str(error))
+            messages.error(request, str(error))
+            return redirect("campaigns:expert_group", creation.pk)
         else:
             messages.success(request, _("The expert group of %(county)s is saved.") % {"county": creation.region})
             return redirect("campaigns:expert_group", creation.pk)
@@ -199,8 +202,6 @@ def expert_group(request, pk):
             messages.success(request, _("The technical assessment of %(county)s has started: the experts can score "
                                         "now.") % {"county": creation.region})
         return redirect("campaigns:expert_group", creation.pk)
-    elif action is not None:
-        raise Http404
     return render(request, "campaigns/experts/expert_group.html", {
         "creation": creation, "group": group, "members": members, "form": form,
         "can_change": creation.stage in (Stage.DECLARED, Stage.TECHNICAL) and not (group and group.concluded_at),
@@ -404,6 +405,8 @@ def group_scores(request, pk):
     table = selectors.group_table(group, request.user, membership)
     indicators = [row.indicator for row in table.rows]
     action = request.POST.get("action") if request.method == "POST" else None
+    if action not in (None, "consensus", "clear", "conclude"):
+        raise Http404
     consensus_form = ConsensusForm(request.POST if action == "consensus" else None, indicators=indicators)
     conclude_form = ConcludeForm(request.POST if action == "conclude" else None,
                                  initial={"opinion": group.opinion or selectors.draft_opinion(table)})
@@ -445,8 +448,6 @@ def group_scores(request, pk):
             messages.success(request, _("The technical assessment of %(county)s is concluded.") % {
                 "county": creation.region})
             return redirect("campaigns:group_scores", creation.pk)
-    elif action not in (None, "consensus", "conclude"):
-        raise Http404
     return render(request, "campaigns/experts/group_scores.html", {
         "creation": creation, "group": group, "table": table, "membership": membership,
         "consensus_form": consensus_form, "conclude_form": conclude_form,
