@@ -177,7 +177,8 @@ def draft_opinion(table):
     leader to edit."""
     creation = table.group.creation
     parts = [_("The group assessed %(county)s under %(standard)s and scored it %(total)s points (pass score "
-               "%(needed)s).") % {"county": creation.region.name, "standard": creation.campaign.indicator_set.name,
+               "%(needed)s).") % {"county": creation.region.name,
+                                  "standard": f"《{creation.campaign.indicator_set.name}》",
                                   "total": plain(table.total or ZERO), "needed": plain(table.needed) or "—"}]
     if table.lost:
         parts.append(_("Points were lost on: %(items)s.") % {"items": "；".join(

@@ -470,3 +470,39 @@ def test_hostile_texts_are_printed_as_text(technical, zhang, li, supervisor, cli
     page = read(client_for(zhang.user).get(reverse("campaigns:scoring", args=[technical.pk])).content.decode())
     assert payload in page.text
 
+
+
+def test_the_experts_read_the_countys_evidence_and_nobody_else_outside(technical, zhang, wang, outsider, client_for):
+    from django.core.files.base import ContentFile
+
+    from campaigns.models import SelfScoreEvidence
+
+    self_score = technical.self_assessment.scores.get(indicator__number=19)
+    evidence = SelfScoreEvidence(score=self_score, name="考核办法.pdf", size=8, sha256="5" * 64)
+    evidence.file.save("exam.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    url = reverse("campaigns:self_score_evidence", args=[evidence.pk])
+    assert "考核办法.pdf" in client_for(zhang.user).get(reverse("campaigns:scoring",
+                                                                args=[technical.pk])).content.decode()
+    assert client_for(zhang.user).get(url).status_code == 200
+    for user in (wang.user, outsider):
+        assert client_for(user).get(url).status_code == 404
+
+
+def test_the_creation_pages_panel(technical, zhang, li, reviewer, supervisor):
+    from django.template.loader import render_to_string
+
+    score(technical, li, {19: 4}, {19: "考核制度未落实"})
+
+    def panel(user):
+        return render_to_string("campaigns/assessment/_panel.html", {"creation": technical, "user": user})
+
+    city = panel(supervisor)
+    assert "98 / 100" in city  # the county's self-assessment (all full but 19: 5 of 7)
+    assert "2名专家中1名已提交" in city and "专家组评分97分，达到达标要求的90分" in city
+    assert reverse("campaigns:expert_group", args=[technical.pk]) in city
+    assert reverse("campaigns:technical_opinion", args=[technical.pk]) in city
+    leader = panel(zhang.user)  # not submitted: the links to score, no totals
+    assert reverse("campaigns:scoring", args=[technical.pk]) in leader and "专家组评分97分" not in leader
+    assert reverse("campaigns:expert_group", args=[technical.pk]) not in leader
+    county = panel(reviewer)
+    assert "98 / 100" in county and reverse("campaigns:group_scores", args=[technical.pk]) not in county

@@ -393,3 +393,15 @@ def test_hostile_explanations_are_printed_as_text(creation, reviewer, supervisor
             page = read(client_for(supervisor).get(url).content.decode())
             assert payload in page.text
 
+
+
+def test_a_county_sent_back_to_planning_starts_again_with_its_answers(creation, reviewer, supervisor, values):
+    assessment = answer_all(begin(creation, reviewer), reviewer)
+    services.submit(assessment, user=reviewer, version=assessment.version)
+    stages.return_to(creation, user=supervisor, to=Stage.PLANNED, reason="自评依据的数据有误")
+    creation.refresh_from_db()
+    again = begin(creation, reviewer)
+    creation.refresh_from_db()
+    assert again.pk == assessment.pk and not again.is_frozen and creation.stage == Stage.SELF_ASSESSMENT
+    assert again.scores.count() == 21
+    assert again.scores.get(indicator__number=5).explanation == "已落实，见佐证材料"
