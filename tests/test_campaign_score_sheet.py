@@ -200,3 +200,12 @@ def test_another_users_pending_sheet_is_not_found(technical, zhang, li, client_f
     assert client_for(li.user).get(url).status_code == 404
     assert client_for(li.user).post(url).status_code == 404
     assert not ExpertScore.objects.exists()
+
+
+def test_scores_changed_on_the_page_after_the_upload_refuse_the_sheet(technical, zhang, client_for):
+    client = client_for(zhang.user)
+    _preview, url = upload(client, technical, fill(download(client, technical), {19: (5, "制度执行记录不全")}))
+    score(technical, zhang, {19: 6}, {19: "页面上改的"}, submit=False)
+    response = client.post(url)
+    assert "评分已在评分页面修改" in response.content.decode()
+    assert member(technical, zhang).scores.get(indicator__number=19).reason == "页面上改的"

@@ -279,6 +279,7 @@ class _SheetTarget:
     creation: object
     membership: object
     indicators: list
+    version: int | None  # the expert's scores as they were when the sheet was uploaded
 
 
 class ScoreSheetImporter(staged_import.Importer):
@@ -300,7 +301,8 @@ class ScoreSheetImporter(staged_import.Importer):
         if meta.get("creation") != self.creation_pk:
             raise Http404
         creation, membership = _own_membership(request, self.creation_pk)
-        return _SheetTarget(creation, membership, list(creation.campaign.indicator_set.indicators.order_by("number")))
+        return _SheetTarget(creation, membership, list(creation.campaign.indicator_set.indicators.order_by("number")),
+                            meta.get("version"))
 
     def read(self, data, target):
         return sheets.read(data, creation=target.creation, expert=target.membership.expert,
@@ -334,7 +336,10 @@ class ScoreSheetImporter(staged_import.Importer):
         membership = Membership.objects.get(pk=target.membership.pk)
         try:
             return services.save_scores(membership, user=confirmation.user, entries=entries,
-                                        opinion=membership.opinion, version=None)
+                                        opinion=membership.opinion, version=target.version)
+        except EditConflict:
+            raise ImportBlocked([_("Your scores changed on the scoring page after this sheet was uploaded. Upload "
+                                   "it again to see what it changes now.")]) from None
         except TransitionRefused as error:
             raise ImportBlocked([str(error)]) from None
         except services.ScoresRefused as refused:
@@ -360,7 +365,8 @@ def score_sheet(request, pk):
             messages.error(request, " ".join(problem for problems in form.errors.values() for problem in problems))
             return redirect("campaigns:scoring", creation.pk)
         return staged_import.keep_upload(request, ScoreSheetImporter(creation.pk), form.cleaned_data["file"],
-                                         back=reverse("campaigns:scoring", args=[creation.pk]), creation=creation.pk)
+                                         back=reverse("campaigns:scoring", args=[creation.pk]), creation=creation.pk,
+                                         version=membership.version)
     indicator_set = creation.campaign.indicator_set
     assessment = SelfAssessment.objects.filter(creation=creation).first()
     own = dict(assessment.scores.values_list("indicator", "points")) if assessment else {}
