@@ -39,6 +39,10 @@ urlpatterns = [
     # 自评 and 技术评估 (assessment.py, experts.py)
     path("creations/<int:pk>/self-assessment/", assessment.self_assessment, name="self_assessment"),
     path("self-scores/<int:pk>/", assessment.self_score, name="self_score"),
+    path("self-scores/<int:pk>/evidence/", assessment.self_score_evidence_upload, name="self_score_evidence_upload"),
+    path("self-score-evidence/<int:pk>/", assessment.self_score_evidence, name="self_score_evidence"),
+    path("self-score-evidence/<int:pk>/delete/", assessment.self_score_evidence_delete,
+         name="self_score_evidence_delete"),
     path("experts/", experts.expert_list, name="experts"),
     path("experts/<int:pk>/", experts.expert_detail, name="expert"),
     path("assigned/", experts.assigned, name="assigned"),

@@ -307,3 +307,48 @@ def describe(rule, *, full, unit=""):
         parts.append(f"每{worse_word}{size}{unit}扣{plain(Decimal(str(rule['penalty'])))}分，"
                      f"最低{plain(Decimal(str(rule.get('floor', 0))))}分")
     return "；".join(parts)
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """The points an item of a rule may be given by hand (a self-assessment, an expert):
+    one of ``choices`` when the rule awards fixed amounts, else any amount from ``low`` to
+    ``high``, to one decimal place."""
+
+    choices: tuple | None
+    low: Decimal
+    high: Decimal
+
+    def __contains__(self, points):
+        points = Decimal(points)
+        if self.choices is not None:
+            return points in self.choices
+        return self.low <= points <= self.high and points == points.quantize(ONE_PLACE)
+
+    @property
+    def text(self):
+        """“0、2、4或6分”, “0至6分”: what the rule allows, in words."""
+        if self.choices is not None:
+            shown = [plain(choice) for choice in self.choices]
+            if len(shown) == 1:
+                return f"{shown[0]}分"
+            return f"{'、'.join(shown[:-1])}或{shown[-1]}分"
+        return f"{plain(self.low)}至{plain(self.high)}分"
+
+
+def allowed_points(rule, *, full):
+    """The points ``rule`` allows an item of ``full`` points: all or nothing 0 or F; steps 0
+    or a step's points; per unit anything from the floor (0 unless set) to F; judged
+    anything from 0 to F."""
+    full = _pts(Decimal(full or 0))
+    rule = rule or {"kind": "all"}
+    kind = rule.get("kind", "all")
+    if kind == "all":
+        return Allowed(tuple(sorted({Decimal("0.0"), full})), Decimal("0.0"), full)
+    if kind == "steps":
+        points = {Decimal("0.0")} | {_pts(Decimal(str(step["points"]))) for step in rule["steps"]}
+        return Allowed(tuple(sorted(points)), min(points), max(points))
+    if kind == "per_unit":
+        floor = _pts(Decimal(str(rule.get("floor", 0))))
+        return Allowed(None, floor, full)
+    return Allowed(None, Decimal("0.0"), full)

@@ -8,16 +8,19 @@ from campaigns.selectors import county_in_campaign
 from .models import Notification, User
 
 ALL_ROLES = frozenset(User.Role.values)
+# An assessment expert belongs to no region: the regional pages have nothing to show them.
+REGIONAL_ROLES = ALL_ROLES - {User.Role.EXPERT}
 
 # (label, url name, roles that see it). Later apps add their entries here.
 NAVIGATION = [
     (_("Home"), "home", ALL_ROLES),
     (_("This quarter's to-do"), "tasks:progress_todo", frozenset({"reporter", "reviewer"})),
     (_("Review inbox"), "tasks:review_inbox", frozenset({"reviewer", "admin"})),
-    (_("Plans and tasks"), "tasks:plan_list", ALL_ROLES),
-    (_("Indicators"), "indicators:board", ALL_ROLES),
+    (_("Plans and tasks"), "tasks:plan_list", REGIONAL_ROLES),
+    (_("Indicators"), "indicators:board", REGIONAL_ROLES),
     (_("Statistics"), "indicators:data_home", frozenset({"reporter", "reviewer", "supervisor", "admin"})),
-    (_("Water users and carriers"), "carriers:registry", ALL_ROLES),
+    (_("Water users and carriers"), "carriers:registry", REGIONAL_ROLES),
+    (_("My assessments"), "campaigns:assigned", frozenset({"expert"})),
     (_("Scorecards"), "reports:summary", frozenset({"reviewer", "supervisor", "admin"})),
     (_("Districts compared"), "reports:city", frozenset({"supervisor", "admin"})),
     (_("Background jobs"), "reports:jobs", frozenset({"admin"})),

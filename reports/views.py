@@ -238,6 +238,10 @@ def home(request):
     elif scope.role == "supervisor" or scope.is_admin:
         districts = scope.districts()
         context["verdicts"] = selectors.latest_verdicts(list(districts))
+    elif scope.role == "expert":
+        from campaigns.selectors_assessment import assignments_of
+
+        context["assignments"] = assignments_of(request.user)
     context["campaign_home"] = campaign_selectors.home(scope, timezone.localdate())
     return render(request, "reports/home.html", context)
 

@@ -193,3 +193,60 @@ def creation(campaign, world):
     return Creation.objects.create(campaign=campaign, batch=campaign.batches.get(), region=world.district,
                                    stage=Stage.PLANNED, stage_since=date(CAMPAIGN_YEAR, 1, 1),
                                    assessment_year=CAMPAIGN_YEAR - 1)
+
+
+# --- 技术评估: experts of the register, and ``creation`` declared, then in 技术评估 with a group --
+
+
+def _expert(name, affiliation, username, **extra):
+    from campaigns.models import Expert
+
+    return Expert.objects.create(name=name, affiliation=affiliation,
+                                 user=make_user(username, None, User.Role.EXPERT, display_name=name), **extra)
+
+
+@pytest.fixture
+def expert_zhang(world):
+    return _expert("张教授", "重庆大学", "zhang", field="水资源管理", title="教授")
+
+
+@pytest.fixture
+def expert_li(world):
+    return _expert("李研究员", "西南大学", "li", title="研究员")
+
+
+@pytest.fixture
+def expert_wang(world):
+    """An expert in the register, in no group of ``world``'s county."""
+    return _expert("王工", "重庆市水利发展研究中心", "wang")
+
+
+@pytest.fixture
+def declared_creation(creation, county_standard, reviewer):
+    """``creation`` has declared: its self-assessment submitted with every item at full points
+    but 19 (5 of 7)."""
+    from django.utils import timezone
+
+    from campaigns.models import SelfAssessment, SelfScore
+
+    assessment = SelfAssessment.objects.create(creation=creation, indicator_set=county_standard,
+                                               year=creation.assessment_year, submitted_at=timezone.now(),
+                                               submitted_by=reviewer)
+    for indicator in county_standard.indicators.all():
+        SelfScore.objects.create(assessment=assessment, indicator=indicator, explanation="已落实",
+                                 points=Decimal("5") if indicator.number == 19 else indicator.points)
+    Creation.objects.filter(pk=creation.pk).update(stage=Stage.DECLARED)
+    creation.refresh_from_db()
+    return creation
+
+
+@pytest.fixture
+def technical_creation(declared_creation, supervisor, expert_zhang, expert_li):
+    """张 (leader) and 李 assess ``creation``, in 技术评估."""
+    from campaigns.services import experts
+
+    experts.save_group(declared_creation, user=supervisor, formed_on=date(CAMPAIGN_YEAR, 10, 8),
+                       assessed_on=date(CAMPAIGN_YEAR, 10, 20), experts=[expert_zhang, expert_li], leader=expert_zhang)
+    experts.start_technical(declared_creation, user=supervisor, version=declared_creation.version)
+    declared_creation.refresh_from_db()
+    return declared_creation

@@ -712,6 +712,103 @@ def test_city_only_routes(world, client, supervisor, administrator, reviewer, re
         assert client_for(user).get(reverse(name)).status_code == 404, user
 
 
+# --- the creation campaign: 自评 and 技术评估 ---------------------------------------------------------
+# Each district creates in the city's campaign (under a one-item standard in points); its
+# record is in 技术评估, with a self-assessment of one item (with a file) and an expert group
+# whose leader is the district's own route expert (no department).
+
+
+def a_creation(region):
+    from datetime import date
+
+    from campaigns.models import Batch, Campaign, Creation, ExpertGroup, Membership, SelfAssessment, Stage
+    from org.models import User
+    from tests.conftest import make_user
+
+    standard = a_judged_item(region).indicator_set
+    campaign, _ = Campaign.objects.get_or_create(
+        region=region.parent, name="路由测试创建", defaults={"indicator_set": standard, "goal_text": "30%以上",
+                                                           "goal_year": 2025, "goal_share": 30})
+    batch, _ = Batch.objects.get_or_create(campaign=campaign, year=2024, defaults={"name": "2024年度"})
+    creation, created = Creation.objects.get_or_create(
+        campaign=campaign, region=region, defaults={"batch": batch, "stage": Stage.TECHNICAL,
+                                                    "stage_since": date(2024, 10, 1), "assessment_year": 2023})
+    if created:
+        assessment = SelfAssessment.objects.create(creation=creation, indicator_set=standard, year=2023)
+        assessment.scores.create(indicator=standard.indicators.get(), points=5, explanation="路由测试")
+        group = ExpertGroup.objects.create(creation=creation, formed_on=date(2024, 10, 1))
+        user = User.objects.filter(username=f"route_expert_{region.code}").first() or \
+            make_user(f"route_expert_{region.code}", None, User.Role.EXPERT)
+        expert = a_route_expert(user)
+        Membership.objects.create(group=group, expert=expert, is_leader=True)
+    return creation
+
+
+def a_route_expert(user):
+    from campaigns.models import Expert
+
+    expert, _ = Expert.objects.get_or_create(user=user, defaults={"name": user.username, "affiliation": "路由测试大学"})
+    return expert
+
+
+def a_self_score(region):
+    return a_creation(region).self_assessment.scores.get()
+
+
+def a_self_score_evidence(region):
+    from django.core.files.base import ContentFile
+
+    from campaigns.models import SelfScoreEvidence
+
+    score = a_self_score(region)
+    evidence = score.evidence.first()
+    if evidence is None:
+        evidence = SelfScoreEvidence(score=score, name="自评佐证.pdf", size=8, sha256="4" * 64)
+        evidence.file.save("route-self.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    return evidence
+
+
+OBJECT_ROUTES.update({
+    "campaigns:self_assessment": ObjectRoute(_pk(a_creation), owner=REGION),
+    "campaigns:self_score": ObjectRoute(_pk(a_self_score), owner=REGION),
+    "campaigns:self_score_evidence": ObjectRoute(_pk(a_self_score_evidence), owner=REGION),
+    "campaigns:self_score_evidence_upload": ObjectRoute(_pk(a_self_score), ["post"], change=True, owner=REGION),
+    "campaigns:self_score_evidence_delete": ObjectRoute(_pk(a_self_score_evidence), ["post"], change=True,
+                                                        owner=REGION),
+})
+SESSION_ROUTES["campaigns:score_sheet_preview"] = {"pk": 1, "token": "0" * 32}
+
+
+@dataclass
+class RoleRoute:
+    """A route only some users open: ``allowed`` among "supervisor" (of the city), "administrator",
+    "member" (the route expert of the district's group, its leader, who has not submitted) and
+    "other_expert" (the other district's); every other user of the district and the outsiders
+    get 404."""
+
+    kwargs: object  # (world) -> kwargs, for ``world.district``
+    allowed: tuple
+    methods: list = field(default_factory=lambda: ["get"])
+
+
+def _creation_pk(world):
+    return {"pk": a_creation(world.district).pk}
+
+
+ROLE_ROUTES = {
+    "campaigns:experts": RoleRoute(lambda world: None, ("supervisor", "administrator")),
+    "campaigns:expert": RoleRoute(lambda world: {"pk": a_creation(world.district).expert_group.members.get()
+                                                 .expert_id}, ("supervisor", "administrator")),
+    "campaigns:assigned": RoleRoute(lambda world: None, ("member", "other_expert")),  # each their own list
+    "campaigns:expert_group": RoleRoute(_creation_pk, ("supervisor", "administrator")),
+    "campaigns:scoring": RoleRoute(_creation_pk, ("member",)),
+    "campaigns:score_sheet": RoleRoute(_creation_pk, ("member",)),
+    "campaigns:group_scores": RoleRoute(_creation_pk, ("supervisor", "administrator", "member")),
+    # Its member has not submitted: the scores, and so the opinion, are not theirs to read yet.
+    "campaigns:technical_opinion": RoleRoute(_creation_pk, ("supervisor", "administrator")),
+}
+
+
 def all_routes():
     """(name, pattern) for every URL pattern, names qualified by namespace."""
 
@@ -735,6 +832,7 @@ def test_every_route_is_classified():
     known = (
         PUBLIC | SIGNED_IN | POST_ONLY | REVIEWER_ONLY | REPORTING_ONLY | set(SESSION_ROUTES) | set(OBJECT_ROUTES)
         | set(SHARED_OBJECT_ROUTES) | ADMIN_ONLY | set(ADMIN_OBJECT_ROUTES) | CITY_ONLY | set(CITY_OBJECT_ROUTES)
+        | set(ROLE_ROUTES)
     )
     unclassified = [(name, pattern) for name, pattern in ROUTES if not is_admin(pattern) and name not in known]
     assert not unclassified, f"Classify these routes in tests/test_route_matrix.py: {unclassified}"
@@ -745,6 +843,7 @@ def test_the_matrix_has_no_stale_entries():
     everything = (
         PUBLIC | SIGNED_IN | POST_ONLY | REVIEWER_ONLY | REPORTING_ONLY | set(SESSION_ROUTES) | set(OBJECT_ROUTES)
         | set(SHARED_OBJECT_ROUTES) | ADMIN_ONLY | set(ADMIN_OBJECT_ROUTES) | CITY_ONLY | set(CITY_OBJECT_ROUTES)
+        | set(ROLE_ROUTES)
     )
     assert everything <= names
 
@@ -856,6 +955,32 @@ def test_admin_object_routes(world, reporter, reviewer, supervisor, outsider, ad
             refused = getattr(client_for(user), method)(url)
             assert refused.status_code == 404, (user, method)
             assert "页面不存在" in refused.content.decode()
+
+
+@pytest.mark.parametrize("name", sorted(ROLE_ROUTES))
+def test_role_routes(world, reporter, colleague, reviewer, supervisor, outsider, administrator, client, client_for,
+                     name):
+    from org.models import User
+
+    route = ROLE_ROUTES[name]
+    a_creation(world.district), a_creation(world.other_district)
+    url = reverse(name, kwargs=route.kwargs(world))
+    users = {"supervisor": supervisor, "administrator": administrator,
+             "member": User.objects.get(username=f"route_expert_{world.district.code}"),
+             "other_expert": User.objects.get(username=f"route_expert_{world.other_district.code}"),
+             "reviewer": reviewer, "reporter": reporter, "colleague": colleague, "outsider": outsider}
+    for method in route.methods:
+        assert getattr(client, method)(url).status_code == 302  # anonymous: to the sign-in page
+        for role, user in users.items():
+            response = getattr(client_for(user), method)(url)
+            if role in route.allowed:
+                assert response.status_code in (200, 302), (role, response.status_code)
+                assert response["X-Content-Type-Options"] == "nosniff"
+                if response.has_header("Content-Disposition"):
+                    assert response["Content-Disposition"].startswith("attachment")
+            else:
+                assert response.status_code == 404, (role, response.status_code)
+                assert "页面不存在" in response.content.decode()
 
 
 @pytest.mark.parametrize("name", sorted(REPORTING_ONLY))
