@@ -7,7 +7,7 @@ objections; and the city's own work: joint meetings, supervision visits, funding
 Which step follows which and who may take it lives in ``campaigns.stages``; cross-model
 work in ``campaigns.services``."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -382,6 +382,19 @@ class ExpertScore(models.Model):
 
     def __str__(self):
         return f"{self.membership.expert.name} {self.indicator.name}: {plain(self.points)}"
+
+
+MEAN_PLACES = Decimal("0.01")
+
+
+def group_mean(points):
+    """The group's score of an item without a consensus: the mean of the submitted members'
+    ``points`` to two decimal places (half up); None without any. Every page, document and
+    total takes the group's score from here."""
+    points = [p for p in points if p is not None]
+    if not points:
+        return None
+    return (sum(points, Decimal("0")) / len(points)).quantize(MEAN_PLACES, ROUND_HALF_UP)
 
 
 class GroupScore(models.Model):

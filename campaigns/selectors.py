@@ -24,6 +24,7 @@ from .models import (
     GroupScore,
     SelfScore,
     Stage,
+    group_mean,
     stage_rank,
 )
 
@@ -290,7 +291,7 @@ def self_scores(creations):
 
 def group_scores(creations, *, concluded_only=False):
     """{(creation id, indicator id): the group's points}: the consensus the leader recorded
-    where there is one, else the mean of the submitted experts' points (to 0.1)."""
+    where there is one, else the mean of the submitted experts' points (``group_mean``)."""
     groups = ExpertGroup.objects.filter(creation__in=creations)
     if concluded_only:
         groups = groups.filter(concluded_at__isnull=False)
@@ -300,8 +301,7 @@ def group_scores(creations, *, concluded_only=False):
             membership__group__in=group_creation, membership__submitted_at__isnull=False).values_list(
             "membership__group", "indicator", "points"):
         given[(group_creation[group_id], indicator_id)].append(points)
-    scores = {key: (sum(values, Decimal("0")) / len(values)).quantize(Decimal("0.1"))
-              for key, values in given.items()}
+    scores = {key: group_mean(values) for key, values in given.items()}
     for group_id, indicator_id, points in GroupScore.objects.filter(group__in=group_creation).values_list(
             "group", "indicator", "points"):
         scores[(group_creation[group_id], indicator_id)] = points

@@ -1,12 +1,9 @@
 """Reads of 现场验收, 公示, 命名 and 复核: the rectification items with what is overdue, the
 technical assessment's total the acceptance opinion quotes, the objections still open."""
 
-from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal
 
-from .models import ExpertScore, Objection, Rectification
-
-TENTH = Decimal("0.1")
+from .models import Objection, Rectification
+from .selectors import group_totals
 
 
 def is_overdue(item, today):
@@ -29,23 +26,8 @@ def rectification_counts(rows):
 
 
 def technical_total(creation):
-    """The expert group's total points once it concluded: per item the consensus the leader
-    recorded, else the mean of the submitted members' points to a tenth; None before."""
-    group = getattr(creation, "expert_group", None)
-    if group is None or group.concluded_at is None:
-        return None
-    consensus = {score.indicator_id: score.points for score in group.consensus.all()}
-    scored = defaultdict(list)
-    for score in ExpertScore.objects.filter(membership__group=group, membership__submitted_at__isnull=False):
-        scored[score.indicator_id].append(score.points)
-    total = Decimal("0")
-    for item in set(consensus) | set(scored):
-        if item in consensus:
-            total += consensus[item]
-        else:
-            points = scored[item]
-            total += (sum(points, Decimal("0")) / len(points)).quantize(TENTH, rounding=ROUND_HALF_UP)
-    return total
+    """The expert group's total points once it concluded (``selectors.group_totals``); None before."""
+    return group_totals([creation]).get(creation.pk)
 
 
 def objections(publicity):

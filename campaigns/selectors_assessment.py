@@ -13,8 +13,8 @@ from indicators.scoring_rules import allowed_points
 from org.scoping import visible_to
 
 from . import stages
-from .models import Membership, SelfAssessment, Stage
-from .services.experts import may_lead, may_see_scores, mean
+from .models import Membership, SelfAssessment, Stage, group_mean
+from .services.experts import may_lead, may_see_scores
 
 ZERO = Decimal("0")
 
@@ -165,7 +165,7 @@ def group_table(group, user, membership=None, *, everything=False):
         reasons = [(member.expert.name, score.reason if score else "")
                    for member, score in zip(shown, given, strict=True)]
         allowed = allowed_points(indicator.scoring, full=indicator.points).text
-        rows.append(GroupRow(indicator, own.get(indicator.pk), points, reasons, mean(points),
+        rows.append(GroupRow(indicator, own.get(indicator.pk), points, reasons, group_mean(points),
                              consensus.get(indicator.pk), allowed))
     total = sum((row.group_points for row in rows if row.group_points is not None), ZERO) if shown else None
     return GroupTable(group, members, shown, rows, total, group.creation.campaign.indicator_set.min_points, sees,

@@ -236,11 +236,11 @@ def test_the_excel_annex_has_stages_scores_and_funding(built):
     header = [cell.value for cell in scores[2]]
     assert header[:3] == ["序号", "评价内容", "满分"] and header[3:] == ["合川区自评", "合川区评估组"]
     second = next(row for row in scores.iter_rows(min_row=3, values_only=True) if row[0] == 2)
-    assert second[2:] == (6, 6, 5.3)  # full 6; self-assessed 6; the three experts' 5, 6 and 5 → mean 5.3
+    assert second[2:] == (6, 6, 5.33)  # full 6; self-assessed 6; the three experts' 5, 6 and 5 → mean 5.33
     third = next(row for row in scores.iter_rows(min_row=3, values_only=True) if row[0] == 3)
     assert third[2:] == (6, 4, None)  # self-assessed only
     total = list(scores.iter_rows(min_row=3, values_only=True))[-1]
-    assert total[1:] == ("合计", 100, 10, 5.3)
+    assert total[1:] == ("合计", 100, 10, 5.33)
 
     funding = book["资金奖补"]
     assert [cell.value for cell in funding[2]] == ["年度", "区县", "权重", "建议金额", "核定金额", "调整理由", "状态"]

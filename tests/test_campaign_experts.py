@@ -22,6 +22,7 @@ from campaigns.models import (
     GroupScore,
     Membership,
     Stage,
+    group_mean,
 )
 from campaigns.selectors_assessment import group_table
 from campaigns.services import experts as services
@@ -324,10 +325,13 @@ def test_the_mean_and_the_consensus(technical, zhang, li, supervisor):
 
 
 def test_the_mean_is_shown_to_two_decimals():
-    assert services.mean([Decimal("5"), Decimal("4"), Decimal("4")]) == Decimal("4.33")
-    assert services.mean([Decimal("5"), Decimal("5"), Decimal("4")]) == Decimal("4.67")
-    assert services.mean([Decimal("5"), None]) == Decimal("5.00")
-    assert services.mean([None]) is None
+    """One rule for the group's score of an item everywhere (pages, the opinions, the annual
+    summary, funding): ``group_mean``."""
+    mean = group_mean
+    assert mean([Decimal("5"), Decimal("4"), Decimal("4")]) == Decimal("4.33")
+    assert mean([Decimal("5"), Decimal("5"), Decimal("4")]) == Decimal("4.67")
+    assert mean([Decimal("5"), None]) == Decimal("5.00")
+    assert mean([None]) is None
 
 
 def test_the_group_page_shows_the_mean_and_the_consensus(technical, zhang, li, client_for, as_user):

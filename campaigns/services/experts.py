@@ -8,7 +8,7 @@ consensus the leader recorded (dissent kept as written); once the group conclude
 scores, consensus and opinion are final."""
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,7 +24,6 @@ from ..models import Creation, ExpertGroup, ExpertScore, GroupScore, Membership,
 from .self_assessment import check_points
 
 REASON_LIMIT = 2000
-MEAN_PLACES = Decimal("0.01")
 
 
 # --- the register ----------------------------------------------------------------------------
@@ -246,13 +245,6 @@ def may_lead(user, group, membership=None):
         return True
     return membership is not None and membership.is_leader and membership.is_submitted
 
-
-def mean(points):
-    """The mean of ``points`` to two decimal places (half up); None without any."""
-    points = [p for p in points if p is not None]
-    if not points:
-        return None
-    return (sum(points, Decimal("0")) / len(points)).quantize(MEAN_PLACES, ROUND_HALF_UP)
 
 
 def _require_all_submitted(group):
