@@ -152,17 +152,18 @@ def _at(day):
 
 
 def _given(indicator, seed):
-    """Points a county or an expert gives ``indicator``: mostly full, now and then a step or
-    half a point less, always within the item's rule; the prerequisite item always full."""
+    """Points a county or an expert gives ``indicator``: mostly full, now and then half a
+    point or one step (of at most a point) less, always within the item's rule, so that a
+    county of the demo that passed did pass; the prerequisite item always full."""
     full = indicator.points
     allowed = allowed_points(indicator.scoring, full=full)
     rng = random.Random(seed)  # noqa: S311 (demo scores, not secrets)
-    if indicator.kind == indicator.Kind.BOTTOM_LINE or rng.random() < 0.72:
+    if indicator.kind == indicator.Kind.BOTTOM_LINE or rng.random() < 0.65:
         return full
     if allowed.choices is not None:
-        lower = [choice for choice in allowed.choices if choice < full]
-        return max(lower) if lower else full
-    return max(allowed.low, full - Decimal("0.5") * rng.randint(1, 2))
+        near = [choice for choice in allowed.choices if full - 1 <= choice < full]
+        return max(near) if near else full
+    return max(allowed.low, full - Decimal("0.5"))
 
 
 def _self_assess(creation, reviewer, started, submitted, *, answer_share=1.0):

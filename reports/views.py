@@ -237,7 +237,11 @@ def home(request):
         context["district"] = selectors.district_home(region)
     elif scope.role == "supervisor" or scope.is_admin:
         districts = scope.districts()
-        context["verdicts"] = selectors.latest_verdicts(list(districts))
+        verdicts = selectors.latest_verdicts(list(districts))
+        # A city's districts that use the portal only for its campaign (or not yet) adopt no
+        # standard: one line names them instead of a card each.
+        context["verdicts"] = [(district, rows) for district, rows in verdicts if rows]
+        context["without_standard"] = [district for district, rows in verdicts if not rows]
     elif scope.role == "expert":
         from campaigns.selectors_assessment import assignments_of
 
