@@ -2,6 +2,7 @@
 test_demo_refusals.py, which needs an empty database.)"""
 
 import io
+from datetime import date, timedelta
 
 import pytest
 from django.apps import apps
@@ -10,6 +11,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from campaigns.models import Creation, ExpertScore, FundingRound, JointMeeting, Membership, Stage, SupervisionVisit
+from campaigns.selectors import group_totals, progress
 from core.models import AuditEntry, JobRun, StaleMark
 from demo import regions
 from indicators.models import DataReport
@@ -55,6 +58,10 @@ def test_regions_and_users(demo_loaded):
         "500000": "重庆市",
         "500114": "黔江区",
         "500156": "武隆区",
+        # seed 000's counties of the city's campaign: the 2019 and 2020 batches, 璧山 and 永川 before
+        "500117": "合川区", "500111": "大足区", "500152": "潼南区", "500153": "荣昌区",
+        "500102": "涪陵区", "500115": "长寿区", "500155": "梁平区", "500231": "垫江县",
+        "500120": "璧山区", "500118": "永川区",
     }
     expected = {
         "wulong_reviewer": ("500156", "区水利局", "reviewer"),
@@ -62,10 +69,17 @@ def test_regions_and_users(demo_loaded):
         "qianjiang_reviewer": ("500114", "区水利局", "reviewer"),
         "qianjiang_cgj": ("500114", "区城市管理局", "reporter"),
         "cq_city": ("500000", "市水利局", "supervisor"),
+        "hechuan_reviewer": ("500117", "区水利局", "reviewer"),
+        "dianjiang_reviewer": ("500231", "县水利局", "reviewer"),
     }
     for username, (code, short_name, role) in expected.items():
         user = User.objects.select_related("department__region").get(username=username)
         assert (user.department.region.code, user.department.short_name, user.role) == (code, short_name, role)
+    experts = User.objects.filter(role="expert").select_related("expert")
+    assert sorted((u.username, u.department_id, u.expert.affiliation) for u in experts) == [
+        ("expert_cqu_1", None, "重庆大学"), ("expert_cqu_2", None, "重庆大学"),
+        ("expert_cqwrc", None, "重庆市水利发展研究中心"), ("expert_swu_1", None, "西南大学"),
+        ("expert_swu_2", None, "西南大学")]
     admin = User.objects.get(username="admin")
     assert admin.role == "admin" and admin.is_superuser and admin.department is None
 
@@ -150,3 +164,91 @@ def test_no_demo_record_is_dated_in_the_future(demo_loaded):
     for model in (ProgressReport, DataReport):
         assert not model.objects.filter(submitted_at__gt=now).exists(), model.__name__
         assert not model.objects.filter(reviewed_at__gt=now).exists(), model.__name__
+
+
+# --- the city's campaign (seed 000), as the demo loads it ---------------------------------------
+@pytest.fixture
+def creations(demo_loaded):
+    return {c.region.name: c for c in Creation.objects.select_related("region", "batch", "campaign")}
+
+
+def test_the_goal_and_the_batches_are_the_reports(creations):
+    campaign = creations["合川区"].campaign
+    assert (campaign.goal_text, campaign.goal_year, campaign.goal_share, campaign.county_total) == (
+        "全市30%以上县（区）级行政区达到节水型社会标准", 2022, 30, 38)
+    assert campaign.indicator_set.code == "MWR_COUNTY_WATER_SAVING"
+    by_year = {}
+    for name, creation in creations.items():
+        by_year.setdefault(creation.batch.year, set()).add(name)
+    today = timezone.localdate()
+    assert by_year == {2018: {"璧山区", "永川区"}, 2019: {"合川区", "大足区", "潼南区", "荣昌区"},
+                       2020: {"涪陵区", "长寿区", "梁平区", "垫江县"}, today.year: {"武隆区"}}
+    shown = progress(campaign, today)
+    assert (shown.counties, shown.needed, shown.named, shown.in_progress) == (38, 12, 6, 5)  # ceil(11.4) = 12
+
+
+def test_the_2019_batch_went_through_every_stage_and_passed(creations):
+    for name in ("合川区", "大足区", "潼南区", "荣昌区"):
+        creation = creations[name]
+        steps = [(s.from_stage, s.to_stage) for s in creation.steps.order_by("taken_on", "pk")]
+        assert [to for _from, to in steps] == [Stage.SELF_ASSESSMENT, Stage.DECLARED, Stage.TECHNICAL,
+                                               Stage.ACCEPTANCE, Stage.PUBLICITY, Stage.REPORTED, Stage.NAMED]
+        assert creation.reported_on == date(2020, 1, 3)
+        assert creation.self_assessment.total >= 90
+        assert group_totals([creation])[creation.pk] >= 90
+        assert creation.acceptance.rectifications.get().state == "closed"
+        assert not creation.publicity.objections.exists()
+        members = Membership.objects.filter(group__creation=creation)
+        assert members.count() == 5 and all(member.is_submitted for member in members)
+        assert sorted({m.expert.affiliation for m in members}) == ["西南大学", "重庆大学", "重庆市水利发展研究中心"]
+
+
+def test_the_2020_batch_is_in_technical_assessment_with_some_scores_in(creations):
+    submitted = {name: Membership.objects.filter(group__creation=creations[name], submitted_at__isnull=False).count()
+                 for name in ("涪陵区", "长寿区", "梁平区", "垫江县")}
+    assert submitted == {"涪陵区": 3, "长寿区": 2, "梁平区": 0, "垫江县": 0}
+    assert ExpertScore.objects.filter(membership__group__creation=creations["梁平区"]).exists()  # begun, not sent
+    assert all(creations[name].stage == Stage.TECHNICAL for name in submitted)
+
+
+def test_wulong_is_in_self_assessment_on_its_own_figures(creations):
+    wulong = creations["武隆区"]
+    assert wulong.stage == Stage.SELF_ASSESSMENT
+    assessment = wulong.self_assessment
+    assert assessment.year == timezone.localdate().year - 1 and not assessment.is_frozen
+    computed = assessment.scores.filter(computed=True)
+    assert computed.count() >= 10 and all(score.lineage for score in computed)
+    assert assessment.scores.filter(computed=False, points__isnull=True).exists()  # still to answer
+    assert wulong.stage_since == timezone.localdate() - timedelta(days=24)
+
+
+def test_the_citys_own_work_of_2019_and_of_this_year(creations):
+    meetings = JointMeeting.objects.filter(held_on__year=2019)
+    assert meetings.count() == 3
+    assert meetings.filter(attendance_text="市发展改革委、市教委、市城管局等18个市级部门").count() == 2
+    assert SupervisionVisit.objects.filter(visited_on__year=2019).count() == 3
+    recent = SupervisionVisit.objects.get(visited_on__gte=timezone.localdate() - timedelta(days=30))
+    assert list(recent.counties.values_list("name", flat=True)) == ["武隆区"]
+    funding = FundingRound.objects.get(year=2019)
+    assert funding.total == 36233 and not funding.is_approved
+    # Shared among the 2019 batch only: not 璧山/永川 (named before), not the later batches.
+    assert sorted(a.creation.region.name for a in funding.allocations.all()) == ["合川区", "大足区", "潼南区", "荣昌区"]
+    assert sum(a.suggested for a in funding.allocations.all()) == funding.total
+
+
+def test_the_supervisor_sees_the_campaign_and_who_is_late(creations, client):
+    client.force_login(User.objects.get(username="cq_city"))
+    home = client.get(reverse("home")).content.decode()
+    assert "重庆市县域节水型社会达标建设" in home and "涪陵区：应于2020-12-31前进入现场验收，目前处于技术评估" in home
+    page = client.get(reverse("campaigns:campaign", args=[creations["合川区"].campaign_id])).content.decode()
+    for name in ("涪陵区", "长寿区", "梁平区", "垫江县"):
+        assert name in page
+    assert "阶段逾期" in page
+
+
+def test_an_expert_signs_in_to_the_counties_assigned(creations, client):
+    client.force_login(User.objects.get(username="expert_swu_1"))
+    home = client.get(reverse("home")).content.decode()
+    assert "我的评估任务" in home and "梁平区" in home
+    assert client.get(reverse("campaigns:scoring", args=[creations["梁平区"].pk])).status_code == 200
+    assert client.get(reverse("campaigns:self_assessment", args=[creations["武隆区"].pk])).status_code == 404
