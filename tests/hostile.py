@@ -21,15 +21,18 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from campaigns import score_sheet
 from campaigns.models import (
     AnnualSummary,
     Batch,
     Campaign,
     Creation,
+    Expert,
     ExpertGroup,
     FundingRound,
     JointMeeting,
     Rectification,
+    SelfAssessment,
     Stage,
     SupervisionVisit,
 )
@@ -45,6 +48,7 @@ from demo.tables import build_bytes
 from indicators.models import (
     Adoption,
     ChecklistAnswer,
+    ComputedValue,
     DataElement,
     DataReport,
     Indicator,
@@ -103,6 +107,11 @@ class Hostile:
     creation: object = None  # the district's record in the city's creation campaign, named, re-checked, returned
     rectification: object = None  # the acceptance's item, sent back once, then closed
     objection: object = None  # received during the publicity, settled
+    # 自评 and 技术评估 (campaigns/views/assessment.py, experts.py), taken through their pages.
+    assessed: object = None  # the district's record in a third campaign, at 技术评估 with the group concluded
+    computed_score: object = None  # its self-assessed item filled from the portal's computed value
+    answered_score: object = None  # its self-assessed item answered by hand, with evidence
+    expert: object = None  # in the register, with an account (``users["expert"]``), leading the group
 
 
 def build(say):
@@ -121,6 +130,7 @@ def build(say):
     _points(h, say, clients)  # the fields asked for before keep their order (test_export_formulas)
     _campaign_pages(h, say, clients)  # after _points: the campaign's standard is the one in points
     _creation_stages(h, say, clients)
+    _assessment(h, say, clients)
     return h
 
 
@@ -552,3 +562,99 @@ def _creation_stages(h, say, clients):
     h.objection.refresh_from_db()
     assert (creation.stage, item.state, h.objection.is_open) == (Stage.NAMED, Rectification.State.CLOSED, False)
     assert creation.documents.count() == 1 and item.evidence.count() == 1
+
+
+def _assessment(h, say, clients):
+    """自评 and 技术评估 through their pages, in a campaign of its own under a standard whose
+    items are a formula the portal scores from the district's approved figure and an item
+    the experts judge. The reviewer starts the self-assessment (the formula item filled from
+    the computed value, whose award sentence is the engine's words), answers the other item
+    with an explanation and a file, and submits it (申报); the supervisor registers an expert
+    and makes their account, assigns the group and starts the technical assessment; the
+    expert scores from the offline sheet (its preview kept), submits with an opinion, records
+    the group's consensus with a dissent and concludes with the group's opinion."""
+    supervisor, reviewer = clients["supervisor"], clients["reviewer"]
+    standard = IndicatorSet.objects.create(code="XSS_ASSESSED", version="2023", name=say("indicators.IndicatorSet.name",
+                                                                                         n=2), min_points=6)
+    common = {"indicator_set": standard, "category": say("indicators.Indicator.category", n=2), "kind": "guiding",
+              "points": 5, "lead_text": URBAN}
+    scored = Indicator.objects.create(
+        number=1, code="XSS_SCORED", name=say("indicators.Indicator.name", n=3), method="formula", formula="XSS_A",
+        target={"kind": "bound", "op": "ge", "value": "1"},
+        scoring={"kind": "steps", "better": "higher", "steps": [{"from": "1", "to": "5", "points": "3"},
+                                                                  {"from": "5", "points": "5"}]}, **common)
+    judged = Indicator.objects.create(number=2, code="XSS_ASKED", name=say("indicators.Indicator.name", n=4),
+                                      method="judged", scoring={"kind": "judged"}, **common)
+    # The engine's award sentence quotes the item's name and unit as the catalogue gives them, so
+    # user text reaches it; it is written here as the engine would, and the self-assessment's
+    # start page copies it into the computed item (SelfScore.award).
+    assert compute_region_quarter(h.district, QUARTER, standard)[0].points == 3
+    ComputedValue.objects.filter(indicator=scored, region=h.district).update(award=say("campaigns.SelfScore.award"))
+
+    _ok(supervisor.post(reverse("campaigns:campaign_new"), {
+        "region": h.district.parent.pk, "name": say("campaigns.Campaign.name", n=2),
+        "goal_text": say("campaigns.Campaign.goal_text"), "indicator_set": standard.pk, "goal_year": QUARTER.year + 2,
+        "goal_share": "30", "source": say("campaigns.Campaign.source")}))
+    campaign = Campaign.objects.get(indicator_set=standard)
+    _ok(supervisor.post(reverse("campaigns:batch_new", args=[campaign.pk]), {
+        "name": say("campaigns.Batch.name", n=2), "year": QUARTER.year, "counties": [h.district.pk],
+        "assessment_year": QUARTER.year}))
+    h.assessed = creation = campaign.creations.get()
+
+    page = reverse("campaigns:self_assessment", args=[creation.pk])
+    _ok(reviewer.post(page, {"action": "start", "version": creation.version}))
+    assessment = SelfAssessment.objects.get(creation=creation)
+    h.computed_score, h.answered_score = assessment.scores.order_by("indicator__number")
+    item = reverse("campaigns:self_score", args=[h.answered_score.pk])
+    _ok(reviewer.post(reverse("campaigns:self_score_evidence_upload", args=[h.answered_score.pk]),
+                      {"file": _file(say("campaigns.SelfScoreEvidence.name", filename=True) + ".pdf")}))
+    assessment.refresh_from_db()
+    _ok(reviewer.post(item, {"points": "4", "explanation": say("campaigns.SelfScore.explanation"),
+                             "version": assessment.version}))
+    assessment.refresh_from_db()
+    _ok(reviewer.post(page, {"action": "submit", "version": assessment.version}))
+
+    expert_fields = {name: say(f"campaigns.Expert.{name}") for name in ("name", "affiliation", "field", "title")}
+    _ok(supervisor.post(reverse("campaigns:experts"), expert_fields))
+    h.expert = expert = Expert.objects.get()
+    _ok(supervisor.post(reverse("campaigns:expert", args=[expert.pk]), {
+        "action": "account", "username": "expert", "password1": "Jieshui-2026-xss", "password2": "Jieshui-2026-xss"}))
+    h.users["expert"] = expert.user = User.objects.get(username="expert")
+    group_page = reverse("campaigns:expert_group", args=[creation.pk])
+    _ok(supervisor.post(group_page, {"action": "save", "experts": [expert.pk], "leader": expert.pk,
+                                     "formed_on": "2023-06-20", "assessed_on": "2023-06-28"}))
+    creation.refresh_from_db()
+    _ok(supervisor.post(group_page, {"action": "start", "version": creation.version}))
+
+    clients["expert"] = mine = _client(expert.user)
+    reasons = {scored: say("campaigns.ExpertScore.reason"), judged: say("campaigns.ExpertScore.reason", n=2)}
+    sheet = openpyxl.load_workbook(io.BytesIO(mine.get(reverse("campaigns:score_sheet", args=[creation.pk]))
+                                               .content))[score_sheet.SHEET]
+    for row, indicator in enumerate((scored, judged), start=score_sheet.HEADER_ROW + 1):
+        assert sheet.cell(row=row, column=1).value == indicator.number
+        sheet.cell(row=row, column=7, value=3)
+        write_text(sheet.cell(row=row, column=8), reasons[indicator])
+    buffer = io.BytesIO()
+    sheet.parent.save(buffer)
+    upload = SimpleUploadedFile(say(UPLOAD_NAME, filename=True) + ".xlsx", buffer.getvalue())
+    preview = _ok(mine.post(reverse("campaigns:score_sheet", args=[creation.pk]), {"file": upload})).url
+    h.previews["score sheet import"] = mine.get(preview).content.decode()
+    _ok(mine.post(preview))
+    membership = expert.memberships.get()
+    scores = {f"points_{indicator.pk}": "3" for indicator in reasons}
+    scores.update({f"reason_{indicator.pk}": reason for indicator, reason in reasons.items()})
+    _ok(mine.post(reverse("campaigns:scoring", args=[creation.pk]), {
+        "action": "submit", "opinion": say("campaigns.Membership.opinion"), "version": membership.version, **scores}))
+    group_scores = reverse("campaigns:group_scores", args=[creation.pk])
+    _ok(mine.post(group_scores, {"action": "consensus", "indicator": judged.pk, "points": "4",
+                                 "note": say("campaigns.GroupScore.note"),
+                                 "dissent": say("campaigns.GroupScore.dissent")}))
+    _ok(mine.post(group_scores, {"action": "conclude", "opinion": say("campaigns.ExpertGroup.opinion")}))
+    creation.refresh_from_db()
+    h.computed_score.refresh_from_db()
+    membership.refresh_from_db()
+    assert (creation.stage, creation.expert_group.concluded_at is not None, membership.is_submitted) == (
+        Stage.TECHNICAL, True, True)
+    assert h.computed_score.award == say("campaigns.SelfScore.award") and h.answered_score.evidence.count() == 1
+    assert [score.reason for score in membership.scores.order_by("indicator__number")] == [
+        reason.strip() for reason in reasons.values()]

@@ -5,12 +5,13 @@ return is stored as a string cell, never a formula, and reads back as it was sto
 The district of tests/hostile.py is filled with such texts (every field starts with one
 of ``TRIGGERS``), then every export is downloaded as the role that downloads it: the task
 table (streamed through ``core.styled_rows``' own XML), the offline progress and
-statistics templates, the bulk statistics file, the water-user and carrier registries and
-the quarterly report workbook. ``core.excel.write_text`` and ``core.styled_rows`` escape
-nothing: they store the text unchanged with the string type (``t="s"`` / ``t="inlineStr"``),
-which Excel and WPS show as text and never evaluate. So the check is exactly that: no
-``<f>`` element in any worksheet's XML, no cell of type "f", and each stored text found
-unchanged in a string cell.
+statistics templates, the bulk statistics file, the water-user and carrier registries,
+the quarterly report workbook, the annual summary's annex and an expert's score sheet.
+``core.excel.write_text`` and ``core.styled_rows`` escape nothing: they store the text
+unchanged with the string type (``t="s"`` / ``t="inlineStr"``), which Excel and WPS show
+as text and never evaluate. So the check is exactly that: no ``<f>`` element in any
+worksheet's XML, no cell of type "f", and each stored text found unchanged in a string
+cell.
 """
 
 import io
@@ -91,6 +92,9 @@ EXPORTS = [
       "indicators.ComputedValue.explanation", "carriers.CarrierTarget.text")),
     ("annual summary annex", "supervisor", lambda h: reverse("campaigns:summary_download", args=[h.summary.pk, "xlsx"]),
      ("org.Region.name", "campaigns.Batch.name", "campaigns.Allocation.note")),
+    ("expert's score sheet", "expert", lambda h: reverse("campaigns:score_sheet", args=[h.assessed.pk]),
+     ("org.Region.name", "campaigns.Expert.name", "campaigns.Expert.affiliation", "indicators.IndicatorSet.name",
+      "indicators.Indicator.name", "indicators.Indicator.category", "campaigns.ExpertScore.reason")),
 ]
 
 

@@ -34,15 +34,6 @@ from tests.conftest import signed_in
 
 APPS = ("core", "org", "tasks", "indicators", "carriers", "reports", "campaigns")
 
-# The campaign's fields that the pages of the last part of issue 21 show (自评, the experts):
-# that part covers its own, and its entries leave here.
-CAMPAIGN_PARTS_TO_COME = dict.fromkeys([
-    "campaigns.SelfAssessment.summary", "campaigns.SelfScore.explanation", "campaigns.SelfScore.award",
-    "campaigns.SelfScoreEvidence.name", "campaigns.Expert.name", "campaigns.Expert.affiliation",
-    "campaigns.Expert.field", "campaigns.Expert.title", "campaigns.ExpertGroup.opinion", "campaigns.Membership.opinion",
-    "campaigns.ExpertScore.reason", "campaigns.GroupScore.note", "campaigns.GroupScore.dissent",
-], "shown by the pages of another part of issue 21, which covers it")
-
 # Text fields no user text can reach, or that nothing renders, and why.
 EXCLUDED = {
     "core.AuditEntry.username": "copied from org.User.username (letters, digits and @.+-_)",
@@ -108,7 +99,8 @@ EXCLUDED = {
     "campaigns.Rectification.state": "a choice",
     "campaigns.Recheck.outcome": "a choice",
     "campaigns.AnnualSummary.state": "a choice",
-    **CAMPAIGN_PARTS_TO_COME,
+    "campaigns.SelfAssessment.summary": "never written and never shown: no form, import or service sets it (the "
+                                        "self-assessment is its items' explanations), no page or document prints it",
 }
 # django-simple-history's own columns of a history table; the copied columns follow the
 # tracked model's field, covered or excluded above.
@@ -123,7 +115,7 @@ LINK_FIELDS = {"org.Notification.url"}
 # Names of uploaded files, which a browser sends without "/".
 FILE_NAMES = {"tasks.Evidence.name", "indicators.ChecklistEvidence.name", "carriers.CarrierEvidence.name",
               "carriers.AuditReport.name", "campaigns.StageDocument.name", "campaigns.RectificationEvidence.name",
-              world.UPLOAD_NAME}
+              "campaigns.SelfScoreEvidence.name", world.UPLOAD_NAME}
 
 SCRIPT = "<script>alert(1)</script>"
 SHORT = "<i onclick=f()>"  # for fields too short for a script element
@@ -148,7 +140,7 @@ def _q(path, **query):
 
 
 Q, Q1, YEAR, DISTRICT = str(world.QUARTER), str(world.PREVIOUS), world.QUARTER.year, "500156"
-REVIEWER, REPORTER, SUPERVISOR, ADMIN = "reviewer", "reporter", "supervisor", "administrator"
+REVIEWER, REPORTER, SUPERVISOR, ADMIN, EXPERT = "reviewer", "reporter", "supervisor", "administrator", "expert"
 TASK = ("tasks.TaskNode.number", "tasks.TaskNode.text")
 NARRATIVE = ("tasks.ProgressReport.work_done", "tasks.ProgressReport.problems", "tasks.ProgressReport.next_plan")
 DEPARTMENT = ("org.Department.name", "org.Department.short_name")
@@ -161,6 +153,11 @@ CAMPAIGN = ("campaigns.Campaign.name", "campaigns.Campaign.goal_text", "org.Regi
 MEETING = ("campaigns.JointMeeting.title", "campaigns.JointMeeting.attendance_text", "campaigns.JointMeeting.decisions")
 VISIT = ("campaigns.SupervisionVisit.purpose", "campaigns.SupervisionVisit.findings",
          "campaigns.SupervisionVisit.follow_up")
+
+EXPERT_NAMED = ("campaigns.Expert.name", "campaigns.Expert.affiliation")
+SELF_ASSESSED = ("campaigns.SelfScore.explanation", "campaigns.SelfScore.award", "campaigns.SelfScoreEvidence.name")
+SCORED = ("campaigns.ExpertScore.reason", "campaigns.Membership.opinion")
+AGREED = ("campaigns.GroupScore.note", "campaigns.GroupScore.dissent")
 
 AUDITED = ("core.AuditEntry.origin", "core.AuditEntry.path", "core.AuditEntry.action", "core.AuditEntry.object_repr")
 
@@ -344,8 +341,11 @@ PAGES = [
     Page("annual summary row (htmx)", (SUPERVISOR,), ("campaigns.AnnualSummary.reason",),
          lambda h: _q(reverse("campaigns:summaries", args=[h.campaign.pk]), row=h.failed_summary.pk),
          headers={"HTTP_HX_REQUEST": "true"}),
+    # The district's entries: an administrator's first page is the newest 50 of every region's.
     Page("audit log", (ADMIN, REVIEWER), (*AUDITED, "carriers.WaterUser.name", "tasks.Evidence.name"),
-         lambda h: reverse("core:audit_log")),
+         lambda h: _q(reverse("core:audit_log"), region=DISTRICT)),
+    Page("audit log of the city's supervisor", (ADMIN,), ("campaigns.Expert.name", "campaigns.Expert.affiliation"),
+         lambda h: _q(reverse("core:audit_log"), user=SUPERVISOR)),
     Page("quarterly report printable page", (REVIEWER, SUPERVISOR), (
         "org.Region.name", "tasks.Plan.title", "reports.RegionVerdict.reason", *INDICATOR,
         "indicators.ComputedValue.explanation", "org.Department.short_name", "carriers.CarrierTarget.text"),
@@ -374,6 +374,40 @@ PAGES = [
         lambda h: reverse("campaigns:naming", args=[h.creation.pk])),
     Page("re-checks", (REVIEWER, SUPERVISOR), ("campaigns.Recheck.document", "campaigns.Recheck.note"),
          lambda h: reverse("campaigns:recheck", args=[h.creation.pk])),
+    # --- the creation campaign: 自评 and 技术评估 ---
+    Page("self-assessment", (REVIEWER, SUPERVISOR, EXPERT), (
+        *SELF_ASSESSED, "org.Region.name", "campaigns.Campaign.name", "indicators.IndicatorSet.name",
+        "indicators.Indicator.name", "indicators.Indicator.category"),
+        lambda h: reverse("campaigns:self_assessment", args=[h.assessed.pk])),
+    Page("self-assessed item from the portal's figures", (REVIEWER, SUPERVISOR, EXPERT), (
+        "campaigns.SelfScore.award", "indicators.Indicator.name", "indicators.Indicator.category", "org.Region.name"),
+        lambda h: reverse("campaigns:self_score", args=[h.computed_score.pk])),
+    Page("self-assessed item answered with evidence", (REVIEWER, SUPERVISOR, EXPERT), (
+        "campaigns.SelfScore.explanation", "campaigns.SelfScoreEvidence.name", "indicators.Indicator.name"),
+        lambda h: reverse("campaigns:self_score", args=[h.answered_score.pk])),
+    Page("creation record with its assessment", (REVIEWER, SUPERVISOR, EXPERT), (
+        *EXPERT_NAMED, "campaigns.Campaign.name", "org.Region.name"),
+        lambda h: reverse("campaigns:creation", args=[h.assessed.pk])),
+    Page("register of experts", (SUPERVISOR, ADMIN), (
+        *EXPERT_NAMED, "campaigns.Expert.field", "campaigns.Expert.title", "org.Region.name"),
+        lambda h: reverse("campaigns:experts")),
+    Page("expert with the groups", (SUPERVISOR,), (
+        *EXPERT_NAMED, "campaigns.Expert.field", "campaigns.Expert.title", "org.Region.name",
+        "campaigns.Campaign.name"), lambda h: reverse("campaigns:expert", args=[h.expert.pk])),
+    Page("expert group", (SUPERVISOR,), (*EXPERT_NAMED, "campaigns.Expert.field", "org.Region.name"),
+         lambda h: reverse("campaigns:expert_group", args=[h.assessed.pk])),
+    Page("scoring as the expert, submitted", (EXPERT,), (
+        *SCORED, *SELF_ASSESSED, "campaigns.Expert.name", "org.Region.name", "indicators.IndicatorSet.name",
+        "indicators.Indicator.name"), lambda h: reverse("campaigns:scoring", args=[h.assessed.pk])),
+    Page("score sheet import preview", (EXPERT,), ("campaigns.ExpertScore.reason", "indicators.Indicator.name",
+                                                   "org.Region.name", world.UPLOAD_NAME),
+         preview="score sheet import"),
+    Page("the group's scores, concluded", (SUPERVISOR, EXPERT), (
+        *SCORED, *AGREED, "campaigns.ExpertGroup.opinion", "campaigns.Expert.name", "indicators.Indicator.name",
+        "org.Region.name"), lambda h: reverse("campaigns:group_scores", args=[h.assessed.pk])),
+    Page("assigned counties", (EXPERT,), ("org.Region.name", "campaigns.Campaign.name"),
+         lambda h: reverse("campaigns:assigned")),
+    Page("home of an expert", (EXPERT,), ("org.Region.name", "campaigns.Campaign.name"), lambda h: reverse("home")),
 ]
 
 
@@ -439,14 +473,15 @@ ADMIN_PAGES = [
     AdminPage("campaigns.Creation", lambda h: h.creation, (
         "campaigns.Creation.reported_document", "campaigns.Creation.named_batch", "campaigns.Creation.named_document"),
         ("org.Region.name", "campaigns.Campaign.name", "campaigns.Batch.name"), history=True),
-    AdminPage("campaigns.Expert", lambda h: None, (), ()),  # none in the hostile world: the experts' part adds one
+    AdminPage("campaigns.Expert", lambda h: h.expert,
+              (*EXPERT_NAMED, "campaigns.Expert.field", "campaigns.Expert.title"),
+              (*EXPERT_NAMED, "campaigns.Expert.field"), history=True),
     AdminPage("core.JobRun", lambda h: _only("core.JobRun", state="failed"), ("core.JobRun.error",)),
     AdminPage("campaigns.Campaign", lambda h: h.campaign, ("campaigns.Campaign.name", "campaigns.Campaign.goal_text",
                                                            "campaigns.Campaign.source"),
               ("campaigns.Campaign.name",), history=True),
     AdminPage("campaigns.Creation", lambda h: h.campaign.creations.first(), ("org.Region.name",),
               ("org.Region.name",), history=True),
-    AdminPage("campaigns.Expert", lambda h: None, ()),  # experts are another part's: none here
     AdminPage("reports.RegionVerdict", lambda h: h.district.verdicts.get(indicator_set__code="XSS"),
               ("reports.RegionVerdict.reason",),
               ("reports.RegionVerdict.reason",)),
@@ -723,6 +758,34 @@ def test_the_acceptance_opinion_has_the_payloads_as_plain_text(hostile, db):
     whole = ["campaigns.Acceptance.members_text", "campaigns.Acceptance.opinion", "campaigns.Rectification.finding"]
     assert [label for label in whole if say(label) not in text] == []
     assert head("org.Region.name") in text and head("indicators.IndicatorSet.name") in text
+
+
+def test_the_technical_opinion_has_the_payloads_as_plain_text(hostile, db):
+    response = signed_in(hostile.users[SUPERVISOR]).get(reverse("campaigns:technical_opinion",
+                                                                args=[hostile.assessed.pk]))
+    assert response.status_code == 200
+    document = Document(io.BytesIO(response.content))
+    text = "\n".join([paragraph.text for paragraph in document.paragraphs]
+                     + [cell.text for table in document.tables for row in table.rows for cell in row.cells])
+    whole = ["campaigns.ExpertScore.reason", "campaigns.GroupScore.note", "campaigns.GroupScore.dissent",
+             "campaigns.ExpertGroup.opinion"]
+    assert [label for label in whole if say(label).strip() not in text] == []
+    shown = [*EXPERT_NAMED, "campaigns.Expert.title", "org.Region.name", "indicators.IndicatorSet.name",
+             "indicators.Indicator.name"]
+    assert [label for label in shown if head(label) not in text] == []
+
+
+def test_the_score_sheet_has_the_payloads_as_plain_text(hostile, db):
+    response = signed_in(hostile.users[EXPERT]).get(reverse("campaigns:score_sheet", args=[hostile.assessed.pk]))
+    assert response.status_code == 200
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    written = "\n".join(str(cell.value) for cell in cells)
+    assert say("campaigns.ExpertScore.reason").strip() in written
+    shown = [*EXPERT_NAMED, "org.Region.name", "indicators.IndicatorSet.name", "indicators.Indicator.name",
+             "indicators.Indicator.category"]
+    assert [label for label in shown if head(label) not in written] == []
+    assert all(cell.data_type != "f" for cell in cells)
 
 
 # --- the files of the city's annual summary ------------------------------------------------------
