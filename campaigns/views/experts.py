@@ -8,7 +8,6 @@ other members' scores only after submitting their own; the group's table is the 
 the leader's and the submitted members'. Anything else is a 404."""
 
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +17,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
@@ -469,5 +469,5 @@ def technical_opinion(request, pk):
         raise Http404
     table = selectors.group_table(group, request.user, membership, everything=True)
     response = HttpResponse(opinion_document.build(table), content_type=DOCX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(opinion_document.filename(creation))}"
+    response["Content-Disposition"] = content_disposition_header(True, opinion_document.filename(creation))
     return response
