@@ -8,6 +8,7 @@ by stage, scores by item, funding). The page's job and the command build through
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Min, Prefetch, Q
@@ -54,9 +55,10 @@ class SummaryData:
 
     campaign: object
     year: int
-    today: object
+    today: object  # the day it is built: the date it is signed
+    as_of: object  # the end of ``year``, or ``today`` while the year runs: what the figures describe
     authority: str
-    progress: object  # selectors.Progress as of ``today``
+    progress: object  # selectors.Progress as the campaign stood on ``as_of``
     creations: list  # with steps, region and batch
     accepted: list  # [(creation, Acceptance)] accepted in ``year``
     named: list  # creations named in ``year``
@@ -107,7 +109,12 @@ def authority_of(region):
 
 def summary_data(campaign, year, today):
     creations = selectors.creations_with_steps(campaign)
-    progress = selectors.progress(campaign, today)
+    # The campaign as it stood at the end of the year (today, for the year still running):
+    # a summary of 2019 built later still says where the counties were in 2019.
+    as_of = min(today, date(year, 12, 31))
+    # Late as the year closed: a deadline of 31 December is missed once that day is over.
+    judged_on = min(today, date(year + 1, 1, 1))
+    progress = selectors.progress(campaign, judged_on, creations=selectors.as_they_stood(creations, as_of))
     # Accepted in the year: the on-site acceptance held in it and passed (with or without
     # rectification); the stage machine lets no county reach it before 技术评估 concluded.
     acceptances = list(Acceptance.objects.filter(creation__campaign=campaign, held_on__year=year)
@@ -122,7 +129,8 @@ def summary_data(campaign, year, today):
         Prefetch("allocations", queryset=Allocation.objects.select_related("creation__region")
                  .order_by("creation__region__code"))))
     return SummaryData(
-        campaign=campaign, year=year, today=today, authority=authority_of(campaign.region), progress=progress,
+        campaign=campaign, year=year, today=today, as_of=as_of, authority=authority_of(campaign.region),
+        progress=progress,
         creations=creations,
         accepted=[(acceptance.creation, acceptance) for acceptance in acceptances],
         named=sorted((c for c in creations if c.named_on and c.named_on.year == year),
@@ -230,14 +238,18 @@ def _goal_paragraphs(data):
     needs = f"，即全{data.region.name}{progress.counties}个县（区）级行政区中至少{progress.needed}个达标" \
         if progress.needed is not None else ""
     paragraphs = [f"{basis}{data.we}确定了到{campaign.goal_year}年实现“{campaign.goal_text}”的目标{needs}。"]
-    plans = [f"{batch.year}年{_names(creations)}{len(creations)}个区县完成创建工作"
-             for batch, creations in data.batches]
+    # The batches of the year and after that the campaign had planned by then; the counties
+    # named before the year are counted among the named, not "required to finish".
+    planned = {creation.pk for creation in progress.creations}
+    plans = [f"{batch.year}年{_names(kept)}{len(kept)}个区县完成创建工作"
+             for batch, creations in data.batches if batch.year >= data.year
+             for kept in [[c for c in creations if c.pk in planned]] if kept]
     if plans:
         paragraphs.append("按照分批创建的安排，要求" + "，".join(plans) + "。")
     tail = (f"已达到目标要求的{progress.needed}个" if progress.met
             else f"距目标还需{progress.still_needed}个" if progress.needed is not None else "")
     paragraphs.append(
-        f"截至{written_date(data.today)}，已获命名{progress.named}个，正在创建{progress.in_progress}个，"
+        f"截至{written_date(data.as_of)}，已获命名{progress.named}个，正在创建{progress.in_progress}个，"
         f"计划创建{progress.planned}个" + (f"，{tail}" if tail else "") + "。")
     return paragraphs
 

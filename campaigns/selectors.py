@@ -166,8 +166,10 @@ def _county_counts(regions):
     return counts
 
 
-def progress_of(campaigns, today):
-    """{campaign id: Progress} of ``campaigns`` in four queries, whatever their number of counties."""
+def progress_of(campaigns, today, *, creations=None):
+    """{campaign id: Progress} of ``campaigns`` in four queries, whatever their number of
+    counties; ``creations``: the records to count instead of the stored ones (as they stood on
+    an earlier day, ``as_they_stood``)."""
     campaigns = list(campaigns)
     if not campaigns:
         return {}
@@ -176,9 +178,12 @@ def progress_of(campaigns, today):
     for batch in Batch.objects.filter(campaign__in=campaigns).order_by("year"):
         batches[batch.campaign_id].append(batch)
     deadlines = _deadlines([batch.pk for found in batches.values() for batch in found])
+    found = creations
+    if found is None:
+        found = (Creation.objects.filter(campaign__in=campaigns).select_related("region", "batch")
+                 .order_by("batch__year", "region__code"))
     creations = defaultdict(list)
-    for creation in (Creation.objects.filter(campaign__in=campaigns).select_related("region", "batch")
-                     .order_by("batch__year", "region__code")):
+    for creation in found:
         creations[creation.campaign_id].append(creation)
     result = {}
     for campaign in campaigns:
@@ -213,8 +218,37 @@ def progress_of(campaigns, today):
     return result
 
 
-def progress(campaign, today):
-    return progress_of([campaign], today)[campaign.pk]
+def progress(campaign, today, *, creations=None):
+    return progress_of([campaign], today, creations=creations)[campaign.pk]
+
+
+def as_they_stood(creations, day):
+    """``creations`` (with their steps prefetched, ``creations_with_steps``) as they stood at
+    the end of ``day``, each at the stage its last step up to that day took it to. Before any
+    step a record is at the stage it was entered at (计划创建, or 命名 for a county named before
+    the campaign came to the portal), and counts only if its batch is of that year or the next
+    (a campaign plans a year ahead; a record entered later for a past batch still counts).
+    Copies, never saved: a summary of a past year says what was so then."""
+    first = dict(Creation.history.filter(id__in=[c.pk for c in creations], history_type="+")
+                 .values_list("id", "stage"))
+    stood = []
+    for creation in creations:
+        steps = [step for step in creation.steps.all() if step.taken_on <= day]
+        if not steps and creation.batch.year > day.year + 1:
+            continue
+        copy = copy_of(creation)
+        copy.stage = steps[-1].to_stage if steps else first.get(creation.pk, Stage.PLANNED)
+        copy.stage_since = steps[-1].taken_on if steps else copy.stage_since
+        stood.append(copy)
+    return stood
+
+
+def copy_of(creation):
+    """An unsaved copy sharing the prefetched relations (region, batch, steps)."""
+    copy = Creation(**{field.attname: getattr(creation, field.attname) for field in Creation._meta.concrete_fields})
+    copy._state.fields_cache = dict(creation._state.fields_cache)
+    copy._prefetched_objects_cache = getattr(creation, "_prefetched_objects_cache", {})
+    return copy
 
 
 def deadlines_of(batch):

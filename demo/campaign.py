@@ -139,10 +139,11 @@ def _named_before(campaign, officer):
         if Creation.objects.filter(campaign=campaign, region=region).exists():
             continue
         # The report says only that they succeeded before 2019; when and by which document
-        # it does not say, so neither does the record.
-        Creation.objects.create(campaign=campaign, batch=batch, region=region, stage=Stage.NAMED,
-                                stage_since=date(2019, 1, 1), assessment_year=2017,
-                                named_batch="2019年以前创建成功（总结报告：“璧山、永川等4个创建成功的区”）")
+        # it does not say, so neither does the record. Entered with the campaign, early 2019.
+        with _at(date(2019, 1, 15)):
+                Creation.objects.create(campaign=campaign, batch=batch, region=region, stage=Stage.NAMED,
+                                    stage_since=date(2019, 1, 15), assessment_year=2017,
+                                    named_batch="2019年以前创建成功（总结报告：“璧山、永川等4个创建成功的区”）")
         added += 1
     return added
 
@@ -266,7 +267,7 @@ def _batch_2019(campaign, officer, experts):
         creation.refresh_from_db()
         with _at(date(2020, 1, 3)):
             acceptance_services.report_upward(creation, user=officer, reported_on=date(2020, 1, 3),
-                                              reported_document=data.CAMPAIGN["source"], version=creation.version)
+                                              reported_document=data.REPORT_2019, version=creation.version)
         creation.refresh_from_db()
         with _at(date(2020, 11, 20)):
             acceptance_services.naming_record(
@@ -298,7 +299,7 @@ def _batch_2020(campaign, officer, experts):
               "500155": {2: 0.4}, "500231": {}}
     added = 0
     for offset, code in enumerate(data.BATCH_2020):
-        creation = _creation(campaign, batch, code, date(2020, 1, 10))
+        creation = _creation(campaign, batch, code, date(2019, 1, 15))  # planned with 2019's, 年初
         if creation is None:
             continue
         added += 1
@@ -330,7 +331,7 @@ def _this_year(campaign, officer):
 def _city_work(campaign, city, officer):
     written = 0
     present = list(Department.objects.filter(region=city, short_name__in=["市发展改革委", "市教委", "市城市管理局"]))
-    for month, day, title, attendance, decisions in data.MEETINGS_2019:
+    for month, day, title, attendance, decisions in data.MEETINGS_2019:  # the 联席会议 of 18 departments
         meeting, created = put(JointMeeting, {"region": city, "held_on": date(2019, month, day), "title": title},
                                {"attendance_text": attendance, "decisions": decisions}, by=officer)
         if created and "联席会议" in title:

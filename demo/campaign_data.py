@@ -31,8 +31,12 @@ CAMPAIGN = {
     "goal_text": "全市30%以上县（区）级行政区达到节水型社会标准",
     "goal_year": 2022,
     "goal_share": "30",
-    "source": "重庆市水利局关于2019年度重庆市县域节水型社会达标建设工作总结的报告（2020年1月3日）",
+    # Set at the start of 2019 ("年初，局党组召开专题会议…明确了2019-2020年创建…目标任务").
+    "source": "重庆市水利局党组专题会议（2019年初）",
 }
+
+# The report itself, with which the 2019 batch was reported to 水利部 for 复核.
+REPORT_2019 = "重庆市水利局关于2019年度重庆市县域节水型社会达标建设工作总结的报告（2020年1月3日）"
 
 NAMED_BEFORE = ["500120", "500118"]  # 璧山、永川: "创建成功的区", before 2019
 BATCH_2019 = ["500117", "500111", "500152", "500153"]  # 合川、大足、潼南、荣昌
@@ -57,11 +61,9 @@ EXPERTS = [  # (username, name, affiliation, field, title)
     ("expert_cqwrc", "李明（演示）", "重庆市水利发展研究中心", "水资源管理", "正高级工程师"),
 ]
 
+# The two joint meetings of 18 市级部门 (the report's 6月14日 meeting of 12 区县 on creation was
+# not a 联席会议 of departments, so it is not one here).
 MEETINGS_2019 = [  # (month, day, title, attendance as written, decisions as written)
-    (6, 14, "县域节水型社会达标建设会议",
-     "璧山、合川、涪陵等12个区县；局党组分管领导谢飞同志主持",
-     "璧山、永川等4个创建成功的区分管局领导介绍经验，计划创建的合川、涪陵等8个区县分别汇报了工作进展情况、"
-     "存在的困难和下步措施；市水利局根据各区县完成任务情况和标准要求，考量对各区县的资金奖补份额。"),
     (4, 18, "推动节水型社会建设联席会议（第一次，日期为演示）",
      "市发展改革委、市教委、市城管局等18个市级部门",
      "根据职能职责，明确责任、分解任务、督导推进。"),

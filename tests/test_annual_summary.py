@@ -342,3 +342,23 @@ def test_the_command_refuses_an_unknown_region_or_one_without_a_campaign(chongqi
     with pytest.raises(CommandError, match="黔江区 \\(500114\\) runs no creation campaign"):
         call_command("build_annual_summary", "--region", "500114", "--year", "2019", "-o", str(tmp_path))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_past_years_summary_built_years_later_says_where_the_counties_stood_that_year(chongqing):
+    """Built in 2026, the 2019 summary still counts 合川 as named and 大足 as in progress at
+    the end of 2019, even after 大足 was named in 2020 and a batch of 2026 was added."""
+    dazu = Creation.objects.get(region__name="大足区")
+    StageStep.objects.create(creation=dazu, from_stage=Stage.PUBLICITY, to_stage=Stage.REPORTED,
+                             taken_on=date(2020, 2, 1))
+    StageStep.objects.create(creation=dazu, from_stage=Stage.REPORTED, to_stage=Stage.NAMED,
+                             taken_on=date(2020, 6, 1))
+    Creation.objects.filter(pk=dazu.pk).update(stage=Stage.NAMED, named_on=date(2020, 6, 1))
+    later = Batch.objects.create(campaign=chongqing, year=2026, name="2026年度创建")
+    Creation.objects.create(campaign=chongqing, batch=later, stage=Stage.PLANNED, stage_since=date(2026, 1, 1),
+                            assessment_year=2025, region=Region.objects.get(code="500156"))
+    text = text_of(annual_summary.build(chongqing, 2019, today=date(2026, 12, 7)).document)
+    assert "截至2019年12月31日，已获命名1个，正在创建2个，计划创建0个，距目标还需1个。" in text
+    assert "2026年" not in text.split("二、存在的困难和问题")[0]  # a batch planned years later is not 2019's plan
+    assert "大足区未按期进入命名阶段（应于2019年12月31日前）" in text  # late as 2019 closed
+    now = text_of(annual_summary.build(chongqing, 2026, today=date(2026, 12, 7)).document)
+    assert "截至2026年12月7日，已获命名2个，正在创建1个，计划创建1个" in now
