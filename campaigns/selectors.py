@@ -298,12 +298,6 @@ def home(scope, today):
     return Home()
 
 
-def county_in_campaign(user):
-    """Whether ``user`` is a reviewer of a county that has a creation record (the navbar's test)."""
-    return (user.role == "reviewer" and user.department_id is not None
-            and Creation.objects.filter(region__departments=user.department_id).exists())
-
-
 # --- scores, for the funding suggestion and the annual summary -----------------------------------
 
 

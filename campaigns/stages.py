@@ -127,7 +127,8 @@ def problems(creation, to, on):
 
 
 def _stored(creation, version):
-    stored = Creation.objects.select_for_update().select_related("campaign__region__parent").get(pk=creation.pk)
+    stored = (Creation.objects.select_for_update(of=("self",)).select_related("campaign__region__parent")
+              .get(pk=creation.pk))
     if version is not None and stored.version != version:
         raise EditConflict(stored)
     return stored

@@ -22,6 +22,9 @@ ON_BOTH_DATABASES = {
     "test_quarterly_report", "test_progress", "test_review_decisions", "test_task_import", "test_task_archive",
     "test_task_editing", "test_carrier_import", "test_indicator_upload", "test_jobs", "test_scale_data",
     "test_staged_import", "test_scoping", "test_reminders", "test_query_counts",
+    # the campaign's steps lock their rows (FOR UPDATE OF the row, not the joined regions)
+    "test_campaign_stages", "test_campaign_acceptance", "test_campaign_experts", "test_campaign_self_assessment",
+    "test_campaign_city_work",
 }
 # The demo's loads on PostgreSQL are CI's load run and deploy proof, which load it there.
 

@@ -17,7 +17,7 @@ from ..models import Acceptance, Creation, Objection, Publicity, Recheck, Rectif
 def _locked(creation, version=None):
     """The stored record, locked until the transaction ends; EditConflict when the page
     showed another version."""
-    stored = Creation.objects.select_for_update().select_related("campaign__region__parent", "region").get(
+    stored = Creation.objects.select_for_update(of=("self",)).select_related("campaign__region__parent", "region").get(
         pk=creation.pk)
     if version is not None and stored.version != version:
         raise EditConflict(stored)
@@ -99,7 +99,7 @@ def acceptance_conclude(creation, *, user, conclusion, opinion, version):
 
 
 def _item(item, version):
-    stored = Rectification.objects.select_for_update().select_related(
+    stored = Rectification.objects.select_for_update(of=("self",)).select_related(
         "acceptance__creation__campaign__region__parent").get(pk=item.pk)
     if version is not None and stored.version != version:
         raise EditConflict(stored)
@@ -198,7 +198,7 @@ def objection_settle(objection, *, user, settlement, settled_on):
     if not settlement.strip():
         raise TransitionRefused(_("Say how the objection was settled."))
     with transaction.atomic():
-        stored = Objection.objects.select_for_update().select_related(
+        stored = Objection.objects.select_for_update(of=("self",)).select_related(
             "publicity__creation__campaign__region__parent").get(pk=objection.pk)
         _city(user, stored.publicity.creation,
               _("Only the city's water bureau records the publicity and its objections."))

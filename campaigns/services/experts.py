@@ -79,7 +79,8 @@ def save_group(creation, *, user, formed_on, assessed_on, experts, leader):
     if leader is None or leader not in experts:
         raise ValidationError({"leader": _("The leader must be one of the group's experts.")})
     with transaction.atomic():
-        stored = Creation.objects.select_for_update().select_related("campaign__region__parent").get(pk=creation.pk)
+        stored = (Creation.objects.select_for_update(of=("self",)).select_related("campaign__region__parent")
+                  .get(pk=creation.pk))
         if not stages.is_city_actor(user, stored.campaign):
             raise TransitionRefused(_("Only the city's water bureau assigns the expert group."))
         if stored.stage not in (Stage.DECLARED, Stage.TECHNICAL):
@@ -157,7 +158,7 @@ def entry_problems(indicator, points, reason):
 
 
 def _locked_membership(membership, version):
-    stored = (Membership.objects.select_for_update().select_related("group__creation", "expert")
+    stored = (Membership.objects.select_for_update(of=("self",)).select_related("group__creation", "expert")
               .get(pk=membership.pk))
     if version is not None and stored.version != version:
         raise EditConflict(stored)
@@ -258,7 +259,8 @@ def record_consensus(group, *, indicator, user, points, note, dissent, membershi
     any dissent as written."""
     note, dissent = (note or "").strip(), (dissent or "").strip()
     with transaction.atomic():
-        stored = ExpertGroup.objects.select_for_update().select_related("creation__campaign").get(pk=group.pk)
+        stored = (ExpertGroup.objects.select_for_update(of=("self",)).select_related("creation__campaign")
+                  .get(pk=group.pk))
         if not may_lead(user, stored, membership):
             raise TransitionRefused(_("The group's leader or the city's water bureau records the consensus."))
         _require_group_open(stored)
@@ -286,7 +288,8 @@ def record_consensus(group, *, indicator, user, points, note, dissent, membershi
 def remove_consensus(group, *, indicator, user, membership=None):
     """Go back to the mean for one item."""
     with transaction.atomic():
-        stored = ExpertGroup.objects.select_for_update().select_related("creation__campaign").get(pk=group.pk)
+        stored = (ExpertGroup.objects.select_for_update(of=("self",)).select_related("creation__campaign")
+                  .get(pk=group.pk))
         if not may_lead(user, stored, membership):
             raise TransitionRefused(_("The group's leader or the city's water bureau records the consensus."))
         _require_group_open(stored)
@@ -298,7 +301,8 @@ def conclude(group, *, user, opinion, membership=None):
     after it nothing of the assessment changes and the city may send the county on to 现场验收."""
     opinion = (opinion or "").strip()
     with transaction.atomic():
-        stored = ExpertGroup.objects.select_for_update().select_related("creation__campaign").get(pk=group.pk)
+        stored = (ExpertGroup.objects.select_for_update(of=("self",)).select_related("creation__campaign")
+                  .get(pk=group.pk))
         if not may_lead(user, stored, membership):
             raise TransitionRefused(_("The group's leader or the city's water bureau concludes the assessment."))
         _require_group_open(stored)

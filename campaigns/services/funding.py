@@ -119,7 +119,8 @@ def _refuse_if_approved(funding):
 
 
 def _locked(funding, version):
-    stored = FundingRound.objects.select_for_update().select_related("campaign__indicator_set").get(pk=funding.pk)
+    stored = (FundingRound.objects.select_for_update(of=("self",)).select_related("campaign__indicator_set")
+              .get(pk=funding.pk))
     if version is not None and stored.version != version:
         raise EditConflict(stored)
     _refuse_if_approved(stored)

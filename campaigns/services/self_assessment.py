@@ -63,7 +63,7 @@ def _fill(score, computed):
 
 
 def _locked(assessment, version=None):
-    stored = SelfAssessment.objects.select_for_update().select_related("creation").get(pk=assessment.pk)
+    stored = SelfAssessment.objects.select_for_update(of=("self",)).select_related("creation").get(pk=assessment.pk)
     if version is not None and stored.version != version:
         raise EditConflict(stored)
     return stored
