@@ -8,11 +8,13 @@ uses from here. The demo and step fixtures are defined under another function na
 
 import itertools
 import os
+import sqlite3
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from playwright.sync_api import Error as PlaywrightError
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -66,8 +68,25 @@ def fixture_demo(transactional_db, jobs_in_process):
     """The demo as ``make run`` leaves it, its jobs run here, and the jobs of the test too.
     Sent to a broker nobody reads (the suite on PostgreSQL + Redis), the demo's recomputes
     would never run and would leave their regions marked as waiting for one, so that the
-    pages' later changes enqueue none either."""
+    pages' later changes enqueue none either.
+
+    On SQLite the first test loads it and keeps a copy of the whole database (SQLite's backup
+    API, in memory); each later test gets that copy back in milliseconds instead of loading
+    the demo again (20 s each). The copy is of the same day's load; the files the demo wrote
+    stay on disk."""
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        if _SNAPSHOT:
+            _SNAPSHOT[0].backup(connection.connection)
+            return
     call_command("load_demo", password=DEMO_PASSWORD, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    if connection.vendor == "sqlite":
+        snapshot = sqlite3.connect(":memory:", check_same_thread=False)
+        connection.connection.backup(snapshot)
+        _SNAPSHOT.append(snapshot)
+
+
+_SNAPSHOT = []  # the SQLite database as the first demo load left it
 
 
 def sign_in(page, live_server, username):
