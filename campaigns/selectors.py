@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 
 from django.db.models import Prefetch, Q
+from django.utils import timezone
 
 from carriers.models import MonitoringRule, UserYear
 from org.models import Region
@@ -229,6 +230,8 @@ def as_they_stood(creations, day):
     the campaign came to the portal), and counts only if its batch is of that year or the next
     (a campaign plans a year ahead; a record entered later for a past batch still counts).
     Copies, never saved: a summary of a past year says what was so then."""
+    if day >= timezone.localdate():
+        return list(creations)  # as they stand now: the stored stages
     first = dict(Creation.history.filter(id__in=[c.pk for c in creations], history_type="+")
                  .values_list("id", "stage"))
     stood = []

@@ -23,6 +23,7 @@ from campaigns.models import (
     Membership,
     SelfAssessment,
     Stage,
+    StageStep,
     SupervisionVisit,
 )
 from campaigns.services import funding as funding_services
@@ -394,3 +395,20 @@ def test_funding_approve_answers_post_only(world, campaign, supervisor, client_f
     funding = FundingRound.objects.create(campaign=campaign, year=CAMPAIGN_YEAR, total=10,
                                           approved_at=timezone.make_aware(datetime(CAMPAIGN_YEAR, 1, 5)))
     assert client_for(supervisor).get(reverse("campaigns:funding_approve", args=[funding.pk])).status_code == 405
+
+
+def test_a_past_years_round_weighs_each_county_at_the_stage_it_had_reached_by_that_years_end(world, campaign):
+    """A county of last year's batch that reached 现场验收 in December and was named this year
+    is weighed for last year's round at 现场验收 (0.8), not at 命名 (1.0)."""
+    batch = Batch.objects.create(campaign=campaign, year=CAMPAIGN_YEAR - 1, name="上年度创建")
+    region = Region.objects.create(code="500117", name="合川区", level=Region.Level.COUNTY, parent=world.city)
+    hechuan = Creation.objects.create(campaign=campaign, batch=batch, region=region, stage=Stage.NAMED,
+                                      stage_since=date(CAMPAIGN_YEAR, 3, 1), named_on=date(CAMPAIGN_YEAR, 3, 1),
+                                      assessment_year=CAMPAIGN_YEAR - 2)
+    for to, day in ((Stage.ACCEPTANCE, date(CAMPAIGN_YEAR - 1, 12, 10)), (Stage.NAMED, date(CAMPAIGN_YEAR, 3, 1))):
+        StageStep.objects.create(creation=hechuan, from_stage="", to_stage=to, taken_on=day)
+    last_year = funding_services.weighings(campaign, CAMPAIGN_YEAR - 1)
+    assert (last_year[hechuan.pk].creation.stage, last_year[hechuan.pk].stage_weight) == (Stage.ACCEPTANCE,
+                                                                                        Decimal("0.8"))
+    this_year = funding_services.weighings(campaign, CAMPAIGN_YEAR)
+    assert this_year[hechuan.pk].stage_weight == Decimal("1.0")  # named this year: still shares this year's round

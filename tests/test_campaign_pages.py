@@ -280,6 +280,7 @@ def test_the_campaign_page_shows_the_goal_and_how_far_it_is(world, campaign, cre
         response = client_for(supervisor).get(reverse("campaigns:campaign", args=[campaign.pk]))
     page = response.content.decode()
     assert "全市30%以上县（区）级行政区达到节水型社会标准" in page
+    assert f'href="{reverse("campaigns:experts")}"' in page  # the register of experts, a click away
     for testid, value in (("counties", 4), ("needed", 2), ("named", 1), ("in-progress", 0), ("planned", 1)):
         assert f'data-testid="{testid}">{value}<' in page, testid
     assert 'data-testid="goal-need">1 / 2<' in page

@@ -15,6 +15,7 @@ group's total once it concluded, else the self-assessment's total, else the stan
 points (nothing scored yet: the stage alone decides), divided by the full points."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
@@ -65,12 +66,16 @@ class Weighing:
 
 
 def funded_creations(campaign, year):
-    """The counties the round of ``year`` shares among: those of the batches up to that year
-    still creating in it — not revoked, not a later batch's, not named in an earlier year
-    (a county named before the campaign, its date unknown, counts as named before)."""
-    creations = (Creation.objects.filter(campaign=campaign, batch__year__lte=year).exclude(stage=Stage.REVOKED)
-                 .select_related("region", "batch").order_by("region__code"))
-    return [creation for creation in creations if not _named_before(creation, year)]
+    """The counties the round of ``year`` shares among, at the stage they had reached by the
+    end of it (today, for the running year): those of the batches up to that year still
+    creating in it — not revoked, not a later batch's, not named in an earlier year (a county
+    named before the campaign, its date unknown, counts as named before)."""
+    as_of = min(timezone.localdate(), date(year, 12, 31))
+    stood = selectors.as_they_stood(
+        [c for c in selectors.creations_with_steps(campaign) if c.batch.year <= year], as_of)
+    return sorted((creation for creation in stood
+                   if creation.stage != Stage.REVOKED and not _named_before(creation, year)),
+                  key=lambda creation: creation.region.code)
 
 
 def _named_before(creation, year):
