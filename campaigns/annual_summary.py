@@ -19,6 +19,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from core.excel import write_text
 from core.gongwen import Gongwen, chinese_number, written_date
 from core.numbers import plain
+from org.selectors import water_bureau_of
 from tasks.exports import BODY_FONT, BORDER, HEADER_FONT, TITLE_FONT, WRAP_CENTER, WRAP_LEFT
 
 from . import selectors
@@ -101,12 +102,6 @@ class SummaryData:
         return next((creations for batch, creations in self.batches if batch.year == year), [])
 
 
-def authority_of(region):
-    """The region's water bureau, by its full name (the summary's 发文机关)."""
-    found = region.departments.filter(short_name__contains="水利").order_by("pk").first()
-    return found.name if found is not None else f"{region.name}水利局"
-
-
 def summary_data(campaign, year, today):
     creations = selectors.creations_with_steps(campaign)
     # The campaign as it stood at the end of the year (today, for the year still running):
@@ -129,7 +124,7 @@ def summary_data(campaign, year, today):
         Prefetch("allocations", queryset=Allocation.objects.select_related("creation__region")
                  .order_by("creation__region__code"))))
     return SummaryData(
-        campaign=campaign, year=year, today=today, as_of=as_of, authority=authority_of(campaign.region),
+        campaign=campaign, year=year, today=today, as_of=as_of, authority=water_bureau_of(campaign.region),
         progress=progress,
         creations=creations,
         accepted=[(acceptance.creation, acceptance) for acceptance in acceptances],

@@ -124,3 +124,10 @@ def region_overview(scope):
             )
         )
     )
+
+
+def water_bureau_of(region):
+    """The region's water bureau by its full name: the 发文机关 that signs the 公文 the portal
+    drafts for it (its department whose short name says 水利, else “<region>水利局”)."""
+    found = region.departments.filter(short_name__contains="水利").order_by("pk").first()
+    return found.name if found is not None else f"{region.name}水利局"

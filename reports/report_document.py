@@ -1,47 +1,25 @@
 """The Word draft of the quarterly narrative (工作进展情况报告), with the figures filled in,
-for the bureau to edit: overview, progress by key task, indicators, problems, next steps."""
+for the bureau to edit: overview, progress by key task, indicators, problems, next steps;
+laid out as a 公文 (``core.gongwen``: A4, GB/T 9704 margins, page numbers) and signed by the
+district's water bureau with the day it was built."""
 
-import io
 from collections import defaultdict
 
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Pt
+from django.utils import timezone
 
+from core.gongwen import Gongwen, chinese_number
 from core.numbers import plain
+from org.selectors import water_bureau_of
 from tasks.models import ProgressReport
 
 from .report_workbook import self_review_text
 
 
-def _font(run, name, size):
-    run.font.name = name
-    run.font.size = Pt(size)
-    run._element.rPr.rFonts.set(qn("w:eastAsia"), name)  # Chinese text takes the East Asian font
-
-
-def _heading(document, text):
-    paragraph = document.add_paragraph()
-    _font(paragraph.add_run(text), "黑体", 16)
-
-
-def _body(document, text):
-    paragraph = document.add_paragraph()
-    paragraph.paragraph_format.first_line_indent = Pt(32)
-    paragraph.paragraph_format.line_spacing = Pt(28)
-    _font(paragraph.add_run(text), "仿宋_GB2312", 16)
-    return paragraph
-
-
 def build(data):
     """The draft as bytes, from ``report_workbook.ReportData``."""
-    document = Document()
-    title = document.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(title.add_run(f"{data.region.name}{data.quarter.label}节约用水工作进展情况报告"), "方正小标宋_GBK", 22)
+    document = Gongwen(title=f"{data.region.name}{data.quarter.label}节约用水工作进展情况报告")
 
-    _heading(document, "一、总体情况")
+    document.heading(1, "一、总体情况")
     totals = data.totals
     plan = data.plan.title if data.plan else "本年度方案"
     sentences = [
@@ -54,44 +32,37 @@ def build(data):
             points = f"，{section.points_text}" if section.scored else ""
             sentences.append(f"按{section.indicator_set.name}评价，本季度结论为“{section.verdict.get_verdict_display()}”"
                              f"{points}：{section.verdict.reason}。")
-    _body(document, "".join(sentences))
+    document.paragraph("".join(sentences))
 
-    _heading(document, "二、重点任务推进情况")
+    document.heading(1, "二、重点任务推进情况")
     for line in _key_task_lines(data):
-        _body(document, line)
+        document.paragraph(line)
 
-    _heading(document, "三、指标达标情况")
+    document.heading(1, "三、指标达标情况")
     if not data.standards:
-        _body(document, "本区县尚未采用评价标准。")
+        document.paragraph("本区县尚未采用评价标准。")
     several = len(data.standards) > 1
     for number, section in enumerate(data.standards, start=1):
         if several:
-            _subheading(document, f"（{CHINESE_COUNT[number]}）{section.indicator_set.name}")
+            document.heading(2, f"（{chinese_number(number)}）{section.indicator_set.name}")
         for line in _standard_lines(section):
-            _body(document, line)
+            document.paragraph(line)
 
-    _heading(document, "四、存在问题")
+    document.heading(1, "四、存在问题")
     problems = _texts(data, "problems")
     for text in problems or ["（请填写。）"]:
-        _body(document, text)
+        document.paragraph(text)
 
-    _heading(document, "五、下一步工作")
+    document.heading(1, "五、下一步工作")
     plans = _texts(data, "next_plan")
     for text in plans or ["（请填写。）"]:
-        _body(document, text)
+        document.paragraph(text)
 
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
-
-
-CHINESE_COUNT = dict(enumerate("一二三四五六七八九十", start=1))
+    document.signature(water_bureau_of(data.region), timezone.localdate())
+    return document.bytes()
 
 
-def _subheading(document, text):
-    paragraph = document.add_paragraph()
-    paragraph.paragraph_format.first_line_indent = Pt(32)
-    _font(paragraph.add_run(text), "楷体_GB2312", 16)
+
 
 
 def _standard_lines(section):

@@ -10,8 +10,10 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 from docx import Document
 
+from core.gongwen import written_date
 from core.periods import Quarter
 from reports import services
 from reports.models import QuarterlyReport
@@ -56,6 +58,14 @@ def test_the_word_draft_has_the_figures(quarter_of_work, world):  # noqa: F811
     assert "应报送进展5项，已报送4项，其中按时报送3项，逾期未报或逾期报送2项" in text
     for heading in ("一、总体情况", "二、重点任务推进情况", "三、指标达标情况", "四、存在问题", "五、下一步工作"):
         assert heading in text
+    # Fit to send upward: a 公文 on A4 with GB/T 9704's margins and page numbers, signed by the
+    # district's water bureau with the day it was built.
+    document = Document(report.document.open("rb"))
+    section = document.sections[0]
+    assert (round(section.page_width.mm), round(section.top_margin.mm), round(section.left_margin.mm)) == (210, 37, 28)
+    assert section.footer.paragraphs[0].text.startswith("— ")
+    lines = [p.text for p in document.paragraphs if p.text]
+    assert lines[-2:] == ["重庆市武隆区水利局", written_date(timezone.localtime(report.finished_at).date())]
 
 
 def test_building_twice_leaves_one_current_report(quarter_of_work, world):  # noqa: F811
