@@ -209,23 +209,23 @@ def _expert(name, affiliation, username, **extra):
 
 
 @pytest.fixture
-def expert_zhang(world):
+def zhang(world):
     return _expert("张教授", "重庆大学", "zhang", field="水资源管理", title="教授")
 
 
 @pytest.fixture
-def expert_li(world):
+def li(world):
     return _expert("李研究员", "西南大学", "li", title="研究员")
 
 
 @pytest.fixture
-def expert_wang(world):
+def wang(world):
     """An expert in the register, in no group of ``world``'s county."""
     return _expert("王工", "重庆市水利发展研究中心", "wang")
 
 
 @pytest.fixture
-def declared_creation(creation, county_standard, reviewer):
+def declared(creation, county_standard, reviewer):
     """``creation`` has declared: its self-assessment submitted with every item at full points
     but 19 (5 of 7)."""
     from django.utils import timezone
@@ -244,12 +244,12 @@ def declared_creation(creation, county_standard, reviewer):
 
 
 @pytest.fixture
-def technical_creation(declared_creation, supervisor, expert_zhang, expert_li):
+def technical(declared, supervisor, zhang, li):
     """张 (leader) and 李 assess ``creation``, in 技术评估."""
     from campaigns.services import experts
 
-    experts.save_group(declared_creation, user=supervisor, formed_on=date(CAMPAIGN_YEAR, 10, 8),
-                       assessed_on=date(CAMPAIGN_YEAR, 10, 20), experts=[expert_zhang, expert_li], leader=expert_zhang)
-    experts.start_technical(declared_creation, user=supervisor, version=declared_creation.version)
-    declared_creation.refresh_from_db()
-    return declared_creation
+    experts.save_group(declared, user=supervisor, formed_on=date(CAMPAIGN_YEAR, 10, 8),
+                       assessed_on=date(CAMPAIGN_YEAR, 10, 20), experts=[zhang, li], leader=zhang)
+    experts.start_technical(declared, user=supervisor, version=declared.version)
+    declared.refresh_from_db()
+    return declared

@@ -32,33 +32,6 @@ from tests.conftest import CAMPAIGN_YEAR
 from tests.test_xss import read
 
 
-@pytest.fixture
-def zhang(expert_zhang):
-    return expert_zhang
-
-
-@pytest.fixture
-def li(expert_li):
-    return expert_li
-
-
-@pytest.fixture
-def wang(expert_wang):
-    return expert_wang
-
-
-@pytest.fixture
-def declared(declared_creation):
-    return declared_creation
-
-
-@pytest.fixture
-def technical(technical_creation):
-    """张 (leader) and 李 assess 武隆 (conftest's ``technical_creation``)."""
-    return technical_creation
-
-
-
 def member(creation, who):
     return Membership.objects.get(group__creation=creation, expert=who)
 

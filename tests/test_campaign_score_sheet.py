@@ -17,27 +17,6 @@ from indicators.models import IndicatorSet
 from tests.test_campaign_experts import member, score
 
 
-@pytest.fixture
-def zhang(expert_zhang):
-    return expert_zhang
-
-
-@pytest.fixture
-def li(expert_li):
-    return expert_li
-
-
-@pytest.fixture
-def wang(expert_wang):
-    return expert_wang
-
-
-@pytest.fixture
-def technical(technical_creation):
-    """张 (leader) and 李 assess 武隆 (conftest's ``technical_creation``)."""
-    return technical_creation
-
-
 def download(client, creation):
     response = client.get(reverse("campaigns:score_sheet", args=[creation.pk]))
     assert response.status_code == 200
