@@ -6,6 +6,9 @@ The publishers then need not know who listens, and no app imports the one above 
 from collections import defaultdict
 
 SCORES_CHANGED = "scores_changed"  # kwargs: region, quarter
+# A region's departments or groups changed (one added, renamed, moved between kinds, a
+# group's rule edited): what a group name stands for is resolved again.
+DEPARTMENTS_CHANGED = "departments_changed"  # kwargs: region
 
 _LISTENERS = defaultdict(list)
 
