@@ -18,7 +18,9 @@ from core.workbook_reader import load_workbook, read_grid
 from org.selectors import DepartmentResolver
 
 from .models import Assignment, TaskNode
+from .services.targets import targets_check, targets_read
 from .table_parsing import parse_task_sheet
+from .wording import target_label
 
 MAX_SUGGESTIONS = 3
 
@@ -74,17 +76,21 @@ def read_task_table(data, *, sheet=None, split_circled=False):
     return TaskTable(sheet=worksheet.title, sheets=names, table=table)
 
 
-def check_task_table(read, *, region):
-    """The preview of a read table: its problems and the department names ``region`` does not know."""
+def check_task_table(read, *, region, default_year=None):
+    """The preview of a read table: its problems and the department names ``region`` does not know.
+    With ``default_year`` (the plan's first year) the dates written in it are checked too."""
     preview = ImportPreview(sheet=read.sheet, sheets=read.sheets, table=read.table, problems=list(read.table.problems))
+    if default_year is not None:
+        preview.problems += targets_check(read.table, default_year=default_year)
     preview.resolver = DepartmentResolver.for_region(region)
     _check_departments(preview)
     return preview
 
 
-def preview_task_table(*, region, data, sheet=None, split_circled=False):
+def preview_task_table(*, region, data, sheet=None, split_circled=False, default_year=None):
     """Read ``data`` and check it against ``region``."""
-    return check_task_table(read_task_table(data, sheet=sheet, split_circled=split_circled), region=region)
+    return check_task_table(read_task_table(data, sheet=sheet, split_circled=split_circled), region=region,
+                            default_year=default_year)
 
 
 def _check_departments(preview):
@@ -161,3 +167,17 @@ def describe_plan_import(diff):
 
 def _names(departments):
     return "、".join(department.short_name or department.name for department in departments)
+
+
+def targets_as_read(table, *, default_year):
+    """[(node, [target as understood])] of every node of a parsed table, for the reviewer to
+    confirm before importing: "12月31日前≥1家（12月底完成1家）"."""
+    rows = []
+    for node in table.nodes():
+        labels = []
+        if node.level == TaskNode.Level.WORK_ITEM:
+            targets, _problems = targets_read(text=node.text, target_text=node.target_text, due_text=node.due_text,
+                                              default_year=default_year)
+            labels = [f"{target_label(target, default_year=default_year)}（{target.wording}）" for target in targets]
+        rows.append((node, labels))
+    return rows

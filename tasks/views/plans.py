@@ -34,7 +34,7 @@ from ..forms import (
     PlanForm,
     UnknownNamesForm,
 )
-from ..imports import check_task_table, describe_plan_import, read_task_table
+from ..imports import check_task_table, describe_plan_import, read_task_table, targets_as_read
 from ..models import Plan, TaskNode
 from ..selectors import archived_nodes, plan_tree, plans_for, records_under, walk
 from ..services import (
@@ -178,7 +178,7 @@ class TaskTableImporter(staged_import.Importer):
         return read_task_table(data, sheet=target.meta["sheet"] or None, split_circled=target.meta["split_circled"])
 
     def check(self, read, target):
-        preview = check_task_table(read, region=target.region)
+        preview = check_task_table(read, region=target.region, default_year=target.plan.start_year)
         diff = plan_import_diff(plan=target.plan, preview=preview)
         changes, removals = describe_plan_import(diff)
         counts = preview.counts()
@@ -192,7 +192,8 @@ class TaskTableImporter(staged_import.Importer):
         return UnknownNamesForm(data, unknown=check.data.unknown, departments=_region_departments(target.region))
 
     def commit(self, read, target, confirmation):
-        preview = check_task_table(read, region=target.region)  # the region's names as they are now
+        # the region's names as they are now
+        preview = check_task_table(read, region=target.region, default_year=target.plan.start_year)
         plan = target.plan
         if plan.pk is None:
             plan.full_clean()
@@ -212,7 +213,7 @@ class TaskTableImporter(staged_import.Importer):
 
     def context(self, target, check):
         return {"region": target.region, "plan": target.plan, "preview": check.data,
-                "rows": [node for root in check.data.table.roots for node in root.walk()]}
+                "rows": targets_as_read(check.data.table, default_year=target.plan.start_year)}
 
 
 TASK_TABLE_IMPORT = TaskTableImporter()

@@ -1,0 +1,234 @@
+"""Targets and deadlines written inside task texts (issue 22): every target of a cell, each
+with its own date, read at import, shown on the preview, corrected on the node's page,
+reported against each quarter and exported."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from core.errors import ImportBlocked
+from demo.tables import build_bytes
+from tasks.imports import preview_task_table, targets_as_read
+from tasks.models import TaskNode, TaskTarget
+from tasks.services import plan_import
+from tasks.wording import parse_targets, target_label
+from tests.helpers import new_plan
+
+
+def read(text, year=2023):
+    return parse_targets(text, default_year=year)
+
+
+def summary(text, year=2023):
+    return [(t.kind, t.comparator, t.value, t.value_max, t.unit, t.base_year, t.due_on) for t in read(text, year).targets]
+
+
+D = Decimal
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the count kept, and now its date
+        ("12月底完成1家", [("count", "ge", D(1), None, "家", None, date(2023, 12, 31))]),
+        ("11月底前完成3家；12月底前完成5家", [("count", "ge", D(3), None, "家", None, date(2023, 11, 30)),
+                                       ("count", "ge", D(5), None, "家", None, date(2023, 12, 31))]),
+        ("2020年上半年完成水利行业节水型机关创建工作，建成率达到100%",
+         [("share", "ge", D(100), None, "%", None, date(2020, 6, 30))]),
+        # the second target of a cell is no longer dropped
+        ("节水型企业建成率不低于10%（不得少于2个）", [("share", "ge", D(10), None, "%", None, None),
+                                         ("count", "ge", D(2), None, "个", None, None)]),
+        ("创建节水型小区1～2家", [("range", "ge", D(1), D(2), "家", None, None)]),
+        ("打造1-2个节水示范点", [("range", "ge", D(1), D(2), "个", None, None)]),
+        ("培育3至5家节水标杆企业", [("range", "ge", D(3), D(5), "家", None, None)]),
+        ("2023年底前实现100%全覆盖", [("coverage", "ge", D(100), None, "%", None, date(2023, 12, 31))]),
+        ("实现公共机构节水型单位全覆盖", [("coverage", "ge", D(100), None, "%", None, None)]),
+        # a fall against a fixed base year is a signed change: at least 23 % down is ≤ -23 %
+        ("万元GDP用水量较2015年下降23%", [("change_vs_base", "le", D(-23), None, "%", 2015, None)]),
+        ("比2020年降低10%以上", [("change_vs_base", "le", D(-10), None, "%", 2020, None)]),
+        ("农田灌溉水有效利用系数比2020年提高5%以上", [("change_vs_base", "ge", D(5), None, "%", 2020, None)]),
+        ("6月30日前完成4家", [("count", "ge", D(4), None, "家", None, date(2023, 6, 30))]),
+        ("完成3家（12月底前）", [("count", "ge", D(3), None, "家", None, date(2023, 12, 31))]),
+        # another district's wording
+        ("全年新增节水型企业不少于5家，其中6月底前完成2家",
+         [("count", "ge", D(5), None, "家", None, date(2023, 12, 31)),
+          ("count", "ge", D(2), None, "家", None, date(2023, 6, 30))]),
+        ("２０２４年底前建成节水型高校３所", [("count", "ge", D(3), None, "所", None, date(2024, 12, 31))]),
+        ("积极推进节水型社会建设，到2025年全面完成", []),
+    ],
+)
+def test_parse_targets(text, expected):
+    reading = read(text)
+    assert summary(text) == expected
+    assert reading.problems == []
+    assert all(target.wording for target in reading.targets)
+
+
+def test_percentage_points_are_an_absolute_fall_not_a_relative_one():
+    """"下降2个百分点" lowers a rate by 2 (12 % → 10 %); "下降2%" lowers it by a fiftieth (12 % →
+    11.76 %). The unit keeps the difference: 个百分点 is not turned into %."""
+    points, = read("漏损率较2015年下降不低于2个百分点").targets
+    share, = read("漏损率较2015年下降2%").targets
+    assert (points.kind, points.comparator, points.value, points.unit, points.base_year) == (
+        "change_vs_base", "le", D(-2), "个百分点", 2015)
+    assert share.unit == "%"
+    assert target_label(points) == "较2015年下降≥2个百分点"
+
+
+def test_the_words_as_written_are_kept():
+    first, second = read("节水型企业建成率不低于l0%（不得少于2个）").targets
+    assert first.value == 10  # the typing slip l0 read as 10 …
+    assert first.wording == "节水型企业建成率不低于l0%"  # … and kept as written
+    assert second.wording == "不得少于2个"
+    count, = read("创建节水型小区1～2家").targets
+    assert count.wording == "创建节水型小区1～2家"
+    dated, = read("２０２４年底前建成节水型高校３所").targets
+    assert dated.due_text == "２０２４年底"
+
+
+@pytest.mark.parametrize(
+    ("text", "year", "due"),
+    [
+        ("2月29日前完成1家", 2024, date(2024, 2, 29)),  # a leap year: the day exists
+        ("2月底前完成1家", 2024, date(2024, 2, 29)),
+        ("2月底前完成1家", 2023, date(2023, 2, 28)),
+        ("12月31日前完成1家", 2023, date(2023, 12, 31)),
+    ],
+)
+def test_dates_on_the_boundary(text, year, due):
+    target, = read(text, year).targets
+    assert target.due_on == due
+
+
+@pytest.mark.parametrize(
+    ("text", "year", "problem"),
+    [
+        ("2月29日前完成1家", 2023, "“2月29日”不是存在的日期"),
+        ("2月30日前完成2家", 2024, "“2月30日”不是存在的日期"),
+        ("13月底完成1家", 2024, "“13月底”不是存在的日期"),
+        ("2023年4月31日前建成3个", 2024, "“2023年4月31日”不是存在的日期"),
+    ],
+)
+def test_dates_that_do_not_exist_are_problems(text, year, problem):
+    reading = read(text, year)
+    assert reading.problems == [problem]
+    assert all(target.due_on is None for target in reading.targets)  # never guessed
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("12月底完成1家", "12月31日前≥1家"),
+        ("2020年上半年建成率达到100%", "2020年6月30日前≥100%"),
+        ("不得少于2个", "≥2个"),
+        ("创建节水型小区1～2家", "1～2家"),
+        ("实现100%全覆盖", "全覆盖"),
+        ("较2015年下降23%", "较2015年下降≥23%"),
+        ("漏损率不高于8.5%", "≤8.5%"),
+    ],
+)
+def test_target_label(text, label):
+    target, = read(text).targets
+    assert target_label(target, default_year=2023) == label
+
+
+# --- import ---------------------------------------------------------------------------
+
+def qianjiang_table(rows):
+    """Another district's layout: a 完成时限 column and the targets inside the task text."""
+    return {
+        "label": "附件", "title": "黔江区2024年节水型社会建设任务分解表", "sheet": "Sheet1",
+        "header": ["重点任务", "工作内容", "完成时限", "牵头单位", "配合单位"], "header_merges": [],
+        "rows": rows,
+    }
+
+
+ROWS = [
+    ["一、节水载体建设", "1.全年新增节水型企业不少于5家，其中6月底前完成2家", "2024年12月", "区水利局", "区城市管理局"],
+    [None, "2.节水型企业建成率不低于10%（不得少于2个）", "12月底", "区水利局", ""],
+    [None, "3.节水型小区11月底前完成3家；12月底前完成5家", "", "区城市管理局", ""],
+    ["二、用水效率", "4.万元GDP用水量较2015年下降23%", "2024年底", "区水利局", ""],
+]
+
+
+def import_qianjiang(world, rows=ROWS, plan=None):
+    plan = plan or new_plan(world.other_district, title="黔江2024", year=2024)
+    preview = preview_task_table(region=world.other_district, data=build_bytes(qianjiang_table(rows)))
+    assert not preview.problems and not preview.unknown, (preview.problems, preview.unknown)
+    return plan, plan_import(plan=plan, preview=preview)
+
+
+def targets_of(plan, number):
+    node = TaskNode.objects.get(plan=plan, level=3, number=number)
+    return [target.label for target in node.targets.all()]
+
+
+def test_import_writes_every_target_with_its_date(world):
+    plan, _result = import_qianjiang(world)
+    assert targets_of(plan, "1.") == ["12月31日前≥5家", "6月30日前≥2家"]
+    assert targets_of(plan, "2.") == ["≥10%", "≥2个"]
+    assert targets_of(plan, "3.") == ["11月30日前≥3家", "12月31日前≥5家"]
+    assert targets_of(plan, "4.") == ["较2015年下降≥23%"]
+    fall = TaskTarget.objects.get(node__plan=plan, kind="change_vs_base")
+    assert (fall.value, fall.base_year, fall.wording) == (D(-23), 2015, "万元GDP用水量较2015年下降23%")
+    # The item's first target still fills the old fields (carrier counts read them).
+    second = TaskNode.objects.get(plan=plan, number="2.")
+    assert (second.target_value, second.target_unit) == (D(10), "%")
+
+
+def test_reimport_changes_nothing_and_a_reworded_target_replaces_the_old(world):
+    plan, _ = import_qianjiang(world)
+    before = {target.pk: target.label for target in TaskTarget.objects.filter(node__plan=plan)}
+    _, again = import_qianjiang(world, plan=plan)
+    assert not again.changed
+    assert {target.pk: target.label for target in TaskTarget.objects.filter(node__plan=plan)} == before
+    reworded = [list(row) for row in ROWS]
+    reworded[2][1] = "3.节水型小区11月底前完成4家；12月底前完成6家"
+    _, third = import_qianjiang(world, reworded, plan=plan)
+    assert third.updated == 1
+    assert targets_of(plan, "3.") == ["11月30日前≥4家", "12月31日前≥6家"]
+    assert TaskTarget.objects.filter(node__plan=plan).count() == len(before)
+
+
+def test_a_correction_by_hand_survives_reimporting_the_same_table(world):
+    plan, _ = import_qianjiang(world)
+    target = TaskTarget.objects.get(node__plan=plan, node__number="2.", unit="个")
+    target.value = 3
+    target.save()
+    import_qianjiang(world, plan=plan)
+    assert targets_of(plan, "2.") == ["≥10%", "≥3个"]
+
+
+def test_a_date_that_does_not_exist_is_refused_with_its_row_and_column(world):
+    rows = [list(row) for row in ROWS]
+    rows[1][1] = "2.节水型企业2月30日前完成2家"
+    rows[3][2] = "13月底"
+    data = build_bytes(qianjiang_table(rows))
+    plan = new_plan(world.other_district, title="黔江2024", year=2024)
+    preview = preview_task_table(region=world.other_district, data=data, default_year=2024)
+    assert [str(problem) for problem in preview.problems] == [
+        "“Sheet1”第5行B列：“2月30日”不是存在的日期",
+        "“Sheet1”第7行C列：“13月底”不是存在的日期",
+    ]
+    unchecked = preview_task_table(region=world.other_district, data=data)  # read without the plan's year …
+    with pytest.raises(ImportBlocked) as refused:
+        plan_import(plan=plan, preview=unchecked)  # … the import checks it itself
+    assert refused.value.problems == ["“Sheet1”第5行B列：“2月30日”不是存在的日期", "“Sheet1”第7行C列：“13月底”不是存在的日期"]
+    assert not TaskNode.objects.filter(plan=plan).exists()
+
+
+def test_leap_day_is_checked_against_the_plans_year(world):
+    rows = [["一、节水载体建设", "1.2月29日前完成节水型企业2家", "", "区水利局", ""]]
+    data = build_bytes(qianjiang_table(rows))
+    assert preview_task_table(region=world.other_district, data=data, default_year=2024).problems == []
+    refused = preview_task_table(region=world.other_district, data=data, default_year=2023).problems
+    assert [problem.message for problem in refused] == ["“2月29日”不是存在的日期"]
+
+
+def test_the_preview_lists_the_targets_as_understood(world):
+    preview = preview_task_table(region=world.other_district, data=build_bytes(qianjiang_table(ROWS)))
+    shown = {node.number: labels for node, labels in targets_as_read(preview.table, default_year=2024)}
+    assert shown["2."] == ["≥10%（节水型企业建成率不低于10%）", "≥2个（不得少于2个）"]
+    assert shown["1."] == ["12月31日前≥5家（全年新增节水型企业不少于5家）", "6月30日前≥2家（其中6月底前完成2家）"]
+    assert shown["一、"] == []
