@@ -8,7 +8,7 @@ from core.forms import VersionedForm, WorkbookField
 from core.numbers import plain
 from org.models import Department
 
-from .models import Assignment, Plan, ProgressReport, TaskNode
+from .models import Assignment, Plan, ProgressReport, TaskNode, TaskTarget
 
 
 class PlanFilterForm(forms.Form):
@@ -209,10 +209,17 @@ class ProgressForm(VersionedForm):
             "next_plan": forms.Textarea(attrs={"rows": 2}),
         }
 
+    show_targets = True  # one field per target of the item (the batch page keeps the one quantity)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         item = self.instance.item
-        if item.target_value is None:
+        self.targets = list(item.targets.all()) if self.show_targets else []
+        if self.targets:
+            # The quantity against the item's main target is taken from its field on saving.
+            del self.fields["quantity"]
+            self._add_target_fields(item)
+        elif item.target_value is None:
             del self.fields["quantity"]
         else:
             target = item.target_text or item.target_value
@@ -223,6 +230,28 @@ class ProgressForm(VersionedForm):
                 # bound form compares its data with the stored Decimal to see what changed.
                 self.initial["quantity"] = plain(self.instance.quantity)
         self.fields["percent"].widget.attrs.update({"min": 0, "max": 100})
+
+    def _add_target_fields(self, item):
+        stored = {}
+        if self.instance.pk:
+            stored = {row.target_id: row.quantity for row in self.instance.target_quantities.all()}
+        for target in self.targets:
+            name = f"target_{target.pk}"
+            change = target.kind == TaskTarget.Kind.CHANGE_VS_BASE  # a fall is negative
+            self.fields[name] = forms.DecimalField(
+                label=_("Achieved against “%(target)s”") % {"target": target.label}, required=False,
+                max_digits=14, decimal_places=4, min_value=None if change else 0,
+                help_text=escape(target.wording),  # rendered as HTML: the words are escaped
+            )
+            if not self.is_bound and target.pk in stored:
+                self.initial[name] = plain(stored[target.pk])
+        names = list(self.fields)
+        first = names.index("percent") + 1
+        self.order_fields([*names[:first], *(f"target_{t.pk}" for t in self.targets), *names[first:]])
+
+    def target_quantities(self):
+        """[(target, quantity or None)] as entered."""
+        return [(target, self.cleaned_data.get(f"target_{target.pk}")) for target in self.targets]
 
 
 
@@ -244,6 +273,7 @@ class BatchProgressForm(ProgressForm):
     entry was submitted or approved after the page was shown, so the row is no longer posted."""
 
     locked = False
+    show_targets = False
 
     class Meta(ProgressForm.Meta):
         widgets = {

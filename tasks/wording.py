@@ -179,7 +179,7 @@ _CHANGE_WORDS = {"下降": -1, "降低": -1, "减少": -1, "削减": -1, "提高
 _CHANGE = re.compile(
     _ABOUT_BASE + r"(?:[^\d，,。；;（）()]{0,12}?)"
     r"(?P<direction>" + "|".join(_CHANGE_WORDS) + r")了?\s*"
-    r"(?P<bound>不低于|不少于|不小于|不超过|不高于|不大于|超过|至少)?\s*"
+    r"(?P<bound>不低于|不少于|不小于|不超过|不高于|不大于|超过|至少|≥|≤)?\s*"
     r"(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>%|‰|个百分点)(?P<suffix>以上|以下|左右)?"
 )
 _RANGE = re.compile(
@@ -228,7 +228,7 @@ def parse_targets(text, *, default_year):
     for match in _CHANGE.finditer(cleaned):
         if claim(match, None):
             sign = _CHANGE_WORDS[match.group("direction")]
-            at_most = match.group("bound") in ("不超过", "不高于", "不大于") or match.group("suffix") == "以下"
+            at_most = match.group("bound") in ("不超过", "不高于", "不大于", "≤") or match.group("suffix") == "以下"
             # Stored as a signed change against the base year: a fall of at least 23 % is
             # "change ≤ -23 %", a rise of at least 5 % is "change ≥ 5 %".
             comparator = ("le" if at_most else "ge") if sign > 0 else ("ge" if at_most else "le")

@@ -21,7 +21,8 @@ def read(text, year=2023):
 
 
 def summary(text, year=2023):
-    return [(t.kind, t.comparator, t.value, t.value_max, t.unit, t.base_year, t.due_on) for t in read(text, year).targets]
+    return [(t.kind, t.comparator, t.value, t.value_max, t.unit, t.base_year, t.due_on)
+            for t in read(text, year).targets]
 
 
 D = Decimal
@@ -214,7 +215,8 @@ def test_a_date_that_does_not_exist_is_refused_with_its_row_and_column(world):
     unchecked = preview_task_table(region=world.other_district, data=data)  # read without the plan's year …
     with pytest.raises(ImportBlocked) as refused:
         plan_import(plan=plan, preview=unchecked)  # … the import checks it itself
-    assert refused.value.problems == ["“Sheet1”第5行B列：“2月30日”不是存在的日期", "“Sheet1”第7行C列：“13月底”不是存在的日期"]
+    assert refused.value.problems == [
+        "“Sheet1”第5行B列：“2月30日”不是存在的日期", "“Sheet1”第7行C列：“13月底”不是存在的日期"]
     assert not TaskNode.objects.filter(plan=plan).exists()
 
 

@@ -1,18 +1,24 @@
 """The targets of work items (TaskTarget): read from an item's words at import, corrected by
 hand on the node's page, reported against each quarter."""
 
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from core.errors import ImportBlocked
 from core.excel import column_letter
+from core.numbers import plain
 from core.text import normalize_name
 from core.workflow import save_versioned
 
-from ..models import TaskNode, TaskTarget
+from ..models import ProgressTarget, TaskNode, TaskTarget
 from ..table_parsing import Problem
 from ..wording import parse_targets
 
+TYPO_FACTOR = 10  # as for the item's one quantity (services.progress)
 # The fields that make a target what it is; equal tuples are the same target.
 TARGET_FIELDS = ["kind", "comparator", "value", "value_max", "unit", "base_year", "due_on", "due_text", "wording"]
 # A work item's words the targets are read from; while they stay the same, a re-import
@@ -31,7 +37,7 @@ def targets_read(*, text, target_text="", due_text="", default_year):
     found, seen = [], set()
     for name in ("text", "target_text"):
         for target in readings[name].targets if name in readings else []:
-            key = _key(target)
+            key = _meaning(target)
             if key not in seen:
                 seen.add(key)
                 found.append(target)
@@ -97,6 +103,12 @@ def _key(target):
     return tuple(getattr(target, name) for name in TARGET_FIELDS)
 
 
+def _meaning(target):
+    """A target apart from its words: "不得少于2个" in the text and "≥2个" in the target
+    column are one target."""
+    return tuple(getattr(target, name) for name in TARGET_FIELDS if name not in ("wording", "due_text"))
+
+
 @transaction.atomic
 def targets_update(*, node, version, targets, user=None):
     """Save the targets of ``node`` corrected by hand: ``targets`` are unsaved or changed
@@ -114,7 +126,101 @@ def targets_update(*, node, version, targets, user=None):
     return targets
 
 
-def item_deadline(item, targets):
-    """The item's own deadline: the earliest date among its targets, else its due date."""
-    dates = [target.due_on for target in targets if target.due_on]
-    return min(dates) if dates else item.due_on
+# --- progress against targets ------------------------------------------------------------
+
+
+def main_quantity(item, targets):
+    """The quantity ProgressReport.quantity keeps (what the pages and checks that know one
+    target read): the one against the target TaskNode.target_* mirror, else the first."""
+    for target, quantity in targets:
+        if (target.value, target.unit) == (item.target_value, item.target_unit):
+            return quantity
+    return targets[0][1] if targets else None
+
+
+def validate_target_quantities(targets):
+    """On submission: a share achieved cannot pass 100 %, nor be ten times its target."""
+    errors = {}
+    for target, quantity in targets:
+        if quantity is None or target.kind == TaskTarget.Kind.CHANGE_VS_BASE:
+            continue
+        if target.unit == "%" and quantity > 100:
+            errors[f"target_{target.pk}"] = _("A share cannot be more than 100%.")
+        elif target.value and quantity > target.value * TYPO_FACTOR:
+            errors[f"target_{target.pk}"] = _("%(quantity)s is far beyond the target of %(target)s %(unit)s; "
+                                              "check the number.") % {
+                "quantity": plain(quantity), "target": plain(target.value), "unit": target.unit}
+    if errors:
+        raise ValidationError(errors)
+
+
+def progress_targets_write(*, report, targets, user=None):
+    """Store the quantity against each target; an emptied field removes its row."""
+    stored = {row.target_id: row for row in report.target_quantities.all()}
+    for target, quantity in targets:
+        row = stored.get(target.pk)
+        if quantity is None:
+            if row is not None:
+                row._history_user = user
+                row.delete()
+            continue
+        if row is None:
+            row = ProgressTarget(report=report, target=target)
+        elif row.quantity == quantity and row.target_label == target.label:
+            continue
+        row.quantity, row.target_label, row._history_user = quantity, target.label[:300], user
+        row.save()
+
+
+@dataclass
+class TargetLine:
+    target: object
+    quantity: object  # Decimal or None
+    met: bool
+    overdue: bool  # its date has passed and it is not met
+
+
+@dataclass
+class Standing:
+    lines: list
+    deadline: object  # the item's own deadline: the earliest date of a target not met, else its due date
+    behind: bool  # past that deadline with a target unmet
+
+
+def target_standing(*, report, today):
+    """Where the report's item stands against its targets, as of ``today`` or the quarter's
+    last day, whichever is earlier (a deadline after the quarter is not this report's)."""
+    item = report.item
+    as_of = min(today, report.period.last_day)
+    quantities = {row.target_id: row.quantity for row in report.target_quantities.all()} if report.pk else {}
+    lines = []
+    for target in item.targets.all():
+        quantity = quantities.get(target.pk)
+        met = quantity is not None and _meets(target, quantity)
+        lines.append(TargetLine(target, quantity, met, bool(target.due_on and target.due_on < as_of and not met)))
+    open_dates = [line.target.due_on for line in lines if line.target.due_on and not line.met]
+    deadline = min(open_dates) if open_dates else item.due_on
+    if lines:
+        behind = any(line.overdue for line in lines) or bool(
+            item.due_on and item.due_on < as_of and not all(line.met for line in lines))
+    else:
+        behind = bool(item.due_on and item.due_on < as_of and report.status != report.Status.DONE)
+    return Standing(lines, deadline, behind)
+
+
+def _meets(target, quantity):
+    value = target.value
+    return {"ge": quantity >= value, "le": quantity <= value, "eq": quantity == value, "gt": quantity > value,
+            "lt": quantity < value}[target.comparator]
+
+
+ITEM_DEADLINE_NOTICE_DAYS = 30
+
+
+def upcoming_deadline(item, *, today, days=ITEM_DEADLINE_NOTICE_DAYS):
+    """The item's own earliest date (of a target, or its due date) in the coming ``days``
+    days, for a reminder to mention; None when none falls there. ``item.targets`` is read
+    through ``.all()``, so a prefetch serves it."""
+    dates = [target.due_on for target in item.targets.all()] + [item.due_on]
+    coming = [day for day in dates if day and 0 <= (day - today).days <= days]
+    return min(coming) if coming else None
