@@ -401,8 +401,8 @@ class TaskTarget(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = _("target")
-        verbose_name_plural = _("targets")
+        verbose_name = _("task target")
+        verbose_name_plural = _("task targets")
         ordering = ["node", "position", "pk"]
         constraints = [
             models.CheckConstraint(
@@ -438,9 +438,9 @@ class ProgressTarget(models.Model):
         ProgressReport, verbose_name=_("progress report"), on_delete=models.CASCADE, related_name="target_quantities"
     )
     target = models.ForeignKey(
-        TaskTarget, verbose_name=_("target"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        TaskTarget, verbose_name=_("task target"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    target_label = models.CharField(_("target"), max_length=300)
+    target_label = models.CharField(_("task target"), max_length=300)
     quantity = models.DecimalField(_("quantity achieved"), max_digits=14, decimal_places=4)
     history = HistoricalRecords()
 

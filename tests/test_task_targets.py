@@ -2,17 +2,25 @@
 with its own date, read at import, shown on the preview, corrected on the node's page,
 reported against each quarter and exported."""
 
+import io
 from datetime import date
 from decimal import Decimal
 
+import openpyxl
 import pytest
+import time_machine
+from django.urls import reverse
 
 from core.errors import ImportBlocked
 from demo.tables import build_bytes
+from org.models import Notification, User
+from tasks.exports import build_workbook
 from tasks.imports import preview_task_table, targets_as_read
-from tasks.models import TaskNode, TaskTarget
-from tasks.services import plan_import
+from tasks.models import Plan, ProgressReport, TaskNode, TaskTarget
+from tasks.selectors import plan_tree
+from tasks.services import plan_import, progress_reminders_send
 from tasks.wording import parse_targets, target_label
+from tests.conftest import make_user
 from tests.helpers import new_plan
 
 
@@ -234,3 +242,101 @@ def test_the_preview_lists_the_targets_as_understood(world):
     assert shown["2."] == ["≥10%（节水型企业建成率不低于10%）", "≥2个（不得少于2个）"]
     assert shown["1."] == ["12月31日前≥5家（全年新增节水型企业不少于5家）", "6月30日前≥2家（其中6月底前完成2家）"]
     assert shown["一、"] == []
+
+
+# --- through the pages: import, progress, review, reminders, export ------------------------
+
+def upload(client, world, rows, year=2024):
+    data = io.BytesIO(build_bytes(qianjiang_table(rows)))
+    data.name = "黔江任务分解表.xlsx"
+    return client.post(reverse("tasks:import_upload"), {
+        "file": data, "region": world.other_district.pk, "title": "黔江2024", "kind": "annual", "start_year": year})
+
+
+def test_page_import_preview_commit_then_progress_and_review(world, outsider, client_for):
+    reviewer = client_for(outsider)  # a reviewer of 黔江
+    staged = upload(reviewer, world, ROWS)
+    page = reviewer.get(staged.url).content.decode()
+    assert "≥2个（不得少于2个）" in page and "6月30日前≥2家（其中6月底前完成2家）" in page
+    assert "较2015年下降≥23%" in page
+    reviewer.post(staged.url)
+    plan = Plan.objects.get(title="黔江2024")
+    item = TaskNode.objects.get(plan=plan, number="1.")
+    year_end, june = item.targets.all()
+    clerk = client_for(make_user("qj_slj", world.other_water_bureau, User.Role.REPORTER))
+    url = reverse("tasks:progress_entry", args=[item.pk, "2024Q2"])
+    with time_machine.travel("2024-06-25 10:00 +0800", tick=False):
+        form_page = clerk.get(url)
+        shown = form_page.content.decode()
+        assert "quantity" not in form_page.context["form"].fields  # one field per target instead
+        assert "完成情况（对照“12月31日前≥5家”）" in shown and "完成情况（对照“6月30日前≥2家”）" in shown
+        assert 'data-testid="item-deadline">2024-06-30<' in shown  # the earliest open target
+        posted = clerk.post(url, {
+            "status": "in_progress", "percent": 20, "work_done": "已创建1家", "version": "",
+            f"target_{year_end.pk}": "1", f"target_{june.pk}": "1", "submit": "1"})
+    assert posted.status_code == 302, posted.context["form"].errors
+    report = ProgressReport.objects.get(item=item)
+    assert {row.target_label: row.quantity for row in report.target_quantities.all()} == {
+        "12月31日前≥5家": 1, "6月30日前≥2家": 1}
+    assert report.quantity == 1  # the item's main target (TaskNode.target_value 5) keeps its one quantity
+    with time_machine.travel("2024-06-28 10:00 +0800", tick=False):
+        before = reviewer.get(report.get_absolute_url()).content.decode()
+    assert 'data-testid="behind-hint"' not in before  # 30 June has not passed
+    with time_machine.travel("2024-07-02 10:00 +0800", tick=False):
+        after = reviewer.get(report.get_absolute_url()).content.decode()
+    assert 'data-testid="behind-hint"' in after and "滞后" in after and "2024-06-30" in after
+
+
+def test_a_share_above_100_is_refused_on_submission(world, client_for):
+    plan, _ = import_qianjiang(world)
+    item = TaskNode.objects.get(plan=plan, number="2.")
+    share, count = item.targets.all()
+    clerk = client_for(make_user("qj_slj", world.other_water_bureau, User.Role.REPORTER))
+    url = reverse("tasks:progress_entry", args=[item.pk, "2024Q3"])
+    data = {"status": "in_progress", "percent": 20, "work_done": "推进中", "version": "",
+            f"target_{share.pk}": "110", f"target_{count.pk}": "2"}
+    with time_machine.travel("2024-09-25 10:00 +0800", tick=False):
+        refused = clerk.post(url, {**data, "submit": "1"})
+        assert refused.status_code == 200, refused
+        assert refused.context["form"].errors[f"target_{share.pk}"] == ["比例不能超过100%。"]
+        assert not ProgressReport.objects.filter(item=item).exists()
+        negative = clerk.post(url, {**data, f"target_{share.pk}": "-1", "save": "1"})
+        assert f"target_{share.pk}" in negative.context["form"].errors
+
+
+def test_the_page_refuses_a_date_that_does_not_exist(world, outsider, client_for):
+    reviewer = client_for(outsider)
+    rows = [list(row) for row in ROWS]
+    rows[0][1] = "1.全年新增节水型企业不少于5家，其中2月30日前完成2家"
+    staged = upload(reviewer, world, rows)
+    page = reviewer.get(staged.url).content.decode()
+    assert "第4行B列：“2月30日”不是存在的日期" in page
+    reviewer.post(staged.url)
+    assert not TaskNode.objects.filter(plan__title="黔江2024").exists()
+
+
+def test_a_reminder_names_the_items_own_due_date(world):
+    import_qianjiang(world)
+    clerk = make_user("qj_slj", world.other_water_bureau, User.Role.REPORTER)
+    progress_reminders_send(today=date(2024, 6, 27), days_ahead=5)
+    notes = {note.title: note.body for note in Notification.objects.filter(user=clerk)}
+    first = next(body for title, body in notes.items() if "全年新增节水型企业" in title)
+    assert "本项工作自身的完成时限为2024-06-30" in first
+    later = next(body for title, body in notes.items() if "万元GDP" in title)
+    assert "自身的完成时限" not in later  # due at the year's end, not in the coming 30 days
+
+
+def test_export_lists_the_targets_and_reads_them_back(world):
+    plan, _ = import_qianjiang(world)
+    buffer = io.BytesIO()
+    build_workbook(plan, plan_tree(plan)).save(buffer)
+    sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue())).active
+    header = [sheet.cell(3, column).value for column in range(1, sheet.max_column + 1)]
+    column = header.index("目标要求") + 1
+    values = [sheet.cell(row, column).value for row in range(4, sheet.max_row + 1)]
+    assert values == ["12月31日前≥5家；6月30日前≥2家", "≥10%；≥2个", "11月30日前≥3家；12月31日前≥5家",
+                      "较2015年下降≥23%"]
+    copy = new_plan(world.other_district, title="往返", year=2024)
+    plan_import(plan=copy, preview=preview_task_table(region=world.other_district, data=buffer.getvalue()))
+    for number in ("1.", "2.", "3.", "4."):
+        assert targets_of(copy, number) == targets_of(plan, number)

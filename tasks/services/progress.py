@@ -129,9 +129,9 @@ def _save(report, version, user, submit, evidence, targets=None):
     if targets is not None:
         report.quantity = main_quantity(report.item, targets)
     if submit:
-        validate_for_submission(report)
-        if targets is not None:
+        if targets is not None:  # first: the main target's quantity is checked again below
             validate_target_quantities(targets)
+        validate_for_submission(report)
         fields += workflow.mark_submitted(report, user)
     report._history_user = user
     save_versioned(report, version=version, fields=fields)

@@ -188,23 +188,27 @@ class Standing:
 
 
 def target_standing(*, report, today):
-    """Where the report's item stands against its targets, as of ``today`` or the quarter's
-    last day, whichever is earlier (a deadline after the quarter is not this report's)."""
+    """Where the report's item stands against its targets: a target is overdue once its
+    date has passed, if that date falls in the report's quarter or before (a deadline after
+    the quarter is not this report's to meet)."""
     item = report.item
-    as_of = min(today, report.period.last_day)
+    last_day = report.period.last_day
+
+    def passed(day):
+        return bool(day and day < today and day <= last_day)
+
     quantities = {row.target_id: row.quantity for row in report.target_quantities.all()} if report.pk else {}
     lines = []
     for target in item.targets.all():
         quantity = quantities.get(target.pk)
         met = quantity is not None and _meets(target, quantity)
-        lines.append(TargetLine(target, quantity, met, bool(target.due_on and target.due_on < as_of and not met)))
+        lines.append(TargetLine(target, quantity, met, passed(target.due_on) and not met))
     open_dates = [line.target.due_on for line in lines if line.target.due_on and not line.met]
     deadline = min(open_dates) if open_dates else item.due_on
     if lines:
-        behind = any(line.overdue for line in lines) or bool(
-            item.due_on and item.due_on < as_of and not all(line.met for line in lines))
+        behind = any(line.overdue for line in lines) or (passed(item.due_on) and not all(line.met for line in lines))
     else:
-        behind = bool(item.due_on and item.due_on < as_of and report.status != report.Status.DONE)
+        behind = passed(item.due_on) and report.status != report.Status.DONE
     return Standing(lines, deadline, behind)
 
 
