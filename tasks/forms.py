@@ -282,3 +282,37 @@ class BatchProgressForm(ProgressForm):
             "next_plan": forms.Textarea(attrs={"rows": 1}),
         }
 
+
+
+class TaskTargetForm(forms.ModelForm):
+    class Meta:
+        model = TaskTarget
+        fields = ["kind", "comparator", "value", "value_max", "unit", "base_year", "due_on", "due_text", "wording"]
+        widgets = {"due_on": forms.DateInput(attrs={"type": "date"}), "wording": forms.TextInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name == "DELETE":
+                css = "form-check-input"
+            elif isinstance(field.widget, forms.Select):
+                css = "form-select form-select-sm"
+            else:
+                css = "form-control form-control-sm"
+            field.widget.attrs["class"] = css
+
+
+TaskTargetFormSet = forms.inlineformset_factory(
+    TaskNode, TaskTarget, form=TaskTargetForm, extra=1, can_delete=True, max_num=30, validate_max=True,
+)
+
+
+def target_formset(node, data=None):
+    """The targets section of a work item's edit page. Bound only when the page posted it
+    (a post without it leaves the targets as they are)."""
+    bound = data is not None and f"{TARGET_PREFIX}-TOTAL_FORMS" in data
+    return TaskTargetFormSet(data if bound else None, instance=node, prefix=TARGET_PREFIX,
+                             queryset=node.targets.order_by("position", "pk"))
+
+
+TARGET_PREFIX = "targets"

@@ -340,3 +340,47 @@ def test_export_lists_the_targets_and_reads_them_back(world):
     plan_import(plan=copy, preview=preview_task_table(region=world.other_district, data=buffer.getvalue()))
     for number in ("1.", "2.", "3.", "4."):
         assert targets_of(copy, number) == targets_of(plan, number)
+
+
+def target_post(node, targets, initial=None):
+    """The node edit page's post: the item's own fields and its targets formset (``initial``:
+    how many targets the page was shown with)."""
+    data = {"number": node.number, "text": node.text, "version": node.version, "due_on": "", "due_text": node.due_text,
+            "target_comparator": node.target_comparator, "target_value": "" if node.target_value is None
+            else str(node.target_value), "target_unit": node.target_unit, "target_text": node.target_text,
+            "leads": [a.department_id for a in node.assignments.filter(role="lead")],
+            "targets-TOTAL_FORMS": len(targets),
+            "targets-INITIAL_FORMS": node.targets.count() if initial is None else initial,
+            "targets-MIN_NUM_FORMS": 0, "targets-MAX_NUM_FORMS": 1000}
+    for index, target in enumerate(targets):
+        data.update({f"targets-{index}-{name}": value for name, value in target.items()})
+    return data
+
+
+def test_targets_are_corrected_on_the_node_page_with_a_version_check(world, outsider, client_for):
+    plan, _ = import_qianjiang(world)
+    node = TaskNode.objects.get(plan=plan, number="2.")
+    share, count = node.targets.all()
+    reviewer = client_for(outsider)
+    url = reverse("tasks:node_edit", args=[node.pk])
+    page = reviewer.get(url).content.decode()
+    assert 'data-testid="target-formset"' in page and "不得少于2个" in page
+    keep = {"id": share.pk, "kind": "share", "comparator": "ge", "value": "10", "unit": "%", "wording": share.wording}
+    corrected = {"id": count.pk, "kind": "count", "comparator": "ge", "value": "3", "unit": "个",
+                 "due_on": "2024-11-30", "wording": "不得少于3个"}
+    added = {"kind": "range", "comparator": "ge", "value": "1", "value_max": "2", "unit": "家", "wording": "1～2家"}
+    assert reviewer.post(url, target_post(node, [keep, corrected, added])).status_code == 302
+    assert targets_of(plan, "2.") == ["≥10%", "11月30日前≥3个", "1～2家"]
+    assert TaskTarget.objects.get(pk=share.pk).history.count() == 1  # unchanged: not saved again
+    # A form opened before that save is refused: nothing of it is written.
+    stale = reviewer.post(url, target_post(node, [{**keep, "DELETE": "on"}, corrected, added], initial=2))
+    assert stale.status_code == 200 and "他人已保存了这条记录" in stale.content.decode()
+    assert len(targets_of(plan, "2.")) == 3
+    node.refresh_from_db()
+    removed = reviewer.post(url, target_post(node, [keep, {**corrected, "DELETE": "on"}]))
+    assert removed.status_code == 302 and targets_of(plan, "2.") == ["≥10%"]
+    bad_range = {**added, "value_max": "1"}
+    node.refresh_from_db()
+    refused = reviewer.post(url, target_post(node, [keep, bad_range]))
+    assert refused.status_code == 200 and "区间的上限须大于下限" in refused.content.decode()
+    assert targets_of(plan, "2.") == ["≥10%"]

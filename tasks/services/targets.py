@@ -12,7 +12,6 @@ from core.errors import ImportBlocked
 from core.excel import column_letter
 from core.numbers import plain
 from core.text import normalize_name
-from core.workflow import save_versioned
 
 from ..models import ProgressTarget, TaskNode, TaskTarget
 from ..table_parsing import Problem
@@ -110,20 +109,26 @@ def _meaning(target):
 
 
 @transaction.atomic
-def targets_update(*, node, version, targets, user=None):
-    """Save the targets of ``node`` corrected by hand: ``targets`` are unsaved or changed
-    TaskTarget rows in their order, and every stored one missing from them is removed. The
-    node's ``version`` guards the whole list, so two people correcting at once do not mix."""
-    save_versioned(node, version=version, fields=[])
-    keep = {target.pk for target in targets if target.pk}
+def node_update_with_targets(*, node, version, leads=None, cooperators=None, targets=None, user=None):
+    """Save a work item edited on its page and, when the page posted them, its targets:
+    ``targets`` are (TaskTarget, changed) in their order (new ones unsaved); every stored
+    target missing from them is removed. The node's ``version`` guards the item and its
+    targets together, so two people correcting at once do not mix."""
+    from .plans import node_update  # plans imports this module for the import's targets
+
+    node_update(node=node, version=version, leads=leads, cooperators=cooperators)
+    if targets is None:
+        return node
+    keep = {target.pk for target, _changed in targets if target.pk}
     for target in TaskTarget.objects.filter(node=node).exclude(pk__in=keep):
         target._history_user = user
         target.delete()
-    for position, target in enumerate(targets):
+    for position, (target, changed) in enumerate(targets):
+        if target.pk and not changed and target.position == position:
+            continue
         target.node, target.position, target._history_user = node, position, user
-        target.full_clean()
         target.save()
-    return targets
+    return node
 
 
 # --- progress against targets ------------------------------------------------------------

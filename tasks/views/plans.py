@@ -33,6 +33,7 @@ from ..forms import (
     PlanFilterForm,
     PlanForm,
     UnknownNamesForm,
+    target_formset,
 )
 from ..imports import check_task_table, describe_plan_import, read_task_table, targets_as_read
 from ..models import Plan, TaskNode
@@ -48,13 +49,13 @@ from ..services import (
     node_delete,
     node_move,
     node_restore,
-    node_update,
     plan_copy,
     plan_import,
     plan_import_diff,
     plan_update,
     subtree,
 )
+from ..services.targets import node_update_with_targets
 
 PLANS_PER_PAGE = 30
 TASK_TABLE = "task_table"
@@ -384,12 +385,14 @@ def node_edit(request, pk):
         departments=_region_departments(node.plan.region_id),
         level=node.level,
     )
+    targets = target_formset(node, request.POST if request.method == "POST" else None) if node.is_work_item else None
     current = None
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and (targets is None or not targets.is_bound or targets.is_valid()):
         try:
-            node_update(
+            node_update_with_targets(
                 node=form.instance, version=form.cleaned_data["version"],
                 leads=form.cleaned_data.get("leads"), cooperators=form.cleaned_data.get("cooperators"),
+                targets=_targets_posted(targets), user=request.user,
             )
         except EditConflict as conflict:
             current = conflict.current
@@ -398,7 +401,20 @@ def node_edit(request, pk):
             messages.success(request, _("Task saved."))
             return redirect(node.plan)
     return render(request, "tasks/node_form.html", {"form": form, "plan": node.plan, "node": node, "current": current,
-                                                    "level": node.level, "changes": record_history(node)})
+                                                    "level": node.level, "changes": record_history(node),
+                                                    "targets": targets})
+
+
+def _targets_posted(formset):
+    """[(target, changed)] kept by a posted targets formset, in order; None when not posted."""
+    if formset is None or not formset.is_bound:
+        return None
+    kept = []
+    for target_form in formset.forms:
+        if target_form in formset.deleted_forms or (target_form.instance.pk is None and not target_form.has_changed()):
+            continue
+        kept.append((target_form.instance, target_form.has_changed()))
+    return kept
 
 
 @require_http_methods(["GET", "POST"])
