@@ -10,6 +10,9 @@ from org.models import Department
 
 from .models import Assignment, Plan, ProgressReport, TaskNode, TaskTarget
 
+# A date input reads ISO dates only, whatever the language of the page.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
 
 class PlanFilterForm(forms.Form):
     """The filters of the plan page; every field optional, bad values are ignored."""
@@ -158,7 +161,7 @@ class NodeForm(VersionedForm):
         model = TaskNode
         fields = ["number", "text", "due_on", "due_text", "target_comparator", "target_value", "target_unit",
                   "target_text"]
-        widgets = {"text": forms.Textarea(attrs={"rows": 4}), "due_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"text": forms.Textarea(attrs={"rows": 4}), "due_on": DATE}
 
     def __init__(self, *args, departments, level, **kwargs):
         super().__init__(*args, **kwargs)
@@ -288,10 +291,13 @@ class TaskTargetForm(forms.ModelForm):
     class Meta:
         model = TaskTarget
         fields = ["kind", "comparator", "value", "value_max", "unit", "base_year", "due_on", "due_text", "wording"]
-        widgets = {"due_on": forms.DateInput(attrs={"type": "date"}), "wording": forms.TextInput()}
+        widgets = {"due_on": DATE, "wording": forms.TextInput()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            for name in ("value", "value_max"):  # 5, not the column's 5.0000
+                self.initial[name] = plain(getattr(self.instance, name))
         for name, field in self.fields.items():
             if name == "DELETE":
                 css = "form-check-input"
