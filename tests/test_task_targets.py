@@ -16,7 +16,7 @@ from demo.tables import build_bytes
 from org.models import Notification, User
 from tasks.exports import build_workbook
 from tasks.imports import preview_task_table, targets_as_read
-from tasks.models import Plan, ProgressReport, TaskNode, TaskTarget
+from tasks.models import Plan, ProgressReport, ProgressTarget, TaskNode, TaskTarget
 from tasks.selectors import plan_tree
 from tasks.services import plan_import, progress_reminders_send
 from tasks.wording import parse_targets, target_label
@@ -285,6 +285,15 @@ def test_page_import_preview_commit_then_progress_and_review(world, outsider, cl
     with time_machine.travel("2024-07-02 10:00 +0800", tick=False):
         after = reviewer.get(report.get_absolute_url()).content.decode()
     assert 'data-testid="behind-hint"' in after and "滞后" in after and "2024-06-30" in after
+    assert "对照目标填报数量的修改记录" in after and "6月30日前≥2家：1" in after
+    # The item reworded after the entry: its quantities stay, under the targets they were against.
+    reworded = [list(row) for row in ROWS]
+    reworded[0][1] = "1.全年新增节水型企业不少于6家，其中6月底前完成2家"
+    import_qianjiang(world, reworded, plan=plan)
+    assert ProgressTarget.objects.filter(report=report, target=None).count() == 2
+    with time_machine.travel("2024-07-02 10:00 +0800", tick=False):
+        kept = reviewer.get(report.get_absolute_url()).content.decode()
+    assert 'data-testid="former-targets"' in kept and "12月31日前≥5家 1" in kept
 
 
 def test_a_share_above_100_is_refused_on_submission(world, client_for):

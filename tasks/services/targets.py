@@ -190,6 +190,8 @@ class Standing:
     lines: list
     deadline: object  # the item's own deadline: the earliest date of a target not met, else its due date
     behind: bool  # past that deadline with a target unmet
+    former: list = None  # [ProgressTarget] reported against targets since reworded or removed
+    changes: list = None  # the history of the quantities: [(when, who, target label, quantity or None)]
 
 
 def target_standing(*, report, today):
@@ -202,9 +204,11 @@ def target_standing(*, report, today):
     def passed(day):
         return bool(day and day < today and day <= last_day)
 
-    quantities = {row.target_id: row.quantity for row in report.target_quantities.all()} if report.pk else {}
+    stored = list(report.target_quantities.all()) if report.pk else []
+    quantities = {row.target_id: row.quantity for row in stored}
+    targets = list(item.targets.all())
     lines = []
-    for target in item.targets.all():
+    for target in targets:
         quantity = quantities.get(target.pk)
         met = quantity is not None and _meets(target, quantity)
         lines.append(TargetLine(target, quantity, met, passed(target.due_on) and not met))
@@ -214,7 +218,17 @@ def target_standing(*, report, today):
         behind = any(line.overdue for line in lines) or (passed(item.due_on) and not all(line.met for line in lines))
     else:
         behind = passed(item.due_on) and report.status != report.Status.DONE
-    return Standing(lines, deadline, behind)
+    current = {target.pk for target in targets}
+    former = [row for row in stored if row.target_id not in current]
+    return Standing(lines, deadline, behind, former, _quantity_changes(report) if report.pk else [])
+
+
+def _quantity_changes(report):
+    """Every save of a quantity against a target, newest first (the entry's own history
+    lists its fields; these rows are kept beside it)."""
+    rows = ProgressTarget.history.filter(report_id=report.pk).select_related("history_user")
+    return [(row.history_date, row.history_user, row.target_label, None if row.history_type == "-" else row.quantity)
+            for row in rows.order_by("-history_date", "-history_id")]
 
 
 def _meets(target, quantity):
