@@ -4,7 +4,7 @@ and quantitative targets. Pure functions on strings."""
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import MAXYEAR, MINYEAR, date
+from datetime import date
 from decimal import Decimal
 
 from core.text import normalize_name
@@ -71,31 +71,13 @@ def split_inline_units(text):
 
 # --- due dates ------------------------------------------------------------------------
 
-_DUE_PATTERNS = [
-    (re.compile(r"(?:(?P<year>\d{4})年)?(?P<month>\d{1,2})月(?:底|末|前|份)"), "month"),
-    (re.compile(r"(?:(?P<year>\d{4})年)?上半年"), "half"),
-    (re.compile(r"(?:(?P<year>\d{4})年)?(?:年底|年末|下半年|全年)"), "year"),
-]
-
-
 def parse_due(text, *, default_year):
     """The date a deadline phrase means, or None: "12月底" → 31 Dec of ``default_year``,
-    "2020年上半年" → 30 Jun 2020, "11月底前" → 30 Nov."""
-    compact = normalize_name(text)
-    for pattern, kind in _DUE_PATTERNS:
-        match = pattern.search(compact)
-        if not match:
-            continue
-        year = int(match.group("year") or default_year)
-        if not MINYEAR <= year <= MAXYEAR:  # "0000年12月底" names no date
-            continue
-        if kind == "month":
-            month = int(match.group("month"))
-            if not 1 <= month <= 12:
-                continue
-            return date(year, month, calendar.monthrange(year, month)[1])
-        return date(year, 6, 30) if kind == "half" else date(year, 12, 31)
-    return None
+    "2020年上半年" → 30 Jun 2020, "11月底前" → 30 Nov, "2023年底前" → 31 Dec 2023,
+    "6月30日前" → 30 Jun. A date that does not exist ("13月底") means none here;
+    ``parse_targets`` reports it."""
+    dates, _problems = _dates_in(normalize_name(text).translate(_HALF_WIDTH), default_year)
+    return dates[0][2] if dates else None
 
 
 # --- quantitative targets --------------------------------------------------------------

@@ -19,7 +19,7 @@ from tasks.imports import preview_task_table, targets_as_read
 from tasks.models import Plan, ProgressReport, ProgressTarget, TaskNode, TaskTarget
 from tasks.selectors import plan_tree
 from tasks.services import plan_import, progress_reminders_send
-from tasks.wording import parse_targets, target_label
+from tasks.wording import parse_due, parse_targets, target_label
 from tests.conftest import make_user
 from tests.helpers import new_plan
 
@@ -393,3 +393,17 @@ def test_targets_are_corrected_on_the_node_page_with_a_version_check(world, outs
     refused = reviewer.post(url, target_post(node, [keep, bad_range]))
     assert refused.status_code == 200 and "区间的上限须大于下限" in refused.content.decode()
     assert targets_of(plan, "2.") == ["≥10%"]
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("2023年底前", date(2023, 12, 31)),  # was read as the end of the plan's first year
+        ("6月30日前", date(2024, 6, 30)),  # was not read at all
+        ("2020年上半年", date(2020, 6, 30)),
+        ("13月底", None),
+        ("0000年12月底", None),
+    ],
+)
+def test_the_due_column_reads_the_same_dates(text, due):
+    assert parse_due(text, default_year=2024) == due
