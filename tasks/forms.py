@@ -290,7 +290,8 @@ class BatchProgressForm(ProgressForm):
 class TaskTargetForm(forms.ModelForm):
     class Meta:
         model = TaskTarget
-        fields = ["kind", "comparator", "value", "value_max", "unit", "base_year", "due_on", "due_text", "wording"]
+        fields = ["kind", "comparator", "value", "value_max", "unit", "base_year", "due_on", "due_text", "wording",
+                  "alternative"]
         widgets = {"due_on": DATE, "wording": forms.TextInput()}
 
     def __init__(self, *args, **kwargs):
@@ -299,7 +300,7 @@ class TaskTargetForm(forms.ModelForm):
             for name in ("value", "value_max"):  # 5, not the column's 5.0000
                 self.initial[name] = plain(getattr(self.instance, name))
         for name, field in self.fields.items():
-            if name == "DELETE":
+            if name in ("DELETE", "alternative"):
                 css = "form-check-input"
             elif isinstance(field.widget, forms.Select):
                 css = "form-select form-select-sm"

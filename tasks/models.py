@@ -398,6 +398,9 @@ class TaskTarget(models.Model):
     due_on = models.DateField(_("due date"), null=True, blank=True)
     due_text = models.CharField(_("deadline as written"), max_length=100, blank=True)
     wording = models.CharField(_("target as written"), max_length=300, blank=True)
+    alternative = models.BooleanField(
+        _("or the one before"), default=False, help_text=_("Meeting this target or the one before it will do.")
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -109,6 +109,7 @@ class Target:
     base_year: int | None = None  # "较2015年下降23%"
     due_on: date | None = None
     due_text: str = ""  # the date phrase as written beside the target
+    alternative: bool = False  # "…不低于25%或年增长率不低于5%": meeting this one or the one before will do
 
 
 def parse_target(text):
@@ -239,15 +240,18 @@ def parse_targets(text, *, default_year):
         if claim(match):
             found.append((match, COUNT, "ge", Decimal(match.group("value")), None, None))
     found.sort(key=lambda entry: entry[0].start())
-    targets = []
+    targets, previous_end = [], None
     for match, kind, comparator, value, value_max, base_year in found:
+        between = cleaned[previous_end:match.start()] if previous_end is not None else ""
+        alternative = "或" in between and not any(stop in between for stop in _SENTENCE_STOPS)
+        previous_end = match.end()
         beside = _date_beside(cleaned, match, dates)
         due_on, due_text = (beside[2], text[beside[0]:beside[1]]) if beside else (None, "")
         unit = match.groupdict().get("unit") or ""
         if kind == COVERAGE:
             unit = "%"
         targets.append(Target(value=value, unit=unit, comparator=comparator, kind=kind, value_max=value_max,
-                              base_year=base_year, due_on=due_on, due_text=due_text,
+                              base_year=base_year, due_on=due_on, due_text=due_text, alternative=alternative,
                               wording=_clause_around(text, match.start(), match.end())))
     return TargetReading(targets, problems)
 
@@ -325,10 +329,11 @@ def target_label(target, *, default_year=None):
     else:
         body = f"{_SYMBOLS.get(target.comparator, '')}{value}{target.unit}"
     due = target.due_on
+    either = "或" if target.alternative else ""
     if due is None:
-        return body
+        return f"{either}{body}"
     year = "" if due.year == default_year else f"{due.year}年"
-    return f"{year}{due.month}月{due.day}日前{body}"
+    return f"{either}{year}{due.month}月{due.day}日前{body}"
 
 
 def _plain(value):

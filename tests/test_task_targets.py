@@ -19,6 +19,7 @@ from tasks.imports import preview_task_table, targets_as_read
 from tasks.models import Plan, ProgressReport, ProgressTarget, TaskNode, TaskTarget
 from tasks.selectors import plan_tree
 from tasks.services import plan_import, progress_reminders_send
+from tasks.services.targets import target_standing
 from tasks.wording import parse_due, parse_targets, target_label
 from tests.conftest import make_user
 from tests.helpers import new_plan
@@ -407,3 +408,29 @@ def test_targets_are_corrected_on_the_node_page_with_a_version_check(world, outs
 )
 def test_the_due_column_reads_the_same_dates(text, due):
     assert parse_due(text, default_year=2024) == due
+
+
+def test_targets_joined_by_or_are_alternatives():
+    """黔江 task 17: "不低于25%或年增长率不低于5%" — either will do."""
+    rate, growth = read("确保城市再生水利用率不低于25%或年增长率不低于5%").targets
+    assert (rate.alternative, growth.alternative) == (False, True)
+    assert target_label(growth) == "或≥5%"
+    _first, second = read("11月底前完成3家；或12月底前完成5家").targets  # another sentence: not joined
+    assert not second.alternative
+
+
+def test_an_alternative_met_meets_its_group(world):
+    rows = [["一、再生水", "1.城市再生水利用率不低于25%或年增长率不低于5%", "12月底", "区水利局", ""]]
+    plan, _ = import_qianjiang(world, rows)
+    item = TaskNode.objects.get(plan=plan, number="1.")
+    rate, growth = item.targets.all()
+    assert growth.alternative and item.due_on == date(2024, 12, 31)
+    department = world.other_water_bureau
+    report = ProgressReport.objects.create(item=item, department=department, year=2024, quarter=4)
+    ProgressTarget.objects.create(report=report, target=rate, target_label=rate.label, quantity=20)
+    behind = target_standing(report=report, today=date(2025, 1, 10))
+    assert behind.behind and behind.deadline == date(2024, 12, 31) and [line.met for line in behind.lines] == [
+        False, False]
+    ProgressTarget.objects.create(report=report, target=growth, target_label=growth.label, quantity=6)
+    met = target_standing(report=report, today=date(2025, 1, 10))
+    assert not met.behind and [line.met for line in met.lines] == [True, True]

@@ -19,7 +19,8 @@ from ..wording import parse_targets
 
 TYPO_FACTOR = 10  # as for the item's one quantity (services.progress)
 # The fields that make a target what it is; equal tuples are the same target.
-TARGET_FIELDS = ["kind", "comparator", "value", "value_max", "unit", "base_year", "due_on", "due_text", "wording"]
+TARGET_FIELDS = ["kind", "comparator", "value", "value_max", "unit", "base_year", "due_on", "due_text", "wording",
+                 "alternative"]
 # A work item's words the targets are read from; while they stay the same, a re-import
 # leaves the targets (and any correction made by hand) alone.
 SOURCE_FIELDS = ("text", "target_text", "due_text")
@@ -212,6 +213,7 @@ def target_standing(*, report, today):
         quantity = quantities.get(target.pk)
         met = quantity is not None and _meets(target, quantity)
         lines.append(TargetLine(target, quantity, met, passed(target.due_on) and not met))
+    _settle_alternatives(lines)
     open_dates = [line.target.due_on for line in lines if line.target.due_on and not line.met]
     deadline = min(open_dates) if open_dates else item.due_on
     if lines:
@@ -221,6 +223,21 @@ def target_standing(*, report, today):
     current = {target.pk for target in targets}
     former = [row for row in stored if row.target_id not in current]
     return Standing(lines, deadline, behind, former, _quantity_changes(report) if report.pk else [])
+
+
+def _settle_alternatives(lines):
+    """Targets joined by 或 are met together when any one of them is, and none of them is
+    overdue then."""
+    groups = []
+    for line in lines:
+        if line.target.alternative and groups:
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+    for group in groups:
+        if len(group) > 1 and any(line.met for line in group):
+            for line in group:
+                line.met, line.overdue = True, False
 
 
 def _quantity_changes(report):
