@@ -36,11 +36,11 @@ from .selectors import division_parents, divisions_search
 from .services.accounts import account_create
 from .services.departments import (
     DepartmentRow,
+    department_update,
     departments_check,
     departments_commit,
     departments_read_text,
     departments_read_workbook,
-    department_update,
     group_save,
     kind_words,
 )

@@ -12,7 +12,6 @@ from django.urls import reverse
 from core import events
 from org.models import Department, DepartmentAlias, DepartmentGroup, Region, User
 from org.services.departments import departments_commit, departments_read_text
-from tests.conftest import make_user
 
 # 昆明市五华区's wording, not 武隆's: 街道 named 街道办事处, a 供水企业 and a 园区, a title row
 # above the header, the columns in another order, a 类别 left empty (taken from the name).
@@ -98,7 +97,8 @@ def test_the_same_list_again_changes_nothing_and_a_new_spelling_is_added(wuhua):
 
 def test_bad_rows_are_refused_by_row_and_nothing_is_written(world, wuhua, administrator, client_for):
     Department.objects.create(region=wuhua, name="昆明市五华区水务局", short_name="区水务局")
-    bad = WUHUA[:2] + [
+    bad = [
+        *WUHUA[:2],
         [1, "五华区住建局", "部门", "区住建局", ""],
         [2, "五华区住房和城乡建设局", "部门", "区住建局", ""],  # the 简称 of row 3 again
         [3, "五华区水务管理站", "部门", "站", "区水务局"],  # an alias that is another department's short name
@@ -132,7 +132,8 @@ def test_pasting_and_typing_use_the_same_checks(wuhua, administrator, client_for
     client = client_for(administrator)
     url = reverse("org:department_add", args=[wuhua.code])
     with django_capture_on_commit_callbacks(execute=True):
-        pasted = client.post(url, {"text": "五华区护国街道办事处\t护国街道\t街道\t护国\n五华区发展和改革局\t区发改局\t\t"})
+        pasted = client.post(url, {"text": "五华区护国街道办事处\t护国街道\t街道\t护国\n"
+                                           "五华区发展和改革局\t区发改局\t\t"})
     assert pasted.status_code == 302
     assert Department.objects.get(short_name="护国街道").kind == "subdistrict"
     refused = client.post(url, {"text": "五华区发改局，区发改局，部门"})  # the short name is taken

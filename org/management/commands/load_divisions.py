@@ -3,7 +3,6 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from core.management.audited import audited
-
 from org.services.divisions import PackageMissing, divisions_load, package_divisions
 
 
