@@ -83,6 +83,8 @@ class GroupForm(forms.ModelForm):
         fields = ["name", "members"]
         widgets = {"members": forms.CheckboxSelectMultiple}
 
+    field_order = ["name", "kinds", "members", "aliases_text"]
+
     def __init__(self, *args, region, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.region = region

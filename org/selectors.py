@@ -4,12 +4,13 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from core.text import normalize_name
 
-from .models import Department, DepartmentAlias, DepartmentGroup, Division, User
+from .models import Department, DepartmentAlias, DepartmentGroup, Division, Region, User
 
 # Separators officials use between department names in one cell: 、 ， , ； ; / and line
 # breaks or spaces. Whitespace is weaker: a long name is sometimes broken over two lines.
@@ -170,24 +171,31 @@ class SetupStep:
 
 def region_setup(region, *, makes_accounts):
     """How far a district is set up: departments, groups, accounts, standards, plans, each
-    with the page to add one (accounts: only for whoever ``makes_accounts``). The
-    standards and plans are other apps' models, counted by name so that ``org`` imports
-    neither app (both build on it)."""
+    with the page to add one (accounts: only for whoever ``makes_accounts``); counted in one
+    query. The standards and plans are other apps' models, looked up by name so that ``org``
+    imports neither app (both build on it)."""
     from django.apps import apps
     from django.urls import reverse
 
-    adoption, plan = apps.get_model("indicators", "Adoption"), apps.get_model("tasks", "Plan")
-    users = User.objects.filter(department__region=region, is_active=True)
+    def count(model, region_path, **filters):
+        rows = model.objects.filter(**{region_path: OuterRef("pk")}, **filters).order_by()
+        return Coalesce(Subquery(rows.values(region_path).annotate(n=Count("pk")).values("n")), 0)
+
+    counts = Region.objects.filter(pk=region.pk).annotate(
+        departments_n=count(Department, "region", is_active=True),
+        groups_n=count(DepartmentGroup, "region"),
+        users_n=count(User, "department__region", is_active=True),
+        adoptions_n=count(apps.get_model("indicators", "Adoption"), "region"),
+        plans_n=count(apps.get_model("tasks", "Plan"), "region"),
+    ).values("departments_n", "groups_n", "users_n", "adoptions_n", "plans_n").get()
     code = region.code
+    here = reverse("org:region_detail", args=[code])
     return [
-        SetupStep(_("Departments"), region.departments.filter(is_active=True).count(),
-                  reverse("org:region_detail", args=[code]) + "#departments",
+        SetupStep(_("Departments"), counts["departments_n"], here + "#departments",
                   reverse("org:department_add", args=[code])),
-        SetupStep(_("Group names"), region.groups.count(), reverse("org:region_detail", args=[code]) + "#groups",
-                  reverse("org:group_create", args=[code])),
-        SetupStep(_("Accounts"), users.count(), reverse("org:region_detail", args=[code]) + "#accounts",
+        SetupStep(_("Group names"), counts["groups_n"], here + "#groups", reverse("org:group_create", args=[code])),
+        SetupStep(_("Accounts"), counts["users_n"], here + "#accounts",
                   reverse("org:user_create", args=[code]) if makes_accounts else ""),
-        SetupStep(_("Standards adopted"), adoption.objects.filter(region=region).count(),
-                  reverse("indicators:adoptions", args=[code])),
-        SetupStep(_("Plans"), plan.objects.filter(region=region).count(), reverse("tasks:plan_list")),
+        SetupStep(_("Standards adopted"), counts["adoptions_n"], reverse("indicators:adoptions", args=[code])),
+        SetupStep(_("Plans"), counts["plans_n"], reverse("tasks:plan_list")),
     ]

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core import staged_import
@@ -103,10 +104,6 @@ def division_activate(request):
 # --- departments -----------------------------------------------------------------------------
 
 
-def _say_refused(request, problems):
-    messages.error(request, _("Nothing was saved: %(reasons)s") % {"reasons": "；".join(problems[:20])})
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 @audited(gettext_lazy("Add departments"), "org.Region", key="code")
@@ -128,8 +125,7 @@ def department_add(request, code):
         try:
             done = departments_commit(region=region, rows=rows)
         except ImportBlocked as blocked:
-            problems = blocked.problems
-            _say_refused(request, problems)
+            problems = blocked.problems  # listed on the page, row by row
         else:
             messages.success(request, _("Departments added: %(added)d; changed: %(changed)d.")
                              % {"added": done.added, "changed": done.changed})
@@ -171,11 +167,11 @@ class DepartmentImporter(staged_import.Importer):
                 *p.changes, *([(_("Other spellings"), "", "、".join(p.new_aliases))] if p.new_aliases else []),
             ]) for p in check.changed
         ]
-        return staged_import.Check(data=check, problems=check.problems, changes=changes, facts=[
-            (_("Rows read"), len(read)), (_("Departments added"), len(check.added)),
-            (_("Departments changed"), len(check.changed)),
-            (_("Unchanged"), len(check.planned) - len(check.added) - len(check.changed)),
-        ])
+        facts = [(_("Rows read"), len(read))]
+        if not check.problems:  # with a problem nothing is added: no counts that suggest otherwise
+            facts += [(_("Departments added"), len(check.added)), (_("Departments changed"), len(check.changed)),
+                      (_("Unchanged"), len(check.planned) - len(check.added) - len(check.changed))]
+        return staged_import.Check(data=check, problems=check.problems, changes=changes, facts=facts)
 
     def commit(self, read, target, confirmation):
         return departments_commit(region=target, rows=read)
@@ -280,6 +276,7 @@ def group_edit(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@never_cache  # the answer may show a generated password
 @login_required
 @audited(gettext_lazy("Create an account"), "org.Region", key="code")
 def account_new(request, code):

@@ -40,7 +40,7 @@ def region_detail(request, code):
         kind = ""
     page = Paginator(departments, DEPARTMENTS_PER_PAGE).get_page(request.GET.get("page"))
     children = scope.regions().filter(parent=region).order_by("code")
-    can_change = scope.regions(change=True).filter(pk=region.pk).exists()
+    can_change = scope.can_review_region(region)  # who may change its departments and groups
     return render(
         request,
         "org/region_detail.html",
