@@ -92,7 +92,8 @@ def department_detail(request, pk):
     return render(
         request,
         "org/department_detail.html",
-        {"department": department, "users": users, "roles": User.Role},
+        {"department": department, "users": users, "roles": User.Role,
+         "can_change": scope.can_review_region(department.region)},
     )
 
 

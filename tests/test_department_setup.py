@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from core import events
+from core.models import AuditEntry
 from org.models import Department, DepartmentAlias, DepartmentGroup, Region, User
 from org.services.departments import departments_commit, departments_read_text
 
@@ -234,3 +235,6 @@ def test_the_command_adds_from_a_file_and_refuses_bad_input(wuhua, tmp_path, cap
         call_command("add_departments", str(good), region="530100")
     with pytest.raises(CommandError, match="不是已启用的区县"):
         call_command("add_departments", str(good), region="530103")
+    runs = AuditEntry.objects.filter(route="command:add_departments").order_by("pk")
+    assert [run.outcome for run in runs] == ["success", "failed", "failed", "failed"]
+    assert runs[0].target == {"file": str(good), "region": "530102"}
