@@ -196,6 +196,8 @@ PAGES = [
     Page("new account", (ADMIN,), ("org.Region.name", "org.Department.short_name"),
          lambda h: reverse("org:user_create", args=[DISTRICT])),
     Page("activate a district", (ADMIN,), ("org.Region.name",), lambda h: reverse("org:divisions")),
+    Page("departments import preview", (REVIEWER,), (*DEPARTMENT, "org.DepartmentAlias.name", world.UPLOAD_NAME),
+         preview="departments import"),
     Page("notifications", (REPORTER,), ("org.Notification.title", "org.Notification.body"),
          lambda h: reverse("org:notifications")),
     # --- plans and progress ---
