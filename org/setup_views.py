@@ -5,10 +5,13 @@ An administrator activates districts and makes accounts; departments and groups 
 the district's own reviewer's (``regions(change=True)``), who knows what its bureaus are
 called."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -95,7 +98,7 @@ def division_activate(request):
         region = region_activate(code=request.POST.get("code", ""))
     except ActivationRefused as refused:
         messages.error(request, str(refused))
-        return redirect(f"{reverse('org:divisions')}?q={request.POST.get('code', '')[:6]}")
+        return redirect(f"{reverse('org:divisions')}?{urlencode({'q': request.POST.get('code', '')[:50]})}")
     messages.success(request, _("Activated %(region)s (%(code)s). Now give its departments.")
                      % {"region": region.name, "code": region.code})
     return redirect(region)
@@ -251,8 +254,25 @@ def _group_form(request, region, group):
             messages.success(request, _("Group saved: %(name)s.") % {"name": group.name})
             return redirect(reverse("org:region_detail", args=[region.code]) + "#groups")
     members = group.member_departments() if group.pk else []
+    if form.is_bound:  # the rule as posted, when the page is shown again
+        members = _members_of(region, form.data.getlist("kinds"), form.data.getlist("members"))
     return render(request, "org/group_form.html", {"form": form, "region": region, "group": group,
                                                    "members": members})
+
+
+def _members_of(region, kinds, member_ids):
+    ids = [int(pk) for pk in member_ids if str(pk).isdigit()]
+    found = region.departments.filter(Q(kind__in=kinds) | Q(pk__in=ids), is_active=True)
+    return found.order_by("kind", "short_name")
+
+
+@require_safe
+@login_required
+def group_members(request, code):
+    """The members a rule being edited gives (htmx, as the boxes are ticked)."""
+    region = _changeable_region(request, code)
+    members = _members_of(region, request.GET.getlist("kinds"), request.GET.getlist("members"))
+    return render(request, "org/_group_members.html", {"members": members})
 
 
 @require_http_methods(["GET", "POST"])

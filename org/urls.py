@@ -16,6 +16,7 @@ urlpatterns = [
     path("departments/upload/<str:token>/", setup_views.department_upload_preview, name="department_upload_preview"),
     path("departments/<int:pk>/edit/", setup_views.department_edit, name="department_edit"),
     path("regions/<str:code>/groups/new/", setup_views.group_create, name="group_create"),
+    path("regions/<str:code>/groups/members/", setup_views.group_members, name="group_members"),
     path("groups/<int:pk>/edit/", setup_views.group_edit, name="group_edit"),
     path("regions/<str:code>/accounts/new/", setup_views.account_new, name="user_create"),
     path("notifications/", views.notifications, name="notifications"),

@@ -185,6 +185,9 @@ def test_a_group_lists_its_members_and_a_town_added_later_joins(world, reviewer,
     departments_commit(region=world.district, rows=departments_read_text("武隆区仙女山街道办事处,仙女山街道,街道"))
     page = client.get(reverse("org:group_edit", args=[group.pk])).content.decode()
     assert "仙女山街道" in page and "凤山街道" in page and "区水利局" in page
+    live = client.get(reverse("org:group_members", args=[world.district.code]),
+                      {"kinds": ["subdistrict"], "members": [world.economy_bureau.pk, world.other_water_bureau.pk]})
+    assert "区经济信息委" in live.text and "仙女山街道" in live.text and "区水利局" not in live.text
     duplicate = client.post(reverse("org:group_create", args=[world.district.code]), {"name": "各镇（街道）"})
     assert "已有同名的统称" in duplicate.content.decode()
 

@@ -223,6 +223,7 @@ OBJECT_ROUTES = {
     "org:group_create": ObjectRoute(lambda world, region: {"code": region.code}, ["get", "post"], change=True,
                                     owner=REGION),
     "org:group_edit": ObjectRoute(_pk(a_group), ["get", "post"], change=True, owner=REGION),
+    "org:group_members": ObjectRoute(lambda world, region: {"code": region.code}, change=True, owner=REGION),
 }
 
 

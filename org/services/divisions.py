@@ -94,12 +94,12 @@ def region_activate(*, code):
     if division.level != Region.Level.COUNTY:
         raise ActivationRefused(_("%(division)s is not a district/county-level division code (不是区县级行政区划代码).")
                                 % {"division": division})
-    if Region.objects.filter(code=code).exists():
-        raise ActivationRefused(_("%(division)s is already active.") % {"division": division})
     chain = [division]
     while chain[-1].parent_code:
         chain.append(Division.objects.get(code=chain[-1].parent_code))
     with transaction.atomic():
+        if Region.objects.select_for_update().filter(code=code).exists():
+            raise ActivationRefused(_("%(division)s is already active.") % {"division": division})
         parent = None
         for step in reversed(chain):
             region = Region.objects.select_for_update().filter(code=step.code).first()
