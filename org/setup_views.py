@@ -51,6 +51,7 @@ from .services.departments import (
 from .services.divisions import ActivationRefused, region_activate
 
 DIVISIONS_PER_PAGE = 30
+REGIONS_PER_PAGE = 50
 DEPARTMENT_UPLOAD = "departments"
 
 
@@ -84,7 +85,9 @@ def divisions(request):
     active = set(Region.objects.values_list("code", flat=True))
     return render(request, "org/divisions.html", {
         "form": form, "query": query, "page": page, "active": active,
-        "regions": Region.objects.select_related("parent").order_by("code"),
+        # Without a search, the regions already active (thousands at national scale: paged).
+        "regions": None if query else Paginator(Region.objects.select_related("parent").order_by("code"),
+                                                REGIONS_PER_PAGE).get_page(request.GET.get("page")),
         "loaded": Division.objects.exists(),
     })
 

@@ -91,6 +91,9 @@ def test_the_page_searches_and_activates(world, divisions, administrator, client
     assert "盘龙区" in by_code
     empty = client.get(reverse("org:divisions"), {"q": "不存在的县"}).content.decode()
     assert "没有名称含“不存在的县”" in empty
+    assert "已启用的区域" not in page  # a search shows its results, the active regions without one
+    listing = client.get(reverse("org:divisions")).content.decode()
+    assert "已启用的区域" in listing and reverse("org:region_detail", args=["500156"]) in listing
     response = client.post(reverse("org:division_activate"), {"code": "530102"})
     assert response.status_code == 302 and response.url == reverse("org:region_detail", args=["530102"])
     region_page = client.get(response.url).content.decode()
