@@ -12,7 +12,7 @@ from django.urls import reverse
 from core import events
 from core.models import AuditEntry
 from org.models import Department, DepartmentAlias, DepartmentGroup, Region, User
-from org.services.departments import departments_commit, departments_read_text
+from org.services.departments import departments_commit, departments_read_text, kind_from_text
 
 # 昆明市五华区's wording, not 武隆's: 街道 named 街道办事处, a 供水企业 and a 园区, a title row
 # above the header, the columns in another order, a 类别 left empty (taken from the name).
@@ -241,3 +241,13 @@ def test_the_command_adds_from_a_file_and_refuses_bad_input(wuhua, tmp_path, cap
     runs = AuditEntry.objects.filter(route="command:add_departments").order_by("pk")
     assert [run.outcome for run in runs] == ["success", "failed", "failed", "failed"]
     assert runs[0].target == {"file": str(good), "region": "530102"}
+
+
+@pytest.mark.parametrize("text, name, kind", [
+    ("乡镇", "", "subdistrict"), ("镇", "", "subdistrict"), ("镇（街道）", "", "subdistrict"),
+    ("供水单位", "", "utility"), ("工业园区", "", "park"), ("政府部门", "", "bureau"), (" 部门 ", "", "bureau"),
+    ("", "白马镇", "subdistrict"), ("", "五华区龙翔街道办事处", "subdistrict"), ("", "区镇村建设管理中心", "bureau"),
+    ("事业单位", "", None), ("镇街道", "", None),
+])
+def test_kind_words_of_other_districts(text, name, kind):
+    assert kind_from_text(text, name) == kind

@@ -70,7 +70,9 @@ def kind_from_text(text, name=""):
         return text
     if not text.strip():
         return Kind.SUBDISTRICT if _TOWN_ENDING.search(name.strip()) else Kind.BUREAU
-    return _KIND_BY_WORD.get(normalize_name(text))
+    key = normalize_name(text)
+    labels = {normalize_name(str(label)): value for value, label in Kind.choices}  # as the page names them now
+    return _KIND_BY_WORD.get(key) or labels.get(key)
 
 
 def kind_words():
