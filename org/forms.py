@@ -53,7 +53,8 @@ class DepartmentUploadForm(forms.Form):
 
 class DepartmentEditForm(VersionedForm):
     aliases = forms.CharField(label=_("Other spellings"), max_length=1000, required=False,
-                              help_text=_("Several separated by “、”."))
+                              help_text=_("Several separated by “、”. On a rename the old names are added here, so "
+                                          "that tables written before still find the department."))
 
     class Meta:
         model = Department

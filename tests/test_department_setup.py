@@ -166,6 +166,10 @@ def test_editing_checks_the_version_and_deactivates_without_deleting(world, admi
     assert stale.status_code == 200 and "他人已保存了这条记录" in stale.content.decode()
     bureau.refresh_from_db()
     assert bureau.short_name == "区城市管理局"
+    renamed = {**form, "name": "重庆市武隆区城市管理和综合执法局", "aliases": "", "version": bureau.version}
+    assert client.post(url, renamed).status_code == 302
+    bureau.refresh_from_db()  # the names tables wrote before still find it
+    assert sorted(a.name for a in bureau.aliases.all()) == ["重庆市武隆区城市管理局"]
     taken = client.post(url, {**form, "short_name": "区水利局", "version": bureau.version})
     assert "已是单位" in taken.content.decode()
     assert Department.objects.filter(pk=bureau.pk).exists()

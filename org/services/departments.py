@@ -271,13 +271,17 @@ def departments_commit(*, region, rows):
 
 def department_update(*, department, version, name, short_name, kind, aliases, is_active):
     """Save the edited department unless someone saved it since ``version`` (``EditConflict``);
-    its spellings must be no other department's. A department is deactivated, never deleted:
-    what it reported stays. Raises ``ImportBlocked`` with the reasons."""
+    its spellings must be no other department's. A renamed department keeps its old names as
+    other spellings: the tables written before still name it so. A department is deactivated,
+    never deleted: what it reported stays. Raises ``ImportBlocked`` with the reasons."""
     region = department.region
     with transaction.atomic():
+        # From the row, not ``department``: a model form has already put the new names on it.
+        stored = Department.objects.values_list("name", "short_name").get(pk=department.pk)
+        aliases = [*aliases, *stored]
         owners = _spellings_in_region(region)
         problems = []
-        for spelling in dict.fromkeys([name, short_name, *aliases]):
+        for spelling in dict.fromkeys([name, short_name, *aliases]):  # the old names are this department's
             owner = owners.get(normalize_name(spelling))
             if owner is not None and owner.pk != department.pk:
                 problems.append(_("“%(name)s” is already a spelling of the department %(department)s.")
