@@ -76,13 +76,14 @@ def divisions(request):
     _administrator(request)
     form = DivisionSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    page = None
+    page, active = None, set()
     if query:
         page = Paginator(divisions_search(query), DIVISIONS_PER_PAGE).get_page(request.GET.get("page"))
         places = division_parents(page.object_list)
         for division in page.object_list:
             division.place = places[division.code]
-    active = set(Region.objects.values_list("code", flat=True))
+        codes = [division.code for division in page.object_list]
+        active = set(Region.objects.filter(code__in=codes).values_list("code", flat=True))
     return render(request, "org/divisions.html", {
         "form": form, "query": query, "page": page, "active": active,
         # Without a search, the regions already active (thousands at national scale: paged).

@@ -89,6 +89,8 @@ def test_the_page_searches_and_activates(world, divisions, administrator, client
     assert "530102" in page and "昆明市" in page and "云南省" in page
     by_code = client.get(reverse("org:divisions"), {"q": "5301"}).content.decode()
     assert "盘龙区" in by_code
+    active = client.get(reverse("org:divisions"), {"q": "武隆"}).content.decode()
+    assert "已启用：打开" in active and 'name="code" value="500156"' not in active
     empty = client.get(reverse("org:divisions"), {"q": "不存在的县"}).content.decode()
     assert "没有名称含“不存在的县”" in empty
     assert "已启用的区域" not in page  # a search shows its results, the active regions without one
