@@ -94,6 +94,9 @@ def test_the_same_list_again_changes_nothing_and_a_new_spelling_is_added(wuhua):
     more = departments_read_text("昆明市五华区水务局,区水务局,部门,五华水务")
     assert departments_commit(region=wuhua, rows=more).changed == 1
     assert list(DepartmentAlias.objects.filter(region=wuhua).values_list("name", flat=True)) == ["五华水务"]
+    Department.objects.filter(region=wuhua).update(is_active=False)
+    assert departments_commit(region=wuhua, rows=rows).changed == 1  # listed again: in use again
+    assert Department.objects.get(region=wuhua).is_active
 
 
 def test_bad_rows_are_refused_by_row_and_nothing_is_written(world, wuhua, administrator, client_for):

@@ -180,7 +180,8 @@ def _spellings_in_region(region):
 def departments_check(*, region, rows):
     """Refuse by row: an empty 名称, an unknown 类别, a spelling twice in the list, a spelling
     another department of the region already has. A row whose 名称 is a department's full
-    name changes that department (its short name, kind, new aliases)."""
+    name changes that department (its short name, kind, new aliases; an inactive one is
+    active again)."""
     result = DepartmentsCheck()
     if not rows:
         result.problems.append(_("The list names no department."))
@@ -220,6 +221,8 @@ def departments_check(*, region, rows):
                 planned.changes.append((_("short name"), existing.short_name, row.short_name))
             if row.kind_text and kind != existing.kind:
                 planned.changes.append((_("kind"), existing.get_kind_display(), Kind(kind).label))
+            if not existing.is_active:  # the district lists it again: it is in use again
+                planned.changes.append((_("active"), _("No"), _("Yes")))
             known = {normalize_name(s) for s in existing.spellings()}
             planned.new_aliases = [a for a in row.aliases if normalize_name(a) not in known]
         result.planned.append(planned)
@@ -256,8 +259,9 @@ def departments_commit(*, region, rows):
             elif planned.changes:
                 department.short_name = row.short_name or department.short_name
                 department.kind = planned.kind if row.kind_text else department.kind
+                department.is_active = True
                 department.version += 1
-                department.save(update_fields=["short_name", "kind", "version"])
+                department.save(update_fields=["short_name", "kind", "is_active", "version"])
             aliases += [DepartmentAlias(region=region, department=department, name=a) for a in planned.new_aliases]
         DepartmentAlias.objects.bulk_create(aliases)
         committed = Committed(added=len(check.added), changed=len(check.changed))
