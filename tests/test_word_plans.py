@@ -9,6 +9,8 @@ import docx
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from core.docx_reader import load_document, table_grid
 from core.errors import FileUnreadable
@@ -350,3 +352,46 @@ def test_the_committed_word_fixtures_read_as_built():
     tables = read_task_table((FIXTURES / "task_tables.docx").read_bytes(), word=WordChoice(table=2))
     assert tree(tables) == tree(read_task_table(build_bytes(table_data.WULONG_ANNEX2)))
     assert Path(FIXTURES / "task_tables.docx").stat().st_size < 100_000
+
+
+# --- whatever the clerk types or the file holds ---------------------------------------------------
+
+
+def test_a_hostile_section_is_shown_as_text(regions, client_for):
+    client = client_for(User.objects.get(username="wulong_reviewer"))
+    payload = "<script>alert('节水')</script>"
+    preview_url = upload(client, regions["wulong"], prose_docx(SHIZHU_PLAN), section=payload)["Location"]
+    page = client.get(preview_url, follow=True).content.decode()
+    assert "没有标题含" in page and payload not in page and "&lt;script&gt;" in page
+
+
+PARAGRAPH = st.lists(st.sampled_from([*"一二十（）()1２3.．、①②甲乙 \n\t\u200b", "（一）", "1.", "一、"]),
+                     max_size=8).map("".join)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts=st.lists(PARAGRAPH, max_size=25), section=st.sampled_from(["", "一", "甲", "（"]))
+def test_prose_gives_a_tree_or_refuses_in_words(texts, section):
+    paragraphs = [(number, text.strip()) for number, text in enumerate(texts, start=1) if text.strip()]
+    try:
+        table = parse_prose(paragraphs, section=section)
+    except FileUnreadable as error:
+        assert str(error)
+        return
+    assert all(node.level in (1, 2, 3) for node in table.nodes())
+    assert all(child.level > node.level for node in table.nodes() for child in node.children)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(position=st.integers(min_value=0, max_value=40_000), garbage=st.binary(min_size=1, max_size=64))
+def test_a_damaged_word_plan_is_refused_in_words(position, garbage):
+    data = bytearray(_FUZZ_BASE)
+    position %= len(data)
+    data[position:position + len(garbage)] = garbage
+    try:
+        read_task_table(bytes(data))
+    except FileUnreadable as error:
+        assert str(error)
+
+
+_FUZZ_BASE = table_docx(table_data.WULONG_ANNEX2)
