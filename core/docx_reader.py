@@ -46,6 +46,7 @@ ANNEX_LABEL = re.compile(r"^附\s*[件表]")
 class DocxParagraph:
     number: int  # among the body's paragraphs holding text, from 1
     text: str
+    auto_numbered: bool = False  # numbered by Word's list numbering: the number is not in its text
 
 
 @dataclass
@@ -142,11 +143,12 @@ def _read_body(document):
     body = document.element.body
     for child in body.iterchildren():
         if child.tag == qn("w:p"):
-            text = _text(Paragraph(child, document).text)
+            paragraph = Paragraph(child, document)
+            text = _text(paragraph.text)
             if text:
                 if len(paragraphs) >= MAX_PARAGRAPHS:
                     raise FileUnreadable(f"Word文档的段落超过 {MAX_PARAGRAPHS} 个，不像是一份方案")
-                paragraphs.append(DocxParagraph(len(paragraphs) + 1, text))
+                paragraphs.append(DocxParagraph(len(paragraphs) + 1, text, _auto_numbered(paragraph)))
                 recent.append(text)
         elif child.tag == qn("w:tbl"):
             if len(tables) >= MAX_TABLES:
@@ -158,6 +160,21 @@ def _read_body(document):
             ))
             recent = []
     return WordDocument(paragraphs=paragraphs, tables=tables)
+
+
+def _auto_numbered(paragraph):
+    """Numbered by Word's list numbering, on the paragraph or through its style (“List Number”)."""
+    numbering = f"{qn('w:pPr')}/{qn('w:numPr')}"
+    if paragraph._p.find(numbering) is not None:
+        return True
+    style = paragraph.style
+    for _depth in range(10):  # a style's base styles; Word allows no loops, a hostile file might
+        if style is None:
+            return False
+        if style.element.find(numbering) is not None:
+            return True
+        style = style.base_style
+    return False
 
 
 def _labels(recent):

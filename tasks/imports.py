@@ -20,7 +20,7 @@ from org.selectors import DepartmentResolver
 
 from .models import Assignment, TaskNode
 from .table_parsing import parse_task_sheet
-from .word_plans import read_word_plan
+from .word_plans import read_word_plan, refuse_for_a_workbook
 
 MAX_SUGGESTIONS = 3
 
@@ -76,6 +76,7 @@ def read_task_table(data, *, sheet=None, split_circled=False, word=None):
     if looks_like_word(data):
         read = read_word_plan(data, choice=word, split_circled=split_circled)
         return TaskTable(sheet=read.name, sheets=read.names, table=read.table, word=read.plan)
+    refuse_for_a_workbook(word)
     workbook = load_workbook(data)
     names = workbook.sheetnames
     if sheet and sheet not in names:

@@ -17,6 +17,16 @@ from .prose_parsing import numbering_style, parse_prose
 from .table_parsing import parse_task_sheet
 
 PROSE = "正文"
+AUTO_NUMBERING = (
+    "。文档的编号是Word的自动编号，不在文字里：请在Word中把编号转换为文字"
+    "（如复制全文后“选择性粘贴→只保留文本”），保存后再上传"
+)
+
+
+def refuse_for_a_workbook(choice):
+    """A table number, the prose or a section asked of a workbook: they mean a Word document."""
+    if choice is not None and (choice.table or choice.reads_prose):
+        raise FileUnreadable("“第几个表格”“读取编号段落”“任务所在部分”只用于Word文档；这是一个工作簿，请留空")
 
 
 @dataclass
@@ -62,6 +72,7 @@ def read_word_plan(data, *, choice=None, split_circled=False):
             raise FileUnreadable(
                 "Word文档中既没有表格，也没有编号的段落（如“一、”“（一）”“1.”），读不出任务"
                 + ("" if document.paragraphs else "：文档是空的")
+                + (AUTO_NUMBERING if any(p.auto_numbered for p in document.paragraphs) else "")
             )
         table = parse_prose([(p.number, p.text) for p in document.paragraphs], section=choice.section.strip())
         return WordRead(table.sheet, names, table, WordPlan(listing, None, choice.section.strip()))

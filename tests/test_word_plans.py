@@ -205,6 +205,21 @@ def test_a_bad_word_plan_is_refused_with_the_reason(regions, case):
     assert snapshot() == before
 
 
+def test_word_list_numbering_is_named_as_the_reason():
+    """Numbers Word's list numbering draws are not in the text: the refusal says what to do."""
+    document = docx.Document()
+    for text in ("重点任务", "推进农业节水"):
+        document.add_paragraph(text, style="List Number")
+    with pytest.raises(FileUnreadable, match="自动编号"):
+        read_task_table(document_bytes(document))
+
+
+def test_a_word_choice_asked_of_a_workbook_is_refused():
+    with pytest.raises(FileUnreadable, match="只用于Word文档"):
+        read_task_table(build_bytes(table_data.WULONG_ANNEX2), word=WordChoice(table=2))
+    assert tree(read_task_table(build_bytes(table_data.WULONG_ANNEX2), word=WordChoice()))
+
+
 def test_a_table_and_the_prose_at_once_is_refused():
     with pytest.raises(FileUnreadable, match="不能同时选择"):
         read_task_table(prose_docx(SHIZHU_PLAN), word=WordChoice(table=1, prose=True))
@@ -288,6 +303,7 @@ def test_a_prose_plan_through_the_page_then_its_leads_chosen(regions, client_for
     detail = client.get(plan.get_absolute_url()).content.decode()
     assert "5项工作还没有牵头单位" in detail and reverse("tasks:plan_unassigned", args=[plan.pk]) in detail
 
+    assert client.get(reverse("tasks:plan_export", args=[plan.pk])).status_code == 200
     url = reverse("tasks:plan_unassigned", args=[plan.pk])
     page = client.get(url).content.decode()
     assert "推广水肥一体化技术" in page
