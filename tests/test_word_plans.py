@@ -283,6 +283,12 @@ def test_the_page_lists_the_tables_and_reads_the_one_chosen(regions, client_for)
     assert "读取：“表格1”" in page
     page = client.get(preview_url + "?read=2").content.decode()
     assert "读取：“表格2”" in page and "继续深入学习贯彻习近平生态文明思想" in page
+    # A choice that cannot be read keeps the upload: the preview says why and cannot be confirmed.
+    before = snapshot()
+    page = client.get(preview_url + "?read=prose&section=附则").content.decode()
+    assert "所选内容无法读取：Word文档中没有编号的段落" in page and "读取：“表格1”" in page
+    client.post(preview_url + "?read=prose&section=附则")
+    assert snapshot() == before
     response = client.post(preview_url + "?read=2")
     plan = Plan.objects.get(title="石柱方案")
     assert response["Location"] == plan.get_absolute_url()

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from carriers.selectors import carrier_counts
 from core import staged_import
 from core.audit import audited
+from core.errors import FileUnreadable
 from core.history import record_history
 from core.periods import Quarter
 from core.views import xlsx_response
@@ -180,8 +181,21 @@ class TaskTableImporter(staged_import.Importer):
         return _TaskTableTarget(region, plan, meta, _word_choice(request, meta))
 
     def read(self, data, target):
-        return read_task_table(data, sheet=target.meta["sheet"] or None, split_circled=target.meta["split_circled"],
-                               word=target.word)
+        def read(word):
+            return read_task_table(data, sheet=target.meta["sheet"] or None,
+                                   split_circled=target.meta["split_circled"], word=word)
+
+        uploaded = _uploaded_choice(target.meta)
+        if target.word == uploaded:
+            return read(uploaded)
+        # A choice made on the preview that cannot be read keeps the upload: the preview shows
+        # why, over what the upload page's choice reads, and cannot be confirmed.
+        try:
+            return read(target.word)
+        except FileUnreadable as error:
+            fallback = read(uploaded)
+            fallback.table.problems.insert(0, _("The choice could not be read: %(reason)s") % {"reason": error})
+            return fallback
 
     def check(self, read, target):
         preview = check_task_table(read, region=target.region)
@@ -232,6 +246,10 @@ def _word_choice(request, meta):
         return WordChoice(prose=True, section=request.GET.get("section", "").strip()[:50])
     if read.isdigit():
         return WordChoice(table=int(read))
+    return _uploaded_choice(meta)
+
+
+def _uploaded_choice(meta):
     return WordChoice(table=meta.get("table"), prose=bool(meta.get("prose")), section=meta.get("section") or "")
 
 
