@@ -387,6 +387,16 @@ def test_a_hostile_section_is_shown_as_text(regions, client_for):
     assert "没有标题含" in page and payload not in page and "&lt;script&gt;" in page
 
 
+def test_the_unassigned_page_prints_hostile_text_as_text(regions, client_for):
+    payload = "<img src=x onerror=alert('节水')>"
+    plan = Plan.objects.create(region=regions["wulong"], title=payload, start_year=2024, end_year=2024)
+    key = TaskNode.objects.create(plan=plan, level=1, position=1, number="（一）", text=payload)
+    TaskNode.objects.create(plan=plan, parent=key, level=3, position=2, number="1.", text=payload)
+    client = client_for(User.objects.get(username="wulong_reviewer"))
+    page = client.get(reverse("tasks:plan_unassigned", args=[plan.pk])).content.decode()
+    assert payload not in page and page.count("&lt;img src=x onerror=alert(&#x27;节水&#x27;)&gt;") >= 3
+
+
 PARAGRAPH = st.lists(st.sampled_from([*"一二十（）()1２3.．、①②甲乙 \n\t\u200b", "（一）", "1.", "一、"]),
                      max_size=8).map("".join)
 
