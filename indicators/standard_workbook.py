@@ -66,8 +66,9 @@ ITEM_COLUMNS = [
     ("method", "计算方法", 10, "公式、漏损率（按CJJ 92-2016分供水企业计算）、核查（逐项核查并附佐证）、专家评分"),
     ("formula", "公式", 34, "计算方法为“公式”时填写：用数据项代码写的算式，如 PLANNED_WATER / NONRES_WATER * 100"),
     ("checklist", "核查事项", 34, "计算方法为“核查”时填写：每行一项"),
-    ("target", "目标", 22, "≥90、≤10、=100、≤WATER_QUOTA（下达的控制指标）、<0.5×NATIONAL_IND_WATER、"
-                           "较上年下降≥5、较上年增长≥5，可用“或”连接；也可填目标规则的JSON"),
+    ("target", "目标", 22, "≥90（或“不低于90%”“90%以上”）、≤10、=100、1.5～3（区间，含两端）、"
+                           "≤WATER_QUOTA（下达的控制指标）、<0.5×NATIONAL_IND_WATER、较上年下降≥5、较上年增长≥5、"
+                           "较2015年下降≥23，可用“且”“或”连接；也可填目标规则的JSON"),
     ("target_text", "具体要求（原文）", 28, "照原文"),
     ("points", "满分", 6, "该项最多可得的分数；前提条件可填0"),
     ("scoring_kind", "评分方式", 12, "全有全无、分档、按单位加减分、专家评分；留空为全有全无"),
@@ -126,8 +127,19 @@ _CODE = r"([A-Z][A-Z0-9_]*)"
 _BOUND = re.compile(rf"^{_OP}{_NUMBER}(%|‰)?$")
 _QUOTA = re.compile(rf"^(≤|<=){_CODE}$")
 _RELATIVE = re.compile(rf"^{_OP}{_NUMBER}[×xX*]{_CODE}$")
-_CHANGE = re.compile(rf"^较上年(下降|降低|增长|增加)(?:≥|>=|不低于|不少于|达到)?{_NUMBER}%?(?:以上)?$")
-_OR = re.compile(r"或|\|\|")
+_CHANGE = re.compile(rf"^(?:较上年|年)(下降|降低|减少|增长|增加|提高)率?(?:≥|>=|不低于|不少于|达到)?{_NUMBER}%?(?:以上)?$")
+_CHANGE_VS_BASE = re.compile(rf"^较(\d{{4}})年(下降|降低|减少|增长|增加|提高)(?:≥|>=|不低于|不少于|达到)?{_NUMBER}%?(?:以上)?$")
+_RANGE = re.compile(rf"^{_NUMBER}(%|‰)?(?:~|-|—|至|到){_NUMBER}(%|‰)?(?:之间)?$")
+# How a standard writes a bound in words; 以上/以下 count the bound in, as the documents mean it.
+_WORDED_OPS = {"不低于": "ge", "不少于": "ge", "不小于": "ge", "大于等于": "ge", "达到": "ge",
+               "不高于": "le", "不超过": "le", "不大于": "le", "不多于": "le", "小于等于": "le",
+               "低于": "lt", "小于": "lt", "高于": "gt", "大于": "gt", "超过": "gt"}
+_WORDED = re.compile(rf"^({'|'.join(sorted(_WORDED_OPS, key=len, reverse=True))})?{_NUMBER}"
+                     r"([^\d<>=≥≤]*?)(及以上|以上|及以下|以下)?$")
+_WORDED_QUOTA = re.compile(r"^(?:不超过|不高于|≤|<=)下达的.*控制指标$")
+QUOTA_REFERENCE = "WATER_QUOTA"  # the code of a region's assigned quota (demo.catalogue_data.WATER_QUOTA)
+_OR = re.compile(r"或者|或|\|\|")
+_AND = re.compile(r"并且|且|&&")
 _STEP = re.compile(rf"^{_NUMBER}?[-~～至]{_NUMBER}?[:：]{_NUMBER}$")
 _SEPARATORS = re.compile(r"[；;\n]")
 _PREREQUISITES = re.compile(r"[、,，;；\s]+")
@@ -149,23 +161,49 @@ def parse_target(text):
         return {}
     if text.startswith("{"):
         return _json_object(text, "目标规则")
-    compact = _clean(text)
+    compact = _clean(text).rstrip("。；;")
     parts = _OR.split(compact)
     if len(parts) > 1:
         if any(not part for part in parts):
             raise RuleError(f"“{text}”中“或”的两边都须写目标")
-        return {"kind": "any", "rules": [_one_target(part, text) for part in parts]}
-    return _one_target(compact, text)
+        return {"kind": "any", "rules": [_all_of(part, text) for part in parts]}
+    return _all_of(compact, text)
+
+
+def _all_of(compact, written):
+    """One condition, or several joined by 且 (all must hold)."""
+    parts = _AND.split(compact)
+    if len(parts) == 1:
+        return _one_target(compact, written)
+    if any(not part for part in parts):
+        raise RuleError(f"“{written}”中“且”的两边都须写目标")
+    return {"kind": "all", "rules": [_one_target(part, written) for part in parts]}
 
 
 def _one_target(compact, written):
+    compact = compact.strip("，,")
+    match = _CHANGE_VS_BASE.match(compact)
+    if match:
+        year, word, need = match.groups()
+        direction = "fall" if word in ("下降", "降低", "减少") else "growth"
+        return {"kind": "change_vs_base", "base_year": int(year), "direction": direction, "at_least": need}
     match = _CHANGE.match(compact)
     if match:
-        direction = "fall" if match.group(1) in ("下降", "降低") else "growth"
+        direction = "fall" if match.group(1) in ("下降", "降低", "减少") else "growth"
         return {"kind": "change", "direction": direction, "at_least": match.group(2)}
     match = _QUOTA.match(compact)
     if match:
         return {"kind": "quota", "reference": match.group(2)}
+    if _WORDED_QUOTA.match(compact):
+        return {"kind": "quota", "reference": QUOTA_REFERENCE}
+    match = _RANGE.match(compact)
+    if match:
+        low, low_unit, high, high_unit = match.groups()
+        if low_unit and high_unit and low_unit != high_unit:
+            raise RuleError(f"“{written}”：区间两端的单位不同")
+        if Decimal(low) > Decimal(high):
+            raise RuleError(f"“{written}”：区间的下限大于上限")
+        return {"kind": "range", "min": low, "max": high, "min_inclusive": True, "max_inclusive": True}
     match = _RELATIVE.match(compact)
     if match:
         op = _OPS[match.group(1)]
@@ -180,8 +218,14 @@ def _one_target(compact, written):
         return {"kind": "bound", "op": op, "value": match.group(2)}
     if decimal_or_none(compact.rstrip("%‰")) is not None:  # “100%” written alone: exactly that
         return {"kind": "exact", "value": compact.rstrip("%‰")}
-    raise RuleError(f"无法识别的目标“{written}”：应写成“≥90”“≤10”“=100”“≤WATER_QUOTA”“<0.5×NATIONAL_IND_WATER”"
-                    "“较上年下降≥5”“较上年增长≥5”之一（可用“或”连接），或目标规则的JSON")
+    match = _WORDED.match(compact)
+    if match and (match.group(1) or match.group(4)):
+        word, number, _unit, suffix = match.groups()
+        op = _WORDED_OPS[word] if word else ("ge" if suffix.endswith("以上") else "le")
+        return {"kind": "bound", "op": op, "value": number}
+    raise RuleError(f"无法识别的目标“{written}”：应写成“≥90”“不低于90%”“90%以上”“≤10”“=100”“1.5‰～3‰”"
+                    "“≤WATER_QUOTA”“<0.5×NATIONAL_IND_WATER”“较上年下降≥5”“较2015年下降23%以上”之一"
+                    "（可用“且”“或”连接），或目标规则的JSON")
 
 
 def target_text_of(rule):
@@ -191,6 +235,12 @@ def target_text_of(rule):
     kind = rule.get("kind")
     if kind == "any":
         return " 或 ".join(target_text_of(branch) for branch in rule["rules"])
+    if kind == "all" and all(branch.get("kind") != "any" for branch in rule["rules"]):
+        return " 且 ".join(target_text_of(branch) for branch in rule["rules"])
+    if kind == "range" and rule.get("min_inclusive", True) and rule.get("max_inclusive", True):
+        return f"{rule['min']}～{rule['max']}"
+    if kind == "change_vs_base":
+        return f"较{rule['base_year']}年{'下降' if rule['direction'] == 'fall' else '增长'}≥{rule['at_least']}"
     if kind == "bound" and rule.get("op") in SYMBOLS:
         return f"{SYMBOLS[rule['op']]}{rule['value']}"
     if kind == "exact":
