@@ -441,6 +441,9 @@ class ItemRow:
     columns: dict = field(default_factory=dict)  # key -> column letter ("" when the file has no such column)
     texts: dict = field(default_factory=dict)  # key -> the cell as written
     problems: int = 0  # how many of ``Parsed.problems`` are this row's
+    sheet: str = ITEMS_SHEET
+    headers: dict = field(default_factory=lambda: ITEM_HEADERS)  # key -> the header its column has
+    written: dict = field(default_factory=dict)  # a document table's fields, laid over the stored item's
 
 
 @dataclass
@@ -464,6 +467,9 @@ class Parsed:
     items: list = field(default_factory=list)
     elements: list = field(default_factory=list)
     problems: list = field(default_factory=list)
+    # A published document's own indicator table (``DOCUMENT_COLUMNS``) rather than this
+    # workbook: it gives a stored standard's words, not codes, formulas or points.
+    document: bool = False
 
 
 def where(sheet, row, header, letter=""):
@@ -474,7 +480,7 @@ def where(sheet, row, header, letter=""):
 
 
 def item_where(item, key):
-    return where(ITEMS_SHEET, item.row, ITEM_HEADERS[key], item.columns.get(key, ""))
+    return where(item.sheet, item.row, item.headers.get(key, ITEM_HEADERS[key]), item.columns.get(key, ""))
 
 
 def read(data):
@@ -485,8 +491,13 @@ def read(data):
         names = {normalize_name(name): name for name in workbook.sheetnames}
         missing = [sheet for sheet in (STANDARD_SHEET, ITEMS_SHEET) if sheet not in names]
         if missing:
+            document = _read_document(workbook)
+            if document is not None:
+                return document
             raise FileUnreadable(f"没有找到“{'”“'.join(missing)}”工作表。评价标准导入表应有“{STANDARD_SHEET}”"
-                                 f"“{ITEMS_SHEET}”两张表（“{ELEMENTS_SHEET}”表可选），请下载模板后填写。")
+                                 f"“{ITEMS_SHEET}”两张表（“{ELEMENTS_SHEET}”表可选），请下载模板后填写；"
+                                 f"或上传发文附件中的指标表（表头有“{'”“'.join(DOCUMENT_HEADERS[k] for k in DOCUMENT_REQUIRED)}”），"
+                                 "用以更新已有标准各项的原文。")
         parsed = Parsed()
         _read_standard(read_grid(workbook[names[STANDARD_SHEET]]), parsed)
         _read_items(read_grid(workbook[names[ITEMS_SHEET]]), parsed)
@@ -668,6 +679,94 @@ def _read_elements(grid, parsed):
         parsed.elements.append(ElementRow(row=number, code=_clean(texts.get("code", "")).upper(),
                                           name=texts.get("name", ""), unit=texts.get("unit", ""),
                                           cumulative=cumulative in YES, columns=columns))
+
+
+# --- a document's own indicator table ------------------------------------------------------------
+
+# The table a 工作方案's 附件 prints (序号 | 目标 | 指标 | 指标释义 | 指标类型 | 具体要求 | 牵头单位 |
+# 责任单位): (key, headers it is printed under). It carries the standard's words only, so it
+# updates a stored standard whose items have these names (``services.standards``).
+DOCUMENT_COLUMNS = [
+    ("number", ("序号",)),
+    ("name", ("指标", "指标名称", "评价指标")),
+    ("definition", ("指标释义", "指标解释", "指标定义", "释义")),
+    ("kind", ("指标类型", "类型")),
+    ("target_text", ("具体要求", "指标要求", "目标值", "要求")),
+    ("lead_text", ("牵头单位",)),
+    ("responsible_text", ("责任单位", "配合单位")),
+]
+DOCUMENT_HEADERS = {key: headers[0] for key, headers in DOCUMENT_COLUMNS}
+DOCUMENT_REQUIRED = ("number", "name", "definition", "target_text")
+_UNIT_LINES = re.compile(r"\s*\n\s*")
+
+
+def _read_document(workbook):
+    """The first sheet with a document table's header, read; None when no sheet has one."""
+    wanted = {normalize_name(header): key for key, headers in DOCUMENT_COLUMNS for header in headers}
+    for name in workbook.sheetnames:
+        grid = read_grid(workbook[name])
+        for header_row, cells in enumerate(grid.rows[:HEADER_SEARCH_ROWS], start=1):
+            positions = {}
+            for index, cell in enumerate(cells):
+                key = wanted.get(normalize_name(cell))
+                if key is not None and key not in positions:
+                    positions[key] = index
+            if all(key in positions for key in DOCUMENT_REQUIRED):
+                return _document_items(grid, name, header_row, positions,
+                                       {key: cells[index] for key, index in positions.items()})
+    return None
+
+
+def _document_items(grid, sheet, header_row, positions, headers):
+    parsed = Parsed(document=True)
+    letters = {key: column_letter(index + 1) for key, index in positions.items()}
+    for number, cells in enumerate(grid.rows[header_row:], start=header_row + 1):
+        texts = {key: cells[index] if index < len(cells) else "" for key, index in positions.items()}
+        if not any(texts.get(key) for key in DOCUMENT_REQUIRED):
+            continue
+        if len(parsed.items) >= MAX_ITEMS:
+            raise FileUnreadable(f"“{sheet}”表超过{MAX_ITEMS}项，不像一套评价标准的指标表，未导入任何内容。")
+        item = ItemRow(row=number, columns=letters, texts=texts, sheet=sheet, headers=headers)
+        before = len(parsed.problems)
+        _document_fields(item, parsed.problems)
+        item.problems = len(parsed.problems) - before
+        parsed.items.append(item)
+    if not parsed.items:
+        raise FileUnreadable(f"“{sheet}”表在表头下没有任何指标。")
+    return parsed
+
+
+def _document_fields(item, problems):
+    """What a document row says, as written: the definition and requirement whole (formula
+    and every “其中…” note), the units of a cell printed one per line joined with 、 as the
+    catalogue lists them. The requirement's rule is read when its wording is one the
+    targets know; otherwise the stored rule stays (``written`` has no "target")."""
+    texts, written = item.texts, item.written
+
+    def problem(key, message):
+        problems.append(f"{item_where(item, key)}：{message}")
+
+    for key in DOCUMENT_REQUIRED:
+        if not texts.get(key):
+            problem(key, "不能为空")
+    number = unicodedata.normalize("NFKC", texts["number"]).strip().rstrip(".、")
+    if number.isdigit() and 0 < int(number) <= 32767:
+        written["number"] = int(number)
+    elif number:
+        problem("number", f"“{texts['number']}”不是正整数")
+    for key in ("name", "definition", "target_text"):
+        written[key] = texts[key]
+    for key in ("lead_text", "responsible_text"):
+        if key in texts:
+            written[key] = "、".join(part for part in _UNIT_LINES.split(texts[key]) if part)
+    if texts.get("kind"):
+        written["kind"] = KINDS.get(_clean(texts["kind"]))
+        if written["kind"] is None:
+            problem("kind", f"无法识别的指标类型“{texts['kind']}”：应为底线指标或导向指标")
+    try:
+        written["target"] = parse_target(texts["target_text"])
+    except RuleError:
+        pass  # a requirement in words the rules do not cover (a checklist's, a national average's)
 
 
 # --- writing ---------------------------------------------------------------------------------------
