@@ -160,6 +160,14 @@ def _change_vs_base(value, rule, base_value, unit):
     return Outcome(NOT_MET, f"{said}，未达到{wanted}的要求。")
 
 
+def base_years(rule):
+    """The fixed base years a rule compares with."""
+    kind = (rule or {}).get("kind")
+    if kind in ("any", "all"):
+        return set().union(*(base_years(branch) for branch in rule["rules"]))
+    return {int(rule["base_year"])} if kind == "change_vs_base" else set()
+
+
 WORDS = {"le": "不高于", "lt": "低于", "ge": "不低于", "gt": "高于"}
 
 

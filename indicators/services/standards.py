@@ -337,7 +337,7 @@ def _warn_references(preview, references):
 
 
 def _target_references(rule):
-    if rule.get("kind") == "any":
+    if rule.get("kind") in ("any", "all"):
         return set().union(*(_target_references(branch) for branch in rule["rules"]))
     return {rule["reference"]} if "reference" in rule else set()
 
