@@ -347,10 +347,10 @@ def _judged_row(indicator, region_id, quarter, quarters_of):
     last_year = quarters_of.of(quarter.same_quarter_last_year())
     # A fall against a fixed base year compares with that year's same quarter, evaluated as
     # last year's is for a year-on-year change.
-    base = {year: quarters_of.of(Quarter(year, quarter.number)).of(region_id, indicator)
-            for year in sorted(base_years(indicator.target))}
+    base_year_values = {year: quarters_of.of(Quarter(year, quarter.number)).of(region_id, indicator)
+                        for year in sorted(base_years(indicator.target))}
     row, previous, references = _compute(indicator, region_id, quarter, now, last_year, now.read.references[region_id],
-                                         base)
+                                         base_year_values)
     return _scored(row, indicator, common, previous, references)
 
 
@@ -431,7 +431,7 @@ def _constants(quarter, references):
     return {"DAYS_YTD": Decimal(quarter.days_to_date), **{code: row.value for code, row in references.items()}}
 
 
-def _compute(indicator, region_id, quarter, current, last_year, references, base):
+def _compute(indicator, region_id, quarter, current, last_year, references, base_year_values):
     """(row without points, last year's value, {reference code: value}) of a formula or
     leakage item."""
     base = (region_id, indicator.pk, quarter.year, quarter.number)
@@ -452,11 +452,11 @@ def _compute(indicator, region_id, quarter, current, last_year, references, base
     }
     lineage["references"] = used_references
     reference_values = {code: Decimal(row["value"]) for code, row in used_references.items()}
-    base_values = {year: evaluated[0] for year, evaluated in base.items()}
-    if base:
+    base_values = {year: evaluated[0] for year, evaluated in base_year_values.items()}
+    if base_year_values:
         lineage["base_years"] = [
             {"year": year, "value": None if found is None else str(found.quantize(PLACES)), "inputs": used}
-            for year, (found, _reason, used) in base.items()]
+            for year, (found, _reason, used) in base_year_values.items()]
     outcome = check(indicator.target, value=value, unit=indicator.unit, previous=previous,
                     references=reference_values, base=base_values)
     row = (*base, value.quantize(PLACES), outcome.status, outcome.explanation[:300], lineage)
