@@ -62,7 +62,8 @@ def load_catalogue():
         indicator, _ = put(Indicator, {"indicator_set": indicator_set, "code": code}, {
             "number": number, "name": name, "category": category, "kind": kind, "unit": unit, "method": method,
             "formula": formula, "target": target, "target_text": requirement, "lead_text": lead,
-            "responsible_text": responsible, "definition": catalogue_data.DEFINITIONS[number], "checklist": catalogue_data.CHECKLISTS.get(code, []),
+            "responsible_text": responsible, "definition": catalogue_data.DEFINITIONS[number],
+            "checklist": catalogue_data.CHECKLISTS.get(code, []),
             "annual": code in catalogue_data.ANNUAL,
         })
         try:

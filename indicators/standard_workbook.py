@@ -19,6 +19,7 @@ is ``indicators.services.standards``. The words of the document (names, requirem
 written, scoring as written, definitions) are kept exactly as typed.
 """
 
+import contextlib
 import io
 import json
 import re
@@ -127,8 +128,10 @@ _CODE = r"([A-Z][A-Z0-9_]*)"
 _BOUND = re.compile(rf"^{_OP}{_NUMBER}(%|‰)?$")
 _QUOTA = re.compile(rf"^(≤|<=){_CODE}$")
 _RELATIVE = re.compile(rf"^{_OP}{_NUMBER}[×xX*]{_CODE}$")
-_CHANGE = re.compile(rf"^(?:较上年|年)(下降|降低|减少|增长|增加|提高)率?(?:≥|>=|不低于|不少于|达到)?{_NUMBER}%?(?:以上)?$")
-_CHANGE_VS_BASE = re.compile(rf"^较(\d{{4}})年(下降|降低|减少|增长|增加|提高)(?:≥|>=|不低于|不少于|达到)?{_NUMBER}%?(?:以上)?$")
+_MOVES = r"(下降|降低|减少|增长|增加|提高)"
+_AT_LEAST = r"(?:≥|>=|不低于|不少于|达到)?"
+_CHANGE = re.compile(rf"^(?:较上年|年){_MOVES}率?{_AT_LEAST}{_NUMBER}%?(?:以上)?$")
+_CHANGE_VS_BASE = re.compile(rf"^较(\d{{4}})年{_MOVES}{_AT_LEAST}{_NUMBER}%?(?:以上)?$")
 _RANGE = re.compile(rf"^{_NUMBER}(%|‰)?(?:~|-|—|至|到){_NUMBER}(%|‰)?(?:之间)?$")
 # How a standard writes a bound in words; 以上/以下 count the bound in, as the documents mean it.
 _WORDED_OPS = {"不低于": "ge", "不少于": "ge", "不小于": "ge", "大于等于": "ge", "达到": "ge",
@@ -496,7 +499,7 @@ def read(data):
                 return document
             raise FileUnreadable(f"没有找到“{'”“'.join(missing)}”工作表。评价标准导入表应有“{STANDARD_SHEET}”"
                                  f"“{ITEMS_SHEET}”两张表（“{ELEMENTS_SHEET}”表可选），请下载模板后填写；"
-                                 f"或上传发文附件中的指标表（表头有“{'”“'.join(DOCUMENT_HEADERS[k] for k in DOCUMENT_REQUIRED)}”），"
+                                 f"或上传发文附件中的指标表（表头有“{_document_headers()}”），"
                                  "用以更新已有标准各项的原文。")
         parsed = Parsed()
         _read_standard(read_grid(workbook[names[STANDARD_SHEET]]), parsed)
@@ -697,6 +700,10 @@ DOCUMENT_COLUMNS = [
 ]
 DOCUMENT_HEADERS = {key: headers[0] for key, headers in DOCUMENT_COLUMNS}
 DOCUMENT_REQUIRED = ("number", "name", "definition", "target_text")
+def _document_headers():
+    return "”“".join(DOCUMENT_HEADERS[key] for key in DOCUMENT_REQUIRED)
+
+
 _UNIT_LINES = re.compile(r"\s*\n\s*")
 
 
@@ -763,10 +770,10 @@ def _document_fields(item, problems):
         written["kind"] = KINDS.get(_clean(texts["kind"]))
         if written["kind"] is None:
             problem("kind", f"无法识别的指标类型“{texts['kind']}”：应为底线指标或导向指标")
-    try:
+    # A requirement in words the rules do not cover (a checklist's, a national average's)
+    # leaves the stored rule as it is.
+    with contextlib.suppress(RuleError):
         written["target"] = parse_target(texts["target_text"])
-    except RuleError:
-        pass  # a requirement in words the rules do not cover (a checklist's, a national average's)
 
 
 # --- writing ---------------------------------------------------------------------------------------

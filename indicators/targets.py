@@ -186,7 +186,8 @@ def describe(rule, *, unit=""):
     if kind == "quota":
         return f"不超过下达的控制指标（{rule['reference']}）"
     if kind == "relative":
-        return f"{WORDS.get(rule['op'], rule['op'])}全国平均值（{rule['reference']}）的{plain(Decimal(rule['factor']) * 100)}%"
+        share = plain(Decimal(rule["factor"]) * 100)
+        return f"{WORDS.get(rule['op'], rule['op'])}全国平均值（{rule['reference']}）的{share}%"
     if kind == "range":
         low_in, high_in = rule.get("min_inclusive", True), rule.get("max_inclusive", True)
         ends = {(True, True): "含两端", (False, False): "不含两端", (True, False): "含下限、不含上限",

@@ -154,13 +154,13 @@ def _match_document(parsed, preview):
             preview.errors.append(f"{item_where(item, 'name')}：“{item.written.get('name', '')}”不是"
                                   f"“{best.name}”（{best.version}）的评价项目")
             continue
-        item.fields = {"code": indicator.code, **{field: getattr(indicator, field) for field in ITEM_FIELDS}}
-        for field in DOCUMENT_FIELDS:
-            if field not in item.written or item.written[field] is None:
+        item.fields = {"code": indicator.code, **{name: getattr(indicator, name) for name in ITEM_FIELDS}}
+        for name in DOCUMENT_FIELDS:
+            if item.written.get(name) is None:
                 continue
-            if field == "target" and indicator.method not in (Indicator.Method.FORMULA, Indicator.Method.LEAKAGE):
+            if name == "target" and indicator.method not in (Indicator.Method.FORMULA, Indicator.Method.LEAKAGE):
                 continue  # checked or judged items are answered, not measured against a rule
-            item.fields[field] = item.written[field]
+            item.fields[name] = item.written[name]
     numbered = {item.fields["number"]: item for item in names.values() if item.fields.get("code")}
     named = {item.fields["code"] for item in numbered.values()}
     for indicator in best.indicators.all():
