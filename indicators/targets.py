@@ -62,11 +62,10 @@ def check(rule, *, value, unit="", previous=None, references=None, base=None):
         if met:
             # Say which branches failed too: a reviewer checking "met through the year-on-year
             # branch" wants to see the national comparison it did not pass.
-            shown = [o.explanation for o in outcomes if o.status != INCOMPLETE]
-            return Outcome(MET, "；".join(shown))
+            return Outcome(MET, _joined(o for o in outcomes if o.status != INCOMPLETE))
         if any(o.status == INCOMPLETE for o in outcomes):
-            return Outcome(INCOMPLETE, "；".join(o.explanation for o in outcomes))
-        return Outcome(NOT_MET, "；".join(o.explanation for o in outcomes))
+            return Outcome(INCOMPLETE, _joined(outcomes))
+        return Outcome(NOT_MET, _joined(outcomes))
     if value is None:
         return Outcome(INCOMPLETE, "缺少本期数值")
     value = Decimal(value)
@@ -119,6 +118,11 @@ def _compare(value, op, target, unit, what):
     if test(value, target):
         return Outcome(MET, f"{fmt(value, unit)} {symbol} {fmt(target, unit)}（{label}）")
     return Outcome(NOT_MET, f"{fmt(value, unit)} {NEGATED[symbol]} {fmt(target, unit)}（{label}）")
+
+
+def _joined(outcomes):
+    """Branches' explanations in one line; a branch written as a sentence loses its full stop."""
+    return "；".join(o.explanation.rstrip("。") for o in outcomes)
 
 
 def _all(outcomes):
