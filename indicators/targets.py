@@ -29,7 +29,6 @@ OPS = {
     "ge": (lambda v, t: v >= t, "≥", "下限"),
     "gt": (lambda v, t: v > t, ">", "下限"),
 }
-NEGATED = {"≤": ">", "<": "≥", "≥": "<", ">": "≤"}
 
 
 class RuleError(ValueError):
@@ -67,62 +66,64 @@ def check(rule, *, value, unit="", previous=None, references=None, base=None):
             return Outcome(INCOMPLETE, _joined(outcomes))
         return Outcome(NOT_MET, _joined(outcomes))
     if value is None:
-        return Outcome(INCOMPLETE, "缺少本期数值")
+        return Outcome(INCOMPLETE, "缺少本期数值，无法判断是否达到要求。")
     value = Decimal(value)
     if kind == "bound":
-        return _compare(value, rule["op"], Decimal(rule["value"]), unit, "")
+        op = rule["op"]
+        target = Decimal(rule["value"])
+        return _compare(value, op, target, f"{OPS[op][2] if op in OPS else ''}{fmt(target, unit)}", unit)
     if kind == "exact":
         target = Decimal(rule["value"])
         if value == target:
-            return Outcome(MET, f"{fmt(value, unit)} = {fmt(target, unit)}")
-        return Outcome(NOT_MET, f"{fmt(value, unit)} ≠ {fmt(target, unit)}（要求）")
+            return Outcome(MET, f"{fmt(value, unit)}等于要求的{fmt(target, unit)}，满足要求。")
+        return Outcome(NOT_MET, f"{fmt(value, unit)}不等于要求的{fmt(target, unit)}，未满足要求。")
     if kind == "quota":
         quota = references.get(rule["reference"])
         if quota is None:
-            return Outcome(INCOMPLETE, "未设置下达的控制指标")
-        return _compare(value, "le", Decimal(quota), unit, "控制指标")
+            return Outcome(INCOMPLETE, "未设置下达的控制指标，无法判断是否达到要求。")
+        return _compare(value, "le", Decimal(quota), f"控制指标{fmt(quota, unit)}", unit)
     if kind == "relative":
         reference = references.get(rule["reference"])
         if reference is None:
-            return Outcome(INCOMPLETE, "缺少全国参考值")
+            return Outcome(INCOMPLETE, "缺少全国参考值，无法判断是否达到要求。")
         limit = Decimal(rule["factor"]) * Decimal(reference)
-        share = f"{fmt(Decimal(rule['factor']) * 100)}%×全国平均值{fmt(reference)}"
-        return _compare(value, rule["op"], limit, unit, share)
+        share = f"全国平均值{fmt(reference)}的{fmt(Decimal(rule['factor']) * 100)}%（{fmt(limit, unit)}）"
+        return _compare(value, rule["op"], limit, share, unit)
     if kind == "range":
         return _range(value, rule, unit)
     if kind == "change_vs_base":
         return _change_vs_base(value, rule, base.get(int(rule["base_year"])), unit)
     if kind == "change":
         if previous is None or Decimal(previous) == 0:
-            return Outcome(INCOMPLETE, "缺少上年数值，无法计算年变化率")
+            return Outcome(INCOMPLETE, "缺少上年数值，无法计算年变化率。")
         change = (value - Decimal(previous)) / Decimal(previous) * 100
         need = Decimal(rule["at_least"])
-        if rule["direction"] == "fall":
-            fall = -change
-            word = "下降" if fall >= 0 else "上升"
-            status = MET if fall >= need else NOT_MET
-            relation = "满足" if status == MET else "未达到"
-            return Outcome(status, f"较上年{word}{fmt(abs(fall))}%，{relation}≥{fmt(need)}%")
-        word = "增长" if change >= 0 else "下降"
-        status = MET if change >= need else NOT_MET
+        fall = rule["direction"] == "fall"
+        moved = -change if fall else change
+        word = ("下降" if change <= 0 else "上升") if fall else ("增长" if change >= 0 else "下降")
+        status = MET if moved >= need else NOT_MET
         relation = "满足" if status == MET else "未达到"
-        return Outcome(status, f"较上年{word}{fmt(abs(change))}%，{relation}≥{fmt(need)}%")
+        return Outcome(status, f"较上年{word}{fmt(abs(change))}%，{relation}{describe(rule)}的要求。")
     raise RuleError(f"无法识别的目标规则：{rule!r}")
 
 
-def _compare(value, op, target, unit, what):
+# How a value stands to a bound, in words: (when the rule holds, when it does not).
+RELATIONS = {"le": ("不高于", "高于"), "lt": ("低于", "不低于"), "ge": ("不低于", "低于"), "gt": ("高于", "不高于")}
+
+
+def _compare(value, op, target, shown, unit):
+    """``value`` against ``target`` (``shown`` as the sentence names it: 上限8.5%), as a sentence."""
     if op not in OPS:
         raise RuleError(f"无法识别的比较方式：{op}")
-    test, symbol, bound = OPS[op]
-    label = what or bound
-    if test(value, target):
-        return Outcome(MET, f"{fmt(value, unit)} {symbol} {fmt(target, unit)}（{label}）")
-    return Outcome(NOT_MET, f"{fmt(value, unit)} {NEGATED[symbol]} {fmt(target, unit)}（{label}）")
+    held, failed = RELATIONS[op]
+    if OPS[op][0](value, target):
+        return Outcome(MET, f"{fmt(value, unit)}{held}{shown}，满足要求。")
+    return Outcome(NOT_MET, f"{fmt(value, unit)}{failed}{shown}，未满足要求。")
 
 
 def _joined(outcomes):
-    """Branches' explanations in one line; a branch written as a sentence loses its full stop."""
-    return "；".join(o.explanation.rstrip("。") for o in outcomes)
+    """Branches' explanations as one sentence."""
+    return "；".join(o.explanation.rstrip("。") for o in outcomes) + "。"
 
 
 def _all(outcomes):

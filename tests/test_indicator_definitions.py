@@ -115,7 +115,8 @@ def test_the_document_table_restores_cut_definitions_from_each_format(catalogue,
 def test_the_document_table_goes_through_the_import_page(catalogue, admin, client_for):
     Indicator.objects.filter(indicator_set=catalogue, number=8).update(definition=cut_short(SOURCE[8][1]))
     client = client_for(admin)
-    assert "发文附件中的指标表（序号、指标、指标释义" in client.get(reverse("indicators:standard_import")).content.decode()
+    page = client.get(reverse("indicators:standard_import")).content.decode()
+    assert "发文附件中的指标表（序号、指标、指标释义" in page
     upload = client.post(reverse("indicators:standard_import"),
                          {"file": SimpleUploadedFile("附件.xlsx", TABLE["xlsx"].read_bytes())})
     assert upload.status_code == 302
