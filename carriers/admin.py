@@ -12,7 +12,7 @@ class MonitoringRuleAdmin(admin.ModelAdmin):
 
 @admin.register(WaterRules)
 class WaterRulesAdmin(admin.ModelAdmin):
-    list_display = ["region", "planned_use_from", "audit_over_percent"]
+    list_display = ["region", "planned_use_from", "planned_use_figure", "audit_over_percent", "plan_figure"]
 
 
 class UserYearInline(admin.TabularInline):

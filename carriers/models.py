@@ -35,6 +35,15 @@ class UserKind(models.TextChoices):
 CODE_OPTIONAL_KINDS = {UserKind.COMMUNITY, UserKind.IRRIGATION}
 
 
+class Figure(models.TextChoices):
+    """Which of a user's yearly figures a threshold is read against, as the documents name
+    them: 用水总量 counts reused water, 新水量 does not, 取水量 is what the unit draws itself."""
+
+    TOTAL_USE = "total_use", _("Total use (new water + reused)")
+    NEW_WATER = "new_water", _("New water")
+    WITHDRAWAL = "withdrawal", _("Withdrawal (surface + groundwater)")
+
+
 class WaterUser(models.Model):
     """A unit that uses water (用水单位), registered in one region."""
 
@@ -140,11 +149,25 @@ class UserYear(models.Model):
         return self.total_use - self.reused_water
 
     @property
-    def over_plan_percent(self):
-        """How far new-water use exceeds the planned quota, in %, or None without a quota."""
+    def withdrawal(self):
+        return self.surface_withdrawal + self.ground_withdrawal
+
+    def figure(self, name):
+        """The figure a threshold names (a ``Figure`` value or another field of the year)."""
+        return getattr(self, name)
+
+    def over_plan_percent(self, figure=Figure.NEW_WATER):
+        """How far ``figure`` exceeds the planned quota, in %, or None without a quota."""
         if not self.planned_quota:
             return None
-        return (self.new_water - self.planned_quota) / self.planned_quota * 100
+        return (self.figure(figure) - self.planned_quota) / self.planned_quota * 100
+
+    def over_plan_by_at_least(self, percent, figure=Figure.NEW_WATER):
+        """Whether ``figure`` is ``percent`` % or more over the quota (“超计划30%以上” counts
+        exactly 30 %), compared without dividing so no rounding decides a unit on the line."""
+        if not self.planned_quota:
+            return False
+        return self.figure(figure) * 100 >= self.planned_quota * (100 + percent)
 
 
 class WaterRules(models.Model):
@@ -158,10 +181,18 @@ class WaterRules(models.Model):
         null=True,
         blank=True,
         **VOLUME,
-        help_text=_("Units using at least this much new water a year must be under planned use. Empty: no rule."),
+        help_text=_("Units using at least this much a year must be under planned use. Empty: no rule."),
+    )
+    # 武隆's 工作方案 draws the planned-use line on total use; another district may use new water.
+    planned_use_figure = models.CharField(
+        _("planned-use threshold applies to"), max_length=12, choices=Figure.choices, default=Figure.TOTAL_USE
     )
     audit_over_percent = models.DecimalField(
-        _("audit when over plan by more than (%)"), max_digits=5, decimal_places=2, default=Decimal("30")
+        _("audit when over plan by at least (%)"), max_digits=5, decimal_places=2, default=Decimal("30")
+    )
+    plan_figure = models.CharField(
+        _("figure compared with the planned quota"), max_length=12, choices=Figure.choices,
+        default=Figure.NEW_WATER,
     )
 
     class Meta:
@@ -178,6 +209,8 @@ class MonitoringRule(models.Model):
     class Measure(models.TextChoices):
         SURFACE = "surface_withdrawal", _("Surface withdrawal (m³/yr)")
         GROUND = "ground_withdrawal", _("Groundwater withdrawal (m³/yr)")
+        WITHDRAWAL = "withdrawal", _("Withdrawal, surface + groundwater (m³/yr)")
+        TOTAL_USE = "total_use", _("Total use, new water + reused (m³/yr)")
         NEW_WATER = "new_water", _("New-water use (m³/yr)")
         IRRIGATED_AREA = "irrigated_area_mu", _("Irrigated area (mu)")
 
@@ -207,10 +240,7 @@ class MonitoringRule(models.Model):
         """Whether ``user`` with ``year_figures`` (a UserYear) is caught by this rule."""
         if self.kinds and user.kind not in self.kinds:
             return False
-        if self.measure == self.Measure.NEW_WATER:
-            value = year_figures.new_water
-        else:
-            value = getattr(year_figures, self.measure)
+        value = year_figures.figure(self.measure)
         return value is not None and value >= self.threshold
 
 

@@ -87,15 +87,18 @@ def water_rules(region):
 
 
 def planned_use_gaps(region, year):
-    """Units that used at least the planned-use threshold in ``year`` without a planned
-    quota: they should be under planned use and are not."""
+    """Units that used at least the planned-use threshold in ``year`` (on the figure the
+    region's rule names) without a planned quota: they should be under planned use and are not."""
     rules = water_rules(region)
     if rules.planned_use_from is None:
         return []
+    figure = rules.planned_use_figure
     gaps = [f for f in figures_of_year(region, year).values()
-            if f.planned_quota is None and f.new_water >= rules.planned_use_from
+            if f.planned_quota is None and f.figure(figure) >= rules.planned_use_from
             and f.user.kind not in PLANNED_USE_EXEMPT]
-    return sorted(gaps, key=lambda f: (-f.new_water, f.user.name))
+    for f in gaps:
+        f.measured = f.figure(figure)  # for the page, which cannot call figure()
+    return sorted(gaps, key=lambda f: (-f.measured, f.user.name))
 
 
 @dataclass
@@ -103,18 +106,19 @@ class AuditDue:
     figures: UserYear
     over_percent: Decimal
     audit: WaterAudit | None
+    used: Decimal | None = None  # the figure compared with the quota
 
 
 def audits_required(region, year):
-    """Units more than the region's share over their plan in ``year``, with the audit
-    ordered for each (or None while it has not been ordered)."""
-    limit = water_rules(region).audit_over_percent
+    """Units at least the region's share over their plan in ``year`` (“超计划30%以上”
+    includes 30 %), with the audit ordered for each (or None while it has not been ordered)."""
+    rules = water_rules(region)
     audits = {a.user_id: a for a in WaterAudit.objects.filter(user__region=region, year=year)}
     due = []
     for figures in figures_of_year(region, year).values():
-        over = figures.over_plan_percent
-        if over is not None and over > limit:
-            due.append(AuditDue(figures, over, audits.pop(figures.user_id, None)))
+        if figures.over_plan_by_at_least(rules.audit_over_percent, rules.plan_figure):
+            over = figures.over_plan_percent(rules.plan_figure)
+            due.append(AuditDue(figures, over, audits.pop(figures.user_id, None), figures.figure(rules.plan_figure)))
     due.sort(key=lambda item: (-item.over_percent, item.figures.user.name))
     # Audits ordered for a unit no longer over plan (figures corrected since) stay visible.
     stray = [AuditDue(None, audit.over_percent, audit) for audit in audits.values()]

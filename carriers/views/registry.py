@@ -219,10 +219,11 @@ def audit_order_view(request, pk):
     scope = visible_to(request.user)
     figures = scope.get_or_404(UserYear.objects.select_related("user__region"), region="user__region", change=True,
                                pk=pk)
-    over = figures.over_plan_percent
-    limit = selectors.water_rules(figures.user.region).audit_over_percent
-    if over is None or over <= limit:
-        messages.error(request, _("%(name)s is not more than %(limit)s%% over its plan in %(year)s.") % {
+    rules = selectors.water_rules(figures.user.region)
+    over = figures.over_plan_percent(rules.plan_figure)
+    limit = rules.audit_over_percent
+    if not figures.over_plan_by_at_least(limit, rules.plan_figure):
+        messages.error(request, _("%(name)s is less than %(limit)s%% over its plan in %(year)s.") % {
             "name": figures.user.name, "limit": limit, "year": figures.year})
     else:
         audit, created = audit_order(figures=figures, over_percent=over, user=request.user,
