@@ -116,7 +116,7 @@ def test_audits_required_thirty_percent_or_more_over_plan(demo):
 
 
 def test_carrier_targets_of_2019_two_met_two_missed(demo):
-    progress = {p.target.carrier_type: p for p in target_progress(demo["wulong"], 2019, today=date(2020, 3, 1))}
+    progress = {p.target.carrier_type_id: p for p in target_progress(demo["wulong"], 2019, today=date(2020, 3, 1))}
     enterprise = progress["enterprise"]
     # 白马食品 and 土坎纺织 built; 火炉建材 failed its re-check in March 2019; 乌江水泥 is being
     # created. 2 of 12 industrial and service users = 16.7 % ≥ 10 %, and 2 ≥ 2.
@@ -133,7 +133,7 @@ def test_carrier_targets_of_2019_two_met_two_missed(demo):
 
 def test_a_target_before_its_due_date_is_in_progress_not_overdue(demo):
     community = next(p for p in target_progress(demo["wulong"], 2019, today=date(2019, 7, 1))
-                     if p.target.carrier_type == "community")
+                     if p.target.carrier_type_id == "community")
     assert community.built == 0 and not community.overdue  # 芙蓉花园 was accepted on 1 August
 
 

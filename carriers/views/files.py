@@ -24,7 +24,7 @@ from org.scoping import visible_to
 
 from .. import imports, registry_export, registry_layout
 from ..imports import CARRIERS, USERS
-from ..models import NAMED_ENTITY_TYPES, Carrier, UserYear, WaterUser
+from ..models import Carrier, UserYear, WaterUser, carrier_kinds
 from .registry import changeable_region
 
 
@@ -114,10 +114,11 @@ def _columns(what):
             ("居民户数", _("Optional: a whole number.")),
             ("灌溉面积（亩）", _("Optional.")),
         ]
-    named = "、".join(registry_layout.TYPE_LABELS[t] for t in NAMED_ENTITY_TYPES)
+    kinds = carrier_kinds()
+    named = "、".join(label for code, label in kinds.labels.items() if code in kinds.named)
     date = _("A date such as 2023-05-01, 2023/5/1 or 2023年5月1日.")
     return [
-        ("载体类型", _("One of: %(choices)s.") % {"choices": _labels(registry_layout.TYPE_LABELS)}),
+        ("载体类型", _("One of: %(choices)s.") % {"choices": _labels(kinds.labels)}),
         ("级别", _("One of: %(choices)s.") % {"choices": _labels(registry_layout.LEVEL_LABELS)}),
         (
             "状态",
@@ -140,6 +141,10 @@ def _columns(what):
         ("复核到期日", date),
         ("复核不合格或撤销日期", date + " " + _("Required after a failed re-check or a revocation.")),
         ("备注", _("Optional.")),
+        ("持有或建设单位（非用水单位）",
+         _("Optional: who owns the product, runs the base or carries out the project.")),
+        ("评价标准", _("Optional: the number or title of a standard the administrators have registered, "
+                      "e.g. GB/T 7119-2018.")),
     ]
 
 
@@ -254,7 +259,7 @@ def export(request, what):
         content = registry_export.build_users(region, users)
         filename = f"{registry_layout.users_title(region)}.xlsx"
     else:
-        carriers = Carrier.objects.filter(region=region).select_related("user")
-        content = registry_export.build_carriers(region, carriers)
+        carriers = Carrier.objects.filter(region=region).select_related("user", "standard")
+        content = registry_export.build_carriers(region, carriers, carrier_kinds())
         filename = f"{registry_layout.carriers_title(region)}.xlsx"
     return xlsx_response(content, filename)

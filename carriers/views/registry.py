@@ -29,7 +29,16 @@ from ..forms import (
     WaterAuditForm,
     WaterUserForm,
 )
-from ..models import AuditReport, Carrier, CarrierEvidence, CarrierTarget, CarrierType, UserYear, WaterAudit, WaterUser
+from ..models import (
+    AuditReport,
+    Carrier,
+    CarrierEvidence,
+    CarrierKind,
+    CarrierTarget,
+    UserYear,
+    WaterAudit,
+    WaterUser,
+)
 from ..services import audit_order, carrier_save, record_save
 
 USERS_PER_PAGE = 50
@@ -120,7 +129,8 @@ def user_detail(request, pk):
     scope = visible_to(request.user)
     return render(request, "carriers/user_detail.html", {
         "water_user": user, "years": user.years.order_by("-year"),
-        "carriers": user.carriers.order_by("carrier_type", "level"), "audits": user.audits.order_by("-year"),
+        "carriers": user.carriers.select_related("carrier_type").order_by("carrier_type", "level"),
+        "audits": user.audits.order_by("-year"),
         "can_change": scope.can_review_region(user.region), "changes": record_history(user),
     })
 
@@ -266,22 +276,24 @@ def carriers(request):
                  .distinct())
     year = requested_year(request, years[0] if years else today.year)
     wanted_type = request.GET.get("type", "")
-    listing = Carrier.objects.filter(region=region).select_related("user")
+    listing = Carrier.objects.filter(region=region).select_related("user", "carrier_type", "standard")
     listing = listing.order_by(selectors.TYPE_ORDER, "-accepted_on", "pk")
-    if wanted_type in CarrierType.values:
+    types = list(CarrierKind.objects.values_list("code", "name"))
+    if wanted_type in dict(types):
         listing = listing.filter(carrier_type=wanted_type)
     page = Paginator(listing, CARRIERS_PER_PAGE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     return render(request, "carriers/carriers.html", {
         **context, "year": year, "years": years, "progress": selectors.target_progress(region, year, today=today),
-        "page": page, "query": params.urlencode(), "types": CarrierType.choices, "wanted_type": wanted_type,
+        "page": page, "query": params.urlencode(), "types": types, "wanted_type": wanted_type,
     })
 
 
 def _visible_carrier(request, pk, *, change=False):
     scope = visible_to(request.user)
-    return scope.get_or_404(Carrier.objects.select_related("region", "user"), region="region", change=change, pk=pk)
+    carriers = Carrier.objects.select_related("region", "user", "carrier_type", "standard")
+    return scope.get_or_404(carriers, region="region", change=change, pk=pk)
 
 
 @require_safe
