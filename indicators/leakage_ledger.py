@@ -63,9 +63,10 @@ class Ledger:
 def leak_repair_ledger(region, year, *, up_to_quarter=4):
     """The region's leak-repair ledgers of ``year`` up to ``up_to_quarter``: per utility per
     quarter, each utility's total and the region's; None when nothing is recorded. One query.
-    A utility spelt with other spaces or full-width letters is the same utility."""
+    A utility spelt with other spaces or full-width letters is the same utility, named as its
+    earliest row names it."""
     rows = LeakRepair.objects.filter(region=region, year=year, quarter__lte=up_to_quarter).order_by(
-        "utility", "quarter", "month")
+        "quarter", "month", "pk")
     by_utility = {}
     total = LedgerLine("", None)
     for row in rows:
