@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -7,6 +8,7 @@ from .models import (
     CarrierTarget,
     EvaluationStandard,
     MonitoringRule,
+    UserKind,
     UserYear,
     WaterAudit,
     WaterRules,
@@ -14,10 +16,22 @@ from .models import (
 )
 
 
+class CarrierKindForm(forms.ModelForm):
+    # Ticked from the user kinds instead of typed as a JSON list.
+    user_kinds = forms.MultipleChoiceField(label=CarrierKind._meta.get_field("user_kinds").verbose_name,
+                                           choices=UserKind.choices, required=False,
+                                           widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = CarrierKind
+        fields = ["code", "name", "tied_to_user", "user_kinds", "counts_toward_rate", "order", "is_active"]
+
+
 @admin.register(CarrierKind)
 class CarrierKindAdmin(admin.ModelAdmin):
     """Kinds are retired (``is_active``), not deleted: carriers and targets keep theirs."""
 
+    form = CarrierKindForm
     list_display = ["name", "code", "tied_to_user", "user_kinds", "counts_toward_rate", "order", "is_active"]
     list_editable = ["order", "is_active"]
     search_fields = ["name", "code"]
