@@ -19,8 +19,8 @@ from core.errors import ImportBlocked
 from core.numbers import plain
 from core.text import normalize_name
 
-from . import registry_layout, registry_read
-from .models import Carrier, EvaluationStandard, UserYear, WaterUser, carrier_kinds
+from . import leak_import, registry_layout, registry_read
+from .models import Carrier, EvaluationStandard, LeakRepair, UserYear, WaterUser, carrier_kinds
 from .registry_layout import (
     CARRIER_HEADERS,
     FIGURE_FIELDS,
@@ -32,8 +32,8 @@ from .registry_layout import (
 )
 from .services import carrier_years, registry_changed
 
-USERS, CARRIERS = "users", "carriers"
-WHAT = (USERS, CARRIERS)
+USERS, CARRIERS, LEAKS = "users", "carriers", "leak_repairs"
+WHAT = (USERS, CARRIERS, LEAKS)
 # Model fields of a rule in ``clean()`` -> the file column the problem is shown in.
 USER_COLUMNS_OF_FIELDS = {"credit_code": "credit_code", "kind": "kind", "name": "name", NON_FIELD_ERRORS: "name"}
 CARRIER_COLUMNS_OF_FIELDS = {
@@ -99,7 +99,8 @@ class Preview:
 
 
 READERS = {USERS: registry_read.read_users,
-           CARRIERS: lambda data: registry_read.read_carriers(data, carrier_kinds())}
+           CARRIERS: lambda data: registry_read.read_carriers(data, carrier_kinds()),
+           LEAKS: leak_import.read_leak_repairs}
 
 
 def read_file(what, data):
@@ -114,6 +115,12 @@ def check_file(what, parsed, *, region, lock=False):
         return preview_users(region=region, parsed=parsed, lock=lock)
     if what == CARRIERS:
         return preview_carriers(region=region, parsed=parsed, lock=lock)
+    if what == LEAKS:
+        preview = Preview(LEAKS, region, parsed, list(parsed.problems))
+        _of_another_region(preview, registry_layout.leaks_title)
+        stored = _locked(LeakRepair.objects.filter(region=region), lock)
+        leak_import.check_leak_repairs(preview, list(stored), Change)
+        return preview
     raise ValueError(what)
 
 

@@ -21,6 +21,8 @@ from .registry_layout import (
     FIRST_DATA_ROW,
     HEADER_ROW,
     KIND_LABELS,
+    LEAK_COLUMNS,
+    LEAKS_SHEET,
     LEVEL_LABELS,
     STATUS_LABELS,
     TITLE_ROW,
@@ -29,6 +31,7 @@ from .registry_layout import (
     VALIDATION_ROWS,
     VOLUME_FIELDS,
     carriers_title,
+    leaks_title,
     users_title,
 )
 
@@ -139,3 +142,14 @@ def _bytes(workbook):
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def build_leak_repairs(region, records):
+    """The leak-repair ledgers file of ``region``: one row per utility and month or quarter,
+    latest year first."""
+    workbook, sheet = _sheet(LEAKS_SHEET, leaks_title(region), LEAK_COLUMNS)
+    ordered = sorted(records, key=lambda r: (-r.year, r.utility, r.quarter, r.month or 0))
+    for number, record in enumerate(ordered, start=FIRST_DATA_ROW):
+        values = {column.key: getattr(record, column.key) for column in LEAK_COLUMNS}
+        _row(sheet, number, LEAK_COLUMNS, values)
+    return _bytes(workbook)

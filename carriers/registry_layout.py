@@ -138,3 +138,26 @@ def users_title(region):
 
 def carriers_title(region):
     return f"{region.name}节水载体名录"
+
+
+# The leak-repair ledgers (漏损记录台账): one row per utility and month, or per utility and quarter.
+LEAKS_SHEET = "漏损记录台账"
+LEAK_COLUMNS = [
+    Column("utility", "供水企业", 28),
+    Column("year", "年份", 8),
+    Column("quarter", "季度", 8),
+    Column("month", "月份", 8),
+    Column("inspected_km", "巡检管道长度（km）", 14),
+    Column("leaks_found", "发现漏点数", 11),
+    Column("leaks_repaired", "修复漏点数", 11),
+    Column("repair_hours", "平均修复时间（小时）", 14),
+    Column("volume_lost", "估算漏失水量（m³）", 15),
+    Column("notes", "备注", 30),
+]
+LEAK_HEADERS = {column.key: column.header for column in LEAK_COLUMNS}
+LEAK_TEXT_LIMITS = {"utility": 100, "notes": 300}
+LEAK_LIMITS = {"inspected_km": Decimal(10) ** 8, "repair_hours": Decimal(10) ** 7, "volume_lost": Decimal(10) ** 12}
+
+
+def leaks_title(region):
+    return f"{region.name}漏损记录台账"

@@ -35,4 +35,5 @@ urlpatterns = [
     path("import/<str:what>/<str:token>/", files.import_preview, name="import_preview"),
     path("export/users.xlsx", files.export, {"what": "users"}, name="export_users"),
     path("export/carriers.xlsx", files.export, {"what": "carriers"}, name="export_carriers"),
+    path("export/leak-repairs.xlsx", files.export, {"what": "leak_repairs"}, name="export_leak_repairs"),
 ]

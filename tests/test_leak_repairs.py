@@ -2,13 +2,16 @@
 per utility and quarter with totals, the rules of one row, the page, and the section on
 the leakage indicator's lineage, counted by hand on 黔江's demo ledgers."""
 
+import io
 from decimal import Decimal as D
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from carriers import imports, registry_export, registry_layout
 from carriers.models import LeakRepair
+from core.errors import ImportBlocked
 from core.periods import Quarter
 from demo import catalogue as indicator_demo
 from demo import regions as org_demo
@@ -17,6 +20,7 @@ from indicators.leakage_ledger import leak_repair_ledger
 from indicators.models import ComputedValue
 from org.models import Region, User
 from tests.helpers import kept_for_module
+from tests.test_carrier_import import book
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +122,65 @@ def test_the_leakage_lineage_shows_the_ledgers(qianjiang, client_for):
     other = ComputedValue.objects.filter(region=qianjiang, year=2023, quarter=4).exclude(indicator__code="LEAKAGE")
     page = client_for(reviewer).get(reverse("indicators:lineage", args=[other.first().pk])).content.decode()
     assert "leak-repair-ledger" not in page
+
+
+# --- the Excel import (the registry's one staged import) ---------------------------------------
+
+LEAK_HEADERS = [column.header for column in registry_layout.LEAK_COLUMNS]
+
+
+def leak_book(rows, title="黔江区漏损记录台账"):
+    return book(registry_layout.LEAKS_SHEET, LEAK_HEADERS, rows, title=title)
+
+
+def test_an_exported_ledger_reads_back_unchanged_and_a_file_adds_and_changes_rows(qianjiang):
+    reviewer = User.objects.get(username="qianjiang_reviewer")
+    exported = registry_export.build_leak_repairs(qianjiang, LeakRepair.objects.filter(region=qianjiang))
+    assert imports.preview_import(imports.LEAKS, region=qianjiang, data=exported).changes == []
+    rows = [
+        # Q3 by month, the quarter left to the month; one month changes an existing row's loss.
+        ["正阳工业园区 供水站", 2023, "", 7, "6", 1, 1, "12", "80", "汛期"],
+        ["黔江区自来水有限公司", 2023, 1, 2, "38", 4, 3, "12", "1400", ""],
+    ]
+    applied = imports.apply_import(imports.LEAKS, region=qianjiang, data=leak_book(rows), user=reviewer)
+    assert [change.created for change in applied.changes] == [True, False]
+    july = LeakRepair.objects.get(region=qianjiang, month=7)
+    assert (july.utility, july.quarter, july.volume_lost, july.notes) == ("正阳工业园区 供水站", 3, D(80), "汛期")
+    february = LeakRepair.objects.get(region=qianjiang, utility="黔江区自来水有限公司", month=2)
+    assert (february.volume_lost, february.version) == (D(1400), 2)
+
+
+@pytest.mark.parametrize(("row", "message"), [
+    (["黔江区自来水有限公司", 2023, 2, 7, "1", 0, 0, "", "0", ""], "第3行D列（月份）：7月不在第2季度内"),
+    (["", 2023, 3, "", "1", 0, 0, "", "0", ""], "第3行A列（供水企业）：请填写供水企业"),
+    (["甲水厂", 2023, 3, "", "1", "两个", 0, "", "0", ""], "第3行F列（发现漏点数）：“两个”不是数字"),
+    (["甲水厂", 2023, 3, "", "-1", 0, 0, "", "0", ""], "第3行E列（巡检管道长度（km））：-1是负数"),
+    (["甲水厂", 2023, 3, "", "1", 1, 0, "5", "0", ""],
+     "第3行H列（平均修复时间（小时））：有修复的漏点才能填写修复时间"),
+    # 正阳 keeps its first quarter as a whole: a month of it cannot be added.
+    (["正阳工业园区供水站", 2023, 1, 2, "1", 0, 0, "", "0", ""],
+     "第3行D列（月份）：正阳工业园区供水站2023年第1季度既有按月"),
+])
+def test_a_bad_ledger_row_is_named_and_nothing_is_written(qianjiang, row, message):
+    reviewer = User.objects.get(username="qianjiang_reviewer")
+    before = LeakRepair.objects.count()
+    preview = imports.preview_import(imports.LEAKS, region=qianjiang, data=leak_book([row]))
+    assert any(problem.startswith(message) for problem in preview.problems), preview.problems
+    with pytest.raises(ImportBlocked):
+        imports.apply_import(imports.LEAKS, region=qianjiang, data=leak_book([row]), user=reviewer)
+    assert LeakRepair.objects.count() == before
+
+
+def test_the_ledger_is_uploaded_through_the_staged_import(qianjiang, client_for):
+    client = client_for(User.objects.get(username="qianjiang_reviewer"))
+    file = io.BytesIO(leak_book([["正阳工业园区供水站", 2023, 3, "", "5", 2, 2, "10", "300", ""]]))
+    file.name = "台账.xlsx"
+    url = reverse("carriers:import_upload", args=["leak_repairs"]) + f"?region={qianjiang.code}"
+    assert "供水企业" in client.get(url).content.decode()
+    response = client.post(url, {"file": file})
+    assert response.status_code == 302
+    assert "新增漏损记录：正阳工业园区供水站 2023年第3季度" in client.get(response.url).content.decode()
+    assert not LeakRepair.objects.filter(region=qianjiang, quarter=3).exists()  # nothing before confirming
+    done = client.post(response.url)
+    assert done.status_code == 302 and done.url.startswith(reverse("carriers:leak_repairs"))
+    assert LeakRepair.objects.get(region=qianjiang, quarter=3).volume_lost == D(300)

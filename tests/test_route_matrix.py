@@ -31,6 +31,7 @@ SIGNED_IN = {
     "carriers:export_users",
     "carriers:export_carriers",
     "carriers:leak_repairs",
+    "carriers:export_leak_repairs",
     "reports:summary",
     "reports:city",
     "reports:quarterly",
