@@ -436,11 +436,11 @@ def _registry(h, say, clients):
         "year": QUARTER.year, "carrier_type": "education_base", "min_count": 1, "department": h.urban.pk,
         "text": say("carriers.CarrierTarget.text"),
     }))
-    _ok(reviewer.post(f"{reverse('carriers:leak_repair_create')}?region={h.district.code}", {
-        "utility": say("carriers.LeakRepair.utility"), "year": QUARTER.year, "quarter": QUARTER.number,
-        "inspected_km": "3", "leaks_found": 2, "leaks_repaired": 1, "repair_hours": "6", "volume_lost": "40",
-        "notes": say("carriers.LeakRepair.notes"),
-    }))
+    _import(h, reviewer, "leak_repairs", _book(registry_layout.LEAKS_SHEET, registry_layout.LEAK_COLUMNS, [
+        {"utility": say("carriers.LeakRepair.utility"), "year": str(QUARTER.year), "quarter": str(QUARTER.number),
+         "inspected_km": "3", "leaks_found": "2", "leaks_repaired": "1", "repair_hours": "6", "volume_lost": "40",
+         "notes": say("carriers.LeakRepair.notes")},
+    ]), "leak repairs import")
     h.leak_repair = LeakRepair.objects.get(region=h.district)
 
 

@@ -296,6 +296,8 @@ PAGES = [
          lambda h: _q(reverse("carriers:leak_repairs"), region=DISTRICT, year=YEAR)),
     Page("leak-repair form", (REVIEWER,), ("carriers.LeakRepair.utility", "carriers.LeakRepair.notes"),
          lambda h: reverse("carriers:leak_repair_edit", args=[h.leak_repair.pk])),
+    Page("leak repairs import preview", (REVIEWER,), ("carriers.LeakRepair.utility", "carriers.LeakRepair.notes"),
+         preview="leak repairs import"),
     Page("carrier form", (REVIEWER,), ("carriers.Carrier.entity_name", "carriers.Carrier.notes",
                                        "carriers.Carrier.holder", "carriers.CarrierKind.name",
                                        "carriers.EvaluationStandard.code", "carriers.EvaluationStandard.title"),
