@@ -522,6 +522,12 @@ class Carrier(models.Model):
         kind = CarrierKind.objects.filter(code=self.carrier_type_id).first() if self.carrier_type_id else None
         if self.user_id is None and kind is not None and kind.tied_to_user:
             errors["user"] = _("This kind of carrier must be a registered water user.")
+        # The user kinds that may hold a kind are the base of its built rate too.
+        if self.user_id is not None and kind is not None and kind.user_kinds and self.user.kind not in kind.user_kinds:
+            message = _("A %(kind)s is held by a unit of these kinds: %(kinds)s; %(name)s is a %(user_kind)s.")
+            errors["user"] = message % {
+                "kind": kind.name, "kinds": "、".join(str(UserKind(k).label) for k in kind.user_kinds),
+                "name": self.user.name, "user_kind": self.user.get_kind_display()}
         order = [
             ("applied_on", self.applied_on),
             ("accepted_on", self.accepted_on),

@@ -13,7 +13,15 @@ from django.urls import reverse
 
 from carriers import imports, registry_export, registry_layout
 from carriers.imports import CARRIERS, USERS
-from carriers.models import Carrier, CarrierKind, CarrierTarget, EvaluationStandard, carrier_kinds, rate_base_kinds
+from carriers.models import (
+    Carrier,
+    CarrierKind,
+    CarrierTarget,
+    EvaluationStandard,
+    WaterUser,
+    carrier_kinds,
+    rate_base_kinds,
+)
 from carriers.selectors import target_progress
 from core.errors import ImportBlocked
 from org.models import User
@@ -63,6 +71,16 @@ def test_a_product_is_recorded_with_its_own_name_and_holder(wulong):
     enterprise = Carrier(region=wulong, carrier_type="enterprise", level="county", entity_name="某企业")
     with pytest.raises(ValidationError, match="用水单位"):
         enterprise.full_clean()
+
+
+def test_a_kind_is_held_by_the_user_kinds_it_names(wulong):
+    hotel = WaterUser.objects.create(region=wulong, name="某酒店", kind="services", credit_code="")
+    school = WaterUser.objects.create(region=wulong, name="某小学", kind="school", credit_code="")
+    Carrier(region=wulong, carrier_type="enterprise", level="county", user=hotel).full_clean()  # 工业、服务业
+    Carrier(region=wulong, carrier_type="unit", level="county", user=school).full_clean()
+    Carrier(region=wulong, carrier_type="leader", level="county", user=school).full_clean()  # any kind
+    with pytest.raises(ValidationError, match=r"节水型单位.*公共机构、学校.*某酒店"):
+        Carrier(region=wulong, carrier_type="unit", level="county", user=hotel).full_clean()
 
 
 def test_a_kind_an_administrator_adds_is_offered_and_read_from_files(wulong, reviewer, client_for):
@@ -140,7 +158,7 @@ def test_a_carriers_file_names_the_standard_by_number_or_title(wulong, reviewer,
     rows = [
         with_standard(carrier_row(), standard="GB/T７１１９-２０１８"),  # full-width digits: the same number
         with_standard(carrier_row(user="重庆乙酒店有限公司"), standard="《节水型单位评价规范（示例）》"),
-        with_standard(carrier_row(carrier_type="节水型单位", user="重庆乙酒店有限公司"),
+        with_standard(carrier_row(carrier_type="水效领跑者", user="重庆乙酒店有限公司"),
                       standard="公共机构节水型单位建设标准（示例）"),
     ]
     imports.apply_import(CARRIERS, region=wulong, data=full_book(rows), user=reviewer)
@@ -148,7 +166,7 @@ def test_a_carriers_file_names_the_standard_by_number_or_title(wulong, reviewer,
                                                                                            user__isnull=False)}
     assert found[("重庆甲化工有限公司", "enterprise")] == national
     assert found[("重庆乙酒店有限公司", "enterprise")] == provincial
-    assert found[("重庆乙酒店有限公司", "unit")] == ministry
+    assert found[("重庆乙酒店有限公司", "leader")] == ministry
 
 
 def test_an_unknown_standard_names_its_row_and_nothing_is_written(wulong, reviewer, standards):

@@ -127,8 +127,12 @@ def _visible_user(request, pk, *, change=False):
 def user_detail(request, pk):
     user = _visible_user(request, pk)
     scope = visible_to(request.user)
+    figure = selectors.water_rules(user.region).plan_figure
+    years = list(user.years.order_by("-year"))
+    for year in years:
+        year.over = year.over_plan_percent(figure)  # on the figure the district's rules compare with the plan
     return render(request, "carriers/user_detail.html", {
-        "water_user": user, "years": user.years.order_by("-year"),
+        "water_user": user, "years": years,
         "carriers": user.carriers.select_related("carrier_type").order_by("carrier_type", "level"),
         "audits": user.audits.order_by("-year"),
         "can_change": scope.can_review_region(user.region), "changes": record_history(user),
