@@ -30,6 +30,8 @@ SIGNED_IN = {
     "carriers:carriers",
     "carriers:export_users",
     "carriers:export_carriers",
+    "carriers:leak_repairs",
+    "carriers:export_leak_repairs",
     "reports:summary",
     "reports:city",
     "reports:quarterly",
@@ -41,7 +43,7 @@ ADMIN_ONLY = {"org:divisions", "reports:jobs", "indicators:bulk_statistics", "in
 # Routes only a district reviewer (or an administrator) may open: anyone else gets 404.
 REVIEWER_ONLY = {
     "tasks:import_upload", "tasks:plan_create", "tasks:review_inbox", "carriers:user_create", "carriers:carrier_create",
-    "carriers:target_create", "carriers:import_upload", "core:audit_log",
+    "carriers:target_create", "carriers:import_upload", "core:audit_log", "carriers:leak_repair_create",
 }
 ROUTE_KWARGS = {"carriers:import_upload": {"what": "users"}}
 # Routes for users who report for a department: a city supervisor gets 404.
@@ -407,7 +409,16 @@ def a_carrier_target(region):
     return target
 
 
+def a_leak_repair(region):
+    from carriers.models import LeakRepair
+
+    record, _ = LeakRepair.objects.get_or_create(region=region, utility="路由测试水厂", year=2023, quarter=1,
+                                                 month=None, defaults={"leaks_found": 2, "leaks_repaired": 2})
+    return record
+
+
 OBJECT_ROUTES.update({
+    "carriers:leak_repair_edit": ObjectRoute(_pk(a_leak_repair), change=True, owner=REGION),
     "carriers:user_detail": ObjectRoute(_pk(a_water_user), owner=REGION),
     "carriers:user_edit": ObjectRoute(_pk(a_water_user), change=True, owner=REGION),
     "carriers:year_create": ObjectRoute(_pk(a_water_user), change=True, owner=REGION),
