@@ -2,11 +2,22 @@
 forms only collect and show them."""
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import VersionedForm
 
-from .models import Carrier, CarrierTarget, UserKind, UserYear, WaterAudit, WaterUser
+from .models import (
+    Carrier,
+    CarrierKind,
+    CarrierTarget,
+    EvaluationStandard,
+    LeakRepair,
+    UserKind,
+    UserYear,
+    WaterAudit,
+    WaterUser,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -50,25 +61,35 @@ class UserYearForm(forms.ModelForm):
 class CarrierForm(VersionedForm):
     class Meta:
         model = Carrier
-        fields = ["carrier_type", "level", "user", "entity_name", "status", "applied_on", "accepted_on",
-                  "published_on", "recheck_due", "ended_on", "notes"]
+        fields = ["carrier_type", "level", "user", "entity_name", "holder", "standard", "status", "applied_on",
+                  "accepted_on", "published_on", "recheck_due", "ended_on", "notes"]
         widgets = dict.fromkeys(("applied_on", "accepted_on", "published_on", "recheck_due", "ended_on"), DATE)
 
     def __init__(self, *args, region, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.region = region
         self.fields["user"].queryset = WaterUser.objects.filter(region=region).order_by("name")
+        _offer_in_use(self, "carrier_type", CarrierKind)
+        _offer_in_use(self, "standard", EvaluationStandard)
+
+
+def _offer_in_use(form, name, model):
+    """Offer the rows still in use, and the one the record already has even when retired."""
+    current = getattr(form.instance, f"{name}_id", None)
+    form.fields[name].queryset = model.objects.filter(Q(is_active=True) | Q(pk=current))
 
 
 class CarrierTargetForm(forms.ModelForm):
     class Meta:
         model = CarrierTarget
-        fields = ["year", "carrier_type", "min_count", "min_rate", "due_on", "new_in_year", "department", "text"]
+        fields = ["year", "carrier_type", "min_count", "min_rate", "rate_base", "due_on", "new_in_year", "department",
+                  "text"]
         widgets = {"due_on": DATE}
 
     def __init__(self, *args, region, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.region = region
+        _offer_in_use(self, "carrier_type", CarrierKind)
         self.fields["department"].queryset = region.departments.filter(is_active=True).order_by("short_name")
 
 
@@ -79,3 +100,15 @@ class WaterAuditForm(VersionedForm):
         widgets = dict.fromkeys(("ordered_on", "due_on", "reported_on", "rectified_on"), DATE)
 
 
+
+
+class LeakRepairForm(VersionedForm):
+    class Meta:
+        model = LeakRepair
+        fields = ["utility", "year", "quarter", "month", "inspected_km", "leaks_found", "leaks_repaired",
+                  "repair_hours", "volume_lost", "notes"]
+        help_texts = {"utility": _("As the utility is named in the leakage figures (供水企业).")}
+
+    def __init__(self, *args, region, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.region = region

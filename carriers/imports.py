@@ -19,8 +19,8 @@ from core.errors import ImportBlocked
 from core.numbers import plain
 from core.text import normalize_name
 
-from . import registry_layout, registry_read
-from .models import NAMED_ENTITY_TYPES, Carrier, UserYear, WaterUser
+from . import leak_import, registry_layout, registry_read
+from .models import Carrier, EvaluationStandard, LeakRepair, UserYear, WaterUser, carrier_kinds
 from .registry_layout import (
     CARRIER_HEADERS,
     FIGURE_FIELDS,
@@ -28,13 +28,12 @@ from .registry_layout import (
     LEVEL_LABELS,
     SOURCES,
     STATUS_LABELS,
-    TYPE_LABELS,
     USER_HEADERS,
 )
 from .services import carrier_years, registry_changed
 
-USERS, CARRIERS = "users", "carriers"
-WHAT = (USERS, CARRIERS)
+USERS, CARRIERS, LEAKS = "users", "carriers", "leak_repairs"
+WHAT = (USERS, CARRIERS, LEAKS)
 # Model fields of a rule in ``clean()`` -> the file column the problem is shown in.
 USER_COLUMNS_OF_FIELDS = {"credit_code": "credit_code", "kind": "kind", "name": "name", NON_FIELD_ERRORS: "name"}
 CARRIER_COLUMNS_OF_FIELDS = {
@@ -99,7 +98,9 @@ class Preview:
         self.problems.append(f"{self.parsed.where(row, key)}：{message}")
 
 
-READERS = {USERS: registry_read.read_users, CARRIERS: registry_read.read_carriers}
+READERS = {USERS: registry_read.read_users,
+           CARRIERS: lambda data: registry_read.read_carriers(data, carrier_kinds()),
+           LEAKS: leak_import.read_leak_repairs}
 
 
 def read_file(what, data):
@@ -114,6 +115,12 @@ def check_file(what, parsed, *, region, lock=False):
         return preview_users(region=region, parsed=parsed, lock=lock)
     if what == CARRIERS:
         return preview_carriers(region=region, parsed=parsed, lock=lock)
+    if what == LEAKS:
+        preview = Preview(LEAKS, region, parsed, list(parsed.problems))
+        _of_another_region(preview, registry_layout.leaks_title)
+        stored = _locked(LeakRepair.objects.filter(region=region), lock)
+        leak_import.check_leak_repairs(preview, list(stored), Change)
+        return preview
     raise ValueError(what)
 
 
@@ -332,15 +339,24 @@ def preview_carriers(*, region, parsed, lock=False):
     users = list(WaterUser.objects.filter(region=region))
     by_code = {user.credit_code: user for user in users if user.credit_code}
     by_name = {normalize_name(user.name): user for user in users}
-    stored = _locked(Carrier.objects.filter(region=region), lock).select_related("user")
-    by_key = {_carrier_key(c.carrier_type, c.level, c.user, c.entity_name): c for c in stored}
+    stored = _locked(Carrier.objects.filter(region=region), lock).select_related("user", "standard")
+    by_key = {_carrier_key(c.carrier_type_id, c.level, c.user, c.entity_name): c for c in stored}
+    standards = _standards()
+    kinds = carrier_kinds()
     seen = {}
     for row in parsed.rows:
-        user, where, message = _find_user(row, by_code, by_name)
+        user, where, message = _find_user(row, by_code, by_name, kinds.named)
         if message:
             preview.problem(row.row, where, message)
             continue
-        values = dict(row.values)
+        standard = None
+        if row.standard:
+            standard = standards.get(normalize_name(row.standard))
+            if standard is None:
+                preview.problem(row.row, "standard", f"“{row.standard}”不是已登记的评价标准（请填写标准编号或名称，"
+                                                     f"新的标准由系统管理员先行登记）")
+                continue
+        values = {**row.values, "standard": standard}
         key = _carrier_key(values["carrier_type"], values["level"], user, values["entity_name"])
         if key in seen:
             message = f"与第{seen[key]}行是同一个载体（载体类型、级别和单位都相同），同一载体只能有一行"
@@ -349,13 +365,25 @@ def preview_carriers(*, region, parsed, lock=False):
         seen[key] = row.row
         if _clean_problems(preview, row.row, Carrier(region=region, user=user, **values), CARRIER_COLUMNS_OF_FIELDS):
             continue
-        change = _carrier_change(region, row, user, values, by_key.get(key))
+        change = _carrier_change(region, row, user, values, by_key.get(key), kinds.labels)
         if change is not None:
             preview.changes.append(change)
     return preview
 
 
-def _find_user(row, by_code, by_name):
+def _standards():
+    """{normalised number or title: EvaluationStandard}: a file may name a standard by its
+    number (GB/T 7119-2018), its title (节水型企业评价导则) or both as the registry shows it."""
+    found = {}
+    for standard in EvaluationStandard.objects.all():
+        for text in (standard.code, standard.title, f"《{standard.title}》", str(standard),
+                     f"{standard.code}{standard.title}"):
+            if text:
+                found.setdefault(normalize_name(text), standard)
+    return found
+
+
+def _find_user(row, by_code, by_name, named_kinds):
     """(user or None, column, problem or None) for the water user a carrier row names."""
     name = row.user_name
     if row.credit_code:
@@ -392,31 +420,33 @@ def _find_user(row, by_code, by_name):
     user = by_name.get(normalize_name(name))
     if user is None:
         message = f"本区没有登记名为“{name}”的用水单位，请先在用水单位名录中登记该单位（或导入用水单位名录）"
-        if row.values["carrier_type"] in NAMED_ENTITY_TYPES:
+        if row.values["carrier_type"] in named_kinds:
             message += "；如果它不是用水单位，请把名称填在“名称（非用水单位）”列"
         return None, "user_name", message
     return user, None, None
 
 
-CARRIER_COMPARED = ("status", "entity_name", *registry_layout.DATE_FIELDS, "notes")
+CARRIER_COMPARED = ("status", "entity_name", "holder", "standard", *registry_layout.DATE_FIELDS, "notes")
 
 
 def _carrier_shown(values):
     shown = {key: values.get(key) for key in CARRIER_COMPARED}
     shown["status"] = STATUS_LABELS.get(values["status"], values["status"])
+    shown["standard"] = str(values["standard"]) if values["standard"] else ""
     for key in registry_layout.DATE_FIELDS:
         shown[key] = values[key].isoformat() if values[key] else ""
     return shown
 
 
-def _carrier_change(region, row, user, values, existing):
+def _carrier_change(region, row, user, values, existing, kind_names):
     name = user.name if user is not None else values["entity_name"]
-    described = f"{name}（{TYPE_LABELS[values['carrier_type']]}，{LEVEL_LABELS[values['level']]}）"
+    kind_name = kind_names[values["carrier_type"]]
+    described = f"{name}（{kind_name}，{LEVEL_LABELS[values['level']]}）"
     if existing is None:
         carrier = Carrier(region=region, user=user)
         new = _carrier_shown(values)
         shown = [
-            (CARRIER_HEADERS["carrier_type"], "", TYPE_LABELS[values["carrier_type"]]),
+            (CARRIER_HEADERS["carrier_type"], "", kind_name),
             (CARRIER_HEADERS["level"], "", LEVEL_LABELS[values["level"]]),
         ]
         if user is not None:
@@ -436,6 +466,7 @@ def _carrier_change(region, row, user, values, existing):
         values["entity_name"] = existing.entity_name  # the same name, spelt with other spaces
     before = {key: getattr(existing, key) for key in CARRIER_COMPARED}
     before["entity_name"], before["notes"] = _text(before["entity_name"]), _text(before["notes"])
+    before["holder"] = _text(before["holder"])
     after = {key: values[key] for key in CARRIER_COMPARED}
     if before == after:
         return None

@@ -2,12 +2,15 @@
 put users on the key-monitoring and planned-use lists, water audits, carrier
 certifications (节水载体) and the yearly carrier targets of a region."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 from itertools import pairwise
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.fields.related_descriptors import ForwardManyToOneDescriptor
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -33,6 +36,15 @@ class UserKind(models.TextChoices):
 # Kinds that may have no credit code: a residential community or an irrigation district
 # is often not a registered legal person.
 CODE_OPTIONAL_KINDS = {UserKind.COMMUNITY, UserKind.IRRIGATION}
+
+
+class Figure(models.TextChoices):
+    """Which of a user's yearly figures a threshold is read against, as the documents name
+    them: 用水总量 counts reused water, 新水量 does not, 取水量 is what the unit draws itself."""
+
+    TOTAL_USE = "total_use", _("Total use (new water + reused)")
+    NEW_WATER = "new_water", _("New water")
+    WITHDRAWAL = "withdrawal", _("Withdrawal (surface + groundwater)")
 
 
 class WaterUser(models.Model):
@@ -140,11 +152,25 @@ class UserYear(models.Model):
         return self.total_use - self.reused_water
 
     @property
-    def over_plan_percent(self):
-        """How far new-water use exceeds the planned quota, in %, or None without a quota."""
+    def withdrawal(self):
+        return self.surface_withdrawal + self.ground_withdrawal
+
+    def figure(self, name):
+        """The figure a threshold names (a ``Figure`` value or another field of the year)."""
+        return getattr(self, name)
+
+    def over_plan_percent(self, figure=Figure.NEW_WATER):
+        """How far ``figure`` exceeds the planned quota, in %, or None without a quota."""
         if not self.planned_quota:
             return None
-        return (self.new_water - self.planned_quota) / self.planned_quota * 100
+        return (self.figure(figure) - self.planned_quota) / self.planned_quota * 100
+
+    def over_plan_by_at_least(self, percent, figure=Figure.NEW_WATER):
+        """Whether ``figure`` is ``percent`` % or more over the quota (“超计划30%以上” counts
+        exactly 30 %), compared without dividing so no rounding decides a unit on the line."""
+        if not self.planned_quota:
+            return False
+        return self.figure(figure) * 100 >= self.planned_quota * (100 + percent)
 
 
 class WaterRules(models.Model):
@@ -158,10 +184,18 @@ class WaterRules(models.Model):
         null=True,
         blank=True,
         **VOLUME,
-        help_text=_("Units using at least this much new water a year must be under planned use. Empty: no rule."),
+        help_text=_("Units using at least this much a year must be under planned use. Empty: no rule."),
+    )
+    # 武隆's 工作方案 draws the planned-use line on total use; another district may use new water.
+    planned_use_figure = models.CharField(
+        _("planned-use threshold applies to"), max_length=12, choices=Figure.choices, default=Figure.TOTAL_USE
     )
     audit_over_percent = models.DecimalField(
-        _("audit when over plan by more than (%)"), max_digits=5, decimal_places=2, default=Decimal("30")
+        _("audit when over plan by at least (%)"), max_digits=5, decimal_places=2, default=Decimal("30")
+    )
+    plan_figure = models.CharField(
+        _("figure compared with the planned quota"), max_length=12, choices=Figure.choices,
+        default=Figure.NEW_WATER,
     )
 
     class Meta:
@@ -178,6 +212,8 @@ class MonitoringRule(models.Model):
     class Measure(models.TextChoices):
         SURFACE = "surface_withdrawal", _("Surface withdrawal (m³/yr)")
         GROUND = "ground_withdrawal", _("Groundwater withdrawal (m³/yr)")
+        WITHDRAWAL = "withdrawal", _("Withdrawal, surface + groundwater (m³/yr)")
+        TOTAL_USE = "total_use", _("Total use, new water + reused (m³/yr)")
         NEW_WATER = "new_water", _("New-water use (m³/yr)")
         IRRIGATED_AREA = "irrigated_area_mu", _("Irrigated area (mu)")
 
@@ -207,10 +243,7 @@ class MonitoringRule(models.Model):
         """Whether ``user`` with ``year_figures`` (a UserYear) is caught by this rule."""
         if self.kinds and user.kind not in self.kinds:
             return False
-        if self.measure == self.Measure.NEW_WATER:
-            value = year_figures.new_water
-        else:
-            value = getattr(year_figures, self.measure)
+        value = year_figures.figure(self.measure)
         return value is not None and value >= self.threshold
 
 
@@ -280,6 +313,9 @@ class AuditReport(EvidenceFile):
 
 
 class CarrierType(models.TextChoices):
+    """The codes of the kinds the portal started with. Kinds are data (``CarrierKind``); these
+    name the ones the code itself refers to (the coverage indicators, plans' wording)."""
+
     ENTERPRISE = "enterprise", _("Water-saving enterprise")
     UNIT = "unit", _("Water-saving unit")
     COMMUNITY = "community", _("Water-saving residential community")
@@ -289,19 +325,112 @@ class CarrierType(models.TextChoices):
     LEADER = "leader", _("Water-efficiency leader")
     EDUCATION_BASE = "education_base", _("Water-saving education base")
     CONTRACT = "contract", _("Contract water-saving project")
+    RETROFIT = "retrofit", _("Water-saving retrofit project")
+    LEADER_PRODUCT = "leader_product", _("Water-efficiency leader product")
 
 
-# Carriers that need not be a registered water user: a named entity is enough.
-NAMED_ENTITY_TYPES = {CarrierType.EDUCATION_BASE, CarrierType.CONTRACT}
-# The users a type's 建成率 is counted against (certified ÷ users of these kinds).
-RATE_BASE_KINDS = {
-    CarrierType.ENTERPRISE: [UserKind.INDUSTRY, UserKind.SERVICES],
-    CarrierType.UNIT: [UserKind.PUBLIC, UserKind.SCHOOL],
-    CarrierType.AGENCY: [UserKind.PUBLIC],
-    CarrierType.SCHOOL: [UserKind.SCHOOL],
-    CarrierType.COMMUNITY: [UserKind.COMMUNITY],
-    CarrierType.IRRIGATION: [UserKind.IRRIGATION],
-}
+class CarrierKind(models.Model):
+    """A kind of carrier plans set targets for (节水型企业, 节水教育基地, 节水技改项目…),
+    kept by administrators. ``name`` is the kind as documents and registry files write it."""
+
+    code = models.SlugField(_("code"), max_length=16, primary_key=True)
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    tied_to_user = models.BooleanField(
+        _("held by a registered water user"), default=True,
+        help_text=_("Off for a product, an education base or a project: the carrier then records its own name "
+                    "and holder."),
+    )
+    # Kinds of water user that may hold it, and the users its built rate is counted against.
+    user_kinds = models.JSONField(_("kinds of water user"), default=list, blank=True)
+    counts_toward_rate = models.BooleanField(
+        _("has a built rate against registered users"), default=False,
+        help_text=_("建成率: certified ÷ registered users of the kinds above."),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("carrier kind")
+        verbose_name_plural = _("carrier kinds")
+        ordering = ["order", "code"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        unknown = [kind for kind in self.user_kinds if kind not in UserKind.values]
+        if unknown:
+            message = _("Unknown kinds: %(kinds)s") % {"kinds": "、".join(map(str, unknown))}
+            raise ValidationError({"user_kinds": message})
+        if self.counts_toward_rate and not self.user_kinds:
+            raise ValidationError({"user_kinds": _("A built rate needs the kinds of user it is counted against.")})
+        if self.counts_toward_rate and not self.tied_to_user:
+            raise ValidationError({"counts_toward_rate": _("Only a kind held by water users has a built rate.")})
+
+
+@dataclass(frozen=True)
+class KindTable:
+    """The carrier kinds a registry file may name: {code: name as written}, in order, and the
+    codes a carrier may hold without being a registered water user."""
+
+    labels: dict
+    named: frozenset
+
+
+def carrier_kinds():
+    """The kinds administrators keep, for reading and writing registry files."""
+    kinds = list(CarrierKind.objects.all())
+    return KindTable({kind.code: kind.name for kind in kinds}, frozenset(k.code for k in kinds if not k.tied_to_user))
+
+
+def named_entity_kinds():
+    """Codes of the kinds a carrier may hold without being a registered water user."""
+    return set(CarrierKind.objects.filter(tied_to_user=False).values_list("code", flat=True))
+
+
+def rate_base_kinds():
+    """{kind code: the user kinds its 建成率 is counted against (certified ÷ users of these kinds)}."""
+    return dict(CarrierKind.objects.filter(counts_toward_rate=True).values_list("code", "user_kinds"))
+
+
+class CarrierKindField(models.ForeignKey):
+    """The kind of a carrier or target. Its column holds the kind's code, as it did when the
+    kinds were fixed choices, and it may be given the code as well as the kind."""
+
+    class Accessor(ForwardManyToOneDescriptor):
+        def __set__(self, instance, value):
+            if isinstance(value, str):
+                instance.__dict__[self.field.attname] = value
+                if self.field.is_cached(instance) and self.field.get_cached_value(instance).pk != value:
+                    self.field.delete_cached_value(instance)
+                return
+            super().__set__(instance, value)
+
+    forward_related_accessor_class = Accessor
+
+
+class EvaluationStandard(models.Model):
+    """A standard carriers are evaluated under: GB/T 7119-2018《节水型企业评价导则》, a
+    provincial DB standard, a ministry's 节水型单位 criteria. Kept as the document writes it."""
+
+    code = models.CharField(_("standard number"), max_length=60, blank=True,
+                            help_text=_("E.g. GB/T 7119-2018; empty for a document without a number."))
+    title = models.CharField(_("title"), max_length=200)
+    issuer = models.CharField(_("issued by"), max_length=200, blank=True)
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("evaluation standard")
+        verbose_name_plural = _("evaluation standards")
+        ordering = ["code", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["code"], condition=~Q(code=""), name="evaluation_standard_code_unique"),
+            models.UniqueConstraint(fields=["title"], name="evaluation_standard_title_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.code}《{self.title}》" if self.code else f"《{self.title}》"
 
 
 class Carrier(models.Model):
@@ -327,7 +456,8 @@ class Carrier(models.Model):
     ENDED = (Status.FAILED_RECHECK, Status.REVOKED)
 
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="carriers")
-    carrier_type = models.CharField(_("carrier type"), max_length=16, choices=CarrierType.choices)
+    carrier_type = CarrierKindField(CarrierKind, verbose_name=_("carrier type"), on_delete=models.PROTECT,
+                                    db_column="carrier_type", related_name="carriers")
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     user = models.ForeignKey(
         WaterUser,
@@ -338,6 +468,10 @@ class Carrier(models.Model):
         related_name="carriers",
     )
     entity_name = models.CharField(_("name (when not a registered water user)"), max_length=200, blank=True)
+    holder = models.CharField(_("holder (when not a registered water user)"), max_length=200, blank=True,
+                              help_text=_("Who owns the product, runs the base or carries out the project."))
+    standard = models.ForeignKey(EvaluationStandard, verbose_name=_("evaluated under"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="carriers")
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.CREATING)
     applied_on = models.DateField(_("applied on"), null=True, blank=True)
     accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
@@ -374,6 +508,9 @@ class Carrier(models.Model):
     def get_absolute_url(self):
         return object_url("carriers:carrier_detail", self.pk)
 
+    def get_carrier_type_display(self):
+        return self.carrier_type.name
+
     @property
     def name(self):
         return self.user.name if self.user_id else self.entity_name
@@ -382,8 +519,15 @@ class Carrier(models.Model):
         errors = {}
         if self.user_id is None and not self.entity_name.strip():
             errors["user"] = _("Choose the water user, or name the entity.")
-        if self.user_id is None and self.carrier_type and self.carrier_type not in NAMED_ENTITY_TYPES:
+        kind = CarrierKind.objects.filter(code=self.carrier_type_id).first() if self.carrier_type_id else None
+        if self.user_id is None and kind is not None and kind.tied_to_user:
             errors["user"] = _("This kind of carrier must be a registered water user.")
+        # The user kinds that may hold a kind are the base of its built rate too.
+        if self.user_id is not None and kind is not None and kind.user_kinds and self.user.kind not in kind.user_kinds:
+            message = _("A %(kind)s is held by a unit of these kinds: %(kinds)s; %(name)s is a %(user_kind)s.")
+            errors["user"] = message % {
+                "kind": kind.name, "kinds": "、".join(str(UserKind(k).label) for k in kind.user_kinds),
+                "name": self.user.name, "user_kind": self.user.get_kind_display()}
         order = [
             ("applied_on", self.applied_on),
             ("accepted_on", self.accepted_on),
@@ -451,9 +595,16 @@ class CarrierTarget(models.Model):
         Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="carrier_targets"
     )
     year = models.PositiveSmallIntegerField(_("year"))
-    carrier_type = models.CharField(_("carrier type"), max_length=16, choices=CarrierType.choices)
+    carrier_type = CarrierKindField(CarrierKind, verbose_name=_("carrier type"), on_delete=models.PROTECT,
+                                    db_column="carrier_type", related_name="targets")
     min_count = models.PositiveIntegerField(_("at least (count)"), null=True, blank=True)
     min_rate = models.DecimalField(_("built rate at least (%)"), max_digits=5, decimal_places=2, null=True, blank=True)
+    # “节水教育基地100%全覆盖”: the kind has no registered users to count against, so the
+    # target says what the rate is of (every 乡镇, every school…) and how many there are.
+    rate_base = models.PositiveIntegerField(
+        _("rate counted against (number)"), null=True, blank=True,
+        help_text=_("For a kind without registered users to count against, e.g. the number of towns to cover."),
+    )
     due_on = models.DateField(_("due"), null=True, blank=True, help_text=_("Empty: by the end of the year."))
     department = models.ForeignKey(
         "org.Department", verbose_name=_("responsible department"), null=True, blank=True,
@@ -476,6 +627,9 @@ class CarrierTarget(models.Model):
     def __str__(self):
         return f"{self.region} {self.year} {self.get_carrier_type_display()}"
 
+    def get_carrier_type_display(self):
+        return self.carrier_type.name
+
     def clean(self):
         if self.min_count is None and self.min_rate is None:
             raise ValidationError(_("Give a count, a rate or both."))
@@ -483,5 +637,78 @@ class CarrierTarget(models.Model):
             raise ValidationError({"min_rate": _("A rate is between 0 and 100 %.")})
         if self.due_on and self.year and self.due_on.year != self.year:
             raise ValidationError({"due_on": _("The due date must fall in the target's year.")})
-        if self.min_rate is not None and self.carrier_type and self.carrier_type not in RATE_BASE_KINDS:
-            raise ValidationError({"min_rate": _("A built rate cannot be counted for this carrier type.")})
+        if (self.min_rate is not None and self.carrier_type_id and not self.rate_base
+                and self.carrier_type_id not in rate_base_kinds()):
+            raise ValidationError({"rate_base": _("Give the number the rate is counted against: this carrier type "
+                                                  "has no registered users to count.")})
+
+
+class LeakRepair(models.Model):
+    """One period of a water utility's leak-repair ledger (漏损记录台账, kept beside the
+    CJJ 92-2016 leakage figures): pipe inspected, leaks found and repaired, how long repairs
+    took and the water estimated lost. A utility is named as in its leakage figures."""
+
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="leak_repairs")
+    utility = models.CharField(_("water utility"), max_length=100)
+    year = models.PositiveSmallIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(_("quarter"), choices=[(q, f"Q{q}") for q in range(1, 5)])
+    # Empty: the row covers the whole quarter; else the month of the quarter it covers.
+    month = models.PositiveSmallIntegerField(_("month"), null=True, blank=True,
+                                             help_text=_("Empty for a row covering the whole quarter."))
+    inspected_km = models.DecimalField(_("pipe inspected (km)"), max_digits=10, decimal_places=2, default=0)
+    leaks_found = models.PositiveIntegerField(_("leaks found"), default=0)
+    leaks_repaired = models.PositiveIntegerField(_("leaks repaired"), default=0)
+    repair_hours = models.DecimalField(
+        _("mean repair time (hours)"), max_digits=8, decimal_places=1, null=True, blank=True,
+        help_text=_("From the leak being found to the repair, averaged over the leaks repaired."),
+    )
+    volume_lost = models.DecimalField(_("estimated volume lost (m³)"), max_digits=14, decimal_places=2, default=0)
+    notes = models.CharField(_("notes"), max_length=300, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("leak-repair record")
+        verbose_name_plural = _("leak-repair records")
+        ordering = ["region", "-year", "-quarter", "utility", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "utility", "year", "quarter", "month"],
+                                    condition=Q(month__isnull=False), name="leak_repair_one_per_month"),
+            models.UniqueConstraint(fields=["region", "utility", "year", "quarter"],
+                                    condition=Q(month__isnull=True), name="leak_repair_one_per_quarter"),
+            models.CheckConstraint(condition=Q(inspected_km__gte=0, volume_lost__gte=0),
+                                   name="leak_repair_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.utility} {self.period_label}"
+
+    def get_absolute_url(self):
+        return f"{reverse('carriers:leak_repairs')}?region={self.region.code}&year={self.year}"
+
+    @property
+    def period_label(self):
+        return f"{self.year}年{self.month}月" if self.month else f"{self.year}年第{self.quarter}季度"
+
+    def clean(self):
+        errors = {}
+        if self.month is not None and self.quarter and not (1 <= self.month <= 12
+                                                             and (self.month - 1) // 3 + 1 == self.quarter):
+            errors["month"] = _("Month %(month)s is not in quarter %(quarter)s.") % {
+                "month": self.month, "quarter": self.quarter}
+        for name in ("inspected_km", "volume_lost", "repair_hours"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                errors[name] = _("This cannot be negative.")
+        if self.repair_hours is not None and not self.leaks_repaired:
+            errors["repair_hours"] = _("A repair time needs leaks repaired.")
+        if errors:
+            raise ValidationError(errors)
+        # A whole-quarter row beside monthly rows would count the same leaks twice.
+        others = LeakRepair.objects.filter(region_id=self.region_id, utility=self.utility, year=self.year,
+                                           quarter=self.quarter).exclude(pk=self.pk)
+        if self.month is None and others.filter(month__isnull=False).exists():
+            raise ValidationError(_("This utility has monthly rows for the quarter; enter the month instead."))
+        if self.month is not None and others.filter(month__isnull=True).exists():
+            raise ValidationError(_("This utility has a row for the whole quarter; change that row instead."))

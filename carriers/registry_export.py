@@ -11,8 +11,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.excel import column_letter, write_text
 
-from .models import Carrier, CarrierType
+from .models import Carrier
 from .registry_layout import (
+    BUILT_IN_KINDS,
     CARRIER_COLUMNS,
     CARRIERS_SHEET,
     DATE_FIELDS,
@@ -20,15 +21,17 @@ from .registry_layout import (
     FIRST_DATA_ROW,
     HEADER_ROW,
     KIND_LABELS,
+    LEAK_COLUMNS,
+    LEAKS_SHEET,
     LEVEL_LABELS,
     STATUS_LABELS,
     TITLE_ROW,
-    TYPE_LABELS,
     USER_COLUMNS,
     USERS_SHEET,
     VALIDATION_ROWS,
     VOLUME_FIELDS,
     carriers_title,
+    leaks_title,
     users_title,
 )
 
@@ -66,14 +69,17 @@ def build_users(region, users):
     return _bytes(workbook)
 
 
-def build_carriers(region, carriers):
-    """The carriers file of ``region``: one row per carrier certification."""
+def build_carriers(region, carriers, kinds=BUILT_IN_KINDS):
+    """The carriers file of ``region``: one row per carrier certification (with its
+    ``standard`` selected), in the order of ``kinds`` (a KindTable)."""
     workbook, sheet = _sheet(CARRIERS_SHEET, carriers_title(region), CARRIER_COLUMNS)
-    types, levels = list(CarrierType.values), list(Carrier.Level.values)
-    ordered = sorted(carriers, key=lambda c: (types.index(c.carrier_type), levels.index(c.level), c.name, c.pk or 0))
+    types, levels = list(kinds.labels), list(Carrier.Level.values)
+    ordered = sorted(carriers, key=lambda c: (types.index(c.carrier_type_id), levels.index(c.level), c.name, c.pk or 0))
     for number, carrier in enumerate(ordered, start=FIRST_DATA_ROW):
         values = {
-            "carrier_type": TYPE_LABELS.get(carrier.carrier_type, carrier.carrier_type),
+            "carrier_type": kinds.labels[carrier.carrier_type_id],
+            "holder": carrier.holder,
+            "standard": str(carrier.standard) if carrier.standard_id else "",
             "level": LEVEL_LABELS.get(carrier.level, carrier.level),
             "status": STATUS_LABELS.get(carrier.status, carrier.status),
             "user_name": carrier.user.name if carrier.user_id else "",
@@ -83,7 +89,7 @@ def build_carriers(region, carriers):
             **{name: getattr(carrier, name) for name in DATE_FIELDS},
         }
         _row(sheet, number, CARRIER_COLUMNS, values)
-    _choices(sheet, CARRIER_COLUMNS, "carrier_type", TYPE_LABELS.values())
+    _choices(sheet, CARRIER_COLUMNS, "carrier_type", kinds.labels.values())
     _choices(sheet, CARRIER_COLUMNS, "level", LEVEL_LABELS.values())
     _choices(sheet, CARRIER_COLUMNS, "status", STATUS_LABELS.values())
     return _bytes(workbook)
@@ -136,3 +142,14 @@ def _bytes(workbook):
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def build_leak_repairs(region, records):
+    """The leak-repair ledgers file of ``region``: one row per utility and month or quarter,
+    latest year first."""
+    workbook, sheet = _sheet(LEAKS_SHEET, leaks_title(region), LEAK_COLUMNS)
+    ordered = sorted(records, key=lambda r: (-r.year, r.utility, r.quarter, r.month or 0))
+    for number, record in enumerate(ordered, start=FIRST_DATA_ROW):
+        values = {column.key: getattr(record, column.key) for column in LEAK_COLUMNS}
+        _row(sheet, number, LEAK_COLUMNS, values)
+    return _bytes(workbook)

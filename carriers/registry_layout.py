@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .models import Carrier, CarrierType, UserKind
+from .models import Carrier, CarrierType, KindTable, UserKind
 
 USERS_SHEET = "用水单位"
 CARRIERS_SHEET = "节水载体"
@@ -36,7 +36,15 @@ TYPE_LABELS = {
     CarrierType.LEADER: "水效领跑者",
     CarrierType.EDUCATION_BASE: "节水教育基地",
     CarrierType.CONTRACT: "合同节水项目",
+    CarrierType.RETROFIT: "节水技改项目",
+    CarrierType.LEADER_PRODUCT: "水效领跑者产品",
 }
+# The kinds a file names when no database is at hand (the built-in ones); the import reads
+# the kinds administrators keep (``models.carrier_kinds``).
+BUILT_IN_KINDS = KindTable(
+    TYPE_LABELS,
+    frozenset({CarrierType.EDUCATION_BASE, CarrierType.CONTRACT, CarrierType.RETROFIT, CarrierType.LEADER_PRODUCT}),
+)
 LEVEL_LABELS = {
     Carrier.Level.NATIONAL: "国家级",
     Carrier.Level.PROVINCE: "省级",
@@ -60,6 +68,7 @@ class Column:
     key: str
     header: str
     width: int
+    optional: bool = False  # a file made before the column existed may lack it
 
 
 USER_COLUMNS = [
@@ -91,6 +100,9 @@ CARRIER_COLUMNS = [
     Column("recheck_due", "复核到期日", 12),
     Column("ended_on", "复核不合格或撤销日期", 14),
     Column("notes", "备注", 30),
+    # Added later, at the end so files made before them still line up.
+    Column("holder", "持有或建设单位（非用水单位）", 24, optional=True),
+    Column("standard", "评价标准", 28, optional=True),
 ]
 USER_HEADERS = {column.key: column.header for column in USER_COLUMNS}
 CARRIER_HEADERS = {column.key: column.header for column in CARRIER_COLUMNS}
@@ -108,13 +120,13 @@ VOLUME_FIELDS = (
 FIGURE_FIELDS = (*VOLUME_FIELDS, "households", "irrigated_area_mu")
 USER_FIELDS = ("name", "credit_code", "kind", "industry", *(name for name, _ in SOURCES))
 DATE_FIELDS = ("applied_on", "accepted_on", "published_on", "recheck_due", "ended_on")
-CARRIER_FIELDS = ("carrier_type", "level", "status", "entity_name", *DATE_FIELDS, "notes")
+CARRIER_FIELDS = ("carrier_type", "level", "status", "entity_name", "holder", *DATE_FIELDS, "notes")
 
 VOLUME_LIMIT = Decimal(10) ** 14  # DecimalField(max_digits=16, decimal_places=2)
 AREA_LIMIT = Decimal(10) ** 10  # max_digits=12
 HOUSEHOLD_LIMIT = 2_147_483_647
 CENT = Decimal("0.01")
-TEXT_LIMITS = {"name": 200, "industry": 100, "user_name": 200, "entity_name": 200, "notes": 300}
+TEXT_LIMITS = {"name": 200, "industry": 100, "user_name": 200, "entity_name": 200, "holder": 200, "notes": 300}
 YEARS = (1990, 2100)
 DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 EXCEL_SERIALS = (20000, 80000)  # a bare number in a date cell: an Excel date from 1954 to 2119
@@ -126,3 +138,26 @@ def users_title(region):
 
 def carriers_title(region):
     return f"{region.name}节水载体名录"
+
+
+# The leak-repair ledgers (漏损记录台账): one row per utility and month, or per utility and quarter.
+LEAKS_SHEET = "漏损记录台账"
+LEAK_COLUMNS = [
+    Column("utility", "供水企业", 28),
+    Column("year", "年份", 8),
+    Column("quarter", "季度", 8),
+    Column("month", "月份", 8),
+    Column("inspected_km", "巡检管道长度（km）", 14),
+    Column("leaks_found", "发现漏点数", 11),
+    Column("leaks_repaired", "修复漏点数", 11),
+    Column("repair_hours", "平均修复时间（小时）", 14),
+    Column("volume_lost", "估算漏失水量（m³）", 15),
+    Column("notes", "备注", 30),
+]
+LEAK_HEADERS = {column.key: column.header for column in LEAK_COLUMNS}
+LEAK_TEXT_LIMITS = {"utility": 100, "notes": 300}
+LEAK_LIMITS = {"inspected_km": Decimal(10) ** 8, "repair_hours": Decimal(10) ** 7, "volume_lost": Decimal(10) ** 12}
+
+
+def leaks_title(region):
+    return f"{region.name}漏损记录台账"

@@ -18,9 +18,10 @@ from core.text import normalize_name
 from core.workbook_reader import load_workbook, read_grid
 
 from .credit_code import InvalidCreditCode, validate
-from .models import CODE_OPTIONAL_KINDS, NAMED_ENTITY_TYPES, Carrier, CarrierType, UserKind
+from .models import CODE_OPTIONAL_KINDS, Carrier, UserKind
 from .registry_layout import (
     AREA_LIMIT,
+    BUILT_IN_KINDS,
     CARRIER_COLUMNS,
     CARRIER_HEADERS,
     CARRIERS_SHEET,
@@ -37,7 +38,6 @@ from .registry_layout import (
     SOURCES,
     STATUS_LABELS,
     TEXT_LIMITS,
-    TYPE_LABELS,
     USER_COLUMNS,
     USERS_SHEET,
     VOLUME_LIMIT,
@@ -97,7 +97,7 @@ def _open(data, sheet_name, columns):
             f"在“{worksheet.title}”工作表的前{HEADER_SCAN_ROWS}行中找不到表头行。表头应包含这些列：{expected}。"
             f"可以先导出名录，在导出的文件上填写。"
         )
-    missing = [column.header for column in columns if column.key not in best]
+    missing = [column.header for column in columns if column.key not in best and not column.optional]
     if missing:
         raise FileUnreadable(
             f"“{worksheet.title}”工作表第{best_row}行的表头缺少这些列：{'、'.join(missing)}。"
@@ -114,6 +114,8 @@ def _data_rows(grid, parsed):
     for number in range(parsed.header_row + 1, grid.row_count + 1):
         raw = {key: grid.value(number, index).strip() for key, index in parsed.columns.items()}
         if any(raw.values()):
+            for key in parsed.headers:
+                raw.setdefault(key, "")  # an optional column the file lacks
             parsed.row_count += 1
             yield number, raw
 
@@ -328,15 +330,17 @@ class FileCarrier:
     """A carrier row: its values (model fields) and how it names its water user."""
 
     row: int
-    values: dict  # carrier_type, level, status, entity_name, dates, notes
+    values: dict  # carrier_type, level, status, entity_name, holder, dates, notes
     user_name: str  # 用水单位, as written (line breaks removed)
     credit_code: str  # validated, or empty
+    standard: str = ""  # 评价标准 as written: a standard's number or title, matched on import
 
 
-def read_carriers(data):
-    """Parse a carriers file. Returns Parsed whose ``rows`` are FileCarriers (from the rows
-    without problems); raises FileUnreadable when the file or its header cannot be read. Whether
-    the named users exist is for ``carriers.imports`` to say."""
+def read_carriers(data, kinds=BUILT_IN_KINDS):
+    """Parse a carriers file naming carriers of ``kinds`` (a KindTable). Returns Parsed whose
+    ``rows`` are FileCarriers (from the rows without problems); raises FileUnreadable when the
+    file or its header cannot be read. Whether the named users and standards exist is for
+    ``carriers.imports`` to say."""
     grid, parsed = _open(data, CARRIERS_SHEET, CARRIER_COLUMNS)
     for number, raw in _data_rows(grid, parsed):
         before = len(parsed.problems)
@@ -344,7 +348,7 @@ def read_carriers(data):
         def problem(key, message, number=number):
             parsed.problem(number, key, message)
 
-        row = _carrier_row(number, raw, problem)
+        row = _carrier_row(number, raw, problem, kinds)
         if len(parsed.problems) == before:
             parsed.rows.append(row)
     if parsed.row_count == 0:
@@ -367,16 +371,19 @@ def _choice(raw, key, labels, problem, *, what, default=None):
     return value
 
 
-def _carrier_row(number, raw, problem):
+def _carrier_row(number, raw, problem, kinds):
+    labels = kinds.labels
     values = {
-        "carrier_type": _choice(raw, "carrier_type", TYPE_LABELS, problem, what="载体类型"),
+        "carrier_type": _choice(raw, "carrier_type", labels, problem, what="载体类型"),
         "level": _choice(raw, "level", LEVEL_LABELS, problem, what="级别"),
         "status": _choice(raw, "status", STATUS_LABELS, problem, what="状态", default=Carrier.Status.CREATING),
         "entity_name": clean_name(raw["entity_name"]),
+        "holder": clean_name(raw["holder"]),
         "notes": raw["notes"],
     }
     user_name = clean_name(raw["user_name"])
-    for key, text in (("user_name", user_name), ("entity_name", values["entity_name"]), ("notes", values["notes"])):
+    for key, text in (("user_name", user_name), ("entity_name", values["entity_name"]), ("holder", values["holder"]),
+                      ("notes", values["notes"])):
         if len(text) > TEXT_LIMITS[key]:
             problem(key, f"内容超过{TEXT_LIMITS[key]}字")
     credit_code = ""
@@ -388,11 +395,11 @@ def _carrier_row(number, raw, problem):
     carrier_type = values["carrier_type"]
     has_user = bool(user_name or raw["credit_code"])
     if carrier_type is not None and not has_user:
-        if carrier_type not in NAMED_ENTITY_TYPES:
-            named = "、".join(TYPE_LABELS[t] for t in CarrierType if t in NAMED_ENTITY_TYPES)
+        if carrier_type not in kinds.named:
+            named = "、".join(label for code, label in labels.items() if code in kinds.named)
             problem(
                 "user_name",
-                f"{TYPE_LABELS[carrier_type]}必须是本区已登记的用水单位：请填写用水单位名称或统一社会信用代码"
+                f"{labels[carrier_type]}必须是本区已登记的用水单位：请填写用水单位名称或统一社会信用代码"
                 f"（只有{named}可以只填“名称（非用水单位）”）",
             )
         elif not values["entity_name"]:
@@ -404,7 +411,8 @@ def _carrier_row(number, raw, problem):
             if values[key] is None:
                 problem(key, f"“{_clip(raw[key])}”不是有效的日期（如2023-05-01、2023/5/1或2023年5月1日）")
     _carrier_rules(values, problem)
-    return FileCarrier(row=number, values=values, user_name=user_name, credit_code=credit_code)
+    return FileCarrier(row=number, values=values, user_name=user_name, credit_code=credit_code,
+                       standard=clean_name(raw["standard"]))
 
 
 def _carrier_rules(values, problem):

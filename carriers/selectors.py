@@ -13,8 +13,8 @@ from django.db.models import Case, Count, Prefetch, Q, When
 from django.utils import translation
 
 from .models import (
-    RATE_BASE_KINDS,
     Carrier,
+    CarrierKind,
     CarrierTarget,
     CarrierType,
     MonitoringRule,
@@ -24,12 +24,14 @@ from .models import (
     WaterRules,
     WaterUser,
     built_on_q,
+    rate_base_kinds,
 )
 
 TEN_THOUSAND = Decimal(10000)
 # Enterprises first, communities and irrigation districts last, as the registers list them.
 KIND_ORDER = Case(*[When(kind=kind, then=index) for index, kind in enumerate(UserKind.values)])
-TYPE_ORDER = Case(*[When(carrier_type=kind, then=index) for index, kind in enumerate(CarrierType.values)])
+# Carriers and targets in the order of their kinds (CarrierKind.order, as the registers list them).
+TYPE_ORDER = "carrier_type"
 
 
 def registry(region, *, query="", kind="", year=None, key_only=False):
@@ -42,7 +44,7 @@ def registry(region, *, query="", kind="", year=None, key_only=False):
         users = users.filter(kind=kind)
     return users.prefetch_related(
         Prefetch("years", queryset=UserYear.objects.order_by("-year")),
-        Prefetch("carriers", queryset=Carrier.objects.order_by(TYPE_ORDER)),
+        Prefetch("carriers", queryset=Carrier.objects.select_related("carrier_type").order_by(TYPE_ORDER)),
     ).order_by(KIND_ORDER, "name")
 
 
@@ -87,15 +89,18 @@ def water_rules(region):
 
 
 def planned_use_gaps(region, year):
-    """Units that used at least the planned-use threshold in ``year`` without a planned
-    quota: they should be under planned use and are not."""
+    """Units that used at least the planned-use threshold in ``year`` (on the figure the
+    region's rule names) without a planned quota: they should be under planned use and are not."""
     rules = water_rules(region)
     if rules.planned_use_from is None:
         return []
+    figure = rules.planned_use_figure
     gaps = [f for f in figures_of_year(region, year).values()
-            if f.planned_quota is None and f.new_water >= rules.planned_use_from
+            if f.planned_quota is None and f.figure(figure) >= rules.planned_use_from
             and f.user.kind not in PLANNED_USE_EXEMPT]
-    return sorted(gaps, key=lambda f: (-f.new_water, f.user.name))
+    for f in gaps:
+        f.measured = f.figure(figure)  # for the page, which cannot call figure()
+    return sorted(gaps, key=lambda f: (-f.measured, f.user.name))
 
 
 @dataclass
@@ -103,18 +108,19 @@ class AuditDue:
     figures: UserYear
     over_percent: Decimal
     audit: WaterAudit | None
+    used: Decimal | None = None  # the figure compared with the quota
 
 
 def audits_required(region, year):
-    """Units more than the region's share over their plan in ``year``, with the audit
-    ordered for each (or None while it has not been ordered)."""
-    limit = water_rules(region).audit_over_percent
+    """Units at least the region's share over their plan in ``year`` (“超计划30%以上”
+    includes 30 %), with the audit ordered for each (or None while it has not been ordered)."""
+    rules = water_rules(region)
     audits = {a.user_id: a for a in WaterAudit.objects.filter(user__region=region, year=year)}
     due = []
     for figures in figures_of_year(region, year).values():
-        over = figures.over_plan_percent
-        if over is not None and over > limit:
-            due.append(AuditDue(figures, over, audits.pop(figures.user_id, None)))
+        if figures.over_plan_by_at_least(rules.audit_over_percent, rules.plan_figure):
+            over = figures.over_plan_percent(rules.plan_figure)
+            due.append(AuditDue(figures, over, audits.pop(figures.user_id, None), figures.figure(rules.plan_figure)))
     due.sort(key=lambda item: (-item.over_percent, item.figures.user.name))
     # Audits ordered for a unit no longer over plan (figures corrected since) stay visible.
     stray = [AuditDue(None, audit.over_percent, audit) for audit in audits.values()]
@@ -165,7 +171,8 @@ def targets_progress(region_ids, year, *, today):
     """{region id: [TargetProgress]} for the regions' carrier targets of ``year``: one query
     for the targets, one for the carriers and one for the bases, however many regions."""
     found = {region_id: [] for region_id in region_ids}
-    targets = CarrierTarget.objects.filter(region__in=region_ids, year=year).order_by("region", TYPE_ORDER, "due_on")
+    targets = (CarrierTarget.objects.filter(region__in=region_ids, year=year).select_related("carrier_type")
+               .order_by("region", TYPE_ORDER, "due_on"))
     for target in targets:
         found[target.region_id].append(target)
     wanted = [region_id for region_id, targets in found.items() if targets]
@@ -197,11 +204,11 @@ class _Accepted(NamedTuple):
 def _progress(target, year, today, carriers, bases):
     due = target.due_on or date(year, 12, 31)
     as_of = min(today, due)
-    counted = [c for c in carriers if c.carrier_type == target.carrier_type and c.built_on(as_of)]
+    counted = [c for c in carriers if c.carrier_type == target.carrier_type_id and c.built_on(as_of)]
     if target.new_in_year:
         counted = [c for c in counted if c.accepted_on.year == year]
     built = len({c.user_id or f"entity:{c.entity_name}" for c in counted})
-    base = bases.get(target.carrier_type)
+    base = target.rate_base or bases.get(target.carrier_type_id)
     count_met = None if target.min_count is None else built >= target.min_count
     rate_met = None
     if target.min_rate is not None:
@@ -214,11 +221,12 @@ def _progress(target, year, today, carriers, bases):
 def _base_counts(region_ids):
     """{region id: {carrier type: how many of the region's users its built rate is counted against}}."""
     kinds = {region_id: {} for region_id in region_ids}
+    rate_bases = rate_base_kinds()
     rows = WaterUser.objects.filter(region__in=region_ids).order_by().values_list("region", "kind")
     for region_id, kind, count in rows.annotate(n=Count("pk")):
         kinds[region_id][kind] = count
     return {region_id: {carrier_type: sum(found.get(kind, 0) for kind in base_kinds)
-                        for carrier_type, base_kinds in RATE_BASE_KINDS.items()}
+                        for carrier_type, base_kinds in rate_bases.items()}
             for region_id, found in kinds.items()}
 
 
@@ -259,8 +267,8 @@ def _coverage(region_ids, quarter):
     for carrier in carriers:
         by_region[carrier.region_id].append(carrier)
     # Labels looked up once: get_FOO_display() per carrier costs more than the sums.
-    labels = {name: {key: str(label) for key, label in Carrier._meta.get_field(name).flatchoices}
-              for name in ("carrier_type", "level")}
+    labels = {"carrier_type": dict(CarrierKind.objects.values_list("code", "name")),
+              "level": {key: str(label) for key, label in Carrier._meta.get_field("level").flatchoices}}
     return {region_id: _region_coverage(found, latest, day, labels) for region_id, found in by_region.items()}
 
 
@@ -324,13 +332,14 @@ CARRIER_WORDS = [
     ("节水型校园", CarrierType.SCHOOL), ("节水型灌区", CarrierType.IRRIGATION), ("节水型单位", CarrierType.UNIT),
     ("水效领跑者", CarrierType.LEADER), ("节水教育基地", CarrierType.EDUCATION_BASE),
     ("节水宣传教育基地", CarrierType.EDUCATION_BASE), ("合同节水", CarrierType.CONTRACT),
+    ("节水技改项目", CarrierType.RETROFIT), ("节水技术改造项目", CarrierType.RETROFIT),
 ]
 COUNT_UNITS = {"家", "个", "所", "处", "项"}
 # A count in the wording even when the parsed target is a rate: “建成率不低于10%（不得少于2个）”.
 _COUNT_IN_TEXT = re.compile(r"(?:不得少于|不少于|建成|完成|创建|培育)[^，。；%0-9]{0,12}?(\d+)\s*(?:家|个|所|处|项)")
 
 
-def carrier_target_of(item):
+def carrier_target_of(item, rate_kinds=None):
     """(carrier type, number or None, built rate in % or None) a work item's target asks
     for (“建成节水型机关10家”, “节水型企业建成率不低于10%（节水企业不得少于2个）”), or None
     when it names no carrier type or asks for neither."""
@@ -343,7 +352,8 @@ def carrier_target_of(item):
         return kind, item.target_value, None
     count = _COUNT_IN_TEXT.search(text)
     needed = Decimal(count.group(1)) if count else None
-    rate = item.target_value if item.target_unit == "%" and kind in RATE_BASE_KINDS else None
+    rate_kinds = rate_base_kinds() if rate_kinds is None else rate_kinds
+    rate = item.target_value if item.target_unit == "%" and kind in rate_kinds else None
     return (kind, needed, rate) if needed is not None or rate is not None else None
 
 
@@ -355,6 +365,7 @@ class CarrierCount:
     as_of: date
     base: int = 0  # registered users of the matching kinds, for the built rate
     rate_needed: Decimal | None = None
+    label: str = ""  # the kind's name
 
     @property
     def rate(self):
@@ -366,25 +377,23 @@ class CarrierCount:
         rate_ok = self.rate_needed is None or (self.rate is not None and self.rate >= self.rate_needed)
         return count_ok and rate_ok
 
-    @property
-    def label(self):
-        return CarrierType(self.carrier_type).label
-
 
 def carrier_counts(plan, items, *, today):
     """{item id: CarrierCount} for the work items of ``plan`` whose target is a number of
     carriers: the carriers of that type built in the plan's region by the item's due date
     (or today, if earlier), from the registry, in one query."""
-    typed = {item.pk: (item, target) for item in items if (target := carrier_target_of(item))}
+    rate_kinds = rate_base_kinds()
+    typed = {item.pk: (item, target) for item in items if (target := carrier_target_of(item, rate_kinds))}
     if not typed:
         return {}
     carriers = list(Carrier.objects.filter(region=plan.region_id, accepted_on__isnull=False,
                                            carrier_type__in={target[0] for _, target in typed.values()}))
+    names = dict(CarrierKind.objects.values_list("code", "name"))
     rates = any(target[2] is not None for _, target in typed.values())
     bases = _base_counts([plan.region_id])[plan.region_id] if rates else {}
     counts = {}
     for pk, (item, (kind, needed, rate)) in typed.items():
         as_of = min(today, item.due_on or date(plan.end_year, 12, 31))
-        built = sum(1 for c in carriers if c.carrier_type == kind and c.built_on(as_of))
-        counts[pk] = CarrierCount(kind, built, needed, as_of, bases.get(kind, 0), rate)
+        built = sum(1 for c in carriers if c.carrier_type_id == kind and c.built_on(as_of))
+        counts[pk] = CarrierCount(kind, built, needed, as_of, bases.get(kind, 0), rate, names.get(kind, kind))
     return counts

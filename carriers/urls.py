@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import files, registry
+from .views import files, leaks, registry
 
 app_name = "carriers"
 
@@ -27,9 +27,13 @@ urlpatterns = [
     path("evidence/<int:pk>/delete/", registry.carrier_evidence_delete, name="carrier_evidence_delete"),
     path("targets/new/", registry.target_create, name="target_create"),
     path("targets/<int:pk>/edit/", registry.target_edit, name="target_edit"),
+    path("leak-repairs/", leaks.leak_repairs, name="leak_repairs"),
+    path("leak-repairs/new/", leaks.leak_repair_create, name="leak_repair_create"),
+    path("leak-repairs/<int:pk>/edit/", leaks.leak_repair_edit, name="leak_repair_edit"),
     # Excel import and export of the registry.
     path("import/<str:what>/", files.import_upload, name="import_upload"),
     path("import/<str:what>/<str:token>/", files.import_preview, name="import_preview"),
     path("export/users.xlsx", files.export, {"what": "users"}, name="export_users"),
     path("export/carriers.xlsx", files.export, {"what": "carriers"}, name="export_carriers"),
+    path("export/leak-repairs.xlsx", files.export, {"what": "leak_repairs"}, name="export_leak_repairs"),
 ]

@@ -58,11 +58,12 @@ def load_catalogue():
     indicator_set, _ = put(IndicatorSet, {"code": spec["code"], "version": spec["version"]},
                            {"name": spec["name"], "source": spec["source"], "guiding_share": spec["guiding_share"]})
     for row in catalogue_data.INDICATORS:
-        number, code, name, category, kind, unit, method, formula, target, requirement, lead, responsible, text = row
+        number, code, name, category, kind, unit, method, formula, target, requirement, lead, responsible = row
         indicator, _ = put(Indicator, {"indicator_set": indicator_set, "code": code}, {
             "number": number, "name": name, "category": category, "kind": kind, "unit": unit, "method": method,
             "formula": formula, "target": target, "target_text": requirement, "lead_text": lead,
-            "responsible_text": responsible, "definition": text, "checklist": catalogue_data.CHECKLISTS.get(code, []),
+            "responsible_text": responsible, "definition": catalogue_data.DEFINITIONS[number],
+            "checklist": catalogue_data.CHECKLISTS.get(code, []),
             "annual": code in catalogue_data.ANNUAL,
         })
         try:

@@ -5,7 +5,17 @@ from datetime import timedelta
 from decimal import Decimal
 
 from carriers.credit_code import check_character
-from carriers.models import Carrier, CarrierTarget, MonitoringRule, UserYear, WaterAudit, WaterRules, WaterUser
+from carriers.models import (
+    Carrier,
+    CarrierTarget,
+    EvaluationStandard,
+    LeakRepair,
+    MonitoringRule,
+    UserYear,
+    WaterAudit,
+    WaterRules,
+    WaterUser,
+)
 from core.periods import Quarter
 from indicators import services as indicator_services
 from indicators.models import ComputedValue
@@ -44,6 +54,7 @@ def load(*, password):
             else:
                 _year(q_users[key], year, 0, 0, amount, amount, 0, None, None, None)
     _carriers(qianjiang, q_users, registry_data.QIANJIANG_CARRIERS)
+    _leak_repairs(qianjiang)
     written = _recompute(wulong) + _recompute(qianjiang)
     return (
         f"{WaterUser.objects.filter(region=wulong).count()} 武隆 and "
@@ -79,14 +90,27 @@ def _year(user, year, surface, ground, public, total, reused, quota, households,
 
 
 def _carriers(region, users, rows):
+    standards = {code: EvaluationStandard.objects.get(code=code)
+                 for code in set(registry_data.STANDARD_OF_KIND.values())}
     for carrier_type, level, key, entity, status, applied, accepted, published, recheck, ended in rows:
         lookup = {"carrier_type": carrier_type, "level": level}
         lookup.update({"user": users[key]} if key else {"user": None, "entity_name": entity, "region": region})
         carrier, _ = put(Carrier, lookup, {
             "region": region, "entity_name": entity, "status": status, "applied_on": applied,
             "accepted_on": accepted, "published_on": published, "recheck_due": recheck, "ended_on": ended,
+            "standard": standards.get(registry_data.STANDARD_OF_KIND.get(carrier_type)),
         })
         carrier.full_clean()
+
+
+def _leak_repairs(region):
+    for utility, quarter, month, km, found, repaired, hours, lost in registry_data.QIANJIANG_LEAK_REPAIRS:
+        record, _ = put(LeakRepair, {"region": region, "utility": utility, "year": 2023, "quarter": quarter,
+                                     "month": month}, {
+            "inspected_km": Decimal(km), "leaks_found": found, "leaks_repaired": repaired,
+            "repair_hours": Decimal(hours), "volume_lost": Decimal(lost),
+        })
+        record.full_clean()
 
 
 def _targets(region):

@@ -166,3 +166,20 @@ QIANJIANG_CARRIERS = [
     ("enterprise", "county", "QE4", "", "accepted", date(2024, 3, 1), date(2024, 9, 12), None, None, None),
     ("community", "county", "QC4", "", "accepted", date(2025, 2, 20), date(2025, 6, 18), None, None, None),
 ]
+
+# The standard each kind's carriers were evaluated under (节水型企业: GB/T 7119-2018, which
+# a migration registers); kinds not listed name none.
+STANDARD_OF_KIND = {"enterprise": "GB/T 7119-2018"}
+
+# 黔江's two utilities' leak-repair ledgers of 2023 (illustrative): (utility, quarter, month
+# or None for the whole quarter, km inspected, leaks found, repaired, mean hours, m³ lost).
+QIANJIANG_LEAK_REPAIRS = [
+    ("黔江区自来水有限公司", 1, 1, "42.5", 6, 6, "9.5", "1850"),
+    ("黔江区自来水有限公司", 1, 2, "38", 4, 3, "12", "1320"),
+    ("黔江区自来水有限公司", 1, 3, "45", 7, 7, "8", "2100"),
+    ("黔江区自来水有限公司", 2, 4, "40", 5, 5, "10", "1500"),
+    ("黔江区自来水有限公司", 2, 5, "44", 3, 4, "11", "900"),
+    ("黔江区自来水有限公司", 2, 6, "41", 6, 5, "9", "1780"),
+    ("正阳工业园区供水站", 1, None, "18", 3, 3, "16", "640"),
+    ("正阳工业园区供水站", 2, None, "20", 2, 2, "14", "410"),
+]

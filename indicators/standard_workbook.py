@@ -19,6 +19,7 @@ is ``indicators.services.standards``. The words of the document (names, requirem
 written, scoring as written, definitions) are kept exactly as typed.
 """
 
+import contextlib
 import io
 import json
 import re
@@ -66,8 +67,9 @@ ITEM_COLUMNS = [
     ("method", "计算方法", 10, "公式、漏损率（按CJJ 92-2016分供水企业计算）、核查（逐项核查并附佐证）、专家评分"),
     ("formula", "公式", 34, "计算方法为“公式”时填写：用数据项代码写的算式，如 PLANNED_WATER / NONRES_WATER * 100"),
     ("checklist", "核查事项", 34, "计算方法为“核查”时填写：每行一项"),
-    ("target", "目标", 22, "≥90、≤10、=100、≤WATER_QUOTA（下达的控制指标）、<0.5×NATIONAL_IND_WATER、"
-                           "较上年下降≥5、较上年增长≥5，可用“或”连接；也可填目标规则的JSON"),
+    ("target", "目标", 22, "≥90（或“不低于90%”“90%以上”）、≤10、=100、1.5～3（区间，含两端）、"
+                           "≤WATER_QUOTA（下达的控制指标）、<0.5×NATIONAL_IND_WATER、较上年下降≥5、较上年增长≥5、"
+                           "较2015年下降≥23，可用“且”“或”连接；也可填目标规则的JSON"),
     ("target_text", "具体要求（原文）", 28, "照原文"),
     ("points", "满分", 6, "该项最多可得的分数；前提条件可填0"),
     ("scoring_kind", "评分方式", 12, "全有全无、分档、按单位加减分、专家评分；留空为全有全无"),
@@ -126,8 +128,21 @@ _CODE = r"([A-Z][A-Z0-9_]*)"
 _BOUND = re.compile(rf"^{_OP}{_NUMBER}(%|‰)?$")
 _QUOTA = re.compile(rf"^(≤|<=){_CODE}$")
 _RELATIVE = re.compile(rf"^{_OP}{_NUMBER}[×xX*]{_CODE}$")
-_CHANGE = re.compile(rf"^较上年(下降|降低|增长|增加)(?:≥|>=|不低于|不少于|达到)?{_NUMBER}%?(?:以上)?$")
-_OR = re.compile(r"或|\|\|")
+_MOVES = r"(下降|降低|减少|增长|增加|提高)"
+_AT_LEAST = r"(?:≥|>=|不低于|不少于|达到)?"
+_CHANGE = re.compile(rf"^(?:较上年|年){_MOVES}率?{_AT_LEAST}{_NUMBER}%?(?:以上)?$")
+_CHANGE_VS_BASE = re.compile(rf"^较(\d{{4}})年{_MOVES}{_AT_LEAST}{_NUMBER}%?(?:以上)?$")
+_RANGE = re.compile(rf"^{_NUMBER}(%|‰)?(?:~|-|—|至|到){_NUMBER}(%|‰)?(?:之间)?$")
+# How a standard writes a bound in words; 以上/以下 count the bound in, as the documents mean it.
+_WORDED_OPS = {"不低于": "ge", "不少于": "ge", "不小于": "ge", "大于等于": "ge", "达到": "ge",
+               "不高于": "le", "不超过": "le", "不大于": "le", "不多于": "le", "小于等于": "le",
+               "低于": "lt", "小于": "lt", "高于": "gt", "大于": "gt", "超过": "gt"}
+_WORDED = re.compile(rf"^({'|'.join(sorted(_WORDED_OPS, key=len, reverse=True))})?{_NUMBER}"
+                     r"([^\d<>=≥≤]*?)(及以上|以上|及以下|以下)?$")
+_WORDED_QUOTA = re.compile(r"^(?:不超过|不高于|≤|<=)下达的.*控制指标$")
+QUOTA_REFERENCE = "WATER_QUOTA"  # the code of a region's assigned quota (demo.catalogue_data.WATER_QUOTA)
+_OR = re.compile(r"或者|或|\|\|")
+_AND = re.compile(r"并且|且|&&")
 _STEP = re.compile(rf"^{_NUMBER}?[-~～至]{_NUMBER}?[:：]{_NUMBER}$")
 _SEPARATORS = re.compile(r"[；;\n]")
 _PREREQUISITES = re.compile(r"[、,，;；\s]+")
@@ -149,23 +164,49 @@ def parse_target(text):
         return {}
     if text.startswith("{"):
         return _json_object(text, "目标规则")
-    compact = _clean(text)
+    compact = _clean(text).rstrip("。；;")
     parts = _OR.split(compact)
     if len(parts) > 1:
         if any(not part for part in parts):
             raise RuleError(f"“{text}”中“或”的两边都须写目标")
-        return {"kind": "any", "rules": [_one_target(part, text) for part in parts]}
-    return _one_target(compact, text)
+        return {"kind": "any", "rules": [_all_of(part, text) for part in parts]}
+    return _all_of(compact, text)
+
+
+def _all_of(compact, written):
+    """One condition, or several joined by 且 (all must hold)."""
+    parts = _AND.split(compact)
+    if len(parts) == 1:
+        return _one_target(compact, written)
+    if any(not part for part in parts):
+        raise RuleError(f"“{written}”中“且”的两边都须写目标")
+    return {"kind": "all", "rules": [_one_target(part, written) for part in parts]}
 
 
 def _one_target(compact, written):
+    compact = compact.strip("，,")
+    match = _CHANGE_VS_BASE.match(compact)
+    if match:
+        year, word, need = match.groups()
+        direction = "fall" if word in ("下降", "降低", "减少") else "growth"
+        return {"kind": "change_vs_base", "base_year": int(year), "direction": direction, "at_least": need}
     match = _CHANGE.match(compact)
     if match:
-        direction = "fall" if match.group(1) in ("下降", "降低") else "growth"
+        direction = "fall" if match.group(1) in ("下降", "降低", "减少") else "growth"
         return {"kind": "change", "direction": direction, "at_least": match.group(2)}
     match = _QUOTA.match(compact)
     if match:
         return {"kind": "quota", "reference": match.group(2)}
+    if _WORDED_QUOTA.match(compact):
+        return {"kind": "quota", "reference": QUOTA_REFERENCE}
+    match = _RANGE.match(compact)
+    if match:
+        low, low_unit, high, high_unit = match.groups()
+        if low_unit and high_unit and low_unit != high_unit:
+            raise RuleError(f"“{written}”：区间两端的单位不同")
+        if Decimal(low) > Decimal(high):
+            raise RuleError(f"“{written}”：区间的下限大于上限")
+        return {"kind": "range", "min": low, "max": high, "min_inclusive": True, "max_inclusive": True}
     match = _RELATIVE.match(compact)
     if match:
         op = _OPS[match.group(1)]
@@ -180,8 +221,14 @@ def _one_target(compact, written):
         return {"kind": "bound", "op": op, "value": match.group(2)}
     if decimal_or_none(compact.rstrip("%‰")) is not None:  # “100%” written alone: exactly that
         return {"kind": "exact", "value": compact.rstrip("%‰")}
-    raise RuleError(f"无法识别的目标“{written}”：应写成“≥90”“≤10”“=100”“≤WATER_QUOTA”“<0.5×NATIONAL_IND_WATER”"
-                    "“较上年下降≥5”“较上年增长≥5”之一（可用“或”连接），或目标规则的JSON")
+    match = _WORDED.match(compact)
+    if match and (match.group(1) or match.group(4)):
+        word, number, _unit, suffix = match.groups()
+        op = _WORDED_OPS[word] if word else ("ge" if suffix.endswith("以上") else "le")
+        return {"kind": "bound", "op": op, "value": number}
+    raise RuleError(f"无法识别的目标“{written}”：应写成“≥90”“不低于90%”“90%以上”“≤10”“=100”“1.5‰～3‰”"
+                    "“≤WATER_QUOTA”“<0.5×NATIONAL_IND_WATER”“较上年下降≥5”“较2015年下降23%以上”之一"
+                    "（可用“且”“或”连接），或目标规则的JSON")
 
 
 def target_text_of(rule):
@@ -191,6 +238,12 @@ def target_text_of(rule):
     kind = rule.get("kind")
     if kind == "any":
         return " 或 ".join(target_text_of(branch) for branch in rule["rules"])
+    if kind == "all" and all(branch.get("kind") != "any" for branch in rule["rules"]):
+        return " 且 ".join(target_text_of(branch) for branch in rule["rules"])
+    if kind == "range" and rule.get("min_inclusive", True) and rule.get("max_inclusive", True):
+        return f"{rule['min']}～{rule['max']}"
+    if kind == "change_vs_base":
+        return f"较{rule['base_year']}年{'下降' if rule['direction'] == 'fall' else '增长'}≥{rule['at_least']}"
     if kind == "bound" and rule.get("op") in SYMBOLS:
         return f"{SYMBOLS[rule['op']]}{rule['value']}"
     if kind == "exact":
@@ -391,6 +444,9 @@ class ItemRow:
     columns: dict = field(default_factory=dict)  # key -> column letter ("" when the file has no such column)
     texts: dict = field(default_factory=dict)  # key -> the cell as written
     problems: int = 0  # how many of ``Parsed.problems`` are this row's
+    sheet: str = ITEMS_SHEET
+    headers: dict = field(default_factory=lambda: ITEM_HEADERS)  # key -> the header its column has
+    written: dict = field(default_factory=dict)  # a document table's fields, laid over the stored item's
 
 
 @dataclass
@@ -414,6 +470,9 @@ class Parsed:
     items: list = field(default_factory=list)
     elements: list = field(default_factory=list)
     problems: list = field(default_factory=list)
+    # A published document's own indicator table (``DOCUMENT_COLUMNS``) rather than this
+    # workbook: it gives a stored standard's words, not codes, formulas or points.
+    document: bool = False
 
 
 def where(sheet, row, header, letter=""):
@@ -424,7 +483,7 @@ def where(sheet, row, header, letter=""):
 
 
 def item_where(item, key):
-    return where(ITEMS_SHEET, item.row, ITEM_HEADERS[key], item.columns.get(key, ""))
+    return where(item.sheet, item.row, item.headers.get(key, ITEM_HEADERS[key]), item.columns.get(key, ""))
 
 
 def read(data):
@@ -435,8 +494,13 @@ def read(data):
         names = {normalize_name(name): name for name in workbook.sheetnames}
         missing = [sheet for sheet in (STANDARD_SHEET, ITEMS_SHEET) if sheet not in names]
         if missing:
+            document = _read_document(workbook)
+            if document is not None:
+                return document
             raise FileUnreadable(f"没有找到“{'”“'.join(missing)}”工作表。评价标准导入表应有“{STANDARD_SHEET}”"
-                                 f"“{ITEMS_SHEET}”两张表（“{ELEMENTS_SHEET}”表可选），请下载模板后填写。")
+                                 f"“{ITEMS_SHEET}”两张表（“{ELEMENTS_SHEET}”表可选），请下载模板后填写；"
+                                 f"或上传发文附件中的指标表（表头有“{_document_headers()}”），"
+                                 "用以更新已有标准各项的原文。")
         parsed = Parsed()
         _read_standard(read_grid(workbook[names[STANDARD_SHEET]]), parsed)
         _read_items(read_grid(workbook[names[ITEMS_SHEET]]), parsed)
@@ -618,6 +682,98 @@ def _read_elements(grid, parsed):
         parsed.elements.append(ElementRow(row=number, code=_clean(texts.get("code", "")).upper(),
                                           name=texts.get("name", ""), unit=texts.get("unit", ""),
                                           cumulative=cumulative in YES, columns=columns))
+
+
+# --- a document's own indicator table ------------------------------------------------------------
+
+# The table a 工作方案's 附件 prints (序号 | 目标 | 指标 | 指标释义 | 指标类型 | 具体要求 | 牵头单位 |
+# 责任单位): (key, headers it is printed under). It carries the standard's words only, so it
+# updates a stored standard whose items have these names (``services.standards``).
+DOCUMENT_COLUMNS = [
+    ("number", ("序号",)),
+    ("name", ("指标", "指标名称", "评价指标")),
+    ("definition", ("指标释义", "指标解释", "指标定义", "释义")),
+    ("kind", ("指标类型", "类型")),
+    ("target_text", ("具体要求", "指标要求", "目标值", "要求")),
+    ("lead_text", ("牵头单位",)),
+    ("responsible_text", ("责任单位", "配合单位")),
+]
+DOCUMENT_HEADERS = {key: headers[0] for key, headers in DOCUMENT_COLUMNS}
+DOCUMENT_REQUIRED = ("number", "name", "definition", "target_text")
+def _document_headers():
+    return "”“".join(DOCUMENT_HEADERS[key] for key in DOCUMENT_REQUIRED)
+
+
+_UNIT_LINES = re.compile(r"\s*\n\s*")
+
+
+def _read_document(workbook):
+    """The first sheet with a document table's header, read; None when no sheet has one."""
+    wanted = {normalize_name(header): key for key, headers in DOCUMENT_COLUMNS for header in headers}
+    for name in workbook.sheetnames:
+        grid = read_grid(workbook[name])
+        for header_row, cells in enumerate(grid.rows[:HEADER_SEARCH_ROWS], start=1):
+            positions = {}
+            for index, cell in enumerate(cells):
+                key = wanted.get(normalize_name(cell))
+                if key is not None and key not in positions:
+                    positions[key] = index
+            if all(key in positions for key in DOCUMENT_REQUIRED):
+                return _document_items(grid, name, header_row, positions,
+                                       {key: cells[index] for key, index in positions.items()})
+    return None
+
+
+def _document_items(grid, sheet, header_row, positions, headers):
+    parsed = Parsed(document=True)
+    letters = {key: column_letter(index + 1) for key, index in positions.items()}
+    for number, cells in enumerate(grid.rows[header_row:], start=header_row + 1):
+        texts = {key: cells[index] if index < len(cells) else "" for key, index in positions.items()}
+        if not any(texts.get(key) for key in DOCUMENT_REQUIRED):
+            continue
+        if len(parsed.items) >= MAX_ITEMS:
+            raise FileUnreadable(f"“{sheet}”表超过{MAX_ITEMS}项，不像一套评价标准的指标表，未导入任何内容。")
+        item = ItemRow(row=number, columns=letters, texts=texts, sheet=sheet, headers=headers)
+        before = len(parsed.problems)
+        _document_fields(item, parsed.problems)
+        item.problems = len(parsed.problems) - before
+        parsed.items.append(item)
+    if not parsed.items:
+        raise FileUnreadable(f"“{sheet}”表在表头下没有任何指标。")
+    return parsed
+
+
+def _document_fields(item, problems):
+    """What a document row says, as written: the definition and requirement whole (formula
+    and every “其中…” note), the units of a cell printed one per line joined with 、 as the
+    catalogue lists them. The requirement's rule is read when its wording is one the
+    targets know; otherwise the stored rule stays (``written`` has no "target")."""
+    texts, written = item.texts, item.written
+
+    def problem(key, message):
+        problems.append(f"{item_where(item, key)}：{message}")
+
+    for key in DOCUMENT_REQUIRED:
+        if not texts.get(key):
+            problem(key, "不能为空")
+    number = unicodedata.normalize("NFKC", texts["number"]).strip().rstrip(".、")
+    if number.isdigit() and 0 < int(number) <= 32767:
+        written["number"] = int(number)
+    elif number:
+        problem("number", f"“{texts['number']}”不是正整数")
+    for key in ("name", "definition", "target_text"):
+        written[key] = texts[key]
+    for key in ("lead_text", "responsible_text"):
+        if key in texts:
+            written[key] = "、".join(part for part in _UNIT_LINES.split(texts[key]) if part)
+    if texts.get("kind"):
+        written["kind"] = KINDS.get(_clean(texts["kind"]))
+        if written["kind"] is None:
+            problem("kind", f"无法识别的指标类型“{texts['kind']}”：应为底线指标或导向指标")
+    # A requirement in words the rules do not cover (a checklist's, a national average's)
+    # leaves the stored rule as it is.
+    with contextlib.suppress(RuleError):
+        written["target"] = parse_target(texts["target_text"])
 
 
 # --- writing ---------------------------------------------------------------------------------------

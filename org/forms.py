@@ -2,7 +2,10 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from .models import Region
+from core.forms import VersionedForm, WorkbookField
+
+from .models import Department, DepartmentGroup, Region, User
+from .services.departments import ALIAS_SEPARATORS
 
 
 class LoginForm(AuthenticationForm):
@@ -19,3 +22,104 @@ class SelfReviewForm(forms.ModelForm):
     class Meta:
         model = Region
         fields = ["allow_self_review"]
+
+
+class DivisionSearchForm(forms.Form):
+    q = forms.CharField(label=_("Name or division code"), max_length=50, required=False)
+
+
+class DepartmentAddForm(forms.Form):
+    """One department typed on the region's page."""
+
+    name = forms.CharField(label=_("full name"), max_length=100)
+    short_name = forms.CharField(label=_("short name"), max_length=50, required=False,
+                                 help_text=_("Empty: the full name."))
+    kind = forms.ChoiceField(label=_("kind"), choices=Department.Kind.choices)
+    aliases = forms.CharField(label=_("Other spellings"), max_length=500, required=False,
+                              help_text=_("Several separated by “、”."))
+
+
+class DepartmentPasteForm(forms.Form):
+    text = forms.CharField(
+        label=_("The list"), max_length=50_000, widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("One department a line: 名称, 简称, 类别, 别称, separated by tabs (copied from a spreadsheet) or "
+                    "commas. A first line naming 名称 is read as the header."),
+    )
+
+
+class DepartmentUploadForm(forms.Form):
+    file = WorkbookField(label=_("Workbook (.xlsx, .xls, .ods)"))
+
+
+class DepartmentEditForm(VersionedForm):
+    aliases = forms.CharField(label=_("Other spellings"), max_length=1000, required=False,
+                              help_text=_("Several separated by “、”. On a rename the old names are added here, so "
+                                          "that tables written before still find the department."))
+
+    class Meta:
+        model = Department
+        fields = ["name", "short_name", "kind", "is_active"]
+        help_texts = {"is_active": _("An inactive department is kept with everything it reported, and no longer "
+                                     "offered for new work.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["aliases"] = "、".join(a.name for a in self.instance.aliases.all())
+
+    def alias_list(self):
+        return split_aliases(self.cleaned_data.get("aliases", ""))
+
+
+class GroupForm(forms.ModelForm):
+    kinds = forms.MultipleChoiceField(label=_("member kinds"), choices=Department.Kind.choices, required=False,
+                                      widget=forms.CheckboxSelectMultiple,
+                                      help_text=_("Every active department of these kinds is a member, including "
+                                                  "one added later."))
+    aliases_text = forms.CharField(label=_("other spellings"), max_length=500, required=False,
+                                   help_text=_("Several separated by “、”."))
+
+    class Meta:
+        model = DepartmentGroup
+        fields = ["name", "members"]
+        widgets = {"members": forms.CheckboxSelectMultiple}
+
+    field_order = ["name", "kinds", "members", "aliases_text"]
+
+    def __init__(self, *args, region, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.region = region
+        self.fields["members"].queryset = region.departments.filter(is_active=True).order_by("kind", "short_name")
+        self.fields["members"].required = False
+        if not self.is_bound and self.instance.pk:
+            self.initial["kinds"] = self.instance.kinds
+            self.initial["aliases_text"] = "、".join(self.instance.aliases)
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        taken = DepartmentGroup.objects.filter(region=self.instance.region, name=name).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(_("The region already has a group of this name."))
+        return name
+
+    def alias_list(self):
+        return split_aliases(self.cleaned_data.get("aliases_text", ""))
+
+
+def split_aliases(text):
+    return [alias.strip() for alias in ALIAS_SEPARATORS.split(text or "") if alias.strip()]
+
+
+class AccountForm(forms.Form):
+    username = forms.CharField(label=_("username"), max_length=150)
+    display_name = forms.CharField(label=_("display name"), max_length=50)
+    role = forms.ChoiceField(label=_("role"), choices=[(User.Role.REPORTER, User.Role.REPORTER.label),
+                                                       (User.Role.REVIEWER, User.Role.REVIEWER.label)])
+    department = forms.ModelChoiceField(label=_("department"), queryset=Department.objects.none())
+    password = forms.CharField(label=_("Initial password"), required=False, strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                               help_text=_("Empty: one is generated and shown once."))
+
+    def __init__(self, *args, region, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = region.departments.filter(is_active=True).order_by("kind", "short_name")

@@ -89,6 +89,31 @@ class Region(models.Model):
             ancestor = ancestor.parent
 
 
+class Division(models.Model):
+    """One entry of the national list of administrative divisions (GB/T 2260), from which an
+    administrator activates a district: the ``Region`` chain is made from these rows, so no
+    one types a code or a name. Loaded by ``load_divisions``; never edited by hand."""
+
+    code = models.CharField(_("division code"), max_length=6, unique=True, validators=[division_code_validator])
+    name = models.CharField(_("name"), max_length=50)
+    level = models.CharField(_("level"), max_length=10, choices=Region.Level.choices)
+    # Empty for a province. A county directly under a province (a municipality's 区, a
+    # 省直辖县级市 such as 济源市) names the province.
+    parent_code = models.CharField(_("parent division code"), max_length=6, blank=True)
+    source = models.CharField(_("source"), max_length=50)
+
+    class Meta:
+        verbose_name = _("administrative division")
+        verbose_name_plural = _("administrative divisions")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(level__in=["province", "city", "county"]), name="division_level_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.name}（{self.code}）"
+
+
 class Department(models.Model):
     """A unit of one region: a bureau, a 街道/乡镇, a utility, an industrial park.
 
@@ -108,6 +133,7 @@ class Department(models.Model):
     short_name = models.CharField(_("short name"), max_length=50)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.BUREAU)
     is_active = models.BooleanField(_("active"), default=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("department")

@@ -4,11 +4,13 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from core.text import normalize_name
 
-from .models import Department, DepartmentAlias, DepartmentGroup
+from .models import Department, DepartmentAlias, DepartmentGroup, Division, Region, User
 
 # Separators officials use between department names in one cell: 、 ， , ； ; / and line
 # breaks or spaces. Whitespace is weaker: a long name is sometimes broken over two lines.
@@ -131,3 +133,69 @@ def water_bureau_of(region):
     drafts for it (its department whose short name says 水利, else “<region>水利局”)."""
     found = region.departments.filter(short_name__contains="水利").order_by("pk").first()
     return found.name if found is not None else f"{region.name}水利局"
+
+
+def divisions_search(query):
+    """Divisions whose name contains ``query`` or whose code starts with it, with the names
+    of the divisions above them (a county's 市 and 省) to tell 朝阳区 from 朝阳区."""
+    query = (query or "").strip()
+    found = Division.objects.all()
+    if query:
+        found = found.filter(Q(code__startswith=query) | Q(name__contains=query))
+    return found.order_by("code")
+
+
+def division_parents(divisions):
+    """{code: "省 市"} naming where each division lies."""
+    codes = {d.parent_code for d in divisions if d.parent_code}
+    parents = {d.code: d for d in Division.objects.filter(code__in=codes)}
+    grand = {d.code: d for d in Division.objects.filter(code__in={p.parent_code for p in parents.values()})}
+    shown = {}
+    for division in divisions:
+        chain, parent = [], parents.get(division.parent_code)
+        if parent is not None:
+            chain.append(parent.name)
+            if parent.parent_code in grand:
+                chain.insert(0, grand[parent.parent_code].name)
+        shown[division.code] = " ".join(chain)
+    return shown
+
+
+@dataclass
+class SetupStep:
+    label: str
+    count: int
+    url: str
+    action: str = ""  # the page where the step is taken, when not ``url``
+
+
+def region_setup(region, *, makes_accounts):
+    """How far a district is set up: departments, groups, accounts, standards, plans, each
+    with the page to add one (accounts: only for whoever ``makes_accounts``); counted in one
+    query. The standards and plans are other apps' models, looked up by name so that ``org``
+    imports neither app (both build on it)."""
+    from django.apps import apps
+    from django.urls import reverse
+
+    def count(model, region_path, **filters):
+        rows = model.objects.filter(**{region_path: OuterRef("pk")}, **filters).order_by()
+        return Coalesce(Subquery(rows.values(region_path).annotate(n=Count("pk")).values("n")), 0)
+
+    counts = Region.objects.filter(pk=region.pk).annotate(
+        departments_n=count(Department, "region", is_active=True),
+        groups_n=count(DepartmentGroup, "region"),
+        users_n=count(User, "department__region", is_active=True),
+        adoptions_n=count(apps.get_model("indicators", "Adoption"), "region"),
+        plans_n=count(apps.get_model("tasks", "Plan"), "region"),
+    ).values("departments_n", "groups_n", "users_n", "adoptions_n", "plans_n").get()
+    code = region.code
+    here = reverse("org:region_detail", args=[code])
+    return [
+        SetupStep(_("Departments"), counts["departments_n"], here + "#departments",
+                  reverse("org:department_add", args=[code])),
+        SetupStep(_("Group names"), counts["groups_n"], here + "#groups", reverse("org:group_create", args=[code])),
+        SetupStep(_("Accounts"), counts["users_n"], here + "#accounts",
+                  reverse("org:user_create", args=[code]) if makes_accounts else ""),
+        SetupStep(_("Standards adopted"), counts["adoptions_n"], reverse("indicators:adoptions", args=[code])),
+        SetupStep(_("Plans"), counts["plans_n"], reverse("tasks:plan_list")),
+    ]

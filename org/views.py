@@ -14,7 +14,7 @@ from core.audit import audited
 from .forms import SelfReviewForm
 from .models import Department, Notification, User
 from .scoping import visible_to
-from .selectors import region_overview
+from .selectors import region_overview, region_setup
 from .services import notifications_mark_read
 
 DEPARTMENTS_PER_PAGE = 50
@@ -40,6 +40,7 @@ def region_detail(request, code):
         kind = ""
     page = Paginator(departments, DEPARTMENTS_PER_PAGE).get_page(request.GET.get("page"))
     children = scope.regions().filter(parent=region).order_by("code")
+    can_change = scope.can_review_region(region)  # who may change its departments and groups
     return render(
         request,
         "org/region_detail.html",
@@ -50,6 +51,10 @@ def region_detail(request, code):
             "kinds": Department.Kind.choices,
             "kind": kind,
             "groups": region.groups.all() if scope.can_review_region(region) else [],
+            "can_change": can_change,
+            "setup": region_setup(region, makes_accounts=scope.is_admin) if can_change and region.is_county else None,
+            "accounts": User.objects.filter(department__region=region, is_active=True).select_related("department")
+            .order_by("department__short_name", "username") if scope.can_review_region(region) else None,
             "self_review_form": SelfReviewForm(instance=region)
             if region.is_county and scope.can_review_region(region) else None,
         },
@@ -87,7 +92,8 @@ def department_detail(request, pk):
     return render(
         request,
         "org/department_detail.html",
-        {"department": department, "users": users, "roles": User.Role},
+        {"department": department, "users": users, "roles": User.Role,
+         "can_change": scope.can_review_region(department.region)},
     )
 
 

@@ -25,6 +25,8 @@ ON_BOTH_DATABASES = {
     # the campaign's steps lock their rows (FOR UPDATE OF the row, not the joined regions)
     "test_campaign_stages", "test_campaign_acceptance", "test_campaign_experts", "test_campaign_self_assessment",
     "test_campaign_city_work",
+    # the division list's bulk upsert; a district's chain and department list under row locks
+    "test_divisions", "test_department_setup",
 }
 # The demo's loads on PostgreSQL are CI's load run and deploy proof, which load it there.
 

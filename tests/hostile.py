@@ -39,7 +39,17 @@ from campaigns.models import (
 from campaigns.services import city_work
 from carriers import registry_layout
 from carriers.credit_code import check_character
-from carriers.models import Carrier, MonitoringRule, UserYear, WaterAudit, WaterRules, WaterUser
+from carriers.models import (
+    Carrier,
+    CarrierKind,
+    EvaluationStandard,
+    LeakRepair,
+    MonitoringRule,
+    UserYear,
+    WaterAudit,
+    WaterRules,
+    WaterUser,
+)
 from core.audit import record
 from core.excel import write_text
 from core.models import JobRun
@@ -93,6 +103,7 @@ class Hostile:
     indicators: dict = field(default_factory=dict)
     water_user: WaterUser = None
     carrier: Carrier = None  # an education base, named without a water user
+    leak_repair: LeakRepair = None
     audit: WaterAudit = None
     report: QuarterlyReport = None  # built
     failed_report: QuarterlyReport = None
@@ -132,6 +143,7 @@ def build(say):
     _campaign_pages(h, say, clients)  # after _points: the campaign's standard is the one in points
     _creation_stages(h, say, clients)
     _assessment(h, say, clients)
+    _department_list(h, say, clients)
     return h
 
 
@@ -174,6 +186,24 @@ def _org(say):
         "administrator": make_user("administrator", None, User.Role.ADMIN, is_staff=True, is_superuser=True),
     }
     return Hostile(district=district, other_district=other, urban=urban, water=water, users=users)
+
+
+def _department_list(h, say, clients):
+    """The reviewer uploads the district's list of departments, one row every cell of which is
+    hostile, and looks at the preview without confirming it (the world keeps its departments)."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["名称", "简称", "类别", "别称"])
+    values = [say("org.Department.name", n=3), say("org.Department.short_name", n=3), "部门",
+              say("org.DepartmentAlias.name", n=3)]
+    for column, value in enumerate(values, start=1):
+        write_text(sheet.cell(row=2, column=column), value)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    upload = SimpleUploadedFile(say(UPLOAD_NAME, filename=True) + ".xlsx", buffer.getvalue())
+    preview = _ok(clients["reviewer"].post(reverse("org:department_upload", args=[h.district.code]),
+                                           {"file": upload})).url
+    h.previews["departments import"] = clients["reviewer"].get(preview).content.decode()
 
 
 def _plan(h, say, clients):
@@ -403,12 +433,18 @@ def _registry(h, say, clients):
         "industry": h.water_user.industry, "uses_public": "on", "notes": say("carriers.WaterUser.notes"),
         "version": h.water_user.version,
     }))
+    # An administrator's standard and kind (the admin pages): the file names the standard by its title.
+    standard = EvaluationStandard.objects.create(
+        code=say("carriers.EvaluationStandard.code"), title=say("carriers.EvaluationStandard.title"),
+        issuer=say("carriers.EvaluationStandard.issuer"), year=2020)
+    CarrierKind.objects.create(code="xss_kind", name=say("carriers.CarrierKind.name"), tied_to_user=False)
     _import(h, reviewer, "carriers", _book(registry_layout.CARRIERS_SHEET, registry_layout.CARRIER_COLUMNS, [
         {"carrier_type": "节水型企业", "level": "区县级", "status": "已验收", "user_name": name,
          "accepted_on": "2023-03-01"},
         {"carrier_type": "节水教育基地", "level": "区县级", "status": "已验收",
          "entity_name": say("carriers.Carrier.entity_name"), "accepted_on": "2023-03-01",
-         "notes": say("carriers.Carrier.notes")},
+         "notes": say("carriers.Carrier.notes"), "holder": say("carriers.Carrier.holder"),
+         "standard": standard.title},
     ]), "carriers import")
     h.carrier = Carrier.objects.get(region=h.district, user=None)
     _ok(reviewer.post(reverse("carriers:carrier_evidence_upload", args=[h.carrier.pk]),
@@ -427,6 +463,12 @@ def _registry(h, say, clients):
         "year": QUARTER.year, "carrier_type": "education_base", "min_count": 1, "department": h.urban.pk,
         "text": say("carriers.CarrierTarget.text"),
     }))
+    _import(h, reviewer, "leak_repairs", _book(registry_layout.LEAKS_SHEET, registry_layout.LEAK_COLUMNS, [
+        {"utility": say("carriers.LeakRepair.utility"), "year": str(QUARTER.year), "quarter": str(QUARTER.number),
+         "inspected_km": "3", "leaks_found": "2", "leaks_repaired": "1", "repair_hours": "6", "volume_lost": "40",
+         "notes": say("carriers.LeakRepair.notes")},
+    ]), "leak repairs import")
+    h.leak_repair = LeakRepair.objects.get(region=h.district)
 
 
 def _reports(h, say):

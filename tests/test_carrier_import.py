@@ -384,7 +384,7 @@ def test_carriers_match_users_by_code_and_by_name(wulong, client, registered, re
     )
     assert Carrier.objects.get(user=school).status == "creating"
     base = Carrier.objects.get(entity_name="武隆区节水教育馆")
-    assert base.user is None and base.carrier_type == "education_base" and base.region == wulong
+    assert base.user is None and base.carrier_type_id == "education_base" and base.region == wulong
     assert base.history.first().history_user == reviewer
     again = imports.preview_import(CARRIERS, region=wulong, data=data)
     assert again.problems == [] and again.changed == 0

@@ -99,14 +99,14 @@ def test_planned_use_gaps(demo):
     ]
 
 
-def test_audits_required_above_thirty_percent_over_plan(demo):
+def test_audits_required_thirty_percent_or_more_over_plan(demo):
     due, stray = audits_required(demo["wulong"], 2019)
     # 喀斯特 150,000/100,000 = +50 %, 职教中心 30,000/20,000 = +50 %, 矿泉水 640,000/450,000 =
     # +42.2 %, 羊角造纸 1,400,000/1,000,000 = +40 %. 人民医院 130,000/100,000 is exactly +30 %:
-    # not more than 30 %, no audit.
+    # “超计划30%以上” includes 30 %, so it is due too.
     assert [(item.figures.user.name, round(item.over_percent, 1)) for item in due] == [
         ("喀斯特旅游景区管理有限公司", D("50.0")), ("武隆区职业教育中心", D("50.0")),
-        ("仙女山矿泉水有限公司", D("42.2")), ("羊角造纸有限公司", D("40.0")),
+        ("仙女山矿泉水有限公司", D("42.2")), ("羊角造纸有限公司", D("40.0")), ("武隆区人民医院", D("30.0")),
     ]
     ordered = {item.figures.user.name: item.audit for item in due if item.audit}
     assert set(ordered) == {"喀斯特旅游景区管理有限公司", "羊角造纸有限公司"}
@@ -116,7 +116,7 @@ def test_audits_required_above_thirty_percent_over_plan(demo):
 
 
 def test_carrier_targets_of_2019_two_met_two_missed(demo):
-    progress = {p.target.carrier_type: p for p in target_progress(demo["wulong"], 2019, today=date(2020, 3, 1))}
+    progress = {p.target.carrier_type_id: p for p in target_progress(demo["wulong"], 2019, today=date(2020, 3, 1))}
     enterprise = progress["enterprise"]
     # 白马食品 and 土坎纺织 built; 火炉建材 failed its re-check in March 2019; 乌江水泥 is being
     # created. 2 of 12 industrial and service users = 16.7 % ≥ 10 %, and 2 ≥ 2.
@@ -133,7 +133,7 @@ def test_carrier_targets_of_2019_two_met_two_missed(demo):
 
 def test_a_target_before_its_due_date_is_in_progress_not_overdue(demo):
     community = next(p for p in target_progress(demo["wulong"], 2019, today=date(2019, 7, 1))
-                     if p.target.carrier_type == "community")
+                     if p.target.carrier_type_id == "community")
     assert community.built == 0 and not community.overdue  # 芙蓉花园 was accepted on 1 August
 
 
@@ -261,9 +261,15 @@ def test_ordering_an_audit_is_once_per_unit_and_year(demo, wulong_reviewer, clie
     assert client.post(url).status_code == 302
     audit = WaterAudit.objects.get(user=figures.user, year=2019)
     assert audit.over_percent == D(50) and (audit.due_on - audit.ordered_on).days == 90
-    below = UserYear.objects.get(user__name="武隆区人民医院", year=2019)  # exactly 30 %
+    on_the_line = UserYear.objects.get(user__name="武隆区人民医院", year=2019)  # exactly 30 %: 以上 includes it
+    below = UserYear.objects.get(user__name="武隆区人民医院", year=2019)
+    below.total_use -= 1  # 129,999 of new water on a 100,000 quota: 29.999 %
+    below.save()
     client.post(reverse("carriers:audit_order", args=[below.pk]))
     assert not WaterAudit.objects.filter(user=below.user).exists()
+    on_the_line.save()  # back to 130,000
+    client.post(reverse("carriers:audit_order", args=[on_the_line.pk]))
+    assert WaterAudit.objects.get(user=on_the_line.user).over_percent == D(30)
 
 
 def test_adding_a_user_with_a_bad_code_names_the_problem(demo, wulong_reviewer, client_for):

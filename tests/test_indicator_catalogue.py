@@ -78,7 +78,7 @@ def test_reclaimed_water_ratio(catalogue):
     value = evaluate(indicator, RECLAIMED_WATER=380, SEWAGE_TREATED=1900)
     assert value == D(20)
     outcome = check(indicator.target, value=value, previous=D("17.5"))
-    assert outcome.explanation == "20 < 25（下限）；较上年增长14.29%，满足≥5%"
+    assert outcome.explanation == "20低于下限25，未满足要求；较上年增长14.29%，满足年增长率不低于5%的要求。"
     assert check(indicator.target, value=value, previous=D("19.5")).status == NOT_MET
 
 

@@ -67,7 +67,7 @@ def test_the_industry_rule_is_met_only_through_its_year_on_year_branch(demo):
     industry = computed(demo, "INDUSTRY_WATER_INTENSITY")
     assert round(industry.value, 4) == D("14.1935") and industry.value > D("12.05")
     assert industry.status == "met"
-    assert industry.explanation.endswith("（50%×全国平均值24.1）；较上年下降5.38%，满足≥5%")
+    assert industry.explanation.endswith("（12.05m³/万元），未满足要求；较上年下降5.38%，满足年降低率不低于5%的要求。")
 
 
 def test_demo_leakage_worked_by_hand(demo):
@@ -120,7 +120,7 @@ def test_the_board_shows_every_indicator_with_its_trend(demo, client_for, django
     page = response.content.decode()
     assert response.status_code == 200 and "2023年第四季度" in page
     assert page.count('class="sparkline"') == 18  # checklists have no values to draw
-    assert "较上年下降5.38%，满足≥5%" in page and "未达标" in page
+    assert "较上年下降5.38%，满足年降低率不低于5%的要求" in page and "未达标" in page
 
 
 def test_the_city_supervisor_sees_the_indicator_across_districts_with_a_chart(demo, client_for):

@@ -65,7 +65,7 @@ REUSE = {"kind": "any", "rules": [{"kind": "bound", "op": "ge", "value": "25"},
 
 def test_bound_rules():
     outcome = check(LEAKAGE, value=D("8.9"), unit="%")
-    assert (outcome.status, outcome.explanation) == (NOT_MET, "8.9% > 8.5%（上限）")
+    assert (outcome.status, outcome.explanation) == (NOT_MET, "8.9%高于上限8.5%，未满足要求。")
     assert check(LEAKAGE, value=D("4.1069"), unit="%").status == MET
     assert check({"kind": "bound", "op": "ge", "value": "45"}, value=D(45)).status == MET
     assert check({"kind": "bound", "op": "le", "value": "140"}, value=None).status == INCOMPLETE
@@ -85,18 +85,21 @@ def test_industry_rule_met_only_through_its_year_on_year_branch():
     # (20.0 - 21.5) / 21.5 = -6.98 % → a fall of 6.98 % ≥ 5 %.
     outcome = check(INDUSTRY, value=D("20.0"), previous=D("21.5"), references={"NATIONAL_IND_WATER": D("24.3")})
     assert outcome.status == MET
-    assert outcome.explanation == "20 ≥ 12.15（50%×全国平均值24.3）；较上年下降6.98%，满足≥5%"
+    assert outcome.explanation == ("20不低于全国平均值24.3的50%（12.15），未满足要求；"
+                                   "较上年下降6.98%，满足年降低率不低于5%的要求。")
     neither = check(INDUSTRY, value=D("20.8"), previous=D("21.5"), references={"NATIONAL_IND_WATER": D("24.3")})
-    assert neither.status == NOT_MET and "20.8 ≥ 12.15" in neither.explanation and "下降3.26%" in neither.explanation
+    assert neither.status == NOT_MET and "下降3.26%" in neither.explanation
+    assert "20.8不低于全国平均值24.3的50%（12.15）" in neither.explanation
     below = check(INDUSTRY, value=D("11"), previous=None, references={"NATIONAL_IND_WATER": D("24.3")})
-    assert below.status == MET and below.explanation == "11 < 12.15（50%×全国平均值24.3）"
+    assert below.status == MET and below.explanation == "11低于全国平均值24.3的50%（12.15），满足要求。"
     unknown = check(INDUSTRY, value=D("20.0"), previous=None, references={"NATIONAL_IND_WATER": D("24.3")})
     assert unknown.status == INCOMPLETE
 
 
 def test_reuse_rule_growth_branch():
     # 20 % this year, 18.5 % last year: growth (20-18.5)/18.5 = 8.11 % ≥ 5 %.
-    assert check(REUSE, value=D(20), previous=D("18.5")).explanation == "20 < 25（下限）；较上年增长8.11%，满足≥5%"
+    assert check(REUSE, value=D(20), previous=D("18.5")).explanation == (
+        "20低于下限25，未满足要求；较上年增长8.11%，满足年增长率不低于5%的要求。")
     assert check(REUSE, value=D(26), previous=None).status == MET
 
 

@@ -30,18 +30,20 @@ SIGNED_IN = {
     "carriers:carriers",
     "carriers:export_users",
     "carriers:export_carriers",
+    "carriers:leak_repairs",
+    "carriers:export_leak_repairs",
     "reports:summary",
     "reports:city",
     "reports:quarterly",
     "campaigns:list",
 }
 # Routes only an administrator may open: anyone else gets 404.
-ADMIN_ONLY = {"reports:jobs", "indicators:bulk_statistics", "indicators:bulk_template", "indicators:standard_import",
-              "indicators:standard_template"}
+ADMIN_ONLY = {"org:divisions", "reports:jobs", "indicators:bulk_statistics", "indicators:bulk_template",
+              "indicators:standard_import", "indicators:standard_template"}
 # Routes only a district reviewer (or an administrator) may open: anyone else gets 404.
 REVIEWER_ONLY = {
     "tasks:import_upload", "tasks:plan_create", "tasks:review_inbox", "carriers:user_create", "carriers:carrier_create",
-    "carriers:target_create", "carriers:import_upload", "core:audit_log",
+    "carriers:target_create", "carriers:import_upload", "core:audit_log", "carriers:leak_repair_create",
 }
 ROUTE_KWARGS = {"carriers:import_upload": {"what": "users"}}
 # Routes for users who report for a department: a city supervisor gets 404.
@@ -62,10 +64,12 @@ SESSION_ROUTES = {
     "indicators:bulk_preview": {"token": "0" * 32},
     "indicators:standard_preview": {"token": "0" * 32},
     "carriers:import_preview": {"what": "users", "token": "0" * 32},
+    "org:department_upload_preview": {"token": "0" * 32},
 }
 # Routes that only accept POST from a signed-in user.
 POST_ONLY = {
-    "logout", "tasks:progress_bulk_approve", "reports:recompute", "reports:quarterly_build", "reports:job_retry",
+    "logout", "org:division_activate",
+    "tasks:progress_bulk_approve", "reports:recompute", "reports:quarterly_build", "reports:job_retry",
 }
 
 
@@ -184,11 +188,19 @@ def a_department(region):
     return region.departments.order_by("pk").first()  # 区水利局
 
 
+def a_group(region):
+    from org.models import DepartmentGroup
+
+    group, _ = DepartmentGroup.objects.get_or_create(region=region, name="区级有关单位", defaults={"kinds": ["bureau"]})
+    return group
+
+
 OBJECT_ROUTES = {
     "tasks:plan_detail": ObjectRoute(_pk(a_plan), owner=REGION),
     "tasks:plan_export": ObjectRoute(_pk(a_plan), owner=REGION),
     "tasks:plan_edit": ObjectRoute(_pk(a_plan), change=True, owner=REGION),
     "tasks:plan_copy": ObjectRoute(_pk(a_plan), change=True, owner=REGION),
+    "tasks:plan_unassigned": ObjectRoute(_pk(a_plan), change=True, owner=REGION),
     "tasks:node_create": ObjectRoute(_pk(a_plan), change=True, owner=REGION),
     "tasks:node_edit": ObjectRoute(_pk(a_node), change=True, owner=REGION),
     "tasks:node_delete": ObjectRoute(_pk(a_node), change=True, owner=REGION),
@@ -206,6 +218,15 @@ OBJECT_ROUTES = {
     "org:region_self_review": ObjectRoute(lambda world, region: {"code": region.code}, ["post"], change=True,
                                           owner=REGION),
     "org:department_detail": ObjectRoute(_pk(a_department), owner=DEPARTMENT),
+    "org:department_edit": ObjectRoute(_pk(a_department), ["get", "post"], change=True, owner=DEPARTMENT),
+    "org:department_add": ObjectRoute(lambda world, region: {"code": region.code}, ["get", "post"], change=True,
+                                      owner=REGION),
+    "org:department_upload": ObjectRoute(lambda world, region: {"code": region.code}, ["get", "post"], change=True,
+                                         owner=REGION),
+    "org:group_create": ObjectRoute(lambda world, region: {"code": region.code}, ["get", "post"], change=True,
+                                    owner=REGION),
+    "org:group_edit": ObjectRoute(_pk(a_group), ["get", "post"], change=True, owner=REGION),
+    "org:group_members": ObjectRoute(lambda world, region: {"code": region.code}, change=True, owner=REGION),
 }
 
 
@@ -388,7 +409,16 @@ def a_carrier_target(region):
     return target
 
 
+def a_leak_repair(region):
+    from carriers.models import LeakRepair
+
+    record, _ = LeakRepair.objects.get_or_create(region=region, utility="路由测试水厂", year=2023, quarter=1,
+                                                 month=None, defaults={"leaks_found": 2, "leaks_repaired": 2})
+    return record
+
+
 OBJECT_ROUTES.update({
+    "carriers:leak_repair_edit": ObjectRoute(_pk(a_leak_repair), change=True, owner=REGION),
     "carriers:user_detail": ObjectRoute(_pk(a_water_user), owner=REGION),
     "carriers:user_edit": ObjectRoute(_pk(a_water_user), change=True, owner=REGION),
     "carriers:year_create": ObjectRoute(_pk(a_water_user), change=True, owner=REGION),
@@ -552,6 +582,7 @@ def test_the_campaigns_supervisors_read_a_creation_and_another_provinces_do_not(
 # Routes naming an object of a district that only an administrator may open, GET or POST:
 # everyone else, the district's own reviewer included, gets 404.
 ADMIN_OBJECT_ROUTES = {
+    "org:user_create": lambda world: {"code": world.district.code},
     "indicators:adoption_remove": lambda world: {"code": world.district.code, "set_pk": _route_standard().pk},
 }
 

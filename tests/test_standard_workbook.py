@@ -105,7 +105,7 @@ def test_targets_in_their_compact_form(text, rule):
     assert parse_target(target_text_of(rule)) == rule
 
 
-@pytest.mark.parametrize("text", ["大于90", "≥", "≥WATER_QUOTA", "=0.5×NATIONAL_GDP_WATER", "或≥5", "{not json"])
+@pytest.mark.parametrize("text", ["约90", "大于", "≥", "≥WATER_QUOTA", "=0.5×NATIONAL_GDP_WATER", "或≥5", "{not json"])
 def test_a_target_that_cannot_be_read_is_refused(text):
     with pytest.raises(RuleError):
         parse_target(text)
@@ -272,8 +272,8 @@ BAD = [
      "评价项目表第18行“代码”列（B列）：代码LEAKAGE与第17行重复"),
     ("a duplicate number", workbook.ITEMS_SHEET, {(17, "序号"): "16"},
      "评价项目表第18行“序号”列（A列）：序号16与第17行重复"),
-    ("a target that cannot be read", workbook.ITEMS_SHEET, {(6, "目标"): "大于90"},
-     "评价项目表第7行“目标”列（J列）：无法识别的目标“大于90”"),
+    ("a target that cannot be read", workbook.ITEMS_SHEET, {(6, "目标"): "约90"},
+     "评价项目表第7行“目标”列（J列）：无法识别的目标“约90”"),
     ("points that are no number", workbook.ITEMS_SHEET, {(6, "满分"): "六"},
      "评价项目表第7行“满分”列（L列）：“六”不是数字"),
     ("a judged item scored all or nothing", workbook.ITEMS_SHEET, {(19, "评分方式"): "全有全无"},

@@ -23,8 +23,8 @@ from core.views import requested_district, xlsx_response
 from org.scoping import visible_to
 
 from .. import imports, registry_export, registry_layout
-from ..imports import CARRIERS, USERS
-from ..models import NAMED_ENTITY_TYPES, Carrier, UserYear, WaterUser
+from ..imports import CARRIERS, LEAKS, USERS
+from ..models import Carrier, LeakRepair, UserYear, WaterUser, carrier_kinds
 from .registry import changeable_region
 
 
@@ -64,6 +64,13 @@ FILES = {
         gettext_lazy("Carriers and targets"),
         "carriers:export_carriers",
     ),
+    LEAKS: FileKind(
+        LEAKS,
+        gettext_lazy("Import leak-repair ledgers"),
+        "carriers:leak_repairs",
+        gettext_lazy("Leak-repair ledgers"),
+        "carriers:export_leak_repairs",
+    ),
 }
 
 
@@ -87,6 +94,20 @@ def _labels(mapping):
 
 def _columns(what):
     """(header, what goes in it) of every column of the file, for the upload page."""
+    if what == LEAKS:
+        return [
+            ("供水企业", _("Required. As the utility is named in the leakage figures.")),
+            ("年份", _("Required, e.g. 2023.")),
+            ("季度", _("1 to 4. May be left empty when the month is given.")),
+            ("月份", _("1 to 12, in the quarter; empty for a row covering the whole quarter.")),
+            ("巡检管道长度（km）", _("Empty counts as 0.")),
+            ("发现漏点数", _("A whole number; empty counts as 0.")),
+            ("修复漏点数", _("A whole number; empty counts as 0.")),
+            ("平均修复时间（小时）", _("Optional: from the leak being found to the repair, averaged over the leaks "
+                                 "repaired.")),
+            ("估算漏失水量（m³）", _("Empty counts as 0.")),
+            ("备注", _("Optional.")),
+        ]
     if what == USERS:
         volume = _("A number in m³, without the unit. Empty counts as 0.")
         return [
@@ -114,10 +135,11 @@ def _columns(what):
             ("居民户数", _("Optional: a whole number.")),
             ("灌溉面积（亩）", _("Optional.")),
         ]
-    named = "、".join(registry_layout.TYPE_LABELS[t] for t in NAMED_ENTITY_TYPES)
+    kinds = carrier_kinds()
+    named = "、".join(label for code, label in kinds.labels.items() if code in kinds.named)
     date = _("A date such as 2023-05-01, 2023/5/1 or 2023年5月1日.")
     return [
-        ("载体类型", _("One of: %(choices)s.") % {"choices": _labels(registry_layout.TYPE_LABELS)}),
+        ("载体类型", _("One of: %(choices)s.") % {"choices": _labels(kinds.labels)}),
         ("级别", _("One of: %(choices)s.") % {"choices": _labels(registry_layout.LEVEL_LABELS)}),
         (
             "状态",
@@ -140,6 +162,10 @@ def _columns(what):
         ("复核到期日", date),
         ("复核不合格或撤销日期", date + " " + _("Required after a failed re-check or a revocation.")),
         ("备注", _("Optional.")),
+        ("持有或建设单位（非用水单位）",
+         _("Optional: who owns the product, runs the base or carries out the project.")),
+        ("评价标准", _("Optional: the number or title of a standard the administrators have registered, "
+                      "e.g. GB/T 7119-2018.")),
     ]
 
 
@@ -232,6 +258,11 @@ def _success(what, done):
             "years_created": done.count(UserYear, created=True),
             "years_updated": done.count(UserYear, created=False),
         }
+    if what == LEAKS:
+        return _("Imported: %(created)d leak-repair records added, %(updated)d changed.") % {
+            "created": done.count(LeakRepair, created=True),
+            "updated": done.count(LeakRepair, created=False),
+        }
     return _("Imported: %(created)d carriers added, %(updated)d changed.") % {
         "created": done.count(Carrier, created=True),
         "updated": done.count(Carrier, created=False),
@@ -253,8 +284,11 @@ def export(request, what):
         )
         content = registry_export.build_users(region, users)
         filename = f"{registry_layout.users_title(region)}.xlsx"
+    elif what == LEAKS:
+        content = registry_export.build_leak_repairs(region, LeakRepair.objects.filter(region=region))
+        filename = f"{registry_layout.leaks_title(region)}.xlsx"
     else:
-        carriers = Carrier.objects.filter(region=region).select_related("user")
-        content = registry_export.build_carriers(region, carriers)
+        carriers = Carrier.objects.filter(region=region).select_related("user", "standard")
+        content = registry_export.build_carriers(region, carriers, carrier_kinds())
         filename = f"{registry_layout.carriers_title(region)}.xlsx"
     return xlsx_response(content, filename)

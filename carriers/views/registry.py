@@ -29,7 +29,16 @@ from ..forms import (
     WaterAuditForm,
     WaterUserForm,
 )
-from ..models import AuditReport, Carrier, CarrierEvidence, CarrierTarget, CarrierType, UserYear, WaterAudit, WaterUser
+from ..models import (
+    AuditReport,
+    Carrier,
+    CarrierEvidence,
+    CarrierKind,
+    CarrierTarget,
+    UserYear,
+    WaterAudit,
+    WaterUser,
+)
 from ..services import audit_order, carrier_save, record_save
 
 USERS_PER_PAGE = 50
@@ -118,9 +127,14 @@ def _visible_user(request, pk, *, change=False):
 def user_detail(request, pk):
     user = _visible_user(request, pk)
     scope = visible_to(request.user)
+    figure = selectors.water_rules(user.region).plan_figure
+    years = list(user.years.order_by("-year"))
+    for year in years:
+        year.over = year.over_plan_percent(figure)  # on the figure the district's rules compare with the plan
     return render(request, "carriers/user_detail.html", {
-        "water_user": user, "years": user.years.order_by("-year"),
-        "carriers": user.carriers.order_by("carrier_type", "level"), "audits": user.audits.order_by("-year"),
+        "water_user": user, "years": years,
+        "carriers": user.carriers.select_related("carrier_type").order_by("carrier_type", "level"),
+        "audits": user.audits.order_by("-year"),
         "can_change": scope.can_review_region(user.region), "changes": record_history(user),
     })
 
@@ -219,10 +233,11 @@ def audit_order_view(request, pk):
     scope = visible_to(request.user)
     figures = scope.get_or_404(UserYear.objects.select_related("user__region"), region="user__region", change=True,
                                pk=pk)
-    over = figures.over_plan_percent
-    limit = selectors.water_rules(figures.user.region).audit_over_percent
-    if over is None or over <= limit:
-        messages.error(request, _("%(name)s is not more than %(limit)s%% over its plan in %(year)s.") % {
+    rules = selectors.water_rules(figures.user.region)
+    over = figures.over_plan_percent(rules.plan_figure)
+    limit = rules.audit_over_percent
+    if not figures.over_plan_by_at_least(limit, rules.plan_figure):
+        messages.error(request, _("%(name)s is less than %(limit)s%% over its plan in %(year)s.") % {
             "name": figures.user.name, "limit": limit, "year": figures.year})
     else:
         audit, created = audit_order(figures=figures, over_percent=over, user=request.user,
@@ -265,22 +280,24 @@ def carriers(request):
                  .distinct())
     year = requested_year(request, years[0] if years else today.year)
     wanted_type = request.GET.get("type", "")
-    listing = Carrier.objects.filter(region=region).select_related("user")
+    listing = Carrier.objects.filter(region=region).select_related("user", "carrier_type", "standard")
     listing = listing.order_by(selectors.TYPE_ORDER, "-accepted_on", "pk")
-    if wanted_type in CarrierType.values:
+    types = list(CarrierKind.objects.values_list("code", "name"))
+    if wanted_type in dict(types):
         listing = listing.filter(carrier_type=wanted_type)
     page = Paginator(listing, CARRIERS_PER_PAGE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     return render(request, "carriers/carriers.html", {
         **context, "year": year, "years": years, "progress": selectors.target_progress(region, year, today=today),
-        "page": page, "query": params.urlencode(), "types": CarrierType.choices, "wanted_type": wanted_type,
+        "page": page, "query": params.urlencode(), "types": types, "wanted_type": wanted_type,
     })
 
 
 def _visible_carrier(request, pk, *, change=False):
     scope = visible_to(request.user)
-    return scope.get_or_404(Carrier.objects.select_related("region", "user"), region="region", change=change, pk=pk)
+    carriers = Carrier.objects.select_related("region", "user", "carrier_type", "standard")
+    return scope.get_or_404(carriers, region="region", change=change, pk=pk)
 
 
 @require_safe

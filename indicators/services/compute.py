@@ -36,7 +36,7 @@ from ..models import (
 from ..providers import provided_for
 from ..scoring_rules import award
 from ..selectors import adopted_sets
-from ..targets import INCOMPLETE, MET, NOT_MET, check, fmt
+from ..targets import INCOMPLETE, MET, NOT_MET, base_years, check, fmt
 
 PLACES = Decimal("0.000001")
 RECOMPUTE = "indicator_values"  # the name this app's recompute is registered under in core.recompute
@@ -345,7 +345,12 @@ def _judged_row(indicator, region_id, quarter, quarters_of):
         row = _checklist(indicator, region_id, quarter, now.read.answers.get(region_id, {}).get(indicator.pk, []))
         return _scored(row, indicator, common, None, {})
     last_year = quarters_of.of(quarter.same_quarter_last_year())
-    row, previous, references = _compute(indicator, region_id, quarter, now, last_year, now.read.references[region_id])
+    # A fall against a fixed base year compares with that year's same quarter, evaluated as
+    # last year's is for a year-on-year change.
+    base_year_values = {year: quarters_of.of(Quarter(year, quarter.number)).of(region_id, indicator)
+                        for year in sorted(base_years(indicator.target))}
+    row, previous, references = _compute(indicator, region_id, quarter, now, last_year, now.read.references[region_id],
+                                         base_year_values)
     return _scored(row, indicator, common, previous, references)
 
 
@@ -426,7 +431,7 @@ def _constants(quarter, references):
     return {"DAYS_YTD": Decimal(quarter.days_to_date), **{code: row.value for code, row in references.items()}}
 
 
-def _compute(indicator, region_id, quarter, current, last_year, references):
+def _compute(indicator, region_id, quarter, current, last_year, references, base_year_values):
     """(row without points, last year's value, {reference code: value}) of a formula or
     leakage item."""
     base = (region_id, indicator.pk, quarter.year, quarter.number)
@@ -447,8 +452,13 @@ def _compute(indicator, region_id, quarter, current, last_year, references):
     }
     lineage["references"] = used_references
     reference_values = {code: Decimal(row["value"]) for code, row in used_references.items()}
+    base_values = {year: evaluated[0] for year, evaluated in base_year_values.items()}
+    if base_year_values:
+        lineage["base_years"] = [
+            {"year": year, "value": None if found is None else str(found.quantize(PLACES)), "inputs": used}
+            for year, (found, _reason, used) in base_year_values.items()]
     outcome = check(indicator.target, value=value, unit=indicator.unit, previous=previous,
-                    references=reference_values)
+                    references=reference_values, base=base_values)
     row = (*base, value.quantize(PLACES), outcome.status, outcome.explanation[:300], lineage)
     return row, previous, reference_values
 

@@ -25,6 +25,7 @@ from core.errors import ImportBlocked
 from core.numbers import plain
 from core.periods import Quarter
 from core.recompute import mark_stale
+from core.text import normalize_name
 
 from .. import standard_workbook as workbook
 from ..formulas import FormulaError, parse
@@ -72,6 +73,7 @@ class StandardPreview:
     removed: list = field(default_factory=list)  # [(Indicator, [(what hangs on it, count)])]
     unchanged: int = 0
     full_points: Decimal = Decimal("0")
+    document: bool = False  # a document's indicator table: the stored items it does not name stay
 
     @property
     def ok(self):
@@ -93,7 +95,9 @@ class StandardPreview:
 def standard_prepare(*, parsed, lock=False):
     """Check everything ``parsed`` (``standard_workbook.read``) says against the catalogue;
     returns a ``StandardPreview`` whose ``errors`` name sheet, row and column. Writes nothing."""
-    preview = StandardPreview(errors=list(parsed.problems), rows=parsed.items)
+    preview = StandardPreview(errors=list(parsed.problems), rows=parsed.items, document=parsed.document)
+    if parsed.document:
+        _match_document(parsed, preview)
     preview.full_points = sum((item.fields.get("points") or Decimal("0") for item in parsed.items), Decimal("0"))
     standard = parsed.standard
     preview.code, preview.version, preview.name = standard.get("code", ""), standard.get("version", ""), \
@@ -114,6 +118,56 @@ def standard_prepare(*, parsed, lock=False):
     if preview.existing is not None and not preview.errors:
         _compare(preview)
     return preview
+
+
+# The fields a document's table gives; everything else of an item is the stored standard's.
+DOCUMENT_FIELDS = ("number", "name", "kind", "target_text", "target", "lead_text", "responsible_text", "definition")
+
+
+def _match_document(parsed, preview):
+    """A document's indicator table names a stored standard's items: find the standard
+    whose items have all its names, and lay the document's words over each stored item.
+    Rows that match no item are errors naming the row; nothing is added or removed."""
+    names = {}
+    for item in parsed.items:
+        name = normalize_name(item.written.get("name", ""))
+        if name in names:
+            preview.errors.append(f"{item_where(item, 'name')}：与第{names[name].row}行重复")
+        else:
+            names[name] = item
+    best, best_found = None, {}
+    for indicator_set in IndicatorSet.objects.prefetch_related("indicators").order_by("code", "-version"):
+        by_name = {normalize_name(indicator.name): indicator for indicator in indicator_set.indicators.all()}
+        found = {name: by_name[name] for name in names if name in by_name}
+        if len(found) > len(best_found):
+            best, best_found = indicator_set, found
+    if best is None:
+        preview.errors.append("上传的是发文附件中的指标表，只能更新已有标准各项的原文，但没有哪套已有标准有这些指标；"
+                              "新标准请用评价标准导入表（可在本页下载模板）")
+        return
+    parsed.standard = {"code": best.code, "version": best.version,
+                       **{name: getattr(best, name) for name in SET_FIELDS}}
+    for name, item in names.items():
+        indicator = best_found.get(name)
+        item.fields = {"code": "", "scoring_text": "", "unit": "", "name": item.written.get("name", "")}
+        if indicator is None:
+            preview.errors.append(f"{item_where(item, 'name')}：“{item.written.get('name', '')}”不是"
+                                  f"“{best.name}”（{best.version}）的评价项目")
+            continue
+        item.fields = {"code": indicator.code, **{name: getattr(indicator, name) for name in ITEM_FIELDS}}
+        for name in DOCUMENT_FIELDS:
+            if item.written.get(name) is None:
+                continue
+            if name == "target" and indicator.method not in (Indicator.Method.FORMULA, Indicator.Method.LEAKAGE):
+                continue  # checked or judged items are answered, not measured against a rule
+            item.fields[name] = item.written[name]
+    numbered = {item.fields["number"]: item for item in names.values() if item.fields.get("code")}
+    named = {item.fields["code"] for item in numbered.values()}
+    for indicator in best.indicators.all():
+        item = numbered.get(indicator.number)
+        if indicator.code not in named and item is not None:
+            preview.errors.append(f"{item_where(item, 'number')}：序号{indicator.number}已是"
+                                  f"“{indicator.name}”的序号，而该项不在表中")
 
 
 def _set_where(parsed, fieldname):
@@ -211,7 +265,7 @@ def _check_items(parsed, preview, known):
         if method in (Indicator.Method.CHECKLIST, Indicator.Method.JUDGED) and fields.get("target"):
             problem("target", f"计算方法为“{workbook.METHOD_WORDS[method]}”的项目不设目标规则，"
                               "要求写在“具体要求（原文）”")
-        if item.problems:
+        if item.problems or (preview.document and not fields.get("code")):
             continue  # its cells could not all be read: the reader said which
         if len(preview.errors) == before and _complete(fields):
             _model_check(item, problem, skip_formula=formula_ok)
@@ -283,7 +337,7 @@ def _warn_references(preview, references):
 
 
 def _target_references(rule):
-    if rule.get("kind") == "any":
+    if rule.get("kind") in ("any", "all"):
         return set().union(*(_target_references(branch) for branch in rule["rules"]))
     return {rule["reference"]} if "reference" in rule else set()
 
@@ -336,7 +390,7 @@ def _compare(preview):
             preview.item_changes.append((item, indicator, changes))
         else:
             preview.unchanged += 1
-    gone = list(stored.values())
+    gone = [] if preview.document else list(stored.values())
     if gone:
         ids = [indicator.pk for indicator in gone]
         values = dict(ComputedValue.objects.filter(indicator__in=ids).values("indicator").annotate(n=Count("pk"))

@@ -5,6 +5,7 @@ from django import template
 
 from core.numbers import plain
 from indicators import selectors
+from indicators.targets import describe as describe_target
 
 register = template.Library()
 
@@ -13,6 +14,12 @@ register = template.Library()
 def rule_text(indicator):
     """The item's scoring rule as the standard words it, else as the rule reads in words."""
     return selectors.rule_text(indicator)
+
+
+@register.filter
+def target_words(indicator):
+    """The item's target rule as a standard would word it, shown beside the requirement as written."""
+    return describe_target(indicator.target, unit=indicator.unit)
 
 
 @register.filter

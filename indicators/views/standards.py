@@ -105,18 +105,17 @@ def _row(item):
 
 def describe(preview):
     """The staged-import check of a ``StandardPreview``."""
-    sheet = standard_workbook.ITEMS_SHEET
     changes = []
     label = f"{preview.name}（{preview.code} · {preview.version}）"
     if preview.set_changes:
         changes.append(staged_import.Change(f"{standard_workbook.STANDARD_SHEET}表", label, preview.set_changes))
     for item, indicator, fields in preview.item_changes:
-        changes.append(staged_import.Change(f"{sheet}表第{item.row}行", str(indicator), fields))
+        changes.append(staged_import.Change(f"{item.sheet}表第{item.row}行", str(indicator), fields))
     added = preview.added if preview.existing else preview.items
     for item in added:
         fields = item.fields
         changes.append(staged_import.Change(
-            f"{sheet}表第{item.row}行", f"{fields['number']}. {fields['name']}",
+            f"{item.sheet}表第{item.row}行", f"{fields['number']}. {fields['name']}",
             [(_("Type"), "", shown("kind", fields["kind"])), (_("Full points"), "", plain(fields["points"]))]))
     for row in preview.new_elements:
         changes.append(staged_import.Change(f"{standard_workbook.ELEMENTS_SHEET}表第{row.row}行",

@@ -10,13 +10,13 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from core.management.audited import audited
-from demo import campaign, catalogue, county_standard, dates, plans, regions, registry, scorecards
+from demo import campaign, catalogue, county_standard, dates, divisions, plans, regions, registry, scorecards
 
 # Each part's ``load(*, password)`` returns a short summary. They run in this order because
 # later parts refer to earlier ones: the plans to the departments, the registry's coverage
 # figures to the indicator catalogue, the scorecards to all of them, the city's campaign to the
 # county standard and 武隆's computed values under it.
-PARTS = [regions, catalogue, county_standard, plans, registry, scorecards, campaign]
+PARTS = [divisions, regions, catalogue, county_standard, plans, registry, scorecards, campaign]
 
 
 class Command(BaseCommand):

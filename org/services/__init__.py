@@ -7,7 +7,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Notification
+from ..models import Notification
 
 
 def access_logs_purge(*, older_than_days, now=None):
