@@ -99,7 +99,7 @@ def check_task_table(read, *, region, default_year=None):
     preview = ImportPreview(sheet=read.sheet, sheets=read.sheets, table=read.table, problems=list(read.table.problems))
     preview.word = read.word
     if default_year is not None:
-        preview.problems += targets_check(read.table, default_year=default_year)
+        preview.problems += targets_check(read.table, default_year=default_year, by_number=read.word is not None)
     preview.resolver = DepartmentResolver.for_region(region)
     _check_departments(preview)
     return preview

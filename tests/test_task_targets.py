@@ -22,6 +22,7 @@ from tasks.services import plan_import, progress_reminders_send
 from tasks.services.targets import target_standing
 from tasks.wording import parse_due, parse_targets, target_label
 from tests.conftest import make_user
+from tests.docx_builders import table_docx
 from tests.helpers import new_plan
 
 
@@ -434,3 +435,12 @@ def test_an_alternative_met_meets_its_group(world):
     ProgressTarget.objects.create(report=report, target=growth, target_label=growth.label, quantity=6)
     met = target_standing(report=report, today=date(2025, 1, 10))
     assert not met.behind and [line.met for line in met.lines] == [True, True]
+
+
+def test_a_word_table_names_the_column_by_number(world):
+    rows = [list(row) for row in ROWS]
+    rows[1][1] = "2.节水型企业2月30日前完成2家"
+    preview = preview_task_table(region=world.other_district, data=table_docx(qianjiang_table(rows)),
+                                 default_year=2024)
+    assert [f"{problem.row}|{problem.column}|{problem.message}" for problem in preview.problems] == [
+        "3|第2|“2月30日”不是存在的日期"]

@@ -44,9 +44,10 @@ def targets_read(*, text, target_text="", due_text="", default_year):
     return found, problems
 
 
-def targets_check(table, *, default_year):
+def targets_check(table, *, default_year, by_number=False):
     """Problems of a parsed task table's targets, each naming its sheet, row and column:
-    a date that does not exist ("2月30日", "13月底") is refused, not guessed."""
+    a date that does not exist ("2月30日", "13月底") is refused, not guessed. ``by_number``:
+    columns named "第2列", as a Word table's are (it has no column letters)."""
     columns = table.columns
     column_of = {"text": columns.get("hierarchy", [None])[-1], "target_text": columns.get("target"),
                  "due_text": columns.get("due")}
@@ -56,7 +57,8 @@ def targets_check(table, *, default_year):
                                        default_year=default_year)
         for field, message in found:
             column = column_of.get(field)
-            problems.append(Problem(node.row, column_letter(column) if column else "", message, table.sheet))
+            name = (f"第{column}" if by_number else column_letter(column)) if column else ""
+            problems.append(Problem(node.row, name, message, table.sheet))
     return problems
 
 
