@@ -37,6 +37,14 @@ def department_names(departments):
     return "、".join(department.short_name for department in departments)
 
 
+def official_label(node):
+    """A task's number and text in the official layout, which has no 序号 column: a bare
+    序号 ("3") is printed "3." before the text, as a number in a text is."""
+    if node.source_cells.get("serial") and node.number.isdigit():
+        return f"{node.number}.{node.text}"
+    return node.label
+
+
 def official_title(plan):
     """"<plan>任务分解表", without doubling a title that already says so."""
     if plan.title.endswith(("任务分解表", "任务分工", "分解表")):
@@ -106,10 +114,10 @@ def _layout(roots, extra_columns):
             for item in items or [None]:
                 rows.append(_item_row(item, item_column, columns, extra_columns))
             if has_sub_tasks:
-                sub_label = child.node.label if child is not None and not child.node.is_work_item else ""
+                sub_label = official_label(child.node) if child is not None and not child.node.is_work_item else ""
                 rows[first_of_sub][0][1] = sub_label or None
                 spans.append((2, HEADER_ROW + 1 + first_of_sub, HEADER_ROW + len(rows)))
-        rows[first_of_key][0][0] = key_task.node.label
+        rows[first_of_key][0][0] = official_label(key_task.node)
         spans.append((1, HEADER_ROW + 1 + first_of_key, HEADER_ROW + len(rows)))
     return columns, rows, spans, has_sub_tasks
 
@@ -119,7 +127,7 @@ def _item_row(item, item_column, columns, extra_columns):
     values = [None] * len(columns)
     if item is None:
         return values, None
-    values[item_column] = item.node.label
+    values[item_column] = official_label(item.node)
     values[item_column + 1] = department_names(item.leads)
     values[item_column + 2] = department_names(item.cooperators)
     for offset, (_header, _width, value) in enumerate(extra_columns, start=3):
@@ -260,19 +268,25 @@ def _item_cells(tree_row, of_role):
     for column in of_role.get("target", [])[:1]:
         values[column] = node.target_text
     values["continued"] = cells.get("continued", [])
+    values["item"] = True
     return values
 
 
 def _continued_merges(rows):
     """Cells merged with the one above in the source (a department merged over several
-    items): emptied and merged again."""
-    merges, open_runs = [], {}
+    items): merged again where the row above is still the one with the same text (a
+    filtered export may have left out the rows between)."""
+    merges, runs, previous = [], {}, {}
     for index, values in enumerate(rows):
         continued = set(values.pop("continued", []))
+        current = dict(values)
+        for column in list(runs):
+            if column not in continued or previous.get(column) != current.get(column):
+                merges.append((column, runs.pop(column), index - 1))
         for column in continued:
-            values.pop(column, None)
-            open_runs.setdefault(column, index - 1)
-        for column in [column for column in open_runs if column not in continued]:
-            merges.append((column, open_runs.pop(column), index - 1))
-    merges += [(column, first, len(rows) - 1) for column, first in open_runs.items()]
-    return [merge for merge in merges if merge[1] >= 0]
+            if index and previous.get(column) == current.get(column) and previous.get("item"):
+                runs.setdefault(column, index - 1)
+                values[column] = None
+        previous = current
+    merges += [(column, first, len(rows) - 1) for column, first in runs.items()]
+    return merges

@@ -101,6 +101,7 @@ class UnknownNamesForm(forms.Form):
                 label=_("The table's one department column (%(column)s) names") % {
                     "column": single_department_column},
                 choices=Assignment.Role.choices, initial=Assignment.Role.LEAD, widget=forms.RadioSelect,
+                required=False,  # not answered: lead
             )
         for index, (key, name) in enumerate(unknown.items()):
             suggestions = "、".join(spelling for spelling, _ in name.suggestions)
@@ -129,6 +130,11 @@ class UnknownNamesForm(forms.Form):
                 required=False,
                 initial=True,
             )
+
+    def name_rows(self):
+        """[(choice, kind of a new department, members of a new group)] bound fields, one per name."""
+        return [(self[name], self[f"kind_{name[5:]}"], self[f"group_kinds_{name[5:]}"])
+                for name, field in self.fields.items() if hasattr(field, "unknown_key")]
 
     def answers(self):
         """[(unknown key, choice, kind of a new department, member kinds of a new group)]."""

@@ -190,8 +190,7 @@ def parse_task_sheet(grid, *, split_circled=False):
             table.problems.append(Problem(row, column_letter(item_col), "该工作内容上方没有所属的重点任务", grid.name))
             continue
         items = _work_items(reader, row, texts[item_col], single, split_circled, table)
-        cells = {str(col): reader.text(row, col) for col in kept_columns if (row, col) not in merged
-                 or merged[(row, col)][0] == row}
+        cells = {str(col): reader.text(row, col) for col in kept_columns}
         continued = [col for col in [*single.values(), *kept_columns] if merged.get((row, col), (row, col))[0] < row]
         for item in items:
             item.cells.update({key: text for key, text in cells.items() if text})
