@@ -124,7 +124,7 @@ def _check_departments(preview):
 
 
 # Fields of a node the preview shows when they change (the position follows from the others).
-SHOWN_FIELDS = ("number", "text", "due_text", "target_text")
+SHOWN_FIELDS = ("number", "text", "due_text", "target_text", "lead_text", "cooperating_text")
 
 
 def describe_plan_import(diff):
