@@ -196,6 +196,7 @@ class NodeForm(VersionedForm):
     def __init__(self, *args, departments, level, **kwargs):
         super().__init__(*args, **kwargs)
         self.level = level
+        self.fields["number"].strip = False  # "1. " as printed, its space kept
         self.helper = FormHelper()
         self.helper.form_tag = False
         if level == TaskNode.Level.WORK_ITEM:
@@ -209,8 +210,11 @@ class NodeForm(VersionedForm):
                 Div("cooperators", css_class="department-checks"),
                 "version",
             )
-            for name in ("leads", "cooperators"):
+            for name, written in (("leads", self.instance.lead_text), ("cooperators", self.instance.cooperating_text)):
                 self.fields[name].queryset = departments
+                if written:
+                    # Group names stay written while all their members stay ticked. Help text is HTML: escaped.
+                    self.fields[name].help_text = _("As written in the table: %(text)s") % {"text": escape(written)}
             if self.instance.pk and not self.is_bound:
                 self.initial["leads"] = [a.department_id for a in self.instance.assignments.all() if a.role == "lead"]
                 self.initial["cooperators"] = [

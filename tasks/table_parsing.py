@@ -240,6 +240,12 @@ def _number_by_column(table, reader, column):
         if rows and set(starts) == rows and {node.row for node in by_level[3]} != rows:
             numbered = level
             break
+    if numbered != 3:  # merged over a key task's rows: merged again with the key task, not item by item
+        for node in by_level[3]:
+            if column in node.cells.get("continued", []):
+                node.cells["continued"] = [col for col in node.cells["continued"] if col != column]
+                if not node.cells["continued"]:
+                    del node.cells["continued"]
     for node in by_level[numbered]:
         if node.row in starts and (node.level != 3 or "continued" not in node.cells
                                    or column not in node.cells["continued"]):
