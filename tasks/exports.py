@@ -16,7 +16,7 @@ from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from core.excel import column_letter, merge_bordered
+from core.excel import column_letter, merge_bordered, write_text
 from core.styled_rows import CellStyle, StyledRows
 
 from .selectors import walk
@@ -35,6 +35,12 @@ HEADER_ROW = 3
 
 def department_names(departments):
     return "、".join(department.short_name for department in departments)
+
+
+def written_departments(text, departments):
+    """A department cell as the table wrote it (group names and spellings kept); the
+    departments' short names for an item made by hand."""
+    return text or department_names(departments)
 
 
 def official_label(node):
@@ -128,8 +134,8 @@ def _item_row(item, item_column, columns, extra_columns):
     if item is None:
         return values, None
     values[item_column] = official_label(item.node)
-    values[item_column + 1] = department_names(item.leads)
-    values[item_column + 2] = department_names(item.cooperators)
+    values[item_column + 1] = written_departments(item.node.lead_text, item.leads)
+    values[item_column + 2] = written_departments(item.node.cooperating_text, item.cooperators)
     for offset, (_header, _width, value) in enumerate(extra_columns, start=3):
         values[item_column + offset] = value(item)
     lines = max(_lines(value, columns[index][1]) for index, value in enumerate(values) if index >= item_column)
@@ -182,16 +188,16 @@ def build_source_workbook(plan, roots):
     for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[column_letter(index)].width = SOURCE_WIDTHS.get(column["role"], 16)
     for cell in layout["above"]:
-        written = sheet.cell(row=cell["row"], column=cell["col"], value=cell["text"])
+        written = write_text(sheet.cell(row=cell["row"], column=cell["col"]), cell["text"])
         written.font = LABEL_FONT if cell["text"] == layout.get("label") else TITLE_FONT
         written.alignment = WRAP_LEFT if cell["text"] == layout.get("label") else WRAP_CENTER
     for index, column in enumerate(columns, start=1):
-        cell = sheet.cell(row=header_row, column=index, value=column["header"] or None)
+        cell = write_text(sheet.cell(row=header_row, column=index), column["header"] or None)
         cell.font, cell.alignment, cell.border = HEADER_FONT, WRAP_CENTER, BORDER
     rows, merges = _source_rows(roots, columns)
     for offset, values in enumerate(rows, start=header_row + 1):
         for index, column in enumerate(columns, start=1):
-            cell = sheet.cell(row=offset, column=index, value=values.get(index) or None)
+            cell = write_text(sheet.cell(row=offset, column=index), values.get(index) or None)
             alignment = WRAP_LEFT if column["role"] in ("item", "level2", "kept") else WRAP_CENTER
             cell.font, cell.alignment, cell.border = BODY_FONT, alignment, BORDER
     for first_row, first_column, last_row, last_column in [*layout["above_merges"], *layout["header_merges"]]:
@@ -262,7 +268,7 @@ def _item_cells(tree_row, of_role):
         for role, text, parties in (("lead", node.lead_text, tree_row.leads),
                                     ("cooperating", node.cooperating_text, tree_row.cooperators)):
             for column in of_role.get(role, [])[:1]:
-                values[column] = text or department_names(parties)
+                values[column] = written_departments(text, parties)
     for column in of_role.get("due", [])[:1]:
         values[column] = node.due_text
     for column in of_role.get("target", [])[:1]:

@@ -2,9 +2,11 @@
 title, headers, 序号 at every level, department cells with their group names, the columns
 the portal does not use, and the body's merged cells (DESIGN.md "Keep the source's words")."""
 
+import io
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from openpyxl import Workbook
 
 from core import events
@@ -212,3 +214,20 @@ def test_editing_the_departments_writes_the_cell_again_from_them(pengshui):
     node_update(node=item, version=item.version, leads=[water], cooperators=[finance])
     item.refresh_from_db()
     assert (item.lead_text, item.cooperating_text) == ("县水利局", "县财政局")
+
+
+def test_the_commands_create_a_group_take_the_column_role_and_export_either_layout(pengshui, tmp_path):
+    source = tmp_path / "彭水.xlsx"
+    source.write_bytes(pengshui_table())
+    err = io.StringIO()
+    call_command("import_tasks", str(source), region="500243", plan="彭水县2024年节约用水工作", year="2024",
+                 group=["县级有关部门=bureau"], single_role="cooperating", stdout=io.StringIO(), stderr=err)
+    assert "“各乡镇人民政府”目前没有成员单位，成员加入后自动承担" in err.getvalue()
+    plan = Plan.objects.get(region=pengshui)
+    assert DepartmentGroup.objects.get(region=pengshui, name="县级有关部门").kinds == ["bureau"]
+    assert node(plan, "严格取水许可管理").cooperating_text == "县水利局"
+    out = tmp_path / "out.xlsx"
+    call_command("export_tasks", plan=plan.pk, output=str(out), stdout=io.StringIO())
+    assert table_differences(grid_of(source.read_bytes()), grid_of(out.read_bytes())) == []
+    call_command("export_tasks", plan=plan.pk, output=str(out), layout="official", stdout=io.StringIO())
+    assert grid_of(out.read_bytes()).rows[2][:4] == ["重点任务", "工作内容", "牵头单位", "配合单位"]

@@ -10,11 +10,17 @@ from django.urls import reverse
 from demo import table_data
 from demo.tables import build_bytes
 from org.models import Region, User
+from org.selectors import DepartmentResolver
 from tasks.exports import build_workbook
 from tasks.imports import preview_task_table
 from tasks.models import Assignment, TaskNode
 from tasks.selectors import plan_tree
 from tests.helpers import import_table, new_plan
+
+
+def named(region, text):
+    """The departments a department cell stands for, group names resolved."""
+    return DepartmentResolver.for_region(region).resolve_cell(text)
 
 
 def exported(plan, **filters):
@@ -97,8 +103,10 @@ def test_export_of_one_department(regions):
     plan, _ = import_table(regions["wulong"], table_data.WULONG_ANNEX1)
     economy = regions["wulong"].departments.get(short_name="区经济信息委")
     sheet = exported(plan, department=economy)
-    texts = [sheet.cell(r, 4).value + "|" + (sheet.cell(r, 5).value or "") for r in range(4, sheet.max_row + 1)]
-    assert texts and all("区经济信息委" in text for text in texts)
+    texts = [sheet.cell(r, 4).value + "、" + (sheet.cell(r, 5).value or "") for r in range(4, sheet.max_row + 1)]
+    # Each row names it, or a group it is a member of (written as the table wrote it).
+    assert texts and all(economy in named(regions["wulong"], text) for text in texts)
+    assert any("区级有关单位" in text for text in texts)
     expected = Assignment.objects.filter(node__plan=plan, department=economy).count()
     assert sheet.max_row - 3 == expected
 
@@ -130,8 +138,9 @@ def test_export_command(regions, tmp_path):
     call_command("export_tasks", plan=plan.pk, output=str(out), department="区城市管理局", layout="official",
                  stdout=io.StringIO())
     sheet = openpyxl.load_workbook(out).active
+    urban = regions["wulong"].departments.get(short_name="区城管局")
     assert sheet.max_row > 3 and all(
-        "区城管局" in (sheet.cell(r, 4).value or "") + (sheet.cell(r, 5).value or "")
+        urban in named(regions["wulong"], f"{sheet.cell(r, 4).value or ''}、{sheet.cell(r, 5).value or ''}")
         for r in range(4, sheet.max_row + 1)
     )
 

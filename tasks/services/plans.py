@@ -3,7 +3,7 @@
 import difflib
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Max
@@ -229,6 +229,7 @@ class TreeDiff:
     updated: list  # (node, item, names of the fields that change)
     restored: list  # archived nodes the table has again
     unchanged: int = 0
+    relaid: list = field(default_factory=list)  # (node, item) whose source row cells alone differ
 
 
 # A changed wording at least this close to the old one (difflib ratio of the normalised
@@ -266,6 +267,10 @@ def _diff_tree(plan, desired):
             diff.restored.append(node)
         values = {**item.fields, "position": item.position}
         changed = [name for name, value in values.items() if getattr(node, name) != value]
+        if changed == ["source_cells"]:
+            # Only how the row was laid out (序号, 备注, merges): written, not a change to list.
+            diff.relaid.append((node, item))
+            changed = []
         if changed:
             diff.updated.append((node, item, changed))
         elif node.archived_at is None:
@@ -404,6 +409,9 @@ def _apply_tree(plan, desired, user=None):
         for name, value in {**item.fields, "position": item.position}.items():
             setattr(node, name, value)
         to_update[node.pk] = node
+    for node, item in diff.relaid:
+        node.source_cells = item.fields["source_cells"]
+        to_update[node.pk] = node
     for node in diff.restored:
         node.archived_at, node.archived_by, node.archive_reason = None, None, ""
         to_update[node.pk] = node
@@ -517,28 +525,37 @@ def plan_update(*, plan, version):
 def node_update(*, node, version, leads=None, cooperators=None):
     """Save a node edited in a form and, for a work item, its lead and cooperating departments."""
     due_on = TaskNode.objects.filter(pk=node.pk).values_list("due_on", flat=True).first()
-    save_versioned(node, version=version, fields=NODE_FIELDS)
-    parties_changed = node.is_work_item and leads is not None and _set_parties(node, leads, cooperators or [])
+    wanted = None
+    if node.is_work_item and leads is not None:
+        wanted = _written_parties(node, leads, cooperators or [])  # sets the written cells: saved with the rest
+    save_versioned(node, version=version, fields=[*NODE_FIELDS, *WRITTEN_FIELDS])
+    parties_changed = wanted is not None and _write_assignments(node, wanted)
     if parties_changed or node.due_on != due_on:  # who is scored on it, or what is on track
         structure_changed(node.plan, {node.pk})
     return node
 
 
-def _set_parties(node, leads, cooperators):
-    """Write the node's departments and its written cells again from them; True when the
-    departments changed."""
+WRITTEN_FIELDS = ["lead_text", "cooperating_text", "source_cells"]
+
+
+def _written_parties(node, leads, cooperators):
+    """Set the node's written cells from the departments chosen for it; returns the
+    assignments wanted, [(department id, role, position, group id)]."""
     resolver, groups = DepartmentResolver.for_region(node.plan.region), groups_by_spelling(node.plan.region)
     lead_ids = [d.pk for d in leads]
     cooperating = [d for d in cooperators if d.pk not in lead_ids]
     lead_text, lead_via = _written_cell(node.lead_text, leads, resolver, groups)
     cooperating_text, cooperating_via = _written_cell(node.cooperating_text, cooperating, resolver, groups)
-    wanted = [(d.pk, Assignment.Role.LEAD, i, lead_via.get(d.pk)) for i, d in enumerate(leads)]
-    wanted += [(d.pk, Assignment.Role.COOPERATING, i, cooperating_via.get(d.pk)) for i, d in enumerate(cooperating)]
-    have = sorted(node.assignments.values_list("department_id", "role", "position", "group_id"))
     if (lead_text, cooperating_text) != (node.lead_text, node.cooperating_text):
         node.lead_text, node.cooperating_text = lead_text, cooperating_text
         node.source_cells.pop("inline", None)  # the departments now go in their columns
-        node.save(update_fields=["lead_text", "cooperating_text", "source_cells"])
+    wanted = [(d.pk, Assignment.Role.LEAD, i, lead_via.get(d.pk)) for i, d in enumerate(leads)]
+    wanted += [(d.pk, Assignment.Role.COOPERATING, i, cooperating_via.get(d.pk)) for i, d in enumerate(cooperating)]
+    return wanted
+
+
+def _write_assignments(node, wanted):
+    have = sorted(node.assignments.values_list("department_id", "role", "position", "group_id"))
     if have == sorted(wanted):  # a department is on an item once: the ids alone order them
         return False
     for assignment in node.assignments.all():  # one by one: each removal kept in the history
@@ -618,9 +635,10 @@ def node_create(*, plan, parent, level, fields, leads=(), cooperators=()):
     last = TaskNode.objects.filter(plan=plan).aggregate(last=Max("position"))["last"] or 0
     node = TaskNode(plan=plan, parent=parent, level=level, position=last + 1, **fields)  # last among siblings
     node.full_clean()
+    wanted = _written_parties(node, list(leads), list(cooperators)) if node.is_work_item else None
     node.save()
     _renumber(plan)
-    if node.is_work_item and _set_parties(node, list(leads), list(cooperators)):
+    if wanted is not None and _write_assignments(node, wanted):
         structure_changed(plan, set())
     return node
 
