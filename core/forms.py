@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .docx_reader import load_document, looks_like_word
 from .errors import FileUnreadable
 from .workbook_reader import MAX_UPLOAD_BYTES, check_upload
 
@@ -28,11 +29,27 @@ class WorkbookField(forms.FileField):
             raise forms.ValidationError(_("The file is larger than 10 MB."))
         content = upload.read()
         try:
-            check_upload(content)
+            self.check(content)
         except FileUnreadable as error:
             raise forms.ValidationError(str(error)) from None
         upload.workbook_bytes = content
         return upload
+
+    def check(self, content):
+        check_upload(content)
+
+
+class WorkbookOrWordField(WorkbookField):
+    """A workbook, or a Word document (.docx) whose tables or numbered prose are read: checked
+    as ``core.docx_reader`` reads it (the same package checks), by its content, not its name."""
+
+    ACCEPT = ".xlsx,.xls,.ods,.docx"
+
+    def check(self, content):
+        if looks_like_word(content):
+            load_document(content)
+        else:
+            check_upload(content)
 
 
 class VersionedForm(forms.ModelForm):

@@ -27,7 +27,9 @@ MAX_COMPRESSION_RATIO = 100
 # Where macros live: vbaProject.bin in Office Open XML; Basic/ (StarBasic) and Scripts/
 # (other script languages) in OpenDocument.
 MACRO_FOLDERS = ("basic", "scripts")
-DAMAGED_MEMBER = (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error)
+# zipfile raises RuntimeError for a member flagged as encrypted and NotImplementedError for
+# one flagged with a compression it does not know: a damaged directory entry reads as either.
+DAMAGED_MEMBER = (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error, RuntimeError, NotImplementedError)
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE object, a VBA project, an .xls/.doc inside
 ZIP = b"PK\x03\x04"
 # Content types of parts that hold or run code: VBA projects and their data, macro-enabled

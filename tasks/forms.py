@@ -4,7 +4,7 @@ from django import forms
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import VersionedForm, WorkbookField
+from core.forms import VersionedForm, WorkbookField, WorkbookOrWordField
 from core.numbers import plain
 from org.models import Department
 
@@ -32,9 +32,10 @@ class PlanFilterForm(forms.Form):
 
 
 class ImportUploadForm(forms.Form):
-    file = WorkbookField(
-        label=_("Task table (.xlsx, .xls, .ods)"),
-        help_text=_("An Excel workbook of at most 10 MB. Title rows above the header are fine."),
+    file = WorkbookOrWordField(
+        label=_("Task table (.xlsx, .xls, .ods) or plan (.docx)"),
+        help_text=_("An Excel workbook or a Word document of at most 10 MB. Title rows above the header are fine; "
+                    "from a Word document, a table or the numbered paragraphs are read."),
     )
     region = forms.ModelChoiceField(label=_("Region"), queryset=None, empty_label=None)
     plan = forms.ModelChoiceField(
@@ -51,6 +52,17 @@ class ImportUploadForm(forms.Form):
         label=_("Sheet name"), max_length=100, required=False, help_text=_("Empty: the first sheet.")
     )
     split_circled = forms.BooleanField(label=_("Split ①②③ items in one cell into separate work items"), required=False)
+    table = forms.IntegerField(
+        label=_("Word: table number"), min_value=1, max_value=200, required=False,
+        help_text=_("Empty: the first table. The preview lists the document's tables to choose another."),
+    )
+    prose = forms.BooleanField(
+        label=_("Word: read the numbered paragraphs (一、（一）1.), not a table"), required=False
+    )
+    section = forms.CharField(
+        label=_("Word: part holding the tasks"), max_length=50, required=False,
+        help_text=_("A word of its heading, such as 重点任务; its sub-headings become the key tasks."),
+    )
 
     def __init__(self, *args, regions, plans, **kwargs):
         super().__init__(*args, **kwargs)
@@ -234,6 +246,24 @@ class NodeForm(VersionedForm):
         if (cleaned.get("target_value") is None) != (not cleaned.get("target_comparator")):
             self.add_error("target_comparator", _("Give both the comparator and the value of a target, or neither."))
         return cleaned
+
+
+class LeadAssignmentForm(forms.Form):
+    """The lead and cooperating departments of one work item that has no lead yet."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    leads = forms.ModelMultipleChoiceField(label=_("Lead departments"), queryset=Department.objects.none())
+    cooperators = forms.ModelMultipleChoiceField(
+        label=_("Cooperating departments"), queryset=Department.objects.none(), required=False
+    )
+
+    def __init__(self, *args, node, departments, **kwargs):
+        super().__init__(*args, prefix=f"item-{node.pk}", initial={"version": node.version}, **kwargs)
+        self.node = node
+        for name in ("leads", "cooperators"):
+            self.fields[name].queryset = departments
+            self.fields[name].widget.attrs["size"] = 6
+        self.initial["cooperators"] = [a.department_id for a in node.assignments.all() if a.role == "cooperating"]
 
 
 class ProgressForm(VersionedForm):

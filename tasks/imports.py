@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from core.docx_reader import looks_like_word
 from core.errors import FileUnreadable
 from core.staged_import import Change
 from core.text import normalize_name
@@ -19,6 +20,7 @@ from org.selectors import DepartmentResolver
 
 from .models import Assignment, TaskNode
 from .table_parsing import parse_task_sheet
+from .word_plans import read_word_plan, refuse_for_a_workbook
 
 MAX_SUGGESTIONS = 3
 
@@ -52,10 +54,14 @@ class ImportPreview:
     unknown: dict = field(default_factory=dict)  # normalised name -> UnknownName
     resolver: object = None
     warnings: list = field(default_factory=list)  # imported as they are, but worth a look first
+    word: object = None
 
     @property
     def ok(self):
         return self.table is not None and not self.problems
+
+    def without_lead(self):
+        return [node for node in self.table.work_items() if node.without_lead] if self.table else []
 
     def counts(self):
         if self.table is None:
@@ -70,10 +76,16 @@ class TaskTable:
     sheet: str
     sheets: list
     table: object
+    word: object = None  # a Word document: its tables and what was read (word_plans.WordPlan)
 
 
-def read_task_table(data, *, sheet=None, split_circled=False):
-    """Parse ``data`` (the uploaded file's bytes); ``FileUnreadable`` when it is not a task table."""
+def read_task_table(data, *, sheet=None, split_circled=False, word=None):
+    """Parse ``data`` (the uploaded file's bytes); ``FileUnreadable`` when it is not a task table.
+    A Word document is read by ``word_plans`` (``word``: which of its tables, or its prose)."""
+    if looks_like_word(data):
+        read = read_word_plan(data, choice=word, split_circled=split_circled)
+        return TaskTable(sheet=read.name, sheets=read.names, table=read.table, word=read.plan)
+    refuse_for_a_workbook(word)
     workbook = load_workbook(data)
     names = workbook.sheetnames
     if sheet and sheet not in names:
@@ -83,17 +95,23 @@ def read_task_table(data, *, sheet=None, split_circled=False):
     return TaskTable(sheet=worksheet.title, sheets=names, table=table)
 
 
+def without_lead_warning(count):
+    return _("%(count)d work items have no lead department; after the import, choose their leads on the "
+             "plan's “Unassigned” page.") % {"count": count}
+
+
 def check_task_table(read, *, region):
     """The preview of a read table: its problems and the department names ``region`` does not know."""
     preview = ImportPreview(sheet=read.sheet, sheets=read.sheets, table=read.table, problems=list(read.table.problems))
+    preview.word = read.word
     preview.resolver = DepartmentResolver.for_region(region)
     _check_departments(preview)
     return preview
 
 
-def preview_task_table(*, region, data, sheet=None, split_circled=False):
+def preview_task_table(*, region, data, sheet=None, split_circled=False, word=None):
     """Read ``data`` and check it against ``region``."""
-    return check_task_table(read_task_table(data, sheet=sheet, split_circled=split_circled), region=region)
+    return check_task_table(read_task_table(data, sheet=sheet, split_circled=split_circled, word=word), region=region)
 
 
 def _check_departments(preview):

@@ -337,3 +337,16 @@ def archived_nodes(plan):
                                                                                                         "pk"))
     records = records_under([node.pk for node in nodes])
     return [ArchivedRow(node, records.get(node.pk, [])) for node in nodes]
+
+
+def unassigned_items(plan):
+    """The plan's current work items no department leads (imported from a table with an empty
+    lead cell, or from a plan written as prose), in plan order, with their parents for the label."""
+    return (
+        TaskNode.objects.current()
+        .filter(plan=plan, level=TaskNode.Level.WORK_ITEM)
+        .exclude(assignments__role=Assignment.Role.LEAD)
+        .select_related("parent__parent")
+        .prefetch_related("assignments")
+        .order_by("position")
+    )

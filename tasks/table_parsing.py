@@ -64,6 +64,12 @@ class ParsedNode:
     # merged with the one above].
     cells: dict = field(default_factory=dict)
 
+    @property
+    def without_lead(self):
+        """A work item no department leads yet (a table leaving the cell empty, a plan in
+        prose): imported all the same, its lead is chosen on the plan's 待分配 page."""
+        return self.level == 3 and not self.leads.strip()
+
     def walk(self):
         yield self
         for child in self.children:
@@ -311,9 +317,6 @@ def _work_items(reader, row, item_text, single, split_circled, table):
     inline = split_inline_units(item_text)
     leads = reader.text(row, single.get("lead")) or inline.leads
     cooperators = reader.text(row, single.get("cooperating")) or inline.cooperators
-    if not leads.strip():
-        column = column_letter(single["lead"]) if "lead" in single else ""
-        table.problems.append(Problem(row, column, "没有牵头单位", table.sheet))
     target_text = reader.text(row, single.get("target"))
     parts = split_circled_items(inline.text) if split_circled else [("", inline.text)]
     items = []

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/edit/", plans.plan_edit, name="plan_edit"),
     path("<int:pk>/copy/", plans.plan_copy_view, name="plan_copy"),
     path("<int:pk>/export/", plans.plan_export, name="plan_export"),
+    path("<int:pk>/unassigned/", plans.plan_unassigned, name="plan_unassigned"),
     path("<int:pk>/tasks/new/", plans.node_create_view, name="node_create"),
     path("tasks/<int:pk>/edit/", plans.node_edit, name="node_edit"),
     path("tasks/<int:pk>/delete/", plans.node_delete_view, name="node_delete"),

@@ -189,6 +189,7 @@ OBJECT_ROUTES = {
     "tasks:plan_export": ObjectRoute(_pk(a_plan), owner=REGION),
     "tasks:plan_edit": ObjectRoute(_pk(a_plan), change=True, owner=REGION),
     "tasks:plan_copy": ObjectRoute(_pk(a_plan), change=True, owner=REGION),
+    "tasks:plan_unassigned": ObjectRoute(_pk(a_plan), change=True, owner=REGION),
     "tasks:node_create": ObjectRoute(_pk(a_plan), change=True, owner=REGION),
     "tasks:node_edit": ObjectRoute(_pk(a_node), change=True, owner=REGION),
     "tasks:node_delete": ObjectRoute(_pk(a_node), change=True, owner=REGION),

@@ -102,17 +102,22 @@ def test_unreadable_tables_return_to_the_upload_page_with_the_reason(regions, cl
     assert snapshot() == before
 
 
-def test_work_item_without_lead_blocks_the_import(regions, client_for):
+def test_work_item_without_lead_is_imported_after_confirming_the_warning(regions, client_for):
+    """An empty lead cell no longer blocks the table: the item is imported without a lead and
+    its lead is chosen on the plan's 待分配 page (tests/test_word_plans.py)."""
     table = {**table_data.WULONG_ANNEX2, "rows": [list(row) for row in table_data.WULONG_ANNEX2["rows"]]}
     table["rows"][2][3] = ""
     before = snapshot()
     client = client_for(User.objects.get(username="wulong_reviewer"))
     response = upload(client, regions["wulong"], build_bytes(table))
     page = response.content.decode()
-    assert "“附件2”第6行D列：没有牵头单位" in page
-    assert "确认导入" not in page
-    client.post(response.redirect_chain[-1][0])
+    assert "1项工作没有牵头单位，导入后请在“待分配”页指定" in page
+    assert "确认导入" in page
+    client.post(response.redirect_chain[-1][0])  # the warning not ticked
     assert snapshot() == before
+    client.post(response.redirect_chain[-1][0], {"confirm_warnings": "on"})
+    item = TaskNode.objects.get(plan__title="坏文件", text__startswith="认真贯彻落实2019年全国节约用水工作会议精神")
+    assert not item.assignments.exists()
 
 
 def test_a_sheet_that_does_not_exist_is_named(regions):

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from carriers.selectors import carrier_counts
 from core import staged_import
 from core.audit import audited
+from core.errors import FileUnreadable
 from core.history import record_history
 from core.periods import Quarter
 from core.views import xlsx_response
@@ -28,6 +29,7 @@ from ..forms import (
     NEW_DEPARTMENT,
     NEW_GROUP,
     ImportUploadForm,
+    LeadAssignmentForm,
     NodeForm,
     PlanCopyForm,
     PlanCreateForm,
@@ -35,9 +37,9 @@ from ..forms import (
     PlanForm,
     UnknownNamesForm,
 )
-from ..imports import check_task_table, describe_plan_import, read_task_table
+from ..imports import check_task_table, describe_plan_import, read_task_table, without_lead_warning
 from ..models import Plan, TaskNode
-from ..selectors import archived_nodes, plan_tree, plans_for, records_under, walk
+from ..selectors import archived_nodes, plan_tree, plans_for, records_under, unassigned_items, walk
 from ..services import (
     ALIAS,
     ARCHIVED,
@@ -57,9 +59,11 @@ from ..services import (
     plan_update,
     subtree,
 )
+from ..word_plans import WordChoice
 
 PLANS_PER_PAGE = 30
 TASK_TABLE = "task_table"
+WORD_PROSE = "prose"
 
 
 @require_safe
@@ -111,6 +115,7 @@ def plan_detail(request, pk):
             "phases": plan.phases.all(),
             "can_edit": scope.can_review_region(plan.region),
             "archived": archived_nodes(plan),
+            "unassigned_count": unassigned_items(plan).count(),
             "carrier_counts": carrier_counts(
                 plan, [row.node for row in rows if row.node.is_work_item], today=timezone.localdate()
             ),
@@ -160,6 +165,7 @@ class _TaskTableTarget:
     region: object
     plan: object  # the plan imported into: a stored one, or a new one saved by the commit
     meta: dict
+    word: object = None  # word_plans.WordChoice: what to read of a Word document
 
 
 class TaskTableImporter(staged_import.Importer):
@@ -177,19 +183,34 @@ class TaskTableImporter(staged_import.Importer):
         else:
             plan = Plan(region=region, title=meta["title"], kind=meta["kind_of_plan"], start_year=meta["start_year"],
                         end_year=meta["end_year"])
-        return _TaskTableTarget(region, plan, meta)
+        return _TaskTableTarget(region, plan, meta, _word_choice(request, meta))
 
     def read(self, data, target):
-        return read_task_table(data, sheet=target.meta["sheet"] or None, split_circled=target.meta["split_circled"])
+        def read(word):
+            return read_task_table(data, sheet=target.meta["sheet"] or None,
+                                   split_circled=target.meta["split_circled"], word=word)
+
+        uploaded = _uploaded_choice(target.meta)
+        if target.word == uploaded:
+            return read(uploaded)
+        # A choice made on the preview that cannot be read keeps the upload: the preview shows
+        # why, over what the upload page's choice reads, and cannot be confirmed.
+        try:
+            return read(target.word)
+        except FileUnreadable as error:
+            fallback = read(uploaded)
+            fallback.table.problems.insert(0, _("The choice could not be read: %(reason)s") % {"reason": error})
+            return fallback
 
     def check(self, read, target):
         preview = check_task_table(read, region=target.region)
         diff = plan_import_diff(plan=target.plan, preview=preview)
         changes, removals = describe_plan_import(diff)
         counts = preview.counts()
+        without_lead = preview.without_lead()
         return staged_import.Check(
-            data=preview, problems=preview.problems, warnings=preview.warnings, changes=changes, removals=removals,
-            added=len(diff.tree.added),
+            data=preview, problems=preview.problems, changes=changes, removals=removals, added=len(diff.tree.added),
+            warnings=[*preview.warnings, *([without_lead_warning(len(without_lead))] if without_lead else [])],
             facts=[(_("Key tasks"), counts[1]), (_("Sub-tasks"), counts[2]), (_("Work items"), counts[3]),
                    (_("Added"), len(diff.tree.added)), (_("Changed"), len(changes)), (_("Removed"), len(removals))],
         )
@@ -219,7 +240,29 @@ class TaskTableImporter(staged_import.Importer):
 
     def context(self, target, check):
         return {"region": target.region, "plan": target.plan, "preview": check.data,
-                "rows": [node for root in check.data.table.roots for node in root.walk()]}
+                "rows": [node for root in check.data.table.roots for node in root.walk()],
+                "word": check.data.word, "word_read": _word_read_value(check.data.word)}
+
+
+def _word_choice(request, meta):
+    """What to read of a Word upload: the preview's choice (``?read=2``, ``?read=prose&section=…``),
+    else what the upload page said."""
+    read = request.GET.get("read", "")
+    if read == WORD_PROSE:
+        return WordChoice(prose=True, section=request.GET.get("section", "").strip()[:50])
+    if read.isdigit():
+        return WordChoice(table=int(read))
+    return _uploaded_choice(meta)
+
+
+def _uploaded_choice(meta):
+    return WordChoice(table=meta.get("table"), prose=bool(meta.get("prose")), section=meta.get("section") or "")
+
+
+def _word_read_value(word):
+    if word is None:
+        return ""
+    return WORD_PROSE if word.table is None else str(word.table)
 
 
 TASK_TABLE_IMPORT = TaskTableImporter()
@@ -243,7 +286,7 @@ def import_upload(request):
             request, TASK_TABLE_IMPORT, data["file"], region=data["region"].pk,
             plan=data["plan"].pk if data["plan"] else None, title=data["title"], kind_of_plan=data["kind"],
             start_year=data["start_year"], end_year=data["end_year"] or data["start_year"], sheet=data["sheet"],
-            split_circled=data["split_circled"],
+            split_circled=data["split_circled"], table=data["table"], prose=data["prose"], section=data["section"],
         )
     return render(request, "tasks/import_upload.html", {"form": form})
 
@@ -436,6 +479,35 @@ def node_delete_view(request, pk):
     return render(request, "tasks/node_delete.html", {
         "node": node, "below": below, "plan": node.plan, "lines": lines,
         "record_count": sum(len(found) for _n, found in lines)})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@audited(gettext_lazy("Choose the leads of unassigned work items"), "tasks.Plan")
+def plan_unassigned(request, pk):
+    """The plan's work items no department leads yet, each with a form to choose its lead and
+    cooperating departments; one item is saved per submit."""
+    plan = _changeable_plan(request, pk)
+    departments = _region_departments(plan.region_id)
+    forms = [LeadAssignmentForm(node=node, departments=departments) for node in unassigned_items(plan)]
+    if request.method == "POST":
+        posted = next((form for form in forms if str(form.node.pk) == request.POST.get("item")), None)
+        if posted is None:
+            messages.warning(request, _("That work item has a lead department already, or is no longer in the plan."))
+            return redirect("tasks:plan_unassigned", pk=plan.pk)
+        bound = LeadAssignmentForm(request.POST, node=posted.node, departments=departments)
+        if bound.is_valid():
+            try:
+                chosen = bound.cleaned_data
+                node_update(node=posted.node, version=chosen["version"], leads=list(chosen["leads"]),
+                            cooperators=list(chosen["cooperators"]))
+            except EditConflict:
+                messages.error(request, _("Someone changed this work item meanwhile; choose its departments again."))
+            else:
+                messages.success(request, _("Departments of “%(item)s” saved.") % {"item": posted.node.label})
+            return redirect("tasks:plan_unassigned", pk=plan.pk)
+        forms[forms.index(posted)] = bound
+    return render(request, "tasks/plan_unassigned.html", {"plan": plan, "forms": forms})
 
 
 @require_POST

@@ -11,13 +11,17 @@ from core.errors import FileUnreadable, ImportBlocked
 from core.management.audited import audited
 from core.text import normalize_name
 from org.models import Department, Region
-from tasks.imports import preview_task_table
+from tasks.imports import preview_task_table, without_lead_warning
 from tasks.models import Assignment, Plan
 from tasks.services import ALIAS, GROUP, plan_import
+from tasks.word_plans import WordChoice
 
 
 class Command(BaseCommand):
-    help = "Import a task-decomposition table (.xlsx, .xls or .ods) into a plan of a region."
+    help = (
+        "Import a task-decomposition table (.xlsx, .xls or .ods) or a plan in Word (.docx: one of its tables, "
+        "or its numbered prose) into a plan of a region."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
@@ -26,6 +30,9 @@ class Command(BaseCommand):
         parser.add_argument("--year", help="plan period for a new plan: 2019 or 2023-2025")
         parser.add_argument("--kind", default=Plan.Kind.ANNUAL, choices=Plan.Kind.values)
         parser.add_argument("--sheet", help="sheet name (default: the first sheet)")
+        parser.add_argument("--table", type=int, help="Word: the table to read, from 1 (default: the first)")
+        parser.add_argument("--prose", action="store_true", help="Word: read the numbered paragraphs, not a table")
+        parser.add_argument("--section", help="Word prose: the heading of the part holding the tasks, e.g. 重点任务")
         parser.add_argument("--split-circled", action="store_true", help="split ①②③ items in one cell")
         parser.add_argument(
             "--map", action="append", default=[], metavar="NAME=DEPARTMENT",
@@ -42,8 +49,8 @@ class Command(BaseCommand):
         )
         parser.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
 
-    @audited(_("Import a task table (command line)"), "file", "region", "plan", "year", "sheet", "map", "group",
-             "single_role", "dry_run")
+    @audited(_("Import a task table (command line)"), "file", "region", "plan", "year", "sheet", "table", "prose",
+             "section", "map", "group", "single_role", "dry_run")
     def handle(self, *args, **options):
         try:
             region = Region.objects.get(code=options["region"])
@@ -54,13 +61,18 @@ class Command(BaseCommand):
             raise CommandError(f"文件不存在：{path}")
         try:
             preview = preview_task_table(
-                region=region, data=path.read_bytes(), sheet=options["sheet"], split_circled=options["split_circled"]
+                region=region, data=path.read_bytes(), sheet=options["sheet"], split_circled=options["split_circled"],
+                word=WordChoice(table=options["table"], prose=options["prose"], section=options["section"] or ""),
             )
         except FileUnreadable as error:
             raise CommandError(str(error)) from None
         counts = preview.counts()
+        if preview.word is not None:
+            for number, description in preview.word.tables:
+                self.stdout.write(f"{'*' if number == preview.word.table else ' '} {description}")
+        read = "读取" if preview.word is not None else "工作表"
         self.stdout.write(
-            f"工作表“{preview.sheet}”：重点任务 {counts[1]} 项，子任务 {counts[2]} 项，工作事项 {counts[3]} 项"
+            f"{read}“{preview.sheet}”：重点任务 {counts[1]} 项，子任务 {counts[2]} 项，工作事项 {counts[3]} 项"
         )
         mapping = self._mapping(preview, region, options["map"]) | self._groups(options["group"])
         for warning in preview.warnings:
@@ -74,6 +86,8 @@ class Command(BaseCommand):
                 self.stderr.write(f"未知单位“{unknown.name}”（第{rows}行；相近：{hints}），可用 --map 指定")
         if preview.problems or any(key not in mapping for key in preview.unknown):
             raise CommandError("存在问题，未导入任何内容")
+        if without_lead := preview.without_lead():
+            self.stderr.write(without_lead_warning(len(without_lead)))
         with transaction.atomic():
             plan = self._plan(region, options)
             try:
