@@ -9,6 +9,7 @@ and A4 landscape print set-up with the header repeated on every page.
 """
 
 import math
+import re
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
@@ -184,7 +185,8 @@ def build_source_workbook(plan, roots):
     header_row = layout["header_row"]
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = layout.get("sheet") or "Sheet1"
+    # A Word table's name may hold what a sheet name cannot ([]:*?/\) or be longer than Excel's 31.
+    sheet.title = re.sub(r"[\[\]:*?/\\]", "", layout.get("sheet") or "")[:31] or "Sheet1"
     for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[column_letter(index)].width = SOURCE_WIDTHS.get(column["role"], 16)
     for cell in layout["above"]:

@@ -51,11 +51,11 @@ def table_differences(source, exported, *, merges_from_row=1):
     return found
 
 
-def import_and_export(region, data, *, title="往返方案", sheet=None, mapping=None, single_role=None):
+def import_and_export(region, data, *, title="往返方案", sheet=None, word=None, mapping=None, single_role=None):
     """Import ``data`` into a new plan of ``region`` and export it in the source's layout:
-    (plan, the export's bytes)."""
+    (plan, the export's bytes). ``word``: a ``tasks.word_plans.WordChoice`` for a .docx."""
     plan = Plan.objects.create(region=region, title=title, start_year=2019, end_year=2019)
-    preview = preview_task_table(region=region, data=data, sheet=sheet)
+    preview = preview_task_table(region=region, data=data, sheet=sheet, word=word)
     assert not preview.problems, preview.problems
     plan_import(plan=plan, preview=preview, mapping=mapping, single_role=single_role)
     plan.refresh_from_db()

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from openpyxl import Workbook
 
 from core import events
+from core.docx_reader import load_document
 from core.periods import Quarter
 from org.models import Department, DepartmentGroup, Region
 from tasks.exports import build_source_workbook
@@ -17,6 +18,7 @@ from tasks.imports import preview_task_table
 from tasks.models import Assignment, Plan, ProgressReport, TaskNode
 from tasks.selectors import plan_tree
 from tasks.services import GROUP, node_update, plan_import
+from tasks.word_plans import WordChoice
 from tests.source_tables import grid_of, import_and_export, table_differences, workbook_bytes
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -32,6 +34,13 @@ def test_every_source_table_comes_back_as_written(regions, path):
     region = regions["qianjiang" if path.name.startswith("qianjiang") else "wulong"]
     _plan, exported = import_and_export(region, data)
     assert table_differences(grid_of(data), grid_of(exported)) == []
+
+
+@pytest.mark.parametrize("number", [1, 2])
+def test_a_word_documents_task_tables_come_back_as_written(regions, number):
+    data = (FIXTURES / "docx" / "task_tables.docx").read_bytes()
+    _plan, exported = import_and_export(regions["wulong"], data, word=WordChoice(table=number))
+    assert table_differences(load_document(data).grid(number), grid_of(exported)) == []
 
 
 def test_the_comparison_sees_a_changed_cell_and_a_lost_merge(regions):

@@ -77,7 +77,10 @@ def plan_import(*, plan, preview, mapping=None, user=None, single_role=None):
 
 
 def _layout_with_role(table, single_role):
-    """The table's layout, its one department column given the role the preview settled."""
+    """The table's layout, its one department column given the role the preview settled; none
+    for a plan read from prose (it exports in the official layout)."""
+    if not table.layout:
+        return {}
     layout = {**table.layout, "columns": [dict(column) for column in table.layout.get("columns", [])]}
     column = table.single_department_column
     if column is not None and single_role == Assignment.Role.COOPERATING:
