@@ -7,12 +7,15 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from openpyxl import Workbook
 
 from core import events
 from core.docx_reader import load_document
 from core.periods import Quarter
-from org.models import Department, DepartmentGroup, Region
+from demo import table_data
+from demo.tables import build_bytes
+from org.models import Department, DepartmentGroup, Region, User
 from tasks.exports import build_source_workbook
 from tasks.imports import preview_task_table
 from tasks.models import Assignment, Plan, ProgressReport, TaskNode
@@ -240,3 +243,34 @@ def test_the_commands_create_a_group_take_the_column_role_and_export_either_layo
     assert table_differences(grid_of(source.read_bytes()), grid_of(out.read_bytes())) == []
     call_command("export_tasks", plan=plan.pk, output=str(out), layout="official", stdout=io.StringIO())
     assert grid_of(out.read_bytes()).rows[2][:4] == ["重点任务", "工作内容", "牵头单位", "配合单位"]
+
+
+def test_the_preview_page_creates_a_group_a_department_of_the_kind_asked_and_records_the_column_role(
+        regions, client_for):
+    """附件2 has one 责任单位 column: answered "cooperating". Two names 武隆 does not know:
+    "各乡镇人民政府" made a group of its towns, "区河长办" a new department of kind 其他."""
+    table = {**table_data.WULONG_ANNEX2, "rows": [list(row) for row in table_data.WULONG_ANNEX2["rows"]]}
+    table["rows"][0][3] = "各乡镇人民政府"
+    table["rows"][1][3] = "区河长办"
+    client = client_for(User.objects.get(username="wulong_reviewer"))
+    upload = io.BytesIO(build_bytes(table))
+    upload.name = "附件2.xlsx"
+    url = client.post(reverse("tasks:import_upload"), {
+        "file": upload, "region": regions["wulong"].pk, "title": "问答导入", "kind": "annual", "start_year": 2019,
+    }).url
+    page = client.get(url).content.decode()
+    assert "新建为单位组" in page and "单位列的角色" in page and "责任单位" in page
+    assert page.count('name="name_') == 2
+    client.post(url, {"single_role": "cooperating", "name_0": "group", "group_kinds_0": ["subdistrict"],
+                      "name_1": "new", "kind_1": "other"})
+    plan = Plan.objects.get(title="问答导入")
+    group = DepartmentGroup.objects.get(region=regions["wulong"], name="各乡镇人民政府")
+    assert group.kinds == ["subdistrict"]
+    river = Department.objects.get(region=regions["wulong"], short_name="区河长办")
+    assert (river.name, river.kind) == ("区河长办", "other")
+    first = TaskNode.objects.get(plan=plan, text__startswith="继续深入学习贯彻")
+    assert first.cooperating_text == "各乡镇人民政府" and first.lead_text == ""
+    towns = first.assignments.all()
+    assert towns and all((a.role, a.group_id, a.department.kind) == ("cooperating", group.pk, "subdistrict")
+                         for a in towns)
+    assert plan.source_layout["columns"][3] == {"header": "责任单位", "role": "cooperating"}
