@@ -44,8 +44,8 @@ class Command(BaseCommand):
                  "repeatable)",
         )
         parser.add_argument(
-            "--single-role", choices=Assignment.Role.values, default=Assignment.Role.LEAD,
-            help="the role of a table's one department column (责任单位) when it has no 牵头 column",
+            "--single-role", choices=Assignment.Role.values,
+            help="the role of a table's one department column (责任单位) when it has no 牵头 column (default: lead)",
         )
         parser.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
 
