@@ -17,6 +17,7 @@ from demo import table_data
 from demo.tables import build_bytes
 from org.models import Department, DepartmentGroup, Region, User
 from tasks.exports import build_source_workbook
+from tasks.forms import NodeForm
 from tasks.imports import preview_task_table
 from tasks.models import Assignment, Plan, ProgressReport, TaskNode
 from tasks.selectors import plan_tree
@@ -274,3 +275,17 @@ def test_the_preview_page_creates_a_group_a_department_of_the_kind_asked_and_rec
     assert towns and all((a.role, a.group_id, a.department.kind) == ("cooperating", group.pk, "subdistrict")
                          for a in towns)
     assert plan.source_layout["columns"][3] == {"header": "责任单位", "role": "cooperating"}
+
+
+def test_the_task_form_keeps_a_numbers_space_and_shows_the_cell_as_written(pengshui):
+    plan, _data = imported(pengshui)
+    item = node(plan, "推广高效节水灌溉")
+    departments = Department.objects.filter(region=pengshui)
+    form = NodeForm(instance=item, departments=departments, level=item.level)
+    assert "各乡镇人民政府" in str(form.fields["leads"].help_text)
+    water = departments.get(short_name="县水利局")
+    data = {"number": "1. ", "text": item.text, "due_text": item.due_text, "leads": [water.pk],
+            "version": item.version}
+    form = NodeForm(data, instance=item, departments=departments, level=item.level)
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["number"] == "1. "
