@@ -1,12 +1,15 @@
-"""The task-decomposition table in the official layout, as an .xlsx workbook.
+"""The task-decomposition table as an .xlsx workbook: in the layout of the table the plan
+was imported from (``build_source_workbook``: its label, title, headers, columns and words
+as written), or in the official layout (``build_workbook``).
 
-Laid out like the 附件 of a 工作方案: the 附件 label, the title, a header row with 工作内容
+The official layout is like the 附件 of a 工作方案: the 附件 label, the title, a header row with 工作内容
 over the sub-task and work-item columns, key tasks and sub-tasks merged over their rows,
 牵头单位 and 配合单位 columns, thin borders, wrapped text, a Chinese font, a frozen header
 and A4 landscape print set-up with the header repeated on every page.
 """
 
 import math
+import re
 from collections import defaultdict
 
 from openpyxl import Workbook
@@ -15,7 +18,7 @@ from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from core.excel import column_letter, merge_bordered
+from core.excel import column_letter, merge_bordered, write_text
 from core.styled_rows import CellStyle, StyledRows
 
 from .models import TaskTarget
@@ -36,6 +39,27 @@ HEADER_ROW = 3
 
 def department_names(departments):
     return "、".join(department.short_name for department in departments)
+
+
+def written_departments(text, departments):
+    """A department cell as the table wrote it (group names and spellings kept); the
+    departments' short names for an item made by hand."""
+    return text or department_names(departments)
+
+
+def official_label(node):
+    """A task's number and text in the official layout, which has no 序号 column: a bare
+    序号 ("3") is printed "3." before the text, as a number in a text is."""
+    if node.source_cells.get("serial") and node.number.isdigit():
+        return f"{node.number}.{node.text}"
+    return node.label
+
+
+def official_title(plan):
+    """"<plan>任务分解表", without doubling a title that already says so."""
+    if plan.title.endswith(("任务分解表", "任务分工", "分解表")):
+        return plan.title
+    return f"{plan.title}任务分解表"
 
 
 def build_workbook(plan, roots, *, title=None, label="附件", extra_columns=(), streaming=True):
@@ -62,7 +86,7 @@ def build_workbook(plan, roots, *, title=None, label="附件", extra_columns=(),
     _print_setup(sheet)  # before the first row: a streamed sheet writes its views then
     writer = StyledRows(sheet)
     writer.append([(label, styles["label"])])
-    writer.append([(title or f"{plan.title}任务分解表", styles["title"])], height=36)
+    writer.append([(title or official_title(plan), styles["title"])], height=36)
     writer.append([(name, styles["header"]) for name, _width, _alignment in columns], height=30)
     body = [styles[alignment] for _name, _width, alignment in columns]  # looked up once: styles hash slowly
     for values, height in rows:
@@ -110,10 +134,10 @@ def _layout(roots, extra_columns):
             for item in items or [None]:
                 rows.append(_item_row(item, item_column, columns, extra_columns))
             if has_sub_tasks:
-                sub_label = child.node.label if child is not None and not child.node.is_work_item else ""
+                sub_label = official_label(child.node) if child is not None and not child.node.is_work_item else ""
                 rows[first_of_sub][0][1] = sub_label or None
                 spans.append((2, HEADER_ROW + 1 + first_of_sub, HEADER_ROW + len(rows)))
-        rows[first_of_key][0][0] = key_task.node.label
+        rows[first_of_key][0][0] = official_label(key_task.node)
         spans.append((1, HEADER_ROW + 1 + first_of_key, HEADER_ROW + len(rows)))
     return columns, rows, spans, has_sub_tasks
 
@@ -123,9 +147,9 @@ def _item_row(item, item_column, columns, extra_columns):
     values = [None] * len(columns)
     if item is None:
         return values, None
-    values[item_column] = item.node.label
-    values[item_column + 1] = department_names(item.leads)
-    values[item_column + 2] = department_names(item.cooperators)
+    values[item_column] = official_label(item.node)
+    values[item_column + 1] = written_departments(item.node.lead_text, item.leads)
+    values[item_column + 2] = written_departments(item.node.cooperating_text, item.cooperators)
     for offset, (_header, _width, value) in enumerate(extra_columns, start=3):
         values[item_column + offset] = value(item)
     lines = max(_lines(value, columns[index][1]) for index, value in enumerate(values) if index >= item_column)
@@ -150,3 +174,140 @@ def _lines(text, column_width):
         return 1
     per_line = max(int(column_width / 2.1), 1)
     return sum(max(math.ceil(len(part) / per_line), 1) for part in text.split("\n"))
+
+
+# --- the source's own layout ----------------------------------------------------------------
+
+# Column widths by the role of a column in the source (``table_parsing.source_layout``).
+SOURCE_WIDTHS = {"number": 6, "level1": 22, "level2": 26, "item": 60, "lead": 18, "cooperating": 30, "due": 14,
+                 "target": 20}
+
+
+def source_file_name(plan):
+    layout = plan.source_layout
+    return f"{layout.get('title') or plan.title}.xlsx"
+
+
+def build_source_workbook(plan, roots):
+    """The plan's table laid out as the source table was: the cells above its header (附件2,
+    the title) where they were, the header cells as written with their merges, the columns
+    in their order, numbers and department cells as written, the cells of columns the
+    portal does not use given back, the key tasks, sub-tasks and merged cells merged again."""
+    layout = plan.source_layout
+    columns = layout["columns"]
+    header_row = layout["header_row"]
+    workbook = Workbook()
+    sheet = workbook.active
+    # A Word table's name may hold what a sheet name cannot ([]:*?/\) or be longer than Excel's 31.
+    sheet.title = re.sub(r"[\[\]:*?/\\]", "", layout.get("sheet") or "")[:31] or "Sheet1"
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[column_letter(index)].width = SOURCE_WIDTHS.get(column["role"], 16)
+    for cell in layout["above"]:
+        written = write_text(sheet.cell(row=cell["row"], column=cell["col"]), cell["text"])
+        written.font = LABEL_FONT if cell["text"] == layout.get("label") else TITLE_FONT
+        written.alignment = WRAP_LEFT if cell["text"] == layout.get("label") else WRAP_CENTER
+    for index, column in enumerate(columns, start=1):
+        cell = write_text(sheet.cell(row=header_row, column=index), column["header"] or None)
+        cell.font, cell.alignment, cell.border = HEADER_FONT, WRAP_CENTER, BORDER
+    rows, merges = _source_rows(roots, columns)
+    for offset, values in enumerate(rows, start=header_row + 1):
+        for index, column in enumerate(columns, start=1):
+            cell = write_text(sheet.cell(row=offset, column=index), values.get(index) or None)
+            alignment = WRAP_LEFT if column["role"] in ("item", "level2", "kept") else WRAP_CENTER
+            cell.font, cell.alignment, cell.border = BODY_FONT, alignment, BORDER
+    for first_row, first_column, last_row, last_column in [*layout["above_merges"], *layout["header_merges"]]:
+        sheet.merge_cells(start_row=first_row, start_column=first_column, end_row=last_row, end_column=last_column)
+    for column, first, last in merges:
+        merge_bordered(sheet, header_row + 1 + first, column, header_row + 1 + last, column)
+    sheet.freeze_panes = f"A{header_row + 1}"
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE
+    return workbook
+
+
+def _written_task(node):
+    """A task cell as written: its number and text, or the text alone when its number is
+    in the 序号 column."""
+    if node.source_cells.get("serial") or not node.number or node.text.startswith(node.number):
+        return node.text
+    return f"{node.number}{node.text}"
+
+
+def _source_rows(roots, columns):
+    """([{column: value}] one per body row, [(column, first row, last row)] to merge; rows
+    counted from 0 below the header)."""
+    of_role = {}
+    for index, column in enumerate(columns, start=1):
+        of_role.setdefault(column["role"], []).append(index)
+    level_column = {1: of_role.get("level1", [None])[0], 2: of_role.get("level2", [None])[0]}
+    number_column = of_role.get("number", [None])[0]
+    rows, merges = [], []
+
+    def visit(tree_row):
+        node, first = tree_row.node, len(rows)
+        if node.is_work_item:
+            rows.append(_item_cells(tree_row, of_role))
+        elif tree_row.children:
+            for child in tree_row.children:
+                visit(child)
+        else:
+            rows.append({})
+        last = len(rows) - 1
+        spanned = [level_column.get(node.level)] if not node.is_work_item else []
+        if node.source_cells.get("serial") and number_column:
+            rows[first][number_column] = node.number
+            spanned.append(number_column)
+        for column in spanned:
+            if column is None:
+                continue
+            if column != number_column:
+                rows[first][column] = _written_task(node)
+            if last > first:
+                merges.append((column, first, last))
+
+    for root in roots:
+        visit(root)
+    merges += _continued_merges(rows)
+    return rows, merges
+
+
+def _item_cells(tree_row, of_role):
+    node = tree_row.node
+    cells = node.source_cells
+    values = {int(key): text for key, text in cells.items() if key.isdigit()}  # the columns kept as written
+    inline = cells.get("inline", "")
+    for column in of_role.get("item", [])[-1:]:
+        values[column] = _written_task(node) + inline
+    if not inline:  # departments written in the text leave their columns as empty as they were
+        for role, text, parties in (("lead", node.lead_text, tree_row.leads),
+                                    ("cooperating", node.cooperating_text, tree_row.cooperators)):
+            for column in of_role.get(role, [])[:1]:
+                values[column] = written_departments(text, parties)
+    for column in of_role.get("due", [])[:1]:
+        values[column] = node.due_text
+    for column in of_role.get("target", [])[:1]:
+        values[column] = node.target_text
+    values["continued"] = cells.get("continued", [])
+    values["item"] = True
+    return values
+
+
+def _continued_merges(rows):
+    """Cells merged with the one above in the source (a department merged over several
+    items): merged again where the row above is still the one with the same text (a
+    filtered export may have left out the rows between)."""
+    merges, runs, previous = [], {}, {}
+    for index, values in enumerate(rows):
+        continued = set(values.pop("continued", []))
+        current = dict(values)
+        for column in list(runs):
+            if column not in continued or previous.get(column) != current.get(column):
+                merges.append((column, runs.pop(column), index - 1))
+        for column in continued:
+            if index and previous.get(column) == current.get(column) and previous.get("item"):
+                runs.setdefault(column, index - 1)
+                values[column] = None
+        previous = current
+    merges += [(column, first, len(rows) - 1) for column, first in runs.items()]
+    return merges

@@ -96,33 +96,66 @@ class ImportUploadForm(forms.Form):
 
 
 NEW_DEPARTMENT = "new"
+NEW_GROUP = "group"
 
 
 class UnknownNamesForm(forms.Form):
-    """One choice per department name the table uses that the region does not know."""
+    """One choice per department name the table uses that the region does not know: an
+    existing department, a new department (of a kind asked beside it) or a new group (of the
+    departments of the kinds ticked beside it). With ``single_department_column`` it also
+    asks the role of a table's one department column."""
 
-    def __init__(self, *args, unknown, departments, **kwargs):
+    def __init__(self, *args, unknown, departments, single_department_column=None, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [("", _("— choose —")), (NEW_DEPARTMENT, _("Create it as a new department"))]
+        choices = [("", _("— choose —")), (NEW_DEPARTMENT, _("Create it as a new department")),
+                   (NEW_GROUP, _("Create it as a department group"))]
         choices += [(str(d.pk), _("Same as %(name)s") % {"name": d.short_name}) for d in departments]
         self.unknown = unknown
+        if single_department_column is not None:
+            self.fields["single_role"] = forms.ChoiceField(
+                label=_("The table's one department column (%(column)s) names") % {
+                    "column": single_department_column},
+                choices=Assignment.Role.choices, initial=Assignment.Role.LEAD, widget=forms.RadioSelect,
+                required=False,  # not answered: lead
+            )
         for index, (key, name) in enumerate(unknown.items()):
             suggestions = "、".join(spelling for spelling, _ in name.suggestions)
             self.fields[f"name_{index}"] = forms.ChoiceField(
                 label=name.name,
                 choices=choices,
+                initial=NEW_GROUP if name.looks_like_group else "",
                 # Rendered as HTML like every help text: the stored spellings are escaped.
                 help_text=_("Rows %(rows)s (%(columns)s). Similar: %(similar)s")
                 % {"rows": "、".join(map(str, name.rows)), "columns": "、".join(name.columns),
                    "similar": escape(suggestions or "—")},
             )
             self.fields[f"name_{index}"].unknown_key = key
+            self.fields[f"kind_{index}"] = forms.ChoiceField(
+                label=_("Kind of the new department"), choices=Department.Kind.choices,
+                initial=Department.Kind.BUREAU, required=False,
+            )
+            self.fields[f"group_kinds_{index}"] = forms.MultipleChoiceField(
+                label=_("Members of the new group: the departments of these kinds"), choices=Department.Kind.choices,
+                required=False, widget=forms.CheckboxSelectMultiple,
+                help_text=_("A group with no members yet is kept; departments join it as they are added."),
+            )
         if unknown:
             self.fields["remember"] = forms.BooleanField(
                 label=_("Remember these names as aliases of the chosen departments, so later imports know them"),
                 required=False,
                 initial=True,
             )
+
+    def name_rows(self):
+        """[(choice, kind of a new department, members of a new group)] bound fields, one per name."""
+        return [(self[name], self[f"kind_{name[5:]}"], self[f"group_kinds_{name[5:]}"])
+                for name, field in self.fields.items() if hasattr(field, "unknown_key")]
+
+    def answers(self):
+        """[(unknown key, choice, kind of a new department, member kinds of a new group)]."""
+        return [(field.unknown_key, self.cleaned_data[name], self.cleaned_data.get(f"kind_{name[5:]}")
+                 or Department.Kind.BUREAU, self.cleaned_data.get(f"group_kinds_{name[5:]}") or [])
+                for name, field in self.fields.items() if hasattr(field, "unknown_key")]
 
 
 class PlanForm(VersionedForm):
@@ -178,6 +211,7 @@ class NodeForm(VersionedForm):
     def __init__(self, *args, departments, level, **kwargs):
         super().__init__(*args, **kwargs)
         self.level = level
+        self.fields["number"].strip = False  # "1. " as printed, its space kept
         self.helper = FormHelper()
         self.helper.form_tag = False
         if level == TaskNode.Level.WORK_ITEM:
@@ -191,8 +225,11 @@ class NodeForm(VersionedForm):
                 Div("cooperators", css_class="department-checks"),
                 "version",
             )
-            for name in ("leads", "cooperators"):
+            for name, written in (("leads", self.instance.lead_text), ("cooperators", self.instance.cooperating_text)):
                 self.fields[name].queryset = departments
+                if written:
+                    # Group names stay written while all their members stay ticked. Help text is HTML: escaped.
+                    self.fields[name].help_text = _("As written in the table: %(text)s") % {"text": escape(written)}
             if self.instance.pk and not self.is_bound:
                 self.initial["leads"] = [a.department_id for a in self.instance.assignments.all() if a.role == "lead"]
                 self.initial["cooperators"] = [

@@ -31,12 +31,20 @@ MAX_SUGGESTIONS = 3
 COLUMN_OF_ROLE = {"leads": "牵头单位", "cooperators": "配合单位"}
 
 
+GROUP_WORDS = ("有关单位", "有关部门", "各部门", "成员单位", "相关单位", "相关部门")
+
+
 @dataclass
 class UnknownName:
     name: str
     rows: list = field(default_factory=list)
     columns: list = field(default_factory=list)  # COLUMN_OF_ROLE headers, in the order found
     suggestions: list = field(default_factory=list)  # [(spelling, department)]
+
+    @property
+    def looks_like_group(self):
+        """各乡镇人民政府, 区级有关单位: a name for several departments, not one."""
+        return self.name.startswith("各") or any(word in self.name for word in GROUP_WORDS)
 
 
 @dataclass
@@ -47,6 +55,7 @@ class ImportPreview:
     problems: list = field(default_factory=list)
     unknown: dict = field(default_factory=dict)  # normalised name -> UnknownName
     resolver: object = None
+    warnings: list = field(default_factory=list)  # imported as they are, but worth a look first
     word: object = None
 
     @property
@@ -115,9 +124,12 @@ def _check_departments(preview):
     """Collect every department name the region does not know, with the rows it is on and
     the closest spellings it does know."""
     resolver = preview.resolver
+    empty_groups = {}
     for node in preview.table.work_items():
         for role, column in COLUMN_OF_ROLE.items():
             for name in resolver.names_in(getattr(node, role)):
+                if resolver.is_group(name) and not resolver.resolve_name(name):
+                    empty_groups.setdefault(normalize_name(name), (name, []))[1].append(node.row)
                 if resolver.knows(name):
                     continue
                 unknown = preview.unknown.setdefault(normalize_name(name), UnknownName(name=name))
@@ -125,6 +137,9 @@ def _check_departments(preview):
                     unknown.rows.append(node.row)
                 if column not in unknown.columns:
                     unknown.columns.append(column)
+    for name, rows in empty_groups.values():
+        rows = "、".join(map(str, dict.fromkeys(rows)))
+        preview.warnings.append(f"第{rows}行：“{name}”目前没有成员单位，成员加入后自动承担")
     known = resolver.departments  # normalised spelling -> department
     for unknown in preview.unknown.values():
         close = difflib.get_close_matches(normalize_name(unknown.name), list(known), n=MAX_SUGGESTIONS, cutoff=0.5)
@@ -133,7 +148,7 @@ def _check_departments(preview):
 
 
 # Fields of a node the preview shows when they change (the position follows from the others).
-SHOWN_FIELDS = ("number", "text", "due_text", "target_text")
+SHOWN_FIELDS = ("number", "text", "due_text", "target_text", "lead_text", "cooperating_text")
 
 
 def describe_plan_import(diff):

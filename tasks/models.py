@@ -18,7 +18,7 @@ from core.links import object_url
 from core.models import EvidenceFile
 from core.periods import DeadlineRule, Quarter
 from core.workflow import Reviewed
-from org.models import Department, Region
+from org.models import Department, DepartmentGroup, Region
 
 from .wording import target_label
 
@@ -54,6 +54,10 @@ class Plan(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # Bumped on every edit through the pages, so a stale form is refused, not saved over.
     version = models.PositiveIntegerField(_("version"), default=1)
+    # The imported table's own layout (``table_parsing.source_layout``): its label, title,
+    # header cells as written with their columns' roles, merges and sheet name. The
+    # default export gives it back; a plan made by hand has none and exports officially.
+    source_layout = models.JSONField(_("layout of the source table"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("plan")
@@ -159,6 +163,13 @@ class TaskNode(models.Model):
     target_unit = models.CharField(_("target unit"), max_length=20, blank=True)
     target_comparator = models.CharField(_("target comparator"), max_length=2, choices=Comparator.choices, blank=True)
     target_text = models.CharField(_("target as written"), max_length=300, blank=True)
+    # The department cells as written (区水利局、各镇（街道）): a group name stays a group
+    # here; the assignments are what it stands for now.
+    lead_text = models.TextField(_("lead departments as written"), blank=True)
+    cooperating_text = models.TextField(_("cooperating departments as written"), blank=True)
+    # The source row's cells the tree has no field for (序号, 备注, an inline
+    # "（牵头单位：…）"), so the export gives the row back: see ``table_parsing.ParsedNode``.
+    source_cells = models.JSONField(_("other cells of the source row"), default=dict, blank=True)
     departments = models.ManyToManyField(
         Department, through="Assignment", verbose_name=_("departments"), related_name="task_nodes"
     )
@@ -212,7 +223,9 @@ class TaskNode(models.Model):
     def label(self):
         """Number and text as printed, without doubling a number the text already starts with."""
         if self.number and not self.text.startswith(self.number):
-            return f"{self.number}{self.text}"
+            # A 序号 column's bare "3" is not glued to the text it numbers.
+            bare = self.number[-1].isascii() and self.number[-1].isalnum()
+            return f"{self.number} {self.text}" if bare else f"{self.number}{self.text}"
         return self.text
 
     def clean(self):
@@ -238,6 +251,12 @@ class Assignment(models.Model):
     )
     role = models.CharField(_("role"), max_length=12, choices=Role.choices)
     position = models.PositiveSmallIntegerField(_("order"), default=0)
+    # The group name through which the department has the item (各镇（街道）), null when
+    # it is named outright: when the group's members change, only these follow.
+    group = models.ForeignKey(
+        DepartmentGroup, verbose_name=_("through group"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -8,7 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.periods import Quarter
+from core.text import normalize_name
 from org.models import Department
+from org.selectors import split_department_cell
 
 from .models import Assignment, Contribution, Plan, ProgressReport, TaskNode
 
@@ -29,6 +31,22 @@ class TreeRow:
     @property
     def cooperator_ids(self):
         return [department.pk for department in self.cooperators]
+
+    @property
+    def written_leads(self):
+        """The lead cell as the table wrote it, when it says more than the names shown
+        (a group name: 各镇（街道）); empty otherwise."""
+        return _said_more(self.node.lead_text, self.leads)
+
+    @property
+    def written_cooperators(self):
+        return _said_more(self.node.cooperating_text, self.cooperators)
+
+
+def _said_more(text, departments):
+    names = {normalize_name(name) for d in departments for name in (d.short_name, d.name)}
+    written = [normalize_name(part) for part in split_department_cell(text)]
+    return "" if all(part in names for part in written) else text
 
 
 def plans_for(scope):

@@ -24,12 +24,13 @@ _INLINE_PART = re.compile(r"(?P<label>牵头单位|牵头部门|责任单位|配
 
 
 def split_number(text):
-    """(printed number, rest of the text): "（一）健全节水制度" → ("（一）", "健全节水制度")."""
+    """(printed number, rest of the text): "（一）健全节水制度" → ("（一）", "健全节水制度").
+    The number is kept as written, with the space after it ("1. "), so number + text is
+    the cell as printed; matching compares them normalised."""
     match = _NUMBER.match(text or "")
     if not match:
         return "", (text or "").strip()
-    number = re.sub(r"\s+", "", match.group("number")).replace("．", ".")
-    return number, text[match.end() :].strip()
+    return text[match.start("number") : match.end()], text[match.end() :].strip()
 
 
 def split_circled_items(text):

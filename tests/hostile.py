@@ -231,6 +231,7 @@ def _plan(h, say, clients):
         number=say("tasks.TaskNode.number"), due_text=say("tasks.TaskNode.due_text"),
         target_unit=say("tasks.TaskNode.target_unit"), target_text=say("tasks.TaskNode.target_text"),
         target_value=10, target_comparator="ge",
+        lead_text=say("tasks.TaskNode.lead_text"), cooperating_text=say("tasks.TaskNode.cooperating_text"),
     )
     h.item.refresh_from_db()
     type(h.plan).objects.filter(pk=h.plan.pk).update(document_number=say("tasks.Plan.document_number"))

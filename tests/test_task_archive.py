@@ -154,13 +154,13 @@ def test_another_districts_numbering_and_wording_is_the_same_sub_task(plan, urba
     item = sub_task.children.order_by("position").first()
     lead = item.assignments.get(role="lead").department
     record(item, lead, QUARTERS[0])
-    old_cell = f"1.{sub_task.text}"
+    old_cell = sub_task.label  # "1. 制定和…", as the table printed it
     preview = preview_of(plan, edited(exported(plan), old_cell, "（1）制定并落实节约用水规划"))
     assert not preview.problems
     changes, removals = describe_plan_import(plan_import_diff(plan=plan, preview=preview))
     assert removals == []
     fields = {str(label): (old, new) for change in changes for label, old, new in change.fields}
-    assert fields["序号"] == ("1.", "（1）")
+    assert fields["序号"] == ("1. ", "（1）")
     assert fields["改写"] == ("制定和落实节约用水规划", "制定并落实节约用水规划")
     plan_import(plan=plan, preview=preview)
     sub_task.refresh_from_db()

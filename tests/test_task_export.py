@@ -10,11 +10,17 @@ from django.urls import reverse
 from demo import table_data
 from demo.tables import build_bytes
 from org.models import Region, User
+from org.selectors import DepartmentResolver
 from tasks.exports import build_workbook
 from tasks.imports import preview_task_table
 from tasks.models import Assignment, TaskNode
 from tasks.selectors import plan_tree
 from tests.helpers import import_table, new_plan
+
+
+def named(region, text):
+    """The departments a department cell stands for, group names resolved."""
+    return DepartmentResolver.for_region(region).resolve_cell(text)
 
 
 def exported(plan, **filters):
@@ -55,7 +61,7 @@ def test_annex1_export_matches_the_document_layout(regions):
     key_merges = [m for m in found if m.startswith("A") and m != "A2:F2"]
     assert sorted(key_merges, key=lambda m: int(m.split(":")[0][1:])) == ["A4:A15", "A16:A35", "A36:A42", "A43:A44"]
     assert sheet["A4"].value == "（一）健全节水制度，落实水资源消耗总量和强度双控行动"
-    assert sheet["B4"].value == "1.制定和落实节约用水规划" and "B4:B6" in found
+    assert sheet["B4"].value == "1. 制定和落实节约用水规划" and "B4:B6" in found
     row = next(r for r in range(4, sheet.max_row + 1) if (sheet.cell(r, 3).value or "").startswith("加大污水处理力度"))
     assert sheet.cell(row, 4).value == "区城管局" and sheet.cell(row, 5).value == "区住房城乡建委"
     assert sheet.cell(4, 5).value == "区发展改革委、区经济信息委、区规划自然资源局、区住房城乡建委、区城管局"
@@ -87,15 +93,22 @@ def test_export_then_import_gives_the_same_tree(regions, region, table):
     from tasks.services import plan_import
 
     plan_import(plan=copy, preview=preview)
-    assert canonical(copy) == canonical(plan)
+    # The official layout has no 序号 column: a bare 序号 ("1") comes back as "1." before the text.
+    assert bare_numbers(canonical(copy)) == bare_numbers(canonical(plan))
+
+
+def bare_numbers(rows):
+    return [(level, number.rstrip(". "), *rest) for level, number, *rest in rows]
 
 
 def test_export_of_one_department(regions):
     plan, _ = import_table(regions["wulong"], table_data.WULONG_ANNEX1)
     economy = regions["wulong"].departments.get(short_name="区经济信息委")
     sheet = exported(plan, department=economy)
-    texts = [sheet.cell(r, 4).value + "|" + (sheet.cell(r, 5).value or "") for r in range(4, sheet.max_row + 1)]
-    assert texts and all("区经济信息委" in text for text in texts)
+    texts = [sheet.cell(r, 4).value + "、" + (sheet.cell(r, 5).value or "") for r in range(4, sheet.max_row + 1)]
+    # Each row names it, or a group it is a member of (written as the table wrote it).
+    assert texts and all(economy in named(regions["wulong"], text) for text in texts)
+    assert any("区级有关单位" in text for text in texts)
     expected = Assignment.objects.filter(node__plan=plan, department=economy).count()
     assert sheet.max_row - 3 == expected
 
@@ -124,10 +137,12 @@ def test_formula_like_text_is_written_as_text(regions):
 def test_export_command(regions, tmp_path):
     plan, _ = import_table(regions["wulong"], table_data.WULONG_ANNEX1)
     out = tmp_path / "out.xlsx"
-    call_command("export_tasks", plan=plan.pk, output=str(out), department="区城市管理局", stdout=io.StringIO())
+    call_command("export_tasks", plan=plan.pk, output=str(out), department="区城市管理局", layout="official",
+                 stdout=io.StringIO())
     sheet = openpyxl.load_workbook(out).active
+    urban = regions["wulong"].departments.get(short_name="区城管局")
     assert sheet.max_row > 3 and all(
-        "区城管局" in (sheet.cell(r, 4).value or "") + (sheet.cell(r, 5).value or "")
+        urban in named(regions["wulong"], f"{sheet.cell(r, 4).value or ''}、{sheet.cell(r, 5).value or ''}")
         for r in range(4, sheet.max_row + 1)
     )
 
@@ -181,3 +196,35 @@ def test_control_characters_are_dropped_and_spaces_kept(regions, streaming):
     sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue())).active
     texts = [c.value for row in sheet.iter_rows(min_row=4) for c in row if c.value and "控制符" in c.value]
     assert len(texts) == 1 and texts[0].endswith("  前导空格与控制符 ")
+
+
+def test_the_page_exports_the_source_layout_and_the_official_one_on_request(regions, client_for):
+    plan, _ = import_table(regions["wulong"], table_data.WULONG_ANNEX2)
+    client = client_for(User.objects.get(username="wulong_cgj"))
+    url = reverse("tasks:plan_export", args=[plan.pk])
+    source = openpyxl.load_workbook(io.BytesIO(client.get(url).content)).active
+    assert (source.title, source["A1"].value) == ("附件2", "附件2")
+    assert source["A2"].value == "武隆2019年节约用水工作方案任务分解表"
+    assert [source.cell(3, c).value for c in range(1, 5)] == ["事项", "主要内容", "主要任务", "责任单位"]
+    official = openpyxl.load_workbook(io.BytesIO(client.get(url + "?layout=official").content)).active
+    assert (official.title, official["A1"].value, official["A2"].value) == ("任务分解表", "附件", "测试方案任务分解表")
+    assert [official.cell(3, c).value for c in range(1, 6)] == ["重点任务", "工作内容", None, "牵头单位", "配合单位"]
+
+
+def test_a_plan_made_by_hand_exports_officially_and_its_title_is_not_doubled(regions, tmp_path):
+    plan = new_plan(regions["wulong"], title="武隆区节水工作任务分解表")
+    key = TaskNode.objects.create(plan=plan, level=1, position=1, number="一、", text="手工任务")
+    TaskNode.objects.create(plan=plan, parent=key, level=3, position=2, text="手工事项")
+    out = tmp_path / "out.xlsx"
+    call_command("export_tasks", plan=plan.pk, output=str(out), stdout=io.StringIO())
+    sheet = openpyxl.load_workbook(out).active
+    assert (sheet.title, sheet["A2"].value) == ("任务分解表", "武隆区节水工作任务分解表")
+    assert sheet["A4"].value == "一、手工任务"
+
+
+def test_export_command_gives_the_source_layout_by_default(regions, tmp_path):
+    plan, _ = import_table(regions["wulong"], table_data.WULONG_ANNEX1)
+    out = tmp_path / "out.xlsx"
+    call_command("export_tasks", plan=plan.pk, output=str(out), stdout=io.StringIO())
+    sheet = openpyxl.load_workbook(out).active
+    assert (sheet.title, sheet["A1"].value, sheet["D3"].value) == ("附件1", "附件1", "牵头\n\n单位")

@@ -25,7 +25,7 @@ def test_wulong_annex1_tree(regions):
     assert [k.number for k in key_tasks] == ["（一）", "（二）", "（三）", "（四）"]
     assert [k.children.count() for k in key_tasks] == [8, 14, 5, 2]
     first = item(plan, "按照“节水优先”")
-    assert first.parent.label == "1.制定和落实节约用水规划"
+    assert first.parent.label == "1. 制定和落实节约用水规划"  # as printed, the space kept
     assert parties(first) == (
         ["区水利局"],
         ["区发展改革委", "区经济信息委", "区规划自然资源局", "区住房城乡建委", "区城管局"],
@@ -33,7 +33,7 @@ def test_wulong_annex1_tree(regions):
     # 区城管局 and 区住房城乡建委 are merged over the three items of sub-task 13.
     for start in ("加大污水处理力度", "以城镇污水处理厂为中心", "鼓励城镇大型公共建筑"):
         node = item(plan, start)
-        assert node.parent.number == "13."
+        assert node.parent.number == "13. "
         assert parties(node) == (["区城管局"], ["区住房城乡建委"])
     # A group name leads: every bureau of the district.
     procurement = item(plan, "在政府采购中")
@@ -46,7 +46,7 @@ def test_wulong_annex1_tree(regions):
 def test_wulong_annex2_tree_and_targets(regions):
     plan, _ = import_table(regions["wulong"], table_data.WULONG_ANNEX2)
     assert level_counts(plan) == [10, 16, 19]
-    carriers = TaskNode.objects.get(plan=plan, level=2, number="15.")
+    carriers = TaskNode.objects.get(plan=plan, level=2, number="15. ")
     assert carriers.children.count() == 4
     enterprises = item(plan, "2019年度，节水型企业建成率")
     assert (enterprises.target_value, enterprises.target_unit, enterprises.target_comparator) == (10, "%", "ge")
@@ -61,7 +61,7 @@ def test_qianjiang_tasks_with_inline_units(regions):
     plan, _ = import_table(regions["qianjiang"], table_data.QIANJIANG_TASKS)
     assert level_counts(plan) == [4, 0, 28]
     one = item(plan, "编制城市节水相关规划")
-    assert one.number == "1."
+    assert one.number == "1"  # the 序号 column's number as written
     assert "牵头单位" not in one.text
     assert parties(one) == (["区住房城乡建委", "区城市管理局"], ["区经济信息委", "区规划自然资源局", "区水利局"])
     leaks = item(plan, "加大城市供水管网漏损率控制")

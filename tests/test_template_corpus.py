@@ -98,8 +98,11 @@ def _world(wulong, qianjiang):
     duties = duties_for(qianjiang, adopted_set_of(qianjiang))
     wulong_report = DataReport.objects.create(region=wulong, department=clerk.department, year=2024, quarter=1)
     files = {
-        "task": _download("wulong_reviewer", reverse("tasks:plan_export", args=[plan.pk])),
-        "task/other region": _download("qianjiang_reviewer", reverse("tasks:plan_export", args=[q_plan.pk])),
+        # The uniform layout, whose sheet and cells the spots below name (the default download
+        # is the source table's own layout, checked cell by cell in test_source_roundtrip).
+        "task": _download("wulong_reviewer", reverse("tasks:plan_export", args=[plan.pk]) + "?layout=official"),
+        "task/other region": _download("qianjiang_reviewer",
+                                       reverse("tasks:plan_export", args=[q_plan.pk]) + "?layout=official"),
         "progress": _download("wulong_cgj", _quarter_url("tasks:progress_template", Q1_2019)),
         "progress/other department": _download("wulong_reviewer", _quarter_url("tasks:progress_template", Q1_2019)),
         "progress/other quarter": _download("wulong_cgj", _quarter_url("tasks:progress_template", Quarter(2019, 2))),

@@ -159,8 +159,9 @@ def test_numbering_styles_are_levels_by_the_order_they_open():
     ], start=1))
     table = parse_prose(paragraphs)
     assert shape(table) == [
-        (1, "一、", "抓好重点领域节水", 2), (2, "1.", "开展工业节水改造", 3), (3, "①", "推广循环冷却水技术；", 4),
-        (3, "②", "淘汰高耗水工艺。", 5), (3, "2.", "建设节水型机关", 6),
+        # Numbers as printed: the space after "1. " and the full-width "2．" kept.
+        (1, "一、", "抓好重点领域节水", 2), (2, "1. ", "开展工业节水改造", 3), (3, "①", "推广循环冷却水技术；", 4),
+        (3, "②", "淘汰高耗水工艺。", 5), (3, "2．", "建设节水型机关", 6),
         (1, "二、", "强化监督考核", 7), (3, "1、", "开展用水审计", 8),
     ]
 

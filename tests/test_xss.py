@@ -153,6 +153,7 @@ Q, Q1, YEAR, DISTRICT = str(world.QUARTER), str(world.PREVIOUS), world.QUARTER.y
 REVIEWER, REPORTER, SUPERVISOR, ADMIN, EXPERT = "reviewer", "reporter", "supervisor", "administrator", "expert"
 TASK = ("tasks.TaskNode.number", "tasks.TaskNode.text")
 TARGET = ("tasks.TaskTarget.unit", "tasks.TaskTarget.due_text", "tasks.TaskTarget.wording")
+WRITTEN = ("tasks.TaskNode.lead_text", "tasks.TaskNode.cooperating_text")  # the department cells as written
 NARRATIVE = ("tasks.ProgressReport.work_done", "tasks.ProgressReport.problems", "tasks.ProgressReport.next_plan")
 DEPARTMENT = ("org.Department.name", "org.Department.short_name")
 INDICATOR = ("indicators.Indicator.name", "indicators.Indicator.target_text", "indicators.Indicator.unit")
@@ -210,14 +211,14 @@ PAGES = [
          lambda h: reverse("tasks:plan_list")),
     Page("plan", (REVIEWER, REPORTER, SUPERVISOR), ("tasks.Plan.title", "tasks.Plan.document_number",
                                                     "tasks.PlanPhase.name", *TASK, "tasks.TaskNode.target_text",
-                                                    "org.Department.short_name", "org.Region.name"),
+                                                    *WRITTEN, "org.Department.short_name", "org.Region.name"),
          lambda h: h.plan.get_absolute_url()),
     Page("plan form", (REVIEWER,), ("tasks.Plan.title", "tasks.Plan.document_number"),
          lambda h: reverse("tasks:plan_edit", args=[h.plan.pk])),
     Page("plan copy", (REVIEWER,), ("tasks.Plan.title",), lambda h: reverse("tasks:plan_copy", args=[h.plan.pk])),
     Page("task form", (REVIEWER,), (*TASK, "tasks.TaskNode.due_text", "tasks.TaskNode.target_unit",
-                                    "tasks.TaskNode.target_text", "tasks.Plan.title", "org.Department.short_name",
-                                    *TARGET),
+                                    "tasks.TaskNode.target_text", *WRITTEN, "tasks.Plan.title",
+                                    "org.Department.short_name", *TARGET),
          lambda h: reverse("tasks:node_edit", args=[h.item.pk])),
     Page("task delete", (REVIEWER,), TASK, lambda h: reverse("tasks:node_delete", args=[h.item.pk])),
     Page("task table import preview", (REVIEWER,), ("tasks.Plan.title", "tasks.TaskNode.text",

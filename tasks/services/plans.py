@@ -3,7 +3,7 @@
 import difflib
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Max
@@ -16,14 +16,15 @@ from core.history import record_bulk
 from core.periods import Quarter
 from core.text import normalize_name
 from core.workflow import save_versioned
-from org.models import Department, DepartmentAlias
+from org.models import Department, DepartmentAlias, DepartmentGroup
+from org.selectors import DepartmentResolver
 
 from ..models import Assignment, Contribution, Plan, PlanPhase, ProgressReport, TaskNode
 from ..selectors import records_under
 from ..wording import parse_due, parse_target
 from .targets import targets_refuse_invalid, targets_sync
 
-MAP, ALIAS, NEW = "map", "alias", "new"
+MAP, ALIAS, NEW, GROUP = "map", "alias", "new", "group"
 
 
 @dataclass
@@ -43,15 +44,18 @@ class ImportResult:
 
 
 @transaction.atomic
-def plan_import(*, plan, preview, mapping=None, user=None):
+def plan_import(*, plan, preview, mapping=None, user=None, single_role=None):
     """Write the previewed tree into ``plan`` in one transaction.
 
     ``mapping`` settles each unknown department name (keyed by its normalised form):
     ``(MAP, department)`` uses an existing department for this import, ``(ALIAS, department)``
-    also records the name as that department's alias, ``(NEW, kind)`` creates a department.
+    also records the name as that department's alias, ``(NEW, kind)`` creates a department
+    of that kind, ``(GROUP, kinds)`` creates a group of the departments of those kinds.
+    ``single_role`` is the role of a table's one department column (lead when not given).
     Nodes are matched to the plan's existing nodes by their place and wording (a reworded
     item is the same item), so importing the same table again changes nothing; a node the
-    table no longer has is archived when records hang on it, deleted otherwise.
+    table no longer has is archived when records hang on it, deleted otherwise. The
+    table's own layout is kept on the plan for the export.
     """
     # Two imports into one plan at once would each find the other's nodes missing and add
     # them twice: the second waits for the first and then finds its nodes.
@@ -63,26 +67,115 @@ def plan_import(*, plan, preview, mapping=None, user=None):
         raise ImportBlocked([f"导入前请先解决预览中列出的问题{unknown}"])
     targets_refuse_invalid(preview.table, default_year=plan.start_year)
     extra = _settle_unknown_names(plan.region, preview, mapping)
-    desired = list(_desired_nodes(plan, preview, extra))
-    return _apply_tree(plan, desired, user)
+    if mapping:  # the names just settled are known now, groups with their members
+        preview.resolver = DepartmentResolver.for_region(plan.region)
+    desired = list(_desired_nodes(plan, preview, extra, single_role=single_role))
+    result = _apply_tree(plan, desired, user)
+    layout = _layout_with_role(preview.table, single_role)
+    if plan.source_layout != layout:
+        plan.source_layout = layout
+        plan.save(update_fields=["source_layout"])
+    return result
+
+
+def _layout_with_role(table, single_role):
+    """The table's layout, its one department column given the role the preview settled; none
+    for a plan read from prose (it exports in the official layout)."""
+    if not table.layout:
+        return {}
+    layout = {**table.layout, "columns": [dict(column) for column in table.layout.get("columns", [])]}
+    column = table.single_department_column
+    if column is not None and single_role == Assignment.Role.COOPERATING:
+        layout["columns"][column - 1]["role"] = "cooperating"
+    return layout
 
 
 def _settle_unknown_names(region, preview, mapping):
+    """Create what the preview's answers ask for; returns {normalised name: department}
+    of the names used for this import only."""
     extra = {}
     for key, (action, target) in mapping.items():
         if key not in preview.unknown:
             continue  # already known (e.g. recorded as an alias by an earlier import)
         name = preview.unknown[key].name
         if action == NEW:
-            department = Department.objects.create(region=region, short_name=name, name=name, kind=target)
+            # The name as written is both names: the full one can be corrected on the org pages.
+            Department.objects.create(region=region, short_name=name[:50], name=name, kind=target)
+        elif action == GROUP:
+            group = DepartmentGroup(region=region, name=name[:50], kinds=list(target))
+            group.full_clean()
+            group.save()
         else:
             department = target
             if department.region_id != region.pk:
                 raise ImportBlocked([f"“{department}”不属于{region}"])
             if action == ALIAS:
                 DepartmentAlias.objects.create(region=region, department=department, name=name)
-        extra[key] = department
+            else:
+                extra[key] = department
     return extra
+
+
+def groups_by_spelling(region):
+    """{normalised spelling: DepartmentGroup} of ``region``."""
+    found = {}
+    for group in DepartmentGroup.objects.filter(region=region):
+        for spelling in group.spellings():
+            found[normalize_name(spelling)] = group
+    return found
+
+
+def written_parties(resolver, groups, lead_text, cooperating_text, extra=None):
+    """[(department, role, group or None)] the written department cells stand for now.
+
+    A department named outright keeps the role it is named with; a group only adds
+    departments the row does not name (武隆 附件1: 区级有关单位 lead, 区财政局 named as
+    cooperating stays cooperating). A name the region does not know is left out (the
+    preview asks about it before anything is written)."""
+
+    def departments(text):
+        named, grouped = [], []
+        for name in resolver.names_in(text):
+            if normalize_name(name) in (extra or {}):
+                named.append(extra[normalize_name(name)])
+                continue
+            if not resolver.knows(name):
+                continue
+            if resolver.is_group(name):
+                group = groups.get(normalize_name(name))
+                grouped += [(department, group) for department in resolver.resolve_name(name)]
+            else:
+                named += resolver.resolve_name(name)
+        return list(dict.fromkeys(named)), grouped
+
+    lead_named, lead_grouped = departments(lead_text)
+    cooperating_named, cooperating_grouped = departments(cooperating_text)
+    parties, seen = [], set()
+
+    def add(department, role, group):
+        if department.pk not in seen:
+            seen.add(department.pk)
+            parties.append((department, role, group))
+
+    for department in lead_named:
+        add(department, Assignment.Role.LEAD, None)
+    for department, group in lead_grouped:
+        if department not in cooperating_named:
+            add(department, Assignment.Role.LEAD, group)
+    for department in cooperating_named:
+        add(department, Assignment.Role.COOPERATING, None)
+    for department, group in cooperating_grouped:
+        add(department, Assignment.Role.COOPERATING, group)
+    return parties
+
+
+def _assignment_rows(parties):
+    """[(department id, role, position, group id)], positions counted per role."""
+    counts, rows = defaultdict(int), []
+    for department, role, group in parties:
+        rows.append((department.pk, role, counts[role], group.pk if group else None))
+        counts[role] += 1
+    return rows
 
 
 @dataclass
@@ -92,50 +185,29 @@ class _Desired:
     level: int
     position: int
     fields: dict
-    assignments: list  # [(department_id, role, position)]
+    assignments: list  # [(department_id, role, position, group_id)]
     row: int = 0  # the row of the file it is read from
 
 
-def _desired_nodes(plan, preview, extra):
+def _desired_nodes(plan, preview, extra, single_role=None):
     resolver = preview.resolver
+    groups = groups_by_spelling(plan.region)
+    swap = preview.table.single_department_column is not None and single_role == Assignment.Role.COOPERATING
     position = 0
-
-    def departments(text):
-        """(named, from groups): departments written by name, and those a group stands for."""
-        named, grouped = [], []
-        for name in resolver.names_in(text):
-            key = normalize_name(name)
-            if key in extra:
-                found, into = [extra[key]], named
-            elif not resolver.knows(name):
-                continue  # not settled yet: only the preview's diff gets here (plan_import refuses first)
-            else:
-                found, into = resolver.resolve_name(name), grouped if resolver.is_group(name) else named
-            into.extend(department for department in found if department not in into)
-        return named, grouped
-
-    def parties(node):
-        """Leads and cooperators. A department named outright keeps the role it is named
-        with; a group only adds departments the row does not name (武隆 附件1: 区级有关单位
-        lead, 区财政局 named as cooperating stays cooperating)."""
-        lead_named, lead_grouped = departments(node.leads)
-        cooperating_named, cooperating_grouped = departments(node.cooperators)
-        leads = lead_named + [d for d in lead_grouped if d not in lead_named and d not in cooperating_named]
-        cooperators = [d for d in cooperating_named + cooperating_grouped if d not in leads]
-        return leads, list(dict.fromkeys(cooperators))
 
     def walk(node, parent_key):
         nonlocal position
         position += 1
         key = (*(parent_key or ()), (node.level, normalize_name(node.number), normalize_name(node.text)))
-        fields = {"number": node.number, "text": node.text}
+        fields = {"number": node.number, "text": node.text, "source_cells": node.cells}
         assignments = []
         if node.level == TaskNode.Level.WORK_ITEM:
-            leads, cooperators = parties(node)
-            assignments = [(d.pk, Assignment.Role.LEAD, i) for i, d in enumerate(leads)]
-            assignments += [(d.pk, Assignment.Role.COOPERATING, i) for i, d in enumerate(cooperators)]
+            lead_text, cooperating_text = (node.cooperators, node.leads) if swap else (node.leads, node.cooperators)
+            assignments = _assignment_rows(written_parties(resolver, groups, lead_text, cooperating_text, extra))
             target = parse_target(node.target_text) if node.target_text else None
             fields.update(
+                lead_text=lead_text,
+                cooperating_text=cooperating_text,
                 due_text=node.due_text[:100],
                 due_on=parse_due(node.due_text, default_year=plan.start_year) if node.due_text else None,
                 target_text=node.target_text[:300],
@@ -162,6 +234,7 @@ class TreeDiff:
     updated: list  # (node, item, names of the fields that change)
     restored: list  # archived nodes the table has again
     unchanged: int = 0
+    relaid: list = field(default_factory=list)  # (node, item) whose source row cells alone differ
 
 
 # A changed wording at least this close to the old one (difflib ratio of the normalised
@@ -199,6 +272,10 @@ def _diff_tree(plan, desired):
             diff.restored.append(node)
         values = {**item.fields, "position": item.position}
         changed = [name for name, value in values.items() if getattr(node, name) != value]
+        if changed == ["source_cells"]:
+            # Only how the row was laid out (序号, 备注, merges): written, not a change to list.
+            diff.relaid.append((node, item))
+            changed = []
         if changed:
             diff.updated.append((node, item, changed))
         elif node.archived_at is None:
@@ -299,7 +376,7 @@ def _assignment_diff(plan, desired, matched):
     have = {}
     for assignment in Assignment.objects.filter(node__plan=plan).select_related("department").order_by("position"):
         have.setdefault(assignment.node_id, {}).setdefault(assignment.role, []).append(assignment.department)
-    wanted_ids = {department_id for item in desired for department_id, _, _ in item.assignments}
+    wanted_ids = {department_id for item in desired for department_id, *_rest in item.assignments}
     departments = Department.objects.in_bulk(wanted_ids)
     diff = {}
     for item in desired:
@@ -307,7 +384,7 @@ def _assignment_diff(plan, desired, matched):
         if node is None or item.level != TaskNode.Level.WORK_ITEM:
             continue
         want = {}
-        for department_id, role, _position in item.assignments:
+        for department_id, role, *_rest in item.assignments:
             want.setdefault(role, []).append(departments[department_id])
         roles = {role: (have.get(node.pk, {}).get(role, []), want.get(role, [])) for role in Assignment.Role.values}
         changed = {role: pair for role, pair in roles.items() if pair[0] != pair[1]}
@@ -337,6 +414,9 @@ def _apply_tree(plan, desired, user=None):
         for name, value in {**item.fields, "position": item.position}.items():
             setattr(node, name, value)
         to_update[node.pk] = node
+    for node, item in diff.relaid:
+        node.source_cells = item.fields["source_cells"]
+        to_update[node.pk] = node
     for node in diff.restored:
         node.archived_at, node.archived_by, node.archive_reason = None, None, ""
         to_update[node.pk] = node
@@ -355,7 +435,8 @@ def _apply_tree(plan, desired, user=None):
         bulk_update_with_history(
             list(to_update.values()), TaskNode,
             ["position", "number", "text", "due_text", "due_on", "target_text", "target_value", "target_unit",
-             "target_comparator", "archived_at", "archived_by", "archive_reason"],
+             "target_comparator", "lead_text", "cooperating_text", "source_cells", "archived_at", "archived_by",
+             "archive_reason"],
             default_user=user,
         )
         result.updated = len(diff.updated)
@@ -375,26 +456,26 @@ def _apply_assignments(plan, desired, matched, user=None):
     wanted = {}
     for item in desired:
         node_id = matched[item.key].pk
-        for department_id, role, position in item.assignments:
-            wanted[(node_id, department_id)] = (role, position)
+        for department_id, role, position, group_id in item.assignments:
+            wanted[(node_id, department_id)] = (role, position, group_id)
     # An archived node keeps its departments with its records.
     current = Assignment.objects.filter(node__plan=plan, node__archived_at__isnull=True)
     have = {(a.node_id, a.department_id): a for a in current}
     remove = [a for key, a in have.items() if key not in wanted]
     change = []
-    for key, (role, position) in wanted.items():
+    for key, values in wanted.items():
         current = have.get(key)
-        if current is not None and (current.role, current.position) != (role, position):
-            current.role, current.position = role, position
+        if current is not None and (current.role, current.position, current.group_id) != values:
+            current.role, current.position, current.group_id = values
             change.append(current)
     add = [
-        Assignment(node_id=node_id, department_id=department_id, role=role, position=position)
-        for (node_id, department_id), (role, position) in wanted.items()
+        Assignment(node_id=node_id, department_id=department_id, role=role, position=position, group_id=group_id)
+        for (node_id, department_id), (role, position, group_id) in wanted.items()
         if (node_id, department_id) not in have
     ]
     Assignment.objects.filter(pk__in=[a.pk for a in remove]).delete()
     if change:
-        bulk_update_with_history(change, Assignment, ["role", "position"], default_user=user)
+        bulk_update_with_history(change, Assignment, ["role", "position", "group"], default_user=user)
     Assignment.objects.bulk_create(add)  # their history: _record_created
     return {a.node_id for a in remove + change + add}
 
@@ -450,28 +531,108 @@ def plan_update(*, plan, version):
 def node_update(*, node, version, leads=None, cooperators=None):
     """Save a node edited in a form and, for a work item, its lead and cooperating departments."""
     due_on = TaskNode.objects.filter(pk=node.pk).values_list("due_on", flat=True).first()
-    save_versioned(node, version=version, fields=NODE_FIELDS)
-    parties_changed = node.is_work_item and leads is not None and _set_parties(node, leads, cooperators or [])
+    wanted = None
+    if node.is_work_item and leads is not None:
+        wanted = _written_parties(node, leads, cooperators or [])  # sets the written cells: saved with the rest
+    save_versioned(node, version=version, fields=[*NODE_FIELDS, *WRITTEN_FIELDS])
+    parties_changed = wanted is not None and _write_assignments(node, wanted)
     if parties_changed or node.due_on != due_on:  # who is scored on it, or what is on track
         structure_changed(node.plan, {node.pk})
     return node
 
 
-def _set_parties(node, leads, cooperators):
-    """Write the node's departments; True when they changed."""
+WRITTEN_FIELDS = ["lead_text", "cooperating_text", "source_cells"]
+
+
+def _written_parties(node, leads, cooperators):
+    """Set the node's written cells from the departments chosen for it; returns the
+    assignments wanted, [(department id, role, position, group id)]."""
+    resolver, groups = DepartmentResolver.for_region(node.plan.region), groups_by_spelling(node.plan.region)
     lead_ids = [d.pk for d in leads]
     cooperating = [d for d in cooperators if d.pk not in lead_ids]
-    wanted = [(d.pk, Assignment.Role.LEAD, i) for i, d in enumerate(leads)]
-    wanted += [(d.pk, Assignment.Role.COOPERATING, i) for i, d in enumerate(cooperating)]
-    have = sorted(node.assignments.values_list("department_id", "role", "position"))
-    if have == sorted(wanted):
+    lead_text, lead_via = _written_cell(node.lead_text, leads, resolver, groups)
+    cooperating_text, cooperating_via = _written_cell(node.cooperating_text, cooperating, resolver, groups)
+    if (lead_text, cooperating_text) != (node.lead_text, node.cooperating_text):
+        node.lead_text, node.cooperating_text = lead_text, cooperating_text
+        node.source_cells.pop("inline", None)  # the departments now go in their columns
+    wanted = [(d.pk, Assignment.Role.LEAD, i, lead_via.get(d.pk)) for i, d in enumerate(leads)]
+    wanted += [(d.pk, Assignment.Role.COOPERATING, i, cooperating_via.get(d.pk)) for i, d in enumerate(cooperating)]
+    return wanted
+
+
+def _write_assignments(node, wanted):
+    have = sorted(node.assignments.values_list("department_id", "role", "position", "group_id"))
+    if have == sorted(wanted):  # a department is on an item once: the ids alone order them
         return False
     for assignment in node.assignments.all():  # one by one: each removal kept in the history
         assignment.delete()
     bulk_create_with_history(
-        [Assignment(node=node, department_id=pk, role=role, position=i) for pk, role, i in wanted], Assignment
+        [Assignment(node=node, department_id=pk, role=role, position=i, group_id=group)
+         for pk, role, i, group in wanted], Assignment
     )
     return True
+
+
+def _written_cell(old_text, departments, resolver, groups):
+    """(cell text, {department id: group id}) for ``departments`` chosen on a page: a group
+    the old cell named stays written by its name while all its members are still chosen,
+    a department keeps the spelling the cell used, one newly chosen is written short."""
+    chosen = {d.pk for d in departments}
+    parts, via, covered = [], {}, set()
+    for name in resolver.names_in(old_text):
+        if not resolver.knows(name):
+            continue
+        members = {d.pk for d in resolver.resolve_name(name)}
+        if resolver.is_group(name):
+            if members <= chosen:
+                parts.append(name)
+                group = groups.get(normalize_name(name))
+                via.update(dict.fromkeys(members - covered, group.pk if group else None))
+                covered |= members
+        elif members <= chosen and not members <= covered:
+            parts.append(name)
+            covered |= members
+    parts += [d.short_name for d in departments if d.pk not in covered]
+    return "、".join(parts), via
+
+
+def plan_groups_resolve(*, region, user=None):
+    """Resolve again every group name the current work items of ``region``'s plans are
+    written with: a new member of the group gets the item, a department that left the group
+    loses it unless progress or a contribution is kept on it. Returns the ids of the items
+    whose departments changed."""
+    resolver, groups = DepartmentResolver.for_region(region), groups_by_spelling(region)
+    items = (TaskNode.objects.current().filter(plan__region=region, level=TaskNode.Level.WORK_ITEM)
+             .exclude(lead_text="", cooperating_text="").select_related("plan").prefetch_related("assignments"))
+    changed = defaultdict(set)
+    for item in items:
+        names = [*resolver.names_in(item.lead_text), *resolver.names_in(item.cooperating_text)]
+        if not any(resolver.is_group(name) for name in names):
+            continue
+        wanted = {row[0]: row for row in
+                  _assignment_rows(written_parties(resolver, groups, item.lead_text, item.cooperating_text))}
+        have = {a.department_id: a for a in item.assignments.all()}
+        for department_id, role, position, group_id in wanted.values():
+            if department_id not in have:
+                assignment = Assignment(node=item, department_id=department_id, role=role, position=position,
+                                        group_id=group_id)
+                assignment._history_user = user
+                assignment.save()
+                changed[item.plan].add(item.pk)
+        for department_id, assignment in have.items():
+            if department_id in wanted or assignment.group_id is None or _holds_records(item, department_id):
+                continue
+            assignment._history_user = user
+            assignment.delete()
+            changed[item.plan].add(item.pk)
+    for plan, node_ids in changed.items():
+        structure_changed(plan, node_ids)
+    return {pk for node_ids in changed.values() for pk in node_ids}
+
+
+def _holds_records(item, department_id):
+    return any(model.objects.filter(item=item, department_id=department_id).exists()
+               for model in (ProgressReport, Contribution))
 
 
 @transaction.atomic
@@ -480,9 +641,10 @@ def node_create(*, plan, parent, level, fields, leads=(), cooperators=()):
     last = TaskNode.objects.filter(plan=plan).aggregate(last=Max("position"))["last"] or 0
     node = TaskNode(plan=plan, parent=parent, level=level, position=last + 1, **fields)  # last among siblings
     node.full_clean()
+    wanted = _written_parties(node, list(leads), list(cooperators)) if node.is_work_item else None
     node.save()
     _renumber(plan)
-    if node.is_work_item and _set_parties(node, list(leads), list(cooperators)):
+    if wanted is not None and _write_assignments(node, wanted):
         structure_changed(plan, set())
     return node
 
@@ -590,6 +752,7 @@ def plan_copy(*, plan, title, years_later):
         region=plan.region, title=title, kind=plan.kind, document_number="",
         start_year=plan.start_year + years_later, end_year=plan.end_year + years_later,
         report_window_days=plan.report_window_days, report_due_offset_days=plan.report_due_offset_days,
+        source_layout=plan.source_layout,
     )
     copy.full_clean()
     copy.save()
@@ -609,12 +772,14 @@ def plan_copy(*, plan, title, years_later):
                 due_on=_shift(node.due_on, years_later) if node.due_on else None,
                 target_value=node.target_value, target_unit=node.target_unit,
                 target_comparator=node.target_comparator, target_text=node.target_text,
+                lead_text=node.lead_text, cooperating_text=node.cooperating_text, source_cells=node.source_cells,
             )
             batch.append((node.pk, clone))
         TaskNode.objects.bulk_create([clone for _, clone in batch])
         new_by_old.update(batch)
     Assignment.objects.bulk_create(
-        Assignment(node=new_by_old[a.node_id], department_id=a.department_id, role=a.role, position=a.position)
+        Assignment(node=new_by_old[a.node_id], department_id=a.department_id, role=a.role, position=a.position,
+                   group_id=a.group_id)
         for a in Assignment.objects.filter(node__plan=plan, node__archived_at__isnull=True)
     )
     return copy

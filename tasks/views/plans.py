@@ -27,6 +27,7 @@ from org.scoping import visible_to
 from .. import exports
 from ..forms import (
     NEW_DEPARTMENT,
+    NEW_GROUP,
     ImportUploadForm,
     LeadAssignmentForm,
     NodeForm,
@@ -43,6 +44,7 @@ from ..selectors import archived_nodes, plan_tree, plans_for, records_under, una
 from ..services import (
     ALIAS,
     ARCHIVED,
+    GROUP,
     MAP,
     NEW,
     NODE_FIELDS,
@@ -128,10 +130,13 @@ def plan_detail(request, pk):
 def plan_export(request, pk):
     scope, plan = _visible_plan(request, pk)
     _, roots, filters = _filtered_tree(request, plan, scope)
+    if plan.source_layout and request.GET.get("layout") != "official":
+        # The table as the plan's source wrote it: its label, title, headers and words.
+        return xlsx_response(exports.build_source_workbook(plan, roots), exports.source_file_name(plan))
     title = None
     if filters.get("department"):
-        title = f"{plan.title}任务分解表（{filters['department'].short_name}）"
-    return xlsx_response(exports.build_workbook(plan, roots, title=title), f"{plan.title}任务分解表.xlsx")
+        title = f"{exports.official_title(plan)}（{filters['department'].short_name}）"
+    return xlsx_response(exports.build_workbook(plan, roots, title=title), f"{exports.official_title(plan)}.xlsx")
 
 
 @require_safe
@@ -207,13 +212,14 @@ class TaskTableImporter(staged_import.Importer):
         without_lead = preview.without_lead()
         return staged_import.Check(
             data=preview, problems=preview.problems, changes=changes, removals=removals, added=len(diff.tree.added),
-            warnings=[without_lead_warning(len(without_lead))] if without_lead else [],
+            warnings=[*preview.warnings, *([without_lead_warning(len(without_lead))] if without_lead else [])],
             facts=[(_("Key tasks"), counts[1]), (_("Sub-tasks"), counts[2]), (_("Work items"), counts[3]),
                    (_("Added"), len(diff.tree.added)), (_("Changed"), len(changes)), (_("Removed"), len(removals))],
         )
 
     def confirm_form(self, check, target, data):
-        return UnknownNamesForm(data, unknown=check.data.unknown, departments=_region_departments(target.region))
+        return UnknownNamesForm(data, unknown=check.data.unknown, departments=_region_departments(target.region),
+                                single_department_column=_column_name(check.data.table))
 
     def commit(self, read, target, confirmation):
         # the region's names as they are now
@@ -223,7 +229,7 @@ class TaskTableImporter(staged_import.Importer):
             plan.full_clean()
             plan.save()
         return plan_import(plan=plan, preview=preview, mapping=_mapping(confirmation.form, target.region),
-                           user=confirmation.user)
+                           user=confirmation.user, single_role=confirmation.form.cleaned_data.get("single_role"))
 
     def done(self, request, result, target):
         message = _("Imported into “%(plan)s”: %(created)d added, %(updated)d updated, %(deleted)d removed, "
@@ -295,18 +301,25 @@ def import_preview(request, token):
     return staged_import.preview(request, TASK_TABLE_IMPORT, token)
 
 
+def _column_name(table):
+    """The header of a table's one department column as written, or None when it has a 牵头 column."""
+    column = table.single_department_column
+    if column is None:
+        return None
+    return table.layout["columns"][column - 1]["header"] or column
+
+
 def _mapping(names_form, region):
     by_pk = {str(d.pk): d for d in _region_departments(region)}
     use = ALIAS if names_form.cleaned_data.get("remember") else MAP
     mapping = {}
-    for name, field in names_form.fields.items():
-        if not hasattr(field, "unknown_key"):
-            continue
-        choice = names_form.cleaned_data[name]
+    for key, choice, kind, group_kinds in names_form.answers():
         if choice == NEW_DEPARTMENT:
-            mapping[field.unknown_key] = (NEW, Department.Kind.BUREAU)
+            mapping[key] = (NEW, kind)
+        elif choice == NEW_GROUP:
+            mapping[key] = (GROUP, group_kinds)
         else:
-            mapping[field.unknown_key] = (use, by_pk[choice])
+            mapping[key] = (use, by_pk[choice])
     return mapping
 
 

@@ -10,10 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import FileUnreadable, ImportBlocked
 from core.management.audited import audited
 from core.text import normalize_name
-from org.models import Region
+from org.models import Department, Region
 from tasks.imports import preview_task_table, without_lead_warning
-from tasks.models import Plan
-from tasks.services import ALIAS, plan_import
+from tasks.models import Assignment, Plan
+from tasks.services import ALIAS, GROUP, plan_import
 from tasks.word_plans import WordChoice
 
 
@@ -38,10 +38,19 @@ class Command(BaseCommand):
             "--map", action="append", default=[], metavar="NAME=DEPARTMENT",
             help="record an unknown name as an alias of an existing department (repeatable)",
         )
+        parser.add_argument(
+            "--group", action="append", default=[], metavar="NAME=KIND,KIND",
+            help="create an unknown name as a group of the departments of these kinds (kinds may be empty; "
+                 "repeatable)",
+        )
+        parser.add_argument(
+            "--single-role", choices=Assignment.Role.values,
+            help="the role of a table's one department column (责任单位) when it has no 牵头 column (default: lead)",
+        )
         parser.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
 
     @audited(_("Import a task table (command line)"), "file", "region", "plan", "year", "sheet", "table", "prose",
-             "section", "map", "dry_run")
+             "section", "map", "group", "single_role", "dry_run")
     def handle(self, *args, **options):
         try:
             region = Region.objects.get(code=options["region"])
@@ -65,7 +74,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{read}“{preview.sheet}”：重点任务 {counts[1]} 项，子任务 {counts[2]} 项，工作事项 {counts[3]} 项"
         )
-        mapping = self._mapping(preview, region, options["map"])
+        mapping = self._mapping(preview, region, options["map"]) | self._groups(options["group"])
+        for warning in preview.warnings:
+            self.stderr.write(warning)
         for problem in preview.problems:
             self.stderr.write(str(problem))
         for key, unknown in preview.unknown.items():
@@ -80,7 +91,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             plan = self._plan(region, options)
             try:
-                result = plan_import(plan=plan, preview=preview, mapping=mapping)
+                result = plan_import(plan=plan, preview=preview, mapping=mapping, single_role=options["single_role"])
             except ImportBlocked as error:
                 raise CommandError(str(error)) from None
             summary = (
@@ -107,6 +118,18 @@ class Command(BaseCommand):
             if len(department) != 1:
                 raise CommandError(f"--map：“{target}”是统称，请指定一个部门")
             mapping[normalize_name(name)] = (ALIAS, department[0])
+        return mapping
+
+    def _groups(self, pairs):
+        mapping = {}
+        for pair in pairs:
+            name, _, kinds = pair.partition("=")
+            kinds = [kind for kind in kinds.split(",") if kind]
+            unknown = [kind for kind in kinds if kind not in Department.Kind.values]
+            if not name or unknown:
+                raise CommandError(f"--group 应写作 名称=类型,类型（类型：{'、'.join(Department.Kind.values)}），"
+                                   f"而不是“{pair}”")
+            mapping[normalize_name(name)] = (GROUP, kinds)
         return mapping
 
     def _plan(self, region, options):

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks', '0004_progress_self_reviewed'),
+        ('tasks', '0005_keep_source_layout'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
