@@ -10,6 +10,7 @@ and A4 landscape print set-up with the header repeated on every page.
 
 import math
 import re
+from collections import defaultdict
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
@@ -20,7 +21,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from core.excel import column_letter, merge_bordered, write_text
 from core.styled_rows import CellStyle, StyledRows
 
+from .models import TaskTarget
 from .selectors import walk
+from .wording import target_label
 
 BODY_FONT = Font(name="仿宋_GB2312", size=11)
 HEADER_FONT = Font(name="黑体", size=11, bold=True)
@@ -67,7 +70,7 @@ def build_workbook(plan, roots, *, title=None, label="附件", extra_columns=(),
     With ``streaming`` the workbook is write-only: rows go out as they are appended, which
     saves a large table several times faster, but the workbook can only be saved. The
     quarterly report, which adds sheets of its own, asks for an ordinary one."""
-    columns, rows, spans, has_sub_tasks = _layout(roots, extra_columns)
+    columns, rows, spans, has_sub_tasks = _layout(roots, [target_column(plan), *extra_columns])
     workbook = Workbook(write_only=streaming)
     sheet = workbook.create_sheet("任务分解表") if streaming else workbook.active
     sheet.title = "任务分解表"
@@ -97,6 +100,16 @@ def build_workbook(plan, roots, *, title=None, label="附件", extra_columns=(),
         else:
             merge_bordered(sheet, first_row, first_column, last_row, last_column)
     return workbook
+
+
+def target_column(plan):
+    """(header, width, value of a work-item row) of the 目标要求 column: each item's targets
+    as the portal understood them, "≥2个；12月31日前≥1家". Headed so the import reads it
+    back as the targets of the row. One query for the whole plan."""
+    by_node = defaultdict(list)
+    for target in TaskTarget.objects.filter(node__plan=plan, node__archived_at__isnull=True).order_by("position", "pk"):
+        by_node[target.node_id].append(target_label(target, default_year=plan.start_year))
+    return "目标要求", 24, lambda item: "；".join(by_node.get(item.node.pk, []))
 
 
 def _layout(roots, extra_columns):

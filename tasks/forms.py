@@ -8,7 +8,10 @@ from core.forms import VersionedForm, WorkbookField, WorkbookOrWordField
 from core.numbers import plain
 from org.models import Department
 
-from .models import Assignment, Plan, ProgressReport, TaskNode
+from .models import Assignment, Plan, ProgressReport, TaskNode, TaskTarget
+
+# A date input reads ISO dates only, whatever the language of the page.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class PlanFilterForm(forms.Form):
@@ -203,7 +206,7 @@ class NodeForm(VersionedForm):
         model = TaskNode
         fields = ["number", "text", "due_on", "due_text", "target_comparator", "target_value", "target_unit",
                   "target_text"]
-        widgets = {"text": forms.Textarea(attrs={"rows": 4}), "due_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"text": forms.Textarea(attrs={"rows": 4}), "due_on": DATE}
 
     def __init__(self, *args, departments, level, **kwargs):
         super().__init__(*args, **kwargs)
@@ -276,10 +279,17 @@ class ProgressForm(VersionedForm):
             "next_plan": forms.Textarea(attrs={"rows": 2}),
         }
 
+    show_targets = True  # one field per target of the item (the batch page keeps the one quantity)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         item = self.instance.item
-        if item.target_value is None:
+        self.targets = list(item.targets.all()) if self.show_targets else []
+        if self.targets:
+            # The quantity against the item's main target is taken from its field on saving.
+            del self.fields["quantity"]
+            self._add_target_fields(item)
+        elif item.target_value is None:
             del self.fields["quantity"]
         else:
             target = item.target_text or item.target_value
@@ -290,6 +300,28 @@ class ProgressForm(VersionedForm):
                 # bound form compares its data with the stored Decimal to see what changed.
                 self.initial["quantity"] = plain(self.instance.quantity)
         self.fields["percent"].widget.attrs.update({"min": 0, "max": 100})
+
+    def _add_target_fields(self, item):
+        stored = {}
+        if self.instance.pk:
+            stored = {row.target_id: row.quantity for row in self.instance.target_quantities.all()}
+        for target in self.targets:
+            name = f"target_{target.pk}"
+            change = target.kind == TaskTarget.Kind.CHANGE_VS_BASE  # a fall is negative
+            self.fields[name] = forms.DecimalField(
+                label=_("Achieved against “%(target)s”") % {"target": target.label}, required=False,
+                max_digits=14, decimal_places=4, min_value=None if change else 0,
+                help_text=escape(target.wording),  # rendered as HTML: the words are escaped
+            )
+            if not self.is_bound and target.pk in stored:
+                self.initial[name] = plain(stored[target.pk])
+        names = list(self.fields)
+        first = names.index("percent") + 1
+        self.order_fields([*names[:first], *(f"target_{t.pk}" for t in self.targets), *names[first:]])
+
+    def target_quantities(self):
+        """[(target, quantity or None)] as entered."""
+        return [(target, self.cleaned_data.get(f"target_{target.pk}")) for target in self.targets]
 
 
 
@@ -311,6 +343,7 @@ class BatchProgressForm(ProgressForm):
     entry was submitted or approved after the page was shown, so the row is no longer posted."""
 
     locked = False
+    show_targets = False
 
     class Meta(ProgressForm.Meta):
         widgets = {
@@ -319,3 +352,41 @@ class BatchProgressForm(ProgressForm):
             "next_plan": forms.Textarea(attrs={"rows": 1}),
         }
 
+
+
+class TaskTargetForm(forms.ModelForm):
+    class Meta:
+        model = TaskTarget
+        fields = ["kind", "comparator", "value", "value_max", "unit", "base_year", "due_on", "due_text", "wording",
+                  "alternative"]
+        widgets = {"due_on": DATE, "wording": forms.TextInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            for name in ("value", "value_max"):  # 5, not the column's 5.0000
+                self.initial[name] = plain(getattr(self.instance, name))
+        for name, field in self.fields.items():
+            if name in ("DELETE", "alternative"):
+                css = "form-check-input"
+            elif isinstance(field.widget, forms.Select):
+                css = "form-select form-select-sm"
+            else:
+                css = "form-control form-control-sm"
+            field.widget.attrs["class"] = css
+
+
+TaskTargetFormSet = forms.inlineformset_factory(
+    TaskNode, TaskTarget, form=TaskTargetForm, extra=1, can_delete=True, max_num=30, validate_max=True,
+)
+
+
+def target_formset(node, data=None):
+    """The targets section of a work item's edit page. Bound only when the page posted it
+    (a post without it leaves the targets as they are)."""
+    bound = data is not None and f"{TARGET_PREFIX}-TOTAL_FORMS" in data
+    return TaskTargetFormSet(data if bound else None, instance=node, prefix=TARGET_PREFIX,
+                             queryset=node.targets.order_by("position", "pk"))
+
+
+TARGET_PREFIX = "targets"

@@ -19,8 +19,10 @@ from core.workbook_reader import load_workbook, read_grid
 from org.selectors import DepartmentResolver
 
 from .models import Assignment, TaskNode
+from .services.targets import targets_check, targets_read
 from .table_parsing import parse_task_sheet
 from .word_plans import read_word_plan, refuse_for_a_workbook
+from .wording import target_label
 
 MAX_SUGGESTIONS = 3
 
@@ -100,18 +102,22 @@ def without_lead_warning(count):
              "plan's “Unassigned” page.") % {"count": count}
 
 
-def check_task_table(read, *, region):
-    """The preview of a read table: its problems and the department names ``region`` does not know."""
+def check_task_table(read, *, region, default_year=None):
+    """The preview of a read table: its problems and the department names ``region`` does not know.
+    With ``default_year`` (the plan's first year) the dates written in it are checked too."""
     preview = ImportPreview(sheet=read.sheet, sheets=read.sheets, table=read.table, problems=list(read.table.problems))
     preview.word = read.word
+    if default_year is not None:
+        preview.problems += targets_check(read.table, default_year=default_year, by_number=read.word is not None)
     preview.resolver = DepartmentResolver.for_region(region)
     _check_departments(preview)
     return preview
 
 
-def preview_task_table(*, region, data, sheet=None, split_circled=False, word=None):
+def preview_task_table(*, region, data, sheet=None, split_circled=False, word=None, default_year=None):
     """Read ``data`` and check it against ``region``."""
-    return check_task_table(read_task_table(data, sheet=sheet, split_circled=split_circled, word=word), region=region)
+    return check_task_table(read_task_table(data, sheet=sheet, split_circled=split_circled, word=word), region=region,
+                            default_year=default_year)
 
 
 def _check_departments(preview):
@@ -194,3 +200,17 @@ def describe_plan_import(diff):
 
 def _names(departments):
     return "、".join(department.short_name or department.name for department in departments)
+
+
+def targets_as_read(table, *, default_year):
+    """[(node, [target as understood])] of every node of a parsed table, for the reviewer to
+    confirm before importing: "12月31日前≥1家（12月底完成1家）"."""
+    rows = []
+    for node in table.nodes():
+        labels = []
+        if node.level == TaskNode.Level.WORK_ITEM:
+            targets, _problems = targets_read(text=node.text, target_text=node.target_text, due_text=node.due_text,
+                                              default_year=default_year)
+            labels = [f"{target_label(target, default_year=default_year)}（{target.wording}）" for target in targets]
+        rows.append((node, labels))
+    return rows

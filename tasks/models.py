@@ -20,6 +20,8 @@ from core.periods import DeadlineRule, Quarter
 from core.workflow import Reviewed
 from org.models import Department, DepartmentGroup, Region
 
+from .wording import target_label
+
 
 class Plan(models.Model):
     class Kind(models.TextChoices):
@@ -383,3 +385,94 @@ class Contribution(models.Model):
 
     def __str__(self):
         return f"{self.department}: {self.note[:30]}"
+
+
+class TaskTarget(models.Model):
+    """One target of a work item, as read from its words or set by hand: "不得少于2个",
+    "12月底前完成1家", "较2015年下降23%". An item may state several, each with its own date.
+
+    TaskNode.target_* keep the item's first target for the pages and checks that read one
+    (carrier counts, the quantity's typing-slip check); these are the whole list."""
+
+    class Kind(models.TextChoices):
+        COUNT = "count", _("Count")
+        SHARE = "share", _("Share")
+        RANGE = "range", _("Range")
+        CHANGE_VS_BASE = "change_vs_base", _("Change against a base year")
+        COVERAGE = "coverage", _("Full coverage")
+
+    node = models.ForeignKey(TaskNode, verbose_name=_("work item"), on_delete=models.CASCADE, related_name="targets")
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.COUNT)
+    comparator = models.CharField(
+        _("target comparator"), max_length=2, choices=TaskNode.Comparator.choices, default=TaskNode.Comparator.AT_LEAST
+    )
+    # A change against a base year is signed: a fall of at least 23 % is "≤ -23".
+    value = models.DecimalField(_("target value"), max_digits=14, decimal_places=4)
+    value_max = models.DecimalField(_("upper end"), max_digits=14, decimal_places=4, null=True, blank=True)
+    unit = models.CharField(_("target unit"), max_length=20, blank=True)
+    base_year = models.PositiveSmallIntegerField(
+        _("base year"), null=True, blank=True, validators=[MinValueValidator(1949), MaxValueValidator(2100)]
+    )
+    due_on = models.DateField(_("due date"), null=True, blank=True)
+    due_text = models.CharField(_("deadline as written"), max_length=100, blank=True)
+    wording = models.CharField(_("target as written"), max_length=300, blank=True)
+    alternative = models.BooleanField(
+        _("or the one before"), default=False, help_text=_("Meeting this target or the one before it will do.")
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("task target")
+        verbose_name_plural = _("task targets")
+        ordering = ["node", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(value_max__isnull=True) | Q(value_max__gt=F("value")), name="tasktarget_range_in_order"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="change_vs_base") | Q(base_year__isnull=False), name="tasktarget_change_has_base"
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self):
+        return target_label(self, default_year=self.node.plan.start_year if self.node_id else None)
+
+    def clean(self):
+        if self.kind == self.Kind.RANGE and (self.value_max is None or self.value_max <= self.value):
+            raise ValidationError({"value_max": _("A range needs an upper end above its lower end.")})
+        if self.kind != self.Kind.RANGE and self.value_max is not None:
+            raise ValidationError({"value_max": _("Only a range has an upper end.")})
+        if self.kind == self.Kind.CHANGE_VS_BASE and self.base_year is None:
+            raise ValidationError({"base_year": _("A change against a base year needs the base year.")})
+
+
+class ProgressTarget(models.Model):
+    """The quantity a progress entry reports against one target of its item. The target's
+    label is kept with it, so the entry still says what it was measured against after the
+    targets are reworded or removed."""
+
+    report = models.ForeignKey(
+        ProgressReport, verbose_name=_("progress report"), on_delete=models.CASCADE, related_name="target_quantities"
+    )
+    target = models.ForeignKey(
+        TaskTarget, verbose_name=_("task target"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    target_label = models.CharField(_("task target"), max_length=300)
+    quantity = models.DecimalField(_("quantity achieved"), max_digits=14, decimal_places=4)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("quantity against a target")
+        verbose_name_plural = _("quantities against targets")
+        ordering = ["report", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "target"], name="progresstarget_one_per_target"),
+        ]
+
+    def __str__(self):
+        return f"{self.target_label}: {self.quantity}"

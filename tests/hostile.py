@@ -70,7 +70,7 @@ from org.models import Department, DepartmentAlias, DepartmentGroup, Region, Use
 from org.services import notification_send
 from reports import services as report_services
 from reports.models import QuarterlyReport, RegionVerdict
-from tasks.models import PlanPhase, ProgressReport, TaskNode
+from tasks.models import PlanPhase, ProgressReport, TaskNode, TaskTarget
 from tasks.services import contribution_save
 from tests.conftest import make_user
 
@@ -130,6 +130,7 @@ def build(say):
     clients = {role: _client(user) for role, user in h.users.items()}
     _plan(h, say, clients)
     _progress(h, say, clients)
+    _targets(h, say)
     _catalogue(h, say)
     _statistics(h, say, clients)
     _bulk_preview(h, say, clients)
@@ -238,6 +239,13 @@ def _plan(h, say, clients):
     PlanPhase.objects.create(plan=h.plan, position=1, name=say("tasks.PlanPhase.name"),
                              starts_on=date(2023, 1, 1), ends_on=date(2023, 12, 31),
                              description=say("tasks.PlanPhase.description"))
+
+
+def _targets(h, say):
+    """After the entries (typed with the item's one quantity): a target whose words are all hostile."""
+    h.item.targets.all().delete()
+    TaskTarget.objects.create(node=h.item, kind="count", comparator="ge", value=3, unit=say("tasks.TaskTarget.unit"),
+                              due_text=say("tasks.TaskTarget.due_text"), wording=say("tasks.TaskTarget.wording"))
 
 
 def _progress(h, say, clients):

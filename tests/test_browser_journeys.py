@@ -257,7 +257,8 @@ def test_reviewer_exports_one_departments_task_table(demo, live_server, page, st
 
     assert sheet["A1"].value == "附件"
     assert sheet["A2"].value == f"{plan.title}任务分解表（区城管局）"
-    assert [cell.value for cell in sheet[3]] == ["重点任务", "工作内容", None, "牵头单位", "配合单位"]
+    # 目标要求 (issue 22): the targets as understood, after the departments.
+    assert [cell.value for cell in sheet[3]] == ["重点任务", "工作内容", None, "牵头单位", "配合单位", "目标要求"]
     body = list(sheet.iter_rows(min_row=4, values_only=True))
     assert [row[2] for row in body] == [item.label for item in items]  # exactly the department's items
     for row, item in zip(body, items, strict=True):

@@ -51,12 +51,14 @@ def test_annex1_export_matches_the_document_layout(regions):
     sheet = exported(plan)
     assert sheet["A1"].value == "附件"
     assert sheet["A2"].value == "测试方案任务分解表"
-    assert [sheet.cell(3, c).value for c in range(1, 6)] == ["重点任务", "工作内容", None, "牵头单位", "配合单位"]
+    # 目标要求 (issue 22): the targets as the portal understood them, after the departments.
+    assert [sheet.cell(3, c).value for c in range(1, 7)] == ["重点任务", "工作内容", None, "牵头单位", "配合单位",
+                                                            "目标要求"]
     assert sheet.max_row == 3 + 41
     found = merges(sheet)
-    assert "A2:E2" in found and "B3:C3" in found
+    assert "A2:F2" in found and "B3:C3" in found
     # Each key task merged over its rows, as in the document: 12 + 20 + 7 + 2 work items.
-    key_merges = [m for m in found if m.startswith("A") and m != "A2:E2"]
+    key_merges = [m for m in found if m.startswith("A") and m != "A2:F2"]
     assert sorted(key_merges, key=lambda m: int(m.split(":")[0][1:])) == ["A4:A15", "A16:A35", "A36:A42", "A43:A44"]
     assert sheet["A4"].value == "（一）健全节水制度，落实水资源消耗总量和强度双控行动"
     assert sheet["B4"].value == "1. 制定和落实节约用水规划" and "B4:B6" in found

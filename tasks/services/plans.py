@@ -22,6 +22,7 @@ from org.selectors import DepartmentResolver
 from ..models import Assignment, Contribution, Plan, PlanPhase, ProgressReport, TaskNode
 from ..selectors import records_under
 from ..wording import parse_due, parse_target
+from .targets import targets_refuse_invalid, targets_sync
 
 MAP, ALIAS, NEW, GROUP = "map", "alias", "new", "group"
 
@@ -64,6 +65,7 @@ def plan_import(*, plan, preview, mapping=None, user=None, single_role=None):
     if preview.problems or missing:
         unknown = f"：未知单位 {'、'.join(missing)}" if missing else ""
         raise ImportBlocked([f"导入前请先解决预览中列出的问题{unknown}"])
+    targets_refuse_invalid(preview.table, default_year=plan.start_year)
     extra = _settle_unknown_names(plan.region, preview, mapping)
     if mapping:  # the names just settled are known now, groups with their members
         preview.resolver = DepartmentResolver.for_region(plan.region)
@@ -440,6 +442,7 @@ def _apply_tree(plan, desired, user=None):
         result.updated = len(diff.updated)
 
     changed_nodes = _apply_assignments(plan, desired, matched, user)
+    targets_sync(plan=plan, desired=desired, matched=matched, updated=diff.updated, user=user)
     if result.created or changed_nodes:
         _record_created(plan, user)
     result.assignments_changed = len(changed_nodes)

@@ -23,8 +23,14 @@ from org.services import notification_send
 from ..models import Assignment, Contribution, ProgressReport, TaskNode
 from ..progress_workbook import HEADERS, LETTERS
 from ..selectors import lead_items
+from .targets import (
+    TYPO_FACTOR,
+    main_quantity,
+    progress_targets_write,
+    upcoming_deadline,
+    validate_target_quantities,
+)
 
-TYPO_FACTOR = 10
 REPORT_FIELDS = ["status", "percent", "quantity", "work_done", "problems", "next_plan"]
 
 
@@ -89,20 +95,21 @@ def validate_for_submission(report):
 
 
 @transaction.atomic
-def progress_save(*, report, version, user, submit=False, evidence=None):
+def progress_save(*, report, version, user, submit=False, evidence=None, targets=None):
     """Save the reporter's fields (``report`` holds the new values); with ``submit``, check
     them and send the entry for review. A draft is saved whatever it holds, so no input is
     ever lost. An unsaved ``report`` (from ``progress_entry``) comes into being here; one
     stored meanwhile by someone else is found and, changed since, refused as stale.
-    ``evidence``: a file to attach with this save (ValidationError {"evidence": ...})."""
+    ``evidence``: a file to attach with this save (ValidationError {"evidence": ...}).
+    ``targets``: [(target, quantity or None)] achieved against each target of the item."""
     if report.pk is not None:
-        return _save(report, version, user, submit, evidence)
+        return _save(report, version, user, submit, evidence, targets)
     if version is None:  # a form for an entry not stored yet need not say
         version = report.version
     created = progress_open(item=report.item, department=report.department, quarter=report.period)
     report.pk, report._state.adding = created.pk, False
     try:
-        return _save(report, version, user, submit, evidence)
+        return _save(report, version, user, submit, evidence, targets)
     except Exception:
         # Refused: the draft is not stored after all (the transaction is rolled back), so
         # the page must not offer what needs a stored entry.
@@ -110,7 +117,7 @@ def progress_save(*, report, version, user, submit=False, evidence=None):
         raise
 
 
-def _save(report, version, user, submit, evidence):
+def _save(report, version, user, submit, evidence, targets=None):
     stored = ProgressReport.objects.select_for_update().get(pk=report.pk)
     require_editable(stored)
     if evidence is not None:
@@ -119,11 +126,17 @@ def _save(report, version, user, submit, evidence):
         except ValidationError as error:
             raise ValidationError({"evidence": error.messages}) from None
     fields = list(REPORT_FIELDS)
+    if targets is not None:
+        report.quantity = main_quantity(report.item, targets)
     if submit:
+        if targets is not None:  # first: the main target's quantity is checked again below
+            validate_target_quantities(targets)
         validate_for_submission(report)
         fields += workflow.mark_submitted(report, user)
     report._history_user = user
     save_versioned(report, version=version, fields=fields)
+    if targets is not None:
+        progress_targets_write(report=report, targets=targets, user=user)
     if submit:
         _scores_changed(report)
     return report
@@ -207,7 +220,7 @@ def progress_reminders_send(*, today, days_ahead):
             node__level=TaskNode.Level.WORK_ITEM,
             node__plan__start_year__lte=quarter.year,
             node__plan__end_year__gte=quarter.year,
-        ).select_related("node__plan", "department")
+        ).select_related("node__plan", "department").prefetch_related("node__targets")
         done = set(
             ProgressReport.objects.filter(year=quarter.year, quarter=quarter.number)
             .exclude(state__in=[ProgressReport.State.DRAFT, ProgressReport.State.RETURNED])
@@ -230,11 +243,11 @@ def progress_reminders_send(*, today, days_ahead):
                     User.objects.filter(department=assignment.department_id, role=User.Role.REPORTER, is_active=True)
                 )
             for user in reporters[assignment.department_id]:
-                sent += _remind(user, assignment.node, quarter, kind, due)
+                sent += _remind(user, assignment.node, quarter, kind, due, today=today)
     return sent
 
 
-def _remind(user, item, quarter, kind, due):
+def _remind(user, item, quarter, kind, due, *, today):
     if kind == DUE_SOON:
         title = _("Due %(date)s: %(quarter)s progress of “%(item)s”")
     else:
@@ -244,9 +257,17 @@ def _remind(user, item, quarter, kind, due):
         user=user,
         key=f"progress:{kind}:{item.pk}:{user.department_id}:{quarter}",
         title=title % values,
-        body=_("Please enter and submit it on the portal."),
+        body=_remind_body(item, today),
         url=reverse("tasks:progress_entry", args=[item.pk, str(quarter)]),
     )
+
+
+def _remind_body(item, today):
+    body = _("Please enter and submit it on the portal.")
+    own = upcoming_deadline(item, today=today)
+    if own is not None:
+        body += " " + _("The work item itself is due %(date)s.") % {"date": own.isoformat()}
+    return body
 
 
 @dataclass

@@ -36,8 +36,9 @@ from ..forms import (
     PlanFilterForm,
     PlanForm,
     UnknownNamesForm,
+    target_formset,
 )
-from ..imports import check_task_table, describe_plan_import, read_task_table, without_lead_warning
+from ..imports import check_task_table, describe_plan_import, read_task_table, targets_as_read, without_lead_warning
 from ..models import Plan, TaskNode
 from ..selectors import archived_nodes, plan_tree, plans_for, records_under, unassigned_items, walk
 from ..services import (
@@ -59,6 +60,7 @@ from ..services import (
     plan_update,
     subtree,
 )
+from ..services.targets import node_update_with_targets
 from ..word_plans import WordChoice
 
 PLANS_PER_PAGE = 30
@@ -203,7 +205,7 @@ class TaskTableImporter(staged_import.Importer):
             return fallback
 
     def check(self, read, target):
-        preview = check_task_table(read, region=target.region)
+        preview = check_task_table(read, region=target.region, default_year=target.plan.start_year)
         diff = plan_import_diff(plan=target.plan, preview=preview)
         changes, removals = describe_plan_import(diff)
         counts = preview.counts()
@@ -220,7 +222,8 @@ class TaskTableImporter(staged_import.Importer):
                                 single_department_column=_column_name(check.data.table))
 
     def commit(self, read, target, confirmation):
-        preview = check_task_table(read, region=target.region)  # the region's names as they are now
+        # the region's names as they are now
+        preview = check_task_table(read, region=target.region, default_year=target.plan.start_year)
         plan = target.plan
         if plan.pk is None:
             plan.full_clean()
@@ -240,7 +243,7 @@ class TaskTableImporter(staged_import.Importer):
 
     def context(self, target, check):
         return {"region": target.region, "plan": target.plan, "preview": check.data,
-                "rows": [node for root in check.data.table.roots for node in root.walk()],
+                "rows": targets_as_read(check.data.table, default_year=target.plan.start_year),
                 "word": check.data.word, "word_read": _word_read_value(check.data.word)}
 
 
@@ -440,12 +443,14 @@ def node_edit(request, pk):
         departments=_region_departments(node.plan.region_id),
         level=node.level,
     )
+    targets = target_formset(node, request.POST if request.method == "POST" else None) if node.is_work_item else None
     current = None
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and (targets is None or not targets.is_bound or targets.is_valid()):
         try:
-            node_update(
+            node_update_with_targets(
                 node=form.instance, version=form.cleaned_data["version"],
                 leads=form.cleaned_data.get("leads"), cooperators=form.cleaned_data.get("cooperators"),
+                targets=_targets_posted(targets), user=request.user,
             )
         except EditConflict as conflict:
             current = conflict.current
@@ -454,7 +459,20 @@ def node_edit(request, pk):
             messages.success(request, _("Task saved."))
             return redirect(node.plan)
     return render(request, "tasks/node_form.html", {"form": form, "plan": node.plan, "node": node, "current": current,
-                                                    "level": node.level, "changes": record_history(node)})
+                                                    "level": node.level, "changes": record_history(node),
+                                                    "targets": targets})
+
+
+def _targets_posted(formset):
+    """[(target, changed)] kept by a posted targets formset, in order; None when not posted."""
+    if formset is None or not formset.is_bound:
+        return None
+    kept = []
+    for target_form in formset.forms:
+        if target_form in formset.deleted_forms or (target_form.instance.pk is None and not target_form.has_changed()):
+            continue
+        kept.append((target_form.instance, target_form.has_changed()))
+    return kept
 
 
 @require_http_methods(["GET", "POST"])

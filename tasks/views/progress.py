@@ -52,6 +52,7 @@ from ..services import (
     progress_template_apply,
     progress_template_check,
 )
+from ..services.targets import target_standing
 
 
 def _todo_groups():
@@ -110,7 +111,7 @@ def entry(request, item_pk, quarter):
         upload = request.FILES.get("evidence")
         try:
             progress_save(report=form.instance, version=form.cleaned_data["version"], user=request.user,
-                          submit=submit, evidence=upload)
+                          submit=submit, evidence=upload, targets=form.target_quantities() if form.targets else None)
         except EditConflict as conflict:
             current = conflict.current
             form.show_conflict(current)
@@ -139,6 +140,7 @@ def entry(request, item_pk, quarter):
             "evidence": report.evidence.all() if report.pk else [],
             "evidence_form": evidence_files.EvidenceForm(),
             "carrier_count": carrier_counts(item.plan, [item], today=timezone.localdate()).get(item.pk),
+            "standing": target_standing(report=report, today=timezone.localdate()),
         },
     )
 
@@ -183,6 +185,7 @@ def detail(request, pk):
                 item=report.item_id, year=report.year, quarter=report.quarter
             ).select_related("department"),
             "reopen_form": decisions.ReopenForm(),
+            "standing": target_standing(report=report, today=timezone.localdate()),
         },
     )
 
