@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from core.text import normalize_name
 
 from .models import Department, DepartmentAlias, DepartmentGroup, Region, User
+from .services.departments import announce_departments_changed
 
 
 @admin.register(Region)
@@ -59,6 +60,15 @@ class DepartmentAdmin(admin.ModelAdmin):
     list_select_related = ["region"]
     autocomplete_fields = ["region"]
     inlines = [DepartmentAliasInline]
+    readonly_fields = ["version"]
+
+    def save_model(self, request, obj, form, change):
+        # The admin edits a department like its page does: the version moves on (a page open
+        # on the old one is refused) and what its groups stand for is resolved again.
+        if change:
+            obj.version += 1
+        super().save_model(request, obj, form, change)
+        announce_departments_changed(obj.region)
 
     def save_formset(self, request, form, formset, change):
         # An alias repeats its department's region so the database can keep spellings unique.
@@ -100,6 +110,10 @@ class DepartmentGroupAdmin(admin.ModelAdmin):
     list_display = ["name", "region"]
     list_filter = ["region"]
     filter_horizontal = ["members"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        announce_departments_changed(form.instance.region)
 
 
 @admin.register(User)

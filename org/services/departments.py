@@ -238,7 +238,7 @@ class Committed:
     changed: int
 
 
-def _announce(region):
+def announce_departments_changed(region):
     transaction.on_commit(lambda: events.publish(events.DEPARTMENTS_CHANGED, region=region))
 
 
@@ -266,7 +266,7 @@ def departments_commit(*, region, rows):
         DepartmentAlias.objects.bulk_create(aliases)
         committed = Committed(added=len(check.added), changed=len(check.changed))
         if committed.added or committed.changed:
-            _announce(region)
+            announce_departments_changed(region)
     return committed
 
 
@@ -302,7 +302,7 @@ def department_update(*, department, version, name, short_name, kind, aliases, i
         DepartmentAlias.objects.bulk_create(
             [DepartmentAlias(region=region, department=department, name=a) for a in wanted.values() if a not in kept]
         )
-        _announce(region)
+        announce_departments_changed(region)
     return department
 
 
@@ -313,6 +313,6 @@ def group_save(*, group, kinds, members, aliases):
         group.full_clean()
         group.save()
         group.members.set(members)
-        _announce(group.region)
+        announce_departments_changed(group.region)
     return group
 
