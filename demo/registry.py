@@ -22,7 +22,7 @@ from indicators.models import ComputedValue
 from indicators.selectors import adopted_sets_of
 from org.models import Region
 
-from . import registry_data
+from . import dates, registry_data
 from .store import put
 
 # 统一社会信用代码 prefixes by kind: 91 enterprises, 12 public institutions (事业单位),
@@ -104,8 +104,21 @@ def _carriers(region, users, rows):
 
 
 def _leak_repairs(region):
-    for utility, quarter, month, km, found, repaired, hours, lost in registry_data.QIANJIANG_LEAK_REPAIRS:
-        record, _ = put(LeakRepair, {"region": region, "utility": utility, "year": 2023, "quarter": quarter,
+    """The 2023 ledgers as listed; from 2024 up to today every quarter repeats the pattern of
+    the first or second quarter of 2023 (months moved with it), the running quarter only up
+    to the current month, so the ledger is alive on any day the demo is loaded."""
+    rows = [(2023, *row) for row in registry_data.QIANJIANG_LEAK_REPAIRS]
+    today = dates.today()
+    for period in Quarter.range(Quarter(2024, 1), dates.current_quarter()):
+        for utility, quarter, month, *figures in registry_data.QIANJIANG_LEAK_REPAIRS:
+            if quarter != (period.number - 1) % 2 + 1:
+                continue
+            moved = None if month is None else month + (period.number - quarter) * 3
+            if period == dates.current_quarter() and moved is not None and moved > today.month:
+                continue
+            rows.append((period.year, utility, period.number, moved, *figures))
+    for year, utility, quarter, month, km, found, repaired, hours, lost in rows:
+        record, _ = put(LeakRepair, {"region": region, "utility": utility, "year": year, "quarter": quarter,
                                      "month": month}, {
             "inspected_km": Decimal(km), "leaks_found": found, "leaks_repaired": repaired,
             "repair_hours": Decimal(hours), "volume_lost": Decimal(lost),

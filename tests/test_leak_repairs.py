@@ -102,7 +102,7 @@ def test_the_reviewer_adds_a_record_on_the_page(qianjiang, client_for):
                                  "inspected_km": "19.5", "leaks_found": 4, "leaks_repaired": 3, "repair_hours": "20",
                                  "volume_lost": "700", "notes": "雨季管线沉降", "version": ""})
     assert response.status_code == 302
-    record = LeakRepair.objects.get(region=qianjiang, utility="正阳工业园区供水站", quarter=3)
+    record = LeakRepair.objects.get(region=qianjiang, year=2023, utility="正阳工业园区供水站", quarter=3)
     assert (record.leaks_found, record.repair_hours, record.notes) == (4, D(20), "雨季管线沉降")
     page = client.get(response.url).content.decode()
     assert "雨季管线沉降" in page and "2023年第3季度" in page
@@ -144,9 +144,9 @@ def test_an_exported_ledger_reads_back_unchanged_and_a_file_adds_and_changes_row
     ]
     applied = imports.apply_import(imports.LEAKS, region=qianjiang, data=leak_book(rows), user=reviewer)
     assert [change.created for change in applied.changes] == [True, False]
-    july = LeakRepair.objects.get(region=qianjiang, month=7)
+    july = LeakRepair.objects.get(region=qianjiang, year=2023, month=7)
     assert (july.utility, july.quarter, july.volume_lost, july.notes) == ("正阳工业园区 供水站", 3, D(80), "汛期")
-    february = LeakRepair.objects.get(region=qianjiang, utility="黔江区自来水有限公司", month=2)
+    february = LeakRepair.objects.get(region=qianjiang, year=2023, utility="黔江区自来水有限公司", month=2)
     assert (february.volume_lost, february.version) == (D(1400), 2)
 
 
@@ -180,7 +180,7 @@ def test_the_ledger_is_uploaded_through_the_staged_import(qianjiang, client_for)
     response = client.post(url, {"file": file})
     assert response.status_code == 302
     assert "新增漏损记录：正阳工业园区供水站 2023年第3季度" in client.get(response.url).content.decode()
-    assert not LeakRepair.objects.filter(region=qianjiang, quarter=3).exists()  # nothing before confirming
+    assert not LeakRepair.objects.filter(region=qianjiang, year=2023, quarter=3).exists()  # nothing before confirming
     done = client.post(response.url)
     assert done.status_code == 302 and done.url.startswith(reverse("carriers:leak_repairs"))
-    assert LeakRepair.objects.get(region=qianjiang, quarter=3).volume_lost == D(300)
+    assert LeakRepair.objects.get(region=qianjiang, year=2023, quarter=3).volume_lost == D(300)
