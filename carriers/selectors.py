@@ -267,7 +267,7 @@ def _coverage(region_ids, quarter):
     for carrier in carriers:
         by_region[carrier.region_id].append(carrier)
     # Labels looked up once: get_FOO_display() per carrier costs more than the sums.
-    labels = {"carrier_type": dict(CarrierKind.objects.values_list("code", "name")),
+    labels = {"carrier_type": {carrier.carrier_type: carrier.carrier_type__name for carrier in carriers},
               "level": {key: str(label) for key, label in Carrier._meta.get_field("level").flatchoices}}
     return {region_id: _region_coverage(found, latest, day, labels) for region_id, found in by_region.items()}
 
@@ -280,6 +280,7 @@ class _Built(NamedTuple):
     user__name: str
     level: str
     accepted_on: date
+    carrier_type__name: str  # the kind's name, joined: no query of its own
 
 
 class _Figures(NamedTuple):

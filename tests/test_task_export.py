@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from demo import table_data
 from demo.tables import build_bytes
-from org.models import Region, User
+from org.models import Department, Region, User
 from org.selectors import DepartmentResolver
 from tasks.exports import build_workbook
 from tasks.imports import preview_task_table
@@ -159,6 +159,15 @@ def test_export_page_downloads_xlsx(regions, client_for):
     outsider = client_for(User.objects.get(username="qianjiang_reviewer"))
     assert outsider.get(reverse("tasks:plan_export", args=[plan.pk])).status_code == 404
     assert Region.objects.count() == 3
+
+
+def test_one_departments_rows_are_not_downloaded_under_the_whole_tables_name(regions, client_for):
+    plan, _ = import_table(regions["wulong"], table_data.WULONG_ANNEX1)
+    urban = Department.objects.get(region=regions["wulong"], short_name="区城管局")
+    client = client_for(User.objects.get(username="wulong_reviewer"))
+    whole = client.get(reverse("tasks:plan_export", args=[plan.pk]))["Content-Disposition"]
+    mine = client.get(reverse("tasks:plan_export", args=[plan.pk]), {"department": urban.pk})["Content-Disposition"]
+    assert whole != mine and "%EF%BC%88%E5%8C%BA%E5%9F%8E%E7%AE%A1%E5%B1%80%EF%BC%89" in mine  # （区城管局）
 
 
 def layout(sheet):

@@ -132,7 +132,10 @@ def plan_export(request, pk):
     _, roots, filters = _filtered_tree(request, plan, scope)
     if plan.source_layout and request.GET.get("layout") != "official":
         # The table as the plan's source wrote it: its label, title, headers and words.
-        return xlsx_response(exports.build_source_workbook(plan, roots), exports.source_file_name(plan))
+        name = exports.source_file_name(plan)
+        if filters.get("department"):  # not the whole table's name: the file holds one department's rows
+            name = f"{name.removesuffix('.xlsx')}（{filters['department'].short_name}）.xlsx"
+        return xlsx_response(exports.build_source_workbook(plan, roots), name)
     title = None
     if filters.get("department"):
         title = f"{exports.official_title(plan)}（{filters['department'].short_name}）"
