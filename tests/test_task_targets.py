@@ -18,7 +18,7 @@ from tasks.exports import build_workbook
 from tasks.imports import preview_task_table, targets_as_read
 from tasks.models import Plan, ProgressReport, ProgressTarget, TaskNode, TaskTarget
 from tasks.selectors import plan_tree
-from tasks.services import plan_import, progress_reminders_send
+from tasks.services import plan_copy, plan_import, progress_reminders_send
 from tasks.services.targets import target_standing
 from tasks.wording import parse_due, parse_targets, target_label
 from tests.conftest import make_user
@@ -186,6 +186,17 @@ def test_import_writes_every_target_with_its_date(world):
     # The item's first target still fills the old fields (carrier counts read them).
     second = TaskNode.objects.get(plan=plan, number="2.")
     assert (second.target_value, second.target_unit) == (D(10), "%")
+
+
+def test_a_plan_copied_to_the_next_year_takes_its_targets_with_their_dates_moved_on(world):
+    plan, _result = import_qianjiang(world)
+    copy = plan_copy(plan=plan, title="黔江2025", years_later=1)
+    assert targets_of(copy, "1.") == ["12月31日前≥5家", "6月30日前≥2家"]
+    dates = sorted(TaskTarget.objects.filter(node__plan=copy, due_on__isnull=False).values_list("due_on", flat=True))
+    assert dates[0] == date(2025, 6, 30)
+    fall = TaskTarget.objects.get(node__plan=copy, kind="change_vs_base")
+    assert fall.base_year == 2015  # a fixed base year stays fixed
+    assert TaskTarget.objects.filter(node__plan=plan).count() == TaskTarget.objects.filter(node__plan=copy).count()
 
 
 def test_reimport_changes_nothing_and_a_reworded_target_replaces_the_old(world):

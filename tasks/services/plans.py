@@ -19,7 +19,7 @@ from core.workflow import save_versioned
 from org.models import Department, DepartmentAlias, DepartmentGroup
 from org.selectors import DepartmentResolver
 
-from ..models import Assignment, Contribution, Plan, PlanPhase, ProgressReport, TaskNode
+from ..models import Assignment, Contribution, Plan, PlanPhase, ProgressReport, TaskNode, TaskTarget
 from ..selectors import records_under
 from ..wording import parse_due, parse_target
 from .targets import targets_refuse_invalid, targets_sync
@@ -781,6 +781,14 @@ def plan_copy(*, plan, title, years_later):
         Assignment(node=new_by_old[a.node_id], department_id=a.department_id, role=a.role, position=a.position,
                    group_id=a.group_id)
         for a in Assignment.objects.filter(node__plan=plan, node__archived_at__isnull=True)
+    )
+    # The targets read from the items' words go with them, their dates moved on like the items'.
+    TaskTarget.objects.bulk_create(
+        TaskTarget(node=new_by_old[t.node_id], position=t.position, kind=t.kind, comparator=t.comparator,
+                   value=t.value, value_max=t.value_max, unit=t.unit, base_year=t.base_year,
+                   due_on=_shift(t.due_on, years_later) if t.due_on else None, due_text=t.due_text,
+                   wording=t.wording, alternative=t.alternative)
+        for t in TaskTarget.objects.filter(node__plan=plan, node__archived_at__isnull=True)
     )
     return copy
 
