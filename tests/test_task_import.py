@@ -6,12 +6,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from demo import table_data
 from demo.tables import build_bytes
-from org.models import DepartmentAlias, User
+from org.models import Department, DepartmentAlias, User
 from tasks.imports import preview_task_table
 from tasks.models import Assignment, Plan, TaskNode
 from tasks.services import ALIAS, plan_import
@@ -115,6 +115,28 @@ def test_command_imports_and_reports(regions, tmp_path):
     assert level_counts(plan) == [4, 29, 41]
     call_command("import_tasks", str(path), region="500156", plan="命令导入", stdout=out)
     assert "新增 0，更新 0，删除 0，归档（保留记录） 0，恢复 0，未变 74" in out.getvalue()
+
+
+def test_command_creates_the_unknown_names_it_is_told_to(regions, tmp_path):
+    table = {**table_data.WULONG_ANNEX2, "rows": [list(row) for row in table_data.WULONG_ANNEX2["rows"]]}
+    table["rows"][0][3] = "区河长制办公室"
+    table["rows"][1][3] = "仙女山街道"
+    path = tmp_path / "annex2.xlsx"
+    path.write_bytes(build_bytes(table))
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_tasks", str(path), region="500156", plan="新单位", year="2019", stderr=err,
+                     stdout=io.StringIO())
+    assert "区河长制办公室" in err.getvalue() and "--new" in err.getvalue()
+    with pytest.raises(CommandError, match="--new 应写作"):
+        call_command("import_tasks", str(path), region="500156", plan="新单位", year="2019",
+                     new=["区河长制办公室=水厂"], stdout=io.StringIO(), stderr=io.StringIO())
+    assert not Plan.objects.filter(title="新单位").exists()
+    call_command("import_tasks", str(path), region="500156", plan="新单位", year="2019",
+                 new=["区河长制办公室=其他", "仙女山街道="], stdout=io.StringIO(), stderr=io.StringIO())
+    office = Department.objects.get(region=regions["wulong"], name="区河长制办公室")
+    town = Department.objects.get(region=regions["wulong"], name="仙女山街道")
+    assert (office.kind, town.kind) == ("other", "subdistrict")  # a name ending in 街道 is a town
 
 
 def test_command_dry_run_writes_nothing(regions, tmp_path):

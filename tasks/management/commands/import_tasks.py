@@ -11,9 +11,10 @@ from core.errors import FileUnreadable, ImportBlocked
 from core.management.audited import audited
 from core.text import normalize_name
 from org.models import Department, Region
+from org.services.departments import kind_from_text, kind_words
 from tasks.imports import preview_task_table, without_lead_warning
 from tasks.models import Assignment, Plan
-from tasks.services import ALIAS, GROUP, plan_import
+from tasks.services import ALIAS, GROUP, NEW, plan_import
 from tasks.word_plans import WordChoice
 
 
@@ -42,6 +43,11 @@ class Command(BaseCommand):
             "--group", action="append", default=[], metavar="NAME=KIND,KIND",
             help="create an unknown name as a group of the departments of these kinds (kinds may be empty; "
                  "repeatable)",
+        )
+        parser.add_argument(
+            "--new", action="append", default=[], metavar="NAME=KIND",
+            help="create an unknown name as a new department of the region, named as written; KIND as a "
+                 "类别 cell writes it (部门, 街道, 乡镇, 供水企业, 园区, 其他), empty: judged by the name (repeatable)",
         )
         parser.add_argument(
             "--single-role", choices=Assignment.Role.values,
@@ -74,7 +80,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{read}“{preview.sheet}”：重点任务 {counts[1]} 项，子任务 {counts[2]} 项，工作事项 {counts[3]} 项"
         )
-        mapping = self._mapping(preview, region, options["map"]) | self._groups(options["group"])
+        mapping = (self._mapping(preview, region, options["map"]) | self._groups(options["group"])
+                   | self._new_departments(options["new"]))
         for warning in preview.warnings:
             self.stderr.write(warning)
         for problem in preview.problems:
@@ -83,7 +90,8 @@ class Command(BaseCommand):
             if key not in mapping:
                 hints = "、".join(spelling for spelling, _ in unknown.suggestions) or "无相近名称"
                 rows = "、".join(map(str, unknown.rows))
-                self.stderr.write(f"未知单位“{unknown.name}”（第{rows}行；相近：{hints}），可用 --map 指定")
+                self.stderr.write(
+                    f"未知单位“{unknown.name}”（第{rows}行；相近：{hints}），可用 --map、--new 或 --group 指定")
         if preview.problems or any(key not in mapping for key in preview.unknown):
             raise CommandError("存在问题，未导入任何内容")
         if without_lead := preview.without_lead():
@@ -130,6 +138,16 @@ class Command(BaseCommand):
                 raise CommandError(f"--group 应写作 名称=类型,类型（类型：{'、'.join(Department.Kind.values)}），"
                                    f"而不是“{pair}”")
             mapping[normalize_name(name)] = (GROUP, kinds)
+        return mapping
+
+    def _new_departments(self, pairs):
+        mapping = {}
+        for pair in pairs:
+            name, _, kind_text = pair.partition("=")
+            kind = kind_from_text(kind_text.strip(), name.strip())
+            if not name.strip() or kind is None:
+                raise CommandError(f"--new 应写作 名称=类别（类别：{kind_words()}，或留空按名称判断），而不是“{pair}”")
+            mapping[normalize_name(name)] = (NEW, kind)
         return mapping
 
     def _plan(self, region, options):
