@@ -3,6 +3,7 @@ for the bureau to edit: overview, progress by key task, indicators, problems, ne
 laid out as a 公文 (``core.gongwen``: A4, GB/T 9704 margins, page numbers) and signed by the
 district's water bureau with the day it was built."""
 
+import re
 from collections import defaultdict
 
 from django.utils import timezone
@@ -31,11 +32,14 @@ def build(data):
         if section.verdict is not None:
             points = f"，{section.points_text}" if section.scored else ""
             sentences.append(f"按{section.indicator_set.name}评价，本季度结论为“{section.verdict.get_verdict_display()}”"
-                             f"{points}：{section.verdict.reason}。")
+                             f"{_bare(points)}：{_bare(section.verdict.reason)}。")
     document.paragraph("".join(sentences))
 
     document.heading(1, "二、重点任务推进情况")
-    for line in _key_task_lines(data):
+    if data.plan is None:
+        document.paragraph("本年度无实施中的方案。")
+    for number, (label, line) in enumerate(_key_task_lines(data), start=1):
+        document.heading(2, f"（{chinese_number(number)}）{label}")
         document.paragraph(line)
 
     document.heading(1, "三、指标达标情况")
@@ -62,9 +66,6 @@ def build(data):
     return document.bytes()
 
 
-
-
-
 def _standard_lines(section):
     """The paragraphs about one standard: how many items met it, and under a standard judged
     on points the total against the pass score and each item that lost points, in its words."""
@@ -72,10 +73,11 @@ def _standard_lines(section):
     if not rows:
         return [f"按{section.indicator_set.name}，本季度尚无指标计算结果。"]
     if section.scored:
-        lines = [f"按{section.indicator_set.name}评分，{section.points_text}。"]
+        lines = [f"按{section.indicator_set.name}评分，{_bare(section.points_text)}。"]
         lost = [row for row in rows if row.computed.points is not None and row.computed.points < row.indicator.points]
-        lines += [f"{row.indicator.name}（满分{plain(row.indicator.points)}分，得{plain(row.computed.points)}分）："
-                  f"{(row.computed.award or row.computed.explanation).rstrip('。')}。" for row in lost]
+        lines += [f"{_bare(row.indicator.name)}（满分{plain(row.indicator.points)}分，"
+                  f"得{plain(row.computed.points)}分）：{_bare(row.computed.award or row.computed.explanation)}。"
+                  for row in lost]
         vetoed = [row.indicator.name for row in rows
                   if row.indicator.kind == row.indicator.Kind.BOTTOM_LINE and row.computed.status == "not_met"]
         if vetoed:
@@ -84,7 +86,7 @@ def _standard_lines(section):
     met = [row for row in rows if row.computed.status == "met"]
     missed = [row for row in rows if row.computed.status == "not_met"]
     return [f"纳入评价的{len(rows)}项指标中，达标{len(met)}项，未达标{len(missed)}项。"] + [
-        f"{row.indicator.name}：{row.computed.explanation}。" for row in missed
+        f"{_bare(row.indicator.name)}：{_bare(row.computed.explanation)}。" for row in missed
     ]
 
 
@@ -93,9 +95,11 @@ def _sent(report):
 
 
 def _key_task_lines(data):
-    """One paragraph per key task: how many of its items' entries are in and completed."""
+    """(heading, paragraph) per key task: its words without the plan's own number, which
+    would clash with the report's (the plan's "一、" sits under the report's "二、"), and
+    how many of its items' entries are in and completed."""
     if data.plan is None:
-        return ["本年度无实施中的方案。"]
+        return []
     counts = defaultdict(lambda: {"items": 0, "sent": 0, "done": 0, "behind": 0})
     labels = {}
     items = data.plan.nodes.in_quarter(data.quarter).filter(level=3).select_related("parent__parent", "parent")
@@ -112,17 +116,35 @@ def _key_task_lines(data):
     lines = []
     for key_id, (_position, label) in sorted(labels.items(), key=lambda pair: pair[1][0]):
         row = counts[key_id]
-        lines.append(f"{label}：应报送{row['items']}项，已报送{row['sent']}项，其中已完成{row['done']}项，"
-                     f"滞后{row['behind']}项。")
+        lines.append((_unnumbered(label), f"应报送{row['items']}项，已报送{row['sent']}项，其中已完成{row['done']}项，"
+                                          f"滞后{row['behind']}项。"))
     return lines
 
 
 def _texts(data, field):
-    seen, texts = set(), []
+    """One paragraph per distinct text, naming every department that wrote it, in the
+    order they first appear: a text merged under one name would hide who else reported it."""
+    writers = {}
     for entries in data.items.values():
         for department, report in entries:
             text = getattr(report, field, "").strip() if _sent(report) else ""
-            if text and text not in seen:
-                seen.add(text)
-                texts.append(f"{department.short_name}：{text}")
-    return texts
+            if text:
+                names = writers.setdefault(text, [])
+                if department.short_name not in names:
+                    names.append(department.short_name)
+    return [f"{'、'.join(names)}：{text}" for text, names in writers.items()]
+
+
+# A heading's own number as plans write it: "一、", "（一）", "(1)", "1.", "3 ".
+_NUMBER = re.compile(r"^\s*(?:[一二三四五六七八九十百零]+[、.．]|[（(][一二三四五六七八九十百零\d]+[）)]"
+                     r"|\d+(?:[、.．](?!\d)|\s+))\s*")
+
+
+def _unnumbered(label):
+    return _NUMBER.sub("", label, count=1) or label
+
+
+def _bare(text):
+    """A fragment without its closing punctuation, for the sentence it is joined into to
+    punctuate once ("…分。：" and "…。。" are what joining stored sentences gives)."""
+    return text.strip().rstrip("。；;，,：:、.． ")
