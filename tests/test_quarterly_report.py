@@ -143,3 +143,16 @@ def test_a_reviewer_can_recompute_the_scores_now(quarter_of_work, world, reviewe
     with jobs_inline():
         assert client_for(reviewer).post(reverse("reports:recompute"), data).status_code == 302
     assert Scorecard.objects.filter(plan=quarter_of_work, year=2023, quarter=3).count() == 2
+
+
+def test_the_printed_column_heads_and_states_do_not_break(quarter_of_work, world, county_standard):  # noqa: F811
+    from indicators.models import Adoption
+    from indicators.services import compute_region_quarter
+
+    Adoption.objects.create(region=world.district, indicator_set=county_standard, since_year=2023)
+    compute_region_quarter(world.district, Q2, county_standard)  # so the report has its indicator table
+    printable = build(world.district).html.read().decode()
+    # A narrow column broke 序号 and 达标 one character a line on paper.
+    assert "thead th, .state { white-space: nowrap; }" in printable
+    assert "<th>序号</th>" in printable
+    assert '<td class="state">' in printable

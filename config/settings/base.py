@@ -41,11 +41,14 @@ MIDDLEWARE = [
     # Below SecurityMiddleware (and WhiteNoise in production), so static files keep caching.
     "core.security_headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Chinese unless the user picked English in the footer; the browser's Accept-Language is not asked.
+    "core.not_found.CookieOnlyLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The friendly 404.html also with DEBUG on, never Django's page listing every URL pattern.
+    "core.not_found.FriendlyNotFoundMiddleware",
     # Records which signed-in user made each change kept by django-simple-history.
     "simple_history.middleware.HistoryRequestMiddleware",
     "core.audit.AuditMiddleware",  # an audit entry for every data-changing request; before axes, to see its lockouts
