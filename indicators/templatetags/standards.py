@@ -4,8 +4,9 @@ clerk writes them."""
 from django import template
 
 from core.numbers import plain
-from indicators import selectors
+from indicators import formulas, selectors
 from indicators.targets import describe as describe_target
+from indicators.targets import reference_codes
 
 register = template.Library()
 
@@ -19,7 +20,14 @@ def rule_text(indicator):
 @register.filter
 def target_words(indicator):
     """The item's target rule as a standard would word it, shown beside the requirement as written."""
-    return describe_target(indicator.target, unit=indicator.unit)
+    codes = reference_codes(indicator.target)
+    return describe_target(indicator.target, unit=indicator.unit, names=selectors.names_of(codes) if codes else None)
+
+
+@register.filter
+def formula_words(formula):
+    """The formula as an official reads it: "可渗透地面面积 ÷ 建成区面积 × 100", not its codes."""
+    return formulas.words(formula, selectors.names_of(formulas.codes_in(formula)))
 
 
 @register.filter
