@@ -44,3 +44,18 @@ def test_the_catalogue_shows_formulas_and_references_by_name(demo, client_for): 
     page = reviewer.get(reverse("indicators:catalogue")).content.decode()
     assert "PERMEABLE_AREA / BUILT_AREA * 100" not in page and "NATIONAL_IND_WATER" not in page
     assert "÷ 建成区" in page
+
+
+def test_a_figure_entered_without_a_clerk_names_the_reports_submitter(demo, client_for):  # noqa: F811
+    """Figures imported or loaded carry no entered_by: the 填报人 is whoever submitted the report."""
+    from indicators.models import DataValue
+
+    industry = computed(demo, "INDUSTRY_WATER_INTENSITY")
+    row = DataValue.objects.get(pk=industry.lineage["inputs"]["IND_NEW_WATER"]["entry"])
+    submitter = User.objects.get(username="qianjiang_cgj")
+    DataValue.objects.filter(pk=row.pk).update(entered_by=None)
+    type(row.report).objects.filter(pk=row.report_id).update(submitted_by=submitter)
+    page = client_for(User.objects.get(username="qianjiang_reviewer")).get(
+        reverse("indicators:lineage", args=[industry.pk])
+    ).content.decode()
+    assert f"<td>{submitter} " in page
