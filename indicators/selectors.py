@@ -125,11 +125,15 @@ def rule_text(indicator):
     return describe(indicator.scoring, full=indicator.points, unit=indicator.unit)
 
 
-def names_of(codes):
-    """Code → name of the data elements and reference values among ``codes``."""
-    codes = set(codes)
-    names = dict(ReferenceValue.objects.filter(code__in=codes).values_list("code", "name"))
-    names.update(DataElement.objects.filter(code__in=codes).values_list("code", "name"))
+def names_of(codes=None):
+    """Code → name of the data elements and reference values among ``codes`` (all of them
+    when ``codes`` is None: a page listing a whole catalogue reads them in two queries)."""
+    references, elements = ReferenceValue.objects.all(), DataElement.objects.all()
+    if codes is not None:
+        codes = set(codes)
+        references, elements = references.filter(code__in=codes), elements.filter(code__in=codes)
+    names = dict(references.values_list("code", "name"))
+    names.update(elements.values_list("code", "name"))
     return names
 
 

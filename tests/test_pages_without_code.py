@@ -59,3 +59,11 @@ def test_a_figure_entered_without_a_clerk_names_the_reports_submitter(demo, clie
         reverse("indicators:lineage", args=[industry.pk])
     ).content.decode()
     assert f"<td>{submitter} " in page
+
+
+def test_the_catalogue_reads_the_names_once_whatever_the_number_of_formulas(demo, client_for,  # noqa: F811
+                                                                             django_assert_max_num_queries):
+    reviewer = client_for(User.objects.get(username="wulong_reviewer"))
+    reviewer.get(reverse("indicators:catalogue"))  # the session and its caches warmed
+    with django_assert_max_num_queries(12):
+        reviewer.get(reverse("indicators:catalogue"))
