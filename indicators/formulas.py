@@ -75,6 +75,29 @@ class Formula:
         return frozenset(found)
 
 
+# How a formula reads to an official: each code by its name, × ÷ ≤ ≥ for * / <= >=.
+_WORD_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|<=|>=|\*|/")
+_OPERATOR_WORDS = {"*": "×", "/": "÷", "<=": "≤", ">=": "≥"}
+
+
+def codes_in(text):
+    """The names ``text`` mentions (codes, functions alike), in the order written."""
+    return [token for token in _WORD_TOKEN.findall(text or "") if NAME.match(token)]
+
+
+def words(text, names):
+    """``text`` with each code replaced by its name in ``names`` (code → name; the
+    computation's own names are known here) and the operators as printed in documents.
+    Only for showing: the stored formula is what is evaluated and kept."""
+    known = {**BUILTINS, **names}
+
+    def word(match):
+        token = match.group()
+        return _OPERATOR_WORDS.get(token) or known.get(token, token)
+
+    return _WORD_TOKEN.sub(word, text or "")
+
+
 def parse(text, *, known_names):
     """Check ``text`` and return a Formula; ``known_names`` are the codes it may use."""
     if not text or not text.strip():

@@ -125,6 +125,18 @@ def rule_text(indicator):
     return describe(indicator.scoring, full=indicator.points, unit=indicator.unit)
 
 
+def names_of(codes=None):
+    """Code → name of the data elements and reference values among ``codes`` (all of them
+    when ``codes`` is None: a page listing a whole catalogue reads them in two queries)."""
+    references, elements = ReferenceValue.objects.all(), DataElement.objects.all()
+    if codes is not None:
+        codes = set(codes)
+        references, elements = references.filter(code__in=codes), elements.filter(code__in=codes)
+    names = dict(references.values_list("code", "name"))
+    names.update(elements.values_list("code", "name"))
+    return names
+
+
 def known_names():
     return set(DataElement.objects.values_list("code", flat=True)) | set(
         ReferenceValue.objects.values_list("code", flat=True)
@@ -503,7 +515,9 @@ def lineage_entries(computed):
     ids = [entry["entry"] for entry in inputs.values() if isinstance(entry, dict) and "entry" in entry]
     return {
         row.pk: row
-        for row in DataValue.objects.filter(pk__in=ids).select_related("element", "report__department", "entered_by")
+        for row in DataValue.objects.filter(pk__in=ids).select_related(
+            "element", "report__department", "report__submitted_by", "entered_by"
+        )
     }
 
 

@@ -176,23 +176,35 @@ def base_years(rule):
 WORDS = {"le": "不高于", "lt": "低于", "ge": "不低于", "gt": "高于"}
 
 
-def describe(rule, *, unit=""):
-    """The rule in the words of a Chinese standard, for the catalogue and the lineage page."""
+def reference_codes(rule):
+    """The reference values ``rule`` compares with, branches included."""
+    rule = rule or {}
+    found = {rule["reference"]} if "reference" in rule else set()
+    for branch in rule.get("rules", ()):
+        found |= reference_codes(branch)
+    return found
+
+
+def describe(rule, *, unit="", names=None):
+    """The rule in the words of a Chinese standard, for the catalogue and the lineage page;
+    a reference value is named by ``names`` (code → name) where given, else by its code."""
+    names = names or {}
     kind = (rule or {}).get("kind")
     if not kind:
         return ""
     if kind in ("any", "all"):
         joiner = "，或" if kind == "any" else "，且"
-        return joiner.join(describe(branch, unit=unit) for branch in rule["rules"])
+        return joiner.join(describe(branch, unit=unit, names=names) for branch in rule["rules"])
     if kind == "bound":
         return f"{WORDS.get(rule['op'], rule['op'])}{plain(rule['value'])}{unit}"
     if kind == "exact":
         return f"等于{plain(rule['value'])}{unit}"
     if kind == "quota":
-        return f"不超过下达的控制指标（{rule['reference']}）"
+        return f"不超过下达的控制指标（{names.get(rule['reference'], rule['reference'])}）"
     if kind == "relative":
         share = plain(Decimal(rule["factor"]) * 100)
-        return f"{WORDS.get(rule['op'], rule['op'])}全国平均值（{rule['reference']}）的{share}%"
+        reference = names.get(rule["reference"], rule["reference"])
+        return f"{WORDS.get(rule['op'], rule['op'])}全国平均值（{reference}）的{share}%"
     if kind == "range":
         low_in, high_in = rule.get("min_inclusive", True), rule.get("max_inclusive", True)
         ends = {(True, True): "含两端", (False, False): "不含两端", (True, False): "含下限、不含上限",

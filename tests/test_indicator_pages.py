@@ -92,7 +92,8 @@ def test_lineage_names_every_input_its_entry_and_the_reference(demo, client_for)
         reverse("indicators:lineage", args=[industry.pk])
     )
     text = page.content.decode()
-    assert "工业用水量（新水量）" in text and "区经济信息委" in text and "24.1" in text and "IND_NEW_WATER" in text
+    assert "工业用水量（新水量）" in text and "区经济信息委" in text and "24.1" in text
+    assert "工业用水量（新水量） × 10000 ÷ " in text and "IND_NEW_WATER" not in text  # the formula in words
 
 
 def test_a_reporter_reads_the_lineage_figures_but_links_only_to_their_own_departments_report(demo, client_for):
@@ -141,7 +142,8 @@ def test_the_catalogue_shows_definitions_and_formulas(demo, client_for):
     page = client_for(User.objects.get(username="wulong_reviewer")).get(reverse("indicators:catalogue"))
     text = page.content.decode()
     assert text.count('<tr id="indicator-') == 20
-    assert "RES_WATER * 10000000 / (HOUSEHOLDS * PERSONS_PER_HOUSEHOLD * DAYS_YTD)" in text
+    assert "RES_WATER" not in text  # formulas read by the data elements' names
+    assert " × 10000000 ÷ (" in text and "× 本年1月1日至本季度末的天数)" in text
     assert "无黑臭水体" in text
 
 

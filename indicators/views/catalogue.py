@@ -42,7 +42,8 @@ def catalogue(request):
             indicator.scoring_words = indicator.scoring_text or describe(indicator.scoring, full=indicator.points,
                                                                          unit=indicator.unit)
     return render(request, "indicators/catalogue.html",
-                  {"sets": sets, "can_import": visible_to(request.user).is_admin})
+                  {"sets": sets, "can_import": visible_to(request.user).is_admin,
+                   "names": selectors.names_of()})
 
 
 @require_safe
