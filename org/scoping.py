@@ -149,6 +149,16 @@ class Scope:
             return _NOTHING
         return self.home_region.subtree_q(f"{prefix}region__")
 
+    def sees_campaign(self, campaign):
+        """``campaign_q`` for one campaign already in hand, without a query (its region's
+        parent loaded): whether its overview page opens for this user."""
+        if self.is_admin:
+            return True
+        if self.role != User.Role.SUPERVISOR or self.home_region is None:
+            return False
+        region = campaign.region
+        return self.home_region.pk in (region.pk, region.parent_id, region.parent and region.parent.parent_id)
+
     def creation_q(self, prefix="", *, change=False):
         """A filter, on a model reached through ``prefix`` to a county's creation record, for
         the records this user sees (or, with ``change``, acts on): the campaign's supervisors;

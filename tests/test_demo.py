@@ -19,6 +19,7 @@ from indicators.models import DataReport
 from org.models import Department, Region, User
 from org.selectors import DepartmentResolver
 from tasks.models import ProgressReport
+from tests.crawl_support import crawl
 from tests.fixtures.source_department_names import (
     EXPECTED_SPLITS,
     QIANJIANG_DEPARTMENT_CELLS,
@@ -252,3 +253,22 @@ def test_an_expert_signs_in_to_the_counties_assigned(creations, client):
     assert "我的评估任务" in home and "梁平区" in home
     assert client.get(reverse("campaigns:scoring", args=[creations["梁平区"].pk])).status_code == 200
     assert client.get(reverse("campaigns:self_assessment", args=[creations["武隆区"].pk])).status_code == 404
+
+
+# One account of every role on both districts' sides, with how many pages each reaches at
+# least (a crawl that saw only the home page would pass anything). The administrator's
+# crawl stops at /admin/'s index: Django's own pages are Django's tests' business.
+CRAWLED = {"wulong_cgj": 15, "qianjiang_cgj": 15, "wulong_reviewer": 40, "qianjiang_reviewer": 40,
+           "cq_city": 30, "expert_cqu_1": 5, "admin": 40}
+
+
+@pytest.mark.parametrize("username", CRAWLED)
+def test_every_link_a_user_is_shown_opens_for_them(demo_loaded, username):
+    """A crawl of the demo as each user, a few addresses of each kind of page: no link leads
+    to a 404, a refusal or an error (how long pages take is bench/crawl.py's business)."""
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    visits = crawl(client, skip=("/admin/",))
+    failures = [f"{v.status} {v.url} (linked from {v.found_on})" for v in visits if v.status not in (200, 302)]
+    assert not failures, "\n".join(failures)
+    assert len(visits) >= CRAWLED[username], [v.url for v in visits]

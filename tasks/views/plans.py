@@ -151,12 +151,14 @@ def my_work(request):
     if department is None:
         raise Http404
     sections = []
+    quarter = Quarter.containing(timezone.localdate())
     for plan in plans_for(scope).filter(region=department.region_id):
         roots = plan_tree(plan, department=department)
         items = [row for row in walk(roots) if row.node.is_work_item]
         if items:
-            sections.append({"plan": plan, "rows": list(walk(roots)), "count": len(items)})
-    quarter = Quarter.containing(timezone.localdate())
+            # A contribution goes to a quarter the plan runs in; a finished plan offers none.
+            contribute = quarter if plan.covers(quarter) else None
+            sections.append({"plan": plan, "rows": list(walk(roots)), "count": len(items), "contribute": contribute})
     return render(request, "tasks/my_work.html", {"department": department, "sections": sections, "quarter": quarter})
 
 
