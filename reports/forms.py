@@ -1,6 +1,7 @@
 """Forms of ``reports``."""
 
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.forms import VersionedForm
 
