@@ -551,13 +551,14 @@ def _named_inputs(inputs, references):
     ``constants`` [(name, value)], ``references`` [dict], ``registry`` [dict]."""
     constants = {code: used for code, used in inputs.items() if isinstance(used, dict) and used.get("constant")}
     names = {**names_of([*constants, *references]), **BUILTINS}
-    registry = [{**used, "as_of": _day(used.get("as_of")), "counted": [
-                    {**carrier, "accepted_on": _day(carrier.get("accepted_on"))} for carrier in used.get("counted", [])]}
-                for code, used in inputs.items() if isinstance(used, dict) and used.get("registry")]
+    registry = [{**used, "as_of": _day(used.get("as_of")),
+                 "counted": [{**carrier, "accepted_on": _day(carrier.get("accepted_on"))}
+                             for carrier in used.get("counted", [])]}
+                for used in inputs.values() if isinstance(used, dict) and used.get("registry")]
     return {
         "constants": [(names.get(code, code), used["value"]) for code, used in constants.items()],
-        "references": [{**ref, "code": code, "name": names.get(code, code), "published_on": _day(ref.get("published_on"))}
-                       for code, ref in references.items()],
+        "references": [{**ref, "code": code, "name": names.get(code, code),
+                        "published_on": _day(ref.get("published_on"))} for code, ref in references.items()],
         "registry": registry,
     }
 
