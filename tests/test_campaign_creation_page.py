@@ -53,7 +53,7 @@ def media(settings, tmp_path):
 def test_the_page_says_where_the_county_stands(creation, county_standard, supervisor, client_for):
     shown = page(client_for(supervisor).get(url(creation)))
     for text in ("武隆区", "重庆市县域节水型社会达标建设", f"{CAMPAIGN_YEAR}年度创建", county_standard.name,
-                 f"{CAMPAIGN_YEAR - 1}年", f"{CAMPAIGN_YEAR}-01-01起处于“计划创建”阶段"):
+                 f"{CAMPAIGN_YEAR - 1}年", f"{CAMPAIGN_YEAR}年1月1日起处于“计划创建”阶段"):
         assert text in shown, text
     line = shown.split('data-testid="progress-line"')[1].split("</ol>")[0]
     assert re.findall(r'data-stage="(\w+)" data-state="(\w+)"', line) == [
