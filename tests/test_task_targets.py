@@ -283,7 +283,7 @@ def test_page_import_preview_commit_then_progress_and_review(world, outsider, cl
         shown = form_page.content.decode()
         assert "quantity" not in form_page.context["form"].fields  # one field per target instead
         assert "完成情况（对照“12月31日前≥5家”）" in shown and "完成情况（对照“6月30日前≥2家”）" in shown
-        assert 'data-testid="item-deadline">2024-06-30<' in shown  # the earliest open target
+        assert 'data-testid="item-deadline">2024年6月30日<' in shown  # the earliest open target
         posted = clerk.post(url, {
             "status": "in_progress", "percent": 20, "work_done": "已创建1家", "version": "",
             f"target_{year_end.pk}": "1", f"target_{june.pk}": "1", "submit": "1"})
