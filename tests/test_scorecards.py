@@ -427,6 +427,7 @@ def test_the_weights_form_speaks_in_bands_with_a_total(quarter_of_work, reviewer
 
     page = client_for(reviewer).get(reverse("reports:weights", args=[quarter_of_work.pk])).content.decode()
     assert "良好 不低于" in page and "一般 不低于" in page and "较差" in page
+    assert page.count('<span class="input-group-text">分</span>') == 2  # 良好 不低于 [85] 分
     assert "绿色" not in page and "黄色" not in page
     assert "合计 100，符合要求" in page  # the running total, as the stored (default) weights stand
     assert "js/weights.js" in page and "<script>" not in page  # the live total is a static file (CSP)
