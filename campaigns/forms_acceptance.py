@@ -4,6 +4,7 @@ its field. Who may post each form and in which stage is the services' and the st
 machine's to say."""
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from .models import Acceptance, Recheck, Stage
@@ -41,11 +42,11 @@ class DatedForm(forms.Form):
                 continue
             if day > self.today:
                 self.add_error(name, _("%(field)s cannot be later than today (%(today)s).") % {
-                    "field": self.fields[name].label, "today": self.today.isoformat()})
+                    "field": self.fields[name].label, "today": date_format(self.today)})
             elif name in self.earliest and self.earliest[name][0] is not None and day < self.earliest[name][0]:
                 bound, why = self.earliest[name]
                 self.add_error(name, _("%(field)s cannot be earlier than %(date)s (%(why)s).") % {
-                    "field": self.fields[name].label, "date": bound.isoformat(), "why": why})
+                    "field": self.fields[name].label, "date": date_format(bound), "why": why})
         return cleaned
 
 
@@ -113,7 +114,7 @@ class FindingForm(DatedForm):
         due, (held_on, _why) = cleaned.get("due"), self.earliest.get("due", (None, ""))
         if due is not None and held_on is not None and due < held_on:
             self.add_error("due", _("The deadline cannot be before the acceptance (%(date)s).") % {
-                "date": held_on.isoformat()})
+                "date": date_format(held_on)})
         return cleaned
 
 

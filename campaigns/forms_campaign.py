@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import VersionedForm
@@ -110,7 +111,7 @@ class BatchForm(SeenForm):
             if previous is not None and due < previous[1]:
                 self.add_error(f"due_{stage}", _("%(stage)s cannot be due before %(earlier)s (%(day)s).") % {
                     "stage": Stage(stage).label, "earlier": Stage(previous[0]).label,
-                    "day": previous[1].isoformat()})
+                    "day": date_format(previous[1])})
             previous = (stage, due)
         return cleaned
 

@@ -8,6 +8,7 @@ step. Each step is a ``StageStep`` row; the record's history keeps the rest."""
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.workflow import EditConflict, TransitionRefused
@@ -114,7 +115,7 @@ def problems(creation, to, on):
             found.append(_("The county has not been publicised."))
         else:
             if to == Stage.REPORTED and publicity.ends_on >= on:
-                found.append(_("The publicity runs until %(date)s.") % {"date": publicity.ends_on.isoformat()})
+                found.append(_("The publicity runs until %(date)s.") % {"date": date_format(publicity.ends_on)})
             open_count = publicity.objections.filter(settled_on__isnull=True).count()
             if open_count:
                 found.append(_("%(count)d objections received during the publicity are not settled.")

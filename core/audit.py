@@ -131,6 +131,10 @@ ACTIONS = {
     ),
 }
 
+# Signing in and out: most of the log by count, and no change to anyone's data, so the log
+# page leaves them out unless asked (core.selectors.audit_filtered).
+SIGN_IN_ROUTES = ("login", "logout", "admin:login", "admin:logout")
+
 # The admin site's routes of each registered model, "admin:<app>_<model>_<kind>", by kind;
 # the label names the model.
 ADMIN_KINDS = {

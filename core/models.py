@@ -75,6 +75,22 @@ class AuditEntry(models.Model):
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username or '—'} {self.action}"
 
+    @property
+    def who(self):
+        """The name the log shows: the user's display name, else the username (a refused
+        sign-in has only the one typed), else the command line it came from."""
+        if self.user is not None and self.user.display_name:
+            return self.user.display_name
+        return self.username or self.origin
+
+    @property
+    def outcome_words(self):
+        """How it ended, as the log says it: 成功, 未保存 (the form was shown again), 被拒绝
+        (out of scope, a rule refused, not signed in), 出错 (a server error; a command that failed)."""
+        if self.outcome == self.Outcome.FAILED:
+            return _("Error") if self.status is None or self.status >= 500 else _("Refused")
+        return self.get_outcome_display()
+
 
 class StaleMark(models.Model):
     """A region × quarter whose ``recompute`` (a name registered in ``core.recompute``) is

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from org.models import User
 
+from .audit import SIGN_IN_ROUTES
 from .models import AuditEntry
 
 ENTRIES_PER_PAGE = 50
@@ -20,17 +21,21 @@ def audit_entries(scope):
     """The entries ``scope`` may read: an administrator every one; a district reviewer those
     of users of their district (the region stored with each entry: the user's department's
     when they acted); anyone else none."""
-    return scope.filter(AuditEntry.objects.select_related("region"), region="region", change=True)
+    return scope.filter(AuditEntry.objects.select_related("region", "user"), region="region", change=True)
 
 
 def _start_of(day):
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def audit_filtered(entries, *, username="", region=None, route="", since=None, until=None, outcome=""):
+def audit_filtered(entries, *, username="", region=None, route="", since=None, until=None, outcome="",
+                   sign_ins=True):
     """``entries`` of one username, of ``region`` and the regions below it, of one route (or,
     given "admin:" or "command:", of every route that starts so), from ``since`` to
-    ``until`` inclusive (local dates), with one outcome; an empty filter keeps everything."""
+    ``until`` inclusive (local dates), with one outcome; an empty filter keeps everything.
+    ``sign_ins`` False leaves out signing in and out, unless ``route`` names one of them."""
+    if not sign_ins and route not in SIGN_IN_ROUTES:
+        entries = entries.exclude(route__in=SIGN_IN_ROUTES)
     if username:
         entries = entries.filter(username=username)
     if region is not None:

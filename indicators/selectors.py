@@ -5,6 +5,7 @@ import re
 from collections import Counter, defaultdict
 from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Q
@@ -16,7 +17,7 @@ from org.models import Region
 from org.selectors import DepartmentResolver, UnknownDepartment
 
 from .bulk_workbook import TemplateRow
-from .formulas import parse
+from .formulas import BUILTINS, parse
 from .models import (
     Adoption,
     ChecklistAnswer,
@@ -532,14 +533,42 @@ def lineage_detail(computed):
         judgement["at"] = parse_datetime(judgement["at"]) or judgement["at"]
     with suppress(KeyError, ValueError):  # written as "2025Q4"; shown as 2025年第四季度
         judgement["quarter"] = Quarter.parse(judgement["quarter"]).label
-    utilities = (lineage.get("inputs") or {}).get("utilities") or {}
+    inputs = lineage.get("inputs") or {}
+    utilities = inputs.get("utilities") or {}
     annual = lineage.get("annual") or {}
     return {
+        **_named_inputs(inputs, lineage.get("references") or {}),
         "judgement": judgement,
         "annual_year": str(annual.get("from", ""))[:4],
         "corrections": any(isinstance(row, dict) and "r_wl" in row for row in utilities.values()),
         "scored": computed.points is not None or bool(computed.award) or computed.indicator.indicator_set.is_scored,
     }
+
+
+def _named_inputs(inputs, references):
+    """The lineage's constants, reference values and carrier-registry figures by name, with
+    their dates as dates (the lineage stores them as ISO text), for the page to write out:
+    ``constants`` [(name, value)], ``references`` [dict], ``registry`` [dict]."""
+    constants = {code: used for code, used in inputs.items() if isinstance(used, dict) and used.get("constant")}
+    names = {**names_of([*constants, *references]), **BUILTINS}
+    registry = [{**used, "as_of": _day(used.get("as_of")),
+                 "counted": [{**carrier, "accepted_on": _day(carrier.get("accepted_on"))}
+                             for carrier in used.get("counted", [])]}
+                for used in inputs.values() if isinstance(used, dict) and used.get("registry")]
+    return {
+        "constants": [(names.get(code, code), used["value"]) for code, used in constants.items()],
+        "references": [{**ref, "code": code, "name": names.get(code, code),
+                        "published_on": _day(ref.get("published_on"))} for code, ref in references.items()],
+        "registry": registry,
+    }
+
+
+def _day(text):
+    """A date the lineage stored as ISO text, as a date; what it holds otherwise, unchanged."""
+    try:
+        return date.fromisoformat(text) if isinstance(text, str) else text
+    except ValueError:
+        return text
 
 
 def utilities_in_lineage(computed):

@@ -2,7 +2,7 @@
 the scorecards and region verdicts computed from the records (never edited by hand), and the
 quarterly reports."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -25,7 +25,7 @@ DEFAULT_WEIGHTS = {key: weight for key, _label, weight in COMPONENTS}
 
 class ScoreWeights(models.Model):
     """How a plan weighs the parts of a department's scorecard (they sum to 100), and
-    where its colour bands start."""
+    where its bands start: good (stored as ``green_from``), fair (``amber_from``), poor below."""
 
     plan = models.OneToOneField(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="score_weights")
     completeness = models.PositiveSmallIntegerField(_("reporting completeness"), default=25)
@@ -50,11 +50,20 @@ class ScoreWeights(models.Model):
         return {key: getattr(self, key) for key, _label, _weight in COMPONENTS}
 
     def clean(self):
+        # Each band message is keyed to the field it is about, so the form shows it there.
+        errors = {}
+        if self.green_from > 100:
+            errors["green_from"] = _("“Good” cannot start above 100 points.")
+        elif self.green_from <= self.amber_from:
+            errors["green_from"] = _("“Good” must start higher than “fair” (%(amber)s points).") % {
+                "amber": self.amber_from}
+        if self.amber_from < 1:
+            errors["amber_from"] = _("“Fair” must start at 1 point or more.")
         total = sum(self.as_dict().values())
         if total != 100:
-            raise ValidationError(_("The weights sum to %(total)s; they must sum to 100.") % {"total": total})
-        if not 0 < self.amber_from < self.green_from <= 100:
-            raise ValidationError(_("Amber must start below green, both between 1 and 100."))
+            errors[NON_FIELD_ERRORS] = _("The weights sum to %(total)s; they must sum to 100.") % {"total": total}
+        if errors:
+            raise ValidationError(errors)
 
     def band(self, composite):
         if composite is None:

@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -119,6 +120,27 @@ def test_every_label_names_a_route_that_accepts_post(db):
     assert len(labelled) > len(ACTIONS) + 50  # the views' own labels are found
     read_only = [name for name in labelled if not accepts_post(client, routes[name])]
     assert not read_only, f"These routes take no POST; remove their label: {read_only}"
+
+
+def test_every_declared_action_reads_in_chinese():
+    """The log shows the label the route declares: each one (and each button's variant, and
+    each kind of admin page) has a translation, so no entry reads in English or in code."""
+    from django.utils import translation
+
+    from core.audit import ADMIN_KINDS
+
+    actions = [*declared_actions().items(), *((f"admin kind {kind}", action) for kind, action in ADMIN_KINDS.items())]
+    untranslated = []
+    for route, action in actions:
+        for label in [action.label, *(variant[2] for variant in action.variants)]:
+            with translation.override("en"):
+                msgid = str(label)
+            with translation.override("zh-hans"):
+                msgstr = str(label)
+            if msgstr == msgid or not any("\u4e00" <= char <= "\u9fff" for char in msgstr):
+                untranslated.append((route, msgid))
+    assert not untranslated, f"Translate these audit labels (po_add): {untranslated}"
+    assert len(actions) > 100
 
 
 def test_a_route_without_a_label_is_caught():
@@ -405,8 +427,9 @@ def test_commands_leave_one_entry_each(world, tmp_path):
 
 def entry(user, region, *, route="tasks:progress_review", action="审核通过进展", outcome="success", at=MOMENT, **more):
     more.setdefault("username", user.username if user else "")
+    more.setdefault("path", "/")
     return AuditEntry.objects.create(user=user, region=region, route=route, action=action, outcome=outcome, at=at,
-                                     path="/", **more)
+                                     **more)
 
 
 @pytest.fixture
@@ -428,7 +451,8 @@ def shown(response):
 
 def test_who_reads_which_entries(log, reviewer, outsider, administrator, reporter, supervisor, client_for):
     url = reverse("core:audit_log")
-    assert shown(client_for(administrator).get(url)) == {e.pk for e in log.values()}
+    everything = client_for(administrator).get(url, {"sign_ins": "on"})
+    assert shown(everything) == {e.pk for e in log.values()}
     mine = client_for(reviewer).get(url)
     assert shown(mine) == {log["mine"].pk, log["reporter"].pk}
     page = mine.content.decode()
@@ -448,8 +472,12 @@ def test_who_reads_which_entries(log, reviewer, outsider, administrator, reporte
         ({"region": "500000"}, ["mine", "reporter", "theirs"]),  # the city: its districts
         ({"route": "tasks:progress_entry"}, ["reporter"]),
         ({"route": "admin:"}, ["admin"]),
-        ({"outcome": "failed"}, ["anonymous"]),
-        ({"since": "2026-03-02"}, ["mine", "theirs", "admin", "anonymous"]),
+        ({"outcome": "failed"}, []),  # the refused sign-in is a sign-in: left out unless asked for
+        ({"outcome": "failed", "sign_ins": "on"}, ["anonymous"]),
+        ({"route": "login"}, ["anonymous"]),  # asked for by name
+        ({}, ["mine", "reporter", "theirs", "admin"]),
+        ({"since": "2026-03-02"}, ["mine", "theirs", "admin"]),
+        ({"since": "2026-03-02", "sign_ins": "on"}, ["mine", "theirs", "admin", "anonymous"]),
         ({"until": "2026-03-01"}, ["reporter"]),
         ({"since": "2026-03-10", "until": "2026-03-10", "route": "tasks:progress_review"}, ["mine", "theirs"]),
         ({"region": "999999"}, []),  # no such region: the form says so and nothing is shown
@@ -463,24 +491,55 @@ def test_filters(log, administrator, client_for, query, expected):
 def test_pages_of_fifty_newest_first_in_constant_queries(world, reviewer, client_for, django_assert_max_num_queries):
     client = client_for(reviewer)
     url = reverse("core:audit_log")
+    shown_too = {"sign_ins": "on"}  # the 117 below are sign-ins: the filter keeps them from page to page
     for _ in range(3):
         entry(reviewer, world.district)
-    client.get(url)  # the session and the user, once
+    client.get(url, shown_too)  # the session and the user, once
     with django_assert_max_num_queries(10) as few:
-        client.get(url)
+        client.get(url, shown_too)
     AuditEntry.objects.bulk_create([AuditEntry(user=reviewer, username="reviewer", region=world.district, path="/",
                                                route="login", action="登录", outcome="success") for _ in range(117)])
     with django_assert_max_num_queries(len(few.captured_queries)):
-        first = client.get(url)
+        first = client.get(url, shown_too)
     newest = list(AuditEntry.objects.order_by("-pk").values_list("pk", flat=True))
     assert [row.pk for row in first.context["rows"]] == newest[:50] and first.context["newer"] is None
-    second = client.get(url, {"before": first.context["older"]})
+    second = client.get(url, {**shown_too, "before": first.context["older"]})
     assert [row.pk for row in second.context["rows"]] == newest[50:100]
-    third = client.get(url, {"before": second.context["older"]})
+    third = client.get(url, {**shown_too, "before": second.context["older"]})
     assert [row.pk for row in third.context["rows"]] == newest[100:] and third.context["older"] is None
-    back = client.get(url, {"after": third.context["newer"]})
+    back = client.get(url, {**shown_too, "after": third.context["newer"]})
     assert [row.pk for row in back.context["rows"]] == newest[50:100]
-    assert f"before={first.context['older']}" in first.content.decode()
+    assert f"sign_ins=on&amp;before={first.context['older']}" in first.content.decode()
+    assert f"sign_ins=on&amp;after={third.context['newer']}" in third.content.decode()
+    # Without the filter the sign-ins are left out: the three actions fit one page.
+    plain = client.get(url)
+    assert len(plain.context["rows"]) == 3 and plain.context["older"] is None
+
+
+def test_each_entry_reads_as_a_sentence_with_the_outcome_in_words(world, reviewer, administrator, client_for):
+    reviewer.display_name = "王审核"
+    reviewer.save()
+    entry(reviewer, world.district, action="退回进展填报", object_repr="2026年第三季度 区城管局 事项甲", status=302)
+    entry(reviewer, world.district, action="保存进展草稿", outcome="unsaved", status=200)
+    entry(reviewer, world.district, action="修改评分权重", outcome="failed", status=403, method="POST",
+          path="/reports/plans/9/weights/")
+    entry(reviewer, world.district, action="导入任务分解表", outcome="failed", status=500)
+    entry(None, None, route="command:load_demo", action="载入演示数据", outcome="failed", origin="命令行 host")
+    page = client_for(reviewer).get(reverse("core:audit_log")).content.decode()
+    sentences = page[page.index('data-testid="audit-entries"'):]
+    assert "退回进展填报：<span" in sentences and "2026年第三季度 区城管局 事项甲" in sentences
+    assert "王审核" in sentences  # the name, not the username
+    for words in ("成功", "未保存", "被拒绝", "出错"):
+        assert f"{words}</span>" in sentences, words
+    # A district reviewer reads what was done, not the route or the status code: those stay in
+    # the outcome's tooltip.
+    shown_text = re.sub(r"<[^>]*>", " ", sentences)
+    assert "/reports/plans/9/weights/" not in shown_text and "403" not in shown_text and "POST" not in shown_text
+    assert 'title=" POST /reports/plans/9/weights/ · 403"' in sentences
+    # An administrator has them in a column of their own, and the command's failure reads 出错.
+    admin = client_for(administrator).get(reverse("core:audit_log")).content.decode()
+    assert "POST /reports/plans/9/weights/</code> · 403" in admin
+    assert "载入演示数据" in admin and "命令行 host" in admin
 
 
 def test_the_admin_shows_the_log_read_only(log, administrator, client_for):

@@ -26,6 +26,7 @@ from campaigns.models import (
     Stage,
     group_mean,
 )
+from core.gongwen import written_date
 from core.numbers import plain
 from indicators.scoring_rules import allowed_points
 from org.models import Department
@@ -337,7 +338,7 @@ def test_a_county_from_declaring_to_naming(demo, live_server, page, step, tmp_pa
         form = page.get_by_test_id("report-form")
         form.locator("input[name=report-reported_document]").fill("渝水〔2026〕88号")
         form.get_by_role("button", name="报上级复核").click()
-        expect(error(page)).to_contain_text(f"公示期至{ends_on.isoformat()}，尚未结束。")
+        expect(error(page)).to_contain_text(f"公示期至{written_date(ends_on)}，尚未结束。")
         expect(stage_badge(page)).to_have_text("公示")
     creation.refresh_from_db()
     assert (creation.stage, creation.reported_on) == (Stage.PUBLICITY, None)

@@ -111,3 +111,23 @@ def test_what_was_inline_still_works(demo, live_server, page, violations):
     page.wait_for_timeout(300)
     assert page.evaluate("window.ran") is None
     assert any("Content Security Policy" in text for text in violations)
+
+
+def test_the_weights_form_adds_up_as_the_user_types(demo, live_server, page, violations):
+    """The running total (static/js/weights.js) follows each keystroke, and 较差 follows 一般."""
+    from tasks.models import Plan
+
+    plan = Plan.objects.filter(region__code="500156").first()
+    sign_in(page, live_server, "wulong_reviewer")
+    page.goto(live_server.url + reverse("reports:weights", args=[plan.pk]))
+    total = page.locator("[data-weights-total]")
+    expect(total).to_contain_text("合计 100，符合要求")
+    page.fill("input[name=completeness]", "18")
+    expect(total).to_contain_text("合计 93，比100少 7")
+    page.fill("input[name=returns]", "20")
+    expect(total).to_contain_text("合计 108，比100多 8")
+    page.fill("input[name=returns]", "")
+    expect(total).to_contain_text("请为每一部分填写整数")
+    page.fill("input[name=amber_from]", "65")
+    expect(page.locator("[data-poor-below]")).to_have_text("65")
+    assert not violations, violations

@@ -26,6 +26,7 @@ from campaigns.models import (
     Stage,
     StageStep,
 )
+from core.gongwen import written_date
 from org.models import Department, Region, User
 from tests.conftest import make_user
 
@@ -509,7 +510,7 @@ def test_reporting_upward_waits_for_the_day_after_the_publicity(technical, world
         "report-version": technical.version - 1}, follow=True)
     assert "他人已修改了这条记录" in page(stale)
     response = report_upward(city, technical, day(-4))  # the last day of the publicity
-    assert f"公示期至{iso(-4)}，尚未结束" in page(response)
+    assert f"公示期至{written_date(day(-4))}，尚未结束" in page(response)
     technical.refresh_from_db()
     assert technical.stage == Stage.PUBLICITY and technical.reported_on is None and technical.reported_document == ""
     report_upward(city, technical, day(-3))  # the day after

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from campaigns import stages
 from campaigns.models import STAGE_ORDER, Creation, SelfAssessment, Stage, StageDocument, StageStep
+from core.gongwen import written_date
 from org.models import User
 from tests.conftest import CAMPAIGN_YEAR, make_user
 
@@ -52,7 +53,7 @@ def media(settings, tmp_path):
 def test_the_page_says_where_the_county_stands(creation, county_standard, supervisor, client_for):
     shown = page(client_for(supervisor).get(url(creation)))
     for text in ("武隆区", "重庆市县域节水型社会达标建设", f"{CAMPAIGN_YEAR}年度创建", county_standard.name,
-                 f"{CAMPAIGN_YEAR - 1}年", f"{CAMPAIGN_YEAR}-01-01起处于“计划创建”阶段"):
+                 f"{CAMPAIGN_YEAR - 1}年", f"{CAMPAIGN_YEAR}年1月1日起处于“计划创建”阶段"):
         assert text in shown, text
     line = shown.split('data-testid="progress-line"')[1].split("</ol>")[0]
     assert re.findall(r'data-stage="(\w+)" data-state="(\w+)"', line) == [
@@ -68,15 +69,15 @@ def test_late_against_the_batchs_deadlines(creation, supervisor, client_for):
     declared = creation.batch.deadlines.get(stage=Stage.DECLARED).due
     shown = page(client_for(supervisor).get(url(creation)))
     if declared < TODAY:
-        assert f"已逾期：应于{declared.isoformat()}前进入“申报”阶段" in shown
+        assert f"已逾期：应于{written_date(declared)}前进入“申报”阶段" in shown
     else:
         assert "未逾期" in shown
     # Once it has declared, the deadline of 申报 no longer makes it late.
     Creation.objects.filter(pk=creation.pk).update(stage=Stage.TECHNICAL)
     later = page(client_for(supervisor).get(url(creation)))
     acceptance_due = creation.batch.deadlines.get(stage=Stage.ACCEPTANCE).due
-    assert "应于" + declared.isoformat() not in later
-    assert (f"应于{acceptance_due.isoformat()}前进入“现场验收”阶段" in later) == (acceptance_due < TODAY)
+    assert "应于" + written_date(declared) not in later
+    assert (f"应于{written_date(acceptance_due)}前进入“现场验收”阶段" in later) == (acceptance_due < TODAY)
 
 
 def actions(response):

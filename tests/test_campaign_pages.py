@@ -270,7 +270,7 @@ def test_late_on_the_day_after_the_deadline_not_on_the_day(campaign, creation, s
     with time_machine.travel(date(CAMPAIGN_YEAR, 10, 1), tick=False):
         page = client_for(supervisor).get(reverse("campaigns:campaign", args=[campaign.pk])).content.decode()
     assert 'data-testid="late-count">1<' in page
-    assert f"应于{CAMPAIGN_YEAR}-09-30前进入申报" in page
+    assert f"应于{CAMPAIGN_YEAR}年9月30日前进入申报" in page
     assert reverse("campaigns:creation", args=[creation.pk]) in page
 
 

@@ -240,7 +240,7 @@ def test_the_citys_own_work_of_2019_and_of_this_year(creations):
 def test_the_supervisor_sees_the_campaign_and_who_is_late(creations, client):
     client.force_login(User.objects.get(username="cq_city"))
     home = client.get(reverse("home")).content.decode()
-    assert "重庆市县域节水型社会达标建设" in home and "应于2020-12-31前进入现场验收，目前处于技术评估" in home
+    assert "重庆市县域节水型社会达标建设" in home and "应于2020年12月31日前进入现场验收，目前处于技术评估" in home
     page = client.get(reverse("campaigns:campaign", args=[creations["合川区"].campaign_id])).content.decode()
     for name in ("涪陵区", "长寿区", "梁平区", "垫江县"):
         assert name in page

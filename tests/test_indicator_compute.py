@@ -1,6 +1,7 @@
 """Computing indicator values for a region and quarter: statuses, explanations, lineage,
 idempotence."""
 
+import re
 from decimal import Decimal as D
 
 import pytest
@@ -53,7 +54,8 @@ def test_statuses_explanations_and_lineage(qianjiang):
     assert found["WELL_CLOSURE"].status == "not_met"  # 91.67 % ≠ 100 %
     assert found["TOTAL_WATER_USE"].status == "met" and "控制指标" in found["TOTAL_WATER_USE"].explanation
     assert found["LEAKAGE"].value == D("3.7") and found["LEAKAGE"].status == "met"
-    assert found["PERMEABLE_RATIO"].status == "incomplete" and "缺少数据项" in found["PERMEABLE_RATIO"].explanation
+    assert found["PERMEABLE_RATIO"].status == "incomplete" and "缺少数据项：" in found["PERMEABLE_RATIO"].explanation
+    assert not re.search(r"[A-Z]{2,}_[A-Z_]+", found["PERMEABLE_RATIO"].explanation)  # the figure's name, no code
     assert found["WATER_ENVIRONMENT"].status == "incomplete"
 
 

@@ -67,3 +67,36 @@ def test_the_catalogue_reads_the_names_once_whatever_the_number_of_formulas(demo
     reviewer.get(reverse("indicators:catalogue"))  # the session and its caches warmed
     with django_assert_max_num_queries(12):
         reviewer.get(reverse("indicators:catalogue"))
+
+
+def lineage_page(client_for, value, username="qianjiang_reviewer"):
+    return client_for(User.objects.get(username=username)).get(
+        reverse("indicators:lineage", args=[value.pk])).content.decode()
+
+
+def test_the_lineage_names_the_days_of_the_year_and_the_reference_values(demo, client_for):  # noqa: F811
+    """DAYS_YTD and the national figures are written by their names, the publication day
+    as a written date; the code is nowhere on a reviewer's page."""
+    from indicators.models import ReferenceValue
+
+    per_person = computed(demo, "PER_CAPITA_DOMESTIC")
+    page = lineage_page(client_for, per_person)
+    assert "本年1月1日至本季度末的天数：" in page and "DAYS_YTD" not in page
+    industry = computed(demo, "INDUSTRY_WATER_INTENSITY")
+    code = next(iter(industry.lineage["references"]))
+    reference = ReferenceValue.objects.filter(code=code).first()
+    lineage = dict(industry.lineage)
+    lineage["references"] = {code: {**lineage["references"][code], "published_on": "2024-09-30"}}
+    type(industry).objects.filter(pk=industry.pk).update(lineage=lineage)
+    page = lineage_page(client_for, industry)
+    listed = re.search(r'data-testid="lineage-references">(.*?)</ul>', page, re.S).group(1)
+    assert f"{reference.name}</span>：" in listed and code not in page
+    assert "2024年9月30日发布" in listed and "2024-09-30" not in page
+
+
+def test_the_registry_heading_has_no_code_and_the_day_counted_is_written(demo, client_for):  # noqa: F811
+    coverage = computed(demo, "CARRIER_ENTERPRISE_COVERAGE")
+    page = lineage_page(client_for, coverage)
+    heading = re.search(r'<h3 class="h6">([^<]*)· 取自节水载体台账</h3>', page).group(1)
+    assert "CARRIER_" not in heading and "CARRIER_ENTERPRISE_WATER" not in page
+    assert "计入截至2023年12月31日已建成的载体" in page and "2023-12-31" not in page

@@ -79,7 +79,7 @@ def test_bell_and_notification_page(clerk, client_for):
     home = client.get(reverse("home")).content.decode()
     assert f'data-testid="unread-count">{len(led_items(clerk))}<' in home
     page = client.get(reverse("org:notifications")).content.decode()
-    assert "2019年第一季度" in page and "2019-03-31" in page
+    assert "2019年第一季度" in page and "2019年3月31日" in page
     client.post(reverse("org:notifications"))
     assert not Notification.objects.filter(user=clerk, read_at__isnull=True).exists()
     assert 'data-testid="unread-count"' not in client.get(reverse("home")).content.decode()

@@ -416,3 +416,51 @@ def test_a_retry_of_a_run_whose_region_is_gone_says_so(world, administrator, cli
                                    arguments={"regions": [999999], "quarters": ["2023Q2"]})
     response = client_for(administrator).post(reverse("reports:job_retry"), {"run": failed.pk}, follow=True)
     assert "该任务涉及的区县已不存在" in response.content.decode()
+
+
+WEIGHTS_DEFAULT = {"completeness": 25, "on_time": 15, "progress": 25, "indicators": 15, "carriers": 10,
+                   "returns": 5, "cooperation": 5, "green_from": 85, "amber_from": 60}
+
+
+def test_the_weights_form_speaks_in_bands_with_a_total(quarter_of_work, reviewer, client_for):
+    from django.urls import reverse
+
+    page = client_for(reviewer).get(reverse("reports:weights", args=[quarter_of_work.pk])).content.decode()
+    assert "良好 不低于" in page and "一般 不低于" in page and "较差" in page
+    assert page.count('<span class="input-group-text">分</span>') == 2  # 良好 不低于 [85] 分
+    assert "绿色" not in page and "黄色" not in page
+    assert "合计 100，符合要求" in page  # the running total, as the stored (default) weights stand
+    assert "js/weights.js" in page and "<script>" not in page  # the live total is a static file (CSP)
+    assert 'data-under="合计 %(total)s，比100少 %(gap)s' in page  # the browser's sentences, translated
+
+
+@pytest.mark.parametrize(("changes", "field", "message"), [
+    ({"green_from": 60, "amber_from": 60}, "green_from", "“良好”的起点应高于“一般”的起点（60分）"),
+    ({"green_from": 50, "amber_from": 70}, "green_from", "“良好”的起点应高于“一般”的起点（70分）"),
+    ({"green_from": 101}, "green_from", "“良好”的起点不能高于100分"),
+    ({"amber_from": 0}, "amber_from", "“一般”的起点至少为1分"),
+])
+def test_band_mistakes_are_shown_at_the_field_they_are_about(quarter_of_work, reviewer, client_for, changes, field,
+                                                            message):
+    from django.urls import reverse
+
+    response = client_for(reviewer).post(reverse("reports:weights", args=[quarter_of_work.pk]),
+                                         {**WEIGHTS_DEFAULT, **changes})
+    assert response.status_code == 200 and not ScoreWeights.objects.exists()
+    form = response.context["form"]
+    assert any(message in error for error in form.errors[field]), form.errors
+    assert not form.non_field_errors()
+
+
+@pytest.mark.parametrize(("changes", "sentence"), [
+    ({"completeness": 15}, "合计 90，比100少 10"),
+    ({"returns": 17}, "合计 112，比100多 12"),
+    ({"returns": "五"}, "合计：请为每一部分填写整数"),
+])
+def test_a_refused_form_says_how_far_the_total_is_from_100(quarter_of_work, reviewer, client_for, changes,
+                                                          sentence):
+    from django.urls import reverse
+
+    page = client_for(reviewer).post(reverse("reports:weights", args=[quarter_of_work.pk]),
+                                     {**WEIGHTS_DEFAULT, **changes}).content.decode()
+    assert sentence in page

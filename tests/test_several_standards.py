@@ -341,12 +341,12 @@ def test_the_lineage_shows_the_award_the_rule_the_judgement_and_the_corrections(
     assert "本季度为年内累计进度，评定沿用2025年全年结果" in text
     judgement = text[text.index('data-testid="lineage-judgement"'):]
     judgement = judgement[:600]
-    assert "武隆审核员" in judgement and "2026-01-05 10:00" in judgement and "宣传活动未覆盖农村" in judgement
+    assert "武隆审核员" in judgement and "2026年1月5日 10:00" in judgement and "宣传活动未覆盖农村" in judgement
     assert "2025年第四季度" in judgement
     corrections = text[text.index('data-testid="leakage-corrections"'):]
     for figure in ("12.0000", "2.0000", "计算值3.7000，按±3个百分点封顶", "6.5000", "0.4959", "2016.5"):
         assert figure in corrections, figure
-    assert "2023年数值" in text and "2024-06-14发布" in text
+    assert "2023年数值" in text and "2024年6月14日发布" in text
 
 
 # --- the scorecards' "indicators led" --------------------------------------------------------------

@@ -283,7 +283,7 @@ def test_page_import_preview_commit_then_progress_and_review(world, outsider, cl
         shown = form_page.content.decode()
         assert "quantity" not in form_page.context["form"].fields  # one field per target instead
         assert "完成情况（对照“12月31日前≥5家”）" in shown and "完成情况（对照“6月30日前≥2家”）" in shown
-        assert 'data-testid="item-deadline">2024-06-30<' in shown  # the earliest open target
+        assert 'data-testid="item-deadline">2024年6月30日<' in shown  # the earliest open target
         posted = clerk.post(url, {
             "status": "in_progress", "percent": 20, "work_done": "已创建1家", "version": "",
             f"target_{year_end.pk}": "1", f"target_{june.pk}": "1", "submit": "1"})
@@ -297,7 +297,7 @@ def test_page_import_preview_commit_then_progress_and_review(world, outsider, cl
     assert 'data-testid="behind-hint"' not in before  # 30 June has not passed
     with time_machine.travel("2024-07-02 10:00 +0800", tick=False):
         after = reviewer.get(report.get_absolute_url()).content.decode()
-    assert 'data-testid="behind-hint"' in after and "滞后" in after and "2024-06-30" in after
+    assert 'data-testid="behind-hint"' in after and "滞后" in after and "2024年6月30日" in after
     assert "对照目标填报数量的修改记录" in after and "6月30日前≥2家：1" in after
     # The item reworded after the entry: its quantities stay, under the targets they were against.
     reworded = [list(row) for row in ROWS]
@@ -343,7 +343,7 @@ def test_a_reminder_names_the_items_own_due_date(world):
     progress_reminders_send(today=date(2024, 6, 27), days_ahead=5)
     notes = {note.title: note.body for note in Notification.objects.filter(user=clerk)}
     first = next(body for title, body in notes.items() if "全年新增节水型企业" in title)
-    assert "本项工作自身的完成时限为2024-06-30" in first
+    assert "本项工作自身的完成时限为2024年6月30日" in first
     later = next(body for title, body in notes.items() if "万元GDP" in title)
     assert "自身的完成时限" not in later  # due at the year's end, not in the coming 30 days
 

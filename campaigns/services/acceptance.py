@@ -6,6 +6,7 @@ in the same transaction: a refusal anywhere writes nothing."""
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.workflow import EditConflict, TransitionRefused
@@ -144,7 +145,7 @@ def rectification_close(item, *, user, closed_on, version):
         stored = _decided(item, user, version)
         if closed_on < timezone.localdate(stored.reported_at):
             raise TransitionRefused(_("An item cannot be closed before it was reported fixed (%(date)s).") % {
-                "date": timezone.localdate(stored.reported_at).isoformat()})
+                "date": date_format(timezone.localdate(stored.reported_at))})
         stored.state = Rectification.State.CLOSED
         stored.closed_on = closed_on
         stored.closed_by = user
@@ -190,7 +191,7 @@ def objection_add(creation, *, user, received_on, content):
             raise TransitionRefused(_("The county has not been publicised."))
         if received_on < publicity.starts_on:
             raise TransitionRefused(_("An objection cannot be received before the publicity starts (%(date)s).")
-                                    % {"date": publicity.starts_on.isoformat()})
+                                    % {"date": date_format(publicity.starts_on)})
         return _save(Objection(publicity=publicity, received_on=received_on, content=content.strip()), user)
 
 
@@ -204,10 +205,10 @@ def objection_settle(objection, *, user, settlement, settled_on):
               _("Only the city's water bureau records the publicity and its objections."))
         if not stored.is_open:
             raise TransitionRefused(_("This objection was settled on %(date)s.") % {
-                "date": stored.settled_on.isoformat()})
+                "date": date_format(stored.settled_on)})
         if settled_on < stored.received_on:
             raise TransitionRefused(_("An objection cannot be settled before it was received (%(date)s).") % {
-                "date": stored.received_on.isoformat()})
+                "date": date_format(stored.received_on)})
         stored.settlement, stored.settled_on, stored.settled_by = settlement.strip(), settled_on, user
         return _save(stored, user)
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.numbers import plain
@@ -66,7 +67,7 @@ def create_account(expert, *, username, password, user):
 def _require_group_open(group):
     if group is not None and group.concluded_at is not None:
         raise TransitionRefused(_("The expert group concluded its assessment on %(date)s; it no longer changes.")
-                                % {"date": timezone.localtime(group.concluded_at).date().isoformat()})
+                                % {"date": date_format(timezone.localtime(group.concluded_at).date())})
 
 
 def save_group(creation, *, user, formed_on, assessed_on, experts, leader):
@@ -168,7 +169,7 @@ def _locked_membership(membership, version):
 def require_scoring_open(membership):
     if membership.is_submitted:
         raise TransitionRefused(_("You submitted your scores on %(date)s; they no longer change.") % {
-            "date": timezone.localtime(membership.submitted_at).date().isoformat()})
+            "date": date_format(timezone.localtime(membership.submitted_at).date())})
     _require_group_open(membership.group)
     creation = membership.group.creation
     if creation.stage != Stage.TECHNICAL:

@@ -21,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.numbers import plain
@@ -120,7 +121,7 @@ def split(total, weights):
 def _refuse_if_approved(funding):
     if funding.is_approved:
         raise TransitionRefused(_("The %(year)d funding was approved on %(day)s: its amounts no longer change.") % {
-            "year": funding.year, "day": timezone.localtime(funding.approved_at).date().isoformat()})
+            "year": funding.year, "day": date_format(timezone.localtime(funding.approved_at).date())})
 
 
 def _locked(funding, version):

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core import evidence as evidence_files
@@ -72,7 +73,7 @@ def _locked(assessment, version=None):
 def _require_open(stored):
     if stored.is_frozen:
         raise TransitionRefused(_("The self-assessment was submitted on %(date)s and can no longer be changed.")
-                                % {"date": timezone.localtime(stored.submitted_at).date().isoformat()})
+                                % {"date": date_format(timezone.localtime(stored.submitted_at).date())})
     if stored.creation.stage != Stage.SELF_ASSESSMENT:
         raise TransitionRefused(_("The county is at %(stage)s: the self-assessment is changed only during the "
                                   "self-assessment stage.") % {"stage": stored.creation.get_stage_display()})

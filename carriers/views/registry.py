@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -244,7 +245,7 @@ def audit_order_view(request, pk):
                                      today=timezone.localdate())
         if created:
             messages.success(request, _("Water audit ordered for %(name)s; report due %(due)s.") % {
-                "name": figures.user.name, "due": audit.due_on.isoformat()})
+                "name": figures.user.name, "due": date_format(audit.due_on)})
     return redirect(f"{_registry_url(figures.user.region, 'carriers:planned_use')}&year={figures.year}")
 
 

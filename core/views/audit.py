@@ -38,6 +38,7 @@ class AuditFilterForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("Outcome"), required=False, choices=[("", _("Any outcome")), *AuditEntry.Outcome.choices]
     )
+    sign_ins = forms.BooleanField(label=_("Show sign-ins and sign-outs"), required=False)
 
     def __init__(self, *args, regions, **kwargs):
         """``regions``: those the user may name (an administrator's); None leaves the
@@ -46,7 +47,8 @@ class AuditFilterForm(forms.Form):
         self.regions = regions
         self.fields["route"].choices = _route_choices()
         for field in self.fields.values():
-            field.widget.attrs["class"] = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs["class"] = {forms.Select: "form-select", forms.CheckboxInput: "form-check-input"}.get(
+                type(field.widget), "form-control")
         if regions is None:
             del self.fields["region"]
 
@@ -62,7 +64,8 @@ class AuditFilterForm(forms.Form):
     def filters(self):
         data = self.cleaned_data
         return {"username": data["user"].strip(), "region": data.get("region"), "route": data["route"],
-                "since": data["since"], "until": data["until"], "outcome": data["outcome"]}
+                "since": data["since"], "until": data["until"], "outcome": data["outcome"],
+                "sign_ins": data["sign_ins"]}
 
 
 def _cursor(request, name):

@@ -159,7 +159,7 @@ def _evaluate(indicator, inputs, utilities, context):
         value = formula.evaluate(values)
     except MissingValue as missing:
         name = context.element_names.get(missing.name, "")
-        return None, f"缺少数据项：{name}（{missing.name}）" if name else f"缺少数据项 {missing.name}", lineage
+        return None, f"缺少数据项：{name}" if name else f"缺少数据项 {missing.name}", lineage
     except ZeroDenominator:
         return None, "分母为零", lineage
     return value, "", lineage

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core import events, workflow
@@ -252,7 +253,7 @@ def _remind(user, item, quarter, kind, due, *, today):
         title = _("Due %(date)s: %(quarter)s progress of “%(item)s”")
     else:
         title = _("Overdue since %(date)s: %(quarter)s progress of “%(item)s”")
-    values = {"date": due.isoformat(), "quarter": quarter.label, "item": item.label[:40]}
+    values = {"date": date_format(due), "quarter": quarter.label, "item": item.label[:40]}
     return notification_send(
         user=user,
         key=f"progress:{kind}:{item.pk}:{user.department_id}:{quarter}",
@@ -266,7 +267,7 @@ def _remind_body(item, today):
     body = _("Please enter and submit it on the portal.")
     own = upcoming_deadline(item, today=today)
     if own is not None:
-        body += " " + _("The work item itself is due %(date)s.") % {"date": own.isoformat()}
+        body += " " + _("The work item itself is due %(date)s.") % {"date": date_format(own)}
     return body
 
 
