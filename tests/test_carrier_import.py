@@ -590,7 +590,7 @@ def test_export_of_an_empty_registry_is_a_template(client, wulong):
     sheet = openpyxl.load_workbook(io.BytesIO(data))[registry_layout.USERS_SHEET]
     assert [cell.value for cell in sheet[3]] == USER_HEADERS and sheet.max_row == 3
     preview = imports.preview_import(USERS, region=wulong, data=data)
-    assert preview.problems == ["“用水单位”工作表第2行的表头下面没有数据。"]
+    assert preview.problems == ["“用水单位”工作表第3行的表头下面没有数据。"]
 
 
 # --- who may ----------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from django.urls import reverse
 from carriers import registry_export, registry_layout
 from core import excel
 from core.periods import Quarter
-from core.signed_workbook import META_SHEET
+from core.signed_workbook import META_SHEET, stamp
 from demo import table_data
 from indicators import bulk_workbook, data_workbook, standard_workbook
 from tasks import exports, progress_workbook
@@ -269,3 +269,22 @@ def test_the_statistics_templates_print_and_say_whose_they_are():
     assert_print_ready(bulk, bulk_workbook.HEADER_ROW, landscape=True)
     for sheet in _opened(standard_workbook.build({})).worksheets:
         assert_print_ready(sheet, None if sheet.title == standard_workbook.HELP_SHEET else 1)
+
+
+def test_a_statistics_template_handed_out_before_the_unit_line_still_reads():
+    """Its mark says nothing of a header row: the header is where it was, on row 3."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = data_workbook.SHEET
+    for values in ([data_workbook.TITLE], [data_workbook.INSTRUCTIONS],
+                   [header for _key, header, *_rest in data_workbook.COLUMNS],
+                   ["SUPPLY", "指标", "供水总量", "万m³", "累计", None, None, 480, ""]):
+        sheet.append(values)
+    stamp(workbook, salt=data_workbook.SIGNING_SALT, department=7, quarter="2024Q1")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    report = SimpleNamespace(department_id=7, period=Quarter(2024, 1))
+    parsed = data_workbook.read(buffer.getvalue(), report=report, codes={"SUPPLY"}, department_names={},
+                                with_utilities=False)
+    assert not parsed.problems and [(e.code, e.raw) for e in parsed.entries] == [("SUPPLY", "480")]
+    assert parsed.locations["SUPPLY"] == "第4行H列（本期数值）"

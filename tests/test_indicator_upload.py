@@ -149,9 +149,9 @@ def test_templates_of_something_else_are_refused(clerk, client_for, change, mess
     if change == "forged":
         workbook[signed_workbook.META_SHEET]["A1"] = "forged"
     elif change == "headers":
-        sheet["H3"] = "数值"
+        sheet["H4"] = "数值"
     elif change == "code":
-        sheet["A4"] = "IND_NEW_WATER"
+        sheet["A5"] = "IND_NEW_WATER"
     response, _ = upload(client, workbook)
     followed = client.get(response.url, follow=True)
     assert message in followed.content.decode()

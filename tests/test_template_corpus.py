@@ -287,12 +287,15 @@ class Case:
 def build_file(case, world):
     """The file a case sends, and where it was edited: the row (``row``), the last row after
     the edits (``last``), the value of the identifying cell of the row (``key``) and, in a
-    progress template, the row of the approved entry (``approved``)."""
+    progress template, the item its 序号 names (``item``) and the row of the approved entry
+    (``approved``)."""
     workbook = openpyxl.load_workbook(io.BytesIO(world.files[case.base or BASES[case.endpoint]]))
     FILLS[case.endpoint](workbook, world)
     sheet, spot = _sheet_of(workbook, case.endpoint), SPOTS[case.endpoint]
     row = spot.row(sheet, world)
     places = {"row": row, "key": sheet[f"{spot.key}{row}"].value if spot.key and row else None,
+              "item": _progress_items(sheet).get(sheet[f"A{row}"].value) if case.endpoint == "progress template"
+              and row else None,
               "approved": _approved_place(workbook, world, case.endpoint)}
     for edit in case.edits:
         edit(workbook, world, case.endpoint)
@@ -406,7 +409,7 @@ def number_cases(endpoint):
 
 
 def _carrier_credit_code(workbook, world, endpoint):
-    workbook["节水载体"]["E3"] = "91500156MA00000001"  # the check character is H
+    workbook["节水载体"]["E4"] = "91500156MA00000001"  # the check character is H
 
 
 def _unknown_department(workbook, world, endpoint):
@@ -495,7 +498,7 @@ def _plan_as_exported(world, places):
 
 def _progress(**changed):
     def check(world, places):
-        report = ProgressReport.objects.get(item_id=places["key"], department=world.clerk_department, year=2019,
+        report = ProgressReport.objects.get(item_id=places["item"], department=world.clerk_department, year=2019,
                                             quarter=1)
         expected = {"status": "in_progress", "percent": 60, "quantity": Decimal(3), "work_done": "完成管网排查",
                     "state": "draft", **changed}
