@@ -250,6 +250,15 @@ def test_the_excel_annex_has_stages_scores_and_funding(built):
         (2019, "合川区", 0.6, 60, 60, None, "已批准"),
         (2019, "合计", None, 100, 100, "奖补总额100万元", "已批准"),
     ]
+    # Fit to send: the city's line with the day it was built, figures in their formats, print set-up.
+    for sheet in book.worksheets:
+        assert [c.value for c in sheet[2] if c.value] == ["填报单位：重庆市", "填报日期：2020年1月3日"]
+        assert sheet.page_setup.paperSize == 9 and sheet.print_title_rows == "$3:$3"
+        assert sheet.oddFooter.center.text == "第 &P 页 共 &N 页"
+    second_row = next(row for row in scores.iter_rows(min_row=4) if row[0].value == 2)
+    assert [c.number_format for c in second_row[2:]] == ["0.0", "0.0", "0.00"]  # full, self, the group's mean
+    funded = next(funding.iter_rows(min_row=5))  # 大足区
+    assert [c.number_format for c in funded[2:5]] == ["0.0000", "#,##0.00", "#,##0.00"]
 
 
 def test_the_files_download_from_the_page_for_the_campaigns_supervisor_only(built, chongqing, supervisor,
