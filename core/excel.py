@@ -128,7 +128,6 @@ def print_ready(sheet, *, header_rows, landscape=None):
     margins.left = margins.right = 0.5
     margins.top, margins.bottom, margins.footer = 0.75, 0.75, 0.3
     sheet.oddFooter.center.text = FOOTER
-    sheet.oddFooter.center.font = "仿宋_GB2312"
     sheet.oddFooter.center.size = 10
 
 
