@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from core.numbers import plain
 from core.periods import Quarter
 from demo import county_statistics, quarterly_statistics
+from indicators import data_workbook
 from indicators.models import DataElement, DataReport, DataValue, UtilityFigures
 from org.models import Department
 from org.selectors import DepartmentResolver
@@ -312,7 +313,7 @@ def fill(template, path, figures, utility):
     """The downloaded template with ``figures`` typed in; returns the row of each code."""
     workbook = openpyxl.load_workbook(template)
     sheet = workbook["数据填报"]
-    rows = {sheet.cell(row=r, column=1).value: r for r in range(4, sheet.max_row + 1)}
+    rows = {sheet.cell(row=r, column=1).value: r for r in range(data_workbook.HEADER_ROW + 1, sheet.max_row + 1)}
     for code, value in figures.items():
         sheet.cell(row=rows[code], column=8, value=value)
     for column, value in enumerate(utility, start=1):
