@@ -21,6 +21,7 @@ from core.periods import Quarter
 from core.signed_workbook import META_SHEET, stamp
 from demo import table_data
 from indicators import bulk_workbook, data_workbook, standard_workbook
+from reports import report_workbook
 from tasks import exports, progress_workbook
 from tasks.models import ProgressReport
 from tasks.selectors import plan_tree, todo_for
@@ -116,8 +117,8 @@ def test_the_quarterly_reports_cells_are_formatted_dated_and_print_ready(quarter
     assert workbook["概况"].page_setup.orientation == "portrait"
 
 
-def test_an_indicator_sheet_formats_values_by_unit_and_points_to_one_decimal():
-    from reports.report_workbook import StandardSection, _indicator_sheet  # the sheet alone, from rows
+def test_an_indicator_sheet_formats_values_by_unit_and_points_to_one_decimal(monkeypatch):
+    """The sheet alone, from rows: a percentage and a volume, points with and without decimals."""
     indicator_set = SimpleNamespace(name="标准", is_scored=True, min_points=60,
                                     indicators=SimpleNamespace(all=lambda: []))
 
@@ -129,16 +130,12 @@ def test_an_indicator_sheet_formats_values_by_unit_and_points_to_one_decimal():
                                    get_status_display=lambda: "达标")
         return SimpleNamespace(indicator=indicator, computed=computed)
 
-    section = StandardSection(indicator_set, None, [line(1, "%", Decimal("82.333"), Decimal("4.5")),
+    section = report_workbook.StandardSection(indicator_set, None, [line(1, "%", Decimal("82.333"), Decimal("4.5")),
                                                     line(2, "万m³", Decimal("12345.678"), Decimal(5))])
     data = SimpleNamespace(region=SimpleNamespace(name="武隆区"), quarter=SimpleNamespace(label="2024年第一季度"))
     sheet = openpyxl.Workbook().active
-    import reports.report_workbook as module
-    rule_text, module.rule_text = module.rule_text, lambda indicator: "规则"
-    try:
-        _indicator_sheet(sheet, data, section)
-    finally:
-        module.rule_text = rule_text
+    monkeypatch.setattr(report_workbook, "rule_text", lambda indicator: "规则")
+    report_workbook._indicator_sheet(sheet, data, section)
     assert [c.value for c in sheet[3]][:4] == ["序号", "指标", "类型", "数值"]
     first, second, total = sheet[4], sheet[5], sheet[6]
     assert (first[3].value, first[3].number_format) == (82.33, "0.00")
