@@ -72,8 +72,9 @@ def progress_template(rows=2_000):
     headers = [header for _key, header, _width, _editable in progress_workbook.COLUMNS]
     body = [[number, "年度方案", f"第{number}项工作事项", "完成", "未填报", "推进中", 50, 3, "完成了部分工作" * 4,
              "", "继续推进"] for number in range(1, rows + 1)]
-    workbook = _sheet(progress_workbook.SHEET, [["进展填报表"], ["说明"], headers, *body])
-    stamp(workbook, salt=progress_workbook.SIGNING_SALT, department=OWNER.pk, quarter=str(QUARTER))
+    workbook = _sheet(progress_workbook.SHEET, [["进展填报表"], ["填报单位："], ["说明"], headers, *body])
+    stamp(workbook, salt=progress_workbook.SIGNING_SALT, department=OWNER.pk, quarter=str(QUARTER),
+          items=list(range(1, rows + 1)))  # 序号 n names the n-th item of the signed list
     return _saved(workbook)
 
 
@@ -87,8 +88,10 @@ DATA_CODES = [f"ELEMENT_{number:03d}" for number in range(1, 301)]
 def data_template():
     headers = [header for _key, header, _width, _editable in data_workbook.COLUMNS]
     body = [[code, "指标", f"数据项{code}", "万m³", "累计", 10.5, 9.75, 12.25, ""] for code in DATA_CODES]
-    workbook = _sheet(data_workbook.SHEET, [[data_workbook.TITLE], [data_workbook.INSTRUCTIONS], headers, *body])
-    stamp(workbook, salt=data_workbook.SIGNING_SALT, department=OWNER.pk, quarter=str(QUARTER))
+    workbook = _sheet(data_workbook.SHEET, [[data_workbook.TITLE], ["填报单位："], [data_workbook.INSTRUCTIONS],
+                                            headers, *body])
+    stamp(workbook, salt=data_workbook.SIGNING_SALT, department=OWNER.pk, quarter=str(QUARTER),
+          header_row=data_workbook.HEADER_ROW)
     return _saved(workbook)
 
 

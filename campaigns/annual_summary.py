@@ -13,14 +13,11 @@ from decimal import Decimal
 
 from django.db.models import Min, Prefetch, Q
 from openpyxl import Workbook
-from openpyxl.styles import Alignment
-from openpyxl.worksheet.properties import PageSetupProperties
 
-from core.excel import write_text
+from core.excel import COUNT, MEAN_SCORE, MONEY, SCORE, Column, titled_table
 from core.gongwen import Gongwen, chinese_number, written_date
 from core.numbers import plain
 from org.selectors import water_bureau_of
-from tasks.exports import BODY_FONT, BORDER, HEADER_FONT, TITLE_FONT, WRAP_CENTER, WRAP_LEFT
 
 from . import selectors
 from .models import (
@@ -39,7 +36,6 @@ from .models import (
 
 ADDRESSEE = "全国节约用水办公室"
 NO_PROBLEMS = "（系统中没有逾期、未整改销号或未处理异议的事项，请结合实际填写本年度存在的困难和问题。）"
-NUMBER = Alignment(horizontal="right", vertical="center")
 
 
 @dataclass
@@ -379,10 +375,11 @@ def _next_steps(data):
 
 def workbook(data):
     book = Workbook()
-    _table(book.active, "创建进度", f"{data.region.name}县域节水型社会达标建设创建进度", *_stage_table(data))
+    _table(book.active, "创建进度", f"{data.region.name}县域节水型社会达标建设创建进度", *_stage_table(data), data)
     region, standard = data.region.name, data.campaign.indicator_set.name
-    _table(book.create_sheet(), "评分", f"{region}县域节水型社会达标建设评分（{standard}）", *_score_table(data))
-    _table(book.create_sheet(), "资金奖补", f"{region}县域节水型社会达标建设资金奖补（万元）", *_funding_table(data))
+    _table(book.create_sheet(), "评分", f"{region}县域节水型社会达标建设评分（{standard}）", *_score_table(data), data)
+    _table(book.create_sheet(), "资金奖补", f"{region}县域节水型社会达标建设资金奖补（万元）", *_funding_table(data),
+           data)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -398,7 +395,8 @@ def entered_on(creation):
 
 def _stage_table(data):
     shown = list(STAGE_ORDER)
-    columns = [("序号", 6), ("区县", 12), ("区划代码", 10), ("批次", 14), ("当前阶段", 12), ("进入本阶段", 12)]
+    columns = [Column("序号", 6, COUNT), ("区县", 12), ("区划代码", 10), ("批次", 14), ("当前阶段", 12),
+               ("进入本阶段", 12)]
     columns += [(f"{Stage(stage).label}日期", 12) for stage in shown]
     columns += [("命名批次", 16), ("命名文号", 18), ("逾期情况", 26)]
     late = {row.creation.pk: row for row in data.progress.late}
@@ -418,9 +416,10 @@ def _score_table(data):
     """Item × county: the self-assessed and the group's points where they exist."""
     scored = [c for c in data.creations if any((c.pk, i.pk) in data.self_scores or (c.pk, i.pk) in data.group_scores
                                                for i in data.indicators)]
-    columns = [("序号", 6), ("评价内容", 30), ("满分", 8)]
+    columns = [Column("序号", 6, COUNT), ("评价内容", 30), Column("满分", 8, SCORE)]
     for creation in scored:
-        columns += [(f"{creation.region.name}自评", 10), (f"{creation.region.name}评估组", 10)]
+        name = creation.region.name
+        columns += [Column(f"{name}自评", 10, SCORE), Column(f"{name}评估组", 10, MEAN_SCORE)]
     rows, totals = [], defaultdict(Decimal)
     for indicator in data.indicators:
         row = [indicator.number, indicator.name, float(indicator.points)]
@@ -442,8 +441,8 @@ def _score_table(data):
 
 
 def _funding_table(data):
-    columns = [("年度", 8), ("区县", 12), ("权重", 10), ("建议金额", 12), ("核定金额", 12), ("调整理由", 30),
-               ("状态", 10)]
+    columns = [Column("年度", 8, COUNT), ("区县", 12), Column("权重", 10, "0.0000"), Column("建议金额", 12, MONEY),
+               Column("核定金额", 12, MONEY), ("调整理由", 30), ("状态", 10)]
     rows = []
     for funding in data.rounds:
         state = "已批准" if funding.is_approved else "未批准"
@@ -457,35 +456,7 @@ def _funding_table(data):
     return columns, rows
 
 
-def _table(sheet, name, title, columns, rows):
-    """A titled table with a bordered header, one row per line, set up for printing (as the
-    quarterly report's sheets are)."""
+def _table(sheet, name, title, columns, rows, data):
+    """A titled table set up for printing, as the quarterly report's sheets are."""
     sheet.title = name
-    write_text(sheet.cell(row=1, column=1), title)
-    sheet.cell(row=1, column=1).font = TITLE_FONT
-    sheet.cell(row=1, column=1).alignment = WRAP_CENTER
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
-    sheet.row_dimensions[1].height = 36
-    for index, (header, width) in enumerate(columns, start=1):
-        cell = sheet.cell(row=2, column=index)
-        write_text(cell, header)
-        cell.font, cell.alignment, cell.border = HEADER_FONT, WRAP_CENTER, BORDER
-        sheet.column_dimensions[cell.column_letter].width = width
-    count = 0
-    for count, values in enumerate(rows, start=1):
-        for index, value in enumerate(values, start=1):
-            cell = sheet.cell(row=2 + count, column=index)
-            write_text(cell, value)
-            cell.font, cell.border = BODY_FONT, BORDER
-            cell.alignment = NUMBER if isinstance(value, (int, float)) else WRAP_LEFT
-    if count == 0:
-        cell = sheet.cell(row=3, column=1, value="无")
-        cell.font, cell.alignment = BODY_FONT, WRAP_LEFT
-    sheet.freeze_panes = "A3"
-    sheet.print_title_rows = "2:2"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE if len(columns) > 5 else sheet.ORIENTATION_PORTRAIT
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    sheet.print_options.horizontalCentered = True
+    titled_table(sheet, title, columns, rows, unit=data.region.name, day=data.today)

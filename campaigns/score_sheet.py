@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.errors import FileUnreadable
-from core.excel import column_letter, write_text
+from core.excel import COUNT, SCORE, column_letter, print_ready, write_text
 from core.numbers import decimal_or_none, plain
 from core.signed_workbook import open_stamped, stamp
 from core.text import normalize_name
@@ -46,6 +46,7 @@ COLUMNS = [
     ("reason", "评分理由", 44, True),
 ]
 HEADERS = {key: header for key, header, _, _ in COLUMNS}
+FORMATS = {"number": COUNT, "full": SCORE, "self": SCORE, "points": SCORE}
 LETTERS = {key: column_letter(index) for index, (key, *_) in enumerate(COLUMNS, start=1)}
 # Where the second row names whose sheet it is: (label cell, value cell) columns.
 IDENTITY = {"county": ("A", "B", "县（区）"), "expert": ("C", "D", "评分专家"), "standard": ("E", "F", "评价标准")}
@@ -108,11 +109,15 @@ def build(*, creation, expert, indicator_set, rows):
         for index, (key, _header, _width, typed) in enumerate(COLUMNS, start=1):
             cell = write_text(sheet.cell(row=number, column=index), values[key])
             cell.border, cell.alignment = BORDER, Alignment(vertical="top", wrap_text=True)
+            if key in FORMATS:
+                cell.number_format = FORMATS[key]
             cell.protection = Protection(locked=not typed)
             if not typed:
                 cell.fill = LOCKED_FILL
         points_rule.add(f"{LETTERS['points']}{number}")
     sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=4)
+    # Row 2 names whose sheet it is (县（区）, 评分专家, 评价标准): its 填报单位 line.
+    print_ready(sheet, header_rows=(HEADER_ROW, HEADER_ROW), landscape=True)
     # Protection without a password keeps honest mistakes out of the locked columns; the
     # server checks everything again, so it is not a security boundary.
     sheet.protection.sheet = True

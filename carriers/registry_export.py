@@ -5,11 +5,12 @@ Pure: builds workbooks (bytes); the view reads the database."""
 import datetime
 import io
 
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from core.excel import column_letter, write_text
+from core.excel import COUNT, VOLUME, column_letter, print_ready, unit_line, write_text
 
 from .models import Carrier
 from .registry_layout import (
@@ -26,6 +27,7 @@ from .registry_layout import (
     LEVEL_LABELS,
     STATUS_LABELS,
     TITLE_ROW,
+    UNIT_ROW,
     USER_COLUMNS,
     USERS_SHEET,
     VALIDATION_ROWS,
@@ -39,16 +41,18 @@ THIN = Side(style="thin")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 TITLE_FONT = Font(name="黑体", size=14, bold=True)
 HEADER_FONT = Font(name="黑体", bold=True)
+# Each figure's number format: volumes and lengths with thousands separators, counts whole.
+FORMATS = {**dict.fromkeys((*VOLUME_FIELDS, "irrigated_area_mu", "volume_lost", "inspected_km"), VOLUME),
+           **dict.fromkeys(("households", "leaks_found", "leaks_repaired"), COUNT), "repair_hours": "0.0"}
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 TOP = Alignment(vertical="top", wrap_text=True)
-VOLUME_FORMAT = "#,##0.00"
 
 
 def build_users(region, users):
     """The users file of ``region``: one row per user and year, newest year first (a user
     without yearly figures: one row with the year columns empty). ``users`` are WaterUsers,
     ideally with their ``years`` prefetched."""
-    workbook, sheet = _sheet(USERS_SHEET, users_title(region), USER_COLUMNS)
+    workbook, sheet = _sheet(USERS_SHEET, users_title(region), USER_COLUMNS, region)
     number = HEADER_ROW
     for user in sorted(users, key=lambda u: u.name):
         years = sorted(user.years.all(), key=lambda y: -y.year) or [None]
@@ -72,7 +76,7 @@ def build_users(region, users):
 def build_carriers(region, carriers, kinds=BUILT_IN_KINDS):
     """The carriers file of ``region``: one row per carrier certification (with its
     ``standard`` selected), in the order of ``kinds`` (a KindTable)."""
-    workbook, sheet = _sheet(CARRIERS_SHEET, carriers_title(region), CARRIER_COLUMNS)
+    workbook, sheet = _sheet(CARRIERS_SHEET, carriers_title(region), CARRIER_COLUMNS, region)
     types, levels = list(kinds.labels), list(Carrier.Level.values)
     ordered = sorted(carriers, key=lambda c: (types.index(c.carrier_type_id), levels.index(c.level), c.name, c.pk or 0))
     for number, carrier in enumerate(ordered, start=FIRST_DATA_ROW):
@@ -95,7 +99,7 @@ def build_carriers(region, carriers, kinds=BUILT_IN_KINDS):
     return _bytes(workbook)
 
 
-def _sheet(name, title, columns):
+def _sheet(name, title, columns, region):
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = name
@@ -103,12 +107,14 @@ def _sheet(name, title, columns):
     title_cell.font, title_cell.alignment = TITLE_FONT, CENTER
     sheet.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=len(columns))
     sheet.row_dimensions[TITLE_ROW].height = 28
+    unit_line(sheet, UNIT_ROW, len(columns), region.name, timezone.localdate())
     for index, column in enumerate(columns, start=1):
         cell = sheet.cell(row=HEADER_ROW, column=index, value=column.header)
         cell.font, cell.border, cell.alignment = HEADER_FONT, BORDER, CENTER
         sheet.column_dimensions[column_letter(index)].width = column.width
     sheet.row_dimensions[HEADER_ROW].height = 32
     sheet.freeze_panes = sheet.cell(row=FIRST_DATA_ROW, column=2)
+    print_ready(sheet, header_rows=(HEADER_ROW, HEADER_ROW))
     return workbook, sheet
 
 
@@ -125,8 +131,8 @@ def _row(sheet, number, columns, values):
             cell.number_format = "@"
         elif isinstance(value, datetime.date):
             cell.number_format = "yyyy-mm-dd"
-        elif column.key in VOLUME_FIELDS or column.key == "irrigated_area_mu":
-            cell.number_format = VOLUME_FORMAT
+        elif column.key in FORMATS:
+            cell.number_format = FORMATS[column.key]
 
 
 def _choices(sheet, columns, key, labels):
@@ -147,7 +153,7 @@ def _bytes(workbook):
 def build_leak_repairs(region, records):
     """The leak-repair ledgers file of ``region``: one row per utility and month or quarter,
     latest year first."""
-    workbook, sheet = _sheet(LEAKS_SHEET, leaks_title(region), LEAK_COLUMNS)
+    workbook, sheet = _sheet(LEAKS_SHEET, leaks_title(region), LEAK_COLUMNS, region)
     ordered = sorted(records, key=lambda r: (-r.year, r.utility, r.quarter, r.month or 0))
     for number, record in enumerate(ordered, start=FIRST_DATA_ROW):
         values = {column.key: getattr(record, column.key) for column in LEAK_COLUMNS}

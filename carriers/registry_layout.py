@@ -11,7 +11,9 @@ from .models import Carrier, CarrierType, KindTable, UserKind
 
 USERS_SHEET = "用水单位"
 CARRIERS_SHEET = "节水载体"
-TITLE_ROW, HEADER_ROW, FIRST_DATA_ROW = 1, 2, 3
+# The 填报单位 line is under the title; the reader looks for the header, so files written
+# before it was added (header on row 2) read as well.
+TITLE_ROW, UNIT_ROW, HEADER_ROW, FIRST_DATA_ROW = 1, 2, 3, 4
 HEADER_SCAN_ROWS = 10  # the header row is looked for among the first rows
 VALIDATION_ROWS = 2000  # drop-down lists reach this far below the data, for new rows
 

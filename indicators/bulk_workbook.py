@@ -18,7 +18,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from core.errors import FileUnreadable
-from core.excel import FORMULA_TRIGGERS, column_letter, write_text
+from core.excel import FORMULA_TRIGGERS, column_letter, print_ready, write_text
 from core.memory import cyclic_gc_paused
 from core.periods import CHINESE_DIGITS, Quarter
 from core.text import normalize_name
@@ -101,6 +101,9 @@ def build(rows, *, quarter, scope_name):
     for index, (_key, _header, width) in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[column_letter(index)].width = width
     sheet.freeze_panes = f"A{HEADER_ROW + 1}"
+    # An import table, not a form sent upward: printable, but no 填报单位 line, and its
+    # figures unstyled (a styled cell costs an object each, and the national file is long).
+    print_ready(sheet, header_rows=(HEADER_ROW, HEADER_ROW), landscape=True)
     sheet.append([_styled(sheet, title_of(quarter, scope_name), font=Font(name="黑体", size=14))])
     sheet.append([_styled(sheet, INSTRUCTIONS, font=Font(size=9, color="555555"))])
     sheet.append([

@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 
 from core.errors import FileUnreadable
-from core.excel import column_letter, write_text
+from core.excel import VOLUME, column_letter, print_ready, unit_line, value_format, write_text
 from core.periods import Quarter
 from core.signed_workbook import open_stamped, stamp
 from core.text import normalize_name
@@ -23,7 +23,10 @@ SIGNING_SALT = "indicators.data-template"
 TITLE = "指标基础数据填报表"
 SHEET = "数据填报"
 UTILITY_SHEET = "供水企业漏损"
-HEADER_ROW = 3
+HEADER_ROW = 4  # under the title, the 填报单位 line and the instructions
+# The header row of a template handed out before the 填报单位 line, whose mark does not say
+# where its header is: read as it was, so a form filled in offline across the change comes in.
+LEGACY_HEADER_ROW = 3
 BLANK_UTILITY_ROWS = 5
 
 # (key, header, width, editable)
@@ -46,6 +49,9 @@ THIN = Side(style="thin")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 LOCKED_FILL = PatternFill("solid", fgColor="EEEEEE")
 KIND = {True: "累计", False: "时点"}
+FIGURE_KEYS = ("previous", "last_year", "value")  # in the element's unit: formatted by it
+UTILITY_FORMATS = {"supply": VOLUME, "registered": VOLUME, "resident_metered": VOLUME, "pipe_km": "#,##0.00",
+                   "pressure": "0.000", "frost_depth": "0.00"}
 INSTRUCTIONS = (
     "说明：只填写白色单元格。“累计”数填本年1月1日至本季度末的累计值（第四季度即全年数），"
     "“时点”数填本季度末的数值。只填数字，不带单位。"
@@ -87,9 +93,10 @@ def build(report, groups, utilities=None):
     write_text(sheet.cell(row=1, column=1), f"{report.department.name}{quarter.label}{TITLE}")
     sheet.cell(row=1, column=1).font = Font(name="黑体", size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    sheet.cell(row=2, column=1, value=INSTRUCTIONS)
-    sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
-    sheet.row_dimensions[2].height = 30
+    unit_line(sheet, 2, width, report.department.name)  # the date is written by hand when it is sent
+    sheet.cell(row=3, column=1, value=INSTRUCTIONS)
+    sheet.merge_cells(start_row=3, start_column=1, end_row=3, end_column=width)
+    sheet.row_dimensions[3].height = 30
     _header(sheet, HEADER_ROW, [(header, column_width) for _, header, column_width, _ in COLUMNS])
     number = HEADER_ROW
     for indicator, rows in groups:
@@ -108,12 +115,15 @@ def build(report, groups, utilities=None):
                 "comment": row.value.comment if row.value and row.value.comment else None,
             }
             for index, (key, _, _, editable) in enumerate(COLUMNS, start=1):
-                _cell(sheet, number, index, values[key], editable=editable)
+                cell = _cell(sheet, number, index, values[key], editable=editable)
+                if key in FIGURE_KEYS:
+                    cell.number_format = value_format(element.unit)
     sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=4)
+    print_ready(sheet, header_rows=(HEADER_ROW, HEADER_ROW), landscape=True)
     _protect(sheet)
     if utilities is not None:
         _utility_sheet(workbook, utilities)
-    stamp(workbook, salt=SIGNING_SALT, department=report.department_id, quarter=str(quarter))
+    stamp(workbook, salt=SIGNING_SALT, department=report.department_id, quarter=str(quarter), header_row=HEADER_ROW)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -131,7 +141,10 @@ def _utility_sheet(workbook, utilities):
     rows += [{}] * BLANK_UTILITY_ROWS
     for offset, values in enumerate(rows, start=3):
         for index, (key, _, _) in enumerate(UTILITY_COLUMNS, start=1):
-            _cell(sheet, offset, index, values.get(key), editable=True)
+            cell = _cell(sheet, offset, index, values.get(key), editable=True)
+            if key in UTILITY_FORMATS:
+                cell.number_format = UTILITY_FORMATS[key]
+    print_ready(sheet, header_rows=(2, 2), landscape=True)
     _protect(sheet)
 
 
@@ -153,12 +166,13 @@ def read(data, *, report, codes, department_names, with_utilities):
         other = Quarter.parse(marked["quarter"]).label if marked.get("quarter") else ""
         raise FileUnreadable(f"这是{owner}{other}的填报表，不是本部门{quarter.label}的，未导入任何内容。")
     grid = read_grid(workbook[SHEET])
-    headers = [normalize_name(grid.value(HEADER_ROW, index)) for index in range(1, len(COLUMNS) + 1)]
+    header_row = marked.get("header_row", LEGACY_HEADER_ROW)
+    headers = [normalize_name(grid.value(header_row, index)) for index in range(1, len(COLUMNS) + 1)]
     if headers != [header for _, header, _, _ in COLUMNS]:
         raise FileUnreadable(f"{TITLE}的表头被修改过，请重新下载后填写。")
     parsed = Parsed()
     seen = set()
-    for number in range(HEADER_ROW + 1, grid.row_count + 1):
+    for number in range(header_row + 1, grid.row_count + 1):
         code = grid.value(number, 1).strip()
         value, comment = grid.value(number, 8), grid.value(number, 9)
         if not code and not value and not comment:

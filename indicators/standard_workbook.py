@@ -31,7 +31,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from core.errors import FileUnreadable
-from core.excel import column_letter, write_text
+from core.excel import column_letter, print_ready, write_text
 from core.numbers import decimal_or_none, plain
 from core.text import normalize_name
 from core.workbook_reader import load_workbook, read_grid
@@ -799,6 +799,10 @@ def build(spec):
            [[e["code"], e["name"], e.get("unit", ""), "是" if e.get("cumulative") else "否"]
             for e in spec.get("elements", [])])
     _help_sheet(workbook.create_sheet(HELP_SHEET))
+    # A standard's definition, not a region's figures: printable, but no 填报单位 line; its
+    # points stay written as the standard writes them (the reader takes them back as text).
+    for printed in workbook.worksheets:
+        print_ready(printed, header_rows=None if printed.title == HELP_SHEET else (1, 1))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

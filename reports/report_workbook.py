@@ -10,22 +10,34 @@ from decimal import Decimal
 
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.styles import Alignment
-from openpyxl.worksheet.properties import PageSetupProperties
 
 from carriers.selectors import target_progress
-from core.excel import write_text
+from core.excel import (
+    BODY_FONT,
+    BORDER,
+    COUNT,
+    HEADER_FONT,
+    RATE,
+    SCORE,
+    TITLE_FONT,
+    WRAP_CENTER,
+    WRAP_LEFT,
+    Column,
+    print_ready,
+    titled_table,
+    unit_line,
+    value_format,
+    write_text,
+)
 from core.numbers import plain
 from indicators.models import DataReport
 from indicators.selectors import board, rule_text
-from tasks.exports import BODY_FONT, BORDER, HEADER_FONT, TITLE_FONT, WRAP_CENTER, WRAP_LEFT, build_workbook
+from tasks.exports import build_workbook
 from tasks.models import Assignment, ProgressReport, TaskNode
 from tasks.selectors import plan_tree
 
 from . import selectors
 from .models import COMPONENTS
-
-NUMBER = Alignment(horizontal="right", vertical="center")
 
 
 @dataclass
@@ -152,7 +164,8 @@ def build(data):
     """The workbook as bytes."""
     if data.plan is not None:
         workbook = build_workbook(data.plan, plan_tree(data.plan), title=_title(data, "任务进展"),
-                                  extra_columns=_progress_columns(data), streaming=False)
+                                  extra_columns=_progress_columns(data), streaming=False,
+                                  unit=(data.region.name, timezone.localdate()))
     else:
         workbook = Workbook()
     workbook.active.title = "任务进展"
@@ -162,13 +175,15 @@ def build(data):
     for position, section in enumerate(data.standards or [None], start=1):
         sheet = workbook.create_sheet(names[position - 1] if section else "指标达标情况", position)
         _indicator_sheet(sheet, data, section)
-    _table(workbook.create_sheet("部门评分"), _title(data, "部门评分"),
-           [("部门", 20), ("综合得分", 10), ("等级", 8)] + [(str(label), 12) for _k, label, _w in COMPONENTS],
+    _table(workbook.create_sheet("部门评分"), data, _title(data, "部门评分"),
+           [("部门", 20), Column("综合得分", 10, SCORE), ("等级", 8)]
+           + [Column(str(label), 12, SCORE) for _k, label, _w in COMPONENTS],
            _score_rows(data))
-    _table(workbook.create_sheet("节水载体"), _title(data, "节水载体建设目标"),
-           [("载体类型", 18), ("目标", 40), ("已建成", 10), ("建成率（%）", 12), ("截至", 12), ("结果", 10)],
+    _table(workbook.create_sheet("节水载体"), data, _title(data, "节水载体建设目标"),
+           [("载体类型", 18), ("目标", 40), Column("已建成", 10, COUNT), Column("建成率（%）", 12, RATE), ("截至", 12),
+            ("结果", 10)],
            _target_rows(data))
-    _table(workbook.create_sheet("逾期未报"), _title(data, "逾期未报及逾期报送"),
+    _table(workbook.create_sheet("逾期未报"), data, _title(data, "逾期未报及逾期报送"),
            [("部门", 20), ("工作事项", 60), ("情况", 14), ("报送时间", 18)], _overdue_rows(data))
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -215,13 +230,13 @@ def _overview(sheet, data):
     if not data.standards:
         rows += [("达标结论", "未评价"), ("结论依据", "本区县尚未采用评价标准")]
     rows += [
-        ("工作事项应报送", data.totals["expected"]),
-        ("已报送", data.totals["submitted"]),
-        ("按时报送", data.totals["on_time"]),
-        ("逾期未报及逾期报送", len(data.overdue)),
+        ("工作事项应报送", (data.totals["expected"], COUNT)),
+        ("已报送", (data.totals["submitted"], COUNT)),
+        ("按时报送", (data.totals["on_time"], COUNT)),
+        ("逾期未报及逾期报送", (len(data.overdue), COUNT)),
         ("本人审核", self_review_text(data.totals) or "无"),
         ("载体建设目标", f"{met_targets}/{len(data.targets)} 项达成" if data.targets else "本年度未设目标"),
-        ("部门平均得分", round(sum(scores) / len(scores), 1) if scores else "—"),
+        ("部门平均得分", (float(round(sum(scores) / len(scores), 1)), SCORE) if scores else "—"),
         ("方案", data.plan.title if data.plan else "本年度无实施中的方案"),
         ("生成时间", timezone.localtime().strftime("%Y-%m-%d %H:%M")),
     ]
@@ -230,14 +245,17 @@ def _overview(sheet, data):
     sheet.cell(row=1, column=1).alignment = WRAP_CENTER
     sheet.merge_cells("A1:B1")
     sheet.row_dimensions[1].height = 36
-    for number, (label, value) in enumerate(rows, start=2):
+    unit_line(sheet, 2, 2, data.region.name, timezone.localdate())
+    for number, (label, value) in enumerate(rows, start=3):
         label_cell, value_cell = sheet.cell(row=number, column=1, value=label), sheet.cell(row=number, column=2)
+        if isinstance(value, tuple):  # a figure: kept a number, in its format
+            value, value_cell.number_format = value
         write_text(value_cell, value)
         label_cell.font, value_cell.font = HEADER_FONT, BODY_FONT
         label_cell.alignment, value_cell.alignment = WRAP_CENTER, WRAP_LEFT
         label_cell.border = value_cell.border = BORDER
     sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = 22, 70
-    _print_setup(sheet, header_row=None, landscape=False)
+    print_ready(sheet, header_rows=None, landscape=False)
 
 
 def _verdict_rows(section):
@@ -286,30 +304,39 @@ def _indicator_sheet(sheet, data, section):
     """One standard's indicators: each with its value and status, and under a standard
     judged on points its full points, the points awarded and why; then the total."""
     if section is None:
-        _table(sheet, _title(data, "指标达标情况"), INDICATOR_COLUMNS, [])
+        _table(sheet, data, _title(data, "指标达标情况"), INDICATOR_COLUMNS, [])
         return
     title = f"{_title(data, '指标达标情况')}（{section.indicator_set.name}）"
     if not section.scored:
-        _table(sheet, title, INDICATOR_COLUMNS, _indicator_rows(section))
+        _table(sheet, data, title, INDICATOR_COLUMNS, _indicator_rows(section))
         return
     rows = list(_scored_rows(section))
     if section.board:
         earned, possible, _needed = section.totals
         rows.append(["", "合计", "", None, "", "", "", "", "", float(possible), float(earned), section.points_text])
-    _table(sheet, title, SCORED_COLUMNS, rows)
+    _table(sheet, data, title, SCORED_COLUMNS, rows)
 
 
-INDICATOR_COLUMNS = [("序号", 6), ("指标", 28), ("类型", 10), ("数值", 12), ("单位", 10), ("要求", 30), ("状态", 10),
-                     ("说明", 40)]
-SCORED_COLUMNS = [("序号", 6), ("指标", 26), ("类型", 8), ("数值", 11), ("单位", 9), ("要求", 24), ("状态", 9),
-                  ("说明", 30), ("评分标准", 30), ("满分", 7), ("得分", 7), ("得分说明", 40)]
+# The value's format goes with each row (its indicator's unit): see _value.
+INDICATOR_COLUMNS = [Column("序号", 6, COUNT), ("指标", 28), ("类型", 10), ("数值", 12), ("单位", 10), ("要求", 30),
+                     ("状态", 10), ("说明", 40)]
+SCORED_COLUMNS = [Column("序号", 6, COUNT), ("指标", 26), ("类型", 8), ("数值", 11), ("单位", 9), ("要求", 24),
+                  ("状态", 9), ("说明", 30), ("评分标准", 30), Column("满分", 7, SCORE), Column("得分", 7, SCORE),
+                  ("得分说明", 40)]
+
+
+def _value(indicator, computed):
+    """An indicator's value as the pages show it (two decimals; volumes with separators)."""
+    if computed.value is None:
+        return None
+    return float(round(computed.value, 2)), value_format(indicator.unit)
 
 
 def _indicator_rows(section):
     for row in section.board:
         indicator, computed = row.indicator, row.computed
-        yield [indicator.number, indicator.name, indicator.get_kind_display(),
-               None if computed.value is None else float(round(computed.value, 2)), indicator.unit,
+        yield [indicator.number, indicator.name, indicator.get_kind_display(), _value(indicator, computed),
+               indicator.unit,
                indicator.target_text, computed.get_status_display(), computed.explanation]
 
 
@@ -317,8 +344,7 @@ def _scored_rows(section):
     for row in section.board:
         indicator, computed = row.indicator, row.computed
         kind = "前提条件" if indicator.kind == indicator.Kind.BOTTOM_LINE else "评分项"
-        yield [indicator.number, indicator.name, kind,
-               None if computed.value is None else float(round(computed.value, 2)), indicator.unit,
+        yield [indicator.number, indicator.name, kind, _value(indicator, computed), indicator.unit,
                indicator.target_text, computed.get_status_display(), computed.explanation, rule_text(indicator),
                float(indicator.points), None if computed.points is None else float(computed.points), computed.award]
 
@@ -348,37 +374,5 @@ def _overdue_rows(data):
                    timezone.localtime(report.submitted_at).strftime("%Y-%m-%d %H:%M")]
 
 
-def _table(sheet, title, columns, rows):
-    """A titled table with a bordered header, one row per item, set up for printing."""
-    write_text(sheet.cell(row=1, column=1), title)
-    sheet.cell(row=1, column=1).font = TITLE_FONT
-    sheet.cell(row=1, column=1).alignment = WRAP_CENTER
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
-    sheet.row_dimensions[1].height = 36
-    for index, (name, width) in enumerate(columns, start=1):
-        cell = sheet.cell(row=2, column=index, value=name)
-        cell.font, cell.alignment, cell.border = HEADER_FONT, WRAP_CENTER, BORDER
-        sheet.column_dimensions[cell.column_letter].width = width
-    count = 0
-    for count, values in enumerate(rows, start=1):
-        for index, value in enumerate(values, start=1):
-            cell = sheet.cell(row=2 + count, column=index)
-            write_text(cell, value)
-            cell.font, cell.border = BODY_FONT, BORDER
-            cell.alignment = NUMBER if isinstance(value, (int, float)) else WRAP_LEFT
-    if count == 0:
-        cell = sheet.cell(row=3, column=1, value="无")
-        cell.font, cell.alignment = BODY_FONT, WRAP_LEFT
-    sheet.freeze_panes = "A3"
-    _print_setup(sheet, header_row=2, landscape=len(columns) > 5)
-
-
-def _print_setup(sheet, *, header_row, landscape):
-    if header_row:
-        sheet.print_title_rows = f"{header_row}:{header_row}"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE if landscape else sheet.ORIENTATION_PORTRAIT
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    sheet.print_options.horizontalCentered = True
+def _table(sheet, data, title, columns, rows):
+    titled_table(sheet, title, columns, rows, unit=data.region.name, day=timezone.localdate())

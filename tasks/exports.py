@@ -13,26 +13,30 @@ import re
 from collections import defaultdict
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.styles import Alignment
 from openpyxl.worksheet.cell_range import CellRange
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.worksheet import Worksheet
 
-from core.excel import column_letter, merge_bordered, write_text
+from core.excel import (
+    BODY_FONT,
+    BORDER,
+    HEADER_FONT,
+    LABEL_FONT,
+    LINE_FONT,
+    TITLE_FONT,
+    WRAP_CENTER,
+    WRAP_LEFT,
+    column_letter,
+    merge_bordered,
+    print_ready,
+    unit_line_texts,
+    write_text,
+)
 from core.styled_rows import CellStyle, StyledRows
 
 from .models import TaskTarget
 from .selectors import walk
 from .wording import target_label
 
-BODY_FONT = Font(name="仿宋_GB2312", size=11)
-HEADER_FONT = Font(name="黑体", size=11, bold=True)
-TITLE_FONT = Font(name="方正小标宋_GBK", size=16)
-LABEL_FONT = Font(name="黑体", size=12)
-THIN = Side(style="thin")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-WRAP_CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
-WRAP_LEFT = Alignment(wrap_text=True, vertical="center", horizontal="left")
 LINE_HEIGHT = 15  # points per line of 11-point text
 HEADER_ROW = 3
 
@@ -62,15 +66,18 @@ def official_title(plan):
     return f"{plan.title}任务分解表"
 
 
-def build_workbook(plan, roots, *, title=None, label="附件", extra_columns=(), streaming=True):
+def build_workbook(plan, roots, *, title=None, label="附件", extra_columns=(), streaming=True, unit=None):
     """``roots`` are ``selectors.plan_tree`` rows; returns an openpyxl Workbook.
     ``extra_columns`` are (header, width, value of a work-item row) added after the
-    departments, e.g. the quarter's progress in the quarterly report.
+    departments, e.g. the quarter's progress in the quarterly report. ``unit``: (unit, day)
+    of a 填报单位／填报日期 line under the title (the report's sheet), which the plan's own
+    附件 has not.
 
     With ``streaming`` the workbook is write-only: rows go out as they are appended, which
     saves a large table several times faster, but the workbook can only be saved. The
     quarterly report, which adds sheets of its own, asks for an ordinary one."""
-    columns, rows, spans, has_sub_tasks = _layout(roots, [target_column(plan), *extra_columns])
+    header_row = HEADER_ROW + (unit is not None)
+    columns, rows, spans, has_sub_tasks = _layout(roots, [target_column(plan), *extra_columns], header_row)
     workbook = Workbook(write_only=streaming)
     sheet = workbook.create_sheet("任务分解表") if streaming else workbook.active
     sheet.title = "任务分解表"
@@ -80,18 +87,29 @@ def build_workbook(plan, roots, *, title=None, label="附件", extra_columns=(),
     styles = {
         "label": CellStyle(sheet, font=LABEL_FONT), "title": CellStyle(sheet, font=TITLE_FONT, alignment=WRAP_CENTER),
         "header": CellStyle(sheet, font=HEADER_FONT, alignment=WRAP_CENTER, border=BORDER),
+        "unit": CellStyle(sheet, font=LINE_FONT, alignment=Alignment(horizontal="left", vertical="center")),
+        "date": CellStyle(sheet, font=LINE_FONT, alignment=Alignment(horizontal="right", vertical="center")),
         **{alignment: CellStyle(sheet, font=BODY_FONT, alignment=alignment, border=BORDER)
            for alignment in (WRAP_CENTER, WRAP_LEFT)},
     }
-    _print_setup(sheet)  # before the first row: a streamed sheet writes its views then
+    # before the first row: a streamed sheet writes its views then
+    sheet.freeze_panes = f"A{header_row + 1}"
+    print_ready(sheet, header_rows=(header_row, header_row), landscape=True)
     writer = StyledRows(sheet)
     writer.append([(label, styles["label"])])
     writer.append([(title or official_title(plan), styles["title"])], height=36)
+    split = width // 2
+    if unit is not None:
+        unit_text, date_text = unit_line_texts(*unit)
+        writer.append([(unit_text, styles["unit"])] + [(None, styles["unit"])] * (split - 1)
+                      + [(date_text, styles["date"])], height=24)
     writer.append([(name, styles["header"]) for name, _width, _alignment in columns], height=30)
     body = [styles[alignment] for _name, _width, alignment in columns]  # looked up once: styles hash slowly
     for values, height in rows:
         writer.append(list(zip(values, body, strict=True)), height)
-    merges = [(2, 1, 2, width)] + ([(HEADER_ROW, 2, HEADER_ROW, 3)] if has_sub_tasks else [])
+    merges = [(2, 1, 2, width)] + ([(header_row, 2, header_row, 3)] if has_sub_tasks else [])
+    if unit is not None:
+        merges += [(3, 1, 3, split), (3, split + 1, 3, width)]
     merges += [(first, column, last, column) for column, first, last in spans if last > first]
     for first_row, first_column, last_row, last_column in merges:
         if streaming:  # the ranges never overlap: no need for MultiCellRange.add's check against each
@@ -112,10 +130,10 @@ def target_column(plan):
     return "目标要求", 24, lambda item: "；".join(by_node.get(item.node.pk, []))
 
 
-def _layout(roots, extra_columns):
+def _layout(roots, extra_columns, header_row):
     """(columns, rows, spans, has sub-tasks): the columns as (header, width, alignment); each
     body row as (values, height or None); the key-task and sub-task cells to merge as
-    (column, first row, last row)."""
+    (column, first row, last row), counted with the header at ``header_row``."""
     has_sub_tasks = any(row.level == 2 for row in walk(roots))
     columns = [("重点任务", 22, WRAP_CENTER)]
     if has_sub_tasks:
@@ -136,9 +154,9 @@ def _layout(roots, extra_columns):
             if has_sub_tasks:
                 sub_label = official_label(child.node) if child is not None and not child.node.is_work_item else ""
                 rows[first_of_sub][0][1] = sub_label or None
-                spans.append((2, HEADER_ROW + 1 + first_of_sub, HEADER_ROW + len(rows)))
+                spans.append((2, header_row + 1 + first_of_sub, header_row + len(rows)))
         rows[first_of_key][0][0] = official_label(key_task.node)
-        spans.append((1, HEADER_ROW + 1 + first_of_key, HEADER_ROW + len(rows)))
+        spans.append((1, header_row + 1 + first_of_key, header_row + len(rows)))
     return columns, rows, spans, has_sub_tasks
 
 
@@ -154,18 +172,6 @@ def _item_row(item, item_column, columns, extra_columns):
         values[item_column + offset] = value(item)
     lines = max(_lines(value, columns[index][1]) for index, value in enumerate(values) if index >= item_column)
     return [value or None for value in values], max(LINE_HEIGHT * lines + 6, 20)
-
-
-def _print_setup(sheet):
-    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
-    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    sheet.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    sheet.print_options.horizontalCentered = True
-    sheet.page_margins.left = sheet.page_margins.right = 0.5
 
 
 def _lines(text, column_width):
@@ -220,9 +226,8 @@ def build_source_workbook(plan, roots):
     for column, first, last in merges:
         merge_bordered(sheet, header_row + 1 + first, column, header_row + 1 + last, column)
     sheet.freeze_panes = f"A{header_row + 1}"
-    sheet.print_title_rows = f"{header_row}:{header_row}"
-    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    sheet.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE
+    # Print set-up only: the cells stay the source's, cell for cell (no 填报单位 line added).
+    print_ready(sheet, header_rows=(header_row, header_row), landscape=True)
     return workbook
 
 

@@ -1,10 +1,13 @@
 """The offline progress template: a department's items for one quarter as .xlsx, filled in
 Excel and uploaded again. Building and reading are pure apart from the rows passed in.
 
-The template carries a signed mark of its department and quarter on a hidden sheet, so a
-template of another department or quarter, or one whose mark was edited, is recognised.
-The id, plan, item and state columns are locked; status has a drop-down and percent a
-0–100 rule, but every value is checked again when it comes back.
+The template carries a signed mark of its department, quarter and items on a hidden sheet,
+so a template of another department or quarter, or one whose mark was edited, is
+recognised. A row names its item by 序号 (1, 2, …), its place in the signed list: no
+database id is in a cell. The 序号, plan, item and state columns are locked; status has a
+drop-down and percent a 0–100 rule, but every value is checked again when it comes back.
+It prints as a form: A4 landscape, the header on every page, 填报单位 and a date line to
+fill in by hand, page numbers.
 """
 
 import io
@@ -16,7 +19,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.errors import FileUnreadable
-from core.excel import column_letter, write_text
+from core.excel import COUNT, column_letter, print_ready, unit_line, write_text
 from core.numbers import decimal_or_none
 from core.periods import Quarter
 from core.signed_workbook import open_stamped, stamp
@@ -27,12 +30,16 @@ from .models import ProgressReport
 
 SIGNING_SALT = "tasks.progress-template"
 SHEET = "季度进展"
-HEADER_ROW = 3
+HEADER_ROW = 4
+FIRST_ROW = HEADER_ROW + 1
+# A template handed out before 序号 replaced the item's id in column A: (header row, header
+# of column A). Read as it was, so a form filled in offline across the change still comes in.
+LEGACY = (3, "编号")
 TEXT_LIMIT = 5000
 
 # (key, header, width, editable)
 COLUMNS = [
-    ("item", "编号", 8, False),
+    ("number", "序号", 6, False),
     ("plan", "方案", 24, False),
     ("text", "工作事项", 50, False),
     ("target", "目标", 22, False),
@@ -62,9 +69,10 @@ def build(department, quarter, rows):
     write_text(sheet.cell(row=1, column=1), f"{department.name}{quarter.label}工作进展填报表")
     sheet.cell(row=1, column=1).font = Font(name="黑体", size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    sheet.cell(row=2, column=1, value="说明：只填写白色单元格；进展状态请从下拉列表选择，完成百分比填0到100的整数。"
+    unit_line(sheet, 2, width, department.name)  # the date is written by hand when it is sent
+    sheet.cell(row=3, column=1, value="说明：只填写白色单元格；进展状态请从下拉列表选择，完成百分比填0到100的整数。"
                "已报送或已通过的事项不能通过本表修改。")
-    sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
+    sheet.merge_cells(start_row=3, start_column=1, end_row=3, end_column=width)
     for index, (_, header, column_width, _) in enumerate(COLUMNS, start=1):
         cell = sheet.cell(row=HEADER_ROW, column=index, value=header)
         cell.font, cell.border = Font(name="黑体", bold=True), BORDER
@@ -80,7 +88,7 @@ def build(department, quarter, rows):
         number = HEADER_ROW + offset
         report, item = row.report, row.item
         values = {
-            "item": item.pk,
+            "number": offset,
             "plan": item.plan.title,
             "text": item.label,
             "target": item.target_text,
@@ -98,14 +106,18 @@ def build(department, quarter, rows):
             cell.protection = Protection(locked=not editable)
             if not editable:
                 cell.fill = LOCKED_FILL
+        for key in ("number", "percent"):  # whole numbers; a quantity keeps the decimals it was given
+            sheet[f"{LETTERS[key]}{number}"].number_format = COUNT
         status_list.add(f"{LETTERS['status']}{number}")
         percent_rule.add(f"{LETTERS['percent']}{number}")
-    sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=3)
+    sheet.freeze_panes = sheet.cell(row=FIRST_ROW, column=3)
+    print_ready(sheet, header_rows=(HEADER_ROW, HEADER_ROW), landscape=True)
     # Protection without a password keeps honest mistakes out of the locked columns; the
     # server checks everything again, so it is not a security boundary.
     sheet.protection.sheet = True
     sheet.protection.formatColumns = sheet.protection.formatRows = False
-    stamp(workbook, salt=SIGNING_SALT, department=department.pk, quarter=str(quarter))
+    stamp(workbook, salt=SIGNING_SALT, department=department.pk, quarter=str(quarter),
+          items=[row.item.pk for row in rows])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -116,6 +128,7 @@ class Entry:
     row: int
     item_id: int
     values: dict  # field -> new value, for the editable fields present in the file
+    shown: str = ""  # how the row names its item: "序号 3" ("编号 12" in a legacy template)
 
 
 @dataclass
@@ -133,12 +146,14 @@ def read(data, *, department, quarter, department_names):
         other = Quarter.parse(marked["quarter"]).label
         raise FileUnreadable(f"这是{owner}{other}的填报表，不是本部门{quarter.label}的，未导入任何内容。")
     grid = read_grid(workbook[SHEET])
-    headers = [normalize_name(grid.value(HEADER_ROW, index)) for index in range(1, len(COLUMNS) + 1)]
-    if headers != [header for _, header, _, _ in COLUMNS]:
+    items = marked.get("items")  # None in a legacy template: column A holds the ids
+    header_row, first_header = (HEADER_ROW, HEADERS["number"]) if items is not None else LEGACY
+    headers = [normalize_name(grid.value(header_row, index)) for index in range(1, len(COLUMNS) + 1)]
+    if headers != [first_header] + [header for _, header, _, _ in COLUMNS[1:]]:
         raise FileUnreadable("填报表的表头被修改过，请重新下载填报表后填写。")
     parsed = Parsed()
     seen = set()
-    for number in range(HEADER_ROW + 1, grid.row_count + 1):
+    for number in range(header_row + 1, grid.row_count + 1):
         raw = {key: grid.value(number, index) for index, (key, _, _, _) in enumerate(COLUMNS, start=1)}
         if not any(raw.values()):
             continue
@@ -147,13 +162,12 @@ def read(data, *, department, quarter, department_names):
         def problem(key, message, number=number):
             parsed.problems.append(f"第{number}行{LETTERS[key]}列（{HEADERS[key]}）：{message}")
 
-        try:
-            item_id = int(raw["item"])
-        except ValueError:
-            problem("item", f"编号“{raw['item']}”不是有效的编号")
+        item_id = _item_of(raw["number"], items)
+        if item_id is None:
+            problem("number", f"{first_header}“{raw['number']}”不是本表的{first_header}")
             continue
         if item_id in seen:
-            problem("item", f"编号{item_id}出现了不止一次")
+            problem("number", f"{first_header}{raw['number']}出现了不止一次")
             continue
         seen.add(item_id)
         values = {}
@@ -180,8 +194,21 @@ def read(data, *, department, quarter, department_names):
             else:
                 values[key] = raw[key]
         if len(parsed.problems) == problems_before:
-            parsed.entries.append(Entry(row=number, item_id=item_id, values=values))
+            parsed.entries.append(Entry(row=number, item_id=item_id, values=values,
+                                        shown=f"{first_header} {raw['number']}"))
     return parsed
+
+
+def _item_of(text, items):
+    """The item a row's column A names: the ``items``' entry at that 序号, or (``items``
+    None, a legacy template) the id written there; None when it names none."""
+    try:
+        value = int(text)
+    except ValueError:
+        return None
+    if items is None:
+        return value
+    return items[value - 1] if 1 <= value <= len(items) else None
 
 
 def _number(text):

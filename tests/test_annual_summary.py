@@ -224,8 +224,8 @@ def test_the_excel_annex_has_stages_scores_and_funding(built):
     book = openpyxl.load_workbook(io.BytesIO(built.workbook.open("rb").read()))
     assert book.sheetnames == ["创建进度", "评分", "资金奖补"]
     stages = book["创建进度"]
-    header = [cell.value for cell in stages[2]]
-    rows = {row[1]: dict(zip(header, row, strict=True)) for row in stages.iter_rows(min_row=3, values_only=True)}
+    header = [cell.value for cell in stages[3]]
+    rows = {row[1]: dict(zip(header, row, strict=True)) for row in stages.iter_rows(min_row=4, values_only=True)}
     assert rows["合川区"]["当前阶段"] == "命名" and rows["合川区"]["命名日期"] == "2019-12-20"
     assert rows["合川区"]["命名文号"] == "水节约〔2019〕312号" and rows["合川区"]["逾期情况"] is None
     assert rows["大足区"]["当前阶段"] == "公示" and rows["大足区"]["现场验收日期"] == "2019-11-20"
@@ -233,23 +233,32 @@ def test_the_excel_annex_has_stages_scores_and_funding(built):
     assert rows["涪陵区"]["批次"] == "2020年度创建" and rows["涪陵区"]["现场验收日期"] is None
 
     scores = book["评分"]
-    header = [cell.value for cell in scores[2]]
+    header = [cell.value for cell in scores[3]]
     assert header[:3] == ["序号", "评价内容", "满分"] and header[3:] == ["合川区自评", "合川区评估组"]
-    second = next(row for row in scores.iter_rows(min_row=3, values_only=True) if row[0] == 2)
+    second = next(row for row in scores.iter_rows(min_row=4, values_only=True) if row[0] == 2)
     assert second[2:] == (6, 6, 5.33)  # full 6; self-assessed 6; the three experts' 5, 6 and 5 → mean 5.33
-    third = next(row for row in scores.iter_rows(min_row=3, values_only=True) if row[0] == 3)
+    third = next(row for row in scores.iter_rows(min_row=4, values_only=True) if row[0] == 3)
     assert third[2:] == (6, 4, None)  # self-assessed only
-    total = list(scores.iter_rows(min_row=3, values_only=True))[-1]
+    total = list(scores.iter_rows(min_row=4, values_only=True))[-1]
     assert total[1:] == ("合计", 100, 10, 5.33)
 
     funding = book["资金奖补"]
-    assert [cell.value for cell in funding[2]] == ["年度", "区县", "权重", "建议金额", "核定金额", "调整理由", "状态"]
-    assert list(funding.iter_rows(min_row=3, values_only=True)) == [
+    assert [cell.value for cell in funding[3]] == ["年度", "区县", "权重", "建议金额", "核定金额", "调整理由", "状态"]
+    assert list(funding.iter_rows(min_row=4, values_only=True)) == [
         (2019, "涪陵区", 0, 0, 5, "提前启动", "已批准"),
         (2019, "大足区", 0.4, 40, 35, "材料报送滞后", "已批准"),
         (2019, "合川区", 0.6, 60, 60, None, "已批准"),
         (2019, "合计", None, 100, 100, "奖补总额100万元", "已批准"),
     ]
+    # Fit to send: the city's line with the day it was built, figures in their formats, print set-up.
+    for sheet in book.worksheets:
+        assert [c.value for c in sheet[2] if c.value] == ["填报单位：重庆市", "填报日期：2020年1月3日"]
+        assert sheet.page_setup.paperSize == 9 and sheet.print_title_rows == "$3:$3"
+        assert sheet.oddFooter.center.text == "第 &P 页 共 &N 页"
+    second_row = next(row for row in scores.iter_rows(min_row=4) if row[0].value == 2)
+    assert [c.number_format for c in second_row[2:]] == ["0.0", "0.0", "0.00"]  # full, self, the group's mean
+    funded = next(funding.iter_rows(min_row=5))  # 大足区
+    assert [c.number_format for c in funded[2:5]] == ["0.0000", "#,##0.00", "#,##0.00"]
 
 
 def test_the_files_download_from_the_page_for_the_campaigns_supervisor_only(built, chongqing, supervisor,

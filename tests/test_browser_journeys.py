@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from core.numbers import plain
 from core.periods import Quarter
 from demo import county_statistics, quarterly_statistics
+from indicators import data_workbook
 from indicators.models import DataElement, DataReport, DataValue, UtilityFigures
 from org.models import Department
 from org.selectors import DepartmentResolver
@@ -210,12 +211,12 @@ def test_reviewer_returns_approves_reads_scores_and_downloads_the_report(demo, l
     assert overview["已报送"] == entries.exclude(state="draft").count()
     assert overview["方案"] == plan.title
     scores = workbook["部门评分"]
-    assert {row[0]: row[1] for row in scores.iter_rows(min_row=3, max_col=2, values_only=True)} == {
+    assert {row[0]: row[1] for row in scores.iter_rows(min_row=4, max_col=2, values_only=True)} == {
         name: None if card.composite is None else float(card.composite) for name, card in cards.items()
     }
     tasks = workbook["任务进展"]
-    header = [cell.value for cell in tasks[3]]
-    line = next(row for row in tasks.iter_rows(min_row=4, values_only=True) if approved.item.label in row)
+    header = [cell.value for cell in tasks[4]]  # under 附件, the title and the 填报单位 line
+    line = next(row for row in tasks.iter_rows(min_row=5, values_only=True) if approved.item.label in row)
     assert f"{approved.department.short_name}：{approved.work_done}" in line[header.index("完成工作")].split("\n")
 
     with step("the reporter sees the return"):
@@ -312,7 +313,7 @@ def fill(template, path, figures, utility):
     """The downloaded template with ``figures`` typed in; returns the row of each code."""
     workbook = openpyxl.load_workbook(template)
     sheet = workbook["数据填报"]
-    rows = {sheet.cell(row=r, column=1).value: r for r in range(4, sheet.max_row + 1)}
+    rows = {sheet.cell(row=r, column=1).value: r for r in range(data_workbook.HEADER_ROW + 1, sheet.max_row + 1)}
     for code, value in figures.items():
         sheet.cell(row=rows[code], column=8, value=value)
     for column, value in enumerate(utility, start=1):

@@ -563,19 +563,19 @@ def test_export_then_import_changes_nothing(wulong, client, reviewer):
     users_file = response.content
     sheet = openpyxl.load_workbook(io.BytesIO(users_file))[registry_layout.USERS_SHEET]
     assert sheet["A1"].value == "武隆区用水单位名录及年度用水量"
-    assert [cell.value for cell in sheet[2]] == USER_HEADERS
-    assert sheet["A2"].font.b and sheet["A2"].border.left.style == "thin"
-    assert sheet.freeze_panes == "B3"
+    assert [cell.value for cell in sheet[3]] == USER_HEADERS  # under the title and the 填报单位 line
+    assert sheet["A3"].font.b and sheet["A3"].border.left.style == "thin"
+    assert sheet.freeze_panes == "B4"
     assert sheet.column_dimensions["A"].width > 20
-    factory_years = [row[5].value for row in sheet.iter_rows(min_row=3) if row[0].value == "重庆甲化工有限公司"]
+    factory_years = [row[5].value for row in sheet.iter_rows(min_row=4) if row[0].value == "重庆甲化工有限公司"]
     assert factory_years == [2023, 2022]  # newest first
-    no_years = [row for row in sheet.iter_rows(min_row=3, values_only=True) if row[0] == "重庆乙酒店有限公司"]
+    no_years = [row for row in sheet.iter_rows(min_row=4, values_only=True) if row[0] == "重庆乙酒店有限公司"]
     assert no_years == [("重庆乙酒店有限公司", code(2), "服务业", "住宿", "公共供水", *[None] * 9)]
 
     carriers_file = client.get(reverse("carriers:export_carriers")).content
     carrier_sheet = openpyxl.load_workbook(io.BytesIO(carriers_file))[registry_layout.CARRIERS_SHEET]
-    assert [cell.value for cell in carrier_sheet[2]] == CARRIER_HEADERS
-    notes = [row[11] for row in carrier_sheet.iter_rows(min_row=3) if row[11].value]
+    assert [cell.value for cell in carrier_sheet[3]] == CARRIER_HEADERS
+    notes = [row[11] for row in carrier_sheet.iter_rows(min_row=4) if row[11].value]
     assert notes[0].value == "=SUM(A1)" and notes[0].data_type == "s"  # text, not a formula
 
     for what, data in ((USERS, users_file), (CARRIERS, carriers_file)):
@@ -588,9 +588,9 @@ def test_export_then_import_changes_nothing(wulong, client, reviewer):
 def test_export_of_an_empty_registry_is_a_template(client, wulong):
     data = client.get(reverse("carriers:export_users")).content
     sheet = openpyxl.load_workbook(io.BytesIO(data))[registry_layout.USERS_SHEET]
-    assert [cell.value for cell in sheet[2]] == USER_HEADERS and sheet.max_row == 2
+    assert [cell.value for cell in sheet[3]] == USER_HEADERS and sheet.max_row == 3
     preview = imports.preview_import(USERS, region=wulong, data=data)
-    assert preview.problems == ["“用水单位”工作表第2行的表头下面没有数据。"]
+    assert preview.problems == ["“用水单位”工作表第3行的表头下面没有数据。"]
 
 
 # --- who may ----------------------------------------------------------------------------------------

@@ -201,7 +201,8 @@ def test_the_export_shows_the_standard_and_reads_back_unchanged(wulong, reviewer
     carriers = Carrier.objects.filter(region=wulong).select_related("user", "standard")
     data = registry_export.build_carriers(wulong, carriers, carrier_kinds())
     sheet = openpyxl.load_workbook(io.BytesIO(data))[registry_layout.CARRIERS_SHEET]
-    rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=3, values_only=False)]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=registry_layout.FIRST_DATA_ROW,
+                                                                    values_only=False)]
     assert rows[0][0] == "节水型企业" and rows[0][-1] == str(national)
     assert rows[1][0] == "节水技改项目" and rows[1][-2] == "重庆甲化工有限公司"
     assert imports.preview_import(CARRIERS, region=wulong, data=data).changes == []

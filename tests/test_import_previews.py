@@ -94,10 +94,10 @@ def test_the_progress_template_lists_each_changed_field(regions, client_for):
     import_table(regions["wulong"], table_data.WULONG_ANNEX1, plan=plan)
     clerk = User.objects.get(username="wulong_cgj")
     data = progress_template.filled(progress_template.template(clerk.department),
-                                    {(4, "F"): "推进中", (4, "G"): 60, (4, "I"): "完成管网排查"})
+                                    {(5, "F"): "推进中", (5, "G"): 60, (5, "I"): "完成管网排查"})
     _response, page = progress_template.upload(client_for(clerk), data)
     (change,) = page.context["changes"]
-    assert change.where == "第4行"
+    assert change.where == "第5行"
     fields = fields_of(change)
     assert fields["完成百分比"] == (0, 60) and fields["本季度完成工作"] == ("", "完成管网排查")
 

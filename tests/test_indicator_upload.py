@@ -35,7 +35,7 @@ def template(client, quarter=QUARTER):
 
 def fill(workbook, figures=FIGURES, utility=("黔江区自来水有限公司", 480, 410, 290, 172, 0.42)):
     sheet = workbook["数据填报"]
-    rows = {sheet.cell(row=r, column=1).value: r for r in range(4, sheet.max_row + 1)}
+    rows = {sheet.cell(row=r, column=1).value: r for r in range(5, sheet.max_row + 1)}
     for code, value in figures.items():
         sheet.cell(row=rows[code], column=8, value=value)
     if utility:
@@ -58,7 +58,7 @@ def test_the_template_lists_the_departments_figures_locked_and_marked(clerk, cli
     workbook = template(client_for(clerk))
     sheet = workbook["数据填报"]
     assert sheet["A1"].value == "重庆市黔江区城市管理局2024年第一季度指标基础数据填报表"
-    assert [c.value for c in sheet[3]] == [
+    assert [c.value for c in sheet[4]] == [
         "代码",
         "所属指标",
         "数据项",
@@ -69,10 +69,10 @@ def test_the_template_lists_the_departments_figures_locked_and_marked(clerk, cli
         "本期数值",
         "说明",
     ]
-    codes = [sheet.cell(row=r, column=1).value for r in range(4, sheet.max_row + 1)]
+    codes = [sheet.cell(row=r, column=1).value for r in range(5, sheet.max_row + 1)]
     assert sorted(codes) == sorted(FIGURES)
-    assert sheet.cell(row=4, column=5).value in ("累计", "时点")
-    assert sheet.protection.sheet and sheet["A4"].protection.locked and not sheet["H4"].protection.locked
+    assert sheet.cell(row=5, column=5).value in ("累计", "时点")
+    assert sheet.protection.sheet and sheet["A5"].protection.locked and not sheet["H5"].protection.locked
     assert workbook[signed_workbook.META_SHEET].sheet_state == "hidden"
     assert "供水企业漏损" in workbook.sheetnames
 
@@ -149,9 +149,9 @@ def test_templates_of_something_else_are_refused(clerk, client_for, change, mess
     if change == "forged":
         workbook[signed_workbook.META_SHEET]["A1"] = "forged"
     elif change == "headers":
-        sheet["H3"] = "数值"
+        sheet["H4"] = "数值"
     elif change == "code":
-        sheet["A4"] = "IND_NEW_WATER"
+        sheet["A5"] = "IND_NEW_WATER"
     response, _ = upload(client, workbook)
     followed = client.get(response.url, follow=True)
     assert message in followed.content.decode()

@@ -42,6 +42,24 @@ def filled(data, edits):
     return buffer.getvalue()
 
 
+def legacy_template(department, rows, quarter=Q3):
+    """A template as handed out before 序号 replaced the ids: the header on row 3, column A
+    编号 holding each item's id, the mark without a list of items. ``rows``: (id, percent)."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = progress_workbook.SHEET
+    sheet.append([f"{department.name}{quarter.label}工作进展填报表"])
+    sheet.append(["说明"])
+    sheet.append(["编号"] + [header for _, header, _, _ in progress_workbook.COLUMNS[1:]])
+    for item_id, percent in rows:
+        sheet.append([item_id, "方案", "事项", None, "未填报", None, percent])
+    signed_workbook.stamp(workbook, salt=progress_workbook.SIGNING_SALT, department=department.pk,
+                          quarter=str(quarter))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 def upload(client, data, quarter="2019Q3"):
     file = io.BytesIO(data)
     file.name = "填报表.xlsx"
@@ -54,10 +72,10 @@ def test_template_layout(clerk):
     workbook = openpyxl.load_workbook(io.BytesIO(data))
     sheet = workbook[progress_workbook.SHEET]
     assert workbook[signed_workbook.META_SHEET].sheet_state == "hidden"
-    assert [c.value for c in sheet[3]] == [header for _, header, _, _ in progress_workbook.COLUMNS]
+    assert [c.value for c in sheet[4]] == [header for _, header, _, _ in progress_workbook.COLUMNS]
     rows = todo_for(clerk.department, Q3, today=date(2019, 9, 1))
-    assert sheet.max_row == 3 + len(rows) and sheet["A4"].value == rows[0].item.pk
-    assert sheet.protection.sheet and sheet["A4"].protection.locked and not sheet["F4"].protection.locked
+    assert sheet.max_row == 4 + len(rows) and [sheet.cell(r, 1).value for r in (5, 6)] == [1, 2]
+    assert sheet.protection.sheet and sheet["A5"].protection.locked and not sheet["F5"].protection.locked
     kinds = sorted(v.type for v in sheet.data_validations.dataValidation)
     assert kinds == ["list", "whole"]
 
@@ -65,18 +83,16 @@ def test_template_layout(clerk):
 def test_round_trip_updates_drafts(clerk, client_for):
     client = client_for(clerk)
     data = client.get(f"{reverse('tasks:progress_template')}?quarter=2019Q3").content
-    edits = {(4, "F"): "推进中", (4, "G"): 60, (4, "I"): "完成管网排查"}
-    edits |= {(5, "F"): "已完成", (5, "G"): "100", (5, "I"): "全部完成"}
+    edits = {(5, "F"): "推进中", (5, "G"): 60, (5, "I"): "完成管网排查"}
+    edits |= {(6, "F"): "已完成", (6, "G"): "100", (6, "I"): "全部完成"}
     changed = filled(data, edits)
     response, preview = upload(client, changed)
     page = preview.content.decode()
     assert "完成管网排查" in page and "确认" in page
     assert not ProgressReport.objects.exists()  # nothing before confirming
     client.post(response.url)
-    first, second = (
-        ProgressReport.objects.get(item_id=openpyxl.load_workbook(io.BytesIO(changed))[progress_workbook.SHEET][f"A{r}"].value)
-        for r in (4, 5)
-    )
+    rows = todo_for(clerk.department, Q3, today=date(2019, 9, 1))
+    first, second = (ProgressReport.objects.get(item=rows[number - 1].item) for number in (1, 2))  # 序号 1 and 2
     assert (first.status, first.percent, first.work_done, first.state) == ("in_progress", 60, "完成管网排查", "draft")
     assert (second.status, second.percent) == ("done", 100)
     assert first.history.latest().history_user == clerk
@@ -89,16 +105,16 @@ def test_round_trip_updates_drafts(clerk, client_for):
 )
 def test_bad_percent_is_refused_with_row_and_column(clerk, client_for, value, message):
     client = client_for(clerk)
-    _, preview = upload(client, filled(template(clerk.department), {(4, "G"): value, (5, "G"): 30}))
+    _, preview = upload(client, filled(template(clerk.department), {(5, "G"): value, (6, "G"): 30}))
     page = preview.content.decode()
-    assert "第4行G列（完成百分比）：“" in page and message in page
+    assert "第5行G列（完成百分比）：“" in page and message in page
     assert "确认并保存为草稿" not in page
     assert not ProgressReport.objects.exists()
 
 
 def test_unknown_status_is_refused(clerk, client_for):
-    _, preview = upload(client_for(clerk), filled(template(clerk.department), {(4, "F"): "差不多了"}))
-    assert "第4行F列（进展状态）" in preview.content.decode()
+    _, preview = upload(client_for(clerk), filled(template(clerk.department), {(5, "F"): "差不多了"}))
+    assert "第5行F列（进展状态）" in preview.content.decode()
 
 
 def test_template_of_another_department_or_quarter_is_refused(clerk, client_for, regions):
@@ -115,7 +131,11 @@ def test_tampered_id_and_mark_are_refused(clerk, client_for, regions):
         regions["wulong"].departments.get(short_name="区水利局").assignments.filter(role="lead")
         .exclude(node__assignments__department=clerk.department).first().node
     )
-    _, page = upload(client_for(clerk), filled(template(clerk.department), {(4, "A"): other_item.pk, (4, "G"): 10}))
+    listed = len(todo_for(clerk.department, Q3, today=date(2019, 9, 1)))
+    _, page = upload(client_for(clerk), filled(template(clerk.department), {(5, "A"): listed + 1, (5, "G"): 10}))
+    assert f"第5行A列（序号）：序号“{listed + 1}”不是本表的序号" in page.content.decode()
+    # A template of the layout before 序号 names items by id: another department's is refused.
+    _, page = upload(client_for(clerk), legacy_template(clerk.department, [(other_item.pk, 10)]))
     assert f"第4行：编号 {other_item.pk} 不是" in page.content.decode()
     workbook = openpyxl.load_workbook(io.BytesIO(template(clerk.department)))
     workbook[signed_workbook.META_SHEET]["A1"] = "forged"
@@ -126,14 +146,23 @@ def test_tampered_id_and_mark_are_refused(clerk, client_for, regions):
     assert not ProgressReport.objects.exists()
 
 
+def test_a_template_handed_out_before_the_numbering_still_comes_in(clerk, client_for):
+    rows = todo_for(clerk.department, Q3, today=date(2019, 9, 1))
+    client = client_for(clerk)
+    response, preview = upload(client, legacy_template(clerk.department, [(rows[1].item.pk, 40)]))
+    assert "确认并保存为草稿" in preview.content.decode()
+    client.post(response.url)
+    assert ProgressReport.objects.get().item == rows[1].item and ProgressReport.objects.get().percent == 40
+
+
 def test_approved_entries_cannot_be_changed_by_template(clerk, client_for):
     rows = todo_for(clerk.department, Q3, today=date(2019, 9, 1))
     report = progress_open(item=rows[0].item, department=clerk.department, quarter=Q3)
     report.status, report.percent, report.work_done = "in_progress", 20, "起步"
     progress_save(report=report, version=report.version, user=clerk, submit=True)
     progress_approve(report=report, user=User.objects.get(username="wulong_reviewer"), version=report.version)
-    _, page = upload(client_for(clerk), filled(template(clerk.department), {(4, "G"): 90}))
-    assert "第4行G列（完成百分比）：该记录状态为“已通过”" in page.content.decode()
+    _, page = upload(client_for(clerk), filled(template(clerk.department), {(5, "G"): 90}))
+    assert "第5行G列（完成百分比）：该记录状态为“已通过”" in page.content.decode()
     assert ProgressReport.objects.get(pk=report.pk).percent == 20
 
 

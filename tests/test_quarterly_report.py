@@ -38,17 +38,17 @@ def test_the_workbook_cells(quarter_of_work, world):  # noqa: F811
     assert overview["工作事项应报送"] == 5 and overview["已报送"] == 4 and overview["按时报送"] == 3
     assert overview["逾期未报及逾期报送"] == 2
     assert workbook["概况"]["A1"].value == "武隆区2023年第二季度节水工作进展情况"
-    scores = {row[0]: row[1] for row in workbook["部门评分"].iter_rows(min_row=3, values_only=True)}
+    scores = {row[0]: row[1] for row in workbook["部门评分"].iter_rows(min_row=4, values_only=True)}
     assert scores == {"区城管局": 100.0, "区水利局": 62.8}
-    overdue = [(row[1], row[2]) for row in workbook["逾期未报"].iter_rows(min_row=3, values_only=True)]
+    overdue = [(row[1], row[2]) for row in workbook["逾期未报"].iter_rows(min_row=4, values_only=True)]
     assert overdue == [("事项B", "逾期报送"), ("事项D", "逾期未报")]
     tasks = workbook["任务进展"]
-    headers = [cell.value for cell in tasks[3]]
+    headers = [cell.value for cell in tasks[4]]  # under the title and the 填报单位 line
     assert headers[-3:] == ["本季度进展", "完成工作", "存在问题"]
-    progress = {row[1]: row[-3] for row in tasks.iter_rows(min_row=4, values_only=True)}
+    progress = {row[1]: row[-3] for row in tasks.iter_rows(min_row=5, values_only=True)}
     assert progress["事项A"] == "区水利局：推进中 50%" and progress["事项D"] == "区水利局：未报送"
-    assert tasks.page_setup.orientation == "landscape" and tasks.print_title_rows == "$3:$3"
-    assert workbook["部门评分"].freeze_panes == "A3"
+    assert tasks.page_setup.orientation == "landscape" and tasks.print_title_rows == "$4:$4"
+    assert workbook["部门评分"].freeze_panes == "A4"
 
 
 def test_the_word_draft_has_the_figures(quarter_of_work, world):  # noqa: F811

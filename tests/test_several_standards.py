@@ -217,14 +217,14 @@ def test_the_report_has_a_section_per_standard(computed_q2, world):
     overview = list(workbook["概况"].iter_rows(min_row=2, values_only=True))
     assert ("评价标准", "节水型城市指标") in overview and ("评价标准", "县域节水型社会评价标准") in overview
     assert ("得分", "得分55分（满分100分，达标分数60分），差5分") in overview
-    county = list(workbook["指标-县域节水型社会评价标准"].iter_rows(min_row=2, values_only=True))
+    county = list(workbook["指标-县域节水型社会评价标准"].iter_rows(min_row=3, values_only=True))  # from the header
     assert county[0] == ("序号", "指标", "类型", "数值", "单位", "要求", "状态", "说明", "评分标准", "满分", "得分",
                          "得分说明")
     rows = {row[1]: row for row in county[1:]}
     assert rows["再生水利用率"][9:] == (30.0, 20.0, "再生水利用率12.5%，达到10%以上，得20分")
     assert rows["用水总量控制"][2] == "前提条件"
     assert rows["合计"][9:] == (100.0, 55.0, "得分55分（满分100分，达标分数60分），差5分")
-    city = list(workbook["指标-节水型城市指标"].iter_rows(min_row=3, values_only=True))
+    city = list(workbook["指标-节水型城市指标"].iter_rows(min_row=4, values_only=True))
     assert [row[1] for row in city] == ["城市漏损率", "计划用水率", "节水器具普及率"]
     text = "\n".join(p.text for p in Document(built.document.open("rb")).paragraphs)
     assert "（一）节水型城市指标" in text and "（二）县域节水型社会评价标准" in text

@@ -20,6 +20,7 @@ from types import SimpleNamespace
 
 import openpyxl
 import pytest
+from django.core import signing
 from django.test import Client
 from django.urls import reverse
 
@@ -33,6 +34,7 @@ from indicators import data_workbook
 from indicators.models import Adoption, DataReport, DataValue, UtilityFigures
 from indicators.selectors import adopted_set_of, duties_for
 from org.models import Department, Region, User
+from tasks import progress_workbook
 from tasks.models import Plan, ProgressReport, TaskNode
 from tasks.services import progress_approve, progress_open, progress_save
 from tests.conftest import make_user
@@ -157,10 +159,21 @@ FIGURES = {"RES_WATER": 340, "HOUSEHOLDS": 112000, "PERSONS_PER_HOUSEHOLD": 2.78
 UTILITY = ("黔江区自来水有限公司", 480, 410, 290, 172, 0.42)
 
 
-def _progress_row(sheet, world):
-    """The first row of an item the clerk may still change (not the approved one)."""
-    rows = (r for r in range(4, sheet.max_row + 1) if sheet.cell(r, 1).value not in (None, world.approved_item))
-    return next(rows, None)
+def _progress_items(sheet):
+    """{序号: item id} of a progress template, from its signed mark (no cell holds an id)."""
+    marked = signing.loads(sheet.parent[META_SHEET]["A1"].value, salt=progress_workbook.SIGNING_SALT)
+    return dict(enumerate(marked["items"], start=1))
+
+
+def _progress_row(sheet, world, item=None):
+    """The first row of ``item``, or (None) of an item the clerk may still change (not the
+    approved one)."""
+    items = _progress_items(sheet)
+    for row in range(progress_workbook.FIRST_ROW, sheet.max_row + 1):
+        listed = items.get(sheet.cell(row, 1).value)
+        if listed is not None and (listed == item if item else listed != world.approved_item):
+            return row
+    return None
 
 
 def _fill_progress(workbook, world):
@@ -190,11 +203,11 @@ def _fill_bulk(workbook, world):
 
 
 def _fill_users(workbook, world):
-    workbook["用水单位"]["J3"] = 1200
+    workbook["用水单位"]["J4"] = 1200
 
 
 def _fill_carriers(workbook, world):
-    workbook["节水载体"]["L3"] = "已提交申报材料"
+    workbook["节水载体"]["L4"] = "已提交申报材料"
 
 
 FILLS = {"task table": lambda workbook, world: None, "progress template": _fill_progress, "raw statistics": _fill_data,
@@ -222,8 +235,8 @@ SPOTS = {
     "progress template": Spot(_progress_row, "H", "I", "A"),
     "raw statistics": Spot(lambda sheet, world: _row_with(sheet, 1, "RES_WATER"), "H", "I", "A"),
     "bulk statistics": Spot(lambda sheet, world: _row_with(sheet, 3, "RES_WATER"), "F", "G", "C"),
-    "water users": Spot(lambda sheet, world: 3, "J", "D", "B"),
-    "carriers": Spot(lambda sheet, world: 3, "G", "L", "D"),  # a date cell: Excel keeps dates as numbers
+    "water users": Spot(lambda sheet, world: 4, "J", "D", "B"),
+    "carriers": Spot(lambda sheet, world: 4, "G", "L", "D"),  # a date cell: Excel keeps dates as numbers
 }
 
 
@@ -274,12 +287,15 @@ class Case:
 def build_file(case, world):
     """The file a case sends, and where it was edited: the row (``row``), the last row after
     the edits (``last``), the value of the identifying cell of the row (``key``) and, in a
-    progress template, the row of the approved entry (``approved``)."""
+    progress template, the item its 序号 names (``item``) and the row of the approved entry
+    (``approved``)."""
     workbook = openpyxl.load_workbook(io.BytesIO(world.files[case.base or BASES[case.endpoint]]))
     FILLS[case.endpoint](workbook, world)
     sheet, spot = _sheet_of(workbook, case.endpoint), SPOTS[case.endpoint]
     row = spot.row(sheet, world)
     places = {"row": row, "key": sheet[f"{spot.key}{row}"].value if spot.key and row else None,
+              "item": _progress_items(sheet).get(sheet[f"A{row}"].value) if case.endpoint == "progress template"
+              and row else None,
               "approved": _approved_place(workbook, world, case.endpoint)}
     for edit in case.edits:
         edit(workbook, world, case.endpoint)
@@ -295,7 +311,7 @@ def build_file(case, world):
 def _approved_place(workbook, world, endpoint):
     if endpoint == "progress template":
         sheet = workbook["季度进展"]
-        return next((r for r in range(4, sheet.max_row + 1) if sheet.cell(r, 1).value == world.approved_item), None)
+        return _progress_row(sheet, world, world.approved_item)
     if endpoint == "bulk statistics":
         return _row_with(workbook["统计数据"], 3, world.water_elements[0])
     return None
@@ -320,7 +336,7 @@ def form_data(case, world):
 
 def _approved_row(workbook, world, endpoint):
     sheet = workbook["季度进展"]
-    sheet[f"G{_row_with(sheet, 1, world.approved_item)}"] = 90
+    sheet[f"G{_progress_row(sheet, world, world.approved_item)}"] = 90
 
 
 def _water_figure(workbook, world, endpoint):
@@ -330,8 +346,9 @@ def _water_figure(workbook, world, endpoint):
 
 
 def _foreign_item(workbook, world, endpoint):
+    """A 序号 the template does not list (a row names its item by its place in the signed list)."""
     sheet = workbook["季度进展"]
-    sheet[f"A{_progress_row(sheet, world)}"] = world.foreign_item
+    sheet[f"A{_progress_row(sheet, world)}"] = len(_progress_items(sheet)) + 1
 
 
 def _foreign_code(workbook, world, endpoint):
@@ -392,7 +409,7 @@ def number_cases(endpoint):
 
 
 def _carrier_credit_code(workbook, world, endpoint):
-    workbook["节水载体"]["E3"] = "91500156MA00000001"  # the check character is H
+    workbook["节水载体"]["E4"] = "91500156MA00000001"  # the check character is H
 
 
 def _unknown_department(workbook, world, endpoint):
@@ -416,9 +433,8 @@ CASES = [
     Case("progress template", "another quarter's", base="progress/other quarter",
          says=("2019年第二季度的填报表", "不是本部门2019年第一季度的")),
     Case("progress template", "tampered mark", (tamper_mark,), says=("模板标识被修改过",)),
-    Case("progress template", "tampered id", (_foreign_item,),
-         says=("第{row}行", "编号", "不是区城管局在2019年第一季度牵头的工作事项")),
-    Case("progress template", "duplicate row", (duplicate_row,), says=("第{last}行A列（编号）", "出现了不止一次")),
+    Case("progress template", "tampered id", (_foreign_item,), says=("第{row}行A列（序号）", "不是本表的序号")),
+    Case("progress template", "duplicate row", (duplicate_row,), says=("第{last}行A列（序号）", "出现了不止一次")),
     Case("progress template", "approved record", (_approved_row,), says=("第{approved}行G列（完成百分比）", "已通过")),
     Case("progress template", "hyperlink in a text cell", (set_cell("text", HYPERLINK),), stored=True),
     *number_cases("progress template"),
@@ -482,7 +498,7 @@ def _plan_as_exported(world, places):
 
 def _progress(**changed):
     def check(world, places):
-        report = ProgressReport.objects.get(item_id=places["key"], department=world.clerk_department, year=2019,
+        report = ProgressReport.objects.get(item_id=places["item"], department=world.clerk_department, year=2019,
                                             quarter=1)
         expected = {"status": "in_progress", "percent": 60, "quantity": Decimal(3), "work_done": "完成管网排查",
                     "state": "draft", **changed}

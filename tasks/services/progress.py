@@ -293,8 +293,9 @@ def progress_template_check(*, department, quarter, entries):
         item = items.get(entry.item_id)
         if item is None:
             problems.append(
-                _("Row %(row)d: item %(id)s is not one %(department)s leads in %(quarter)s.")
-                % {"row": entry.row, "id": entry.item_id, "department": department, "quarter": quarter.label}
+                _("Row %(row)d: %(item)s is not an item %(department)s leads in %(quarter)s.")
+                % {"row": entry.row, "item": entry.shown or entry.item_id, "department": department,
+                   "quarter": quarter.label}
             )
             continue
         report = reports.get(item.pk)

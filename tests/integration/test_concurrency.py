@@ -174,8 +174,8 @@ def test_two_uploads_of_one_progress_template_give_one_set_of_rows(wulong):
     import_table(wulong, table_data.WULONG_ANNEX1, plan=new_plan(wulong, title="2019"))
     clerk = User.objects.get(username="wulong_cgj")
     quarter = Quarter(2019, 3)
-    edits = {(4, "F"): "推进中", (4, "G"): 60, (4, "I"): "完成管网排查", (5, "F"): "推进中", (5, "G"): 30,
-             (5, "I"): "开始排查"}
+    edits = {(5, "F"): "推进中", (5, "G"): 60, (5, "I"): "完成管网排查", (6, "F"): "推进中", (6, "G"): 30,
+             (6, "I"): "开始排查"}
     data = filled(progress_template(clerk.department), edits)
     names = dict(Department.objects.filter(region=wulong).values_list("pk", "name"))
 
