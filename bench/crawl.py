@@ -32,12 +32,14 @@ def main():
     from common import heading, setup
 
     setup()
+    from django.conf import settings
     from django.core.management import call_command
     from django.test import Client
 
     from org.models import User
     from tests.crawl_support import crawl
 
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]  # django.test.Client's host
     call_command("migrate", verbosity=0)
     call_command("load_demo", password="crawl-bench-1", stdout=io.StringIO())
     heading(f"crawl of the demo, up to {options.per_route} addresses of each kind of page")
