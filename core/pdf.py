@@ -72,8 +72,8 @@ def html_to_pdf(html, *, timeout=TIMEOUT_SECONDS):
 
 
 def _sandbox_flags():
-    # Chromium refuses to start its sandbox as root; a service user (the worker) keeps it.
-    return ["--no-sandbox", "--disable-gpu"] if os.geteuid() == 0 else []
+    # Chromium will not start as root with its sandbox; a service user (the worker) keeps it.
+    return ["--no-sandbox"] if os.geteuid() == 0 else []
 
 
 def _with_policy(html):
