@@ -7,11 +7,12 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM  # read by the settings (the PDF) and the browser tests
 # Local PostgreSQL and Redis used by `make test-integration` (and by CI).
 PG_URL ?= postgres://postgres@127.0.0.1:5432/jieshui
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test test-sqlite test-integration lint migrations-check messages install install-dev services chromium nginx bench \
+.PHONY: run test test-sqlite test-integration lint migrations-check messages install install-dev services chromium pdf-tools nginx bench \
 	deploy-proof load clean
 
 $(VENV)/.runtime: requirements.txt
@@ -27,7 +28,7 @@ install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
 ## make run: set everything up on the embedded default (SQLite, jobs inline) and serve.
-run: install
+run: install chromium
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	@echo ""
@@ -50,7 +51,7 @@ run: install
 # output kept in .ci-postgres.log and printed after; then the load run, alone, as it measures.
 # Its one minute (LOAD_SECONDS) instead of two keeps CI inside its budget with the same 50
 # users and checks; `make load` alone runs the full two minutes.
-test: install-dev chromium lint migrations-check
+test: install-dev chromium pdf-tools lint migrations-check
 	@if [ "$$CI" = "true" ]; then \
 	  $(MAKE) --no-print-directory test-integration deploy-proof > .ci-postgres.log 2>&1 & postgres=$$!; \
 	  $(PY) -m pytest -m "not integration and not postgresql"; sqlite=$$?; \
@@ -61,7 +62,7 @@ test: install-dev chromium lint migrations-check
 	else $(PY) -m pytest; fi
 
 # The SQLite part alone (a developer's quick run of everything but PostgreSQL).
-test-sqlite: install-dev chromium lint migrations-check
+test-sqlite: install-dev chromium pdf-tools lint migrations-check
 	$(PY) -m pytest $(if $(filter true,$(CI)),-m "not integration and not postgresql")
 
 ## On PostgreSQL with Redis and a real Celery worker (started by the tests). A developer's
@@ -89,13 +90,24 @@ services:
 	@pg_isready -h 127.0.0.1 -q || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@redis-cli -u $(REDIS_TEST_URL) ping >/dev/null 2>&1 || redis-server --daemonize yes
 
-## Browser tests use Debian's Chromium; install it when missing and we are allowed to.
+## Debian's Chromium and Chinese fonts: the quarterly report's PDF is printed by it with the
+## fonts embedded, and the browser tests drive it. Installed when missing and we are allowed to.
 chromium:
-	@if [ ! -x $(CHROMIUM) ]; then \
+	@if [ ! -x $(CHROMIUM) ] || [ -z "$$(fc-list :lang=zh 2>/dev/null)" ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-	    echo "Installing chromium for the browser tests"; \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); \
-	  else echo "No $(CHROMIUM): browser tests will be skipped (install Debian's chromium)"; fi; \
+	    echo "Installing chromium and fonts-noto-cjk (the report's PDF, the browser tests)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null); \
+	  else echo "No $(CHROMIUM) or no Chinese font: reports are built without their PDF and the browser tests" \
+	    "are skipped (install Debian's chromium fonts-noto-cjk)"; fi; \
+	fi
+
+## The PDF tests read the report's PDF with poppler-utils (pdfinfo, pdffonts, pdftotext).
+pdf-tools:
+	@if ! command -v pdffonts >/dev/null; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing poppler-utils for the PDF tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null); \
+	  else echo "No pdffonts: the PDF tests will be skipped (install Debian's poppler-utils)"; fi; \
 	fi
 
 ## Proof of deploy/ and docs/deploy.md on this machine: production settings, the units'

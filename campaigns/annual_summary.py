@@ -15,7 +15,7 @@ from django.db.models import Min, Prefetch, Q
 from openpyxl import Workbook
 
 from core.excel import COUNT, MEAN_SCORE, MONEY, SCORE, Column, titled_table
-from core.gongwen import Gongwen, chinese_number, written_date
+from core.gongwen import Gongwen, bare, chinese_number, written_date
 from core.numbers import plain
 from org.selectors import water_bureau_of
 
@@ -170,6 +170,12 @@ def _sentence(text):
     return text if text.endswith(("。", "！", "？", "；", "…", ".", "!", "?", ";")) else f"{text}。"
 
 
+def _dated(day, what, said):
+    """"2019年11月5日，第二次联席会议：分解任务、督导推进。" from the words as typed, which
+    may end with their own 。 or ： (punctuated once), or say nothing after the title."""
+    return _sentence(f"{written_date(day)}，{bare(what)}" + (f"：{bare(said)}" if bare(said) else ""))
+
+
 def _names(creations):
     return "、".join(creation.region.name for creation in creations)
 
@@ -205,7 +211,7 @@ def document(data):
 
 def _numbered(sentences):
     """"一是……。" "二是……。" as the seed numbers its problems and plans."""
-    return [f"{chinese_number(index)}是{sentence}。" for index, sentence in enumerate(sentences, start=1)]
+    return [f"{chinese_number(index)}是{bare(sentence)}。" for index, sentence in enumerate(sentences, start=1)]
 
 
 def _opening(data):
@@ -288,7 +294,7 @@ def _meeting_paragraphs(data):
         text += f"（共{len(departments)}个部门参加）"
     paragraphs = [text + "，明确责任、分解任务、督导推进。"]
     for meeting in meetings:
-        paragraphs.append(_sentence(f"{written_date(meeting.held_on)}，{meeting.title}：{meeting.decisions}"))
+        paragraphs.append(_dated(meeting.held_on, meeting.title, meeting.decisions))
     return paragraphs
 
 
@@ -303,7 +309,7 @@ def _supervision_paragraphs(data):
                     counties.append(county.name)
         paragraphs.append(f"{data.year}年先后{len(visits)}次到{'、'.join(counties)}等{len(counties)}个区县进行督导检查。")
         for visit in visits:
-            paragraphs.append(_sentence(f"{written_date(visit.visited_on)}，{visit.purpose}：{visit.findings}"))
+            paragraphs.append(_dated(visit.visited_on, visit.purpose, visit.findings))
     else:
         paragraphs.append(f"{data.year}年未开展督导检查。")
     funding = data.funding
@@ -361,7 +367,8 @@ def _next_steps(data):
         found.append(f"督促{_counted(behind)}加快创建进度，按期完成各阶段工作")
     if data.open_rectifications:
         found.append("督促有关区县按期完成现场验收发现问题的整改并销号")
-    pending = [visit.follow_up for visit in data.visits if visit.follow_up and not visit.follow_up_done]
+    # As the clerk typed them, perhaps ended with 。: joined into one sentence, punctuated once.
+    pending = [bare(visit.follow_up) for visit in data.visits if bare(visit.follow_up) and not visit.follow_up_done]
     if pending:
         found.append("跟踪督导检查要求的落实情况：" + "；".join(pending))
     progress = data.progress

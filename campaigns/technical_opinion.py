@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from core.gongwen import Gongwen, written_date
+from core.gongwen import Gongwen, bare, written_date
 from core.numbers import plain
 from org.models import Department
 
@@ -77,16 +77,16 @@ def build(table):
     if not lost:
         document.paragraph("各评价项目均得满分。" if total is not None else "尚无扣分项目。")
     for index, row in enumerate(lost, start=1):
-        reasons = "；".join(f"{name}：{reason}" for name, reason in row.reasons if reason)
+        # What the experts typed may end as a sentence; it is joined into one, punctuated once.
+        reasons = "；".join(f"{name}：{bare(reason)}" for name, reason in row.reasons if bare(reason))
         agreed = ""
         if row.consensus is not None:
-            agreed = f"专家组合议：{row.consensus.note}"
-            if row.consensus.dissent:
-                agreed += f"（不同意见：{row.consensus.dissent}）"
+            agreed = "专家组合议" + (f"：{bare(row.consensus.note)}" if bare(row.consensus.note) else "")
+            if bare(row.consensus.dissent):
+                agreed += f"（不同意见：{bare(row.consensus.dissent)}）"
         text = (f"{index}. {row.indicator.name}：满分{plain(row.indicator.points)}分，"
                 f"专家组评定{plain(row.group_points)}分。")
-        document.paragraph(text + "".join(part if part.endswith("。") else part + "。"
-                                          for part in (reasons, agreed) if part))
+        document.paragraph(text + "".join(f"{part}。" for part in (reasons, agreed) if part))
     document.heading(1, "四、专家组意见")
     opinion = group.opinion.strip()
     for line in (opinion.splitlines() if opinion else ["（专家组意见待组长填写。）"]):

@@ -49,6 +49,12 @@ def written_date(day):
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def bare(text):
+    """``text`` without its closing punctuation, for the sentence it is joined into to
+    punctuate once: joining stored sentences as typed gives "…不全。；" and "…分。："."""
+    return text.strip().rstrip("。；;，,：:、.． ")
+
+
 def _font(run, name, size, *, bold=False):
     run.font.name = name
     run.font.size = size

@@ -58,7 +58,11 @@ def build_report(self, report_id):
         except Exception as error:
             services.report_failed(report, error)
             raise
-        outcome["result"] = report.download_name("xlsx") if built else _("Built by another run.")
+        if built:
+            # A report without its PDF is built all the same; the run says why it lacks one.
+            outcome["result"] = "；".join(filter(None, [report.download_name("xlsx"), built.pdf_note]))
+        else:
+            outcome["result"] = _("Built by another run.")
     return report.pk
 
 

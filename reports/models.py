@@ -163,6 +163,10 @@ class QuarterlyReport(models.Model):
     workbook = models.FileField(_("Excel report"), upload_to="reports/%Y/", blank=True)
     document = models.FileField(_("Word draft"), upload_to="reports/%Y/", blank=True)
     html = models.FileField(_("printable page"), upload_to="reports/%Y/", blank=True)
+    # The print page as a PDF, printed by Chromium (core/pdf.py); when it could not be made,
+    # pdf_note says why and the other files are the report.
+    pdf = models.FileField(_("PDF"), upload_to="reports/%Y/", blank=True)
+    pdf_note = models.CharField(_("PDF note"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("quarterly report")
@@ -183,7 +187,7 @@ class QuarterlyReport(models.Model):
     def is_working(self):
         return self.state in (self.State.QUEUED, self.State.RUNNING)
 
-    FILES = {"xlsx": "workbook", "docx": "document", "html": "html"}
+    FILES = {"xlsx": "workbook", "docx": "document", "html": "html", "pdf": "pdf"}
 
     def download_name(self, kind):
         """The name a downloaded file gets, whatever the storage called it."""

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
+from core import pdf
 from core.bulk import upsert, upsert_rows
 from core.memory import cyclic_gc_paused
 from core.periods import Quarter
@@ -243,6 +244,8 @@ def report_build(report, *, task=""):
     _progress(report, 80)
     html = render_to_string("reports/quarterly_print.html", {"data": data, "report": report})
     report.html.save(f"{name}.html", ContentFile(html.encode()), save=False)
+    _progress(report, 90)
+    _print_pdf(report, html, name)
     with transaction.atomic():
         stored = QuarterlyReport.objects.select_for_update().get(pk=report.pk)
         if stored.state != QuarterlyReport.State.RUNNING or stored.build_task != task:
@@ -255,6 +258,21 @@ def report_build(report, *, task=""):
         report.build_task, report.finished_at = task, timezone.now()
         report.save()
     return report
+
+
+def _print_pdf(report, html, name):
+    """The print page as a PDF beside the other files. Without Chromium, or when it fails,
+    the report is built without it and ``pdf_note`` says why."""
+    report.pdf_note = ""
+    try:
+        content = pdf.html_to_pdf(html)
+    except pdf.PdfUnavailable:
+        report.pdf_note = "未安装 chromium，无法生成 PDF"
+    except pdf.PdfFailed as error:
+        logger.warning("report %s: no PDF: %s", report.pk, error)
+        report.pdf_note = f"PDF 生成失败：{error}"[:200]
+    else:
+        report.pdf.save(f"{name}.pdf", ContentFile(content), save=False)
 
 
 def _delete_files(report):

@@ -1,6 +1,8 @@
 """Shared fixtures: a small world of one city with two districts, and a user of every
 kind that permission tests need (a member, a reviewer, a supervisor, an outsider)."""
 
+import os
+import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -43,6 +45,24 @@ def pytest_runtest_setup(item):
     if item.get_closest_marker("postgresql") and connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (DATABASE_URL)")
 
+@pytest.fixture(autouse=True)
+def _chromium_only_for_pdf_tests(request, settings):
+    """Chromium prints a report's PDF only in the tests marked ``pdf``: elsewhere it would
+    spend 2–3 s a build on a file nobody reads, and those builds go as on a machine without
+    Chromium (the PDF noted as missing). A ``pdf`` test is skipped with the reason where
+    Chromium or poppler-utils is missing, and fails under CI, which installs them."""
+    if request.node.get_closest_marker("pdf") is None:
+        settings.CHROMIUM = ""
+        return
+    missing = [path for path in (settings.CHROMIUM, *PDF_TOOLS) if not shutil.which(path)]
+    if missing:
+        message = f"{', '.join(missing)} missing (`make test` installs chromium fonts-noto-cjk poppler-utils)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+PDF_TOOLS = ("pdfinfo", "pdffonts", "pdftotext")
 PASSWORD = "test-password-123"
 
 

@@ -43,6 +43,7 @@ from carriers.models import MonitoringRule, UserYear, WaterUser
 from core.models import JobRun
 from org.models import Department, Region, User
 from tests.conftest import make_user
+from tests.gongwen_checks import gongwen_problems
 
 BUILT_ON = datetime(2020, 1, 3, 10, 0)
 
@@ -176,6 +177,7 @@ def test_the_word_report_is_seed_000s_shape(built):
     for heading in ("一、县域节水型社会达标建设开展情况", "二、存在的困难和问题", "三、下一步工作计划"):
         assert heading in lines
     assert lines[-2:] == ["重庆市水利局", "2020年1月3日"]
+    assert gongwen_problems(built.document.open("rb").read(), authority="重庆市水利局") == []
     # The goal as written, and which counties create in which year.
     assert "确定了到2022年实现“全市30%以上县（区）级行政区达到节水型社会标准”的目标" in text
     assert "全重庆市5个县（区）级行政区中至少2个达标" in text  # 武隆、黔江 and the three: 30% of 5 = 1.5 → 2
@@ -218,6 +220,19 @@ def test_problems_and_next_steps_are_drafts_from_the_stored_facts(built):
                            for paragraph in drafted for run in paragraph.runs)
     done = next(paragraph for paragraph in found if paragraph.text.startswith("2019年获命名的区县"))
     assert all(run.font.highlight_color is None for run in done.runs)
+
+
+def test_follow_ups_typed_as_sentences_are_punctuated_once(chongqing):
+    """A clerk ends a visit's words with 。 ： or ；: joined into the summary's sentences, once."""
+    visit = SupervisionVisit.objects.create(region=chongqing.region, visited_on=date(2019, 12, 10), purpose="复查：",
+                                            findings="佐证材料不全。", follow_up="督促大足区补齐佐证材料。")
+    visit.counties.set([Region.objects.get(name="大足区")])
+    SupervisionVisit.objects.filter(follow_up="年底前完成节水型小区创建").update(follow_up="年底前完成节水型小区创建；")
+    content = annual_summary.build(chongqing, 2019, today=date(2020, 1, 3)).document
+    text = text_of(content)
+    assert "四是跟踪督导检查要求的落实情况：年底前完成节水型小区创建；督促大足区补齐佐证材料。" in text
+    assert "2019年12月10日，复查：佐证材料不全。" in text
+    assert gongwen_problems(content, authority="重庆市水利局") == []
 
 
 def test_the_excel_annex_has_stages_scores_and_funding(built):
@@ -369,5 +384,7 @@ def test_a_past_years_summary_built_years_later_says_where_the_counties_stood_th
     assert "截至2019年12月31日，已获命名1个，正在创建2个，计划创建0个，距目标还需1个。" in text
     assert "2026年" not in text.split("二、存在的困难和问题")[0]  # a batch planned years later is not 2019's plan
     assert "大足区未按期进入命名阶段（应于2019年12月31日前）" in text  # late as 2019 closed
-    now = text_of(annual_summary.build(chongqing, 2026, today=date(2026, 12, 7)).document)
+    now_files = annual_summary.build(chongqing, 2026, today=date(2026, 12, 7))
+    assert gongwen_problems(now_files.document, authority="重庆市水利局") == []  # a year with other facts
+    now = text_of(now_files.document)
     assert "截至2026年12月7日，已获命名2个，正在创建1个，计划创建1个" in now

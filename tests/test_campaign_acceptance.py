@@ -29,6 +29,7 @@ from campaigns.models import (
 from core.gongwen import written_date
 from org.models import Department, Region, User
 from tests.conftest import make_user
+from tests.gongwen_checks import gongwen_problems
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
 TODAY = timezone.localdate()
@@ -374,6 +375,7 @@ def test_the_acceptance_opinion_is_a_word_gongwen(technical, world, supervisor, 
     assert "验收结论：整改后通过。" in lines
     assert "同意通过现场验收。" in lines and "请武隆区按期完成整改。" in lines
     assert lines[-2:] == [JOINT_GROUP, f"{held.year}年{held.month}月{held.day}日"]
+    assert gongwen_problems(response.content, authority=JOINT_GROUP) == []
 
 
 def test_the_opinion_of_another_county_speaks_its_own_words(campaign, world, supervisor, outsider, client_for):
@@ -387,7 +389,9 @@ def test_the_opinion_of_another_county_speaks_its_own_words(campaign, world, sup
     start(city, qianjiang, held_on=-3, departments=[world.city_bureau], members_text=wording)
     conclude(city, qianjiang, conclusion="passed", opinion="黔江区达到评价标准要求。")
     url = reverse("campaigns:acceptance_opinion", args=[qianjiang.pk])
-    lines = word_text(client_for(outsider).get(url, {"addressee": "重庆市水利局"}))
+    response = client_for(outsider).get(url, {"addressee": "重庆市水利局"})
+    assert gongwen_problems(response.content, authority=wording) == []
+    lines = word_text(response)
     assert lines[0] == "黔江区县域节水型社会达标建设现场验收意见"
     assert lines[1] == "重庆市水利局："
     assert wording in lines[2]

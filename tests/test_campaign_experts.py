@@ -29,6 +29,7 @@ from campaigns.services import experts as services
 from core.workflow import EditConflict, TransitionRefused
 from org.models import User
 from tests.conftest import CAMPAIGN_YEAR
+from tests.gongwen_checks import gongwen_problems
 from tests.test_xss import read
 
 
@@ -399,6 +400,22 @@ def test_the_technical_opinion_is_a_gongwen_of_the_scores(technical, zhang, li, 
     assert [cell.text for cell in table.rows[-1].cells][-1] == "96"
     # A submitted member reads it; a member who has not submitted does not.
     assert client_for(zhang.user).get(reverse("campaigns:technical_opinion", args=[technical.pk])).status_code == 200
+
+
+def test_the_technical_opinion_passes_the_gongwen_check_whatever_the_experts_typed(technical, zhang, li, supervisor,
+                                                                                  client_for):
+    """Reasons and notes typed as whole sentences (。；at the end) are not punctuated twice."""
+    score(technical, zhang, {19: 5, 3: 4}, {19: "制度执行记录不全。", 3: "工业用水统计口径不一；"})
+    score(technical, li, {19: 4}, {19: "考核制度未落实。"})
+    group = technical.expert_group
+    services.record_consensus(group, indicator=technical.campaign.indicator_set.indicators.get(number=19),
+                              user=supervisor, points=Decimal("4"), note="合议按4分计。", dissent="张教授认为应得5分。")
+    services.conclude(group, user=supervisor, opinion="同意通过技术评估。")
+    content = client_for(supervisor).get(reverse("campaigns:technical_opinion", args=[technical.pk])).content
+    assert gongwen_problems(content, authority="技术评估专家组") == []
+    text = "\n".join(p.text for p in Document(io.BytesIO(content)).paragraphs)
+    assert ("专家组评定4分。张教授：制度执行记录不全；李研究员：考核制度未落实。"
+            "专家组合议：合议按4分计（不同意见：张教授认为应得5分）。") in text
 
 
 def test_the_opinion_before_the_conclusion_is_a_draft(technical, zhang, supervisor, client_for):

@@ -11,13 +11,27 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns.models import Creation, ExpertScore, FundingRound, JointMeeting, Membership, Stage, SupervisionVisit
+from campaigns import acceptance_opinion, annual_summary, technical_opinion
+from campaigns.models import (
+    Acceptance,
+    Creation,
+    ExpertGroup,
+    ExpertScore,
+    FundingRound,
+    JointMeeting,
+    Membership,
+    Stage,
+    SupervisionVisit,
+)
 from campaigns.selectors import group_totals, progress
+from campaigns.selectors_assessment import group_table
 from core.models import AuditEntry, JobRun, StaleMark
+from core.periods import Quarter
 from demo import regions
 from indicators.models import DataReport
 from org.models import Department, Region, User
-from org.selectors import DepartmentResolver
+from org.selectors import DepartmentResolver, water_bureau_of
+from reports import report_document, report_workbook
 from tasks.models import ProgressReport
 from tests.crawl_support import crawl
 from tests.fixtures.source_department_names import (
@@ -25,6 +39,7 @@ from tests.fixtures.source_department_names import (
     QIANJIANG_DEPARTMENT_CELLS,
     WULONG_DEPARTMENT_CELLS,
 )
+from tests.gongwen_checks import gongwen_problems
 from tests.helpers import APPS, kept_for_module
 
 
@@ -272,3 +287,30 @@ def test_every_link_a_user_is_shown_opens_for_them(demo_loaded, username):
     failures = [f"{v.status} {v.url} (linked from {v.found_on})" for v in visits if v.status not in (200, 302)]
     assert not failures, "\n".join(failures)
     assert len(visits) >= CRAWLED[username], [v.url for v in visits]
+
+
+def test_every_word_draft_of_the_demo_is_a_gongwen_fit_to_send(creations):
+    """The four drafts the portal sends upward, from the demo's own records: each district's
+    quarterly report (this quarter and the last), the technical opinion of every county
+    assessed so far, the acceptance opinion of every county accepted, the city's summaries."""
+    drafts = {}
+    this_quarter = Quarter.containing(timezone.localdate())
+    for region in Region.objects.filter(code__in=["500156", "500114"]):
+        for quarter in (this_quarter, this_quarter.previous()):
+            content = report_document.build(report_workbook.report_data(region, quarter))
+            drafts[f"{region.name}{quarter.label}"] = (content, water_bureau_of(region))
+    city = User.objects.get(username="cq_city")
+    for group in ExpertGroup.objects.select_related("creation__region", "creation__campaign"):
+        table = group_table(group, city, everything=True)
+        drafts[f"{group.creation.region.name}技术评估意见"] = (technical_opinion.build(table),
+                                                             technical_opinion.SIGNATURE)
+    for acceptance in Acceptance.objects.select_related("creation__region", "creation__campaign"):
+        drafts[f"{acceptance.creation.region.name}验收意见"] = (acceptance_opinion.build(acceptance.creation),
+                                                            acceptance_opinion.group_of(acceptance))
+    campaign = creations["合川区"].campaign
+    for year in (2019, timezone.localdate().year):
+        drafts[f"{year}年度总结"] = (annual_summary.build(campaign, year, today=timezone.localdate()).document, None)
+    assert len(drafts) >= 4 + 8 + 4 + 2  # two districts × two quarters, 2019 and 2020 batches, two years
+    problems = {name: found for name, (content, authority) in drafts.items()
+                if (found := gongwen_problems(content, authority=authority))}
+    assert problems == {}

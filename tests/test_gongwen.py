@@ -12,6 +12,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.shared import Mm
 
 from core.gongwen import Gongwen, chinese_number, written_date
+from tests.gongwen_checks import gongwen_problems
 
 
 def drafted():
@@ -20,19 +21,53 @@ def drafted():
     paper.heading(1, "一、县域节水型社会达标建设开展情况")
     paper.heading(2, "（一）高度重视，整体谋划")
     paper.paragraph("年初，局党组召开专题会议，讨论研究县域节水型社会达标建设工作。")
+    paper.paragraph("1. 建立联席会议制度。")
+    paper.paragraph("2. 将1.5倍以上的节水器具纳入采购清单。")
+    paper.heading(2, "（二）强化考核")
+    paper.paragraph("1. 纳入年度考核。")
+    paper.heading(1, "二、存在的问题")
     paper.paragraph("一是资金缺口较大。", draft=True)
     paper.table(["序号", "区县"], [[1, "合川区"], [2, None]])
     paper.signature("重庆市水利局", date(2020, 1, 3))
     return paper.bytes()
 
 
-def test_the_page_is_a4_with_the_standards_margins_and_grid():
+def test_a_draft_written_as_the_standard_says_passes_the_check_every_draft_gets():
+    assert gongwen_problems(drafted(), authority="重庆市水利局") == []
+
+
+def test_the_check_names_every_way_a_draft_falls_short():
+    paper = Gongwen(title="关于某事的报告")
+    paper.heading(1, "一、基本情况")
+    paper.heading(2, "（二）跳过了（一）")
+    paper.paragraph("1. 第一项。")
+    paper.paragraph("3. 跳过了第二项：。")
+    paper.heading(1, "三、跳过了二")
+    paper.heading(2, "（一）重新计数")
+    paper.heading(2, "没有编号的二级标题")
+    paper.paragraph("一、仿宋的一级标题")
+    paper.document.sections[0].left_margin = Mm(30)
+    paper.document.sections[0].footer.paragraphs[0].clear()
+    problems = gongwen_problems(paper.bytes(), authority="重庆市水利局")
+    assert problems == [
+        "section 1: left_margin 30.0 mm, not 28",
+        "section 1: a footer without a PAGE field",
+        "level 2 numbered 2, expected 1: （二）跳过了（一）",
+        "level 3 numbered 3, expected 2: 3. 跳过了第二项：。",
+        "level 1 numbered 3, expected 2: 三、跳过了二",
+        "a heading in 楷体_GB2312 without its number: 没有编号的二级标题",
+        "level 1 heading in 仿宋_GB2312, not 黑体: 一、仿宋的一级标题",
+        "level 1 numbered 1, expected 4: 一、仿宋的一级标题",
+        "doubled punctuation: 3. 跳过了第二项：。",
+        "the body does not end with a date: 一、仿宋的一级标题",
+        "signed '没有编号的二级标题', not '重庆市水利局'",
+        "the signature and date are not at the right",
+    ]
+
+
+def test_the_type_area_has_the_standards_grid():
+    # The page and its margins: gongwen_problems, above.
     content = drafted()
-    section = Document(io.BytesIO(content)).sections[0]
-    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
-    assert (round(section.top_margin.mm), round(section.left_margin.mm)) == (37, 28)
-    assert round(section.page_width.mm - section.left_margin.mm - section.right_margin.mm) == 156
-    assert round(section.page_height.mm - section.top_margin.mm - section.bottom_margin.mm) == 225
     xml = zipfile.ZipFile(io.BytesIO(content)).read("word/document.xml").decode()
     assert 'w:type="linesAndChars"' in xml
     assert f'w:linePitch="{Mm(225 / 22).twips}"' in xml  # 22 lines in the type area

@@ -10,8 +10,10 @@ import pytest
 from docx import Document
 
 from core.gongwen import HEADING_FONTS, chinese_number
+from org.selectors import water_bureau_of
 from reports.report_document import _bare, _unnumbered
-from tasks.models import Assignment, ProgressReport, TaskNode
+from tasks.models import Assignment, Plan, ProgressReport, TaskNode
+from tests.gongwen_checks import gongwen_problems
 from tests.test_quarterly_report import build
 from tests.test_scorecards import Q2, plan, quarter_of_work, submit  # noqa: F401 - fixtures
 
@@ -36,6 +38,36 @@ def wordy_quarter(quarter_of_work, world):  # noqa: F811
     reports.filter(item=quarter_of_work.items["E"]).update(problems="节水资金缺口较大。")
     reports.filter(item=quarter_of_work.items["C"]).update(problems="计量设施不全。")
     return quarter_of_work
+
+
+@pytest.fixture
+def another_district(world):
+    """黔江's quarter, written otherwise: key tasks numbered in three ways of their own, items
+    led by its water and urban bureaus, problems and next steps typed with stray closing marks
+    (；：。), one problem from both bureaus, one item never reported."""
+    own = Plan.objects.create(region=world.other_district, title="黔江区2023年节约用水工作方案", start_year=2023,
+                              end_year=2023)
+    water, urban = world.other_water_bureau, world.other_urban_bureau
+    keys = [
+        ("（一）加强用水总量控制", [("核定取水许可", water, "计量设施不全；", "加快安装计量设施："),
+                                   ("复核用水定额", water, None, None)]),
+        ("2.推进公共机构节水", [("更换节水器具", urban, "资金缺口较大。", "争取专项资金。"),
+                                ("开展节水诊断", water, "资金缺口较大。", "")]),
+        ("三、强化节水宣传", [("进社区宣传", urban, "宣传覆盖面不足：", "组织节水宣传周；")]),
+    ]
+    position = 0
+    for label, items in keys:
+        position += 1
+        key = TaskNode.objects.create(plan=own, level=1, position=position, number="", text=label)
+        for text, lead, problems, next_plan in items:
+            position += 1
+            item = TaskNode.objects.create(plan=own, parent=key, level=3, position=position, text=text,
+                                           due_on=date(2023, 12, 31))
+            Assignment.objects.create(node=item, department=lead, role="lead")
+            if problems is not None:
+                report = submit(item, lead, "2023-06-26 10:00 +0800")
+                ProgressReport.objects.filter(pk=report.pk).update(problems=problems, next_plan=next_plan)
+    return own
 
 
 def paragraphs(report):
@@ -97,3 +129,22 @@ def test_a_joined_fragment_loses_only_its_closing_punctuation():
     assert _bare("得分72分（满分100分）。") == "得分72分（满分100分）"
     assert _bare("19.02%，低于25%；") == "19.02%，低于25%"
     assert _bare("") == ""
+
+
+@pytest.mark.parametrize("district", ["district", "other_district"])
+def test_the_draft_is_a_gongwen_fit_to_send(district, request, world):
+    """Each district's own words: 武隆's (the scorecards' quarter, reworded) and 黔江's."""
+    request.getfixturevalue("wordy_quarter" if district == "district" else "another_district")
+    region = getattr(world, district)
+    report = build(region)
+    assert gongwen_problems(report.document.read(), authority=water_bureau_of(region)) == []
+
+
+def test_another_districts_key_tasks_and_problems_in_its_own_words(another_district, world):
+    found = headings(build(world.other_district))
+    assert [text for level, text in found if level == 2] == [
+        "（一）加强用水总量控制", "（二）推进公共机构节水", "（三）强化节水宣传"]
+    texts = [p.text for p in paragraphs(build(world.other_district))]
+    problems = texts[texts.index("四、存在问题") + 1:texts.index("五、下一步工作")]
+    assert problems == ["区水利局：计量设施不全；", "区城市管理局、区水利局：资金缺口较大。",
+                        "区城市管理局：宣传覆盖面不足："]

@@ -95,6 +95,7 @@ EXCLUDED = {
     "core.StaleMark.recompute": "the name a recompute is registered under, set by its code; never rendered",
     "reports.QuarterlyReport.state": "a choice",
     "reports.QuarterlyReport.build_task": "the Celery id of the job building it",
+    "reports.QuarterlyReport.pdf_note": "fixed wording the build writes when Chromium is missing or fails, never typed",
     "campaigns.BatchDeadline.stage": "a choice",
     "campaigns.Creation.stage": "a choice",
     "campaigns.StageStep.from_stage": "a choice",

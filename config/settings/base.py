@@ -173,6 +173,9 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # Evidence files attached to progress entries: the largest accepted, in MB.
 EVIDENCE_MAX_MB = env_int("EVIDENCE_MAX_MB", 20)
+# Debian's Chromium, which prints the quarterly report's PDF (core/pdf.py); without it the
+# report is built without its PDF and says why.
+CHROMIUM = env_str("CHROMIUM", "/usr/bin/chromium")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -15,7 +15,7 @@ from reports.models import QuarterlyReport
 
 
 class Command(BaseCommand):
-    help = "Build a region's quarterly progress report (Excel, Word draft, print page) and write the files."
+    help = "Build a region's quarterly progress report (Excel, Word draft, print page, PDF) and write the files."
 
     def add_arguments(self, parser):
         parser.add_argument("--region", required=True, help="Division code, e.g. 500156.")
@@ -40,7 +40,12 @@ class Command(BaseCommand):
         folder = Path(output)
         folder.mkdir(parents=True, exist_ok=True)
         for kind, field in QuarterlyReport.FILES.items():
+            stored = getattr(report, field)
+            if not stored:  # the PDF, when Chromium is missing: the note says so
+                continue
             target = folder / report.download_name(kind)
-            with getattr(report, field).open("rb") as source:
+            with stored.open("rb") as source:
                 target.write_bytes(source.read())
             self.stdout.write(str(target))
+        if report.pdf_note:
+            self.stderr.write(report.pdf_note)
