@@ -92,13 +92,16 @@ services:
 
 ## Debian's Chromium and Chinese fonts: the quarterly report's PDF is printed by it with the
 ## fonts embedded, and the browser tests drive it. Installed when missing and we are allowed to.
+## TrueType fonts (宋 AR PL UMing, 楷 AR PL UKai, 黑 WenQuanYi Zen Hei), because Chromium embeds
+## TrueType as font files; the CFF outlines of Noto CJK it embeds only as drawn glyphs (Type 3).
+CHINESE_FONTS := fonts-arphic-uming fonts-arphic-ukai fonts-wqy-zenhei
 chromium:
-	@if [ ! -x $(CHROMIUM) ] || [ -z "$$(fc-list :lang=zh 2>/dev/null)" ]; then \
+	@if [ ! -x $(CHROMIUM) ] || [ -z "$$(fc-list 'AR PL UMing CN' 2>/dev/null)" ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-	    echo "Installing chromium and fonts-noto-cjk (the report's PDF, the browser tests)"; \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null); \
+	    echo "Installing chromium and Chinese TrueType fonts (the report's PDF, the browser tests)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium $(CHINESE_FONTS) >/dev/null); \
 	  else echo "No $(CHROMIUM) or no Chinese font: reports are built without their PDF and the browser tests" \
-	    "are skipped (install Debian's chromium fonts-noto-cjk)"; fi; \
+	    "are skipped (install Debian's chromium $(CHINESE_FONTS))"; fi; \
 	fi
 
 ## The PDF tests read the report's PDF with poppler-utils (pdfinfo, pdffonts, pdftotext).

@@ -1,7 +1,8 @@
 """A stored HTML document (the quarterly report's print view) printed to PDF by headless
 Debian Chromium, so the PDF is the print view exactly: same template, same CSS, A4 from its
-``@page`` rule, the Chinese fonts embedded (Debian's fonts-noto-cjk; Chromium embeds the
-glyphs it uses — as Type 3 outlines, since its PDF writer does not embed CFF fonts as such).
+``@page`` rule, the Chinese fonts embedded: Debian's TrueType fonts-arphic-uming (宋),
+fonts-arphic-ukai (楷) and fonts-wqy-zenhei (黑), which Chromium embeds as font files
+(subset); CFF fonts such as Noto CJK it would embed only as drawn glyphs (Type 3).
 
 The page is written to a private temporary folder and opened as file://; nothing may reach
 the network: a Content-Security-Policy lets the page load and run nothing but its own inline

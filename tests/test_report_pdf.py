@@ -74,10 +74,14 @@ def test_the_pdf_is_the_print_view_on_a4_with_its_fonts_embedded(scored_quarter,
     assert path.read_bytes().startswith(b"%PDF-")
     sizes = page_sizes(path)
     assert sizes and all(abs(w - A4_POINTS[0]) < 1 and abs(h - A4_POINTS[1]) < 1 for w, h in sizes)
-    # Every font is in the file, with the map that keeps its text searchable and copyable.
-    # (Noto CJK's outlines are CFF, which Chromium embeds as Type 3 glyphs.)
+    # Every font is in the file, with the map that keeps its text searchable and copyable,
+    # as a font file (TrueType), not as drawn glyphs (Type 3, what Noto CJK's CFF becomes):
+    # the body in 宋 (AR PL UMing), headings and table heads in 黑 (WenQuanYi Zen Hei).
     found = fonts(path)
     assert found and [row["line"] for row in found if (row["emb"], row["uni"]) != ("yes", "yes")] == []
+    assert [row["line"] for row in found if "Type 3" in row["line"]] == []
+    names = " ".join(row["line"].split()[0] for row in found)
+    assert all(family in names for family in ("UMingCN", "WenQuanYiZenHei")), names
     text = poppler("pdftotext", "-layout", path, "-")
     assert "武隆区2023年第二季度节水工作进展情况" in text
     assert "指标达标情况" in text and "事项D" in text
