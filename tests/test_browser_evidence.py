@@ -98,6 +98,15 @@ def test_evidence_in_place_keeps_every_field_typed(demo, live_server, page, step
     stored = ProgressReport.objects.get(pk=report.pk)
     assert (stored.version, stored.work_done, stored.percent) == (before.version, before.work_done, before.percent)
     assert list(Evidence.objects.filter(report=report).values_list("name", flat=True)) == ["检查记录 第3批.pdf"]
+    with step("a request that does not go through says so, and keeps the fields"):
+        page.route("**/progress/records/*/evidence/", lambda route: route.abort())
+        page.set_input_files("input[name=evidence]", scan)
+        evidence.get_by_role("button", name="上传").click()
+        expect(evidence.locator("[data-request-failed]")).to_be_visible()
+        expect(evidence.locator("[data-request-failed]")).to_contain_text("请求未成功")
+        expect_still_typed(page, fields)
+        page.unroute("**/progress/records/*/evidence/")
+        page.set_input_files("input[name=evidence]", [])
     with step("remove"):
         evidence.get_by_role("button", name="移除 检查记录 第3批.pdf").click()
         expect(evidence.locator(".alert-success")).to_contain_text("已移除“检查记录 第3批.pdf”")

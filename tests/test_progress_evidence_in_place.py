@@ -17,6 +17,7 @@ from tests.helpers import import_table
 Q3 = Quarter(2019, 3)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
 HTMX = {"HTTP_HX_REQUEST": "true"}
+REFUSED = "alert-danger alert-dismissible"  # a message said (the section's failure notice is another)
 
 
 def user(name):
@@ -62,7 +63,7 @@ def assert_section_alone(page):
 def test_attach_in_place_answers_the_section_with_its_message(report, clerk, field):
     page = in_place(clerk, upload(report), {field: SimpleUploadedFile("验收单 第2批.pdf", PDF)})
     assert_section_alone(page)
-    assert "已附加“验收单 第2批.pdf”" in page and "alert-success" in page
+    assert "已附加“验收单 第2批.pdf”" in page and "alert-success" in page and REFUSED not in page
     evidence = Evidence.objects.get(report=report)
     assert f'name="remove_evidence" value="{evidence.pk}"' in page  # its remove button, in place too
     # The message was said in place: the next page does not say it again.
@@ -78,14 +79,14 @@ def test_attach_in_place_answers_the_section_with_its_message(report, clerk, fie
 def test_a_refused_file_is_named_in_place(report, clerk, name, content, problem):
     page = in_place(clerk, upload(report), {"evidence": SimpleUploadedFile(name, content)})
     assert_section_alone(page)
-    assert problem in page and "alert-danger" in page
+    assert problem in page and REFUSED in page
     assert not Evidence.objects.exists()
 
 
 def test_no_file_chosen_says_so_in_place(report, clerk):
     page = in_place(clerk, upload(report), {})
     assert_section_alone(page)
-    assert "请选择要上传的文件" in page and "alert-danger" in page
+    assert "请选择要上传的文件" in page and REFUSED in page
 
 
 def test_remove_in_place(report, clerk):
@@ -113,7 +114,7 @@ def test_submitted_entry_refuses_in_place(report, clerk):
     ProgressReport.objects.filter(pk=report.pk).update(state="submitted")
     page = in_place(clerk, upload(report), {"evidence": SimpleUploadedFile("一.pdf", PDF)})
     assert_section_alone(page)
-    assert "alert-danger" in page and not Evidence.objects.exists()
+    assert REFUSED in page and "状态为“已报送”，不能修改" in page and not Evidence.objects.exists()
 
 
 def typed(report, **more):

@@ -53,4 +53,15 @@
       event.returnValue = "";  // older browsers ask only when this is set
     }
   });
+
+  // A request htmx sends in place that fails (the server refused it, or it never arrived)
+  // swaps nothing: the [data-request-failed] notice in its target says so instead.
+  function failed(event) {
+    var notice = event.detail.target && event.detail.target.querySelector("[data-request-failed]");
+    if (notice) {
+      notice.hidden = false;
+    }
+  }
+  document.addEventListener("htmx:responseError", failed);
+  document.addEventListener("htmx:sendError", failed);
 })();
