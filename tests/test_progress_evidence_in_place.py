@@ -47,9 +47,12 @@ def upload(report):
     return reverse("tasks:evidence_upload", args=[report.pk])
 
 
-def in_place(client, url, data):
+def in_place(client, url, data, *, refused=False):
+    """The answer to an htmx post: the section, sent as 422 for a refusal (htmx swaps it in
+    all the same); the audit log says how it ended."""
     response = client.post(url, data, **HTMX)
-    assert response.status_code == 200
+    assert response.status_code == (422 if refused else 200)
+    assert AuditEntry.objects.latest("pk").outcome == ("failed" if refused else "success")
     return response.content.decode()
 
 
@@ -77,14 +80,14 @@ def test_attach_in_place_answers_the_section_with_its_message(report, clerk, fie
     [("程序.exe", b"MZ\x90\x00", "“程序.exe”不是可接受的类型"), ("扫描件.pdf", b"", "“扫描件.pdf”是空文件")],
 )
 def test_a_refused_file_is_named_in_place(report, clerk, name, content, problem):
-    page = in_place(clerk, upload(report), {"evidence": SimpleUploadedFile(name, content)})
+    page = in_place(clerk, upload(report), {"evidence": SimpleUploadedFile(name, content)}, refused=True)
     assert_section_alone(page)
     assert problem in page and REFUSED in page
     assert not Evidence.objects.exists()
 
 
 def test_no_file_chosen_says_so_in_place(report, clerk):
-    page = in_place(clerk, upload(report), {})
+    page = in_place(clerk, upload(report), {}, refused=True)
     assert_section_alone(page)
     assert "请选择要上传的文件" in page and REFUSED in page
 
@@ -111,10 +114,15 @@ def test_in_place_requests_keep_their_scoping(report, clerk, client_for):
 
 
 def test_submitted_entry_refuses_in_place(report, clerk):
+    in_place(clerk, upload(report), {"evidence": SimpleUploadedFile("一.pdf", PDF)})
+    kept = Evidence.objects.get()
     ProgressReport.objects.filter(pk=report.pk).update(state="submitted")
-    page = in_place(clerk, upload(report), {"evidence": SimpleUploadedFile("一.pdf", PDF)})
-    assert_section_alone(page)
-    assert REFUSED in page and "状态为“已报送”，不能修改" in page and not Evidence.objects.exists()
+    attached = in_place(clerk, upload(report), {"evidence": SimpleUploadedFile("二.pdf", PDF + b" ")}, refused=True)
+    removed = in_place(clerk, reverse("tasks:evidence_delete", args=[kept.pk]), {}, refused=True)
+    for page in (attached, removed):
+        assert_section_alone(page)
+        assert REFUSED in page and "状态为“已报送”，不能修改" in page
+    assert list(Evidence.objects.all()) == [kept]
 
 
 def typed(report, **more):
@@ -166,3 +174,9 @@ def test_the_entry_page_wires_evidence_in_place(report, clerk):
     # A page answering a refused save holds what was typed, unsaved: leaving it warns at once.
     refused = clerk.post(entry_url(report), typed(report, percent="150", save="")).content.decode()
     assert 'data-warn-unsaved="posted"' in refused
+
+
+def test_a_hostile_file_name_is_text_in_place(report, clerk):
+    name = '<img src=x onerror="alert(1)">.pdf'
+    page = in_place(clerk, upload(report), {"evidence": SimpleUploadedFile(name, PDF)})
+    assert "<img" not in page and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;.pdf" in page

@@ -20,7 +20,7 @@ from carriers.selectors import carrier_counts
 from core import evidence as evidence_files
 from core import review as decisions
 from core import staged_import
-from core.audit import audited, returned, submitted
+from core.audit import Outcome, audited, returned, submitted
 from core.errors import ImportBlocked
 from core.history import record_history
 from core.periods import Quarter
@@ -332,7 +332,7 @@ def _entry_url(report):
 
 @require_POST
 @login_required
-@audited(gettext_lazy("Attach progress evidence"), "tasks.ProgressReport")
+@audited(gettext_lazy("Attach progress evidence"), "tasks.ProgressReport", page=Outcome.SUCCESS)
 def evidence_upload(request, pk):
     report = _own_editable_report(request, pk)
     # The entry page posts its own form's file field in place; a plain evidence form, "file".
@@ -343,7 +343,7 @@ def evidence_upload(request, pk):
 
 @require_POST
 @login_required
-@audited(gettext_lazy("Remove progress evidence"), "tasks.Evidence")
+@audited(gettext_lazy("Remove progress evidence"), "tasks.Evidence", page=Outcome.SUCCESS)
 def evidence_delete(request, pk):
     department = reporting_department(request.user)
     evidence = get_object_or_404(Evidence.objects.select_related("report"), pk=pk, report__department=department)
