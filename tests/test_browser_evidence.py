@@ -93,7 +93,7 @@ def test_evidence_in_place_keeps_every_field_typed(demo, live_server, page, step
     with step("a refused file is named in place"):
         page.set_input_files("input[name=evidence]", program)
         evidence.get_by_role("button", name="上传").click()
-        expect(evidence.locator(".alert-danger")).to_contain_text("“工具.exe”不是可接受的类型")
+        expect(evidence.locator(".alert-danger.alert-dismissible")).to_contain_text("“工具.exe”不是可接受的类型")
         expect_still_typed(page, fields)
     stored = ProgressReport.objects.get(pk=report.pk)
     assert (stored.version, stored.work_done, stored.percent) == (before.version, before.work_done, before.percent)
