@@ -142,13 +142,14 @@ def discard(evidence, *, review=None, kept_reason=None):
 # --- the requests -------------------------------------------------------------------------
 
 
-def attach(request, files, *, back, review=None, fields=None):
-    """Attach the file posted with ``EvidenceForm`` to the record of ``files`` (with
-    ``fields``, see ``store``), say how it went, and go back to ``back``."""
-    form = EvidenceForm(request.POST, request.FILES)
+def attach(request, files, *, back, review=None, fields=None, posted_as="file", in_place=None):
+    """Attach the file posted with ``EvidenceForm`` (under the name ``posted_as``) to the
+    record of ``files`` (with ``fields``, see ``store``), say how it went, and go back to
+    ``back`` — or answer in place (see ``_answer``)."""
+    form = EvidenceForm(request.POST, {"file": upload} if (upload := request.FILES.get(posted_as)) else {})
     if not form.is_valid():
         messages.error(request, " ".join(problem for problems in form.errors.values() for problem in problems))
-        return redirect(back)
+        return _answer(request, back, in_place, refused=True)
     try:
         stored = store(files, upload=form.cleaned_data["file"], user=request.user, review=review, fields=fields)
     except ValidationError as error:
@@ -157,17 +158,36 @@ def attach(request, files, *, back, review=None, fields=None):
         messages.error(request, str(error))
     else:
         messages.success(request, _("“%(name)s” attached.") % {"name": stored.name})
-    return redirect(back)
+        return _answer(request, back, in_place)
+    return _answer(request, back, in_place, refused=True)
 
 
-def remove(request, evidence, *, back, review=None, kept_reason=None):
-    """Remove ``evidence``, say how it went, and go back to ``back``."""
+def remove(request, evidence, *, back, review=None, kept_reason=None, in_place=None):
+    """Remove ``evidence``, say how it went, and go back to ``back`` — or answer in place."""
     try:
         discard(evidence, review=review, kept_reason=kept_reason)
     except TransitionRefused as error:
         messages.error(request, str(error))
-    else:
-        messages.success(request, _("“%(name)s” removed.") % {"name": evidence.name})
+        return _answer(request, back, in_place, refused=True)
+    messages.success(request, _("“%(name)s” removed.") % {"name": evidence.name})
+    return _answer(request, back, in_place)
+
+
+def _answer(request, back, in_place, *, refused=False):
+    """An htmx request from a page listing the files where they can be swapped
+    (``in_place``: a callable giving that list, with the message, as a response) gets it,
+    so the page around it — a form being typed into — stays as it is. Any other request
+    goes back to ``back``, the page showing the message.
+
+    The list answering a refusal is sent as 422: the audit log records the request as
+    failed (the message saying why is shown, so no longer waiting to be), and htmx swaps
+    a 422 in all the same (``responseHandling`` in base.html). Views answering in place
+    declare ``@audited(..., page=Outcome.SUCCESS)``: their 200 is the change made."""
+    if in_place is not None and request.headers.get("HX-Request"):
+        response = in_place()
+        if refused:
+            response.status_code = 422
+        return response
     return redirect(back)
 
 

@@ -113,7 +113,7 @@ def test_reporter_fills_attaches_evidence_and_submits(demo, live_server, page, s
         page.get_by_test_id("todo-draft").locator(entry).click()
         expect(page.get_by_test_id("entry-state")).to_have_text("草稿")
         expect(page.locator("input[name=quantity]")).to_have_value("5")
-        page.set_input_files("input[name=file]", photo)
+        page.set_input_files("input[name=evidence]", photo)
         page.get_by_role("button", name="上传").click()
         expect(success(page)).to_contain_text("已附加“定额检查现场.png”")
         expect(page.get_by_test_id("evidence")).to_contain_text(f"SHA-256 {digest[:10]}")

@@ -70,16 +70,29 @@ def volume(value, places=0):
 
 
 @register.inclusion_tag("partials/evidence.html", takes_context=True)
-def evidence_files(context, files, download, *, remove="", upload="", can_change=False, required=False, kept=""):
+def evidence_files(context, files, download, *, remove="", upload="", can_change=False, required=False, kept="",
+                   within="", live=""):
     """The evidence ``files`` of a record, each downloaded through route ``download``; for a
     user who ``can_change`` them, removed through route ``remove`` and added by posting to
     the address ``upload``. ``required``: their absence is a fault to show. ``kept``: why the
-    record keeps its files (no remove button, the reason said instead)."""
+    record keeps its files (no remove button, the reason said instead).
+
+    ``within``: the id of a form being typed into that the list belongs to. Its remove
+    buttons then post the ``remove`` route in place (htmx), swapping the element ``live``
+    (a selector) with the answer; without script they post that form instead, with
+    ``remove_evidence`` = the file's id, so what was typed goes along."""
     return {
         "files": files, "download": download, "remove": "" if kept else remove, "upload": upload,
         "can_change": can_change, "required": required, "kept": kept, "form": EvidenceForm(),
-        "csrf_token": context.get("csrf_token"),
+        "csrf_token": context.get("csrf_token"), "within": within, "live": live,
     }
+
+
+@register.simple_tag
+def evidence_form():
+    """An empty ``EvidenceForm``, for a page laying out its own file field (its label, the
+    types it accepts)."""
+    return EvidenceForm()
 
 
 @register.simple_tag(takes_context=True)

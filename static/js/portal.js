@@ -8,4 +8,60 @@
       event.target.form.submit();
     }
   });
+
+  // <form data-warn-unsaved>: leaving the page while one holds something not yet saved asks
+  // first (the browser's own "leave site?" question). Submitting the form is not leaving it.
+  // What counts is a field differing from what the page came with, so typing a value back,
+  // or a file attached in place (its chooser is swapped out empty), asks nothing. A form the
+  // server sent back refused (data-warn-unsaved="posted") holds unsaved values as it stands.
+  var submitted = null;
+  document.addEventListener("submit", function (event) {
+    if (!event.defaultPrevented) {  // a form htmx posts in place stays on the page
+      submitted = event.target;
+    }
+  });
+
+  function changed(field) {
+    if (field.disabled || !field.type || field.type === "hidden") {
+      return false;
+    }
+    if (field.type === "file") {
+      return field.files.length > 0;
+    }
+    if (field.type === "checkbox" || field.type === "radio") {
+      return field.checked !== field.defaultChecked;
+    }
+    if (field.options) {
+      return Array.prototype.some.call(field.options, function (option) {
+        return option.selected !== option.defaultSelected;
+      });
+    }
+    return "defaultValue" in field && field.value !== field.defaultValue;
+  }
+
+  function unsaved(form) {
+    if (form === submitted) {
+      return false;
+    }
+    return form.dataset.warnUnsaved === "posted" || Array.prototype.some.call(form.elements, changed);
+  }
+
+  window.addEventListener("beforeunload", function (event) {
+    var forms = document.querySelectorAll("form[data-warn-unsaved]");
+    if (Array.prototype.some.call(forms, unsaved)) {
+      event.preventDefault();
+      event.returnValue = "";  // older browsers ask only when this is set
+    }
+  });
+
+  // A request htmx sends in place that fails (the server refused it, or it never arrived)
+  // swaps nothing: the [data-request-failed] notice in its target says so instead.
+  function failed(event) {
+    var notice = event.detail.target && event.detail.target.querySelector("[data-request-failed]");
+    if (notice) {
+      notice.hidden = false;
+    }
+  }
+  document.addEventListener("htmx:responseError", failed);
+  document.addEventListener("htmx:sendError", failed);
 })();

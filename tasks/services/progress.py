@@ -96,15 +96,16 @@ def validate_for_submission(report):
 
 
 @transaction.atomic
-def progress_save(*, report, version, user, submit=False, evidence=None, targets=None):
+def progress_save(*, report, version, user, submit=False, evidence=None, targets=None, remove=None):
     """Save the reporter's fields (``report`` holds the new values); with ``submit``, check
     them and send the entry for review. A draft is saved whatever it holds, so no input is
     ever lost. An unsaved ``report`` (from ``progress_entry``) comes into being here; one
     stored meanwhile by someone else is found and, changed since, refused as stale.
     ``evidence``: a file to attach with this save (ValidationError {"evidence": ...}).
+    ``remove``: one of the entry's evidence files to remove with this save.
     ``targets``: [(target, quantity or None)] achieved against each target of the item."""
     if report.pk is not None:
-        return _save(report, version, user, submit, evidence, targets)
+        return _save(report, version, user, submit, evidence, targets, remove)
     if version is None:  # a form for an entry not stored yet need not say
         version = report.version
     created = progress_open(item=report.item, department=report.department, quarter=report.period)
@@ -118,9 +119,11 @@ def progress_save(*, report, version, user, submit=False, evidence=None, targets
         raise
 
 
-def _save(report, version, user, submit, evidence, targets=None):
+def _save(report, version, user, submit, evidence, targets=None, remove=None):
     stored = ProgressReport.objects.select_for_update().get(pk=report.pk)
     require_editable(stored)
+    if remove is not None:  # the entry is locked and editable: checked just above
+        evidence_files.discard(remove)
     if evidence is not None:
         try:
             evidence_files.store(report.evidence, upload=evidence, user=user)

@@ -20,7 +20,7 @@ from carriers.selectors import carrier_counts
 from core import evidence as evidence_files
 from core import review as decisions
 from core import staged_import
-from core.audit import audited, returned, submitted
+from core.audit import Outcome, audited, returned, submitted
 from core.errors import ImportBlocked
 from core.history import record_history
 from core.periods import Quarter
@@ -87,16 +87,25 @@ def todo(request):
     )
 
 
+ENTRY_FILE = "evidence"  # the entry form's file field, posted to evidence_upload in place too
+REMOVE_EVIDENCE = "remove_evidence"  # the entry form's button removing one file, without script
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 @audited(
     gettext_lazy("Save a progress draft"), "tasks.TaskNode", key="item_pk",
-    variants=submitted(gettext_lazy("Submit progress")),
+    variants=(*submitted(gettext_lazy("Submit progress")),
+              (REMOVE_EVIDENCE, None, gettext_lazy("Save a progress draft, removing evidence"))),
 )
 def entry(request, item_pk, quarter):
     """The reporter's form for one item and quarter: save a draft, or submit it. Showing
-    the form writes nothing: the draft comes into being on its first save, which may carry
-    an evidence file too (so attaching one to a new entry keeps what was typed)."""
+    the form writes nothing: the draft comes into being on its first save.
+
+    Evidence is attached and removed in place (htmx, ``evidence_upload``/``evidence_delete``)
+    while the fields keep what is typed. Without script its buttons post this form instead,
+    so the file is attached (or removed) with a draft save of what was typed: nothing typed
+    is lost either way, and a new entry gets its first file this way too."""
     department = reporting_department(request.user)
     try:
         period = Quarter.parse(quarter)
@@ -108,10 +117,12 @@ def entry(request, item_pk, quarter):
     current = None
     if request.method == "POST" and report.is_editable and form.is_valid():
         submit = "submit" in request.POST
-        upload = request.FILES.get("evidence")
+        upload = request.FILES.get(ENTRY_FILE)
+        removed = _posted_evidence(request, report)
         try:
             progress_save(report=form.instance, version=form.cleaned_data["version"], user=request.user,
-                          submit=submit, evidence=upload, targets=form.target_quantities() if form.targets else None)
+                          submit=submit, evidence=upload, remove=removed,
+                          targets=form.target_quantities() if form.targets else None)
         except EditConflict as conflict:
             current = conflict.current
             form.show_conflict(current)
@@ -122,9 +133,13 @@ def entry(request, item_pk, quarter):
             messages.error(request, str(error))
             return redirect(_entry_url(report))
         else:
-            messages.success(request, _("Submitted for review.") if submit else _("Draft saved."))
-            if upload is not None and not submit:
-                return redirect(_entry_url(report))  # to see the file attached
+            if submit:
+                messages.success(request, _("Submitted for review."))
+            elif upload is not None or removed is not None:  # back to the page, to see the files
+                messages.success(request, _saved_with_files(upload, removed))
+                return redirect(_entry_url(report))
+            else:
+                messages.success(request, _("Draft saved."))
             return redirect(f"{_todo_url()}?quarter={period}")
     deadline = report.deadline_status(today=timezone.localdate(), rule=item.plan.deadline_rule)
     return render(
@@ -138,11 +153,25 @@ def entry(request, item_pk, quarter):
             "deadline": deadline,
             "current": current,
             "evidence": report.evidence.all() if report.pk else [],
-            "evidence_form": evidence_files.EvidenceForm(),
             "carrier_count": carrier_counts(item.plan, [item], today=timezone.localdate()).get(item.pk),
             "standing": target_standing(report=report, today=timezone.localdate()),
         },
     )
+
+
+def _posted_evidence(request, report):
+    """The entry's evidence file whose remove button posted the entry form, if any (one of
+    another entry or a stale one: a 404, as on ``evidence_delete``)."""
+    pk = request.POST.get(REMOVE_EVIDENCE)
+    if pk is None or report.pk is None:
+        return None
+    return get_object_or_404(report.evidence.all(), pk=pk if pk.isdigit() else None)
+
+
+def _saved_with_files(upload, removed):
+    if upload is not None:
+        return _("Draft saved; “%(name)s” attached.") % {"name": upload.name}
+    return _("Draft saved; “%(name)s” removed.") % {"name": removed.name}
 
 
 def _todo_url():
@@ -303,19 +332,30 @@ def _entry_url(report):
 
 @require_POST
 @login_required
-@audited(gettext_lazy("Attach progress evidence"), "tasks.ProgressReport")
+@audited(gettext_lazy("Attach progress evidence"), "tasks.ProgressReport", page=Outcome.SUCCESS)
 def evidence_upload(request, pk):
     report = _own_editable_report(request, pk)
-    return evidence_files.attach(request, report.evidence, review=report, back=_entry_url(report))
+    # The entry page posts its own form's file field in place; a plain evidence form, "file".
+    posted_as = ENTRY_FILE if ENTRY_FILE in request.FILES else "file"
+    return evidence_files.attach(request, report.evidence, review=report, back=_entry_url(report),
+                                 posted_as=posted_as, in_place=lambda: _entry_evidence(request, report))
 
 
 @require_POST
 @login_required
-@audited(gettext_lazy("Remove progress evidence"), "tasks.Evidence")
+@audited(gettext_lazy("Remove progress evidence"), "tasks.Evidence", page=Outcome.SUCCESS)
 def evidence_delete(request, pk):
     department = reporting_department(request.user)
     evidence = get_object_or_404(Evidence.objects.select_related("report"), pk=pk, report__department=department)
-    return evidence_files.remove(request, evidence, review=evidence.report, back=_entry_url(evidence.report))
+    report = evidence.report
+    return evidence_files.remove(request, evidence, review=report, back=_entry_url(report),
+                                 in_place=lambda: _entry_evidence(request, report))
+
+
+def _entry_evidence(request, report):
+    """The entry page's evidence section alone, with the message of what was just done."""
+    return render(request, "tasks/_entry_evidence.html", {"report": report, "evidence": report.evidence.all(),
+                                                          "in_place": True})
 
 
 @require_safe
