@@ -56,7 +56,7 @@ def _chromium_only_for_pdf_tests(request, settings):
         return
     missing = [path for path in (settings.CHROMIUM, *PDF_TOOLS) if not shutil.which(path)]
     if missing:
-        message = f"{', '.join(missing)} missing (`make test` installs chromium fonts-noto-cjk poppler-utils)"
+        message = f"{', '.join(missing)} missing (`make test` installs chromium, fonts, poppler-utils)"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
