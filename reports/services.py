@@ -267,10 +267,10 @@ def _print_pdf(report, html, name):
     try:
         content = pdf.html_to_pdf(html)
     except pdf.PdfUnavailable:
-        report.pdf_note = "未安装 chromium，无法生成 PDF"
+        report.pdf_note = _("Chromium is not installed: no PDF was made.")
     except pdf.PdfFailed as error:
         logger.warning("report %s: no PDF: %s", report.pk, error)
-        report.pdf_note = f"PDF 生成失败：{error}"[:200]
+        report.pdf_note = (_("The PDF could not be made: %(error)s") % {"error": error})[:200]
     else:
         report.pdf.save(f"{name}.pdf", ContentFile(content), save=False)
 
