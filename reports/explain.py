@@ -36,6 +36,8 @@ NOT_APPLYING = {
     "returns": gettext_lazy("it has submitted no entry"),
     "cooperation": gettext_lazy("it cooperates on no item"),
 }
+LEADS_NONE = gettext_lazy("it leads no work item")
+OWN_ITEMS = ("completeness", "on_time", "progress")
 BANDS = {"green": gettext_lazy("Good"), "amber": gettext_lazy("Fair"), "red": gettext_lazy("Poor")}
 
 
@@ -59,13 +61,14 @@ def _figures(key, components):
     return figures
 
 
-def part_sentence(key, label, components):
-    """One part of a scorecard in a sentence, from its stored component."""
-    part = components.get(key, {})
+def part_sentence(key, label, card):
+    """One part of ``card`` in a sentence, from its stored component."""
+    part = card.components.get(key, {})
     if part.get("value") is None:
+        reason = LEADS_NONE if key in OWN_ITEMS and not card.is_lead else NOT_APPLYING[key]
         return _("%(label)s: does not apply (%(reason)s); its weight %(weight)s is shared out among the others.") % {
-            "label": label, "reason": NOT_APPLYING[key], "weight": part.get("weight", 0)}
-    return SENTENCES[key] % {"label": label, **_figures(key, components)}
+            "label": label, "reason": reason, "weight": part.get("weight", 0)}
+    return SENTENCES[key] % {"label": label, **_figures(key, card.components)}
 
 
 def running_sentence(card, due):
@@ -78,10 +81,11 @@ def running_sentence(card, due):
             "quarter": Quarter(card.year, card.quarter).label, "due": date_format(due, "DATE_FORMAT"),
             "given": cooperation.get("numerator", 0), "total": cooperation.get("denominator", 0)}
     return _("%(quarter)s is still running (entries due by %(due)s): %(reported)s of %(led)s entries are in so "
-             "far. An entry not due yet counts neither as missing nor as late; the composite and its band are "
-             "given once the quarter's entries are due.") % {
+             "far. The parts count the %(counted)s entries due or in; an entry not due yet counts neither as "
+             "missing nor as late; the composite and its band are given once the quarter's entries are due.") % {
         "quarter": Quarter(card.year, card.quarter).label, "due": date_format(due, "DATE_FORMAT"),
-        "reported": card.reported, "led": card.leads}
+        "reported": card.reported, "led": card.leads,
+        "counted": card.components.get("completeness", {}).get("denominator", 0)}
 
 
 def composite_sentence(card):
@@ -98,5 +102,8 @@ def composite_sentence(card):
 def explain(card, due):
     """[sentence]: the composite (or, while the quarter runs, what is in so far), then each
     part in the page's order. ``due``: the day the quarter's entries are due."""
-    first = running_sentence(card, due) if card.running else composite_sentence(card)
-    return [first] + [part_sentence(key, label, card.components) for key, label, _default in COMPONENTS]
+    sentences = [running_sentence(card, due) if card.running else composite_sentence(card)]
+    if not card.is_lead:
+        sentences.append(_("The department leads no work item and only cooperates: it is ranked among the "
+                           "departments that only cooperate, not with those that lead."))
+    return sentences + [part_sentence(key, label, card) for key, label, _default in COMPONENTS]

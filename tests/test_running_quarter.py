@@ -197,6 +197,10 @@ def test_cooperating_only_departments_are_ranked_apart(cooperating_only, world, 
     ranked = [(row.card.department.short_name, row.group, row.rank) for row in rows]
     assert ranked == [("区城管局", "lead", 1), ("区水利局", "lead", 2), ("区经济信息委", "cooperating", 1)]
     assert card(world.economy_bureau).composite == 100  # its own score, never above the leads in their list
+    with translation.override("zh-hans"):
+        sentences = explain.explain(card(world.economy_bureau), date(2023, 6, 30))
+    assert "该部门不牵头工作事项，仅协办，与其他仅协办部门一并排名，不与牵头部门比较。" in sentences
+    assert any(s.startswith("报送完整率：不适用（不牵头工作事项）") for s in sentences)
     html = client_for(reviewer).get(reverse("reports:summary"), {"quarter": "2023Q2"}).content.decode()
     html = html[html.index('data-testid="scorecards"'):]
     assert html.index('data-testid="group-lead"') < html.index("区水利局") < html.index(
