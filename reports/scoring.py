@@ -2,10 +2,11 @@
 
 Each part of a scorecard is a share from 0 to 100 with its numerator and denominator:
 
-- 报送完整率: entries submitted (or approved) ÷ work items the department leads;
-- 按时报送率: entries submitted by their due day ÷ items led. An entry is due on the plan's
+- 报送完整率: entries submitted (or approved) ÷ entries due of the work items the department
+  leads (every item led, once the quarter's deadline has passed);
+- 按时报送率: entries submitted by their due day ÷ entries due. An entry is due on the plan's
   deadline for the quarter, or on its item's own due date when that comes first;
-- 任务进展: items on track ÷ items led. On track: the quarter's entry is submitted or
+- 任务进展: items on track ÷ entries due. On track: the quarter's entry is submitted or
   approved, not 滞后, and its percent complete is at least the share of the item's time
   elapsed (plan start to the item's due date, or the plan's last day) at the quarter's end;
 - 牵头指标达标: what the indicators the department leads count ÷ indicators it leads. One
