@@ -154,21 +154,32 @@ class DeadlineRule:
         if not _is_int(self.due_offset_days) or not -60 <= self.due_offset_days <= 60:
             raise ValueError(f"截止日相对季度末的天数必须在-60到60之间，不能是“{self.due_offset_days}”")
 
-    def due_on(self, quarter):
-        return quarter.last_day + timedelta(days=self.due_offset_days)
+    def due_on(self, quarter, item_due=None):
+        """When ``quarter``'s entry is due; with ``item_due``, the work item's own due date,
+        that date when it falls in the quarter before the quarter's report is due: an item
+        to be finished by 15 November is to be reported by then, not at the quarter's end."""
+        due = quarter.last_day + timedelta(days=self.due_offset_days)
+        if item_due is not None and quarter.first_day <= item_due < due:
+            return item_due
+        return due
+
+    def is_running(self, quarter, today):
+        """Whether ``quarter``'s reports are still coming in on ``today``: up to and on its
+        due day nothing of it is late or missing yet."""
+        return today <= self.due_on(quarter)
 
     def opens_on(self, quarter):
         return self.due_on(quarter) - timedelta(days=self.window_days - 1)
 
-    def status(self, quarter, *, submitted_on, today):
-        due = self.due_on(quarter)
+    def status(self, quarter, *, submitted_on, today, item_due=None):
+        due = self.due_on(quarter, item_due)
         if submitted_on is not None:
             if submitted_on <= due:
                 return DeadlineStatus(ON_TIME)
             return DeadlineStatus(LATE, days_late=(submitted_on - due).days)
         if today > due:
             return DeadlineStatus(MISSING, days_late=(today - due).days)
-        state = NOT_OPEN if today < self.opens_on(quarter) else OPEN
+        state = NOT_OPEN if today < min(self.opens_on(quarter), due) else OPEN
         return DeadlineStatus(state, days_left=(due - today).days)
 
     def describe(self):

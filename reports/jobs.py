@@ -12,7 +12,7 @@ from core.runs import recorded
 from tasks.models import Plan
 
 from . import services
-from .models import QuarterlyReport
+from .models import QuarterlyReport, Scorecard
 
 
 @shared_task(name="reports.jobs.recompute_regions")
@@ -29,12 +29,17 @@ def recompute_regions(region_ids, quarters):
 
 @shared_task(name="reports.jobs.sweep_scores")
 def sweep_scores():
-    """Nightly: recompute every region's current quarter, and any region × quarter whose
-    mark no job will take (see ``core.recompute.orphaned``); in bulk."""
+    """Nightly: recompute every region's current quarter, every earlier quarter last scored
+    while it was running (so that it is scored in full once its reports are due), and any
+    region × quarter whose mark no job will take (see ``core.recompute.orphaned``); in bulk."""
     current = Quarter.containing(timezone.localdate())
     running = Plan.objects.filter(start_year__lte=current.year, end_year__gte=current.year)
     wanted = recompute.orphaned(services.RECOMPUTE)
     wanted |= {(region_id, current) for region_id in running.values_list("region_id", flat=True)}
+    scored_early = Scorecard.objects.filter(running=True).exclude(year=current.year, quarter=current.number)
+    wanted |= {(region_id, Quarter(year, number))
+               for region_id, year, number in scored_early.order_by().values_list("plan__region", "year", "quarter")
+               .distinct()}
     with recorded("sweep_scores") as outcome:
         for region_ids, quarters in recompute.batches(wanted):
             recompute.compute_now(services.RECOMPUTE, region_ids, quarters)

@@ -86,6 +86,12 @@ class Scorecard(models.Model):
     composite = models.DecimalField(_("composite score"), max_digits=5, decimal_places=1, null=True)
     band = models.CharField(_("band"), max_length=5, blank=True)
     components = models.JSONField(_("components"), default=dict)
+    # Computed before the quarter's reports were due: what is in so far, without a composite
+    # or a band, as nothing not yet due is late or missing.
+    running = models.BooleanField(_("quarter still running"), default=False)
+    # Work items the department leads this quarter: one leading none only cooperates, and is
+    # ranked apart from those that lead.
+    leads = models.PositiveSmallIntegerField(_("items led"), default=0)
     computed_at = models.DateTimeField(_("computed"), auto_now=True)
 
     class Meta:
@@ -99,6 +105,15 @@ class Scorecard(models.Model):
 
     def __str__(self):
         return f"{self.department} {self.year}Q{self.quarter}: {self.composite}"
+
+    @property
+    def is_lead(self):
+        return self.leads > 0
+
+    @property
+    def reported(self):
+        """Entries in so far (submitted or approved) of the items led."""
+        return self.components.get("completeness", {}).get("numerator", 0)
 
 
 class RegionVerdict(models.Model):

@@ -19,6 +19,8 @@ from .report_workbook import self_review_text
 def build(data):
     """The draft as bytes, from ``report_workbook.ReportData``."""
     document = Gongwen(title=f"{data.region.name}{data.quarter.label}节约用水工作进展情况报告")
+    if data.caveat:
+        document.paragraph(data.caveat)
 
     document.heading(1, "一、总体情况")
     totals = data.totals

@@ -97,6 +97,15 @@ class ReportData:
     overdue: list  # (department, item, report or None)
     items: dict  # item id -> this quarter's reports of its lead departments
     totals: dict
+    built_on: object = None  # the day the report is built
+    due: object = None  # the day the quarter's entries are due (None without a plan)
+
+    @property
+    def caveat(self):
+        """The first page's warning of a report built before the quarter's entries are due, or ""."""
+        if self.due is None or self.built_on is None or self.built_on > self.due:
+            return ""
+        return provisional_note(self.built_on, self.due)
 
     @property
     def is_empty(self):
@@ -104,10 +113,22 @@ class ReportData:
                     or self.targets)
 
 
+def _chinese_date(day):
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def provisional_note(built_on, due):
+    """The sentence a report built before the quarter's entries are due opens with, in
+    every format (workbook, Word draft, printable page)."""
+    return (f"本报告生成于{_chinese_date(built_on)}，本季度截止日期为{_chinese_date(due)}，"
+            "数据截至生成之日，仅供参考。")
+
+
 def report_data(region, quarter, *, today=None):
     today = today or timezone.localdate()
     plans = list(selectors.plans_of(region, quarter.year))
     plan = plans[0] if plans else None
+    due = None
     standards = [
         StandardSection(row.indicator_set, row.verdict,
                         [line for line in board(region, row.indicator_set, quarter) if line.computed], row.adopted)
@@ -131,12 +152,14 @@ def report_data(region, quarter, *, today=None):
             reports.setdefault(lead.node_id, []).append((lead.department, report))
             expected += 1
             sent = report is not None and report.state != ProgressReport.State.DRAFT
-            late = sent and timezone.localdate(report.submitted_at) > due
+            # Each entry is due by its item's own date when that comes before the quarter's.
+            entry_due = plan.deadline_rule.due_on(quarter, lead.node.due_on)
+            late = sent and timezone.localdate(report.submitted_at) > entry_due
             submitted += sent
             on_time += sent and not late
             self_reviewed += report is not None and report.state == ProgressReport.State.APPROVED and \
                 report.self_reviewed
-            if (not sent and today > due) or late:
+            if (not sent and today > entry_due) or late:
                 overdue.append((lead.department, lead.node, report if sent else None))
     return ReportData(
         region=region, quarter=quarter, plan=plan, standards=standards,
@@ -147,6 +170,7 @@ def report_data(region, quarter, *, today=None):
                 "data_self_reviewed": DataReport.objects.filter(
                     region=region, year=quarter.year, quarter=quarter.number, state=DataReport.State.APPROVED,
                     self_reviewed=True).count()},
+        built_on=today, due=due,
     )
 
 
@@ -176,7 +200,7 @@ def build(data):
         sheet = workbook.create_sheet(names[position - 1] if section else "指标达标情况", position)
         _indicator_sheet(sheet, data, section)
     _table(workbook.create_sheet("部门评分"), data, _title(data, "部门评分"),
-           [("部门", 20), Column("综合得分", 10, SCORE), ("等级", 8)]
+           [("部门", 20), Column("综合得分", 10, SCORE), ("等级", 8), ("类别", 8), Column("类内排名", 8, COUNT)]
            + [Column(str(label), 12, SCORE) for _k, label, _w in COMPONENTS],
            _score_rows(data))
     _table(workbook.create_sheet("节水载体"), data, _title(data, "节水载体建设目标"),
@@ -224,7 +248,7 @@ def _progress_columns(data):
 def _overview(sheet, data):
     scores = [row.card.composite for row in data.scorecards if row.card.composite is not None]
     met_targets = sum(1 for p in data.targets if p.met)
-    rows = []
+    rows = [("说明", data.caveat)] if data.caveat else []
     for section in data.standards:
         rows += _verdict_rows(section)
     if not data.standards:
@@ -349,13 +373,20 @@ def _scored_rows(section):
                float(indicator.points), None if computed.points is None else float(computed.points), computed.award]
 
 
+GROUPS = {"lead": "牵头", "cooperating": "仅协办"}
+
+
+def standing(card):
+    """The scorecard's 等级 in the report: the band, or 进行中 while the quarter runs."""
+    return "进行中" if card.running else {"green": "良好", "amber": "一般", "red": "较差"}.get(card.band, "—")
+
+
 def _score_rows(data):
-    bands = {"green": "良好", "amber": "一般", "red": "较差"}
     for row in data.scorecards:
         card = row.card
         parts = [card.components.get(key, {}).get("value") for key, _label, _weight in COMPONENTS]
         yield [card.department.short_name, None if card.composite is None else float(card.composite),
-               bands.get(card.band, "—"), *[None if v is None else float(v) for v in parts]]
+               standing(card), GROUPS[row.group], row.rank, *[None if v is None else float(v) for v in parts]]
 
 
 def _target_rows(data):

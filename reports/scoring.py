@@ -2,9 +2,11 @@
 
 Each part of a scorecard is a share from 0 to 100 with its numerator and denominator:
 
-- 报送完整率: entries submitted (or approved) ÷ work items the department leads;
-- 按时报送率: entries submitted by the plan's deadline ÷ items led;
-- 任务进展: items on track ÷ items led. On track: the quarter's entry is submitted or
+- 报送完整率: entries submitted (or approved) ÷ entries due of the work items the department
+  leads (every item led, once the quarter's deadline has passed);
+- 按时报送率: entries submitted by their due day ÷ entries due. An entry is due on the plan's
+  deadline for the quarter, or on its item's own due date when that comes first;
+- 任务进展: items on track ÷ entries due. On track: the quarter's entry is submitted or
   approved, not 滞后, and its percent complete is at least the share of the item's time
   elapsed (plan start to the item's due date, or the plan's last day) at the quarter's end;
 - 牵头指标达标: what the indicators the department leads count ÷ indicators it leads. One
@@ -16,9 +18,13 @@ Each part of a scorecard is a share from 0 to 100 with its numerator and denomin
 
 A part that does not apply to the department (nothing led, no target) has no value and
 its weight is shared out among the others. The composite is the weighted mean.
+
+Until the quarter's reports are due the quarter is running: an item whose entry is not due
+yet counts only once its entry is in (nothing is late or missing before its day), and the
+scorecard has no composite or band, only what is in so far.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
@@ -104,12 +110,33 @@ class PlanFacts:
     contributions: set  # (item id, department id) with a contribution this quarter
     indicators: dict  # department id -> [Value or None per indicator led]
     targets: dict  # department id -> [TargetProgress]
-    on_time_before: datetime  # the moment the quarter's due day ends, in the portal's time zone
+    quarter: object
+    rule: object  # the plan's core.periods.DeadlineRule
+    today: date  # the day the scores are of: nothing due after it is late or missing yet
+    _day_ends: dict = field(default_factory=dict)  # due day -> the moment it ends
+
+    @property
+    def running(self):
+        return self.rule.is_running(self.quarter, self.today)
+
+    def entry_due(self, item):
+        return self.rule.due_on(self.quarter, item.due_on)
+
+    def is_due(self, item):
+        return self.today > self.entry_due(item)
+
+    def on_time(self, entry, item):
+        """Whether ``entry`` was submitted by the end of its due day, in the portal's time zone."""
+        due = self.entry_due(item)
+        end = self._day_ends.get(due)
+        if end is None:
+            end = self._day_ends[due] = timezone.make_aware(datetime.combine(due + timedelta(days=1), time.min))
+        return entry.submitted_at is not None and entry.submitted_at < end
 
 
-def plan_facts(plan, quarter):
+def plan_facts(plan, quarter, today=None):
     """Read everything the plan's scorecards need for ``quarter`` in a fixed number of queries."""
-    return Batch([plan]).facts(quarter)[plan.pk]
+    return Batch([plan]).facts(quarter, today=today)[plan.pk]
 
 
 class Item(NamedTuple):
@@ -191,13 +218,15 @@ class Batch:
                 found[region_id][indicator_id] = Value(pk, region_id, indicator_id, status, indicator, points)
         return found
 
-    def facts(self, quarter, values=None):
-        """{plan id: PlanFacts} of the plans running in ``quarter``; ``values`` as
-        ``values(quarter)`` gives them, when read already."""
+    def facts(self, quarter, values=None, today=None):
+        """{plan id: PlanFacts} of the plans running in ``quarter`` as of ``today`` (by
+        default the portal's today); ``values`` as ``values(quarter)`` gives them, when read
+        already."""
+        today = today or timezone.localdate()
         plans = [plan for plan in self.plans if plan.start_year <= quarter.year <= plan.end_year]
         plan_ids = [plan.pk for plan in plans]
         facts = {plan.pk: PlanFacts(*_in_quarter(self.items[plan.pk], quarter), {}, set(), set(), {}, {},
-                                    _day_end(plan, quarter))
+                                    quarter, plan.deadline_rule, today)
                  for plan in plans}
         if quarter not in self.progress:
             self._read_progress([quarter])
@@ -246,24 +275,27 @@ def _in_quarter(by_role, quarter):
 _ENTRY = ("pk", "item_id", "department_id", "state", "status", "percent", "submitted_at")
 
 
-def _day_end(plan, quarter):
-    return timezone.make_aware(datetime.combine(plan.deadline_rule.due_on(quarter) + timedelta(days=1), time.min))
+def is_sent(entry):
+    return entry is not None and entry.state != DRAFT
 
 
 def parts_for(department_id, plan, quarter, facts):
     """{part key: Part} for one department."""
     led = facts.leads.get(department_id, [])
-    entries = [facts.reports.get((item.pk, department_id)) for item in led]
-    submitted = [r for r in entries if r is not None and r.state != DRAFT]
-    on_time = [r for r in submitted if r.submitted_at and r.submitted_at < facts.on_time_before]
-    on_track = [item for item, r in zip(led, entries, strict=True) if is_on_track(r, item, plan, quarter)]
+    # An item counts once its entry is due, or earlier once the entry is in: before its due
+    # day an entry not in yet is neither late nor missing.
+    counted = [(item, entry) for item, entry in ((item, facts.reports.get((item.pk, department_id))) for item in led)
+               if is_sent(entry) or facts.is_due(item)]
+    submitted = [entry for _item, entry in counted if is_sent(entry)]
+    on_time = [entry for item, entry in counted if is_sent(entry) and facts.on_time(entry, item)]
+    on_track = [item for item, entry in counted if is_on_track(entry, item, plan, quarter)]
     indicators = facts.indicators.get(department_id, [])
     targets = facts.targets.get(department_id, [])
     cooperated = facts.cooperations.get(department_id, [])
     return {
-        "completeness": Part(len(submitted), len(led)),
-        "on_time": Part(len(on_time), len(led)),
-        "progress": Part(len(on_track), len(led)),
+        "completeness": Part(len(submitted), len(counted)),
+        "on_time": Part(len(on_time), len(counted)),
+        "progress": Part(len(on_track), len(counted)),
         "indicators": Part(_whole(sum((led_counts(v) for v in indicators), Decimal(0))), len(indicators)),
         "carriers": Part(sum(1 for t in targets if t.met), len(targets)),
         "returns": Part(len(submitted) - sum(1 for r in submitted if r.pk in facts.returned), len(submitted)),

@@ -5,6 +5,7 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,17 +38,27 @@ def default_quarter(plans, today=None):
 class Row:
     card: Scorecard
     previous: Scorecard | None
+    rank: int | None = None  # among the departments of the same kind (leading, or only cooperating)
 
     @property
     def change(self):
+        """The composite's change on last quarter; none while either quarter is running,
+        as a partial quarter beside a full one says nothing."""
         if self.previous is None or self.previous.composite is None or self.card.composite is None:
             return None
         return self.card.composite - self.previous.composite
 
+    @property
+    def group(self):
+        return "lead" if self.card.is_lead else "cooperating"
+
 
 def scorecards(plan, quarter, *, scope=None):
-    """The plan's scorecards of ``quarter``, best first, each with last quarter's; with
-    ``scope``, only those the user may read (a reporter's own department's)."""
+    """The plan's scorecards of ``quarter``: the departments that lead an item first, best
+    first, then those that only cooperate, best first, each ranked within its own kind (a
+    department scored on its support alone is not compared with those scored on their own
+    items), with last quarter's scorecard; with ``scope``, only those the user may read (a
+    reporter's own department's)."""
     before = quarter.previous()
     previous = {
         s.department_id: s for s in Scorecard.objects.filter(plan=plan, year=before.year, quarter=before.number)
@@ -56,7 +67,13 @@ def scorecards(plan, quarter, *, scope=None):
     if scope is not None:
         cards = scope.records(cards, department="department")
     rows = [Row(card, previous.get(card.department_id)) for card in cards]
-    rows.sort(key=lambda row: (row.card.composite is None, -(row.card.composite or 0), row.card.department.short_name))
+    rows.sort(key=lambda row: (not row.card.is_lead, row.card.composite is None, -(row.card.composite or 0),
+                               row.card.department.short_name))
+    ranks = Counter()
+    for row in rows:
+        if row.card.composite is not None:
+            ranks[row.group] += 1
+            row.rank = ranks[row.group]
     return rows
 
 
@@ -73,13 +90,15 @@ class ItemLine:
     on_time: bool
     on_track: bool
     returned: bool
+    due: object = None  # the day its entry is due (its own due date when that comes first)
+    counted: bool = True  # due by now or in already: it counts in the parts
 
 
-def drill_down(card):
+def drill_down(card, today=None):
     """The records behind each number of ``card``: the items it leads with their entries,
     the items it cooperates on, the indicators and carrier targets it answers for."""
     plan, quarter = card.plan, Quarter(card.year, card.quarter)
-    facts = scoring.plan_facts(plan, quarter)
+    facts = scoring.plan_facts(plan, quarter, today)
     due = plan.deadline_rule.due_on(quarter)
     led = sorted(facts.leads.get(card.department_id, []), key=lambda item: item.position)
     cooperated = facts.cooperations.get(card.department_id, [])
@@ -93,16 +112,17 @@ def drill_down(card):
     items = []
     for item, entry in zip(led, entries, strict=True):
         report = None if entry is None else reports[entry.pk]
-        submitted = report is not None and report.state != report.State.DRAFT
+        sent = scoring.is_sent(entry)
         items.append(ItemLine(
             nodes[item.pk], report, scoring.expected_percent(item, plan, quarter),
-            on_time=submitted and report.submitted_at is not None and timezone.localdate(report.submitted_at) <= due,
+            on_time=sent and facts.on_time(entry, item),
             on_track=scoring.is_on_track(report, item, plan, quarter),
             returned=report is not None and report.pk in facts.returned,
+            due=facts.entry_due(item), counted=sent or facts.is_due(item),
         ))
     cooperated = [(nodes[item.pk], (item.pk, card.department_id) in facts.contributions) for item in cooperated]
     return {
-        "items": items, "cooperated": cooperated, "due": due,
+        "items": items, "cooperated": cooperated, "due": due, "running": facts.running,
         # Each value with what it counts in the part (1 or 0, or a share of its full points).
         "indicators": [(values[v.pk], scoring.led_counts(v).quantize(scoring.TWO_PLACES))
                        for v in led_values if v is not None],
@@ -149,6 +169,7 @@ class CityRow:
     average: float | None
     scorecards: int
     adopted: bool = True  # the district is evaluated against the standard compared
+    running: bool = False  # its scorecards are of a quarter still running: no mean yet
 
     @property
     def guiding_share(self):
@@ -183,16 +204,20 @@ def city(regions, quarter, indicator_set=None):
         adopted = set(indicator_set.adoptions.filter(region__in=regions).values_list("region", flat=True))
         verdicts = {v.region_id: v for v in RegionVerdict.objects.filter(
             region__in=regions, indicator_set=indicator_set, year=quarter.year, quarter=quarter.number)}
-    composites = {}
-    for region_id, value in Scorecard.objects.filter(
-        plan__region__in=regions, year=quarter.year, quarter=quarter.number, composite__isnull=False
-    ).values_list("plan__region", "composite"):
-        composites.setdefault(region_id, []).append(float(value))
+    composites, running = {}, set()
+    for region_id, value, is_running in Scorecard.objects.filter(
+        plan__region__in=regions, year=quarter.year, quarter=quarter.number
+    ).filter(Q(composite__isnull=False) | Q(running=True)).values_list("plan__region", "composite", "running"):
+        if is_running:
+            running.add(region_id)
+        else:
+            composites.setdefault(region_id, []).append(float(value))
     rows = []
     for region in regions:
         values = composites.get(region.pk, [])
         average = round(sum(values) / len(values), 1) if values else None
-        rows.append(CityRow(region, verdicts.get(region.pk), average, len(values), adopted=region.pk in adopted))
+        rows.append(CityRow(region, verdicts.get(region.pk), average, len(values), adopted=region.pk in adopted,
+                            running=region.pk in running))
     return rows
 
 

@@ -33,13 +33,14 @@ RECOMPUTE = "scores"  # the name this app's recompute is registered under in cor
 BATCH = 250  # regions read and written together: bounds memory and the size of IN lists
 
 
-def scores_compute(region, quarter):
-    """Recompute ``region``'s scorecards and verdict for ``quarter``; returns how many
-    scorecards were written. The same records give the same rows."""
-    return scores_compute_regions([region.pk], [quarter])
+def scores_compute(region, quarter, *, today=None):
+    """Recompute ``region``'s scorecards and verdict for ``quarter`` as of ``today`` (by
+    default the portal's); returns how many scorecards were written. The same records on
+    the same day give the same rows."""
+    return scores_compute_regions([region.pk], [quarter], today=today)
 
 
-def scores_compute_regions(region_ids, quarters):
+def scores_compute_regions(region_ids, quarters, *, today=None):
     """Recompute the scorecards of every plan of the regions and their verdicts for
     ``quarters``, a batch of regions at a time in a fixed number of queries; returns how
     many scorecards were written."""
@@ -54,21 +55,21 @@ def scores_compute_regions(region_ids, quarters):
             batch = scoring.Batch(plans, region_batch, quarters)
             for quarter in quarters:
                 values = batch.values(quarter)
-                facts = batch.facts(quarter, values)
+                facts = batch.facts(quarter, values, today)
                 written += _plans_scores([plan for plan in plans if plan.pk in facts], quarter, facts)
                 _verdicts(region_batch, quarter, batch.sets, values)
     return written
 
 
 # A scorecard as it is written: a tuple, as a model instance per row costs more than its arithmetic.
-_SCORECARD = ("plan_id", "department_id", "year", "quarter", "composite", "band", "components")
+_SCORECARD = ("plan_id", "department_id", "year", "quarter", "composite", "band", "components", "running", "leads")
+_SCORED = ["composite", "band", "components", "running", "leads"]
 
 
 def _plans_scores(plans, quarter, facts):
     rows = [row for plan in plans for row in _scorecards(plan, quarter, facts[plan.pk])]
     upsert_rows(Scorecard, _SCORECARD, rows, unique_fields=["plan", "department", "year", "quarter"],
-                update_fields=["composite", "band", "components", "computed_at"],
-                compare_fields=["composite", "band", "components"])
+                update_fields=[*_SCORED, "computed_at"], compare_fields=_SCORED)
     kept = {(plan_id, department_id) for plan_id, department_id, *_rest in rows}
     stored = Scorecard.objects.filter(plan__in=plans, year=quarter.year, quarter=quarter.number)
     gone = [pk for pk, *key in stored.values_list("pk", "plan", "department") if tuple(key) not in kept]
@@ -81,11 +82,14 @@ def _scorecards(plan, quarter, facts):
     weights = weights_row.as_dict() if weights_row else scoring.weights_of(plan)
     bands = weights_row or ScoreWeights(plan=plan)
     rows = []
+    # A running quarter's parts say what is in so far; a composite and a band of them would
+    # rank departments on reports not yet due.
+    running = facts.running
     for department_id in set(facts.leads) | set(facts.cooperations):
         parts = scoring.parts_for(department_id, plan, quarter, facts)
-        total = scoring.composite(parts, weights)
+        total = None if running else scoring.composite(parts, weights)
         rows.append((plan.pk, department_id, quarter.year, quarter.number, total, bands.band(total),
-                     scoring.components_json(parts, weights)))
+                     scoring.components_json(parts, weights), running, len(facts.leads.get(department_id, []))))
     return rows
 
 

@@ -29,7 +29,7 @@ from org.models import Region
 from org.scoping import visible_to
 from tasks.models import Plan
 
-from . import selectors, services
+from . import explain, selectors, services
 from .forms import ScoreWeightsForm
 from .models import COMPONENTS, QuarterlyReport, Scorecard, ScoreWeights
 
@@ -59,8 +59,17 @@ def summary(request):
         "region": region, "regions": regions, "quarter": quarter, "previous": quarter.previous(),
         "next": quarter.next(), "plans": plans, "plan": plan, "verdicts": verdicts, "names": names, "rows": rows,
         "can_change": scope.can_review_region(region), "weights": _weights(plan) if plan else None,
-        "chart_data": _departments_chart(rows, quarter),
+        "chart_data": _departments_chart(rows, quarter), **_deadline(plan, quarter),
     })
+
+
+def _deadline(plan, quarter):
+    """{"due", "running"}: when the quarter's entries are due under ``plan`` and whether
+    they still are to come (nothing of a running quarter is late or missing yet)."""
+    if plan is None:
+        return {"due": None, "running": False}
+    return {"due": plan.deadline_rule.due_on(quarter),
+            "running": plan.deadline_rule.is_running(quarter, timezone.localdate())}
 
 
 def _departments_chart(rows, quarter):
@@ -87,9 +96,10 @@ def scorecard(request, pk):
                                pk=pk)
     quarter = Quarter(card.year, card.quarter)
     quarters = [quarter.shift(-offset) for offset in range(7, -1, -1)]
+    records = selectors.drill_down(card)
     return render(request, "reports/scorecard.html", {
         "card": card, "quarter": quarter, "parts": selectors.parts(card), "weights": _weights(card.plan),
-        **selectors.drill_down(card),
+        "explanation": explain.explain(card, records["due"]), **records,
         "chart_data": {"kind": "line", "categories": [q.label for q in quarters], "max": 100,
                        "series": [{"name": card.department.short_name,
                                    "values": selectors.series(card.plan, card.department, quarters)}]},
@@ -273,6 +283,7 @@ def quarterly(request):
         "region": region, "regions": regions, "quarter": quarter, "previous": quarter.previous(),
         "next": quarter.next(), "builds": builds[:20], "working": any(b.is_working for b in builds[:5]),
         "can_change": scope.can_review_region(region), "standards": selectors.verdicts_of(region, quarter),
+        **_deadline(next(iter(selectors.plans_of(region, quarter.year)), None), quarter),
     })
 
 

@@ -341,7 +341,7 @@ class ProgressReport(Reviewed):
 
     def deadline_status(self, *, today, rule):
         submitted = timezone.localdate(self.submitted_at) if self.submitted_at else None
-        return rule.status(self.period, submitted_on=submitted, today=today)
+        return rule.status(self.period, submitted_on=submitted, today=today, item_due=self.item.due_on)
 
 
 class Evidence(EvidenceFile):

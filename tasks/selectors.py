@@ -163,7 +163,8 @@ def todo_for(department, quarter, *, today):
         report = reports.get(item.pk)
         submitted = report.submitted_at if report and report.state != ProgressReport.State.DRAFT else None
         deadline = item.plan.deadline_rule.status(
-            quarter, submitted_on=timezone.localdate(submitted) if submitted else None, today=today
+            quarter, submitted_on=timezone.localdate(submitted) if submitted else None, today=today,
+            item_due=item.due_on,
         )
         rows.append(TodoRow(item, report, deadline))
     return rows
@@ -262,17 +263,19 @@ def completeness(region, quarter):
     for assignment in leads:
         row = figures.setdefault(assignment.department_id, Completeness(assignment.department))
         row.expected += 1
-        rules[(assignment.node_id, assignment.department_id)] = assignment.node.plan.deadline_rule
+        # Each entry is due by its item's own date when that comes before the quarter's.
+        rules[(assignment.node_id, assignment.department_id)] = assignment.node.plan.deadline_rule.due_on(
+            quarter, assignment.node.due_on)
     reports = ProgressReport.objects.filter(
         year=quarter.year, quarter=quarter.number, department__in=list(figures)
     ).exclude(state=ProgressReport.State.DRAFT)
     for report in reports:
-        rule = rules.get((report.item_id, report.department_id))
-        if rule is None:
+        due = rules.get((report.item_id, report.department_id))
+        if due is None:
             continue  # the department no longer leads the item
         row = figures[report.department_id]
         row.submitted += 1
-        if timezone.localdate(report.submitted_at) <= rule.due_on(quarter):
+        if timezone.localdate(report.submitted_at) <= due:
             row.on_time += 1
         row.approved += report.state == ProgressReport.State.APPROVED
         row.returned += report.state == ProgressReport.State.RETURNED

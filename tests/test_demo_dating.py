@@ -62,7 +62,11 @@ def test_entries_reviews_and_scores_in_the_current_and_previous_quarter(day, cod
                                                quarter=quarter.number).exists() == (quarter == previous)
         cards = Scorecard.objects.filter(plan__region__code=code, year=quarter.year, quarter=quarter.number)
         assert cards.count() >= 10, quarter
-        assert cards.exclude(composite=None).exists(), quarter
+        # The current quarter is running: what is in so far, without a composite or band (a
+        # department is not 较差 for entries not due yet); the last finished one is scored in full.
+        assert {card.running for card in cards} == {quarter == current}, quarter
+        assert cards.exclude(composite=None).exists() == (quarter == previous), quarter
+        assert cards.exclude(band="").exists() == (quarter == previous), quarter
 
 
 def test_qianjiang_figures_values_and_verdicts_in_both_quarters(day):
