@@ -84,7 +84,7 @@ def build(report, groups, utilities=None):
     sheet.title = SHEET
     width = len(COLUMNS)
     quarter = report.period
-    write_text(sheet.cell(row=1, column=1), f"{report.department.name}{quarter.label}{TITLE}")
+    write_text(sheet.cell(row=1, column=1), f"{report.department.name}{quarter.chinese_label}{TITLE}")
     sheet.cell(row=1, column=1).font = Font(name="黑体", size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     sheet.cell(row=2, column=1, value=INSTRUCTIONS)
@@ -150,8 +150,8 @@ def read(data, *, report, codes, department_names, with_utilities):
     quarter = report.period
     if marked.get("department") != report.department_id or marked.get("quarter") != str(quarter):
         owner = department_names.get(marked.get("department"), "其他部门或其他区县")
-        other = Quarter.parse(marked["quarter"]).label if marked.get("quarter") else ""
-        raise FileUnreadable(f"这是{owner}{other}的填报表，不是本部门{quarter.label}的，未导入任何内容。")
+        other = Quarter.parse(marked["quarter"]).chinese_label if marked.get("quarter") else ""
+        raise FileUnreadable(f"这是{owner}{other}的填报表，不是本部门{quarter.chinese_label}的，未导入任何内容。")
     grid = read_grid(workbook[SHEET])
     headers = [normalize_name(grid.value(HEADER_ROW, index)) for index in range(1, len(COLUMNS) + 1)]
     if headers != [header for _, header, _, _ in COLUMNS]:

@@ -180,5 +180,5 @@ class QuarterlyReport(models.Model):
         """The name a downloaded file gets, whatever the storage called it."""
         from core.periods import Quarter
 
-        name = f"{self.region.name}{Quarter(self.year, self.quarter).label}节水工作进展情况"
+        name = f"{self.region.name}{Quarter(self.year, self.quarter).chinese_label}节水工作进展情况"
         return f"{name}（草稿）.docx" if kind == "docx" else f"{name}.{kind}"

@@ -59,7 +59,7 @@ def build(department, quarter, rows):
     sheet = workbook.active
     sheet.title = SHEET
     width = len(COLUMNS)
-    write_text(sheet.cell(row=1, column=1), f"{department.name}{quarter.label}工作进展填报表")
+    write_text(sheet.cell(row=1, column=1), f"{department.name}{quarter.chinese_label}工作进展填报表")
     sheet.cell(row=1, column=1).font = Font(name="黑体", size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     sheet.cell(row=2, column=1, value="说明：只填写白色单元格；进展状态请从下拉列表选择，完成百分比填0到100的整数。"
@@ -130,8 +130,8 @@ def read(data, *, department, quarter, department_names):
     workbook, marked = open_stamped(data, salt=SIGNING_SALT, sheet=SHEET, title="季度进展填报表")
     if marked["department"] != department.pk or marked["quarter"] != str(quarter):
         owner = department_names.get(marked["department"], "其他部门")
-        other = Quarter.parse(marked["quarter"]).label
-        raise FileUnreadable(f"这是{owner}{other}的填报表，不是本部门{quarter.label}的，未导入任何内容。")
+        other = Quarter.parse(marked["quarter"]).chinese_label
+        raise FileUnreadable(f"这是{owner}{other}的填报表，不是本部门{quarter.chinese_label}的，未导入任何内容。")
     grid = read_grid(workbook[SHEET])
     headers = [normalize_name(grid.value(HEADER_ROW, index)) for index in range(1, len(COLUMNS) + 1)]
     if headers != [header for _, header, _, _ in COLUMNS]:
