@@ -126,6 +126,12 @@ class RegionVerdict(models.Model):
     def __str__(self):
         return f"{self.region} {self.year}Q{self.quarter}: {self.get_verdict_display()}"
 
+    @property
+    def period(self):
+        from core.periods import Quarter
+
+        return Quarter(self.year, self.quarter)
+
 
 class QuarterlyReport(models.Model):
     """One build of a region's quarterly progress report. Building again makes a new row
