@@ -35,7 +35,7 @@ def _markup(_language, level):
         # The word is shown, not only the icon: a pencil, a bin and two plus signs side by side
         # were guesses for someone who has not used the page before.
         label = escape(gettext(label))
-        return (f'<a class="btn btn-sm btn-link p-0 text-nowrap{extra}" href="{href}">'
+        return (f'<a class="btn btn-sm btn-link p-0 text-nowrap text-decoration-none{extra}" href="{href}">'
                 f'<i class="bi bi-{icon}" aria-hidden="true"></i> {label}</a>')
 
     def move(direction, label, icon):
