@@ -147,8 +147,8 @@ def bulk_statistics_prepare(*, parsed, quarter, lock=False):
 def _prepare(parsed, quarter, lock):
     preview = BulkPreview(quarter=quarter, errors=list(parsed.problems))
     if parsed.quarter is not None and parsed.quarter != quarter:
-        preview.errors.insert(0, f"文件标题写的是{parsed.quarter.chinese_label}，而导入选择的是{quarter.chinese_label}。"
-                                 "请核对季度后重新上传。")
+        preview.errors.insert(0, f"文件标题写的是{parsed.quarter.chinese_label}，"
+                                 f"而导入选择的是{quarter.chinese_label}。请核对季度后重新上传。")
     filled = [row for row in parsed.rows if row.value is not None]
     preview.skipped = len(parsed.rows) - len(filled)
     known = _known(filled, quarter, lock=lock)
