@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 
 from campaigns.models import Batch, BatchDeadline, Campaign, Creation, Stage
 from demo import regions as org_demo
@@ -42,6 +43,16 @@ def pytest_runtest_setup(item):
     # PostgreSQL; a developer's SQLite-only run skips them with the reason.
     if item.get_closest_marker("postgresql") and connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (DATABASE_URL)")
+
+
+@pytest.fixture(autouse=True)
+def _portal_language_after_each_test():
+    """A request in English leaves the test's thread in English (the locale middleware activates
+    a language and nothing deactivates it), and Quarter.label follows the active language: the
+    next test starts in the portal's Chinese whatever the last one asked for."""
+    yield
+    translation.deactivate()
+
 
 PASSWORD = "test-password-123"
 

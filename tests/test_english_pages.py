@@ -10,7 +10,6 @@ import re
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import translation
 from lxml import html
 
 from org.models import User
@@ -66,8 +65,7 @@ def _demo_once(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def demo(_demo_once, db):
-    yield
-    translation.activate("zh-hans")  # the requests leave the thread in English
+    """The demo (see ``_demo_once``); conftest puts the thread back in Chinese afterwards."""
 
 
 def in_english(client, url):
