@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.db.models.fields.related_descriptors import ForwardManyToOneDescriptor
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from core.links import object_url
@@ -103,6 +104,14 @@ class WaterUser(models.Model):
             if used
         ]
         return "、".join(names)
+
+    @property
+    def sources_display(self):
+        """The sources in the words of the page (sources_text is the registry file's Chinese)."""
+        sources = ((self.uses_surface, _("surface water")), (self.uses_ground, _("groundwater")),
+                   (self.uses_public, _("public supply")))
+        names = [label for used, label in sources if used]
+        return str(pgettext_lazy("enumeration", ", ")).join(str(name) for name in names)
 
 
 class UserYear(models.Model):

@@ -117,7 +117,28 @@ class Quarter:
 
     @property
     def label(self):
+        """The quarter in the words of the page being shown: 2023年第三季度, or 2023 Q3 to a
+        user who chose English. Outside a request (jobs, documents, tests without Django) the
+        active language is the portal's, Chinese."""
+        return self.chinese_label if _chinese_is_active() else f"{self.year} Q{self.number}"
+
+    @property
+    def chinese_label(self):
+        """2023年第三季度 whatever the reader's language: the words of the Word and Excel files
+        the portal writes (their titles are read back on import) and of stored texts."""
         return f"{self.year}年第{CHINESE_NUMBERS[self.number]}季度"
+
+
+def _chinese_is_active():
+    # Imported here, not at the top: the module is used where Django is not set up.
+    try:
+        from django.conf import settings
+        from django.utils import translation
+    except ImportError:  # pragma: no cover - Django is a dependency of the project
+        return True
+    if not settings.configured:
+        return True
+    return (translation.get_language() or "zh").startswith("zh")
 
 
 # --- deadlines ------------------------------------------------------------------------

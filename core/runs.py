@@ -14,6 +14,10 @@ from kombu.exceptions import OperationalError
 
 from .models import JobRun
 
+# The extra tag of a "being built; this page shows its progress" message: the page drops the
+# message once the build's polled row is no longer building (partials/messages.html, portal.js).
+WHILE_BUILDING = "while-building"
+
 # Said on a page (and kept as a failed build's reason) when a job cannot be handed to the
 # broker: nothing was started, the user tries again later.
 BROKER_DOWN = gettext_lazy("The background job service is unavailable; try again later.")

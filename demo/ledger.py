@@ -155,7 +155,7 @@ def contribution(item, department, leads, quarter, plan, region_code):
     what, unit = c.flavor
     meetings = c.total("meetings", 1, 2)
     return c.pick([
-        f"按{lead}要求，报送本部门{c.quarter.label}相关工作情况和{what}数据{c.upto('data', 4, 16)}条，"
+        f"按{lead}要求，报送本部门{c.quarter.chinese_label}相关工作情况和{what}数据{c.upto('data', 4, 16)}条，"
         f"参加工作推进会{meetings}次。",
         f"配合{lead}对{c.upto('visits', 2, 8)}{unit}{what}开展联合检查，提供佐证材料{c.upto('files', 3, 12)}份。",
         f"指定专人对接，向{lead}提供{what}情况说明1份，参加专题协调会{meetings}次。",
@@ -235,7 +235,7 @@ def _indicator(c, code):
     if code in FALLS:
         before = indicator_value(code, c.quarter.shift(-4), c.region)
         fall = ((before - value) / before * 100).quantize(Decimal("0.01")) if before else Decimal(0)
-        text = (f"{c.quarter.label}{name}{value.quantize(Decimal('0.01'))}{unit}，较上年同期下降{fall}%"
+        text = (f"{c.quarter.chinese_label}{name}{value.quantize(Decimal('0.01'))}{unit}，较上年同期下降{fall}%"
                 f"（要求：{requirement}）。")
         return max(fall, Decimal(0)), text, fall < c.item.target_value and c.n >= 2
     shown = value.quantize(Decimal("0.01"))
@@ -439,7 +439,7 @@ def _monitoring(c):
     shown = c.some(names, 3)
     return ([f"对{'、'.join(shown)}等{len(names)}家重点监控用水单位的取水计量设施开展现场核查，"
              f"在线监测数据上传率{c.pick(['96.5', '98.2', '99.1', '100'])}%。",
-             f"依托国家水资源信息管理系统核对{c.quarter.label}取水量，发现数据异常"
+             f"依托国家水资源信息管理系统核对{c.quarter.chinese_label}取水量，发现数据异常"
              f"{c.total('anomalies', 1, 4)}处并已核实。"],
             "更新重点用水单位监控名录，督促计量设施定期检定。",
             f"{shown[0]}在线计量设施故障，厂家维修周期较长，数据中断。")
@@ -565,7 +565,7 @@ def _rules(c):
 
 
 def _statistics(c):
-    return ([f"完成{c.quarter.label}用水统计报表审核，涉及用水单位{c.total('units', 60, 160)}家；"
+    return ([f"完成{c.quarter.chinese_label}用水统计报表审核，涉及用水单位{c.total('units', 60, 160)}家；"
              f"通报未按规定安装计量设施或未按时报送台账的单位{c.total('named', 2, 6)}家。"],
             "规范用水统计台账，开展统计数据质量抽查。", "部分单位统计人员变动，报表报送不及时。")
 
@@ -602,7 +602,7 @@ def _environment(c):
 
 def _totals(c):
     return ([f"将{c.year}年度用水总量和强度控制指标分解到{c.total('towns', 8, 14)}个乡镇（街道）和重点用水户，"
-             f"核查{c.quarter.label}取用水量{c.total('users', 40, 90)}户。"],
+             f"核查{c.quarter.chinese_label}取用水量{c.total('users', 40, 90)}户。"],
             "开展用水总量控制指标执行情况评估。", "部分乡镇取水计量覆盖不全，用水量核算偏差较大。")
 
 
@@ -614,7 +614,7 @@ def _platform(c):
 
 def _incidents(c):
     what, unit = c.flavor
-    return ([f"{c.quarter.label}本部门负责的{what}领域未发生城市节水、安全生产、环境污染等负面事件；"
+    return ([f"{c.quarter.chinese_label}本部门负责的{what}领域未发生城市节水、安全生产、环境污染等负面事件；"
              f"排查{what}涉水风险隐患{c.upto('risks', 4, 20)}{unit}，开展涉水舆情监测{c.total('watch', 10, 13)}次。"],
             "持续做好舆情监测和风险隐患排查。", "")
 

@@ -72,7 +72,7 @@ class TemplateRow(NamedTuple):
 
 
 def title_of(quarter, scope_name):
-    return f"{scope_name}{quarter.label}{TITLE}"
+    return f"{scope_name}{quarter.chinese_label}{TITLE}"
 
 
 def _styled(sheet, value, **style):

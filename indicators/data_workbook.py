@@ -90,7 +90,7 @@ def build(report, groups, utilities=None):
     sheet.title = SHEET
     width = len(COLUMNS)
     quarter = report.period
-    write_text(sheet.cell(row=1, column=1), f"{report.department.name}{quarter.label}{TITLE}")
+    write_text(sheet.cell(row=1, column=1), f"{report.department.name}{quarter.chinese_label}{TITLE}")
     sheet.cell(row=1, column=1).font = Font(name="黑体", size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     unit_line(sheet, 2, width, report.department.name)  # the date is written by hand when it is sent
@@ -163,8 +163,8 @@ def read(data, *, report, codes, department_names, with_utilities):
     quarter = report.period
     if marked.get("department") != report.department_id or marked.get("quarter") != str(quarter):
         owner = department_names.get(marked.get("department"), "其他部门或其他区县")
-        other = Quarter.parse(marked["quarter"]).label if marked.get("quarter") else ""
-        raise FileUnreadable(f"这是{owner}{other}的填报表，不是本部门{quarter.label}的，未导入任何内容。")
+        other = Quarter.parse(marked["quarter"]).chinese_label if marked.get("quarter") else ""
+        raise FileUnreadable(f"这是{owner}{other}的填报表，不是本部门{quarter.chinese_label}的，未导入任何内容。")
     grid = read_grid(workbook[SHEET])
     header_row = marked.get("header_row", LEGACY_HEADER_ROW)
     headers = [normalize_name(grid.value(header_row, index)) for index in range(1, len(COLUMNS) + 1)]

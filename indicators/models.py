@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from core.links import object_url
@@ -161,7 +162,8 @@ class IndicatorSet(models.Model):
             parts.append(_("at least %(count)d guiding indicators met") % {"count": self.min_guiding})
         if self.min_points is not None:
             parts.append(_("at least %(points)s points") % {"points": plain(self.min_points)})
-        return "，".join(str(part) for part in parts)
+        # "，" between the parts in Chinese, ", " in English.
+        return str(pgettext_lazy("list separator", ", ")).join(str(part) for part in parts)
 
     @property
     def is_scored(self):

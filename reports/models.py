@@ -150,6 +150,12 @@ class RegionVerdict(models.Model):
     def __str__(self):
         return f"{self.region} {self.year}Q{self.quarter}: {self.get_verdict_display()}"
 
+    @property
+    def period(self):
+        from core.periods import Quarter
+
+        return Quarter(self.year, self.quarter)
+
 
 class QuarterlyReport(models.Model):
     """One build of a region's quarterly progress report. Building again makes a new row
@@ -208,5 +214,5 @@ class QuarterlyReport(models.Model):
         """The name a downloaded file gets, whatever the storage called it."""
         from core.periods import Quarter
 
-        name = f"{self.region.name}{Quarter(self.year, self.quarter).label}节水工作进展情况"
+        name = f"{self.region.name}{Quarter(self.year, self.quarter).chinese_label}节水工作进展情况"
         return f"{name}（草稿）.docx" if kind == "docx" else f"{name}.{kind}"

@@ -18,7 +18,7 @@ from .report_workbook import self_review_text
 
 def build(data):
     """The draft as bytes, from ``report_workbook.ReportData``."""
-    document = Gongwen(title=f"{data.region.name}{data.quarter.label}节约用水工作进展情况报告")
+    document = Gongwen(title=f"{data.region.name}{data.quarter.chinese_label}节约用水工作进展情况报告")
     if data.caveat:
         document.paragraph(data.caveat)
 
@@ -26,7 +26,7 @@ def build(data):
     totals = data.totals
     plan = data.plan.title if data.plan else "本年度方案"
     sentences = [
-        f"{data.quarter.label}，{plan}共有工作事项应报送进展{totals['expected']}项，已报送{totals['submitted']}项，"
+        f"{data.quarter.chinese_label}，{plan}共有工作事项应报送进展{totals['expected']}项，已报送{totals['submitted']}项，"
         f"其中按时报送{totals['on_time']}项，逾期未报或逾期报送{len(data.overdue)}项。"
     ]
     sentences.append(self_review_text(totals))

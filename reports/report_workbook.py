@@ -215,7 +215,7 @@ def build(data):
 
 
 def _title(data, what):
-    return f"{data.region.name}{data.quarter.label}{what}"
+    return f"{data.region.name}{data.quarter.chinese_label}{what}"
 
 
 def _progress_columns(data):

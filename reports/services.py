@@ -239,9 +239,9 @@ def report_build(report, *, task=""):
     quarter = Quarter(report.year, report.quarter)
     data = report_workbook.report_data(report.region, quarter)
     if data.is_empty:
-        _fail(report, f"{report.region.name}{quarter.label}没有任何进展、指标或载体数据，未生成报告")
+        _fail(report, f"{report.region.name}{quarter.chinese_label}没有任何进展、指标或载体数据，未生成报告")
         raise NothingToReport(report.reason)
-    name = f"{report.region.name}{quarter.label}节水工作进展情况"
+    name = f"{report.region.name}{quarter.chinese_label}节水工作进展情况"
     report.workbook.save(f"{name}.xlsx", ContentFile(report_workbook.build(data)), save=False)
     _progress(report, 50)
     report.document.save(f"{name}（草稿）.docx", ContentFile(report_document.build(data)), save=False)

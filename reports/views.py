@@ -307,7 +307,8 @@ def quarterly_build(request):
     if report.state == QuarterlyReport.State.FAILED:
         messages.error(request, report.reason)
     else:
-        messages.success(request, _("The report is being built; this page shows its progress."))
+        messages.success(request, _("The report is being built; this page shows its progress."),
+                         extra_tags=runs.WHILE_BUILDING)
     return redirect(_report_page_url(region, quarter))
 
 

@@ -66,7 +66,7 @@ def build(department, quarter, rows):
     sheet = workbook.active
     sheet.title = SHEET
     width = len(COLUMNS)
-    write_text(sheet.cell(row=1, column=1), f"{department.name}{quarter.label}工作进展填报表")
+    write_text(sheet.cell(row=1, column=1), f"{department.name}{quarter.chinese_label}工作进展填报表")
     sheet.cell(row=1, column=1).font = Font(name="黑体", size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     unit_line(sheet, 2, width, department.name)  # the date is written by hand when it is sent
@@ -143,8 +143,8 @@ def read(data, *, department, quarter, department_names):
     workbook, marked = open_stamped(data, salt=SIGNING_SALT, sheet=SHEET, title="季度进展填报表")
     if marked["department"] != department.pk or marked["quarter"] != str(quarter):
         owner = department_names.get(marked["department"], "其他部门")
-        other = Quarter.parse(marked["quarter"]).label
-        raise FileUnreadable(f"这是{owner}{other}的填报表，不是本部门{quarter.label}的，未导入任何内容。")
+        other = Quarter.parse(marked["quarter"]).chinese_label
+        raise FileUnreadable(f"这是{owner}{other}的填报表，不是本部门{quarter.chinese_label}的，未导入任何内容。")
     grid = read_grid(workbook[SHEET])
     items = marked.get("items")  # None in a legacy template: column A holds the ids
     header_row, first_header = (HEADER_ROW, HEADERS["number"]) if items is not None else LEGACY

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 
 from campaigns.models import Batch, BatchDeadline, Campaign, Creation, Stage
 from demo import regions as org_demo
@@ -63,6 +64,17 @@ def _chromium_only_for_pdf_tests(request, settings):
 
 
 PDF_TOOLS = ("pdfinfo", "pdffonts", "pdftotext")
+
+
+@pytest.fixture(autouse=True)
+def _portal_language_after_each_test():
+    """A request in English leaves the test's thread in English (the locale middleware activates
+    a language and nothing deactivates it), and Quarter.label follows the active language: the
+    next test starts in the portal's Chinese whatever the last one asked for."""
+    yield
+    translation.deactivate()
+
+
 PASSWORD = "test-password-123"
 
 

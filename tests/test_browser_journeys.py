@@ -202,6 +202,10 @@ def test_reviewer_returns_approves_reads_scores_and_downloads_the_report(demo, l
     with step("report"):
         page.get_by_role("link", name="季度进展报告").first.click()
         page.get_by_role("button", name=f"生成{quarter.label}报告").click()
+        # Built by now (the jobs run in the server): the row says 完成 and the "being built" banner is gone.
+        expect(page.locator("[data-building]")).to_have_count(0)
+        expect(page.get_by_text("正在生成报告，本页显示进度。")).to_have_count(0)
+        expect(page.get_by_role("button", name=f"生成{quarter.label}报告")).to_be_enabled()
         workbook = openpyxl.load_workbook(download(page, page.get_by_role("link", name="Excel").first, tmp_path))
 
     assert workbook.sheetnames == ["概况", "指标达标情况", "任务进展", "部门评分", "节水载体", "逾期未报"]

@@ -93,6 +93,20 @@ def test_ordering_hashing_and_text():
     assert Quarter.parse(str(Q(2021, 4))) == Q(2021, 4)
 
 
+def test_the_label_follows_the_language_of_the_page_and_the_chinese_one_stays():
+    from django.utils import translation
+
+    assert Q(2026, 4).label == "2026年第四季度"  # no language chosen: the portal's Chinese
+    with translation.override("en"):
+        assert Q(2026, 3).label == "2026 Q3" and Q(2025, 1).label == "2025 Q1"
+        assert Q(2026, 3).chinese_label == "2026年第三季度"  # what files and stored texts use
+        assert Quarter.parse(Q(2026, 3).label) == Q(2026, 3)  # read back like 2026Q3
+    with translation.override("zh-hans"):
+        assert Q(2026, 2).label == "2026年第二季度"
+    with translation.override("zh-hant"):  # any Chinese reads the Chinese label
+        assert Q(2026, 1).label == "2026年第一季度"
+
+
 def test_range():
     assert Quarter.range(Q(2022, 3), Q(2023, 2)) == [Q(2022, 3), Q(2022, 4), Q(2023, 1), Q(2023, 2)]
     assert Quarter.range(Q(2022, 3), Q(2022, 3)) == [Q(2022, 3)]

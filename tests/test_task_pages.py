@@ -117,10 +117,12 @@ def test_reviewer_sees_each_nodes_edit_buttons_and_reporter_none(annex1, client_
     assert len(page.xpath(actions_xpath)) == nodes.count()
     for node in nodes:
         (actions,) = page.get_element_by_id(f"node-{node.pk}").xpath(actions_xpath)
-        links = {a.get("aria-label"): a.get("href") for a in actions.findall(".//a")}
+        # Each link says what it does in words on the page, not only in an aria-label.
+        links = {a.text_content().strip(): a.get("href") for a in actions.findall(".//a")}
         moves = {b.get("value"): b.get("formaction") for b in actions.findall(".//button[@form='node-moves']")}
         assert links["编辑"] == reverse("tasks:node_edit", args=[node.pk])
         assert links["删除"] == reverse("tasks:node_delete", args=[node.pk])
+        assert {b.get("aria-label") for b in actions.findall(".//button")} == {"上移", "下移"}
         assert moves == {direction: reverse("tasks:node_move", args=[node.pk]) for direction in ("up", "down")}
         create = f"{reverse('tasks:node_create', args=[annex1.pk])}?parent={node.pk}"
         expected = {1: {"添加子任务": create, "添加工作事项": f"{create}&level=item"}, 2: {"添加工作事项": create},

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.audit import audited
+from core.runs import WHILE_BUILDING
 from core.workflow import EditConflict, TransitionRefused
 from org.scoping import visible_to
 
@@ -281,7 +282,7 @@ def summaries(request, pk):
             messages.error(request, summary.reason)
         else:
             messages.success(request, _("The %(year)d summary is being built; this page shows its progress.")
-                             % {"year": summary.year})
+                             % {"year": summary.year}, extra_tags=WHILE_BUILDING)
         return redirect("campaigns:summaries", campaign.pk)
     page = Paginator(builds, PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "campaigns/city/summaries.html", {

@@ -147,8 +147,8 @@ def bulk_statistics_prepare(*, parsed, quarter, lock=False):
 def _prepare(parsed, quarter, lock):
     preview = BulkPreview(quarter=quarter, errors=list(parsed.problems))
     if parsed.quarter is not None and parsed.quarter != quarter:
-        preview.errors.insert(0, f"文件标题写的是{parsed.quarter.label}，而导入选择的是{quarter.label}。"
-                                 "请核对季度后重新上传。")
+        preview.errors.insert(0, f"文件标题写的是{parsed.quarter.chinese_label}，"
+                                 f"而导入选择的是{quarter.chinese_label}。请核对季度后重新上传。")
     filled = [row for row in parsed.rows if row.value is not None]
     preview.skipped = len(parsed.rows) - len(filled)
     known = _known(filled, quarter, lock=lock)
@@ -232,7 +232,7 @@ def _compare(row, known, preview, region, element, department, value):
         if holder is not None and not holder.is_editable:
             return _error(
                 preview, row, "value",
-                f"{holder.department.name}{preview.quarter.label}的数据报告{holder.get_state_display()}，"
+                f"{holder.department.name}{preview.quarter.chinese_label}的数据报告{holder.get_state_display()}，"
                 f"不能通过批量导入修改（{element.name}现为{fmt(stored['value'] if stored else None)}，"
                 f"导入为{fmt(value)}）。如需修改，请审核员先退回或重新打开该报告",
             )

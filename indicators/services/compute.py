@@ -386,7 +386,7 @@ def _expert(indicator, region_id, quarter, judgements):
         "at": judgement.judged_at.isoformat() if judgement.judged_at else "", "quarter": str(judgement.period),
     }
     status = MET if awarded.points >= indicator.points else NOT_MET
-    explanation = f"{judgement.period.label}评分{awarded.points}分（满分{indicator.points}分）"
+    explanation = f"{judgement.period.chinese_label}评分{awarded.points}分（满分{indicator.points}分）"
     return (*base, None, status, explanation[:300], awarded.points, awarded.text[:300], lineage)
 
 

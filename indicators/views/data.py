@@ -239,7 +239,7 @@ def template_download(request):
     content = data_workbook.build(
         report, selectors.entry_sheet(report, duties), selectors.utility_rows_to_fill(report) if leakage else None
     )
-    return xlsx_response(content, f"{report.department.short_name}{report.period.label}指标基础数据填报表.xlsx")
+    return xlsx_response(content, f"{report.department.short_name}{report.period.chinese_label}指标基础数据填报表.xlsx")
 
 
 @dataclass

@@ -32,16 +32,18 @@ def _markup(_language, level):
         return object_url(name, STAND_IN).replace(str(STAND_IN), key)
 
     def link(href, label, icon, extra=""):
+        # The word is shown, not only the icon: a pencil, a bin and two plus signs side by side
+        # were guesses for someone who has not used the page before.
         label = escape(gettext(label))
-        return (f'<a class="btn btn-sm btn-link p-0{extra}" href="{href}" title="{label}" aria-label="{label}">'
-                f'<i class="bi bi-{icon}"></i></a>')
+        return (f'<a class="btn btn-sm btn-link p-0 text-nowrap text-decoration-none{extra}" href="{href}">'
+                f'<i class="bi bi-{icon}" aria-hidden="true"></i> {label}</a>')
 
     def move(direction, label, icon):
         # Both move buttons post the page's one node-moves form: no form and token per node.
         label = escape(gettext(label))
         return (f'<button form="node-moves" formaction="{url("tasks:node_move", NODE)}" name="direction" '
                 f'value="{direction}" class="btn btn-sm btn-link p-0" title="{label}" aria-label="{label}">'
-                f'<i class="bi bi-{icon}"></i></button>')
+                f'<i class="bi bi-{icon}" aria-hidden="true"></i></button>')
 
     parts = [link(url("tasks:node_edit", NODE), "Edit", "pencil"),
              move("up", "Move up", "arrow-up"), move("down", "Move down", "arrow-down")]
@@ -51,4 +53,4 @@ def _markup(_language, level):
             parts.append(link(create, "Add sub-task", "plus-square"))
         parts.append(link(f"{create}&amp;level=item" if level == 1 else create, "Add work item", "plus-circle"))
     parts.append(link(url("tasks:node_delete", NODE), "Delete", "trash", extra=" text-danger"))
-    return f'<span class="node-actions float-end d-inline-flex gap-1">{"".join(parts)}</span>'
+    return f'<span class="node-actions float-end d-inline-flex gap-2 ms-2">{"".join(parts)}</span>'

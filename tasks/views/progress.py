@@ -416,7 +416,7 @@ def template_download(request):
     quarter = requested_quarter(request)
     rows = todo_for(department, quarter, today=timezone.localdate())
     response = xlsx_response(progress_workbook.build(department, quarter, rows),
-                             f"{department.short_name}{quarter.label}工作进展填报表.xlsx")
+                             f"{department.short_name}{quarter.chinese_label}工作进展填报表.xlsx")
     return response
 
 
