@@ -48,3 +48,27 @@ def test_runs_and_marks_move_to_core_with_their_rows():
         assert back.get_model("reports", "StaleScores").objects.count() == 2
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_scorecards_stored_before_leads_and_running_are_marked_for_the_sweep():
+    """Scorecards of before 0008 know neither whether their department leads nor whether
+    their quarter ran: every scored region × quarter is left to the catch-up sweep, once."""
+    latest = [node for node in MigrationExecutor(connection).loader.graph.leaf_nodes() if node[0] != "reports"]
+    old = migrate([*latest, ("reports", "0008_scorecard_running_and_leads")])
+    region = old.get_model("org", "Region").objects.create(code="500156", name="武隆区", level="county")
+    department = old.get_model("org", "Department").objects.create(region=region, name="武隆区水利局",
+                                                                    short_name="区水利局", version=1)
+    plan = old.get_model("tasks", "Plan").objects.create(region=region, title="方案", start_year=2025, end_year=2026)
+    other = old.get_model("org", "Department").objects.create(region=region, name="武隆区城管局", short_name="区城管局")
+    Scorecard = old.get_model("reports", "Scorecard")
+    for who, year, quarter in ((department, 2026, 3), (other, 2026, 3), (department, 2025, 4)):
+        Scorecard.objects.create(plan=plan, department=who, year=year, quarter=quarter)
+    old.get_model("core", "StaleMark").objects.create(recompute="scores", region=region, year=2025, quarter=4)
+    try:
+        new = migrate([*latest, ("reports", "0009_rescore_for_running_and_leads")])
+        marks = new.get_model("core", "StaleMark").objects.values_list("recompute", "year", "quarter")
+        assert sorted(marks) == [("scores", 2025, 4), ("scores", 2026, 3)]
+        assert new.get_model("core", "StaleMark").objects.get(year=2026).queue_failed  # the sweep takes it
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0006_verdict_per_standard'),
+        ('reports', '0007_quarterlyreport_pdf'),
     ]
 
     operations = [
