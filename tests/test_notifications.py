@@ -121,3 +121,19 @@ def test_the_bell_lists_the_message_with_its_link(item, urban, told, client_for)
         progress_return(report=report, user=user("wulong_reviewer"), comment="<b>缺</b>佐证", version=report.version)
     page = client_for(user("wulong_cgj")).get(reverse("org:notifications")).content.decode()
     assert f'href="{report.get_absolute_url()}"' in page and "&lt;b&gt;缺&lt;/b&gt;佐证" in page
+
+
+def test_the_bell_opens_the_latest_own_messages_and_reading_them_writes_nothing(regions, client_for):
+    clerk, other = user("wulong_cgj"), user("qianjiang_cgj")
+    for index in range(10):
+        Notification.objects.create(user=clerk, key=f"t:{index}", title=f"消息{index}", url="/")
+    Notification.objects.create(user=other, key="t:other", title="别人的消息", url="javascript:alert(1)")
+    client = client_for(clerk)
+    page = client.get(reverse("home")).content.decode()
+    # The menu's messages are read only when it is opened: the page carries a placeholder.
+    assert 'data-menu-url="/org/notifications/?menu=1"' in page and 'bell-menu"><div class="p-3 small' in page
+    menu = client.get(reverse("org:notifications"), {"menu": "1"}).content.decode()
+    assert "<html" not in menu and menu.count('class="list-group-item') == 8
+    assert "消息9" in menu and "消息1<" not in menu and "别人的消息" not in menu
+    assert Notification.objects.filter(user=clerk, read_at__isnull=True).count() == 10
+    assert "javascript:" not in client_for(other).get(reverse("org:notifications"), {"menu": "1"}).content.decode()
