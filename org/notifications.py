@@ -35,7 +35,8 @@ def review_step_notify(record, *, subject, actor):
     in a sentence (“2026年第四季度进度：…”). The record's version, bumped by every step, is in
     the key: a second return after a resubmission is a new message."""
     department = record.department
-    values = {"subject": subject, "department": department.short_name or department.name, "user": actor}
+    # No actor: a step taken by a command or an import, not through a page.
+    values = {"subject": subject, "department": department.short_name or department.name, "user": actor or "—"}
     if record.state == ReviewState.SUBMITTED:
         users = reviewers_of(department.region)
         title = _("To review: %(subject)s") % values
@@ -50,8 +51,10 @@ def review_step_notify(record, *, subject, actor):
             body = _("%(user)s returned it: %(comment)s") % {**values, "comment": record.review_comment}
     else:
         return
+    if actor is not None:
+        users = users.exclude(pk=actor.pk)
     notify(
-        users.exclude(pk=actor.pk).distinct(),
+        users.distinct(),
         key=f"{record._meta.label_lower}:{record.pk}:{record.state}:v{record.version}",
         title=title[:200], body=body, url=record.get_absolute_url(),
     )
