@@ -32,7 +32,7 @@ def notify(users, *, key, title, body="", url=""):
 def review_step_notify(record, *, subject, actor):
     """Tell who must know that ``record`` (a ``core.workflow.Reviewed`` with a department)
     has just been submitted, approved or returned by ``actor``. ``subject`` names the record
-    in a sentence (“2026年第四季度进度：…”). The record's version, bumped by every step, is in
+    (“2026年第四季度进度“…””). The record's version, bumped by every step, is in
     the key: a second return after a resubmission is a new message."""
     department = record.department
     # No actor: a step taken by a command or an import, not through a page.
@@ -42,8 +42,7 @@ def review_step_notify(record, *, subject, actor):
         title = _("To review: %(subject)s") % values
         body = _("%(department)s submitted it (%(user)s).") % values
     elif record.state in (ReviewState.APPROVED, ReviewState.RETURNED):
-        users = User.objects.filter(pk__in=reporters_of(department).values("pk")) | User.objects.filter(
-            pk=record.submitted_by_id, is_active=True)
+        users = reporters_of(department) | User.objects.filter(pk=record.submitted_by_id, is_active=True)
         if record.state == ReviewState.APPROVED:
             title, body = _("Approved: %(subject)s") % values, _("Approved by %(user)s.") % values
         else:
