@@ -91,13 +91,13 @@ def test_what_was_inline_still_works(demo, live_server, page, violations):
     expect(page.locator("html")).to_have_attribute("lang", "en")
     page.select_option("#language-select", "zh-hans")
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    # The bell's menu is read from the server when it is opened (fetch, static/js/portal.js).
+    page.locator("[data-testid=bell]").click()
+    expect(page.locator("[data-testid=bell-menu] .list-group-item").first).to_be_visible()
     # htmx loads the lineage of an indicator's value into the dialog.
     page.goto(live_server.url + board_url(latest_computed()))
     page.get_by_role("link", name="数据来源").first.click()
     expect(page.locator("#lineage-body")).not_to_be_empty()
-    # The bell's menu is read from the server when it is opened (fetch, static/js/portal.js).
-    page.locator("[data-testid=bell]").click()
-    expect(page.locator("[data-testid=bell-menu] .list-group-item").first).to_be_visible()
     # A progress bar has the length of its class (pct-N in portal.css), not zero: 武隆区's
     # targets, on the page of their latest year.
     sign_in(page, live_server, "wulong_reviewer")
