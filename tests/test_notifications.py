@@ -137,3 +137,22 @@ def test_the_bell_opens_the_latest_own_messages_and_reading_them_writes_nothing(
     assert "消息9" in menu and "消息1<" not in menu and "别人的消息" not in menu
     assert Notification.objects.filter(user=clerk, read_at__isnull=True).count() == 10
     assert "javascript:" not in client_for(other).get(reverse("org:notifications"), {"menu": "1"}).content.decode()
+
+
+def test_the_demo_marks_read_what_later_steps_overtook(item, urban, told):
+    from demo import messages
+
+    reviewer = user("wulong_reviewer")
+    with told():
+        first = submitted(item, urban)
+        progress_return(report=first, user=reviewer, comment="补充", version=first.version)
+    with told():
+        again = submitted(item, urban)
+    unread = Notification.objects.filter(read_at__isnull=True)
+    assert unread.filter(user=reviewer).count() == 2 and unread.filter(user__username="wulong_cgj").count() == 1
+    assert messages.settle() == 2  # the first submission and the return: the entry has moved on
+    assert [note.key.rsplit(":", 1)[-1] for note in unread.filter(user=reviewer)] == [f"v{again.version}"]
+    with told():
+        progress_approve(report=again, user=reviewer, version=again.version)
+    assert messages.settle() == 2  # the decided submission, and an approval of 2019 (not the running quarter)
+    assert not unread.exists() and messages.settle() == 0
