@@ -42,7 +42,12 @@ run: install chromium
 	@echo "    expert_cqu_1        重庆大学 评估专家（另有 expert_cqu_2、expert_swu_1、expert_swu_2、expert_cqwrc）"
 	@echo "    admin               系统管理员"
 	@echo "    wulong_<code> / qianjiang_<code>  各部门填报员 (e.g. wulong_slj 区水利局; see README)"
+	@echo "  Scheduled jobs (reminders, catch-up recomputes …): manage.py run_schedule, in the background"
 	@echo ""
+	@# The embedded default has no Celery beat: run_schedule runs CELERY_BEAT_SCHEDULE in a
+	@# process of its own (its output in .run_schedule.log), stopped whenever runserver stops.
+	$(PY) manage.py run_schedule > .run_schedule.log 2>&1 & schedule=$$!; \
+	trap 'kill $$schedule 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 ## make test: lint, migration check and the whole suite; under CI also on PostgreSQL + Redis.

@@ -162,3 +162,18 @@ class JobRun(models.Model):
 
         kind = KINDS.get(self.name)
         return self.state == self.State.FAILED and kind is not None and kind.retry is not None
+
+
+class ScheduledRun(models.Model):
+    """When ``run_schedule`` (the embedded default's beat) last started one entry of
+    CELERY_BEAT_SCHEDULE, so a restart does not run every job again at once."""
+
+    name = models.CharField(_("schedule entry"), max_length=100, unique=True)
+    last_run_at = models.DateTimeField(_("last run"))
+
+    class Meta:
+        verbose_name = _("scheduled run")
+        verbose_name_plural = _("scheduled runs")
+
+    def __str__(self):
+        return f"{self.name} {self.last_run_at:%Y-%m-%d %H:%M}"

@@ -213,6 +213,18 @@ def reporting_department(user):
     return user.department
 
 
+def reviewers_of(region):
+    """Who reviews the records of ``region``'s departments: its active district reviewers
+    (``can_review_region``). Administrators may too, but are not the ones a department
+    waits for, so they are not among them."""
+    return User.objects.filter(role=User.Role.REVIEWER, department__region=region, is_active=True)
+
+
+def reporters_of(department):
+    """Who reports for ``department``: its active reporters."""
+    return User.objects.filter(role=User.Role.REPORTER, department=department, is_active=True)
+
+
 def visible_to(user):
     """The scope of ``user``; the single entry point every view uses."""
     return Scope(user)

@@ -98,6 +98,7 @@ def department_detail(request, pk):
 
 
 NOTIFICATIONS_PER_PAGE = 30
+BELL_SHOWN = 8
 
 
 @require_http_methods(["GET", "POST"])
@@ -109,5 +110,7 @@ def notifications(request):
         notifications_mark_read(user=request.user)
         return redirect("org:notifications")
     items = Notification.objects.filter(user=request.user)
+    if request.GET.get("menu"):  # the bell's dropdown
+        return render(request, "org/_bell_menu.html", {"items": items[:BELL_SHOWN]})
     page = Paginator(items, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "org/notifications.html", {"page": page})

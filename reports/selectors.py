@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 from core.periods import Quarter
 from indicators.models import ComputedValue, DataReport, IndicatorSet
 from indicators.selectors import adopted_sets
-from org.models import Region
+from org.models import Notification, Region
 from tasks.models import Plan, ProgressReport, TaskNode
+from tasks.selectors import TodoRow, todo_for
 
 from . import scoring
 from .models import COMPONENTS, QuarterlyReport, RegionVerdict, Scorecard
@@ -247,6 +248,79 @@ class DistrictHome:
     worst: list
     progress_waiting: int
     data_waiting: int
+
+
+@dataclass
+class DueEntry:
+    """A work item whose entry for the quarter is not submitted yet, and by when it is due."""
+
+    item: TaskNode
+    report: ProgressReport | None
+    due_on: object  # date
+    deadline: object  # core.periods.DeadlineStatus: days left, or days overdue
+
+
+@dataclass
+class ReporterHome:
+    """What a department's reporter sees first: what is still due this quarter, what came
+    back to be fixed, and the unread messages."""
+
+    quarter: Quarter
+    leads: int  # how many work items the department leads this quarter
+    due: list  # [DueEntry], the earliest due first
+    returned: list  # [Returned] still returned, the latest first
+    unread: list  # [Notification], the latest first
+
+    @property
+    def due_shown(self):
+        return self.due[:DUE_SHOWN]
+
+    @property
+    def due_more(self):
+        return max(len(self.due) - DUE_SHOWN, 0)
+
+
+@dataclass
+class Returned:
+    """A progress entry or data report sent back to the department, with the reviewer's words."""
+
+    report: object  # ProgressReport | DataReport
+    what: str
+
+    @property
+    def url(self):
+        return self.report.get_absolute_url()
+
+
+DUE_SHOWN = 10
+RETURNED_SHOWN = 10
+UNREAD_SHOWN = 5
+
+
+def reporter_home(user, today=None):
+    """In six queries however many items the department leads."""
+    today = today or timezone.localdate()
+    quarter = Quarter.containing(today)
+    department = user.department
+    rows = todo_for(department, quarter, today=today)
+    due = []
+    for row in rows:
+        if row.state in (TodoRow.UNREPORTED, ProgressReport.State.DRAFT):
+            due_on = row.item.plan.deadline_rule.due_on(quarter)
+            due.append(DueEntry(row.item, row.report, due_on, row.deadline))
+    due.sort(key=lambda entry: entry.due_on)
+    returned = [
+        *(Returned(report, f"{report.period.label} · {report.item.label}")
+          for report in ProgressReport.objects.filter(department=department, state=ProgressReport.State.RETURNED)
+          .select_related("item", "reviewed_by").order_by("-reviewed_at")[:RETURNED_SHOWN]),
+        *(Returned(report, _("%(quarter)s statistics") % {"quarter": report.period.label})
+          for report in DataReport.objects.filter(department=department, state=DataReport.State.RETURNED)
+          .select_related("reviewed_by").order_by("-reviewed_at")[:RETURNED_SHOWN]),
+    ]
+    returned.sort(key=lambda row: row.report.reviewed_at or timezone.now(), reverse=True)
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)[:UNREAD_SHOWN]
+    return ReporterHome(quarter=quarter, leads=len(rows), due=due, returned=returned[:RETURNED_SHOWN],
+                        unread=list(unread))
 
 
 def district_home(region, today=None):

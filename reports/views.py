@@ -252,6 +252,8 @@ def home(request):
         # standard: one line names them instead of a card each.
         context["verdicts"] = [(district, rows) for district, rows in verdicts if rows]
         context["without_standard"] = [district for district, rows in verdicts if not rows]
+    elif scope.role == "reporter" and request.user.department_id:
+        context["reporter"] = selectors.reporter_home(request.user)
     elif scope.role == "expert":
         from campaigns.selectors_assessment import assignments_of
 

@@ -1,6 +1,7 @@
 """In Chromium, the main pages of the demo run under the Content-Security-Policy without a
 single violation, and what used to be inline still works: charts draw, the select boxes
-submit their form, htmx loads the lineage dialog, progress bars have their length."""
+submit their form, htmx loads the lineage dialog, the bell's menu loads when opened,
+progress bars have their length."""
 
 import pytest
 from django.urls import reverse
@@ -90,6 +91,9 @@ def test_what_was_inline_still_works(demo, live_server, page, violations):
     expect(page.locator("html")).to_have_attribute("lang", "en")
     page.select_option("#language-select", "zh-hans")
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    # The bell's menu is read from the server when it is opened (fetch, static/js/portal.js).
+    page.locator("[data-testid=bell]").click()
+    expect(page.locator("[data-testid=bell-menu] .list-group-item").first).to_be_visible()
     # htmx loads the lineage of an indicator's value into the dialog.
     page.goto(live_server.url + board_url(latest_computed()))
     page.get_by_role("link", name="数据来源").first.click()

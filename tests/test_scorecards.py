@@ -294,7 +294,8 @@ def test_a_submission_and_its_approval_recompute_the_quarter(plan, world, review
     with jobs_inline() as callbacks:
         report = submit(plan.items["A"], world.water_bureau, "2023-06-25 10:00 +0800")
         progress_approve(report=report, user=reviewer, version=report.version)
-    assert len(callbacks) == 1  # one transaction of the test: one mark
+    # One transaction of the test: one mark (the other callbacks tell the reviewer and the department).
+    assert len([callback for callback in callbacks if hasattr(callback, "keys")]) == 1
     card = Scorecard.objects.get(plan=plan, department=world.water_bureau, year=2023, quarter=2)
     assert card.components["completeness"]["numerator"] == 1
     assert ProgressReport.objects.get(pk=report.pk).state == "approved"

@@ -55,6 +55,7 @@ EXCLUDED = {
     "org.User.last_name": "never rendered: people are named by display_name; the admin form leaves it out",
     "org.User.role": "a choice",
     "org.Notification.key": "the sender's de-duplication key, never rendered",
+    "core.ScheduledRun.name": "a key of CELERY_BEAT_SCHEDULE (settings), written by run_schedule, never rendered",
     "tasks.Plan.kind": "a choice",
     "tasks.TaskNode.target_comparator": "a choice",
     "tasks.TaskTarget.kind": "a choice",
@@ -178,7 +179,8 @@ PAGES = [
     # --- org ---
     Page("home of a reviewer", (REVIEWER,), ("org.Region.name", "reports.RegionVerdict.reason",
                                               "org.Department.short_name"), lambda h: reverse("home")),
-    Page("home of a reporter", (REPORTER,), ("org.Region.name", "org.Department.name", "org.User.display_name"),
+    Page("home of a reporter", (REPORTER,), ("org.Region.name", "org.Department.name", "org.User.display_name",
+                                             "org.Notification.title", "tasks.ProgressReport.review_comment"),
          lambda h: reverse("home")),
     Page("home of a supervisor", (SUPERVISOR, ADMIN), ("org.Region.name", "reports.RegionVerdict.reason"),
          lambda h: reverse("home")),
@@ -207,6 +209,8 @@ PAGES = [
          preview="departments import"),
     Page("notifications", (REPORTER,), ("org.Notification.title", "org.Notification.body"),
          lambda h: reverse("org:notifications")),
+    Page("the bell's menu", (REPORTER,), ("org.Notification.title", "org.Notification.body"),
+         lambda h: _q(reverse("org:notifications"), menu=1)),
     # --- plans and progress ---
     Page("plans", (REVIEWER, REPORTER), ("tasks.Plan.title", "tasks.Plan.document_number"),
          lambda h: reverse("tasks:plan_list")),

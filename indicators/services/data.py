@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from core import workflow
 from core.errors import ImportBlocked
 from core.workflow import TransitionRefused, require_editable, save_versioned
+from org.notifications import review_step_notify
 
 from .. import selectors
 from ..formulas import BUILTINS, parse
@@ -289,6 +290,8 @@ def _save_report(report, *, version, user, prepared, duties, confirm_warnings, s
     save_versioned(report, version=version, fields=fields)
     if report.counts:
         recompute_after_commit(report.region, quarter)
+    if submit:
+        _review_step(report, user)
     return report
 
 
@@ -329,7 +332,15 @@ def data_report_submit(*, report, version, user, duties):
     stored._history_user = user
     save_versioned(stored, version=version, fields=fields)
     recompute_after_commit(stored.region, stored.period)
-    return stored
+    return _review_step(stored, user)
+
+
+def _review_step(report, user):
+    """Tell the reviewers of a submission, the department of a decision (after the commit)."""
+    subject = _("%(quarter)s statistics of %(department)s") % {
+        "quarter": report.period.label, "department": report.department.short_name or report.department.name}
+    review_step_notify(report, subject=subject, actor=user)
+    return report
 
 
 @transaction.atomic
@@ -337,21 +348,21 @@ def data_report_approve(*, report, user, version):
     """Approve the report as the reviewer saw it (``version``); EditConflict if it changed."""
     report = workflow.approve(report, user=user, version=version, region=report.region)
     recompute_after_commit(report.region, report.period)
-    return report
+    return _review_step(report, user)
 
 
 @transaction.atomic
 def data_report_return(*, report, user, comment, version):
     report = workflow.send_back(report, user=user, comment=comment, version=version)
     recompute_after_commit(report.region, report.period)
-    return report
+    return _review_step(report, user)
 
 
 @transaction.atomic
 def data_report_reopen(*, report, user, reason):
     report = workflow.reopen(report, user=user, reason=reason)
     recompute_after_commit(report.region, report.period)
-    return report
+    return _review_step(report, user)
 
 
 @transaction.atomic

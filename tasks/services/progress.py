@@ -18,7 +18,9 @@ from core.errors import ImportBlocked
 from core.numbers import plain
 from core.periods import Quarter
 from core.workflow import EditConflict, TransitionRefused, require_editable, save_versioned
-from org.models import Department, User
+from org.models import Department
+from org.notifications import review_step_notify
+from org.scoping import reporters_of
 from org.services import notification_send
 
 from ..models import Assignment, Contribution, ProgressReport, TaskNode
@@ -143,6 +145,7 @@ def _save(report, version, user, submit, evidence, targets=None, remove=None):
         progress_targets_write(report=report, targets=targets, user=user)
     if submit:
         _scores_changed(report)
+        _review_step(report, user)
     return report
 
 
@@ -151,23 +154,38 @@ def _scores_changed(report):
     events.publish(events.SCORES_CHANGED, region=report.item.plan.region, quarter=report.period)
 
 
+def _review_step(report, user):
+    """Tell the reviewers of a submission, the department of a decision (after the commit)."""
+    subject = _("%(quarter)s progress of “%(item)s”") % {"quarter": report.period.label, "item": report.item.label[:40]}
+    review_step_notify(report, subject=subject, actor=user)
+    return report
+
+
 @transaction.atomic
 def progress_approve(*, report, user, version):
     """Approve the entry as the reviewer saw it (``version``); EditConflict if it changed."""
     _scores_changed(report)
-    return workflow.approve(report, user=user, version=version, region=report.item.plan.region)
+    stored = workflow.approve(report, user=user, version=version, region=report.item.plan.region)
+    return _review_step(_with_item(stored, report), user)
 
 
 @transaction.atomic
 def progress_return(*, report, user, comment, version):
     _scores_changed(report)
-    return workflow.send_back(report, user=user, comment=comment, version=version)
+    stored = workflow.send_back(report, user=user, comment=comment, version=version)
+    return _review_step(_with_item(stored, report), user)
 
 
 @transaction.atomic
 def progress_reopen(*, report, user, reason):
     _scores_changed(report)
-    return workflow.reopen(report, user=user, reason=reason)
+    return _review_step(_with_item(workflow.reopen(report, user=user, reason=reason), report), user)
+
+
+def _with_item(stored, report):
+    """The stored row the workflow returns, with what the caller already read."""
+    stored.item, stored.department = report.item, report.department
+    return stored
 
 
 def progress_bulk_approve(*, decisions, user):
@@ -243,9 +261,7 @@ def progress_reminders_send(*, today, days_ahead):
             else:
                 continue
             if assignment.department_id not in reporters:
-                reporters[assignment.department_id] = list(
-                    User.objects.filter(department=assignment.department_id, role=User.Role.REPORTER, is_active=True)
-                )
+                reporters[assignment.department_id] = list(reporters_of(assignment.department_id))
             for user in reporters[assignment.department_id]:
                 sent += _remind(user, assignment.node, quarter, kind, due, today=today)
     return sent
