@@ -37,6 +37,9 @@ def test_the_lineage_shows_the_formula_in_words_and_two_decimals(demo, client_fo
     assert f"{permeable.value:.2f} %" in page
     assert not re.search(r"\d\.\d{3,} %", page), page[page.find("5.593870")-300:page.find("5.593870")+50]
     assert "<th>代码</th>" not in page
+    # The figures used, as the clerk wrote them: no padding zeros of the stored decimals.
+    figures = re.findall(r'<td class="text-end">([^<]*)</td>', page)
+    assert figures and not [f for f in figures if re.search(r"\.\d*0 ", f)], figures
 
 
 def test_the_catalogue_shows_formulas_and_references_by_name(demo, client_for):  # noqa: F811

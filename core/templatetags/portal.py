@@ -7,6 +7,7 @@ from django.utils.html import format_html
 
 from core.evidence import EvidenceForm
 from core.links import object_url
+from core.numbers import plain
 from core.workflow import self_review_allowed
 
 register = template.Library()
@@ -58,6 +59,16 @@ def get(mapping, key):
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.filter(name="plain")
+def plain_filter(value):
+    """A figure as a clerk writes it (803 for 803.0000, 12.5 for 12.50); anything that is
+    not a number shown as it is."""
+    try:
+        return plain(value, empty="—")
+    except (ArithmeticError, ValueError):
+        return value
 
 
 @register.filter
