@@ -112,7 +112,9 @@ def test_the_quarterly_reports_cells_are_formatted_dated_and_print_ready(quarter
     assert [c.value for c in scores[3]][:2] == ["部门", "综合得分"]
     for row in scores.iter_rows(min_row=4):
         assert isinstance(row[1].value, (int, float)) and row[1].number_format == "0.0"
-        assert all(c.number_format == "0.0" for c in row[3:] if c.value is not None)
+        # 等级, 类别 (leads or cooperating-only) and 类内排名 (a whole number), then the parts
+        assert row[4].value is None or row[4].number_format == "0"
+        assert all(c.number_format == "0.0" for c in row[5:] if c.value is not None)
     assert workbook["任务进展"].page_setup.orientation == "landscape"
     assert workbook["概况"].page_setup.orientation == "portrait"
 
@@ -132,7 +134,8 @@ def test_an_indicator_sheet_formats_values_by_unit_and_points_to_one_decimal(mon
 
     section = report_workbook.StandardSection(indicator_set, None, [line(1, "%", Decimal("82.333"), Decimal("4.5")),
                                                     line(2, "万m³", Decimal("12345.678"), Decimal(5))])
-    data = SimpleNamespace(region=SimpleNamespace(name="武隆区"), quarter=SimpleNamespace(label="2024年第一季度"))
+    quarter = SimpleNamespace(label="2024 Q1", chinese_label="2024年第一季度")
+    data = SimpleNamespace(region=SimpleNamespace(name="武隆区"), quarter=quarter)
     sheet = openpyxl.Workbook().active
     monkeypatch.setattr(report_workbook, "rule_text", lambda indicator: "规则")
     report_workbook._indicator_sheet(sheet, data, section)

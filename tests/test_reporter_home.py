@@ -36,7 +36,7 @@ def test_the_home_lists_what_is_due_with_the_deadline_and_days_left(plan, urban,
     page = home("wulong_cgj", client_for)
     assert f'data-testid="home-due-count">{len(items) - 1}<' in page
     assert page.count('data-testid="home-due-entry"') == min(len(items) - 1, 10)
-    assert "截止 2019-09-30" in page and "剩余 2 天" in page
+    assert "2019年9月30日截止" in page and "剩余 2 天" in page
     assert reverse("tasks:progress_entry", args=[items[1].pk, "2019Q3"]) in page
     assert reverse("tasks:progress_entry", args=[items[0].pk, "2019Q3"]) not in page  # submitted
 

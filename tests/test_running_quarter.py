@@ -165,7 +165,7 @@ def test_a_report_built_mid_quarter_says_so_on_its_first_page_in_every_format(ea
     document = Document(report.document.open("rb"))
     assert caveat in [p.text for p in document.paragraphs[:3]]
     overview = openpyxl.load_workbook(report.workbook.open("rb"))["概况"]
-    assert (overview["A2"].value, overview["B2"].value) == ("说明", caveat)
+    assert (overview["A3"].value, overview["B3"].value) == ("说明", caveat)  # under the title and 填报单位 line
     html = report.html.open("rb").read().decode()
     assert caveat in html and html.index(caveat) < html.index("一、概况")
     scores = {row[0]: row[1:5] for row in openpyxl.load_workbook(report.workbook.open("rb"))["部门评分"]
