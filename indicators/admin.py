@@ -46,11 +46,14 @@ class IndicatorAdmin(admin.ModelAdmin):
 class DataValueAdmin(admin.ModelAdmin):
     list_display = ["region", "year", "quarter", "element", "value"]
     list_filter = ["region", "year", "quarter"]
+    # A select of every data report (and user) would list thousands, each named by a query.
+    raw_id_fields = ["report", "entered_by"]
 
 
 @admin.register(UtilityFigures)
 class UtilityFiguresAdmin(admin.ModelAdmin):
     list_display = ["region", "utility", "year", "quarter", "supply", "registered"]
+    raw_id_fields = ["report"]  # see DataValueAdmin
 
 
 @admin.register(ComputedValue)
