@@ -204,11 +204,23 @@ class DeadlineRule:
         return DeadlineStatus(state, days_left=(due - today).days)
 
     def describe(self):
+        """The rule in the words of the page being shown (Chinese outside a request)."""
+        if not _chinese_is_active():
+            return self._in_english()
         if self.due_offset_days == 0:
             return f"每季度结束前{self.window_days}日内报送（截止于季度最后一天）"
         if self.due_offset_days > 0:
             return f"每季度结束后{self.due_offset_days}日内报送（报送期{self.window_days}天）"
         return f"每季度结束前{-self.due_offset_days}日截止报送（报送期{self.window_days}天）"
+
+    def _in_english(self):
+        if self.due_offset_days == 0:
+            return f"reported in the last {self.window_days} days of each quarter (due on its last day)"
+        if self.due_offset_days > 0:
+            return (f"reported within {self.due_offset_days} days after each quarter ends "
+                    f"(open for {self.window_days} days)")
+        return (f"due {-self.due_offset_days} days before each quarter ends "
+                f"(open for {self.window_days} days)")
 
     def to_dict(self):
         return {"window_days": self.window_days, "due_offset_days": self.due_offset_days}

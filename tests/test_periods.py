@@ -185,6 +185,16 @@ def test_describe(rule, text):
     assert rule.describe() == text
 
 
+def test_describe_in_english_for_a_reader_who_chose_it():
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert WULONG_2019.describe() == "reported in the last 5 days of each quarter (due on its last day)"
+        assert DeadlineRule(10, 10).describe() == "reported within 10 days after each quarter ends (open for 10 days)"
+        assert DeadlineRule(7, -5).describe() == "due 5 days before each quarter ends (open for 7 days)"
+    assert WULONG_2019.describe() == "每季度结束前5日内报送（截止于季度最后一天）"
+
+
 def test_dict_round_trip():
     for rule in (WULONG_2019, DeadlineRule(10, 10), DeadlineRule(1, -60)):
         assert DeadlineRule.from_dict(rule.to_dict()) == rule
