@@ -198,7 +198,7 @@ def check_report(content):
         raise ProofFailed(f"the downloaded report is not a workbook: {error}") from None
     if workbook.sheetnames != REPORT_SHEETS:
         raise ProofFailed(f"the report's sheets are {workbook.sheetnames}, expected {REPORT_SHEETS}")
-    rows = [row for row in workbook["部门评分"].iter_rows(min_row=3, values_only=True) if row and row[0]]
+    rows = [row for row in workbook["部门评分"].iter_rows(min_row=4, values_only=True) if row and row[0]]
     if not rows:
         raise ProofFailed("the report's 部门评分 sheet lists no department")
     return f"{len(content)} bytes, {len(rows)} departments scored"

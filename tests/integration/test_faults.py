@@ -287,8 +287,8 @@ def test_a_task_table_import_refused_in_the_middle_writes_nothing(regions, clien
 def test_a_progress_template_refused_in_the_middle_writes_nothing(regions, client_for):
     import_table(regions["wulong"], table_data.WULONG_ANNEX1, plan=new_plan(regions["wulong"], title="2019"))
     clerk = User.objects.get(username="wulong_cgj")
-    edits = {(4, "F"): "推进中", (4, "G"): 60, (4, "I"): "完成管网排查", (5, "F"): "推进中", (5, "G"): 30,
-             (5, "I"): "开始排查", (6, "F"): "推进中", (6, "G"): 10, (6, "I"): "起步"}
+    edits = {(5, "F"): "推进中", (5, "G"): 60, (5, "I"): "完成管网排查", (6, "F"): "推进中", (6, "G"): 30,
+             (6, "I"): "开始排查", (7, "F"): "推进中", (7, "G"): 10, (7, "I"): "起步"}  # under the 填报单位 line
     client = client_for(clerk)
     file = SimpleUploadedFile("填报表.xlsx", filled(progress_template(clerk.department), edits))
     response = client.post(f"{reverse('tasks:progress_template_upload')}?quarter=2019Q3", {"file": file})

@@ -54,7 +54,7 @@ def test_the_worker_recomputes_scores_and_builds_the_report(celery_worker_proces
     assert "hx-trigger" not in row and reverse("reports:quarterly_file", args=[report.pk, "docx"]) in row
     download = client.get(reverse("reports:quarterly_file", args=[report.pk, "xlsx"]))
     workbook = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content)))
-    scores = {row[0]: row[1] for row in workbook["部门评分"].iter_rows(min_row=3, values_only=True)}
+    scores = {row[0]: row[1] for row in workbook["部门评分"].iter_rows(min_row=4, values_only=True)}
     assert scores == {"区城管局": 100.0, "区水利局": 62.8}
     assert JobRun.objects.get(name="build_report").state == JobRun.State.DONE
     assert celery_worker_process.poll() is None
