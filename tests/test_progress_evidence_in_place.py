@@ -7,31 +7,18 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from core.models import AuditEntry
-from core.periods import Quarter
-from demo import table_data
-from org.models import User
-from tasks.models import Evidence, Plan, ProgressReport, TaskNode
+from tasks.models import Evidence, ProgressReport, TaskNode
 from tasks.services import progress_open
-from tests.helpers import import_table
+from tests.test_progress_evidence import PDF, Q3, setup, user  # noqa: F401 (setup: a fixture)
 
-Q3 = Quarter(2019, 3)
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
 HTMX = {"HTTP_HX_REQUEST": "true"}
 REFUSED = "alert-danger alert-dismissible"  # a message said (the section's failure notice is another)
 
 
-def user(name):
-    return User.objects.get(username=name)
-
-
 @pytest.fixture
-def report(regions, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    plan = Plan.objects.create(region=regions["wulong"], title="2019", start_year=2019, end_year=2019)
-    import_table(regions["wulong"], table_data.WULONG_ANNEX1, plan=plan)
-    urban = regions["wulong"].departments.get(short_name="区城管局")
-    item = TaskNode.objects.filter(plan=plan, assignments__department=urban, assignments__role="lead").first()
-    return progress_open(item=item, department=urban, quarter=Q3)
+def report(setup):  # noqa: F811 (the fixture, by name)
+    """区城管局's open entry of 2019Q3 (test_progress_evidence's ``setup``)."""
+    return setup
 
 
 @pytest.fixture
