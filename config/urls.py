@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from config.api import urls as api_urls
 from org.forms import LoginForm
 from org.throttle import PasswordChangeView
 from reports import views as report_views
@@ -29,5 +30,6 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("audit/", include("core.urls")),
+    path("api/v1/", api_urls()),
     path("admin/", admin.site.urls),
 ]

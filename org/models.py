@@ -239,6 +239,9 @@ class User(AbstractUser):
     role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.REPORTER)
     display_name = models.CharField(_("display name"), max_length=50, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # Another system (a department's own ledger, a utility's metering, a statistics bureau)
+    # reaching the portal through /api/v1/ with a token (ApiToken); it never signs in to a page.
+    is_system = models.BooleanField(_("system account"), default=False)
 
     objects = UserManager()
 
@@ -316,3 +319,40 @@ class Notification(models.Model):
         """``url`` when it is an address on this site; anything else (another site, a
         ``javascript:`` URL) is never made a link."""
         return self.url if url_has_allowed_host_and_scheme(self.url, allowed_hosts=None) else ""
+
+
+class ApiToken(models.Model):
+    """A key another system presents to /api/v1/ as a system account (``User.is_system``).
+
+    Only a SHA-256 digest of the secret is stored: a token is 32 random bytes, so a slow
+    password hash would add nothing against guessing and cost every API call its CPU. The
+    ``prefix`` is shown on the page to tell tokens apart and finds the row.
+    What the token reaches is its account's scope (``org.scoping``); ``read_only`` takes
+    every write away from it."""
+
+    account = models.ForeignKey(User, verbose_name=_("system account"), on_delete=models.PROTECT,
+                                related_name="api_tokens")
+    name = models.CharField(_("used by"), max_length=100, help_text=_("Which system uses the token."))
+    prefix = models.CharField(_("token prefix"), max_length=16, unique=True)
+    digest = models.CharField(max_length=64)
+    read_only = models.BooleanField(_("read only"), default=False)
+    expires_at = models.DateTimeField(_("expires"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(User, verbose_name=_("created by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(_("last used from"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(User, verbose_name=_("revoked by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.prefix}… {self.name}"
+
+    def usable_at(self, moment):
+        return self.revoked_at is None and self.expires_at > moment and self.account.is_active

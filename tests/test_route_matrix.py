@@ -865,7 +865,9 @@ def test_every_route_is_classified():
         | set(SHARED_OBJECT_ROUTES) | ADMIN_ONLY | set(ADMIN_OBJECT_ROUTES) | CITY_ONLY | set(CITY_OBJECT_ROUTES)
         | set(ROLE_ROUTES)
     )
-    unclassified = [(name, pattern) for name, pattern in ROUTES if not is_admin(pattern) and name not in known]
+    # /api/v1/'s routes answer a token, not a session: tests/test_api_matrix.py classifies them.
+    unclassified = [(name, pattern) for name, pattern in ROUTES
+                    if not is_admin(pattern) and not name.startswith("api:") and name not in known]
     assert not unclassified, f"Classify these routes in tests/test_route_matrix.py: {unclassified}"
 
 

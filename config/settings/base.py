@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "ninja",  # /api/v1/'s docs page and its Swagger UI files, served from /static/
     "axes",
     "simple_history",
     "core",
@@ -249,6 +250,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.jobs.purge_stale_uploads",
         "schedule": 60 * 60,
     },
+}
+
+# --- The API (/api/v1/) ----------------------------------------------------------------
+# Calls per token; counted in the "throttle" cache below.
+API_RATE = env_str("API_RATE", "600/min")
+# The largest request body the API reads: a statistics bureau's bulk figures for every county
+# of a province fit well inside it. Django's own limit on a body read into memory follows it.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_MB", 5) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(API_MAX_BODY_BYTES, 2_621_440)
+# The API's per-token counters: in Redis when the portal has one, so that every gunicorn
+# worker counts together; in the process otherwise (the embedded default has one process).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}
+        if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+    ),
 }
 
 # --- E-mail -----------------------------------------------------------------------------
