@@ -59,15 +59,20 @@ class TokenThrottle(SimpleRateThrottle):
     cannot answer lets the call through: a stopped Redis must not stop the API."""
 
     def __init__(self):
-        self.rate = settings.API_RATE
-        self.cache = caches["throttle"]
-        super().__init__(self.rate)
+        super().__init__(settings.API_RATE)
+
+    @property
+    def cache(self):
+        return caches["throttle"]
 
     def get_cache_key(self, request):
         token = getattr(request, "api_token", None)
         return f"api-throttle-{token.pk}" if token is not None else None
 
     def allow_request(self, request):
+        # Read at each call, not once at start-up, so that a changed setting (and a test) applies.
+        self.rate = settings.API_RATE
+        self.num_requests, self.duration = self.parse_rate(self.rate)
         try:
             return super().allow_request(request)
         except Exception:
