@@ -9,7 +9,7 @@ from core.api import Page, paged
 from .models import Region
 from .scoping import visible_to
 
-router = Router(tags=["org"])
+router = Router(tags=[_("Regions and departments")])
 
 
 def region_param(request, code, *, county=False):
@@ -89,6 +89,6 @@ def department_list(request, region: str = "", page: int = 1, page_size: int = 1
     return paged(departments, page=page, page_size=page_size, ordering=("region__code", "pk"), row=department_out)
 
 
-@router.get("/departments/{department_id}", response=DepartmentOut, summary=_("One department"))
+@router.get("/departments/{department_id}", response=DepartmentOut, summary=_("A department, by its id"))
 def department_detail(request, department_id: int):
     return department_out(get_object_or_404(visible_to(request.user).departments(), pk=department_id))
