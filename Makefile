@@ -43,6 +43,7 @@ run: install chromium
 	@echo "    admin               系统管理员"
 	@echo "    wulong_<code> / qianjiang_<code>  各部门填报员 (e.g. wulong_slj 区水利局; see README)"
 	@echo "  Scheduled jobs (reminders, catch-up recomputes …): manage.py run_schedule, in the background"
+	@echo "  API: http://$(HOST):$(PORT)/api/v1/docs  (a token: $(PY) manage.py create_api_token wulong_cgj_system)"
 	@echo ""
 	@# The embedded default has no Celery beat: run_schedule runs CELERY_BEAT_SCHEDULE in a
 	@# process of its own (its output in .run_schedule.log), stopped whenever runserver stops.

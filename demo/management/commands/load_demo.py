@@ -21,13 +21,14 @@ from demo import (
     regions,
     registry,
     scorecards,
+    systems,
 )
 
 # Each part's ``load(*, password)`` returns a short summary. They run in this order because
 # later parts refer to earlier ones: the plans to the departments, the registry's coverage
 # figures to the indicator catalogue, the scorecards to all of them, the city's campaign to the
-# county standard and 武隆's computed values under it.
-PARTS = [divisions, regions, catalogue, county_standard, plans, registry, scorecards, campaign]
+# county standard and 武隆's computed values under it; the system accounts to the departments.
+PARTS = [divisions, regions, catalogue, county_standard, plans, registry, scorecards, campaign, systems]
 
 
 class Command(BaseCommand):
