@@ -376,7 +376,10 @@ class AuditMiddleware:
         # whoever reads their district's log.
         in_scope = response.status_code < 400 and not _sends_to_sign_in(response)
         record(
-            user=user, username=username, region_id=_region_of(user), ip=client_ip(request), method=request.method,
+            user=user, username=username, region_id=_region_of(user), ip=client_ip(request),
+            # A call of /api/v1/ names the token it came with (org.api_auth), so a change can be
+            # traced to the system holding that token.
+            origin=getattr(request, "audit_origin", "")[:100], method=request.method,
             path=request.path[:500], route=route[:120], action=action_label(route, action, request.POST),
             target=_target(match), object_repr=seen.object_repr if in_scope else "", files=seen.files,
             status=response.status_code, outcome=outcome,

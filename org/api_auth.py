@@ -36,6 +36,7 @@ class TokenAuth(HttpBearer):
             row = token_authenticate(token, ip=client_ip(request))
         except TokenRefused as refused:
             if refused.token is not None:
+                request.audit_origin = _token_origin(refused.token)
                 # The audit log names whose token was refused (a revoked or expired key still
                 # in use is what an administrator wants to find).
                 request.user = refused.token.account
@@ -43,7 +44,12 @@ class TokenAuth(HttpBearer):
             raise AuthenticationError(401, str(refused)) from None
         request.user = row.account
         request.api_token = row
+        request.audit_origin = _token_origin(row)
         return row
+
+
+def _token_origin(row):
+    return _("API token %(prefix)s…") % {"prefix": row.prefix}
 
 
 def require_write(request):

@@ -188,3 +188,4 @@ def test_a_body_over_the_limit_is_413_before_it_is_read(world, api):
 
 def test_an_unknown_route_under_the_api_is_404(world, api):
     assert api.get("/api/v1/nothing-here").status_code == 404
+
