@@ -7,6 +7,7 @@ shipped inside the package and served from /static/, never a CDN) come from thos
 signatures. Each app keeps its routes in its own ``api.py``."""
 
 from django.urls import URLPattern
+from django.views.decorators.http import require_safe
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
@@ -52,7 +53,11 @@ def urls():
     patterns, app_name, namespace = api.urls
     wrapped = []
     for pattern in patterns:
-        if isinstance(pattern, URLPattern) and pattern.name not in ("openapi-json", "openapi-view"):
-            pattern.callback = wrap_view(pattern.callback, pattern.name)
+        if isinstance(pattern, URLPattern):
+            if pattern.name in ("openapi-json", "openapi-view", "api-root"):
+                # Pages to read (the description, its docs, ninja's 404 root): a POST is a 405.
+                pattern.callback = require_safe(pattern.callback)
+            else:
+                pattern.callback = wrap_view(pattern.callback, pattern.name)
         wrapped.append(pattern)
     return wrapped, app_name, namespace
