@@ -73,7 +73,8 @@ class TokenThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request):
         token = getattr(request, "api_token", None)
-        return f"api-throttle-{token.pk}" if token is not None else None
+        # The prefix, not the id: a test database reuses ids, the random prefix never repeats.
+        return f"api-throttle-{token.prefix}" if token is not None else None
 
     def allow_request(self, request):
         # Read at each call, not once at start-up, so that a changed setting (and a test) applies.

@@ -30,6 +30,8 @@ ON_BOTH_DATABASES = {
     "test_campaign_city_work",
     # the division list's bulk upsert; a district's chain and department list under row locks
     "test_divisions", "test_department_setup",
+    # /api/v1/: its scoped queries and writes, and its throttle counting in Redis
+    "test_api", "test_api_matrix", "test_api_tasks", "test_api_reads", "test_api_writes",
 }
 # The demo's loads on PostgreSQL are CI's load run and deploy proof, which load it there.
 
