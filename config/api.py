@@ -40,8 +40,9 @@ install_error_handlers(api)
 
 def _routers():
     from org.api import router as org_router
+    from tasks.api import router as tasks_router
 
-    return [("", org_router)]
+    return [("", org_router), ("", tasks_router)]
 
 
 for prefix, router in _routers():

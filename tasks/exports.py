@@ -10,7 +10,6 @@ and A4 landscape print set-up with the header repeated on every page.
 
 import math
 import re
-from collections import defaultdict
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
@@ -33,8 +32,7 @@ from core.excel import (
 )
 from core.styled_rows import CellStyle, StyledRows
 
-from .models import TaskTarget
-from .selectors import walk
+from .selectors import targets_by_node, walk
 from .wording import target_label
 
 LINE_HEIGHT = 15  # points per line of 11-point text
@@ -124,10 +122,9 @@ def target_column(plan):
     """(header, width, value of a work-item row) of the 目标要求 column: each item's targets
     as the portal understood them, "≥2个；12月31日前≥1家". Headed so the import reads it
     back as the targets of the row. One query for the whole plan."""
-    by_node = defaultdict(list)
-    for target in TaskTarget.objects.filter(node__plan=plan, node__archived_at__isnull=True).order_by("position", "pk"):
-        by_node[target.node_id].append(target_label(target, default_year=plan.start_year))
-    return "目标要求", 24, lambda item: "；".join(by_node.get(item.node.pk, []))
+    by_node = targets_by_node(plan)
+    return "目标要求", 24, lambda item: "；".join(target_label(target, default_year=plan.start_year)
+                                              for target in by_node.get(item.node.pk, []))
 
 
 def _layout(roots, extra_columns, header_row):

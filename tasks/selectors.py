@@ -12,7 +12,7 @@ from core.text import normalize_name
 from org.models import Department
 from org.selectors import split_department_cell
 
-from .models import Assignment, Contribution, Plan, ProgressReport, TaskNode
+from .models import Assignment, Contribution, Plan, ProgressReport, TaskNode, TaskTarget
 
 
 @dataclass
@@ -23,6 +23,9 @@ class TreeRow:
     leads: list = field(default_factory=list)
     cooperators: list = field(default_factory=list)
     children: list = field(default_factory=list)
+    # {department id: the group name through which it has the item (各街道办事处)}, for
+    # the departments a group name brought in rather than named outright.
+    through: dict = field(default_factory=dict)
 
     @property
     def level(self):
@@ -63,17 +66,8 @@ def plan_tree(plan, *, key_task=None, department=None, role=None, search=""):
     task, to what one department leads or cooperates on (``role`` narrows to one of those),
     or to work items whose text contains ``search``. Ancestors of every kept item are kept.
     Archived nodes are left out. Three queries, however large the plan."""
-    nodes = list(TaskNode.objects.current().filter(plan=plan).order_by("position"))
-    rows = {node.pk: TreeRow(node) for node in nodes}
-    # Tuples, and each department read once: a large plan has tens of thousands of assignments
-    # but a few dozen departments.
-    assignments = Assignment.objects.filter(node__plan=plan, node__archived_at__isnull=True).order_by("-role",
-                                                                                                       "position")
-    assignments = list(assignments.values_list("node_id", "department_id", "role"))
-    departments = Department.objects.in_bulk({department_id for _node, department_id, _as in assignments})
-    for node_id, department_id, assigned_as in assignments:
-        row = rows[node_id]
-        (row.leads if assigned_as == Assignment.Role.LEAD else row.cooperators).append(departments[department_id])
+    rows = tree_rows(plan)
+    nodes = [row.node for row in rows.values()]
 
     def keep(row):
         node = row.node
@@ -106,6 +100,41 @@ def plan_tree(plan, *, key_task=None, department=None, role=None, search=""):
         else:
             rows[node.parent_id].children.append(row)
     return roots
+
+
+def tree_rows(plan, *, archived=False):
+    """{node id: ``TreeRow``} of the plan's nodes in print order, each with its lead and
+    cooperating departments and the group names that brought any of them in (children not
+    linked). Current nodes only, or with ``archived`` the archived ones too. Three queries,
+    however large the plan."""
+    nodes = TaskNode.objects.filter(plan=plan)
+    assignments = Assignment.objects.filter(node__plan=plan)
+    if not archived:
+        nodes, assignments = nodes.current(), assignments.filter(node__archived_at__isnull=True)
+    rows = {node.pk: TreeRow(node) for node in nodes.order_by("position", "pk")}
+    # Tuples, and each department read once: a large plan has tens of thousands of assignments
+    # but a few dozen departments.
+    assignments = list(assignments.order_by("-role", "position").values_list("node_id", "department_id", "role",
+                                                                             "group__name"))
+    departments = Department.objects.in_bulk({department_id for _node, department_id, _as, _g in assignments})
+    for node_id, department_id, assigned_as, group in assignments:
+        row = rows[node_id]
+        (row.leads if assigned_as == Assignment.Role.LEAD else row.cooperators).append(departments[department_id])
+        if group:
+            row.through[department_id] = group
+    return rows
+
+
+def targets_by_node(plan, *, archived=False):
+    """{node id: [TaskTarget]} of the plan's work items in their order (one query); the
+    targets of archived items only with ``archived``."""
+    targets = TaskTarget.objects.filter(node__plan=plan)
+    if not archived:
+        targets = targets.filter(node__archived_at__isnull=True)
+    by_node = defaultdict(list)
+    for target in targets.order_by("node_id", "position", "pk"):
+        by_node[target.node_id].append(target)
+    return by_node
 
 
 def walk(rows):

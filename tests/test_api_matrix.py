@@ -19,7 +19,7 @@ from core.models import AuditEntry
 from org.models import User
 from org.services.tokens import token_revoke
 from tests.api_support import anonymous, api_for
-from tests.test_route_matrix import all_routes
+from tests.test_route_matrix import a_plan, a_report, all_routes
 
 REGION = "region"  # everyone of the district reads it (plans, computed values, the registry)
 DEPARTMENT = "department"  # a department's record: its own token and the district's reviewers
@@ -70,6 +70,13 @@ ROUTES = {
     "api:region_list": ApiRoute(),
     "api:department_list": ApiRoute(query=_region_code),
     "api:department_detail": ApiRoute(kwargs=_department, owner=DEPARTMENT),
+    # --- tasks --------------------------------------------------------------------------
+    "api:plan_list": ApiRoute(query=_region_code),
+    "api:plan_detail": ApiRoute(kwargs=lambda world, region: {"plan_id": a_plan(region).pk}),
+    # Filtered by the entry's department: a colleague's token naming it gets 404, as a region.
+    "api:progress_list": ApiRoute(query=lambda world, region: {"department": a_report(region).department_id},
+                                  owner=DEPARTMENT),
+    "api:progress_detail": ApiRoute(kwargs=lambda world, region: {"report_id": a_report(region).pk}, owner=DEPARTMENT),
 }
 
 
