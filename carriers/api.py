@@ -1,18 +1,23 @@
 """/api/v1/ routes of the carrier registry: the water users with their yearly figures, and
 the carrier certifications, with the fields as the registry records them."""
 
+from typing import Literal
+
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from core.api import Page, paged
+from core.api import Page, Refused, paged
 from org.api import region_param
 from org.scoping import visible_to
 
 from . import selectors
-from .models import Carrier, CarrierEvidence, WaterUser
+from .models import Carrier, CarrierEvidence, CarrierKind, UserKind, WaterUser
 
 router = Router(tags=["carriers"])
+
+Kind = Literal[tuple(UserKind.values)]
+Status = Literal[tuple(Carrier.Status.values)]
 
 YEAR_FIGURES = ("surface_withdrawal", "ground_withdrawal", "public_supply", "total_use", "reused_water",
                 "planned_quota", "irrigated_area_mu")
@@ -69,7 +74,7 @@ def water_user_out(user):
 
 
 @router.get("/water-users", response=Page[WaterUserOut], summary=_("Water users of the registry"))
-def water_user_list(request, region: str = "", year: int | None = None, kind: str = "", page: int = 1,
+def water_user_list(request, region: str = "", year: int | None = None, kind: Kind | None = None, page: int = 1,
                     page_size: int = 100):
     """The registry's water users (everyone of the district reads them, as the registry
     page); ``year``: only those with figures of that year, with those figures."""
@@ -136,7 +141,7 @@ def carrier_out(carrier):
 
 
 @router.get("/carriers", response=Page[CarrierOut], summary=_("Carrier certifications of the registry"))
-def carrier_list(request, region: str = "", year: int | None = None, type: str = "", status: str = "",
+def carrier_list(request, region: str = "", year: int | None = None, type: str = "", status: Status | None = None,
                  page: int = 1, page_size: int = 100):
     """The registry's carriers (everyone of the district reads them); their evidence files
     are the water bureau's, listed only to whoever oversees the district, as on the
@@ -152,6 +157,9 @@ def carrier_list(request, region: str = "", year: int | None = None, type: str =
     if year is not None:
         carriers = carriers.filter(accepted_on__year=year)
     if type:
+        if not CarrierKind.objects.filter(code=type).exists():
+            raise Refused(_("Nothing was read: %(field)s names no carrier type.") % {"field": "type"},
+                          [("type", _("no carrier type has the code %(value)s") % {"value": type})])
         carriers = carriers.filter(carrier_type=type)
     if status:
         carriers = carriers.filter(status=status)

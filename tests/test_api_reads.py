@@ -115,6 +115,9 @@ def test_the_filters_filter(world):
     ("api:scorecard_list", {"quarter": "last quarter"}, "quarter"),
     ("api:water_user_list", {"year": "2023年"}, "year"),
     ("api:creation_list", {"campaign": "x"}, "campaign"),
+    ("api:water_user_list", {"kind": "alien"}, "kind"),
+    ("api:carrier_list", {"type": "spaceship"}, "type"),
+    ("api:carrier_list", {"status": "dreaming"}, "status"),
 ])
 def test_a_bad_filter_is_refused_in_chinese_naming_the_field(world, route, params, field):
     response = api_for(world.water_bureau, User.Role.REVIEWER).get(reverse(route), params)
