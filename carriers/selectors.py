@@ -42,10 +42,19 @@ def registry(region, *, query="", kind="", year=None, key_only=False):
         users = users.filter(Q(name__icontains=query) | Q(credit_code__icontains=query.upper()))
     if kind:
         users = users.filter(kind=kind)
+    return with_years_and_carriers(users).order_by(KIND_ORDER, "name")
+
+
+def with_years_and_carriers(users, *, year=None):
+    """``users`` with their figures (of ``year`` only when given), latest first, and their
+    carriers, read in two more queries whatever their number."""
+    years = UserYear.objects.order_by("-year")
+    if year is not None:
+        years = years.filter(year=year)
     return users.prefetch_related(
-        Prefetch("years", queryset=UserYear.objects.order_by("-year")),
+        Prefetch("years", queryset=years),
         Prefetch("carriers", queryset=Carrier.objects.select_related("carrier_type").order_by(TYPE_ORDER)),
-    ).order_by(KIND_ORDER, "name")
+    )
 
 
 def figures_of_year(region, year):

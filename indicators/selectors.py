@@ -18,6 +18,7 @@ from org.selectors import DepartmentResolver, UnknownDepartment
 
 from .bulk_workbook import TemplateRow
 from .formulas import BUILTINS, parse
+from .leakage_ledger import leak_repair_ledger
 from .models import (
     Adoption,
     ChecklistAnswer,
@@ -507,6 +508,20 @@ def indicator_series(indicator, regions, quarters):
         if (year, number) in wanted and value is not None:
             series[region_id][wanted[(year, number)]] = float(value)
     return series
+
+
+def lineage_page(computed):
+    """Everything the lineage page shows of ``computed`` that is the same for every reader
+    (the API's lineage is this too): the details of ``lineage_detail``, the figures, utility
+    rows and checklist answers it used, and the leak-repair ledger of a leakage item."""
+    return {
+        **lineage_detail(computed),
+        "entries": lineage_entries(computed),
+        "utilities": utilities_in_lineage(computed),
+        "repair_ledger": leak_repair_ledger(computed.region, computed.year, up_to_quarter=computed.quarter)
+        if computed.indicator.method == Indicator.Method.LEAKAGE else None,
+        "answers": answers_in_lineage(computed),
+    }
 
 
 def lineage_entries(computed):

@@ -68,14 +68,30 @@ def scorecards(plan, quarter, *, scope=None):
     if scope is not None:
         cards = scope.records(cards, department="department")
     rows = [Row(card, previous.get(card.department_id)) for card in cards]
-    rows.sort(key=lambda row: (not row.card.is_lead, row.card.composite is None, -(row.card.composite or 0),
-                               row.card.department.short_name))
-    ranks = Counter()
+    rows.sort(key=lambda row: ranking_key(row.card))
+    ranks = ranks_of([row.card for row in rows])
     for row in rows:
-        if row.card.composite is not None:
-            ranks[row.group] += 1
-            row.rank = ranks[row.group]
+        row.rank = ranks.get(row.card.pk)
     return rows
+
+
+def ranking_key(card):
+    """The order of a quarter's scorecards: those leading an item first, best first, then
+    those only cooperating, best first; a card without a composite last of its kind."""
+    return (not card.is_lead, card.composite is None, -(card.composite or 0), card.department.short_name)
+
+
+def ranks_of(cards):
+    """{card id: rank} of one plan's quarter of scorecards (their departments loaded), each
+    ranked within its kind (leading, or only cooperating); a card without a composite has
+    none."""
+    ranks, found = Counter(), {}
+    for card in sorted(cards, key=ranking_key):
+        if card.composite is not None:
+            group = "lead" if card.is_lead else "cooperating"
+            ranks[group] += 1
+            found[card.pk] = ranks[group]
+    return found
 
 
 def parts(card):

@@ -19,7 +19,15 @@ from core.models import AuditEntry
 from org.models import User
 from org.services.tokens import token_revoke
 from tests.api_support import anonymous, api_for
-from tests.test_route_matrix import a_plan, a_report, all_routes
+from tests.test_route_matrix import (
+    a_computed_value,
+    a_data_report,
+    a_plan,
+    a_report,
+    a_scorecard,
+    adopted_standard,  # noqa: F401 (autouse: the route-test standard the indicator builders compute)
+    all_routes,
+)
 
 REGION = "region"  # everyone of the district reads it (plans, computed values, the registry)
 DEPARTMENT = "department"  # a department's record: its own token and the district's reviewers
@@ -77,6 +85,23 @@ ROUTES = {
     "api:progress_list": ApiRoute(query=lambda world, region: {"department": a_report(region).department_id},
                                   owner=DEPARTMENT),
     "api:progress_detail": ApiRoute(kwargs=lambda world, region: {"report_id": a_report(region).pk}, owner=DEPARTMENT),
+    # --- indicators -------------------------------------------------------------------------
+    "api:data_report_list": ApiRoute(query=_region_code),
+    "api:data_report_detail": ApiRoute(kwargs=lambda world, region: {"report_id": a_data_report(region).pk},
+                                       owner=DEPARTMENT),
+    "api:indicator_value_list": ApiRoute(query=_region_code),
+    "api:indicator_value_detail": ApiRoute(kwargs=lambda world, region: {"value_id": a_computed_value(region).pk}),
+    "api:verdict_list": ApiRoute(query=_region_code),
+    # --- reports ----------------------------------------------------------------------------
+    "api:scorecard_list": ApiRoute(query=_region_code),
+    "api:scorecard_detail": ApiRoute(kwargs=lambda world, region: {"scorecard_id": a_scorecard(region).pk},
+                                     owner=DEPARTMENT),
+    # --- carriers ---------------------------------------------------------------------------
+    "api:carrier_list": ApiRoute(query=_region_code),
+    "api:water_user_list": ApiRoute(query=_region_code),
+    # --- campaigns --------------------------------------------------------------------------
+    "api:campaign_list": ApiRoute(query=_region_code),
+    "api:creation_list": ApiRoute(query=_region_code),
 }
 
 

@@ -13,7 +13,6 @@ from org.scoping import visible_to
 from reports.models import RegionVerdict
 
 from .. import selectors
-from ..leakage_ledger import leak_repair_ledger
 from ..models import Adoption, ComputedValue, Indicator, IndicatorSet
 from ..scoring_rules import describe
 
@@ -94,14 +93,9 @@ def lineage(request, pk):
                                 region="region", pk=pk)
     context = {
         "computed": computed,
-        **selectors.lineage_detail(computed),
+        **selectors.lineage_page(computed),
         "can_judge": scope.can_review_region(computed.region)
         and Adoption.objects.filter(region=computed.region, indicator_set=computed.indicator.indicator_set_id).exists(),
-        "entries": selectors.lineage_entries(computed),
-        "utilities": selectors.utilities_in_lineage(computed),
-        "repair_ledger": leak_repair_ledger(computed.region, computed.year, up_to_quarter=computed.quarter)
-        if computed.indicator.method == Indicator.Method.LEAKAGE else None,
-        "answers": selectors.answers_in_lineage(computed),
         # The figures are the aggregate's; the reports and files behind them are their departments'.
         "readable": set(scope.departments().filter(region=computed.region).values_list("pk", flat=True)),
     }
