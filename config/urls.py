@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from core.health import health
+from core.metrics import metrics
 from org.forms import LoginForm
 from org.throttle import PasswordChangeView
 from reports import views as report_views
@@ -30,4 +32,7 @@ urlpatterns = [
     path("campaigns/", include("campaigns.urls")),
     path("audit/", include("core.urls")),
     path("admin/", admin.site.urls),
+    # For operators (docs/deploy.md): anyone may ask /health/; /metrics answers the monitoring host only.
+    path("health/", health, name="health"),
+    path("metrics", metrics, name="metrics"),
 ]
