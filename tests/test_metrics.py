@@ -165,3 +165,25 @@ def test_queue_length_as_in_redis(db, queue_redis):
     assert value("jieshui_celery_queue_length", queue="celery") == 3
     queue_redis.lpop("celery")
     assert value("jieshui_celery_queue_length", queue="celery") == 2
+
+
+def test_several_processes_are_added_up(tmp_path):
+    """gunicorn's workers each time their own requests; with PROMETHEUS_MULTIPROC_DIR a scrape
+    in any of them reports the sum (deploy/jieshui-web.service sets it)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    setup = "import django; django.setup(); from core import metrics; "
+    for _worker in range(2):
+        subprocess.run([sys.executable, "-c", setup + "metrics.REQUEST_LATENCY.labels(route='home', method='GET', "
+                        "status='2xx').observe(0.2)"], cwd=root, env=env, check=True, timeout=120)
+    scraped = subprocess.run(
+        [sys.executable, "-c", setup + "from prometheus_client import generate_latest; "
+         # The figures read from the database are another test's; this process has no test database.
+         "metrics.PortalCollector.collect = lambda self: iter(()); "
+         "print(generate_latest(metrics.scrape_registry()).decode())"],
+        cwd=root, env=env, check=True, timeout=120, capture_output=True, text=True).stdout
+    assert 'jieshui_http_request_duration_seconds_count{method="GET",route="home",status="2xx"} 2.0' in scraped
