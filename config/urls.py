@@ -4,6 +4,8 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from config.api import urls as api_urls
+from core.health import health
+from core.metrics import metrics
 from org.forms import LoginForm
 from org.throttle import PasswordChangeView
 from reports import views as report_views
@@ -32,4 +34,7 @@ urlpatterns = [
     path("audit/", include("core.urls")),
     path("api/v1/", api_urls()),
     path("admin/", admin.site.urls),
+    # For operators (docs/deploy.md): anyone may ask /health/; /metrics answers the monitoring host only.
+    path("health/", health, name="health"),
+    path("metrics", metrics, name="metrics"),
 ]

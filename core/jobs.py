@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import pending_uploads
+from . import pending_uploads, schedule
 from .recompute import catch_up, run
 
 
@@ -24,3 +24,10 @@ def recompute_stale():
     """Every few minutes: the region × quarters whose recompute the broker could not take,
     or lost, recomputed here (indicator values before the scores that read them)."""
     return catch_up()
+
+
+@shared_task(name="core.jobs.beat_heartbeat")
+def beat_heartbeat():
+    """Beat's sign of life, read by /health/. Not a JobRun: one row a minute would bury the
+    jobs page; its one ScheduledRun row is overwritten instead."""
+    schedule.record_heartbeat()

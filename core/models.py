@@ -166,7 +166,8 @@ class JobRun(models.Model):
 
 class ScheduledRun(models.Model):
     """When ``run_schedule`` (the embedded default's beat) last started one entry of
-    CELERY_BEAT_SCHEDULE, so a restart does not run every job again at once."""
+    CELERY_BEAT_SCHEDULE, so a restart does not run every job again at once; and, in every
+    set-up, when beat's heartbeat job last ran (``core.schedule.HEARTBEAT``)."""
 
     name = models.CharField(_("schedule entry"), max_length=100, unique=True)
     last_run_at = models.DateTimeField(_("last run"))

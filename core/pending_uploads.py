@@ -101,17 +101,38 @@ def _make_room(request, folder, *, incoming):
         default_storage.delete(oldest)
 
 
-def purge_stale(*, older_than_hours=EXPIRY_HOURS, now=None):
-    """Delete pending uploads nobody confirmed or cancelled; returns how many."""
-    cutoff = (now or timezone.now()) - timedelta(hours=older_than_hours)
+def stored_paths():
+    """The storage paths of every pending upload's file, of every user."""
     if not default_storage.exists(FOLDER):
-        return 0
-    removed = 0
+        return []
     folders, files = default_storage.listdir(FOLDER)
     paths = [f"{FOLDER}/{name}" for name in files]  # uploads kept before they had a folder per user
     for folder in folders:
         paths += [f"{FOLDER}/{folder}/{name}" for name in default_storage.listdir(f"{FOLDER}/{folder}")[1]]
-    for path in paths:
+    return paths
+
+
+def census(*, now=None):
+    """(how many pending uploads there are, their bytes, how many are past their expiry and
+    still there), for the operators' metrics: expired ones piling up mean the hourly purge
+    does not run."""
+    cutoff = (now or timezone.now()) - timedelta(hours=EXPIRY_HOURS)
+    count = size = expired = 0
+    for path in stored_paths():
+        try:
+            size += default_storage.size(path)
+            expired += default_storage.get_modified_time(path) < cutoff
+        except FileNotFoundError:  # confirmed, cancelled or purged meanwhile
+            continue
+        count += 1
+    return count, size, expired
+
+
+def purge_stale(*, older_than_hours=EXPIRY_HOURS, now=None):
+    """Delete pending uploads nobody confirmed or cancelled; returns how many."""
+    cutoff = (now or timezone.now()) - timedelta(hours=older_than_hours)
+    removed = 0
+    for path in stored_paths():
         if default_storage.get_modified_time(path) < cutoff:
             default_storage.delete(path)
             removed += 1

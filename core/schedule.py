@@ -15,6 +15,21 @@ from .models import ScheduledRun
 
 log = logging.getLogger(__name__)
 
+# The entry of CELERY_BEAT_SCHEDULE whose job only records that it ran, under this same name
+# in ScheduledRun: run_schedule writes the row before running any entry, and the job writes
+# it when a worker runs what Celery beat queued, so /health/ reads beat's last sign of life
+# from one row in both set-ups (core.health.BeatCheck).
+HEARTBEAT = "beat-heartbeat"
+
+
+def record_heartbeat(now=None):
+    ScheduledRun.objects.update_or_create(name=HEARTBEAT, defaults={"last_run_at": now or timezone.now()})
+
+
+def last_heartbeat():
+    """When beat's heartbeat last ran; None when it never has."""
+    return ScheduledRun.objects.filter(name=HEARTBEAT).values_list("last_run_at", flat=True).first()
+
 
 def interval(entry):
     """The entry's period; this beat runs fixed intervals only (all the schedule has)."""

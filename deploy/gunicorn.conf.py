@@ -6,6 +6,7 @@ GUNICORN_BIND, GUNICORN_WORKERS and GUNICORN_TIMEOUT override the values below (
 /etc/jieshui/env, or in the environment of tests/deploy/prove.py)."""
 
 import os
+from pathlib import Path
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
@@ -48,3 +49,26 @@ loglevel = "info"
 
 # Only nginx on this host may tell gunicorn the original scheme (X-Forwarded-Proto).
 forwarded_allow_ips = "127.0.0.1"
+
+
+# prometheus_client's multiprocess mode for /metrics (PROMETHEUS_MULTIPROC_DIR, set by
+# deploy/jieshui-web.service): each worker writes its counts to files in that folder.
+
+
+def on_starting(server):
+    """Start from an empty folder: files of an earlier run would add its counts to this one's
+    (systemd's RuntimeDirectory is new at each start; a start by hand may reuse a folder)."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        for stale in Path(folder).glob("*.db"):
+            stale.unlink()
+
+
+def child_exit(server, worker):
+    """A worker that ended (replaced after max_requests, or at a reload): its counters stay in
+    the sums, its live gauges go."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

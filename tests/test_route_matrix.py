@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-# Routes anyone may open.
-PUBLIC = {"login", "set_language"}
+# Routes anyone may open. /health/ tells anybody only ok or failed per check (details for
+# administrators, tests/test_health.py); /metrics answers the monitoring host's address and
+# is a 404 for any other (tests/test_metrics.py), signed in or not.
+PUBLIC = {"login", "set_language", "health", "metrics"}
 # Routes for a signed-in user that name no object: anonymous → login.
 SIGNED_IN = {
     "org:notifications",

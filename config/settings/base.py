@@ -6,7 +6,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_int, env_list, env_networks, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -38,6 +38,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Times every request for /metrics, labelled by its route's name (core/metrics.py). Near the
+    # top so the time includes the other middleware; below WhiteNoise (production inserts it
+    # right after SecurityMiddleware), so static files, which are not routes, are not counted.
+    "core.metrics.RequestLatencyMiddleware",
     # Content-Security-Policy on every page, no caching of what a signed-in user is sent.
     # Below SecurityMiddleware (and WhiteNoise in production), so static files keep caching.
     "core.security_headers.SecurityHeadersMiddleware",
@@ -228,6 +232,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 # and then raises RuntimeError into the user's request. ``apply_async(ignore_result=False)``
 # still asks for one.
 CELERY_TASK_IGNORE_RESULT = True
+# Workers announce each job's start, success and failure as Celery events, so Flower or
+# `celery -A config events` (docs/deploy.md) show the jobs as they run without first being
+# switched on by `celery control enable_events`. With nobody listening, Redis drops them.
+CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_BEAT_SCHEDULE = {
     "purge-old-sign-in-records": {
         "task": "org.jobs.purge_old_access_logs",
@@ -250,6 +258,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.jobs.purge_stale_uploads",
         "schedule": 60 * 60,
     },
+    # Nothing but a sign of life: its job records when it ran (core.ScheduledRun, the row
+    # run_schedule keeps for every entry), which /health/ reads to tell that beat (or
+    # run_schedule) is running. Expires after one interval, so heartbeats queued while no
+    # worker runs do not pile up.
+    "beat-heartbeat": {
+        "task": "core.jobs.beat_heartbeat",
+        "schedule": env_int("BEAT_HEARTBEAT_SECONDS", 60),
+        "options": {"expires": env_int("BEAT_HEARTBEAT_SECONDS", 60)},
+    },
 }
 
 # --- The API (/api/v1/) ----------------------------------------------------------------
@@ -269,6 +286,17 @@ CACHES = {
         if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
     ),
 }
+
+# --- Health and metrics (core/health.py, core/metrics.py, docs/deploy.md) ------------------
+# /health/ calls beat unhealthy when its heartbeat (above) is older than this, and the disk of
+# MEDIA_ROOT unhealthy with less free space than this.
+HEALTH_BEAT_MAX_AGE_SECONDS = env_int("HEALTH_BEAT_MAX_AGE_SECONDS", 5 * 60)
+HEALTH_MIN_FREE_DISK_MB = env_int("HEALTH_MIN_FREE_DISK_MB", 1024)
+# Seconds each check of /health/ may take: a dead Redis must not hang the endpoint.
+HEALTH_CHECK_TIMEOUT = env_int("HEALTH_CHECK_TIMEOUT", 2)
+# Addresses (or networks, 10.0.0.0/24) allowed to read /metrics, by the audit log's rule for
+# the client address (AXES_PROXY_COUNT); anyone else gets a 404.
+METRICS_ALLOWED_IPS = env_networks("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 
 # --- E-mail -----------------------------------------------------------------------------
 # Reminders are also e-mailed; the console backend prints them until a mail server is set.
@@ -292,7 +320,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # django-health-check logs every failed check with its traceback; /health/ itself reports
+    # them, and a monitor polling it during an outage would fill the journal.
+    "loggers": {"axes": {"level": "WARNING"}, "health_check": {"level": "ERROR"}},
 }
 
 # --- Demo -----------------------------------------------------------------------------

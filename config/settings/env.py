@@ -1,5 +1,6 @@
 """Reading settings from environment variables, with errors that say which variable is wrong."""
 
+import ipaddress
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -46,3 +47,14 @@ def env_required(name):
     if not value:
         raise ImproperlyConfigured(f"The environment variable {name} must be set.")
     return value
+
+
+def env_networks(name, default=()):
+    """A list of IP addresses or networks (10.0.0.0/24), each checked here."""
+    entries = env_list(name, default)
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name} must list IP addresses or networks, not {entry!r}") from None
+    return entries

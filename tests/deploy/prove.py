@@ -46,6 +46,7 @@ from pathlib import Path
 
 import openpyxl
 import redis
+from prometheus_client.parser import text_string_to_metric_families
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -63,6 +64,14 @@ TOOLS = ["bash", "tar", "sha256sum", "psql", "createdb", "dropdb", "pg_dump", "p
 INSTALLED_CODE = "/srv/jieshui/app"
 INSTALLED_BEAT_STATE = "/var/lib/jieshui-beat"
 INSTALLED_BEAT_RUN = "/run/jieshui-beat"
+INSTALLED_WEB_RUN = "/run/jieshui-web"
+# What /health/ checks (core/health.py) and the metrics /metrics must have (core/metrics.py).
+HEALTH_CHECKS = {"database", "redis", "worker", "beat", "disk"}
+LATENCY = "jieshui_http_request_duration_seconds"
+PORTAL_METRICS = {"jieshui_celery_queue_length", "jieshui_broker_up", "jieshui_pending_uploads",
+                  "jieshui_job_runs_total", "jieshui_job_duration_seconds_count"}
+# An address that is not the monitoring host, claimed in X-Forwarded-For.
+STRANGER = "203.0.113.9"
 # What deploy/redis.conf must have set on the running server.
 REDIS_SETTINGS = {"appendonly": "yes", "appendfsync": "everysec", "maxmemory-policy": "noeviction",
                   "bind": "127.0.0.1 -::1"}
@@ -99,6 +108,37 @@ def run(command, *, env=None, timeout=120, expect_failure=False):
         outcome = "succeeded but should have failed" if expect_failure else f"exited with {done.returncode}"
         raise ProofFailed(f"{shlex.join(map(str, command))} {outcome}:\n{tail(done.stdout + done.stderr)}")
     return done
+
+
+def unit_environment(unit, places):
+    """The Environment= lines of a systemd unit, with the server's paths replaced by ``places``."""
+    found = {}
+    for line in (DEPLOY / unit).read_text().splitlines():
+        if line.startswith("Environment="):
+            name, value = line.split("=", 1)[1].split("=", 1)
+            for installed, here in places.items():
+                value = value.replace(installed, str(here))
+            found[name] = value
+    return found
+
+
+def fetch(url, headers=None):
+    """(status, body) of a GET without cookies, whatever the status."""
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - http://127.0.0.1
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(errors="replace")
+
+
+def health(base):
+    """(status, JSON) of /health/ as anybody sees it."""
+    status, body = fetch(f"{base}/health/")
+    try:
+        return status, json.loads(body)
+    except ValueError:
+        raise ProofFailed(f"/health/ answered {status} with no JSON:\n{tail(body)}") from None
 
 
 def unit_command(unit, places):
@@ -231,9 +271,14 @@ class Proof:
             # Two workers, not the units' 2 × cores + 1: the CI machine runs other jobs beside this.
             GUNICORN_WORKERS="2",
             LOG_LEVEL="INFO",
+            # As behind deploy/nginx.conf: the client is the address nginx appends to X-Forwarded-For.
+            AXES_PROXY_COUNT="1",
+            # Beat's heartbeat every 5 s instead of every minute: beat queues it first one
+            # interval after it starts, and /health/ waits for it.
+            BEAT_HEARTBEAT_SECONDS="5",
         )
         self.places = {INSTALLED_CODE: ROOT, INSTALLED_BEAT_STATE: self.tmp / "beat-state",
-                       INSTALLED_BEAT_RUN: self.tmp / "beat-run"}
+                       INSTALLED_BEAT_RUN: self.tmp / "beat-run", INSTALLED_WEB_RUN: self.tmp / "web-run"}
 
     # --- reporting ---------------------------------------------------------------------------------------
 
@@ -321,7 +366,8 @@ class Proof:
 
     def start_web(self, env, name):
         web_port = free_port()
-        env = dict(env, GUNICORN_BIND=f"127.0.0.1:{web_port}")
+        self.places[INSTALLED_WEB_RUN].mkdir(exist_ok=True)  # systemd creates it for the unit
+        env = dict(env, **unit_environment("jieshui-web.service", self.places), GUNICORN_BIND=f"127.0.0.1:{web_port}")
         self.start(name, unit_command("jieshui-web.service", self.places), env)
         base = f"http://127.0.0.1:{web_port}"
 
@@ -488,6 +534,15 @@ class Proof:
             state = self.places[INSTALLED_BEAT_STATE]
             self.wait_for("schedule file of beat", lambda: any(state.iterdir()), timeout=10, services=["beat"])
             self.note = f"pid {self.services['beat'].pid}, {', '.join(sorted(path.name for path in state.iterdir()))}"
+        with self.step("GET /health/ through gunicorn: 200, every check ok"):
+            self.note = self.check_healthy(base)
+        with self.step("scrape /metrics from 127.0.0.1"):
+            self.note = self.check_metrics(base)
+        with self.step(f"/metrics refuses a request claiming to come from {STRANGER} (X-Forwarded-For)"):
+            status, _body = fetch(f"{base}/metrics", {"X-Forwarded-For": STRANGER})
+            if status != 404:
+                raise ProofFailed(f"/metrics answered {status} to {STRANGER} behind one proxy, not 404")
+            self.note = "404"
         with self.step("stop the worker (warm shutdown) and queue a second build"):
             self.stop_cleanly("worker")
             second, _page = self.request_build(browser, report_page)
@@ -495,9 +550,14 @@ class Proof:
         with self.step("back up with deploy/backup.sh"):
             backup = self.back_up()
             self.note = backup.name
-        with self.step("stop gunicorn and beat, kill Redis (SIGKILL)"):
+        with self.step("stop beat and Redis: /health/ answers 503 naming redis while pages serve"):
+            self.stop_cleanly("beat")  # it would log each heartbeat it cannot queue as an error
+            self.stop("redis")
+            self.note = self.check_redis_down(base, browser)
+        with self.step("start Redis again"):
+            self.start_redis()
+        with self.step("stop gunicorn, kill Redis (SIGKILL)"):
             self.stop_cleanly("gunicorn")
-            self.stop_cleanly("beat")
             self.stop("redis", kill=True)
         with self.step("restart Redis: the queued build survived in the append-only file"):
             queue = self.start_redis()
@@ -531,6 +591,57 @@ class Proof:
             self.note = check_report(browser.download(f"/reports/quarterly/{second}/xlsx/"))
         with self.step("no errors in the logs"):
             self.check_logs()
+
+    def check_healthy(self, base):
+        """/health/ says 200 once beat's first heartbeat has run; anybody sees names and ok only."""
+        answer = {}
+
+        def healthy():
+            status, answer["body"] = health(base)
+            return status == 200
+
+        try:
+            self.wait_for("200 from /health/", healthy, timeout=45, services=["gunicorn", "worker", "beat"])
+        except ProofFailed as error:
+            raise ProofFailed(f"{error}; it said {answer.get('body')}") from None
+        body = answer["body"]
+        if body != {"status": "ok", "checks": dict.fromkeys(HEALTH_CHECKS, "ok")}:
+            raise ProofFailed(f"/health/ answered 200 with {body}")
+        return ", ".join(sorted(body["checks"]))
+
+    def check_metrics(self, base):
+        """The latency of the report page just requested, labelled by its route's name, and
+        the queue, pending-upload and job metrics, added up over gunicorn's workers."""
+        status, text = fetch(f"{base}/metrics")
+        if status != 200:
+            raise ProofFailed(f"/metrics answered {status} to 127.0.0.1")
+        samples = [sample for family in text_string_to_metric_families(text) for sample in family.samples]
+        names = {sample.name for sample in samples}
+        missing = sorted(PORTAL_METRICS - names)
+        if missing:
+            raise ProofFailed(f"/metrics has no {missing}")
+        latency = [sample for sample in samples if sample.name == f"{LATENCY}_count"
+                   and sample.labels.get("route") == "reports:quarterly" and sample.labels.get("status") == "2xx"]
+        if not latency:
+            raise ProofFailed(f"/metrics has no {LATENCY} for the route reports:quarterly")
+        if any("/" in value for sample in samples for value in sample.labels.values()):
+            raise ProofFailed("a label of /metrics holds a path")
+        folder = self.places[INSTALLED_WEB_RUN]
+        workers = {path.stem.rsplit("_", 1)[-1] for path in folder.glob("*.db")}
+        if not workers:
+            raise ProofFailed(f"gunicorn's workers wrote no metrics to {folder} (PROMETHEUS_MULTIPROC_DIR)")
+        done = sum(sample.value for sample in samples
+                   if sample.name == "jieshui_job_runs_total" and sample.labels.get("state") == "done")
+        return (f"{len(names)} series names, reports:quarterly GET {int(sum(s.value for s in latency))}×, "
+                f"{int(done)} job runs done, files of {len(workers)} gunicorn worker(s)")
+
+    def check_redis_down(self, base, browser):
+        status, body = health(base)
+        if status != 503 or body.get("checks", {}).get("redis") != "failed":
+            raise ProofFailed(f"with Redis stopped /health/ answered {status}: {body}")
+        browser.page("/")  # raises unless the reviewer's home page answers
+        failed = sorted(name for name, state in body["checks"].items() if state == "failed")
+        return f"503, failed: {', '.join(failed)}; the home page 200"
 
     def request_build(self, browser, page):
         """Press the build button of the report page: the new build's id, and the page's address."""
