@@ -71,6 +71,9 @@ LATENCY = "jieshui_http_request_duration_seconds"
 PORTAL_METRICS = {"jieshui_celery_queue_length", "jieshui_broker_up", "jieshui_pending_uploads",
                   "jieshui_job_runs_total", "jieshui_job_duration_seconds_count"}
 # An address that is not the monitoring host, claimed in X-Forwarded-For.
+# The demo's department system (demo/systems.py) and its district, for the API step.
+API_ACCOUNT = "wulong_cgj_system"
+API_REGION = "500156"
 STRANGER = "203.0.113.9"
 # What deploy/redis.conf must have set on the running server.
 REDIS_SETTINGS = {"appendonly": "yes", "appendfsync": "everysec", "maxmemory-policy": "noeviction",
@@ -536,6 +539,8 @@ class Proof:
             self.note = f"pid {self.services['beat'].pid}, {', '.join(sorted(path.name for path in state.iterdir()))}"
         with self.step("GET /health/ through gunicorn: 200, every check ok"):
             self.note = self.check_healthy(base)
+        with self.step("a token from create_api_token reads the district's plans through /api/v1/"):
+            self.note = self.check_api(base)
         with self.step("scrape /metrics from 127.0.0.1"):
             self.note = self.check_metrics(base)
         with self.step(f"/metrics refuses a request claiming to come from {STRANGER} (X-Forwarded-For)"):
@@ -609,6 +614,21 @@ class Proof:
             raise ProofFailed(f"/health/ answered 200 with {body}")
         return ", ".join(sorted(body["checks"]))
 
+    def check_api(self, base):
+        """The demo's department system gets a token on the command line and reads with it; a
+        call without it is refused."""
+        token = self.manage("create_api_token", API_ACCOUNT, "--expires", "1d").stdout.strip()
+        status, body = fetch(f"{base}/api/v1/plans?region={API_REGION}", {"Authorization": f"Bearer {token}"})
+        if status != 200:
+            raise ProofFailed(f"/api/v1/plans answered {status} to {API_ACCOUNT}'s token:\n{tail(body)}")
+        plans = json.loads(body)
+        if not plans["count"]:
+            raise ProofFailed(f"/api/v1/plans showed {API_ACCOUNT} no plan of {API_REGION}")
+        refused, _body = fetch(f"{base}/api/v1/plans?region={API_REGION}")
+        if refused != 401:
+            raise ProofFailed(f"/api/v1/plans answered {refused} without a token, not 401")
+        return f"{plans['count']} plan(s); 401 without the token"
+
     def check_metrics(self, base):
         """The latency of the report page just requested, labelled by its route's name, and
         the queue, pending-upload and job metrics, added up over gunicorn's workers."""
@@ -624,6 +644,9 @@ class Proof:
                    and sample.labels.get("route") == "reports:quarterly" and sample.labels.get("status") == "2xx"]
         if not latency:
             raise ProofFailed(f"/metrics has no {LATENCY} for the route reports:quarterly")
+        if not any(sample.name == f"{LATENCY}_count" and sample.labels.get("route") == "api:plan_list"
+                   for sample in samples):
+            raise ProofFailed(f"/metrics has no {LATENCY} for the API's route api:plan_list")
         if any("/" in value for sample in samples for value in sample.labels.values()):
             raise ProofFailed("a label of /metrics holds a path")
         folder = self.places[INSTALLED_WEB_RUN]
