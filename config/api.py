@@ -38,9 +38,11 @@ install_error_handlers(api)
 
 
 def _routers():
+    from indicators.api_writes import router as indicators_writes_router
     from org.api import router as org_router
+    from tasks.api_writes import router as tasks_writes_router
 
-    return [("", org_router)]
+    return [("", org_router), ("", tasks_writes_router), ("", indicators_writes_router)]
 
 
 for prefix, router in _routers():
