@@ -4,8 +4,10 @@ services: all or nothing, every error naming its field and row, stale versions 4
 approved entries never changed, an audit entry for every call, refused or not."""
 
 import datetime
+import io
 from decimal import Decimal as D
 
+import openpyxl
 import pytest
 from django.test import override_settings
 from django.urls import reverse
@@ -367,3 +369,29 @@ def test_only_a_city_system_account_imports_in_bulk(world, standard):  # noqa: F
         assert response.status_code == 403, response.content.decode()
         assert last_audit("statistics_bulk_write").outcome == AuditEntry.Outcome.FAILED
     assert not DataValue.objects.exists()
+
+
+# --- hostile input through the API (the sweeps of tests/test_xss.py and test_export_formulas.py
+# take the progress texts and the figures' and utilities' remarks through the API; these are
+# the bulk rows') ------------------------------------------------------------------------------------
+
+SCRIPT = '"><script>alert(1)</script>'
+FORMULA = '=HYPERLINK("http://x","y")'
+
+
+def test_a_bulk_rows_hostile_department_and_remark_stay_text(world, bureau, administrator, client_for):
+    response = bureau.post(BULK, bulk(world, (world.district, WATER, "1", {"department": SCRIPT})))
+    assert response.status_code == 422 and response["Content-Type"].startswith("application/json")
+    assert not DataValue.objects.exists()
+    response = bureau.post(BULK, bulk(world, (world.district, WATER, "1", {"department": "区水利局",
+                                                                          "comment": SCRIPT}),
+                                      (world.district, AREA, "20", {"comment": FORMULA})))
+    assert response.status_code == 200, response.content.decode()
+    report = DataValue.objects.get(element__code=WATER).report
+    page = client_for(administrator).get(reverse("indicators:data_report", args=[report.pk])).content.decode()
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    export = client_for(administrator).get(reverse("indicators:bulk_template"),
+                                           {"year": 2024, "quarter": 1, "region": world.city.code})
+    sheet = openpyxl.load_workbook(io.BytesIO(export.getvalue())).active
+    cells = [row[6] for row in sheet.iter_rows(min_row=4) if row[6].value == FORMULA]
+    assert cells and all(cell.data_type == "s" for cell in cells)
