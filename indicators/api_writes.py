@@ -11,6 +11,7 @@ import re
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Field, Router, Schema
 
 from core.api import Input, NumberText, Refused, audited_api, quarter_param
@@ -179,7 +180,7 @@ class _Where:
 
 
 @router.post("/data-reports", response=DataReportOut, summary=_("Save or submit the department's figures"))
-@audited_api(_("Save statistics through the API"))
+@audited_api(gettext_lazy("Save statistics through the API"))
 def data_report_write(request, payload: DataReportIn):
     """The token's department's figures for a quarter (and, where it reports leakage, its
     water utilities' figures), checked as the entry page checks them, all or nothing.
@@ -335,7 +336,7 @@ def _department_errors(payload, counties):
 
 
 @router.post("/statistics/bulk", response=BulkStatisticsOut, summary=_("Import a quarter's figures of many counties"))
-@audited_api(_("Import bulk statistics through the API"))
+@audited_api(gettext_lazy("Import bulk statistics through the API"))
 def statistics_bulk_write(request, payload: BulkStatisticsIn):
     """A statistics bureau's figures for many counties, imported as the bulk statistics
     page imports its workbook: each figure into the report of the department that reports

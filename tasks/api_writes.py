@@ -4,6 +4,7 @@ and the batch page's service (``progress_save_many``: all or nothing, stale vers
 entries already with the reviewer refused by name)."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Field, Router, Schema
 
 from core.api import Input, NumberText, Refused, audited_api, quarter_param
@@ -141,7 +142,7 @@ def _refusal_errors(index, error, targets):
 
 
 @router.post("/progress", response=ProgressWriteOut, summary=_("Save or submit the department's progress entries"))
-@audited_api(_("Save progress through the API"))
+@audited_api(gettext_lazy("Save progress through the API"))
 def progress_write(request, payload: ProgressWriteIn):
     """Save (``submit``: and send for review) the entries of the token's department for one
     quarter, all or nothing. Any error: nothing is written, 422 naming every field
