@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.renderers import JSONRenderer
-from pydantic import BeforeValidator, ConfigDict
+from pydantic import BeforeValidator, ConfigDict, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from .audit import Action, Outcome
@@ -64,7 +64,8 @@ def _number_text(value):
 
 
 # A number or the text of one, handed on as text to the same parser the forms use.
-NumberText = Annotated[str | None, BeforeValidator(_number_text)]
+NumberText = Annotated[str | None, BeforeValidator(_number_text), WithJsonSchema(
+    {"anyOf": [{"type": "number"}, {"type": "string"}, {"type": "null"}], "examples": ["1234.5", 1234.5]})]
 
 
 class Page(Schema, Generic[T]):

@@ -95,8 +95,12 @@ def _form_data(entry, report, form_targets):
     sent = entry.model_fields_set
     data = {}
     for name in REPORT_FIELDS:
-        value = getattr(entry, name) if name in sent else getattr(report, name)
-        data[name] = "" if value is None else plain(value) if name == "quantity" else value
+        if name in sent:
+            value = getattr(entry, name)
+        else:  # as the page shows it: 5, not the column's 5.0000
+            value = getattr(report, name)
+            value = plain(value) if name == "quantity" else value
+        data[name] = "" if value is None else value
     stored = {row.target_id: row.quantity for row in report.target_quantities.all()} if report.pk else {}
     for target in form_targets:
         data[f"target_{target.pk}"] = plain(stored[target.pk]) if stored.get(target.pk) is not None else ""
@@ -184,6 +188,9 @@ def progress_write(request, payload: ProgressWriteIn):
             problems.append((f"entries[{index}].quantity", _("this work item has targets: send the quantity "
                                                             "achieved against each in targets")))
         form = ProgressForm(_form_data(entry, report, own.values()), instance=report)
+        if entry.quantity is not None and not own and "quantity" not in form.fields:
+            problems.append((f"entries[{index}].quantity", _("this work item has no target to count a quantity "
+                                                            "against")))
         if not form.is_valid():
             problems += list(_form_errors(index, form, positions[item.pk]))
         if problems:

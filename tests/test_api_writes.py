@@ -179,6 +179,20 @@ def test_targets_are_written_through_the_entry_pages_fields(items, urban_api):
     assert response.json()["entries"][0]["targets"] == [{"target": target.pk, "quantity": "2.0000"}]
 
 
+def test_a_quantity_is_checked_as_the_entry_page_checks_it(items, urban_api):
+    counted, uncounted = items
+    TaskNode.objects.filter(pk=counted.pk).update(target_value=10, target_unit="座", target_comparator="ge")
+    TaskNode.objects.filter(pk=uncounted.pk).update(target_value=None, target_comparator="")
+    before = progress_counts()
+    response = urban_api.post(PROGRESS, {"quarter": "2019Q3", "entries": [
+        entry(counted, quantity="三座"), entry(uncounted, quantity=2)]})
+    assert_refused(response, 422, ["entries[0].quantity", "entries[1].quantity"])
+    assert progress_counts() == before
+    response = urban_api.post(PROGRESS, {"quarter": "2019Q3", "entries": [entry(counted, quantity="１２")]})
+    assert response.status_code == 200, response.content.decode()
+    assert response.json()["entries"][0]["quantity"] == "12.0000"
+
+
 def test_wrong_types_unknown_fields_and_bad_json_are_refused(items, urban_api):
     before = progress_counts()
     for body, field in (
@@ -314,6 +328,11 @@ def test_a_stale_report_is_a_conflict(qianjiang, qianjiang_urban):
     assert_refused(api.post(DATA, figures(version=version)), 409, ["version"], name="data_report_write")
     assert_refused(api.post(DATA, figures()), 409, ["version"], name="data_report_write")
     assert data_counts() == before and DataValue.objects.get(element__code="RES_WATER", year=2024).value == D("340")
+    version = api.post(DATA, figures(version=version + 1, submit=True, confirm_warnings=True)).json()["version"]
+    response = api.post(DATA, figures({"RES_WATER": "1"}, version=version))
+    assert_refused(response, 422, [""], name="data_report_write")
+    assert "已报送" in response.content.decode()
+    assert DataValue.objects.get(element__code="RES_WATER", year=2024).value == D("340")
 
 
 # --- a statistics bureau's figures for many counties ------------------------------------------------
