@@ -42,12 +42,14 @@ def _routers():
     from campaigns.api import router as campaigns_router
     from carriers.api import router as carriers_router
     from indicators.api import router as indicators_router
+    from indicators.api_writes import router as indicators_writes_router
     from org.api import router as org_router
     from reports.api import router as reports_router
     from tasks.api import router as tasks_router
+    from tasks.api_writes import router as tasks_writes_router
 
-    return [("", org_router), ("", tasks_router), ("", indicators_router), ("", reports_router),
-            ("", carriers_router), ("", campaigns_router)]
+    return [("", org_router), ("", tasks_router), ("", tasks_writes_router), ("", indicators_router),
+            ("", indicators_writes_router), ("", reports_router), ("", carriers_router), ("", campaigns_router)]
 
 
 for prefix, router in _routers():

@@ -7,7 +7,9 @@ puts them together."""
 
 import hashlib
 import json
-from typing import Generic, TypeVar
+import math
+from decimal import Decimal
+from typing import Annotated, Generic, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
@@ -18,7 +20,8 @@ from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.renderers import JSONRenderer
-from pydantic import ConfigDict
+from pydantic import BeforeValidator, ConfigDict, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from .audit import Action, Outcome
 
@@ -32,10 +35,12 @@ class Refused(Exception):
     """A write refused by the portal's own checks: nothing was written. ``errors`` are
     (field, message) pairs, the field as the caller wrote it ("entries[2].quantity")."""
 
-    def __init__(self, message, errors=(), status=422):
+    def __init__(self, message, errors=(), status=422, warnings=()):
         super().__init__(message)
         self.errors = list(errors)
         self.status = status
+        # (field, message) pairs of plausibility warnings the caller may confirm and send again.
+        self.warnings = list(warnings)
 
 
 class Input(Schema):
@@ -43,6 +48,24 @@ class Input(Schema):
     misspelt field is never silently dropped."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+def _number_text(value):
+    """A figure as the pages receive it, typed: text kept as written (the portal's own
+    parser reads "1,234.5" and full-width digits), a JSON number as its shortest decimal
+    text. true/false is not a number, though Python counts it as one."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise PydanticCustomError("decimal_type", "must be a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise PydanticCustomError("finite_number", "must be a finite number")
+    return str(value)
+
+
+# A number or the text of one, handed on as text to the same parser the forms use.
+NumberText = Annotated[str | None, BeforeValidator(_number_text), WithJsonSchema(
+    {"anyOf": [{"type": "number"}, {"type": "string"}, {"type": "null"}], "examples": ["1234.5", 1234.5]})]
 
 
 class Page(Schema, Generic[T]):
@@ -235,9 +258,14 @@ def install_error_handlers(api):
         return _json({"detail": str(exc) or _("This token may not do this."), "errors": []}, 403)
 
     def refused(request, exc):
-        errors = [{"field": field, "message": f"{field}：{message}" if field else message}
-                  for field, message in exc.errors]
-        return _json({"detail": str(exc), "errors": errors}, exc.status)
+        def described(pairs):
+            return [{"field": field, "message": f"{field}：{message}" if field else message}
+                    for field, message in pairs]
+
+        payload = {"detail": str(exc), "errors": described(exc.errors)}
+        if exc.warnings:
+            payload["warnings"] = described(exc.warnings)
+        return _json(payload, exc.status)
 
     def django_invalid(request, exc):
         errors = []

@@ -59,6 +59,22 @@ def require_write(request):
         raise HttpError(403, _("This token is read only: it cannot change anything."))
 
 
+def api_reporting_department(request):
+    """The department a token writes a department's records for: its own, as on the pages
+    (``reporting_department``). Only a department's system account writes them: a
+    district's or a city's reads its region and reviews on the pages, and a write in a
+    department's name from it would hide who reported (403, said in words)."""
+    from django.core.exceptions import PermissionDenied
+
+    from .models import User
+    from .scoping import reporting_department
+
+    if request.user.role != User.Role.REPORTER or request.user.department_id is None:
+        raise PermissionDenied(_("Only a department's system account writes its department's entries and figures; "
+                                 "this token is a district's or a city's."))
+    return reporting_department(request.user)
+
+
 class TokenThrottle(SimpleRateThrottle):
     """API_RATE calls per token (e.g. "600/min"), counted in the ``throttle`` cache (Redis
     when the portal has one, so every gunicorn worker counts together). A cache that

@@ -102,6 +102,27 @@ class Scope:
             return True
         return self.role == User.Role.REVIEWER and self.home_region is not None and region.pk == self.home_region.pk
 
+    # --- the statistics bureau's bulk figures ------------------------------------------------
+    def bulk_counties(self):
+        """The counties whose figures this user may import in bulk (统计数据批量导入).
+
+        On the pages only an administrator imports them. Departure for /api/v1/: a city's
+        statistics bureau sends its published figures from its own system, so a *system
+        account* of role supervisor may write them for the counties of its own region (a
+        city's, a province's) and no others; whether its token may write at all is the
+        token's (``api_auth.require_write``). A supervisor signed in on the pages still
+        changes nothing, and no district or department account imports for many counties."""
+        counties = Region.objects.filter(level=Region.Level.COUNTY)
+        if self.is_admin:
+            return counties
+        if self.role != User.Role.SUPERVISOR or not self.user.is_system or self.home_region is None:
+            return counties.none()
+        return counties.filter(self.home_region.subtree_q())
+
+    def can_write_bulk_for(self, region):
+        """Whether ``bulk_counties`` holds ``region`` (see there: a departure from the pages)."""
+        return self.bulk_counties().filter(pk=region.pk).exists()
+
     # --- regional objects ----------------------------------------------------------------
     def filter(self, queryset, *, region, change=False):
         """Restrict ``queryset`` of regional objects (plans, the registry, computed values,

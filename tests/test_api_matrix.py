@@ -18,6 +18,7 @@ from django.utils import timezone
 from core.models import AuditEntry
 from org.models import User
 from org.services.tokens import token_revoke
+from tasks.models import TaskNode
 from tests.api_support import anonymous, api_for
 from tests.test_route_matrix import (
     a_computed_value,
@@ -102,7 +103,19 @@ ROUTES = {
     # --- campaigns --------------------------------------------------------------------------
     "api:campaign_list": ApiRoute(query=_region_code),
     "api:creation_list": ApiRoute(query=_region_code),
+    # --- writes ---------------------------------------------------------------------------
+    "api:progress_write": ApiRoute(method="post", body=lambda world, region: _progress_body(region),
+                                   owner=DEPARTMENT),
+    "api:data_report_write": ApiRoute(method="post", owner=DEPARTMENT, body=lambda world, region: {
+        "quarter": "2026Q4", "values": [{"element": "RES_WATER", "value": "1"}]}),
+    "api:statistics_bulk_write": ApiRoute(method="post", body=lambda world, region: {
+        "quarter": "2026Q4", "rows": [{"region": region.code, "element": "RES_WATER", "value": "1"}]}),
 }
+
+
+def _progress_body(region):
+    item = TaskNode.objects.filter(plan__region=region).order_by("pk").first()
+    return {"quarter": "2026Q4", "entries": [{"item": item.pk if item else 1, "version": None, "percent": 10}]}
 
 
 def api_route_names():

@@ -66,7 +66,7 @@ def token_create(*, account, name, days=DEFAULT_DAYS, read_only=False, by=None):
     if not 1 <= days <= MAX_DAYS:
         raise ValidationError(_("A token is valid for 1 to %(most)s days.") % {"most": MAX_DAYS})
     # A city supervisor changes nothing on the pages; its tokens read only, except a city
-    # statistics account's bulk figures (see api_scope.can_write_bulk), which needs write.
+    # statistics account's bulk figures (see org.scoping.Scope.bulk_counties), which needs write.
     with transaction.atomic():
         prefix = _new_prefix()
         while ApiToken.objects.filter(prefix=prefix).exists():

@@ -374,14 +374,17 @@ class BatchRefused(ValueError):
 
 
 @transaction.atomic
-def progress_save_many(pairs, *, user, submit):
+def progress_save_many(pairs, *, user, submit, targets=None):
     """Save (and with ``submit`` send) many entries at once, all or nothing. ``pairs`` are
-    (entry holding the new values, version the form started from)."""
+    (entry holding the new values, version the form started from); ``targets``, where
+    given, {item id: [(target, quantity or None)]} as ``progress_save`` takes them."""
     errors = {}
+    targets = targets or {}
     for report, version in pairs:
         try:
             with transaction.atomic():
-                progress_save(report=report, version=version, user=user, submit=submit)
+                progress_save(report=report, version=version, user=user, submit=submit,
+                              targets=targets.get(report.item_id))
         except (ValidationError, EditConflict, TransitionRefused) as error:
             errors[report.item_id] = error
     if errors:
