@@ -11,7 +11,7 @@ from org.scoping import visible_to
 
 from .models import Batch, Campaign, Creation, StageStep
 
-router = Router(tags=["campaigns"])
+router = Router(tags=[_("The creation campaign")])
 
 
 def _day(day):

@@ -14,7 +14,7 @@ from org.scoping import visible_to
 from . import selectors
 from .models import Carrier, CarrierEvidence, CarrierKind, UserKind, WaterUser
 
-router = Router(tags=["carriers"])
+router = Router(tags=[_("Water users and carriers")])
 
 Kind = Literal[tuple(UserKind.values)]
 Status = Literal[tuple(Carrier.Status.values)]

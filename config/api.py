@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
-from core.api import ChineseJSONRenderer, install_error_handlers, wrap_view
+from core.api import ChineseJSONRenderer, install_error_handlers, wrap_view, write_actions
 from org.api_auth import TokenAuth, TokenThrottle, signed_in_or_token
 
 API_NAMESPACE = "api"
@@ -39,17 +39,18 @@ install_error_handlers(api)
 
 
 def _routers():
+    # The writes join their app's router (a path read and written is one route with two methods).
+    import indicators.api_writes  # noqa: F401
+    import tasks.api_writes  # noqa: F401
     from campaigns.api import router as campaigns_router
     from carriers.api import router as carriers_router
     from indicators.api import router as indicators_router
-    from indicators.api_writes import router as indicators_writes_router
     from org.api import router as org_router
     from reports.api import router as reports_router
     from tasks.api import router as tasks_router
-    from tasks.api_writes import router as tasks_writes_router
 
-    return [("", org_router), ("", tasks_router), ("", tasks_writes_router), ("", indicators_router),
-            ("", indicators_writes_router), ("", reports_router), ("", carriers_router), ("", campaigns_router)]
+    return [("", org_router), ("", tasks_router), ("", indicators_router), ("", reports_router),
+            ("", carriers_router), ("", campaigns_router)]
 
 
 for prefix, router in _routers():
@@ -59,6 +60,7 @@ for prefix, router in _routers():
 def urls():
     """The API's URL patterns, each view wrapped by ``core.api.wrap_view``."""
     patterns, app_name, namespace = api.urls
+    actions = write_actions(router for _prefix, router in api._routers)
     wrapped = []
     for pattern in patterns:
         if isinstance(pattern, URLPattern):
@@ -66,6 +68,6 @@ def urls():
                 # Pages to read (the description, its docs, ninja's 404 root): a POST is a 405.
                 pattern.callback = require_safe(pattern.callback)
             else:
-                pattern.callback = wrap_view(pattern.callback, pattern.name)
+                pattern.callback = wrap_view(pattern.callback, actions.get(pattern.name, {}))
         wrapped.append(pattern)
     return wrapped, app_name, namespace

@@ -20,7 +20,7 @@ from . import selectors
 from .models import ComputedValue, DataReport, IndicatorSet
 from .templatetags.standards import formula_words, rule_text, target_words
 
-router = Router(tags=["indicators"])
+router = Router(tags=[_("Statistics and indicators")])
 
 State = Literal[tuple(ReviewState.values)]
 Status = Literal[tuple(ComputedValue.Status.values)]

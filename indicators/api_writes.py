@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from ninja import Field, Router, Schema
+from ninja import Field, Schema
 
 from core.api import Input, NumberText, Refused, audited_api, quarter_param
 from core.errors import ImportBlocked
@@ -23,6 +23,9 @@ from org.api_auth import api_reporting_department, require_write
 from org.scoping import visible_to
 
 from . import bulk_workbook, selectors
+
+# The read routes' router: a path both read and written is one route with two methods.
+from .api import router
 from .forms import DataEntryForm
 from .models import Indicator
 from .services import (
@@ -35,8 +38,6 @@ from .services import (
     data_report_save,
 )
 from .validation import UTILITY_FIELDS
-
-router = Router(tags=["statistics"])
 
 MAX_VALUES = 500
 MAX_BULK_ROWS = 20_000  # a province's counties × a quarter's figures; a national file goes by the page

@@ -17,7 +17,7 @@ from org.scoping import visible_to
 from . import explain, selectors
 from .models import Scorecard
 
-router = Router(tags=["reports"])
+router = Router(tags=[_("Scorecards")])
 
 
 class ScorecardPartOut(Schema):

@@ -18,7 +18,7 @@ from .models import Assignment, ProgressReport
 from .selectors import plans_for, targets_by_node, tree_rows
 from .wording import target_label
 
-router = Router(tags=["tasks"])
+router = Router(tags=[_("Plans and progress")])
 
 
 def _decimal(value):

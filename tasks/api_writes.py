@@ -5,19 +5,19 @@ entries already with the reviewer refused by name)."""
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from ninja import Field, Router, Schema
+from ninja import Field, Schema
 
 from core.api import Input, NumberText, Refused, audited_api, quarter_param
 from core.numbers import plain
 from org.api_auth import api_reporting_department, require_write
 
+# The read routes' router: a path both read and written is one route with two methods.
+from .api import router
 from .forms import ProgressForm
 from .models import Assignment, ProgressReport, TaskNode
 from .selectors import lead_items
 from .services import BatchRefused, EditConflict, TransitionRefused, progress_entry, progress_save_many
 from .services.progress import REPORT_FIELDS
-
-router = Router(tags=["progress"])
 
 MAX_ENTRIES = 500  # a department leads a few dozen items; more is not one quarter's ledger
 

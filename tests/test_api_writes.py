@@ -28,8 +28,10 @@ from tests.test_bulk_statistics import AREA, FUNDS, WATER, standard  # noqa: F40
 
 Q3 = Quarter(2019, 3)
 Q1_2024 = Quarter(2024, 1)
-PROGRESS, DATA, BULK = (reverse(f"api:{name}") for name in ("progress_write", "data_report_write",
+# GET and POST /progress are one route (named after its read); a write is found by its path.
+PROGRESS, DATA, BULK = (reverse(f"api:{name}") for name in ("progress_list", "data_report_list",
                                                               "statistics_bulk_write"))
+WRITES = {"progress_write": PROGRESS, "data_report_write": DATA, "statistics_bulk_write": BULK}
 
 
 # --- progress ------------------------------------------------------------------------------------
@@ -71,7 +73,7 @@ def progress_counts():
 
 
 def last_audit(name):
-    return AuditEntry.objects.filter(route=f"api:{name}").latest("pk")
+    return AuditEntry.objects.filter(path=WRITES[name], method="POST").latest("pk")
 
 
 def assert_refused(response, status, fields, name="progress_write"):
