@@ -151,7 +151,7 @@ def system_role_label(role):
 class SystemAccountForm(forms.Form):
     username = forms.CharField(label=_("username"), max_length=150,
                                help_text=_("Letters, digits and @ . + - _ only, e.g. wulong_ledger."))
-    display_name = forms.CharField(label=_("display name"), max_length=50,
+    display_name = forms.CharField(label=_("System name"), max_length=50,
                                    help_text=_("Which system this is, e.g. 武隆区水利局台账系统."))
     role = forms.ChoiceField(
         label=_("scope"), choices=SYSTEM_ROLES, widget=forms.RadioSelect, initial=User.Role.REPORTER,
