@@ -265,10 +265,19 @@ def _refusal_said(request):
     return any(message.level >= messages.ERROR for message in queued)
 
 
+def saved_on_page(request):
+    """Say that the page answering this POST follows a save: a secret shown once (a new API
+    token) can ride neither on a redirect nor in the session, so that view answers with the
+    page itself, and its entry is a success rather than "not saved"."""
+    request.audit_saved = True
+
+
 def outcome_of(request, response, action):
     if response.status_code >= 400 or _sends_to_sign_in(response) or _refusal_said(request):
         return Outcome.FAILED
     if response.status_code == 200:
+        if getattr(request, "audit_saved", False):
+            return Outcome.SUCCESS
         return action.page if action else Outcome.UNSAVED
     return Outcome.SUCCESS
 

@@ -132,7 +132,8 @@ def self_review_allowed(region, user):
     if not region.allow_self_review:
         return False
     User = get_user_model()
-    others = User.objects.filter(role=User.Role.REVIEWER, department__region=region, is_active=True)
+    # A district's system account (is_system) approves nothing by hand: it is no other reviewer.
+    others = User.objects.filter(role=User.Role.REVIEWER, department__region=region, is_active=True, is_system=False)
     return not others.exclude(pk=user.pk).exists()
 
 

@@ -1,7 +1,10 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.text import normalize_name
@@ -118,15 +121,16 @@ class DepartmentGroupAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ["username", "display_name", "department", "role", "is_active", "last_login"]
-    list_filter = ["role", "is_active", "department__region"]
+    list_display = ["username", "display_name", "department", "role", "is_active", "is_system", "last_login"]
+    list_filter = ["role", "is_active", "is_system", "department__region"]
+    readonly_fields = ["is_system"]
     list_select_related = ["department__region"]
     search_fields = ["username", "display_name", "department__short_name"]
     autocomplete_fields = ["department"]
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
         (_("Work"), {"fields": ["display_name", "department", "role", "phone", "email"]}),
-        (_("Access"), {"fields": ["is_active", "is_staff", "is_superuser"]}),
+        (_("Access"), {"fields": ["is_active", "is_system", "is_staff", "is_superuser"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
@@ -138,3 +142,13 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     ]
+
+    def user_change_password(self, request, id, form_url=""):
+        # A system account signs in to no page (org.forms.LoginForm refuses it anyway): giving
+        # it a password would only make one more secret to leak. It calls with API tokens.
+        user = self.get_object(request, unquote(id))
+        if user is not None and user.is_system:
+            messages.error(request, _("A system account has no password: it calls the API with tokens, made on "
+                                      "the page System accounts and API tokens."))
+            return HttpResponseRedirect(reverse("admin:org_user_change", args=[user.pk]))
+        return super().user_change_password(request, id, form_url)

@@ -44,6 +44,8 @@ ADMINISTRATION = [
     (_("Audit log"), "core:audit_log", frozenset({"reviewer", "admin"})),
     (_("Background jobs"), "reports:jobs", frozenset({"admin"})),
     (_("Activate a district"), "org:divisions", frozenset({"admin"})),
+    (_("System accounts and API tokens"), "org:api_accounts", frozenset({"admin"})),
+    (_("API documentation"), "api:openapi-view", frozenset({"admin"})),
 ]
 
 

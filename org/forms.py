@@ -6,6 +6,7 @@ from core.forms import VersionedForm, WorkbookField
 
 from .models import Department, DepartmentGroup, Region, User
 from .services.departments import ALIAS_SEPARATORS
+from .services.tokens import parse_expiry
 
 
 class LoginForm(AuthenticationForm):
@@ -14,6 +15,15 @@ class LoginForm(AuthenticationForm):
         "invalid_login": _("The username or password is incorrect. Both are case-sensitive."),
         "inactive": _("This account has been disabled. Please contact the administrator."),
     }
+
+    def confirm_login_allowed(self, user):
+        # A system account calls /api/v1/ with a token and never signs in to a page, even if
+        # someone gave it a password: refused with the message of a wrong password, so the
+        # form tells nobody that the name is a system's.
+        if user.is_system:
+            raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login",
+                                        params={"username": self.username_field.verbose_name})
+        super().confirm_login_allowed(user)
 
 
 class SelfReviewForm(forms.ModelForm):
@@ -123,3 +133,72 @@ class AccountForm(forms.Form):
     def __init__(self, *args, region, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = region.departments.filter(is_active=True).order_by("kind", "short_name")
+
+
+# What a system account reaches, in words: its role decides its scope as for a person.
+SYSTEM_ROLES = [
+    (User.Role.REPORTER, _("Department system")),
+    (User.Role.REVIEWER, _("District system")),
+    (User.Role.SUPERVISOR, _("City read-only")),
+]
+VALIDITY_CHOICES = ["30d", "90d", "180d", "1y"]
+
+
+def system_role_label(role):
+    return dict(SYSTEM_ROLES).get(role, role)
+
+
+class SystemAccountForm(forms.Form):
+    username = forms.CharField(label=_("username"), max_length=150,
+                               help_text=_("Letters, digits and @ . + - _ only, e.g. wulong_ledger."))
+    display_name = forms.CharField(label=_("System name"), max_length=50,
+                                   help_text=_("Which system this is, e.g. 武隆区水利局台账系统."))
+    role = forms.ChoiceField(
+        label=_("scope"), choices=SYSTEM_ROLES, widget=forms.RadioSelect, initial=User.Role.REPORTER,
+        help_text=_("A department system reads and reports its department's records; a district system sees "
+                    "every department of its district and reviews; a city account reads its city and the "
+                    "districts below it and changes nothing."),
+    )
+    department = forms.TypedChoiceField(
+        label=_("department"), coerce=int,
+        help_text=_("A department system or a district system: a department of a district or county; a city "
+                    "account: a department of a city or province."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Grouped by region, so that the many 区水利局 of a city's districts are told apart.
+        grouped = {}
+        for department in Department.objects.filter(is_active=True).select_related("region").order_by(
+                "region__code", "kind", "short_name"):
+            grouped.setdefault(f"{department.region.name}（{department.region.code}）", []).append(
+                (department.pk, department.name))
+        self.fields["department"].choices = [("", "---------"), *grouped.items()]
+
+    def clean_department(self):
+        department = Department.objects.filter(pk=self.cleaned_data["department"], is_active=True).first()
+        if department is None:
+            raise forms.ValidationError(_("Choose an active department."))
+        return department
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(label=_("Purpose"), max_length=100,
+                           help_text=_("Which system uses the token, e.g. 台账系统正式环境."))
+    read_only = forms.BooleanField(label=_("read only"), required=False,
+                                   help_text=_("The token reads but never changes anything."))
+    validity = forms.CharField(label=_("valid for"), max_length=10, initial="90d",
+                               help_text=_("30d, 90d, 180d or 1y, or any number of days, e.g. 60d."))
+
+    def __init__(self, *args, account, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account = account
+        self.fields["validity"].widget.attrs.update({"list": "validity-choices", "autocomplete": "off"})
+        if account.role == User.Role.SUPERVISOR:
+            # A city account changes nothing on the pages, so its tokens write nothing either.
+            self.fields["read_only"].initial = True
+            self.fields["read_only"].disabled = True
+            self.fields["read_only"].help_text = _("A city account reads only: its tokens are always read only.")
+
+    def clean_validity(self):
+        return parse_expiry(self.cleaned_data["validity"])

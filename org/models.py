@@ -356,3 +356,10 @@ class ApiToken(models.Model):
 
     def usable_at(self, moment):
         return self.revoked_at is None and self.expires_at > moment and self.account.is_active
+
+    def state_at(self, moment):
+        """"revoked", "expired" or "valid": the token's own state, whatever its account's
+        (a disabled account is shown on the account)."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expires_at <= moment else "valid"

@@ -42,7 +42,8 @@ def review_step_notify(record, *, subject, actor):
         title = _("To review: %(subject)s") % values
         body = _("%(department)s submitted it (%(user)s).") % values
     elif record.state in (ReviewState.APPROVED, ReviewState.RETURNED):
-        users = reporters_of(department) | User.objects.filter(pk=record.submitted_by_id, is_active=True)
+        users = reporters_of(department) | User.objects.filter(pk=record.submitted_by_id, is_active=True,
+                                                                              is_system=False)
         if record.state == ReviewState.APPROVED:
             title, body = _("Approved: %(subject)s") % values, _("Approved by %(user)s.") % values
         else:

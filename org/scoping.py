@@ -237,13 +237,13 @@ def reporting_department(user):
 def reviewers_of(region):
     """Who reviews the records of ``region``'s departments: its active district reviewers
     (``can_review_region``). Administrators may too, but are not the ones a department
-    waits for, so they are not among them."""
-    return User.objects.filter(role=User.Role.REVIEWER, department__region=region, is_active=True)
+    waits for, so they are not among them; nor are system accounts, which read no bell."""
+    return User.objects.filter(role=User.Role.REVIEWER, department__region=region, is_active=True, is_system=False)
 
 
 def reporters_of(department):
-    """Who reports for ``department``: its active reporters."""
-    return User.objects.filter(role=User.Role.REPORTER, department=department, is_active=True)
+    """Who reports for ``department``: its active reporters (people, not system accounts)."""
+    return User.objects.filter(role=User.Role.REPORTER, department=department, is_active=True, is_system=False)
 
 
 def visible_to(user):

@@ -184,7 +184,7 @@ def region_setup(region, *, makes_accounts):
     counts = Region.objects.filter(pk=region.pk).annotate(
         departments_n=count(Department, "region", is_active=True),
         groups_n=count(DepartmentGroup, "region"),
-        users_n=count(User, "department__region", is_active=True),
+        users_n=count(User, "department__region", is_active=True, is_system=False),
         adoptions_n=count(apps.get_model("indicators", "Adoption"), "region"),
         plans_n=count(apps.get_model("tasks", "Plan"), "region"),
     ).values("departments_n", "groups_n", "users_n", "adoptions_n", "plans_n").get()
@@ -199,3 +199,28 @@ def region_setup(region, *, makes_accounts):
         SetupStep(_("Standards adopted"), counts["adoptions_n"], reverse("indicators:adoptions", args=[code])),
         SetupStep(_("Plans"), counts["plans_n"], reverse("tasks:plan_list")),
     ]
+
+
+def system_accounts(region=None):
+    """The system accounts (``User.is_system``), of ``region`` and the regions below it when
+    given, each with its tokens (newest first), for the administrator's page."""
+    from django.db.models import Prefetch
+
+    from .models import ApiToken
+
+    accounts = User.objects.filter(is_system=True)
+    if region is not None:
+        accounts = accounts.filter(region.subtree_q("department__region__"))
+    tokens = ApiToken.objects.select_related("revoked_by", "created_by").order_by("-created_at", "-pk")
+    return (accounts.select_related("department__region")
+            .prefetch_related(Prefetch("api_tokens", queryset=tokens))
+            .order_by("department__region__code", "username", "pk"))
+
+
+def system_account_regions():
+    """The regions an administrator may filter the system accounts by: those of the
+    accounts' departments and the regions above them, in code order."""
+    here = User.objects.filter(is_system=True, department__isnull=False).values("department__region")
+    return Region.objects.filter(
+        Q(pk__in=here) | Q(children__pk__in=here) | Q(children__children__pk__in=here)
+    ).distinct().order_by("code")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import setup_views, views
+from . import api_account_views, setup_views, views
 
 app_name = "org"
 
@@ -20,4 +20,9 @@ urlpatterns = [
     path("groups/<int:pk>/edit/", setup_views.group_edit, name="group_edit"),
     path("regions/<str:code>/accounts/new/", setup_views.account_new, name="user_create"),
     path("notifications/", views.notifications, name="notifications"),
+    path("api-accounts/", api_account_views.api_accounts, name="api_accounts"),
+    path("api-accounts/new/", api_account_views.api_account_create, name="api_account_create"),
+    path("api-accounts/<int:pk>/tokens/new/", api_account_views.api_token_create, name="api_token_create"),
+    path("api-accounts/<int:pk>/active/", api_account_views.api_account_active, name="api_account_active"),
+    path("api-accounts/tokens/<int:pk>/revoke/", api_account_views.api_token_revoke, name="api_token_revoke"),
 ]

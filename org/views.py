@@ -53,7 +53,8 @@ def region_detail(request, code):
             "groups": region.groups.all() if scope.can_review_region(region) else [],
             "can_change": can_change,
             "setup": region_setup(region, makes_accounts=scope.is_admin) if can_change and region.is_county else None,
-            "accounts": User.objects.filter(department__region=region, is_active=True).select_related("department")
+            "accounts": User.objects.filter(department__region=region, is_active=True, is_system=False)
+            .select_related("department")
             .order_by("department__short_name", "username") if scope.can_review_region(region) else None,
             "self_review_form": SelfReviewForm(instance=region)
             if region.is_county and scope.can_review_region(region) else None,
@@ -88,7 +89,7 @@ def department_detail(request, pk):
     )
     users = []
     if scope.can_review_region(department.region):
-        users = department.users.filter(is_active=True).order_by("role", "username")
+        users = department.users.filter(is_active=True, is_system=False).order_by("role", "username")
     return render(
         request,
         "org/department_detail.html",

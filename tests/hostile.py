@@ -66,7 +66,7 @@ from indicators.models import (
     ReferenceValue,
 )
 from indicators.services import compute_region_quarter
-from org.models import Department, DepartmentAlias, DepartmentGroup, Region, User
+from org.models import ApiToken, Department, DepartmentAlias, DepartmentGroup, Region, User
 from org.services import notification_send
 from org.services.tokens import system_account_create, token_create
 from reports import services as report_services
@@ -125,6 +125,7 @@ class Hostile:
     computed_score: object = None  # its self-assessed item filled from the portal's computed value
     answered_score: object = None  # its self-assessed item answered by hand, with evidence
     expert: object = None  # in the register, with an account (``users["expert"]``), leading the group
+    api_token: object = None  # org.models.ApiToken of a system account of ``urban``, made through its page
 
 
 def build(say):
@@ -146,7 +147,21 @@ def build(say):
     _creation_stages(h, say, clients)
     _assessment(h, say, clients)
     _department_list(h, say, clients)
+    _api_tokens(h, say, clients)
     return h
+
+
+def _api_tokens(h, say, clients):
+    """A system account and its token, named by the administrator on the pages."""
+    admin = clients["administrator"]
+    _ok(admin.post(reverse("org:api_account_create"), {
+        "username": "hostile_system", "display_name": say("org.User.display_name"), "role": User.Role.REPORTER,
+        "department": h.urban.pk}))
+    account = User.objects.get(username="hostile_system")
+    page = admin.post(reverse("org:api_token_create", args=[account.pk]),
+                      {"name": say("org.ApiToken.name"), "validity": "90d"})
+    assert page.status_code == 200, page.content.decode()[:3000]
+    h.api_token = ApiToken.objects.get(account=account)
 
 
 def _client(user):

@@ -41,7 +41,8 @@ SIGNED_IN = {
 }
 # Routes only an administrator may open: anyone else gets 404.
 ADMIN_ONLY = {"org:divisions", "reports:jobs", "indicators:bulk_statistics", "indicators:bulk_template",
-              "indicators:standard_import", "indicators:standard_template"}
+              "indicators:standard_import", "indicators:standard_template", "org:api_accounts",
+              "org:api_account_create"}
 # Routes only a district reviewer (or an administrator) may open: anyone else gets 404.
 REVIEWER_ONLY = {
     "tasks:import_upload", "tasks:plan_create", "tasks:review_inbox", "carriers:user_create", "carriers:carrier_create",
@@ -586,7 +587,23 @@ def test_the_campaigns_supervisors_read_a_creation_and_another_provinces_do_not(
 ADMIN_OBJECT_ROUTES = {
     "org:user_create": lambda world: {"code": world.district.code},
     "indicators:adoption_remove": lambda world: {"code": world.district.code, "set_pk": _route_standard().pk},
+    # System accounts and their API tokens (org/api_account_views.py).
+    "org:api_token_create": lambda world: {"pk": _route_system_token(world).account_id},
+    "org:api_account_active": lambda world: {"pk": _route_system_token(world).account_id},
+    "org:api_token_revoke": lambda world: {"pk": _route_system_token(world).pk},
 }
+
+
+def _route_system_token(world):
+    from org.models import ApiToken
+    from org.services.tokens import token_create
+    from tests.api_support import system_account
+
+    found = ApiToken.objects.filter(account__username="route_system").first()
+    if found is None:
+        found, _token = token_create(account=system_account(world.water_bureau, username="route_system"),
+                                     name="路由测试系统")
+    return found
 
 
 def _route_standard():

@@ -133,3 +133,14 @@ def system_account_create(*, username, display_name, role, department):
             raise ValidationError({"username": _("The username %(username)s is taken.") % {"username": username}})
         user.save()
     return user
+
+
+def system_account_set_active(*, account, active):
+    """Disable (or enable again) a system account: a disabled account's tokens are refused
+    from the next call on (``token_authenticate``); nothing is deleted."""
+    if not account.is_system:
+        raise ValidationError(_("Only a system account is disabled here."))
+    if account.is_active != active:
+        account.is_active = active
+        account.save(update_fields=["is_active"])
+    return account
