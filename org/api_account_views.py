@@ -87,7 +87,7 @@ def api_token_create(request, pk):
         data = form.cleaned_data
         try:
             row, token = token_create(account=account, name=data["name"], days=data["validity"],
-                                      read_only=data["read_only"] or account.role == User.Role.SUPERVISOR,
+                                      read_only=data["read_only"],
                                       by=request.user)
         except ValidationError as error:
             form.add_error(None, error)

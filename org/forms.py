@@ -139,7 +139,7 @@ class AccountForm(forms.Form):
 SYSTEM_ROLES = [
     (User.Role.REPORTER, _("Department system")),
     (User.Role.REVIEWER, _("District system")),
-    (User.Role.SUPERVISOR, _("City read-only")),
+    (User.Role.SUPERVISOR, _("City system")),
 ]
 VALIDITY_CHOICES = ["30d", "90d", "180d", "1y"]
 
@@ -155,9 +155,10 @@ class SystemAccountForm(forms.Form):
                                    help_text=_("Which system this is, e.g. 武隆区水利局台账系统."))
     role = forms.ChoiceField(
         label=_("scope"), choices=SYSTEM_ROLES, widget=forms.RadioSelect, initial=User.Role.REPORTER,
-        help_text=_("A department system reads and reports its department's records; a district system sees "
-                    "every department of its district and reviews; a city account reads its city and the "
-                    "districts below it and changes nothing."),
+        help_text=_("A department system reads its district and reports its own department's entries and "
+                    "figures; a district system reads every department of its district and writes nothing; a city "
+                    "system reads its city and the districts below it, and with a token that is not read only "
+                    "may also send a statistics bureau's figures for those districts, nothing else."),
     )
     department = forms.TypedChoiceField(
         label=_("department"), coerce=int,
@@ -194,11 +195,16 @@ class ApiTokenForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.account = account
         self.fields["validity"].widget.attrs.update({"list": "validity-choices", "autocomplete": "off"})
-        if account.role == User.Role.SUPERVISOR:
-            # A city account changes nothing on the pages, so its tokens write nothing either.
+        if account.role != User.Role.REPORTER:
+            # Only a department's system reports; a city system's one write is the statistics
+            # bureau's bulk figures (org.scoping.Scope.bulk_counties). Read only unless asked.
             self.fields["read_only"].initial = True
-            self.fields["read_only"].disabled = True
-            self.fields["read_only"].help_text = _("A city account reads only: its tokens are always read only.")
+        if account.role == User.Role.SUPERVISOR:
+            self.fields["read_only"].help_text = _(
+                "Untick only for a statistics bureau's system: a city system's token that is not read only may "
+                "send bulk statistics for the districts of its city, and nothing else.")
+        elif account.role == User.Role.REVIEWER:
+            self.fields["read_only"].help_text = _("A district system writes nothing through the API.")
 
     def clean_validity(self):
         return parse_expiry(self.cleaned_data["validity"])

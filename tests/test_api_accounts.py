@@ -126,12 +126,17 @@ def test_disabling_the_account_stops_its_tokens_and_enabling_brings_them_back(wo
                 .values_list("action", flat=True)) == ["停用系统账号", "重新启用系统账号"]
 
 
-def test_a_city_accounts_tokens_are_read_only(world, admin_client):
+def test_a_city_systems_token_is_read_only_unless_it_is_the_statistics_bureaus(world, admin_client):
     account = system_account(world.city_bureau, User.Role.SUPERVISOR)
     form = admin_client.get(reverse("org:api_token_create", args=[account.pk]))
-    assert "市级账号只读" in form.text
-    create_token(admin_client, account, read_only="")  # unticked in the post: still read only
-    assert ApiToken.objects.get(account=account).read_only
+    assert "仅统计部门的系统取消勾选" in form.text
+    assert form.context["form"]["read_only"].value() is True  # ticked unless the administrator unticks it
+    token = made_token(create_token(admin_client, account, read_only=""))
+    assert not ApiToken.objects.get(account=account).read_only
+    # Its one write is the statistics bureau's figures of its counties (tests/test_api_writes.py):
+    # a department's entries stay refused, in words.
+    refused = ApiClient(token).post(reverse("api:progress_write"), {"quarter": "2026Q4", "entries": [{"item": 1, "version": None}]})
+    assert refused.status_code == 403 and "部门" in refused.json()["detail"]
 
 
 @pytest.mark.parametrize(("changes", "field", "message"), [
