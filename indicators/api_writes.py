@@ -25,7 +25,7 @@ from org.scoping import visible_to
 from . import bulk_workbook, selectors
 
 # The read routes' router: a path both read and written is one route with two methods.
-from .api import router
+from .api import DataReportOut, data_report_out, router
 from .forms import DataEntryForm
 from .models import Indicator
 from .services import (
@@ -80,49 +80,6 @@ class DataReportIn(Input):
         None, max_length=MAX_VALUES,
         description="The water utilities' leakage figures, every one (a utility left out is removed); "
                     "left out: kept as stored.")
-
-
-class ValueOut(Schema):
-    element: str
-    value: str
-    comment: str
-    warnings: list[str]
-
-
-class UtilityOut(Schema):
-    utility: str
-    supply: str
-    registered: str
-    resident_metered: str
-    pipe_km: str
-    pressure: str
-    frost_depth: str
-    comment: str
-    warnings: list[str]
-
-
-class DataReportOut(Schema):
-    id: int
-    department: int
-    region: str
-    quarter: str
-    version: int
-    state: str
-    values: list[ValueOut]
-    utilities: list[UtilityOut]
-
-
-def data_report_out(report):
-    return {
-        "id": report.pk, "department": report.department_id, "region": report.region.code,
-        "quarter": str(report.period), "version": report.version, "state": report.state,
-        "values": [{"element": row.element.code, "value": str(row.value), "comment": row.comment,
-                    "warnings": row.warnings}
-                   for row in report.values.select_related("element").order_by("element__code")],
-        "utilities": [{"utility": row.utility, **{key: str(getattr(row, key)) for key, _label in UTILITY_FIELDS},
-                       "comment": row.comment, "warnings": row.warnings}
-                      for row in selectors.utility_rows(report)],
-    }
 
 
 def _duties(department):

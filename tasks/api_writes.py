@@ -12,7 +12,7 @@ from core.numbers import plain
 from org.api_auth import api_reporting_department, require_write
 
 # The read routes' router: a path both read and written is one route with two methods.
-from .api import router
+from .api import ProgressOut, progress_out, progress_reports, router
 from .forms import ProgressForm
 from .models import Assignment, ProgressReport, TaskNode
 from .selectors import lead_items
@@ -47,46 +47,12 @@ class ProgressWriteIn(Input):
     entries: list[ProgressEntryIn] = Field(..., min_length=1, max_length=MAX_ENTRIES)
 
 
-class TargetQuantityOut(Schema):
-    target: int
-    quantity: str | None
-
-
-class ProgressEntryOut(Schema):
-    id: int
-    item: int
-    department: int
-    quarter: str
-    version: int
-    state: str
-    status: str
-    percent: int
-    quantity: str | None
-    work_done: str
-    problems: str
-    next_plan: str
-    targets: list[TargetQuantityOut]
-
-
 class ProgressWriteOut(Schema):
+    """The entries saved, each as GET /progress answers it (with the version to send next)."""
+
     quarter: str
     submitted: bool
-    entries: list[ProgressEntryOut]
-
-
-def _decimal(value):
-    return None if value is None else str(value)
-
-
-def entry_out(report):
-    return {
-        "id": report.pk, "item": report.item_id, "department": report.department_id, "quarter": str(report.period),
-        "version": report.version, "state": report.state, "status": report.status, "percent": report.percent,
-        "quantity": _decimal(report.quantity), "work_done": report.work_done, "problems": report.problems,
-        "next_plan": report.next_plan,
-        "targets": [{"target": row.target_id, "quantity": _decimal(row.quantity)}
-                    for row in report.target_quantities.order_by("target__position", "target_id")],
-    }
+    entries: list[ProgressOut]
 
 
 def _form_data(entry, report, form_targets):
@@ -209,10 +175,10 @@ def progress_write(request, payload: ProgressWriteIn):
             found = _refusal_errors(indexes[item_id], error, positions[item_id])
             (conflicts if isinstance(error, EditConflict) else errors).extend(found)
         raise _refused(errors, conflicts) from None
-    saved = {report.item_id: report for report in ProgressReport.objects.filter(
+    saved = {report.item_id: report for report in progress_reports(request.user).filter(
         pk__in=[report.pk for report, _version in pairs])}
     return {"quarter": str(quarter), "submitted": payload.submit,
-            "entries": [entry_out(saved[report.item_id]) for report, _version in pairs]}
+            "entries": [progress_out(saved[report.item_id]) for report, _version in pairs]}
 
 
 def _refused(errors, conflicts):

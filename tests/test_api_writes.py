@@ -91,13 +91,13 @@ def test_a_department_system_saves_drafts_and_submits_them_to_the_reviewer(items
     response = urban_api.post(PROGRESS, {"quarter": "2019Q3", "entries": [entry(first), entry(second, percent="40")]})
     assert response.status_code == 200, response.content.decode()
     saved = response.json()["entries"]
-    assert [row["item"] for row in saved] == [first.pk, second.pk]
+    assert [row["item_id"] for row in saved] == [first.pk, second.pk]
     assert {row["state"] for row in saved} == {"draft"} and saved[1]["percent"] == 40
     entry_audit = last_audit("progress_write")
     assert entry_audit.outcome == AuditEntry.Outcome.SUCCESS
     assert entry_audit.username == urban_api.account.username and entry_audit.user == urban_api.account
 
-    versions = {row["item"]: row["version"] for row in saved}
+    versions = {row["item_id"]: row["version"] for row in saved}
     response = urban_api.post(PROGRESS, {"quarter": "2019年第三季度", "submit": True, "entries": [
         {"item": first.pk, "version": versions[first.pk], "problems": "雨季施工受阻"},
         {"item": second.pk, "version": versions[second.pk]}]})
@@ -178,7 +178,8 @@ def test_targets_are_written_through_the_entry_pages_fields(items, urban_api):
     response = urban_api.post(PROGRESS, {"quarter": "2019Q3", "entries": [
         entry(item, targets=[{"target": target.pk, "quantity": "2"}])]})
     assert response.status_code == 200, response.content.decode()
-    assert response.json()["entries"][0]["targets"] == [{"target": target.pk, "quantity": "2.0000"}]
+    assert [(row["target_id"], row["quantity"]) for row in response.json()["entries"][0]["targets"]] == [
+        (target.pk, "2.0000")]
 
 
 def test_a_quantity_is_checked_as_the_entry_page_checks_it(items, urban_api):
