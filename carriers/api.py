@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from core.api import Page, Refused, paged
-from org.api import region_param
+from org.api import in_region
 from org.scoping import visible_to
 
 from . import selectors
@@ -79,9 +79,7 @@ def water_user_list(request, region: str = "", year: int | None = None, kind: Ki
     """The registry's water users (everyone of the district reads them, as the registry
     page); ``year``: only those with figures of that year, with those figures."""
     users = visible_to(request.user).filter(WaterUser.objects.select_related("region"), region="region")
-    found = region_param(request, region)
-    if found is not None:
-        users = users.filter(region=found)
+    users = in_region(request, users, region, "region")
     if year is not None:
         users = users.filter(years__year=year)
     if kind:
@@ -151,9 +149,7 @@ def carrier_list(request, region: str = "", year: int | None = None, type: str =
     carriers = scope.filter(
         Carrier.objects.select_related("region", "user", "carrier_type", "standard")
         .prefetch_related(Prefetch("evidence", queryset=evidence)), region="region")
-    found = region_param(request, region)
-    if found is not None:
-        carriers = carriers.filter(region=found)
+    carriers = in_region(request, carriers, region, "region")
     if year is not None:
         carriers = carriers.filter(accepted_on__year=year)
     if type:

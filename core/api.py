@@ -326,3 +326,10 @@ def quarter_param(text, field="quarter"):
     except ValueError as error:
         raise Refused(_("Nothing was read: %(field)s is not a quarter.") % {"field": field},
                       [(field, str(error))]) from None
+
+
+def in_quarter(queryset, text):
+    """``queryset`` (of records with ``year`` and ``quarter``) of the quarter a query names,
+    or all of it when it names none."""
+    period = quarter_param(text)
+    return queryset if period is None else queryset.filter(year=period.year, quarter=period.number)

@@ -89,6 +89,18 @@ class DatabaseCheck(PortalCheck, Database):
             raise ServiceUnavailable(format_lazy(_("The database does not answer ({})."), error.message)) from error
 
 
+def broker_unanswered():
+    """None when the broker (Redis at REDIS_URL) answers a PING, else the error it raised."""
+    client = broker_client()
+    try:
+        client.ping()
+    except (redis.RedisError, OSError) as error:
+        return error
+    finally:
+        client.close()
+    return None
+
+
 @dataclasses.dataclass
 class RedisCheck(PortalCheck):
     name: typing.ClassVar[str] = "redis"
@@ -97,13 +109,9 @@ class RedisCheck(PortalCheck):
         if not settings.REDIS_URL:
             self.note = NOT_USED
             return
-        client = broker_client()
-        try:
-            client.ping()
-        except (redis.RedisError, OSError) as error:
+        error = broker_unanswered()
+        if error is not None:
             raise ServiceUnavailable(format_lazy(_("Redis does not answer ({})."), _reason(error))) from error
-        finally:
-            client.close()
 
 
 @dataclasses.dataclass
@@ -120,13 +128,9 @@ class WorkerCheck(PortalCheck, Ping):
         if not settings.REDIS_URL:
             self.note = NOT_USED
             return
-        client = broker_client()
-        try:
-            client.ping()
-        except (redis.RedisError, OSError) as error:
+        error = broker_unanswered()
+        if error is not None:
             raise ServiceUnavailable(_("The broker does not answer, so no worker can be asked.")) from error
-        finally:
-            client.close()
         try:
             super().run()
         except HealthCheckException as error:

@@ -10,9 +10,9 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from core.api import Page, Refused, paged, quarter_param
+from core.api import Page, Refused, in_quarter, paged
 from core.workflow import ReviewState
-from org.api import region_param
+from org.api import in_region
 from org.scoping import visible_to
 from reports.models import RegionVerdict
 
@@ -200,12 +200,8 @@ def _reports(request):
 def data_report_list(request, region: str = "", quarter: str = "", state: State | None = None,
                      department: int | None = None, page: int = 1, page_size: int = 100):
     reports = _reports(request)
-    found = region_param(request, region)
-    if found is not None:
-        reports = reports.filter(region=found)
-    period = quarter_param(quarter)
-    if period is not None:
-        reports = reports.filter(year=period.year, quarter=period.number)
+    reports = in_region(request, reports, region, "region")
+    reports = in_quarter(reports, quarter)
     if state:
         reports = reports.filter(state=state)
     if department is not None:
@@ -344,12 +340,8 @@ def _computed(request):
 def indicator_value_list(request, region: str = "", quarter: str = "", standard: str = "", indicator: str = "",
                          status: Status | None = None, page: int = 1, page_size: int = 100):
     values = _computed(request)
-    found = region_param(request, region)
-    if found is not None:
-        values = values.filter(region=found)
-    period = quarter_param(quarter)
-    if period is not None:
-        values = values.filter(year=period.year, quarter=period.number)
+    values = in_region(request, values, region, "region")
+    values = in_quarter(values, quarter)
     sets = standard_param(standard)
     if sets is not None:
         values = values.filter(indicator__indicator_set__in=sets)
@@ -402,12 +394,8 @@ def verdict_list(request, region: str = "", quarter: str = "", year: int | None 
                  verdict: Verdict | None = None, page: int = 1, page_size: int = 100):
     verdicts = visible_to(request.user).filter(
         RegionVerdict.objects.select_related("region", "indicator_set"), region="region")
-    found = region_param(request, region)
-    if found is not None:
-        verdicts = verdicts.filter(region=found)
-    period = quarter_param(quarter)
-    if period is not None:
-        verdicts = verdicts.filter(year=period.year, quarter=period.number)
+    verdicts = in_region(request, verdicts, region, "region")
+    verdicts = in_quarter(verdicts, quarter)
     if year is not None:
         verdicts = verdicts.filter(year=year)
     sets = standard_param(standard)

@@ -23,6 +23,13 @@ def region_param(request, code, *, county=False):
     return get_object_or_404(regions, code=code)
 
 
+def in_region(request, queryset, code, field="region"):
+    """``queryset`` of the region a query names by ``code`` (its Region reached through
+    ``field``), or all of it when it names none; a 404 outside the scope (``region_param``)."""
+    found = region_param(request, code)
+    return queryset if found is None else queryset.filter(**{field: found})
+
+
 class RegionOut(Schema):
     code: str
     name: str
@@ -83,9 +90,7 @@ def region_list(request, level: str = "", page: int = 1, page_size: int = 100):
 @router.get("/departments", response=Page[DepartmentOut], summary=_("Departments the token sees"))
 def department_list(request, region: str = "", page: int = 1, page_size: int = 100):
     departments = visible_to(request.user).departments()
-    found = region_param(request, region)
-    if found is not None:
-        departments = departments.filter(region=found)
+    departments = in_region(request, departments, region, "region")
     return paged(departments, page=page, page_size=page_size, ordering=("region__code", "pk"), row=department_out)
 
 

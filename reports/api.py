@@ -9,9 +9,9 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from core.api import Page, paged, quarter_param
+from core.api import Page, in_quarter, paged
 from core.periods import Quarter
-from org.api import region_param
+from org.api import in_region
 from org.scoping import visible_to
 
 from . import explain, selectors
@@ -94,12 +94,8 @@ def scorecard_out(card, rank):
 def scorecard_list(request, region: str = "", quarter: str = "", department: int | None = None,
                    plan: int | None = None, page: int = 1, page_size: int = 100):
     cards = _cards(request)
-    found = region_param(request, region)
-    if found is not None:
-        cards = cards.filter(plan__region=found)
-    period = quarter_param(quarter)
-    if period is not None:
-        cards = cards.filter(year=period.year, quarter=period.number)
+    cards = in_region(request, cards, region, "plan__region")
+    cards = in_quarter(cards, quarter)
     if department is not None:
         cards = cards.filter(department=get_object_or_404(visible_to(request.user).departments(), pk=department))
     if plan is not None:

@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from core.api import Page, Refused, paged, quarter_param
-from org.api import region_param
+from core.api import Page, Refused, in_quarter, paged
+from org.api import in_region
 from org.scoping import visible_to
 
 from .models import Assignment, ProgressReport
@@ -154,9 +154,7 @@ def _node_out(row, targets, plan):
 @router.get("/plans", response=Page[PlanOut], summary=_("Plans the token sees"))
 def plan_list(request, region: str = "", page: int = 1, page_size: int = 100):
     plans = plans_for(visible_to(request.user))
-    found = region_param(request, region)
-    if found is not None:
-        plans = plans.filter(region=found)
+    plans = in_region(request, plans, region, "region")
     return paged(plans, page=page, page_size=page_size, ordering=("region__code", "-start_year", "title", "pk"),
                  row=lambda plan: plan_out(plan, plan.work_item_count))
 
@@ -265,12 +263,8 @@ def _state_param(state):
 def progress_list(request, region: str = "", quarter: str = "", state: str = "", department: int | None = None,
                   item: int | None = None, page: int = 1, page_size: int = 100):
     reports = progress_reports(request.user)
-    period = quarter_param(quarter)
-    found = region_param(request, region)
-    if found is not None:
-        reports = reports.filter(item__plan__region=found)
-    if period is not None:
-        reports = reports.filter(year=period.year, quarter=period.number)
+    reports = in_quarter(reports, quarter)
+    reports = in_region(request, reports, region, "item__plan__region")
     if _state_param(state):
         reports = reports.filter(state=state)
     if department is not None:

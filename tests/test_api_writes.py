@@ -16,15 +16,15 @@ from django.utils import timezone
 from core.models import AuditEntry
 from core.periods import Quarter
 from demo import catalogue as indicator_demo
-from demo import table_data
 from indicators.models import Adoption, DataReport, DataValue, UtilityFigures
 from org.models import Department, Region, User
 from org.services.tokens import token_revoke
-from tasks.models import Plan, ProgressReport, TaskNode, TaskTarget
+from tasks.models import ProgressReport, TaskNode, TaskTarget
 from tasks.services import progress_approve
 from tests.api_support import api_for
-from tests.helpers import enter_figures, import_table
+from tests.helpers import enter_figures
 from tests.test_bulk_statistics import AREA, FUNDS, WATER, standard  # noqa: F401 (a fixture)
+from tests.test_progress import plan, urban  # noqa: F401 (fixtures: 武隆's 2019 table and its 区城管局)
 
 Q3 = Quarter(2019, 3)
 Q1_2024 = Quarter(2024, 1)
@@ -38,19 +38,7 @@ WRITES = {"progress_write": PROGRESS, "data_report_write": DATA, "statistics_bul
 
 
 @pytest.fixture
-def plan(regions):
-    plan = Plan.objects.create(region=regions["wulong"], title="2019", start_year=2019, end_year=2019)
-    import_table(regions["wulong"], table_data.WULONG_ANNEX1, plan=plan)
-    return plan
-
-
-@pytest.fixture
-def urban(regions):
-    return regions["wulong"].departments.get(short_name="区城管局")
-
-
-@pytest.fixture
-def items(plan, urban):
+def items(plan, urban):  # noqa: F811
     """Two work items the 区城管局 leads, without targets (their one quantity, if any, typed)."""
     led = TaskNode.objects.filter(plan=plan, level=3, assignments__department=urban,
                                   assignments__role="lead").order_by("position")[:2]
@@ -59,7 +47,7 @@ def items(plan, urban):
 
 
 @pytest.fixture
-def urban_api(urban):
+def urban_api(urban):  # noqa: F811
     return api_for(urban)
 
 
@@ -127,7 +115,7 @@ def test_every_error_is_named_and_nothing_is_written(items, urban_api):
     assert progress_counts() == before
 
 
-def test_a_quarter_outside_the_plan_and_another_departments_item_are_refused(items, urban_api, regions, plan):
+def test_a_quarter_outside_the_plan_and_another_departments_item_are_refused(items, urban_api, regions, plan):  # noqa: F811
     before = progress_counts()
     response = urban_api.post(PROGRESS, {"quarter": "2021Q1", "entries": [entry(items[0])]})
     assert "2021" in assert_refused(response, 422, ["quarter"])["errors"][0]["message"]
@@ -213,7 +201,7 @@ def test_wrong_types_unknown_fields_and_bad_json_are_refused(items, urban_api):
     assert progress_counts() == before
 
 
-def test_district_city_read_only_expired_and_revoked_tokens_write_nothing(items, urban, regions):
+def test_district_city_read_only_expired_and_revoked_tokens_write_nothing(items, urban, regions):  # noqa: F811
     before = progress_counts()
     body = {"quarter": "2019Q3", "entries": [entry(items[0])]}
     district = api_for(urban, User.Role.REVIEWER)
