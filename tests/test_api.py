@@ -126,7 +126,7 @@ def test_a_disabled_system_account_stops_its_tokens_at_once(world, api):
 
 
 def test_answers_are_utf8_as_written(world, api):
-    response = api.get("/api/v1/departments/%d" % world.urban_bureau.pk)
+    response = api.get(f"/api/v1/departments/{world.urban_bureau.pk}")
     assert "区城管局".encode() in response.content
     assert response["Content-Type"].startswith("application/json")
 

@@ -135,7 +135,8 @@ def test_a_city_systems_token_is_read_only_unless_it_is_the_statistics_bureaus(w
     assert not ApiToken.objects.get(account=account).read_only
     # Its one write is the statistics bureau's figures of its counties (tests/test_api_writes.py):
     # a department's entries stay refused, in words.
-    refused = ApiClient(token).post(reverse("api:progress_write"), {"quarter": "2026Q4", "entries": [{"item": 1, "version": None}]})
+    refused = ApiClient(token).post(reverse("api:progress_write"),
+                                    {"quarter": "2026Q4", "entries": [{"item": 1, "version": None}]})
     assert refused.status_code == 403 and "部门" in refused.json()["detail"]
 
 
