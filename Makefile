@@ -60,7 +60,7 @@ run: install chromium
 test: install-dev chromium pdf-tools lint migrations-check
 	@if [ "$$CI" = "true" ]; then \
 	  $(MAKE) --no-print-directory test-integration deploy-proof > .ci-postgres.log 2>&1 & postgres=$$!; \
-	  $(PY) -m pytest -m "not integration and not postgresql"; sqlite=$$?; \
+	  $(PY) -m pytest -m "not integration and not postgresql" --durations=25; sqlite=$$?; \
 	  wait $$postgres; pg=$$?; \
 	  echo "=== PostgreSQL run and deploy proof (.ci-postgres.log) ==="; cat .ci-postgres.log; \
 	  if [ $$sqlite -ne 0 ] || [ $$pg -ne 0 ]; then echo "SQLite run: exit $$sqlite; PostgreSQL run: exit $$pg"; exit 1; fi; \

@@ -57,7 +57,8 @@ def department_reporters():
 
 def reporter_of(department):
     """The department's reporter account: the one that submits its entries."""
-    return department.users.filter(role=User.Role.REPORTER, is_active=True).order_by("username").first()
+    return department.users.filter(role=User.Role.REPORTER, is_active=True, is_system=False).order_by(
+        "username").first()
 
 
 def _region(regions, code):
