@@ -6,16 +6,13 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from core.api import Page, paged
+from core.api import iso as _day
 from org.api import region_param
 from org.scoping import visible_to
 
 from .models import Batch, Campaign, Creation, StageStep
 
 router = Router(tags=[_("The creation campaign")])
-
-
-def _day(day):
-    return None if day is None else day.isoformat()
 
 
 class DeadlineOut(Schema):

@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from core.api import Page, Refused, paged
+from core.api import decimal_text as _text
+from core.api import iso as _day
 from org.api import in_region
 from org.scoping import visible_to
 
@@ -21,14 +23,6 @@ Status = Literal[tuple(Carrier.Status.values)]
 
 YEAR_FIGURES = ("surface_withdrawal", "ground_withdrawal", "public_supply", "total_use", "reused_water",
                 "planned_quota", "irrigated_area_mu")
-
-
-def _text(number):
-    return None if number is None else str(number)
-
-
-def _day(day):
-    return None if day is None else day.isoformat()
 
 
 class UserYearOut(Schema):

@@ -91,6 +91,25 @@ def paged(queryset, *, page, page_size, ordering=("pk",), row=None):
     }
 
 
+# --- values as the answers carry them ----------------------------------------------------------
+
+
+def decimal_text(number):
+    """A stored Decimal as written in the database ("26.5000" stays "26.5000"), never a
+    float; None stays None."""
+    return None if number is None else str(number)
+
+
+def iso(value):
+    """A date or a moment in ISO 8601; None stays None."""
+    return None if value is None else value.isoformat()
+
+
+def who(user):
+    """Who did something, as the pages name them (display name, else username); None for nobody."""
+    return None if user is None else str(user)
+
+
 # --- the audit log's words for each write ----------------------------------------------------
 
 _ACTIONS = {}

@@ -10,7 +10,9 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from core.api import Page, Refused, in_quarter, paged
+from core.api import Page, Refused, in_quarter, paged, who
+from core.api import decimal_text as text
+from core.api import iso as moment
 from core.workflow import ReviewState
 from org.api import in_region
 from org.scoping import visible_to
@@ -28,19 +30,6 @@ Verdict = Literal[tuple(RegionVerdict.Verdict.values)]
 
 
 # --- what the answers share --------------------------------------------------------------------
-
-
-def text(number):
-    """A stored Decimal as written in the database (26.5000 stays 26.5000); None stays None."""
-    return None if number is None else str(number)
-
-
-def moment(value):
-    return None if value is None else value.isoformat()
-
-
-def who(user):
-    return None if user is None else str(user)
 
 
 def jsonable(value):

@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from core.api import Page, Refused, in_quarter, paged
+from core.api import decimal_text as _decimal
+from core.api import who as _who
 from org.api import in_region
 from org.scoping import visible_to
 
@@ -19,15 +21,6 @@ from .selectors import plans_for, targets_by_node, tree_rows
 from .wording import target_label
 
 router = Router(tags=[_("Plans and progress")])
-
-
-def _decimal(value):
-    """A stored Decimal as its digits ("2.0000"), never a float; None stays None."""
-    return None if value is None else str(value)
-
-
-def _who(user):
-    return (user.display_name or user.username) if user is not None else None
 
 
 # --- plans -----------------------------------------------------------------------------------
