@@ -46,23 +46,9 @@ def check_security_headers(app_configs, **kwargs):
     return errors
 
 
-# Hashers fast enough that a stolen table of hashes is guessed through in hours: the test
-# settings' choice, never a deployment's.
-FAST_HASHERS = ("md5", "unsalted_md5", "unsalted_sha1", "sha1")
-
-
 @register(Tags.security, deploy=True)
 def check_password_hasher(app_configs, **kwargs):
     hasher = get_hasher("default")
-    if hasher.algorithm in FAST_HASHERS:
-        return [
-            Error(
-                f"The first of PASSWORD_HASHERS is {hasher.algorithm}: a stolen password table would be "
-                "guessed through quickly.",
-                hint="Keep config.settings.base's PASSWORD_HASHERS.",
-                id="portal.E004",
-            )
-        ]
     try:
         # Argon2 and bcrypt live in C libraries: a deployment without them would answer every
         # sign-in and every new password with a server error.
@@ -71,7 +57,7 @@ def check_password_hasher(app_configs, **kwargs):
     except ValueError as missing:
         return [
             Error(
-                f"The password hasher cannot run: {missing}", hint="pip install -r requirements.txt", id="portal.E005"
+                f"The password hasher cannot run: {missing}", hint="pip install -r requirements.txt", id="portal.E004"
             )
         ]
     return []
