@@ -33,6 +33,7 @@ SECRET_KEY = "bench-only-secret-key-never-used-for-a-real-deployment-0123456789"
 class Portal:
     base: str  # http://127.0.0.1:port
     log: Path  # gunicorn's log, with the workers' output (Django's error log) in it
+    pid: int = 0  # gunicorn's master process, the workers its children
 
     def errors(self):
         """The lines of the server's log that report an error or a traceback."""
@@ -125,6 +126,7 @@ def served_portal(folder, settings_module="config.settings.production", static_r
     server = None
     try:
         server = start_gunicorn(env, port, portal.log)
+        portal.pid = server.pid
         wait_until_serving(server, portal.base, portal.log)
         yield portal
     finally:
