@@ -27,9 +27,10 @@ after pressing 登录. Each person is a thread of its own, in two storms:
 3. With those Argon2id hashes: one sign-in alone, the storm at once, the storm within a
    minute. Bar: p95 ≤ 2 s in both storms.
 
-Beside the times, the CPU seconds gunicorn's processes spent on the POSTs of the storm at once (psutil):
-on a machine shared with other work the times vary with that work, the portal's own work
-does not; divided by the cores it is the last sign-in's wait on otherwise idle cores.
+Beside the times, the CPU seconds gunicorn's processes spent on the POSTs of the storm at
+once (psutil): on a machine shared with other work the times vary with that work, the
+portal's own work does not; divided by the cores it is the last sign-in's wait on
+otherwise idle cores.
 
 A failed sign-in, a server error in gunicorn's log or a hash left un-rehashed makes the
 script exit non-zero.
