@@ -26,8 +26,9 @@ def water_bureau(region):
 
 @functools.cache
 def _password_hash(password):
-    # One slow hash for every account of a run: fifty of them would take half a minute, and
-    # throwaway accounts sharing a password's salt protects nothing that matters.
+    # One hash for every account of a run, with the deployed hasher (org.hashers): throwaway
+    # accounts sharing a password's salt protects nothing that matters, and a storm of
+    # sign-ins costs the same whether the hashes are one or fifty.
     return make_password(password)
 
 

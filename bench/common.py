@@ -93,6 +93,32 @@ def require_scale_data():
     return counties
 
 
+def recreate_database(suffix):
+    """Drop the PostgreSQL database of DATABASE_URL and create it empty, so every run starts
+    the same; its name must end in ``suffix``, so that no other database is dropped by
+    mistake. Returns the name."""
+    import dj_database_url
+    import psycopg2
+    from psycopg2 import sql
+
+    config = dj_database_url.parse(os.environ.get("DATABASE_URL", ""))
+    name = config.get("NAME") or ""
+    if config.get("ENGINE") != "django.db.backends.postgresql" or not name.endswith(suffix):
+        sys.exit(f"DATABASE_URL must name a PostgreSQL database ending in {suffix} (it is dropped and created "
+                 f"again), e.g. postgres://postgres@127.0.0.1:5432/jieshui{suffix}")
+    server = psycopg2.connect(dbname="postgres", user=config["USER"], password=config["PASSWORD"] or None,
+                              host=config["HOST"] or None, port=config["PORT"] or None)
+    server.autocommit = True
+    try:
+        with server.cursor() as cursor:
+            # FORCE: a server left by an interrupted run must not keep the database.
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    finally:
+        server.close()
+    return name
+
+
 @contextmanager
 def celery_workers(count, *, log_dir):
     """``count`` single-process Celery workers on REDIS_URL (purged first), as a deployment

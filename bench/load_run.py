@@ -46,7 +46,7 @@ import time
 from io import StringIO
 from pathlib import Path
 
-from common import heading, setup
+from common import heading, recreate_database, setup
 from served import (
     GUNICORN_WORKERS,
     failure_count,
@@ -61,8 +61,6 @@ os.environ.pop("REDIS_URL", None)  # jobs inline, in the setup and in the served
 os.environ["LOG_LEVEL"] = "WARNING"  # the eager jobs of the setup would log a line each
 setup()
 
-import dj_database_url  # noqa: E402
-import psycopg2  # noqa: E402
 from accounts import BENCH_PASSWORD, bench_user, water_bureau  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
@@ -71,7 +69,6 @@ from django.db.models.functions import Coalesce  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone, translation  # noqa: E402
 from django.utils.translation import gettext as _  # noqa: E402
-from psycopg2 import sql  # noqa: E402
 from steps import XLSX  # noqa: E402
 
 from core.periods import Quarter  # noqa: E402
@@ -113,26 +110,6 @@ NAMES = ["home (reporter)", "home (reviewer)", "home (supervisor)", "to-do", "pr
 
 
 # --- 1. setup -----------------------------------------------------------------------------------
-
-
-def recreate_database():
-    """Drop the database of DATABASE_URL and create it empty, so every run starts the same."""
-    config = dj_database_url.parse(os.environ.get("DATABASE_URL", ""))
-    name = config.get("NAME") or ""
-    if config.get("ENGINE") != "django.db.backends.postgresql" or not name.endswith("_load"):
-        sys.exit("DATABASE_URL must name a PostgreSQL database ending in _load (it is dropped and created again), "
-                 "e.g. postgres://postgres@127.0.0.1:5432/jieshui_load")
-    server = psycopg2.connect(dbname="postgres", user=config["USER"], password=config["PASSWORD"] or None,
-                              host=config["HOST"] or None, port=config["PORT"] or None)
-    server.autocommit = True
-    try:
-        with server.cursor() as cursor:
-            # FORCE: a server left by an interrupted run must not keep the database.
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    finally:
-        server.close()
-    return name
 
 
 def load_data():
@@ -403,7 +380,7 @@ def _succeeded(rows, name):
 def set_up(users, seconds, think):
     """Database, data and accounts; prints what it took. Returns (load accounts, baseline accounts)."""
     started = time.perf_counter()
-    name = recreate_database()
+    name = recreate_database("_load")
     timings = load_data()
     quarter = Quarter.containing(timezone.localdate())
     start = time.perf_counter()

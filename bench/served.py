@@ -33,6 +33,7 @@ SECRET_KEY = "bench-only-secret-key-never-used-for-a-real-deployment-0123456789"
 class Portal:
     base: str  # http://127.0.0.1:port
     log: Path  # gunicorn's log, with the workers' output (Django's error log) in it
+    pid: int = 0  # gunicorn's master process, the workers its children
 
     def errors(self):
         """The lines of the server's log that report an error or a traceback."""
@@ -45,15 +46,15 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def served_environment(folder):
-    """The environment of the served portal and its collectstatic: production settings,
-    static files and uploads in ``folder``."""
+def served_environment(folder, settings_module="config.settings.production", static_root=None):
+    """The environment of the served portal and its collectstatic: production settings (or
+    a bench's variant of them), static files (unless ``static_root``) and uploads in ``folder``."""
     env = dict(os.environ)
     env.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SETTINGS_MODULE": settings_module,
         "SECRET_KEY": SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1",
-        "STATIC_ROOT": str(folder / "static"),
+        "STATIC_ROOT": str(static_root or folder / "static"),
         "MEDIA_ROOT": str(folder / "media"),
         # As .env.example recommends for production: a worker keeps its database
         # connection instead of opening one per request.
@@ -113,16 +114,19 @@ def wait_until_serving(process, base, log_path):
 
 
 @contextmanager
-def served_portal(folder):
+def served_portal(folder, settings_module="config.settings.production", static_root=None):
     """The portal served from ``folder`` (static files, uploads, logs) until leaving,
-    whatever happened."""
-    env = served_environment(folder)
-    collect_static(env)
+    whatever happened. ``static_root``: the files an earlier portal of the run collected
+    (collectstatic compresses every file: a minute on a busy machine), used as they are."""
+    env = served_environment(folder, settings_module, static_root)
+    if static_root is None:
+        collect_static(env)
     port = free_port()
     portal = Portal(base=f"http://127.0.0.1:{port}", log=folder / "gunicorn.log")
     server = None
     try:
         server = start_gunicorn(env, port, portal.log)
+        portal.pid = server.pid
         wait_until_serving(server, portal.base, portal.log)
         yield portal
     finally:

@@ -1,6 +1,8 @@
-"""Deployment checks of the portal's own security headers (``manage.py check --deploy``)."""
+"""Deployment checks of the portal's own security headers and password hasher
+(``manage.py check --deploy``)."""
 
 from django.conf import settings
+from django.contrib.auth.hashers import get_hasher
 from django.core.checks import Error, Tags, register
 
 from core.security_headers import MIDDLEWARE_PATH
@@ -42,3 +44,20 @@ def check_security_headers(app_configs, **kwargs):
                 )
             )
     return errors
+
+
+@register(Tags.security, deploy=True)
+def check_password_hasher(app_configs, **kwargs):
+    hasher = get_hasher("default")
+    try:
+        # Argon2 and bcrypt live in C libraries: a deployment without them would answer every
+        # sign-in and every new password with a server error.
+        if hasher.library:
+            hasher._load_library()
+    except ValueError as missing:
+        return [
+            Error(
+                f"The password hasher cannot run: {missing}", hint="pip install -r requirements.txt", id="portal.E004"
+            )
+        ]
+    return []
