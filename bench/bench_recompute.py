@@ -41,7 +41,8 @@ from indicators.formulas import MissingValue, ZeroDenominator, parse  # noqa: E4
 from indicators.leakage import Utility, region_leakage  # noqa: E402
 from indicators.models import ComputedValue, DataElement, IndicatorSet, ReferenceValue  # noqa: E402
 from reports.models import Scorecard  # noqa: E402
-from reports.scoring import Part, expected_percent  # noqa: E402
+from reports.parts import Part, unpacked  # noqa: E402
+from reports.scoring import expected_percent  # noqa: E402
 from reports.services import recompute_all, recompute_all_enqueue  # noqa: E402
 from tasks.models import Plan, ProgressReport  # noqa: E402
 
@@ -157,9 +158,10 @@ def check_same(values, parts, quarters):
         if (year, number) in wanted
     }
     differing = [key for key, value in values.items() if stored.get(key, "absent") != value]
-    cards = Scorecard.objects.values_list("plan", "department", "year", "quarter", "components")
+    cards = Scorecard.objects.values_list("plan", "department", "year", "quarter", "parts")
     compared = 0
-    for plan, department, year, number, components in cards.iterator(chunk_size=5000):
+    for plan, department, year, number, stored in cards.iterator(chunk_size=5000):
+        components = unpacked(stored)
         expected = parts.get((plan, department, year, number))
         if expected is None:
             continue

@@ -4,6 +4,7 @@ quarterly reports."""
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import IndicatorSet
@@ -74,9 +75,10 @@ class ScoreWeights(models.Model):
 
 
 class Scorecard(models.Model):
-    """A department's score in a plan for a quarter. ``components`` holds, per part, the
-    value (0–100, or None when the part does not apply), its numerator and denominator and
-    the weight used, so the page can show how the composite came about."""
+    """A department's score in a plan for a quarter. ``parts`` stores each part's numerator,
+    denominator and weight (``reports.parts``); ``components`` gives, per part, the value
+    (0–100, or None when the part does not apply), numerator, denominator and weight, so the
+    page can show how the composite came about."""
 
     plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="scorecards")
     department = models.ForeignKey(Department, verbose_name=_("department"), on_delete=models.CASCADE,
@@ -85,7 +87,7 @@ class Scorecard(models.Model):
     quarter = models.PositiveSmallIntegerField(_("quarter"))
     composite = models.DecimalField(_("composite score"), max_digits=5, decimal_places=1, null=True)
     band = models.CharField(_("band"), max_length=5, blank=True)
-    components = models.JSONField(_("components"), default=dict)
+    parts = models.JSONField(_("parts"), default=dict)
     # Computed before the quarter's reports were due: what is in so far, without a composite
     # or a band, as nothing not yet due is late or missing.
     running = models.BooleanField(_("quarter still running"), default=False)
@@ -109,6 +111,12 @@ class Scorecard(models.Model):
     @property
     def is_lead(self):
         return self.leads > 0
+
+    @cached_property
+    def components(self):
+        from .parts import unpacked  # reports.parts names its parts by this module's COMPONENTS
+
+        return unpacked(self.parts)
 
     @property
     def reported(self):

@@ -37,26 +37,12 @@ from indicators.models import ComputedValue, Indicator
 from indicators.selectors import duties_of_regions
 from tasks.models import Assignment, Contribution, ProgressReport, TaskNode
 
-from .models import COMPONENTS, DEFAULT_WEIGHTS
+from .models import DEFAULT_WEIGHTS
+from .parts import Part
 
 COUNTED = (ProgressReport.State.SUBMITTED, ProgressReport.State.APPROVED)
 DRAFT, BEHIND, DONE = ProgressReport.State.DRAFT, ProgressReport.Status.BEHIND, ProgressReport.Status.DONE
 ONE_PLACE = Decimal("0.1")
-
-
-class Part:
-    """A share from 0 to 100 (one decimal place), or None when the denominator is 0."""
-
-    __slots__ = ("denominator", "numerator", "value")  # hundreds of thousands in a national recompute
-
-    def __init__(self, numerator, denominator):
-        self.numerator, self.denominator = numerator, denominator
-        self.value = None
-        if denominator:
-            self.value = (Decimal(100) * numerator / denominator).quantize(ONE_PLACE, ROUND_HALF_UP)
-
-    def __repr__(self):
-        return f"Part({self.numerator}, {self.denominator})"
 
 
 def expected_percent(item, plan, quarter):
@@ -327,11 +313,6 @@ def _whole(number):
     return int(rounded) if rounded == rounded.to_integral_value() else rounded
 
 
-def _json_number(number):
-    """A numerator as the components store it: an int, or a Decimal written as text ("2.75")."""
-    return plain(number) if isinstance(number, Decimal) else number
-
-
 def composite(parts, weights):
     """The weighted mean of the parts that apply, or None when none does."""
     applying = [(weights[key], part.value) for key, part in parts.items() if part.value is not None and weights[key]]
@@ -339,15 +320,6 @@ def composite(parts, weights):
     if not total:
         return None
     return (sum(weight * value for weight, value in applying) / total).quantize(ONE_PLACE, ROUND_HALF_UP)
-
-
-def components_json(parts, weights):
-    return {
-        key: {"value": None if parts[key].value is None else str(parts[key].value),
-              "numerator": _json_number(parts[key].numerator), "denominator": parts[key].denominator,
-              "weight": weights[key]}
-        for key, _label, _default in COMPONENTS
-    }
 
 
 def weights_of(plan):

@@ -25,6 +25,7 @@ from tasks.models import Plan
 
 from . import report_document, report_workbook, scoring
 from .models import QuarterlyReport, RegionVerdict, Scorecard, ScoreWeights
+from .parts import packed
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +63,8 @@ def scores_compute_regions(region_ids, quarters, *, today=None):
 
 
 # A scorecard as it is written: a tuple, as a model instance per row costs more than its arithmetic.
-_SCORECARD = ("plan_id", "department_id", "year", "quarter", "composite", "band", "components", "running", "leads")
-_SCORED = ["composite", "band", "components", "running", "leads"]
+_SCORECARD = ("plan_id", "department_id", "year", "quarter", "composite", "band", "parts", "running", "leads")
+_SCORED = ["composite", "band", "parts", "running", "leads"]
 
 
 def _plans_scores(plans, quarter, facts):
@@ -89,7 +90,7 @@ def _scorecards(plan, quarter, facts):
         parts = scoring.parts_for(department_id, plan, quarter, facts)
         total = None if running else scoring.composite(parts, weights)
         rows.append((plan.pk, department_id, quarter.year, quarter.number, total, bands.band(total),
-                     scoring.components_json(parts, weights), running, len(facts.leads.get(department_id, []))))
+                     packed(parts, weights), running, len(facts.leads.get(department_id, []))))
     return rows
 
 

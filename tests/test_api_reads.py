@@ -176,8 +176,8 @@ def _fifty(world):
                                      quarter=quarter.number, verdict="met", reason="达标")
         Scorecard.objects.create(plan=plan, department=world.water_bureau, year=quarter.year,
                                  quarter=quarter.number, composite=Decimal("80"), leads=1,
-                                 components={"completeness": {"value": 80, "numerator": 4, "denominator": 5,
-                                                              "weight": 25}})
+                                 parts={"n": [4, 0, 0, 0, 0, 0, 0], "d": [5, 0, 0, 0, 0, 0, 0],
+                                        "w": [25, 15, 25, 15, 10, 5, 5]})
     for number in range(50):
         user = WaterUser.objects.create(region=world.district, name=f"单位{number}", kind="community")
         UserYear.objects.create(user=user, year=2023, total_use=100)

@@ -116,9 +116,9 @@ def test_plan_weights_change_the_composite_and_must_sum_to_100(quarter_of_work, 
 
 def test_recomputing_twice_leaves_the_same_rows(quarter_of_work, world):
     scores_compute(world.district, Q2)
-    first = list(Scorecard.objects.order_by("pk").values("pk", "composite", "components"))
+    first = list(Scorecard.objects.order_by("pk").values("pk", "composite", "parts"))
     scores_compute(world.district, Q2)
-    assert list(Scorecard.objects.order_by("pk").values("pk", "composite", "components")) == first
+    assert list(Scorecard.objects.order_by("pk").values("pk", "composite", "parts")) == first
 
 
 def value(code, kind, status, name=None, points=0):
@@ -243,12 +243,12 @@ def test_recomputing_all_regions_at_once_gives_what_one_at_a_time_gives(quarter_
     from reports.services import recompute_all
 
     scores_compute(world.district, Q2)
-    one_at_a_time = list(Scorecard.objects.order_by("pk").values("department", "composite", "components"))
+    one_at_a_time = list(Scorecard.objects.order_by("pk").values("department", "composite", "parts"))
     Scorecard.objects.all().delete()
     _values, scorecards = recompute_all(quarters=[Quarter(2023, 1), Q2])
     assert scorecards == 4  # two departments, two quarters
     assert list(Scorecard.objects.filter(quarter=2).order_by("pk").values(
-        "department", "composite", "components")) == one_at_a_time
+        "department", "composite", "parts")) == one_at_a_time
 
 
 def test_recomputing_everything_in_the_background_and_its_retry(quarter_of_work, world, jobs_inline, administrator):

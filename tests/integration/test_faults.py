@@ -206,9 +206,9 @@ def test_with_redis_stopped_pages_serve_changes_are_kept_and_jobs_resume_when_it
         assert JobRun.objects.filter(name="recompute_scores", state="done").exists()
         indicators = Indicator.objects.filter(indicator_set__adoptions__region=world.district).count()
         assert ComputedValue.objects.filter(region=world.district, year=2023, quarter=2).count() == indicators
-        stored = sorted(Scorecard.objects.values_list("department", "composite", "components"))
+        stored = sorted(Scorecard.objects.values_list("department", "composite", "parts"))
         scores_compute(world.district, Q2)  # the worker's scores are those of the records as they are now
-        assert sorted(Scorecard.objects.values_list("department", "composite", "components")) == stored
+        assert sorted(Scorecard.objects.values_list("department", "composite", "parts")) == stored
         assert not JobRun.objects.filter(state="failed").exclude(pk=earlier.pk).exists()
 
         # The user asks for the report again: it is built.
