@@ -35,9 +35,11 @@ setup()
 import polars as pl  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from core.numbers import plain  # noqa: E402
 from core.periods import Quarter  # noqa: E402
 from indicators.formulas import MissingValue, ZeroDenominator, parse  # noqa: E402
 from indicators.models import DataElement, Indicator, IndicatorSet, ReferenceValue  # noqa: E402
+from indicators.targets import describe, reference_codes  # noqa: E402
 from tasks.models import ProgressReport  # noqa: E402
 
 SCHEMA = "bench_candidates"
@@ -64,26 +66,30 @@ class Job:
             if not formula.names & registry:
                 self.formulas[indicator.pk] = formula
         self.set_id = indicator_set.pk
+        self.indicators = {i.pk: i for i in indicator_set.indicators.filter(pk__in=list(self.formulas))}
         found = ProgressReport.objects.order_by().values_list("year", "quarter").distinct()
         self.quarters = [Quarter(year, number) for year, number in sorted(found)]
+        # the same quarters of the year before: the change rules compare with them
+        self.all_quarters = sorted(set(self.quarters) | {q.same_quarter_last_year() for q in self.quarters})
         national = list(ReferenceValue.objects.filter(region__isnull=True).order_by("year", "code"))
         self.reference_codes = sorted({r.code for r in ReferenceValue.objects.all()})
         self.constants = {}
-        for quarter in self.quarters:
+        for quarter in self.all_quarters:
             latest = {r.code: r.value for r in national if r.available_from <= quarter.last_day}
             self.constants[quarter] = {"DAYS_YTD": Decimal(quarter.days_to_date), **latest}
         used = set().union(*(f.names for f in self.formulas.values()))
         self.inputs = [code for code in self.entered if code in used]
-        self.references = [code for code in self.reference_codes if code in used]
+        in_rules = set().union(*(reference_codes(i.target) for i in self.indicators.values()))
+        self.references = [code for code in self.reference_codes if code in used | in_rules]
 
     def missing(self, name):
         found = self.names.get(name, "")
         return f"缺少数据项：{found}" if found else f"缺少数据项 {name}"
 
-    def quarter_values(self):
+    def quarter_values(self, quarters=None):
         """SQL VALUES of (year, quarter, DAYS_YTD, national reference of each code used)."""
         rows = []
-        for q in self.quarters:
+        for q in quarters or self.quarters:
             constants = self.constants[q]
             refs = ", ".join(_literal(constants.get(code)) for code in self.references)
             rows.append(f"({q.year}, {q.number}, {constants['DAYS_YTD']}::numeric{', ' + refs if refs else ''})")
@@ -181,10 +187,12 @@ def _first(errors):
     return errors[0] if len(errors) == 1 else f"COALESCE({', '.join(errors)})"
 
 
-def in_postgres(job):
-    """Seconds of one INSERT … SELECT computing every value in PostgreSQL."""
+def _raw_values(job, quarters):
+    """The CTEs ending in ``raw``: (region_id, year, quarter, indicator_id, value, reason)
+    of every formula indicator for every adopting region and ``quarters``, the value at full
+    precision (NULL where there is a reason), the references of the rules beside it."""
     pivot = ",\n".join(f'max(v.value) FILTER (WHERE e.code = {_quote(code)}) AS "{code}"' for code in job.inputs)
-    wanted = ", ".join(f"({q.year}, {q.number})" for q in job.quarters)
+    wanted = ", ".join(f"({q.year}, {q.number})" for q in quarters)
     own = ",\n".join(f'max(value) FILTER (WHERE code = {_quote(code)}) AS "own_{code}"' for code in job.references)
     references = "".join(f', COALESCE(o."own_{c}", q."national_{c}") AS "{c}"' for c in job.references)
     national = "".join(f', "national_{c}"' for c in job.references)
@@ -197,8 +205,9 @@ def in_postgres(job):
         if job.references
         else ""
     )
-    sql = f"""
-        INSERT INTO {SCHEMA}.values_sql
+    entered = "".join(f', entered."{code}"' for code in job.inputs)
+    kept = "".join(f', "{c}"' for c in job.references)
+    return f"""
         WITH entered AS (
             SELECT v.region_id, v.year, v.quarter, {pivot}
             FROM indicators_datavalue v JOIN indicators_dataelement e ON e.id = v.element_id
@@ -206,27 +215,182 @@ def in_postgres(job):
             WHERE r.state IN {COUNTED} AND e.source = 'entered' AND (v.year, v.quarter) IN ({wanted})
             GROUP BY 1, 2, 3
         ), inputs AS (
-            SELECT a.region_id, q.year, q.quarter, q."DAYS_YTD"{references}, entered.*
+            SELECT a.region_id, q.year, q.quarter, q."DAYS_YTD"{references}{entered}
             FROM indicators_adoption a
-            CROSS JOIN (VALUES {job.quarter_values()}) q (year, quarter, "DAYS_YTD"{national})
+            CROSS JOIN (VALUES {job.quarter_values(quarters)}) q (year, quarter, "DAYS_YTD"{national})
             {own_join}
             LEFT JOIN entered ON entered.region_id = a.region_id AND entered.year = q.year
                              AND entered.quarter = q.quarter
             WHERE a.indicator_set_id = {job.set_id}
-        )
-        SELECT i.region_id, f.indicator_id, i.year, i.quarter,
-               CASE WHEN f.reason IS NULL THEN round(f.value, 6) END, f.reason
-        FROM (SELECT a.region_id, q.year, q.quarter FROM indicators_adoption a
-              CROSS JOIN (VALUES {wanted}) q (year, quarter) WHERE a.indicator_set_id = {job.set_id}) i
-        JOIN inputs ON inputs.region_id = i.region_id AND inputs.year = i.year AND inputs.quarter = i.quarter
-        CROSS JOIN LATERAL (VALUES {formulas}) f (indicator_id, value, reason)
-    """
-    # the entered.* columns repeat region_id/year/quarter: select the inputs by name instead
-    sql = sql.replace(", entered.*", "".join(f', entered."{code}"' for code in job.inputs))
+        ), raw AS (
+            SELECT inputs.region_id, inputs.year, inputs.quarter, f.indicator_id,
+                   CASE WHEN f.reason IS NULL THEN f.value END AS value, f.reason{kept}
+            FROM inputs CROSS JOIN LATERAL (VALUES {formulas}) f (indicator_id, value, reason)
+        )"""
+
+
+def in_postgres(job):
+    """Seconds of one INSERT … SELECT computing every value in PostgreSQL."""
+    sql = f"""INSERT INTO {SCHEMA}.values_sql {_raw_values(job, job.quarters)}
+        SELECT region_id, indicator_id, year, quarter, round(value, 6), reason FROM raw"""
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(sql)
     return time.perf_counter() - started
+
+
+# The target rules compiled to SQL: (status, explanation) expressions from the value, last
+# year's value and the references, the same words as indicators.targets.check. The kinds of
+# the catalogue (bound, exact, quota, relative, change, any, all); others are not written yet.
+HELD = {"le": ("不高于", "高于"), "lt": ("低于", "不低于"), "ge": ("不低于", "低于"), "gt": ("高于", "不高于")}
+SQL_OPS = {"le": "<=", "lt": "<", "ge": ">=", "gt": ">"}
+LIMIT_WORD = {"le": "上限", "lt": "上限", "ge": "下限", "gt": "下限"}
+FMT_FUNCTION = f"""
+    CREATE FUNCTION {SCHEMA}.fmt(x numeric) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+        -- targets.fmt: two places, half to even as Decimal.quantize, trailing zeros dropped
+        SELECT trim_scale(CASE WHEN abs(x * 100 - trunc(x * 100)) = 0.5
+                               THEN (trunc(x * 100) + CASE WHEN trunc(x * 100) % 2 = 0 THEN 0 ELSE sign(x) END) / 100
+                               ELSE round(x, 2) END)::text
+    $$"""
+
+
+def _fmt(expression, unit=""):
+    return f"({SCHEMA}.fmt({expression}) || {_quote(unit)})" if unit else f"{SCHEMA}.fmt({expression})"
+
+
+def _compare(op, value, target, shown, unit):
+    held, failed = HELD[op]
+    test = f"{value} {SQL_OPS[op]} {target}"
+    status = f"(CASE WHEN {test} THEN 'met' ELSE 'not_met' END)"
+    text = (
+        f"(CASE WHEN {test} THEN {_fmt(value, unit)} || {_quote(held)} || {shown} || '，满足要求。' "
+        f"ELSE {_fmt(value, unit)} || {_quote(failed)} || {shown} || '，未满足要求。' END)"
+    )
+    return status, text
+
+
+def sql_check(rule, unit, value="value", previous="previous"):
+    """(status SQL, explanation SQL) of ``rule`` for a value that is not NULL."""
+    kind = rule.get("kind")
+    if kind == "bound":
+        target = f"{Decimal(rule['value'])}::numeric"
+        shown = f"({_quote(LIMIT_WORD[rule['op']])} || {_fmt(target, unit)})"
+        return _compare(rule["op"], value, target, shown, unit)
+    if kind == "exact":
+        target = f"{Decimal(rule['value'])}::numeric"
+        return (
+            f"(CASE WHEN {value} = {target} THEN 'met' ELSE 'not_met' END)",
+            f"(CASE WHEN {value} = {target} THEN {_fmt(value, unit)} || '等于要求的' || {_fmt(target, unit)} "
+            f"|| '，满足要求。' ELSE {_fmt(value, unit)} || '不等于要求的' || {_fmt(target, unit)} "
+            "|| '，未满足要求。' END)",
+        )
+    if kind == "quota":
+        quota = f'"{rule["reference"]}"'
+        status, text = _compare("le", value, quota, f"('控制指标' || {_fmt(quota, unit)})", unit)
+        return (
+            f"(CASE WHEN {quota} IS NULL THEN 'incomplete' ELSE {status} END)",
+            f"(CASE WHEN {quota} IS NULL THEN '未设置下达的控制指标，无法判断是否达到要求。' ELSE {text} END)",
+        )
+    if kind == "relative":
+        reference, factor = f'"{rule["reference"]}"', Decimal(rule["factor"])
+        limit = f"({factor}::numeric * {reference})"
+        shown = (
+            f"('全国平均值' || {_fmt(reference)} || '的' || {_quote(plain(factor * 100))} || '%（' "
+            f"|| {_fmt(limit, unit)} || '）')"
+        )
+        if (factor * 100).quantize(Decimal("0.01")) != factor * 100:
+            raise NotImplementedError("a factor of more than four places")
+        status, text = _compare(rule["op"], value, limit, shown, unit)
+        return (
+            f"(CASE WHEN {reference} IS NULL THEN 'incomplete' ELSE {status} END)",
+            f"(CASE WHEN {reference} IS NULL THEN '缺少全国参考值，无法判断是否达到要求。' ELSE {text} END)",
+        )
+    if kind == "change":
+        change = f"(({value} - {previous}) / {previous} * 100)"
+        fall = rule["direction"] == "fall"
+        moved = f"(-{change})" if fall else change
+        need = f"{Decimal(rule['at_least'])}::numeric"
+        word = (
+            f"(CASE WHEN {change} <= 0 THEN '下降' ELSE '上升' END)"
+            if fall
+            else f"(CASE WHEN {change} >= 0 THEN '增长' ELSE '下降' END)"
+        )
+        wanted = _quote(describe(rule) + "的要求。")
+        return (
+            f"(CASE WHEN {previous} IS NULL OR {previous} = 0 THEN 'incomplete' "
+            f"WHEN {moved} >= {need} THEN 'met' ELSE 'not_met' END)",
+            f"(CASE WHEN {previous} IS NULL OR {previous} = 0 THEN '缺少上年数值，无法计算年变化率。' "
+            f"ELSE '较上年' || {word} || {_fmt(f'abs({change})')} || '%，' "
+            f"|| (CASE WHEN {moved} >= {need} THEN '满足' ELSE '未达到' END) || {wanted} END)",
+        )
+    if kind in ("any", "all"):
+        outcomes = [sql_check(branch, unit, value, previous) for branch in rule["rules"]]
+        statuses = [status for status, _text in outcomes]
+        trimmed = [f"rtrim({text}, '。')" for _status, text in outcomes]
+        if kind == "any":
+            met = " OR ".join(f"{s} = 'met'" for s in statuses)
+            open_ = " OR ".join(f"{s} = 'incomplete'" for s in statuses)
+            said = ", ".join(
+                f"CASE WHEN {s} <> 'incomplete' THEN {t} END" for s, t in zip(statuses, trimmed, strict=True)
+            )
+            return (
+                f"(CASE WHEN {met} THEN 'met' WHEN {open_} THEN 'incomplete' ELSE 'not_met' END)",
+                f"(CASE WHEN {met} THEN concat_ws('；', {said}) "
+                f"ELSE concat_ws('；', {', '.join(trimmed)}) END || '。')",
+            )
+        said = " || '；' || ".join(f"'条件{n}：' || {t}" for n, t in enumerate(trimmed, start=1))
+        failed = ", ".join(f"CASE WHEN {s} = 'not_met' THEN '{n}' END" for n, s in enumerate(statuses, start=1))
+        all_met = " AND ".join(f"{s} = 'met'" for s in statuses)
+        any_failed = " OR ".join(f"{s} = 'not_met'" for s in statuses)
+        return (
+            f"(CASE WHEN {all_met} THEN 'met' WHEN {any_failed} THEN 'not_met' ELSE 'incomplete' END)",
+            f"(CASE WHEN {all_met} THEN '各项条件均满足。' WHEN {any_failed} THEN '条件' || concat_ws('、', {failed}) "
+            f"|| '未满足。' ELSE '尚不能判断是否各项条件均满足。' END || {said} || '。')",
+        )
+    raise NotImplementedError(f"target rule {kind}")
+
+
+def in_postgres_checked(job):
+    """Seconds of one INSERT … SELECT computing every value and its target check (status and
+    explanation) in PostgreSQL, last year's value read from the same pass."""
+    statuses, texts = [], []
+    for pk, indicator in job.indicators.items():
+        status, text = sql_check(indicator.target, indicator.unit)
+        statuses.append(f"WHEN {pk} THEN {status}")
+        texts.append(f"WHEN {pk} THEN {text}")
+    wanted = ", ".join(f"({q.year}, {q.number})" for q in job.quarters)
+    refs = "".join(f', cur."{c}"' for c in job.references)
+    sql = f"""INSERT INTO {SCHEMA}.values_sql_checked {_raw_values(job, job.all_quarters)}
+        SELECT region_id, indicator_id, year, quarter, round(value, 6),
+               CASE WHEN reason IS NOT NULL THEN 'incomplete' ELSE CASE indicator_id {" ".join(statuses)} END END,
+               CASE WHEN reason IS NOT NULL THEN left(reason, 300)
+                    ELSE left(CASE indicator_id {" ".join(texts)} END, 300) END
+        FROM (SELECT cur.region_id, cur.indicator_id, cur.year, cur.quarter, cur.value, cur.reason{refs},
+                     last.value AS previous
+              FROM raw cur LEFT JOIN raw last ON last.region_id = cur.region_id
+                   AND last.indicator_id = cur.indicator_id AND last.year = cur.year - 1 AND last.quarter = cur.quarter
+              WHERE (cur.year, cur.quarter) IN ({wanted})) checked"""
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+    return time.perf_counter() - started
+
+
+def checked_against_stored(job):
+    """(compared, statuses differing, explanations differing, an example) against the stored
+    rows judged on their own quarter (annual items before Q4 carry last year's judgement)."""
+    judged = [pk for pk, indicator in job.indicators.items() if not indicator.annual]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT count(*), count(*) FILTER (WHERE a.status <> c.status),
+                       count(*) FILTER (WHERE a.explanation <> c.explanation),
+                       max(CASE WHEN a.explanation <> c.explanation THEN a.explanation || ' | ' || c.explanation END)
+                FROM {SCHEMA}.values_sql_checked a JOIN indicators_computedvalue c
+                USING (region_id, indicator_id, year, quarter)
+                WHERE a.quarter = 4 OR a.indicator_id = ANY(%s)""",
+            [judged],
+        )
+        return cursor.fetchone()
 
 
 # --- (b) Polars --------------------------------------------------------------------------------
@@ -523,6 +687,11 @@ def main():
         cursor.execute(f"CREATE SCHEMA {SCHEMA}")
         for table in tables:
             cursor.execute(f"CREATE TABLE {SCHEMA}.{table} ({COLUMNS})")
+        cursor.execute(
+            f"CREATE TABLE {SCHEMA}.values_sql_checked ({COLUMNS[: COLUMNS.rindex(',')]}, "
+            "status text, explanation text)"
+        )
+        cursor.execute(FMT_FUNCTION)
     try:
         python = in_python(job)
         print(
@@ -533,6 +702,14 @@ def main():
         sql = in_postgres(job)
         print(
             f"(a) PostgreSQL, INSERT … SELECT           {sql:7.2f} s   read, compute and write in one statement",
+            flush=True,
+        )
+        checked = in_postgres_checked(job)
+        compared, statuses, texts, example = checked_against_stored(job)
+        print(
+            f"(a+) PostgreSQL, with target checks       {checked:7.2f} s   status and explanation "
+            f"(targets.check's words) too; against the stored: {compared:,} compared, {statuses:,} statuses "
+            f"and {texts:,} explanations differ" + (f", e.g. {example}" if example else ""),
             flush=True,
         )
         polars = in_polars(job)
