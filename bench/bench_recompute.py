@@ -130,10 +130,18 @@ def _task_parts(quarters):
             plan = plans[plan_id]
             if not plan.start_year <= quarter.year <= plan.end_year:
                 continue
-            due = plan.deadline_rule.due_on(quarter)
+            rule = plan.deadline_rule
             entries = [reports.get((item, department, quarter.year, quarter.number)) for item in led]
             submitted = [e for e in entries if e is not None and e[0] != "draft"]
-            on_time = [e for e in submitted if e[3] and timezone.localdate(e[3]) <= due]
+            # an entry is due on the plan's deadline, or on its item's own due date when that comes first
+            on_time = sum(
+                1
+                for item, e in zip(led, entries, strict=True)
+                if e is not None
+                and e[0] != "draft"
+                and e[3]
+                and timezone.localdate(e[3]) <= rule.due_on(quarter, items[item][1])
+            )
             on_track = sum(
                 1
                 for item, e in zip(led, entries, strict=True)
@@ -145,7 +153,7 @@ def _task_parts(quarters):
             done = sum(1 for item in cooperated if (item, department, quarter.year, quarter.number) in contributions)
             parts[(plan_id, department, quarter.year, quarter.number)] = {
                 "completeness": Part(len(submitted), len(led)),
-                "on_time": Part(len(on_time), len(led)),
+                "on_time": Part(on_time, len(led)),
                 "progress": Part(on_track, len(led)),
                 "cooperation": Part(done, len(cooperated)),
             }
