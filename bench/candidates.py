@@ -232,7 +232,7 @@ def _raw_values(job, quarters):
 def in_postgres(job):
     """Seconds of one INSERT … SELECT computing every value in PostgreSQL."""
     sql = f"""INSERT INTO {SCHEMA}.values_sql {_raw_values(job, job.quarters)}
-        SELECT region_id, indicator_id, year, quarter, {SCHEMA}.round_even(value, 6), reason FROM raw"""
+        SELECT region_id, indicator_id, year, quarter, {_round_even("value", 6)}, reason FROM raw"""
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(sql)
@@ -245,24 +245,24 @@ def in_postgres(job):
 HELD = {"le": ("不高于", "高于"), "lt": ("低于", "不低于"), "ge": ("不低于", "低于"), "gt": ("高于", "不高于")}
 SQL_OPS = {"le": "<=", "lt": "<", "ge": ">=", "gt": ">"}
 LIMIT_WORD = {"le": "上限", "lt": "上限", "ge": "下限", "gt": "下限"}
+
+
 # PostgreSQL's round() takes a half away from zero, Decimal.quantize to the even digit: on the
-# national data five values of 318,528 end in an exact half at the seventh place.
-FUNCTIONS = [
-    f"""CREATE FUNCTION {SCHEMA}.round_even(x numeric, places int) RETURNS numeric LANGUAGE sql IMMUTABLE AS $$
-        SELECT CASE WHEN abs(scaled - trunc(scaled)) = 0.5
-                    THEN round((trunc(scaled) + CASE WHEN trunc(scaled) % 2 = 0 THEN 0 ELSE sign(x) END) / unit, places)
-                    ELSE round(x, places) END
-        FROM (SELECT x * 10::numeric ^ places AS scaled, 10::numeric ^ places AS unit) s
-    $$""",
-    # targets.fmt: two places, half to even, trailing zeros dropped
-    f"""CREATE FUNCTION {SCHEMA}.fmt(x numeric) RETURNS text LANGUAGE sql IMMUTABLE AS $$
-        SELECT trim_scale({SCHEMA}.round_even(x, 2))::text
-    $$""",
-]
+# national data five values of 318,528 end in an exact half at the seventh place. Written out
+# inline rather than as a SQL function: one PostgreSQL cannot inline is called row by row.
+def _round_even(expression, places):
+    unit = 10**places
+    scaled = f"(({expression}) * {unit})"
+    return (
+        f"(CASE WHEN abs({scaled} - trunc({scaled})) = 0.5 AND trunc({scaled}) % 2 = 0 "
+        f"THEN trunc({scaled}) / {unit} ELSE round({expression}, {places}) END)"
+    )
 
 
 def _fmt(expression, unit=""):
-    return f"({SCHEMA}.fmt({expression}) || {_quote(unit)})" if unit else f"{SCHEMA}.fmt({expression})"
+    """targets.fmt: two places, half to even, trailing zeros dropped."""
+    text = f"trim_scale({_round_even(expression, 2)})::text"
+    return f"({text} || {_quote(unit)})" if unit else text
 
 
 def _compare(op, value, target, shown, unit):
@@ -368,7 +368,7 @@ def in_postgres_checked(job):
     wanted = ", ".join(f"({q.year}, {q.number})" for q in job.quarters)
     refs = "".join(f', cur."{c}"' for c in job.references)
     sql = f"""INSERT INTO {SCHEMA}.values_sql_checked {_raw_values(job, job.all_quarters)}
-        SELECT region_id, indicator_id, year, quarter, {SCHEMA}.round_even(value, 6),
+        SELECT region_id, indicator_id, year, quarter, {_round_even("value", 6)},
                CASE WHEN reason IS NOT NULL THEN 'incomplete' ELSE CASE indicator_id {" ".join(statuses)} END END,
                CASE WHEN reason IS NOT NULL THEN left(reason, 300)
                     ELSE left(CASE indicator_id {" ".join(texts)} END, 300) END
@@ -725,8 +725,6 @@ def main():
             f"CREATE TABLE {SCHEMA}.values_sql_checked ({COLUMNS[: COLUMNS.rindex(',')]}, "
             "status text, explanation text)"
         )
-        for function in FUNCTIONS:
-            cursor.execute(function)
     try:
         if args.current_engine:
             current_engine(job)
