@@ -192,10 +192,11 @@ def read_floor():
     return found
 
 
-def write_floor():
+def write_floor(*, indexes=True):
     """{result table: Moved} of COPY FROM STDIN of the stored results into scratch tables
-    like the result tables (their indexes too: the real writes maintain them). Only the
-    COPY in is timed; each runs in its own transaction, committed, as a write is."""
+    like the result tables, with their indexes unless ``indexes`` is false (the real writes
+    maintain them). Only the COPY in is timed; each runs in its own transaction, committed,
+    as a write is."""
     found = {}
     with connection.cursor() as cursor:
         cursor.execute(f"DROP SCHEMA IF EXISTS {SCRATCH} CASCADE")
@@ -208,7 +209,8 @@ def write_floor():
             size, rows = text.tell(), text.getvalue().count(b"\n")
             text.seek(0)
             with connection.cursor() as cursor:
-                cursor.execute(f"CREATE TABLE {SCRATCH}.{table} (LIKE public.{table} INCLUDING ALL)")
+                like = "INCLUDING ALL" if indexes else "INCLUDING DEFAULTS INCLUDING IDENTITY"
+                cursor.execute(f"CREATE TABLE {SCRATCH}.{table} (LIKE public.{table} {like})")
                 started = time.perf_counter()
                 cursor.cursor.copy_expert(f"COPY {SCRATCH}.{table} ({listed}) FROM STDIN", text)
                 found[table] = Moved(time.perf_counter() - started, rows, size)
