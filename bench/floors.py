@@ -131,7 +131,7 @@ WRITES = {
         "quarter",
         "composite",
         "band",
-        "components",
+        "parts",
         "running",
         "leads",
         "computed_at",
@@ -225,11 +225,11 @@ def written_sizes():
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT (SELECT avg(length(lineage::text)) FROM indicators_computedvalue), "
-            "(SELECT avg(length(components::text)) FROM reports_scorecard), "
+            "(SELECT avg(length(parts::text)) FROM reports_scorecard), "
             "(SELECT avg(length(figures::text)) FROM reports_regionverdict)"
         )
         lineage, components, figures = cursor.fetchone()
-    return {"lineage": lineage or 0, "scorecard components": components or 0, "verdict figures": figures or 0}
+    return {"lineage": lineage or 0, "scorecard parts": components or 0, "verdict figures": figures or 0}
 
 
 def total(moved):
