@@ -72,3 +72,42 @@ def test_scorecards_stored_before_leads_and_running_are_marked_for_the_sweep():
         assert new.get_model("core", "StaleMark").objects.get(year=2026).queue_failed  # the sweep takes it
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_scorecards_keep_every_part_when_stored_as_lists():
+    """0010 stores each scorecard's parts as three lists: the per-part dict the pages show is
+    the same before and after, a part with a numerator in hundredths and one that does not
+    apply included; a scorecard stored without parts stays empty; and back again."""
+    latest = [node for node in MigrationExecutor(connection).loader.graph.leaf_nodes() if node[0] != "reports"]
+    old = migrate([*latest, ("reports", "0009_rescore_for_running_and_leads")])
+    region = old.get_model("org", "Region").objects.create(code="500156", name="武隆区", level="county")
+    department = old.get_model("org", "Department").objects.create(region=region, name="武隆区水利局",
+                                                                    short_name="区水利局")
+    other = old.get_model("org", "Department").objects.create(region=region, name="武隆区城管局", short_name="区城管局")
+    plan = old.get_model("tasks", "Plan").objects.create(region=region, title="方案", start_year=2025, end_year=2026)
+    components = {
+        "completeness": {"value": "75.0", "numerator": 3, "denominator": 4, "weight": 30},
+        "on_time": {"value": "66.7", "numerator": 2, "denominator": 3, "weight": 10},
+        "progress": {"value": "100.0", "numerator": 4, "denominator": 4, "weight": 25},
+        "indicators": {"value": "85.8", "numerator": "4.29", "denominator": 5, "weight": 15},
+        "carriers": {"value": None, "numerator": 0, "denominator": 0, "weight": 10},
+        "returns": {"value": "0.0", "numerator": 0, "denominator": 3, "weight": 5},
+        "cooperation": {"value": "50.0", "numerator": 1, "denominator": 2, "weight": 5},
+    }
+    Scorecard = old.get_model("reports", "Scorecard")
+    card = Scorecard.objects.create(plan=plan, department=department, year=2026, quarter=3, components=components)
+    empty = Scorecard.objects.create(plan=plan, department=other, year=2026, quarter=3)
+    try:
+        migrate([*latest, ("reports", "0010_scorecard_parts")])
+        from reports.models import Scorecard as Current
+
+        stored = Current.objects.get(pk=card.pk)
+        assert stored.parts == {"n": [3, 2, 4, "4.29", 0, 0, 1], "d": [4, 3, 4, 5, 0, 3, 2],
+                                "w": [30, 10, 25, 15, 10, 5, 5]}
+        assert stored.components == components
+        assert Current.objects.get(pk=empty.pk).components == {}
+        back = migrate([*latest, ("reports", "0009_rescore_for_running_and_leads")])
+        assert back.get_model("reports", "Scorecard").objects.get(pk=card.pk).components == components
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
