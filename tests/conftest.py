@@ -63,6 +63,8 @@ def pytest_collection_modifyitems(items):
             if "transactional_db" in item.fixturenames or "live_server" in item.fixturenames or \
                     any(mark.kwargs.get("transaction") for mark in item.iter_markers("django_db")):
                 raise pytest.UsageError(f"{item.nodeid}: a transactional test would flush the shared demo")
+            if "demo_of_today" not in item.fixturenames:  # it would run beside the demo, unblocked
+                raise pytest.UsageError(f"{item.nodeid}: a module of ON_THE_DEMO_OF_TODAY takes demo_of_today")
         first = items.index(readers[0])
         others = [item for item in items if module_name(item) not in ON_THE_DEMO_OF_TODAY]
         items[:] = others[:first] + readers + others[first:]
