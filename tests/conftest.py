@@ -1,14 +1,16 @@
 """Shared fixtures: a small world of one city with two districts, and a user of every
 kind that permission tests need (a member, a reviewer, a supervisor, an outsider)."""
 
+import io
 import os
 import shutil
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.utils import translation
@@ -16,6 +18,7 @@ from django.utils import translation
 from campaigns.models import Batch, BatchDeadline, Campaign, Creation, Stage
 from demo import regions as org_demo
 from org.models import Department, DepartmentAlias, DepartmentGroup, Region, User
+from tests.helpers import DEMO_PASSWORD, kept_for_module
 
 # Modules whose SQL the two databases may answer differently (row locks, upserts, constraints,
 # aggregates, migrations, the demo's bulk loads). Under CI the PostgreSQL run takes these with
@@ -36,10 +39,64 @@ ON_BOTH_DATABASES = {
 # The demo's loads on PostgreSQL are CI's load run and deploy proof, which load it there.
 
 
+# Modules that only read the demo as loaded today (their tests' own writes are rolled back as
+# usual): they share one load, a minute of the run each (``demo_of_today``).
+ON_THE_DEMO_OF_TODAY = {"test_api_journey", "test_demo", "test_english_pages"}
+
+
+def module_name(item):
+    module = getattr(item, "module", None)
+    return module.__name__.rsplit(".", 1)[-1] if module else None
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_collection_modifyitems(items):
-    for item in items:
-        if item.module.__name__.rsplit(".", 1)[-1] in ON_BOTH_DATABASES:
+    for item in items:  # before -m selects by them
+        if module_name(item) in ON_BOTH_DATABASES:
             item.add_marker(pytest.mark.both_databases)
+    result = yield
+    # After pytest-django's order (the database tests first, then the transactional ones): the
+    # demo's readers one after another where the first of them was, so that one load serves them.
+    readers = [item for item in items if module_name(item) in ON_THE_DEMO_OF_TODAY]
+    if readers:
+        for item in readers:
+            if "transactional_db" in item.fixturenames or "live_server" in item.fixturenames or \
+                    any(mark.kwargs.get("transaction") for mark in item.iter_markers("django_db")):
+                raise pytest.UsageError(f"{item.nodeid}: a transactional test would flush the shared demo")
+            if "demo_of_today" not in item.fixturenames:  # it would run beside the demo, unblocked
+                raise pytest.UsageError(f"{item.nodeid}: a module of ON_THE_DEMO_OF_TODAY takes demo_of_today")
+        first = items.index(readers[0])
+        others = [item for item in items if module_name(item) not in ON_THE_DEMO_OF_TODAY]
+        items[:] = others[:first] + readers + others[first:]
+    return result
+
+
+_next_item = [None]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    _next_item[0] = nextitem  # for ``demo_of_today``, whose teardown runs inside this hook
+    return (yield)
+
+
+_demo_of_today = []  # the open transaction holding the load, while its readers run
+
+
+@pytest.fixture(scope="module")
+def demo_of_today(django_db_setup, django_db_blocker):
+    """The demo as ``load_demo`` leaves it today (password ``DEMO_PASSWORD``), loaded by the first
+    module of ON_THE_DEMO_OF_TODAY inside a transaction kept open until the last of them ends,
+    then rolled back: the modules between see it, every other test an empty database. A test
+    takes it with ``db``, so that its own changes are rolled back after it."""
+    if not _demo_of_today:
+        with ExitStack() as kept:
+            kept.enter_context(kept_for_module(django_db_blocker))
+            call_command("load_demo", password=DEMO_PASSWORD, stdout=io.StringIO())
+            _demo_of_today.append(kept.pop_all())
+    yield
+    if module_name(_next_item[0]) not in ON_THE_DEMO_OF_TODAY:  # also at the end of the run (None)
+        _demo_of_today.pop().close()
 
 
 def pytest_runtest_setup(item):
@@ -47,6 +104,7 @@ def pytest_runtest_setup(item):
     # PostgreSQL; a developer's SQLite-only run skips them with the reason.
     if item.get_closest_marker("postgresql") and connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (DATABASE_URL)")
+
 
 @pytest.fixture(autouse=True)
 def _chromium_only_for_pdf_tests(request, settings):

@@ -148,6 +148,9 @@ def raw_value(data, sheet_index, ref, text):
     return out.getvalue()
 
 
+DEMO_PASSWORD = "demo-pass-1"  # of the demo that the modules reading it share (conftest's demo_of_today)
+
+
 @contextmanager
 def kept_for_module(django_db_blocker):
     """For a module-scoped fixture: what is written inside is made once for the module's

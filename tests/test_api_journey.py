@@ -4,11 +4,9 @@ reads its district's plan and the indicator values with their lineage, writes th
 progress and figures (which the district's reviewer then finds to review), and is refused
 everything outside its scope."""
 
-import io
 import re
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from core.models import AuditEntry
@@ -18,20 +16,12 @@ from org.models import Department, User
 from tasks.models import ProgressReport, TaskNode
 from tasks.selectors import lead_items
 from tests.api_support import ApiClient
-from tests.helpers import kept_for_module
 
 TOKEN = re.compile(r"jsd_[a-z2-7]{10}_[A-Za-z0-9_-]{43}")
 
 
-@pytest.fixture(scope="module")
-def _demo_once(django_db_setup, django_db_blocker):
-    with kept_for_module(django_db_blocker):
-        call_command("load_demo", password="demo-pass-1", stdout=io.StringIO())
-        yield
-
-
 @pytest.fixture
-def demo(_demo_once, db):
+def demo(demo_of_today, db):
     return Department.objects.get(region__code="500114", short_name="区城市管理局")
 
 

@@ -40,25 +40,17 @@ from tests.fixtures.source_department_names import (
     WULONG_DEPARTMENT_CELLS,
 )
 from tests.gongwen_checks import gongwen_problems
-from tests.helpers import APPS, kept_for_module
+from tests.helpers import APPS, DEMO_PASSWORD
 
 
-def load(password="demo-pass-1"):
+def load(password=DEMO_PASSWORD):
     call_command("load_demo", password=password, stdout=io.StringIO())
 
 
-@pytest.fixture(scope="module")
-def _demo_once(django_db_setup, django_db_blocker):
-    """The demo loaded once for this module's tests, which only read it (each test's own
-    changes are rolled back as usual), and rolled back after the last of them."""
-    with kept_for_module(django_db_blocker):
-        load()
-        yield
-
-
 @pytest.fixture
-def demo_loaded(_demo_once, db):
-    """The demo, loaded (see ``_demo_once``)."""
+def demo_loaded(demo_of_today, db):
+    """The demo, loaded once for the modules that only read it (``demo_of_today`` in conftest);
+    each test's own changes are rolled back as usual."""
 
 
 def test_demo_password_comes_from_the_environment_setting(demo_loaded, settings):
@@ -133,7 +125,7 @@ def test_loading_twice_writes_nothing_the_second_time(demo_loaded):
 def test_every_demo_user_signs_in_and_lands_on_home(demo_loaded):
     for username, *_ in [*regions.DEMO_USERS, *regions.department_reporters()]:
         client = Client()
-        response = client.post(reverse("login"), {"username": username, "password": "demo-pass-1"})
+        response = client.post(reverse("login"), {"username": username, "password": DEMO_PASSWORD})
         assert response.status_code == 302 and response.url == reverse("home"), username
         assert client.get(reverse("home")).status_code == 200
 

@@ -1,7 +1,8 @@
 """The demo lives today (DESIGN.md): loaded on any day, both districts have raw figures,
 entries, reviews, scores and verdicts for the current and the previous quarter, with history
 back to their documents; each department's entries are its own reporter's; the entries read
-like ledgers of their items. Loaded here as if on two days far apart."""
+like ledgers of their items. Loaded here as if on two days far apart, and the first of them
+loaded again a quarter later."""
 
 import io
 import re
@@ -224,3 +225,27 @@ def test_the_documented_years_keep_their_figures(day):
     later = quarterly_statistics.annual(2030)
     assert float(later["PERMEABLE_AREA"]) < float(later["BUILT_AREA"])  # a part stays below its whole
 
+
+# --- a later day ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("_loaded_on", [DAYS[0]], indirect=True, ids=str)
+def test_a_later_day_finishes_what_was_the_current_quarter(day):
+    """Loaded again a quarter later, the demo brings the quarter that was running forward (its
+    drafts submitted and reviewed, its figures approved) and opens the new one, adding no
+    second entry for anything. (On the module's load of its first day, as the other tests of
+    that day see it: a second load of the same day would write nothing.)"""
+    assert day == date(2026, 12, 6)
+    then = Quarter(2026, 4)
+    assert Counter(entries(WULONG, then).values_list("state", flat=True))["draft"] > 5
+    call_command("load_demo", password="demo-pass-1", today=date(2027, 1, 20), stdout=io.StringIO())
+    for code in (WULONG, QIANJIANG):
+        states = Counter(entries(code, then).values_list("state", flat=True))
+        assert states["submitted"] == 0 and states["approved"] > 20 and states["returned"] > 0, states
+        assert states["draft"] < (states["approved"] + states["returned"]) / 5  # begun and never sent: missing
+        now = Counter(entries(code, Quarter(2027, 1)).values_list("state", flat=True))
+        assert now["submitted"] > 5 and now["draft"] > 5
+    reports = DataReport.objects.filter(region__code=QIANJIANG, year=2026, quarter=4)
+    assert set(reports.values_list("state", flat=True)) == {"approved"}
+    assert Plan.objects.filter(title="武隆区2027年节约用水工作任务（演示）").exists()
+    assert Plan.objects.filter(title="重庆市黔江区2027年节水型城市工作任务（演示）").exists()

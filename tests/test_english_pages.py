@@ -4,18 +4,15 @@ wrote (department names, task text, plan titles) stays as written, so the checks
 page's own words only: the elements that are labels, never table cells or paragraphs.
 """
 
-import io
 import re
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from lxml import html
 
 from org.models import User
 from reports.models import Scorecard
 from tasks.models import Plan
-from tests.helpers import kept_for_module
 
 CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff01-\uff5e]")
 CHINESE_QUARTER = re.compile(r"\d{4}\s*年第[一二三四]季度")
@@ -56,16 +53,9 @@ def chinese_words(text, names):
     return CJK.findall(text)
 
 
-@pytest.fixture(scope="module")
-def _demo_once(django_db_setup, django_db_blocker):
-    with kept_for_module(django_db_blocker):
-        call_command("load_demo", password="english-pw-1", stdout=io.StringIO())
-        yield
-
-
 @pytest.fixture
-def demo(_demo_once, db):
-    """The demo (see ``_demo_once``); conftest puts the thread back in Chinese afterwards."""
+def demo(demo_of_today, db):
+    """The demo (``demo_of_today`` in conftest); conftest puts the thread back in Chinese afterwards."""
 
 
 def in_english(client, url):
