@@ -12,7 +12,7 @@ export CHROMIUM  # read by the settings (the PDF) and the browser tests
 PG_URL ?= postgres://postgres@127.0.0.1:5432/jieshui
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test test-sqlite test-integration lint migrations-check messages install install-dev services chromium pdf-tools nginx bench \
+.PHONY: run test test-sqlite test-integration test-browser lint migrations-check messages install install-dev services chromium pdf-tools nginx bench \
 	deploy-proof load clean
 
 $(VENV)/.runtime: requirements.txt
@@ -52,20 +52,28 @@ run: install chromium
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 ## make test: lint, migration check and the whole suite; under CI also on PostgreSQL + Redis.
-# Under CI the SQLite run and the PostgreSQL run (with the deploy proof) share nothing — other
-# databases, another Redis — so they run side by side on the machine's two cores, the second's
-# output kept in .ci-postgres.log and printed after; then the load run, alone, as it measures.
-# Its one minute (LOAD_SECONDS) instead of two keeps CI inside its budget with the same 50
-# users and checks; `make load` alone runs the full two minutes.
+# Under CI two lanes share nothing — other databases, another Redis, other media folders — so
+# they run side by side on the machine's two cores: the SQLite run without the browser tests,
+# then the load run; beside it the PostgreSQL run, the deploy proof and the browser tests (on
+# SQLite), their output kept in .ci-postgres.log and printed after. The load run's bar is zero
+# errors, which the other lane's work does not move; its one minute (LOAD_SECONDS) instead of
+# two keeps CI inside its budget with the same 50 users and checks; `make load` alone runs the
+# full two minutes, alone on the machine, for its latencies.
 test: install-dev chromium pdf-tools lint migrations-check
 	@if [ "$$CI" = "true" ]; then \
-	  $(MAKE) --no-print-directory test-integration deploy-proof > .ci-postgres.log 2>&1 & postgres=$$!; \
-	  $(PY) -m pytest -m "not integration and not postgresql" --durations=25; sqlite=$$?; \
-	  wait $$postgres; pg=$$?; \
-	  echo "=== PostgreSQL run and deploy proof (.ci-postgres.log) ==="; cat .ci-postgres.log; \
-	  if [ $$sqlite -ne 0 ] || [ $$pg -ne 0 ]; then echo "SQLite run: exit $$sqlite; PostgreSQL run: exit $$pg"; exit 1; fi; \
-	  $(MAKE) --no-print-directory load LOAD_SECONDS=60; \
+	  $(MAKE) -k --no-print-directory test-integration deploy-proof test-browser > .ci-postgres.log 2>&1 & second=$$!; \
+	  $(PY) -m pytest -m "not integration and not postgresql and not browser" --durations=25; sqlite=$$?; \
+	  $(MAKE) --no-print-directory load LOAD_SECONDS=60; load=$$?; \
+	  wait $$second; pg=$$?; \
+	  echo "=== PostgreSQL run, deploy proof and browser tests (.ci-postgres.log) ==="; cat .ci-postgres.log; \
+	  if [ $$sqlite -ne 0 ] || [ $$pg -ne 0 ] || [ $$load -ne 0 ]; then \
+	    echo "SQLite run: exit $$sqlite; PostgreSQL run, deploy proof and browser tests: exit $$pg; load run: exit $$load"; exit 1; fi; \
 	else $(PY) -m pytest; fi
+
+## The browser tests alone, on SQLite with their own media folder: under CI they run in the
+## second lane, after the PostgreSQL run and the deploy proof, so that both cores stay busy.
+test-browser: install-dev chromium pdf-tools
+	TEST_MEDIA_DIR=.test-media-browser $(PY) -m pytest -m "browser and not integration and not postgresql" --durations=10
 
 # The SQLite part alone (a developer's quick run of everything but PostgreSQL).
 test-sqlite: install-dev chromium pdf-tools lint migrations-check
@@ -171,4 +179,4 @@ bench: $(VENV)/.bench services
 	$(BENCH_ENV) REDIS_URL=$(BENCH_REDIS) $(PY) bench/bench_reports.py
 
 clean:
-	rm -rf $(VENV) staticfiles .test-media .test-media-postgresql .cache .ci-postgres.log
+	rm -rf $(VENV) staticfiles .test-media .test-media-postgresql .test-media-browser .cache .ci-postgres.log
