@@ -34,14 +34,16 @@ from common import ROOT, heading, setup
 from served import SECRET_KEY, collect_static
 
 STATIC = Path(tempfile.gettempdir()) / "bench_page_cpu_static"
-os.environ.update({
-    "DJANGO_SETTINGS_MODULE": "config.settings.production",
-    "PORTAL_DEMO": "true",  # load_demo and generate_scale_data for the setup
-    "SECRET_KEY": SECRET_KEY,
-    "ALLOWED_HOSTS": "testserver",
-    "STATIC_ROOT": str(STATIC),
-    "LOG_LEVEL": "WARNING",
-})
+os.environ.update(
+    {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "PORTAL_DEMO": "true",  # load_demo and generate_scale_data for the setup
+        "SECRET_KEY": SECRET_KEY,
+        "ALLOWED_HOSTS": "testserver",
+        "STATIC_ROOT": str(STATIC),
+        "LOG_LEVEL": "WARNING",
+    }
+)
 os.environ.pop("REDIS_URL", None)  # recomputes inline, as in the load run
 os.environ.pop("DJANGO_DEBUG", None)
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/jieshui_pagecpu")
@@ -62,9 +64,22 @@ from org.models import User  # noqa: E402
 
 # The load run's pages, by the line they are counted in, with how many of them it served at
 # 2 s think time: the order of the report, busiest first.
-PAGES = ["to-do", "progress form", "draft save", "entry detail", "indicators board", "plan detail",
-         "task table export", "review inbox", "home (reporter)", "scorecards", "report page", "home (reviewer)",
-         "home (supervisor)", "city view"]
+PAGES = [
+    "to-do",
+    "progress form",
+    "draft save",
+    "entry detail",
+    "indicators board",
+    "plan detail",
+    "task table export",
+    "review inbox",
+    "home (reporter)",
+    "scorecards",
+    "report page",
+    "home (reviewer)",
+    "home (supervisor)",
+    "city view",
+]
 
 
 def recreate_database():
@@ -72,8 +87,13 @@ def recreate_database():
     name = config.get("NAME") or ""
     if config.get("ENGINE") != "django.db.backends.postgresql" or not name.endswith("_pagecpu"):
         sys.exit("DATABASE_URL must name a PostgreSQL database ending in _pagecpu (it is dropped and created again)")
-    server = psycopg2.connect(dbname="postgres", user=config["USER"], password=config["PASSWORD"] or None,
-                              host=config["HOST"] or None, port=config["PORT"] or None)
+    server = psycopg2.connect(
+        dbname="postgres",
+        user=config["USER"],
+        password=config["PASSWORD"] or None,
+        host=config["HOST"] or None,
+        port=config["PORT"] or None,
+    )
     server.autocommit = True
     try:
         with server.cursor() as cursor:
@@ -144,8 +164,15 @@ def draft_saver(client, entry):
     version = [int(FORM_VERSION.search(client.get(entry["url"]).content.decode()).group(1))]
 
     def save():
-        data = {"version": str(version[0]), "status": "in_progress", "percent": "30", "quantity": "",
-                "work_done": f"按计划推进本项工作（第{version[0]}次保存）", "problems": "", "next_plan": "继续推进。"}
+        data = {
+            "version": str(version[0]),
+            "status": "in_progress",
+            "percent": "30",
+            "quantity": "",
+            "work_done": f"按计划推进本项工作（第{version[0]}次保存）",
+            "problems": "",
+            "next_plan": "继续推进。",
+        }
         response = client.post(entry["url"], data)
         if response.status_code != 302 or response["Location"] != entry["saved_location"]:
             sys.exit(f"POST {entry['url']}: {response.status_code} {response.get('Location')}")
@@ -206,8 +233,11 @@ def main():
             print(f"{name:<26} not among the accounts' steps")
             continue
         cpu, wall, queries = measure(pages[name], args.repeat)
-        print(f"{name:<26} CPU {cpu:6.1f} ms   wall {wall:6.1f} ms   {queries:3d} queries   "
-              f"{cpu / base_cpu:5.1f}× the baseline's CPU", flush=True)
+        print(
+            f"{name:<26} CPU {cpu:6.1f} ms   wall {wall:6.1f} ms   {queries:3d} queries   "
+            f"{cpu / base_cpu:5.1f}× the baseline's CPU",
+            flush=True,
+        )
     print(f"1-minute load average {os.getloadavg()[0]:.1f}")
 
 
