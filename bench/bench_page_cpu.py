@@ -182,19 +182,25 @@ def draft_saver(client, entry):
     return save
 
 
-def measure(send, repeat):
-    """(median CPU ms, median wall ms, queries) over ``repeat`` requests after two to warm up."""
-    for _ in range(2):
-        send()
-    cpu, wall = [], []
-    for _ in range(repeat):
-        c, w = time.process_time(), time.perf_counter()
-        send()
-        cpu.append((time.process_time() - c) * 1000)
-        wall.append((time.perf_counter() - w) * 1000)
-    with CaptureQueriesContext(connection) as queries:
-        send()
-    return statistics.median(cpu), statistics.median(wall), len(queries)
+def measure(pages, repeat):
+    """{page: (median CPU ms, median wall ms, queries of one request)}. The pages take turns,
+    one request each per round after a round to warm up, so that what the process has piled
+    up by then (garbage to collect, caches) weighs on every page alike."""
+    samples = {name: ([], []) for name in pages}
+    for round_number in range(repeat + 1):
+        for name, send in pages.items():
+            c, w = time.process_time(), time.perf_counter()
+            send()
+            if round_number:
+                samples[name][0].append((time.process_time() - c) * 1000)
+                samples[name][1].append((time.perf_counter() - w) * 1000)
+    figures = {}
+    for name, send in pages.items():
+        with CaptureQueriesContext(connection) as queries:
+            send()
+        cpu, wall = samples[name]
+        figures[name] = (statistics.median(cpu), statistics.median(wall), len(queries))
+    return figures
 
 
 def profile(send, repeat, name):
@@ -226,18 +232,15 @@ def main():
     heading(f"CPU per request, in-process, production settings, {args.repeat} requests each; code {git[:70]}")
     print(f"1-minute load average {os.getloadavg()[0]:.1f}")
     baseline_name = "sign-in form (baseline)"
-    base_cpu, base_wall, base_queries = measure(pages[baseline_name], args.repeat)
-    print(f"{baseline_name:<26} CPU {base_cpu:6.1f} ms   wall {base_wall:6.1f} ms   {base_queries:3d} queries")
-    for name in args.only or PAGES:
-        if name not in pages:
-            print(f"{name:<26} not among the accounts' steps")
-            continue
-        cpu, wall, queries = measure(pages[name], args.repeat)
-        print(
-            f"{name:<26} CPU {cpu:6.1f} ms   wall {wall:6.1f} ms   {queries:3d} queries   "
-            f"{cpu / base_cpu:5.1f}× the baseline's CPU",
-            flush=True,
-        )
+    missing = [name for name in args.only or PAGES if name not in pages]
+    for name in missing:
+        print(f"{name:<26} not among the accounts' steps")
+    wanted = [name for name in args.only or PAGES if name in pages]
+    figures = measure({name: pages[name] for name in [baseline_name, *wanted]}, args.repeat)
+    base_cpu = figures[baseline_name][0]
+    for name, (cpu, wall, queries) in figures.items():
+        ratio = "" if name == baseline_name else f"   {cpu / base_cpu:5.1f}× the baseline's CPU"
+        print(f"{name:<26} CPU {cpu:6.1f} ms   wall {wall:6.1f} ms   {queries:3d} queries{ratio}")
     print(f"1-minute load average {os.getloadavg()[0]:.1f}")
 
 
