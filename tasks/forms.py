@@ -1,6 +1,7 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Div, Layout, Row
 from django import forms
+from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +33,19 @@ class PlanFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = departments
         self.fields["key_task"].choices = [("", _("All key tasks")), *((n.pk, n.label[:40]) for n in key_tasks)]
+
+    @cached_property
+    def select_options(self):
+        """{field name: [(value, label, selected)]} of the three lists, for the page's plain
+        markup (partials/filter_field.html): crispy and Django's widget templates rendering
+        these four fields took a sixth of the plan page's CPU (bench/bench_page_cpu.py). The
+        submitted value stays selected, as the widget would keep it, even when it is not valid."""
+        options = {}
+        for name in ("key_task", "department", "role"):
+            value = self[name].value()
+            chosen = "" if value is None else str(value)
+            options[name] = [(str(v), label, str(v) == chosen) for v, label in self.fields[name].choices]
+        return options
 
 
 class ImportUploadForm(forms.Form):

@@ -78,6 +78,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "org.context_processors.navigation",
             ],
+            # Django's truncatechars, faster (core.text.truncate_chars): the lists cut many texts a row.
+            "builtins": ["core.templatetags.fast_text"],
         },
     },
 ]
