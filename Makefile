@@ -12,7 +12,7 @@ export CHROMIUM  # read by the settings (the PDF) and the browser tests
 PG_URL ?= postgres://postgres@127.0.0.1:5432/jieshui
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test test-sqlite test-integration test-browser lint migrations-check messages install install-dev services chromium pdf-tools nginx bench \
+.PHONY: run test test-sqlite test-integration test-second-lane lint migrations-check messages install install-dev services chromium pdf-tools nginx bench \
 	deploy-proof load clean
 
 $(VENV)/.runtime: requirements.txt
@@ -53,27 +53,31 @@ run: install chromium
 
 ## make test: lint, migration check and the whole suite; under CI also on PostgreSQL + Redis.
 # Under CI two lanes share nothing — other databases, another Redis, other media folders — so
-# they run side by side on the machine's two cores: the SQLite run without the browser tests,
-# then the load run; beside it the PostgreSQL run, the deploy proof and the browser tests (on
-# SQLite), their output kept in .ci-postgres.log and printed after. The load run's bar is zero
+# they run side by side on the machine's two cores: the SQLite run without the tests of
+# SECOND_LANE, then the load run; beside it the PostgreSQL run, the deploy proof and the
+# SQLite tests of SECOND_LANE, their output kept in .ci-postgres.log and printed after. The load run's bar is zero
 # errors, which the other lane's work does not move; its one minute (LOAD_SECONDS) instead of
 # two keeps CI inside its budget with the same 50 users and checks; `make load` alone runs the
 # full two minutes, alone on the machine, for its latencies.
 test: install-dev chromium pdf-tools lint migrations-check
 	@if [ "$$CI" = "true" ]; then \
-	  $(MAKE) -k --no-print-directory test-integration deploy-proof test-browser > .ci-postgres.log 2>&1 & second=$$!; \
-	  $(PY) -m pytest -m "not integration and not postgresql and not browser" --durations=25; sqlite=$$?; \
+	  $(MAKE) -k --no-print-directory test-integration deploy-proof test-second-lane > .ci-postgres.log 2>&1 & second=$$!; \
+	  $(PY) -m pytest -m "not integration and not postgresql" $(foreach path,$(SECOND_LANE),--ignore=$(path)) \
+	    --durations=25; sqlite=$$?; \
 	  $(MAKE) --no-print-directory load LOAD_SECONDS=60; load=$$?; \
 	  wait $$second; pg=$$?; \
-	  echo "=== PostgreSQL run, deploy proof and browser tests (.ci-postgres.log) ==="; cat .ci-postgres.log; \
+	  echo "=== Second lane: PostgreSQL run, deploy proof, SQLite's second lane (.ci-postgres.log) ==="; \
+	  cat .ci-postgres.log; \
 	  if [ $$sqlite -ne 0 ] || [ $$pg -ne 0 ] || [ $$load -ne 0 ]; then \
-	    echo "SQLite run: exit $$sqlite; PostgreSQL run, deploy proof and browser tests: exit $$pg; load run: exit $$load"; exit 1; fi; \
+	    echo "SQLite run: exit $$sqlite; second lane: exit $$pg; load run: exit $$load"; exit 1; fi; \
 	else $(PY) -m pytest; fi
 
-## The browser tests alone, on SQLite with their own media folder: under CI they run in the
-## second lane, after the PostgreSQL run and the deploy proof, so that both cores stay busy.
-test-browser: install-dev chromium pdf-tools
-	TEST_MEDIA_DIR=.test-media-browser $(PY) -m pytest -m "browser and not integration and not postgresql" --durations=10
+## The SQLite tests of the second lane: under CI they run after the PostgreSQL run and the
+## deploy proof, with their own media folder, while the first lane runs every other SQLite
+## test, so that both cores stay busy to the end. The first lane ignores exactly these paths.
+SECOND_LANE = $(wildcard tests/test_browser*.py) tests/test_demo_dating.py
+test-second-lane: install-dev chromium pdf-tools
+	TEST_MEDIA_DIR=.test-media-lane2 $(PY) -m pytest -m "not integration and not postgresql" $(SECOND_LANE) --durations=10
 
 # The SQLite part alone (a developer's quick run of everything but PostgreSQL).
 test-sqlite: install-dev chromium pdf-tools lint migrations-check
@@ -179,4 +183,4 @@ bench: $(VENV)/.bench services
 	$(BENCH_ENV) REDIS_URL=$(BENCH_REDIS) $(PY) bench/bench_reports.py
 
 clean:
-	rm -rf $(VENV) staticfiles .test-media .test-media-postgresql .test-media-browser .cache .ci-postgres.log
+	rm -rf $(VENV) staticfiles .test-media .test-media-postgresql .test-media-lane2 .cache .ci-postgres.log

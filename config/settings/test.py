@@ -4,7 +4,7 @@ from .dev import *
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # A run on PostgreSQL keeps its files apart: under CI it runs beside the SQLite run, as the
-# browser tests do on SQLite (TEST_MEDIA_DIR).
+# second lane of SQLite tests does (TEST_MEDIA_DIR).
 MEDIA_ROOT = BASE_DIR / env_str("TEST_MEDIA_DIR", ".test-media-postgresql" if env_str("DATABASE_URL", "").startswith(
     "postgres") else ".test-media")
 LOGGING["root"]["level"] = "WARNING"
