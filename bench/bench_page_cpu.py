@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, heading, setup
+from common import ROOT, heading, recreate_database, setup
 from served import SECRET_KEY, collect_static
 
 STATIC = Path(tempfile.gettempdir()) / "bench_page_cpu_static"
@@ -51,12 +51,10 @@ setup()
 
 import dj_database_url  # noqa: E402
 import load_run  # noqa: E402
-import psycopg2  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from psycopg2 import sql  # noqa: E402
 from steps import FORM_VERSION, LOGIN_URL  # noqa: E402
 
 from core.periods import Quarter  # noqa: E402
@@ -82,28 +80,6 @@ PAGES = [
 ]
 
 
-def recreate_database():
-    config = dj_database_url.parse(os.environ["DATABASE_URL"])
-    name = config.get("NAME") or ""
-    if config.get("ENGINE") != "django.db.backends.postgresql" or not name.endswith("_pagecpu"):
-        sys.exit("DATABASE_URL must name a PostgreSQL database ending in _pagecpu (it is dropped and created again)")
-    server = psycopg2.connect(
-        dbname="postgres",
-        user=config["USER"],
-        password=config["PASSWORD"] or None,
-        host=config["HOST"] or None,
-        port=config["PORT"] or None,
-    )
-    server.autocommit = True
-    try:
-        with server.cursor() as cursor:
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    finally:
-        server.close()
-    return name
-
-
 def steps_file():
     name = dj_database_url.parse(os.environ["DATABASE_URL"])["NAME"]
     return Path(tempfile.gettempdir()) / f"bench_page_cpu_{name}.json"
@@ -114,7 +90,7 @@ def set_up(reuse):
     if reuse and steps_file().exists():
         return json.loads(steps_file().read_text())
     started = time.perf_counter()
-    recreate_database()
+    recreate_database("_pagecpu")
     load_run.load_data()
     quarter = Quarter.containing(timezone.localdate())
     # Many entries set aside for the reviewer: each decision takes one.
