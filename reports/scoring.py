@@ -38,11 +38,10 @@ from indicators.selectors import duties_of_regions
 from tasks.models import Assignment, Contribution, ProgressReport, TaskNode
 
 from .models import DEFAULT_WEIGHTS
-from .parts import Part
+from .parts import ONE_PLACE, Part
 
 COUNTED = (ProgressReport.State.SUBMITTED, ProgressReport.State.APPROVED)
 DRAFT, BEHIND, DONE = ProgressReport.State.DRAFT, ProgressReport.Status.BEHIND, ProgressReport.Status.DONE
-ONE_PLACE = Decimal("0.1")
 
 
 def expected_percent(item, plan, quarter):
