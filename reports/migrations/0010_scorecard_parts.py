@@ -2,9 +2,24 @@
 of a dict per part: every stored scorecard is converted, nothing recomputed, and back again
 on the way down."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.db import migrations, models
 
-from reports.parts import KEYS, unpacked
+# The parts in the order they were stored in at this migration, written out rather than
+# imported, so that a later change to reports.parts cannot change what this step does.
+KEYS = ["completeness", "on_time", "progress", "indicators", "carriers", "returns", "cooperation"]
+
+
+def unpacked(stored):
+    found = {}
+    for key, numerator, denominator, weight in zip(KEYS, stored["n"], stored["d"], stored["w"], strict=True):
+        value = None
+        if denominator:
+            share = Decimal(100) * (Decimal(numerator) if isinstance(numerator, str) else numerator) / denominator
+            value = str(share.quantize(Decimal("0.1"), ROUND_HALF_UP))
+        found[key] = {"value": value, "numerator": numerator, "denominator": denominator, "weight": weight}
+    return found
 
 
 def to_lists(apps, schema_editor):
@@ -27,7 +42,7 @@ def to_dicts(apps, schema_editor):
     Scorecard = apps.get_model("reports", "Scorecard")
     changed = []
     for card in Scorecard.objects.only("pk", "parts").iterator(chunk_size=5000):
-        card.components = unpacked(card.parts)
+        card.components = unpacked(card.parts) if card.parts else {}
         changed.append(card)
         if len(changed) >= 5000:
             Scorecard.objects.bulk_update(changed, ["components"])
