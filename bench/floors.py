@@ -122,7 +122,7 @@ WRITES = {
         "explanation",
         "points",
         "award",
-        "lineage",
+        "trace",
     ),
     "reports_scorecard": (
         "plan_id",
@@ -224,7 +224,7 @@ def written_sizes():
     """{label: average characters} of the JSON that makes up most of what is written."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT (SELECT avg(length(lineage::text)) FROM indicators_computedvalue), "
+            "SELECT (SELECT avg(length(trace::text)) FROM indicators_computedvalue), "
             "(SELECT avg(length(parts::text)) FROM reports_scorecard), "
             "(SELECT avg(length(figures::text)) FROM reports_regionverdict)"
         )

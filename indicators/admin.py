@@ -62,6 +62,7 @@ class ComputedValueAdmin(admin.ModelAdmin):
     list_filter = ["region", "year", "quarter", "status"]
     readonly_fields = ["region", "indicator", "year", "quarter", "value", "status", "explanation", "points", "award",
                        "lineage"]
+    exclude = ["trace"]  # shown expanded, as "lineage"
 
     def has_add_permission(self, request):
         return False  # computed values are rebuilt from inputs, never entered by hand

@@ -453,7 +453,8 @@ class ComputedValue(models.Model):
     # ("再生水利用率19.0%，达到15%以上，得3分"). None: not scored, or not yet (data incomplete).
     points = models.DecimalField(_("points"), max_digits=5, decimal_places=1, null=True, blank=True)
     award = models.CharField(_("points awarded because"), max_length=300, blank=True)
-    lineage = models.JSONField(_("lineage"), default=dict)
+    # The lineage as stored: its input rows named by reference (``indicators.lineage``).
+    trace = models.JSONField(_("lineage"), default=dict)
 
     class Meta:
         verbose_name = _("computed value")
@@ -476,6 +477,23 @@ class ComputedValue(models.Model):
     @property
     def period(self):
         return Quarter(self.year, self.quarter)
+
+    @property
+    def lineage(self):
+        """Every input the value came from, as the computation described it; read with the
+        rows it names (``indicators.lineage.expanded`` does it for many values at once)."""
+        cached = getattr(self, "_lineage", None)
+        if cached is None or cached[0] is not self.trace:
+            from .lineage import expanded
+
+            expanded([self])
+        return self._lineage[1]
+
+    @lineage.setter
+    def lineage(self, described):
+        """Store ``described`` as given; the computation stores its packed form in ``trace``."""
+        self.trace = described
+        self._lineage = (described, described)
 
 
 class Judgement(models.Model):

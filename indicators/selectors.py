@@ -408,7 +408,7 @@ def board(region, indicator_set, quarter):
     quarters = last_quarters(quarter)
     rows = ComputedValue.objects.filter(
         region=region, indicator__indicator_set=indicator_set, year__in={q.year for q in quarters}
-    ).only("indicator_id", "year", "quarter", "value", "status", "explanation", "points", "award", "lineage")
+    ).only("indicator_id", "year", "quarter", "value", "status", "explanation", "points", "award")
     by_key = {(r.indicator_id, Quarter(r.year, r.quarter)): r for r in rows}
     result = []
     for indicator in indicator_set.indicators.order_by("number"):

@@ -90,7 +90,7 @@ def test_the_lineage_names_the_days_of_the_year_and_the_reference_values(demo, c
     reference = ReferenceValue.objects.filter(code=code).first()
     lineage = dict(industry.lineage)
     lineage["references"] = {code: {**lineage["references"][code], "published_on": "2024-09-30"}}
-    type(industry).objects.filter(pk=industry.pk).update(lineage=lineage)
+    type(industry).objects.filter(pk=industry.pk).update(trace=lineage)
     page = lineage_page(client_for, industry)
     listed = re.search(r'data-testid="lineage-references">(.*?)</ul>', page, re.S).group(1)
     assert f"{reference.name}</span>：" in listed and code not in page

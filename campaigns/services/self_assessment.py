@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from core import evidence as evidence_files
 from core.numbers import plain
 from core.workflow import EditConflict, TransitionRefused
+from indicators.lineage import expanded
 from indicators.models import ComputedValue, Indicator
 from indicators.scoring_rules import allowed_points
 
@@ -41,6 +42,7 @@ def computed_values(creation, year, indicators):
             .order_by("indicator", "-quarter"))
     for row in rows:
         found.setdefault(row.indicator_id, row)
+    expanded(found.values())  # their lineages are copied: the rows they name read once for all
     return found
 
 

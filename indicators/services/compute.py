@@ -19,7 +19,8 @@ from core.recompute import mark_stale
 from org.models import Region
 
 from ..formulas import MissingValue, ZeroDenominator, parse
-from ..leakage import Utility, region_leakage, utility_leakage
+from ..leakage import Utility, region_leakage
+from ..lineage import packed, utility_lineage
 from ..models import (
     Adoption,
     ChecklistAnswer,
@@ -50,7 +51,7 @@ class _Entered(NamedTuple):
     pk: int
     report_id: int
     state: str
-    sha256: str
+    source_sha256: str
 
 
 class _UtilityRow(NamedTuple):
@@ -64,7 +65,7 @@ class _UtilityRow(NamedTuple):
     pk: int
     report_id: int
     state: str
-    sha256: str
+    source_sha256: str
 
 
 def _inputs(region_ids, year, quarter):
@@ -111,7 +112,8 @@ def _answers(region_ids, quarter):
 
 
 def _entry(row, value):
-    return {"value": str(value), "entry": row.pk, "report": row.report_id, "state": row.state, "sha256": row.sha256}
+    return {"value": str(value), "entry": row.pk, "report": row.report_id, "state": row.state,
+            "sha256": row.source_sha256}
 
 
 def _references(region_ids, quarter, national):
@@ -143,7 +145,7 @@ def _evaluate(indicator, inputs, utilities, context):
             )
         except ValueError as error:
             return None, str(error), {}
-        lineage = {u.utility: _utility_lineage(u, context.share_of_year) for u in utilities}
+        lineage = {u.utility: utility_lineage(u, u.state, context.share_of_year) for u in utilities}
         return value, "", {"utilities": lineage}
     formula = context.formulas[indicator.pk]
     used = {name: inputs[name] for name in formula.names if name in inputs}
@@ -165,28 +167,10 @@ def _evaluate(indicator, inputs, utilities, context):
     return value, "", lineage
 
 
-def _utility_lineage(u, share):
-    """A utility's inputs and every term of its rate, so a reviewer above can redo the sum."""
-    terms = utility_leakage(
-        Utility(u.utility, u.supply, u.registered, u.resident_metered, u.pipe_km, u.pressure, u.frost_depth),
-        year_share=share,
-    )
-
-    def shown(number):
-        return str(number.quantize(PLACES))
-
-    return {**_entry(u, u.supply), "supply": str(u.supply), "registered": str(u.registered),
-            "resident_metered": str(u.resident_metered), "pipe_km": str(u.pipe_km), "pressure": str(u.pressure),
-            "frost_depth": str(u.frost_depth), "r_wl": shown(terms.comprehensive), "r1": shown(terms.r1),
-            "r2": shown(terms.r2), "r2_raw": shown(terms.r2_raw), "r2_clamped": terms.r2_clamped,
-            "r3": shown(terms.r3), "r4": shown(terms.r4), "rate": shown(terms.rate), "year_share": shown(share),
-            "annualised_supply": shown(terms.annualised_supply)}
-
-
 BATCH = 250  # regions read and written together: bounds memory and the size of IN lists
 # A computed value as it is written: a tuple, as a model instance per row costs more than its arithmetic.
 _ROW = ("region_id", "indicator_id", "year", "quarter", "value", "status", "explanation", "points", "award",
-        "lineage")
+        "trace")
 
 
 def compute_region_quarter(region, quarter, indicator_set):
@@ -224,8 +208,9 @@ def _computed(region_ids, quarters, indicator_set):
             for quarter in sorted(quarters):
                 rows += [row for region_id in batch for row in _region_rows(region_id, quarter, quarters_of)]
                 quarters_of.forget_before(quarter.same_quarter_last_year())
-        upsert_rows(ComputedValue, _ROW, rows, unique_fields=["region", "indicator", "year", "quarter"],
-                    update_fields=["value", "status", "explanation", "points", "award", "lineage"])
+        upsert_rows(ComputedValue, _ROW, [(*row[:-1], packed(row[-1])) for row in rows],
+                    unique_fields=["region", "indicator", "year", "quarter"],
+                    update_fields=["value", "status", "explanation", "points", "award", "trace"])
         yield rows
 
 
