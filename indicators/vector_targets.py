@@ -40,30 +40,61 @@ def target_exprs(rule, *, unit, value, previous=None, references=None, base=None
     ``references``: {code: pl.Expr}; ``base``: {year (int): pl.Expr}. Raises targets.RuleError
     where check would for an unknown kind / op (here whatever the values, check only for a row
     that has a value)."""
-    inputs = _Inputs(unit, value, previous, references or {}, base or {})
-    status, explanation = _compile(rule, inputs)
-    return status.alias("status"), explanation.alias("explanation")
+    plan = _Plan(unit, value, previous, references or {}, base or {})
+    status, explanation = _compile(rule, plan)
+    steps = plan.struct()
+    return steps.struct.field(status).alias("status"), steps.struct.field(explanation).alias("explanation")
 
 
-class _Inputs:
-    """The columns a rule reads, as scale-18 Decimals so products keep every stored place."""
+class _Plan:
+    """A rule's intermediate results, each worked out once: fields added one after another to a
+    struct of the inputs (``struct.with_fields``). Written as one nested expression, a result
+    used in several places (a branch's status in any/all, a quotient in its rounding) would be
+    copied into each, and nested rules multiply the copies."""
 
     def __init__(self, unit, value, previous, references, base):
         self.unit = f"{unit}"
-        self.value = value.cast(DECIMAL)
-        self.previous = _column(previous)
-        self.references = {code: expr.cast(DECIMAL) for code, expr in references.items()}
-        self.base = {int(year): expr.cast(DECIMAL) for year, expr in base.items()}
+        self.columns = {"value": value}
+        if previous is not None:
+            self.columns["previous"] = previous
+        self.references = {}
+        for index, (code, expr) in enumerate(references.items()):
+            self.columns[f"reference_{index}"] = expr
+            self.references[code] = pl.field(f"reference_{index}")
+        self.base = {}
+        for year, expr in base.items():
+            self.columns[f"base_{int(year)}"] = expr
+            self.base[int(year)] = pl.field(f"base_{int(year)}")
+        self.value = pl.field("value")
+        self.previous = pl.field("previous") if previous is not None else NULL
+        self.steps = []
+        self.value_text = None
 
-    def reference(self, code):
-        return _column(self.references.get(code))
+    def keep(self, expr):
+        """``expr`` as a field of the plan: worked out once, however often it is used."""
+        return pl.field(self.named(expr))
 
-    def value_text(self):
-        return _text(number_text(self.value), self.unit)
+    def named(self, expr):
+        """The name of the field that keeps ``expr``."""
+        name = f"step_{len(self.steps)}"
+        self.steps.append(expr.alias(name))
+        return name
+
+    def shown_value(self):
+        """fmt(value, unit), kept once for every sentence that starts with it."""
+        if self.value_text is None:
+            self.value_text = self.keep(_text(number_text(self.value), self.unit))
+        return self.value_text
+
+    def struct(self):
+        # Scale 18 throughout, so a product keeps every stored place.
+        steps = pl.struct(**{name: expr.cast(DECIMAL) for name, expr in self.columns.items()})
+        for step in self.steps:
+            steps = steps.struct.with_fields(step)
+        return steps
 
 
-def _column(expr):
-    return pl.lit(None, dtype=DECIMAL) if expr is None else expr.cast(DECIMAL)
+NULL = pl.lit(None, dtype=DECIMAL)
 
 
 def _text(*parts):
@@ -79,83 +110,86 @@ def _number(text):
     return pl.lit(number, dtype=DECIMAL)
 
 
-def _choose(cases, otherwise):
+def _choose(plan, cases, otherwise):
     """The first of ``cases`` (condition, status, explanation) whose condition holds, else
-    ``otherwise`` (status, explanation): check's chain of ``if ... return``."""
-    status, explanation = pl, pl
-    for condition, case_status, case_explanation in cases:
-        status = status.when(condition).then(pl.lit(case_status))
-        explanation = explanation.when(condition).then(case_explanation)
-    return status.otherwise(pl.lit(otherwise[0])), explanation.otherwise(otherwise[1])
+    ``otherwise`` (status, explanation): check's chain of ``if ... return``. Gives the names of
+    the status and explanation fields."""
+    status, explanation = pl.lit(otherwise[0]), otherwise[1]
+    for condition, case_status, case_explanation in reversed(cases):
+        holds = plan.keep(condition)
+        status = pl.when(holds).then(pl.lit(case_status)).otherwise(status)
+        explanation = pl.when(holds).then(case_explanation).otherwise(explanation)
+    return plan.named(status), plan.named(explanation)
 
 
-def _compile(rule, inputs):
+def _compile(rule, plan):
     kind = rule.get("kind")
     if kind in ("any", "all"):
         if not rule["rules"]:
-            # No branch: the outcome does not depend on the row (tied to the value column so
-            # that a select still gives one per row).
+            # No branch: the outcome does not depend on the row.
             outcome = targets.check(rule, value=None)
-            every_row = inputs.value.is_null() | inputs.value.is_not_null()
-            return pl.when(every_row).then(pl.lit(outcome.status)), pl.when(every_row).then(pl.lit(outcome.explanation))
-        outcomes = [_compile(branch, inputs) for branch in rule["rules"]]
-        return _all(outcomes) if kind == "all" else _any(outcomes)
-    missing = (inputs.value.is_null(), INCOMPLETE, pl.lit("缺少本期数值，无法判断是否达到要求。"))
-    cases, otherwise = _cases(kind, rule, inputs)
-    return _choose([missing, *cases], otherwise)
+            return _choose(plan, [], (outcome.status, pl.lit(outcome.explanation)))
+        outcomes = [_compile(branch, plan) for branch in rule["rules"]]
+        outcomes = [(pl.field(status), pl.field(explanation)) for status, explanation in outcomes]
+        return _all(plan, outcomes) if kind == "all" else _any(plan, outcomes)
+    missing = (plan.value.is_null(), INCOMPLETE, pl.lit("缺少本期数值，无法判断是否达到要求。"))
+    cases, otherwise = _cases(kind, rule, plan)
+    return _choose(plan, [missing, *cases], otherwise)
 
 
-def _cases(kind, rule, inputs):
+def _cases(kind, rule, plan):
     """check's branches for one simple rule, the value present: ([(condition, status, text)], otherwise)."""
-    value, unit = inputs.value, inputs.unit
+    value, unit = plan.value, plan.unit
     if kind == "bound":
         op = rule["op"]
         target = Decimal(rule["value"])
-        return _compare(inputs, op, _number(rule["value"]), f"{OPS[op][2] if op in OPS else ''}{fmt(target, unit)}")
+        return _compare(plan, op, _number(rule["value"]), f"{OPS[op][2] if op in OPS else ''}{fmt(target, unit)}")
     if kind == "exact":
         target = _number(rule["value"])
         shown = fmt(Decimal(rule["value"]), unit)
-        return ([(value == target, MET, _text(inputs.value_text(), f"等于要求的{shown}，满足要求。"))],
-                (NOT_MET, _text(inputs.value_text(), f"不等于要求的{shown}，未满足要求。")))
+        return ([(value == target, MET, _text(plan.shown_value(), f"等于要求的{shown}，满足要求。"))],
+                (NOT_MET, _text(plan.shown_value(), f"不等于要求的{shown}，未满足要求。")))
     if kind == "quota":
-        quota = inputs.reference(rule["reference"])
+        quota = plan.references.get(rule["reference"], NULL)
         unset = (quota.is_null(), INCOMPLETE, pl.lit("未设置下达的控制指标，无法判断是否达到要求。"))
-        cases, otherwise = _compare(inputs, "le", quota, _text("控制指标", number_text(quota), unit))
+        cases, otherwise = _compare(plan, "le", quota, _text("控制指标", number_text(quota), unit))
         return [unset, *cases], otherwise
     if kind == "relative":
-        reference = inputs.reference(rule["reference"])
+        reference = plan.references.get(rule["reference"], NULL)
         unset = (reference.is_null(), INCOMPLETE, pl.lit("缺少全国参考值，无法判断是否达到要求。"))
         factor = Decimal(rule["factor"])
-        limit = _number(rule["factor"]) * reference
+        limit = plan.keep(_number(rule["factor"]) * reference)
         share = _text("全国平均值", number_text(reference), f"的{fmt(factor * 100)}%（", number_text(limit), unit, "）")
-        cases, otherwise = _compare(inputs, rule["op"], limit, share)
+        cases, otherwise = _compare(plan, rule["op"], limit, share)
         return [unset, *cases], otherwise
     if kind == "range":
-        return _range(rule, inputs)
+        return _range(rule, plan)
     if kind == "change_vs_base":
-        return _change_vs_base(rule, inputs)
+        return _change_vs_base(rule, plan)
     if kind == "change":
-        previous = inputs.previous
+        previous = plan.previous
         unknown = (previous.is_null() | (previous == 0), INCOMPLETE, pl.lit("缺少上年数值，无法计算年变化率。"))
-        met, word, moved = _change(rule, value, previous)
-        said = _text("较上年", word, moved, "%，")
+        met, word, moved = _change(plan, rule, previous)
+        said = plan.keep(_text("较上年", word, moved, "%，"))
         wanted = f"{describe(rule)}的要求。"
         return [unknown, (met, MET, _text(said, f"满足{wanted}"))], (NOT_MET, _text(said, f"未达到{wanted}"))
     raise RuleError(f"无法识别的目标规则：{rule!r}")
 
 
-def _compare(inputs, op, target, shown):
+def _compare(plan, op, target, shown):
     """targets._compare: the value against ``target`` (``shown`` as the sentence names it)."""
     if op not in OPS:
         raise RuleError(f"无法识别的比较方式：{op}")
     held, failed = RELATIONS[op]
-    holds = OPS[op][0](inputs.value, target)
-    return ([(holds, MET, _text(inputs.value_text(), held, shown, "，满足要求。"))],
-            (NOT_MET, _text(inputs.value_text(), failed, shown, "，未满足要求。")))
+    holds = OPS[op][0](plan.value, target)
+    if not isinstance(shown, str):
+        shown = plan.keep(shown)
+    return ([(holds, MET, _text(plan.shown_value(), held, shown, "，满足要求。"))],
+            (NOT_MET, _text(plan.shown_value(), failed, shown, "，未满足要求。")))
 
 
-def _range(rule, inputs):
-    value, unit = inputs.value, inputs.unit
+def _range(rule, plan):
+    value, unit = plan.value, plan.unit
     low, high = Decimal(rule["min"]), Decimal(rule["max"])
     low_in, high_in = rule.get("min_inclusive", True), rule.get("max_inclusive", True)
     wanted = describe(rule, unit=unit)
@@ -165,30 +199,31 @@ def _range(rule, inputs):
         below = below | (value == _number(rule["min"]))
     if not high_in:
         above = above | (value == _number(rule["max"]))
-    return ([(below, NOT_MET, _text(inputs.value_text(), f"低于下限{fmt(low, unit)}，未满足{wanted}的要求。")),
-             (above, NOT_MET, _text(inputs.value_text(), f"高于上限{fmt(high, unit)}，未满足{wanted}的要求。"))],
-            (MET, _text(inputs.value_text(), f"在{wanted}之内，满足要求。")))
+    shown = plan.shown_value()
+    return ([(below, NOT_MET, _text(shown, f"低于下限{fmt(low, unit)}，未满足{wanted}的要求。")),
+             (above, NOT_MET, _text(shown, f"高于上限{fmt(high, unit)}，未满足{wanted}的要求。"))],
+            (MET, _text(shown, f"在{wanted}之内，满足要求。")))
 
 
-def _change_vs_base(rule, inputs):
+def _change_vs_base(rule, plan):
     year = int(rule["base_year"])
     wanted = describe(rule)
-    base_value = _column(inputs.base.get(year))
-    met, word, moved = _change(rule, inputs.value, base_value)
-    said = _text(inputs.value_text(), f"较{year}年的", number_text(base_value), inputs.unit, word, moved, "%")
+    base_value = plan.base.get(year, NULL)
+    met, word, moved = _change(plan, rule, base_value)
+    said = plan.keep(_text(plan.shown_value(), f"较{year}年的", number_text(base_value), plan.unit, word, moved, "%"))
     return ([(base_value.is_null(), INCOMPLETE, pl.lit(f"缺少{year}年（基准年）的数值，无法计算{wanted}是否达到。")),
              (base_value == 0, INCOMPLETE, pl.lit(f"{year}年（基准年）的数值为0，无法计算变化率。")),
              (met, MET, _text(said, f"，满足{wanted}的要求。"))],
             (NOT_MET, _text(said, f"，未达到{wanted}的要求。")))
 
 
-def _change(rule, value, origin):
+def _change(plan, rule, origin):
     """For change = (value - origin) / origin * 100 as check computes it: (whether it moved at
     least ``at_least`` in the rule's direction, the direction word, abs(change) as fmt shows it).
     Rows where ``origin`` is null or 0 give nulls; the caller's earlier cases cover them."""
     fall = rule["direction"] == "fall"
-    origin = pl.when(origin != 0).then(origin)
-    delta = value - origin
+    origin = plan.keep(pl.when(origin != 0).then(origin))
+    delta = plan.keep(plan.value - origin)
     hundred = pl.lit(Decimal(100), dtype=DECIMAL)
     moved = (-delta if fall else delta) * hundred
     need = _number(rule["at_least"]) * origin
@@ -199,10 +234,10 @@ def _change(rule, value, origin):
         word = pl.when((delta == 0) | ~same_sign).then(pl.lit("下降")).otherwise(pl.lit("上升"))
     else:
         word = pl.when((delta == 0) | same_sign).then(pl.lit("增长")).otherwise(pl.lit("下降"))
-    return met, word, _quotient_text(delta.abs() * hundred, origin.abs())
+    return met, word, _quotient_text(plan, plan.keep(delta.abs() * hundred), plan.keep(origin.abs()))
 
 
-def _quotient_text(numerator, denominator, places=2):
+def _quotient_text(plan, numerator, denominator, places=2):
     """number_text(numerator / denominator, places) for non-negative operands, rounded from the
     exact quotient as Python's Decimal does. Polars rounds a quotient at 18 places first, which
     can land one a hair off a half exactly on it (5.01499…9 → 5.015 → 5.02); where it lands on
@@ -210,20 +245,21 @@ def _quotient_text(numerator, denominator, places=2):
     more than 1e17 %, from a previous figure near zero) is worked out by Python as check does,
     rather than stopping the whole frame with an overflow."""
     scale = Decimal(10) ** places
-    huge = numerator * pl.lit(scale * Decimal("1e-19"), dtype=DECIMAL) >= denominator
+    huge = plan.keep(numerator * pl.lit(scale * Decimal("1e-19"), dtype=DECIMAL) >= denominator)
     fits = pl.when(~huge).then(denominator)
-    scaled = numerator * pl.lit(scale, dtype=DECIMAL) / fits
-    low = scaled.floor()
-    tie = (scaled - low) == pl.lit(HALF, dtype=DECIMAL)
+    scaled = plan.keep(numerator * pl.lit(scale, dtype=DECIMAL) / fits)
+    low = plan.keep(scaled.floor())
+    tie = plan.keep((scaled - low) == pl.lit(HALF, dtype=DECIMAL))
     # Only on tied rows, so no other row's product can overflow: 2·n·10^places against (2·low + 1)·d.
-    twice = pl.when(tie).then(numerator * pl.lit(2 * scale, dtype=DECIMAL))
-    odd = pl.when(tie).then((low * 2 + 1).cast(pl.Decimal(38, 0)) * fits)
+    twice = plan.keep(pl.when(tie).then(numerator * pl.lit(2 * scale, dtype=DECIMAL)))
+    odd = plan.keep(pl.when(tie).then((low * 2 + 1).cast(pl.Decimal(38, 0)) * fits))
     whole = (pl.when(tie & (twice > odd)).then(low + 1)
              .when(tie & (twice < odd)).then(low)
              .otherwise(scaled.round(0)))
     exact = pl.struct(numerator=numerator, denominator=denominator, huge=huge).map_batches(
         lambda batch: _python_quotient_texts(batch, scale), return_dtype=pl.String)
-    return pl.when(huge).then(exact).otherwise(number_text(whole / pl.lit(scale, dtype=DECIMAL), places))
+    shown = number_text(plan.keep(whole / pl.lit(scale, dtype=DECIMAL)), places)
+    return plan.keep(pl.when(huge).then(exact).otherwise(shown))
 
 
 def _python_quotient_texts(batch, scale):
@@ -242,22 +278,22 @@ def _joined(explanations):
                                ignore_nulls=True), "。")
 
 
-def _any(outcomes):
+def _any(plan, outcomes):
     met = pl.any_horizontal([status == MET for status, _ in outcomes])
     incomplete = pl.any_horizontal([status == INCOMPLETE for status, _ in outcomes])
     # Met: the failed branches are named too, the incomplete ones are not (as check says it).
     said = _joined([pl.when(status != INCOMPLETE).then(text) for status, text in outcomes])
-    every = _joined([text for _, text in outcomes])
-    return _choose([(met, MET, said), (incomplete, INCOMPLETE, every)], (NOT_MET, every))
+    every = plan.keep(_joined([text for _, text in outcomes]))
+    return _choose(plan, [(met, MET, said), (incomplete, INCOMPLETE, every)], (NOT_MET, every))
 
 
-def _all(outcomes):
-    said = pl.concat_str([_text(f"条件{index}：", text.str.strip_chars_end("。"))
-                          for index, (_, text) in enumerate(outcomes, start=1)], separator="；")
+def _all(plan, outcomes):
+    said = plan.keep(pl.concat_str([_text(f"条件{index}：", text.str.strip_chars_end("。"))
+                                    for index, (_, text) in enumerate(outcomes, start=1)], separator="；"))
     failed = pl.concat_str([pl.when(status == NOT_MET).then(pl.lit(str(index)))
                             for index, (status, _) in enumerate(outcomes, start=1)], separator="、", ignore_nulls=True)
     every = pl.all_horizontal([status == MET for status, _ in outcomes])
     some_failed = pl.any_horizontal([status == NOT_MET for status, _ in outcomes])
-    return _choose([(every, MET, _text("各项条件均满足。", said, "。")),
-                    (some_failed, NOT_MET, _text("条件", failed, "未满足。", said, "。"))],
+    return _choose(plan, [(every, MET, _text("各项条件均满足。", said, "。")),
+                          (some_failed, NOT_MET, _text("条件", failed, "未满足。", said, "。"))],
                    (INCOMPLETE, _text("尚不能判断是否各项条件均满足。", said, "。")))

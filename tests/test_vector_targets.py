@@ -64,6 +64,11 @@ RULES = [
     ({"kind": "any", "rules": [{"kind": "all", "rules": [QUOTA, LEAK]}, SINCE_2015,
                                {"kind": "change", "direction": "growth", "at_least": "5"}]}, "%"),
     ({"kind": "any", "rules": [LEAK]}, "%"),
+    # Numbers stored as JSON numbers rather than strings, as a hand-edited rule may have them.
+    ({"kind": "bound", "op": "ge", "value": 60}, "%"),
+    ({"kind": "range", "min": 1.5, "max": 3, "min_inclusive": False}, "‰"),
+    ({"kind": "change", "direction": "growth", "at_least": 2.5}, ""),
+    ({"kind": "relative", "op": "le", "factor": 2, "reference": "NATIONAL_IND_WATER"}, "万m³"),
     ({"kind": "any", "rules": []}, "%"),
     ({"kind": "all", "rules": []}, "%"),
 ]
