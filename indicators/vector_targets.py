@@ -5,8 +5,10 @@ per row.
 Decimal arithmetic: comparisons are made on exact Decimal values, multiplied out where
 ``check`` divides (a year-on-year change is compared as ``(value - previous) * 100`` against
 ``at_least * previous``), so no rounded quotient decides a status. Python rounds that quotient
-to 28 significant digits first; the two agree while the operands' digits fit (|previous| times
-10 to the number of decimal places below about 1e20), which the stored figures always do.
+to 28 significant digits first; the two agree while |previous| × 10^(its decimal places + the
+rule's) stays below about 1e20 (figures with 6 places: below 1e14), and Polars' Decimal(38, 18)
+needs |value - previous| × 10^4 below 1e20. Products (factor × reference, at_least × previous)
+are exact while the operands' places add up to 18 or fewer.
 """
 
 from decimal import Decimal
