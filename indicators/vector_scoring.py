@@ -35,12 +35,15 @@ def decimal_lit(value):
     return pl.lit(Decimal(str(value)), dtype=DECIMAL)
 
 
-def plain_expr(number):
-    """``core.numbers.plain`` of a Decimal expression, row by row: “12.5” for 12.50, “100”
-    for 100, “0” for zero, null for null. Polars has no negative zero, so a zero is always
-    “0” (see ``fmt_expr`` for the one place Python writes “-0”)."""
-    digits = number.cast(DECIMAL).cast(pl.String)
-    # Decimal(38, 18) is always written with a point and 18 places: strip zeros, then the point.
+def plain_expr(number, places=18):
+    """``core.numbers.plain`` of a Decimal expression whose numbers have at most ``places``
+    places (18 for any Decimal(38, 18)), row by row: “12.5” for 12.50, “100” for 100, “0”
+    for zero, null for null. Polars has no negative zero, so a zero is always “0” (see
+    ``fmt_expr`` for where Python writes “-0”)."""
+    digits = number.cast(pl.Decimal(38, places)).cast(pl.String)
+    if not places:
+        return digits
+    # Written with a point and ``places`` places: strip the zeros, then the point.
     return digits.str.strip_chars_end("0").str.strip_chars_end(".")
 
 
@@ -53,8 +56,8 @@ def fmt_expr(number, unit="", negative_zero=None):
     minus_zero = (number < 0) & (rounded == 0)
     if negative_zero is not None:
         minus_zero = minus_zero | negative_zero
-    text = pl.when(minus_zero).then(pl.lit("-0")).otherwise(plain_expr(rounded))
-    return text + pl.lit(unit) if unit else text
+    text = pl.when(minus_zero).then(pl.lit("-0")).otherwise(plain_expr(rounded, 2))
+    return pl.concat_str(text, pl.lit(unit)) if unit else text
 
 
 def award_exprs(rule, *, full, name, unit, status, value, previous=None, references=None):
@@ -70,17 +73,32 @@ def award_exprs(rule, *, full, name, unit, status, value, previous=None, referen
     if kind == "all":
         points, text = _all(full, status)
         return points.alias("points"), text.alias("text")
+    references = references or {}
     if in_python(rule):
-        return _in_python(rule, full, name, unit, status, value, previous, references or {})
-    measured, label, unit, missing, negative_zero = _measured(rule, value, previous, name, unit)
-    shown = pl.lit(label) + fmt_expr(measured, unit, negative_zero)
+        return _in_python(rule, full, name, unit, status, value, previous, references)
+    # A row is a struct whose fields are added stage by stage: a field is computed once and
+    # then read, where a nested expression would compute it again at every use. The points
+    # and the text are two such rows, the first without the words, which cost the most.
+    row = pl.struct(value=value.cast(DECIMAL), previous=_decimal_or_null(previous),
+                    line=_decimal_or_null(references.get(rule.get("reference"))))
+    row = row.struct.with_fields(**_measured(rule))
+    label, unit = _label(rule, name, unit)
     if kind == "steps":
-        points, text = _steps(rule, measured, shown, unit)
+        (points, text), words = _steps(rule, unit), {}
     else:
-        points, text, unreferenced = _per_unit(rule, full, measured, shown, unit, references or {})
-        missing = pl.coalesce(missing, unreferenced)
-    return (pl.when(missing.is_null()).then(points).otherwise(None).cast(POINTS).alias("points"),
-            pl.coalesce(missing, text).alias("text"))
+        row = _per_unit_numbers(rule, full, row)
+        (points, text), words = _per_unit(rule, unit), _per_unit_words(rule, unit)
+    points = row.struct.with_fields(points=pl.when(F("missing").is_null()).then(points).cast(POINTS))
+    shown = pl.concat_str(pl.lit(label), fmt_expr(F("measured"), unit, F("negative_zero")))
+    text = row.struct.with_fields(shown=shown, **words).struct.with_fields(text=pl.coalesce(F("missing"), text))
+    return points.struct.field("points"), text.struct.field("text")
+
+
+F = pl.field
+
+
+def _decimal_or_null(number):
+    return pl.lit(None, dtype=DECIMAL) if number is None else number.cast(DECIMAL)
 
 
 def in_python(rule):
@@ -135,15 +153,24 @@ def _all(full, status):
     return points.cast(POINTS), text
 
 
-def _measured(rule, value, previous, name, unit):
-    """(the number scored, how to call it, its unit, the reason it cannot be scored or null,
-    where Python's number is a negative zero) — ``scoring_rules._measured`` row by row."""
-    value = value.cast(DECIMAL)
+def _label(rule, name, unit):
+    """How ``scoring_rules._measured`` calls the number scored, and its unit."""
+    measure = rule.get("measure", "value")
+    if measure == "value":
+        return name, unit
+    # An item named for its change ("万元GDP用水量降幅") is not called "…降幅较上年降幅".
+    word = "降幅" if measure == "fall" else "增幅"
+    return (name if name.endswith(word) else f"{name}较上年{word}"), "%"
+
+
+def _measured(rule):
+    """Fields ``measured`` (the number scored), ``missing`` (why it cannot be scored, or
+    null) and ``negative_zero`` (Python's number is -0): ``scoring_rules._measured``."""
+    value, previous = F("value"), F("previous")
     measure = rule.get("measure", "value")
     incomplete = pl.when(value.is_null()).then(pl.lit(INCOMPLETE_TEXT)).otherwise(pl.lit(None, dtype=pl.String))
     if measure == "value":
-        return value, name, unit, incomplete, None
-    previous = pl.lit(None, dtype=DECIMAL) if previous is None else previous.cast(DECIMAL)
+        return {"measured": value, "missing": incomplete, "negative_zero": pl.lit(False)}
     divisor = pl.when(previous != 0).then(previous)  # null, not a division error, for zero
     # Python divides first, then multiplies by 100; multiplying first keeps two more places here,
     # for every difference small enough to be multiplied within Decimal(38, 18).
@@ -151,19 +178,19 @@ def _measured(rule, value, previous, name, unit):
     small = pl.when(difference.abs() < decimal_lit("1e17")).then(difference)
     change = pl.coalesce(small * decimal_lit(100) / divisor, difference / divisor * decimal_lit(100))
     missing = pl.coalesce(incomplete, pl.when(divisor.is_null()).then(pl.lit(NO_PREVIOUS_TEXT)))
-    word = "降幅" if measure == "fall" else "增幅"
-    label = name if name.endswith(word) else f"{name}较上年{word}"
     if measure == "fall":
-        return -change, label, "%", missing, None
+        return {"measured": -change, "missing": missing, "negative_zero": pl.lit(False)}
     # Decimal gives 0 / a negative number as -0, which _fmt writes “-0”.
-    return change, label, "%", missing, (value == previous) & (previous < 0)
+    return {"measured": change, "missing": missing, "negative_zero": (value == previous) & (previous < 0)}
 
 
 def _bound(step, key):
     return Decimal(str(step[key])) if step.get(key) not in (None, "") else None
 
 
-def _steps(rule, value, shown, unit):
+def _steps(rule, unit):
+    """(points, text) of a row's fields: ``scoring_rules._steps``."""
+    value = F("measured")
     higher = rule["better"] == "higher"
     steps = rule["steps"]
     points = tail = pl  # each step adds a .when(…).then(…); the chain starts at pl.when
@@ -182,7 +209,8 @@ def _steps(rule, value, shown, unit):
         said = f"得{plain(awarded)}分" if awarded else "不得分"
         points = points.when(inside).then(decimal_lit(awarded))
         tail = tail.when(inside).then(pl.lit(f"，{where}，{said}"))
-    return points.otherwise(decimal_lit(0)), shown + tail.otherwise(pl.lit(_outside(steps, higher, unit)))
+    return (points.otherwise(decimal_lit(0)),
+            pl.concat_str(F("shown"), tail.otherwise(pl.lit(_outside(steps, higher, unit)))))
 
 
 def _all_true(*conditions):
@@ -204,26 +232,27 @@ def _outside(steps, higher, unit):
     return f"，未达到{_fmt(end, unit)}，不得分" if higher else f"，高于{_fmt(end, unit)}，不得分"
 
 
-def _per_unit(rule, full, value, shown, unit, references):
-    """(points, text, the reason it cannot be scored or null): ``scoring_rules._per_unit``."""
-    if "reference" in rule:
-        code = rule["reference"]
-        line = references.get(code)
-        line = pl.lit(None, dtype=DECIMAL) if line is None else line.cast(DECIMAL)
-        line_text = fmt_expr(line, unit)
-        unreferenced = pl.when(line.is_null()).then(pl.lit(f"缺少参考值{code}，暂不计分"))
-    else:
-        constant = Decimal(str(rule["line"]))
-        line, line_text = decimal_lit(constant), pl.lit(_fmt(constant, unit))
-        unreferenced = pl.lit(None, dtype=pl.String)
-    higher = rule["better"] == "higher"
-    better_word, worse_word = ("高于", "低于") if higher else ("低于", "高于")
+def _per_unit_numbers(rule, full, row):
+    """``row`` with the numbers of ``scoring_rules._per_unit``: ``margin`` (past the line,
+    in the better direction), ``bonus`` (capped), ``no_bonus``, ``raised`` (the points at
+    or past the line), ``lowered`` (the points short of it, when deducted), and ``missing``
+    saying also when the reference line is missing."""
     at_line, size = Decimal(str(rule["at_line"])), Decimal(str(rule["unit"]))
     count = rule.get("count", "whole")
-    margin = value - line if higher else line - value
+    each, penalty = Decimal(str(rule.get("bonus", 0))), Decimal(str(rule.get("penalty", 0)))
+    if "reference" in rule:
+        line = F("line")
+        unreferenced = pl.when(line.is_null()).then(pl.lit(f"缺少参考值{rule['reference']}，暂不计分"))
+        row = row.struct.with_fields(missing=pl.coalesce(F("missing"), unreferenced))
+    else:
+        line = decimal_lit(rule["line"])
+    higher = rule["better"] == "higher"
+    row = row.struct.with_fields(margin=F("measured") - line if higher else line - F("measured"))
+    margin = F("margin")
 
-    each = Decimal(str(rule.get("bonus", 0)))
-    bonus = _earned(margin, size, count, each)
+    row = row.struct.with_fields(bonus=_earned(margin, size, count, each),
+                                 deduction=_earned(-margin, size, count, penalty, down=False))
+    bonus = F("bonus")
     # In proportion a tiny bonus may round to 0 at 18 places, never at Python's 28 digits.
     no_bonus = (margin == 0) | pl.lit(not each) if count == "exact" else bonus == 0
     if "bonus_cap" in rule:
@@ -231,29 +260,50 @@ def _per_unit(rule, full, value, shown, unit, references):
         bonus = pl.when(bonus > decimal_lit(cap)).then(decimal_lit(cap)).otherwise(bonus)
         no_bonus = no_bonus | pl.lit(not cap)
     raised = decimal_lit(at_line) + bonus
-    points = _round_points(pl.when(raised > decimal_lit(full)).then(decimal_lit(full)).otherwise(raised))
-    reached = pl.when(margin == 0).then(pl.lit("达到标准")).otherwise(pl.lit(f"{better_word}标准"))
-    said = pl.lit("，得") + plain_expr(points) + pl.lit("分")
-    better_text = (pl.when(no_bonus).then(shown + pl.lit("，") + reached + line_text + said)
-                   .otherwise(shown + pl.lit(f"，{better_word}标准") + line_text + pl.lit("共") + fmt_expr(margin, unit)
-                              + pl.lit(f"，得{plain(at_line)}分，加") + plain_expr(_round_points(bonus))
-                              + pl.lit("分，共") + plain_expr(points) + pl.lit("分")))
+    lowered, floor = decimal_lit(at_line) - F("deduction"), decimal_lit(rule.get("floor", 0))
+    return row.struct.with_fields(
+        bonus=bonus, no_bonus=no_bonus,
+        raised=_round_points(pl.when(raised > decimal_lit(full)).then(decimal_lit(full)).otherwise(raised)),
+        lowered=_round_points(pl.when(lowered < floor).then(floor).otherwise(lowered)))
 
+
+def _per_unit_words(rule, unit):
+    """The numbers ``_per_unit`` writes, each written once (a text field of the row)."""
+    at_line = decimal_lit(rule["at_line"])
+    words = {"margin_text": fmt_expr(F("margin").abs(), unit), "raised_text": plain_expr(F("raised"), 1),
+             "bonus_text": plain_expr(_round_points(F("bonus")), 1), "lowered_text": plain_expr(F("lowered"), 1),
+             "deducted_text": plain_expr(_round_points(at_line - F("lowered")), 1)}
+    if "reference" in rule:
+        words["line_text"] = fmt_expr(F("line"), unit)
+    return words
+
+
+def _per_unit(rule, unit):
+    """(points, text) of a row's fields (``_per_unit_numbers``, ``_per_unit_words``):
+    ``scoring_rules._per_unit``. The margin is written without its sign: it is past the line
+    in the better direction, and Python writes it negated in the worse."""
+    higher = rule["better"] == "higher"
+    better_word, worse_word = ("高于", "低于") if higher else ("低于", "高于")
+    at_line = Decimal(str(rule["at_line"]))
+    line = F("line_text") if "reference" in rule else pl.lit(_fmt(Decimal(str(rule["line"])), unit))
+    shown, margin = F("shown"), F("margin")
+    reached = pl.when(margin == 0).then(pl.lit("达到标准")).otherwise(pl.lit(f"{better_word}标准"))
+    better_text = pl.when(F("no_bonus")).then(
+        pl.concat_str(shown, pl.lit("，"), reached, line, pl.lit("，得"), F("raised_text"), pl.lit("分"))
+    ).otherwise(pl.concat_str(
+        shown, pl.lit(f"，{better_word}标准"), line, pl.lit("共"), F("margin_text"),
+        pl.lit(f"，得{plain(at_line)}分，加"), F("bonus_text"), pl.lit("分，共"), F("raised_text"), pl.lit("分")))
     if rule.get("worse", "deduct") == "zero":
         worse_points = decimal_lit(0)
-        worse_text = shown + pl.lit(f"，{worse_word}标准") + line_text + pl.lit("，不得分")
+        worse_text = pl.concat_str(shown, pl.lit(f"，{worse_word}标准"), line, pl.lit("，不得分"))
     else:
-        # Rounded up, so that the points left are rounded down (see _earned).
-        deduction = _earned(-margin, size, count, Decimal(str(rule.get("penalty", 0))), down=False)
-        lowered, floor = decimal_lit(at_line) - deduction, decimal_lit(rule.get("floor", 0))
-        worse_points = _round_points(pl.when(lowered < floor).then(floor).otherwise(lowered))
-        worse_text = (shown + pl.lit(f"，{worse_word}标准") + line_text + pl.lit("共") + fmt_expr(-margin, unit)
-                      + pl.lit("，扣") + plain_expr(_round_points(decimal_lit(at_line) - worse_points))
-                      + pl.lit("分，得") + plain_expr(worse_points) + pl.lit("分"))
-
+        worse_points = F("lowered")
+        worse_text = pl.concat_str(
+            shown, pl.lit(f"，{worse_word}标准"), line, pl.lit("共"), F("margin_text"),
+            pl.lit("，扣"), F("deducted_text"), pl.lit("分，得"), F("lowered_text"), pl.lit("分"))
     better = margin >= 0
-    return (pl.when(better).then(points).otherwise(worse_points),
-            pl.when(better).then(better_text).otherwise(worse_text), unreferenced)
+    return (pl.when(better).then(F("raised")).otherwise(worse_points),
+            pl.when(better).then(better_text).otherwise(worse_text))
 
 
 def _earned(margin, size, count, each, down=True):
