@@ -2,15 +2,23 @@
 the points and the sentence ``scoring_rules.award`` gives, exactly, so a whole batch of
 regions is scored in one pass instead of one ``award`` call a row.
 
-Numbers are Polars Decimal(38, 18). What the rule says (lines, steps, points) is worked out
-in Python once, with ``scoring_rules``' own helpers; only what depends on the row is an
-expression. Rounding follows the Python code: ``_pts`` and ``_fmt`` round a half away from
-zero (Polars' ``half_away_from_zero`` is ROUND_HALF_UP, done on the Decimal itself), whole and
-started units are an exact floor and ceiling (``//``, which Polars computes exactly).
-Where Python divides, Decimal keeps 28 significant digits and Polars 18 places: the two
-agree unless the exact quotient lies within about 1e-18 of a step, a unit or a rounding
-half without being on it, which values written to 6 places cannot do while last year's
-value stays below about 1e10.
+Numbers are Polars Decimal(38, 18). What the rule says (lines, steps, points, their words)
+is worked out in Python once, with ``scoring_rules``' own helpers; only what depends on the
+row is an expression. Rounding follows the Python code, on the Decimals themselves:
+``_pts`` and ``_fmt`` round a half away from zero (Polars' ``half_away_from_zero`` is
+ROUND_HALF_UP), whole and started units are an exact floor and ceiling (``//``), and
+units counted in proportion are rounded down (a bonus) or up (a deduction) to 18 places,
+exactly, which keeps every comparison with a half at one place (``floor_ratio``).
+
+How far that is exact. On the value itself: wherever Python's own arithmetic is (the
+differences and quotients it takes fit its 28 significant digits, as they do for values
+below 1e8 with any number of places up to 18). On a change on last year: Python's change
+has 28 significant digits, Polars' 18 places, so they agree unless the exact change lies
+within 5e-19 of a step, a line, a unit or a rounding half without being on it; with values
+written to 6 places that cannot happen while last year's value is below 1e8 in size. A
+few rules in proportion are left to ``award`` itself (``in_python``). A change or margin
+beyond ±1e20, which Decimal(38, 18) cannot hold, raises a ComputeError where Python would
+write it out.
 """
 
 from decimal import Decimal
