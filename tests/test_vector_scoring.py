@@ -5,13 +5,15 @@ zero, negatives, nulls and random values."""
 
 import random
 from decimal import Decimal
+from fractions import Fraction
+from math import floor
 
 import polars as pl
 import pytest
 
 from core.numbers import plain
 from indicators.scoring_rules import _fmt, award, validate_scoring
-from indicators.vector_scoring import DECIMAL, award_exprs, fmt_expr, in_python, plain_expr
+from indicators.vector_scoring import DECIMAL, award_exprs, floor_ratio, fmt_expr, in_python, plain_expr
 
 STATUSES = ["met", "not_met", "incomplete", None]
 PREVIOUS = ["100", "80", "3", "7", "250.5", "-40", "0.37", "0", None]
@@ -208,3 +210,14 @@ def test_number_texts_are_plain_and_fmt():
     assert got["plain"].to_list() == [plain(n) for n in numbers]
     assert got["fmt"].to_list() == [_fmt(n, "%") for n in numbers]
     assert frame.select(plain_expr(pl.lit(None, dtype=DECIMAL))).item() is None
+
+
+def test_floor_ratio_rounds_down_exactly():
+    rng = random.Random(11)
+    numbers = [Decimal(rng.randint(-10 ** 26, 10 ** 26)) / 10 ** 18 for _ in range(3000)]
+    numbers += [Decimal(k) / 10 ** 18 for k in range(-40, 41)] + [Decimal("0.45"), Decimal("-0.45"), Decimal(7)]
+    frame = pl.DataFrame({"n": numbers}, schema={"n": DECIMAL})
+    for ratio in (Fraction(3, 2), Fraction(1, 100), Fraction(7, 3), Fraction(1, 7), Fraction(5), Fraction(2, 9)):
+        got = frame.select(floor_ratio(pl.col("n"), ratio)).to_series().to_list()
+        exact = [Decimal(floor(Fraction(n) * ratio * 10 ** 18)) / 10 ** 18 for n in numbers]
+        assert got == exact, ratio
