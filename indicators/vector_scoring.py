@@ -36,6 +36,7 @@ POINTS = pl.Decimal(38, 1)
 INCOMPLETE_TEXT = "数据不全，暂不计分"
 NO_PREVIOUS_TEXT = "缺少上年数值，无法计算年变化率，暂不计分"
 _SCORED = pl.Struct({"points": POINTS, "text": pl.String})
+F = pl.field  # a field of the row being built (see award_exprs)
 
 
 def decimal_lit(value):
@@ -100,9 +101,6 @@ def award_exprs(rule, *, full, name, unit, status, value, previous=None, referen
     shown = pl.concat_str(pl.lit(label), fmt_expr(F("measured"), unit, F("negative_zero")))
     text = row.struct.with_fields(shown=shown, **words).struct.with_fields(text=pl.coalesce(F("missing"), text))
     return points.struct.field("points"), text.struct.field("text")
-
-
-F = pl.field
 
 
 def _decimal_or_null(number):
