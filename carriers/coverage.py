@@ -5,10 +5,11 @@ from indicators.providers import Provided
 from .selectors import COVERAGE, coverage_figures
 
 
-def provide(region_ids, quarter):
+def provide(region_ids, quarters):
     return {
-        region_id: {code: Provided(value, lineage) for code, (value, lineage) in figures.items()}
-        for region_id, figures in coverage_figures(region_ids, quarter).items()
+        quarter: {region_id: {code: Provided(value, lineage) for code, (value, lineage) in figures.items()}
+                  for region_id, figures in regions.items()}
+        for quarter, regions in coverage_figures(region_ids, quarters).items()
     }
 
 

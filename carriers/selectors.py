@@ -23,7 +23,6 @@ from .models import (
     WaterAudit,
     WaterRules,
     WaterUser,
-    built_on_q,
     rate_base_kinds,
 )
 
@@ -249,36 +248,55 @@ COVERAGE = {
 }
 
 
-def coverage_figures(region_ids, quarter):
-    """{region id: {code: (annual value, lineage)}} for the regions (see ``_coverage``); the
-    labels kept in the lineage are in the portal's language, as a record of the day,
-    whatever language the job runs in."""
+def coverage_figures(region_ids, quarters):
+    """{quarter: {region id: {code: (annual value, lineage)}}} for the regions and quarters
+    (see ``_coverage``); the labels kept in the lineage are in the portal's language, as a
+    record of the day, whatever language the job runs in."""
     with translation.override(settings.LANGUAGE_CODE):
-        return _coverage(region_ids, quarter)
+        return _coverage(region_ids, quarters)
 
 
-def _coverage(region_ids, quarter):
-    """For each region and coverage data element: the sum over the users with a built
-    carrier of the element's types at the quarter's end, from each user's latest figures up
-    to that year; volumes in 万m³. Two queries however many regions."""
-    day = quarter.last_day
+def _coverage(region_ids, quarters):
+    """For each quarter, region and coverage data element: the sum over the users with a
+    built carrier of the element's types at the quarter's end, from each user's latest
+    figures up to that year; volumes in 万m³. Two queries however many regions and quarters:
+    the carriers built at some quarter's end and the users' figures up to the last year."""
+    if not quarters:
+        return {}
+    days = [quarter.last_day for quarter in quarters]
     types = {t for carrier_types, _ in COVERAGE.values() for t in carrier_types}
     # Rows as tuples: model instances for every carrier of many regions cost more than the sums.
     carriers = [_Built(*row) for row in
-                Carrier.objects.filter(built_on_q(day), region__in=region_ids, carrier_type__in=types,
-                                       user__isnull=False)
+                Carrier.objects.filter(_built_some_day(min(days), max(days)), region__in=region_ids,
+                                       carrier_type__in=types, user__isnull=False)
                 .order_by("user__name", "carrier_type").values_list(*_Built._fields)]
-    latest = {}
-    years = UserYear.objects.filter(user__in={c.user_id for c in carriers}, year__lte=quarter.year).order_by("year")
+    figures = {}  # user id -> [_Figures], oldest first
+    years = UserYear.objects.filter(user__in={c.user_id for c in carriers},
+                                    year__lte=max(q.year for q in quarters)).order_by("year")
     for row in years.values_list(*_Figures._fields):
-        latest[row[0]] = _Figures(*row)  # ascending: the last one kept is the latest
-    by_region = {region_id: [] for region_id in region_ids}
-    for carrier in carriers:
-        by_region[carrier.region_id].append(carrier)
+        figures.setdefault(row[0], []).append(_Figures(*row))
     # Labels looked up once: get_FOO_display() per carrier costs more than the sums.
     labels = {"carrier_type": {carrier.carrier_type: carrier.carrier_type__name for carrier in carriers},
               "level": {key: str(label) for key, label in Carrier._meta.get_field("level").flatchoices}}
-    return {region_id: _region_coverage(found, latest, day, labels) for region_id, found in by_region.items()}
+    found = {}
+    for quarter in quarters:
+        day = quarter.last_day
+        latest = {user_id: next((f for f in reversed(rows) if f.year <= quarter.year), None)
+                  for user_id, rows in figures.items()}
+        by_region = {region_id: [] for region_id in region_ids}
+        for carrier in carriers:
+            if carrier.built_on(day):
+                by_region[carrier.region_id].append(carrier)
+        found[quarter] = {region_id: _region_coverage(built, latest, day, labels)
+                          for region_id, built in by_region.items()}
+    return found
+
+
+def _built_some_day(first, last):
+    """The filter for carriers built on some day from ``first`` to ``last`` (each is then
+    checked on its day with ``_Built.built_on``)."""
+    ended_later = Q(status__in=Carrier.ENDED, ended_on__gt=first)
+    return Q(accepted_on__lte=last) & (Q(status__in=Carrier.BUILT) | ended_later)
 
 
 class _Built(NamedTuple):
@@ -290,6 +308,15 @@ class _Built(NamedTuple):
     level: str
     accepted_on: date
     carrier_type__name: str  # the kind's name, joined: no query of its own
+    status: str
+    ended_on: date | None
+
+    def built_on(self, day):  # as Carrier.built_on
+        if self.accepted_on is None or self.accepted_on > day:
+            return False
+        if self.status in Carrier.ENDED:
+            return self.ended_on is not None and self.ended_on > day
+        return self.status in Carrier.BUILT
 
 
 class _Figures(NamedTuple):

@@ -21,6 +21,11 @@ from django.utils import timezone
 COPY_MIN_ROWS = 500  # below this, the temporary table costs more than it saves
 
 
+class RawJSON(str):
+    """A JSON column's value already serialised (a vectorised engine builds it as text):
+    copied as it is, and parsed only where Django writes it."""
+
+
 def upsert(model, rows, *, unique_fields, update_fields, compare_fields=None):
     """Insert ``rows`` (instances of ``model``), or update ``update_fields`` of the rows that
     already exist with the same ``unique_fields``. Returns how many rows were given.
@@ -57,10 +62,14 @@ def upsert_rows(model, names, rows, *, unique_fields, update_fields, compare_fie
         _copy_upsert(model, names, rows, unique_fields, update_fields, compare_fields or update_fields)
     else:
         attnames = [model._meta.get_field(name).attname for name in names]
-        instances = [model(**dict(zip(attnames, row, strict=True))) for row in rows]
+        instances = [model(**dict(zip(attnames, _parsed(row), strict=True))) for row in rows]
         model.objects.bulk_create(instances, batch_size=2000, update_conflicts=True, unique_fields=unique_fields,
                                   update_fields=update_fields)
     return len(rows)
+
+
+def _parsed(row):
+    return [orjson.loads(str(value)) if isinstance(value, RawJSON) else value for value in row]
 
 
 def _copy_upsert(model, names, rows, unique_fields, update_fields, compare_fields):
@@ -100,7 +109,7 @@ def insert_rows(model, names, rows):
     fields = [model._meta.get_field(name) for name in names]
     if connection.vendor != "postgresql":
         attnames = [field.attname for field in fields]
-        model.objects.bulk_create([model(**dict(zip(attnames, row, strict=True))) for row in rows])
+        model.objects.bulk_create([model(**dict(zip(attnames, _parsed(row), strict=True))) for row in rows])
         return
     columns = ", ".join(_q(field.column) for field in fields)
     with connection.cursor() as cursor, connection.wrap_database_errors:  # an IntegrityError is Django's, as usual
@@ -126,6 +135,8 @@ _JSON_DEFAULT = DjangoJSONEncoder().default
 
 
 def _json(value):
+    if isinstance(value, RawJSON):
+        return value
     return orjson.dumps(value, default=_JSON_DEFAULT, option=_JSON_OPTIONS).decode()
 
 

@@ -2,8 +2,9 @@
 for them (the carrier registry for the coverage figures), so the indicator engine needs no
 knowledge of where they come from.
 
-A provider is ``provide(region_ids, quarter) -> {region id: {code: Provided}}`` and must
-read in a fixed number of queries however many regions it is asked about. It returns the
+A provider is ``provide(region_ids, quarters) -> {quarter: {region id: {code: Provided}}}``
+and must read in a fixed number of queries however many regions and quarters it is asked
+about. It returns the
 figure for the whole year as it stood at the quarter's end; the engine scales year-to-date
 (cumulative) elements by the share of the year the quarter closes, exactly as it
 annualises other year-to-date inputs.
@@ -29,13 +30,20 @@ def register(codes, provider):
 def provided_for(region_ids, quarter, elements):
     """{region id: {code: (value, lineage)}} for the registry ``elements`` (DataElement
     rows), each provider asked once for all the regions."""
+    return provided_for_quarters(region_ids, [quarter], elements)[quarter]
+
+
+def provided_for_quarters(region_ids, quarters, elements):
+    """{quarter: {region id: {code: (value, lineage)}}}, each provider asked once for all."""
     wanted = {e.code: e for e in elements if e.code in _PROVIDERS}
-    results = {region_id: {} for region_id in region_ids}
+    results = {quarter: {region_id: {} for region_id in region_ids} for quarter in quarters}
     for provider in {_PROVIDERS[code] for code in wanted}:
-        for region_id, figures in provider(region_ids, quarter).items():
-            results[region_id].update(figures)
-    share = quarter.share_of_year
-    return {region_id: _scaled(figures, wanted, share) for region_id, figures in results.items()}
+        for quarter, regions in provider(region_ids, quarters).items():
+            for region_id, figures in regions.items():
+                results[quarter][region_id].update(figures)
+    return {quarter: {region_id: _scaled(figures, wanted, quarter.share_of_year)
+                      for region_id, figures in regions.items()}
+            for quarter, regions in results.items()}
 
 
 def _scaled(results, wanted, share):

@@ -33,6 +33,8 @@ ON_BOTH_DATABASES = {
     "test_campaign_city_work",
     # the division list's bulk upsert; a district's chain and department list under row locks
     "test_divisions", "test_department_setup",
+    # the vectorised engine reads its inputs with COPY on PostgreSQL
+    "test_vector_values", "test_lineage_trace",
     # /api/v1/: its scoped queries and writes, and its throttle counting in Redis
     "test_api", "test_api_matrix", "test_api_tasks", "test_api_reads", "test_api_writes",
 }
@@ -41,7 +43,7 @@ ON_BOTH_DATABASES = {
 
 # Modules that only read the demo as loaded today (their tests' own writes are rolled back as
 # usual): they share one load, a minute of the run each (``demo_of_today``).
-ON_THE_DEMO_OF_TODAY = {"test_api_journey", "test_demo", "test_english_pages"}
+ON_THE_DEMO_OF_TODAY = {"test_api_journey", "test_demo", "test_english_pages", "test_vector_demo"}
 
 
 def module_name(item):

@@ -5,6 +5,7 @@ and an upsert that leaves identical rows when nothing changed."""
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import NamedTuple
 
 from django.db.models import Count
@@ -38,6 +39,7 @@ from ..providers import provided_for
 from ..scoring_rules import award
 from ..selectors import adopted_sets
 from ..targets import INCOMPLETE, MET, NOT_MET, base_years, check, fmt
+from .vector_values import formula_rows, vectorised
 
 PLACES = Decimal("0.000001")
 RECOMPUTE = "indicator_values"  # the name this app's recompute is registered under in core.recompute
@@ -208,6 +210,7 @@ def _computed(region_ids, quarters, indicator_set):
             for quarter in sorted(quarters):
                 rows += [row for region_id in batch for row in _region_rows(region_id, quarter, quarters_of)]
                 quarters_of.forget_before(quarter.same_quarter_last_year())
+            rows += formula_rows(batch, sorted(quarters), common, [i for i in common.indicators if vectorised(i)])
         upsert_rows(ComputedValue, _ROW, [(*row[:-1], packed(row[-1])) for row in rows],
                     unique_fields=["region", "indicator", "year", "quarter"],
                     update_fields=["value", "status", "explanation", "points", "award", "trace"])
@@ -225,7 +228,7 @@ class _Quarters:
     def of(self, quarter):
         if quarter not in self.evaluated:
             self.evaluated[quarter] = _Evaluations(
-                _read(self.batch, quarter, self.common, answers=self.common.checklists), self.common
+                _Read(self.batch, quarter, self.common, answers=self.common.checklists), self.common
             )
         return self.evaluated[quarter]
 
@@ -272,24 +275,28 @@ def _judgements(region_ids, common):
     return found
 
 
-@dataclass(frozen=True)
 class _Read:
-    """One quarter's inputs of a batch of regions, each by region id."""
+    """One quarter's inputs of a batch of regions, each by region id. The entered figures,
+    the utilities' and the carrier registry's are read only when an item asks for them:
+    ``vector_values`` computes the formula items, so a recompute's leakage items need only
+    the utilities and its checklists none of them."""
 
-    quarter: Quarter
-    inputs: dict
-    utilities: dict
-    references: dict
-    provided: dict
-    answers: dict
+    def __init__(self, region_ids, quarter, common, *, answers):
+        self.region_ids, self.quarter, self.registry = region_ids, quarter, common.registry
+        self.references = _references(region_ids, quarter, common.national)
+        self.answers = _answers(region_ids, quarter) if answers else {}
 
+    @cached_property
+    def inputs(self):
+        return _inputs(self.region_ids, self.quarter.year, self.quarter.number)
 
-def _read(region_ids, quarter, common, *, answers):
-    return _Read(
-        quarter, _inputs(region_ids, quarter.year, quarter.number), _utilities(region_ids, quarter),
-        _references(region_ids, quarter, common.national), provided_for(region_ids, quarter, common.registry),
-        _answers(region_ids, quarter) if answers else {},
-    )
+    @cached_property
+    def utilities(self):
+        return _utilities(self.region_ids, self.quarter)
+
+    @cached_property
+    def provided(self):
+        return provided_for(self.region_ids, self.quarter, self.registry)
 
 
 class _Evaluations:
@@ -302,15 +309,20 @@ class _Evaluations:
         key = (region_id, indicator.pk)
         if key not in self.done:
             read = self.read
+            provided = {} if indicator.method == Indicator.Method.LEAKAGE else read.provided[region_id]
             context = _Context(self.common.formulas, self.common.element_names,
                                _constants(read.quarter, read.references[region_id]), read.quarter.share_of_year,
-                               read.provided[region_id])
-            self.done[key] = _evaluate(indicator, read.inputs[region_id], read.utilities[region_id], context)
+                               provided)
+            leakage = indicator.method == Indicator.Method.LEAKAGE
+            self.done[key] = _evaluate(indicator, {} if leakage else read.inputs[region_id],
+                                       read.utilities[region_id] if leakage else [], context)
         return self.done[key]
 
 
 def _region_rows(region_id, quarter, quarters_of):
-    return [_row(indicator, region_id, quarter, quarters_of) for indicator in quarters_of.common.indicators]
+    """The rows of the items ``vector_values`` does not compute."""
+    return [_row(indicator, region_id, quarter, quarters_of) for indicator in quarters_of.common.indicators
+            if not vectorised(indicator)]
 
 
 def _row(indicator, region_id, quarter, quarters_of):
