@@ -11,6 +11,7 @@ Rows are model instances, as for ``bulk_create``, or tuples (``upsert_rows``); n
 ``bulk_create``), so history-tracked models must not be written this way.
 """
 
+import hashlib
 import io
 
 import orjson
@@ -66,6 +67,24 @@ def upsert_rows(model, names, rows, *, unique_fields, update_fields, compare_fie
         model.objects.bulk_create(instances, batch_size=2000, update_conflicts=True, unique_fields=unique_fields,
                                   update_fields=update_fields)
     return len(rows)
+
+
+def row_digest(values):
+    """A 64-bit fingerprint of a row's written values (JSON with its keys sorted, as a dict's
+    order may differ from run to run), stored beside the row: a recompute that arrives at
+    the same fingerprint leaves the row alone without sending it to the database."""
+    text = "\x1f".join(
+        value if isinstance(value, RawJSON) else
+        orjson.dumps(value, default=_JSON_DEFAULT, option=_JSON_OPTIONS | orjson.OPT_SORT_KEYS).decode()
+        if isinstance(value, (dict, list)) else "" if value is None else str(value)
+        for value in values)
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def changed(rows, stored, *, key_width):
+    """The ``rows`` (tuples: the key's ``key_width`` values first, their digest last) whose
+    digest differs from ``stored`` ({key: digest} of the rows in the database)."""
+    return [row for row in rows if stored.get(row[:key_width]) != row[-1]]
 
 
 def _parsed(row):

@@ -455,6 +455,9 @@ class ComputedValue(models.Model):
     award = models.CharField(_("points awarded because"), max_length=300, blank=True)
     # The lineage as stored: its input rows named by reference (``indicators.lineage``).
     trace = models.JSONField(_("lineage"), default=dict)
+    # What the computation last wrote, fingerprinted (core.bulk.row_digest): a recompute
+    # arriving at the same leaves the row alone.
+    digest = models.BigIntegerField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("computed value")

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import events
-from core.bulk import upsert_rows
+from core.bulk import changed, row_digest, upsert_rows
 from core.memory import cyclic_gc_paused
 from core.periods import Quarter
 from core.recompute import mark_stale
@@ -172,7 +172,7 @@ def _evaluate(indicator, inputs, utilities, context):
 BATCH = 250  # regions read and written together: bounds memory and the size of IN lists
 # A computed value as it is written: a tuple, as a model instance per row costs more than its arithmetic.
 _ROW = ("region_id", "indicator_id", "year", "quarter", "value", "status", "explanation", "points", "award",
-        "trace")
+        "trace", "digest")
 
 
 def compute_region_quarter(region, quarter, indicator_set):
@@ -211,10 +211,21 @@ def _computed(region_ids, quarters, indicator_set):
                 rows += [row for region_id in batch for row in _region_rows(region_id, quarter, quarters_of)]
                 quarters_of.forget_before(quarter.same_quarter_last_year())
             rows += formula_rows(batch, sorted(quarters), common, [i for i in common.indicators if vectorised(i)])
-        upsert_rows(ComputedValue, _ROW, [(*row[:-1], packed(row[-1])) for row in rows],
-                    unique_fields=["region", "indicator", "year", "quarter"],
-                    update_fields=["value", "status", "explanation", "points", "award", "trace"])
+        written = [(*row[:-1], packed(row[-1])) for row in rows]
+        written = changed([(*row, row_digest(row[4:])) for row in written], _digests(batch, quarters, common),
+                          key_width=4)
+        upsert_rows(ComputedValue, _ROW, written, unique_fields=["region", "indicator", "year", "quarter"],
+                    update_fields=["value", "status", "explanation", "points", "award", "trace", "digest"])
         yield rows
+
+
+def _digests(region_ids, quarters, common):
+    """{(region, indicator, year, quarter): digest} of the stored values of the batch."""
+    stored = ComputedValue.objects.filter(region__in=region_ids, year__in={q.year for q in quarters},
+                                          indicator__in=[i.pk for i in common.indicators])
+    wanted = {(q.year, q.number) for q in quarters}
+    return {key[:4]: key[4] for key in stored.order_by().values_list("region_id", "indicator_id", "year", "quarter",
+                                                                    "digest") if key[2:4] in wanted}
 
 
 class _Quarters:
