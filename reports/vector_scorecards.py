@@ -34,7 +34,7 @@ from .parts import KEYS
 FIXED = 10**28  # the indicators' shares are summed in units of 10⁻²⁸
 HUNDREDTH = FIXED // 100
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-SENT_STATES = [str(state) for state in scoring.COUNTED]
+COUNTED_STATES = [str(state) for state in scoring.COUNTED]
 
 _ENTRIES = {"entry_pk": pl.Int64, "item_id": pl.Int64, "department_id": pl.Int64, "state": pl.String,
             "status": pl.String, "percent": pl.Int64}  # and submitted_at, in microseconds
@@ -49,7 +49,11 @@ _GROUP = ["plan_id", "department_id"]
 def scorecard_rows(batch, plans, quarter, facts):
     """The rows ``reports.services._scorecards`` gives for every plan of ``plans`` (each with its
     PlanFacts in ``facts``, as Batch.facts returns them), in the same tuple shape
-    (plan_id, department_id, year, quarter, composite, band, parts, running, leads)."""
+    (plan_id, department_id, year, quarter, composite, band, parts, running, leads).
+
+    The work items, entries and contributions are read from ``batch`` (``items``, ``progress``),
+    which ``facts`` were made of; the rest (returned entries, indicators, targets, deadline
+    rule, today) from ``facts``. Rows in (plan, department) order."""
     plans = [plan for plan in plans if plan.pk in facts]
     if not plans:
         return []
@@ -140,7 +144,7 @@ def _led(batch, plans, quarter, facts, items, of_plans):
     led = led.with_columns(
         counted=pl.col("sent") | (pl.col("today") > pl.col("entry_due")),
         on_time=pl.col("sent") & (submitted_us < pl.col("day_end")).fill_null(False),
-        on_track=(pl.col("state").is_in(SENT_STATES) & (pl.col("status") != str(scoring.BEHIND))
+        on_track=(pl.col("state").is_in(COUNTED_STATES) & (pl.col("status") != str(scoring.BEHIND))
                   & ((pl.col("status") == str(scoring.DONE)) | (pl.col("percent") >= pl.col("expected"))))
         .fill_null(False),
         returned=pl.col("sent") & pl.col("was_returned").fill_null(False),
