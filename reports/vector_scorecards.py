@@ -33,6 +33,7 @@ from .parts import KEYS
 
 FIXED = 10**28  # the indicators' shares are summed in units of 10⁻²⁸
 HUNDREDTH = FIXED // 100
+INDICATORS = KEYS.index("indicators")  # the one part whose numerator may be a fraction
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 COUNTED_STATES = [str(state) for state in scoring.COUNTED]
 
@@ -129,8 +130,8 @@ def _led(batch, plans, quarter, facts, items, of_plans):
     item_due, plan_due = pl.col("item_due"), pl.col("plan_due")
     # core.periods.DeadlineRule.due_on: the item's own due date when it comes first in the quarter
     own_due = item_due.is_not_null() & (item_due >= quarter.first_day) & (item_due < plan_due)
-    led = items.join(of_plans.select("plan_id", "plan_due", "today", "plan_start", "plan_end"), on="plan_id") \
-        .with_columns(entry_due=pl.when(own_due).then(item_due).otherwise(plan_due))
+    led = (items.join(of_plans.select("plan_id", "plan_due", "today", "plan_start", "plan_end"), on="plan_id")
+           .with_columns(entry_due=pl.when(own_due).then(item_due).otherwise(plan_due)))
     ends = _day_ends(led["entry_due"].unique().to_list())
     was_returned = pl.DataFrame({"entry_pk": list(returned)}, schema={"entry_pk": pl.Int64}).with_columns(
         was_returned=pl.lit(True))
@@ -163,10 +164,15 @@ def _entries(entries):
     """The frame of the quarter's entries (``scoring.Entry``), the moment of submission in
     microseconds: Polars reads an aware datetime slower than this takes."""
     columns = list(zip(*entries, strict=True)) if entries else [()] * (len(_ENTRIES) + 1)
-    submitted_us = [None if at is None else (at - EPOCH) // timedelta(microseconds=1) for at in columns[-1]]
+    submitted_us = [None if at is None else _microseconds(at) for at in columns[-1]]
     return pl.DataFrame([*(pl.Series(name, column, dtype=dtype) for (name, dtype), column
                            in zip(_ENTRIES.items(), columns[:-1], strict=True)),
                          pl.Series("submitted_us", submitted_us, dtype=pl.Int64)])
+
+
+def _microseconds(moment):
+    """An aware datetime as microseconds since 1970 (UTC), exactly."""
+    return (moment - EPOCH) // timedelta(microseconds=1)
 
 
 def _expected_percent(last_day):
@@ -181,7 +187,7 @@ def _expected_percent(last_day):
 
 def _day_ends(days):
     """{due day: the microsecond its day ends}, as ``scoring.day_end`` gives it."""
-    ends = [None if day is None else (scoring.day_end(day) - EPOCH) // timedelta(microseconds=1) for day in days]
+    ends = [None if day is None else _microseconds(scoring.day_end(day)) for day in days]
     return pl.DataFrame({"entry_due": days, "day_end": ends}, schema={"entry_due": pl.Date, "day_end": pl.Int64})
 
 
@@ -255,7 +261,7 @@ def _scored(cards):
     shares, weighed, weights = {}, [], []
     for key in KEYS:
         numerator, denominator = pl.col(f"{key}_n"), pl.col(f"{key}_d")
-        scale = 10 if key == "indicators" else 1000  # the indicators' numerator is in hundredths
+        scale = 10 if key == KEYS[INDICATORS] else 1000  # the indicators' numerator is in hundredths
         shares[key] = _half_up(numerator * scale, denominator)
         applies = (denominator != 0) & (pl.col(f"{key}_w") != 0)
         weighed.append(pl.when(applies).then(pl.col(f"{key}_w") * shares[key]).otherwise(0))
@@ -285,12 +291,12 @@ def _rows(cards, quarter):
             total = composites.get((tenths, negative))
             if total is None:
                 total = composites[(tenths, negative)] = _tenths(tenths, negative)
-        hundredths = parts[3]
+        numerator = parts[:count]
+        hundredths = numerator[INDICATORS]
         indicators = numerators.get(hundredths)
         if indicators is None:
             indicators = numerators[hundredths] = _json_hundredths(hundredths)
-        numerator = parts[:count]
-        numerator[3] = indicators
+        numerator[INDICATORS] = indicators
         rows.append((plan_id, department_id, year, number, total, band,
                      {"n": numerator, "d": parts[count : 2 * count], "w": parts[2 * count :]}, running, leads))
     return rows
