@@ -37,7 +37,7 @@ from indicators.models import ComputedValue, Indicator
 from indicators.selectors import duties_of_regions
 from tasks.models import Assignment, Contribution, ProgressReport, TaskNode
 
-from .models import DEFAULT_WEIGHTS
+from .models import DEFAULT_WEIGHTS, ScoreWeights
 from .parts import ONE_PLACE, Part
 
 COUNTED = (ProgressReport.State.SUBMITTED, ProgressReport.State.APPROVED)
@@ -115,8 +115,13 @@ class PlanFacts:
         due = self.entry_due(item)
         end = self._day_ends.get(due)
         if end is None:
-            end = self._day_ends[due] = timezone.make_aware(datetime.combine(due + timedelta(days=1), time.min))
+            end = self._day_ends[due] = day_end(due)
         return entry.submitted_at is not None and entry.submitted_at < end
+
+
+def day_end(day):
+    """The moment ``day`` ends in the portal's time zone: the start of the next day."""
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
 def plan_facts(plan, quarter, today=None):
@@ -281,7 +286,7 @@ def parts_for(department_id, plan, quarter, facts):
         "completeness": Part(len(submitted), len(counted)),
         "on_time": Part(len(on_time), len(counted)),
         "progress": Part(len(on_track), len(counted)),
-        "indicators": Part(_whole(sum((led_counts(v) for v in indicators), Decimal(0))), len(indicators)),
+        "indicators": Part(led_total(indicators), len(indicators)),
         "carriers": Part(sum(1 for t in targets if t.met), len(targets)),
         "returns": Part(len(submitted) - sum(1 for r in submitted if r.pk in facts.returned), len(submitted)),
         "cooperation": Part(
@@ -293,16 +298,22 @@ def parts_for(department_id, plan, quarter, facts):
 TWO_PLACES = Decimal("0.01")
 
 
-def led_counts(value):
+def led_counts(value, number=Decimal):
     """What an indicator a department leads counts in its "indicators led" part (``value``
     its computed value, None when there is none): under a standard judged on points, the
-    share of its full points awarded; otherwise 1 when met, 0 when not."""
+    share of its full points awarded; otherwise 1 when met, 0 when not. ``number`` is the
+    type it is counted in: Fraction gives the exact share (reports.vector_scorecards)."""
     if value is None:
-        return Decimal(0)
+        return number(0)
     indicator = value.indicator
     if indicator.indicator_set.is_scored and indicator.points:
-        return (value.points or Decimal(0)) / indicator.points
-    return Decimal(1 if value.status == ComputedValue.Status.MET else 0)
+        return number(value.points or 0) / number(indicator.points)
+    return number(1 if value.status == ComputedValue.Status.MET else 0)
+
+
+def led_total(values):
+    """The numerator of the "indicators led" part of the computed values ``values``."""
+    return _whole(sum((led_counts(v) for v in values), Decimal(0)))
 
 
 def _whole(number):
@@ -324,6 +335,13 @@ def composite(parts, weights):
 def weights_of(plan):
     stored = getattr(plan, "score_weights", None)
     return stored.as_dict() if stored else dict(DEFAULT_WEIGHTS)
+
+
+def plan_weights(plan):
+    """(weights {part key: weight}, the ScoreWeights whose ``band`` applies) of ``plan``."""
+    weights_row = getattr(plan, "score_weights", None)
+    weights = weights_row.as_dict() if weights_row else weights_of(plan)
+    return weights, weights_row or ScoreWeights(plan=plan)
 
 
 # --- the region's verdict ---------------------------------------------------------------------

@@ -23,8 +23,8 @@ from core.runs import BROKER_DOWN, CannotRetry, queue, regions_of
 from indicators.models import Adoption, IndicatorSet
 from tasks.models import Plan
 
-from . import report_document, report_workbook, scoring
-from .models import QuarterlyReport, RegionVerdict, Scorecard, ScoreWeights
+from . import report_document, report_workbook, scoring, vector_scorecards
+from .models import QuarterlyReport, RegionVerdict, Scorecard
 from .parts import packed
 
 logger = logging.getLogger(__name__)
@@ -57,7 +57,9 @@ def scores_compute_regions(region_ids, quarters, *, today=None):
             for quarter in quarters:
                 values = batch.values(quarter)
                 facts = batch.facts(quarter, values, today)
-                written += _plans_scores([plan for plan in plans if plan.pk in facts], quarter, facts)
+                scored = [plan for plan in plans if plan.pk in facts]
+                rows = vector_scorecards.scorecard_rows(batch, scored, quarter, facts)
+                written += _plans_scores(scored, quarter, rows)
                 _verdicts(region_batch, quarter, batch.sets, values)
     return written
 
@@ -67,8 +69,8 @@ _SCORECARD = ("plan_id", "department_id", "year", "quarter", "composite", "band"
 _SCORED = ["composite", "band", "parts", "running", "leads"]
 
 
-def _plans_scores(plans, quarter, facts):
-    rows = [row for plan in plans for row in _scorecards(plan, quarter, facts[plan.pk])]
+def _plans_scores(plans, quarter, rows):
+    """Write the scorecard ``rows`` of ``plans`` for ``quarter`` and delete the plans' others."""
     upsert_rows(Scorecard, _SCORECARD, rows, unique_fields=["plan", "department", "year", "quarter"],
                 update_fields=[*_SCORED, "computed_at"], compare_fields=_SCORED)
     kept = {(plan_id, department_id) for plan_id, department_id, *_rest in rows}
@@ -79,9 +81,9 @@ def _plans_scores(plans, quarter, facts):
 
 
 def _scorecards(plan, quarter, facts):
-    weights_row = getattr(plan, "score_weights", None)
-    weights = weights_row.as_dict() if weights_row else scoring.weights_of(plan)
-    bands = weights_row or ScoreWeights(plan=plan)
+    """The plan's rows department by department: the reference ``vector_scorecards`` is
+    tested against (its rows are the ones written)."""
+    weights, bands = scoring.plan_weights(plan)
     rows = []
     # A running quarter's parts say what is in so far; a composite and a band of them would
     # rank departments on reports not yet due.
