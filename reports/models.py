@@ -95,6 +95,9 @@ class Scorecard(models.Model):
     # ranked apart from those that lead.
     leads = models.PositiveSmallIntegerField(_("items led"), default=0)
     computed_at = models.DateTimeField(_("computed"), auto_now=True)
+    # What the recompute last wrote, fingerprinted (core.bulk.row_digest): a recompute
+    # arriving at the same leaves the row alone.
+    digest = models.BigIntegerField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("scorecard")

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
 from core import pdf
-from core.bulk import upsert, upsert_rows
+from core.bulk import changed, row_digest, upsert, upsert_rows
 from core.memory import cyclic_gc_paused
 from core.periods import Quarter
 from core.recompute import mark_stale
@@ -65,17 +65,23 @@ def scores_compute_regions(region_ids, quarters, *, today=None):
 
 
 # A scorecard as it is written: a tuple, as a model instance per row costs more than its arithmetic.
-_SCORECARD = ("plan_id", "department_id", "year", "quarter", "composite", "band", "parts", "running", "leads")
+_SCORECARD = ("plan_id", "department_id", "year", "quarter", "composite", "band", "parts", "running", "leads",
+              "digest")
 _SCORED = ["composite", "band", "parts", "running", "leads"]
 
 
 def _plans_scores(plans, quarter, rows):
-    """Write the scorecard ``rows`` of ``plans`` for ``quarter`` and delete the plans' others."""
-    upsert_rows(Scorecard, _SCORECARD, rows, unique_fields=["plan", "department", "year", "quarter"],
-                update_fields=[*_SCORED, "computed_at"], compare_fields=_SCORED)
-    kept = {(plan_id, department_id) for plan_id, department_id, *_rest in rows}
+    """Write the scorecard ``rows`` of ``plans`` for ``quarter`` (those whose digest changed)
+    and delete the plans' others."""
     stored = Scorecard.objects.filter(plan__in=plans, year=quarter.year, quarter=quarter.number)
-    gone = [pk for pk, *key in stored.values_list("pk", "plan", "department") if tuple(key) not in kept]
+    found = {(plan_id, department_id, quarter.year, quarter.number): (pk, digest)
+             for pk, plan_id, department_id, digest in stored.values_list("pk", "plan", "department", "digest")}
+    written = changed([(*row, row_digest(row[4:])) for row in rows],
+                      {key: digest for key, (_pk, digest) in found.items()}, key_width=4)
+    upsert_rows(Scorecard, _SCORECARD, written, unique_fields=["plan", "department", "year", "quarter"],
+                update_fields=[*_SCORED, "digest", "computed_at"], compare_fields=_SCORED)
+    kept = {row[:4] for row in rows}
+    gone = [pk for key, (pk, _digest) in found.items() if key not in kept]
     Scorecard.objects.filter(pk__in=gone).delete()  # departments no longer in the plan
     return len(rows)
 
