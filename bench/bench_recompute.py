@@ -22,6 +22,7 @@ deployment would run it: needs Redis (REDIS_URL, default redis://127.0.0.1:6379/
 
 import argparse
 import os
+import random
 import sys
 import tempfile
 import time
@@ -43,11 +44,13 @@ from core.models import JobRun  # noqa: E402
 from core.periods import Quarter  # noqa: E402
 from indicators.formulas import MissingValue, ZeroDenominator, parse  # noqa: E402
 from indicators.leakage import Utility, region_leakage  # noqa: E402
-from indicators.models import ComputedValue, DataElement, IndicatorSet, ReferenceValue  # noqa: E402
+from indicators.models import Adoption, ComputedValue, DataElement, IndicatorSet, ReferenceValue  # noqa: E402
+from indicators.services.compute import reference_rows  # noqa: E402
+from reports import scoring  # noqa: E402
 from reports.models import Scorecard  # noqa: E402
 from reports.parts import Part, unpacked  # noqa: E402
 from reports.scoring import expected_percent  # noqa: E402
-from reports.services import recompute_all, recompute_all_enqueue  # noqa: E402
+from reports.services import _scorecards, recompute_all, recompute_all_enqueue  # noqa: E402
 from tasks.models import Plan, ProgressReport  # noqa: E402
 
 PLACES = Decimal("0.000001")
@@ -193,6 +196,40 @@ def check_same(values, parts, quarters):
     return len(values), compared
 
 
+def check_engines(quarters, sample=60):
+    """The stored values and scorecards of ``sample`` counties (the same every run) against
+    what the one-value-at-a-time reference engines give for them: every formula item's value,
+    status, explanation, points, award and lineage (``compute.reference_rows``), every
+    scorecard's composite, band, parts and counts (``reports.services._scorecards``)."""
+    indicator_set = IndicatorSet.objects.get()
+    counties = sorted(Adoption.objects.filter(indicator_set=indicator_set).values_list("region_id", flat=True))
+    chosen = random.Random(25).sample(counties, min(sample, len(counties)))
+    expected = reference_rows(chosen, quarters, indicator_set)
+    stored = {
+        row[:4]: row[4:]
+        for row in ComputedValue.objects.filter(region__in=chosen, indicator__in=list({key[1] for key in expected}))
+        .values_list("region", "indicator", "year", "quarter", "value", "status", "explanation", "points", "award",
+                     "trace")
+    }
+    differing = [key for key, row in expected.items() if stored.get(key) != row]
+    plans = list(Plan.objects.filter(region__in=chosen).select_related("region", "score_weights"))
+    batch, cards = scoring.Batch(plans, chosen, quarters), 0
+    stored_cards = {row[:4]: row[4:] for row in Scorecard.objects.filter(plan__in=plans).values_list(
+        "plan", "department", "year", "quarter", "composite", "band", "parts", "running", "leads")}
+    for quarter in quarters:
+        facts = batch.facts(quarter)
+        for plan in plans:
+            if plan.pk in facts:
+                for row in _scorecards(plan, quarter, facts[plan.pk]):
+                    cards += 1
+                    if stored_cards.get(row[:4]) != row[4:]:
+                        differing.append(row[:4])
+    if differing:
+        raise SystemExit(f"the reference engines and the stored rows disagree on {len(differing)}, "
+                         f"e.g. {differing[:5]}")
+    return len(expected), cards
+
+
 RESULT_TABLES = "indicators_computedvalue, reports_scorecard, reports_regionverdict"  # nothing refers to them
 
 
@@ -272,6 +309,7 @@ def main():
     analyze_results()
     again, _ = timed(lambda: recompute_all(quarters=quarters))
     compared = check_same(values, parts, quarters)
+    references = check_engines(quarters)
     read_floor, write_floor = print_floors(floors.read_floor(), floors.write_floor())
     spread, jobs = through_workers(quarters, args.workers)
     floor = read_floor + write_floor
@@ -308,7 +346,8 @@ def main():
     )
     print(
         f"  checked: {compared[0]:,} indicator values and {compared[1]:,} scorecards' task parts agree with "
-        f"the baseline; run at {date.today()}"
+        f"the baseline; {references[0]:,} formula values (with lineage) and {references[1]:,} scorecards of 60 "
+        f"counties agree with the one-value-at-a-time reference engines; run at {date.today()}"
     )
 
 

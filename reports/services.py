@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
 from core import pdf
-from core.bulk import changed, row_digest, upsert, upsert_rows
+from core.bulk import changed, upsert, upsert_rows
 from core.memory import cyclic_gc_paused
 from core.periods import Quarter
 from core.recompute import mark_stale
@@ -71,13 +71,12 @@ _SCORED = ["composite", "band", "parts", "running", "leads"]
 
 
 def _plans_scores(plans, quarter, rows):
-    """Write the scorecard ``rows`` of ``plans`` for ``quarter`` (those whose digest changed)
-    and delete the plans' others."""
+    """Write the scorecard ``rows`` of ``plans`` for ``quarter`` (``vector_scorecards``' rows,
+    their digest last: those whose digest changed) and delete the plans' others."""
     stored = Scorecard.objects.filter(plan__in=plans, year=quarter.year, quarter=quarter.number)
     found = {(plan_id, department_id, quarter.year, quarter.number): (pk, digest)
              for pk, plan_id, department_id, digest in stored.values_list("pk", "plan", "department", "digest")}
-    written = changed([(*row, row_digest(row[4:])) for row in rows],
-                      {key: digest for key, (_pk, digest) in found.items()}, key_width=4)
+    written = changed(rows, {key: digest for key, (_pk, digest) in found.items()}, key_width=4)
     upsert_rows(Scorecard, _SCORECARD, written, unique_fields=["plan", "department", "year", "quarter"],
                 update_fields=[*_SCORED, "digest", "computed_at"], compare_fields=_SCORED)
     kept = {row[:4] for row in rows}

@@ -26,6 +26,7 @@ from weakref import WeakKeyDictionary
 import polars as pl
 from django.utils import timezone
 
+from core import frames
 from core.numbers import plain
 
 from . import scoring
@@ -50,7 +51,8 @@ _GROUP = ["plan_id", "department_id"]
 def scorecard_rows(batch, plans, quarter, facts):
     """The rows ``reports.services._scorecards`` gives for every plan of ``plans`` (each with its
     PlanFacts in ``facts``, as Batch.facts returns them), in the same tuple shape
-    (plan_id, department_id, year, quarter, composite, band, parts, running, leads).
+    (plan_id, department_id, year, quarter, composite, band, parts, running, leads) and the
+    digest of what they hold last (``core.frames.digest``).
 
     The work items, entries and contributions are read from ``batch`` (``items``, ``progress``),
     which ``facts`` were made of; the rest (returned entries, indicators, targets, deadline
@@ -280,11 +282,12 @@ def _scored(cards):
 def _rows(cards, quarter):
     """The scorecard tuples, with the parts as ``reports.parts.packed`` gives them."""
     columns = [f"{key}_{end}" for end in ("n", "d", "w") for key in KEYS]
-    cards = cards.sort(_GROUP).select(*_GROUP, "composite", "negative", "band", "running", "leads", *columns).collect()
+    written = ["composite", "negative", "band", "running", "leads", *columns]
+    cards = cards.sort(_GROUP).select(*_GROUP, *written, frames.digest([pl.col(name) for name in written])).collect()
     composites, numerators = {}, {}
     rows = []
     year, number, count = quarter.year, quarter.number, len(KEYS)
-    for plan_id, department_id, tenths, negative, band, running, leads, *parts in cards.iter_rows():
+    for plan_id, department_id, tenths, negative, band, running, leads, *parts, digest in cards.iter_rows():
         if tenths is None:
             total = None
         else:
@@ -298,7 +301,7 @@ def _rows(cards, quarter):
             indicators = numerators[hundredths] = _json_hundredths(hundredths)
         numerator[INDICATORS] = indicators
         rows.append((plan_id, department_id, year, number, total, band,
-                     {"n": numerator, "d": parts[count : 2 * count], "w": parts[2 * count :]}, running, leads))
+                     {"n": numerator, "d": parts[count : 2 * count], "w": parts[2 * count :]}, running, leads, digest))
     return rows
 
 

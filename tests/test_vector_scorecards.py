@@ -36,7 +36,7 @@ def _both(batch, plans, quarter, facts):
                       key=lambda row: row[:2])
     got = vector_scorecards.scorecard_rows(batch, plans, quarter, facts)
     # repr: Decimal("62.8") and Decimal("62.80") are ==, an int 1 and True too; the rows must not differ at all
-    return [repr(row) for row in got], [repr(row) for row in expected]
+    return [repr(row[:-1]) for row in got], [repr(row) for row in expected]  # the digest is the engine's own
 
 
 def all_plans():
@@ -258,7 +258,7 @@ def test_indicator_shares_give_the_same_rows(edges, world, monkeypatch):
         got = vector_scorecards.scorecard_rows(batch, plans, Q2, facts)
         if case < 4:
             assert decided, "a sum on a half is decided by Decimal's rounding"
-        assert [repr(row) for row in got] == _both(batch, plans, Q2, facts)[1], case
+        assert [repr(row[:-1]) for row in got] == _both(batch, plans, Q2, facts)[1], case
 
 
 def test_exact_shares_match_decimal_on_every_pair():

@@ -9,27 +9,12 @@ import pytest
 from core.periods import Quarter
 from demo import catalogue as indicator_demo
 from demo import scale
-from indicators.lineage import packed
 from indicators.models import Adoption, DataValue, IndicatorSet
 from indicators.services import compute
 from indicators.services.vector_values import formula_rows, vectorised
 from tests.helpers import enter_figures
 
 QUARTERS = [Quarter(2022, 4), Quarter(2023, 1), Quarter(2023, 4)]
-
-
-def python_rows(region_ids, quarters, indicator_set):
-    """{key: row} of the vectorised items as the Python engine computes them."""
-    common = compute._common(indicator_set)
-    quarters_of = compute._Quarters(region_ids, common)
-    found = {}
-    for quarter in sorted(quarters):
-        for region_id in region_ids:
-            for indicator in common.indicators:
-                if vectorised(indicator):
-                    row = compute._row(indicator, region_id, quarter, quarters_of)
-                    found[row[:4]] = (*row[4:9], packed(row[9]))
-    return found
 
 
 def vector_rows(region_ids, quarters, indicator_set):
@@ -39,7 +24,8 @@ def vector_rows(region_ids, quarters, indicator_set):
 
 
 def assert_same(region_ids, quarters, indicator_set):
-    expected, found = python_rows(region_ids, quarters, indicator_set), vector_rows(region_ids, quarters, indicator_set)
+    expected = compute.reference_rows(region_ids, quarters, indicator_set)
+    found = vector_rows(region_ids, quarters, indicator_set)
     assert set(found) == set(expected)
     fields = ("value", "status", "explanation", "points", "award", "trace")
     differ = [(key, field, want, got) for key in sorted(expected)

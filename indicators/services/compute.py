@@ -210,10 +210,9 @@ def _computed(region_ids, quarters, indicator_set):
             for quarter in sorted(quarters):
                 rows += [row for region_id in batch for row in _region_rows(region_id, quarter, quarters_of)]
                 quarters_of.forget_before(quarter.same_quarter_last_year())
+            rows = [(*row, row_digest(row[4:])) for row in ((*row[:-1], packed(row[-1])) for row in rows)]
             rows += formula_rows(batch, sorted(quarters), common, [i for i in common.indicators if vectorised(i)])
-        written = [(*row[:-1], packed(row[-1])) for row in rows]
-        written = changed([(*row, row_digest(row[4:])) for row in written], _digests(batch, quarters, common),
-                          key_width=4)
+        written = changed(rows, _digests(batch, quarters, common), key_width=4)
         upsert_rows(ComputedValue, _ROW, written, unique_fields=["region", "indicator", "year", "quarter"],
                     update_fields=["value", "status", "explanation", "points", "award", "trace", "digest"])
         yield rows
@@ -328,6 +327,22 @@ class _Evaluations:
             self.done[key] = _evaluate(indicator, {} if leakage else read.inputs[region_id],
                                        read.utilities[region_id] if leakage else [], context)
         return self.done[key]
+
+
+def reference_rows(region_ids, quarters, indicator_set):
+    """{(region, indicator, year, quarter): (value, status, explanation, points, award, trace)}
+    of the formula items, computed one value at a time by this module (the lineage packed as
+    stored): what ``vector_values`` is held to by the tests and the national bench."""
+    common = _common(indicator_set)
+    quarters_of = _Quarters(region_ids, common)
+    found = {}
+    for quarter in sorted(quarters):
+        for region_id in region_ids:
+            for indicator in common.indicators:
+                if vectorised(indicator):
+                    row = _row(indicator, region_id, quarter, quarters_of)
+                    found[row[:4]] = (*row[4:9], packed(row[9]))
+    return found
 
 
 def _region_rows(region_id, quarter, quarters_of):

@@ -36,8 +36,8 @@ def vectorised(indicator):
 
 
 def formula_rows(region_ids, quarters, common, indicators):
-    """The stored rows (as ``compute._ROW``, the lineage as ``RawJSON``) of ``indicators``
-    (formula items) for the regions and quarters."""
+    """The stored rows (as ``compute._ROW``: the lineage as ``RawJSON``, the digest last) of
+    ``indicators`` (formula items) for the regions and quarters."""
     if not indicators or not region_ids:
         return []
     needed = set(quarters)
@@ -287,7 +287,9 @@ def _json_text(text):
 
 
 def _stored(rows):
-    return [(*row[:-1], RawJSON(row[-1])) for row in rows.iter_rows()]
+    """The rows as ``compute`` writes them, with the digest of what they hold last."""
+    written = rows.with_columns(frames.digest([pl.col(name) for name in rows.columns[4:]]).alias("digest"))
+    return [(*row[:-2], RawJSON(row[-2]), row[-1]) for row in written.iter_rows()]
 
 
 def _references_in_rules(indicator, frame):
