@@ -178,19 +178,28 @@ def target_progress(region, year, *, today):
 def targets_progress(region_ids, year, *, today):
     """{region id: [TargetProgress]} for the regions' carrier targets of ``year``: one query
     for the targets, one for the carriers and one for the bases, however many regions."""
-    found = {region_id: [] for region_id in region_ids}
-    targets = (CarrierTarget.objects.filter(region__in=region_ids, year=year).select_related("carrier_type")
+    return targets_progress_on(region_ids, [(year, today)])[(year, today)]
+
+
+def targets_progress_on(region_ids, moments):
+    """{(year, today): {region id: [TargetProgress]}} for each of ``moments``: the same
+    three queries for all of them (a recompute asks for every quarter of a batch)."""
+    years = {year for year, _today in moments}
+    by_year = {year: {region_id: [] for region_id in region_ids} for year in years}
+    targets = (CarrierTarget.objects.filter(region__in=region_ids, year__in=years).select_related("carrier_type")
                .order_by("region", TYPE_ORDER, "due_on"))
     for target in targets:
-        found[target.region_id].append(target)
-    wanted = [region_id for region_id, targets in found.items() if targets]
+        by_year[target.year][target.region_id].append(target)
+    wanted = sorted({region_id for found in by_year.values() for region_id, targets in found.items() if targets})
     carriers = {region_id: [] for region_id in wanted}
     accepted = Carrier.objects.filter(region__in=wanted, accepted_on__isnull=False).order_by()
     for region_id, *row in accepted.values_list("region_id", *_Accepted._fields):
         carriers[region_id].append(_Accepted(*row))
     bases = _base_counts(wanted)
-    return {region_id: [_progress(target, year, today, carriers[region_id], bases[region_id]) for target in targets]
-            for region_id, targets in found.items()}
+    return {(year, today): {region_id: [_progress(target, year, today, carriers[region_id], bases[region_id])
+                                        for target in targets]
+                            for region_id, targets in by_year[year].items()}
+            for year, today in moments}
 
 
 class _Accepted(NamedTuple):

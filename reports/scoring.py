@@ -31,7 +31,7 @@ from typing import NamedTuple
 
 from django.utils import timezone
 
-from carriers.selectors import targets_progress
+from carriers.selectors import targets_progress_on
 from core.numbers import plain
 from indicators.models import ComputedValue, Indicator
 from indicators.selectors import duties_of_regions
@@ -174,6 +174,7 @@ class Batch:
         # region id -> {indicator id: the Department that answers for it}
         self.owners = {region_id: found.indicator_owner for region_id, found in duties.items()}
         self.progress = {}  # quarter -> ([Entry], [(item id, department id) contributed])
+        self.targets = {}  # quarter -> {region id: [TargetProgress]}
         self._read_progress(quarters)
 
     def _read_progress(self, quarters):
@@ -239,6 +240,15 @@ class Batch:
             facts[plan.pk].indicators, facts[plan.pk].targets = regions[plan.region_id]
         return facts
 
+    def _targets(self, quarter):
+        """{region id: [TargetProgress]} of the batch's regions at ``quarter``'s end, read for
+        every quarter of the batch at once when first asked."""
+        if quarter not in self.targets:
+            quarters = {quarter, *self.progress}
+            moments = targets_progress_on(self.region_ids, [(q.year, q.last_day) for q in quarters])
+            self.targets.update({q: moments[(q.year, q.last_day)] for q in quarters})
+        return self.targets[quarter]
+
     def _regions_facts(self, region_ids, quarter, values):
         """{region id: (indicators, targets)}: the computed values of the indicators and the
         progress of the carrier targets of the year, per responsible department."""
@@ -246,7 +256,9 @@ class Batch:
         for region_id in region_ids:
             for indicator_id, department in self.owners.get(region_id, {}).items():
                 found[region_id][0].setdefault(department.pk, []).append(values[region_id].get(indicator_id))
-        for region_id, progress in targets_progress(list(region_ids), quarter.year, today=quarter.last_day).items():
+        for region_id, progress in self._targets(quarter).items():
+            if region_id not in found:
+                continue
             for row in progress:
                 if row.target.department_id:
                     found[region_id][1].setdefault(row.target.department_id, []).append(row)
