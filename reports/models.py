@@ -148,6 +148,7 @@ class RegionVerdict(models.Model):
     # (lists of indicator codes), work items on track, carrier targets met.
     figures = models.JSONField(_("figures"), default=dict)
     computed_at = models.DateTimeField(_("computed"), auto_now=True)
+    digest = models.BigIntegerField(null=True, editable=False)  # as Scorecard.digest
 
     class Meta:
         verbose_name = _("region verdict")

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
 from core import pdf
-from core.bulk import changed, upsert, upsert_rows
+from core.bulk import changed, row_digest, upsert_rows
 from core.memory import cyclic_gc_paused
 from core.periods import Quarter
 from core.recompute import mark_stale
@@ -101,9 +101,13 @@ def _scorecards(plan, quarter, facts):
     return rows
 
 
+_VERDICT = ("region_id", "indicator_set_id", "year", "quarter", "verdict", "reason", "figures", "points", "digest")
+
+
 def _verdicts(region_ids, quarter, sets, values):
     """The regions' verdicts, one per standard each adopted, from the computed values
-    (``values`` as ``scoring.Batch.values`` gives them); none where a standard has no value."""
+    (``values`` as ``scoring.Batch.values`` gives them); none where a standard has no value.
+    Only those whose digest changed are written."""
     rows = []
     for region_id, found in values.items():
         for indicator_set in sets.get(region_id, []):
@@ -112,19 +116,21 @@ def _verdicts(region_ids, quarter, sets, values):
                 continue
             verdict, reason, figures = scoring.verdict(indicator_set, own)
             points = figures.get("points", {}).get("earned")
-            rows.append(RegionVerdict(region_id=region_id, year=quarter.year, quarter=quarter.number,
-                                      indicator_set=indicator_set, verdict=verdict, reason=reason[:300],
-                                      figures=figures, points=None if points is None else Decimal(points)))
-    upsert(RegionVerdict, rows, unique_fields=["region", "indicator_set", "year", "quarter"],
-           update_fields=["verdict", "reason", "figures", "points", "computed_at"],
-           compare_fields=["verdict", "reason", "figures", "points"])
-    kept = {(row.region_id, row.indicator_set_id) for row in rows}
-    adopted = {(region_id, indicator_set.pk) for region_id, found in sets.items() for indicator_set in found}
+            row = (region_id, indicator_set.pk, quarter.year, quarter.number, verdict, reason[:300], figures,
+                   None if points is None else Decimal(points))
+            rows.append((*row, row_digest(row[4:])))
     stored = RegionVerdict.objects.filter(region__in=region_ids, year=quarter.year, quarter=quarter.number)
+    existing = {(region_id, set_id, quarter.year, quarter.number): (pk, digest) for pk, region_id, set_id, digest
+             in stored.values_list("pk", "region", "indicator_set", "digest")}
+    written = changed(rows, {key: digest for key, (_pk, digest) in existing.items()}, key_width=4)
+    upsert_rows(RegionVerdict, _VERDICT, written, unique_fields=["region", "indicator_set", "year", "quarter"],
+                update_fields=["verdict", "reason", "figures", "points", "digest", "computed_at"],
+                compare_fields=["verdict", "reason", "figures", "points"])
+    kept = {row[:4] for row in rows}
+    adopted = {(region_id, indicator_set.pk) for region_id, found in sets.items() for indicator_set in found}
     # A standard adopted but without values now loses its stale verdict; one no longer
     # adopted keeps the verdicts it was given (removing an adoption deletes nothing).
-    gone = [pk for pk, *key in stored.values_list("pk", "region", "indicator_set")
-            if tuple(key) in adopted and tuple(key) not in kept]
+    gone = [pk for key, (pk, _digest) in existing.items() if key[:2] in adopted and key not in kept]
     RegionVerdict.objects.filter(pk__in=gone).delete()
 
 
