@@ -105,9 +105,10 @@ READS = {
     # Batch.values: the computed values as the scorecards and verdicts read them, and the keys
     # of the stored scorecards and verdicts (to delete those no longer due)
     "computed values (scored)": """
-        SELECT id, region_id, indicator_id, year, quarter, status, points FROM indicators_computedvalue""",
-    "scorecard keys": "SELECT id, plan_id, department_id, year, quarter FROM reports_scorecard",
-    "verdict keys": "SELECT id, region_id, indicator_set_id, year, quarter FROM reports_regionverdict",
+        SELECT id, region_id, indicator_id, year, quarter, status, points, digest FROM indicators_computedvalue""",
+    # with the digests the recompute compares its rows with
+    "scorecard keys": "SELECT id, plan_id, department_id, year, quarter, digest FROM reports_scorecard",
+    "verdict keys": "SELECT id, region_id, indicator_set_id, year, quarter, digest FROM reports_regionverdict",
 }
 
 # The rows the recompute writes: each result table with the columns it writes (not its id).
@@ -123,6 +124,7 @@ WRITES = {
         "points",
         "award",
         "trace",
+        "digest",
     ),
     "reports_scorecard": (
         "plan_id",
@@ -134,6 +136,7 @@ WRITES = {
         "parts",
         "running",
         "leads",
+        "digest",
         "computed_at",
     ),
     "reports_regionverdict": (
@@ -145,6 +148,7 @@ WRITES = {
         "reason",
         "figures",
         "points",
+        "digest",
         "computed_at",
     ),
 }
