@@ -23,7 +23,7 @@ from core.runs import BROKER_DOWN, CannotRetry, queue, regions_of
 from indicators.models import Adoption, IndicatorSet
 from tasks.models import Plan
 
-from . import report_document, report_workbook, scoring, vector_scorecards
+from . import report_document, report_workbook, scoring
 from .models import QuarterlyReport, RegionVerdict, Scorecard
 from .parts import packed
 
@@ -45,6 +45,8 @@ def scores_compute_regions(region_ids, quarters, *, today=None):
     """Recompute the scorecards of every plan of the regions and their verdicts for
     ``quarters``, a batch of regions at a time in a fixed number of queries; returns how
     many scorecards were written."""
+    from . import vector_scorecards  # Polars loads with the first recompute (see indicators' compute)
+
     written = 0
     years = {quarter.year for quarter in quarters}
     for start in range(0, len(region_ids), BATCH):

@@ -102,11 +102,12 @@ def test_scorecards_keep_every_part_when_stored_as_lists():
         migrate([*latest, ("reports", "0010_scorecard_parts")])
         from reports.models import Scorecard as Current
 
-        stored = Current.objects.get(pk=card.pk)
+        at_0010 = Current.objects.only("parts")  # the columns later migrations add are not there yet
+        stored = at_0010.get(pk=card.pk)
         assert stored.parts == {"n": [3, 2, 4, "4.29", 0, 0, 1], "d": [4, 3, 4, 5, 0, 3, 2],
                                 "w": [30, 10, 25, 15, 10, 5, 5]}
         assert stored.components == components
-        assert Current.objects.get(pk=empty.pk).components == {}
+        assert at_0010.get(pk=empty.pk).components == {}
         back = migrate([*latest, ("reports", "0009_rescore_for_running_and_leads")])
         assert back.get_model("reports", "Scorecard").objects.get(pk=card.pk).components == components
     finally:

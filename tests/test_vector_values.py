@@ -11,7 +11,8 @@ from demo import catalogue as indicator_demo
 from demo import scale
 from indicators.models import Adoption, DataValue, IndicatorSet
 from indicators.services import compute
-from indicators.services.vector_values import formula_rows, vectorised
+from indicators.services.compute import vectorised
+from indicators.services.vector_values import formula_rows
 from tests.helpers import enter_figures
 
 QUARTERS = [Quarter(2022, 4), Quarter(2023, 1), Quarter(2023, 4)]

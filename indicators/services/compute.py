@@ -39,7 +39,6 @@ from ..providers import provided_for
 from ..scoring_rules import award
 from ..selectors import adopted_sets
 from ..targets import INCOMPLETE, MET, NOT_MET, base_years, check, fmt
-from .vector_values import formula_rows, vectorised
 
 PLACES = Decimal("0.000001")
 RECOMPUTE = "indicator_values"  # the name this app's recompute is registered under in core.recompute
@@ -196,12 +195,22 @@ def compute_regions(*, region_ids, quarters, indicator_set):
     return sum(len(batch) for batch in _computed(region_ids, quarters, indicator_set))
 
 
+def vectorised(indicator):
+    """Whether ``vector_values`` computes the item (the formula items); this module computes
+    the others, and every item one value at a time as the reference (``reference_rows``)."""
+    return indicator.method == Indicator.Method.FORMULA
+
+
 def _computed(region_ids, quarters, indicator_set):
     """Compute and store, yielding each batch's rows once written. A batch of regions is
     read in a fixed number of queries per quarter. Year-on-year rules compare with the same
     quarter last year, evaluated once: quarters go in order, so a year's evaluations serve
     the next year's comparisons. Items judged on the annual figure read last year's fourth
     quarter (and the one before, for its own comparison) once per year."""
+    # Polars is loaded when a recompute first runs, not when Django starts: a web worker or
+    # an upload's bounded reader need not carry its native library and thread pool.
+    from .vector_values import formula_rows
+
     common = _common(indicator_set)
     for start in range(0, len(region_ids), BATCH):
         batch, rows = region_ids[start : start + BATCH], []

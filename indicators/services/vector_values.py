@@ -18,7 +18,7 @@ from core import frames
 from core.bulk import RawJSON
 from core.periods import Quarter
 
-from ..models import DataElement, DataReport, DataValue, Indicator, ReferenceValue
+from ..models import DataElement, DataReport, DataValue, ReferenceValue
 from ..providers import provided_for_quarters
 from ..targets import INCOMPLETE, base_years
 from ..vector_formulas import NUMBER, formula_exprs
@@ -31,10 +31,6 @@ STORED = pl.Decimal(24, 6)  # ComputedValue.value
 POINTS = pl.Decimal(5, 1)  # ComputedValue.points
 SHOWN = pl.Decimal(38, 6)  # the places a value is stored and written in the lineage with
 ENTERED_SHOWN = pl.Decimal(38, 4)  # the places of an entered figure and a reference value
-
-
-def vectorised(indicator):
-    return indicator.method == Indicator.Method.FORMULA
 
 
 def formula_rows(region_ids, quarters, common, indicators):
