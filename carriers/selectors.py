@@ -320,12 +320,9 @@ class _Built(NamedTuple):
     status: str
     ended_on: date | None
 
-    def built_on(self, day):  # as Carrier.built_on
-        if self.accepted_on is None or self.accepted_on > day:
-            return False
-        if self.status in Carrier.ENDED:
-            return self.ended_on is not None and self.ended_on > day
-        return self.status in Carrier.BUILT
+    BUILT = Carrier.BUILT
+    ENDED = Carrier.ENDED
+    built_on = Carrier.built_on
 
 
 class _Figures(NamedTuple):

@@ -11,9 +11,9 @@ from django.db import connection
 def frame(queryset, schema):
     """The rows of ``queryset`` (a ``values_list`` whose columns are ``schema``'s, in order)
     as a frame of ``schema`` ({column: Polars type})."""
-    sql, params = queryset.query.sql_with_params()
     if connection.vendor != "postgresql":
         return pl.DataFrame(list(queryset), schema=schema, orient="row")
+    sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         query = cursor.mogrify(sql, params).decode()
         buffer = io.BytesIO()

@@ -22,6 +22,7 @@ from decimal import Decimal
 from core.periods import Quarter
 
 from .leakage import Utility, utility_leakage
+from .models import DataValue, ReferenceValue, UtilityFigures
 
 PLACES = Decimal("0.000001")
 _ENTERED_KEYS = ("value", "entry", "report", "state", "sha256")
@@ -105,8 +106,6 @@ class _Wanted:
                 self.references.add((code, used[0], used[1]))
 
     def read(self):
-        from .models import DataValue, ReferenceValue, UtilityFigures
-
         entries = {
             pk: {"report": report, "state": state, "sha256": sha256}
             for pk, report, state, sha256 in DataValue.objects.filter(pk__in=self.entries).values_list(

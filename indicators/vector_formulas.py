@@ -9,14 +9,14 @@ cannot move a value rounded to the 6 places stored unless the exact result lies 
 """
 
 import ast
-from decimal import Decimal
 
 import polars as pl
 
-NUMBER = pl.Decimal(38, 18)
+from .vector_numbers import NUMBER, decimal_lit
+
 ZERO_DENOMINATOR = "分母为零"
 _NO_REASON = pl.lit(None, dtype=pl.String)
-_ONE, _ZERO = pl.lit(Decimal(1), dtype=NUMBER), pl.lit(Decimal(0), dtype=NUMBER)
+_ONE, _ZERO = decimal_lit(1), decimal_lit(0)
 
 
 def missing_text(name, element_names):
@@ -35,7 +35,7 @@ def formula_exprs(formula, element_names):
 
 def _value(node):
     if isinstance(node, ast.Constant):
-        return pl.lit(Decimal(str(node.value)), dtype=NUMBER)
+        return decimal_lit(node.value)
     if isinstance(node, ast.Name):
         return pl.col(node.id).cast(NUMBER)
     if isinstance(node, ast.BinOp):

@@ -30,30 +30,14 @@ from core.numbers import plain
 
 from .scoring_rules import _fmt, _pts, award
 from .targets import MET
+from .vector_numbers import NUMBER as DECIMAL
+from .vector_numbers import decimal_lit, plain_expr
 
-DECIMAL = pl.Decimal(38, 18)
 POINTS = pl.Decimal(38, 1)
 INCOMPLETE_TEXT = "数据不全，暂不计分"
 NO_PREVIOUS_TEXT = "缺少上年数值，无法计算年变化率，暂不计分"
 _SCORED = pl.Struct({"points": POINTS, "text": pl.String})
 F = pl.field  # a field of the row being built (see award_exprs)
-
-
-def decimal_lit(value):
-    """A Decimal(38, 18) literal of ``value`` (a Decimal, an int or a numeric string)."""
-    return pl.lit(Decimal(str(value)), dtype=DECIMAL)
-
-
-def plain_expr(number, places=18):
-    """``core.numbers.plain`` of a Decimal expression whose numbers have at most ``places``
-    places (18 for any Decimal(38, 18)), row by row: “12.5” for 12.50, “100” for 100, “0”
-    for zero, null for null. Polars has no negative zero, so a zero is always “0” (see
-    ``fmt_expr`` for where Python writes “-0”)."""
-    digits = number.cast(pl.Decimal(38, places)).cast(pl.String)
-    if not places:
-        return digits
-    # Written with a point and ``places`` places: strip the zeros, then the point.
-    return digits.str.strip_chars_end("0").str.strip_chars_end(".")
 
 
 def fmt_expr(number, unit="", negative_zero=None):

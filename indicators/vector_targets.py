@@ -19,8 +19,9 @@ import polars as pl
 from core.numbers import plain
 from indicators import targets
 from indicators.targets import INCOMPLETE, MET, NOT_MET, OPS, RELATIONS, RuleError, describe, fmt
+from indicators.vector_numbers import NUMBER as DECIMAL
+from indicators.vector_numbers import decimal_lit, plain_expr
 
-DECIMAL = pl.Decimal(38, 18)
 HALF = Decimal("0.5")
 
 
@@ -30,11 +31,7 @@ def number_text(expr, places=2):
     negative that rounds to zero (as Python's quantize keeps the sign), null for null.
     ``places`` ≥ 0; ``fmt(x, unit)`` is ``number_text(x) + unit``."""
     rounded = expr.round(places)
-    text = rounded.cast(pl.Decimal(38, places)).cast(pl.String)
-    if places > 0:
-        # A fixed number of places always has a point, so stripping zeros stops at it.
-        text = text.str.strip_chars_end("0").str.strip_chars_end(".")
-    return pl.when((expr < 0) & (rounded == 0)).then(pl.lit("-0")).otherwise(text)
+    return pl.when((expr < 0) & (rounded == 0)).then(pl.lit("-0")).otherwise(plain_expr(rounded, places))
 
 
 def target_exprs(rule, *, unit, value, previous=None, references=None, base=None):
@@ -151,7 +148,7 @@ def _number(text):
     number = Decimal(text)
     if number.as_tuple().exponent < -18:
         raise ValueError(f"{text!r} has more decimal places than a Polars Decimal(38, 18) holds")
-    return pl.lit(number, dtype=DECIMAL)
+    return decimal_lit(number)
 
 
 def _choose(plan, cases, otherwise):

@@ -13,7 +13,9 @@ import pytest
 
 from core.numbers import plain
 from indicators.scoring_rules import _fmt, award, validate_scoring
-from indicators.vector_scoring import DECIMAL, award_exprs, floor_ratio, fmt_expr, in_python, plain_expr
+from indicators.vector_numbers import NUMBER as DECIMAL
+from indicators.vector_numbers import plain_expr
+from indicators.vector_scoring import award_exprs, floor_ratio, fmt_expr, in_python
 
 STATUSES = ["met", "not_met", "incomplete", None]
 PREVIOUS = ["100", "80", "3", "7", "250.5", "-40", "0.37", "0", None]

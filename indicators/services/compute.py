@@ -21,7 +21,7 @@ from org.models import Region
 
 from ..formulas import MissingValue, ZeroDenominator, parse
 from ..leakage import Utility, region_leakage
-from ..lineage import packed, utility_lineage
+from ..lineage import PLACES, packed, utility_lineage
 from ..models import (
     Adoption,
     ChecklistAnswer,
@@ -40,7 +40,6 @@ from ..scoring_rules import award
 from ..selectors import adopted_sets
 from ..targets import INCOMPLETE, MET, NOT_MET, base_years, check, fmt
 
-PLACES = Decimal("0.000001")
 RECOMPUTE = "indicator_values"  # the name this app's recompute is registered under in core.recompute
 
 

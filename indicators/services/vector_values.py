@@ -21,7 +21,8 @@ from core.periods import Quarter
 from ..models import DataElement, DataReport, DataValue, ReferenceValue
 from ..providers import provided_for_quarters
 from ..targets import INCOMPLETE, base_years
-from ..vector_formulas import NUMBER, formula_exprs
+from ..vector_formulas import formula_exprs
+from ..vector_numbers import NUMBER
 from ..vector_scoring import award_exprs
 from ..vector_targets import number_text, target_plan
 
@@ -79,8 +80,12 @@ def _inputs(region_ids, quarters, common, names):
 
 
 def _constant(name):
-    text = pl.col(name).cast(pl.Int64).cast(pl.String)
-    return pl.concat_str([pl.lit('{"value":"'), text, pl.lit('","constant":true}')]).alias(f"{name}__lineage")
+    return _constant_lineage(pl.col(name).cast(pl.Int64).cast(pl.String)).alias(f"{name}__lineage")
+
+
+def _constant_lineage(text):
+    """How ``compute._evaluate`` records a constant a formula used (DAYS_YTD, a reference value)."""
+    return pl.concat_str([pl.lit('{"value":"'), text, pl.lit('","constant":true}')])
 
 
 def _entered(region_ids, quarters, names):
@@ -128,7 +133,7 @@ def _references(region_ids, quarters, common):
     text = pl.col("value").cast(pl.String)
     return frame.select(
         *KEYS, "code", pl.col("value").cast(NUMBER),
-        pl.concat_str([pl.lit('{"value":"'), text, pl.lit('","constant":true}')]).alias("lineage"),
+        _constant_lineage(text).alias("lineage"),
         # as the lineage names a reference a rule compares with: [year, region or null, value]
         pl.concat_str([pl.lit("["), pl.col("ref_year").cast(pl.String), pl.lit(","),
                        pl.col("ref_region").cast(pl.String).fill_null("null"), pl.lit(',"'), text, pl.lit('"]')])
