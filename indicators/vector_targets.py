@@ -34,24 +34,17 @@ def number_text(expr, places=2):
     return pl.when((expr < 0) & (rounded == 0)).then(pl.lit("-0")).otherwise(plain_expr(rounded, places))
 
 
-def target_exprs(rule, *, unit, value, previous=None, references=None, base=None):
-    """(status, explanation) expressions for ``rule``. ``value``: a pl.Expr of Decimal (nullable);
-    ``previous``: pl.Expr of last year's value or None (no column → as check's previous=None);
-    ``references``: {code: pl.Expr}; ``base``: {year (int): pl.Expr}. Raises targets.RuleError
-    where check would for an unknown kind / op (here whatever the values, check only for a row
-    that has a value)."""
-    plan = _Plan(unit, value, previous, references or {}, base or {})
-    status, explanation = _compile(rule, plan)
-    steps = plan.struct()
-    return steps.struct.field(status).alias("status"), steps.struct.field(explanation).alias("explanation")
-
-
 def target_columns(frame, rule, *, unit, value, previous=None, references=None, base=None, prefix="target__"):
-    """As ``target_exprs``, for a LazyFrame: (``frame`` with each intermediate result as a
-    column named ``prefix``…, added one ``with_columns`` after another, the status expression,
-    the explanation expression). The same results; a nested struct of every intermediate result
-    costs Polars tens of milliseconds to plan, however few the rows (an approval recomputes one
-    region), where the columns cost a few."""
+    """(``frame``, a LazyFrame, with each intermediate result of ``rule`` as a column named
+    ``prefix``…, added one ``with_columns`` after another; the status expression; the
+    explanation expression). ``value``: a pl.Expr of Decimal (nullable); ``previous``: pl.Expr
+    of last year's value or None (no column → as check's previous=None); ``references``:
+    {code: pl.Expr}; ``base``: {year (int): pl.Expr}. Raises targets.RuleError where check would
+    for an unknown kind / op (here whatever the values, check only for a row that has a value).
+
+    Columns rather than one nested struct of every intermediate result: the struct cost Polars
+    tens of milliseconds to plan however few the rows (an approval recomputes one region),
+    the columns a few."""
     return target_plan(rule, unit=unit, value=value, previous=previous, references=references, base=base,
                        prefix=prefix).applied(frame)
 
@@ -83,13 +76,13 @@ def target_plan(rule, *, unit, value, previous=None, references=None, base=None,
 
 
 class _Plan:
-    """A rule's intermediate results, each worked out once: fields added one after another to a
-    struct of the inputs (``struct.with_fields``). Written as one nested expression, a result
-    used in several places (a branch's status in any/all, a quotient in its rounding) would be
-    copied into each, and nested rules multiply the copies."""
+    """A rule's intermediate results, each worked out once: columns named ``prefix``… added one
+    after another. Written as one nested expression, a result used in several places (a
+    branch's status in any/all, a quotient in its rounding) would be copied into each, and
+    nested rules multiply the copies."""
 
-    def __init__(self, unit, value, previous, references, base, *, prefix=None):
-        self.prefix = prefix  # None: fields of a struct (``struct``); else columns of a frame so named
+    def __init__(self, unit, value, previous, references, base, *, prefix):
+        self.prefix = prefix
         self.unit = f"{unit}"
         self.columns = {"value": value}
         if previous is not None:
@@ -108,8 +101,8 @@ class _Plan:
         self.value_text = None
 
     def ref(self, name):
-        """The field (or column) ``name`` of the plan."""
-        return pl.field(name) if self.prefix is None else pl.col(self.prefix + name)
+        """The column of the plan's result ``name``."""
+        return pl.col(self.prefix + name)
 
     def keep(self, expr):
         """``expr`` as a field of the plan: worked out once, however often it is used."""
@@ -118,7 +111,7 @@ class _Plan:
     def named(self, expr):
         """The name of the field that keeps ``expr``."""
         name = f"step_{len(self.steps)}"
-        self.steps.append(expr.alias(name if self.prefix is None else self.prefix + name))
+        self.steps.append(expr.alias(self.prefix + name))
         return name
 
     def shown_value(self):
@@ -126,13 +119,6 @@ class _Plan:
         if self.value_text is None:
             self.value_text = self.keep(_text(number_text(self.value), self.unit))
         return self.value_text
-
-    def struct(self):
-        # Scale 18 throughout, so a product keeps every stored place.
-        steps = pl.struct(**{name: expr.cast(DECIMAL) for name, expr in self.columns.items()})
-        for step in self.steps:
-            steps = steps.struct.with_fields(step)
-        return steps
 
 
 NULL = pl.lit(None, dtype=DECIMAL)
