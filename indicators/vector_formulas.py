@@ -26,11 +26,11 @@ def missing_text(name, element_names):
 
 
 def formula_exprs(formula, element_names):
-    """(value, reason) expressions of ``formula`` (a parsed ``Formula``): the value where
-    the reason is null, else null."""
+    """(value, reason) expressions of ``formula`` (a parsed ``Formula``). The value is
+    ``Formula.evaluate``'s only where the reason is null: the caller keeps the reason as a
+    column and takes the value where it is null, so that the reason is worked out once."""
     node = formula.tree.body
-    reason = _reason(node, element_names)
-    return pl.when(reason.is_null()).then(_value(node)), reason
+    return _value(node), _reason(node, element_names)
 
 
 def _value(node):

@@ -8,8 +8,9 @@ Leakage, checklists and experts' judgements stay with ``compute``: they are a fr
 the rows and their inputs are not one figure per name.
 """
 
+from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
+from functools import cached_property
 
 import orjson
 import polars as pl
@@ -52,10 +53,9 @@ def formula_rows(region_ids, quarters, common, indicators):
     frame = _inputs(region_ids, sorted(needed), common, names)
     wanted = pl.DataFrame({"year": [q.year for q in quarters], "quarter": [q.number for q in quarters]},
                           schema={"year": pl.Int64, "quarter": pl.Int64})
-    # One lazy query for every indicator, collected once: a collect costs about a millisecond
-    # of planning, which one region × quarter (an approval's recompute) would pay hundreds of times.
-    parts = [part for indicator in indicators for part in _indicator_rows(indicator, frame, wanted, common)]
-    rows = pl.concat(parts, how="vertical_relaxed").collect(engine="in-memory")
+    items = [_item(indicator, common, _references_in_rules(indicator, frame)) for indicator in indicators]
+    # One lazy query for every item, collected once: Polars' time goes per query node, not per row.
+    rows = _rows(frame, wanted, items).collect(engine="in-memory")
     written = rows.with_columns(frames.digest([pl.col(name) for name in WRITTEN]))
     return [(*row[:-2], RawJSON(row[-2]), row[-1]) for row in written.iter_rows()]
 
@@ -170,7 +170,202 @@ def _join_long(grid, long, source):
                                           + [f"{code}__{source}_lineage" for code in codes])
 
 
-# --- one indicator ----------------------------------------------------------------------------------
+# --- every item as columns of one wide frame ---------------------------------------------------------
+#
+# A row per region × quarter holds every item's columns, named by the item's id: Polars
+# spends its time per query node however few the rows (an approval recomputes one region),
+# so the items share one evaluation, one join for last year's values, one per base year, and
+# their target rules' steps go in together, one ``with_columns`` per step.
+
+@dataclass(frozen=True)
+class _Item:
+    """An item's columns in the wide frame and the expressions that fill them."""
+
+    indicator: object
+    codes: tuple  # the reference values its rules mention
+    years: tuple  # the base years its target compares with
+    value: pl.Expr  # the formula's value (taken where its reason is null) and the reason
+    reason: pl.Expr
+    inputs: pl.Expr  # the inputs' packed lineage
+    target: object  # vector_targets.TargetPlan
+    scored: bool
+
+    def name(self, column):
+        return f"{column}_{self.indicator.pk}"
+
+    def col(self, column):
+        return pl.col(self.name(column))
+
+    def base(self, year):
+        return self.name(f"base{year}")
+
+    def base_inputs(self, year):
+        return self.name(f"base{year}_inputs")
+
+    @cached_property
+    def judged(self):
+        """The columns of the item judged on its own value: status, explanation, trace."""
+        computed = self.col("value").is_not_null()
+        status = pl.when(computed).then(self.target.status).otherwise(pl.lit(INCOMPLETE))
+        explanation = pl.when(computed).then(self.target.explanation).otherwise(self.col("reason")).str.slice(0, 300)
+        return (status.alias(self.name("status")), explanation.alias(self.name("explanation")),
+                _trace(self).alias(self.name("trace")))
+
+    @cached_property
+    def points(self):
+        """The points and the award's sentence (none where the standard is not judged on
+        points), from the status."""
+        if not self.scored:
+            return pl.lit(None, dtype=POINTS).alias(self.name("points")), pl.lit("").alias(self.name("award"))
+        indicator = self.indicator
+        computed = self.col("value").is_not_null()
+        points, award = award_exprs(
+            indicator.scoring, full=indicator.points, name=indicator.name, unit=indicator.unit,
+            status=self.col("status"), value=pl.when(computed).then(self.col("value")),
+            previous=pl.when(computed).then(self.col("previous")),
+            references={code: pl.when(computed).then(pl.col(code)) for code in self.codes})
+        points = pl.when(self.col("status") == INCOMPLETE).then(None).otherwise(points)
+        return points.cast(POINTS).alias(self.name("points")), award.str.slice(0, 300).alias(self.name("award"))
+
+    @cached_property
+    def carried(self):
+        """The columns of a first three quarters' row of an item judged on the annual
+        figure, as ``compute._carried``: the year-to-date value as progress, last year's
+        judgement (the ``annual_`` columns) kept."""
+        indicator = self.indicator
+        last_year = (pl.col("year") - 1).cast(pl.String)
+        value, status, points = self.col("value").round(6), self.col("annual_status"), self.col("annual_points")
+        annual_explanation = self.col("annual_explanation")
+        undecided = (status == INCOMPLETE) & self.col("annual_value").is_null() & points.is_null()
+        said = pl.when(undecided).then(pl.concat_str([last_year, pl.lit("年全年尚无评定")])).otherwise(
+            pl.concat_str([pl.lit("评定沿用"), last_year, pl.lit("年全年："), annual_explanation]))
+        shown = pl.when(value.is_not_null()).then(pl.concat_str([
+            pl.lit("年内累计"), number_text(value), pl.lit(f"{indicator.unit}（进度，不作评定）；")]
+        )).otherwise(pl.lit(""))
+        award = pl.when(self.col("annual_award") != "").then(
+            pl.concat_str([pl.lit("沿用"), last_year, pl.lit("年全年："), self.col("annual_award")])
+        ).otherwise(pl.lit(""))
+        annual_json = pl.concat_str([
+            pl.lit(',"annual":{"from":"'), last_year, pl.lit('Q4","status":"'), status, pl.lit('","value":'),
+            _quoted(self.col("annual_value").cast(pl.String)), pl.lit(',"points":'), _quoted(points.cast(pl.String)),
+            pl.lit(',"explanation":'), _json_text(annual_explanation), pl.lit("}")])
+        head = (f'{{"method":"{indicator.method}","formula":{orjson.dumps(indicator.formula).decode()},'
+                f'"formula_version":{indicator.formula_version},"inputs":')
+        inputs = pl.when(value.is_not_null()).then(self.col("inputs")).otherwise(pl.lit("{}"))
+        return (value.alias(self.name("value")), status.alias(self.name("status")),
+                pl.concat_str([shown, said]).str.slice(0, 300).alias(self.name("explanation")),
+                points.cast(POINTS).alias(self.name("points")), award.str.slice(0, 300).alias(self.name("award")),
+                pl.concat_str([pl.lit(head), inputs, annual_json, pl.lit("}")]).alias(self.name("trace")))
+
+    @cached_property
+    def row(self):
+        """The item's stored row, as a struct of its columns."""
+        return pl.struct(
+            pl.lit(self.indicator.pk, dtype=pl.Int64).alias("indicator_id"),
+            self.col("value").round(6).cast(STORED).alias("value"), self.col("status").alias("status"),
+            self.col("explanation").alias("explanation"), self.col("points").alias("points"),
+            self.col("award").alias("award"), self.col("trace").alias("trace"))
+
+
+def _item(indicator, common, codes):
+    """The item's ``_Item``, its expressions built once per rule and kept: an approval's
+    recompute of one region would spend most of its time building them again."""
+    formula = common.formulas[indicator.pk]
+    missing = tuple(sorted((name, common.element_names.get(name, "")) for name in formula.names))
+    key = (indicator.pk, indicator.formula, indicator.formula_version, indicator.method, indicator.unit,
+           indicator.name, str(indicator.points), indicator.annual, orjson.dumps(indicator.target),
+           orjson.dumps(indicator.scoring), tuple(codes), common.scored, missing)
+    found = _ITEMS.get(key)
+    if found is None:
+        if len(_ITEMS) > 2048:
+            _ITEMS.clear()
+        found = _ITEMS[key] = _compiled(indicator, formula, common, tuple(codes))
+    return found
+
+
+_ITEMS = {}
+
+
+def _compiled(indicator, formula, common, codes):
+    pk = indicator.pk
+    value, reason = formula_exprs(formula, common.element_names)
+    years = tuple(sorted(base_years(indicator.target)))
+    target = target_plan(indicator.target, unit=indicator.unit, value=pl.col(f"value_{pk}"),
+                         previous=pl.col(f"previous_{pk}"), references={code: pl.col(code) for code in codes},
+                         base={year: pl.col(f"base{year}_{pk}") for year in years}, prefix=f"target{pk}_")
+    return _Item(indicator, codes, years, value, reason, _inputs_json(formula.names), target, common.scored)
+
+
+def _rows(frame, wanted, items):
+    """The stored rows of every item, as one lazy frame: (region_id, indicator_id, year,
+    quarter, value, status, explanation, points, award, trace)."""
+    annual = [item for item in items if item.indicator.annual]
+    judged_at = wanted
+    if annual:  # the year's first three quarters carry last year's annual judgement
+        year_ends = wanted.filter(pl.col("quarter") != 4).select(pl.col("year") - 1, pl.lit(4, dtype=pl.Int64)
+                                                                  .alias("quarter"))
+        judged_at = pl.concat([wanted, year_ends]).unique()
+    evaluated = (frame.lazy()
+                 .with_columns(item.reason.alias(item.name("reason")) for item in items)
+                 .with_columns(column for item in items for column in (
+                     pl.when(item.col("reason").is_null()).then(item.value).alias(item.name("value")),
+                     item.inputs.alias(item.name("inputs")))))
+    judged = _judged(evaluated, judged_at, items)
+    if annual:  # read again for the carried rows
+        judged = judged.cache()
+    on_own = [item for item in items if not item.indicator.annual]
+    in_wanted = judged.join(wanted.lazy(), on=["year", "quarter"], how="semi")
+    parts = [_long(in_wanted, on_own)] if on_own else []
+    if annual:
+        parts.append(_long(in_wanted.filter(pl.col("quarter") == 4), annual))
+        others = wanted.filter(pl.col("quarter") != 4)
+        if not others.is_empty():
+            progress = evaluated.join(others.lazy(), on=["year", "quarter"], how="semi")
+            parts.append(_long(_carried(progress, judged, annual), annual))
+    return pl.concat(parts, how="vertical_relaxed")
+
+
+def _judged(evaluated, judged_at, items):
+    """The rows of ``judged_at`` (year, quarter) with every item judged on its own value, as
+    ``compute._judged_row``: status, explanation, points, award, trace."""
+    previous = evaluated.select(
+        "region_id", (pl.col("year") + 1).alias("year"), "quarter",
+        *[column for item in items for column in (item.col("value").alias(item.name("previous")),
+                                                   item.col("inputs").alias(item.name("previous_inputs")))])
+    current = evaluated.join(judged_at.lazy(), on=["year", "quarter"], how="semi").join(previous, on=KEYS, how="left")
+    for year in sorted({year for item in items for year in item.years}):
+        users = [item for item in items if year in item.years]
+        base = evaluated.filter(pl.col("year") == year).select(
+            "region_id", "quarter",
+            *[column for item in users for column in (item.col("value").alias(item.base(year)),
+                                                       item.col("inputs").alias(item.base_inputs(year)))])
+        current = current.join(base, on=["region_id", "quarter"], how="left")
+    plans = [item.target for item in items]
+    current = current.with_columns(expr for plan in plans for expr in plan.inputs)
+    for step in range(max((len(plan.steps) for plan in plans), default=0)):
+        current = current.with_columns(plan.steps[step] for plan in plans if step < len(plan.steps))
+    current = current.with_columns(column for item in items for column in item.judged)
+    return current.with_columns(column for item in items for column in item.points)
+
+
+def _long(frame, items):
+    """A row per item of each row of the wide ``frame``."""
+    rows = pl.concat_list([item.row for item in items])
+    return (frame.select(*KEYS, rows.alias("item")).explode("item").unnest("item")
+            .select("region_id", "indicator_id", "year", "quarter", *WRITTEN))
+
+
+def _carried(progress, judged, items):
+    """The first three quarters' columns of the items judged on the annual figure, as
+    ``compute._carried``: the year-to-date value as progress, last year's judgement kept."""
+    annual = judged.select("region_id", (pl.col("year") + 1).alias("year"), *[
+        column for item in items for column in (
+            item.col("value").round(6).cast(STORED).alias(item.name("annual_value")), item.col("status").alias(item.name("annual_status")),
+            item.col("explanation").alias(item.name("annual_explanation")),
+            item.col("points").alias(item.name("annual_points")), item.col("award").alias(item.name("annual_award")))])
+    rows = progress.join(annual, on=["region_id", "year"], how="left")
+    return rows.with_columns(column for item in items for column in item.carried)
+
 
 def _inputs_json(names):
     pieces = [pl.when(pl.col(f"{name}__lineage").is_not_null())
@@ -181,110 +376,6 @@ def _inputs_json(names):
 
 def _shown(expr):
     return expr.round(6).cast(SHOWN).cast(pl.String)
-
-
-def _indicator_rows(indicator, frame, wanted, common):
-    """The indicator's stored rows, as lazy frames."""
-    formula = common.formulas[indicator.pk]
-    value, reason = formula_exprs(formula, common.element_names)
-    codes = _references_in_rules(indicator, frame)
-    evaluated = frame.lazy().select(*KEYS, value.alias("value"), reason.alias("reason"),
-                             _inputs_json(formula.names).alias("inputs"),
-                             *[pl.col(f"{code}__key") for code in codes],
-                             *[pl.col(code).alias(f"ref__{code}") for code in codes])
-    if not indicator.annual:
-        return [_judged(indicator, evaluated, wanted.lazy(), codes, common)]
-    # Judged on the annual figure: the fourth quarter is judged; the year's first three show
-    # their year-to-date value as progress and carry last year's judgement.
-    fourth = wanted.filter(pl.col("quarter") == 4)
-    others = wanted.filter(pl.col("quarter") != 4)
-    year_ends = others.select((pl.col("year") - 1).alias("year"), pl.lit(4, dtype=pl.Int64).alias("quarter"))
-    judged = _judged(indicator, evaluated, pl.concat([fourth, year_ends]).unique().lazy(), codes, common).cache()
-    carried = _carried(indicator, evaluated.join(others.lazy(), on=["year", "quarter"], how="semi"), judged)
-    return [judged.join(fourth.lazy(), on=["year", "quarter"], how="semi"), carried]
-
-
-def _judged(indicator, evaluated, wanted, codes, common):
-    """The rows of ``wanted`` (year, quarter) judged on their own value, as
-    ``compute._judged_row``: status, explanation, points, award, trace."""
-    current = evaluated.join(wanted, on=["year", "quarter"], how="semi")
-    previous = evaluated.select("region_id", (pl.col("year") + 1).alias("year"), "quarter",
-                                pl.col("value").alias("previous"), pl.col("inputs").alias("previous_inputs"))
-    current = current.join(previous, on=KEYS, how="left")
-    years = sorted(base_years(indicator.target))
-    for year in years:
-        base = evaluated.filter(pl.col("year") == year).select(
-            "region_id", "quarter", pl.col("value").alias(f"base_{year}"),
-            pl.col("inputs").alias(f"base_{year}_inputs"))
-        current = current.join(base, on=["region_id", "quarter"], how="left")
-    computed = pl.col("value").is_not_null()
-    current, status, explanation = _target_plan(orjson.dumps(indicator.target).decode(), indicator.unit,
-                                                tuple(codes), tuple(years)).applied(current)
-    status = pl.when(computed).then(status).otherwise(pl.lit(INCOMPLETE))
-    explanation = pl.when(computed).then(explanation).otherwise(pl.col("reason")).str.slice(0, 300)
-    columns = [status.alias("status"), explanation.alias("explanation")]
-    trace = _trace(indicator, codes, years)
-    if common.scored:
-        measured = _quoted(_shown(pl.when(computed).then(pl.col("value"))))
-        scoring = pl.concat_str([
-            pl.lit(',"scoring":{"rule":' + orjson.dumps(indicator.scoring).decode() + ',"full":'
-                   + orjson.dumps(str(indicator.points)).decode() + ',"measured":'),
-            measured, pl.lit("}")])
-        trace = pl.concat_str([trace.str.head(-1), scoring, pl.lit("}")])
-    current = current.with_columns(*columns, trace.alias("trace"))
-    if common.scored:
-        points, award = award_exprs(
-            indicator.scoring, full=indicator.points, name=indicator.name, unit=indicator.unit,
-            status=pl.col("status"), value=pl.when(computed).then(pl.col("value")),
-            previous=pl.when(computed).then(pl.col("previous")),
-            references={code: pl.when(computed).then(pl.col(f"ref__{code}")) for code in codes})
-        points = pl.when(pl.col("status") == INCOMPLETE).then(None).otherwise(points)
-        current = current.with_columns(points.cast(POINTS).alias("points"), award.str.slice(0, 300).alias("award"))
-    else:
-        current = current.with_columns(pl.lit(None, dtype=POINTS).alias("points"), pl.lit("").alias("award"))
-    return current.select("region_id", pl.lit(indicator.pk, dtype=pl.Int64).alias("indicator_id"), "year", "quarter",
-                          pl.col("value").round(6).cast(STORED), "status", "explanation", "points", "award", "trace")
-
-
-@lru_cache(maxsize=1024)
-def _target_plan(rule, unit, codes, years):
-    """The target rule compiled for ``_judged``'s columns, once per rule and unit: an
-    approval's recompute of one region would spend a third of its time building it again."""
-    return target_plan(orjson.loads(rule), unit=unit, value=pl.col("value"), previous=pl.col("previous"),
-                       references={code: pl.col(f"ref__{code}") for code in codes},
-                       base={year: pl.col(f"base_{year}") for year in years})
-
-
-def _carried(indicator, progress, judged):
-    """The first three quarters' rows of an item judged on the annual figure, as
-    ``compute._carried``: the year-to-date value as progress, last year's judgement kept."""
-    annual = judged.select("region_id", (pl.col("year") + 1).alias("year"), pl.col("value").alias("annual_value"),
-                           pl.col("status"), pl.col("explanation").alias("annual_explanation"),
-                           pl.col("points"), pl.col("award").alias("annual_award"))
-    rows = progress.join(annual, on=["region_id", "year"], how="left")
-    last_year = (pl.col("year") - 1).cast(pl.String)
-    value = pl.col("value").round(6)
-    undecided = (pl.col("status") == INCOMPLETE) & pl.col("annual_value").is_null() & pl.col("points").is_null()
-    said = pl.when(undecided).then(pl.concat_str([last_year, pl.lit("年全年尚无评定")])).otherwise(
-        pl.concat_str([pl.lit("评定沿用"), last_year, pl.lit("年全年："), pl.col("annual_explanation")]))
-    shown = pl.when(value.is_not_null()).then(pl.concat_str([
-        pl.lit("年内累计"), number_text(value), pl.lit(f"{indicator.unit}（进度，不作评定）；")])).otherwise(pl.lit(""))
-    award = pl.when(pl.col("annual_award") != "").then(
-        pl.concat_str([pl.lit("沿用"), last_year, pl.lit("年全年："), pl.col("annual_award")])).otherwise(pl.lit(""))
-    annual_json = pl.concat_str([
-        pl.lit(',"annual":{"from":"'), last_year, pl.lit('Q4","status":"'), pl.col("status"), pl.lit('","value":'),
-        _quoted(pl.col("annual_value").cast(pl.String)), pl.lit(',"points":'),
-        _quoted(pl.col("points").cast(pl.String)),
-        pl.lit(',"explanation":'), _json_text(pl.col("annual_explanation")), pl.lit("}")])
-    head = (f'{{"method":"{indicator.method}","formula":{orjson.dumps(indicator.formula).decode()},'
-            f'"formula_version":{indicator.formula_version},"inputs":')
-    inputs = pl.when(value.is_not_null()).then(pl.col("inputs")).otherwise(pl.lit("{}"))
-    return rows.select(
-        "region_id", pl.lit(indicator.pk, dtype=pl.Int64).alias("indicator_id"), "year", "quarter",
-        value.cast(STORED).alias("value"), "status",
-        pl.concat_str([shown, said]).str.slice(0, 300).alias("explanation"), pl.col("points").cast(POINTS),
-        award.str.slice(0, 300).alias("award"), pl.concat_str([pl.lit(head), inputs, annual_json, pl.lit("}")])
-        .alias("trace"))
 
 
 def _quoted(text):
@@ -307,28 +398,36 @@ def _references_in_rules(indicator, frame):
                   if column.endswith("__key") and column[: -len("__key")] in text)
 
 
-def _trace(indicator, codes, years):
-    """The packed lineage of each row, as JSON text."""
+def _trace(item):
+    """The packed lineage of each row of ``item``, as JSON text."""
+    indicator = item.indicator
     head = (f'{{"formula":{orjson.dumps(indicator.formula).decode()},"formula_version":{indicator.formula_version},'
             f'"method":"{indicator.method}","inputs":')
-    computed = pl.col("value").is_not_null()
-    previous = pl.when(pl.col("previous").is_not_null()).then(pl.concat_str([
-        pl.lit(',"previous_year":{"value":"'), _shown(pl.col("previous")), pl.lit('","inputs":'),
-        pl.col("previous_inputs"), pl.lit("}")])).otherwise(pl.lit(""))
+    computed = item.col("value").is_not_null()
+    previous = pl.when(item.col("previous").is_not_null()).then(pl.concat_str([
+        pl.lit(',"previous_year":{"value":"'), _shown(item.col("previous")), pl.lit('","inputs":'),
+        item.col("previous_inputs"), pl.lit("}")])).otherwise(pl.lit(""))
     references = pl.concat_str([
         pl.lit(',"references":{'),
         pl.concat_list([pl.when(pl.col(f"{code}__key").is_not_null()).then(
-            pl.concat_str([pl.lit(f'"{code}":'), pl.col(f"{code}__key")])) for code in codes]
-        ).list.drop_nulls().list.join(",") if codes else pl.lit(""),
+            pl.concat_str([pl.lit(f'"{code}":'), pl.col(f"{code}__key")])) for code in item.codes]
+        ).list.drop_nulls().list.join(",") if item.codes else pl.lit(""),
         pl.lit("}")])
     bases = pl.lit("")
-    if years:
+    if item.years:
         bases = pl.concat_str([
             pl.lit(',"base_years":['),
             pl.concat_str([pl.concat_str([
-                pl.lit(f'{{"year":{year},"value":'),
-                _quoted(_shown(pl.col(f"base_{year}"))),
-                pl.lit(',"inputs":'), pl.col(f"base_{year}_inputs"), pl.lit("}")]) for year in years], separator=","),
+                pl.lit(f'{{"year":{year},"value":'), _quoted(_shown(pl.col(item.base(year)))),
+                pl.lit(',"inputs":'), pl.col(item.base_inputs(year)), pl.lit("}")]) for year in item.years],
+                separator=","),
             pl.lit("]")])
     tail = pl.when(computed).then(pl.concat_str([previous, references, bases])).otherwise(pl.lit(""))
-    return pl.concat_str([pl.lit(head), pl.col("inputs"), tail, pl.lit("}")])
+    scoring = pl.lit("")
+    if item.scored:
+        measured = _quoted(_shown(pl.when(computed).then(item.col("value"))))
+        scoring = pl.concat_str([
+            pl.lit(',"scoring":{"rule":' + orjson.dumps(indicator.scoring).decode() + ',"full":'
+                   + orjson.dumps(str(indicator.points)).decode() + ',"measured":'),
+            measured, pl.lit("}")])
+    return pl.concat_str([pl.lit(head), item.col("inputs"), tail, scoring, pl.lit("}")])
