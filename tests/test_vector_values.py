@@ -21,7 +21,9 @@ QUARTERS = [Quarter(2022, 4), Quarter(2023, 1), Quarter(2023, 4)]
 def vector_rows(region_ids, quarters, indicator_set):
     common = compute._common(indicator_set)
     rows = formula_rows(region_ids, sorted(quarters), common, [i for i in common.indicators if vectorised(i)])
-    return {row[:4]: (*row[4:9], orjson.loads(str(row[9]))) for row in rows}
+    found = {row[:4]: (*row[4:9], orjson.loads(str(row[9]))) for row in rows}
+    assert len(found) == len(rows), "a value given twice"
+    return found
 
 
 def assert_same(region_ids, quarters, indicator_set):

@@ -358,11 +358,12 @@ def _long(frame, items):
 def _carried(progress, judged, items):
     """The first three quarters' columns of the items judged on the annual figure, as
     ``compute._carried``: the year-to-date value as progress, last year's judgement kept."""
-    annual = judged.select("region_id", (pl.col("year") + 1).alias("year"), *[
+    year_ends = judged.filter(pl.col("quarter") == 4)
+    annual = year_ends.select("region_id", (pl.col("year") + 1).alias("year"), *[
         column for item in items for column in (
-            item.col("value").round(6).cast(STORED).alias(item.name("annual_value")), item.col("status").alias(item.name("annual_status")),
-            item.col("explanation").alias(item.name("annual_explanation")),
-            item.col("points").alias(item.name("annual_points")), item.col("award").alias(item.name("annual_award")))])
+            item.col("value").round(6).cast(STORED).alias(item.name("annual_value")),
+            *[item.col(name).alias(item.name(f"annual_{name}"))
+              for name in ("status", "explanation", "points", "award")])])
     rows = progress.join(annual, on=["region_id", "year"], how="left")
     return rows.with_columns(column for item in items for column in item.carried)
 
