@@ -82,7 +82,7 @@ def test_marks_of_both_kinds_coalesce(world, standard, queued, django_capture_on
             recompute_after_commit(world.district, Q)
             scores_stale(region=world.district, quarter=Q)
         recompute.mark_stale("indicator_values", region_ids=[district, other], quarters=[Q])  # only 黔江 is new
-    assert len(callbacks) == 3
+    assert len(callbacks) == 2  # one per kind: the later marks join those waiting
     for callback in callbacks:
         callback()
     assert sorted(queued) == sorted([
@@ -154,6 +154,17 @@ def test_the_sweep_catches_up_with_what_the_broker_refused(world, standard, brok
         ("recompute_indicator_values", "done", quarters), ("recompute_scores", "done", quarters)]
     assert not StaleMark.objects.exists()
     assert jobs.recompute_stale() == 0 and JobRun.objects.count() == 2  # nothing to do: nothing recorded
+
+
+def test_values_of_many_regions_and_quarters_queue_one_scores_job(world, queued, django_capture_on_commit_callbacks):
+    from indicators.services.compute import scores_changed
+
+    # As a values recompute says it once for every standard the regions adopt.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        scores_changed([world.district, world.other_district], [Q, Q.shift(4)])
+    assert len(callbacks) == 1
+    assert queued == [(("scores", sorted([world.district.pk, world.other_district.pk]), ["2024Q1", "2025Q1"]),
+                       settings.SCORES_COALESCE_SECONDS)]
 
 
 def test_the_sweep_leaves_marks_whose_job_waits_and_takes_lost_ones(counted, world, queued,

@@ -8,6 +8,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import NamedTuple
 
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -548,7 +549,9 @@ def values_recompute(region_ids, quarters):
     written = 0
     for set_id, members in sorted(by_set.items()):
         regions = Region.objects.filter(pk__in=members).order_by("code")
-        written += recompute(regions=regions, quarters=sorted(quarters), indicator_set=sets[set_id])
+        written += recompute(regions=regions, quarters=sorted(quarters), indicator_set=sets[set_id], publish=False)
+    # Once for every standard: a region adopting two would have its scores recomputed twice.
+    scores_changed(Region.objects.filter(pk__in={r for members in by_set.values() for r in members}), quarters)
     return _("%(count)d indicator values") % {"count": written}
 
 
@@ -558,7 +561,15 @@ def recompute(*, regions, quarters, indicator_set, publish=True):
     caller recomputes the scores itself)."""
     regions = list(regions)
     written = compute_regions(region_ids=[r.pk for r in regions], quarters=quarters, indicator_set=indicator_set)
-    for quarter in quarters:
-        for region in regions if publish else ():
-            events.publish(events.SCORES_CHANGED, region=region, quarter=quarter)
+    if publish:
+        scores_changed(regions, quarters)
     return written
+
+
+def scores_changed(regions, quarters):
+    """Say the scores of ``regions`` × ``quarters`` depend on values just computed: in one
+    transaction, so that their recompute is one job (see ``core.recompute.mark_stale``)."""
+    with transaction.atomic():
+        for quarter in quarters:
+            for region in regions:
+                events.publish(events.SCORES_CHANGED, region=region, quarter=quarter)
