@@ -21,6 +21,7 @@ beyond ±1e20, which Decimal(38, 18) cannot hold, raises a ComputeError where Py
 write it out.
 """
 
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
@@ -37,7 +38,6 @@ POINTS = pl.Decimal(38, 1)
 INCOMPLETE_TEXT = "数据不全，暂不计分"
 NO_PREVIOUS_TEXT = "缺少上年数值，无法计算年变化率，暂不计分"
 _SCORED = pl.Struct({"points": POINTS, "text": pl.String})
-F = pl.field  # a field of the row being built (see award_exprs)
 
 
 def fmt_expr(number, unit="", negative_zero=None):
@@ -53,11 +53,30 @@ def fmt_expr(number, unit="", negative_zero=None):
     return pl.concat_str(text, pl.lit(unit)) if unit else text
 
 
-def award_exprs(rule, *, full, name, unit, status, value, previous=None, references=None):
-    """(points, text) expressions for ``rule``: ``full`` Decimal, ``name``/``unit`` str constants;
+@dataclass(frozen=True)
+class AwardPlan:
+    """A rule compiled to columns: the stages of intermediate results (each a tuple of named
+    expressions reading only the stages before it), then the points and the text. A result
+    is a column worked out once and read wherever it is used; as a nested expression it
+    would be worked out again at every use."""
+
+    stages: tuple
+    points: pl.Expr
+    text: pl.Expr
+
+    def applied(self, frame):
+        """(``frame`` with the intermediate columns, points, text)."""
+        for stage in self.stages:
+            frame = frame.with_columns(stage)
+        return frame, self.points, self.text
+
+
+def award_plan(rule, *, full, name, unit, status, value, previous=None, references=None, prefix="award__"):
+    """The ``AwardPlan`` of ``rule``: ``full`` Decimal, ``name``/``unit`` str constants;
     ``status``: pl.Expr of the item's status string; ``value``: pl.Expr Decimal nullable;
-    ``previous``: pl.Expr or None; ``references``: {code: pl.Expr}. points as Decimal with one
-    place (as award gives; null where award gives None)."""
+    ``previous``: pl.Expr or None; ``references``: {code: pl.Expr}; intermediate columns are
+    named ``prefix``…. Points as Decimal with one place (as award gives; null where award
+    gives None)."""
     full = Decimal(full)
     rule = rule or {"kind": "all"}
     kind = rule.get("kind", "all")
@@ -65,26 +84,44 @@ def award_exprs(rule, *, full, name, unit, status, value, previous=None, referen
         raise ValueError("专家评分的项目不按规则计算，由专家评分给出")
     if kind == "all":
         points, text = _all(full, status)
-        return points.alias("points"), text.alias("text")
+        return AwardPlan((), points, text)
     references = references or {}
     if in_python(rule):
         return _in_python(rule, full, name, unit, status, value, previous, references)
-    # A row is a struct whose fields are added stage by stage: a field is computed once and
-    # then read, where a nested expression would compute it again at every use. The points
-    # and the text are two such rows, the first without the words, which cost the most.
-    row = pl.struct(value=value.cast(DECIMAL), previous=_decimal_or_null(previous),
-                    line=_decimal_or_null(references.get(rule.get("reference"))))
-    row = row.struct.with_fields(**_measured(rule))
+    row = _Row(prefix)
+    row.add(value=value.cast(DECIMAL), previous=_decimal_or_null(previous),
+            line=_decimal_or_null(references.get(rule.get("reference"))))
+    row.add(**_measured(rule, row.field))
     label, unit = _label(rule, name, unit)
     if kind == "steps":
-        (points, text), words = _steps(rule, unit), {}
+        (points, text), words = _steps(rule, unit, row.field), {}
     else:
-        row = _per_unit_numbers(rule, full, row)
-        (points, text), words = _per_unit(rule, unit), _per_unit_words(rule, unit)
-    points = row.struct.with_fields(points=pl.when(F("missing").is_null()).then(points).cast(POINTS))
-    shown = pl.concat_str(pl.lit(label), fmt_expr(F("measured"), unit, F("negative_zero")))
-    text = row.struct.with_fields(shown=shown, **words).struct.with_fields(text=pl.coalesce(F("missing"), text))
-    return points.struct.field("points"), text.struct.field("text")
+        _per_unit_numbers(rule, full, row)
+        (points, text), words = _per_unit(rule, unit, row.field), _per_unit_words(rule, unit, row.field)
+    points = pl.when(row.field("missing").is_null()).then(points).cast(POINTS)
+    row.add(shown=pl.concat_str(pl.lit(label), fmt_expr(row.field("measured"), unit, row.field("negative_zero"))),
+            **words)
+    return AwardPlan(tuple(row.stages), points, pl.coalesce(row.field("missing"), text))
+
+
+def award_columns(frame, rule, **arguments):
+    """(``frame``, a LazyFrame, with the intermediate columns of ``rule``; the points; the
+    text), ``award_plan``'s arguments."""
+    return award_plan(rule, **arguments).applied(frame)
+
+
+class _Row:
+    """A row's intermediate results as columns named ``prefix``…, added stage by stage."""
+
+    def __init__(self, prefix):
+        self.prefix, self.stages = prefix, []
+
+    def field(self, name):
+        return pl.col(self.prefix + name)
+
+    def add(self, **fields):
+        """A stage: its fields read the stages before it, not each other."""
+        self.stages.append(tuple(expr.alias(self.prefix + name) for name, expr in fields.items()))
 
 
 def _decimal_or_null(number):
@@ -92,7 +129,7 @@ def _decimal_or_null(number):
 
 
 def in_python(rule):
-    """Whether ``award_exprs`` scores ``rule`` by calling ``award`` row by row: a rule
+    """Whether ``award_plan`` scores ``rule`` by calling ``award`` row by row: a rule
     counting in proportion (``"count": "exact"``) whose unit, or whose bonus or penalty on a
     change on last year, has a factor other than 2 and 5 (a unit of 3, a bonus of 3 per
     percent of fall). There ``award`` divides by the unit to 28 digits and then multiplies,
@@ -131,7 +168,7 @@ def _in_python(rule, full, name, unit, status, value, previous, references):
         return pl.Series([{"points": a.points, "text": a.text} for a in awards], dtype=_SCORED)
 
     both = inputs.map_batches(scored, return_dtype=_SCORED)
-    return both.struct.field("points").alias("points"), both.struct.field("text").alias("text")
+    return AwardPlan((), both.struct.field("points"), both.struct.field("text"))
 
 
 def _all(full, status):
@@ -153,10 +190,10 @@ def _label(rule, name, unit):
     return (name if name.endswith(word) else f"{name}较上年{word}"), "%"
 
 
-def _measured(rule):
+def _measured(rule, field):
     """Fields ``measured`` (the number scored), ``missing`` (why it cannot be scored, or
     null) and ``negative_zero`` (Python's number is -0): ``scoring_rules._measured``."""
-    value, previous = F("value"), F("previous")
+    value, previous = field("value"), field("previous")
     measure = rule.get("measure", "value")
     incomplete = pl.when(value.is_null()).then(pl.lit(INCOMPLETE_TEXT)).otherwise(pl.lit(None, dtype=pl.String))
     if measure == "value":
@@ -178,9 +215,9 @@ def _bound(step, key):
     return Decimal(str(step[key])) if step.get(key) not in (None, "") else None
 
 
-def _steps(rule, unit):
+def _steps(rule, unit, field):
     """(points, text) of a row's fields: ``scoring_rules._steps``."""
-    value = F("measured")
+    value = field("measured")
     higher = rule["better"] == "higher"
     steps = rule["steps"]
     points = tail = pl  # each step adds a .when(…).then(…); the chain starts at pl.when
@@ -200,7 +237,7 @@ def _steps(rule, unit):
         points = points.when(inside).then(decimal_lit(awarded))
         tail = tail.when(inside).then(pl.lit(f"，{where}，{said}"))
     return (points.otherwise(decimal_lit(0)),
-            pl.concat_str(F("shown"), tail.otherwise(pl.lit(_outside(steps, higher, unit)))))
+            pl.concat_str(field("shown"), tail.otherwise(pl.lit(_outside(steps, higher, unit)))))
 
 
 def _all_true(*conditions):
@@ -223,7 +260,7 @@ def _outside(steps, higher, unit):
 
 
 def _per_unit_numbers(rule, full, row):
-    """``row`` with the numbers of ``scoring_rules._per_unit``: ``margin`` (past the line,
+    """Adds to ``row`` the numbers of ``scoring_rules._per_unit``: ``margin`` (past the line,
     in the better direction), ``bonus`` (capped), ``no_bonus``, ``raised`` (the points at
     or past the line), ``lowered`` (the points short of it, when deducted), and ``missing``
     saying also when the reference line is missing."""
@@ -231,18 +268,18 @@ def _per_unit_numbers(rule, full, row):
     count = rule.get("count", "whole")
     each, penalty = Decimal(str(rule.get("bonus", 0))), Decimal(str(rule.get("penalty", 0)))
     if "reference" in rule:
-        line = F("line")
+        line = row.field("line")
         unreferenced = pl.when(line.is_null()).then(pl.lit(f"缺少参考值{rule['reference']}，暂不计分"))
-        row = row.struct.with_fields(missing=pl.coalesce(F("missing"), unreferenced))
+        row.add(missing=pl.coalesce(row.field("missing"), unreferenced))
     else:
         line = decimal_lit(rule["line"])
     higher = rule["better"] == "higher"
-    row = row.struct.with_fields(margin=F("measured") - line if higher else line - F("measured"))
-    margin = F("margin")
+    row.add(margin=row.field("measured") - line if higher else line - row.field("measured"))
+    margin = row.field("margin")
 
-    row = row.struct.with_fields(bonus=_earned(margin, size, count, each),
+    row.add(bonus=_earned(margin, size, count, each),
                                  deduction=_earned(-margin, size, count, penalty, down=False))
-    bonus = F("bonus")
+    bonus = row.field("bonus")
     # In proportion a tiny bonus may round to 0 at 18 places, never at Python's 28 digits.
     no_bonus = (margin == 0) | pl.lit(not each) if count == "exact" else bonus == 0
     if "bonus_cap" in rule:
@@ -250,49 +287,51 @@ def _per_unit_numbers(rule, full, row):
         bonus = pl.when(bonus > decimal_lit(cap)).then(decimal_lit(cap)).otherwise(bonus)
         no_bonus = no_bonus | pl.lit(not cap)
     raised = decimal_lit(at_line) + bonus
-    lowered, floor = decimal_lit(at_line) - F("deduction"), decimal_lit(rule.get("floor", 0))
-    return row.struct.with_fields(
+    lowered, floor = decimal_lit(at_line) - row.field("deduction"), decimal_lit(rule.get("floor", 0))
+    row.add(
         bonus=bonus, no_bonus=no_bonus,
         raised=_round_points(pl.when(raised > decimal_lit(full)).then(decimal_lit(full)).otherwise(raised)),
         lowered=_round_points(pl.when(lowered < floor).then(floor).otherwise(lowered)))
 
 
-def _per_unit_words(rule, unit):
+def _per_unit_words(rule, unit, field):
     """The numbers ``_per_unit`` writes, each written once (a text field of the row)."""
     at_line = decimal_lit(rule["at_line"])
-    words = {"margin_text": fmt_expr(F("margin").abs(), unit), "raised_text": plain_expr(F("raised"), 1),
-             "bonus_text": plain_expr(_round_points(F("bonus")), 1), "lowered_text": plain_expr(F("lowered"), 1),
-             "deducted_text": plain_expr(_round_points(at_line - F("lowered")), 1)}
+    words = {"margin_text": fmt_expr(field("margin").abs(), unit), "raised_text": plain_expr(field("raised"), 1),
+             "bonus_text": plain_expr(_round_points(field("bonus")), 1),
+             "lowered_text": plain_expr(field("lowered"), 1),
+             "deducted_text": plain_expr(_round_points(at_line - field("lowered")), 1)}
     if "reference" in rule:
-        words["line_text"] = fmt_expr(F("line"), unit)
+        words["line_text"] = fmt_expr(field("line"), unit)
     return words
 
 
-def _per_unit(rule, unit):
+def _per_unit(rule, unit, field):
     """(points, text) of a row's fields (``_per_unit_numbers``, ``_per_unit_words``):
     ``scoring_rules._per_unit``. The margin is written without its sign: it is past the line
     in the better direction, and Python writes it negated in the worse."""
     higher = rule["better"] == "higher"
     better_word, worse_word = ("高于", "低于") if higher else ("低于", "高于")
     at_line = Decimal(str(rule["at_line"]))
-    line = F("line_text") if "reference" in rule else pl.lit(_fmt(Decimal(str(rule["line"])), unit))
-    shown, margin = F("shown"), F("margin")
+    line = field("line_text") if "reference" in rule else pl.lit(_fmt(Decimal(str(rule["line"])), unit))
+    shown, margin = field("shown"), field("margin")
     reached = pl.when(margin == 0).then(pl.lit("达到标准")).otherwise(pl.lit(f"{better_word}标准"))
-    better_text = pl.when(F("no_bonus")).then(
-        pl.concat_str(shown, pl.lit("，"), reached, line, pl.lit("，得"), F("raised_text"), pl.lit("分"))
+    better_text = pl.when(field("no_bonus")).then(
+        pl.concat_str(shown, pl.lit("，"), reached, line, pl.lit("，得"), field("raised_text"), pl.lit("分"))
     ).otherwise(pl.concat_str(
-        shown, pl.lit(f"，{better_word}标准"), line, pl.lit("共"), F("margin_text"),
-        pl.lit(f"，得{plain(at_line)}分，加"), F("bonus_text"), pl.lit("分，共"), F("raised_text"), pl.lit("分")))
+        shown, pl.lit(f"，{better_word}标准"), line, pl.lit("共"), field("margin_text"),
+        pl.lit(f"，得{plain(at_line)}分，加"), field("bonus_text"), pl.lit("分，共"), field("raised_text"),
+        pl.lit("分")))
     if rule.get("worse", "deduct") == "zero":
         worse_points = decimal_lit(0)
         worse_text = pl.concat_str(shown, pl.lit(f"，{worse_word}标准"), line, pl.lit("，不得分"))
     else:
-        worse_points = F("lowered")
+        worse_points = field("lowered")
         worse_text = pl.concat_str(
-            shown, pl.lit(f"，{worse_word}标准"), line, pl.lit("共"), F("margin_text"),
-            pl.lit("，扣"), F("deducted_text"), pl.lit("分，得"), F("lowered_text"), pl.lit("分"))
+            shown, pl.lit(f"，{worse_word}标准"), line, pl.lit("共"), field("margin_text"),
+            pl.lit("，扣"), field("deducted_text"), pl.lit("分，得"), field("lowered_text"), pl.lit("分"))
     better = margin >= 0
-    return (pl.when(better).then(F("raised")).otherwise(worse_points),
+    return (pl.when(better).then(field("raised")).otherwise(worse_points),
             pl.when(better).then(better_text).otherwise(worse_text))
 
 

@@ -15,7 +15,7 @@ from core.numbers import plain
 from indicators.scoring_rules import _fmt, award, validate_scoring
 from indicators.vector_numbers import NUMBER as DECIMAL
 from indicators.vector_numbers import plain_expr
-from indicators.vector_scoring import award_exprs, floor_ratio, fmt_expr, in_python
+from indicators.vector_scoring import award_columns, award_plan, floor_ratio, fmt_expr, in_python
 
 STATUSES = ["met", "not_met", "incomplete", None]
 PREVIOUS = ["100", "80", "3", "7", "250.5", "-40", "0.37", "0", None]
@@ -83,7 +83,7 @@ RULES = [
     (_per_unit("higher", "1", "1", line="2", bonus="3", penalty="3", count="exact", measure="growth"), "4", "量", ""),
     (_per_unit("higher", "2", "1", line="5", bonus="0", bonus_cap="0", penalty="2", floor="1"), "2", "率", "%"),
 ]
-# Rules ``award_exprs`` leaves to ``award`` itself (see ``in_python``); all others are Polars.
+# Rules ``award_plan`` leaves to ``award`` itself (see ``in_python``); all others are Polars.
 IN_PYTHON = {19, 21, 22, 24, 30}
 
 
@@ -160,10 +160,10 @@ def test_same_as_award(rule, full, name, unit):
     cases = _cases(rule, rng)
     schema = {"value": DECIMAL, "previous": DECIMAL, "reference": DECIMAL, "status": pl.String}
     frame = pl.DataFrame(cases, schema=schema, orient="row")
-    points, text = award_exprs(rule, full=Decimal(full), name=name, unit=unit, status=pl.col("status"),
-                               value=pl.col("value"), previous=pl.col("previous"),
-                               references={"WATER_QUOTA": pl.col("reference")})
-    got = frame.select(points=points, text=text)
+    staged, points, text = award_columns(frame.lazy(), rule, full=Decimal(full), name=name, unit=unit,
+                                         status=pl.col("status"), value=pl.col("value"), previous=pl.col("previous"),
+                                         references={"WATER_QUOTA": pl.col("reference")})
+    got = staged.select(points=points, text=text).collect()
     assert got.schema == {"points": pl.Decimal(38, 1), "text": pl.String}
     wrong = []
     for (value, previous, reference, status), (points, text) in zip(cases, got.rows(), strict=True):
@@ -180,14 +180,15 @@ def test_same_as_award(rule, full, name, unit):
 def test_no_previous_expression_is_missing_last_year():
     rule = RULES[5][0]
     frame = pl.DataFrame({"value": [Decimal("3")]}, schema={"value": DECIMAL})
-    points, text = award_exprs(rule, full=Decimal(6), name="降幅", unit="", status=pl.lit("met"),
-                               value=pl.col("value"))
-    assert frame.select(points, text).rows() == [(None, award(rule, full=6, name="降幅", value=Decimal(3)).text)]
+    staged, points, text = award_columns(frame.lazy(), rule, full=Decimal(6), name="降幅", unit="",
+                                         status=pl.lit("met"), value=pl.col("value"))
+    expected = award(rule, full=6, name="降幅", value=Decimal(3)).text
+    assert staged.select(points, text).collect().rows() == [(None, expected)]
 
 
 def test_judged_is_refused():
     with pytest.raises(ValueError):
-        award_exprs({"kind": "judged"}, full=Decimal(6), name="x", unit="", status=pl.lit("met"), value=pl.lit(None))
+        award_plan({"kind": "judged"}, full=Decimal(6), name="x", unit="", status=pl.lit("met"), value=pl.lit(None))
 
 
 def test_steps_award_cannot_score_are_refused():
@@ -198,7 +199,7 @@ def test_steps_award_cannot_score_are_refused():
     with pytest.raises(KeyError):
         award(rule, full=Decimal(3), name="x", value=Decimal(1))
     with pytest.raises(ValueError):
-        award_exprs(rule, full=Decimal(3), name="x", unit="", status=pl.lit("met"), value=pl.col("value"))
+        award_plan(rule, full=Decimal(3), name="x", unit="", status=pl.lit("met"), value=pl.col("value"))
 
 
 def test_number_texts_are_plain_and_fmt():
