@@ -35,3 +35,10 @@ def digest(columns):
     run to run of one Polars version; after an upgrade every row is written once again."""
     texts = [column.cast(pl.String).fill_null("\x00") for column in columns]
     return pl.concat_str(texts, separator="\x1f").hash(seed=DIGEST_SEED).reinterpret(signed=True).alias("digest")
+
+
+def changed(fresh, stored, *, keys):
+    """The rows of ``fresh`` (a frame with ``keys`` and a ``digest``) that ``stored`` (the
+    keys and digests in the database) does not hold with the same digest: the vectorised
+    counterpart of ``core.bulk.changed``."""
+    return fresh.join(stored.select(*keys, "digest"), on=[*keys, "digest"], how="anti", nulls_equal=True)

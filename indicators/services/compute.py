@@ -177,7 +177,7 @@ _ROW = ("region_id", "indicator_id", "year", "quarter", "value", "status", "expl
 def compute_region_quarter(region, quarter, indicator_set):
     """Compute every indicator of ``indicator_set`` for ``region`` and ``quarter``, store
     the results and say the region's scores depend on them; returns the stored values."""
-    for _batch in _computed([region.pk], [quarter], indicator_set):
+    for _count in _computed([region.pk], [quarter], indicator_set):
         pass
     events.publish(events.SCORES_CHANGED, region=region, quarter=quarter)
     return list(
@@ -192,7 +192,7 @@ def compute_region_quarter(region, quarter, indicator_set):
 def compute_regions(*, region_ids, quarters, indicator_set):
     """Compute and store every indicator of ``indicator_set`` for the regions and quarters;
     returns how many values were written."""
-    return sum(len(batch) for batch in _computed(region_ids, quarters, indicator_set))
+    return sum(_computed(region_ids, quarters, indicator_set))
 
 
 def vectorised(indicator):
@@ -202,16 +202,21 @@ def vectorised(indicator):
 
 
 def _computed(region_ids, quarters, indicator_set):
-    """Compute and store, yielding each batch's rows once written. A batch of regions is
-    read in a fixed number of queries per quarter. Year-on-year rules compare with the same
-    quarter last year, evaluated once: quarters go in order, so a year's evaluations serve
-    the next year's comparisons. Items judged on the annual figure read last year's fourth
-    quarter (and the one before, for its own comparison) once per year."""
+    """Compute and store, yielding how many values each batch holds once written. A batch
+    of regions is read in a fixed number of queries per quarter. Year-on-year rules compare
+    with the same quarter last year, evaluated once: quarters go in order, so a year's
+    evaluations serve the next year's comparisons. Items judged on the annual figure read
+    last year's fourth quarter (and the one before, for its own comparison) once per year."""
     # Polars is loaded when a recompute first runs, not when Django starts: a web worker or
     # an upload's bounded reader need not carry its native library and thread pool.
-    from .vector_values import formula_rows
+    import polars as pl
+
+    from core import frames
+
+    from .vector_values import as_rows, formula_frame
 
     common = _common(indicator_set)
+    in_python = [i.pk for i in common.indicators if not vectorised(i)]
     for start in range(0, len(region_ids), BATCH):
         batch, rows = region_ids[start : start + BATCH], []
         quarters_of = _Quarters(batch, common)
@@ -220,20 +225,31 @@ def _computed(region_ids, quarters, indicator_set):
                 rows += [row for region_id in batch for row in _region_rows(region_id, quarter, quarters_of)]
                 quarters_of.forget_before(quarter.same_quarter_last_year())
             rows = [(*row, row_digest(row[4:])) for row in ((*row[:-1], packed(row[-1])) for row in rows)]
-            rows += formula_rows(batch, sorted(quarters), common, [i for i in common.indicators if vectorised(i)])
-        written = changed(rows, _digests(batch, quarters, common), key_width=4)
+            formulas = formula_frame(batch, sorted(quarters), common, [i for i in common.indicators if vectorised(i)])
+            stored = _digests(batch, quarters, common)
+            # Compared as frames: most of a batch's values are vectorised, and most are unchanged.
+            written = as_rows(frames.changed(formulas, stored, keys=_ROW[:4]))
+            stored = stored.filter(pl.col("indicator_id").is_in(in_python))
+            written += changed(rows, {row[:4]: row[4] for row in stored.iter_rows()}, key_width=4)
         upsert_rows(ComputedValue, _ROW, written, unique_fields=["region", "indicator", "year", "quarter"],
                     update_fields=["value", "status", "explanation", "points", "award", "trace", "digest"])
-        yield rows
+        yield len(rows) + formulas.height
 
 
 def _digests(region_ids, quarters, common):
-    """{(region, indicator, year, quarter): digest} of the stored values of the batch."""
+    """The keys (region_id, indicator_id, year, quarter) and digests of the batch's stored
+    values, as a frame."""
+    import polars as pl  # loaded with the first recompute (see _computed)
+
+    from core import frames
+
     stored = ComputedValue.objects.filter(region__in=region_ids, year__in={q.year for q in quarters},
                                           indicator__in=[i.pk for i in common.indicators])
-    wanted = {(q.year, q.number) for q in quarters}
-    return {key[:4]: key[4] for key in stored.order_by().values_list("region_id", "indicator_id", "year", "quarter",
-                                                                    "digest") if key[2:4] in wanted}
+    found = frames.frame(stored.order_by().values_list(*_ROW[:4], "digest"),
+                         {**dict.fromkeys(_ROW[:4], pl.Int64), "digest": pl.Int64})
+    wanted = pl.DataFrame({"year": [q.year for q in quarters], "quarter": [q.number for q in quarters]},
+                          schema={"year": pl.Int64, "quarter": pl.Int64})
+    return found.join(wanted, on=["year", "quarter"], how="semi")
 
 
 class _Quarters:

@@ -33,13 +33,26 @@ STORED = pl.Decimal(24, 6)  # ComputedValue.value
 POINTS = pl.Decimal(5, 1)  # ComputedValue.points
 SHOWN = pl.Decimal(38, 6)  # the places a value is stored and written in the lineage with
 ENTERED_SHOWN = pl.Decimal(38, 4)  # the places of an entered figure and a reference value
+ROW_SCHEMA = {"region_id": pl.Int64, "indicator_id": pl.Int64, "year": pl.Int64, "quarter": pl.Int64,
+              "value": STORED, "status": pl.String, "explanation": pl.String, "points": POINTS, "award": pl.String,
+              "trace": pl.String, "digest": pl.Int64}
 
 
 def formula_rows(region_ids, quarters, common, indicators):
     """The stored rows (as ``compute._ROW``: the lineage as ``RawJSON``, the digest last) of
     ``indicators`` (formula items) for the regions and quarters."""
+    return as_rows(formula_frame(region_ids, quarters, common, indicators))
+
+
+def as_rows(frame):
+    """The rows of a frame ``formula_frame`` gives, as ``compute._ROW`` tuples."""
+    return [(*row[:-2], RawJSON(row[-2]), row[-1]) for row in frame.iter_rows()]
+
+
+def formula_frame(region_ids, quarters, common, indicators):
+    """``formula_rows`` as a frame (the lineage as JSON text)."""
     if not indicators or not region_ids:
-        return []
+        return pl.DataFrame(schema=ROW_SCHEMA)
     needed = set(quarters)
     for quarter in quarters:
         judged = [quarter]
@@ -54,12 +67,12 @@ def formula_rows(region_ids, quarters, common, indicators):
     wanted = pl.DataFrame({"year": [q.year for q in quarters], "quarter": [q.number for q in quarters]},
                           schema={"year": pl.Int64, "quarter": pl.Int64})
     items = [_item(indicator, common, _references_in_rules(indicator, frame)) for indicator in indicators]
-    # One lazy query for every item, collected once: Polars' time goes per query node, not per
-    # row. Its optimiser is left out: a third of the time for one region, nothing for 250
-    # (the plan is written as it should run, and its inputs are in memory already).
-    rows = _rows(frame, wanted, items).collect(engine="in-memory", optimizations=pl.QueryOptFlags.none())
-    written = rows.with_columns(frames.digest([pl.col(name) for name in WRITTEN]))
-    return [(*row[:-2], RawJSON(row[-2]), row[-1]) for row in written.iter_rows()]
+    # One lazy query for every item, collected once. Polars' optimiser takes a fifth off a
+    # batch of regions, but adds a fifth to one region (an approval's recompute), whose time
+    # goes to planning, not to rows.
+    optimised = pl.QueryOptFlags() if frame.height > 100 else pl.QueryOptFlags.none()
+    rows = _rows(frame, wanted, items).collect(engine="in-memory", optimizations=optimised)
+    return rows.with_columns(frames.digest([pl.col(name) for name in WRITTEN]))
 
 
 # --- the inputs: one row per region × quarter, per name its value and its lineage ------------------
