@@ -52,21 +52,54 @@ def upsert_rows(model, names, rows, *, unique_fields, update_fields, compare_fie
     if not rows:
         return 0
     names = list(names)
-    stamps = [f.attname for f in model._meta.concrete_fields
-              if (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)) and f.attname not in names
-              and f.name not in names]
+    stamps = _stamps(model, names)
     if stamps:
         now = timezone.now()
         names += stamps
         rows = [(*row, *(now for _stamp in stamps)) for row in rows]
     if connection.vendor == "postgresql" and len(rows) >= COPY_MIN_ROWS:
-        _copy_upsert(model, names, rows, unique_fields, update_fields, compare_fields or update_fields)
+        _copy_upsert(model, names, _copy_text([model._meta.get_field(name) for name in names], rows), unique_fields,
+                     update_fields, compare_fields or update_fields)
     else:
         attnames = [model._meta.get_field(name).attname for name in names]
         instances = [model(**dict(zip(attnames, _parsed(row), strict=True))) for row in rows]
         model.objects.bulk_create(instances, batch_size=2000, update_conflicts=True, unique_fields=unique_fields,
                                   update_fields=update_fields)
     return len(rows)
+
+
+def upsert_frame(model, frame, *, unique_fields, update_fields, compare_fields=None):
+    """``upsert_rows`` of a Polars frame whose columns are fields of ``model`` (a JSON field
+    as JSON text): on PostgreSQL written as CSV by Polars and copied, no Python object per
+    row or value."""
+    if frame.is_empty():
+        return 0
+    names = frame.columns
+    if connection.vendor != "postgresql" or frame.height < COPY_MIN_ROWS:
+        json = [isinstance(model._meta.get_field(name), models.JSONField) for name in names]
+        rows = [tuple(RawJSON(value) if is_json and value is not None else value
+                      for is_json, value in zip(json, row, strict=True)) for row in frame.iter_rows()]
+        return upsert_rows(model, names, rows, unique_fields=unique_fields, update_fields=update_fields,
+                           compare_fields=compare_fields)
+    stamps = _stamps(model, names)
+    if stamps:
+        import polars as pl  # only the vectorised engines write frames, and they have it loaded
+
+        now = timezone.now()
+        frame = frame.with_columns(pl.lit(now).alias(stamp) for stamp in stamps)
+    text = io.BytesIO()
+    frame.write_csv(text, include_header=False)  # a null as nothing, an empty text as ""
+    text.seek(0)
+    _copy_upsert(model, frame.columns, text, unique_fields, update_fields, compare_fields or update_fields,
+                 options="WITH (FORMAT csv)")
+    return frame.height
+
+
+def _stamps(model, names):
+    """The auto-now fields of ``model`` not among ``names``: set to now on every write."""
+    return [f.attname for f in model._meta.concrete_fields
+            if (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)) and f.attname not in names
+            and f.name not in names]
 
 
 def row_digest(values):
@@ -91,7 +124,9 @@ def _parsed(row):
     return [orjson.loads(str(value)) if isinstance(value, RawJSON) else value for value in row]
 
 
-def _copy_upsert(model, names, rows, unique_fields, update_fields, compare_fields):
+def _copy_upsert(model, names, text, unique_fields, update_fields, compare_fields, options=""):
+    """Merge the rows of ``text`` (a file of COPY's text format, or as ``options`` say) into
+    ``model``'s table."""
     meta = model._meta
     fields = [meta.get_field(name) for name in names]
     columns = [f.column for f in fields]
@@ -110,7 +145,7 @@ def _copy_upsert(model, names, rows, unique_fields, update_fields, compare_field
         )
         try:
             with connection.wrap_database_errors:  # psycopg2's own cursor: its errors as Django's, like every query's
-                cursor.cursor.copy_expert(f"COPY {_q(temporary)} ({quoted}) FROM STDIN", _copy_text(fields, rows))
+                cursor.cursor.copy_expert(f"COPY {_q(temporary)} ({quoted}) FROM STDIN {options}", text)
             cursor.execute(
                 f"INSERT INTO {_q(table)} ({quoted}) SELECT {quoted} FROM {_q(temporary)} "  # noqa: S608 — quoted names
                 f"ON CONFLICT ({conflict}) DO UPDATE SET {assignments} WHERE {changed}"

@@ -3,6 +3,7 @@ bulk_create elsewhere), text that COPY would misread kept intact, and on Postgre
 whose compared values did not change left untouched."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -60,3 +61,35 @@ def test_unchanged_rows_are_left_alone_on_postgresql(world, indicator_set):
     upsert(rows)
     changed = RegionVerdict.objects.filter(computed_at__gt=long_ago)
     assert list(changed.values_list("year", "quarter", "verdict")) == [(1900, 1, "not_met")]
+
+
+@pytest.mark.parametrize("copied", [False, pytest.param(True, marks=pytest.mark.postgresql)])
+def test_a_frame_is_written_as_its_rows_would_be(world, indicator_set, monkeypatch, copied):
+    """``upsert_frame``, the vectorised engines' writer: on PostgreSQL a CSV written by
+    Polars, where a null and an empty text must not be confused; elsewhere ``upsert_rows``."""
+    import orjson
+    import polars as pl
+
+    if copied:
+        monkeypatch.setattr(bulk, "COPY_MIN_ROWS", 1)
+
+    def frame(reasons, points):
+        return pl.DataFrame({
+            "region_id": world.district.pk, "indicator_set_id": indicator_set.pk, "year": [2024, 2025, 2026],
+            "quarter": 1, "verdict": "met", "reason": reasons, "points": points,
+            "figures": [orjson.dumps({"note": AWKWARD, "n": n}).decode() for n in range(3)]},
+            schema={"region_id": pl.Int64, "indicator_set_id": pl.Int64, "year": pl.Int64, "quarter": pl.Int64,
+                    "verdict": pl.String, "reason": pl.String, "points": pl.Decimal(6, 1), "figures": pl.String})
+
+    def write(rows):
+        return bulk.upsert_frame(RegionVerdict, rows, unique_fields=["region", "indicator_set", "year", "quarter"],
+                                 update_fields=["reason", "points", "figures", "computed_at"])
+
+    assert write(frame([AWKWARD, "", "第三"], [Decimal("9.5"), None, Decimal("0")])) == 3
+    stored = {v.year: v for v in RegionVerdict.objects.all()}
+    assert stored[2024].reason == AWKWARD and stored[2025].reason == "" and stored[2026].reason == "第三"
+    assert [stored[year].points for year in (2024, 2025, 2026)] == [Decimal("9.5"), None, Decimal("0")]
+    assert stored[2025].figures == {"note": AWKWARD, "n": 1} and stored[2025].computed_at is not None
+    write(frame(["改过", "", "第三"], [None, Decimal("1.0"), Decimal("0")]))
+    assert RegionVerdict.objects.count() == 3
+    assert RegionVerdict.objects.get(year=2024).reason == "改过" and RegionVerdict.objects.get(year=2024).points is None

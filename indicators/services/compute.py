@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import events
-from core.bulk import changed, row_digest, upsert_rows
+from core.bulk import changed, row_digest, upsert_frame, upsert_rows
 from core.memory import cyclic_gc_paused
 from core.periods import Quarter
 from core.recompute import mark_stale
@@ -213,7 +213,7 @@ def _computed(region_ids, quarters, indicator_set):
 
     from core import frames
 
-    from .vector_values import as_rows, formula_frame
+    from .vector_values import formula_frame
 
     common = _common(indicator_set)
     in_python = [i.pk for i in common.indicators if not vectorised(i)]
@@ -227,13 +227,16 @@ def _computed(region_ids, quarters, indicator_set):
             rows = [(*row, row_digest(row[4:])) for row in ((*row[:-1], packed(row[-1])) for row in rows)]
             formulas = formula_frame(batch, sorted(quarters), common, [i for i in common.indicators if vectorised(i)])
             stored = _digests(batch, quarters, common)
-            # Compared as frames: most of a batch's values are vectorised, and most are unchanged.
-            written = as_rows(frames.changed(formulas, stored, keys=_ROW[:4]))
+            # Compared and written as frames: most of a batch's values are vectorised.
+            upsert_frame(ComputedValue, frames.changed(formulas, stored, keys=_ROW[:4]), **_UPSERT)
             stored = stored.filter(pl.col("indicator_id").is_in(in_python))
-            written += changed(rows, {row[:4]: row[4] for row in stored.iter_rows()}, key_width=4)
-        upsert_rows(ComputedValue, _ROW, written, unique_fields=["region", "indicator", "year", "quarter"],
-                    update_fields=["value", "status", "explanation", "points", "award", "trace", "digest"])
+            upsert_rows(ComputedValue, _ROW, changed(rows, {row[:4]: row[4] for row in stored.iter_rows()},
+                                                     key_width=4), **_UPSERT)
         yield len(rows) + formulas.height
+
+
+_UPSERT = {"unique_fields": ["region", "indicator", "year", "quarter"],
+           "update_fields": ["value", "status", "explanation", "points", "award", "trace", "digest"]}
 
 
 def _digests(region_ids, quarters, common):
