@@ -196,9 +196,10 @@ def compute_regions(*, region_ids, quarters, indicator_set):
 
 
 def vectorised(indicator):
-    """Whether ``vector_values`` computes the item (the formula items); this module computes
-    the others, and every item one value at a time as the reference (``reference_rows``)."""
-    return indicator.method == Indicator.Method.FORMULA
+    """Whether ``vector_values`` computes the item (formula, leakage and checklist items); this
+    module computes those judged by experts, and every item one value at a time as the
+    reference (``reference_rows``)."""
+    return indicator.method != Indicator.Method.JUDGED
 
 
 def _computed(region_ids, quarters, indicator_set):
@@ -314,10 +315,9 @@ def _judgements(region_ids, common):
 
 
 class _Read:
-    """One quarter's inputs of a batch of regions, each by region id. The entered figures,
-    the utilities' and the carrier registry's are read only when an item asks for them:
-    ``vector_values`` computes the formula items, so a recompute's leakage items need only
-    the utilities and its checklists none of them."""
+    """One quarter's inputs of a batch of regions, each by region id, for the reference
+    engine (``reference_rows``). The entered figures, the utilities' and the carrier
+    registry's are read only when an item asks for them."""
 
     def __init__(self, region_ids, quarter, common, *, answers):
         self.region_ids, self.quarter, self.registry = region_ids, quarter, common.registry
@@ -359,8 +359,8 @@ class _Evaluations:
 
 def reference_rows(region_ids, quarters, indicator_set):
     """{(region, indicator, year, quarter): (value, status, explanation, points, award, trace)}
-    of the formula items, computed one value at a time by this module (the lineage packed as
-    stored): what ``vector_values`` is held to by the tests and the national bench."""
+    of the items ``vector_values`` computes, computed one value at a time by this module (the
+    lineage packed as stored): what it is held to by the tests and the national bench."""
     common = _common(indicator_set)
     quarters_of = _Quarters(region_ids, common)
     found = {}

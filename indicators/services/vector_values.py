@@ -1,29 +1,33 @@
-"""The values of formula indicators for many regions and quarters at once, as Polars
-columns: every region × quarter of a batch evaluated per formula in one expression, the
-target checked and the points awarded the same way, and the lineage written as JSON text
-in its stored (packed) form. Gives exactly the rows ``compute._judged_row`` gives one value
-at a time (held to it by tests/test_vector_values.py).
+"""The values of formula, leakage and checklist indicators for many regions and quarters at
+once, as Polars columns: every region × quarter of a batch evaluated per formula in one
+expression (a leakage rate as a group-by of its utilities, a checklist from its answers),
+the target checked and the points awarded the same way, and the lineage written as JSON
+text in its stored (packed) form. Gives exactly the rows ``compute._judged_row`` gives one
+value at a time (held to it by tests/test_vector_values.py, test_vector_leakage_checklists.py
+and test_vector_demo.py).
 
-Leakage, checklists and experts' judgements stay with ``compute``: they are a fraction of
-the rows and their inputs are not one figure per name.
+Items judged by experts stay with ``compute``: a judgement is a person's, not a sum.
 """
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import cached_property
 
 import orjson
 import polars as pl
+from django.db.models import IntegerField
+from django.db.models.functions import Cast
 
 from core import frames
 from core.bulk import RawJSON
 from core.periods import Quarter
 
-from ..models import DataElement, DataReport, DataValue, ReferenceValue
+from ..models import ChecklistAnswer, DataElement, DataReport, DataValue, Indicator, ReferenceValue, UtilityFigures
 from ..providers import provided_for_quarters
-from ..targets import INCOMPLETE, base_years
+from ..targets import INCOMPLETE, MET, NOT_MET, base_years
 from ..vector_formulas import formula_exprs
-from ..vector_numbers import NUMBER
+from ..vector_numbers import NUMBER, decimal_lit
 from ..vector_scoring import award_plan
 from ..vector_targets import number_text, target_plan
 
@@ -62,8 +66,14 @@ def formula_frame(region_ids, quarters, common, indicators):
             needed |= {one, one.same_quarter_last_year()}
             for indicator in indicators:
                 needed |= {Quarter(year, one.number) for year in base_years(indicator.target)}
-    names = set().union(*(common.formulas[indicator.pk].names for indicator in indicators))
+    names = set().union(*(common.formulas[indicator.pk].names for indicator in indicators
+                          if indicator.method == Indicator.Method.FORMULA))
     frame = _inputs(region_ids, sorted(needed), common, names)
+    if any(indicator.method == Indicator.Method.LEAKAGE for indicator in indicators):
+        frame = frame.join(_leakage(region_ids, sorted(needed)), on=KEYS, how="left")
+    checklists = [indicator for indicator in indicators if indicator.method == Indicator.Method.CHECKLIST]
+    if checklists:
+        frame = _checklists(frame, region_ids, sorted(needed), checklists)
     wanted = pl.DataFrame({"year": [q.year for q in quarters], "quarter": [q.number for q in quarters]},
                           schema={"year": pl.Int64, "quarter": pl.Int64})
     items = [_item(indicator, common, _references_in_rules(indicator, frame)) for indicator in indicators]
@@ -185,6 +195,99 @@ def _join_long(grid, long, source):
                                           + [f"{code}__{source}_lineage" for code in codes])
 
 
+# --- leakage and checklists: a column of their own per region × quarter ----------------------------
+
+def _leakage(region_ids, quarters):
+    """(region, year, quarter) with the leakage rate of the counted utilities' figures
+    (``leakage__value``), why there is none (``leakage__reason``) and the packed lineage
+    naming the utilities' rows (``leakage__inputs``), as ``compute._evaluate`` gives them.
+
+    The rate is ``leakage.region_leakage`` worked out without its divisions but the last:
+    a utility's rate times its supply is 100·(supply − registered) − 8·metered − (R3 + R4)·
+    supply − R2·supply, and R2·supply·days-in-year is 99·(pipe·days − 0.0693·days-in-year·
+    supply), held within ±3·days-in-year·supply, all exact in Decimal(38, 18). Only the
+    weighted mean is a quotient, cut at 18 places where Python's 28-digit steps come within
+    1e-25 of the exact rate: the two agree on every figure shown (6 places stored, 2 in the
+    sentences, any target's line) unless the exact rate lies within 1e-18 of a rounding half
+    or a line without being on it."""
+    rows = UtilityFigures.objects.filter(
+        region__in=region_ids, year__in={q.year for q in quarters}, report__state__in=DataReport.COUNTED_STATES,
+    ).order_by("region", "year", "quarter", "utility").values_list(
+        "region_id", "year", "quarter", "utility", "supply", "registered", "resident_metered", "pipe_km", "pressure",
+        "frost_depth", "pk")
+    figures = frames.frame(rows, {"region_id": pl.Int64, "year": pl.Int64, "quarter": pl.Int64, "utility": pl.String,
+                                  **dict.fromkeys(("supply", "registered", "metered", "pipe", "pressure", "frost"),
+                                                  NUMBER), "entry": pl.Int64})
+    days = pl.DataFrame([(q.year, q.number, q.days_to_date, (date(q.year + 1, 1, 1) - date(q.year, 1, 1)).days)
+                         for q in quarters], schema={"year": pl.Int64, "quarter": pl.Int64, "days": pl.Int64,
+                                                     "year_days": pl.Int64}, orient="row")
+    figures = figures.join(days, on=["year", "quarter"])  # in SQL's order: the utilities by name
+    supply, registered, pressure = pl.col("supply"), pl.col("registered"), pl.col("pressure")
+    year_days, number = pl.col("year_days").cast(NUMBER), decimal_lit
+    name = pl.col("utility")
+    error = (pl.when(supply <= 0).then(pl.concat_str([name, pl.lit("：供水总量必须大于0")]))
+             .when(registered > supply).then(pl.concat_str([name, pl.lit("：注册用户用水量大于供水总量")])))
+    r3 = (pl.when(pressure > number("0.75")).then(number(2)).when(pressure > number("0.55")).then(number(1))
+          .when(pressure >= number("0.35")).then(number("0.5")).otherwise(number(0)))
+    r4 = pl.when(pl.col("frost") > number("1.4")).then(number(1)).otherwise(number(0))
+    r2 = number(99) * (pl.col("pipe") * pl.col("days").cast(NUMBER) - number("0.0693") * year_days * supply)
+    limit = number(3) * year_days * supply
+    r2 = pl.when(r2 > limit).then(limit).when(r2 < -limit).then(-limit).otherwise(r2)
+    weighted = (number(100) * (supply - registered) - number(8) * pl.col("metered") - (r3 + r4) * supply) \
+        * year_days - r2
+    named = pl.concat_str([_json_text(pl.col("utility")), pl.lit(":"), pl.col("entry").cast(pl.String)])
+    found = figures.group_by(KEYS, maintain_order=True).agg(
+        error.drop_nulls().first().alias("leakage__reason"), weighted.sum().alias("weighted"),
+        (supply.sum() * year_days.first()).alias("total"), named.str.join(",").alias("named"))
+    fine = pl.col("leakage__reason").is_null()
+    return found.select(
+        *KEYS, pl.when(fine).then(pl.col("weighted") / pl.col("total")).alias("leakage__value"), "leakage__reason",
+        pl.when(fine).then(pl.concat_str([pl.lit('{"utilities":{'), pl.col("named"), pl.lit("}}")]))
+        .otherwise(pl.lit("{}")).alias("leakage__inputs"))
+
+
+NO_UTILITIES = "缺少供水企业漏损数据"
+
+
+def _checklists(frame, region_ids, quarters, indicators):
+    """``frame`` with, per checklist item and region × quarter, the ids of the counted
+    answers in the order of their items (``checklist_answers_<id>``, JSON), the items
+    answered “no” (``checklist_refused_<id>``) and those not answered
+    (``checklist_unanswered_<id>``), numbered from 1 and joined as ``compute._checklist``
+    writes them, null for none."""
+    rows = ChecklistAnswer.objects.filter(
+        report__region__in=region_ids, report__year__in={q.year for q in quarters},
+        report__state__in=DataReport.COUNTED_STATES, indicator__in=[indicator.pk for indicator in indicators],
+    ).order_by("item", "pk").values_list("report__region_id", "report__year", "report__quarter", "indicator_id",
+                                         "item", Cast("answer", IntegerField()), "pk")
+    answers = frames.frame(rows, dict.fromkeys((*KEYS, "indicator_id", "item", "answer", "answer_id"), pl.Int64))
+    item, answer = pl.col("item"), pl.col("answer")
+    for indicator in indicators:
+        total, pk = len(indicator.checklist), indicator.pk
+        answered = [((item == index) & answer.is_not_null()).any().alias(f"answered_{index}")
+                    for index in range(total)]
+        found = answers.filter(pl.col("indicator_id") == pk).group_by(KEYS, maintain_order=True).agg(
+            pl.col("answer_id").cast(pl.String).str.join(",").alias("ids"),
+            (item.filter((answer == 0) & (item < total)).unique(maintain_order=True) + 1).alias("refused"),
+            *answered)
+        unanswered = pl.concat_list([pl.when(~pl.col(f"answered_{index}").fill_null(False))
+                                     .then(pl.lit(str(index + 1))) for index in range(total)]).list.drop_nulls() \
+            if total else pl.lit([], dtype=pl.List(pl.String))
+        frame = frame.join(found.select(
+            *KEYS, pl.concat_str([pl.lit("["), pl.col("ids"), pl.lit("]")]).alias(f"checklist_answers_{pk}"),
+            _listed(pl.col("refused").cast(pl.List(pl.String))).alias(f"checklist_refused_{pk}")), on=KEYS, how="left")
+        frame = frame.join(found.select(*KEYS, *[f"answered_{index}" for index in range(total)]), on=KEYS, how="left")
+        frame = frame.with_columns(
+            pl.col(f"checklist_answers_{pk}").fill_null("[]"), _listed(unanswered).alias(f"checklist_unanswered_{pk}"),
+        ).drop([f"answered_{index}" for index in range(total)])
+    return frame
+
+
+def _listed(numbers):
+    """Item numbers (a list of texts) as ``compute._checklist`` joins them, null for none."""
+    return pl.when(numbers.list.len() > 0).then(numbers.list.join("、"))
+
+
 # --- every item as columns of one wide frame ---------------------------------------------------------
 #
 # A row per region × quarter holds every item's columns, named by the item's id: Polars
@@ -220,11 +323,31 @@ class _Item:
     @cached_property
     def judged(self):
         """The columns of the item judged on its own value: status, explanation, trace."""
+        if self.target is None:
+            return self._checked
         computed = self.col("value").is_not_null()
         status = pl.when(computed).then(self.target.status).otherwise(pl.lit(INCOMPLETE))
         explanation = pl.when(computed).then(self.target.explanation).otherwise(self.col("reason")).str.slice(0, 300)
         return (status.alias(self.name("status")), explanation.alias(self.name("explanation")),
                 _trace(self).alias(self.name("trace")))
+
+    @property
+    def _checked(self):
+        """A checklist's columns, as ``compute._checklist``: not met on any “no”, else
+        incomplete while an item is unanswered."""
+        indicator, pk = self.indicator, self.indicator.pk
+        refused, unanswered = pl.col(f"checklist_refused_{pk}"), pl.col(f"checklist_unanswered_{pk}")
+        status = (pl.when(refused.is_not_null()).then(pl.lit(NOT_MET)).when(unanswered.is_not_null())
+                  .then(pl.lit(INCOMPLETE)).otherwise(pl.lit(MET)))
+        explanation = (
+            pl.when(refused.is_not_null()).then(pl.concat_str([pl.lit("第"), refused, pl.lit("项核查结果为“否”")]))
+            .when(unanswered.is_not_null()).then(pl.concat_str([pl.lit("第"), unanswered, pl.lit("项尚未填报")]))
+            .otherwise(pl.lit(f"{len(indicator.checklist)}项核查均为“是”，均附佐证材料")))
+        head = (f'{{"method":"{indicator.method}","formula":"","formula_version":{indicator.formula_version},'
+                f'"checklist":{orjson.dumps(indicator.checklist).decode()},"answers":')
+        trace = pl.concat_str([pl.lit(head), pl.col(f"checklist_answers_{pk}"), _scoring_trace(self), pl.lit("}")])
+        return (status.alias(self.name("status")), explanation.str.slice(0, 300).alias(self.name("explanation")),
+                trace.alias(self.name("trace")))
 
     @cached_property
     def award(self):
@@ -293,11 +416,11 @@ class _Item:
 def _item(indicator, common, codes):
     """The item's ``_Item``, its expressions built once per rule and kept: an approval's
     recompute of one region would spend most of its time building them again."""
-    formula = common.formulas[indicator.pk]
-    missing = tuple(sorted((name, common.element_names.get(name, "")) for name in formula.names))
+    formula = common.formulas.get(indicator.pk)
+    missing = tuple(sorted((name, common.element_names.get(name, "")) for name in formula.names)) if formula else ()
     key = (indicator.pk, indicator.formula, indicator.formula_version, indicator.method, indicator.unit,
            indicator.name, str(indicator.points), indicator.annual, orjson.dumps(indicator.target),
-           orjson.dumps(indicator.scoring), tuple(codes), common.scored, missing)
+           orjson.dumps(indicator.scoring), orjson.dumps(indicator.checklist), tuple(codes), common.scored, missing)
     found = _ITEMS.get(key)
     if found is None:
         if len(_ITEMS) > 2048:
@@ -311,12 +434,20 @@ _ITEMS = {}
 
 def _compiled(indicator, formula, common, codes):
     pk = indicator.pk
-    value, reason = formula_exprs(formula, common.element_names)
+    if indicator.method == Indicator.Method.CHECKLIST:  # judged on its answers, with no value
+        return _Item(indicator, codes, (), pl.lit(None, dtype=NUMBER), pl.lit(None, dtype=pl.String), pl.lit("{}"),
+                     None, common.scored)
+    if indicator.method == Indicator.Method.LEAKAGE:
+        value, inputs = pl.col("leakage__value"), pl.col("leakage__inputs").fill_null("{}")
+        reason = pl.coalesce(pl.col("leakage__reason"), pl.when(value.is_null()).then(pl.lit(NO_UTILITIES)))
+    else:
+        value, reason = formula_exprs(formula, common.element_names)
+        inputs = _inputs_json(formula.names)
     years = tuple(sorted(base_years(indicator.target)))
     target = target_plan(indicator.target, unit=indicator.unit, value=pl.col(f"value_{pk}"),
                          previous=pl.col(f"previous_{pk}"), references={code: pl.col(code) for code in codes},
                          base={year: pl.col(f"base{year}_{pk}") for year in years}, prefix=f"target{pk}_")
-    return _Item(indicator, codes, years, value, reason, _inputs_json(formula.names), target, common.scored)
+    return _Item(indicator, codes, years, value, reason, inputs, target, common.scored)
 
 
 def _rows(frame, wanted, items):
@@ -363,7 +494,8 @@ def _judged(evaluated, judged_at, items):
             *[column for item in users for column in (item.col("value").alias(item.base(year)),
                                                        item.col("inputs").alias(item.base_inputs(year)))])
         current = current.join(base, on=["region_id", "quarter"], how="left")
-    current = _stages(current, [[item.target.inputs, *((step,) for step in item.target.steps)] for item in items])
+    current = _stages(current, [[item.target.inputs, *((step,) for step in item.target.steps)]
+                                for item in items if item.target is not None])
     current = current.with_columns(column for item in items for column in item.judged)
     current = _stages(current, [item.award.stages for item in items if item.award is not None])
     return current.with_columns(column for item in items for column in item.points)
@@ -453,11 +585,16 @@ def _trace(item):
                 separator=","),
             pl.lit("]")])
     tail = pl.when(computed).then(pl.concat_str([previous, references, bases])).otherwise(pl.lit(""))
-    scoring = pl.lit("")
-    if item.scored:
-        measured = _quoted(_shown(pl.when(computed).then(item.col("value"))))
-        scoring = pl.concat_str([
-            pl.lit(',"scoring":{"rule":' + orjson.dumps(indicator.scoring).decode() + ',"full":'
-                   + orjson.dumps(str(indicator.points)).decode() + ',"measured":'),
-            measured, pl.lit("}")])
-    return pl.concat_str([pl.lit(head), item.col("inputs"), tail, scoring, pl.lit("}")])
+    return pl.concat_str([pl.lit(head), item.col("inputs"), tail, _scoring_trace(item), pl.lit("}")])
+
+
+def _scoring_trace(item):
+    """The lineage's scoring rule and the number it scored, under a standard judged on points."""
+    if not item.scored:
+        return pl.lit("")
+    indicator = item.indicator
+    measured = _quoted(_shown(pl.when(item.col("value").is_not_null()).then(item.col("value"))))
+    return pl.concat_str([
+        pl.lit(',"scoring":{"rule":' + orjson.dumps(indicator.scoring).decode() + ',"full":'
+               + orjson.dumps(str(indicator.points)).decode() + ',"measured":'),
+        measured, pl.lit("}")])
