@@ -254,38 +254,38 @@ def _checklists(frame, region_ids, quarters, indicators):
     answers in the order of their items (``checklist_answers_<id>``, JSON), the items
     answered “no” (``checklist_refused_<id>``) and those not answered
     (``checklist_unanswered_<id>``), numbered from 1 and joined as ``compute._checklist``
-    writes them, null for none."""
+    writes them (an item's last answer counts), null for none. All the checklists at once."""
     rows = ChecklistAnswer.objects.filter(
         report__region__in=region_ids, report__year__in={q.year for q in quarters},
         report__state__in=DataReport.COUNTED_STATES, indicator__in=[indicator.pk for indicator in indicators],
     ).order_by("item", "pk").values_list("report__region_id", "report__year", "report__quarter", "indicator_id",
                                          "item", Cast("answer", IntegerField()), "pk")
-    answers = frames.frame(rows, dict.fromkeys((*KEYS, "indicator_id", "item", "answer", "answer_id"), pl.Int64))
-    item, answer = pl.col("item"), pl.col("answer")
-    for indicator in indicators:
-        total, pk = len(indicator.checklist), indicator.pk
-        answered = [((item == index) & answer.is_not_null()).any().alias(f"answered_{index}")
-                    for index in range(total)]
-        found = answers.filter(pl.col("indicator_id") == pk).group_by(KEYS, maintain_order=True).agg(
-            pl.col("answer_id").cast(pl.String).str.join(",").alias("ids"),
-            (item.filter((answer == 0) & (item < total)).unique(maintain_order=True) + 1).alias("refused"),
-            *answered)
-        unanswered = pl.concat_list([pl.when(~pl.col(f"answered_{index}").fill_null(False))
-                                     .then(pl.lit(str(index + 1))) for index in range(total)]).list.drop_nulls() \
-            if total else pl.lit([], dtype=pl.List(pl.String))
-        frame = frame.join(found.select(
-            *KEYS, pl.concat_str([pl.lit("["), pl.col("ids"), pl.lit("]")]).alias(f"checklist_answers_{pk}"),
-            _listed(pl.col("refused").cast(pl.List(pl.String))).alias(f"checklist_refused_{pk}")), on=KEYS, how="left")
-        frame = frame.join(found.select(*KEYS, *[f"answered_{index}" for index in range(total)]), on=KEYS, how="left")
-        frame = frame.with_columns(
-            pl.col(f"checklist_answers_{pk}").fill_null("[]"), _listed(unanswered).alias(f"checklist_unanswered_{pk}"),
-        ).drop([f"answered_{index}" for index in range(total)])
-    return frame
+    each = [*KEYS, "indicator_id"]
+    answers = frames.frame(rows, dict.fromkeys((*each, "item", "answer", "answer_id"), pl.Int64)).lazy()
+    listed = pl.DataFrame([(one.pk, item) for one in indicators for item in range(len(one.checklist))],
+                          schema={"indicator_id": pl.Int64, "item": pl.Int64}, orient="row").lazy()
+    last = (answers.join(listed, on=["indicator_id", "item"], how="semi")
+            .group_by([*each, "item"], maintain_order=True).agg(pl.col("answer").last()))
+    numbers = (pl.col("item") + 1).sort().cast(pl.String)
+    refused = last.filter(pl.col("answer") == 0).group_by(each).agg(_listed(numbers).alias("refused"))
+    unanswered = (frame.lazy().select(KEYS).join(listed, how="cross")
+                  .join(last.filter(pl.col("answer").is_not_null()), on=[*each, "item"], how="anti")
+                  .group_by(each).agg(_listed(numbers).alias("unanswered")))
+    ids = answers.group_by(each, maintain_order=True).agg(pl.col("answer_id").cast(pl.String).str.join(","))
+    checklists = pl.LazyFrame({"indicator_id": [indicator.pk for indicator in indicators]})
+    found = (frame.lazy().select(KEYS).join(checklists, how="cross")
+             .join(ids, on=each, how="left").join(refused, on=each, how="left").join(unanswered, on=each, how="left")
+             .select(*each, "refused", "unanswered",
+                     pl.concat_str([pl.lit("["), pl.col("answer_id").fill_null(""), pl.lit("]")]).alias("answers"))
+             .collect())
+    wide = found.pivot(on="indicator_id", index=KEYS, values=["answers", "refused", "unanswered"])
+    return frame.join(wide.rename({column: f"checklist_{column}" for column in wide.columns if column not in KEYS}),
+                      on=KEYS, how="left")
 
 
 def _listed(numbers):
-    """Item numbers (a list of texts) as ``compute._checklist`` joins them, null for none."""
-    return pl.when(numbers.list.len() > 0).then(numbers.list.join("、"))
+    """Item numbers (texts, in a group) as ``compute._checklist`` joins them, null for none."""
+    return pl.when(numbers.len() > 0).then(numbers.str.join("、"))
 
 
 # --- every item as columns of one wide frame ---------------------------------------------------------
