@@ -530,10 +530,14 @@ def _carried(progress, judged, items):
 
 
 def _inputs_json(names):
-    pieces = [pl.when(pl.col(f"{name}__lineage").is_not_null())
-              .then(pl.concat_str([pl.lit(orjson.dumps(name).decode() + ":"), pl.col(f"{name}__lineage")]))
+    pieces = [pl.concat_str([pl.lit(orjson.dumps(name).decode() + ":"), pl.col(f"{name}__lineage")])  # null if none
               for name in sorted(names)]
-    return pl.concat_str([pl.lit("{"), pl.concat_list(pieces).list.drop_nulls().list.join(","), pl.lit("}")])
+    return pl.concat_str([pl.lit("{"), _joined(pieces), pl.lit("}")])
+
+
+def _joined(pieces):
+    """The pieces that are not null, joined by commas (a JSON object's members)."""
+    return pl.concat_str(pieces, separator=",", ignore_nulls=True) if pieces else pl.lit("")
 
 
 def _shown(expr):
@@ -571,9 +575,7 @@ def _trace(item):
         item.col("previous_inputs"), pl.lit("}")])).otherwise(pl.lit(""))
     references = pl.concat_str([
         pl.lit(',"references":{'),
-        pl.concat_list([pl.when(pl.col(f"{code}__key").is_not_null()).then(
-            pl.concat_str([pl.lit(f'"{code}":'), pl.col(f"{code}__key")])) for code in item.codes]
-        ).list.drop_nulls().list.join(",") if item.codes else pl.lit(""),
+        _joined([pl.concat_str([pl.lit(f'"{code}":'), pl.col(f"{code}__key")]) for code in item.codes]),
         pl.lit("}")])
     bases = pl.lit("")
     if item.years:
