@@ -272,13 +272,8 @@ def _coverage(region_ids, quarters):
     the carriers built at some quarter's end and the users' figures up to the last year."""
     if not quarters:
         return {}
-    days = [quarter.last_day for quarter in quarters]
-    types = {t for carrier_types, _ in COVERAGE.values() for t in carrier_types}
     # Rows as tuples: model instances for every carrier of many regions cost more than the sums.
-    carriers = [_Built(*row) for row in
-                Carrier.objects.filter(_built_some_day(min(days), max(days)), region__in=region_ids,
-                                       carrier_type__in=types, user__isnull=False)
-                .order_by("user__name", "carrier_type").values_list(*_Built._fields)]
+    carriers = [_Built(*row) for row in coverage_carriers(region_ids, quarters).values_list(*_Built._fields)]
     figures = {}  # user id -> [_Figures], oldest first
     years = UserYear.objects.filter(user__in={c.user_id for c in carriers},
                                     year__lte=max(q.year for q in quarters)).order_by("year")
@@ -299,6 +294,17 @@ def _coverage(region_ids, quarters):
         found[quarter] = {region_id: _region_coverage(built, latest, day, labels)
                           for region_id, built in by_region.items()}
     return found
+
+
+def coverage_carriers(region_ids, quarters):
+    """The carriers of the coverage types held by users that were built at some quarter's end,
+    in the order they are counted: by user name, then type (a unit certified twice counts
+    with its first), then pk so that two levels of one type always come in the same order."""
+    days = [quarter.last_day for quarter in quarters]
+    types = {t for carrier_types, _ in COVERAGE.values() for t in carrier_types}
+    return (Carrier.objects.filter(_built_some_day(min(days), max(days)), region__in=region_ids,
+                                   carrier_type__in=types, user__isnull=False)
+            .order_by("user__name", "carrier_type", "pk"))
 
 
 def _built_some_day(first, last):

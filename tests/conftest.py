@@ -34,7 +34,7 @@ ON_BOTH_DATABASES = {
     # the division list's bulk upsert; a district's chain and department list under row locks
     "test_divisions", "test_department_setup",
     # the vectorised engine reads its inputs with COPY on PostgreSQL
-    "test_vector_values", "test_vector_leakage_checklists", "test_lineage_trace",
+    "test_vector_values", "test_vector_leakage_checklists", "test_lineage_trace", "test_provided_frame",
     # /api/v1/: its scoped queries and writes, and its throttle counting in Redis
     "test_api", "test_api_matrix", "test_api_tasks", "test_api_reads", "test_api_writes",
 }
