@@ -24,7 +24,7 @@ from core.bulk import RawJSON
 from core.periods import Quarter
 
 from ..models import ChecklistAnswer, DataElement, DataReport, DataValue, Indicator, ReferenceValue, UtilityFigures
-from ..providers import provided_for_quarters
+from ..providers import provided_frame
 from ..targets import INCOMPLETE, MET, NOT_MET, base_years
 from ..vector_formulas import formula_exprs
 from ..vector_numbers import NUMBER, decimal_lit
@@ -95,7 +95,7 @@ def _inputs(region_ids, quarters, common, names):
     grid = _join_long(grid, _entered(region_ids, quarters, names), "entered")
     registry = [e for e in common.registry if e.code in names]
     if registry:
-        grid = _join_long(grid, _provided(region_ids, quarters, registry), "provided")
+        grid = _join_long(grid, provided_frame(region_ids, quarters, registry), "provided")
     grid = _join_long(grid, _references(region_ids, quarters, common), "reference")
     for name in names:  # a name no row has: null, as a missing figure
         if name not in grid.columns:
@@ -125,16 +125,6 @@ def _entered(region_ids, quarters, names):
     piece = pl.concat_str([pl.lit("["), pl.col("entry").cast(pl.String), pl.lit(',"'),
                            pl.col("value").cast(pl.String), pl.lit('"]')])
     return frame.select(*KEYS, "code", pl.col("value").cast(NUMBER), piece.alias("lineage"))
-
-
-def _provided(region_ids, quarters, registry):
-    found = []
-    for quarter, regions in provided_for_quarters(region_ids, quarters, registry).items():
-        for region_id, figures in regions.items():
-            for code, (value, lineage) in figures.items():
-                found.append((region_id, quarter.year, quarter.number, code, value, orjson.dumps(lineage).decode()))
-    return pl.DataFrame(found, schema={"region_id": pl.Int64, "year": pl.Int64, "quarter": pl.Int64,
-                                       "code": pl.String, "value": NUMBER, "lineage": pl.String}, orient="row")
 
 
 def _references(region_ids, quarters, common):
