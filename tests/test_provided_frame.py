@@ -24,6 +24,12 @@ from indicators.vector_numbers import NUMBER
 from org.models import Region
 
 
+@pytest.fixture(autouse=True)
+def frame_functions_always(monkeypatch):
+    """The frame functions however few the regions (below ``FEW`` the dicts are used)."""
+    monkeypatch.setattr(providers, "FEW", 0)
+
+
 def in_column(value):
     """``value`` as a Decimal(38, 18) column holds it: rounded half-even to 18 places."""
     return value.quantize(Decimal(1).scaleb(-18), rounding=ROUND_HALF_EVEN, context=Context(prec=38))
@@ -243,3 +249,15 @@ def test_frame_decimal_computes_and_writes_as_python():
     assert numbers.equals(taken.to_series(), check_names=False)
     with pytest.raises(pl.exceptions.InvalidOperationError):
         pl.DataFrame({"a": ["1E+20"]}).with_columns(*frame_decimal.parse("a", "a")).select(frame_decimal.number("a"))
+
+
+def test_few_regions_and_quarters_read_the_dicts(edge_registry, monkeypatch):
+    """One region's recompute (an approval's) takes the dicts: the frame function's fixed
+    cost is ten times theirs. The rows are the same."""
+    monkeypatch.setattr(providers, "FEW", 10**9)
+    def asked(*_arguments):
+        raise AssertionError("the frame function was asked for a few regions")
+
+    monkeypatch.setattr(providers, "_FRAMES", dict.fromkeys(providers._FRAMES, asked))
+    world = edge_registry
+    assert_same([world.city.pk, world.district.pk, world.other_district.pk], QUARTERS, elements())
