@@ -198,8 +198,8 @@ def check_same(values, parts, quarters):
 
 def check_engines(quarters, sample=60):
     """The stored values and scorecards of ``sample`` counties (the same every run) against
-    what the one-value-at-a-time reference engines give for them: every formula item's value,
-    status, explanation, points, award and lineage (``compute.reference_rows``), every
+    what the one-value-at-a-time reference engines give for them: every vectorised item's
+    value, status, explanation, points, award and lineage (``compute.reference_rows``), every
     scorecard's composite, band, parts and counts (``reports.services._scorecards``)."""
     indicator_set = IndicatorSet.objects.get()
     counties = sorted(Adoption.objects.filter(indicator_set=indicator_set).values_list("region_id", flat=True))
