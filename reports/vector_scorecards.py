@@ -61,7 +61,7 @@ _SHARES = {"region_id": pl.Int64, "department_id": pl.Int64, "year": pl.Int64, "
            "fixed": pl.Int128, "inexact": pl.Int64}
 _TARGETS = {"region_id": pl.Int64, "department_id": pl.Int64, "year": pl.Int64, "quarter": pl.Int64,
             "met": pl.Boolean}
-_STORED = {**{name: pl.Int64 for name in CARD}, "pk": pl.Int64, "stored": pl.Int64}
+_STORED = {**dict.fromkeys(CARD, pl.Int64), "pk": pl.Int64, "stored": pl.Int64}
 # What a scorecard holds, in the order its digest is of: the same as when the rows were built
 # a quarter at a time, so that the digests stored then still hold.
 WRITTEN = ["composite", "negative", "band", "running", "leads",
@@ -264,7 +264,7 @@ def collected(inputs, stored=None):
             return found.drop("undecided")
         keys = found.filter("undecided").select(_HOLDER).unique().rows()
         decided = pl.DataFrame([(*key, int(scoring.led_total(inputs.led_values(key)) * 100)) for key in keys],
-                               schema={**{name: pl.Int64 for name in _HOLDER}, "decided": pl.Int64}, orient="row")
+                               schema={**dict.fromkeys(_HOLDER, pl.Int64), "decided": pl.Int64}, orient="row")
 
 
 def against_stored(inputs, stored):

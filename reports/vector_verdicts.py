@@ -26,7 +26,7 @@ POINTS = pl.Decimal(5, 1)  # ComputedValue.points, Indicator.points
 _VALUES = {"region_id": pl.Int64, "indicator_id": pl.Int64, "year": pl.Int64, "quarter": pl.Int64,
            "status": pl.String, "points": POINTS}
 _VERDICT_KEY = ["region_id", "set_id", "year", "quarter"]
-_STORED = {**{name: pl.Int64 for name in _VERDICT_KEY}, "pk": pl.Int64, "digest": pl.Int64}
+_STORED = {**dict.fromkeys(_VERDICT_KEY, pl.Int64), "pk": pl.Int64, "digest": pl.Int64}
 
 
 @dataclass
@@ -46,7 +46,8 @@ def read_standards(region_ids, quarters):
     """The ``Standards`` of ``region_ids`` in ``quarters``, in a fixed number of queries."""
     sets, indicators, owners = indicator_owners(region_ids)
     computed = ComputedValue.objects.filter(of_quarters(quarters), region__in=list(sets)).order_by()
-    of_set = pl.DataFrame({"indicator_id": list(indicators), "set_id": [i.indicator_set_id for i in indicators.values()]},
+    of_set = pl.DataFrame({"indicator_id": list(indicators),
+                           "set_id": [indicator.indicator_set_id for indicator in indicators.values()]},
                           schema={"indicator_id": pl.Int64, "set_id": pl.Int64})
     adopted = pl.DataFrame([(region_id, s.pk) for region_id, found in sets.items() for s in found],
                            schema={"region_id": pl.Int64, "set_id": pl.Int64}, orient="row")
