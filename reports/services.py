@@ -53,8 +53,7 @@ def scores_compute_regions(region_ids, quarters, *, today=None):
     for start in range(0, len(region_ids), BATCH):
         region_batch = region_ids[start : start + BATCH]
         plans = list(Plan.objects.filter(region__in=region_batch, start_year__lte=max(years),
-                                         end_year__gte=min(years)).select_related("region", "score_weights")
-                     .order_by())
+                                         end_year__gte=min(years)).select_related("score_weights").order_by())
         with cyclic_gc_paused():  # a first recompute writes a batch's rows: hundreds of thousands of live objects
             # Every quarter of the batch at once, read into frames: no Python object per entry or value.
             standards = vector_verdicts.read_standards(region_batch, quarters)

@@ -105,7 +105,6 @@ def read(plans, quarters, today, standards):
     assigned = Assignment.objects.filter(node__plan__in=plan_ids, node__level=TaskNode.Level.WORK_ITEM).order_by()
     items = frames.frame(assigned.values_list("node__plan_id", "department_id", "role", "node_id", "node__due_on",
                                               "node__archived_at"), _ASSIGNED)
-    items = items.with_columns(lead=pl.col("lead") == str(Assignment.Role.LEAD))
     of_items = {"item__plan__in": plan_ids}
     entries = ProgressReport.objects.filter(of_quarters(quarters), **of_items).order_by().values_list(
         "year", "quarter", "pk", "item_id", "department_id", "state", "status", "percent", "submitted_at")
@@ -115,8 +114,8 @@ def read(plans, quarters, today, standards):
                                              state=ProgressReport.State.RETURNED).order_by()
     led, led_values = _read_led(standards, scored)
     return Inputs(
-        of_plans, _kept_after(items), _days(of_plans, items),
-        frames.frame(entries, _ENTRIES).lazy().with_columns(submitted_us=pl.col("submitted_at").dt.epoch("us")),
+        of_plans, _kept_after(items).with_columns(lead=pl.col("lead") == str(Assignment.Role.LEAD)),
+        _days(of_plans, items), frames.frame(entries, _ENTRIES).lazy().with_columns(submitted_us=pl.col("submitted_at").dt.epoch("us")),
         frames.frame(contributed, _PAIRS).lazy(),
         frames.frame(returned.values_list("year", "quarter", "id").distinct(), _RETURNED).lazy(),
         led, led_values,
@@ -249,14 +248,15 @@ def _days(of_plans, items):
 
 
 def collected(inputs, stored=None):
-    """``cards`` of ``inputs`` collected; left-joined with ``stored`` (a lazy frame of ``_STORED``)
-    when given. A sum of indicators led on a half (see the module's docstring) is decided as
-    the reference adds it, and the cards it is in are made again."""
+    """``cards`` of ``inputs`` collected; when ``stored`` (a lazy frame of ``_STORED``) is given,
+    joined with it on the key, both sides kept (a stored row without a card: a null digest).
+    A sum of indicators led on a half (see the module's docstring) is decided as the
+    reference adds it, and the cards it is in are made again."""
     decided = None
     while True:
         query = cards(inputs, decided)
         if stored is not None:
-            query = query.join(stored, on=CARD, how="left")
+            query = query.join(stored, on=CARD, how="full", coalesce=True)
         small = inputs.plans.height * 20 < SMALL  # a plan × quarter has some 20 departments
         found = query.collect(engine="in-memory", optimizations=pl.QueryOptFlags.none() if small
                               else pl.QueryOptFlags())
@@ -276,9 +276,9 @@ def against_stored(inputs, stored):
     stored = frames.frame(stored, _STORED).lazy().join(inputs.plans.lazy().select("plan_id", *QUARTER),
                                                        on=["plan_id", *QUARTER], how="semi")
     found = collected(inputs, stored)
-    changed = found.filter(pl.col("digest").ne_missing(pl.col("stored")))
-    gone = stored.join(found.lazy().select(CARD), on=CARD, how="anti").select("pk").collect(engine="in-memory")
-    return rows(changed), gone["pk"].to_list(), found.height
+    digest = pl.col("digest")
+    changed = found.filter(digest.is_not_null() & digest.ne_missing(pl.col("stored")))
+    return rows(changed), found.filter(digest.is_null())["pk"].to_list(), found["digest"].count()
 
 
 def cards(inputs, decided=None):
@@ -439,8 +439,7 @@ def _carriers(rows):
 def _half_up(numerator, denominator):
     """``numerator ÷ denominator`` (a positive integer) rounded to an integer, halves away
     from zero, as Decimal's ROUND_HALF_UP rounds."""
-    rounded = (2 * numerator.abs() + denominator) // (2 * denominator)
-    return pl.when(numerator < 0).then(0 - rounded).otherwise(rounded)  # Polars has no neg for i128
+    return numerator.sign() * ((2 * numerator.abs() + denominator) // (2 * denominator))
 
 
 @cache

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import polars as pl
+from django.db.models import F
 
 from core import frames
 from core.bulk import row_digest
@@ -23,8 +24,8 @@ from . import scoring
 from .scoring import of_quarters
 
 POINTS = pl.Decimal(5, 1)  # ComputedValue.points, Indicator.points
-_VALUES = {"region_id": pl.Int64, "indicator_id": pl.Int64, "year": pl.Int64, "quarter": pl.Int64,
-           "status": pl.String, "points": POINTS}
+_VALUES = {"region_id": pl.Int64, "set_id": pl.Int64, "indicator_id": pl.Int64, "year": pl.Int64,
+           "quarter": pl.Int64, "status": pl.String, "points": POINTS}
 _VERDICT_KEY = ["region_id", "set_id", "year", "quarter"]
 _STORED = {**dict.fromkeys(_VERDICT_KEY, pl.Int64), "pk": pl.Int64, "digest": pl.Int64}
 
@@ -45,16 +46,11 @@ class Standards:
 def read_standards(region_ids, quarters):
     """The ``Standards`` of ``region_ids`` in ``quarters``, in a fixed number of queries."""
     sets, indicators, owners = indicator_owners(region_ids)
-    computed = ComputedValue.objects.filter(of_quarters(quarters), region__in=list(sets)).order_by()
-    of_set = pl.DataFrame({"indicator_id": list(indicators),
-                           "set_id": [indicator.indicator_set_id for indicator in indicators.values()]},
-                          schema={"indicator_id": pl.Int64, "set_id": pl.Int64})
-    adopted = pl.DataFrame([(region_id, s.pk) for region_id, found in sets.items() for s in found],
-                           schema={"region_id": pl.Int64, "set_id": pl.Int64}, orient="row")
-    values = (frames.frame(computed.values_list(*_VALUES), _VALUES).lazy().join(of_set.lazy(), on="indicator_id")
-              .join(adopted.lazy(), on=["region_id", "set_id"], how="semi")
-              .select("region_id", "set_id", "indicator_id", "year", "quarter", "status", "points")
-              .collect(engine="in-memory"))
+    # The values of a standard the region adopted (one adoption per region and standard).
+    computed = ComputedValue.objects.filter(of_quarters(quarters), region__in=list(sets),
+                                            indicator__indicator_set__adoptions__region=F("region")).order_by()
+    values = frames.frame(computed.values_list("region_id", "indicator__indicator_set_id", "indicator_id", "year",
+                                               "quarter", "status", "points"), _VALUES)
     return Standards(sets, owners, indicators, values)
 
 
