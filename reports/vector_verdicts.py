@@ -10,6 +10,7 @@ region: the same verdicts, reasons and figures, without a Python object per valu
 """
 
 from dataclasses import dataclass
+from functools import cache
 from decimal import Decimal
 
 import polars as pl
@@ -22,6 +23,7 @@ from indicators.selectors import indicator_owners
 
 from . import scoring
 from .scoring import of_quarters
+from .vector_scorecards import COLLECT
 
 POINTS = pl.Decimal(5, 1)  # ComputedValue.points, Indicator.points
 _VALUES = {"region_id": pl.Int64, "set_id": pl.Int64, "indicator_id": pl.Int64, "year": pl.Int64,
@@ -54,6 +56,7 @@ def read_standards(region_ids, quarters):
     return Standards(sets, owners, indicators, values)
 
 
+@cache
 def _tally_columns():
     """The aggregations that give a ``scoring.Tally``, field by field."""
     kind, status, code, name = pl.col("kind"), pl.col("status"), pl.col("code"), pl.col("name")
@@ -88,7 +91,7 @@ def verdict_rows(standards):
                 "number": pl.Int64, "order_pk": pl.Int64}, orient="row")
     # Sorted in the standard's order first: a group-by keeps the order of each group's rows.
     tallies = (standards.values.lazy().join(catalogue.lazy(), on="indicator_id").sort("number", "order_pk")
-               .group_by(_VERDICT_KEY).agg(_tally_columns()).collect(engine="in-memory"))
+               .group_by(_VERDICT_KEY).agg(_tally_columns()).collect(**COLLECT))
     sets = {s.pk: s for found in standards.sets.values() for s in found}
     rows = []
     for region_id, set_id, year, number, *found in tallies.iter_rows():
