@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
 from core import pdf
-from core.bulk import changed, upsert_rows
+from core.bulk import changed, upsert_frame, upsert_rows
 from core.memory import cyclic_gc_paused
 from core.periods import Quarter
 from core.recompute import mark_stale
@@ -63,9 +63,6 @@ def scores_compute_regions(region_ids, quarters, *, today=None):
     return written
 
 
-# A scorecard as it is written: a tuple, as a model instance per row costs more than its arithmetic.
-_SCORECARD = ("plan_id", "department_id", "year", "quarter", "composite", "band", "parts", "running", "leads",
-              "digest")
 _SCORED = ["composite", "band", "parts", "running", "leads"]
 
 
@@ -79,8 +76,9 @@ def _plans_scores(plans, quarters, inputs):
     stored = Scorecard.objects.filter(of_quarters(quarters), plan__in=plans).order_by()
     written, gone, count = vector_scorecards.against_stored(
         inputs, stored.values_list("plan", "department", "year", "quarter", "pk", "digest"))
-    upsert_rows(Scorecard, _SCORECARD, written, unique_fields=["plan", "department", "year", "quarter"],
-                update_fields=[*_SCORED, "digest", "computed_at"], compare_fields=_SCORED)
+    # Written from the frame: on PostgreSQL Polars writes the CSV that COPY reads.
+    upsert_frame(Scorecard, written, unique_fields=["plan", "department", "year", "quarter"],
+                 update_fields=[*_SCORED, "digest", "computed_at"], compare_fields=_SCORED)
     if gone:
         Scorecard.objects.filter(pk__in=gone).delete()
     return count

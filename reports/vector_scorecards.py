@@ -116,7 +116,8 @@ def read(plans, quarters, today, standards):
     led, led_values = _read_led(standards, scored)
     return Inputs(
         of_plans, _kept_after(items).with_columns(lead=pl.col("lead") == str(Assignment.Role.LEAD)),
-        _days(of_plans, items), frames.frame(entries, _ENTRIES).lazy().with_columns(submitted_us=pl.col("submitted_at").dt.epoch("us")),
+        _days(of_plans, items),
+        frames.frame(entries, _ENTRIES).lazy().with_columns(submitted_us=pl.col("submitted_at").dt.epoch("us")),
         frames.frame(contributed, _PAIRS).lazy(),
         frames.frame(returned.values_list("year", "quarter", "id").distinct(), _RETURNED).lazy(),
         led, led_values,
@@ -269,15 +270,50 @@ def collected(inputs, stored=None):
 def against_stored(inputs, stored):
     """The cards of ``inputs`` compared with the stored scorecards ``stored`` (a ``values_list``
     of plan, department, year, quarter, pk, digest of the plans' in the quarters) as a join of
-    frames: (the rows whose digest differs, as ``rows`` gives them; the pks of the stored ones
-    of a plan × quarter scored whose department has no card now; how many cards there are).
-    Only the rows that changed become Python tuples."""
+    frames: (the cards whose digest differs, as ``written`` gives them; the pks of the stored
+    ones of a plan × quarter scored whose department has no card now; how many cards there
+    are). No card becomes a Python object."""
     stored = frames.frame(stored, _STORED).lazy().join(inputs.plans.lazy().select("plan_id", *QUARTER),
                                                        on=["plan_id", *QUARTER], how="semi")
     found = collected(inputs, stored)
     digest = pl.col("digest")
     changed = found.filter(digest.is_not_null() & digest.ne_missing(pl.col("stored")))
-    return rows(changed), found.filter(digest.is_null())["pk"].to_list(), found["digest"].count()
+    return written(changed), found.filter(digest.is_null())["pk"].to_list(), found["digest"].count()
+
+
+def written(cards):
+    """``cards`` (collected) as ``Scorecard``'s columns, as ``rows`` gives them but as text
+    where ``rows`` has a Decimal or a dict: the composite as ``str`` of its Decimal (−0.0 for
+    a negative mean that rounds to 0), the parts as the JSON of ``reports.parts.packed``. In
+    (plan, department, quarter) order, as ``rows``: the order they are inserted in."""
+    return cards.sort(CARD).select(_written())
+
+
+@cache
+def _written():
+    tenths = pl.col("composite")
+    composite = pl.concat_str([
+        pl.when((tenths < 0) | ((tenths == 0) & pl.col("negative"))).then(pl.lit("-")).otherwise(pl.lit("")),
+        (tenths.abs() // 10).cast(pl.String), pl.lit("."), (tenths.abs() % 10).cast(pl.String)])
+    numerators = [pl.col(f"{key}_n").cast(pl.String) for key in KEYS]
+    numerators[INDICATORS] = _json_hundredths_text(pl.col("indicators_n"))
+    parts = pl.concat_str([
+        pl.lit('{"n":['), pl.concat_str(numerators, separator=","),
+        pl.lit('],"d":['), pl.concat_str([pl.col(f"{key}_d").cast(pl.String) for key in KEYS], separator=","),
+        pl.lit('],"w":['), pl.concat_str([pl.col(f"{key}_w").cast(pl.String) for key in KEYS], separator=","),
+        pl.lit("]}")])
+    return [*CARD, composite.alias("composite"), "band", parts.alias("parts"), "running", "leads", "digest"]
+
+
+def _json_hundredths_text(hundredths):
+    """``_json_hundredths`` as JSON text: the number when whole, else its ``plain`` text quoted."""
+    whole = hundredths.abs() // 100
+    cents = hundredths.abs() % 100
+    sign = pl.when(hundredths < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    fraction = pl.when(cents % 10 == 0).then((cents // 10).cast(pl.String)).otherwise(
+        cents.cast(pl.String).str.zfill(2))
+    return (pl.when(cents == 0).then(pl.concat_str([sign, whole.cast(pl.String)]))
+            .otherwise(pl.concat_str([pl.lit('"'), sign, whole.cast(pl.String), pl.lit("."), fraction, pl.lit('"')])))
 
 
 def cards(inputs, decided=None):

@@ -10,8 +10,8 @@ region: the same verdicts, reasons and figures, without a Python object per valu
 """
 
 from dataclasses import dataclass
-from functools import cache
 from decimal import Decimal
+from functools import cache
 
 import polars as pl
 from django.db.models import F

@@ -9,6 +9,7 @@ import io
 from datetime import date
 from decimal import Decimal as D
 
+import orjson
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
@@ -95,6 +96,16 @@ def test_generated_scale_data_read_as_frames_gives_the_same_rows():
     services.recompute_all(quarters=quarters)  # the indicators' values, which the verdicts are of
     region_ids = sorted(Adoption.objects.values_list("region_id", flat=True))
     assert len(assert_same_verdicts(region_ids, quarters)) >= 6 * 5
+    # What was written from the frame (more rows than COPY_MIN_ROWS: on PostgreSQL by COPY of
+    # Polars' CSV) reads back as the rows.
+    stored = Scorecard.objects.filter(of_quarters(quarters)).values_list(
+        "plan", "department", "year", "quarter", "composite", "band", "parts", "running", "leads", "digest")
+    assert len(stored) > 500
+
+    def text(row):  # the parts with their keys sorted: PostgreSQL's jsonb keeps them so
+        return repr((*row[:6], orjson.dumps(row[6], option=orjson.OPT_SORT_KEYS), *row[7:]))
+
+    assert sorted(map(text, stored)) == sorted(map(text, read_rows(all_plans(), quarters)))
 
 
 def test_edge_cases_read_as_frames_give_the_same_rows(edges):  # noqa: F811
@@ -185,16 +196,20 @@ def test_figures_list_codes_in_the_standards_order(standards, world):  # noqa: F
 
 
 def written(monkeypatch):
-    """The rows each upsert of the recompute is given, by model name."""
+    """The rows each upsert of the recompute is given (a frame's as tuples), by model name."""
     found = {}
-    upsert_rows = services.upsert_rows
 
-    def counting(model, names, rows, **kwargs):
-        if rows:
-            found.setdefault(model.__name__, []).extend(rows)
-        return upsert_rows(model, names, rows, **kwargs)
+    def counting(write):
+        def counted(model, *args, **kwargs):
+            rows = args[-1]
+            rows = rows.rows() if hasattr(rows, "rows") else rows
+            if rows:
+                found.setdefault(model.__name__, []).extend(rows)
+            return write(model, *args, **kwargs)
+        return counted
 
-    monkeypatch.setattr(services, "upsert_rows", counting)
+    monkeypatch.setattr(services, "upsert_rows", counting(services.upsert_rows))
+    monkeypatch.setattr(services, "upsert_frame", counting(services.upsert_frame))
     return found
 
 
@@ -244,3 +259,25 @@ def test_a_frame_of_nothing_has_its_columns(world):
     found = frames.frame(Scorecard.objects.filter(of_quarters([])).values_list("pk", "digest"),
                          {"pk": pl.Int64, "digest": pl.Int64})
     assert found.is_empty() and found.columns == ["pk", "digest"]
+
+
+def test_written_text_is_what_rows_hold():
+    """The composite and the parts as ``written`` gives them as text, for the values the
+    Python rows give as a Decimal and a dict: negative means, −0.0, fractions of hundredths."""
+    import polars as pl
+
+    cases = [(tenths, negative, hundredths) for tenths in (None, -1005, -10, -1, 0, 1, 9, 10, 628, 1000)
+             for negative in (False, True) for hundredths in (-250, -105, -100, -5, 0, 5, 50, 100, 275, 1005, 12340)
+             if negative == (tenths is not None and tenths < 0) or tenths == 0]
+    columns = {name: [index for index, _case in enumerate(cases)] for name in vector_scorecards.CARD}
+    columns |= {"composite": [tenths for tenths, _n, _h in cases], "negative": [n for _t, n, _h in cases],
+                "band": ["" for _case in cases], "running": [False for _case in cases], "leads": [1 for _case in cases],
+                "digest": [7 for _case in cases]}
+    for end in "ndw":
+        for number, key in enumerate(vector_scorecards.KEYS):
+            columns[f"{key}_{end}"] = [number + 1 for _case in cases]
+    columns["indicators_n"] = [hundredths for _t, _n, hundredths in cases]
+    cards = pl.DataFrame(columns).with_columns(pl.col("composite").cast(pl.Int64))
+    for row, text in zip(vector_scorecards.rows(cards), vector_scorecards.written(cards).iter_rows(), strict=True):
+        assert repr(None if text[4] is None else D(text[4])) == repr(row[4])
+        assert repr(orjson.loads(text[6])) == repr(row[6])
