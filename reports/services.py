@@ -54,7 +54,7 @@ def scores_compute_regions(region_ids, quarters, *, today=None):
         region_batch = region_ids[start : start + BATCH]
         plans = list(Plan.objects.filter(region__in=region_batch, start_year__lte=max(years),
                                          end_year__gte=min(years)).select_related("score_weights").order_by())
-        with cyclic_gc_paused():  # a first recompute writes a batch's rows: hundreds of thousands of live objects
+        with cyclic_gc_paused():  # a batch's departments, targets and verdicts: tens of thousands of live objects
             # Every quarter of the batch at once, read into frames: no Python object per entry or value.
             standards = vector_verdicts.read_standards(region_batch, quarters)
             inputs = vector_scorecards.read(plans, quarters, today, standards)

@@ -4,6 +4,14 @@
 and types. A national recompute scores 450,000 departments: a Python loop over them, with a
 Decimal per part, was most of its time.
 
+The recompute reads its inputs straight into frames (``read``: COPY on PostgreSQL) for every
+quarter of a batch at once — work items with their assignments, progress entries,
+contributions, entries returned, the computed values of the indicators led — and computes
+every card of them in one query (``cards``): no Python object per entry or value. It compares
+them with the stored digests as a join and writes the changed ones from the frame
+(``against_stored``, ``written``). ``scorecard_rows`` runs the same query on ``Inputs`` made
+of ``scoring.PlanFacts``, for the tests to hold it to the reference and to hand-built facts.
+
 The arithmetic is done on integers, where it is exact:
 
 - a part's share in tenths is ``half_up(1000 × numerator ÷ denominator)``, the numerator of
