@@ -107,8 +107,8 @@ def read(plans, quarters, today, standards):
     straight into frames (``core.frames``), a query per source for all of them; the
     indicators led from ``standards`` (``vector_verdicts.read_standards`` of the plans'
     regions)."""
-    scored = [(plan, quarter, plan.deadline_rule, today) for plan in plans for quarter in quarters
-              if plan.start_year <= quarter.year <= plan.end_year]
+    scored = [(plan, quarter, rule, today) for plan, rule in ((plan, plan.deadline_rule) for plan in plans)
+              for quarter in quarters if plan.start_year <= quarter.year <= plan.end_year]
     of_plans = _plans_frame(scored)
     plan_ids = sorted({plan.pk for plan, *_rest in scored})
     assigned = Assignment.objects.filter(node__plan__in=plan_ids, node__level=TaskNode.Level.WORK_ITEM).order_by()
@@ -218,13 +218,15 @@ def scorecard_rows(batch, plans, quarter, facts):
 def _plans_frame(scored):
     """A row per (plan, quarter, its DeadlineRule, today) of ``scored``: the quarter's days,
     the day its entries are due, whether it is running, the plan's days, weights and bands."""
-    rows = []
+    rows, of_plan = [], {}
     for plan, quarter, rule, today in scored:
-        weights, bands = scoring.plan_weights(plan)
+        found = of_plan.get(plan.pk)
+        if found is None:  # once a plan, not once a quarter: a plan without weights of its own makes the defaults
+            weights, bands = scoring.plan_weights(plan)
+            found = of_plan[plan.pk] = (date(plan.start_year, 1, 1), date(plan.end_year, 12, 31),
+                                        *(weights[key] for key in KEYS), bands.green_from, bands.amber_from)
         rows.append((plan.pk, plan.region_id, quarter.year, quarter.number, quarter.first_day, quarter.last_day,
-                     rule.due_on(quarter), today, rule.is_running(quarter, today), date(plan.start_year, 1, 1),
-                     date(plan.end_year, 12, 31), *(weights[key] for key in KEYS), bands.green_from,
-                     bands.amber_from))
+                     rule.due_on(quarter), today, rule.is_running(quarter, today), *found))
     schema = {"plan_id": pl.Int64, "region_id": pl.Int64, "year": pl.Int64, "quarter": pl.Int64,
               "first_day": pl.Date, "last_day": pl.Date, "plan_due": pl.Date, "today": pl.Date,
               "running": pl.Boolean, "plan_start": pl.Date, "plan_end": pl.Date,
