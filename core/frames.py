@@ -5,15 +5,21 @@ the embedded default) fetched through Django's cursor. Both give the same frame.
 import io
 
 import polars as pl
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 
 
 def frame(queryset, schema):
     """The rows of ``queryset`` (a ``values_list`` whose columns are ``schema``'s, in order)
-    as a frame of ``schema`` ({column: Polars type})."""
+    as a frame of ``schema`` ({column: Polars type}). A moment is read as
+    ``pl.Datetime("us", "UTC")``, exactly: COPY writes it with its offset, which Polars'
+    CSV reader applies."""
     if connection.vendor != "postgresql":
         return pl.DataFrame(list(queryset), schema=schema, orient="row")
-    sql, params = queryset.query.sql_with_params()
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # a filter on an empty list: Django asks nothing
+        return pl.DataFrame(schema=schema)
     with connection.cursor() as cursor:
         query = cursor.mogrify(sql, params).decode()
         buffer = io.BytesIO()

@@ -240,6 +240,25 @@ def _assign_owners(duties, resolver, registry):
                 duties.elements.setdefault(code, owner)
 
 
+def indicator_owners(region_ids):
+    """({region id: [IndicatorSet]}, {indicator id: Indicator, with its set}, {region id:
+    {indicator id: the Department that answers for it}}) of the regions that adopted a
+    standard: ``duties_of_regions``' sets and ``Duties.indicator_owner``, in the same order,
+    without the figures' duties (formulas, data elements) the scores do not read."""
+    sets = adopted_sets(region_ids)
+    indicators = {}
+    for indicator in (Indicator.objects.filter(indicator_set__in={s.pk for found in sets.values() for s in found})
+                      .select_related("indicator_set").order_by("indicator_set", "number")):
+        indicators.setdefault(indicator.indicator_set_id, []).append(indicator)
+    resolvers = DepartmentResolver.for_regions(list(sets))
+    owners = {}
+    for region_id, found in sets.items():
+        duties = Duties(indicators=[indicator for s in found for indicator in indicators.get(s.pk, [])])
+        _assign_owners(duties, resolvers[region_id], registry=set())
+        owners[region_id] = duties.indicator_owner
+    return sets, {i.pk: i for found in indicators.values() for i in found}, owners
+
+
 def duties_of_regions(region_ids):
     """({region id: [IndicatorSet]}, {region id: Duties}) of the regions that adopted a
     standard, in a fixed number of queries per combination of standards."""

@@ -27,8 +27,11 @@ scorecard has no composite or band, only what is in so far.
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import reduce
+from operator import or_
 from typing import NamedTuple
 
+from django.db.models import Q
 from django.utils import timezone
 
 from carriers.selectors import targets_progress_on
@@ -124,6 +127,21 @@ def day_end(day):
     return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
+def of_quarters(quarters):
+    """A filter on a model's ``year`` and ``quarter``: its rows of ``quarters`` only."""
+    years = {}
+    for quarter in quarters:
+        years.setdefault(quarter.year, []).append(quarter.number)
+    found = [Q(year=year, quarter__in=numbers) for year, numbers in sorted(years.items())]
+    return reduce(or_, found) if found else Q(pk__in=[])  # no quarter: no row
+
+
+def indicator_order(indicator):
+    """Where ``indicator`` stands among its standard's: by number, as the catalogue lists
+    them (its id apart two of the same number)."""
+    return indicator.number, indicator.pk
+
+
 def plan_facts(plan, quarter, today=None):
     """Read everything the plan's scorecards need for ``quarter`` in a fixed number of queries."""
     return Batch([plan]).facts(quarter, today=today)[plan.pk]
@@ -197,16 +215,21 @@ class Batch:
                 self.progress[wanted[(year, number)]][1].append(tuple(contributed))
 
     def values(self, quarter):
-        """{region id: {indicator id: Value}} of the standards each region adopted."""
+        """{region id: {indicator id: Value}} of the standards each region adopted, each
+        region's in the order of its standards' indicators (``indicator_order``): the order a
+        verdict lists their codes in."""
         found = {region_id: {} for region_id in self.sets}
         adopted = {region_id: {s.pk for s in sets} for region_id, sets in self.sets.items()}
         computed = ComputedValue.objects.filter(region__in=list(self.sets), year=quarter.year, quarter=quarter.number)
+        kept = []
         for pk, region_id, indicator_id, status, points in computed.order_by().values_list(
             "pk", "region", "indicator", "status", "points"
         ):
             indicator = self.indicators.get(indicator_id)
             if indicator is not None and indicator.indicator_set_id in adopted[region_id]:
-                found[region_id][indicator_id] = Value(pk, region_id, indicator_id, status, indicator, points)
+                kept.append(Value(pk, region_id, indicator_id, status, indicator, points))
+        for value in sorted(kept, key=lambda value: indicator_order(value.indicator)):
+            found[value.region_id][value.indicator_id] = value
         return found
 
     def facts(self, quarter, values=None, today=None):
@@ -372,28 +395,69 @@ class Check:
     pending: int  # indicators without data that could still count
 
 
-def verdict(rule, values):
-    """(verdict, reason, figures) for ``values`` — the computed values of the set's
-    indicators, with their indicator — under ``rule``, the indicator set: every bottom-line
-    indicator met (one not met vetoes whatever else; one without data leaves the verdict
-    open), then each threshold the set has: guiding share, guiding count, points."""
+class Tally(NamedTuple):
+    """What a verdict is decided from: the codes of a standard's bottom-line and guiding
+    indicators by status (in the standard's order) and how many of each kind have a value,
+    the names of the bottom-line ones not met or incomplete, and the points: awarded,
+    still open (the full points of items without points yet), possible. ``tally`` gathers
+    it from computed values; ``reports.vector_verdicts`` for many regions with a group-by."""
+
+    bottom_met: list
+    bottom_not_met: list
+    bottom_incomplete: list
+    bottom_total: int
+    guiding_met: list
+    guiding_not_met: list
+    guiding_incomplete: list
+    guiding_total: int
+    not_met_names: list  # of the bottom-line indicators
+    incomplete_names: list
+    earned: Decimal
+    pending: Decimal
+    possible: Decimal
+    unscored: int  # items without points yet that carry points
+
+
+def tally(values):
+    """The ``Tally`` of ``values``, computed values with their indicator."""
     bottom = [v for v in values if v.indicator.kind == Indicator.Kind.BOTTOM_LINE]
     guiding = [v for v in values if v.indicator.kind == Indicator.Kind.GUIDING]
 
     def codes(rows, status):
         return [v.indicator.code for v in rows if v.status == status]
 
+    unscored = [v for v in values if v.points is None and v.indicator.points]
+    return Tally(
+        codes(bottom, "met"), codes(bottom, "not_met"), codes(bottom, "incomplete"), len(bottom),
+        codes(guiding, "met"), codes(guiding, "not_met"), codes(guiding, "incomplete"), len(guiding),
+        _names(bottom, "not_met"), _names(bottom, "incomplete"),
+        sum((v.points for v in values if v.points is not None), Decimal("0")),
+        sum((v.indicator.points for v in unscored), Decimal("0")),
+        sum((v.indicator.points for v in values), Decimal("0")), len(unscored),
+    )
+
+
+def verdict(rule, values):
+    """(verdict, reason, figures) for ``values`` — the computed values of the set's
+    indicators, with their indicator — under ``rule``, the indicator set: every bottom-line
+    indicator met (one not met vetoes whatever else; one without data leaves the verdict
+    open), then each threshold the set has: guiding share, guiding count, points."""
+    return decided(rule, tally(values))
+
+
+def decided(rule, found):
+    """``verdict`` of what ``found`` (a ``Tally``) gathered of the values."""
     figures = {
-        "bottom_line": {"met": codes(bottom, "met"), "not_met": codes(bottom, "not_met"),
-                        "incomplete": codes(bottom, "incomplete"), "total": len(bottom)},
-        "guiding": {"met": codes(guiding, "met"), "not_met": codes(guiding, "not_met"),
-                    "incomplete": codes(guiding, "incomplete"), "total": len(guiding)},
+        "bottom_line": {"met": found.bottom_met, "not_met": found.bottom_not_met,
+                        "incomplete": found.bottom_incomplete, "total": found.bottom_total},
+        "guiding": {"met": found.guiding_met, "not_met": found.guiding_not_met,
+                    "incomplete": found.guiding_incomplete, "total": found.guiding_total},
     }
-    checks = _checks(rule, guiding, values, figures)
-    if figures["bottom_line"]["not_met"]:
-        return "not_met", "底线指标未达标：" + "、".join(_names(bottom, "not_met")), figures
-    if figures["bottom_line"]["incomplete"]:
-        return "incomplete", "底线指标数据不全：" + "、".join(_names(bottom, "incomplete")), figures
+    checks = _checks(rule, found, figures)
+    if found.bottom_not_met:
+        return "not_met", "底线指标未达标：" + "、".join(found.not_met_names), figures
+    if found.bottom_incomplete:
+        return "incomplete", "底线指标数据不全：" + "、".join(found.incomplete_names), figures
     short = [check for check in checks if check.have < check.needed]
     if not short:
         return "met", "底线指标全部达标" + "".join(
@@ -410,22 +474,19 @@ def verdict(rule, values):
     ), figures
 
 
-def _checks(rule, guiding, values, figures):
+def _checks(rule, found, figures):
     checks = []
-    met, open_ = len(figures["guiding"]["met"]), len(figures["guiding"]["incomplete"])
-    needed = _guiding_needed(rule, len(guiding))
+    met, open_ = len(found.guiding_met), len(found.guiding_incomplete)
+    needed = _guiding_needed(rule, found.guiding_total)
     if needed:
         checks.append(Check("导向指标达标", "项", met, met + open_, needed, open_))
     if rule.min_points is not None:
         # Each item's points are awarded by its scoring rule when its value is computed;
         # an item without points yet (data incomplete, not judged) could still earn its full.
-        earned = sum((v.points for v in values if v.points is not None), Decimal("0"))
-        open_items = [v for v in values if v.points is None and v.indicator.points]
-        pending = sum((v.indicator.points for v in open_items), Decimal("0"))
-        possible = sum((v.indicator.points for v in values), Decimal("0"))
-        figures["points"] = {"earned": plain(earned), "needed": plain(rule.min_points), "possible": plain(possible),
-                             "pending": plain(pending)}
-        checks.append(Check("得分", "分", earned, earned + pending, rule.min_points, len(open_items)))
+        earned, pending = found.earned, found.pending
+        figures["points"] = {"earned": plain(earned), "needed": plain(rule.min_points),
+                             "possible": plain(found.possible), "pending": plain(pending)}
+        checks.append(Check("得分", "分", earned, earned + pending, rule.min_points, found.unscored))
     return checks
 
 

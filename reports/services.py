@@ -3,7 +3,6 @@ for a quarter, written in bulk and idempotently, as the recompute ``RECOMPUTE`` 
 ``core.recompute``; building quarterly reports; retrying this app's failed jobs."""
 
 import logging
-from decimal import Decimal
 from functools import partial
 
 from django.core.files.base import ContentFile
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
 from core import pdf
-from core.bulk import changed, row_digest, upsert_rows
+from core.bulk import changed, upsert_frame, upsert_rows
 from core.memory import cyclic_gc_paused
 from core.periods import Quarter
 from core.recompute import mark_stale
@@ -26,6 +25,7 @@ from tasks.models import Plan
 from . import report_document, report_workbook, scoring
 from .models import QuarterlyReport, RegionVerdict, Scorecard
 from .parts import packed
+from .scoring import of_quarters
 
 logger = logging.getLogger(__name__)
 
@@ -45,46 +45,43 @@ def scores_compute_regions(region_ids, quarters, *, today=None):
     """Recompute the scorecards of every plan of the regions and their verdicts for
     ``quarters``, a batch of regions at a time in a fixed number of queries; returns how
     many scorecards were written."""
-    from . import vector_scorecards  # Polars loads with the first recompute (see indicators' compute)
+    from . import vector_scorecards, vector_verdicts  # Polars loads with the first recompute (see indicators' compute)
 
     written = 0
+    today = today or timezone.localdate()
     years = {quarter.year for quarter in quarters}
     for start in range(0, len(region_ids), BATCH):
         region_batch = region_ids[start : start + BATCH]
         plans = list(Plan.objects.filter(region__in=region_batch, start_year__lte=max(years),
-                                         end_year__gte=min(years)).select_related("region", "score_weights")
-                     .order_by())
-        with cyclic_gc_paused():  # a batch's rows are hundreds of thousands of live objects
-            batch = scoring.Batch(plans, region_batch, quarters)
-            for quarter in quarters:
-                values = batch.values(quarter)
-                facts = batch.facts(quarter, values, today)
-                scored = [plan for plan in plans if plan.pk in facts]
-                rows = vector_scorecards.scorecard_rows(batch, scored, quarter, facts)
-                written += _plans_scores(scored, quarter, rows)
-                _verdicts(region_batch, quarter, batch.sets, values)
+                                         end_year__gte=min(years)).select_related("score_weights").order_by())
+        with cyclic_gc_paused():  # a batch's departments, targets and verdicts: tens of thousands of live objects
+            # Every quarter of the batch at once, read into frames: no Python object per entry or value.
+            standards = vector_verdicts.read_standards(region_batch, quarters)
+            inputs = vector_scorecards.read(plans, quarters, today, standards)
+            written += _plans_scores(plans, quarters, inputs)
+            _verdicts(region_batch, quarters, standards)
     return written
 
 
-# A scorecard as it is written: a tuple, as a model instance per row costs more than its arithmetic.
-_SCORECARD = ("plan_id", "department_id", "year", "quarter", "composite", "band", "parts", "running", "leads",
-              "digest")
 _SCORED = ["composite", "band", "parts", "running", "leads"]
 
 
-def _plans_scores(plans, quarter, rows):
-    """Write the scorecard ``rows`` of ``plans`` for ``quarter`` (``vector_scorecards``' rows,
-    their digest last: those whose digest changed) and delete the plans' others."""
-    stored = Scorecard.objects.filter(plan__in=plans, year=quarter.year, quarter=quarter.number)
-    found = {(plan_id, department_id, quarter.year, quarter.number): (pk, digest)
-             for pk, plan_id, department_id, digest in stored.values_list("pk", "plan", "department", "digest")}
-    written = changed(rows, {key: digest for key, (_pk, digest) in found.items()}, key_width=4)
-    upsert_rows(Scorecard, _SCORECARD, written, unique_fields=["plan", "department", "year", "quarter"],
-                update_fields=[*_SCORED, "digest", "computed_at"], compare_fields=_SCORED)
-    kept = {row[:4] for row in rows}
-    gone = [pk for key, (pk, _digest) in found.items() if key not in kept]
-    Scorecard.objects.filter(pk__in=gone).delete()  # departments no longer in the plan
-    return len(rows)
+def _plans_scores(plans, quarters, inputs):
+    """Write the scorecards of ``plans`` in ``quarters`` (``vector_scorecards.cards`` of
+    ``inputs``) whose digest differs from the stored one's, and delete the plans' others of
+    the quarters each is scored in (departments no longer in the plan). Returns how many
+    scorecards there are."""
+    from . import vector_scorecards
+
+    stored = Scorecard.objects.filter(of_quarters(quarters), plan__in=plans).order_by()
+    written, gone, count = vector_scorecards.against_stored(
+        inputs, stored.values_list("plan", "department", "year", "quarter", "pk", "digest"))
+    # Written from the frame: on PostgreSQL Polars writes the CSV that COPY reads.
+    upsert_frame(Scorecard, written, unique_fields=["plan", "department", "year", "quarter"],
+                 update_fields=[*_SCORED, "digest", "computed_at"], compare_fields=_SCORED)
+    if gone:
+        Scorecard.objects.filter(pk__in=gone).delete()
+    return count
 
 
 def _scorecards(plan, quarter, facts):
@@ -106,34 +103,26 @@ def _scorecards(plan, quarter, facts):
 _VERDICT = ("region_id", "indicator_set_id", "year", "quarter", "verdict", "reason", "figures", "points", "digest")
 
 
-def _verdicts(region_ids, quarter, sets, values):
-    """The regions' verdicts, one per standard each adopted, from the computed values
-    (``values`` as ``scoring.Batch.values`` gives them); none where a standard has no value.
-    Only those whose digest changed are written."""
-    rows = []
-    for region_id, found in values.items():
-        for indicator_set in sets.get(region_id, []):
-            own = [value for value in found.values() if value.indicator.indicator_set_id == indicator_set.pk]
-            if not own:
-                continue
-            verdict, reason, figures = scoring.verdict(indicator_set, own)
-            points = figures.get("points", {}).get("earned")
-            row = (region_id, indicator_set.pk, quarter.year, quarter.number, verdict, reason[:300], figures,
-                   None if points is None else Decimal(points))
-            rows.append((*row, row_digest(row[4:])))
-    stored = RegionVerdict.objects.filter(region__in=region_ids, year=quarter.year, quarter=quarter.number)
-    existing = {(region_id, set_id, quarter.year, quarter.number): (pk, digest) for pk, region_id, set_id, digest
-             in stored.values_list("pk", "region", "indicator_set", "digest")}
+def _verdicts(region_ids, quarters, standards):
+    """The regions' verdicts in ``quarters``, one per standard each adopted, from the
+    computed values of ``standards`` (``vector_verdicts.read_standards``); none where a
+    standard has no value. Only those whose digest changed are written."""
+    from . import vector_verdicts
+
+    rows = vector_verdicts.verdict_rows(standards)
+    stored = RegionVerdict.objects.filter(of_quarters(quarters), region__in=region_ids).order_by()
+    existing = vector_verdicts.stored(stored.values_list("region", "indicator_set", "year", "quarter", "pk", "digest"))
     written = changed(rows, {key: digest for key, (_pk, digest) in existing.items()}, key_width=4)
     upsert_rows(RegionVerdict, _VERDICT, written, unique_fields=["region", "indicator_set", "year", "quarter"],
                 update_fields=["verdict", "reason", "figures", "points", "digest", "computed_at"],
                 compare_fields=["verdict", "reason", "figures", "points"])
     kept = {row[:4] for row in rows}
-    adopted = {(region_id, indicator_set.pk) for region_id, found in sets.items() for indicator_set in found}
+    adopted = {(region_id, indicator_set.pk) for region_id, found in standards.sets.items() for indicator_set in found}
     # A standard adopted but without values now loses its stale verdict; one no longer
     # adopted keeps the verdicts it was given (removing an adoption deletes nothing).
     gone = [pk for key, (pk, _digest) in existing.items() if key[:2] in adopted and key not in kept]
-    RegionVerdict.objects.filter(pk__in=gone).delete()
+    if gone:
+        RegionVerdict.objects.filter(pk__in=gone).delete()
 
 
 def recompute_all(*, quarters, region_ids=None):

@@ -278,12 +278,12 @@ def test_recomputing_everything_in_the_background_and_its_retry(quarter_of_work,
 
 def test_a_failed_job_is_recorded_with_its_reason(quarter_of_work, world, monkeypatch):
     from core.jobs import recompute
-    from reports import scoring
+    from reports import vector_scorecards
 
     def broken(*args):
         raise RuntimeError("scoring broke")
 
-    monkeypatch.setattr(scoring, "Batch", broken)
+    monkeypatch.setattr(vector_scorecards, "read", broken)
     with pytest.raises(RuntimeError):
         recompute("scores", [world.district.pk], ["2023Q2"])
     run = JobRun.objects.get(name="recompute_scores")
