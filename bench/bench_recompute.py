@@ -346,7 +346,7 @@ def main():
     )
     print(
         f"  checked: {compared[0]:,} indicator values and {compared[1]:,} scorecards' task parts agree with "
-        f"the baseline; {references[0]:,} formula values (with lineage) and {references[1]:,} scorecards of 60 "
+        f"the baseline; {references[0]:,} values (with lineage) and {references[1]:,} scorecards of 60 "
         f"counties agree with the one-value-at-a-time reference engines; run at {date.today()}"
     )
 
