@@ -16,7 +16,7 @@ class CarriersConfig(AppConfig):
 
         from . import coverage
 
-        providers.register(coverage.CODES, coverage.provide, frame=coverage.provide_frame)
+        providers.register(coverage.CODES, coverage.provide, frame="carriers.coverage_frames.provide_frame")
         post_migrate.connect(_ensure_defaults, sender=self)
 
 

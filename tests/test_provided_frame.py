@@ -1,4 +1,4 @@
-"""``indicators.providers.provided_frame`` (the registry figures as one long frame, for the
+"""``indicators.provided_frames.provided_frame`` (the registry figures as one long frame, for the
 vectorised engine) gives what the dict API gives, row for row: the value as a Decimal(38, 18)
 and the lineage JSON, on the demo's carriers and on cases the demo lacks; and
 ``core.frame_decimal`` computes and writes numbers as Python's Decimal does."""
@@ -18,7 +18,7 @@ from core.periods import Quarter
 from demo import catalogue as indicator_demo
 from demo import regions as org_demo
 from demo import registry as carrier_demo
-from indicators import providers
+from indicators import provided_frames, providers
 from indicators.models import DataElement
 from indicators.vector_numbers import NUMBER
 from org.models import Region
@@ -27,7 +27,7 @@ from org.models import Region
 @pytest.fixture(autouse=True)
 def frame_functions_always(monkeypatch):
     """The frame functions however few the regions (below ``FEW`` the dicts are used)."""
-    monkeypatch.setattr(providers, "FEW", 0)
+    monkeypatch.setattr(provided_frames, "FEW", 0)
 
 
 def in_column(value):
@@ -45,8 +45,8 @@ def dict_rows(region_ids, quarters, elements):
 def assert_same(region_ids, quarters, elements):
     """provided_frame against the dict API for every region × quarter × code; returns the rows."""
     expected = dict_rows(region_ids, quarters, elements)
-    frame = providers.provided_frame(region_ids, quarters, elements)
-    assert frame.schema == pl.Schema(providers.SCHEMA)
+    frame = provided_frames.provided_frame(region_ids, quarters, elements)
+    assert frame.schema == pl.Schema(provided_frames.SCHEMA)
     found = {tuple(row[:4]): row[4:] for row in frame.iter_rows()}
     assert len(found) == frame.height, "a row given twice"
     assert set(found) == set(expected)
@@ -61,7 +61,7 @@ def assert_same(region_ids, quarters, elements):
     assert not differ, "\n".join(map(repr, differ[:4]))
     # And the frame the vectorised engine made of the dicts until now, column for column.
     rows = [(*key, value, orjson.dumps(lineage).decode()) for key, (value, lineage) in sorted(expected.items())]
-    assert frame.equals(pl.DataFrame(rows, schema=providers.SCHEMA, orient="row"))
+    assert frame.equals(pl.DataFrame(rows, schema=provided_frames.SCHEMA, orient="row"))
     return expected
 
 
@@ -206,13 +206,13 @@ def test_cumulative_the_other_way_and_labels_in_the_portals_language(edge_regist
 
 def test_nothing_asked_and_a_provider_without_a_frame_function(edge_registry, monkeypatch):
     world = edge_registry
-    assert providers.provided_frame([world.district.pk], [], elements()).is_empty()
-    assert providers.provided_frame([], QUARTERS, elements()).is_empty()
-    assert providers.provided_frame([world.district.pk], QUARTERS, []).is_empty()
+    assert provided_frames.provided_frame([world.district.pk], [], elements()).is_empty()
+    assert provided_frames.provided_frame([], QUARTERS, elements()).is_empty()
+    assert provided_frames.provided_frame([world.district.pk], QUARTERS, []).is_empty()
     region_ids = [world.city.pk, world.district.pk, world.other_district.pk]
-    framed = providers.provided_frame(region_ids, QUARTERS, elements())
+    framed = provided_frames.provided_frame(region_ids, QUARTERS, elements())
     monkeypatch.setattr(providers, "_FRAMES", {})  # the fallback: the frame built from the dicts
-    assert providers.provided_frame(region_ids, QUARTERS, elements()).equals(framed)
+    assert provided_frames.provided_frame(region_ids, QUARTERS, elements()).equals(framed)
 
 
 # --- Python's Decimal on columns -------------------------------------------------------------------
@@ -254,10 +254,10 @@ def test_frame_decimal_computes_and_writes_as_python():
 def test_few_regions_and_quarters_read_the_dicts(edge_registry, monkeypatch):
     """One region's recompute (an approval's) takes the dicts: the frame function's fixed
     cost is ten times theirs. The rows are the same."""
-    monkeypatch.setattr(providers, "FEW", 10**9)
+    monkeypatch.setattr(provided_frames, "FEW", 10**9)
     def asked(*_arguments):
         raise AssertionError("the frame function was asked for a few regions")
 
-    monkeypatch.setattr(providers, "_FRAMES", dict.fromkeys(providers._FRAMES, asked))
+    monkeypatch.setattr(provided_frames, "frame_function", asked)
     world = edge_registry
     assert_same([world.city.pk, world.district.pk, world.other_district.pk], QUARTERS, elements())

@@ -101,3 +101,13 @@ def test_without_portal_demo_load_demo_is_an_unknown_command_in_production():
 
 def test_the_dev_and_test_settings_have_the_demo_app():
     assert "demo" in settings.INSTALLED_APPS
+
+
+def test_django_starts_without_polars():
+    """Web workers and the uploads' bounded readers (512 MB of address space) never load the
+    vectorised engine's library: it comes with the first recompute."""
+    code = "import sys, django; django.setup(); print('polars' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"})
+    assert done.stdout.strip() == "False"
+

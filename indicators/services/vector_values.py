@@ -24,7 +24,7 @@ from core.bulk import RawJSON
 from core.periods import Quarter
 
 from ..models import ChecklistAnswer, DataElement, DataReport, DataValue, Indicator, ReferenceValue, UtilityFigures
-from ..providers import provided_frame
+from ..provided_frames import provided_frame
 from ..targets import INCOMPLETE, MET, NOT_MET, base_years
 from ..vector_formulas import formula_exprs
 from ..vector_numbers import NUMBER, decimal_lit
