@@ -43,6 +43,12 @@ def digest(columns):
     return pl.concat_str(texts, separator="\x1f").hash(seed=DIGEST_SEED).reinterpret(signed=True).alias("digest")
 
 
+def quarters(periods):
+    """A frame of the ``year`` and ``quarter`` of each of ``periods`` (``Quarter``s), to join on."""
+    return pl.DataFrame({"year": [q.year for q in periods], "quarter": [q.number for q in periods]},
+                        schema={"year": pl.Int64, "quarter": pl.Int64})
+
+
 def changed(fresh, stored, *, keys):
     """The rows of ``fresh`` (a frame with ``keys`` and a ``digest``) that ``stored`` (the
     keys and digests in the database) does not hold with the same digest: the vectorised

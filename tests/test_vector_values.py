@@ -12,7 +12,7 @@ from demo import scale
 from indicators.models import Adoption, DataValue, IndicatorSet
 from indicators.services import compute
 from indicators.services.compute import vectorised
-from indicators.services.vector_values import formula_rows
+from indicators.services.vector_values import value_rows
 from tests.helpers import enter_figures
 
 QUARTERS = [Quarter(2022, 4), Quarter(2023, 1), Quarter(2023, 4)]
@@ -20,7 +20,7 @@ QUARTERS = [Quarter(2022, 4), Quarter(2023, 1), Quarter(2023, 4)]
 
 def vector_rows(region_ids, quarters, indicator_set):
     common = compute._common(indicator_set)
-    rows = formula_rows(region_ids, sorted(quarters), common, [i for i in common.indicators if vectorised(i)])
+    rows = value_rows(region_ids, sorted(quarters), common, [i for i in common.indicators if vectorised(i)])
     found = {row[:4]: (*row[4:9], orjson.loads(str(row[9]))) for row in rows}
     assert len(found) == len(rows), "a value given twice"
     return found

@@ -214,7 +214,7 @@ def _computed(region_ids, quarters, indicator_set):
 
     from core import frames
 
-    from .vector_values import formula_frame
+    from .vector_values import value_frame
 
     common = _common(indicator_set)
     in_python = [i.pk for i in common.indicators if not vectorised(i)]
@@ -226,14 +226,15 @@ def _computed(region_ids, quarters, indicator_set):
                 rows += [row for region_id in batch for row in _region_rows(region_id, quarter, quarters_of)]
                 quarters_of.forget_before(quarter.same_quarter_last_year())
             rows = [(*row, row_digest(row[4:])) for row in ((*row[:-1], packed(row[-1])) for row in rows)]
-            formulas = formula_frame(batch, sorted(quarters), common, [i for i in common.indicators if vectorised(i)])
+            vectorised_rows = value_frame(batch, sorted(quarters), common,
+                                          [i for i in common.indicators if vectorised(i)])
             stored = _digests(batch, quarters, common)
             # Compared and written as frames: most of a batch's values are vectorised.
-            upsert_frame(ComputedValue, frames.changed(formulas, stored, keys=_ROW[:4]), **_UPSERT)
+            upsert_frame(ComputedValue, frames.changed(vectorised_rows, stored, keys=_ROW[:4]), **_UPSERT)
             stored = stored.filter(pl.col("indicator_id").is_in(in_python))
             upsert_rows(ComputedValue, _ROW, changed(rows, {row[:4]: row[4] for row in stored.iter_rows()},
                                                      key_width=4), **_UPSERT)
-        yield len(rows) + formulas.height
+        yield len(rows) + vectorised_rows.height
 
 
 _UPSERT = {"unique_fields": ["region", "indicator", "year", "quarter"],
@@ -251,9 +252,7 @@ def _digests(region_ids, quarters, common):
                                           indicator__in=[i.pk for i in common.indicators])
     found = frames.frame(stored.order_by().values_list(*_ROW[:4], "digest"),
                          {**dict.fromkeys(_ROW[:4], pl.Int64), "digest": pl.Int64})
-    wanted = pl.DataFrame({"year": [q.year for q in quarters], "quarter": [q.number for q in quarters]},
-                          schema={"year": pl.Int64, "quarter": pl.Int64})
-    return found.join(wanted, on=["year", "quarter"], how="semi")
+    return found.join(frames.quarters(quarters), on=["year", "quarter"], how="semi")
 
 
 class _Quarters:

@@ -42,19 +42,19 @@ ROW_SCHEMA = {"region_id": pl.Int64, "indicator_id": pl.Int64, "year": pl.Int64,
               "trace": pl.String, "digest": pl.Int64}
 
 
-def formula_rows(region_ids, quarters, common, indicators):
+def value_rows(region_ids, quarters, common, indicators):
     """The stored rows (as ``compute._ROW``: the lineage as ``RawJSON``, the digest last) of
-    ``indicators`` (formula items) for the regions and quarters."""
-    return as_rows(formula_frame(region_ids, quarters, common, indicators))
+    ``indicators`` (the items ``compute.vectorised`` names) for the regions and quarters."""
+    return as_rows(value_frame(region_ids, quarters, common, indicators))
 
 
 def as_rows(frame):
-    """The rows of a frame ``formula_frame`` gives, as ``compute._ROW`` tuples."""
+    """The rows of a frame ``value_frame`` gives, as ``compute._ROW`` tuples."""
     return [(*row[:-2], RawJSON(row[-2]), row[-1]) for row in frame.iter_rows()]
 
 
-def formula_frame(region_ids, quarters, common, indicators):
-    """``formula_rows`` as a frame (the lineage as JSON text)."""
+def value_frame(region_ids, quarters, common, indicators):
+    """``value_rows`` as a frame (the lineage as JSON text)."""
     if not indicators or not region_ids:
         return pl.DataFrame(schema=ROW_SCHEMA)
     needed = set(quarters)
@@ -74,8 +74,7 @@ def formula_frame(region_ids, quarters, common, indicators):
     checklists = [indicator for indicator in indicators if indicator.method == Indicator.Method.CHECKLIST]
     if checklists:
         frame = _checklists(frame, region_ids, sorted(needed), checklists)
-    wanted = pl.DataFrame({"year": [q.year for q in quarters], "quarter": [q.number for q in quarters]},
-                          schema={"year": pl.Int64, "quarter": pl.Int64})
+    wanted = frames.quarters(quarters)
     items = [_item(indicator, common, _references_in_rules(indicator, frame)) for indicator in indicators]
     # One lazy query for every item, collected once. Polars' optimiser takes a fifth off a
     # batch of regions, but adds a fifth to one region (an approval's recompute), whose time
@@ -97,11 +96,9 @@ def _inputs(region_ids, quarters, common, names):
     if registry:
         grid = _join_long(grid, provided_frame(region_ids, quarters, registry), "provided")
     grid = _join_long(grid, _references(region_ids, quarters, common), "reference")
-    for name in names:  # a name no row has: null, as a missing figure
-        if name not in grid.columns:
-            grid = grid.with_columns(pl.lit(None, dtype=NUMBER).alias(name), pl.lit(None, dtype=pl.String)
-                                     .alias(f"{name}__lineage"))
-    return grid
+    missing = [name for name in sorted(names) if name not in grid.columns]  # no row has it: a missing figure
+    return grid.with_columns(column for name in missing for column in (
+        pl.lit(None, dtype=NUMBER).alias(name), pl.lit(None, dtype=pl.String).alias(f"{name}__lineage")))
 
 
 def _constant(name):
