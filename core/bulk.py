@@ -16,10 +16,11 @@ import io
 
 import orjson
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 COPY_MIN_ROWS = 500  # below this, the temporary table costs more than it saves
+_UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
 
 
 class RawJSON(str):
@@ -68,20 +69,37 @@ def upsert_rows(model, names, rows, *, unique_fields, update_fields, compare_fie
     return len(rows)
 
 
-def upsert_frame(model, frame, *, unique_fields, update_fields, compare_fields=None):
+def upsert_frame(model, frame, *, unique_fields, update_fields, compare_fields=None, absent=None):
     """``upsert_rows`` of a Polars frame whose columns are fields of ``model`` (a JSON field
     as JSON text): on PostgreSQL written as CSV by Polars and copied, no Python object per
-    row or value."""
+    row or value. ``absent``, a boolean Series beside ``frame``, says which rows had no stored
+    row of their key when the caller read the table: those are copied straight into it, as
+    the merge through a temporary table costs as much again as the copy (a recompute from
+    empty). Should another writer have stored one of them meanwhile, they are merged after all."""
     if frame.is_empty():
         return 0
     names = frame.columns
+    if absent is not None and connection.vendor == "postgresql" and frame.height >= COPY_MIN_ROWS:
+        new, frame = frame.filter(absent), frame.filter(~absent)
+        if not new.is_empty():
+            _copy_insert(model, new, unique_fields, update_fields, compare_fields)
+        return new.height + upsert_frame(model, frame, unique_fields=unique_fields, update_fields=update_fields,
+                                         compare_fields=compare_fields)
     if connection.vendor != "postgresql" or frame.height < COPY_MIN_ROWS:
         json = [isinstance(model._meta.get_field(name), models.JSONField) for name in names]
         rows = [tuple(RawJSON(value) if is_json and value is not None else value
                       for is_json, value in zip(json, row, strict=True)) for row in frame.iter_rows()]
         return upsert_rows(model, names, rows, unique_fields=unique_fields, update_fields=update_fields,
                            compare_fields=compare_fields)
-    stamps = _stamps(model, names)
+    frame, text = _csv(model, frame)
+    _copy_upsert(model, frame.columns, text, unique_fields, update_fields, compare_fields or update_fields,
+                 options="WITH (FORMAT csv)")
+    return frame.height
+
+
+def _csv(model, frame):
+    """``frame`` with ``model``'s auto-now fields set to now, and its rows as CSV for COPY."""
+    stamps = _stamps(model, frame.columns)
     if stamps:
         import polars as pl  # only the vectorised engines write frames, and they have it loaded
 
@@ -90,9 +108,24 @@ def upsert_frame(model, frame, *, unique_fields, update_fields, compare_fields=N
     text = io.BytesIO()
     frame.write_csv(text, include_header=False)  # a null as nothing, an empty text as ""
     text.seek(0)
-    _copy_upsert(model, frame.columns, text, unique_fields, update_fields, compare_fields or update_fields,
-                 options="WITH (FORMAT csv)")
-    return frame.height
+    return frame, text
+
+
+def _copy_insert(model, frame, unique_fields, update_fields, compare_fields):
+    """Copy ``frame``'s rows, none of whose keys were stored, straight into ``model``'s table;
+    merged instead if one was stored meanwhile (the copy is undone to its savepoint)."""
+    written, text = _csv(model, frame)
+    columns = ", ".join(_q(model._meta.get_field(name).column) for name in written.columns)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor, connection.wrap_database_errors:
+            cursor.cursor.copy_expert(f"COPY {_q(model._meta.db_table)} ({columns}) FROM STDIN WITH (FORMAT csv)",
+                                      text)
+    except IntegrityError as error:
+        if getattr(error.__cause__, "pgcode", None) != _UNIQUE_VIOLATION:
+            raise
+        text.seek(0)
+        _copy_upsert(model, written.columns, text, unique_fields, update_fields, compare_fields or update_fields,
+                     options="WITH (FORMAT csv)")
 
 
 def _stamps(model, names):

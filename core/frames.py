@@ -54,3 +54,10 @@ def changed(fresh, stored, *, keys):
     keys and digests in the database) does not hold with the same digest: the vectorised
     counterpart of ``core.bulk.changed``."""
     return fresh.join(stored.select(*keys, "digest"), on=[*keys, "digest"], how="anti", nulls_equal=True)
+
+
+def absent(rows, stored, *, keys):
+    """A boolean Series beside ``rows``: true where ``stored`` (the keys in the database, each
+    once) holds no row of the key, so that the row is new (``core.bulk.upsert_frame``)."""
+    held = stored.select(keys).with_columns(_held=pl.lit(True))
+    return rows.select(keys).join(held, on=keys, how="left", maintain_order="left")["_held"].is_null()

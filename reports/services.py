@@ -74,11 +74,11 @@ def _plans_scores(plans, quarters, inputs):
     from . import vector_scorecards
 
     stored = Scorecard.objects.filter(of_quarters(quarters), plan__in=plans).order_by()
-    written, gone, count = vector_scorecards.against_stored(
+    written, absent, gone, count = vector_scorecards.against_stored(
         inputs, stored.values_list("plan", "department", "year", "quarter", "pk", "digest"))
     # Written from the frame: on PostgreSQL Polars writes the CSV that COPY reads.
     upsert_frame(Scorecard, written, unique_fields=["plan", "department", "year", "quarter"],
-                 update_fields=[*_SCORED, "digest", "computed_at"], compare_fields=_SCORED)
+                 update_fields=[*_SCORED, "digest", "computed_at"], compare_fields=_SCORED, absent=absent)
     if gone:
         Scorecard.objects.filter(pk__in=gone).delete()
     return count

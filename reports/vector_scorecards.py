@@ -280,15 +280,17 @@ def collected(inputs, stored=None):
 def against_stored(inputs, stored):
     """The cards of ``inputs`` compared with the stored scorecards ``stored`` (a ``values_list``
     of plan, department, year, quarter, pk, digest of the plans' in the quarters) as a join of
-    frames: (the cards whose digest differs, as ``written`` gives them; the pks of the stored
+    frames: (the cards whose digest differs, as ``written`` gives them; beside them, which
+    have no stored row (``core.bulk.upsert_frame``'s ``absent``); the pks of the stored
     ones of a plan × quarter scored whose department has no card now; how many cards there
     are). No card becomes a Python object."""
     stored = frames.frame(stored, _STORED).lazy().join(inputs.plans.lazy().select("plan_id", *QUARTER),
                                                        on=["plan_id", *QUARTER], how="semi")
     found = collected(inputs, stored)
     digest = pl.col("digest")
-    changed = found.filter(digest.is_not_null() & digest.ne_missing(pl.col("stored")))
-    return written(changed), found.filter(digest.is_null())["pk"].to_list(), found["digest"].count()
+    changed = found.filter(digest.is_not_null() & digest.ne_missing(pl.col("stored"))).sort(CARD)
+    return (written(changed), changed["pk"].is_null(), found.filter(digest.is_null())["pk"].to_list(),
+            found["digest"].count())
 
 
 def written(cards):

@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError
 from django.utils import timezone
 
 from core import bulk
@@ -93,3 +94,35 @@ def test_a_frame_is_written_as_its_rows_would_be(world, indicator_set, monkeypat
     write(frame(["改过", "", "第三"], [None, Decimal("1.0"), Decimal("0")]))
     assert RegionVerdict.objects.count() == 3
     assert RegionVerdict.objects.get(year=2024).reason == "改过" and RegionVerdict.objects.get(year=2024).points is None
+
+
+@pytest.mark.parametrize("copied", [False, pytest.param(True, marks=pytest.mark.postgresql)])
+def test_rows_said_absent_are_copied_straight_in_and_merged_if_stored_meanwhile(world, indicator_set, monkeypatch,
+                                                                                 copied):
+    """``absent``: the rows the caller found no stored row for go straight into the table; one
+    that another writer stored in between (here: stored before, yet said absent) makes the
+    copy give way to the merge, and the other rows are written all the same."""
+    import polars as pl
+
+    if copied:
+        monkeypatch.setattr(bulk, "COPY_MIN_ROWS", 1)
+    schema = {"region_id": pl.Int64, "indicator_set_id": pl.Int64, "year": pl.Int64, "quarter": pl.Int64,
+              "verdict": pl.String, "reason": pl.String, "figures": pl.String}
+
+    def write(years, reason, absent):
+        rows = pl.DataFrame({"region_id": world.district.pk, "indicator_set_id": indicator_set.pk, "year": years,
+                             "quarter": 1, "verdict": "met", "reason": reason, "figures": "{}"}, schema=schema)
+        return bulk.upsert_frame(RegionVerdict, rows, unique_fields=["region", "indicator_set", "year", "quarter"],
+                                 update_fields=["reason", "computed_at"], absent=pl.Series(absent))
+
+    assert write([2024, 2025], "新写", [True, True]) == 2
+    assert write([2025, 2026, 2027], "又写", [False, True, True]) == 3
+    assert write([2027, 2028], "他人已存", [True, True]) == 2  # 2027 was stored meanwhile
+    stored = dict(RegionVerdict.objects.values_list("year", "reason"))
+    assert stored == {2024: "新写", 2025: "又写", 2026: "又写", 2027: "他人已存", 2028: "他人已存"}
+    assert all(RegionVerdict.objects.values_list("computed_at", flat=True))
+    with pytest.raises(IntegrityError):  # not a row stored meanwhile: no merge tried, the error stands
+        bulk.upsert_frame(RegionVerdict, pl.DataFrame({"region_id": [None], "year": [2029]},
+                                                      schema={"region_id": pl.Int64, "year": pl.Int64}),
+                          unique_fields=["region", "indicator_set", "year", "quarter"], update_fields=["year"],
+                          absent=pl.Series([True]))

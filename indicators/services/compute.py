@@ -230,7 +230,8 @@ def _computed(region_ids, quarters, indicator_set):
                                           [i for i in common.indicators if vectorised(i)])
             stored = _digests(batch, quarters, common)
             # Compared and written as frames: most of a batch's values are vectorised.
-            upsert_frame(ComputedValue, frames.changed(vectorised_rows, stored, keys=_ROW[:4]), **_UPSERT)
+            fresh = frames.changed(vectorised_rows, stored, keys=_ROW[:4])
+            upsert_frame(ComputedValue, fresh, absent=frames.absent(fresh, stored, keys=_ROW[:4]), **_UPSERT)
             stored = stored.filter(pl.col("indicator_id").is_in(in_python))
             upsert_rows(ComputedValue, _ROW, changed(rows, {row[:4]: row[4] for row in stored.iter_rows()},
                                                      key_width=4), **_UPSERT)
