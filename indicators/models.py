@@ -440,9 +440,14 @@ class ComputedValue(models.Model):
         INCOMPLETE = "incomplete", _("Data incomplete")
         NOT_APPLICABLE = "not_applicable", _("Not applicable")
 
-    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="+")
+    # Derived rows, written by the hundred thousand: no foreign key constraint in the database,
+    # whose per-row check cost a national recompute as much again as copying the rows in.
+    # Django still deletes them with their region or indicator (CASCADE); a row a recompute
+    # wrote while its parent was being deleted is swept (``reports.services.sweep_orphans``).
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="+",
+                               db_constraint=False)
     indicator = models.ForeignKey(
-        Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="values"
+        Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="values", db_constraint=False
     )
     year = models.PositiveSmallIntegerField(_("year"))
     quarter = models.PositiveSmallIntegerField(_("quarter"))

@@ -31,7 +31,8 @@ def recompute_regions(region_ids, quarters):
 def sweep_scores():
     """Nightly: recompute every region's current quarter, every earlier quarter last scored
     while it was running (so that it is scored in full once its reports are due), and any
-    region × quarter whose mark no job will take (see ``core.recompute.orphaned``); in bulk."""
+    region × quarter whose mark no job will take (see ``core.recompute.orphaned``); in bulk.
+    Then the derived rows whose parent is gone (``services.sweep_orphans``)."""
     current = Quarter.containing(timezone.localdate())
     running = Plan.objects.filter(start_year__lte=current.year, end_year__gte=current.year)
     wanted = recompute.orphaned(services.RECOMPUTE)
@@ -43,6 +44,7 @@ def sweep_scores():
     with recorded("sweep_scores") as outcome:
         for region_ids, quarters in recompute.batches(wanted):
             recompute.compute_now(services.RECOMPUTE, region_ids, quarters)
+        services.sweep_orphans()
         outcome["result"] = _("%(count)d region-quarters") % {"count": len(wanted)}
     return len(wanted)
 

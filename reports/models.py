@@ -80,9 +80,11 @@ class Scorecard(models.Model):
     (0–100, or None when the part does not apply), numerator, denominator and weight, so the
     page can show how the composite came about."""
 
-    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="scorecards")
+    # Derived rows without a foreign key constraint in the database, as ComputedValue's.
+    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="scorecards",
+                             db_constraint=False)
     department = models.ForeignKey(Department, verbose_name=_("department"), on_delete=models.CASCADE,
-                                   related_name="scorecards")
+                                   related_name="scorecards", db_constraint=False)
     year = models.PositiveSmallIntegerField(_("year"))
     quarter = models.PositiveSmallIntegerField(_("quarter"))
     composite = models.DecimalField(_("composite score"), max_digits=5, decimal_places=1, null=True)
@@ -135,9 +137,11 @@ class RegionVerdict(models.Model):
         NOT_MET = "not_met", _("Not compliant")
         INCOMPLETE = "incomplete", _("Data incomplete")
 
-    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="verdicts")
+    # Derived rows without a foreign key constraint in the database, as ComputedValue's.
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="verdicts",
+                               db_constraint=False)
     indicator_set = models.ForeignKey(IndicatorSet, verbose_name=_("indicator set"), on_delete=models.CASCADE,
-                                      related_name="+")
+                                      related_name="+", db_constraint=False)
     year = models.PositiveSmallIntegerField(_("year"))
     quarter = models.PositiveSmallIntegerField(_("quarter"))
     verdict = models.CharField(_("verdict"), max_length=10, choices=Verdict.choices)

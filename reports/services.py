@@ -152,6 +152,26 @@ def _scored_regions(quarters, region_ids, adopted):
     return sorted({region_id for region_id, _set in adopted} | set(planned.values_list("region_id", flat=True)))
 
 
+def sweep_orphans():
+    """Delete the derived rows whose parent is gone: values, scorecards and verdicts have no
+    foreign key constraint in the database (see ``ComputedValue``), so a row a recompute
+    wrote while its region, indicator, plan or department was being deleted outlives it.
+    Nothing but a recompute wrote them, and a recompute would not write them again. Returns
+    how many rows were deleted."""
+    from indicators.models import ComputedValue, Indicator
+    from org.models import Department, Region
+
+    gone = [
+        ComputedValue.objects.exclude(region__in=Region.objects.all()),
+        ComputedValue.objects.exclude(indicator__in=Indicator.objects.all()),
+        Scorecard.objects.exclude(plan__in=Plan.objects.all()),
+        Scorecard.objects.exclude(department__in=Department.objects.all()),
+        RegionVerdict.objects.exclude(region__in=Region.objects.all()),
+        RegionVerdict.objects.exclude(indicator_set__in=IndicatorSet.objects.all()),
+    ]
+    return sum(rows.delete()[0] for rows in gone)
+
+
 def recompute_all_enqueue(*, quarters):
     """Queue ``recompute_all`` in parts of ``BATCH`` regions, one job each, for the Celery
     workers to share; returns the number of jobs. The parts are independent: a region's
