@@ -67,3 +67,28 @@ def test_generated_counties(db):
         region_ids = list(adopted.filter(indicator_set=indicator_set).values_list("region_id", flat=True))
         expected = assert_same(region_ids, list(Quarter.range(Quarter(2023, 1), Quarter(2024, 4))), indicator_set)
         assert len(expected) > 100 and {row[1] for row in expected.values()} == {"met", "not_met", "incomplete"}
+
+
+def test_reference_values_picked_as_the_python_engine_picks_them(catalogue, regions):
+    """Beyond the demo: a region's own figure of a national code replaces the national one in
+    its year only; a national figure published exactly on a quarter's last day counts for
+    that quarter, one published the day after does not; a quota of one region only."""
+    from indicators.models import ReferenceValue
+
+    district, county = regions["qianjiang"], regions["wulong"]
+    for region in (district, county):
+        Adoption.objects.get_or_create(region=region, indicator_set=catalogue, defaults={"since_year": 2022})
+    ReferenceValue.objects.filter(code="NATIONAL_IND_WATER", region=None, year=2021).update(
+        published_on=date(2022, 12, 31))  # the last day of 2022Q4: counts for it
+    ReferenceValue.objects.filter(code="NATIONAL_IND_WATER", region=None, year=2022).update(
+        published_on=date(2023, 1, 1))  # the day after: 2022Q4 is still judged on 2021's
+    ReferenceValue.objects.create(code="NATIONAL_IND_WATER", name="区定工业用水基准", region=county, year=2023,
+                                  value="30.5")
+    ReferenceValue.objects.filter(code="WATER_QUOTA").exclude(region=district).delete()
+    for region in (district, county):
+        for quarter in QUARTERS:
+            enter_figures(region, quarter, IND_NEW_WATER=2000, IND_ADDED_VALUE=1000000, NEW_WATER_EXCL_PRIMARY=900,
+                          GDP_EXCL_PRIMARY=500000, TOTAL_WATER=1500)
+    expected = assert_same([district.pk, county.pk], QUARTERS, catalogue)
+    lineages = orjson.dumps([row[5] for row in expected.values()]).decode()
+    assert '[2021,null,"28.2000"]' in lineages and f'[2023,{county.pk},"30.5000"]' in lineages

@@ -126,22 +126,25 @@ def _entered(region_ids, quarters, names):
 
 def _references(region_ids, quarters, common):
     """The reference values of each region × quarter as ``compute._references`` picks them,
-    with their natural key (year, region) for the lineage."""
-    own = {}
-    for row in ReferenceValue.objects.filter(region__in=region_ids, year__in={q.year for q in quarters}):
-        own.setdefault((row.region_id, row.year), {})[row.code] = row
-    found = []
+    with their natural key (year, region) for the lineage: the latest national figure of each
+    code published by the quarter's last day, unless the region has its own for the year."""
+    schema = {"year": pl.Int64, "quarter": pl.Int64, "code": pl.String, "value": ENTERED_SHOWN,
+              "ref_year": pl.Int64, "ref_region": pl.Int64}
+    national = []
     for quarter in quarters:
         latest = {}
-        for row in common.national:
+        for row in common.national:  # oldest first: the last one published wins
             if row.available_from <= quarter.last_day:
                 latest[row.code] = row
-        for region_id in region_ids:
-            for code, row in {**latest, **own.get((region_id, quarter.year), {})}.items():
-                found.append((region_id, quarter.year, quarter.number, code, row.value, row.year, row.region_id))
-    frame = pl.DataFrame(found, schema={"region_id": pl.Int64, "year": pl.Int64, "quarter": pl.Int64,
-                                        "code": pl.String, "value": ENTERED_SHOWN, "ref_year": pl.Int64,
-                                        "ref_region": pl.Int64}, orient="row")
+        national += [(quarter.year, quarter.number, code, row.value, row.year, None) for code, row in latest.items()]
+    own = ReferenceValue.objects.filter(region__in=region_ids, year__in={q.year for q in quarters}).order_by()
+    own = frames.frame(own.values_list("region_id", "year", "code", "value"),
+                       {"region_id": pl.Int64, "year": pl.Int64, "code": pl.String, "value": ENTERED_SHOWN})
+    own = (own.join(frames.quarters(quarters), on="year")
+           .with_columns(ref_year=pl.col("year"), ref_region=pl.col("region_id")))
+    regions = pl.DataFrame({"region_id": region_ids}, schema={"region_id": pl.Int64})
+    national = regions.join(pl.DataFrame(national, schema=schema, orient="row"), how="cross")
+    frame = pl.concat([national.join(own, on=[*KEYS, "code"], how="anti"), own.select(national.columns)])
     text = pl.col("value").cast(pl.String)
     return frame.select(
         *KEYS, "code", pl.col("value").cast(NUMBER),
