@@ -70,7 +70,7 @@ def provide_frame(region_ids, quarters):
     ).sort(KEYS)
 
 
-def _built_on(day):
+def built_on(day):
     """``Carrier.built_on(day)`` on carrier rows: accepted by the day, and then built unless
     ended (failed re-check, revoked), in which case only before the day it ended."""
     accepted = pl.col("accepted_on").is_not_null() & (pl.col("accepted_on") <= day)
@@ -90,7 +90,7 @@ def _counted(carriers, latest, days, levels):
     """The carriers counted for each region, quarter and code (a user once, with the first of
     its carriers of the code's types built at the quarter's end), each with its figure as a
     number (``figure_*``, see ``core.frame_decimal``) and its lineage item as JSON."""
-    built = (carriers.join(days, how="cross").filter(_built_on(pl.col("as_of")))
+    built = (carriers.join(days, how="cross").filter(built_on(pl.col("as_of")))
              .join(_MEASURES, on="carrier_type")
              .sort("order")
              .unique(["region_id", "year", "quarter", "code", "user_id"], keep="first", maintain_order=True)

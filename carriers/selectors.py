@@ -218,6 +218,8 @@ class _Accepted(NamedTuple):
     built_on = Carrier.built_on
 
 
+# The scores recompute has this rule as columns (``target_frames``, its own module for Polars):
+# a change here is made there too; tests/test_carrier_target_frames.py holds the two equal.
 def _progress(target, year, today, carriers, bases):
     due = target.due_on or date(year, 12, 31)
     as_of = min(today, due)
