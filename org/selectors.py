@@ -58,8 +58,8 @@ class DepartmentResolver:
         """{region id: resolver}, in the same three queries however many regions.
 
         ``light``: the departments are ``DepartmentRow`` tuples instead of model instances,
-        for a read of thousands of regions that only needs which department a name is (a
-        national recompute built 57,000 instances a time for their pk).
+        for a read of thousands of regions that only needs which department a name is (the
+        national recompute's owners built 57,000 model instances for their pk).
         """
         resolvers = {region_id: cls() for region_id in region_ids}
         active = defaultdict(list)
@@ -184,34 +184,38 @@ def resolve_cells(resolvers, texts):
     by each of ``resolvers`` ({region id: resolver}), None where it raises ``UnknownDepartment``.
 
     A cell is resolved from what the resolver answers about the names it asks for, and
-    nothing else. So each text is resolved once, with a resolver that notes those names;
-    a region whose resolver answers them alike (the same departments and groups, up to
-    which department is which: numbered as ``_answers`` does) gets the same result, as its
-    own departments. Thousands of counties whose tables spell their units alike resolve a
-    text a few times instead of once each; any other region is resolved on its own.
+    nothing else. So a text is resolved with a resolver that notes those names; a region
+    whose resolver answers them alike (the same departments and groups, up to which
+    department is which: numbered as ``_answers`` does) takes the same path and gets the
+    same result, as its own departments. Thousands of counties whose tables spell their
+    units alike resolve a text a few times instead of once each; a region answering in a
+    way not seen before is resolved on its own.
     """
-    texts = list(dict.fromkeys(texts))
-    learned = {text: [] for text in texts}  # text -> [(keys asked, answers, result in numbers or None)]
+    # text -> {names asked: {answers: the result as numbers, or None}}; the names asked
+    # depend on the answers only where a piece of a cell splits on whitespace.
+    learned = {text: {} for text in texts}
     cells = {}
     for region_id, resolver in resolvers.items():
         cells[region_id] = own = {}
-        for text in texts:
-            for keys, answers, numbered in learned[text]:
-                mine, departments = _answers(resolver, keys)
-                if mine == answers:
+        for text, seen in learned.items():
+            for keys, results in seen.items():
+                answers, departments = _answers(resolver, keys)
+                if answers in results:
+                    numbered = results[answers]
                     own[text] = None if numbered is None else [departments[n] for n in numbered]
                     break
             else:
-                keys = []
-                noting = DepartmentResolver(_Asked(resolver.departments, keys), _Asked(resolver.groups, keys))
+                asked = []
+                noting = DepartmentResolver(_Asked(resolver.departments, asked), _Asked(resolver.groups, asked))
                 try:
                     own[text] = noting.resolve_cell(text)
                 except UnknownDepartment:
                     own[text] = None
+                keys = tuple(dict.fromkeys(asked))
                 answers, departments = _answers(resolver, keys)
                 numbers = {department.pk: n for n, department in enumerate(departments)}
-                learned[text].append(
-                    (keys, answers, None if own[text] is None else [numbers[d.pk] for d in own[text]]))
+                seen.setdefault(keys, {})[answers] = (
+                    None if own[text] is None else [numbers[department.pk] for department in own[text]])
     return cells
 
 
