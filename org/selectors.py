@@ -3,6 +3,7 @@
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -29,6 +30,14 @@ def split_department_cell(text):
     return [piece for piece in _SEPARATORS.split(text or "") if piece.strip()]
 
 
+class DepartmentRow(NamedTuple):
+    """What resolving a name needs of a department (``DepartmentResolver.for_regions``'
+    ``light``): which one it is, and its kind for the groups."""
+
+    pk: int
+    kind: str
+
+
 @dataclass
 class DepartmentResolver:
     """Turns the names written in a region's source tables into its departments.
@@ -45,18 +54,35 @@ class DepartmentResolver:
         return cls.for_regions([region.pk])[region.pk]
 
     @classmethod
-    def for_regions(cls, region_ids):
-        """{region id: resolver}, in the same three queries however many regions."""
+    def for_regions(cls, region_ids, *, light=False):
+        """{region id: resolver}, in the same three queries however many regions.
+
+        ``light``: the departments are ``DepartmentRow`` tuples instead of model instances,
+        for a read of thousands of regions that only needs which department a name is (the
+        national recompute's owners built 57,000 model instances for their pk).
+        """
         resolvers = {region_id: cls() for region_id in region_ids}
         active = defaultdict(list)
-        for department in Department.objects.filter(region__in=region_ids, is_active=True):
-            active[department.region_id].append(department)
+        # In the model's order within a region (which spelling a later department takes, a
+        # group's order); by region id rather than code, which costs a join.
+        departments = Department.objects.filter(region__in=region_ids, is_active=True).order_by(
+            "region_id", "kind", "short_name")
+        if light:
+            rows = departments.values_list("region_id", "name", "short_name", "pk", "kind")
+            found = ((region_id, name, short_name, DepartmentRow(pk, kind))
+                     for region_id, name, short_name, pk, kind in rows)
+        else:
+            found = ((department.region_id, department.name, department.short_name, department)
+                     for department in departments)
+        for region_id, name, short_name, department in found:
+            active[region_id].append(department)
+            for spelling in (name, short_name):
+                resolvers[region_id].departments[normalize_name(spelling)] = department
         by_pk = {department.pk: department for found in active.values() for department in found}
-        for region_id, departments in active.items():
-            for department in departments:
-                for spelling in (department.name, department.short_name):
-                    resolvers[region_id].departments[normalize_name(spelling)] = department
-        aliases = DepartmentAlias.objects.filter(region__in=region_ids, department__is_active=True)
+        # An alias is of its department's region (``DepartmentAlias.clean``); saying so lets
+        # PostgreSQL read the batch's departments by region, not scan all of them.
+        aliases = DepartmentAlias.objects.filter(region__in=region_ids, department__region__in=region_ids,
+                                                 department__is_active=True)
         for region_id, department_id, name in aliases.values_list("region_id", "department_id", "name"):
             resolvers[region_id].departments[normalize_name(name)] = by_pk[department_id]
         for group in DepartmentGroup.objects.filter(region__in=region_ids).prefetch_related("members"):
@@ -113,6 +139,84 @@ class DepartmentResolver:
                 else:
                     yield words[i]
                     i += 1
+
+
+class _Asked(dict):
+    """A resolver's dictionary that notes every key it is asked about."""
+
+    def __init__(self, entries, asked):
+        super().__init__(entries)
+        self.asked = asked
+
+    def __contains__(self, key):
+        self.asked.append(key)
+        return super().__contains__(key)
+
+    def __getitem__(self, key):
+        self.asked.append(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self.asked.append(key)
+        return super().get(key, default)
+
+
+def _answers(resolver, keys):
+    """What ``resolver`` answers about the normalised names ``keys`` (the department, the
+    group's members), its departments numbered in the order they appear, and those
+    departments in that order: two regions that answer alike give the same numbers."""
+    numbers, departments = {}, []
+
+    def number(department):
+        if department.pk not in numbers:
+            numbers[department.pk] = len(departments)
+            departments.append(department)
+        return numbers[department.pk]
+
+    found, groups = resolver.departments, resolver.groups
+    answers = tuple((number(found[key]) if key in found else None,
+                     tuple(map(number, groups[key])) if key in groups else None) for key in keys)
+    return answers, departments
+
+
+def resolve_cells(resolvers, texts):
+    """{region id: {text: its departments, or None}}: ``resolve_cell`` of each of ``texts``
+    by each of ``resolvers`` ({region id: resolver}), None where it raises ``UnknownDepartment``.
+
+    A cell is resolved from what the resolver answers about the names it asks for, and
+    nothing else. So a text is resolved with a resolver that notes those names; a region
+    whose resolver answers them alike (the same departments and groups, up to which
+    department is which: numbered as ``_answers`` does) takes the same path and gets the
+    same result, as its own departments. Thousands of counties whose tables spell their
+    units alike resolve a text a few times instead of once each; a region answering in a
+    way not seen before is resolved on its own.
+    """
+    # text -> {names asked: {answers: the result as numbers, or None}}; the names asked
+    # depend on the answers only where a piece of a cell splits on whitespace.
+    learned = {text: {} for text in texts}
+    cells = {}
+    for region_id, resolver in resolvers.items():
+        cells[region_id] = own = {}
+        for text, seen in learned.items():
+            for keys, results in seen.items():
+                answers, departments = _answers(resolver, keys)
+                if answers in results:
+                    numbered = results[answers]
+                    own[text] = None if numbered is None else [departments[n] for n in numbered]
+                    break
+            else:
+                asked = []
+                noting = DepartmentResolver(_Asked(resolver.departments, asked), _Asked(resolver.groups, asked))
+                try:
+                    own[text] = noting.resolve_cell(text)
+                except UnknownDepartment:
+                    own[text] = None
+                keys = tuple(dict.fromkeys(asked))
+                answers, departments = _answers(resolver, keys)
+                numbers = {department.pk: n for n, department in enumerate(departments)}
+                seen.setdefault(keys, {})[answers] = (
+                    None if own[text] is None else [numbers[department.pk] for department in own[text]])
+    return cells
 
 
 def region_overview(scope):

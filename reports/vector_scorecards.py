@@ -144,9 +144,9 @@ def _read_led(standards, scored):
     """The indicators each department answers for in the quarters its region is scored in,
     with their computed values there (``Inputs.led``), and ``Inputs.led_values``."""
     in_quarters = sorted({(plan.region_id, quarter.year, quarter.number) for plan, quarter, *_rest in scored})
-    owners = [(region_id, indicator_id, department.pk, position)
+    owners = [(region_id, indicator_id, department_id, position)
               for region_id in sorted({region_id for region_id, *_rest in in_quarters})
-              for position, (indicator_id, department) in enumerate(standards.owners.get(region_id, {}).items())]
+              for position, (indicator_id, department_id) in enumerate(standards.owners.get(region_id, {}).items())]
     owners = pl.DataFrame(owners, schema={"region_id": pl.Int64, "indicator_id": pl.Int64, "department_id": pl.Int64,
                                           "position": pl.Int64}, orient="row")
     counted = ["indicator_id", "status", "points"]  # what an indicator led counts is a function of these

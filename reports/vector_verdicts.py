@@ -38,7 +38,7 @@ class Standards:
     their computed values in the batch's quarters."""
 
     sets: dict  # region id -> [IndicatorSet] it adopted
-    owners: dict  # region id -> {indicator id: the Department that answers for it}
+    owners: dict  # region id -> {indicator id: the pk of the Department that answers for it}
     indicators: dict  # indicator id -> Indicator of the adopted standards, with its set
     # region_id, set_id, indicator_id, year, quarter, status, points: a row per computed value
     # of a standard the region adopted (one it no longer adopts keeps its values, unread)

@@ -42,3 +42,20 @@ def test_templates_use_it_with_djangos_behaviour():
     with translation.override("zh-hans"):
         expected = f"{escape(Truncator(text).chars(5))}|{escape(text)}|{Truncator('12345').chars(2)}"
         assert template.render({"text": text, "n": 12345}) == expected
+
+
+def test_normalize_name_removes_what_a_regular_expression_calls_whitespace():
+    """``normalize_name`` removes whitespace by ``str.split()``, not ``re.sub(r"\\s+", "")``:
+    the same characters, every code point checked."""
+    import re
+    import sys
+    import unicodedata
+
+    from core.text import normalize_name
+
+    every = "".join(map(chr, range(sys.maxunicode + 1)))
+    assert re.findall(r"\s", every) == [c for c in every if c.isspace()]
+    texts = ["", None, "区城市\n管理局", "\u3000区水利局\u3000", "区 城管局\u00a0\u2028\x1c", "ＡＢＣ　区水利局",
+             "e\u0301"]
+    for text in texts:
+        assert normalize_name(text) == re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
