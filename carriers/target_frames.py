@@ -5,8 +5,7 @@ equal). The same three reads, as frames (COPY on PostgreSQL), then joins and gro
 ``selectors._progress``'s loops. Its own module: Django starts without Polars."""
 
 import polars as pl
-from django.db.models import Count, IntegerField
-from django.db.models.functions import Cast
+from django.db.models import Count
 
 from core import frames
 
@@ -16,7 +15,7 @@ from .selectors import _Accepted
 
 _TARGETS = {"target_id": pl.Int64, "region_id": pl.Int64, "department_id": pl.Int64, "year": pl.Int64,
             "carrier_type": pl.String, "min_count": pl.Int64, "min_rate": pl.Decimal(5, 2), "rate_base": pl.Int64,
-            "due_on": pl.Date, "new_in_year": pl.Int64}
+            "due_on": pl.Date, "new_in_year": pl.Boolean}
 # The accepted carriers as selectors._Accepted reads them, with their region first.
 _ACCEPTED = {"region_id": pl.Int64, "carrier_type": pl.String, "accepted_on": pl.Date, "status": pl.String,
              "ended_on": pl.Date, "user_id": pl.Int64, "entity_name": pl.String}
@@ -35,8 +34,7 @@ def targets_frame(region_ids, quarters):
     years = sorted({quarter.year for quarter in quarters})
     targets = CarrierTarget.objects.filter(region__in=region_ids, year__in=years).order_by().values_list(
         "pk", "region_id", "department_id", "year", "carrier_type", "min_count", "min_rate", "rate_base", "due_on",
-        # as 0 or 1: COPY writes a boolean as t or f, which Polars' CSV reader does not take
-        Cast("new_in_year", IntegerField()))
+        "new_in_year")
     targets = frames.frame(targets, _TARGETS).lazy()
     days = pl.DataFrame({"year": [q.year for q in quarters], "quarter": [q.number for q in quarters],
                          "day": [q.last_day for q in quarters]},
@@ -60,7 +58,7 @@ def _built(region_ids, moments):
     user = pl.col("user_id")
     holder = pl.when(user.is_not_null()).then(user.cast(pl.String)).otherwise(
         pl.concat_str(pl.lit("entity:"), pl.col("entity_name")))
-    new_only = pl.col("new_in_year") == 1
+    new_only = pl.col("new_in_year")
     return (moments.select("target_id", "quarter", "region_id", "carrier_type", "year", "as_of", "new_in_year")
             .join(carriers, on=["region_id", "carrier_type"])
             .filter(built_on(pl.col("as_of")), ~new_only | (pl.col("accepted_on").dt.year() == pl.col("year")))

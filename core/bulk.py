@@ -80,11 +80,11 @@ def upsert_frame(model, frame, *, unique_fields, update_fields, compare_fields=N
         return 0
     names = frame.columns
     if absent is not None and connection.vendor == "postgresql" and frame.height >= COPY_MIN_ROWS:
-        new, frame = frame.filter(absent), frame.filter(~absent)
-        if not new.is_empty():
-            _copy_insert(model, new, unique_fields, update_fields, compare_fields)
-        return new.height + upsert_frame(model, frame, unique_fields=unique_fields, update_fields=update_fields,
-                                         compare_fields=compare_fields)
+        new = frame.filter(absent)
+        copied = _copied_in(model, new)  # else another writer stored one meanwhile: all merged below
+        return (new.height if copied else 0) + upsert_frame(
+            model, frame.filter(~absent) if copied else frame, unique_fields=unique_fields,
+            update_fields=update_fields, compare_fields=compare_fields)
     if connection.vendor != "postgresql" or frame.height < COPY_MIN_ROWS:
         json = [isinstance(model._meta.get_field(name), models.JSONField) for name in names]
         rows = [tuple(RawJSON(value) if is_json and value is not None else value
@@ -111,9 +111,11 @@ def _csv(model, frame):
     return frame, text
 
 
-def _copy_insert(model, frame, unique_fields, update_fields, compare_fields):
+def _copied_in(model, frame):
     """Copy ``frame``'s rows, none of whose keys were stored, straight into ``model``'s table;
-    merged instead if one was stored meanwhile (the copy is undone to its savepoint)."""
+    false, the copy undone to its savepoint, if one of them was stored meanwhile."""
+    if frame.is_empty():
+        return True
     written, text = _csv(model, frame)
     columns = ", ".join(_q(model._meta.get_field(name).column) for name in written.columns)
     try:
@@ -123,9 +125,8 @@ def _copy_insert(model, frame, unique_fields, update_fields, compare_fields):
     except IntegrityError as error:
         if getattr(error.__cause__, "pgcode", None) != _UNIQUE_VIOLATION:
             raise
-        text.seek(0)
-        _copy_upsert(model, written.columns, text, unique_fields, update_fields, compare_fields or update_fields,
-                     options="WITH (FORMAT csv)")
+        return False
+    return True
 
 
 def _stamps(model, names):

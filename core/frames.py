@@ -28,7 +28,11 @@ def frame(queryset, schema):
     if not buffer.getbuffer().nbytes:
         return pl.DataFrame(schema=schema)
     buffer.seek(0)
-    return pl.read_csv(buffer, has_header=False, new_columns=list(schema), schema=schema)
+    # COPY writes a boolean as t or f, which Polars' CSV reader does not take as one.
+    read = {name: pl.String if kind == pl.Boolean else kind for name, kind in schema.items()}
+    found = pl.read_csv(buffer, has_header=False, new_columns=list(schema), schema=read)
+    booleans = [name for name, kind in schema.items() if kind == pl.Boolean]
+    return found.with_columns(pl.col(name) == "t" for name in booleans) if booleans else found
 
 
 DIGEST_SEED = 25  # fixed: a digest must come out the same in every run with the same Polars
