@@ -157,6 +157,11 @@ def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)  # True is an int in Python
 
 
+# A quarter's reports are due at most this many days after it ends: from the day after, no
+# score of it changes with the day.
+LATEST_DUE_DAYS = 60
+
+
 @dataclass(frozen=True)
 class DeadlineRule:
     """When a quarter's report is due, relative to the quarter's last day.
@@ -172,8 +177,9 @@ class DeadlineRule:
     def __post_init__(self):
         if not _is_int(self.window_days) or not 1 <= self.window_days <= 92:
             raise ValueError(f"报送期天数必须是1到92之间的整数，不能是“{self.window_days}”")
-        if not _is_int(self.due_offset_days) or not -60 <= self.due_offset_days <= 60:
-            raise ValueError(f"截止日相对季度末的天数必须在-60到60之间，不能是“{self.due_offset_days}”")
+        if not _is_int(self.due_offset_days) or not -LATEST_DUE_DAYS <= self.due_offset_days <= LATEST_DUE_DAYS:
+            raise ValueError(f"截止日相对季度末的天数必须在-{LATEST_DUE_DAYS}到{LATEST_DUE_DAYS}之间，"
+                             f"不能是“{self.due_offset_days}”")
 
     def due_on(self, quarter, item_due=None):
         """When ``quarter``'s entry is due; with ``item_due``, the work item's own due date,

@@ -16,12 +16,13 @@ from .models import QuarterlyReport, Scorecard
 
 
 @shared_task(name="reports.jobs.recompute_regions")
-def recompute_regions(region_ids, quarters):
+def recompute_regions(region_ids, quarters, force=False):
     """One part of a recompute of everything: the regions' indicator values, verdicts and
-    scorecards of ``quarters`` (safe to run twice: it upserts)."""
+    scorecards of ``quarters`` (safe to run twice: it upserts); with ``force`` even those
+    whose inputs did not change."""
     periods = [Quarter.parse(text) for text in quarters]
     with recorded("recompute_regions", regions=region_ids, quarters=quarters) as outcome:
-        values, scorecards = services.recompute_all(quarters=periods, region_ids=region_ids)
+        values, scorecards = services.recompute_all(quarters=periods, region_ids=region_ids, force=force)
         outcome["result"] = _("%(values)d indicator values, %(scorecards)d scorecards") % {
             "values": values, "scorecards": scorecards}
     return values, scorecards

@@ -129,6 +129,30 @@ class Scorecard(models.Model):
         return self.components.get("completeness", {}).get("numerator", 0)
 
 
+class RecomputedInputs(models.Model):
+    """The fingerprint of what a region's values, verdicts and scorecards of a quarter were
+    last computed from by a bulk recompute (``reports.recompute_inputs``): the next one
+    leaves the region × quarter alone while its fingerprint is the same."""
+
+    # Derived rows, as ComputedValue's: no foreign key constraint in the database.
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="+",
+                               db_constraint=False)
+    year = models.PositiveSmallIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(_("quarter"))
+    fingerprint = models.CharField(_("fingerprint"), max_length=32)
+    computed_at = models.DateTimeField(_("computed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("recomputed inputs")
+        verbose_name_plural = _("recomputed inputs")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year", "quarter"], name="recomputed_inputs_one_per_quarter")
+        ]
+
+    def __str__(self):
+        return f"{self.region_id} {self.year}Q{self.quarter}: {self.fingerprint}"
+
+
 class RegionVerdict(models.Model):
     """A region's compliance in a quarter under one of the standards it adopted."""
 

@@ -17,13 +17,13 @@ from core import pdf
 from core.bulk import changed, upsert_frame, upsert_rows
 from core.memory import cyclic_gc_paused
 from core.periods import Quarter
-from core.recompute import mark_stale
+from core.recompute import batches, mark_stale
 from core.runs import BROKER_DOWN, CannotRetry, queue, regions_of
 from indicators.models import Adoption, IndicatorSet
 from tasks.models import Plan
 
-from . import report_document, report_workbook, scoring
-from .models import QuarterlyReport, RegionVerdict, Scorecard
+from . import recompute_inputs, report_document, report_workbook, scoring
+from .models import QuarterlyReport, RecomputedInputs, RegionVerdict, Scorecard
 from .parts import packed
 from .scoring import of_quarters
 
@@ -125,22 +125,43 @@ def _verdicts(region_ids, quarters, standards):
         RegionVerdict.objects.filter(pk__in=gone).delete()
 
 
-def recompute_all(*, quarters, region_ids=None):
+def recompute_all(*, quarters, region_ids=None, force=False):
     """Every indicator value, verdict and scorecard of every region (or of ``region_ids``)
     for ``quarters``, in bulk: the indicators first, as the verdicts and scorecards read
     them. Returns (values, scorecards) written. For a new catalogue or rules, a restore, or
-    a benchmark; ``recompute_all_enqueue`` spreads the same work over the Celery workers."""
-    from indicators.services.compute import compute_regions  # indicators' services import this app's jobs
+    a benchmark; ``recompute_all_enqueue`` spreads the same work over the Celery workers.
 
+    A region × quarter whose inputs are as when this last computed it (``recompute_inputs``)
+    is left alone, unless ``force``: its results are what computing it again would give."""
+    today = timezone.localdate()
     quarters = sorted(quarters)
-    values = 0
     adopted = Adoption.objects.order_by("region_id").values_list("region_id", "indicator_set")
     if region_ids is not None:
         adopted = adopted.filter(region__in=region_ids)
+    # Fingerprinted before anything is read for computing: a change made meanwhile leaves a
+    # fingerprint that is already old, and is computed next time.
+    fresh = recompute_inputs.fingerprinted(_scored_regions(quarters, region_ids, adopted), quarters, today)
+    todo = set(fresh) if force else set(fresh) - recompute_inputs.unchanged(fresh)
+    logger.info("recompute_all: %d of %d region × quarters to compute", len(todo), len(fresh))
+    values = scorecards = 0
+    for part, part_quarters in batches(todo):
+        values += _values_of(part, part_quarters)
+        scorecards += scores_compute_regions(part, part_quarters, today=today)
+    recompute_inputs.store({key: fresh[key] for key in todo})
+    return values, scorecards
+
+
+def _values_of(region_ids, quarters):
+    """``compute_regions`` of each standard the regions adopt, for the regions adopting it."""
+    from indicators.services.compute import compute_regions  # indicators' services import this app's jobs
+
+    adopted = Adoption.objects.filter(region__in=region_ids).order_by("region_id").values_list("region_id",
+                                                                                              "indicator_set")
+    values = 0
     for indicator_set in IndicatorSet.objects.filter(pk__in=[set_id for _region, set_id in adopted]):
         members = [region_id for region_id, set_id in adopted if set_id == indicator_set.pk]
         values += compute_regions(region_ids=members, quarters=quarters, indicator_set=indicator_set)
-    return values, scores_compute_regions(_scored_regions(quarters, region_ids, adopted), quarters)
+    return values
 
 
 def _scored_regions(quarters, region_ids, adopted):
@@ -153,7 +174,8 @@ def _scored_regions(quarters, region_ids, adopted):
 
 
 def sweep_orphans():
-    """Delete the derived rows whose parent is gone: values, scorecards and verdicts have no
+    """Delete the derived rows whose parent is gone: values, scorecards, verdicts and the
+    fingerprints of what they were computed from have no
     foreign key constraint in the database (see ``ComputedValue``), so a row a recompute
     wrote while its region, indicator, plan or department was being deleted outlives it.
     Nothing but a recompute wrote them, and a recompute would not write them again. Returns
@@ -168,11 +190,12 @@ def sweep_orphans():
         Scorecard.objects.exclude(department__in=Department.objects.all()),
         RegionVerdict.objects.exclude(region__in=Region.objects.all()),
         RegionVerdict.objects.exclude(indicator_set__in=IndicatorSet.objects.all()),
+        RecomputedInputs.objects.exclude(region__in=Region.objects.all()),
     ]
     return sum(rows.delete()[0] for rows in gone)
 
 
-def recompute_all_enqueue(*, quarters):
+def recompute_all_enqueue(*, quarters, force=False):
     """Queue ``recompute_all`` in parts of ``BATCH`` regions, one job each, for the Celery
     workers to share; returns the number of jobs. The parts are independent: a region's
     scores depend on its own indicator values only."""
@@ -183,7 +206,7 @@ def recompute_all_enqueue(*, quarters):
     texts = [str(quarter) for quarter in sorted(quarters)]
     parts = [region_ids[start : start + BATCH] for start in range(0, len(region_ids), BATCH)]
     for part in parts:
-        transaction.on_commit(partial(jobs.recompute_regions.delay, part, texts))
+        transaction.on_commit(partial(jobs.recompute_regions.delay, part, texts, force=force))
     return len(parts)
 
 

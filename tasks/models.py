@@ -16,7 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from core.links import object_url
 from core.models import EvidenceFile
-from core.periods import DeadlineRule, Quarter
+from core.periods import LATEST_DUE_DAYS, DeadlineRule, Quarter
 from core.workflow import Reviewed
 from org.models import Department, DepartmentGroup, Region
 
@@ -47,7 +47,7 @@ class Plan(models.Model):
     report_due_offset_days = models.SmallIntegerField(
         _("due date relative to quarter end (days)"),
         default=0,
-        validators=[MinValueValidator(-60), MaxValueValidator(60)],
+        validators=[MinValueValidator(-LATEST_DUE_DAYS), MaxValueValidator(LATEST_DUE_DAYS)],
         help_text=_("0 = the last day of the quarter; 10 = ten days after it ends; -5 = five days before."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

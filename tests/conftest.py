@@ -36,6 +36,8 @@ ON_BOTH_DATABASES = {
     # the vectorised engines read their inputs with COPY on PostgreSQL
     "test_vector_values", "test_vector_leakage_checklists", "test_lineage_trace", "test_provided_frame",
     "test_vector_scores_read",
+    # fingerprints of a recompute's inputs: summed by PostgreSQL, hashed here on SQLite
+    "test_recompute_inputs",
     # /api/v1/: its scoped queries and writes, and its throttle counting in Redis
     "test_api", "test_api_matrix", "test_api_tasks", "test_api_reads", "test_api_writes",
 }
@@ -45,7 +47,7 @@ ON_BOTH_DATABASES = {
 # Modules that only read the demo as loaded today (their tests' own writes are rolled back as
 # usual): they share one load, a minute of the run each (``demo_of_today``).
 ON_THE_DEMO_OF_TODAY = {"test_api_journey", "test_demo", "test_english_pages", "test_vector_demo",
-                        "test_vector_scores_demo"}
+                        "test_vector_scores_demo", "test_recompute_inputs_demo"}
 
 
 def module_name(item):

@@ -9,7 +9,7 @@ from django.db import connection
 from indicators.models import ComputedValue, Indicator, IndicatorSet
 from org.models import Department, Region
 from reports import services
-from reports.models import RegionVerdict, Scorecard
+from reports.models import RecomputedInputs, RegionVerdict, Scorecard
 from tasks.models import Plan
 
 from .helpers import new_plan
@@ -52,8 +52,11 @@ def test_rows_whose_parent_is_gone_are_swept_and_the_others_kept(derived, world)
                                      verdict="met", reason="—"),
         RegionVerdict.objects.create(region=world.district, indicator_set_id=GONE, year=2026, quarter=3,
                                      verdict="met", reason="—"),
+        RecomputedInputs.objects.create(region_id=GONE, year=2026, quarter=3, fingerprint="0" * 32),
     ]
+    fingerprint = RecomputedInputs.objects.create(region=world.district, year=2026, quarter=3, fingerprint="1" * 32)
     assert services.sweep_orphans() == len(orphans)
+    assert list(RecomputedInputs.objects.all()) == [fingerprint]
     assert list(ComputedValue.objects.all()) == [value]
     assert list(Scorecard.objects.all()) == [card]
     assert list(RegionVerdict.objects.all()) == [verdict]
@@ -74,7 +77,7 @@ def test_the_nightly_sweep_sweeps_them(derived, world, django_capture_on_commit_
 @pytest.mark.postgresql
 def test_the_tables_have_no_foreign_key_constraints_but_keep_their_indexes(db):
     for model, columns in ((ComputedValue, ["region_id", "indicator_id"]), (Scorecard, ["plan_id", "department_id"]),
-                           (RegionVerdict, ["region_id", "indicator_set_id"])):
+                           (RegionVerdict, ["region_id", "indicator_set_id"]), (RecomputedInputs, ["region_id"])):
         with connection.cursor() as cursor:
             constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
         assert not [name for name, c in constraints.items() if c["foreign_key"]]

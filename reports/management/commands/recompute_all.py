@@ -1,5 +1,5 @@
 """Recompute every indicator value, verdict and scorecard in bulk:
-python manage.py recompute_all [--quarter 2026Q3 ...] [--background]
+python manage.py recompute_all [--quarter 2026Q3 ...] [--background] [--force]
 """
 
 import time
@@ -23,9 +23,13 @@ class Command(BaseCommand):
                             help="e.g. 2026Q3; repeat for more (default: every quarter with data)")
         parser.add_argument("--background", action="store_true",
                             help="queue the work in parts for the Celery workers instead of doing it here")
+        parser.add_argument("--force", action="store_true",
+                            help="compute every region again, also those whose inputs did not change since "
+                                 "their last bulk recompute (they are left alone otherwise)")
 
-    @audited(_("Recompute every indicator value, verdict and scorecard (command line)"), "quarter", "background")
-    def handle(self, *args, quarter, background, **options):
+    @audited(_("Recompute every indicator value, verdict and scorecard (command line)"),
+             "quarter", "background", "force")
+    def handle(self, *args, quarter, background, force, **options):
         try:
             quarters = [Quarter.parse(text) for text in quarter]
         except ValueError as error:
@@ -38,12 +42,12 @@ class Command(BaseCommand):
             raise CommandError("还没有任何填报数据，无需计算 / nothing entered yet")
         if background:
             with transaction.atomic():
-                jobs = services.recompute_all_enqueue(quarters=quarters)
+                jobs = services.recompute_all_enqueue(quarters=quarters, force=force)
             span = f"{quarters[0].label}—{quarters[-1].label}"
             self.stdout.write(self.style.SUCCESS(f"已排队 {jobs} 个后台计算任务（{span}），进度见“后台任务”页面"))
             return
         started = time.monotonic()
-        values, scorecards = services.recompute_all(quarters=quarters)
+        values, scorecards = services.recompute_all(quarters=quarters, force=force)
         self.stdout.write(self.style.SUCCESS(
             f"已计算 {len(quarters)} 个季度（{quarters[0].label}—{quarters[-1].label}）：指标值 {values:,} 个，"
             f"部门评分 {scorecards:,} 个，用时 {time.monotonic() - started:.1f} 秒"
