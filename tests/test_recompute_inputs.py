@@ -2,7 +2,8 @@
 last computed them (``reports.recompute_inputs``): a change to a region's records recomputes
 that region, a change to what every region reads recomputes them all, a sign-in recomputes
 nothing, and a quarter's scores are recomputed each day until its reports can no longer be
-due (``core.periods.LATEST_DUE_DAYS`` after its end), then no more."""
+due (``core.periods.LATEST_DUE_DAYS`` after its end), then no more. A change made while it
+computes is computed next time: the fingerprints are of the inputs as they were before."""
 
 import io
 import threading
