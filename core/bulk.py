@@ -13,6 +13,9 @@ Rows are model instances, as for ``bulk_create``, or tuples (``upsert_rows``); n
 
 import hashlib
 import io
+import queue
+import threading
+from contextlib import contextmanager
 
 import orjson
 from django.core.serializers.json import DjangoJSONEncoder
@@ -78,6 +81,10 @@ def upsert_frame(model, frame, *, unique_fields, update_fields, compare_fields=N
     empty). Should another writer have stored one of them meanwhile, they are merged after all."""
     if frame.is_empty():
         return 0
+    writer = getattr(_behind, "writer", None)
+    if writer is not None and not connection.in_atomic_block:
+        return writer.put(model, frame, {"unique_fields": unique_fields, "update_fields": update_fields,
+                                         "compare_fields": compare_fields, "absent": absent})
     names = frame.columns
     if absent is not None and connection.vendor == "postgresql" and frame.height >= COPY_MIN_ROWS:
         new = frame.filter(absent)
@@ -95,6 +102,65 @@ def upsert_frame(model, frame, *, unique_fields, update_fields, compare_fields=N
     _copy_upsert(model, frame.columns, text, unique_fields, update_fields, compare_fields or update_fields,
                  options="WITH (FORMAT csv)")
     return frame.height
+
+
+@contextmanager
+def written_behind():
+    """Within the block, ``upsert_frame`` hands its rows to a thread that writes them, in the
+    order given, on a connection of its own, and returns at once: while PostgreSQL takes in
+    one batch on the second core, the caller computes the next. Leaving the block waits until
+    every row is written, and raises what a write raised (the rows handed over after it are
+    not written). Only on PostgreSQL outside a transaction, whose atomicity a second
+    connection would break; elsewhere, and within a transaction, rows are written at once.
+    What the caller reads within the block must not be what it handed over."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block or getattr(_behind, "writer", None):
+        yield
+        return
+    writer = _behind.writer = _Writer()
+    try:
+        yield
+    finally:
+        _behind.writer = None
+        writer.stop()
+    writer.raise_failure()
+
+
+_behind = threading.local()
+
+
+class _Writer:
+    """The thread of ``written_behind``."""
+
+    def __init__(self):
+        self.jobs = queue.Queue(maxsize=1)  # one batch waits while one is written: two in memory at most
+        self.failure = None
+        self.thread = threading.Thread(target=self._run, name="written-behind", daemon=True)
+        self.thread.start()
+
+    def put(self, model, frame, options):
+        self.raise_failure()  # as soon as the caller hands over more
+        self.jobs.put((model, frame, options))
+        return frame.height
+
+    def _run(self):
+        try:
+            while (job := self.jobs.get()) is not None:
+                if self.failure is None:  # after a failure the rest is taken and dropped
+                    model, frame, options = job
+                    try:
+                        upsert_frame(model, frame, **options)
+                    except BaseException as error:  # raised in the caller's thread
+                        self.failure = error
+        finally:
+            connection.close()  # this thread's own
+
+    def stop(self):
+        self.jobs.put(None)
+        self.thread.join()
+
+    def raise_failure(self):
+        if self.failure is not None:
+            raise self.failure
 
 
 def _csv(model, frame):

@@ -15,7 +15,7 @@ from carriers.models import Carrier, CarrierKind, CarrierTarget, UserYear, Water
 from core import fingerprints
 from core.bulk import upsert_rows
 from core.fingerprints import Source
-from core.periods import LATEST_DUE_DAYS
+from core.periods import LATEST_DUE_DAYS, Quarter
 from indicators.models import (
     Adoption,
     ChecklistAnswer,
@@ -83,18 +83,14 @@ def _day(quarter, today):
     return "settled" if today > quarter.last_day + timedelta(days=LATEST_DUE_DAYS) else today.isoformat()
 
 
-def unchanged(fresh):
-    """The keys of ``fresh`` ({(region id, quarter): fingerprint}) whose stored fingerprint is
-    the same: computed from the same inputs by the same code."""
-    if not fresh:
-        return set()
-    region_ids = {region_id for region_id, _quarter in fresh}
-    years = {quarter.year for _region, quarter in fresh}
-    stored = RecomputedInputs.objects.filter(region__in=region_ids, year__in=years).values_list(
-        "region_id", "year", "quarter", "fingerprint")
-    found = {(region_id, year, number): fingerprint for region_id, year, number, fingerprint in stored}
-    return {(region_id, quarter) for (region_id, quarter), fingerprint in fresh.items()
-            if found.get((region_id, quarter.year, quarter.number)) == fingerprint}
+def stored(region_ids, quarters):
+    """{(region id, quarter): fingerprint} stored for ``region_ids`` × ``quarters``: what they
+    were last computed from by a bulk recompute."""
+    wanted = set(quarters)
+    rows = RecomputedInputs.objects.filter(region__in=region_ids, year__in={quarter.year for quarter in quarters})
+    found = ((region_id, Quarter(year, number), fingerprint) for region_id, year, number, fingerprint in
+             rows.values_list("region_id", "year", "quarter", "fingerprint"))
+    return {(region_id, quarter): fingerprint for region_id, quarter, fingerprint in found if quarter in wanted}
 
 
 def store(fresh):

@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
 from core import pdf
-from core.bulk import changed, upsert_frame, upsert_rows
+from core.bulk import changed, upsert_frame, upsert_rows, written_behind
 from core.memory import cyclic_gc_paused
 from core.periods import Quarter
 from core.recompute import batches, mark_stale
 from core.runs import BROKER_DOWN, CannotRetry, queue, regions_of
+from core.snapshots import read_beside
 from indicators.models import Adoption, IndicatorSet
 from tasks.models import Plan
 
@@ -138,16 +139,32 @@ def recompute_all(*, quarters, region_ids=None, force=False):
     adopted = Adoption.objects.order_by("region_id").values_list("region_id", "indicator_set")
     if region_ids is not None:
         adopted = adopted.filter(region__in=region_ids)
-    # Fingerprinted before anything is read for computing: a change made meanwhile leaves a
-    # fingerprint that is already old, and is computed next time.
-    fresh = recompute_inputs.fingerprinted(_scored_regions(quarters, region_ids, adopted), quarters, today)
-    todo = set(fresh) if force else set(fresh) - recompute_inputs.unchanged(fresh)
-    logger.info("recompute_all: %d of %d region × quarters to compute", len(todo), len(fresh))
+    regions = _scored_regions(quarters, region_ids, adopted)
+    keys = {(region_id, quarter) for region_id in regions for quarter in quarters}
+    stored = recompute_inputs.stored(regions, quarters)
+    # Fingerprinted as of now, before anything is read for computing (on PostgreSQL beside
+    # the computing): a change made meanwhile leaves a fingerprint already old, so it is
+    # computed next time.
+    with read_beside(partial(recompute_inputs.fingerprinted, regions, quarters, today)) as fresh:
+        # What has no fingerprint to compare is computed whatever its own; the rest once it is known.
+        first = keys if force else keys - set(stored)
+        values, scorecards = _computed(first, today)
+        rest = {key for key in keys - first if stored[key] != fresh()[key]}
+        more_values, more_scorecards = _computed(rest, today)
+        recompute_inputs.store({key: fresh()[key] for key in first | rest})
+    logger.info("recompute_all: %d of %d region × quarters computed", len(first | rest), len(keys))
+    return values + more_values, scorecards + more_scorecards
+
+
+def _computed(keys, today):
+    """Values, then verdicts and scorecards, of ``keys`` (region id, quarter); returns how many
+    of each were written."""
     values = scorecards = 0
-    for part, part_quarters in batches(todo):
-        values += _values_of(part, part_quarters)
-        scorecards += scores_compute_regions(part, part_quarters, today=today)
-    recompute_inputs.store({key: fresh[key] for key in todo})
+    for part, part_quarters in batches(keys):
+        with written_behind():  # all written before the scores read them
+            values += _values_of(part, part_quarters)
+        with written_behind():
+            scorecards += scores_compute_regions(part, part_quarters, today=today)
     return values, scorecards
 
 

@@ -2,11 +2,12 @@
 bulk_create elsewhere), text that COPY would misread kept intact, and on PostgreSQL rows
 whose compared values did not change left untouched."""
 
+import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from core import bulk
@@ -126,3 +127,47 @@ def test_rows_said_absent_are_copied_straight_in_and_merged_if_stored_meanwhile(
                                                       schema={"region_id": pl.Int64, "year": pl.Int64}),
                           unique_fields=["region", "indicator_set", "year", "quarter"], update_fields=["year"],
                           absent=pl.Series([True]))
+
+
+@pytest.mark.parametrize("behind", [False, pytest.param(True, marks=pytest.mark.postgresql)])
+@pytest.mark.django_db(transaction=True)
+def test_rows_written_behind_are_all_written_when_the_block_ends_and_a_failure_is_raised(world, monkeypatch, behind):
+    """``written_behind``: on PostgreSQL outside a transaction a thread of its own writes the
+    frames in order while the caller goes on; elsewhere they are written at once. Either way
+    every row is stored once the block ends, and a failed write is raised there, the frames
+    handed over after it dropped."""
+    import polars as pl
+
+    monkeypatch.setattr(bulk, "COPY_MIN_ROWS", 1)
+    indicator_set = IndicatorSet.objects.create(code="BEHIND", name="后台写入测试")
+    threads = set()
+    upsert_frame = bulk.upsert_frame
+
+    def spy(*args, **options):
+        threads.add(threading.current_thread().name)
+        return upsert_frame(*args, **options)
+
+    monkeypatch.setattr(bulk, "upsert_frame", spy)
+
+    def frame(years, region_id=world.district.pk):
+        return pl.DataFrame({"region_id": region_id, "indicator_set_id": indicator_set.pk, "year": years,
+                             "quarter": 1, "verdict": "met", "reason": AWKWARD, "figures": "{}"},
+                            schema={"region_id": pl.Int64, "indicator_set_id": pl.Int64, "year": pl.Int64,
+                                    "quarter": pl.Int64, "verdict": pl.String, "reason": pl.String,
+                                    "figures": pl.String})
+
+    def write(rows):
+        return bulk.upsert_frame(RegionVerdict, rows, unique_fields=["region", "indicator_set", "year", "quarter"],
+                                 update_fields=["reason", "computed_at"], absent=pl.Series([True] * rows.height))
+
+    if not behind:
+        monkeypatch.setattr(connection, "vendor", "sqlite-like")  # what the block does off PostgreSQL
+    with bulk.written_behind():
+        for start in range(2000, 2040, 10):
+            assert write(frame(list(range(start, start + 10)))) == 10
+    assert RegionVerdict.objects.filter(reason=AWKWARD).count() == 40
+    assert ("written-behind" in threads) is behind
+    with pytest.raises(IntegrityError), bulk.written_behind():
+        write(frame([2100], region_id=None))  # no region: refused by the database
+        write(frame([2101]))
+    assert not RegionVerdict.objects.filter(year__gte=2100).exists()

@@ -2,14 +2,17 @@
 last computed them (``reports.recompute_inputs``): a change to a region's records recomputes
 that region, a change to what every region reads recomputes them all, a sign-in recomputes
 nothing, and a quarter's scores are recomputed each day until its reports can no longer be
-due (``core.periods.LATEST_DUE_DAYS`` after its end), then no more."""
+due (``core.periods.LATEST_DUE_DAYS`` after its end), then no more. A change made while it
+computes is computed next time: the fingerprints are of the inputs as they were before."""
 
 import io
+import threading
 from datetime import date
 
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import transaction
 
 from core.periods import LATEST_DUE_DAYS, Quarter
 from indicators.models import Indicator, IndicatorSet, Judgement
@@ -82,6 +85,54 @@ def test_the_recomputed_region_gets_what_a_full_recompute_gives(two_regions, wor
     Scorecard.objects.all().delete()
     computed(force=True)
     assert sorted(Scorecard.objects.values_list("department", "year", "quarter", "composite", "parts")) == incremental
+
+
+def _changed_while_computing(monkeypatch, world):
+    """The first part of the computing changes one of 黔江's entries before it goes on (once)."""
+    values_of = services._values_of
+
+    def changing(region_ids, quarters):
+        if not ProgressReport.objects.filter(percent=61).exists():
+            ProgressReport.objects.filter(department=world.other_water_bureau).update(percent=61)
+        return values_of(region_ids, quarters)
+
+    monkeypatch.setattr(services, "_values_of", changing)
+
+
+def test_a_change_made_while_computing_is_computed_next_time(two_regions, world, computed, monkeypatch):
+    _changed_while_computing(monkeypatch, world)
+    computed()
+    assert computed() == every(world.other_district)  # its fingerprint was taken before the change
+    assert computed() == set()
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_fingerprints_are_taken_from_a_snapshot_and_rows_written_beside_the_computing(
+        two_regions, world, computed, monkeypatch):
+    threads = []
+    fingerprinted = recompute_inputs.fingerprinted
+
+    def spy(*args):
+        threads.append(threading.current_thread().name)
+        return fingerprinted(*args)
+
+    monkeypatch.setattr(recompute_inputs, "fingerprinted", spy)
+    _changed_while_computing(monkeypatch, world)
+    assert computed() == every(world.district, world.other_district)
+    assert threads == ["read-beside"]
+    assert computed() == every(world.other_district)  # the snapshot was taken before the change
+    stored = {(region_id, Quarter(year, number)): fingerprint for region_id, year, number, fingerprint in
+              RecomputedInputs.objects.values_list("region_id", "year", "quarter", "fingerprint")}
+    regions = [world.district.pk, world.other_district.pk]
+    assert stored == fingerprinted(regions, QUARTERS, date.today())  # the same as taken here
+    assert computed() == set()
+    # The scorecards were written behind, by a thread of their own: the same as written at once.
+    behind = sorted(Scorecard.objects.values_list("department", "year", "quarter", "composite", "parts"))
+    Scorecard.objects.all().delete()
+    with transaction.atomic():
+        computed(force=True)
+    assert sorted(Scorecard.objects.values_list("department", "year", "quarter", "composite", "parts")) == behind
 
 
 def test_a_change_to_what_every_region_reads_recomputes_them_all(two_regions, world, computed):

@@ -78,6 +78,7 @@ EXCLUDED = {
     "indicators.Indicator.formula": "parsed on save by indicators.formulas: codes, numbers, operators, functions",
     "indicators.DataReport.state": "a choice",
     "indicators.DataValue.source_sha256": "a SHA-256 the server computes",
+    "reports.RecomputedInputs.fingerprint": "a BLAKE2b digest in hex the server computes; no page shows it",
     "indicators.UtilityFigures.source_sha256": "a SHA-256 the server computes",
     "indicators.ChecklistEvidence.sha256": "a SHA-256 the server computes",
     "indicators.ComputedValue.status": "a choice",
