@@ -181,9 +181,11 @@ def test_the_command_leaves_unchanged_regions_alone_unless_forced(two_regions, w
     out = io.StringIO()
     call_command("recompute_all", quarter=["2023Q1", "2023Q2"], stdout=out)
     assert "部门评分 6 个" in out.getvalue()  # 武隆 two departments, 黔江 one, two quarters
+    assert "未变化" not in out.getvalue()
     Scorecard.objects.filter(department=world.urban_bureau).delete()  # results deleted by hand: only --force sees it
     call_command("recompute_all", quarter=["2023Q1", "2023Q2"], stdout=out)
     assert Scorecard.objects.count() == 4
+    assert "均未变化，结果沿用；如需全部重新计算，请加 --force" in out.getvalue()
     call_command("recompute_all", quarter=["2023Q1", "2023Q2"], force=True, stdout=out)
     assert Scorecard.objects.count() == 6
 

@@ -52,3 +52,5 @@ class Command(BaseCommand):
             f"已计算 {len(quarters)} 个季度（{quarters[0].label}—{quarters[-1].label}）：指标值 {values:,} 个，"
             f"部门评分 {scorecards:,} 个，用时 {time.monotonic() - started:.1f} 秒"
         ))
+        if not force and not values and not scorecards:
+            self.stdout.write("各区县的数据自上次批量计算以来均未变化，结果沿用；如需全部重新计算，请加 --force")
