@@ -22,6 +22,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
+from . import beside
+
 COPY_MIN_ROWS = 500  # below this, the temporary table costs more than it saves
 _UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
 
@@ -107,13 +109,13 @@ def upsert_frame(model, frame, *, unique_fields, update_fields, compare_fields=N
 @contextmanager
 def written_behind():
     """Within the block, ``upsert_frame`` hands its rows to a thread that writes them, in the
-    order given, on a connection of its own, and returns at once: while PostgreSQL takes in
-    one batch on the second core, the caller computes the next. Leaving the block waits until
-    every row is written, and raises what a write raised (the rows handed over after it are
-    not written). Only on PostgreSQL outside a transaction, whose atomicity a second
-    connection would break; elsewhere, and within a transaction, rows are written at once.
-    What the caller reads within the block must not be what it handed over."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block or getattr(_behind, "writer", None):
+    order given, on a connection of its own (``core.beside``), and returns at once: while
+    PostgreSQL takes in one batch on the second core, the caller computes the next. Leaving
+    the block waits until every row is written, and raises what a write raised (the rows
+    handed over after it are not written). Where work cannot go beside the caller (SQLite,
+    within a transaction), rows are written at once. What the caller reads within the block
+    must not be what it handed over."""
+    if not beside.available() or getattr(_behind, "writer", None):
         yield
         return
     writer = _behind.writer = _Writer()
@@ -121,46 +123,36 @@ def written_behind():
         yield
     finally:
         _behind.writer = None
-        writer.stop()
-    writer.raise_failure()
+        writer.jobs.put(None)
+        writer.worker.thread.join()
+    writer.worker.raise_failure()
 
 
 _behind = threading.local()
 
 
 class _Writer:
-    """The thread of ``written_behind``."""
+    """The thread of ``written_behind``: writes the frames handed to it, in order."""
 
     def __init__(self):
         self.jobs = queue.Queue(maxsize=1)  # one batch waits while one is written: two in memory at most
-        self.failure = None
-        self.thread = threading.Thread(target=self._run, name="written-behind", daemon=True)
-        self.thread.start()
+        self.worker = beside.Beside(self._run, "written-behind")
 
     def put(self, model, frame, options):
-        self.raise_failure()  # as soon as the caller hands over more
         self.jobs.put((model, frame, options))
         return frame.height
 
     def _run(self):
-        try:
-            while (job := self.jobs.get()) is not None:
-                if self.failure is None:  # after a failure the rest is taken and dropped
-                    model, frame, options = job
-                    try:
-                        upsert_frame(model, frame, **options)
-                    except BaseException as error:  # raised in the caller's thread
-                        self.failure = error
-        finally:
-            connection.close()  # this thread's own
-
-    def stop(self):
-        self.jobs.put(None)
-        self.thread.join()
-
-    def raise_failure(self):
-        if self.failure is not None:
-            raise self.failure
+        failure = None
+        while (job := self.jobs.get()) is not None:
+            if failure is None:  # after a failure the rest is taken and dropped
+                model, frame, options = job
+                try:
+                    upsert_frame(model, frame, **options)
+                except BaseException as error:  # raised once the caller leaves the block
+                    failure = error
+        if failure is not None:
+            raise failure
 
 
 def _csv(model, frame):

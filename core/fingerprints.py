@@ -57,8 +57,10 @@ def of_regions(sources, region_ids):
     and those every region reads, and the code that computes from them."""
     regional = [source for source in sources if source.region is not None]
     common = [source for source in sources if source.region is None]
-    shared = [code(), *(f"{source.label}:{count}:{total}" for source in common for count, total in
-                        [_sums(source.rows()).get(None, (0, 0))])]
+    shared = [code()]
+    for source in common:
+        count, total = _sums(source.rows()).get(None, (0, 0))
+        shared.append(f"{source.label}:{count}:{total}")
     parts = defaultdict(list)
     for source in regional:
         sums = _sums(source.rows(region_ids), by_region=True)

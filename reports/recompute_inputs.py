@@ -32,6 +32,7 @@ from org.models import Department, DepartmentAlias, DepartmentGroup, Region
 from tasks.models import Assignment, Contribution, Plan, ProgressReport, TaskNode
 
 from .models import RecomputedInputs, ScoreWeights
+from .scoring import of_quarters
 
 SOURCES = [
     # What every region reads.
@@ -86,11 +87,9 @@ def _day(quarter, today):
 def stored(region_ids, quarters):
     """{(region id, quarter): fingerprint} stored for ``region_ids`` × ``quarters``: what they
     were last computed from by a bulk recompute."""
-    wanted = set(quarters)
-    rows = RecomputedInputs.objects.filter(region__in=region_ids, year__in={quarter.year for quarter in quarters})
-    found = ((region_id, Quarter(year, number), fingerprint) for region_id, year, number, fingerprint in
-             rows.values_list("region_id", "year", "quarter", "fingerprint"))
-    return {(region_id, quarter): fingerprint for region_id, quarter, fingerprint in found if quarter in wanted}
+    rows = RecomputedInputs.objects.filter(of_quarters(quarters), region__in=region_ids)
+    return {(region_id, Quarter(year, number)): fingerprint for region_id, year, number, fingerprint in
+            rows.values_list("region_id", "year", "quarter", "fingerprint")}
 
 
 def store(fresh):

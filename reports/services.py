@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
 from core import pdf
+from core.beside import read_beside
 from core.bulk import changed, upsert_frame, upsert_rows, written_behind
 from core.memory import cyclic_gc_paused
 from core.periods import Quarter
 from core.recompute import batches, mark_stale
 from core.runs import BROKER_DOWN, CannotRetry, queue, regions_of
-from core.snapshots import read_beside
 from indicators.models import Adoption, IndicatorSet
 from tasks.models import Plan
 
@@ -149,9 +149,10 @@ def recompute_all(*, quarters, region_ids=None, force=False):
         # What has no fingerprint to compare is computed whatever its own; the rest once it is known.
         first = keys if force else keys - set(stored)
         values, scorecards = _computed(first, today)
-        rest = {key for key in keys - first if stored[key] != fresh()[key]}
+        found = fresh()
+        rest = {key for key in keys - first if stored[key] != found[key]}
         more_values, more_scorecards = _computed(rest, today)
-        recompute_inputs.store({key: fresh()[key] for key in first | rest})
+        recompute_inputs.store({key: found[key] for key in first | rest})
     logger.info("recompute_all: %d of %d region × quarters computed", len(first | rest), len(keys))
     return values + more_values, scorecards + more_scorecards
 
